@@ -1,0 +1,25 @@
+package root
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
+)
+
+// commands lists every verb, one line each, so adding a command touches one
+// line here and nothing else.
+var commands = []func(*cmdutil.Factory) *cobra.Command{
+	newCmdVersion,
+}
+
+func newCmdVersion(f *cmdutil.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print stackgen's version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, err := cmd.OutOrStdout().Write([]byte("stackgen " + f.Version + "\n"))
+			return err
+		},
+	}
+}

@@ -1,0 +1,77 @@
+// Package root assembles the stackgen command tree and maps errors to exit
+// codes; each verb lives in its own package.
+package root
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
+	"github.com/stackgen/stackgen/prompt"
+)
+
+// NewCmdRoot builds the command tree around a factory.
+func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "stackgen",
+		Short: "Generate, deploy and package Docker stacks that are secure by default",
+		Long: `stackgen asks what you want to deploy, writes every file of a working,
+secure Docker Compose stack, and can then build, start, wait for health,
+migrate, back up and package it for offline hosts.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       f.Version,
+	}
+	cmd.SetOut(f.IO.Out)
+	cmd.SetErr(f.IO.ErrOut)
+	cmd.SetIn(f.IO.In)
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &cmdutil.FlagError{Err: err}
+	})
+	for _, add := range commands {
+		cmd.AddCommand(add(f))
+	}
+	return cmd
+}
+
+// Main runs the CLI and returns the process exit code.
+func Main(version string, args []string) int {
+	f := cmdutil.NewFactory(version)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	cmd := NewCmdRoot(f)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(ctx)
+	return exitCode(f, cmd, err)
+}
+
+func exitCode(f *cmdutil.Factory, cmd *cobra.Command, err error) int {
+	if err == nil {
+		return 0
+	}
+	var flagErr *cmdutil.FlagError
+	var exitErr *cmdutil.ExitError
+	switch {
+	case errors.Is(err, cmdutil.ErrCancel), errors.Is(err, prompt.ErrInterrupt):
+		fmt.Fprintln(f.IO.ErrOut, "cancelled")
+		return 130
+	case errors.Is(err, cmdutil.ErrSilent):
+		return 1
+	case errors.As(err, &exitErr):
+		if exitErr.Err != nil && !errors.Is(exitErr.Err, cmdutil.ErrSilent) {
+			fmt.Fprintln(f.IO.ErrOut, "stackgen:", exitErr.Err)
+		}
+		return exitErr.Code
+	case errors.As(err, &flagErr):
+		fmt.Fprintln(f.IO.ErrOut, "stackgen:", err)
+		fmt.Fprintln(f.IO.ErrOut, "Run 'stackgen --help' for usage.")
+		return 2
+	}
+	fmt.Fprintln(f.IO.ErrOut, "stackgen:", err)
+	return 1
+}
