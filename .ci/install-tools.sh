@@ -91,7 +91,9 @@ if [[ $need_plugins -eq 1 ]]; then
   fi
   work=$(mktemp -d)
   trap 'rm -rf "$work"' EXIT
+  chmod 0755 "$work" # apt's _apt download user must reach it
   mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/debs" "$work/root"
+  chown _apt "$work/debs" "$work/lists/partial" 2>/dev/null || true
   cat > "$work/trixie.sources" <<SRC
 Types: deb
 URIs: $mirror
@@ -111,7 +113,7 @@ SRC
   mv "$work/trixie.sources" "$work/srcparts/"
   log "fetching docker-compose and docker-buildx from trixie"
   apt-get "${apt_opts[@]}" update -qq
-  (cd "$work/debs" && apt-get "${apt_opts[@]}" download docker-compose docker-buildx)
+  (cd "$work/debs" && apt-get "${apt_opts[@]}" -qq download docker-compose docker-buildx)
   for deb in "$work"/debs/*.deb; do
     dpkg-deb -x "$deb" "$work/root"
   done
