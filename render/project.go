@@ -1,0 +1,35 @@
+package render
+
+import (
+	"io"
+
+	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/stack"
+)
+
+// Options are the inputs of a render that are not answers.
+type Options struct {
+	// Rand is the secret source: crypto/rand in use, a fixed stream in
+	// golden tests so their output is byte-for-byte stable.
+	Rand io.Reader
+	// KeepSecrets holds secrets already in the project's .env; they are
+	// reused so a re-render never changes a password under a live database.
+	KeepSecrets map[string]string
+	Version     string
+}
+
+// Project resolves the given answers, generates the secrets, resolves the
+// images and renders: answers in, files out.
+func Project(d *stack.Definition, given stack.Answers, opts Options) (fileset.Set, stack.Answers, error) {
+	answers, err := d.Resolve(given)
+	if err != nil {
+		return nil, nil, err
+	}
+	secrets, err := d.GenerateSecrets(opts.Rand, opts.KeepSecrets)
+	if err != nil {
+		return nil, nil, err
+	}
+	in := stack.Input{Answers: answers, Secrets: secrets, Images: d.ResolveImages(answers), Version: opts.Version}
+	set, err := Render(d, in)
+	return set, answers, err
+}

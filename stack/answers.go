@@ -1,0 +1,161 @@
+package stack
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// ImagePrefix starts the answer key of an image reference ("image.db").
+const ImagePrefix = "image."
+
+// Active reports whether q applies to answers a.
+func (q Question) Active(a Answers) bool { return q.When == nil || q.When(a) }
+
+// DefaultFor returns q's default given the earlier answers.
+func (q Question) DefaultFor(a Answers) string {
+	if q.DefaultFrom != nil {
+		return q.DefaultFrom(a)
+	}
+	return q.Default
+}
+
+// ChoicesFor returns q's valid choices given the earlier answers.
+func (q Question) ChoicesFor(a Answers) []string {
+	if q.ChoicesFrom != nil {
+		return q.ChoicesFrom(a)
+	}
+	return q.Choices
+}
+
+// Normalize checks v against q's kind and check, returning the canonical
+// form ("true"/"false" for booleans). The error says how to fix the value.
+func (q Question) Normalize(v string, a Answers) (string, error) {
+	v = strings.TrimSpace(v)
+	switch q.Kind {
+	case Int:
+		if _, err := strconv.Atoi(v); err != nil {
+			return "", fmt.Errorf("%s: %q is not a whole number", q.Key, v)
+		}
+	case Bool:
+		switch strings.ToLower(v) {
+		case "true", "yes", "y", "1", "on":
+			v = "true"
+		case "false", "no", "n", "0", "off", "":
+			v = "false"
+		default:
+			return "", fmt.Errorf("%s: %q is not true or false", q.Key, v)
+		}
+	case Choice:
+		choices := q.ChoicesFor(a)
+		found := false
+		for _, c := range choices {
+			if c == v {
+				found = true
+			}
+		}
+		if !found {
+			return "", fmt.Errorf("%s: %q is not supported; choose one of: %s", q.Key, v, strings.Join(choices, ", "))
+		}
+	}
+	if q.Check != nil {
+		if err := q.Check(v); err != nil {
+			return "", fmt.Errorf("%s: %w", q.Key, err)
+		}
+	}
+	return v, nil
+}
+
+// IsImageKey reports whether key names an image of d ("image.db").
+func (d *Definition) IsImageKey(key string) bool {
+	if !strings.HasPrefix(key, ImagePrefix) {
+		return false
+	}
+	name := strings.TrimPrefix(key, ImagePrefix)
+	for _, im := range d.Images {
+		if im.Key == name {
+			return true
+		}
+	}
+	return false
+}
+
+// KnownKeys lists every answer key d accepts, for error messages.
+func (d *Definition) KnownKeys() []string {
+	var keys []string
+	for _, q := range d.Questions {
+		keys = append(keys, q.Key)
+	}
+	for _, im := range d.Images {
+		keys = append(keys, ImagePrefix+im.Key)
+	}
+	return keys
+}
+
+// Resolve checks the given answers, fills every unanswered question with
+// its default, and drops answers to questions that do not apply. It is the
+// single place answers are validated, whatever their source.
+func (d *Definition) Resolve(given Answers) (Answers, error) {
+	for k := range given {
+		if _, ok := d.Question(k); !ok && !d.IsImageKey(k) {
+			return nil, fmt.Errorf("unknown answer %q for stack %s; known answers: %s", k, d.Name, strings.Join(d.KnownKeys(), ", "))
+		}
+	}
+	out := Answers{}
+	for _, q := range d.Questions {
+		if !q.Active(out) {
+			continue
+		}
+		v, ok := given[q.Key]
+		if !ok {
+			v = q.DefaultFor(out)
+		}
+		nv, err := q.Normalize(v, out)
+		if err != nil {
+			return nil, err
+		}
+		out[q.Key] = nv
+	}
+	for _, im := range d.Images {
+		key := ImagePrefix + im.Key
+		v, ok := given[key]
+		if !ok {
+			continue
+		}
+		if err := CheckImageRef(v); err != nil {
+			return nil, fmt.Errorf("%s: %w", key, err)
+		}
+		out[key] = v
+	}
+	return out, nil
+}
+
+// Unanswered lists the active questions given does not answer, in order,
+// evaluating When against defaults for the rest.
+func (d *Definition) Unanswered(given Answers) []Question {
+	var missing []Question
+	cur := Answers{}
+	for _, q := range d.Questions {
+		if !q.Active(cur) {
+			continue
+		}
+		if v, ok := given[q.Key]; ok {
+			cur[q.Key] = v
+			continue
+		}
+		missing = append(missing, q)
+		cur[q.Key] = q.DefaultFor(cur)
+	}
+	return missing
+}
+
+// PublicAnswers returns answers sorted by key, for the manifest.
+func PublicAnswers(a Answers) []string {
+	keys := make([]string, 0, len(a))
+	for k := range a {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,143 @@
+package stack
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Checks shared by the stacks' questions. Each error says what is wrong and
+// what a valid value looks like.
+
+var (
+	identPattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	hostLabel    = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	sizePattern  = regexp.MustCompile(`^[0-9]+[kKmMgG]?$`)
+	hostPort     = regexp.MustCompile(`^[a-zA-Z0-9.-]+(:[0-9]{1,5})?$`)
+)
+
+// pythonKeywords cannot name a Python package.
+var pythonKeywords = map[string]bool{
+	"False": true, "None": true, "True": true, "and": true, "as": true, "assert": true, "async": true,
+	"await": true, "break": true, "class": true, "continue": true, "def": true, "del": true, "elif": true,
+	"else": true, "except": true, "finally": true, "for": true, "from": true, "global": true, "if": true,
+	"import": true, "in": true, "is": true, "lambda": true, "nonlocal": true, "not": true, "or": true,
+	"pass": true, "raise": true, "return": true, "try": true, "while": true, "with": true, "yield": true,
+}
+
+// reservedDjango would shadow modules a Django project imports.
+var reservedDjango = map[string]bool{"django": true, "test": true, "site": true, "config": false, "compose": true, "scripts": true}
+
+// PythonPackage accepts a name usable as a Python package and Django project.
+func PythonPackage(v string) error {
+	if !identPattern.MatchString(v) {
+		return fmt.Errorf("%q is not a Python identifier; use letters, digits and _ and start with a letter, e.g. mysite", v)
+	}
+	if pythonKeywords[v] || reservedDjango[v] {
+		return fmt.Errorf("%q would clash with a Python keyword or module; pick another name, e.g. mysite", v)
+	}
+	if len(v) > 40 {
+		return fmt.Errorf("%q is longer than 40 characters; pick a shorter name", v)
+	}
+	return nil
+}
+
+// Port accepts 1-65535.
+func Port(v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("%q is not a port; use a number from 1 to 65535", v)
+	}
+	return nil
+}
+
+// PositiveInt accepts 1..max.
+func PositiveInt(max int) func(string) error {
+	return func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > max {
+			return fmt.Errorf("%q is out of range; use a number from 1 to %d", v, max)
+		}
+		return nil
+	}
+}
+
+// HostName accepts a DNS host name or an IPv4 address (what nginx's
+// server_name and Django's ALLOWED_HOSTS can both take).
+func HostName(v string) error {
+	if v == "localhost" {
+		return nil
+	}
+	if len(v) == 0 || len(v) > 253 {
+		return fmt.Errorf("%q is not a host name; use a domain such as example.com", v)
+	}
+	for _, l := range strings.Split(strings.TrimSuffix(v, "."), ".") {
+		if !hostLabel.MatchString(l) {
+			return fmt.Errorf("%q is not a host name; use lower-case letters, digits, - and dots, e.g. example.com", v)
+		}
+	}
+	return nil
+}
+
+// Size accepts an nginx size such as 20m.
+func Size(v string) error {
+	if !sizePattern.MatchString(v) {
+		return fmt.Errorf("%q is not a size; use a number with an optional k, m or g suffix, e.g. 20m", v)
+	}
+	return nil
+}
+
+// OptionalURL accepts "" or an http(s) URL.
+func OptionalURL(v string) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.ContainsAny(v, " \"'\n$") {
+		return fmt.Errorf("%q is not an http(s) URL; use e.g. https://pypi.example.org/simple", v)
+	}
+	return nil
+}
+
+// OptionalRegistryHost accepts "" or host[:port] of a registry mirror.
+func OptionalRegistryHost(v string) error {
+	if v == "" {
+		return nil
+	}
+	if !hostPort.MatchString(v) || !strings.ContainsAny(v, ".:") && v != "localhost" {
+		return fmt.Errorf("%q is not a registry host; use HOST or HOST:PORT, e.g. mirror.example.com", v)
+	}
+	return nil
+}
+
+// TimeZone accepts an IANA zone name such as UTC or Asia/Shanghai.
+func TimeZone(v string) error {
+	if !regexp.MustCompile(`^[A-Za-z_]+(/[A-Za-z0-9_+-]+){0,2}$`).MatchString(v) {
+		return fmt.Errorf("%q is not a time zone; use an IANA name such as UTC or Asia/Shanghai", v)
+	}
+	return nil
+}
+
+// RegistryMirrorQuestion is the answer every stack offers for users whose
+// Docker Hub access is slow or blocked.
+func RegistryMirrorQuestion() Question {
+	return Question{
+		Key: MirrorAnswer, Prompt: "Registry mirror for Docker Hub images (empty for none)",
+		Help: "Docker Hub references are rewritten to pull through this host, e.g. mirror.example.com",
+		Kind: String, Check: OptionalRegistryHost, Advanced: true,
+	}
+}
+
+// PipIndexAnswer is the answer key of the pip mirror.
+const PipIndexAnswer = "pip_index_url"
+
+// PipIndexQuestion is the pip mirror the seeds configure by hand.
+func PipIndexQuestion() Question {
+	return Question{
+		Key: PipIndexAnswer, Prompt: "pip index URL (empty for the default index)",
+		Help: "Written to pip.conf and used when building images, e.g. a local PyPI mirror",
+		Kind: String, Check: OptionalURL, Advanced: true,
+	}
+}

@@ -1,0 +1,161 @@
+// Package stack defines what a stack is: its questions with defaults and
+// checks, the images it uses, the secrets it generates, its templates, and
+// what the engine needs to deploy it. Definitions are data; rendering and
+// writing live elsewhere.
+package stack
+
+import (
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+)
+
+// Kind is the type of an answer, which decides how it is asked and checked.
+type Kind int
+
+const (
+	String Kind = iota
+	Int
+	Bool
+	Choice
+)
+
+// Answers maps answer keys to their values, always as strings: that is how
+// they arrive from flags, --set and answers files.
+type Answers map[string]string
+
+// Bool reads a boolean answer ("true"/"false").
+func (a Answers) Bool(key string) bool { return a[key] == "true" }
+
+// Question is one answer the user can give.
+type Question struct {
+	Key     string
+	Prompt  string
+	Help    string
+	Kind    Kind
+	Default string
+	// DefaultFrom, when set, computes the default from earlier answers
+	// (e.g. the database version depends on the database chosen).
+	DefaultFrom func(Answers) string
+	Choices     []string
+	// ChoicesFrom, when set, computes the valid choices from earlier answers.
+	ChoicesFrom func(Answers) []string
+	// Check returns an error saying what is wrong and how to fix it.
+	Check func(string) error
+	// When limits the question to some answers (nil: always asked).
+	When func(Answers) bool
+	// Advanced questions take their default silently in interactive mode;
+	// they are set with flags or --set.
+	Advanced bool
+}
+
+// Image is an image reference the stack uses; every one is an answer
+// ("image.<Key>") so users behind blocked registries can replace it.
+type Image struct {
+	Key  string
+	Help string
+	// Default gives the reference for these answers.
+	Default func(Answers) string
+	// When limits the image to some answers (nil: always used).
+	When func(Answers) bool
+	// Pull is false for images the stack builds itself (they are named, not pulled).
+	Built bool
+}
+
+// Secret is a value generated with a CSPRNG and written only to .env.
+type Secret struct {
+	Key   string // the .env key
+	Bytes int    // random bytes before URL-safe encoding (at least 24)
+}
+
+// Exec is a command run in a service's container.
+type Exec struct {
+	Service string
+	Command []string
+	// What is shown to the user ("Django migrations").
+	What string
+}
+
+// Definition is a stack.
+type Definition struct {
+	Name        string
+	Aliases     []string
+	Description string
+	Questions   []Question
+	Images      []Image
+	Secrets     []Secret
+	// Templates is the stack's template tree (templates/<name>).
+	Templates fs.FS
+	// Data builds the template data for one render.
+	Data func(in Input) (any, error)
+	// OutputPath maps a template path (without .tmpl) to its output path,
+	// or "" to leave the file out for these answers.
+	OutputPath func(path string, a Answers) string
+	// Migrate is run by `stackgen up` once the stack is healthy.
+	Migrate *Exec
+	// URL is where the deployed stack answers.
+	URL func(a Answers) string
+	// DefaultDir is the target directory when none is given.
+	DefaultDir func(a Answers) string
+}
+
+// Input is everything one render depends on.
+type Input struct {
+	Answers Answers
+	Secrets map[string]string
+	// Images holds the resolved reference of every image in use, by key.
+	Images  map[string]string
+	Version string
+}
+
+// Question returns the question with key, if the stack has it.
+func (d *Definition) Question(key string) (Question, bool) {
+	for _, q := range d.Questions {
+		if q.Key == key {
+			return q, true
+		}
+	}
+	return Question{}, false
+}
+
+// Registry is the set of known stacks.
+type Registry struct {
+	stacks []*Definition
+}
+
+// NewRegistry returns a registry of the given stacks.
+func NewRegistry(defs ...*Definition) *Registry { return &Registry{stacks: defs} }
+
+// All returns the stacks sorted by name.
+func (r *Registry) All() []*Definition {
+	out := append([]*Definition(nil), r.stacks...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Names returns the stack names, sorted.
+func (r *Registry) Names() []string {
+	var names []string
+	for _, d := range r.All() {
+		names = append(names, d.Name)
+	}
+	return names
+}
+
+// Lookup finds a stack by name or alias, case-insensitively. An unknown
+// name is an error that lists the real ones.
+func (r *Registry) Lookup(name string) (*Definition, error) {
+	n := strings.ToLower(strings.TrimSpace(name))
+	for _, d := range r.stacks {
+		if d.Name == n {
+			return d, nil
+		}
+		for _, a := range d.Aliases {
+			if a == n {
+				return d, nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("unknown stack %q; choose one of: %s (run 'stackgen stacks' for details)", name, strings.Join(r.Names(), ", "))
+}

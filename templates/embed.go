@@ -1,0 +1,21 @@
+// Package templates holds every stack's template tree; each folder mirrors
+// the tree it renders. Files ending in .tmpl are executed with text/template,
+// others are copied; "all:" keeps dotfiles such as .env.example.
+package templates
+
+import (
+	"embed"
+	"io/fs"
+)
+
+//go:embed all:django-uwsgi
+var files embed.FS
+
+// Stack returns the template tree of one stack.
+func Stack(name string) fs.FS {
+	sub, err := fs.Sub(files, name)
+	if err != nil {
+		panic(err) // name is a constant of the stacks package; fs.Sub fails only on a malformed path
+	}
+	return sub
+}
