@@ -4,11 +4,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
+	"github.com/stackgen/stackgen/cmd/stackgen/newcmd"
+	"github.com/stackgen/stackgen/cmd/stackgen/stackscmd"
 )
 
 // commands lists every verb, one line each, so adding a command touches one
 // line here and nothing else.
 var commands = []func(*cmdutil.Factory) *cobra.Command{
+	func(f *cmdutil.Factory) *cobra.Command { return newcmd.NewCmdNew(f, nil, nil) },
+	stackscmd.NewCmdStacks,
 	newCmdVersion,
 }
 

@@ -1,0 +1,122 @@
+package newcmd
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+
+	"github.com/stackgen/stackgen/prompt"
+	"github.com/stackgen/stackgen/stack"
+)
+
+// parsePairs turns repeated KEY=VALUE flags into answers; prefix is added
+// to every key (--image db=REF becomes image.db).
+func parsePairs(flag, prefix string, pairs []string, into stack.Answers) error {
+	for _, p := range pairs {
+		k, v, ok := strings.Cut(p, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" {
+			return fmt.Errorf("--%s %q: expected KEY=VALUE, e.g. --%s %s", flag, p, flag, example(flag))
+		}
+		into[prefix+k] = v
+	}
+	return nil
+}
+
+func example(flag string) string {
+	if flag == "image" {
+		return "db=mariadb:11.8"
+	}
+	return "project=mysite"
+}
+
+// readAnswersFile reads a YAML mapping of answer keys to scalar values.
+func readAnswersFile(path string, into stack.Answers) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("--answers: %w", err)
+	}
+	var raw map[string]any
+	if err := yaml.Unmarshal(b, &raw); err != nil {
+		return fmt.Errorf("--answers %s: not a YAML mapping of answers: %w", path, err)
+	}
+	for k, v := range raw {
+		switch val := v.(type) {
+		case map[string]any:
+			// An "image:" section maps image keys to references.
+			if k != "image" && k != "images" {
+				return fmt.Errorf("--answers %s: %q must be a single value, not a mapping", path, k)
+			}
+			for ik, iv := range val {
+				into[stack.ImagePrefix+ik] = fmt.Sprint(iv)
+			}
+		case nil:
+			into[k] = ""
+		case []any:
+			return fmt.Errorf("--answers %s: %q must be a single value, not a list", path, k)
+		default:
+			into[k] = fmt.Sprint(val)
+		}
+	}
+	return nil
+}
+
+// ask walks d's questions in order and asks, on a terminal, each active
+// one the user has not answered; advanced questions keep their default.
+func ask(p prompt.Prompter, d *stack.Definition, given stack.Answers) (stack.Answers, error) {
+	out := stack.Answers{}
+	for k, v := range given {
+		out[k] = v
+	}
+	cur := stack.Answers{}
+	for _, q := range d.Questions {
+		if !q.Active(cur) {
+			continue
+		}
+		if v, ok := given[q.Key]; ok {
+			cur[q.Key] = v
+			continue
+		}
+		def := q.DefaultFor(cur)
+		if q.Advanced {
+			cur[q.Key] = def
+			continue
+		}
+		var v string
+		var err error
+		switch q.Kind {
+		case stack.Bool:
+			var b bool
+			b, err = p.Confirm(q.Prompt, q.Help, def == "true")
+			v = fmt.Sprint(b)
+		case stack.Choice:
+			v, err = p.Select(q.Prompt, q.Help, q.ChoicesFor(cur), def)
+		default:
+			snapshot := cur
+			v, err = p.Input(q.Prompt, q.Help, def, func(s string) error {
+				_, err := q.Normalize(s, snapshot)
+				return err
+			})
+		}
+		if err != nil {
+			return nil, err
+		}
+		cur[q.Key] = v
+		out[q.Key] = v
+	}
+	return out, nil
+}
+
+// unansweredKeys names the questions a user must still answer (advanced
+// ones have silent defaults).
+func unansweredKeys(d *stack.Definition, given stack.Answers) []string {
+	var keys []string
+	for _, q := range d.Unanswered(given) {
+		if !q.Advanced {
+			keys = append(keys, q.Key)
+		}
+	}
+	return keys
+}

@@ -1,0 +1,269 @@
+// Package newcmd implements `stackgen new`: gather answers (prompts, flags,
+// an answers file), render the stack in memory, validate it, and write it.
+package newcmd
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
+	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/project"
+	"github.com/stackgen/stackgen/render"
+	"github.com/stackgen/stackgen/stack"
+	"github.com/stackgen/stackgen/stacks"
+	"github.com/stackgen/stackgen/validate"
+)
+
+// Options are the parsed flags and arguments of `stackgen new`.
+type Options struct {
+	IO       *cmdutil.IOStreams
+	Factory  *cmdutil.Factory
+	Stack    string
+	Dir      string
+	Yes      bool
+	Sets     []string
+	Images   []string
+	Answers  string
+	Mirror   string
+	PipIndex string
+	DryRun   bool
+	Force    bool
+	// Up, when set, deploys the project after writing it.
+	Up func(ctx context.Context, dir string) error
+}
+
+// UpFunc deploys a written project (stackgen up); root wires it in.
+type UpFunc func(ctx context.Context, f *cmdutil.Factory, dir string) error
+
+// NewCmdNew builds the command; runF replaces the work in tests of flag parsing.
+func NewCmdNew(f *cmdutil.Factory, up UpFunc, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IO, Factory: f}
+	var doUp bool
+	reg := stacks.Registry()
+	cmd := &cobra.Command{
+		Use:   "new [stack] [dir]",
+		Short: "Write a new stack: compose file, configs, Dockerfiles, scripts and secrets",
+		Long: `Write every file of a stack into dir, secure by default.
+
+On a terminal, stackgen asks for what is missing; otherwise every answer
+must come from --yes (defaults), --set, --image or --answers.
+
+Stacks: ` + strings.Join(reg.Names(), ", ") + ` (aliases: django, keras, model).`,
+		Example: `  stackgen new django
+  stackgen new django-uwsgi mysite --yes
+  stackgen new django mysite --set db=mariadb --set domain=example.com --yes
+  stackgen new django mysite --yes --image python=registry.example.com/python:3.13-slim`,
+		Args: cobra.MaximumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				opts.Stack = args[0]
+			}
+			if len(args) > 1 {
+				opts.Dir = args[1]
+			}
+			if doUp {
+				if up == nil {
+					return cmdutil.FlagErrorf("--up is not available in this build")
+				}
+				opts.Up = func(ctx context.Context, dir string) error { return up(ctx, f, dir) }
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVarP(&opts.Yes, "yes", "y", false, "accept the default for every question not answered otherwise")
+	fl.StringArrayVar(&opts.Sets, "set", nil, "set an answer, KEY=VALUE (repeatable)")
+	fl.StringArrayVar(&opts.Images, "image", nil, "replace an image, KEY=REF, e.g. db=mariadb:11.8 (repeatable)")
+	fl.StringVar(&opts.Answers, "answers", "", "read answers from a YAML file")
+	fl.StringVar(&opts.Mirror, "registry-mirror", "", "pull Docker Hub images through this registry HOST")
+	fl.StringVar(&opts.PipIndex, "pip-index-url", "", "install Python packages from this index URL (writes pip.conf)")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the files that would be written (path, mode, size) and write nothing")
+	fl.BoolVar(&opts.Force, "force", false, "write into a non-empty directory (files you changed are kept; new versions go beside them)")
+	if up != nil {
+		fl.BoolVar(&doUp, "up", false, "build and start the stack after writing it (stackgen up)")
+	}
+	return cmd
+}
+
+// Run does the work of `stackgen new`.
+func Run(ctx context.Context, opts *Options) error {
+	reg := stacks.Registry()
+	interactive := opts.IO.CanPrompt() && !opts.Yes
+	d, err := chooseStack(reg, opts, interactive)
+	if err != nil {
+		return err
+	}
+
+	given := stack.Answers{}
+	if opts.Dir != "" {
+		if m, err := project.LoadManifest(opts.Dir); err == nil {
+			if m.Stack != d.Name {
+				return fmt.Errorf("%s holds a %s project; refusing to write %s into it (choose another directory)", opts.Dir, m.Stack, d.Name)
+			}
+			// A re-run starts from the answers the project was made with.
+			for k, v := range m.Answers {
+				given[k] = v
+			}
+		}
+	}
+	if opts.Answers != "" {
+		if err := readAnswersFile(opts.Answers, given); err != nil {
+			return err
+		}
+	}
+	if err := parsePairs("set", "", opts.Sets, given); err != nil {
+		return err
+	}
+	if err := parsePairs("image", stack.ImagePrefix, opts.Images, given); err != nil {
+		return err
+	}
+	if opts.Mirror != "" {
+		given[stack.MirrorAnswer] = opts.Mirror
+	}
+	if opts.PipIndex != "" {
+		given[stack.PipIndexAnswer] = opts.PipIndex
+	}
+	// Check what was given before asking anything, so a typo in --set
+	// fails at once instead of after a dozen questions. Interactively, a
+	// value may depend on a question not asked yet, so only names are
+	// checked then; Resolve checks every value after the questions.
+	if _, err := d.Resolve(given); err != nil && (!interactive || hasUnknownKey(d, given)) {
+		return err
+	}
+
+	switch {
+	case interactive:
+		if given, err = ask(opts.Factory.Prompter(), d, given); err != nil {
+			return err
+		}
+	case !opts.Yes:
+		if missing := unansweredKeys(d, given); len(missing) > 0 {
+			return cmdutil.FlagErrorf("no terminal to ask questions on: pass --yes to accept the defaults, or answer with --set KEY=VALUE (unanswered: %s)", strings.Join(missing, ", "))
+		}
+	}
+
+	keep := map[string]string{}
+	if opts.Dir != "" {
+		if keep, err = project.ReadEnv(opts.Dir); err != nil {
+			return err
+		}
+	}
+	set, answers, err := render.Project(d, given, render.Options{Rand: opts.Factory.Rand, KeepSecrets: keep, Version: opts.Factory.Version})
+	if err != nil {
+		return err
+	}
+	if err := checkRendered(opts.IO.ErrOut, set); err != nil {
+		return err
+	}
+
+	dir := opts.Dir
+	if dir == "" {
+		dir = defaultDir(d, answers)
+	}
+	steps, err := project.Plan(dir, set, opts.Force)
+	if err != nil {
+		return err
+	}
+	if opts.DryRun {
+		printPlan(opts.IO.Out, dir, steps)
+		return nil
+	}
+	m := &project.Manifest{Stack: d.Name, Version: opts.Factory.Version, Answers: answers}
+	if err := project.Apply(dir, steps, m); err != nil {
+		return err
+	}
+	printSummary(opts.IO.Out, d, dir, steps)
+	if opts.Up != nil {
+		return opts.Up(ctx, dir)
+	}
+	return nil
+}
+
+func chooseStack(reg *stack.Registry, opts *Options, interactive bool) (*stack.Definition, error) {
+	if opts.Stack != "" {
+		d, err := reg.Lookup(opts.Stack)
+		if err != nil {
+			return nil, cmdutil.FlagErrorf("%v", err)
+		}
+		return d, nil
+	}
+	if !interactive {
+		return nil, cmdutil.FlagErrorf("name a stack: stackgen new STACK [DIR], with STACK one of %s", strings.Join(reg.Names(), ", "))
+	}
+	var labels []string
+	byLabel := map[string]*stack.Definition{}
+	for _, d := range reg.All() {
+		l := d.Name + " — " + d.Description
+		labels = append(labels, l)
+		byLabel[l] = d
+	}
+	choice, err := opts.Factory.Prompter().Select("Which stack do you want to deploy?", "", labels, labels[0])
+	if err != nil {
+		return nil, err
+	}
+	return byLabel[choice], nil
+}
+
+func hasUnknownKey(d *stack.Definition, a stack.Answers) bool {
+	for k := range a {
+		if _, ok := d.Question(k); !ok && !d.IsImageKey(k) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkRendered runs the validation rules on the rendered files: a
+// template bug must never reach the user's disk.
+func checkRendered(w io.Writer, set fileset.Set) error {
+	findings := validate.Files(set)
+	for _, f := range findings {
+		fmt.Fprintf(w, "stackgen: %s:%d: %s %s: %s\n", f.File, f.Line, f.Severity, f.Rule, f.Message)
+	}
+	if validate.HasErrors(findings) {
+		return fmt.Errorf("the rendered stack failed validation (a stackgen bug: please report it with the lines above); nothing was written")
+	}
+	return nil
+}
+
+func defaultDir(d *stack.Definition, a stack.Answers) string {
+	if d.DefaultDir != nil {
+		if dir := d.DefaultDir(a); dir != "" {
+			return dir
+		}
+	}
+	return d.Name
+}
+
+func printPlan(w io.Writer, dir string, steps []project.Step) {
+	fmt.Fprintf(w, "Would write into %s:\n", dir)
+	for _, st := range steps {
+		fmt.Fprintf(w, "  %-9s %04o %8d  %s\n", st.Action, st.File.Mode.Perm(), len(st.File.Content), st.Dest)
+	}
+	fmt.Fprintf(w, "  %-9s %04o %8s  %s\n", "manifest", 0o644, "-", project.ManifestName)
+}
+
+func printSummary(w io.Writer, d *stack.Definition, dir string, steps []project.Step) {
+	counts := map[project.Action]int{}
+	for _, st := range steps {
+		counts[st.Action]++
+	}
+	fmt.Fprintf(w, "Wrote %s stack into %s (%d created, %d updated, %d unchanged).\n", d.Name, dir, counts[project.Create], counts[project.Update], counts[project.Unchanged])
+	if kept := project.Kept(steps); len(kept) > 0 {
+		fmt.Fprintf(w, "Kept %d file(s) you changed; the new version of each is beside it with %s:\n", len(kept), project.NewSuffix)
+		for _, k := range kept {
+			fmt.Fprintf(w, "  %s\n", filepath.Join(dir, k))
+		}
+	}
+	fmt.Fprintf(w, "Secrets are in %s (mode 0600, git-ignored).\n", filepath.Join(dir, ".env"))
+	fmt.Fprintf(w, "Next: cd %s && stackgen up   (or: docker compose up -d --build)\n", dir)
+}
