@@ -98,6 +98,31 @@ type Definition struct {
 	URL func(a Answers) string
 	// DefaultDir is the target directory when none is given.
 	DefaultDir func(a Answers) string
+	// State lists the data the stack keeps, for backup and restore.
+	State func(a Answers) []State
+}
+
+// StateKind says how a piece of state is dumped and restored.
+type StateKind string
+
+const (
+	StateMySQL    StateKind = "mysql"    // logical dump, single transaction
+	StateMariaDB  StateKind = "mariadb"  // logical dump, single transaction
+	StatePostgres StateKind = "postgres" // pg_dump custom format
+	StateRedis    StateKind = "redis"    // RDB snapshot after BGSAVE completes
+	StateFiles    StateKind = "files"    // tar of a directory (a volume mount)
+)
+
+// State is one piece of data a stack keeps. Credentials are not recorded
+// here: backups run inside the service's container, which already has them
+// in its environment (from .env).
+type State struct {
+	Service string
+	Kind    StateKind
+	// Path is the directory inside the container, for StateFiles.
+	Path string
+	// Volume is the compose volume holding the data.
+	Volume string
 }
 
 // Input is everything one render depends on.
