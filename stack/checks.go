@@ -16,6 +16,7 @@ var (
 	hostLabel    = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	sizePattern  = regexp.MustCompile(`^[0-9]+[kKmMgG]?$`)
 	hostPort     = regexp.MustCompile(`^[a-zA-Z0-9.-]+(:[0-9]{1,5})?$`)
+	zonePattern  = regexp.MustCompile(`^[A-Za-z_]+(/[A-Za-z0-9_+-]+){0,2}$`)
 )
 
 // pythonKeywords cannot name a Python package.
@@ -28,7 +29,7 @@ var pythonKeywords = map[string]bool{
 }
 
 // reservedDjango would shadow modules a Django project imports.
-var reservedDjango = map[string]bool{"django": true, "test": true, "site": true, "config": false, "compose": true, "scripts": true}
+var reservedDjango = map[string]bool{"django": true, "test": true, "site": true, "compose": true, "scripts": true}
 
 // PythonPackage accepts a name usable as a Python package and Django project.
 func PythonPackage(v string) error {
@@ -114,7 +115,7 @@ func OptionalRegistryHost(v string) error {
 
 // TimeZone accepts an IANA zone name such as UTC or Asia/Shanghai.
 func TimeZone(v string) error {
-	if !regexp.MustCompile(`^[A-Za-z_]+(/[A-Za-z0-9_+-]+){0,2}$`).MatchString(v) {
+	if !zonePattern.MatchString(v) {
 		return fmt.Errorf("%q is not a time zone; use an IANA name such as UTC or Asia/Shanghai", v)
 	}
 	return nil
