@@ -8,5 +8,6 @@ import "github.com/stackgen/stackgen/stack"
 func Registry() *stack.Registry {
 	return stack.NewRegistry(
 		Django(),
+		Keras(),
 	)
 }

@@ -9,6 +9,7 @@ import (
 )
 
 //go:embed all:django-uwsgi
+//go:embed all:keras-webpy
 var files embed.FS
 
 // Stack returns the template tree of one stack.

@@ -1,0 +1,333 @@
+package stacks
+
+import (
+	"fmt"
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/stackgen/stackgen/stack"
+	"github.com/stackgen/stackgen/templates"
+)
+
+// Answer keys of the keras-webpy stack.
+const (
+	kerasModelName   = "model_name"
+	kerasModelFile   = "model_file"
+	kerasBakeModel   = "bake_model"
+	kerasBackend     = "backend"
+	kerasGPU         = "gpu"
+	kerasGPUCount    = "gpu_count"
+	kerasBindAddress = "bind_address"
+	kerasHTTPPort    = "http_port"
+	kerasThreads     = "threads"
+	kerasAPIToken    = "api_token"
+	kerasAppVersion  = "app_version"
+	kerasLoader      = "model_loader"
+)
+
+// The image keys of the keras-webpy stack.
+const (
+	kerasImagePython = "python"
+	kerasImageModel  = "model"
+)
+
+// kerasContainerPort is where app.py listens inside the container; the
+// host side is the http_port answer.
+const kerasContainerPort = 8080
+
+// KerasAPITokenKey is the .env key of the optional API token.
+const KerasAPITokenKey = "API_TOKEN"
+
+// Pinned Python packages. Each set was published together on PyPI with
+// wheels for CPython 3.12 on Linux x86_64 and satisfies the others'
+// requirements: TensorFlow 2.20 wants keras >= 3.10 and numpy >= 1.26
+// (2.1.x also satisfies the < 2.2 bound of TensorFlow 2.19, should a user
+// step back one release); web.py 0.62 is the last web.py that runs on
+// Python 3.12 with its cgi import (3.13 removed cgi: see the README).
+var kerasPins = struct {
+	TensorFlow, Keras, JAX, NumPy, Pillow, WebPy string
+}{
+	TensorFlow: "2.20.0",
+	Keras:      "3.11.3",
+	JAX:        "0.7.1",
+	NumPy:      "2.1.3",
+	Pillow:     "11.3.0",
+	WebPy:      "0.62",
+}
+
+// kerasPython is the default base image: the newest CPython that both
+// TensorFlow 2.20 and web.py 0.62 support.
+const kerasPython = "python:3.12-slim"
+
+var (
+	kerasSlugPattern      = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
+	kerasModelFilePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	kerasTagPattern       = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	kerasDottedPattern    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
+)
+
+// kerasCheckSlug accepts a lower-case slug usable as an image name and a
+// service-facing name: letters, digits and single dashes.
+func kerasCheckSlug(v string) error {
+	if !kerasSlugPattern.MatchString(v) {
+		return fmt.Errorf("%q is not a lower-case slug; use lower-case letters, digits and single dashes, starting with a letter, e.g. keras-docker", v)
+	}
+	if len(v) > 40 {
+		return fmt.Errorf("%q is longer than 40 characters; pick a shorter name", v)
+	}
+	return nil
+}
+
+// kerasCheckModelFile accepts a file name (no directory) that Keras 3's
+// load_model reads: the .keras format or legacy HDF5.
+func kerasCheckModelFile(v string) error {
+	if !kerasModelFilePattern.MatchString(v) || strings.Contains(v, "..") {
+		return fmt.Errorf("%q is not a plain file name; give only the name of the file inside models/, e.g. model.keras", v)
+	}
+	lower := strings.ToLower(v)
+	if !strings.HasSuffix(lower, ".keras") && !strings.HasSuffix(lower, ".h5") {
+		return fmt.Errorf("%q is not a file keras.models.load_model can read; save the model with model.save(\"model.keras\") (or legacy .h5)", v)
+	}
+	return nil
+}
+
+// kerasCheckTag accepts a Docker tag other than latest.
+func kerasCheckTag(v string) error {
+	if !kerasTagPattern.MatchString(v) {
+		return fmt.Errorf("%q is not an image tag; use letters, digits, '.', '_' and '-', e.g. 1.0", v)
+	}
+	if v == "latest" {
+		return fmt.Errorf("latest is not a version; use a tag such as 1.0 so the saved image is the one you built")
+	}
+	return nil
+}
+
+// kerasCheckBind accepts an IPv4 address for the published port.
+func kerasCheckBind(v string) error {
+	ip := net.ParseIP(v)
+	if ip == nil || ip.To4() == nil {
+		return fmt.Errorf("%q is not an IPv4 address; use 127.0.0.1 (this host only, behind a reverse proxy) or 0.0.0.0 (every interface)", v)
+	}
+	return nil
+}
+
+// kerasCheckGPUCount accepts "all" or a number of GPUs.
+func kerasCheckGPUCount(v string) error {
+	if v == "all" {
+		return nil
+	}
+	if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 64 {
+		return fmt.Errorf("%q is not a GPU count; use all or a number from 1 to 64", v)
+	}
+	return nil
+}
+
+// kerasCheckModule accepts a dotted Python module path.
+func kerasCheckModule(v string) error {
+	if !kerasDottedPattern.MatchString(v) {
+		return fmt.Errorf("%q is not a Python module path; use e.g. model_loader or mypkg.loader", v)
+	}
+	return nil
+}
+
+func kerasIsLoopback(addr string) bool {
+	ip := net.ParseIP(addr)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Keras is the keras-webpy stack: a Keras model served by web.py in one
+// container (seed 001, part 3).
+func Keras() *stack.Definition {
+	gpu := func(a stack.Answers) bool { return a.Bool(kerasGPU) }
+	return &stack.Definition{
+		Name:        "keras-webpy",
+		Aliases:     []string{"keras", "model"},
+		Description: "A Keras 3 model served by web.py: GET / page, POST /predict JSON, GET /healthz; model mounted read-only or baked in; optional NVIDIA GPU",
+		Questions: []stack.Question{
+			{
+				Key: kerasModelName, Prompt: "Model name (names the built image)",
+				Help: "A lower-case slug; the image is built and saved as NAME:VERSION", Kind: stack.String,
+				Default: "keras-docker", Check: kerasCheckSlug,
+			},
+			{
+				Key: kerasModelFile, Prompt: "Model file inside models/",
+				Help: "Written by model.save(...) in Keras 3 (.keras) or legacy .h5", Kind: stack.String,
+				Default: "model.keras", Check: kerasCheckModelFile,
+			},
+			{
+				Key: kerasBakeModel, Prompt: "Bake the model into the image?",
+				Help: "true: COPY the model into the image (one file to ship); false: mount models/ read-only (swap models without a rebuild)",
+				Kind: stack.Bool, Default: "false",
+			},
+			{
+				Key: kerasBackend, Prompt: "Keras backend",
+				Help: "tensorflow (tensorflow-cpu, or tensorflow[and-cuda] with a GPU) or jax", Kind: stack.Choice,
+				Default: "tensorflow", Choices: []string{"tensorflow", "jax"},
+			},
+			{
+				Key: kerasGPU, Prompt: "Use an NVIDIA GPU?",
+				Help: "Adds a compose GPU reservation and installs the CUDA build of the backend; the host needs the NVIDIA driver and Container Toolkit",
+				Kind: stack.Bool, Default: "false",
+			},
+			{
+				Key: kerasGPUCount, Prompt: "How many GPUs",
+				Help: "all, or a number", Kind: stack.String, Default: "all", Check: kerasCheckGPUCount, When: gpu, Advanced: true,
+			},
+			{
+				Key: kerasBindAddress, Prompt: "Address the HTTP port is published on",
+				Help: "127.0.0.1 keeps the model API on this host (put a reverse proxy in front); 0.0.0.0 opens it to the network",
+				Kind: stack.String, Default: "127.0.0.1", Check: kerasCheckBind,
+			},
+			{
+				Key: kerasHTTPPort, Prompt: "Host port of the model API",
+				Kind: stack.Int, Default: strconv.Itoa(kerasContainerPort), Check: stack.Port,
+			},
+			{
+				Key: kerasThreads, Prompt: "Server threads",
+				Help: "Threads of web.py's HTTP server (cheroot); predictions run one at a time on the shared model, so more threads mainly keep /healthz and / responsive",
+				Kind: stack.Int, Default: "4", Check: stack.PositiveInt(64), Advanced: true,
+			},
+			{
+				Key: kerasAPIToken, Prompt: "Require an API token for /predict?",
+				Help: "Generates API_TOKEN in .env (mode 0600); clients send Authorization: Bearer TOKEN. On by default when the port is published beyond this host",
+				Kind: stack.Bool,
+				DefaultFrom: func(a stack.Answers) string {
+					return strconv.FormatBool(!kerasIsLoopback(a[kerasBindAddress]))
+				},
+			},
+			{
+				Key: kerasAppVersion, Prompt: "Version tag of the built image",
+				Kind: stack.String, Default: "1.0", Check: kerasCheckTag,
+			},
+			{
+				Key: kerasLoader, Prompt: "Python module that loads the model",
+				Help: "Must define load(path) and predict(model, instances); the default is the generated model_loader.py (keras.models.load_model). Only this module is swapped, e.g. by tests that cannot install TensorFlow",
+				Kind: stack.String, Default: "model_loader", Check: kerasCheckModule, Advanced: true,
+			},
+			stack.RegistryMirrorQuestion(),
+			stack.PipIndexQuestion(),
+		},
+		Images: []stack.Image{
+			{
+				Key: kerasImagePython, Help: "Base image of the model image (Debian slim CPython)",
+				Default: func(stack.Answers) string { return kerasPython },
+			},
+			{
+				Key: kerasImageModel, Help: "The image compose builds and the save script exports",
+				Default: func(a stack.Answers) string { return a[kerasModelName] + ":" + a[kerasAppVersion] },
+				Built:   true,
+			},
+		},
+		Secrets:   []stack.Secret{{Key: KerasAPITokenKey, Bytes: 32}},
+		Templates: templates.Stack("keras-webpy"),
+		Data:      kerasData,
+		OutputPath: func(p string, a stack.Answers) string {
+			switch p {
+			case ".env", ".env.example":
+				if !a.Bool(kerasAPIToken) {
+					return ""
+				}
+			}
+			return p
+		},
+		Migrate:    nil,
+		URL:        kerasURL,
+		DefaultDir: func(a stack.Answers) string { return a[kerasModelName] },
+	}
+}
+
+// kerasURL is where the published model API answers on this host.
+func kerasURL(a stack.Answers) string {
+	host := a[kerasBindAddress]
+	if host == "0.0.0.0" {
+		host = "127.0.0.1"
+	}
+	return "http://" + host + ":" + a[kerasHTTPPort] + "/"
+}
+
+// kerasTemplateData is what the keras-webpy templates see.
+type kerasTemplateData struct {
+	ModelName, ModelFile, Backend, Loader string
+	Bake, GPU, Token                      bool
+	GPUCount                              string // "all" or a number, as compose takes it
+	BindAddress                           string
+	HTTPPort, ContainerPort, Threads      int
+	Version                               string
+	PythonImage                           string
+	Image                                 string // the built image, exactly as compose tags it
+	ImageFile                             string // the save script's default output name
+	PipIndexURL                           string
+	Requirements                          []string
+	Secrets                               map[string]string
+	StackgenVersion                       string
+	URL                                   string
+}
+
+func kerasData(in stack.Input) (any, error) {
+	a := in.Answers
+	port, _ := strconv.Atoi(a[kerasHTTPPort]) // checked by Resolve
+	threads, _ := strconv.Atoi(a[kerasThreads])
+	image := in.Images[kerasImageModel]
+	if image == "" {
+		return nil, fmt.Errorf("keras-webpy: no model image resolved")
+	}
+	d := kerasTemplateData{
+		ModelName:       a[kerasModelName],
+		ModelFile:       a[kerasModelFile],
+		Backend:         a[kerasBackend],
+		Loader:          a[kerasLoader],
+		Bake:            a.Bool(kerasBakeModel),
+		GPU:             a.Bool(kerasGPU),
+		GPUCount:        a[kerasGPUCount],
+		Token:           a.Bool(kerasAPIToken),
+		BindAddress:     a[kerasBindAddress],
+		HTTPPort:        port,
+		ContainerPort:   kerasContainerPort,
+		Threads:         threads,
+		Version:         a[kerasAppVersion],
+		PythonImage:     in.Images[kerasImagePython],
+		Image:           image,
+		ImageFile:       kerasImageFileName(image),
+		PipIndexURL:     a[stack.PipIndexAnswer],
+		Requirements:    kerasRequirements(a[kerasBackend], a.Bool(kerasGPU)),
+		Secrets:         in.Secrets,
+		StackgenVersion: in.Version,
+		URL:             kerasURL(a),
+	}
+	return d, nil
+}
+
+// kerasRequirements are the pinned lines of requirements.txt.
+func kerasRequirements(backend string, gpu bool) []string {
+	p := kerasPins
+	var out []string
+	switch backend {
+	case "jax":
+		if gpu {
+			out = append(out, "jax[cuda12]=="+p.JAX)
+		} else {
+			out = append(out, "jax=="+p.JAX)
+		}
+	default:
+		if gpu {
+			out = append(out, "tensorflow[and-cuda]=="+p.TensorFlow)
+		} else {
+			out = append(out, "tensorflow-cpu=="+p.TensorFlow)
+		}
+	}
+	return append(out,
+		"keras=="+p.Keras,
+		"numpy=="+p.NumPy,
+		"pillow=="+p.Pillow,
+		"web.py=="+p.WebPy,
+	)
+}
+
+// kerasImageFileName turns an image reference into the file name the save
+// script writes: keras-docker:1.0 -> keras-docker_1.0.tar.gz.
+func kerasImageFileName(ref string) string {
+	r := strings.NewReplacer("/", "_", ":", "_", "@", "_")
+	return r.Replace(ref) + ".tar.gz"
+}
