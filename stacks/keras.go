@@ -40,12 +40,13 @@ const kerasContainerPort = 8080
 // KerasAPITokenKey is the .env key of the optional API token.
 const KerasAPITokenKey = "API_TOKEN"
 
-// Pinned Python packages. Each set was published together on PyPI with
-// wheels for CPython 3.12 on Linux x86_64 and satisfies the others'
-// requirements: TensorFlow 2.20 wants keras >= 3.10 and numpy >= 1.26
-// (2.1.x also satisfies the < 2.2 bound of TensorFlow 2.19, should a user
-// step back one release); web.py 0.62 is the last web.py that runs on
-// Python 3.12 with its cgi import (3.13 removed cgi: see the README).
+// Pinned Python packages. Each was published on PyPI with wheels (or, for
+// pure-Python web.py, an sdist) for CPython 3.13 on Linux x86_64, and they
+// satisfy each other's requirements: TensorFlow 2.20 wants keras >= 3.10
+// and numpy >= 1.26 (2.1.x is the first numpy with 3.13 wheels and also
+// fits the < 2.2 bound TensorFlow 2.19 had, should a user step back one
+// release); web.py 0.76 is the first web.py that runs on Python 3.13
+// (0.62 and older import the cgi module 3.13 removed).
 var kerasPins = struct {
 	TensorFlow, Keras, JAX, NumPy, Pillow, WebPy string
 }{
@@ -54,12 +55,12 @@ var kerasPins = struct {
 	JAX:        "0.7.1",
 	NumPy:      "2.1.3",
 	Pillow:     "11.3.0",
-	WebPy:      "0.62",
+	WebPy:      "0.76",
 }
 
-// kerasPython is the default base image: the newest CPython that both
-// TensorFlow 2.20 and web.py 0.62 support.
-const kerasPython = "python:3.12-slim"
+// kerasPython is the default base image: the newest CPython TensorFlow
+// 2.20 publishes wheels for (cp39 to cp313).
+const kerasPython = "python:3.13-slim"
 
 var (
 	kerasSlugPattern      = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)

@@ -157,14 +157,14 @@ func TestKerasRender(t *testing.T) {
 					t.Error(".env written though no secret is in use (api_token is off on 127.0.0.1)")
 				}
 				req := kerasFile(t, set, "requirements.txt")
-				for _, want := range []string{"tensorflow-cpu==2.20.0", "keras==3.11.3", "numpy==2.1.3", "pillow==11.3.0", "web.py==0.62"} {
+				for _, want := range []string{"tensorflow-cpu==2.20.0", "keras==3.11.3", "numpy==2.1.3", "pillow==11.3.0", "web.py==0.76"} {
 					if !strings.Contains(req, want+"\n") {
 						t.Errorf("requirements.txt lacks %s:\n%s", want, req)
 					}
 				}
 				df := kerasFile(t, set, "Dockerfile")
-				if !strings.HasPrefix(strings.SplitN(df, "\nARG PYTHON_IMAGE=", 2)[1], "python:3.12-slim\n") {
-					t.Errorf("Dockerfile base is not ARG PYTHON_IMAGE=python:3.12-slim")
+				if !strings.HasPrefix(strings.SplitN(df, "\nARG PYTHON_IMAGE=", 2)[1], "python:3.13-slim\n") {
+					t.Errorf("Dockerfile base is not ARG PYTHON_IMAGE=python:3.13-slim")
 				}
 				if strings.Contains(df, "COPY models/") {
 					t.Error("Dockerfile copies the model though bake_model=false")
@@ -257,7 +257,7 @@ func TestKerasRender(t *testing.T) {
 					t.Errorf(".env.example lacks API_TOKEN")
 				}
 				df := kerasFile(t, set, "Dockerfile")
-				if !strings.Contains(df, "ARG PYTHON_IMAGE=mirror.example.com/library/python:3.12-slim\n") {
+				if !strings.Contains(df, "ARG PYTHON_IMAGE=mirror.example.com/library/python:3.13-slim\n") {
 					t.Errorf("registry mirror not applied to the base image")
 				}
 				if !strings.Contains(df, "ARG PIP_INDEX_URL=https://pypi.example.org/simple\n") {
@@ -531,7 +531,7 @@ func TestKerasAppServes(t *testing.T) {
 	}
 	py, tried := kerasPythonWithWebPy()
 	if py == "" {
-		t.Skipf("web.py is not importable by any of %v: install it (Debian: apt-get install python3-webpy; pip: web.py==0.62) or set STACKGEN_TEST_PYTHON", tried)
+		t.Skipf("web.py is not importable by any of %v: install it (Debian: apt-get install python3-webpy; pip: pip install web.py) or set STACKGEN_TEST_PYTHON", tried)
 	}
 	set, _ := renderKeras(t, stack.Answers{})
 	dir := kerasWrite(t, set)
