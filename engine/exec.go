@@ -1,0 +1,140 @@
+package engine
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/pkg/stdcopy"
+)
+
+// Exec runs cmd in a container through the API, without a TTY (so the
+// output is not mangled), streaming stdout and stderr apart, and returns
+// the command's exit code.
+func (c *Client) Exec(ctx context.Context, containerID string, cmd []string, stdout, stderr io.Writer) (int, error) {
+	created, err := c.API.ContainerExecCreate(ctx, containerID, container.ExecOptions{
+		Cmd: cmd, AttachStdout: true, AttachStderr: true,
+	})
+	if err != nil {
+		return -1, c.apiErr(ctx, "creating exec in "+shortID(containerID), err)
+	}
+	resp, err := c.API.ContainerExecAttach(ctx, created.ID, container.ExecAttachOptions{})
+	if err != nil {
+		return -1, c.apiErr(ctx, "starting exec in "+shortID(containerID), err)
+	}
+	defer resp.Close()
+	if stdout == nil {
+		stdout = io.Discard
+	}
+	if stderr == nil {
+		stderr = io.Discard
+	}
+	copied := make(chan error, 1)
+	go func() {
+		_, err := stdcopy.StdCopy(stdout, stderr, resp.Reader)
+		copied <- err
+	}()
+	select {
+	case err := <-copied:
+		if err != nil && !errors.Is(err, io.EOF) {
+			return -1, fmt.Errorf("reading exec output: %w", err)
+		}
+	case <-ctx.Done():
+		return -1, ctx.Err()
+	}
+	// The stream ends when the process does; the engine may record the
+	// exit code a moment later.
+	for i := 0; ; i++ {
+		ins, err := c.API.ContainerExecInspect(ctx, created.ID)
+		if err != nil {
+			return -1, c.apiErr(ctx, "inspecting exec", err)
+		}
+		if !ins.Running {
+			return ins.ExitCode, nil
+		}
+		if i >= 100 {
+			return -1, errors.New("the exec's output ended but the engine still reports it running")
+		}
+		select {
+		case <-ctx.Done():
+			return -1, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// LogOptions select a container's log lines.
+type LogOptions struct {
+	// Tail is how many lines from the end ("" or "all": everything).
+	Tail       string
+	Follow     bool
+	Timestamps bool
+}
+
+// Logs copies a container's logs to stdout and stderr (one writer may serve
+// both) until they end, or until ctx ends when following.
+func (c *Client) Logs(ctx context.Context, containerID string, opts LogOptions, stdout, stderr io.Writer) error {
+	ins, err := c.API.ContainerInspect(ctx, containerID)
+	if err != nil {
+		return c.apiErr(ctx, "inspecting container "+shortID(containerID), err)
+	}
+	tail := opts.Tail
+	if tail == "" {
+		tail = "all"
+	}
+	rc, err := c.API.ContainerLogs(ctx, containerID, container.LogsOptions{
+		ShowStdout: true, ShowStderr: true, Follow: opts.Follow, Tail: tail, Timestamps: opts.Timestamps,
+	})
+	if err != nil {
+		return c.apiErr(ctx, "reading logs of "+shortID(containerID), err)
+	}
+	defer rc.Close()
+	if ins.Config != nil && ins.Config.Tty {
+		_, err = io.Copy(stdout, rc)
+	} else {
+		_, err = stdcopy.StdCopy(stdout, stderr, rc)
+	}
+	if err != nil && ctx.Err() == nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("reading logs of %s: %w", shortID(containerID), err)
+	}
+	return nil
+}
+
+// LastLogLines returns the last n lines of a container's logs, stdout and
+// stderr merged in order.
+func (c *Client) LastLogLines(ctx context.Context, containerID string, n int) ([]string, error) {
+	var buf lockedBuffer
+	if err := c.Logs(ctx, containerID, LogOptions{Tail: fmt.Sprint(n)}, &buf, &buf); err != nil {
+		return nil, err
+	}
+	var lines []string
+	sc := bufio.NewScanner(strings.NewReader(buf.String()))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	return lines, nil
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}

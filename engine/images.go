@@ -1,0 +1,84 @@
+package engine
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/docker/docker/client"
+)
+
+// ImageExists reports whether the engine has the image.
+func (c *Client) ImageExists(ctx context.Context, ref string) (bool, error) {
+	_, err := c.API.ImageInspect(ctx, ref)
+	if err == nil {
+		return true, nil
+	}
+	if isNotFound(err) {
+		return false, nil
+	}
+	return false, c.apiErr(ctx, "inspecting image "+ref, err)
+}
+
+// SaveImages streams one `docker save` archive of refs: layers shared by
+// several images are stored once. The caller closes the stream.
+func (c *Client) SaveImages(ctx context.Context, refs []string) (io.ReadCloser, error) {
+	if len(refs) == 0 {
+		return nil, errors.New("no images to save")
+	}
+	rc, err := c.API.ImageSave(ctx, refs)
+	if err != nil {
+		return nil, c.apiErr(ctx, "saving images "+strings.Join(refs, ", "), err)
+	}
+	return rc, nil
+}
+
+// LoadImages loads a `docker save` archive and returns the engine's
+// messages ("Loaded image: ..."); an error the engine reports inside the
+// stream is returned as an error.
+func (c *Client) LoadImages(ctx context.Context, archive io.Reader) ([]string, error) {
+	resp, err := c.API.ImageLoad(ctx, archive, client.ImageLoadWithQuiet(true))
+	if err != nil {
+		return nil, c.apiErr(ctx, "loading images", err)
+	}
+	defer resp.Body.Close()
+	return readJSONMessages(resp.Body)
+}
+
+// readJSONMessages reads the engine's progress stream: one JSON object per
+// message, each with a "stream" text or an "error".
+func readJSONMessages(r io.Reader) ([]string, error) {
+	var out []string
+	dec := json.NewDecoder(bufio.NewReader(r))
+	for {
+		var m struct {
+			Stream      string `json:"stream"`
+			Status      string `json:"status"`
+			Error       string `json:"error"`
+			ErrorDetail *struct {
+				Message string `json:"message"`
+			} `json:"errorDetail"`
+		}
+		if err := dec.Decode(&m); err != nil {
+			if errors.Is(err, io.EOF) {
+				return out, nil
+			}
+			return out, fmt.Errorf("reading the engine's answer: %w", err)
+		}
+		if m.Error != "" {
+			return out, errors.New(m.Error)
+		}
+		if m.ErrorDetail != nil && m.ErrorDetail.Message != "" {
+			return out, errors.New(m.ErrorDetail.Message)
+		}
+		for _, s := range []string{m.Stream, m.Status} {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+}

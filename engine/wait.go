@@ -1,0 +1,639 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/events"
+	"github.com/docker/docker/api/types/filters"
+)
+
+// Phase is where a service is on its way to ready.
+type Phase string
+
+const (
+	// PhaseWaiting: no current container yet (compose has not created it,
+	// or it is being recreated, or it is left from an earlier run).
+	PhaseWaiting Phase = "waiting"
+	// PhaseCreated: created, not started.
+	PhaseCreated Phase = "created"
+	// PhaseStarting: running, its health check not passing yet (or a
+	// one-shot job still running).
+	PhaseStarting Phase = "starting"
+	// PhaseReady: healthy, running without a health check, or a one-shot
+	// job that exited 0.
+	PhaseReady Phase = "ready"
+	// PhaseFailed: see the Failure kind.
+	PhaseFailed Phase = "failed"
+)
+
+// Failure says how a service failed.
+type Failure string
+
+const (
+	FailExited      Failure = "exited"
+	FailUnhealthy   Failure = "unhealthy"
+	FailOOM         Failure = "oom"
+	FailNotStarted  Failure = "not-started"
+	FailNoContainer Failure = "no-container"
+)
+
+// Errors a failed wait matches with errors.Is, one per kind of failure.
+var (
+	ErrExited      = errors.New("a service exited")
+	ErrUnhealthy   = errors.New("a service is unhealthy")
+	ErrNotStarted  = errors.New("a service was not started")
+	ErrNoContainer = errors.New("a service has no container")
+	ErrTimeout     = errors.New("timed out waiting for the services")
+	ErrUpFailed    = errors.New("docker compose up failed")
+)
+
+// ServiceState is one service's progress.
+type ServiceState struct {
+	Service string `json:"service"`
+	Phase   Phase  `json:"phase"`
+	// Detail says it in words: "health: starting", "healthy",
+	// "running (no health check)", "completed", "exited with code 1".
+	Detail      string  `json:"detail"`
+	Failure     Failure `json:"failure,omitempty"`
+	OneShot     bool    `json:"one_shot,omitempty"`
+	Container   string  `json:"container,omitempty"`
+	ContainerID string  `json:"container_id,omitempty"`
+	ExitCode    int     `json:"exit_code,omitempty"`
+	// EngineAt is when the engine reported the state (the event's
+	// timestamp: the health check that passed, the exit, the start).
+	EngineAt time.Time `json:"engine_at,omitempty"`
+	// SeenAt is when stackgen learned it.
+	SeenAt time.Time `json:"seen_at,omitempty"`
+}
+
+// Result is a successful wait.
+type Result struct {
+	Services []ServiceState
+	// ReadyAt is when stackgen saw every service ready.
+	ReadyAt time.Time
+	// LastEngineReady is the engine's timestamp of the last service to
+	// become ready (LastService); ReadyAt minus it is stackgen's delay.
+	LastEngineReady time.Time
+	LastService     string
+}
+
+// WaitError is a failed wait: the failed services, the ones not ready, and
+// why the wait stopped.
+type WaitError struct {
+	Failed  []ServiceState
+	Pending []ServiceState
+	Timeout bool
+	// UpErr is the error of `docker compose up`, when it failed.
+	UpErr error
+	// Cause is what else stopped the wait (cancellation, a lost event
+	// stream).
+	Cause error
+}
+
+func (e *WaitError) Error() string {
+	switch {
+	case len(e.Failed) > 0:
+		var parts []string
+		for _, s := range e.Failed {
+			parts = append(parts, fmt.Sprintf("service %q %s", s.Service, failureText(s)))
+		}
+		return strings.Join(parts, "; ")
+	case e.Timeout:
+		return "timed out waiting for " + pendingText(e.Pending)
+	case e.UpErr != nil:
+		return "docker compose up failed: " + e.UpErr.Error()
+	case e.Cause != nil:
+		msg := "stopped waiting: " + e.Cause.Error()
+		if len(e.Pending) > 0 {
+			msg += "; not ready: " + pendingText(e.Pending)
+		}
+		return msg
+	}
+	return "the wait failed"
+}
+
+func failureText(s ServiceState) string {
+	switch s.Failure {
+	case FailUnhealthy:
+		return "is unhealthy"
+	case FailExited:
+		return fmt.Sprintf("exited with code %d", s.ExitCode)
+	case FailOOM:
+		return "was killed: out of memory"
+	case FailNotStarted:
+		return "was created but not started"
+	case FailNoContainer:
+		return "has no container"
+	}
+	return s.Detail
+}
+
+func pendingText(states []ServiceState) string {
+	var parts []string
+	for _, s := range states {
+		parts = append(parts, fmt.Sprintf("service %q (%s)", s.Service, s.Detail))
+	}
+	if len(parts) == 0 {
+		return "the services"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Unwrap lets errors.Is match the failure kinds.
+func (e *WaitError) Unwrap() []error {
+	var out []error
+	for _, s := range e.Failed {
+		switch s.Failure {
+		case FailUnhealthy:
+			out = append(out, ErrUnhealthy)
+		case FailExited, FailOOM:
+			out = append(out, ErrExited)
+		case FailNotStarted:
+			out = append(out, ErrNotStarted)
+		case FailNoContainer:
+			out = append(out, ErrNoContainer)
+		}
+	}
+	if e.Timeout {
+		out = append(out, ErrTimeout)
+	}
+	if e.UpErr != nil {
+		out = append(out, ErrUpFailed, e.UpErr)
+	}
+	if e.Cause != nil {
+		out = append(out, e.Cause)
+	}
+	return out
+}
+
+// WaitOptions say what to wait for.
+type WaitOptions struct {
+	Project  string
+	Services []Service
+	// UpDone delivers the outcome of the `docker compose up` that runs
+	// meanwhile. Until it arrives, containers that were stopped,
+	// unhealthy or only created when the wait began are taken as left
+	// from an earlier run: compose is about to start or replace them.
+	// Nil means compose has already finished.
+	UpDone <-chan error
+	// Since is when to replay events from, so that none is lost between
+	// subscribing and listing (default: one second ago).
+	Since time.Time
+	// OnChange is called on every change of a service's state.
+	OnChange func(ServiceState)
+
+	// handled, in tests, is told each time the wait has taken in the
+	// initial state or one event.
+	handled chan<- struct{}
+}
+
+// WaitHealthy waits until every service is ready: healthy when it has a
+// health check, running when it has none, exited 0 when it is a one-shot
+// job. It subscribes to the project's container events first, then reads
+// the containers' current state, then follows the events; it never polls
+// and never sleeps. It fails as soon as a service fails (exits, turns
+// unhealthy, is killed for memory), when compose up fails, and when ctx
+// ends (ErrTimeout for a deadline). Nothing is stopped or removed.
+func (c *Client) WaitHealthy(ctx context.Context, opts WaitOptions) (*Result, error) {
+	w := &waiter{c: c, opts: opts, specs: map[string]Service{}, ctrs: map[string]*tracked{},
+		last: map[string]ServiceState{}, seen: map[string]time.Time{}}
+	for _, s := range opts.Services {
+		if s.Replicas < 1 {
+			s.Replicas = 1
+		}
+		w.specs[s.Name] = s
+		w.order = append(w.order, s.Name)
+	}
+	since := opts.Since
+	if since.IsZero() {
+		since = c.now().Add(-time.Second)
+	}
+	ectx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	msgs, errs := c.API.Events(ectx, events.ListOptions{
+		Since: fmt.Sprintf("%d.%09d", since.Unix(), since.Nanosecond()),
+		Filters: filters.NewArgs(
+			filters.Arg("type", string(events.ContainerEventType)),
+			filters.Arg("label", LabelProject+"="+opts.Project),
+		),
+	})
+	upDone := opts.UpDone
+	w.upDone = upDone == nil
+	if err := w.snapshot(ctx); err != nil {
+		return nil, w.stopped(ctx, err)
+	}
+	for {
+		w.signal()
+		if res, err, done := w.check(); done {
+			return res, err
+		}
+		select {
+		case m := <-msgs:
+			if err := w.handle(ctx, m); err != nil {
+				return nil, w.stopped(ctx, err)
+			}
+		case err := <-errs:
+			if ctx.Err() != nil {
+				return nil, w.stopped(ctx, ctx.Err())
+			}
+			if err == nil {
+				err = errors.New("the stream ended")
+			}
+			return nil, w.stopped(ctx, fmt.Errorf("lost the engine's event stream: %w", err))
+		case err := <-upDone:
+			upDone = nil
+			w.upDone, w.upErr = true, err
+			if err := w.refresh(ctx); err != nil {
+				return nil, w.stopped(ctx, err)
+			}
+		case <-ctx.Done():
+			return nil, w.stopped(ctx, ctx.Err())
+		}
+	}
+}
+
+// tracked is one container the wait follows.
+type tracked struct {
+	id, name, service string
+	// stale: seen stopped, unhealthy or only created when the wait
+	// began, and not touched by any event since.
+	stale bool
+	// stopping: someone (compose recreating it, or down) stopped it; its
+	// exit is not a failure.
+	stopping bool
+	oom      bool
+	phase    Phase
+	detail   string
+	failure  Failure
+	exitCode int
+	engineAt time.Time
+}
+
+type waiter struct {
+	c      *Client
+	opts   WaitOptions
+	specs  map[string]Service
+	order  []string
+	ctrs   map[string]*tracked
+	upDone bool
+	upErr  error
+	last   map[string]ServiceState
+	seen   map[string]time.Time
+}
+
+func (w *waiter) signal() {
+	if w.opts.handled != nil {
+		w.opts.handled <- struct{}{}
+	}
+}
+
+// snapshot reads the containers that exist when the wait begins.
+func (w *waiter) snapshot(ctx context.Context) error {
+	list, err := w.c.API.ContainerList(ctx, container.ListOptions{All: true, Filters: projectFilter(w.opts.Project)})
+	if err != nil {
+		return w.c.apiErr(ctx, "listing containers", err)
+	}
+	for _, s := range list {
+		if strings.EqualFold(s.Labels[LabelOneoff], "true") {
+			continue
+		}
+		if _, ok := w.specs[s.Labels[LabelService]]; !ok {
+			continue
+		}
+		t, err := w.track(ctx, s.ID)
+		if err != nil || t == nil {
+			return err
+		}
+		t.stale = !w.upDone && (t.phase == PhaseFailed || t.phase == PhaseCreated)
+	}
+	return nil
+}
+
+// refresh re-reads every container once compose up has finished: from now
+// on, what is there is what compose left.
+func (w *waiter) refresh(ctx context.Context) error {
+	list, err := w.c.API.ContainerList(ctx, container.ListOptions{All: true, Filters: projectFilter(w.opts.Project)})
+	if err != nil {
+		return w.c.apiErr(ctx, "listing containers", err)
+	}
+	present := map[string]bool{}
+	for _, s := range list {
+		if strings.EqualFold(s.Labels[LabelOneoff], "true") {
+			continue
+		}
+		if _, ok := w.specs[s.Labels[LabelService]]; !ok {
+			continue
+		}
+		present[s.ID] = true
+		t := w.ctrs[s.ID]
+		if t != nil && (t.phase == PhaseFailed || t.phase == PhaseReady) && !t.stale {
+			continue // decided by an event: keep its engine timestamp
+		}
+		if _, err := w.track(ctx, s.ID); err != nil {
+			return err
+		}
+	}
+	for id := range w.ctrs {
+		if !present[id] {
+			delete(w.ctrs, id)
+		}
+	}
+	for _, t := range w.ctrs {
+		t.stale = false
+	}
+	return nil
+}
+
+// track inspects a container and records its state; a container removed
+// meanwhile is forgotten (nil, nil).
+func (w *waiter) track(ctx context.Context, id string) (*tracked, error) {
+	r, err := w.c.API.ContainerInspect(ctx, id)
+	if err != nil {
+		if isNotFound(err) {
+			delete(w.ctrs, id)
+			return nil, nil
+		}
+		return nil, w.c.apiErr(ctx, "inspecting container "+shortID(id), err)
+	}
+	ct := fromInspect(r)
+	t := w.ctrs[id]
+	if t == nil {
+		t = &tracked{id: id}
+		w.ctrs[id] = t
+	}
+	t.name, t.service = ct.Name, ct.Service
+	w.apply(t, ct)
+	return t, nil
+}
+
+// apply sets a container's phase from its inspected state.
+func (w *waiter) apply(t *tracked, ct Container) {
+	oneShot := w.specs[t.service].OneShot
+	t.failure, t.exitCode = "", ct.ExitCode
+	switch container.ContainerState(ct.State) {
+	case container.StateCreated:
+		t.phase, t.detail = PhaseCreated, "created"
+	case container.StateRunning:
+		t.stopping = false
+		switch {
+		case oneShot:
+			t.phase, t.detail = PhaseStarting, "running"
+		case ct.Health == "":
+			t.phase, t.detail, t.engineAt = PhaseReady, "running (no health check)", ct.StartedAt
+		case ct.Health == string(container.Healthy):
+			t.phase, t.detail, t.engineAt = PhaseReady, "healthy", lastPassed(ct)
+		case ct.Health == string(container.Unhealthy):
+			t.phase, t.detail, t.failure = PhaseFailed, "unhealthy", FailUnhealthy
+		default:
+			t.phase, t.detail = PhaseStarting, "health: starting"
+		}
+	case container.StateExited, container.StateDead, container.StateRestarting:
+		switch {
+		case t.stopping:
+			t.phase, t.detail = PhaseWaiting, "stopped"
+		case ct.OOMKilled:
+			t.phase, t.detail, t.failure, t.engineAt = PhaseFailed, "killed: out of memory", FailOOM, ct.FinishedAt
+		case oneShot && ct.ExitCode == 0:
+			t.phase, t.detail, t.engineAt = PhaseReady, "completed", ct.FinishedAt
+		default:
+			t.phase, t.detail, t.failure, t.engineAt = PhaseFailed, fmt.Sprintf("exited with code %d", ct.ExitCode), FailExited, ct.FinishedAt
+		}
+	case container.StateRemoving:
+		t.stopping = true
+		t.phase, t.detail = PhaseWaiting, "being removed"
+	default: // paused
+		t.phase, t.detail = PhaseStarting, ct.State
+	}
+}
+
+// lastPassed is when the last passing health check ended.
+func lastPassed(ct Container) time.Time {
+	for i := len(ct.HealthLog) - 1; i >= 0; i-- {
+		if ct.HealthLog[i].ExitCode == 0 {
+			return ct.HealthLog[i].End
+		}
+	}
+	return ct.StartedAt
+}
+
+// handle takes in one engine event.
+func (w *waiter) handle(ctx context.Context, m events.Message) error {
+	action := string(m.Action)
+	if strings.HasPrefix(action, "exec_") || m.Actor.Attributes[LabelOneoff] == "True" {
+		return nil
+	}
+	if _, ok := w.specs[m.Actor.Attributes[LabelService]]; !ok {
+		return nil
+	}
+	id := m.Actor.ID
+	at := time.Unix(0, m.TimeNano)
+	if m.TimeNano == 0 {
+		at = time.Unix(m.Time, 0)
+	}
+	if action == string(events.ActionDestroy) {
+		delete(w.ctrs, id)
+		return nil
+	}
+	t := w.ctrs[id]
+	if t == nil || action == string(events.ActionStart) || action == string(events.ActionRestart) || action == string(events.ActionCreate) {
+		var err error
+		if t, err = w.track(ctx, id); err != nil || t == nil {
+			return err
+		}
+	}
+	t.stale = false
+	oneShot := w.specs[t.service].OneShot
+	switch {
+	case action == string(events.ActionKill) || action == string(events.ActionStop):
+		t.stopping = true
+	case action == string(events.ActionOOM):
+		t.oom = true
+	case action == string(events.ActionDie):
+		code, err := strconv.Atoi(m.Actor.Attributes["exitCode"])
+		if err != nil {
+			code = t.exitCode
+		}
+		t.exitCode = code
+		t.engineAt = at
+		switch {
+		case t.stopping:
+			t.phase, t.detail, t.failure = PhaseWaiting, "stopped", ""
+		case t.oom:
+			t.phase, t.detail, t.failure = PhaseFailed, "killed: out of memory", FailOOM
+		case oneShot && code == 0:
+			t.phase, t.detail, t.failure = PhaseReady, "completed", ""
+		default:
+			t.phase, t.detail, t.failure = PhaseFailed, fmt.Sprintf("exited with code %d", code), FailExited
+		}
+	case strings.HasPrefix(action, string(events.ActionHealthStatus)):
+		status := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(action, string(events.ActionHealthStatus)), ":"))
+		if t.stopping || t.phase == PhaseFailed {
+			break
+		}
+		switch container.HealthStatus(status) {
+		case container.Healthy:
+			if !oneShot {
+				t.phase, t.detail, t.engineAt = PhaseReady, "healthy", at
+			}
+		case container.Unhealthy:
+			t.phase, t.detail, t.failure, t.engineAt = PhaseFailed, "unhealthy", FailUnhealthy, at
+		}
+	}
+	return nil
+}
+
+// service sums up one service from its containers.
+func (w *waiter) service(name string) ServiceState {
+	spec := w.specs[name]
+	s := ServiceState{Service: name, OneShot: spec.OneShot, Phase: PhaseWaiting, Detail: "not created yet"}
+	var live, stale []*tracked
+	stopping := 0
+	for _, t := range w.ctrs {
+		if t.service != name {
+			continue
+		}
+		if t.stopping {
+			stopping++
+			continue
+		}
+		if t.stale {
+			stale = append(stale, t)
+		} else {
+			live = append(live, t)
+		}
+	}
+	sort.Slice(live, func(i, j int) bool { return live[i].name < live[j].name })
+	fill := func(t *tracked) {
+		s.Phase, s.Detail, s.Failure = t.phase, t.detail, t.failure
+		s.Container, s.ContainerID, s.ExitCode, s.EngineAt = t.name, t.id, t.exitCode, t.engineAt
+	}
+	for _, t := range live {
+		if t.phase == PhaseFailed {
+			fill(t)
+			return s
+		}
+	}
+	var ready []*tracked
+	for _, t := range live {
+		if t.phase == PhaseReady {
+			ready = append(ready, t)
+		}
+	}
+	if len(ready) >= spec.Replicas {
+		fill(ready[0])
+		for _, t := range ready {
+			if t.engineAt.After(s.EngineAt) {
+				s.EngineAt = t.engineAt
+			}
+		}
+		return s
+	}
+	rank := map[Phase]int{PhaseStarting: 3, PhaseReady: 2, PhaseCreated: 1}
+	var best *tracked
+	for _, t := range live {
+		if best == nil || rank[t.phase] > rank[best.phase] {
+			best = t
+		}
+	}
+	switch {
+	case best != nil && best.phase != PhaseWaiting:
+		fill(best)
+		if best.phase == PhaseReady { // some replicas ready, not all
+			s.Phase, s.Detail = PhaseStarting, fmt.Sprintf("%d of %d ready", len(ready), spec.Replicas)
+		}
+	case len(stale) > 0:
+		s.Detail = "waiting for compose (" + stale[0].detail + " from an earlier run)"
+		s.Container, s.ContainerID = stale[0].name, stale[0].id
+	case best != nil || stopping > 0:
+		s.Detail = "being recreated"
+	case w.upDone && w.upErr == nil:
+		s.Phase, s.Detail, s.Failure = PhaseFailed, "no container was created", FailNoContainer
+	}
+	return s
+}
+
+// check reports changes and decides whether the wait is over.
+func (w *waiter) check() (*Result, error, bool) {
+	now := w.c.now()
+	var states, failed, pending []ServiceState
+	for _, name := range w.order {
+		s := w.service(name)
+		if s.Phase == PhaseReady {
+			if _, ok := w.seen[name]; !ok {
+				w.seen[name] = now
+			}
+			s.SeenAt = w.seen[name]
+		} else {
+			delete(w.seen, name)
+		}
+		if prev, ok := w.last[name]; !ok || prev.Phase != s.Phase || prev.Detail != s.Detail {
+			w.last[name] = s
+			if w.opts.OnChange != nil {
+				w.opts.OnChange(s)
+			}
+		}
+		states = append(states, s)
+		switch s.Phase {
+		case PhaseFailed:
+			failed = append(failed, s)
+		case PhaseReady:
+		default:
+			pending = append(pending, s)
+		}
+	}
+	if len(failed) > 0 {
+		return nil, &WaitError{Failed: failed, Pending: pending, UpErr: w.upErr}, true
+	}
+	if w.upErr != nil {
+		// compose gave up; what it created but could not start is what
+		// failed (a port in use, a missing device, a dependency).
+		var rest []ServiceState
+		for _, s := range pending {
+			if s.Phase == PhaseCreated {
+				s.Phase, s.Failure, s.Detail = PhaseFailed, FailNotStarted, "created but not started"
+				failed = append(failed, s)
+			} else {
+				rest = append(rest, s)
+			}
+		}
+		return nil, &WaitError{Failed: failed, Pending: rest, UpErr: w.upErr}, true
+	}
+	if !w.upDone || len(pending) > 0 {
+		return nil, nil, false
+	}
+	res := &Result{Services: states, ReadyAt: now}
+	for _, s := range states {
+		if !s.EngineAt.Before(res.LastEngineReady) {
+			res.LastEngineReady, res.LastService = s.EngineAt, s.Service
+		}
+	}
+	return res, nil, true
+}
+
+// stopped turns an interrupted wait into a WaitError with the services'
+// last known states.
+func (w *waiter) stopped(ctx context.Context, cause error) error {
+	e := &WaitError{UpErr: w.upErr}
+	for _, name := range w.order {
+		s := w.last[name]
+		if s.Service == "" {
+			s = w.service(name)
+		}
+		if s.Phase != PhaseReady {
+			e.Pending = append(e.Pending, s)
+		}
+	}
+	if errors.Is(cause, context.DeadlineExceeded) && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		e.Timeout = true
+	} else {
+		e.Cause = cause
+	}
+	return e
+}
