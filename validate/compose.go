@@ -1,0 +1,286 @@
+package validate
+
+import (
+	"context"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/types"
+)
+
+// virtualRoot is the working directory compose-go resolves relative paths
+// against when the files are loaded from memory; paths under it are mapped
+// back to set paths. It never touches the disk.
+const virtualRoot = "/stackgen-validate"
+
+// placeholderValue stands in, for loading only, for a variable guarded by
+// ${VAR:?msg} that the .env does not define: the guard is the author's
+// deliberate "fail with this message", not a mistake, and without a value
+// the loader would stop before any other rule could look at the file.
+const placeholderValue = "stackgen-validate-placeholder"
+
+// composeModel is one way Compose would see the project: the base file
+// alone, or the base with one overlay merged on top.
+type composeModel struct {
+	files []*yamlFile
+	// proj is loaded without compose-go's consistency check, so a missing
+	// volume or service is reported by its own rule instead of stopping
+	// the load; nil when even that load failed (loadErr).
+	proj    *types.Project
+	loadErr error
+	// strictErr is the consistency check's verdict, reported by
+	// compose-load only when no specific rule explains it.
+	strictErr error
+	root      string
+}
+
+func (p *project) loadCompose() {
+	var base *yamlFile
+	for _, n := range composeBaseNames {
+		if f, ok := p.files[n]; ok {
+			base = parseYAMLFile(f.Path, f.Content)
+			break
+		}
+	}
+	var overlays []*yamlFile
+	for _, f := range p.filesMatching(isComposeOverlay) {
+		overlays = append(overlays, parseYAMLFile(f.Path, f.Content))
+	}
+	if base != nil {
+		p.composeFiles = append(p.composeFiles, base)
+		p.models = append(p.models, p.loadModel([]*yamlFile{base}))
+	}
+	for _, o := range overlays {
+		p.composeFiles = append(p.composeFiles, o)
+		if base != nil {
+			p.models = append(p.models, p.loadModel([]*yamlFile{base, o}))
+		} else {
+			p.models = append(p.models, p.loadModel([]*yamlFile{o}))
+		}
+	}
+}
+
+// loadModel runs compose-go's loader over the files, with the project's
+// .env as the environment. Files are passed as bytes; only when a file
+// pulls in other files by name (include, extends.file) is the set written
+// to a temporary directory, because the loader then reads from disk.
+func (p *project) loadModel(files []*yamlFile) *composeModel {
+	m := &composeModel{files: files, root: virtualRoot}
+	for _, f := range files {
+		if f.err != nil {
+			m.loadErr = f.err
+			return m
+		}
+	}
+	env := map[string]string{}
+	for k, v := range p.env {
+		env[k] = v
+	}
+	for _, f := range files {
+		walkScalars(f.root, func(s string, _ int) {
+			for _, r := range extractVarRefs(s) {
+				if _, ok := env[r.name]; !ok && r.guarded {
+					env[r.name] = placeholderValue
+				}
+			}
+		})
+	}
+	details := types.ConfigDetails{WorkingDir: virtualRoot, Environment: env}
+	if needsDisk(files) {
+		dir, err := os.MkdirTemp("", "stackgen-validate-")
+		if err != nil {
+			m.loadErr = err
+			return m
+		}
+		p.tempDirs = append(p.tempDirs, dir)
+		if err := writeSet(dir, p); err != nil {
+			m.loadErr = err
+			return m
+		}
+		m.root = filepath.ToSlash(dir)
+		details.WorkingDir = dir
+	}
+	for _, f := range files {
+		cf := types.ConfigFile{Filename: filepath.Join(details.WorkingDir, filepath.FromSlash(f.path))}
+		if m.root == virtualRoot {
+			cf.Content = withoutVersionKey(f)
+		}
+		details.ConfigFiles = append(details.ConfigFiles, cf)
+	}
+	load := func(strict bool) (*types.Project, error) {
+		return loader.LoadWithContext(context.Background(), details, func(o *loader.Options) {
+			o.SetProjectName("stackgen-validate", true)
+			o.Profiles = []string{"*"} // every service, whatever profile enables it
+			o.SkipResolveEnvironment = true
+			o.SkipResolveLabels = true
+			o.SkipConsistencyCheck = !strict
+		})
+	}
+	m.proj, m.loadErr = load(false)
+	if m.loadErr == nil {
+		_, m.strictErr = load(true)
+	}
+	return m
+}
+
+// withoutVersionKey blanks the obsolete top-level `version:` line (reported
+// by its own rule) so the loader does not also print its warning to the
+// process's stderr.
+func withoutVersionKey(f *yamlFile) []byte {
+	e := child(f.root, "version")
+	if e == nil {
+		return f.content
+	}
+	if _, ok := scalarText(e.Value); !ok {
+		return f.content
+	}
+	n := lineOf(e.Key)
+	lines := strings.Split(string(f.content), "\n")
+	if n < 1 || n > len(lines) || lineOf(e.Value) != n {
+		return f.content
+	}
+	lines[n-1] = ""
+	return []byte(strings.Join(lines, "\n"))
+}
+
+// needsDisk reports whether the loader must read other files by name.
+func needsDisk(files []*yamlFile) bool {
+	for _, f := range files {
+		if child(f.root, "include") != nil {
+			return true
+		}
+		for _, s := range f.services() {
+			if ext := child(s.Value, "extends"); ext != nil && child(ext.Value, "file") != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func writeSet(dir string, p *project) error {
+	for _, f := range p.set {
+		dst := filepath.Join(dir, filepath.FromSlash(f.Path))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+			return err
+		}
+		if err := os.WriteFile(dst, f.Content, 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rel maps a path the loader resolved back to a set path; false when it
+// points outside the project (an absolute host path, a --source checkout).
+func (m *composeModel) rel(abs string) (string, bool) {
+	abs = filepath.ToSlash(abs)
+	if abs == m.root {
+		return "", true
+	}
+	if r, ok := strings.CutPrefix(abs, m.root+"/"); ok {
+		return path.Clean(r), true
+	}
+	return "", false
+}
+
+// locate finds where keys are written among the model's files: the file
+// where the longest prefix of keys is found (the earliest such file on a
+// tie, so a service is placed where it is defined), and that key's line.
+func (m *composeModel) locate(keys ...string) (string, int) {
+	file, line, best := m.files[0].path, 0, -1
+	for _, f := range m.files {
+		e, d := f.lookup(keys...)
+		if e != nil && d > best {
+			file, line, best = f.path, lineOf(e.Key), d
+		}
+	}
+	return file, line
+}
+
+// services returns the loaded services in name order.
+func (m *composeModel) services() []types.ServiceConfig {
+	if m.proj == nil {
+		return nil
+	}
+	names := sortedKeys(m.proj.Services)
+	out := make([]types.ServiceConfig, 0, len(names))
+	for _, n := range names {
+		out = append(out, m.proj.Services[n])
+	}
+	return out
+}
+
+// loadedModels returns the models that loaded.
+func (p *project) loadedModels() []*composeModel {
+	var out []*composeModel
+	for _, m := range p.models {
+		if m.proj != nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// serviceFor finds the service that bind-mounts a set path (the file itself
+// or a folder holding it), so a config file can be judged against the image
+// that reads it. Every loaded model is searched; the first match wins.
+func (p *project) servicesMounting(rel string) []types.ServiceConfig {
+	seen := map[string]bool{}
+	var out []types.ServiceConfig
+	for _, m := range p.loadedModels() {
+		for _, s := range m.services() {
+			for _, v := range s.Volumes {
+				if v.Type != types.VolumeTypeBind {
+					continue
+				}
+				src, ok := m.rel(v.Source)
+				if !ok {
+					continue
+				}
+				if (src == rel || src == "" || strings.HasPrefix(rel, src+"/")) && !seen[s.Name] {
+					seen[s.Name] = true
+					out = append(out, s)
+				}
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// buildContext returns a service's build context and Dockerfile as set
+// paths; ok is false without a build or when the context is outside the
+// project.
+func (m *composeModel) buildContext(s types.ServiceConfig) (ctx, dockerfilePath string, ok bool) {
+	if s.Build == nil || s.Build.DockerfileInline != "" {
+		return "", "", false
+	}
+	ctx, ok = m.rel(s.Build.Context)
+	if !ok {
+		return "", "", false
+	}
+	df := s.Build.Dockerfile
+	if df == "" {
+		df = "Dockerfile"
+	}
+	if filepath.IsAbs(df) {
+		r, ok := m.rel(df)
+		return ctx, r, ok
+	}
+	return ctx, path.Clean(path.Join(ctx, filepath.ToSlash(df))), true
+}
+
+// dockerfileFor returns the parsed Dockerfile a service builds from, if it
+// is in the set.
+func (p *project) dockerfileFor(m *composeModel, s types.ServiceConfig) *dockerfile {
+	_, df, ok := m.buildContext(s)
+	if !ok {
+		return nil
+	}
+	return p.dockerfileAt(df)
+}

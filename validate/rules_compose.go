@@ -1,0 +1,712 @@
+package validate
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/goccy/go-yaml/ast"
+)
+
+// Compose rules. Rules that judge meaning (ports, images, dependencies)
+// read the model compose-go loaded, once per model (base, and base plus
+// each overlay); rules about how a file is written (a literal password, an
+// undefined variable, an obsolete key) read the raw YAML of each file,
+// where values are not yet interpolated.
+
+func at(file string, line int, format string, args ...any) Finding {
+	return Finding{File: file, Line: line, Message: fmt.Sprintf(format, args...)}
+}
+
+func checkComposeLoad(p *project) []Finding {
+	var out []Finding
+	for _, m := range p.models {
+		last := m.files[len(m.files)-1]
+		switch {
+		case m.loadErr != nil:
+			file, line := last.path, 0
+			for _, f := range m.files {
+				if f.err != nil {
+					file, line = f.path, f.errLine
+					break
+				}
+			}
+			if len(m.files) > 1 && m.files[0].err == nil && baseLoads(p) {
+				file = last.path // the base alone loads: the overlay breaks it
+			}
+			out = append(out, at(file, line, "Compose cannot load %s: %s", filesOf(m), firstLine(m.loadErr.Error())))
+		case m.strictErr != nil && !consistencyExplained(p, m):
+			out = append(out, at(last.path, 0, "Compose rejects %s: %s", filesOf(m), firstLine(m.strictErr.Error())))
+		}
+	}
+	return out
+}
+
+func baseLoads(p *project) bool {
+	return len(p.models) > 0 && p.models[0].loadErr == nil && len(p.models[0].files) == 1
+}
+
+func filesOf(m *composeModel) string {
+	var names []string
+	for _, f := range m.files {
+		names = append(names, f.path)
+	}
+	return strings.Join(names, " + ")
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}
+
+// consistencyExplained reports whether a rule with its own id already
+// explains why the consistency check failed, so the user sees that id
+// instead of a second, vaguer compose-load finding.
+func consistencyExplained(p *project, m *composeModel) bool {
+	sub := &project{set: p.set, files: p.files, env: p.env, models: []*composeModel{m}}
+	return len(checkDependsMissing(sub))+len(checkUndeclaredVolume(sub))+
+		len(checkUndeclaredNetwork(sub))+len(checkUndeclaredSecret(sub)) > 0
+}
+
+func checkUndefinedVar(p *project) []Finding {
+	var out []Finding
+	for _, f := range p.composeFiles {
+		seen := map[string]bool{}
+		walkScalars(f.root, func(s string, line int) {
+			for _, r := range extractVarRefs(s) {
+				if r.defaulted || r.guarded {
+					continue
+				}
+				if _, ok := p.env[r.name]; ok {
+					continue
+				}
+				key := fmt.Sprintf("%s:%d", r.name, line)
+				if seen[key] {
+					continue
+				}
+				seen[key] = true
+				where := "the project has no .env"
+				if p.envSource != "" {
+					where = p.envSource + " does not define it"
+				}
+				out = append(out, Finding{File: f.path, Line: line,
+					Message: fmt.Sprintf("${%s} is used but %s, so Compose substitutes an empty string", r.name, where),
+					Fix:     fmt.Sprintf("add %s to .env (and .env.example), or write ${%s:-default} or ${%s:?message}", r.name, r.name, r.name)})
+			}
+		})
+	}
+	return out
+}
+
+func checkDependsMissing(p *project) []Finding {
+	var out []Finding
+	for _, m := range p.loadedModels() {
+		for _, s := range m.services() {
+			for _, dep := range sortedKeys(s.DependsOn) {
+				if _, ok := m.proj.Services[dep]; ok {
+					continue
+				}
+				file, line := m.locate("services", s.Name, "depends_on")
+				if s.Links != nil && line == 0 {
+					file, line = m.locate("services", s.Name, "links")
+				}
+				out = append(out, at(file, line, "service %q depends on %q, which no compose file defines", s.Name, dep))
+			}
+		}
+	}
+	return out
+}
+
+// hasHealthcheck reports whether a service ends up with a health check:
+// its own in compose, or a HEALTHCHECK in the Dockerfile it builds.
+func (p *project) hasHealthcheck(m *composeModel, s types.ServiceConfig) bool {
+	if hc := s.HealthCheck; hc != nil {
+		if hc.Disable || (len(hc.Test) > 0 && hc.Test[0] == "NONE") {
+			return false
+		}
+		if len(hc.Test) > 0 {
+			return true
+		}
+	}
+	if d := p.dockerfileFor(m, s); d != nil && d.final() != nil {
+		for _, in := range d.final().instrs {
+			if in.cmd == "healthcheck" {
+				return len(in.args) == 0 || !strings.EqualFold(in.args[0], "NONE")
+			}
+		}
+	}
+	return false
+}
+
+func checkHealthcheckMissing(p *project) []Finding {
+	var out []Finding
+	for _, m := range p.loadedModels() {
+		for _, s := range m.services() {
+			for _, dep := range sortedKeys(s.DependsOn) {
+				t, ok := m.proj.Services[dep]
+				if !ok || s.DependsOn[dep].Condition != types.ServiceConditionHealthy || p.hasHealthcheck(m, t) {
+					continue
+				}
+				file, line := m.locate("services", s.Name, "depends_on", dep)
+				out = append(out, Finding{File: file, Line: line,
+					Message: fmt.Sprintf("service %q waits for %q to be healthy, but %q has no healthcheck, so it never becomes healthy", s.Name, dep, dep),
+					Fix:     fmt.Sprintf("add a healthcheck to service %q (or use condition: service_started)", dep)})
+			}
+		}
+	}
+	return out
+}
+
+// oneShot reports whether a service is a job others wait to finish, not a
+// long-running server: it needs no health check.
+func oneShot(m *composeModel, name string) bool {
+	s := m.proj.Services[name]
+	if s.Restart == "no" || strings.HasPrefix(s.Restart, "on-failure") {
+		return true
+	}
+	for _, o := range m.proj.Services {
+		if d, ok := o.DependsOn[name]; ok && d.Condition == types.ServiceConditionCompletedSuccessfully {
+			return true
+		}
+	}
+	return false
+}
+
+func checkNoHealthcheck(p *project) []Finding {
+	var out []Finding
+	for _, m := range p.loadedModels() {
+		for _, s := range m.services() {
+			if oneShot(m, s.Name) || p.hasHealthcheck(m, s) {
+				continue
+			}
+			file, line := m.locate("services", s.Name)
+			out = append(out, at(file, line, "service %q has no healthcheck, so nothing can tell when it is ready or has hung", s.Name))
+		}
+	}
+	return out
+}
+
+func checkDependsStarted(p *project) []Finding {
+	var out []Finding
+	for _, m := range p.loadedModels() {
+		for _, s := range m.services() {
+			for _, dep := range sortedKeys(s.DependsOn) {
+				if s.DependsOn[dep].Condition != types.ServiceConditionStarted {
+					continue
+				}
+				if _, ok := m.proj.Services[dep]; !ok {
+					continue // compose-depends-missing
+				}
+				file, line := m.locate("services", s.Name, "depends_on", dep)
+				out = append(out, Finding{File: file, Line: line,
+					Message: fmt.Sprintf("service %q starts as soon as %q's container starts, before %q is ready", s.Name, dep, dep),
+					Fix:     fmt.Sprintf("give %q a healthcheck and write depends_on: {%s: {condition: service_healthy}}", dep, dep)})
+			}
+		}
+	}
+	return out
+}
+
+func checkUndeclaredVolume(p *project) []Finding {
+	var out []Finding
+	for _, m := range p.loadedModels() {
+		for _, s := range m.services() {
+			for _, v := range s.Volumes {
+				if v.Type != types.VolumeTypeVolume || v.Source == "" {
+					continue
+				}
+				if _, ok := m.proj.Volumes[v.Source]; ok {
+					continue
+				}
+				file, line := m.locate("services", s.Name, "volumes")
+				out = append(out, Finding{File: file, Line: line,
+					Message: fmt.Sprintf("service %q mounts named volume %q, which is not declared under the top-level volumes:", s.Name, v.Source),
+					Fix:     fmt.Sprintf("declare %q under the top-level volumes: key (or use a ./path for a bind mount)", v.Source)})
+			}
+		}
+	}
+	return out
+}
+
+func checkUndeclaredNetwork(p *project) []Finding {
+	var out []Finding
+	for _, m := range p.loadedModels() {
+		for _, s := range m.services() {
+			for _, n := range sortedKeys(s.Networks) {
+				if _, ok := m.proj.Networks[n]; ok {
+					continue
+				}
+				file, line := m.locate("services", s.Name, "networks")
+				out = append(out, Finding{File: file, Line: line,
+					Message: fmt.Sprintf("service %q joins network %q, which is not declared under the top-level networks:", s.Name, n),
+					Fix:     fmt.Sprintf("declare %q under the top-level networks: key", n)})
+			}
+		}
+	}
+	return out
+}
+
+func checkUndeclaredSecret(p *project) []Finding {
+	var out []Finding
+	for _, m := range p.loadedModels() {
+		for _, s := range m.services() {
+			for _, sec := range s.Secrets {
+				if _, ok := m.proj.Secrets[sec.Source]; !ok {
+					file, line := m.locate("services", s.Name, "secrets")
+					out = append(out, Finding{File: file, Line: line,
+						Message: fmt.Sprintf("service %q uses secret %q, which is not declared under the top-level secrets:", s.Name, sec.Source),
+						Fix:     fmt.Sprintf("declare %q under the top-level secrets: key", sec.Source)})
+				}
+			}
+			for _, c := range s.Configs {
+				if _, ok := m.proj.Configs[c.Source]; !ok {
+					file, line := m.locate("services", s.Name, "configs")
+					out = append(out, Finding{File: file, Line: line,
+						Message: fmt.Sprintf("service %q uses config %q, which is not declared under the top-level configs:", s.Name, c.Source),
+						Fix:     fmt.Sprintf("declare %q under the top-level configs: key", c.Source)})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// allInterfaces reports whether a published port listens on every host
+// address (no host IP, 0.0.0.0 or ::), i.e. is reachable from outside.
+func allInterfaces(pc types.ServicePortConfig) bool {
+	switch strings.Trim(pc.HostIP, "[]") {
+	case "", "0.0.0.0", "::":
+		return true
+	}
+	return false
+}
+
+// portLine finds the line of the ports item publishing target.
+func (m *composeModel) portLine(service string, pc types.ServicePortConfig) (string, int) {
+	file, line := m.locate("services", service, "ports")
+	for _, f := range m.files {
+		if f.path != file {
+			continue
+		}
+		for _, it := range seqItems(f.value("services", service, "ports")) {
+			text, ok := scalarText(it)
+			if !ok {
+				if t := child(it, "target"); t != nil {
+					text, _ = scalarText(t.Value)
+				}
+			}
+			if strings.Contains(text, fmt.Sprint(pc.Target)) {
+				return file, lineOf(it)
+			}
+		}
+	}
+	return file, line
+}
+
+func portText(pc types.ServicePortConfig) string {
+	if pc.Published == "" {
+		return fmt.Sprintf("%d (on a random host port)", pc.Target)
+	}
+	return pc.Published
+}
+
+func checkDBPortPublic(p *project) []Finding {
+	var out []Finding
+	for _, m := range p.loadedModels() {
+		for _, s := range m.services() {
+			if !isDataStore(s.Image) {
+				continue
+			}
+			for _, pc := range s.Ports {
+				if !allInterfaces(pc) {
+					continue
+				}
+				file, line := m.portLine(s.Name, pc)
+				out = append(out, Finding{File: file, Line: line,
+					Message: fmt.Sprintf("service %q (%s) publishes %s on all interfaces, so anyone who can reach the host can reach it", s.Name, s.Image, portText(pc)),
+					Fix:     "remove the ports entry (services reach it over the compose network) or bind it to 127.0.0.1"})
+			}
+		}
+	}
+	return out
+}
+
+func checkPortBypassesProxy(p *project) []Finding {
+	var out []Finding
+	for _, m := range p.loadedModels() {
+		proxy := ""
+		for _, s := range m.services() {
+			if len(s.Ports) > 0 && p.isProxy(m, s) {
+				proxy = s.Name
+				break
+			}
+		}
+		if proxy == "" {
+			continue
+		}
+		for _, s := range m.services() {
+			if s.Name == proxy || p.isProxy(m, s) || isDataStore(s.Image) {
+				continue
+			}
+			for _, pc := range s.Ports {
+				if !allInterfaces(pc) {
+					continue
+				}
+				file, line := m.portLine(s.Name, pc)
+				out = append(out, Finding{File: file, Line: line,
+					Message: fmt.Sprintf("service %q publishes %s on all interfaces beside the %q proxy, so clients can bypass it (TLS, limits, headers)", s.Name, portText(pc), proxy),
+					Fix:     fmt.Sprintf("remove the ports entry and route it through %q, or bind it to 127.0.0.1", proxy)})
+			}
+		}
+	}
+	return out
+}
+
+// isProxy reports whether a service runs a reverse proxy, from its image
+// or the base of the Dockerfile it builds.
+func (p *project) isProxy(m *composeModel, s types.ServiceConfig) bool {
+	if s.Build == nil {
+		return isProxyImage(s.Image)
+	}
+	if d := p.dockerfileFor(m, s); d != nil {
+		return isProxyImage(d.baseImage(d.final()))
+	}
+	return false
+}
+
+func checkImageLatest(p *project) []Finding {
+	var out []Finding
+	for _, m := range p.loadedModels() {
+		for _, s := range m.services() {
+			if s.Image == "" || !unpinned(s.Image) {
+				continue
+			}
+			file, line := m.locate("services", s.Name, "image")
+			msg := fmt.Sprintf("service %q uses image %q, which floats to whatever is newest when pulled", s.Name, s.Image)
+			if s.Build != nil {
+				msg = fmt.Sprintf("service %q builds image %q with no version tag, so every build overwrites the last and a rollback or an offline bundle cannot name it", s.Name, s.Image)
+			}
+			out = append(out, at(file, line, "%s", msg))
+		}
+	}
+	return out
+}
+
+func checkContainerName(p *project) []Finding {
+	var out []Finding
+	for _, m := range p.loadedModels() {
+		for _, s := range m.services() {
+			if s.ContainerName == "" {
+				continue
+			}
+			file, line := m.locate("services", s.Name, "container_name")
+			out = append(out, at(file, line, "service %q sets container_name %q, so a second copy of the stack (another project name) cannot start on this host", s.Name, s.ContainerName))
+		}
+	}
+	return out
+}
+
+func checkVersionObsolete(p *project) []Finding {
+	var out []Finding
+	for _, f := range p.composeFiles {
+		if e := child(f.root, "version"); e != nil {
+			out = append(out, at(f.path, lineOf(e.Key), "the top-level version: key is obsolete; Compose v2 ignores it and warns on every command"))
+		}
+	}
+	return out
+}
+
+func checkLinks(p *project) []Finding {
+	var out []Finding
+	for _, f := range p.composeFiles {
+		for _, s := range f.services() {
+			if e := child(s.Value, "links"); e != nil {
+				out = append(out, at(f.path, lineOf(e.Key), "service %q uses links, a legacy option: services on a shared network already reach each other by name", keyText(s.Key)))
+			}
+		}
+	}
+	return out
+}
+
+func checkRestartAlways(p *project) []Finding {
+	var out []Finding
+	for _, m := range p.loadedModels() {
+		for _, s := range m.services() {
+			if s.Restart == types.RestartPolicyAlways {
+				file, line := m.locate("services", s.Name, "restart")
+				out = append(out, at(file, line, "service %q has restart: always, which also restarts it after you stopped it by hand once the daemon restarts", s.Name))
+			}
+		}
+	}
+	return out
+}
+
+func checkTTY(p *project) []Finding {
+	var out []Finding
+	for _, m := range p.loadedModels() {
+		for _, s := range m.services() {
+			if !s.Tty && !s.StdinOpen {
+				continue
+			}
+			key := "tty"
+			if !s.Tty {
+				key = "stdin_open"
+			}
+			file, line := m.locate("services", s.Name, key)
+			out = append(out, at(file, line, "service %q sets tty/stdin_open to keep its container running; that hides a main process that exits", s.Name))
+		}
+	}
+	return out
+}
+
+// secretKeyWords mark environment keys that hold credentials.
+var secretKeyWords = [...]string{"PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "ACCESS_KEY"}
+
+// notSecretKeys look like credential keys but hold switches or paths.
+var notSecretKeys = [...]string{"ALLOW_EMPTY_PASSWORD", "RANDOM_ROOT_PASSWORD", "ONETIME_PASSWORD", "INITDB_SKIP_TZINFO"}
+
+func isSecretKey(k string) bool {
+	k = strings.ToUpper(k)
+	if strings.HasSuffix(k, "_FILE") || strings.HasSuffix(k, "_PATH") {
+		return false
+	}
+	for _, n := range notSecretKeys {
+		if strings.HasSuffix(k, n) {
+			return false
+		}
+	}
+	for _, w := range secretKeyWords {
+		if strings.Contains(k, w) {
+			return true
+		}
+	}
+	return strings.HasSuffix(k, "_KEY") || k == "KEY" || strings.HasSuffix(k, "_PASS")
+}
+
+// isLiteralSecret reports whether a raw value is a credential written into
+// the file rather than taken from the environment.
+func isLiteralSecret(v string) bool {
+	v = strings.TrimSpace(v)
+	if v == "" || strings.Contains(v, "$") {
+		return false
+	}
+	switch strings.ToLower(v) {
+	case "true", "false", "yes", "no", "on", "off", "none", "null", "disabled", "enabled":
+		return false
+	}
+	return true
+}
+
+// urlPassword matches scheme://user:password@ with a literal password.
+var urlPassword = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:([^@\s/$]+)@`)
+
+func checkPlainSecret(p *project) []Finding {
+	var out []Finding
+	for _, f := range p.composeFiles {
+		for _, s := range f.services() {
+			name := keyText(s.Key)
+			envNode := child(s.Value, "environment")
+			if envNode != nil {
+				forEachEnv(envNode.Value, func(k, v string, line int) {
+					switch {
+					case isSecretKey(k) && isLiteralSecret(v):
+						out = append(out, at(f.path, line, "service %q sets %s to a literal value in %s, so the secret is committed with the file", name, k, f.path))
+					case urlPassword.MatchString(v):
+						out = append(out, at(f.path, line, "service %q puts a password inside the URL in %s", name, k))
+					}
+				})
+			}
+			if c := child(s.Value, "command"); c != nil {
+				walkScalars(c.Value, func(v string, line int) {
+					words := strings.Fields(v)
+					for i, w := range words {
+						if (w == "--requirepass" || w == "--masterauth") && i+1 < len(words) && isLiteralSecret(words[i+1]) {
+							out = append(out, at(f.path, line, "service %q passes %s a literal password on its command line", name, w))
+						}
+					}
+				})
+			}
+		}
+	}
+	return out
+}
+
+// forEachEnv visits an environment: block in either of its two shapes
+// (mapping, or a list of KEY=VALUE strings) with each raw value.
+func forEachEnv(n ast.Node, fn func(k, v string, line int)) {
+	for _, e := range mapEntries(n) {
+		v, _ := scalarText(e.Value)
+		fn(keyText(e.Key), v, lineOf(e.Key))
+	}
+	for _, it := range seqItems(n) {
+		s, ok := scalarText(it)
+		if !ok {
+			continue
+		}
+		k, v, _ := strings.Cut(s, "=")
+		fn(k, v, lineOf(it))
+	}
+}
+
+func checkHealthcheckBinary(p *project) []Finding {
+	var out []Finding
+	for _, m := range p.loadedModels() {
+		for _, s := range m.services() {
+			prog := healthcheckProgram(s.HealthCheck)
+			if prog != "curl" && prog != "wget" {
+				continue
+			}
+			image := s.Image
+			installs := ""
+			if d := p.dockerfileFor(m, s); d != nil {
+				image = d.baseImage(d.final())
+				installs = d.final().runText()
+			} else if s.Build != nil {
+				continue // built from outside the project: unknown
+			}
+			if !lacksProgram(image, prog) || installsProgram(installs, prog) {
+				continue
+			}
+			file, line := m.locate("services", s.Name, "healthcheck", "test")
+			out = append(out, Finding{File: file, Line: line,
+				Message: fmt.Sprintf("service %q's healthcheck runs %s, which %s does not have, so the check always fails", s.Name, prog, image),
+				Fix:     fmt.Sprintf("check with a program the image has (for Python: python -c \"import urllib.request; urllib.request.urlopen('http://localhost:PORT/health')\"), or install %s in the Dockerfile", prog)})
+		}
+	}
+	return out
+}
+
+// healthcheckProgram is the program a health check runs first.
+func healthcheckProgram(hc *types.HealthCheckConfig) string {
+	if hc == nil || len(hc.Test) < 2 {
+		return ""
+	}
+	switch hc.Test[0] {
+	case "CMD":
+		return path.Base(hc.Test[1])
+	case "CMD-SHELL":
+		if cmds := shellCommands(hc.Test[1]); len(cmds) > 0 {
+			return path.Base(cmds[0][0])
+		}
+	}
+	return ""
+}
+
+// lacksProgram knows which slim images come without curl or wget: Debian
+// slim images have neither, Alpine has BusyBox wget but no curl,
+// distroless has no shell tools at all.
+func lacksProgram(image, prog string) bool {
+	r := parseImageRef(image)
+	tag := strings.ToLower(r.tag)
+	switch {
+	case strings.Contains(r.repo, "distroless"):
+		return true
+	case strings.Contains(tag, "slim"):
+		return true
+	case strings.Contains(tag, "alpine") || r.name == "alpine":
+		return prog == "curl"
+	}
+	return false
+}
+
+func installsProgram(run, prog string) bool {
+	for _, c := range shellCommands(run) {
+		if pkgs, ok := aptPackages(c); ok {
+			for _, pk := range pkgs {
+				if pk == prog {
+					return true
+				}
+			}
+		}
+		if len(c) > 2 && c[0] == "apk" && c[1] == "add" {
+			for _, w := range c[2:] {
+				if w == prog {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func checkEnvFileMissing(p *project) []Finding {
+	var out []Finding
+	for _, m := range p.loadedModels() {
+		for _, s := range m.services() {
+			for _, ef := range s.EnvFiles {
+				rel, ok := m.rel(ef.Path)
+				if !ok || !bool(ef.Required) {
+					continue
+				}
+				if _, exists := p.files[rel]; exists {
+					continue
+				}
+				file, line := m.locate("services", s.Name, "env_file")
+				out = append(out, Finding{File: file, Line: line,
+					Message: fmt.Sprintf("service %q reads env_file %s, which does not exist, so `docker compose up` fails", s.Name, rel),
+					Fix:     fmt.Sprintf("create %s (copy it from its .env.example) or mark the entry required: false", rel)})
+			}
+		}
+	}
+	return out
+}
+
+func checkEnvMounted(p *project) []Finding {
+	var out []Finding
+	for _, m := range p.loadedModels() {
+		for _, s := range m.services() {
+			for _, v := range s.Volumes {
+				if v.Type == types.VolumeTypeBind && path.Base(v.Source) == ".env" {
+					file, line := m.locate("services", s.Name, "volumes")
+					out = append(out, at(file, line, "service %q bind-mounts %s into the container at %s, a second copy of every secret readable by the app's files", s.Name, path.Base(v.Source), v.Target))
+				}
+			}
+		}
+	}
+	return out
+}
+
+func checkSecretUnused(p *project) []Finding {
+	var out []Finding
+	for _, m := range p.loadedModels() {
+		used := map[string]bool{}
+		for _, s := range m.services() {
+			for _, sec := range s.Secrets {
+				used[sec.Source] = true
+			}
+			if s.Build != nil {
+				for _, sec := range s.Build.Secrets {
+					used[sec.Source] = true
+				}
+			}
+		}
+		for _, name := range sortedKeys(m.proj.Secrets) {
+			if used[name] {
+				continue
+			}
+			file, line := m.locate("secrets", name)
+			out = append(out, at(file, line, "secret %q is declared but no service uses it, so it protects nothing", name))
+		}
+	}
+	return out
+}
+
+func checkNextPublicRuntime(p *project) []Finding {
+	var out []Finding
+	for _, f := range p.composeFiles {
+		for _, s := range f.services() {
+			envNode := child(s.Value, "environment")
+			if envNode == nil {
+				continue
+			}
+			forEachEnv(envNode.Value, func(k, _ string, line int) {
+				if strings.HasPrefix(k, "NEXT_PUBLIC_") {
+					out = append(out, at(f.path, line, "service %q sets %s at run time, but Next.js inlines NEXT_PUBLIC_ variables when the app is built, so this value does nothing", keyText(s.Key), k))
+				}
+			})
+		}
+	}
+	return out
+}

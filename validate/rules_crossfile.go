@@ -1,0 +1,893 @@
+package validate
+
+import (
+	"fmt"
+	"net"
+	"path"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/stackgen/stackgen/fileset"
+)
+
+// Rules where two files must agree: nginx and the services it proxies to,
+// uwsgi.ini and nginx, my.cnf and the MySQL image that reads it, and the
+// config files of images that run in containers.
+
+// ---- services and the ports they listen on ----
+
+// serviceRef is a compose service found by a host name nginx uses.
+type serviceRef struct {
+	m *composeModel
+	s types.ServiceConfig
+}
+
+// findService resolves a host name the way Docker's DNS would on the
+// stack's networks: service name, network alias, container_name, hostname.
+func (p *project) findService(host string) (serviceRef, bool) {
+	for _, m := range p.loadedModels() {
+		for _, s := range m.services() {
+			if s.Name == host || s.ContainerName == host || s.Hostname == host {
+				return serviceRef{m, s}, true
+			}
+			for _, n := range s.Networks {
+				if n == nil {
+					continue
+				}
+				for _, a := range n.Aliases {
+					if a == host {
+						return serviceRef{m, s}, true
+					}
+				}
+			}
+		}
+	}
+	return serviceRef{}, false
+}
+
+// listenPort is a port a service is known to listen on, with the protocol
+// when uwsgi.ini says ("uwsgi" or "http") and where that was learned.
+type listenPort struct {
+	proto  string
+	source string
+}
+
+// uwsgiInisFor returns the uwsgi.ini files a service runs: those inside its
+// build context, or mounted into it.
+func (p *project) uwsgiInisFor(r serviceRef) []*iniFile {
+	ctx, _, hasCtx := r.m.buildContext(r.s)
+	var out []*iniFile
+	for _, ini := range p.uwsgi {
+		inCtx := hasCtx && (ctx == "" || strings.HasPrefix(ini.path, ctx+"/"))
+		mounted := false
+		for _, s := range p.servicesMounting(ini.path) {
+			if s.Name == r.s.Name {
+				mounted = true
+			}
+		}
+		if inCtx || mounted {
+			out = append(out, ini)
+		}
+	}
+	return out
+}
+
+// uwsgiSocketProtos maps uWSGI socket options to the protocol they speak.
+var uwsgiSocketProtos = map[string]string{
+	"socket": "uwsgi", "uwsgi-socket": "uwsgi", "s": "uwsgi", "suwsgi-socket": "uwsgi",
+	"http-socket": "http", "http": "http", "http11-socket": "http", "https": "http", "https-socket": "http",
+}
+
+// portOf extracts the TCP port from an address like ":8000", "0.0.0.0:8000"
+// or "[::]:8000" (0 for unix sockets and anything else).
+func portOf(addr string) int {
+	addr = strings.TrimSpace(addr)
+	if i := strings.IndexByte(addr, ','); i >= 0 {
+		addr = addr[:i] // https = :443,cert,key
+	}
+	if strings.HasPrefix(addr, "/") || strings.HasPrefix(addr, "@") || !strings.Contains(addr, ":") {
+		return 0
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(port)
+	return n
+}
+
+// expandPlaceholders resolves uWSGI %(name) references from the file's own
+// keys (the seed builds paths and sockets this way).
+func expandPlaceholders(v string, ini *iniFile) string {
+	for i := 0; i < 5 && strings.Contains(v, "%("); i++ {
+		for _, e := range ini.in("uwsgi") {
+			v = strings.ReplaceAll(v, "%("+e.key+")", e.value)
+		}
+	}
+	return v
+}
+
+// listenPorts gathers what is known about the ports a service listens on:
+// expose, ports targets, the Dockerfile's EXPOSE, uwsgi.ini sockets and
+// common server flags in its command. Empty means unknown.
+func (p *project) listenPorts(r serviceRef) map[int]listenPort {
+	ports := map[int]listenPort{}
+	add := func(port int, proto, source string) {
+		if port <= 0 {
+			return
+		}
+		if old, ok := ports[port]; ok && old.proto != "" {
+			return
+		}
+		ports[port] = listenPort{proto, source}
+	}
+	for _, e := range r.s.Expose {
+		n, _ := strconv.Atoi(strings.SplitN(strings.SplitN(e, "/", 2)[0], "-", 2)[0])
+		add(n, "", "expose")
+	}
+	for _, pc := range r.s.Ports {
+		add(int(pc.Target), "", "ports")
+	}
+	if d := p.dockerfileFor(r.m, r.s); d != nil && d.final() != nil {
+		for _, in := range d.final().instrs {
+			if in.cmd == "expose" {
+				for _, a := range in.args {
+					n, _ := strconv.Atoi(strings.SplitN(a, "/", 2)[0])
+					add(n, "", "EXPOSE in "+d.path)
+				}
+			}
+		}
+	}
+	for _, ini := range p.uwsgiInisFor(r) {
+		for _, e := range ini.in("uwsgi") {
+			if proto, ok := uwsgiSocketProtos[normOption(e.key)]; ok {
+				add(portOf(expandPlaceholders(e.value, ini)), proto, fmt.Sprintf("%s %s", ini.path, e.key))
+			}
+		}
+	}
+	cmd := append(append([]string{}, r.s.Entrypoint...), r.s.Command...)
+	for i, w := range cmd {
+		next := ""
+		if i+1 < len(cmd) {
+			next = cmd[i+1]
+		}
+		switch {
+		case w == "--port":
+			n, _ := strconv.Atoi(next)
+			add(n, "", "command")
+		case w == "--bind" || w == "-b":
+			add(portOf(next), "", "command")
+		case strings.HasPrefix(w, "--port="):
+			n, _ := strconv.Atoi(strings.TrimPrefix(w, "--port="))
+			add(n, "", "command")
+		case strings.HasPrefix(w, "--bind="):
+			add(portOf(strings.TrimPrefix(w, "--bind=")), "", "command")
+		case w == "runserver":
+			add(portOf(next), "", "command")
+		case uwsgiSocketProtos[strings.TrimPrefix(w, "--")] != "" && strings.HasPrefix(w, "--"):
+			add(portOf(next), uwsgiSocketProtos[strings.TrimPrefix(w, "--")], "command")
+		}
+	}
+	return ports
+}
+
+func portList(ports map[int]listenPort) string {
+	var ns []int
+	for n := range ports {
+		ns = append(ns, n)
+	}
+	sort.Ints(ns)
+	var parts []string
+	for _, n := range ns {
+		parts = append(parts, fmt.Sprintf("%d (%s)", n, ports[n].source))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ---- nginx ----
+
+func checkNginxParse(p *project) []Finding {
+	var out []Finding
+	for _, c := range p.nginx {
+		if c.err != nil {
+			out = append(out, at(c.path, c.errLine, "nginx cannot parse this file: %s", c.err))
+		}
+	}
+	return out
+}
+
+// passCheck visits every (pass, address, service) where nginx points at a
+// host the compose project could define.
+func (p *project) eachPass(fn func(t passTarget, hp hostPort, r serviceRef, found bool)) {
+	if len(p.loadedModels()) == 0 {
+		return
+	}
+	ups := p.nginxUpstreams()
+	for _, t := range p.nginxPasses() {
+		for _, hp := range t.addresses(ups) {
+			if externalHost(hp.host) {
+				continue
+			}
+			r, ok := p.findService(hp.host)
+			fn(t, hp, r, ok)
+		}
+	}
+}
+
+func passWhere(t passTarget, hp hostPort) (string, int, string) {
+	desc := fmt.Sprintf("%s %s:%d", t.directive, hp.host, hp.port)
+	if t.upstream != "" {
+		desc = fmt.Sprintf("%s %s (upstream server %s:%d)", t.directive, t.upstream, hp.host, hp.port)
+	}
+	return t.file, t.line, desc
+}
+
+func checkNginxUpstreamUnknown(p *project) []Finding {
+	var out []Finding
+	p.eachPass(func(t passTarget, hp hostPort, r serviceRef, found bool) {
+		file, line, desc := passWhere(t, hp)
+		if !found {
+			out = append(out, Finding{File: file, Line: line,
+				Message: fmt.Sprintf("%s: no compose service is named %q, so nginx cannot resolve it (502 or refusal to start)", desc, hp.host),
+				Fix:     "point it at a compose service name (or a network alias) and the port that service listens on"})
+			return
+		}
+		ports := p.listenPorts(r)
+		if _, ok := ports[hp.port]; len(ports) > 0 && !ok {
+			out = append(out, Finding{File: file, Line: line,
+				Message: fmt.Sprintf("%s: service %q listens on %s, not %d", desc, r.s.Name, portList(ports), hp.port),
+				Fix:     fmt.Sprintf("use one of the ports service %q listens on, or make it listen on %d", r.s.Name, hp.port)})
+		}
+	})
+	return out
+}
+
+func checkNginxUwsgiProtocol(p *project) []Finding {
+	var out []Finding
+	p.eachPass(func(t passTarget, hp hostPort, r serviceRef, found bool) {
+		if !found {
+			return
+		}
+		lp, ok := p.listenPorts(r)[hp.port]
+		if !ok || lp.proto == "" {
+			return
+		}
+		file, line, desc := passWhere(t, hp)
+		switch {
+		case t.directive == "uwsgi_pass" && lp.proto != "uwsgi":
+			out = append(out, Finding{File: file, Line: line,
+				Message: fmt.Sprintf("%s speaks the uwsgi protocol, but %s serves HTTP on %d", desc, lp.source, hp.port),
+				Fix:     "use socket = :PORT in uwsgi.ini for uwsgi_pass, or switch nginx to proxy_pass http://..."})
+		case t.directive == "proxy_pass" && lp.proto != "http":
+			out = append(out, Finding{File: file, Line: line,
+				Message: fmt.Sprintf("%s speaks HTTP, but %s serves the uwsgi protocol on %d", desc, lp.source, hp.port),
+				Fix:     "use uwsgi_pass with include uwsgi_params, or http-socket = :PORT in uwsgi.ini"})
+		}
+	})
+	return out
+}
+
+func checkNginxProxyHeaderUwsgi(p *project) []Finding {
+	var out []Finding
+	for _, c := range p.nginx {
+		walkNginx(c.directives, nil, func(d *nginxDirective, _ []*nginxDirective) {
+			if !d.hasBlock || d.name != "location" {
+				return
+			}
+			uwsgi, proxy := false, false
+			var proxyLine int
+			for _, x := range d.block {
+				switch {
+				case x.name == "uwsgi_pass":
+					uwsgi = true
+				case x.name == "proxy_pass":
+					proxy = true
+				case strings.HasPrefix(x.name, "proxy_") && proxyLine == 0:
+					proxyLine = x.line
+				}
+			}
+			if uwsgi && !proxy && proxyLine > 0 {
+				out = append(out, Finding{File: c.path, Line: proxyLine,
+					Message: "proxy_* directives in a location that uses uwsgi_pass do nothing (they only apply to proxy_pass)",
+					Fix:     "remove them; pass headers with uwsgi_param (include uwsgi_params covers the usual ones)"})
+			}
+		})
+	}
+	return out
+}
+
+func checkNginxIPHashSingle(p *project) []Finding {
+	var out []Finding
+	for _, c := range p.nginx {
+		walkNginx(c.directives, nil, func(d *nginxDirective, _ []*nginxDirective) {
+			if d.name != "upstream" || !d.hasBlock {
+				return
+			}
+			servers, hashLine := 0, 0
+			for _, x := range d.block {
+				switch x.name {
+				case "server":
+					servers++
+				case "ip_hash":
+					hashLine = x.line
+				}
+			}
+			if hashLine > 0 && servers <= 1 {
+				out = append(out, at(c.path, hashLine, "ip_hash in upstream %s, which has %d server: there is nothing to balance", strings.Join(d.args, " "), servers))
+			}
+		})
+	}
+	return out
+}
+
+func checkNginxServerNameIP(p *project) []Finding {
+	var out []Finding
+	for _, c := range p.nginx {
+		walkNginx(c.directives, nil, func(d *nginxDirective, _ []*nginxDirective) {
+			if d.name != "server_name" || len(d.args) == 0 {
+				return
+			}
+			for _, a := range d.args {
+				if net.ParseIP(a) == nil {
+					return
+				}
+			}
+			out = append(out, at(c.path, d.line, "server_name %s names an IP address, not the site's domain", strings.Join(d.args, " ")))
+		})
+	}
+	return out
+}
+
+// nginxSeconds reads an nginx time value ("600", "600s", "10m", "1h").
+func nginxSeconds(v string) (int, bool) {
+	mult := 1
+	switch {
+	case strings.HasSuffix(v, "ms"):
+		return 0, true
+	case strings.HasSuffix(v, "s"):
+		v = strings.TrimSuffix(v, "s")
+	case strings.HasSuffix(v, "m"):
+		v, mult = strings.TrimSuffix(v, "m"), 60
+	case strings.HasSuffix(v, "h"):
+		v, mult = strings.TrimSuffix(v, "h"), 3600
+	}
+	n, err := strconv.Atoi(v)
+	return n * mult, err == nil
+}
+
+func checkNginxLongTimeout(p *project) []Finding {
+	var out []Finding
+	for _, c := range p.nginx {
+		walkNginx(c.directives, nil, func(d *nginxDirective, _ []*nginxDirective) {
+			if len(d.args) != 1 || !strings.HasSuffix(d.name, "_timeout") {
+				return
+			}
+			n, ok := nginxSeconds(d.args[0])
+			if !ok {
+				return
+			}
+			connect := strings.HasSuffix(d.name, "_connect_timeout")
+			read := strings.HasSuffix(d.name, "_read_timeout") || strings.HasSuffix(d.name, "_send_timeout")
+			if (connect && n > 75) || (read && n > 300) {
+				out = append(out, at(c.path, d.line, "%s %s: a hung backend holds the client (and an nginx connection) this long", d.name, d.args[0]))
+			}
+		})
+	}
+	return out
+}
+
+// ---- uwsgi.ini ----
+
+// normOption writes an option the way uWSGI matches it: lower-case, with
+// dashes.
+func normOption(k string) string {
+	return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(k)), "_", "-")
+}
+
+func checkUwsgiUnknownOption(p *project) []Finding {
+	var out []Finding
+	for _, ini := range p.uwsgi {
+		all := ""
+		for _, e := range ini.entries {
+			all += e.value + "\n"
+		}
+		for _, e := range ini.in("uwsgi") {
+			name := normOption(e.key)
+			if isUwsgiOption(name) && !strings.ContainsAny(name, " \t") {
+				continue
+			}
+			if !strings.ContainsAny(name, " \t") && strings.Contains(all, "%("+e.key+")") {
+				continue // a placeholder the file uses, which uWSGI allows
+			}
+			fix := "use a real uWSGI option name (see uwsgi --help), or remove the line"
+			if guess := strings.Join(strings.Fields(name), "-"); guess != name && isUwsgiOption(guess) {
+				fix = fmt.Sprintf("write %s = %s", guess, e.value)
+			}
+			out = append(out, Finding{File: ini.path, Line: e.line,
+				Message: fmt.Sprintf("%q is not a uWSGI option; uWSGI takes it as a placeholder and the setting silently does nothing", e.key),
+				Fix:     fix})
+		}
+	}
+	return out
+}
+
+func checkUwsgiDaemonize(p *project) []Finding {
+	var out []Finding
+	for _, ini := range p.uwsgi {
+		for _, e := range ini.in("uwsgi") {
+			if n := normOption(e.key); n == "daemonize" || n == "daemonize2" {
+				out = append(out, at(ini.path, e.line, "%s sends uWSGI to the background: in a container the main process then exits (or a tail keeps it alive while uWSGI may be dead) and logs go to a file nobody reads", e.key))
+			}
+		}
+	}
+	return out
+}
+
+// ---- my.cnf ----
+
+// dbServer is the MySQL-family server a my.cnf is read by.
+type dbServer struct {
+	kind         string // "mysql", "mariadb" or "" when unknown
+	major, minor int    // 0.0 when unknown; "latest" counts as newest
+	image        string
+}
+
+// serverFor finds the image of the service mounting a cnf file.
+func (p *project) serverFor(rel string) dbServer {
+	for _, s := range p.servicesMounting(rel) {
+		r := parseImageRef(s.Image)
+		kind := ""
+		switch {
+		case r.name == "mariadb" || strings.HasPrefix(r.name, "mariadb-"):
+			kind = "mariadb"
+		case r.name == "mysql" || strings.HasPrefix(r.name, "mysql-") || r.name == "percona-server":
+			kind = "mysql"
+		default:
+			continue
+		}
+		srv := dbServer{kind: kind, image: s.Image}
+		switch tag := strings.ToLower(r.tag); {
+		case tag == "" || tag == "latest" || tag == "innovation":
+			srv.major, srv.minor = 99, 0
+		case tag == "lts":
+			srv.major, srv.minor = 8, 4
+		default:
+			parts := strings.SplitN(strings.SplitN(tag, "-", 2)[0], ".", 3)
+			srv.major, _ = strconv.Atoi(parts[0])
+			if len(parts) > 1 {
+				srv.minor, _ = strconv.Atoi(parts[1])
+			} else if kind == "mysql" && srv.major == 8 {
+				srv.minor = 4 // mysql:8 is the newest 8.x, the 8.4 LTS
+			} else {
+				srv.minor = 99
+			}
+		}
+		return srv
+	}
+	return dbServer{}
+}
+
+func (s dbServer) atLeast(major, minor int) bool {
+	return s.major > major || (s.major == major && s.minor >= minor)
+}
+
+// mycnfRemoved lists server options that make mysqld/mariadbd refuse to
+// start ("unknown variable"): removed from MySQL as of a version, absent
+// from MariaDB, or gone from both (universal).
+var mycnfRemoved = [...]struct {
+	option         string
+	mysqlRemovedIn [2]int // {0,0}: still valid in MySQL
+	notMariaDB     bool
+	universal      bool
+	why            string
+}{
+	{"default-authentication-plugin", [2]int{8, 4}, true, false, "removed in MySQL 8.4 (use authentication-policy; clients such as mysqlclient speak caching_sha2_password) and unknown to MariaDB"},
+	{"query-cache-type", [2]int{8, 0}, false, false, "the query cache was removed in MySQL 8.0"},
+	{"query-cache-size", [2]int{8, 0}, false, false, "the query cache was removed in MySQL 8.0"},
+	{"query-cache-limit", [2]int{8, 0}, false, false, "the query cache was removed in MySQL 8.0"},
+	{"expire-logs-days", [2]int{8, 2}, false, false, "removed in MySQL 8.2 (use binlog-expire-logs-seconds)"},
+	{"log-warnings", [2]int{8, 0}, false, false, "removed in MySQL 8.0 (use log-error-verbosity)"},
+	{"tx-isolation", [2]int{8, 0}, false, false, "removed in MySQL 8.0 (use transaction-isolation)"},
+	{"innodb-file-format", [2]int{8, 0}, false, false, "removed in MySQL 8.0"},
+	{"innodb-large-prefix", [2]int{8, 0}, false, false, "removed in MySQL 8.0"},
+	{"default-character-set", [2]int{0, 0}, true, true, "is a client option; servers refuse it (use character-set-server)"},
+	{"table-cache", [2]int{0, 0}, true, true, "was renamed table-open-cache long ago"},
+}
+
+// serverGroups are the option groups mysqld or mariadbd read.
+func serverGroup(section string) bool {
+	return section == "mysqld" || section == "server" || section == "mariadb" || section == "mariadbd" ||
+		strings.HasPrefix(section, "mysqld-") || strings.HasPrefix(section, "mariadb-")
+}
+
+func checkMycnfInvalidOption(p *project) []Finding {
+	var out []Finding
+	for _, f := range p.filesMatching(isMyCnf) {
+		srv := p.serverFor(f.Path)
+		for _, e := range parseINI(f).entries {
+			if !serverGroup(e.section) || strings.HasPrefix(e.key, "!") {
+				continue
+			}
+			name := normOption(e.key)
+			if strings.HasPrefix(name, "loose-") {
+				continue // the server ignores loose- options it does not know
+			}
+			for _, r := range mycnfRemoved {
+				if r.option != name {
+					continue
+				}
+				invalid := r.universal
+				switch srv.kind {
+				case "mysql":
+					invalid = invalid || (r.mysqlRemovedIn != [2]int{} && srv.atLeast(r.mysqlRemovedIn[0], r.mysqlRemovedIn[1]))
+				case "mariadb":
+					invalid = invalid || r.notMariaDB
+				}
+				if !invalid {
+					continue
+				}
+				server := "any current MySQL or MariaDB"
+				if srv.kind != "" {
+					server = srv.image
+				}
+				out = append(out, Finding{File: f.Path, Line: e.line,
+					Message: fmt.Sprintf("%s: %s %s, so %s refuses to start", e.key, e.key, r.why, server),
+					Fix:     fmt.Sprintf("remove %s from [%s] (or write loose-%s to make it optional)", e.key, e.section, name)})
+			}
+		}
+	}
+	return out
+}
+
+func checkMycnfUTF8(p *project) []Finding {
+	var out []Finding
+	for _, f := range p.filesMatching(isMyCnf) {
+		for _, e := range parseINI(f).entries {
+			name := normOption(e.key)
+			v := strings.ToLower(withoutInlineComment(e.value))
+			charset := name == "character-set-server" || name == "default-character-set"
+			collation := name == "collation-server"
+			if (charset && (v == "utf8" || v == "utf8mb3")) || (collation && (strings.HasPrefix(v, "utf8_") || strings.HasPrefix(v, "utf8mb3_"))) {
+				out = append(out, Finding{File: f.Path, Line: e.line,
+					Message: fmt.Sprintf("%s = %s is MySQL's 3-byte utf8 (utf8mb3, deprecated), which cannot store emoji or other 4-byte characters", e.key, e.value),
+					Fix:     "use utf8mb4 (and a utf8mb4_ collation)"})
+			}
+		}
+	}
+	return out
+}
+
+// ---- redis.conf ----
+
+func redisConfs(p *project) []*iniFile {
+	var out []*iniFile
+	for _, f := range p.set {
+		if path.Base(f.Path) == "redis.conf" || (strings.HasSuffix(f.Path, ".conf") && strings.Contains(strings.ToLower(fileset.Dir(f.Path)), "redis")) {
+			out = append(out, parseDirectives(f.Path, f.Content))
+		}
+	}
+	return out
+}
+
+func checkRedisBindLoopback(p *project) []Finding {
+	var out []Finding
+	for _, c := range redisConfs(p) {
+		for _, e := range c.entries {
+			if e.key != "bind" {
+				continue
+			}
+			loopbackOnly := true
+			for _, a := range strings.Fields(e.value) {
+				ip := net.ParseIP(strings.TrimPrefix(a, "-"))
+				if ip == nil || !ip.IsLoopback() {
+					loopbackOnly = false
+				}
+			}
+			if loopbackOnly {
+				out = append(out, Finding{File: c.path, Line: e.line,
+					Message: fmt.Sprintf("bind %s makes Redis listen only inside its own container, so other services cannot connect", e.value),
+					Fix:     "bind 0.0.0.0 (or remove bind): the container's network is the boundary; keep the port unpublished and set a password"})
+			}
+		}
+	}
+	return out
+}
+
+func checkRedisRequirepassFile(p *project) []Finding {
+	var out []Finding
+	for _, c := range redisConfs(p) {
+		for _, e := range c.entries {
+			if (e.key == "requirepass" || e.key == "masterauth") && e.value != "" && e.value != `""` {
+				out = append(out, Finding{File: c.path, Line: e.line,
+					Message: fmt.Sprintf("%s holds the Redis password in a config file that gets committed and copied", e.key),
+					Fix:     "remove it here and pass --requirepass ${REDIS_PASSWORD} in the compose command, with the value in .env"})
+			}
+		}
+	}
+	return out
+}
+
+// parseDirectives reads "directive args..." lines (redis.conf style) into
+// ini entries with the directive as key.
+func parseDirectives(p string, b []byte) *iniFile {
+	f := &iniFile{path: p}
+	for i, raw := range strings.Split(string(b), "\n") {
+		line := strings.TrimSpace(strings.TrimSuffix(raw, "\r"))
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, _ := strings.Cut(line, " ")
+		f.entries = append(f.entries, iniEntry{key: strings.ToLower(k), value: strings.TrimSpace(v), line: i + 1})
+	}
+	return f
+}
+
+// ---- start scripts ----
+
+// appServers are the programs that serve a Python web app.
+var appServers = [...]string{"uwsgi", "gunicorn", "uvicorn", "daphne", "hypercorn", "waitress-serve"}
+
+// serverCommand reports whether a simple command starts an app server, and
+// whether it is exec'd.
+func serverCommand(words []string) (server string, execd bool) {
+	i := 0
+	if i < len(words) && words[i] == "exec" {
+		execd = true
+		i++
+	}
+	if i >= len(words) {
+		return "", false
+	}
+	prog := path.Base(words[i])
+	for _, s := range appServers {
+		if prog == s {
+			return s, execd
+		}
+	}
+	if strings.HasPrefix(prog, "python") && i+2 < len(words) {
+		if words[i+1] == "-m" {
+			for _, s := range appServers {
+				if words[i+2] == s {
+					return s, execd
+				}
+			}
+		}
+		if path.Base(words[i+1]) == "manage.py" && words[i+2] == "runserver" {
+			return "runserver", execd
+		}
+	}
+	return "", false
+}
+
+// startScript is a shell script that starts an app server, as commands.
+type startScript struct {
+	path string
+	cmds []scriptCmd
+}
+
+type scriptCmd struct {
+	words []string
+	line  int
+}
+
+func startScripts(p *project) []startScript {
+	var out []startScript
+	for _, f := range p.filesMatching(isShellScript) {
+		s := startScript{path: f.Path}
+		isStart := false
+		for i, line := range strings.Split(string(f.Content), "\n") {
+			for _, c := range shellCommands(line) {
+				s.cmds = append(s.cmds, scriptCmd{c, i + 1})
+				if srv, _ := serverCommand(c); srv != "" {
+					isStart = true
+				}
+			}
+		}
+		if isStart {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+var daemonFlags = [...]string{"--daemonize", "--daemonize2", "-D", "--daemon"}
+
+func checkStartDaemonize(p *project) []Finding {
+	var out []Finding
+	for _, s := range startScripts(p) {
+		for _, c := range s.cmds {
+			w := c.words
+			if srv, _ := serverCommand(w); srv != "" {
+				for _, f := range daemonFlags {
+					if containsWord(w, f) || (strings.HasPrefix(f, "--") && hasFlagPrefix(w, f+"=")) {
+						out = append(out, at(s.path, c.line, "%s is started with %s, so it leaves the foreground and the container's main process is no longer the server", srv, f))
+						break
+					}
+				}
+				if w[len(w)-1] == "&" {
+					out = append(out, at(s.path, c.line, "%s is started in the background (&), so the script, not the server, is what the container waits on", srv))
+				}
+			}
+			if len(w) >= 3 && w[0] == "tail" && containsWord(w, "-f") && containsWord(w, "/dev/null") {
+				out = append(out, at(s.path, c.line, "tail -f /dev/null keeps the container \"up\" even when the server has died, so restarts and health checks never react"))
+			}
+			if len(w) >= 2 && w[0] == "sleep" && w[1] == "infinity" {
+				out = append(out, at(s.path, c.line, "sleep infinity keeps the container \"up\" even when the server has died, so restarts and health checks never react"))
+			}
+		}
+	}
+	return out
+}
+
+func checkStartMakemigrations(p *project) []Finding {
+	var out []Finding
+	for _, s := range startScripts(p) {
+		for _, c := range s.cmds {
+			for i, w := range c.words {
+				if path.Base(w) == "manage.py" && i+1 < len(c.words) && c.words[i+1] == "makemigrations" {
+					out = append(out, at(s.path, c.line, "manage.py makemigrations at container start writes migrations in production that are in no repository, so every deployment can get a different schema"))
+				}
+			}
+		}
+	}
+	return out
+}
+
+func checkStartNoExec(p *project) []Finding {
+	var out []Finding
+	for _, s := range startScripts(p) {
+		for _, c := range s.cmds {
+			srv, execd := serverCommand(c.words)
+			if srv == "" || execd || c.words[len(c.words)-1] == "&" {
+				continue
+			}
+			out = append(out, Finding{File: s.path, Line: c.line,
+				Message: fmt.Sprintf("%s runs as a child of the shell, so docker stop's SIGTERM goes to the shell and the server is killed after the timeout", srv),
+				Fix:     fmt.Sprintf("start it last, as exec %s ... (in the foreground)", srv)})
+		}
+	}
+	return out
+}
+
+// ---- database init scripts ----
+
+// initSQL is an SQL file mounted into a database's init folder.
+type initSQL struct {
+	path    string
+	content string
+	service types.ServiceConfig
+	env     map[string]string
+}
+
+func (p *project) initScripts() []initSQL {
+	var out []initSQL
+	for _, f := range p.set {
+		if !strings.HasSuffix(f.Path, ".sql") {
+			continue
+		}
+		for _, s := range p.servicesMounting(f.Path) {
+			if !isDataStore(s.Image) {
+				continue
+			}
+			out = append(out, initSQL{path: f.Path, content: string(f.Content), service: s, env: p.serviceEnv(s)})
+			break
+		}
+	}
+	return out
+}
+
+// serviceEnv is a service's environment as far as the set tells: its
+// environment: values and its env_file entries read from the set.
+func (p *project) serviceEnv(s types.ServiceConfig) map[string]string {
+	env := map[string]string{}
+	for _, m := range p.loadedModels() {
+		if _, ok := m.proj.Services[s.Name]; !ok {
+			continue
+		}
+		for _, ef := range s.EnvFiles {
+			if rel, ok := m.rel(ef.Path); ok {
+				if f, ok := p.files[rel]; ok {
+					for k, v := range parseDotenv(f.Content).values {
+						env[k] = v
+					}
+				}
+			}
+		}
+		break
+	}
+	for k, v := range s.Environment {
+		if v != nil {
+			env[k] = *v
+		}
+	}
+	return env
+}
+
+var (
+	sqlCreateUser = regexp.MustCompile("(?i)create\\s+(user|role|database|schema)\\s+(if\\s+not\\s+exists\\s+)?[`'\"]?([A-Za-z0-9_$]+)")
+	sqlPassword   = regexp.MustCompile(`(?i)(identified\s+(with\s+\S+\s+)?by|with\s+(encrypted\s+)?password|password\s*=)\s*'([^']+)'`)
+	sqlExtension  = regexp.MustCompile(`(?i)create\s+extension\s+(if\s+not\s+exists\s+)?["']?([a-z0-9_-]+)`)
+)
+
+// lineAt is the 1-based line of byte offset i in s.
+func lineAt(s string, i int) int { return strings.Count(s[:i], "\n") + 1 }
+
+func checkInitSQLDuplicateUser(p *project) []Finding {
+	var out []Finding
+	for _, sq := range p.initScripts() {
+		for _, m := range sqlCreateUser.FindAllStringSubmatchIndex(sq.content, -1) {
+			if m[4] >= 0 {
+				continue // IF NOT EXISTS: harmless
+			}
+			kind := strings.ToLower(sq.content[m[2]:m[3]])
+			name := sq.content[m[6]:m[7]]
+			for _, k := range []string{"POSTGRES_USER", "POSTGRES_DB", "MYSQL_USER", "MYSQL_DATABASE", "MARIADB_USER", "MARIADB_DATABASE"} {
+				if v, ok := sq.env[k]; ok && v == name {
+					out = append(out, Finding{File: sq.path, Line: lineAt(sq.content, m[0]),
+						Message: fmt.Sprintf("CREATE %s %s: the %s image already created it from %s, so this statement fails and the init script aborts", strings.ToUpper(kind), name, sq.service.Image, k),
+						Fix:     "remove the statement (the image's variables create the user and database), or add IF NOT EXISTS"})
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+func checkInitSQLPassword(p *project) []Finding {
+	var out []Finding
+	for _, f := range p.set {
+		if !strings.HasSuffix(f.Path, ".sql") {
+			continue
+		}
+		c := string(f.Content)
+		for _, m := range sqlPassword.FindAllStringSubmatchIndex(c, -1) {
+			out = append(out, at(f.Path, lineAt(c, m[0]), "a password is written into the SQL file in clear text"))
+		}
+	}
+	return out
+}
+
+// extensionImages says which Postgres extensions need an image beyond the
+// official postgres one.
+var extensionImages = map[string]string{"vector": "pgvector", "postgis": "postgis", "timescaledb": "timescaledb"}
+
+func checkInitSQLExtension(p *project) []Finding {
+	var out []Finding
+	for _, sq := range p.initScripts() {
+		img := strings.ToLower(sq.service.Image)
+		for _, m := range sqlExtension.FindAllStringSubmatchIndex(sq.content, -1) {
+			ext := strings.ToLower(sq.content[m[4]:m[5]])
+			need, ok := extensionImages[ext]
+			if !ok || strings.Contains(img, need) {
+				continue
+			}
+			out = append(out, Finding{File: sq.path, Line: lineAt(sq.content, m[0]),
+				Message: fmt.Sprintf("CREATE EXTENSION %s: image %s does not ship the %s extension, so the init script fails", ext, sq.service.Image, ext),
+				Fix:     fmt.Sprintf("use an image that includes it (for example a %s/%s image), or drop the extension if nothing uses it", need, need)})
+		}
+	}
+	return out
+}
+
+// ---- Django settings ----
+
+var djangoLiteral = regexp.MustCompile(`(?m)^\s*(?:SECRET_KEY\s*=|['"](?:PASSWORD|SECRET_KEY)['"]\s*:)\s*(?:r|b)?(['"])([^'"]+)['"]`)
+
+func checkDjangoHardcodedSecret(p *project) []Finding {
+	var out []Finding
+	for _, f := range p.set {
+		if path.Base(f.Path) != "settings.py" && !strings.Contains(f.Path, "/settings/") {
+			continue
+		}
+		c := string(f.Content)
+		for _, m := range djangoLiteral.FindAllStringSubmatchIndex(c, -1) {
+			out = append(out, at(f.Path, lineAt(c, m[0]), "a secret (SECRET_KEY or a PASSWORD) is written into the settings file"))
+		}
+	}
+	return out
+}

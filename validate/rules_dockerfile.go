@@ -1,0 +1,490 @@
+package validate
+
+import (
+	"fmt"
+	"path"
+	"strings"
+)
+
+// Dockerfile rules. Each walks the parsed stages; none looks at text a
+// parser would misread (continuations, JSON form, heredocs are BuildKit's
+// job).
+
+// runText is every RUN of the stage, one per line.
+func (st *dfStage) runText() string {
+	var b strings.Builder
+	for _, in := range st.instrs {
+		if in.cmd == "run" {
+			b.WriteString(in.text())
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+func checkDockerfileParse(p *project) []Finding {
+	var out []Finding
+	for _, d := range p.dockerfiles {
+		if d.err != nil {
+			out = append(out, at(d.path, d.errLine, "BuildKit cannot parse this Dockerfile: %s", firstLine(d.err.Error())))
+		} else if len(d.stages) == 0 {
+			out = append(out, at(d.path, 0, "the Dockerfile has no FROM instruction"))
+		}
+	}
+	return out
+}
+
+func checkBaseUnpinned(p *project) []Finding {
+	var out []Finding
+	for _, d := range p.dockerfiles {
+		for _, st := range d.stages {
+			if st.fromStage || strings.Contains(st.image, "$") {
+				// an earlier stage, or an ARG with no default: the value comes
+				// from --build-arg / compose build.args, not from this file
+				continue
+			}
+			if unpinned(st.image) {
+				out = append(out, at(d.path, st.line, "FROM %s has no version tag, so each build can get a different base image", st.raw))
+			}
+		}
+	}
+	return out
+}
+
+// effectiveUser returns the user of the stage's last USER instruction
+// before line limit (all of them when limit is 0), and its line.
+func (st *dfStage) effectiveUser(limit int) (string, int) {
+	user, line := "", 0
+	for _, in := range st.instrs {
+		if limit > 0 && in.line > limit {
+			break
+		}
+		if in.cmd == "user" && len(in.args) > 0 {
+			user, line = in.args[0], in.line
+		}
+	}
+	return user, line
+}
+
+func isRootUser(u string) bool {
+	name, _, _ := strings.Cut(u, ":")
+	return name == "" || name == "root" || name == "0"
+}
+
+func checkRootUser(p *project) []Finding {
+	var out []Finding
+	for _, d := range p.dockerfiles {
+		st := d.final()
+		if st == nil {
+			continue
+		}
+		limit := 0
+		for _, in := range st.instrs {
+			if in.cmd == "cmd" || in.cmd == "entrypoint" {
+				limit = in.line
+			}
+		}
+		user, line := st.effectiveUser(limit)
+		if !isRootUser(user) {
+			continue
+		}
+		if user == "" && dropsPrivileges(d.baseImage(st)) {
+			continue // the base image's own entrypoint or workers drop root
+		}
+		if line == 0 {
+			line = st.line
+		}
+		out = append(out, at(d.path, line, "the image runs as root (no USER with an unprivileged user in its final stage), so a compromised app owns the whole container"))
+	}
+	return out
+}
+
+func checkShellForm(p *project) []Finding {
+	var out []Finding
+	for _, d := range p.dockerfiles {
+		for _, st := range d.stages {
+			for _, in := range st.instrs {
+				if (in.cmd == "cmd" || in.cmd == "entrypoint") && !in.json && len(in.args) > 0 {
+					out = append(out, Finding{File: d.path, Line: in.line,
+						Message: fmt.Sprintf("%s is in shell form, so /bin/sh -c is PID 1 and the app never receives SIGTERM (every stop waits 10 s, then kills)", strings.ToUpper(in.cmd)),
+						Fix:     fmt.Sprintf(`write it in exec form: %s ["program", "arg", ...] (or exec the program at the end of a script)`, strings.ToUpper(in.cmd))})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// addExtracts are archive suffixes ADD unpacks: the one local use of ADD
+// that COPY cannot replace.
+var addExtracts = [...]string{".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst"}
+
+func checkAddLocal(p *project) []Finding {
+	var out []Finding
+	for _, d := range p.dockerfiles {
+		for _, st := range d.stages {
+			for _, in := range st.instrs {
+				if in.cmd != "add" || len(in.args) < 2 {
+					continue
+				}
+				for _, src := range in.args[:len(in.args)-1] {
+					if strings.Contains(src, "://") || strings.HasPrefix(src, "git@") || hasAnySuffix(strings.ToLower(src), addExtracts[:]) {
+						continue
+					}
+					out = append(out, at(d.path, in.line, "ADD %s copies a local path; ADD also fetches URLs and unpacks archives, so a plain copy should say so", src))
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+func hasAnySuffix(s string, suffixes []string) bool {
+	for _, x := range suffixes {
+		if strings.HasSuffix(s, x) {
+			return true
+		}
+	}
+	return false
+}
+
+func checkMaintainer(p *project) []Finding {
+	var out []Finding
+	for _, d := range p.dockerfiles {
+		for _, st := range d.stages {
+			for _, in := range st.instrs {
+				if in.cmd == "maintainer" {
+					out = append(out, at(d.path, in.line, "MAINTAINER is deprecated"))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// aptPackages returns the packages of an `apt-get install` / `apt install`
+// command (words), and false when the command is not one.
+func aptPackages(words []string) ([]string, bool) {
+	i := 0
+	for i < len(words) && (words[i] == "sudo" || strings.Contains(words[i], "=") && !strings.HasPrefix(words[i], "-")) {
+		i++ // sudo, or VAR=value prefixes such as DEBIAN_FRONTEND=noninteractive
+	}
+	if i >= len(words) || (path.Base(words[i]) != "apt-get" && path.Base(words[i]) != "apt") {
+		return nil, false
+	}
+	install := false
+	var pkgs []string
+	for _, w := range words[i+1:] {
+		switch {
+		case w == "install":
+			install = true
+		case strings.HasPrefix(w, "-"):
+		case install:
+			name, _, _ := strings.Cut(w, "=")
+			pkgs = append(pkgs, name)
+		}
+	}
+	return pkgs, install
+}
+
+// aptInstalls returns each apt install command of a RUN.
+func aptInstalls(in *dfInstr) [][]string {
+	if in.cmd != "run" {
+		return nil
+	}
+	var out [][]string
+	for _, c := range shellCommands(in.text()) {
+		if _, ok := aptPackages(c); ok {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func checkAptRecommends(p *project) []Finding {
+	var out []Finding
+	for _, d := range p.dockerfiles {
+		for _, st := range d.stages {
+			for _, in := range st.instrs {
+				for _, c := range aptInstalls(in) {
+					if !containsWord(c, "--no-install-recommends") && !strings.Contains(strings.Join(c, " "), "Install-Recommends=false") {
+						out = append(out, at(d.path, in.line, "apt install without --no-install-recommends pulls in recommended packages the image does not need"))
+						break
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func containsWord(words []string, w string) bool {
+	for _, x := range words {
+		if x == w {
+			return true
+		}
+	}
+	return false
+}
+
+func checkAptLists(p *project) []Finding {
+	var out []Finding
+	for _, d := range p.dockerfiles {
+		for _, st := range d.stages {
+			for _, in := range st.instrs {
+				if len(aptInstalls(in)) == 0 || cachesAptLists(in) {
+					continue
+				}
+				if !strings.Contains(in.text(), "/var/lib/apt/lists") && !strings.Contains(in.text(), "apt-get clean") {
+					out = append(out, at(d.path, in.line, "this RUN installs with apt but does not remove /var/lib/apt/lists, leaving tens of MB of package lists in the layer"))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// cachesAptLists reports a RUN --mount=type=cache on apt's lists: they then
+// never reach the layer.
+func cachesAptLists(in *dfInstr) bool {
+	for _, f := range in.flags {
+		if strings.HasPrefix(f, "--mount=") && strings.Contains(f, "type=cache") && strings.Contains(f, "/var/lib/apt") {
+			return true
+		}
+	}
+	return false
+}
+
+// aptTraps are package names that current Debian (bookworm, trixie) no
+// longer installs: the build fails with "has no installation candidate".
+var aptTraps = map[string]string{
+	"netcat":              "netcat-openbsd (netcat is a virtual package with no installation candidate)",
+	"python":              "python3 (Python 2 is gone)",
+	"python-pip":          "python3-pip",
+	"python-dev":          "python3-dev",
+	"python-setuptools":   "python3-setuptools",
+	"libmysqlclient-dev":  "default-libmysqlclient-dev",
+	"mysql-client":        "default-mysql-client (or mariadb-client)",
+	"libgl1-mesa-glx":     "libgl1",
+	"libssl1.1":           "libssl3",
+	"software-properties": "software-properties-common",
+}
+
+func checkAptTrap(p *project) []Finding {
+	var out []Finding
+	for _, d := range p.dockerfiles {
+		for _, st := range d.stages {
+			for _, in := range st.instrs {
+				for _, c := range aptInstalls(in) {
+					pkgs, _ := aptPackages(c)
+					for _, pk := range pkgs {
+						if repl, ok := aptTraps[pk]; ok {
+							out = append(out, Finding{File: d.path, Line: in.line,
+								Message: fmt.Sprintf("apt package %q does not exist in current Debian, so the build fails", pk),
+								Fix:     "install " + repl})
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func checkSedCR(p *project) []Finding {
+	var out []Finding
+	for _, d := range p.dockerfiles {
+		for _, st := range d.stages {
+			for _, in := range st.instrs {
+				if in.cmd != "run" {
+					continue
+				}
+				for _, c := range shellCommands(in.text()) {
+					if len(c) > 0 && c[0] == "sed" && (containsWord(c, "s/r//") || containsWord(c, "s/r//g")) {
+						out = append(out, at(d.path, in.line, "sed 's/r//' deletes the letter r, not the carriage return it was meant to strip (that is s/\\r$//)"))
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// shellBaseImages start a shell or a REPL when run without a command: an
+// image built on them with no CMD does nothing useful by itself.
+var shellBaseImages = [...]string{"ubuntu", "debian", "alpine", "busybox", "centos", "fedora", "rockylinux", "almalinux", "python", "node", "golang", "buildpack-deps", "anaconda3", "miniconda3", "continuumio"}
+
+func checkNoCmd(p *project) []Finding {
+	var out []Finding
+	for _, d := range p.dockerfiles {
+		st := d.final()
+		if st == nil {
+			continue
+		}
+		hasCmd := false
+		for _, in := range st.instrs {
+			if in.cmd == "cmd" || in.cmd == "entrypoint" {
+				hasCmd = true
+			}
+		}
+		base := parseImageRef(d.baseImage(st)).name
+		if hasCmd || base == "" {
+			continue
+		}
+		if d.stages[0] != st && st.fromStage {
+			// FROM an earlier stage inherits its CMD
+			if bs := d.stageNamed(strings.ToLower(st.image)); bs != nil && bs.hasCmd() {
+				continue
+			}
+		}
+		for _, b := range shellBaseImages {
+			if base == b {
+				out = append(out, at(d.path, st.line, "the final stage has no CMD or ENTRYPOINT, so `docker run` of this image starts %s's default shell instead of the app", base))
+				break
+			}
+		}
+	}
+	return out
+}
+
+func (d *dockerfile) stageNamed(name string) *dfStage {
+	for _, s := range d.stages {
+		if s.name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+func (st *dfStage) hasCmd() bool {
+	for _, in := range st.instrs {
+		if in.cmd == "cmd" || in.cmd == "entrypoint" {
+			return true
+		}
+	}
+	return false
+}
+
+// fullImages are language images whose default variant carries a whole
+// build toolchain (about 1 GB); their -slim variant is meant for running.
+var fullImages = [...]string{"python", "node", "ruby", "golang", "openjdk", "php"}
+
+func checkBaseFull(p *project) []Finding {
+	var out []Finding
+	for _, d := range p.dockerfiles {
+		st := d.final()
+		if st == nil || st.fromStage {
+			continue
+		}
+		r := parseImageRef(st.image)
+		tag := strings.ToLower(r.tag)
+		for _, f := range fullImages {
+			if r.name == f && !strings.Contains(tag, "slim") && !strings.Contains(tag, "alpine") && !strings.Contains(st.image, "$") {
+				out = append(out, at(d.path, st.line, "the final stage runs on the full %s image (compilers and headers included, about 1 GB)", st.raw))
+			}
+		}
+	}
+	return out
+}
+
+func checkSyntaxDirective(p *project) []Finding {
+	var out []Finding
+	for _, d := range p.dockerfiles {
+		if d.syntaxLine > 0 {
+			out = append(out, at(d.path, d.syntaxLine, "a # syntax= directive makes BuildKit pull a frontend image at build time, which fails offline or behind a blocked registry"))
+		}
+	}
+	return out
+}
+
+// checkContextMissing follows what a Dockerfile takes from its build
+// context (COPY/ADD sources, pip install -r files) and reports paths the
+// project does not have. It only runs when compose names the context and
+// the context is inside the project, so --source checkouts are left alone.
+func checkContextMissing(p *project) []Finding {
+	var out []Finding
+	done := map[string]bool{}
+	for _, m := range p.loadedModels() {
+		for _, s := range m.services() {
+			ctx, dfPath, ok := m.buildContext(s)
+			if !ok || done[dfPath] || !p.hasDir(ctx) {
+				continue
+			}
+			done[dfPath] = true
+			d := p.dockerfileAt(dfPath)
+			if d == nil {
+				file, line := m.locate("services", s.Name, "build")
+				out = append(out, at(file, line, "service %q builds from %s, which does not exist", s.Name, dfPath))
+				continue
+			}
+			out = append(out, p.contextMissing(d, ctx)...)
+		}
+	}
+	return out
+}
+
+func (p *project) contextMissing(d *dockerfile, ctx string) []Finding {
+	var out []Finding
+	exists := func(rel string) bool {
+		full := path.Clean(path.Join(ctx, rel))
+		if _, ok := p.files[full]; ok {
+			return true
+		}
+		return p.hasDir(full)
+	}
+	for _, st := range d.stages {
+		wholeContext := false
+		for _, in := range st.instrs {
+			switch in.cmd {
+			case "copy", "add":
+				if hasFlagPrefix(in.flags, "--from") || len(in.args) < 2 {
+					continue
+				}
+				for _, src := range in.args[:len(in.args)-1] {
+					if src == "." || src == "./" {
+						wholeContext = true
+						continue
+					}
+					if strings.ContainsAny(src, "*?[$") || strings.Contains(src, "://") || strings.HasPrefix(src, "git@") {
+						continue
+					}
+					if !exists(src) {
+						out = append(out, at(d.path, in.line, "%s %s: %s is not in the build context %s", strings.ToUpper(in.cmd), src, src, ctxName(ctx)))
+					}
+				}
+			case "run":
+				if !wholeContext {
+					continue
+				}
+				for _, c := range shellCommands(in.text()) {
+					for i, w := range c {
+						if (w == "-r" || w == "--requirement") && i+1 < len(c) && i > 0 && containsWord(c[:i], "install") {
+							req := c[i+1]
+							if !strings.HasPrefix(req, "/") && !strings.Contains(req, "$") && !exists(req) {
+								out = append(out, at(d.path, in.line, "pip install -r %s: %s is not in the build context %s", req, req, ctxName(ctx)))
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func ctxName(ctx string) string {
+	if ctx == "" {
+		return "(the project root)"
+	}
+	return ctx + "/"
+}
+
+func hasFlagPrefix(flags []string, prefix string) bool {
+	for _, f := range flags {
+		if strings.HasPrefix(f, prefix) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,350 @@
+package validate
+
+import (
+	"bytes"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/stackgen/stackgen/fileset"
+)
+
+// Rules about files as files: the .env's mode, ignore status and keys, and
+// how shell scripts are written.
+
+func envFiles(p *project) []fileset.File {
+	return p.filesMatching(func(s string) bool { return path.Base(s) == ".env" })
+}
+
+func checkEnvMode(p *project) []Finding {
+	var out []Finding
+	for _, f := range envFiles(p) {
+		if f.Mode.Perm()&0o077 != 0 {
+			out = append(out, Finding{File: f.Path,
+				Message: fmt.Sprintf("%s has mode %04o, so other users on the host can read its secrets", f.Path, f.Mode.Perm()),
+				Fix:     fmt.Sprintf("chmod 600 %s", f.Path)})
+		}
+	}
+	return out
+}
+
+// gitIgnored decides whether git would ignore rel, reading every
+// .gitignore in the set from the root down to rel's folder; the last
+// matching pattern wins, and "!" patterns re-include.
+func gitIgnored(p *project, rel string) bool {
+	dirs := []string{""}
+	for d := fileset.Dir(rel); d != ""; d = fileset.Dir(d) {
+		dirs = append(dirs, d)
+	}
+	ignored := false
+	for i := len(dirs) - 1; i >= 0; i-- {
+		dir := dirs[i]
+		gi := path.Join(dir, ".gitignore")
+		f, ok := p.files[gi]
+		if !ok {
+			continue
+		}
+		sub := strings.TrimPrefix(rel, dir+"/")
+		if dir == "" {
+			sub = rel
+		}
+		for _, raw := range strings.Split(string(f.Content), "\n") {
+			pat := strings.TrimSpace(strings.TrimSuffix(raw, "\r"))
+			if pat == "" || strings.HasPrefix(pat, "#") {
+				continue
+			}
+			neg := strings.HasPrefix(pat, "!")
+			pat = strings.TrimPrefix(pat, "!")
+			if gitPatternMatches(pat, sub) {
+				ignored = !neg
+			}
+		}
+	}
+	return ignored
+}
+
+// gitPatternMatches implements the parts of gitignore matching a .env
+// needs: basename patterns match at any depth, patterns with a slash are
+// anchored, "**/" matches any folders, a trailing "/" matches a folder
+// (and so everything in it).
+func gitPatternMatches(pat, rel string) bool {
+	dirOnly := strings.HasSuffix(pat, "/")
+	pat = strings.TrimSuffix(pat, "/")
+	if p, ok := strings.CutPrefix(pat, "**/"); ok && !strings.Contains(p, "/") {
+		pat = p
+	}
+	anchored := strings.Contains(pat, "/")
+	pat = strings.TrimPrefix(pat, "/")
+	parts := strings.Split(rel, "/")
+	// candidates: every ancestor folder, and the file itself unless the
+	// pattern only matches folders
+	for i := range parts {
+		last := i == len(parts)-1
+		if last && dirOnly {
+			break
+		}
+		var subject string
+		if anchored {
+			subject = strings.Join(parts[:i+1], "/")
+		} else {
+			subject = parts[i]
+		}
+		if ok, _ := path.Match(pat, subject); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func checkEnvNotIgnored(p *project) []Finding {
+	var out []Finding
+	for _, f := range envFiles(p) {
+		if !gitIgnored(p, f.Path) {
+			out = append(out, Finding{File: f.Path,
+				Message: fmt.Sprintf("%s is not listed in a .gitignore, so its secrets get committed with the project", f.Path),
+				Fix:     "add .env to .gitignore (and commit .env.example instead)"})
+		}
+	}
+	return out
+}
+
+func checkEnvExampleKeys(p *project) []Finding {
+	var out []Finding
+	for _, f := range envFiles(p) {
+		exPath := path.Join(fileset.Dir(f.Path), ".env.example")
+		ex, ok := p.files[exPath]
+		if !ok {
+			out = append(out, Finding{File: f.Path,
+				Message: fmt.Sprintf("%s has no %s beside it, so whoever deploys a copy cannot know which keys to set", f.Path, exPath),
+				Fix:     fmt.Sprintf("write %s with the same keys and placeholder values", exPath)})
+			continue
+		}
+		env, example := parseDotenv(f.Content), parseDotenv(ex.Content)
+		for _, k := range env.order {
+			if _, ok := example.lines[k]; !ok {
+				out = append(out, at(f.Path, env.lines[k], "%s is in %s but not in %s", k, f.Path, exPath))
+			}
+		}
+		for _, k := range example.order {
+			if _, ok := env.lines[k]; !ok {
+				out = append(out, at(exPath, example.lines[k], "%s is in %s but not in %s", k, exPath, f.Path))
+			}
+		}
+	}
+	return out
+}
+
+// weakSecrets are values people paste from tutorials.
+var weakSecrets = [...]string{"123456", "password", "changeme", "secret", "yourpassword", "admin", "root", "example", "passw0rd", "12345678"}
+
+func checkEnvWeakSecret(p *project) []Finding {
+	var out []Finding
+	for _, f := range envFiles(p) {
+		env := parseDotenv(f.Content)
+		for _, k := range env.order {
+			v := env.values[k]
+			if !isSecretKey(k) || v == "" || strings.Contains(v, "$") {
+				continue
+			}
+			weak := len(v) < 16
+			for _, w := range weakSecrets {
+				if strings.EqualFold(v, w) {
+					weak = true
+				}
+			}
+			if weak {
+				out = append(out, Finding{File: f.Path, Line: env.lines[k],
+					Message: fmt.Sprintf("%s is a short or well-known value (%d characters), easy to guess", k, len(v)),
+					Fix:     "generate it: openssl rand -base64 32 | tr -d '/+=' (at least 32 random characters)"})
+			}
+		}
+	}
+	return out
+}
+
+func scripts(p *project) []fileset.File { return p.filesMatching(isShellScript) }
+
+func checkScriptShebang(p *project) []Finding {
+	var out []Finding
+	for _, f := range scripts(p) {
+		if !bytes.HasPrefix(f.Content, []byte("#!")) {
+			out = append(out, at(f.Path, 1, "the script has no #! line, so running it directly depends on the caller's shell"))
+		}
+	}
+	return out
+}
+
+// setsErrexit reports whether a script stops at the first failing command.
+func setsErrexit(content []byte) bool {
+	lines := strings.Split(string(content), "\n")
+	if len(lines) > 0 && strings.HasPrefix(lines[0], "#!") {
+		for _, w := range strings.Fields(lines[0])[1:] {
+			if strings.HasPrefix(w, "-") && !strings.HasPrefix(w, "--") && strings.Contains(w, "e") {
+				return true
+			}
+		}
+	}
+	for _, c := range shellCommands(string(content)) {
+		if len(c) < 2 || c[0] != "set" {
+			continue
+		}
+		for i, w := range c[1:] {
+			if strings.HasPrefix(w, "-") && !strings.HasPrefix(w, "--") && strings.Contains(w, "e") {
+				return true // -e, -eu, -euo pipefail
+			}
+			if w == "-o" && i+2 < len(c) && c[i+2] == "errexit" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func checkScriptSetE(p *project) []Finding {
+	var out []Finding
+	for _, f := range scripts(p) {
+		if !setsErrexit(f.Content) {
+			out = append(out, at(f.Path, 0, "the script does not set -e, so it carries on after a failed command and reports success"))
+		}
+	}
+	return out
+}
+
+func checkScriptCRLF(p *project) []Finding {
+	var out []Finding
+	for _, f := range scripts(p) {
+		if i := bytes.Index(f.Content, []byte("\r\n")); i >= 0 {
+			out = append(out, at(f.Path, bytes.Count(f.Content[:i], []byte("\n"))+1, "the script has Windows (CRLF) line endings, so Linux runs \"bash\\r\" and every command with a stray \\r"))
+		}
+	}
+	return out
+}
+
+func checkScriptExecBit(p *project) []Finding {
+	var out []Finding
+	for _, f := range scripts(p) {
+		if f.Mode.Perm()&0o100 == 0 {
+			out = append(out, Finding{File: f.Path,
+				Message: fmt.Sprintf("the script's mode is %04o, so ./%s fails with permission denied", f.Mode.Perm(), path.Base(f.Path)),
+				Fix:     fmt.Sprintf("chmod 755 %s (and git update-index --chmod=+x %s)", f.Path, f.Path)})
+		}
+	}
+	return out
+}
+
+// opsScripts are the deploy/backup scripts, bash or PowerShell.
+func opsScripts(p *project) []fileset.File {
+	return p.filesMatching(func(s string) bool { return isShellScript(s) || strings.HasSuffix(s, ".ps1") })
+}
+
+func checkScriptBgsaveNoWait(p *project) []Finding {
+	var out []Finding
+	for _, f := range opsScripts(p) {
+		upper := strings.ToUpper(string(f.Content))
+		if strings.Contains(upper, "LASTSAVE") {
+			continue
+		}
+		for i, line := range strings.Split(upper, "\n") {
+			if strings.Contains(line, "BGSAVE") && !strings.HasPrefix(strings.TrimSpace(line), "#") {
+				out = append(out, at(f.Path, i+1, "BGSAVE only starts a snapshot in the background; copying dump.rdb right after copies the previous snapshot (or a partial one)"))
+				break
+			}
+		}
+	}
+	return out
+}
+
+// checkScriptExecTTY finds `docker compose exec` (or docker exec -t)
+// whose output is redirected or piped without -T: the pseudo-TTY turns
+// "\n" into "\r\n" and mixes in stderr, corrupting dumps.
+func checkScriptExecTTY(p *project) []Finding {
+	var out []Finding
+	for _, f := range opsScripts(p) {
+		for i, line := range strings.Split(string(f.Content), "\n") {
+			words := strings.Fields(line)
+			redirect := strings.Contains(line, ">") || strings.Contains(line, "|")
+			if !redirect {
+				continue
+			}
+			for j := 0; j+1 < len(words); j++ {
+				compose := (words[j] == "docker-compose" && words[j+1] == "exec") ||
+					(j+2 < len(words) && words[j] == "docker" && words[j+1] == "compose" && words[j+2] == "exec")
+				if compose && !containsWord(words, "-T") && !containsWord(words, "--no-TTY") && !containsWord(words, "--no-tty") {
+					out = append(out, at(f.Path, i+1, "docker compose exec allocates a TTY by default, which corrupts output that is redirected or piped (a dump gets \\r\\n line endings)"))
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+// checkScriptSaveUnknownImage compares the images a script saves with the
+// images it builds and the images compose uses: a name from neither was
+// never built here, so docker save fails (or saves a stale image).
+func checkScriptSaveUnknownImage(p *project) []Finding {
+	var out []Finding
+	known := map[string]bool{}
+	var builtServices []string
+	for _, m := range p.loadedModels() {
+		for _, s := range m.services() {
+			if s.Image != "" {
+				known[s.Image] = true
+			} else if s.Build != nil {
+				builtServices = append(builtServices, s.Name)
+			}
+		}
+	}
+	for _, f := range opsScripts(p) {
+		cmds := shellCommands(string(f.Content))
+		localKnown := map[string]bool{}
+		builds := false
+		for _, c := range cmds {
+			if len(c) > 2 && c[0] == "docker" && c[1] == "build" {
+				builds = true
+				for i, w := range c {
+					if (w == "-t" || w == "--tag") && i+1 < len(c) {
+						localKnown[c[i+1]] = true
+					}
+				}
+			}
+		}
+		if !builds && len(known) == 0 && len(builtServices) == 0 {
+			continue // nothing to compare with
+		}
+		for _, line := range strings.Split(string(f.Content), "\n") {
+			for _, c := range shellCommands(line) {
+				if len(c) < 3 || c[0] != "docker" || c[1] != "save" {
+					continue
+				}
+				for i := 2; i < len(c); i++ {
+					w := c[i]
+					if w == "-o" || w == "--output" {
+						i++
+						continue
+					}
+					if strings.HasPrefix(w, "-") || strings.ContainsAny(w, "$@(") || w == "&" {
+						continue
+					}
+					if known[w] || localKnown[w] || builtByCompose(w, builtServices) {
+						continue
+					}
+					out = append(out, at(f.Path, lineAt(string(f.Content), strings.Index(string(f.Content), line)), "docker save %s: neither a docker build -t in this script nor a compose service produces an image named %s", w, w))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// builtByCompose matches Compose's default name for a built image without
+// image: (<project>-<service>), whatever the project name.
+func builtByCompose(image string, services []string) bool {
+	name := strings.SplitN(image, ":", 2)[0]
+	for _, s := range services {
+		if strings.HasSuffix(name, "-"+s) || strings.HasSuffix(name, "_"+s) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,212 @@
+// Package validate judges a project's files (a render in memory or a
+// directory on disk) with a table of small rules: compose files through the
+// Compose spec's own loader, Dockerfiles through BuildKit's parser, and the
+// places where files must agree with each other (nginx upstreams and uWSGI
+// sockets, my.cnf and the MySQL version, .env and .env.example, scripts and
+// the way containers run them).
+//
+// Every rule is one function plus one entry in the rules table; the table
+// is also the documentation (Rules), so a rule cannot exist undocumented.
+package validate
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/stackgen/stackgen/fileset"
+)
+
+// Severity says whether a finding blocks: an Error is a deployment that
+// breaks or is unsafe; a Warning is a deployment that works but should not
+// be left that way.
+type Severity int
+
+const (
+	// Warning is reported but does not fail validation.
+	Warning Severity = iota
+	// Error fails validation: `stackgen validate` exits 1 and `stackgen new`
+	// refuses to write.
+	Error
+)
+
+// String returns the lower-case name used in output and JSON.
+func (s Severity) String() string {
+	if s == Error {
+		return "error"
+	}
+	return "warning"
+}
+
+// MarshalText makes severities read as "error"/"warning" in JSON.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText is MarshalText's inverse, so JSON output can be read back.
+func (s *Severity) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "error":
+		*s = Error
+	case "warning":
+		*s = Warning
+	default:
+		return fmt.Errorf("unknown severity %q (want error or warning)", b)
+	}
+	return nil
+}
+
+// Finding is one problem: where it is (File is slash-separated and relative
+// to the project root; Line is 1-based, 0 when it cannot be known), which
+// rule found it, how bad it is, what is wrong and how to fix it.
+type Finding struct {
+	File     string   `json:"file"`
+	Line     int      `json:"line,omitempty"`
+	Rule     string   `json:"rule"`
+	Severity Severity `json:"severity"`
+	Message  string   `json:"message"`
+	Fix      string   `json:"fix"`
+}
+
+// String formats a finding the way the command prints it:
+// "compose.yaml:12: error compose-db-port-public: ...; fix: ...".
+func (f Finding) String() string {
+	loc := f.File
+	if f.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", f.File, f.Line)
+	}
+	return fmt.Sprintf("%s: %s %s: %s; fix: %s", loc, f.Severity, f.Rule, f.Message, f.Fix)
+}
+
+// RuleInfo documents a rule: its stable id, severity, what it checks, why
+// it matters and the fix in one sentence.
+type RuleInfo struct {
+	ID       string   `json:"id"`
+	Severity Severity `json:"severity"`
+	What     string   `json:"what"`
+	Why      string   `json:"why"`
+	Fix      string   `json:"fix"`
+}
+
+// Rules returns every rule's documentation in table order.
+func Rules() []RuleInfo {
+	out := make([]RuleInfo, len(rules))
+	for i, r := range rules {
+		out[i] = r.RuleInfo
+	}
+	return out
+}
+
+// Files runs every rule over a file set and returns the findings sorted by
+// file, line, rule and message, without duplicates (overlay files are
+// checked merged onto the base, so one mistake can be seen twice).
+func Files(set fileset.Set) []Finding {
+	p := newProject(set)
+	defer p.close()
+	var out []Finding
+	for _, r := range rules {
+		for _, f := range r.check(p) {
+			f.Rule = r.ID
+			f.Severity = r.Severity
+			if f.Fix == "" {
+				f.Fix = fixClause(r.Fix)
+			}
+			out = append(out, f)
+		}
+	}
+	return sortFindings(out)
+}
+
+// Dir reads a directory (see fileset.ReadDir for what is skipped) and
+// validates it like a render.
+func Dir(root string) ([]Finding, error) {
+	set, err := fileset.ReadDir(root)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", root, err)
+	}
+	return Files(set), nil
+}
+
+// HasErrors reports whether any finding is an Error.
+func HasErrors(fs []Finding) bool {
+	for _, f := range fs {
+		if f.Severity == Error {
+			return true
+		}
+	}
+	return false
+}
+
+// HasComposeFile reports whether the set has a compose file validate would
+// load, so a command can say "no compose file here" instead of "clean".
+func HasComposeFile(set fileset.Set) bool {
+	for _, f := range set {
+		if isComposeBase(f.Path) || isComposeOverlay(f.Path) {
+			return true
+		}
+	}
+	return false
+}
+
+func sortFindings(in []Finding) []Finding {
+	sort.SliceStable(in, func(i, j int) bool {
+		a, b := in[i], in[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Rule != b.Rule {
+			return a.Rule < b.Rule
+		}
+		return a.Message < b.Message
+	})
+	out := in[:0]
+	for i, f := range in {
+		if i > 0 && f == in[i-1] {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// fixClause turns a table fix, written as a sentence for the README, into
+// the clause printed after "fix:": no final period, and a lower-case first
+// word unless it is an identifier such as NEXT_PUBLIC_.
+func fixClause(s string) string {
+	s = strings.TrimSuffix(s, ".")
+	if len(s) > 1 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'a' && s[1] <= 'z' {
+		s = string(s[0]+'a'-'A') + s[1:]
+	}
+	return s
+}
+
+// FindingsError is returned by Gate: the error findings that block writing.
+type FindingsError struct{ Findings []Finding }
+
+func (e *FindingsError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d validation error(s):", len(e.Findings))
+	for _, f := range e.Findings {
+		b.WriteString("\n  ")
+		b.WriteString(f.String())
+	}
+	return b.String()
+}
+
+// Gate validates a render before it is written: it returns every finding
+// and, when any is an Error, a *FindingsError listing the errors, so a
+// template bug never reaches a user's disk.
+func Gate(set fileset.Set) ([]Finding, error) {
+	fs := Files(set)
+	var errs []Finding
+	for _, f := range fs {
+		if f.Severity == Error {
+			errs = append(errs, f)
+		}
+	}
+	if len(errs) > 0 {
+		return fs, &FindingsError{Findings: errs}
+	}
+	return fs, nil
+}
