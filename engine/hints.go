@@ -1,0 +1,69 @@
+package engine
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+var (
+	// "Bind for 127.0.0.1:8080 failed: port is already allocated"
+	portAllocated = regexp.MustCompile(`Bind for ([0-9a-fA-F.:\[\]]*?):(\d+) failed: port is already allocated`)
+	// "listen tcp4 0.0.0.0:80: bind: address already in use"
+	addrInUse = regexp.MustCompile(`listen tcp[46]? ([0-9a-fA-F.:\[\]]*?):(\d+): bind: address already in use`)
+	// compose: "required variable DB_PASSWORD is missing a value: ..."
+	requiredVar = regexp.MustCompile(`required variable ([A-Za-z_][A-Za-z0-9_]*) is missing a value`)
+	// compose: `The "DB_PASSWORD" variable is not set. Defaulting to a blank string.`
+	unsetVar = regexp.MustCompile(`The \\?"?([A-Za-z_][A-Za-z0-9_]*)\\?"? variable is not set`)
+	// the engine cannot pull an image (no registry, or no such image)
+	pullFailed = regexp.MustCompile(`(?:pull access denied for|manifest for|failed to resolve reference "?|Error response from daemon: Get "https://[^"]*": [^\n]*?for image )\s*([^\s,"]+)`)
+)
+
+// Hints reads error text (compose's stderr, a service's logs, its health
+// check output) and returns one line of advice for each cause it
+// recognises: a host port already in use, a key missing from .env, an image
+// that cannot be pulled.
+func Hints(dir string, texts ...string) []string {
+	all := strings.Join(texts, "\n")
+	seen := map[string]bool{}
+	var out []string
+	add := func(s string) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	doctor := "stackgen doctor"
+	if dir != "" {
+		doctor += " " + dir
+	}
+	for _, re := range []*regexp.Regexp{portAllocated, addrInUse} {
+		for _, m := range re.FindAllStringSubmatch(all, -1) {
+			ip := strings.Trim(m[1], "[]")
+			if ip == "" {
+				ip = "0.0.0.0"
+			}
+			add(fmt.Sprintf("host port %s on %s is already in use by another program: run '%s' to see which of the stack's ports are taken, then stop that program or publish the service on another port", m[2], ip, doctor))
+		}
+	}
+	var keys []string
+	for _, re := range []*regexp.Regexp{requiredVar, unsetVar} {
+		for _, m := range re.FindAllStringSubmatch(all, -1) {
+			keys = append(keys, m[1])
+		}
+	}
+	sort.Strings(keys)
+	envFile := ".env"
+	if dir != "" {
+		envFile = filepath.Join(dir, ".env")
+	}
+	for _, k := range keys {
+		add(fmt.Sprintf("%s has no value for %s: add a line %s=... to it (.env.example lists every key), or regenerate it with 'stackgen new --force'", envFile, k, k))
+	}
+	for _, m := range pullFailed.FindAllStringSubmatch(all, -1) {
+		add(fmt.Sprintf("the engine cannot pull image %s: check the name, use a registry mirror (--set registry_mirror=HOST), or load it from an offline bundle", strings.Trim(m[1], `"`)))
+	}
+	return out
+}

@@ -1,0 +1,48 @@
+package engine
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestHints(t *testing.T) {
+	cases := []struct {
+		name string
+		text string
+		want []string // substrings, one per expected hint
+	}{
+		{"port allocated", `Error response from daemon: driver failed programming external connectivity on endpoint p-nginx-1: Bind for 127.0.0.1:8080 failed: port is already allocated`,
+			[]string{"host port 8080 on 127.0.0.1 is already in use|stackgen doctor /srv/site"}},
+		{"address in use", `Error starting userland proxy: listen tcp4 0.0.0.0:80: bind: address already in use`,
+			[]string{"host port 80 on 0.0.0.0"}},
+		{"required variable", `error while interpolating services.db.environment.MARIADB_PASSWORD: required variable DB_PASSWORD is missing a value: set DB_PASSWORD in .env`,
+			[]string{"/srv/site/.env has no value for DB_PASSWORD: add a line DB_PASSWORD=..."}},
+		{"unset variable", `time="2026-05-01T12:00:00Z" level=warning msg="The \"SECRET_KEY\" variable is not set. Defaulting to a blank string."`,
+			[]string{"no value for SECRET_KEY"}},
+		{"pull denied", `Error response from daemon: pull access denied for mariadb, repository does not exist or may require 'docker login'`,
+			[]string{"cannot pull image mariadb"}},
+		{"nothing known", "Traceback (most recent call last):\nKeyError: 'x'", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Hints("/srv/site", "unrelated line", tc.text)
+			if len(got) != len(tc.want) {
+				t.Fatalf("hints %q, want %d", got, len(tc.want))
+			}
+			for i, w := range tc.want {
+				for _, part := range strings.Split(w, "|") {
+					if !strings.Contains(got[i], part) {
+						t.Errorf("hint %q lacks %q", got[i], part)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestHintsDeduplicate(t *testing.T) {
+	msg := "Bind for 127.0.0.1:8080 failed: port is already allocated"
+	if got := Hints("", msg, msg); len(got) != 1 {
+		t.Errorf("got %d hints for one cause: %q", len(got), got)
+	}
+}
