@@ -3,8 +3,10 @@ package cmdutil
 import (
 	"crypto/rand"
 	"io"
+	"sync"
 	"time"
 
+	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/prompt"
 )
 
@@ -17,6 +19,9 @@ type Factory struct {
 	Rand    io.Reader
 	Now     func() time.Time
 	Version string
+	// Engine returns the Docker client, built on first use (it does not
+	// dial until a command calls it).
+	Engine func() (*engine.Client, error)
 }
 
 // NewFactory returns the production factory.
@@ -28,5 +33,6 @@ func NewFactory(version string) *Factory {
 		Rand:     rand.Reader,
 		Now:      time.Now,
 		Version:  version,
+		Engine:   sync.OnceValues(engine.New),
 	}
 }
