@@ -1,0 +1,176 @@
+package backup
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/stackgen/stackgen/stack"
+)
+
+// Format names the folder format this package writes and reads.
+const Format = "stackgen-backup/1"
+
+// The fixed file names of a backup folder.
+const (
+	ManifestName = "manifest.json"
+	SumsName     = "SHA256SUMS"
+)
+
+// Manifest describes one backup folder.
+type Manifest struct {
+	Format string `json:"format"`
+	// Stack is the stack's name (django-uwsgi, onyx, ...): a backup is
+	// restored only into a project of the same stack.
+	Stack string `json:"stack"`
+	// Project is the compose project the backup was taken from.
+	Project string `json:"project"`
+	// StackgenVersion is the stackgen that wrote it, or "script" for the
+	// generated scripts.
+	StackgenVersion string    `json:"stackgen_version"`
+	Created         time.Time `json:"created"`
+	Files           []File    `json:"files"`
+}
+
+// File is one data file of a backup.
+type File struct {
+	Name    string          `json:"name"`
+	Service string          `json:"service"`
+	Kind    stack.StateKind `json:"kind"`
+	Volume  string          `json:"volume,omitempty"`
+	// Path is the directory (files) or the RDB file (redis) in the
+	// container, when the backup knew it.
+	Path   string `json:"path,omitempty"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// Marshal renders the manifest as indented JSON with a final newline.
+func (m *Manifest) Marshal() ([]byte, error) {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// Sums renders SHA256SUMS for the manifest's files, in sha256sum's format.
+func (m *Manifest) Sums() []byte {
+	var b bytes.Buffer
+	for _, f := range m.Files {
+		fmt.Fprintf(&b, "%s  %s\n", f.SHA256, f.Name)
+	}
+	return b.Bytes()
+}
+
+// File returns the entry for a state, if the manifest has one.
+func (m *Manifest) File(st stack.State) (File, bool) {
+	name := FileName(st)
+	for _, f := range m.Files {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return File{}, false
+}
+
+var hexSHA256 = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// safeName accepts a plain file name: no directories, no dot files, no
+// separators of any platform, so a manifest cannot point outside its folder.
+var safeName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// ParseManifest reads and checks a manifest's structure (not the files).
+func ParseManifest(b []byte) (*Manifest, error) {
+	var m Manifest
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("%s is not valid JSON: %w", ManifestName, err)
+	}
+	var problems []string
+	if m.Format != Format {
+		problems = append(problems, fmt.Sprintf("format is %q, this stackgen reads %q", m.Format, Format))
+	}
+	if m.Stack == "" {
+		problems = append(problems, "the stack field is empty")
+	}
+	if len(m.Files) == 0 {
+		problems = append(problems, "it lists no files")
+	}
+	seen := map[string]bool{}
+	for i, f := range m.Files {
+		switch {
+		case !safeName.MatchString(f.Name) || f.Name == ManifestName || f.Name == SumsName:
+			problems = append(problems, fmt.Sprintf("files[%d]: %q is not a plain data file name", i, f.Name))
+		case seen[f.Name]:
+			problems = append(problems, fmt.Sprintf("files[%d]: %s is listed twice", i, f.Name))
+		}
+		seen[f.Name] = true
+		if _, ok := strategies[f.Kind]; !ok {
+			problems = append(problems, fmt.Sprintf("%s: unknown kind %q", f.Name, f.Kind))
+		}
+		if f.Service == "" {
+			problems = append(problems, fmt.Sprintf("%s: the service field is empty", f.Name))
+		}
+		if !hexSHA256.MatchString(f.SHA256) {
+			problems = append(problems, fmt.Sprintf("%s: sha256 %q is not 64 lowercase hex digits", f.Name, f.SHA256))
+		}
+		if f.Size < 0 {
+			problems = append(problems, fmt.Sprintf("%s: negative size", f.Name))
+		}
+	}
+	if len(problems) > 0 {
+		return &m, fmt.Errorf("%s: %s", ManifestName, strings.Join(problems, "; "))
+	}
+	return &m, nil
+}
+
+// LoadManifest reads dir/manifest.json without checking the data files
+// (Verify does that).
+func LoadManifest(dir string) (*Manifest, error) {
+	b, err := os.ReadFile(filepath.Join(dir, ManifestName))
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, fmt.Errorf("%s has no %s: it is not a stackgen backup folder (or the backup did not finish)", dir, ManifestName)
+		}
+		return nil, err
+	}
+	return ParseManifest(b)
+}
+
+// parseSums reads a SHA256SUMS file: name -> hash. Both sha256sum's text
+// ("  ") and binary (" *") markers are accepted.
+func parseSums(b []byte) (map[string]string, error) {
+	out := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	n := 0
+	for sc.Scan() {
+		n++
+		line := strings.TrimRight(sc.Text(), "\r")
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		if len(line) < 67 || (line[64:66] != "  " && line[64:66] != " *") || !hexSHA256.MatchString(strings.ToLower(line[:64])) {
+			return nil, fmt.Errorf("%s line %d is not \"<sha256>  <name>\"", SumsName, n)
+		}
+		out[line[66:]] = strings.ToLower(line[:64])
+	}
+	return out, sc.Err()
+}
+
+// sortedNames returns the names of a map's keys in order.
+func sortedNames(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,326 @@
+package backup
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/stack"
+)
+
+// Engine is what backup and restore need from Docker; *engine.Client has
+// it, unit tests fake it.
+type Engine interface {
+	Exec(ctx context.Context, containerID string, cmd []string, stdout, stderr io.Writer) (int, error)
+	ExecStdin(ctx context.Context, containerID string, cmd []string, stdin io.Reader, stdout, stderr io.Writer) (int, error)
+	CopyOut(ctx context.Context, containerID, path string) (io.ReadCloser, error)
+	CopyIn(ctx context.Context, containerID, dir string, tarStream io.Reader) error
+	RunHelper(ctx context.Context, opts engine.HelperOptions) (*engine.Helper, error)
+	RemoveHelper(ctx context.Context, id string) error
+}
+
+var _ Engine = (*engine.Client)(nil)
+
+// Target is a declared state and the container of its service.
+type Target struct {
+	State stack.State
+	// ContainerID and Container (its name) identify the service's
+	// container; Image is the image it runs, used for helper containers.
+	ContainerID string
+	Container   string
+	Image       string
+}
+
+// Event reports progress: a step starting, bytes moving, a step done.
+type Event struct {
+	// Step is the data file ("db.sql.gz").
+	Step string
+	// What says it in words ("db (mariadb)").
+	What    string
+	Bytes   int64
+	Done    bool
+	Elapsed time.Duration
+}
+
+// Progress receives events; nil ignores them.
+type Progress func(Event)
+
+func (p Progress) send(e Event) {
+	if p != nil {
+		p(e)
+	}
+}
+
+// Options describe one backup.
+type Options struct {
+	// OutDir is the folder that receives the backup folder.
+	OutDir          string
+	Stack           string
+	Project         string
+	StackgenVersion string
+	Now             time.Time
+	Targets         []Target
+	Progress        Progress
+}
+
+// FolderName is a backup folder's name for a time: UTC, sortable.
+func FolderName(t time.Time) string { return t.UTC().Format("20060102-150405") }
+
+// Create dumps every target into a new folder in OutDir while the stack
+// keeps running, writes the manifest and SHA256SUMS, and returns the
+// folder. The folder is built under a hidden name and renamed at the end,
+// so a backup that fails or is interrupted never looks complete.
+func Create(ctx context.Context, eng Engine, opts Options) (string, *Manifest, error) {
+	var states []stack.State
+	for _, t := range opts.Targets {
+		states = append(states, t.State)
+	}
+	if err := CheckStates(states); err != nil {
+		return "", nil, err
+	}
+	if err := os.MkdirAll(opts.OutDir, 0o700); err != nil {
+		return "", nil, err
+	}
+	name := FolderName(opts.Now)
+	final := filepath.Join(opts.OutDir, name)
+	for i := 2; exists(final); i++ {
+		final = filepath.Join(opts.OutDir, fmt.Sprintf("%s-%d", name, i))
+	}
+	work, err := os.MkdirTemp(opts.OutDir, "."+filepath.Base(final)+".partial-")
+	if err != nil {
+		return "", nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			os.RemoveAll(work)
+		}
+	}()
+	m := &Manifest{Format: Format, Stack: opts.Stack, Project: opts.Project, StackgenVersion: opts.StackgenVersion, Created: opts.Now.UTC().Truncate(time.Second)}
+	for _, t := range opts.Targets {
+		f, err := dumpOne(ctx, eng, work, t, opts.Progress)
+		if err != nil {
+			return "", nil, err
+		}
+		m.Files = append(m.Files, f)
+	}
+	b, err := m.Marshal()
+	if err != nil {
+		return "", nil, err
+	}
+	if err := writeFileAtomic(work, SumsName, m.Sums()); err != nil {
+		return "", nil, err
+	}
+	if err := writeFileAtomic(work, ManifestName, b); err != nil {
+		return "", nil, err
+	}
+	if err := os.Rename(work, final); err != nil {
+		return "", nil, err
+	}
+	ok = true
+	if err := syncDir(opts.OutDir); err != nil {
+		return final, m, err
+	}
+	return final, m, nil
+}
+
+func exists(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
+}
+
+func describe(st stack.State) string {
+	if st.Kind == stack.StateFiles {
+		return fmt.Sprintf("%s %s (files)", st.Service, st.Path)
+	}
+	return fmt.Sprintf("%s (%s)", st.Service, st.Kind)
+}
+
+func dumpOne(ctx context.Context, eng Engine, dir string, t Target, progress Progress) (File, error) {
+	st := t.State
+	s, err := StrategyFor(st.Kind)
+	if err != nil {
+		return File{}, err
+	}
+	name := FileName(st)
+	what := describe(st)
+	start := time.Now()
+	progress.send(Event{Step: name, What: what})
+	var last time.Time
+	df, err := createDataFile(dir, name, func(n int64) {
+		if now := time.Now(); now.Sub(last) >= 200*time.Millisecond {
+			last = now
+			progress.send(Event{Step: name, What: what, Bytes: n, Elapsed: now.Sub(start)})
+		}
+	})
+	if err != nil {
+		return File{}, err
+	}
+	f := File{Name: name, Service: st.Service, Kind: st.Kind, Volume: st.Volume, Path: st.Path}
+	if err := dumpInto(ctx, eng, df, t, s, &f); err != nil {
+		df.abort()
+		return File{}, fmt.Errorf("backing up %s from container %s: %w", what, t.Container, err)
+	}
+	sum, err := df.commit()
+	if err != nil {
+		return File{}, err
+	}
+	// Read the file back: the bytes on disk are what a restore gets.
+	fh, err := os.Open(filepath.Join(dir, name))
+	if err != nil {
+		return File{}, err
+	}
+	check, err := inspectContent(fh, st.Kind)
+	fh.Close()
+	if err != nil {
+		return File{}, err
+	}
+	if check.sha256 != sum.sha256 || check.size != sum.size {
+		return File{}, fmt.Errorf("backing up %s: %s changed on disk while it was written", what, name)
+	}
+	if check.contentErr != nil {
+		return File{}, fmt.Errorf("backing up %s: the dump %s", what, check.contentErr)
+	}
+	f.Size, f.SHA256 = sum.size, sum.sha256
+	progress.send(Event{Step: name, What: what, Bytes: sum.size, Done: true, Elapsed: time.Since(start)})
+	return f, nil
+}
+
+func dumpInto(ctx context.Context, eng Engine, w io.Writer, t Target, s *Strategy, f *File) error {
+	if s.Kind == stack.StateFiles {
+		rc, err := eng.CopyOut(ctx, t.ContainerID, t.State.Path)
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		return rebaseTar(rc, w)
+	}
+	out := w
+	var zw *gzip.Writer
+	if s.Gzip {
+		zw = gzip.NewWriter(w)
+		out = zw
+	}
+	stderr := &tail{max: 8 << 10}
+	code, err := eng.Exec(ctx, t.ContainerID, s.Dump, out, stderr)
+	if err != nil {
+		return err
+	}
+	if code != 0 {
+		return fmt.Errorf("the dump command exited with code %d: %s", code, lastLines(stderr.String(), 3))
+	}
+	if zw != nil {
+		if err := zw.Close(); err != nil {
+			return err
+		}
+	}
+	if s.Kind == stack.StateRedis {
+		for _, line := range strings.Split(stderr.String(), "\n") {
+			if p, ok := strings.CutPrefix(strings.TrimSpace(line), "stackgen-rdb="); ok {
+				f.Path = p
+			}
+		}
+	}
+	return nil
+}
+
+// rebaseTar rewrites the engine's archive of a directory ("media",
+// "media/a.jpg") to names relative to it ("./", "./a.jpg"), the layout of
+// `tar -C DIR -cf - .`, so the folder format does not depend on the
+// directory's name and the scripts can write the same archive.
+func rebaseTar(r io.Reader, w io.Writer) error {
+	tr := tar.NewReader(r)
+	tw := tar.NewWriter(w)
+	root := ""
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("reading the engine's archive: %w", err)
+		}
+		if root == "" {
+			root = strings.TrimSuffix(hdr.Name, "/")
+			if hdr.Typeflag != tar.TypeDir {
+				return fmt.Errorf("%s is not a directory in the container", root)
+			}
+		}
+		name, err := rebaseName(root, hdr.Name)
+		if err != nil {
+			return err
+		}
+		hdr.Name = name
+		if hdr.Typeflag == tar.TypeLink {
+			if hdr.Linkname, err = rebaseName(root, hdr.Linkname); err != nil {
+				return err
+			}
+		}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		if _, err := io.Copy(tw, tr); err != nil {
+			return err
+		}
+	}
+	if root == "" {
+		return errors.New("the engine's archive was empty")
+	}
+	return tw.Close()
+}
+
+func rebaseName(root, name string) (string, error) {
+	clean := strings.TrimSuffix(name, "/")
+	if clean == root {
+		return "./", nil
+	}
+	rel, ok := strings.CutPrefix(clean, root+"/")
+	if !ok || rel == "" || path.IsAbs(rel) || strings.HasPrefix(path.Clean(rel), "..") {
+		return "", fmt.Errorf("unexpected entry %q in the engine's archive of %s", name, root)
+	}
+	if strings.HasSuffix(name, "/") {
+		rel += "/"
+	}
+	return "./" + rel, nil
+}
+
+// tail keeps the last max bytes written.
+type tail struct {
+	max int
+	b   []byte
+}
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.b = append(t.b, p...)
+	if len(t.b) > t.max {
+		t.b = append([]byte(nil), t.b[len(t.b)-t.max:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tail) String() string { return string(t.b) }
+
+func lastLines(s string, n int) string {
+	var keep []string
+	for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "stackgen-rdb=") {
+			keep = append(keep, l)
+		}
+	}
+	if len(keep) > n {
+		keep = keep[len(keep)-n:]
+	}
+	if len(keep) == 0 {
+		return "(no error output)"
+	}
+	return strings.Join(keep, " | ")
+}
