@@ -23,6 +23,7 @@ import (
 	"github.com/stackgen/stackgen/fileset"
 	"github.com/stackgen/stackgen/render"
 	"github.com/stackgen/stackgen/stack"
+	"github.com/stackgen/stackgen/validate"
 )
 
 // kerasRand is the golden tests' fixed secret stream.
@@ -167,7 +168,7 @@ func TestKerasRender(t *testing.T) {
 					t.Errorf("Dockerfile base is not ARG PYTHON_IMAGE=python:3.13-slim")
 				}
 				if strings.Contains(df, "COPY models/") {
-					t.Error("Dockerfile copies the model though bake_model=false")
+					t.Error("Dockerfile copies models/ though bake_model=false")
 				}
 				if svc.Environment["MODEL_PATH"] == nil || *svc.Environment["MODEL_PATH"] != "/app/models/model.keras" {
 					t.Errorf("MODEL_PATH = %v", svc.Environment["MODEL_PATH"])
@@ -220,7 +221,7 @@ func TestKerasRender(t *testing.T) {
 					t.Errorf("baked model still mounts %+v", v)
 				}
 				df := kerasFile(t, set, "Dockerfile")
-				if !strings.Contains(df, "\nCOPY models/classifier.h5 /app/models/classifier.h5\n") {
+				if !strings.Contains(df, "\nCOPY models/ /app/models/\n") {
 					t.Errorf("Dockerfile does not bake models/classifier.h5:\n%s", df)
 				}
 				if di := kerasFile(t, set, ".dockerignore"); !strings.Contains(di, "\n!models/classifier.h5\n") {
@@ -287,6 +288,9 @@ func TestKerasRender(t *testing.T) {
 			}
 			tc.check(t, set, p)
 			kerasToolChecks(t, set, dir)
+			for _, f := range validate.Files(set) {
+				t.Errorf("stackgen validate: %s", f)
+			}
 		})
 	}
 }
