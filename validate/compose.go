@@ -83,8 +83,16 @@ func (p *project) loadModel(files []*yamlFile) *composeModel {
 	for _, f := range files {
 		walkScalars(f.root, func(s string, _ int) {
 			for _, r := range extractVarRefs(s) {
-				if _, ok := env[r.name]; !ok && r.guarded {
+				if _, ok := env[r.name]; ok || r.defaulted {
+					continue
+				}
+				if r.guarded {
 					env[r.name] = placeholderValue
+				} else {
+					// defined as empty, which is what Compose substitutes,
+					// so the loader does not log its own warning;
+					// compose-undefined-var reports it
+					env[r.name] = ""
 				}
 			}
 		})

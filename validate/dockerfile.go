@@ -99,8 +99,11 @@ func parseDockerfile(f fileset.File) *dockerfile {
 		case cur == nil:
 			if in.cmd == "arg" {
 				for _, a := range in.args {
-					k, v, _ := strings.Cut(a, "=")
-					d.metaArgs[k] = strings.Trim(v, `"'`)
+					// an ARG with no default stays unresolved: its value
+					// comes from --build-arg, which a file cannot show
+					if k, v, ok := strings.Cut(a, "="); ok {
+						d.metaArgs[k] = strings.Trim(v, `"'`)
+					}
 				}
 			}
 		default:

@@ -290,15 +290,32 @@ func (m *composeModel) portLine(service string, pc types.ServicePortConfig) (str
 		if f.path != file {
 			continue
 		}
+		best := 0
 		for _, it := range seqItems(f.value("services", service, "ports")) {
 			text, ok := scalarText(it)
 			if !ok {
 				if t := child(it, "target"); t != nil {
 					text, _ = scalarText(t.Value)
 				}
+				if h := child(it, "host_ip"); h != nil {
+					ip, _ := scalarText(h.Value)
+					text = ip + ":" + text
+				}
 			}
+			// the item naming this target, published port and host IP
+			// (or no IP at all when the port is on every interface)
+			score := 0
 			if strings.Contains(text, fmt.Sprint(pc.Target)) {
-				return file, lineOf(it)
+				score += 4
+			}
+			if pc.Published != "" && strings.Contains(text, pc.Published) {
+				score += 2
+			}
+			if (pc.HostIP != "" && strings.Contains(text, pc.HostIP)) || (pc.HostIP == "" && strings.Count(text, ":") <= 1) {
+				score++
+			}
+			if score > best {
+				best, line = score, lineOf(it)
 			}
 		}
 	}
