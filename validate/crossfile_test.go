@@ -21,8 +21,8 @@ const webStack = `
 	    volumes: ["./nginx/nginx.conf:/etc/nginx/conf.d/default.conf:ro"]
 `
 
-func ngConf(body string) fileset.File { return file("nginx/nginx.conf", body) }
-func uwsgiIni(body string) fileset.File  { return file("app/uwsgi.ini", body) }
+func ngConf(body string) fileset.File   { return file("nginx/nginx.conf", body) }
+func uwsgiIni(body string) fileset.File { return file("app/uwsgi.ini", body) }
 
 func mysqlStack(image string) fileset.File {
 	return compose("services:\n  db:\n    image: " + image + "\n    volumes: [\"./compose/mysql/conf/my.cnf:/etc/mysql/conf.d/my.cnf:ro\"]\n")
