@@ -3,8 +3,10 @@ package root
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/stackgen/stackgen/cmd/stackgen/backupcmd"
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/cmd/stackgen/newcmd"
+	"github.com/stackgen/stackgen/cmd/stackgen/restorecmd"
 	"github.com/stackgen/stackgen/cmd/stackgen/stackscmd"
 )
 
@@ -13,6 +15,8 @@ import (
 var commands = []func(*cmdutil.Factory) *cobra.Command{
 	func(f *cmdutil.Factory) *cobra.Command { return newcmd.NewCmdNew(f, nil, nil) },
 	stackscmd.NewCmdStacks,
+	func(f *cmdutil.Factory) *cobra.Command { return backupcmd.NewCmdBackup(f, nil) },
+	func(f *cmdutil.Factory) *cobra.Command { return restorecmd.NewCmdRestore(f, nil) },
 	newCmdVersion,
 }
 

@@ -1,0 +1,232 @@
+// Package restorecmd implements `stackgen restore`: check a backup folder
+// completely, confirm, stop the services that write, put every state back,
+// and start the stack again with the same health wait as `stackgen up`.
+package restorecmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stackgen/stackgen/backup"
+	"github.com/stackgen/stackgen/cmd/stackgen/backupcmd"
+	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
+	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/prompt"
+	"github.com/stackgen/stackgen/stack"
+)
+
+// Options are the parsed flags and arguments of `stackgen restore`.
+type Options struct {
+	IO       *cmdutil.IOStreams
+	Engine   func() (*engine.Client, error)
+	Prompter func() prompt.Prompter
+
+	Backup string
+	Dir    string
+	Yes    bool
+	// Timeout bounds the health wait after the restore.
+	Timeout time.Duration
+
+	// StartStack starts the whole stack and waits until it is healthy, as
+	// `stackgen up` does (nil: compose up + engine.WaitHealthy here).
+	StartStack func(ctx context.Context, eng *engine.Client, p *engine.Project) error
+}
+
+// NewCmdRestore builds the command; runF replaces the work in tests of
+// flag parsing.
+func NewCmdRestore(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IO, Engine: f.Engine, Prompter: f.Prompter}
+	cmd := &cobra.Command{
+		Use:   "restore BACKUP [dir]",
+		Short: "Replace the stack's data with a backup made by 'stackgen backup' or scripts/backup.sh",
+		Long: `Restore a backup folder into the stack in dir (default: the current folder).
+
+Before anything is stopped, every file of the backup is checked against its
+manifest (size, SHA-256, complete dump) and the backup must come from the same
+stack. Then, after confirmation (--yes when there is no terminal), the services
+that write are stopped, each database, Redis and upload volume is replaced, and
+the stack is started again and waited for until healthy, as 'stackgen up' does.`,
+		Example: `  stackgen restore backups/20261123-014000
+  stackgen restore /srv/backups/20261123-014000 mysite --yes`,
+		Args: cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Backup = args[0]
+			opts.Dir = "."
+			if len(args) > 1 {
+				opts.Dir = args[1]
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "replace the data without asking")
+	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 10*time.Minute, "how long to wait for the stack to be healthy again")
+	return cmd
+}
+
+// isDatabase: restored through its running server, so never stopped.
+func isDatabase(k stack.StateKind) bool {
+	return k == stack.StateMySQL || k == stack.StateMariaDB || k == stack.StatePostgres
+}
+
+// Run restores.
+func Run(ctx context.Context, opts *Options) error {
+	ew := opts.IO.ErrOut
+	proj, err := backupcmd.LoadProject(opts.Dir)
+	if err != nil {
+		return err
+	}
+	// Everything about the backup is checked before Docker is touched.
+	fmt.Fprintf(ew, "Checking %s\n", opts.Backup)
+	m, err := backup.Verify(opts.Backup)
+	if err != nil {
+		return err
+	}
+	warnings, err := backup.Match(m, proj.Stack, proj.States)
+	if err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(ew, "warning:", w)
+	}
+	var total int64
+	for _, f := range m.Files {
+		total += f.Size
+	}
+	fmt.Fprintf(ew, "Backup OK: %s of %s, made %s by stackgen %s, %d files, %s\n",
+		m.Project, m.Stack, m.Created.Local().Format("2006-01-02 15:04:05"), m.StackgenVersion, len(m.Files), backupcmd.Size(total))
+
+	eng, err := opts.Engine()
+	if err != nil {
+		return err
+	}
+	if _, err := eng.Check(ctx); err != nil {
+		return err
+	}
+	p, err := eng.LoadProject(ctx, proj.Dir)
+	if err != nil {
+		return err
+	}
+	if m.Project != "" && m.Project != p.Name {
+		fmt.Fprintf(ew, "note: the backup comes from project %q, restoring into %q\n", m.Project, p.Name)
+	}
+
+	if !opts.Yes {
+		if !opts.IO.CanPrompt() {
+			return cmdutil.FlagErrorf("restore replaces the data of %s and needs confirmation: pass --yes when not running interactively", p.Name)
+		}
+		ok, err := opts.Prompter().Confirm(fmt.Sprintf("Replace all data of %s (%s) with this backup?", p.Name, stateList(proj.States)), "The current data is deleted. Make a backup first if you may need it.", false)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return cmdutil.ErrCancel
+		}
+	}
+
+	start := time.Now()
+	startStack := opts.StartStack
+	if startStack == nil {
+		startStack = func(ctx context.Context, eng *engine.Client, p *engine.Project) error {
+			return upAndWait(ctx, eng, p, opts.Timeout, opts.IO)
+		}
+	}
+	// The databases are restored through their running servers, and the
+	// helpers need the services' containers: start the stack if it is down.
+	if _, err := backupcmd.Targets(ctx, eng, p.Name, proj.States); err != nil {
+		fmt.Fprintf(ew, "The stack is not running (%v); starting it first\n", err)
+		if err := startStack(ctx, eng, p); err != nil {
+			return fmt.Errorf("starting the stack to restore into: %w", err)
+		}
+	}
+	targets, err := backupcmd.Targets(ctx, eng, p.Name, proj.States)
+	if err != nil {
+		return err
+	}
+	redis := map[string]backup.RedisConfig{}
+	for _, t := range targets {
+		if t.State.Kind == stack.StateRedis {
+			cfg, err := backup.ProbeRedis(ctx, eng, t.ContainerID)
+			if err != nil {
+				return fmt.Errorf("service %s: %w", t.State.Service, err)
+			}
+			redis[t.State.Service] = cfg
+		}
+	}
+
+	stop := writers(p, proj.States)
+	fmt.Fprintf(ew, "Stopping %s\n", strings.Join(stop, ", "))
+	if err := eng.StopServices(ctx, p, stop, nil, ew); err != nil {
+		return fmt.Errorf("stopping the services that write: %w (nothing was restored)", err)
+	}
+	fmt.Fprintln(ew, "Restoring")
+	err = backup.Restore(ctx, eng, backup.RestoreOptions{
+		Dir: opts.Backup, Manifest: m, Targets: targets, Redis: redis, Progress: backupcmd.NewProgress(opts.IO),
+	})
+	if err != nil {
+		return fmt.Errorf("%w\n%s are still stopped; fix the cause and run the restore again (the backup is unchanged)", err, strings.Join(stop, ", "))
+	}
+	fmt.Fprintln(ew, "Starting the stack")
+	if err := startStack(ctx, eng, p); err != nil {
+		return fmt.Errorf("the data is restored, but the stack did not come up healthy: %w", err)
+	}
+	fmt.Fprintf(ew, "Restored %s from %s in %s\n", p.Name, opts.Backup, time.Since(start).Round(100*time.Millisecond))
+	return nil
+}
+
+// writers are the services stopped during a restore: every service except
+// the database servers the dumps are fed to. Redis is stopped too (its
+// file is replaced), and so is every service that mounts a files state.
+func writers(p *engine.Project, states []stack.State) []string {
+	keep := map[string]bool{}
+	for _, st := range states {
+		if isDatabase(st.Kind) {
+			keep[st.Service] = true
+		}
+	}
+	var out []string
+	for _, s := range p.Services {
+		if !keep[s.Name] {
+			out = append(out, s.Name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func stateList(states []stack.State) string {
+	var parts []string
+	for _, st := range states {
+		if st.Kind == stack.StateFiles {
+			parts = append(parts, st.Service+" "+st.Path)
+		} else {
+			parts = append(parts, st.Service)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// upAndWait runs compose up and waits until every service is ready.
+func upAndWait(ctx context.Context, eng *engine.Client, p *engine.Project, timeout time.Duration, ios *cmdutil.IOStreams) error {
+	if timeout <= 0 {
+		timeout = 10 * time.Minute
+	}
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	upDone := make(chan error, 1)
+	since := time.Now().Add(-time.Second)
+	go func() { upDone <- eng.Up(wctx, p, "plain", nil, ios.ErrOut) }()
+	_, err := eng.WaitHealthy(wctx, engine.WaitOptions{Project: p.Name, Services: p.Services, UpDone: upDone, Since: since})
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("not healthy after %s: %w", timeout, err)
+	}
+	return err
+}
