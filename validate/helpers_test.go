@@ -128,3 +128,5 @@ func TestEveryRuleHasCases(t *testing.T) {
 func tc(rule, name string, fires bool, fs ...fileset.File) ruleCase {
 	return ruleCase{rule: rule, name: name, files: files(fs...), fires: fires}
 }
+
+func fileModeOf(m uint32) fs.FileMode { return fs.FileMode(m) }
