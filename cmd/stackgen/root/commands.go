@@ -8,6 +8,7 @@ import (
 	"github.com/stackgen/stackgen/cmd/stackgen/newcmd"
 	"github.com/stackgen/stackgen/cmd/stackgen/restorecmd"
 	"github.com/stackgen/stackgen/cmd/stackgen/stackscmd"
+	"github.com/stackgen/stackgen/cmd/stackgen/validatecmd"
 )
 
 // commands lists every verb, one line each, so adding a command touches one
@@ -17,6 +18,7 @@ var commands = []func(*cmdutil.Factory) *cobra.Command{
 	stackscmd.NewCmdStacks,
 	func(f *cmdutil.Factory) *cobra.Command { return backupcmd.NewCmdBackup(f, nil) },
 	func(f *cmdutil.Factory) *cobra.Command { return restorecmd.NewCmdRestore(f, nil) },
+	validatecmd.NewCmdValidate,
 	newCmdVersion,
 }
 
