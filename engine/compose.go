@@ -57,6 +57,14 @@ func (e *ComposeMissingError) Error() string {
 
 func (e *ComposeMissingError) Is(target error) bool { return target == ErrComposeMissing }
 
+// Fix says what to do.
+func (e *ComposeMissingError) Fix() string {
+	if e.NoDocker {
+		return "install the Docker CLI, then " + composeInstallHelp
+	}
+	return composeInstallHelp
+}
+
 // CommandError is a docker CLI run that exited non-zero.
 type CommandError struct {
 	Args     []string
@@ -96,14 +104,18 @@ func (d *DockerCompose) Run(ctx context.Context, dir string, args []string, stdo
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 20 * time.Second
 	tail := &tailBuffer{max: 64 << 10}
-	cmd.Stdout = stdout
-	if stdout == nil {
-		cmd.Stdout = io.Discard
+	if stdout != nil {
+		cmd.Stdout = stdout
 	}
-	if stderr == nil {
-		stderr = io.Discard
+	switch f := stderr.(type) {
+	case nil:
+		cmd.Stderr = tail
+	case *os.File:
+		// A terminal stays a terminal, so compose shows its live view.
+		cmd.Stderr = f
+	default:
+		cmd.Stderr = io.MultiWriter(stderr, tail)
 	}
-	cmd.Stderr = io.MultiWriter(stderr, tail)
 	err := cmd.Run()
 	if err == nil {
 		return nil

@@ -113,3 +113,32 @@ func TestComposeCommandsNameTheProject(t *testing.T) {
 		t.Errorf("commands\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+func TestGuessProject(t *testing.T) {
+	t.Setenv("COMPOSE_PROJECT_NAME", "")
+	dir := filepath.Join(t.TempDir(), "My_Site.v2")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, body string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("compose.yaml", "services: {}\n")
+	if got := GuessProject(dir).Name; got != "my_sitev2" {
+		t.Errorf("from the directory: %q", got)
+	}
+	write("compose.yaml", "name: shop\nservices: {}\n")
+	if got := GuessProject(dir).Name; got != "shop" {
+		t.Errorf("from name: %q", got)
+	}
+	write(".env", "A=1\nCOMPOSE_PROJECT_NAME=\"fromenvfile\"\n")
+	if got := GuessProject(dir).Name; got != "fromenvfile" {
+		t.Errorf("from .env: %q", got)
+	}
+	t.Setenv("COMPOSE_PROJECT_NAME", "Fromenv")
+	if got := GuessProject(dir).Name; got != "fromenv" {
+		t.Errorf("from the environment: %q", got)
+	}
+}

@@ -92,9 +92,17 @@ type UnreachableError struct {
 
 func (e *UnreachableError) Error() string {
 	if isPermission(e.Err) {
-		return fmt.Sprintf("cannot reach the Docker engine at %s: permission denied; add yourself to the docker group (sudo usermod -aG docker $USER, then log in again) or run as root", e.Host)
+		return fmt.Sprintf("cannot reach the Docker engine at %s: permission denied; %s", e.Host, e.Fix())
 	}
 	return fmt.Sprintf("cannot reach the Docker engine at %s: is the daemon running (sudo systemctl start docker), are you in the docker group, or set DOCKER_HOST", e.Host)
+}
+
+// Fix says what to do.
+func (e *UnreachableError) Fix() string {
+	if isPermission(e.Err) {
+		return "add yourself to the docker group (sudo usermod -aG docker $USER, then log in again) or run as root"
+	}
+	return "start the daemon (sudo systemctl start docker), join the docker group, or point DOCKER_HOST at your engine"
 }
 
 func (e *UnreachableError) Unwrap() []error { return []error{ErrUnreachable, e.Err} }

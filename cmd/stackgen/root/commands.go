@@ -5,20 +5,30 @@ import (
 
 	"github.com/stackgen/stackgen/cmd/stackgen/backupcmd"
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
+	"github.com/stackgen/stackgen/cmd/stackgen/doctorcmd"
+	"github.com/stackgen/stackgen/cmd/stackgen/downcmd"
+	"github.com/stackgen/stackgen/cmd/stackgen/logscmd"
 	"github.com/stackgen/stackgen/cmd/stackgen/newcmd"
 	"github.com/stackgen/stackgen/cmd/stackgen/restorecmd"
 	"github.com/stackgen/stackgen/cmd/stackgen/stackscmd"
+	"github.com/stackgen/stackgen/cmd/stackgen/statuscmd"
+	"github.com/stackgen/stackgen/cmd/stackgen/upcmd"
 	"github.com/stackgen/stackgen/cmd/stackgen/validatecmd"
 )
 
 // commands lists every verb, one line each, so adding a command touches one
 // line here and nothing else.
 var commands = []func(*cmdutil.Factory) *cobra.Command{
-	func(f *cmdutil.Factory) *cobra.Command { return newcmd.NewCmdNew(f, nil, nil) },
+	func(f *cmdutil.Factory) *cobra.Command { return newcmd.NewCmdNew(f, upcmd.Up, nil) },
 	stackscmd.NewCmdStacks,
 	func(f *cmdutil.Factory) *cobra.Command { return backupcmd.NewCmdBackup(f, nil) },
 	func(f *cmdutil.Factory) *cobra.Command { return restorecmd.NewCmdRestore(f, nil) },
 	validatecmd.NewCmdValidate,
+	func(f *cmdutil.Factory) *cobra.Command { return upcmd.NewCmdUp(f, nil) },
+	func(f *cmdutil.Factory) *cobra.Command { return statuscmd.NewCmdStatus(f, nil) },
+	func(f *cmdutil.Factory) *cobra.Command { return logscmd.NewCmdLogs(f, nil) },
+	func(f *cmdutil.Factory) *cobra.Command { return downcmd.NewCmdDown(f, nil) },
+	func(f *cmdutil.Factory) *cobra.Command { return doctorcmd.NewCmdDoctor(f, nil) },
 	newCmdVersion,
 }
 

@@ -1,0 +1,210 @@
+// Package logscmd is `stackgen logs`: the logs of a stack's services,
+// through the Engine API.
+package logscmd
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
+	"github.com/stackgen/stackgen/engine"
+)
+
+// Options are logs's inputs.
+type Options struct {
+	IO         *cmdutil.IOStreams
+	Engine     func() (*engine.Client, error)
+	Dir        string
+	Service    string
+	Follow     bool
+	Tail       string
+	Timestamps bool
+}
+
+// NewCmdLogs builds the command; runF replaces the work in tests.
+func NewCmdLogs(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IO, Engine: f.Engine}
+	cmd := &cobra.Command{
+		Use:   "logs [dir] [service]",
+		Short: "Show the logs of a stack's services",
+		Long: `Show the logs of every service of the stack in dir (default: the current
+directory), or of one service. With one argument, an existing directory is
+taken as dir, anything else as a service of the current directory.`,
+		Example: `  stackgen logs mysite
+  stackgen logs mysite web -f
+  stackgen logs web --tail 50`,
+		Args: cobra.MaximumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Dir = "."
+			switch len(args) {
+			case 1:
+				if isDir(args[0]) {
+					opts.Dir = args[0]
+				} else {
+					opts.Service = args[0]
+				}
+			case 2:
+				opts.Dir, opts.Service = args[0], args[1]
+			}
+			if opts.Tail != "all" {
+				var n int
+				if _, err := fmt.Sscan(opts.Tail, &n); err != nil || n < 0 {
+					return cmdutil.FlagErrorf("--tail takes a number of lines or \"all\", not %q", opts.Tail)
+				}
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return run(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVarP(&opts.Follow, "follow", "f", false, "keep printing new log lines")
+	fl.StringVarP(&opts.Tail, "tail", "n", "all", "lines to show from the end of each log")
+	fl.BoolVarP(&opts.Timestamps, "timestamps", "t", false, "show the time of each line")
+	return cmd
+}
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
+
+func run(ctx context.Context, opts *Options) error {
+	eng, err := opts.Engine()
+	if err != nil {
+		return err
+	}
+	if _, err := eng.Check(ctx); err != nil {
+		return err
+	}
+	p, err := eng.LoadProject(ctx, opts.Dir)
+	if err != nil {
+		var ce *engine.ConfigError
+		if !errors.As(err, &ce) {
+			return err
+		}
+		p = engine.GuessProject(opts.Dir)
+		fmt.Fprintf(opts.IO.ErrOut, "warning: %v (showing the logs of project %q)\n", err, p.Name)
+	}
+	cts, err := eng.ProjectContainers(ctx, p.Name)
+	if err != nil {
+		return err
+	}
+	var chosen []engine.Container
+	for _, c := range cts {
+		if opts.Service == "" || c.Service == opts.Service {
+			chosen = append(chosen, c)
+		}
+	}
+	if len(chosen) == 0 {
+		if opts.Service != "" {
+			if _, ok := p.Service(opts.Service); !ok && len(p.Services) > 0 {
+				return fmt.Errorf("no service %q in %s; its services: %s", opts.Service, p.Dir, strings.Join(p.ServiceNames(), ", "))
+			}
+			return fmt.Errorf("service %q has no container: start the stack with 'stackgen up %s'", opts.Service, p.Dir)
+		}
+		return fmt.Errorf("project %q has no containers: start the stack with 'stackgen up %s'", p.Name, p.Dir)
+	}
+	lo := engine.LogOptions{Tail: opts.Tail, Follow: opts.Follow, Timestamps: opts.Timestamps}
+	// One container: its lines as they are. Several: each line prefixed
+	// with its service, as compose does.
+	if len(chosen) == 1 {
+		return eng.Logs(ctx, chosen[0].ID, lo, opts.IO.Out, opts.IO.Out)
+	}
+	width := 0
+	for _, c := range chosen {
+		width = max(width, len(label(c, chosen)))
+	}
+	var mu sync.Mutex
+	write := func(c engine.Container) *prefixWriter {
+		return &prefixWriter{mu: &mu, w: opts.IO.Out, prefix: fmt.Sprintf("%-*s | ", width, label(c, chosen))}
+	}
+	if !opts.Follow {
+		for _, c := range chosen {
+			pw := write(c)
+			if err := eng.Logs(ctx, c.ID, lo, pw, pw); err != nil {
+				return err
+			}
+			pw.Flush()
+		}
+		return nil
+	}
+	errs := make(chan error, len(chosen))
+	for _, c := range chosen {
+		go func(c engine.Container) {
+			pw := write(c)
+			err := eng.Logs(ctx, c.ID, lo, pw, pw)
+			pw.Flush()
+			errs <- err
+		}(c)
+	}
+	var first error
+	for range chosen {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// label names a container by its service, and by its name when a service
+// has several.
+func label(c engine.Container, all []engine.Container) string {
+	n := 0
+	for _, o := range all {
+		if o.Service == c.Service {
+			n++
+		}
+	}
+	if n > 1 {
+		return c.Name
+	}
+	return c.Service
+}
+
+// prefixWriter writes whole lines, each with a prefix, under a shared lock
+// so lines of several containers never mix.
+type prefixWriter struct {
+	mu     *sync.Mutex
+	w      io.Writer
+	prefix string
+	buf    []byte
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	p.buf = append(p.buf, b...)
+	for {
+		i := bytes.IndexByte(p.buf, '\n')
+		if i < 0 {
+			break
+		}
+		p.mu.Lock()
+		_, err := fmt.Fprintf(p.w, "%s%s\n", p.prefix, p.buf[:i])
+		p.mu.Unlock()
+		p.buf = p.buf[i+1:]
+		if err != nil {
+			return len(b), err
+		}
+	}
+	return len(b), nil
+}
+
+// Flush writes a last line that had no newline.
+func (p *prefixWriter) Flush() {
+	if len(p.buf) == 0 {
+		return
+	}
+	p.mu.Lock()
+	fmt.Fprintf(p.w, "%s%s\n", p.prefix, p.buf)
+	p.mu.Unlock()
+	p.buf = nil
+}
