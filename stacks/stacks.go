@@ -9,5 +9,6 @@ func Registry() *stack.Registry {
 	return stack.NewRegistry(
 		Django(),
 		Keras(),
+		Onyx(),
 	)
 }

@@ -10,6 +10,7 @@ import (
 
 //go:embed all:django-uwsgi
 //go:embed all:keras-webpy
+//go:embed all:onyx
 var files embed.FS
 
 // Stack returns the template tree of one stack.
