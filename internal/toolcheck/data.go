@@ -1,0 +1,35 @@
+package toolcheck
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/compose-spec/compose-go/v2/dotenv"
+	"github.com/goccy/go-yaml"
+)
+
+// CheckEnvFiles parses every .env and .env.* file with compose-go's dotenv
+// parser, the one `docker compose` reads them with.
+func (p *Project) CheckEnvFiles() ([]Problem, error) {
+	var problems []Problem
+	for _, rel := range p.envFiles() {
+		f, _ := p.Set.Get(rel)
+		if _, err := dotenv.ParseWithLookup(bytes.NewReader(f.Content), func(string) (string, bool) { return "", false }); err != nil {
+			problems = append(problems, Problem{File: rel, Msg: fmt.Sprintf("compose cannot parse it: %v", err)})
+		}
+	}
+	return problems, nil
+}
+
+// CheckYAML parses every YAML file.
+func (p *Project) CheckYAML() ([]Problem, error) {
+	var problems []Problem
+	for _, rel := range p.yamlFiles() {
+		f, _ := p.Set.Get(rel)
+		var v any
+		if err := yaml.Unmarshal(f.Content, &v); err != nil {
+			problems = append(problems, Problem{File: rel, Msg: fmt.Sprintf("not valid YAML: %v", err)})
+		}
+	}
+	return problems, nil
+}
