@@ -205,7 +205,7 @@ func (p *project) nginxUpstreams() map[string][]hostPort {
 			for _, s := range d.block {
 				if s.name == "server" && len(s.args) > 0 {
 					if hp, ok := splitHostPort(s.args[0], 80); ok {
-						hp.line = s.line
+						hp.file, hp.line = c.path, s.line
 						servers = append(servers, hp)
 					}
 				}
@@ -220,6 +220,7 @@ func (p *project) nginxUpstreams() map[string][]hostPort {
 type hostPort struct {
 	host string
 	port int
+	file string // where an upstream's server line is, for findings
 	line int
 }
 

@@ -218,12 +218,14 @@ func (p *project) eachPass(fn func(t passTarget, hp hostPort, r serviceRef, foun
 	}
 }
 
+// passWhere says where to report a pass: at the upstream's server line
+// when it goes through an upstream (one finding however many locations
+// use it), else at the pass itself.
 func passWhere(t passTarget, hp hostPort) (string, int, string) {
-	desc := fmt.Sprintf("%s %s:%d", t.directive, hp.host, hp.port)
-	if t.upstream != "" {
-		desc = fmt.Sprintf("%s %s (upstream server %s:%d)", t.directive, t.upstream, hp.host, hp.port)
+	if t.upstream != "" && hp.file != "" {
+		return hp.file, hp.line, fmt.Sprintf("upstream %s server %s:%d (used by %s)", t.upstream, hp.host, hp.port, t.directive)
 	}
-	return t.file, t.line, desc
+	return t.file, t.line, fmt.Sprintf("%s %s:%d", t.directive, hp.host, hp.port)
 }
 
 func checkNginxUpstreamUnknown(p *project) []Finding {

@@ -61,12 +61,17 @@ func validateRun(opts *ValidateOptions) error {
 	if !info.IsDir() {
 		return fmt.Errorf("%s is not a directory; pass the project folder that holds compose.yaml", opts.Dir)
 	}
+	// look for a compose file before reading the whole tree, so pointing
+	// at the wrong folder (a home directory, /tmp) fails fast and clearly
+	if !hasComposeFile(opts.Dir) {
+		return noComposeFile(opts.Dir)
+	}
 	set, err := fileset.ReadDir(opts.Dir)
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", opts.Dir, err)
 	}
 	if !validate.HasComposeFile(set) {
-		return fmt.Errorf("%s has no compose file (compose.yaml, compose.yml, docker-compose.yaml or docker-compose.yml); run stackgen validate in the project folder or pass it as an argument", opts.Dir)
+		return noComposeFile(opts.Dir)
 	}
 	findings := validate.Files(set)
 	if opts.JSON {
@@ -85,6 +90,26 @@ func validateRun(opts *ValidateOptions) error {
 		return &cmdutil.ExitError{Code: 1, Err: cmdutil.ErrSilent}
 	}
 	return nil
+}
+
+func noComposeFile(dir string) error {
+	return fmt.Errorf("%s has no compose file (compose.yaml, compose.yml, docker-compose.yaml or docker-compose.yml); run stackgen validate in the project folder or pass it as an argument", dir)
+}
+
+// hasComposeFile checks the folder's own entries by the names validate
+// loads, without reading anything below it.
+func hasComposeFile(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return true // let ReadDir report the real error
+	}
+	var set fileset.Set
+	for _, e := range entries {
+		if e.Type().IsRegular() {
+			set = append(set, fileset.File{Path: e.Name()})
+		}
+	}
+	return validate.HasComposeFile(set)
 }
 
 // printText prints one line per finding, with paths as the user can open
