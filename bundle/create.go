@@ -1,0 +1,264 @@
+package bundle
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// ImageSaver streams one `docker save` archive of several images.
+type ImageSaver interface {
+	SaveImages(ctx context.Context, refs []string) (io.ReadCloser, error)
+}
+
+// SourceFile is a project file to carry, its path relative to the project
+// (and to the bundle root) in forward-slash form.
+type SourceFile struct {
+	Path    string
+	Mode    fs.FileMode
+	Content []byte
+}
+
+// CreateOptions say what goes into a bundle and where it is written.
+type CreateOptions struct {
+	// Output is the archive's final path; it must not exist.
+	Output string
+	Format Format
+	Codec  Codec
+	CodecOptions
+	// Manifest is filled in advance with the stack, project, version,
+	// creation time, platform, images, secret keys, URL and migration;
+	// Create adds the files, the codec and the sizes.
+	Manifest Manifest
+	// Files are the project files (compose files, configs, .env.example,
+	// scripts...).
+	Files []SourceFile
+	// Unpacker, for zstd, is the image the scripts run to decompress the
+	// image archive on a host without stackgen; nil leaves it out (the
+	// scripts then need the zstd tool on the host).
+	Unpacker *UnpackerImage
+	// Private makes the archive 0600 (it holds .env's secrets); else 0644.
+	Private  bool
+	Progress *Progress
+}
+
+// Create writes a bundle: the images are streamed from the engine through
+// the compressor into the archive in one pass (no copy of them on disk),
+// then the small files, the scripts, the README, the checksums and the
+// manifest. The archive is written to a temporary file beside Output,
+// synced, and renamed into place only when complete: a failed or
+// interrupted run (ctx cancelled) removes the temporary file and leaves
+// nothing under Output.
+func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (m *Manifest, err error) {
+	if _, err := os.Lstat(o.Output); err == nil {
+		return nil, fmt.Errorf("%s already exists; remove it or choose another name with -o", o.Output)
+	}
+	if o.Codec == "" {
+		o.Codec = Zstd
+	}
+	if o.Format == "" {
+		o.Format = Zip
+	}
+	man := o.Manifest
+	man.FormatVersion = FormatVersion
+	man.Codec = o.Codec
+	man.Files = nil
+	if !validProjectName(man.Project) {
+		return nil, fmt.Errorf("project name %q is not a valid compose project name", man.Project)
+	}
+	for _, f := range o.Files {
+		if err := checkPath(f.Path); err != nil {
+			return nil, err
+		}
+		if f.Path == ".env" && !man.IncludesEnv {
+			return nil, errors.New("refusing to pack .env (its secrets) without --include-env")
+		}
+	}
+
+	dir := filepath.Dir(o.Output)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(o.Output)+".tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("cannot write in %s: %w", dir, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	mode := fs.FileMode(0o644)
+	if o.Private {
+		mode = 0o600
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		return nil, err
+	}
+	aw, err := newArchiveWriter(o.Format, tmp, man.Project, man.Created)
+	if err != nil {
+		return nil, err
+	}
+	add := func(path string, fm fs.FileMode, size int64, sum string) {
+		man.Files = append(man.Files, File{Path: path, Size: size, SHA256: sum, Mode: modeString(fm)})
+	}
+	writeSmall := func(path string, fm fs.FileMode, b []byte) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := aw.WriteFile(path, fm, b); err != nil {
+			return fmt.Errorf("writing %s into the bundle: %w", path, err)
+		}
+		sum := sha256.Sum256(b)
+		add(path, fm, int64(len(b)), hex.EncodeToString(sum[:]))
+		return nil
+	}
+
+	if len(man.Images) > 0 {
+		o.Progress.phase("images")
+		man.ImageArchive = o.Codec.ImageArchiveName()
+		size, sum, raw, err := streamImages(ctx, saver, aw, man.ImageArchive, o)
+		if err != nil {
+			return nil, err
+		}
+		man.ImageTarSize = raw
+		add(man.ImageArchive, 0o644, size, sum)
+		if o.Codec == Zstd && o.Unpacker != nil {
+			if err := aw.StreamFile(UnpackerArchive, 0o644, func(w io.Writer) error {
+				_, err := w.Write(o.Unpacker.Archive)
+				return err
+			}); err != nil {
+				return nil, fmt.Errorf("writing the unpacker image into the bundle: %w", err)
+			}
+			s := sha256.Sum256(o.Unpacker.Archive)
+			add(UnpackerArchive, 0o644, int64(len(o.Unpacker.Archive)), hex.EncodeToString(s[:]))
+			man.Unpacker = &Unpacker{Path: UnpackerArchive, Image: o.Unpacker.Ref}
+		}
+	}
+
+	o.Progress.phase("files")
+	files := append([]SourceFile(nil), o.Files...)
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	reserved := map[string]bool{ManifestName: true, ChecksumsName: true, ReadmeName: true, LoadScriptSh: true, LoadScriptPs1: true}
+	for _, f := range files {
+		if reserved[f.Path] || strings.HasPrefix(f.Path, ImagesDir+"/") {
+			return nil, fmt.Errorf("%s: the project has a file where the bundle keeps its own; rename it", f.Path)
+		}
+		if err := writeSmall(f.Path, f.Mode, f.Content); err != nil {
+			return nil, err
+		}
+	}
+	for _, t := range []struct {
+		name string
+		mode fs.FileMode
+		gen  func(*Manifest) ([]byte, error)
+	}{
+		{LoadScriptSh, 0o755, LoadScriptBash},
+		{LoadScriptPs1, 0o644, LoadScriptPowerShell},
+		{ReadmeName, 0o644, Readme},
+	} {
+		b, err := t.gen(&man)
+		if err != nil {
+			return nil, fmt.Errorf("generating %s: %w", t.name, err)
+		}
+		if err := writeSmall(t.name, t.mode, b); err != nil {
+			return nil, err
+		}
+	}
+	if err := writeSmall(ChecksumsName, 0o644, man.Checksums()); err != nil {
+		return nil, err
+	}
+	sort.Slice(man.Files, func(i, j int) bool { return man.Files[i].Path < man.Files[j].Path })
+	man.TotalFileSize, man.TotalImageSize = 0, 0
+	for _, f := range man.Files {
+		man.TotalFileSize += f.Size
+	}
+	for _, im := range man.Images {
+		man.TotalImageSize += im.Size
+	}
+	mb, err := man.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	if err := aw.WriteFile(ManifestName, 0o644, mb); err != nil {
+		return nil, err
+	}
+	if err := aw.Close(); err != nil {
+		return nil, fmt.Errorf("finishing %s: %w", o.Output, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := tmp.Sync(); err != nil {
+		return nil, fmt.Errorf("writing %s: %w", o.Output, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, fmt.Errorf("writing %s: %w", o.Output, err)
+	}
+	if _, err := os.Lstat(o.Output); err == nil {
+		return nil, fmt.Errorf("%s appeared while the bundle was written; the new bundle was discarded", o.Output)
+	}
+	if err := os.Rename(tmp.Name(), o.Output); err != nil {
+		return nil, fmt.Errorf("writing %s: %w", o.Output, err)
+	}
+	syncDir(dir)
+	return &man, nil
+}
+
+// streamImages saves the images in one `docker save`, compresses the
+// stream and writes it as the image archive entry, hashing the compressed
+// bytes on the way. It returns the entry's size and SHA-256 and the size
+// of the plain save stream.
+func streamImages(ctx context.Context, saver ImageSaver, aw archiveWriter, name string, o CreateOptions) (size int64, sum string, raw int64, err error) {
+	refs := make([]string, len(o.Manifest.Images))
+	for i, im := range o.Manifest.Images {
+		refs[i] = im.Name
+	}
+	rc, err := saver.SaveImages(ctx, refs)
+	if err != nil {
+		return 0, "", 0, err
+	}
+	defer rc.Close()
+	h := sha256.New()
+	err = aw.StreamFile(name, 0o644, func(w io.Writer) error {
+		cw := &countingWriter{w: io.MultiWriter(w, h)}
+		enc, err := NewEncoder(o.Codec, teeCounter(cw, o.Progress.written()), o.CodecOptions)
+		if err != nil {
+			return err
+		}
+		raw, err = io.Copy(enc, countReader{r: rc, c: o.Progress.read()})
+		if err != nil {
+			enc.Close()
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("saving images from the engine: %w", err)
+		}
+		if err := enc.Close(); err != nil {
+			return fmt.Errorf("compressing the images: %w", err)
+		}
+		size = cw.n
+		return nil
+	})
+	if err != nil {
+		return 0, "", 0, err
+	}
+	if raw == 0 {
+		return 0, "", 0, errors.New("the engine's save of the images was empty")
+	}
+	return size, hex.EncodeToString(h.Sum(nil)), raw, nil
+}
+
+// syncDir makes a rename durable; best effort (not every system can).
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}

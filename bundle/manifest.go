@@ -1,0 +1,258 @@
+// Package bundle creates, verifies and installs offline deployment bundles:
+// one archive (zip or tar.gz) that carries every image a stack uses in a
+// single layer-deduplicated `docker save`, compressed once in a single
+// streaming pass, together with the project's compose files, configs and
+// scripts, load-and-start scripts for bash and PowerShell, a README for the
+// offline host and a manifest with the SHA-256 of every file.
+//
+// The archive layout, the manifest and the checksum verification are pure
+// and tested without Docker; the engine is reached only through the small
+// interfaces ImageSaver and ImageLoader.
+package bundle
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Names of the files every bundle holds, relative to its root folder.
+const (
+	// ManifestName is the bundle manifest: what is inside and the SHA-256
+	// of every other file.
+	ManifestName = "stackgen-bundle.json"
+	// ChecksumsName lists the same checksums in `sha256sum -c` format, for
+	// the load scripts on a host without stackgen.
+	ChecksumsName = "SHA256SUMS"
+	// ReadmeName is the README written for the offline host.
+	ReadmeName = "OFFLINE-README.md"
+	// LoadScriptSh and LoadScriptPs1 load the images and start the stack
+	// with nothing but Docker on the host.
+	LoadScriptSh  = "load-and-start.sh"
+	LoadScriptPs1 = "load-and-start.ps1"
+	// ImagesDir holds the image archive and the unpacker image.
+	ImagesDir = "images"
+	// UnpackerArchive is the unpacker image, gzip'd so any engine loads it.
+	UnpackerArchive = ImagesDir + "/unpacker.tar.gz"
+)
+
+// FormatVersion is the version of the bundle layout this stackgen writes
+// and reads.
+const FormatVersion = 1
+
+// Manifest describes a bundle. It is written last, as ManifestName, and
+// lists every other file of the bundle with its size and SHA-256.
+type Manifest struct {
+	FormatVersion   int       `json:"format_version"`
+	Stack           string    `json:"stack"`
+	Project         string    `json:"project"`
+	StackgenVersion string    `json:"stackgen_version"`
+	Created         time.Time `json:"created"`
+	// Platform is the images' os/arch (linux/amd64): the offline host's
+	// engine must run the same.
+	Platform string  `json:"platform"`
+	Images   []Image `json:"images"`
+	// ImageArchive is the path of the one `docker save` archive of Images.
+	ImageArchive string `json:"image_archive"`
+	Codec        Codec  `json:"codec"`
+	// ImageTarSize is the size of the plain `docker save` stream.
+	ImageTarSize int64 `json:"image_tar_size"`
+	// Unpacker is set when Codec needs one to be loaded by `docker load`
+	// alone (zstd on an engine older than 23.0).
+	Unpacker *Unpacker `json:"unpacker,omitempty"`
+	// IncludesEnv is true when the project's real .env (its secrets) was
+	// packed (--include-env).
+	IncludesEnv bool `json:"includes_env"`
+	// SecretKeys are the .env keys the stack generates as secrets; an
+	// installer makes fresh ones when the bundle carries no .env.
+	SecretKeys []string `json:"secret_keys,omitempty"`
+	// URL is where the started stack answers; Migrate is run once it is
+	// healthy. The load scripts use both.
+	URL     string   `json:"url,omitempty"`
+	Migrate *Migrate `json:"migrate,omitempty"`
+	Files   []File   `json:"files"`
+	// TotalImageSize adds up the images' sizes in the engine (shared
+	// layers counted once per image, as `docker images` shows them).
+	TotalImageSize int64 `json:"total_image_size"`
+	// TotalFileSize adds up the sizes of Files.
+	TotalFileSize int64 `json:"total_file_size"`
+}
+
+// Image is one image the stack's compose files use, by the name compose
+// uses, with the ID the engine gave it.
+type Image struct {
+	Name string `json:"name"`
+	ID   string `json:"id"`
+	Size int64  `json:"size"`
+}
+
+// Migrate is a command run in a service's container once the stack is
+// healthy.
+type Migrate struct {
+	Service string   `json:"service"`
+	Command []string `json:"command"`
+	What    string   `json:"what,omitempty"`
+}
+
+// Unpacker is the small image that decompresses the image archive for
+// `docker load` on a host without stackgen.
+type Unpacker struct {
+	Path  string `json:"path"`
+	Image string `json:"image"`
+}
+
+// File is one file of the bundle, its path relative to the bundle root in
+// forward-slash form.
+type File struct {
+	Path   string `json:"path"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+	// Mode is the octal permission, "0644" or "0755".
+	Mode string `json:"mode"`
+}
+
+// FileMode returns f's permission bits.
+func (f File) FileMode() fs.FileMode {
+	m, err := strconv.ParseUint(f.Mode, 8, 32)
+	if err != nil || m == 0 {
+		return 0o644
+	}
+	return fs.FileMode(m) & fs.ModePerm
+}
+
+func modeString(m fs.FileMode) string {
+	return fmt.Sprintf("%04o", uint32(m.Perm()))
+}
+
+// File returns the manifest's entry for p.
+func (m *Manifest) File(p string) (File, bool) {
+	for _, f := range m.Files {
+		if f.Path == p {
+			return f, true
+		}
+	}
+	return File{}, false
+}
+
+// Marshal renders the manifest as indented JSON.
+func (m *Manifest) Marshal() ([]byte, error) {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// ParseManifest reads and checks a manifest: every path must be a safe
+// relative path, listed once, and the image archive must be one of them.
+func ParseManifest(b []byte) (*Manifest, error) {
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w", ManifestName, err)
+	}
+	if m.FormatVersion != FormatVersion {
+		return nil, fmt.Errorf("%s: bundle format %d, this stackgen reads format %d; install it with the stackgen version that made it (%s)", ManifestName, m.FormatVersion, FormatVersion, m.StackgenVersion)
+	}
+	if m.Project == "" || !validProjectName(m.Project) {
+		return nil, fmt.Errorf("%s: project name %q is not a valid compose project name", ManifestName, m.Project)
+	}
+	seen := map[string]bool{}
+	for _, f := range m.Files {
+		if err := checkPath(f.Path); err != nil {
+			return nil, fmt.Errorf("%s: %w", ManifestName, err)
+		}
+		if f.Path == ManifestName {
+			return nil, fmt.Errorf("%s: lists itself", ManifestName)
+		}
+		if seen[f.Path] {
+			return nil, fmt.Errorf("%s: %s is listed twice", ManifestName, f.Path)
+		}
+		seen[f.Path] = true
+		if len(f.SHA256) != 64 || strings.Trim(f.SHA256, "0123456789abcdef") != "" {
+			return nil, fmt.Errorf("%s: %s has no valid SHA-256", ManifestName, f.Path)
+		}
+		if f.Size < 0 {
+			return nil, fmt.Errorf("%s: %s has a negative size", ManifestName, f.Path)
+		}
+		if f.Path == ".env" && !m.IncludesEnv {
+			return nil, fmt.Errorf("%s: lists .env but does not say it includes secrets", ManifestName)
+		}
+	}
+	if len(m.Images) > 0 && !seen[m.ImageArchive] {
+		return nil, fmt.Errorf("%s: the image archive %q is not among its files", ManifestName, m.ImageArchive)
+	}
+	if _, err := ParseCodec(string(m.Codec)); err != nil && len(m.Images) > 0 {
+		return nil, fmt.Errorf("%s: %w", ManifestName, err)
+	}
+	if m.Unpacker != nil && !seen[m.Unpacker.Path] {
+		return nil, fmt.Errorf("%s: the unpacker %q is not among its files", ManifestName, m.Unpacker.Path)
+	}
+	return &m, nil
+}
+
+// checkPath refuses paths that could escape the directory a bundle is
+// installed into, or that mean different files on different systems.
+func checkPath(p string) error {
+	switch {
+	case p == "":
+		return errors.New("empty file name")
+	case strings.ContainsAny(p, "\\:\x00"):
+		return fmt.Errorf("%q: file names may not contain '\\', ':' or NUL", p)
+	case strings.HasPrefix(p, "/"):
+		return fmt.Errorf("%q: absolute path", p)
+	case path.Clean(p) != p:
+		return fmt.Errorf("%q: not a clean relative path", p)
+	}
+	for _, part := range strings.Split(p, "/") {
+		if part == ".." || part == "." {
+			return fmt.Errorf("%q: leaves the bundle directory", p)
+		}
+	}
+	return nil
+}
+
+// validProjectName follows compose's rule for project names: lowercase
+// letters, digits, '-' and '_', starting with a letter or digit. The name
+// is also the bundle's root folder.
+func validProjectName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+		case (r == '-' || r == '_') && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// Checksums renders the manifest's files in `sha256sum -c` format, sorted
+// by path, with the image archive last (the scripts check small files
+// first).
+func (m *Manifest) Checksums() []byte {
+	files := append([]File(nil), m.Files...)
+	sort.Slice(files, func(i, j int) bool {
+		ai, aj := files[i].Path == m.ImageArchive, files[j].Path == m.ImageArchive
+		if ai != aj {
+			return aj
+		}
+		return files[i].Path < files[j].Path
+	})
+	var b strings.Builder
+	for _, f := range files {
+		if f.Path == ChecksumsName {
+			continue
+		}
+		fmt.Fprintf(&b, "%s  %s\n", f.SHA256, f.Path)
+	}
+	return []byte(b.String())
+}

@@ -1,0 +1,272 @@
+package bundle
+
+import (
+	"archive/tar"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/klauspost/compress/zip"
+	"github.com/klauspost/pgzip"
+)
+
+// archiveReader reads a bundle's entries, relative to its root folder.
+type archiveReader interface {
+	// Walk calls fn for every file in archive order; fn must read r to
+	// the end for the next entry to be reached.
+	Walk(fn func(name string, size int64, r io.Reader) error) error
+	// Open returns one file's content.
+	Open(name string) (io.ReadCloser, error)
+	Close() error
+}
+
+// BundleError is a bundle refused before anything was loaded: the
+// archive, the file inside it (when one is to blame) and why.
+type BundleError struct {
+	Bundle string
+	File   string
+	Reason string
+}
+
+func (e *BundleError) Error() string {
+	if e.File != "" {
+		return fmt.Sprintf("%s: %s: %s; nothing was loaded: copy the bundle again (or make a new one with 'stackgen deploy --package')", e.Bundle, e.File, e.Reason)
+	}
+	return fmt.Sprintf("%s: %s; nothing was loaded: copy the bundle again (or make a new one with 'stackgen deploy --package')", e.Bundle, e.Reason)
+}
+
+// openArchive opens a bundle, telling zip from tar.gz by its first bytes.
+func openArchive(path string) (archiveReader, Format, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, "", err
+	}
+	head := make([]byte, 4)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	switch {
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")), bytes.HasPrefix(head, []byte("PK\x05\x06")):
+		st, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, "", err
+		}
+		zr, err := zip.NewReader(f, st.Size())
+		if err != nil {
+			f.Close()
+			return nil, Zip, &BundleError{Bundle: path, Reason: fmt.Sprintf("not a complete zip archive (%v): it is truncated or damaged", err)}
+		}
+		root, err := zipRoot(zr)
+		if err != nil {
+			f.Close()
+			return nil, Zip, &BundleError{Bundle: path, Reason: err.Error()}
+		}
+		return &zipReader{f: f, zr: zr, root: root}, Zip, nil
+	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
+		f.Close()
+		return &tarGzReader{path: path}, TarGz, nil
+	}
+	f.Close()
+	if n == 0 {
+		return nil, "", &BundleError{Bundle: path, Reason: "the file is empty"}
+	}
+	return nil, "", &BundleError{Bundle: path, Reason: "not a zip or tar.gz archive"}
+}
+
+// entryError is a failure to read one entry (or, with after, to find the
+// next one after it).
+type entryError struct {
+	name  string
+	err   error
+	after bool
+}
+
+func (e *entryError) Error() string { return e.name + ": " + e.err.Error() }
+func (e *entryError) Unwrap() error { return e.err }
+
+// splitRoot splits "root/rest" and refuses anything else.
+func splitRoot(name string) (root, rest string, err error) {
+	root, rest, ok := strings.Cut(name, "/")
+	if !ok || root == "" {
+		return "", "", fmt.Errorf("%s is not inside the bundle's folder", name)
+	}
+	return root, rest, nil
+}
+
+func zipRoot(zr *zip.Reader) (string, error) {
+	root := ""
+	for _, f := range zr.File {
+		r, _, err := splitRoot(f.Name)
+		if err != nil {
+			return "", err
+		}
+		if root == "" {
+			root = r
+		} else if r != root {
+			return "", fmt.Errorf("holds two top folders, %s and %s: not a stackgen bundle", root, r)
+		}
+	}
+	if root == "" {
+		return "", errors.New("the archive is empty")
+	}
+	return root, nil
+}
+
+type zipReader struct {
+	f    *os.File
+	zr   *zip.Reader
+	root string
+}
+
+func (z *zipReader) Walk(fn func(string, int64, io.Reader) error) error {
+	for _, f := range z.zr.File {
+		_, rest, _ := splitRoot(f.Name)
+		if rest == "" || strings.HasSuffix(f.Name, "/") {
+			continue // the folder itself
+		}
+		if !f.Mode().IsRegular() {
+			return &entryError{name: rest, err: fmt.Errorf("not a regular file (%s)", f.Mode().Type())}
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return &entryError{name: rest, err: err}
+		}
+		err = fn(rest, int64(f.UncompressedSize64), rc)
+		rc.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (z *zipReader) Open(name string) (io.ReadCloser, error) {
+	f, err := z.zr.Open(z.root + "/" + name)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func (z *zipReader) Close() error { return z.f.Close() }
+
+// tarGzReader reads a tar.gz sequentially; Open reads it again from the
+// start up to the entry.
+type tarGzReader struct {
+	path string
+}
+
+type tarStream struct {
+	f  *os.File
+	gz *pgzip.Reader
+	tr *tar.Reader
+}
+
+func (t *tarGzReader) open() (*tarStream, error) {
+	f, err := os.Open(t.path)
+	if err != nil {
+		return nil, err
+	}
+	gz, err := pgzip.NewReader(f)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &tarStream{f: f, gz: gz, tr: tar.NewReader(gz)}, nil
+}
+
+func (s *tarStream) Close() error {
+	s.gz.Close()
+	return s.f.Close()
+}
+
+func (t *tarGzReader) Walk(fn func(string, int64, io.Reader) error) error {
+	s, err := t.open()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	root, last := "", ""
+	for {
+		h, err := s.tr.Next()
+		if errors.Is(err, io.EOF) {
+			if root == "" {
+				return errors.New("the archive is empty")
+			}
+			// The tar ends before the gzip trailer: read up to it, so a
+			// missing or wrong trailer (a cut-off copy) is caught.
+			if _, err := io.Copy(io.Discard, s.gz); err != nil {
+				return &entryError{name: last, err: err, after: true}
+			}
+			return nil
+		}
+		if err != nil {
+			if last != "" {
+				return &entryError{name: last, err: err, after: true}
+			}
+			return err
+		}
+		r, rest, err := splitRoot(strings.TrimPrefix(h.Name, "./"))
+		if err != nil {
+			return err
+		}
+		if root == "" {
+			root = r
+		} else if r != root {
+			return fmt.Errorf("holds two top folders, %s and %s: not a stackgen bundle", root, r)
+		}
+		rest = strings.TrimSuffix(rest, "/")
+		if h.Typeflag == tar.TypeDir {
+			continue
+		}
+		if h.Typeflag != tar.TypeReg {
+			return &entryError{name: rest, err: fmt.Errorf("not a regular file (tar type %q)", h.Typeflag)}
+		}
+		last = rest
+		if err := fn(rest, h.Size, s.tr); err != nil {
+			return err
+		}
+	}
+}
+
+type multiCloser struct {
+	io.Reader
+	close func() error
+}
+
+func (m multiCloser) Close() error { return m.close() }
+
+func (t *tarGzReader) Open(name string) (io.ReadCloser, error) {
+	s, err := t.open()
+	if err != nil {
+		return nil, err
+	}
+	for {
+		h, err := s.tr.Next()
+		if err != nil {
+			s.Close()
+			if errors.Is(err, io.EOF) {
+				return nil, fmt.Errorf("%s: %w", name, os.ErrNotExist)
+			}
+			return nil, err
+		}
+		_, rest, err := splitRoot(strings.TrimPrefix(h.Name, "./"))
+		if err == nil && rest == name && h.Typeflag == tar.TypeReg {
+			return multiCloser{Reader: s.tr, close: s.Close}, nil
+		}
+	}
+}
+
+func (t *tarGzReader) Close() error { return nil }
+
+// displayName shortens a bundle path for messages.
+func displayName(p string) string {
+	if rel, err := filepath.Rel(".", p); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	return p
+}

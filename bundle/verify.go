@@ -1,0 +1,154 @@
+package bundle
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// maxManifestSize bounds how much of a manifest is read.
+const maxManifestSize = 16 << 20
+
+// Verified is a bundle whose every file matched its manifest.
+type Verified struct {
+	Path     string
+	Format   Format
+	Manifest *Manifest
+	ar       archiveReader
+}
+
+// Close releases the archive.
+func (v *Verified) Close() error { return v.ar.Close() }
+
+// Open returns a file of the verified bundle.
+func (v *Verified) Open(name string) (io.ReadCloser, error) { return v.ar.Open(name) }
+
+type observed struct {
+	size int64
+	sum  string
+}
+
+// Verify reads every file of the bundle at path, checks each against the
+// size and SHA-256 its manifest records, and refuses the bundle, naming
+// the file, when one is missing, extra, truncated or different. Nothing is
+// loaded or written. progress, when set, counts the bytes read.
+func Verify(path string, progress *Counter) (*Verified, error) {
+	ar, format, err := openArchive(path)
+	if err != nil {
+		var be *BundleError
+		if errors.As(err, &be) {
+			return nil, err
+		}
+		return nil, &BundleError{Bundle: path, Reason: err.Error()}
+	}
+	v, err := verify(ar, path, progress)
+	if err != nil {
+		ar.Close()
+		return nil, err
+	}
+	v.Format = format
+	return v, nil
+}
+
+func verify(ar archiveReader, path string, progress *Counter) (*Verified, error) {
+	seen := map[string]observed{}
+	var manifestBytes []byte
+	err := ar.Walk(func(name string, size int64, r io.Reader) error {
+		if _, dup := seen[name]; dup {
+			return &BundleError{Bundle: path, File: name, Reason: "is in the archive twice"}
+		}
+		if name == ManifestName {
+			b, err := readAllLimit(r, maxManifestSize)
+			if err != nil {
+				return &BundleError{Bundle: path, File: name, Reason: err.Error()}
+			}
+			manifestBytes = b
+			seen[name] = observed{size: int64(len(b))}
+			return nil
+		}
+		h := sha256.New()
+		var dst io.Writer = h
+		if progress != nil {
+			dst = io.MultiWriter(h, progress)
+		}
+		n, err := io.Copy(dst, r)
+		if err != nil {
+			return &BundleError{Bundle: path, File: name, Reason: describeReadError(err)}
+		}
+		seen[name] = observed{size: n, sum: hex.EncodeToString(h.Sum(nil))}
+		return nil
+	})
+	if err != nil {
+		var be *BundleError
+		if errors.As(err, &be) {
+			return nil, err
+		}
+		var ee *entryError
+		if errors.As(err, &ee) {
+			reason := describeReadError(ee.err)
+			if ee.after && (errors.Is(ee.err, io.ErrUnexpectedEOF) || errors.Is(ee.err, io.EOF)) {
+				reason = "the archive breaks off after this file: it is truncated"
+			}
+			return nil, &BundleError{Bundle: path, File: ee.name, Reason: reason}
+		}
+		return nil, &BundleError{Bundle: path, Reason: describeReadError(err)}
+	}
+	if manifestBytes == nil {
+		return nil, &BundleError{Bundle: path, File: ManifestName, Reason: "is missing: not a stackgen bundle, or a truncated one"}
+	}
+	m, err := ParseManifest(manifestBytes)
+	if err != nil {
+		return nil, &BundleError{Bundle: path, Reason: err.Error()}
+	}
+	if err := compare(m, seen); err != nil {
+		err.Bundle = path
+		return nil, err
+	}
+	return &Verified{Path: path, Manifest: m, ar: ar}, nil
+}
+
+// compare checks what was read against the manifest: the pure heart of
+// Verify.
+func compare(m *Manifest, seen map[string]observed) *BundleError {
+	listed := map[string]bool{ManifestName: true}
+	for _, f := range m.Files {
+		listed[f.Path] = true
+		got, ok := seen[f.Path]
+		switch {
+		case !ok:
+			return &BundleError{File: f.Path, Reason: "is missing from the archive"}
+		case got.size != f.Size:
+			return &BundleError{File: f.Path, Reason: fmt.Sprintf("has %d bytes, the manifest says %d: it is truncated or damaged", got.size, f.Size)}
+		case got.sum != f.SHA256:
+			return &BundleError{File: f.Path, Reason: fmt.Sprintf("SHA-256 mismatch (manifest %s…, file %s…): it is damaged", f.SHA256[:12], got.sum[:12])}
+		}
+	}
+	var extra []string
+	for name := range seen {
+		if !listed[name] {
+			extra = append(extra, name)
+		}
+	}
+	if len(extra) > 0 {
+		sort.Strings(extra)
+		return &BundleError{File: extra[0], Reason: "is not listed in the manifest: the bundle was changed after it was made"}
+	}
+	return nil
+}
+
+func describeReadError(err error) string {
+	if err == nil {
+		return "unreadable"
+	}
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return "truncated (the archive ends inside it)"
+	case strings.Contains(err.Error(), "checksum"):
+		return "damaged (its checksum in the archive does not match: " + err.Error() + ")"
+	}
+	return err.Error()
+}

@@ -1,0 +1,189 @@
+package engine
+
+// What `stackgen deploy --package` needs from Docker: the exact image names
+// compose uses, each image's ID and platform, and the host files the
+// services bind-mount. (Owned by the bundle work; save and load are in
+// images.go.)
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// ImageInfo is what a bundle records of one image.
+type ImageInfo struct {
+	Ref  string
+	ID   string
+	Size int64
+	// OS and Arch (plus Variant for arm) are the image's platform.
+	OS, Arch, Variant string
+}
+
+// Platform is the image's os/arch.
+func (i ImageInfo) Platform() string { return i.OS + "/" + i.Arch }
+
+// ErrImageMissing matches the error for an image the engine does not have.
+var ErrImageMissing = errors.New("image not in the engine")
+
+// ImageInfo inspects one image.
+func (c *Client) ImageInfo(ctx context.Context, ref string) (ImageInfo, error) {
+	r, err := c.API.ImageInspect(ctx, ref)
+	if err != nil {
+		if isNotFound(err) {
+			return ImageInfo{}, fmt.Errorf("%w: %s", ErrImageMissing, ref)
+		}
+		return ImageInfo{}, c.apiErr(ctx, "inspecting image "+ref, err)
+	}
+	return ImageInfo{Ref: ref, ID: r.ID, Size: r.Size, OS: r.Os, Arch: r.Architecture, Variant: r.Variant}, nil
+}
+
+// ComposeImages returns the image names compose uses for p's services
+// (`docker compose config --images`): pulled ones as written, built ones
+// under the name compose gives them. Sorted, each once.
+func (c *Client) ComposeImages(ctx context.Context, p *Project) ([]string, error) {
+	var out, errOut bytes.Buffer
+	if err := c.Compose.Run(ctx, p.Dir, composeArgs(p, "", "config", "--images"), &out, &errOut); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, &ConfigError{Dir: p.Dir, Err: err}
+	}
+	seen := map[string]bool{}
+	var refs []string
+	for _, l := range strings.Split(out.String(), "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" || seen[l] {
+			continue
+		}
+		seen[l] = true
+		refs = append(refs, l)
+	}
+	sort.Strings(refs)
+	if len(refs) == 0 {
+		return nil, fmt.Errorf("%s: docker compose lists no images for the project", p.Dir)
+	}
+	return refs, nil
+}
+
+// HostFile is a file or directory on the host that a service reads.
+type HostFile struct {
+	Service string
+	// Source is the absolute host path.
+	Source string
+	Target string
+	// ReadOnly bind mounts are configuration; writable ones are data or
+	// logs.
+	ReadOnly bool
+	// Kind is "bind" (a bind mount), "env_file", "config" or "secret"
+	// (a compose secret's file: it holds a secret).
+	Kind string
+}
+
+// ComposeHostFiles lists the host paths p's services bind-mount or read
+// as env_file, from the resolved configuration (`docker compose config
+// --format json`). The configuration holds secrets from .env: it is
+// parsed here and never printed.
+func (c *Client) ComposeHostFiles(ctx context.Context, p *Project) ([]HostFile, error) {
+	var out, errOut bytes.Buffer
+	if err := c.Compose.Run(ctx, p.Dir, composeArgs(p, "", "config", "--format", "json"), &out, &errOut); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, &ConfigError{Dir: p.Dir, Err: err}
+	}
+	return parseHostFiles(out.Bytes(), p.Dir)
+}
+
+func parseHostFiles(b []byte, dir string) ([]HostFile, error) {
+	var cfg struct {
+		Services map[string]struct {
+			Volumes []struct {
+				Type     string `json:"type"`
+				Source   string `json:"source"`
+				Target   string `json:"target"`
+				ReadOnly bool   `json:"read_only"`
+			} `json:"volumes"`
+			EnvFile json.RawMessage `json:"env_file"`
+		} `json:"services"`
+		Configs map[string]struct {
+			File string `json:"file"`
+		} `json:"configs"`
+		Secrets map[string]struct {
+			File string `json:"file"`
+		} `json:"secrets"`
+	}
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		return nil, fmt.Errorf("reading `docker compose config` output: %w", err)
+	}
+	abs := func(p string) string {
+		if p == "" || filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(dir, p)
+	}
+	var out []HostFile
+	for name, s := range cfg.Services {
+		for _, v := range s.Volumes {
+			if v.Type == "bind" && v.Source != "" {
+				out = append(out, HostFile{Service: name, Source: abs(v.Source), Target: v.Target, ReadOnly: v.ReadOnly, Kind: "bind"})
+			}
+		}
+		for _, e := range envFiles(s.EnvFile) {
+			out = append(out, HostFile{Service: name, Source: abs(e), ReadOnly: true, Kind: "env_file"})
+		}
+	}
+	for _, c := range cfg.Configs {
+		if c.File != "" {
+			out = append(out, HostFile{Source: abs(c.File), ReadOnly: true, Kind: "config"})
+		}
+	}
+	for _, s := range cfg.Secrets {
+		if s.File != "" {
+			out = append(out, HostFile{Source: abs(s.File), ReadOnly: true, Kind: "secret"})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Source != out[j].Source {
+			return out[i].Source < out[j].Source
+		}
+		return out[i].Service < out[j].Service
+	})
+	return out, nil
+}
+
+// envFiles reads env_file in any of compose's shapes: a string, a list of
+// strings, or a list of {path, required}.
+func envFiles(raw json.RawMessage) []string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	var one string
+	if json.Unmarshal(raw, &one) == nil {
+		return []string{one}
+	}
+	var list []json.RawMessage
+	if json.Unmarshal(raw, &list) != nil {
+		return nil
+	}
+	var out []string
+	for _, item := range list {
+		var s string
+		if json.Unmarshal(item, &s) == nil {
+			out = append(out, s)
+			continue
+		}
+		var obj struct {
+			Path string `json:"path"`
+		}
+		if json.Unmarshal(item, &obj) == nil && obj.Path != "" {
+			out = append(out, obj.Path)
+		}
+	}
+	return out
+}
