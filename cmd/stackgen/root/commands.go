@@ -5,6 +5,7 @@ import (
 
 	"github.com/stackgen/stackgen/cmd/stackgen/backupcmd"
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
+	"github.com/stackgen/stackgen/cmd/stackgen/deploycmd"
 	"github.com/stackgen/stackgen/cmd/stackgen/doctorcmd"
 	"github.com/stackgen/stackgen/cmd/stackgen/downcmd"
 	"github.com/stackgen/stackgen/cmd/stackgen/logscmd"
@@ -28,6 +29,7 @@ var commands = []func(*cmdutil.Factory) *cobra.Command{
 	func(f *cmdutil.Factory) *cobra.Command { return statuscmd.NewCmdStatus(f, nil) },
 	func(f *cmdutil.Factory) *cobra.Command { return logscmd.NewCmdLogs(f, nil) },
 	func(f *cmdutil.Factory) *cobra.Command { return downcmd.NewCmdDown(f, nil) },
+	func(f *cmdutil.Factory) *cobra.Command { return deploycmd.NewCmdDeploy(f, nil) },
 	func(f *cmdutil.Factory) *cobra.Command { return doctorcmd.NewCmdDoctor(f, nil) },
 	newCmdVersion,
 }

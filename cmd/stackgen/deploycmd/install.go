@@ -1,0 +1,207 @@
+package deploycmd
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/stackgen/stackgen/bundle"
+	"github.com/stackgen/stackgen/project"
+	"github.com/stackgen/stackgen/stacks"
+)
+
+func installRun(ctx context.Context, o *Options) error {
+	ios := o.IO
+	st, err := os.Stat(o.Bundle)
+	if err != nil {
+		return fmt.Errorf("cannot read the bundle: %w", err)
+	}
+	if st.IsDir() {
+		return fmt.Errorf("%s is a directory: pass the bundle file (.zip or .tar.gz); an unpacked bundle starts with its load-and-start script", o.Bundle)
+	}
+
+	// 1. Every file against the manifest, before anything is loaded.
+	var checked bundle.Counter
+	m := o.startMeter("verifying", st.Size(), &checked, "checked", nil, "")
+	v, err := bundle.Verify(o.Bundle, &checked)
+	m.stop(err == nil)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	man := v.Manifest
+	fmt.Fprintf(ios.ErrOut, "Bundle %s verified: %s (stack %s), %d images, %d files, made by stackgen %s on %s\n",
+		o.Bundle, man.Project, orDash(man.Stack), len(man.Images), len(man.Files), man.StackgenVersion, man.Created.Format("2006-01-02 15:04 MST"))
+
+	target := o.TargetDir
+	if target == "" {
+		target = man.Project
+	}
+	if err := bundle.CheckTargetDir(target); err != nil {
+		return err
+	}
+
+	eng, err := o.Engine()
+	if err != nil {
+		return err
+	}
+	ver, err := eng.Check(ctx)
+	if err != nil {
+		return err
+	}
+	if man.Platform != "" && ver.OS+"/"+ver.Arch != man.Platform {
+		return fmt.Errorf("this engine runs %s/%s but the bundle's images are %s: install it on a host of the same kind (Docker Desktop: switch to Linux containers)", ver.OS, ver.Arch, man.Platform)
+	}
+	if !o.NoUp {
+		if _, err := eng.ComposeVersion(ctx); err != nil {
+			return err
+		}
+	}
+
+	// 2. The images: decompressed here, streamed to the engine as plain tar.
+	if len(man.Images) > 0 {
+		var sent, read bundle.Counter
+		m := o.startMeter("loading images", man.ImageTarSize, &sent, "sent to the engine", &read, "read")
+		_, err := bundle.LoadImages(ctx, v, eng, &bundle.Progress{Read: &sent, Written: &read})
+		m.stop(err == nil)
+		if err != nil {
+			return err
+		}
+		for _, im := range man.Images {
+			info, err := eng.ImageInfo(ctx, im.Name)
+			if err != nil {
+				return fmt.Errorf("after loading: %w", err)
+			}
+			if info.ID != im.ID {
+				return fmt.Errorf("after loading, image %s is %s in the engine but the bundle recorded %s", im.Name, info.ID, im.ID)
+			}
+		}
+		fmt.Fprintf(ios.ErrOut, "Loaded %d images: %s\n", len(man.Images), imageNames(man.Images))
+	}
+
+	// 3. The files, each written atomically.
+	written, err := bundle.WriteProject(v, target, project.WriteFileAtomic)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(ios.ErrOut, "Wrote %d files into %s\n", len(written), target)
+
+	// 4. .env: the bundle's (--include-env), else fresh secrets.
+	envPath := filepath.Join(target, ".env")
+	if _, err := os.Stat(envPath); errors.Is(err, fs.ErrNotExist) {
+		secrets, err := o.secrets(man)
+		if err != nil {
+			return err
+		}
+		example, err := os.ReadFile(filepath.Join(target, ".env.example"))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		if err := project.WriteFileAtomic(envPath, bundle.EnvFromExample(example, secrets), 0o600); err != nil {
+			return err
+		}
+		fmt.Fprintf(ios.ErrOut, "Wrote %s (mode 0600) with fresh secrets for %s: keep it, the databases are initialised with them\n", envPath, strings.Join(sortedKeys(secrets), ", "))
+	}
+
+	// 5. Start it as `stackgen up` does.
+	if o.NoUp {
+		fmt.Fprintf(ios.ErrOut, "Installed into %s; start it with 'stackgen up --no-build %s'\n", target, target)
+		return nil
+	}
+	if o.Up == nil {
+		return errors.New("internal error: no up function")
+	}
+	return o.Up(ctx, target, o)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func imageNames(images []bundle.Image) string {
+	var names []string
+	for _, im := range images {
+		names = append(names, im.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+func sortedKeys(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// secrets makes the values of the stack's secret keys: generated with the
+// factory's CSPRNG, or, on a terminal when the user says so, typed in.
+func (o *Options) secrets(man *bundle.Manifest) (map[string]string, error) {
+	rnd := io.Reader(nil)
+	if o.Factory != nil {
+		rnd = o.Factory.Rand
+	}
+	if rnd == nil {
+		return nil, errors.New("internal error: no random source")
+	}
+	var generated map[string]string
+	if def, err := stacks.Registry().Lookup(man.Stack); err == nil && man.Stack != "" {
+		generated, err = def.GenerateSecrets(rnd, nil)
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		generated = map[string]string{}
+		for _, k := range man.SecretKeys {
+			b := make([]byte, 32)
+			if _, err := io.ReadFull(rnd, b); err != nil {
+				return nil, fmt.Errorf("generating %s: %w", k, err)
+			}
+			generated[k] = base64.RawURLEncoding.EncodeToString(b)
+		}
+	}
+	if len(generated) == 0 || o.Yes || !o.IO.CanPrompt() || o.Factory == nil || o.Factory.Prompter == nil {
+		return generated, nil
+	}
+	keys := sortedKeys(generated)
+	pr := o.Factory.Prompter()
+	gen, err := pr.Confirm(fmt.Sprintf("The bundle has no .env. Generate new secrets for %s?", strings.Join(keys, ", ")),
+		"Yes for a fresh install. No to type the values in, e.g. to reuse the passwords of existing database volumes.", true)
+	if err != nil {
+		return nil, err
+	}
+	if gen {
+		return generated, nil
+	}
+	out := map[string]string{}
+	for _, k := range keys {
+		v, err := pr.Input(k, "Leave empty to generate one.", "", func(s string) error {
+			if s != "" && len(s) < 16 {
+				return errors.New("use at least 16 characters, or leave it empty to generate one")
+			}
+			if strings.ContainsAny(s, "\n\r'\"$ ") {
+				return errors.New("quotes, '$', spaces and line breaks are not allowed in .env values")
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if v == "" {
+			v = generated[k]
+		}
+		out[k] = v
+	}
+	return out, nil
+}

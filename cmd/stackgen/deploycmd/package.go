@@ -1,0 +1,405 @@
+package deploycmd
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/stackgen/stackgen/bundle"
+	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/project"
+	"github.com/stackgen/stackgen/stack"
+	"github.com/stackgen/stackgen/stacks"
+)
+
+// maxProjectFile bounds one project file carried in a bundle: project
+// files are configs and scripts; data belongs in volumes and backups.
+const maxProjectFile = 64 << 20
+
+func packageRun(ctx context.Context, o *Options) error {
+	ios := o.IO
+	start := o.now()
+	dir := o.Dir
+	if dir == "" {
+		dir = "."
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	format, err := bundle.ParseFormat(o.Format)
+	if err != nil {
+		return err
+	}
+
+	pm, err := project.LoadManifest(abs)
+	if err != nil && !errors.Is(err, project.ErrNoManifest) {
+		return err
+	}
+	var def *stack.Definition
+	var answers stack.Answers
+	if pm != nil {
+		answers = pm.AnswersOf()
+		if def, err = stacks.Registry().Lookup(pm.Stack); err != nil {
+			fmt.Fprintf(ios.ErrOut, "warning: %s names stack %q, which this stackgen does not know: the bundle has no migration step and no secret list\n", project.ManifestName, pm.Stack)
+			def = nil
+		}
+	}
+
+	eng, err := o.Engine()
+	if err != nil {
+		return err
+	}
+	if _, err := eng.Check(ctx); err != nil {
+		return err
+	}
+	if _, err := eng.ComposeVersion(ctx); err != nil {
+		return err
+	}
+	p, err := eng.LoadProject(ctx, abs)
+	if err != nil {
+		return err
+	}
+	if !o.NoBuild && needsBuild(p) {
+		fmt.Fprintln(ios.ErrOut, "Building images (docker compose build)...")
+		progress := "plain"
+		switch o.progressMode() {
+		case "tty":
+			progress = "auto"
+		case "quiet":
+			progress = "quiet"
+		}
+		out := ios.ErrOut
+		if o.progressMode() == "quiet" {
+			out = io.Discard
+		}
+		if err := eng.Build(ctx, p, progress, out, out); err != nil {
+			return fmt.Errorf("building the images failed (the output above says why): %w", err)
+		}
+	}
+
+	refs, err := eng.ComposeImages(ctx, p)
+	if err != nil {
+		return err
+	}
+	var images []bundle.Image
+	platform := ""
+	arch := ""
+	for _, ref := range refs {
+		info, err := eng.ImageInfo(ctx, ref)
+		if errors.Is(err, engine.ErrImageMissing) {
+			return fmt.Errorf("image %s is not in the engine: build and pull the stack's images first ('stackgen up %s' does both), then package again", ref, dir)
+		}
+		if err != nil {
+			return err
+		}
+		if platform == "" {
+			platform, arch = info.Platform(), info.Arch
+		} else if info.Platform() != platform {
+			return fmt.Errorf("image %s is %s but the others are %s: a bundle's images must all run on the same platform", ref, info.Platform(), platform)
+		}
+		images = append(images, bundle.Image{Name: ref, ID: info.ID, Size: info.Size})
+	}
+
+	hostFiles, err := eng.ComposeHostFiles(ctx, p)
+	if err != nil {
+		return err
+	}
+	output := o.Output
+	if output == "" {
+		output = p.Name + format.Ext()
+	}
+	outAbs, err := filepath.Abs(output)
+	if err != nil {
+		return err
+	}
+	files, warnings, err := collectFiles(abs, pm, hostFiles, o.IncludeEnv, outAbs)
+	if err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(ios.ErrOut, "warning:", w)
+	}
+	if o.IncludeEnv {
+		fmt.Fprintf(ios.ErrOut, "warning: --include-env packs .env, the project's real secrets: %s is written with mode 0600; carry and store it like a password\n", output)
+	}
+
+	created := o.now().UTC()
+	codec, unpacker, err := chooseCodec(o, arch)
+	if err != nil {
+		return err
+	}
+
+	man := bundle.Manifest{
+		Project:         p.Name,
+		StackgenVersion: o.Factory.Version,
+		Created:         created,
+		Platform:        platform,
+		Images:          images,
+		IncludesEnv:     o.IncludeEnv,
+	}
+	if pm != nil {
+		man.Stack = pm.Stack
+	}
+	if def != nil {
+		for _, s := range def.Secrets {
+			man.SecretKeys = append(man.SecretKeys, s.Key)
+		}
+		if def.URL != nil {
+			man.URL = def.URL(answers)
+		}
+		if def.Migrate != nil {
+			man.Migrate = &bundle.Migrate{Service: def.Migrate.Service, Command: def.Migrate.Command, What: def.Migrate.What}
+		}
+	}
+
+	var read, written bundle.Counter
+	fmt.Fprintf(ios.ErrOut, "Packing %d images (%s in the engine) and %d files of %s into %s (%s, images compressed with %s)\n",
+		len(images), size(totalSize(images)), len(files), p.Name, output, format, codec)
+	m := o.startMeter("saving+compressing", 0, &read, "read from the engine", &written, "written")
+	saveStart := o.now()
+	res, err := bundle.Create(ctx, eng, bundle.CreateOptions{
+		Output:       output,
+		Format:       format,
+		Codec:        codec,
+		CodecOptions: bundle.CodecOptions{Level: o.Level},
+		Manifest:     man,
+		Files:        files,
+		Unpacker:     unpacker,
+		Private:      o.IncludeEnv,
+		Progress:     &bundle.Progress{Read: &read, Written: &written},
+	})
+	m.stop(err == nil)
+	if err != nil {
+		return err
+	}
+	took := o.now().Sub(saveStart)
+	st, err := os.Stat(output)
+	if err != nil {
+		return err
+	}
+	sum, err := fileSHA256(output)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(ios.ErrOut, "Wrote %s: %s (images: %s saved, %s compressed, %.0f%%) in %.1fs (%.1fs in all)\n",
+		output, size(st.Size()), size(res.ImageTarSize), size(imageArchiveSize(res)), 100*float64(imageArchiveSize(res))/float64(max(res.ImageTarSize, 1)),
+		took.Seconds(), o.now().Sub(start).Seconds())
+	fmt.Fprintf(ios.ErrOut, "SHA-256 %s\n", sum)
+	fmt.Fprintf(ios.ErrOut, "On the offline host: 'stackgen deploy --bundle %s', or unpack it and run %s/%s (bash) or %s\\%s (PowerShell).\n",
+		filepath.Base(output), p.Name, bundle.LoadScriptSh, p.Name, bundle.LoadScriptPs1)
+	fmt.Fprintln(ios.Out, output)
+	return nil
+}
+
+func needsBuild(p *engine.Project) bool {
+	for _, s := range p.Services {
+		if s.Build {
+			return true
+		}
+	}
+	return false
+}
+
+func totalSize(images []bundle.Image) int64 {
+	var n int64
+	for _, im := range images {
+		n += im.Size
+	}
+	return n
+}
+
+func imageArchiveSize(m *bundle.Manifest) int64 {
+	f, _ := m.File(m.ImageArchive)
+	return f.Size
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// chooseCodec picks the images' compression. zstd is smaller and faster
+// (README, "Offline bundles"), but a Docker-only host can load it only
+// through the unpacker image, which needs a static linux stackgen for the
+// images' architecture. Without one, the default falls back to gzip,
+// which every engine loads directly.
+func chooseCodec(o *Options, arch string) (bundle.Codec, *bundle.UnpackerImage, error) {
+	want := bundle.Codec(o.Codec)
+	if want == bundle.Gzip {
+		return bundle.Gzip, nil, nil
+	}
+	bin, _, err := bundle.FindUnpackerBinary(o.Unpacker, arch)
+	var img *bundle.UnpackerImage
+	if err == nil {
+		// A fixed date keeps the image, and so its tag, the same for every
+		// bundle this binary makes.
+		img, err = bundle.BuildUnpackerImage(bin, arch, time.Unix(0, 0))
+	}
+	switch {
+	case err == nil:
+		return bundle.Zstd, img, nil
+	case o.Unpacker != "":
+		return "", nil, fmt.Errorf("--unpacker: %w", err)
+	case want == bundle.Zstd:
+		fmt.Fprintf(o.IO.ErrOut, "warning: %v: the bundle's load scripts will need the zstd tool on the offline host ('stackgen deploy --bundle' needs nothing)\n", err)
+		return bundle.Zstd, nil, nil
+	}
+	fmt.Fprintf(o.IO.ErrOut, "note: compressing the images with gzip, which every engine loads: %v. For smaller, faster zstd bundles pass --unpacker with a static linux stackgen (CGO_ENABLED=0 go build ./cmd/stackgen)\n", err)
+	return bundle.Gzip, nil, nil
+}
+
+// collectFiles gathers the project files a bundle carries: the compose
+// files, the configs and scripts stackgen generated (as they are on disk
+// now), .env.example, the manifest, scripts/, and every file the services
+// bind-mount read-only or read as env_file, when it is inside the project.
+// .env (secrets) only with includeEnv. Writable bind mounts (data, logs)
+// carry only the files stackgen generated in them.
+func collectFiles(dir string, pm *project.Manifest, hostFiles []engine.HostFile, includeEnv bool, output string) ([]bundle.SourceFile, []string, error) {
+	want := map[string]bool{}
+	var warnings []string
+	addRel := func(rel string) { want[filepath.ToSlash(rel)] = true }
+	exists := func(rel string) bool {
+		st, err := os.Stat(filepath.Join(dir, rel))
+		return err == nil && st.Mode().IsRegular()
+	}
+	for _, n := range append(append([]string{}, engine.ComposeFiles...), "compose.override.yaml", "compose.override.yml", "docker-compose.override.yaml", "docker-compose.override.yml") {
+		if exists(n) {
+			addRel(n)
+		}
+	}
+	for _, n := range []string{".env.example", project.ManifestName} {
+		if exists(n) {
+			addRel(n)
+		}
+	}
+	if pm != nil {
+		for f := range pm.Files {
+			if exists(filepath.FromSlash(f)) {
+				addRel(f)
+			}
+		}
+	}
+	walk := func(root string) error {
+		return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if d.Name() == ".git" {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			rel, err := filepath.Rel(dir, p)
+			if err != nil {
+				return err
+			}
+			if !d.Type().IsRegular() {
+				warnings = append(warnings, fmt.Sprintf("%s is not a regular file (a link?): not packed", filepath.ToSlash(rel)))
+				return nil
+			}
+			addRel(rel)
+			return nil
+		})
+	}
+	if st, err := os.Stat(filepath.Join(dir, "scripts")); err == nil && st.IsDir() {
+		if err := walk(filepath.Join(dir, "scripts")); err != nil {
+			return nil, nil, err
+		}
+	}
+	for _, h := range hostFiles {
+		rel, err := filepath.Rel(dir, h.Source)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+			if h.Source != "/var/run/docker.sock" {
+				warnings = append(warnings, fmt.Sprintf("%s uses %s, outside the project: not packed; create it on the offline host", serviceName(h), h.Source))
+			}
+			continue
+		}
+		if rel == "." {
+			warnings = append(warnings, fmt.Sprintf("%s mounts the whole project directory: only the project's own files are packed", serviceName(h)))
+			continue
+		}
+		if h.Kind == "secret" && !includeEnv {
+			warnings = append(warnings, fmt.Sprintf("%s is a compose secret's file: not packed (pass --include-env to pack secrets); create it on the offline host", filepath.ToSlash(rel)))
+			continue
+		}
+		st, err := os.Stat(h.Source)
+		if err != nil {
+			continue // compose creates a missing bind source directory
+		}
+		switch {
+		case st.Mode().IsRegular():
+			addRel(rel)
+		case st.IsDir() && h.ReadOnly:
+			if err := walk(h.Source); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	if includeEnv && exists(".env") {
+		addRel(".env")
+	}
+
+	var rels []string
+	for rel := range want {
+		rels = append(rels, rel)
+	}
+	sort.Strings(rels)
+	var files []bundle.SourceFile
+	for _, rel := range rels {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		base := filepath.Base(rel)
+		if p == output || strings.HasPrefix(base, "."+filepath.Base(output)+".tmp-") || strings.HasSuffix(rel, project.NewSuffix) {
+			continue
+		}
+		if (rel == ".env" || strings.HasSuffix(rel, "/.env")) && !includeEnv {
+			continue // secrets stay on the build host
+		}
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		if st.Size() > maxProjectFile {
+			warnings = append(warnings, fmt.Sprintf("%s is %s: too large for a project file, not packed (data belongs in volumes and backups)", rel, size(st.Size())))
+			continue
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		mode := fs.FileMode(0o644)
+		if st.Mode().Perm()&0o111 != 0 {
+			mode = 0o755
+		}
+		if rel == ".env" {
+			mode = 0o600
+		}
+		files = append(files, bundle.SourceFile{Path: rel, Mode: mode, Content: b})
+	}
+	return files, warnings, nil
+}
+
+func serviceName(h engine.HostFile) string {
+	if h.Service != "" {
+		return "service " + h.Service
+	}
+	return "the project"
+}
