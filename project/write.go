@@ -198,8 +198,12 @@ func Kept(steps []Step) []string {
 
 // ReadEnv reads KEY=VALUE lines of dir's .env, unquoting simple quoted
 // values, so secrets already deployed are kept on a re-render. A missing
-// file gives an empty map.
+// file (or a dir that is not a directory, which Plan reports) gives an
+// empty map.
 func ReadEnv(dir string) (map[string]string, error) {
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		return map[string]string{}, nil
+	}
 	b, err := os.ReadFile(filepath.Join(dir, ".env"))
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string]string{}, nil
