@@ -1,0 +1,19 @@
+package stacks
+
+import "github.com/stackgen/stackgen/stack"
+
+// djangoState is what the django-uwsgi stack keeps, for stackgen backup and
+// restore (added by the backup work; the stack's author may fold it into
+// django.go): the database, Redis's snapshot (cache and sessions) and the
+// uploaded media, as compose.yaml mounts them.
+func djangoState(a stack.Answers) []stack.State {
+	db := stack.StateMySQL
+	if a["db"] == "mariadb" {
+		db = stack.StateMariaDB
+	}
+	return []stack.State{
+		{Service: "db", Kind: db, Volume: "db_vol"},
+		{Service: "redis", Kind: stack.StateRedis, Path: "/data", Volume: "redis_vol"},
+		{Service: "web", Kind: stack.StateFiles, Path: "/app/media", Volume: "media_vol"},
+	}
+}
