@@ -369,12 +369,12 @@ func TestWaitHealthySubscribesBeforeListing(t *testing.T) {
 	e := newFakeEngine("proj")
 	var order []string
 	api := e.api()
-	subscribe, list := api.eventsFn, api.listFn
-	api.eventsFn = func(ctx context.Context, o events.ListOptions) (<-chan events.Message, <-chan error) {
+	subscribe, list := api.EventsFn, api.ListFn
+	api.EventsFn = func(ctx context.Context, o events.ListOptions) (<-chan events.Message, <-chan error) {
 		order = append(order, "events")
 		return subscribe(ctx, o)
 	}
-	api.listFn = func(ctx context.Context, o container.ListOptions) ([]container.Summary, error) {
+	api.ListFn = func(ctx context.Context, o container.ListOptions) ([]container.Summary, error) {
 		order = append(order, "list")
 		return list(ctx, o)
 	}

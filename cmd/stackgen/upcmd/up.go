@@ -444,6 +444,8 @@ func failure(ctx context.Context, ios *cmdutil.IOStreams, mode string, eng *engi
 		lines, err := eng.LastLogLines(rctx, s.ContainerID, 30)
 		if err != nil {
 			fmt.Fprintf(w, "  (cannot read its logs: %v)\n", err)
+		} else if len(lines) == 0 {
+			fmt.Fprintln(w, "  (no log lines)")
 		} else {
 			printLines(w, fmt.Sprintf("last %d log lines", len(lines)), lines)
 			texts = append(texts, strings.Join(lines, "\n"))
