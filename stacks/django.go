@@ -1,0 +1,303 @@
+package stacks
+
+import (
+	"fmt"
+	"net/url"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/stackgen/stackgen/stack"
+	"github.com/stackgen/stackgen/templates"
+)
+
+// DjangoName is the django-uwsgi stack's name and template folder.
+const DjangoName = "django-uwsgi"
+
+// djangoProjectDir is the template folder that becomes the project's name
+// (templates/django-uwsgi/__project__/__project__/settings.py.tmpl renders
+// to mysite/mysite/settings.py).
+const djangoProjectDir = "__project__"
+
+// djangoDBVersions lists the server versions each database choice supports,
+// the default first: MySQL's current LTS and the previous release, MariaDB's
+// current and older long-term releases. my.cnf is written for each.
+var djangoDBVersions = map[string][]string{
+	"mysql":   {"8.4", "8.0"},
+	"mariadb": {"11.8", "11.4", "10.11"},
+}
+
+var (
+	languageCode = regexp.MustCompile(`^[a-z]{2,3}(-[a-zA-Z0-9]{2,8})*$`)
+	imageTag     = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+)
+
+// Django is the django-uwsgi stack: Django served by uWSGI behind nginx,
+// with MySQL (or MariaDB) and Redis, in the layout of seed 001 part 1.
+func Django() *stack.Definition {
+	return &stack.Definition{
+		Name:        DjangoName,
+		Aliases:     []string{"django", "uwsgi"},
+		Description: "Django + uWSGI behind nginx, with MySQL or MariaDB and Redis",
+		Questions:   djangoQuestions(),
+		Images:      djangoImages(),
+		Secrets: []stack.Secret{
+			{Key: "DJANGO_SECRET_KEY", Bytes: 50},
+			{Key: "MYSQL_ROOT_PASSWORD", Bytes: 32},
+			{Key: "MYSQL_PASSWORD", Bytes: 32},
+			{Key: "REDIS_PASSWORD", Bytes: 32},
+		},
+		Templates:  templates.Stack(DjangoName),
+		Data:       djangoData,
+		OutputPath: djangoOutputPath,
+		Migrate: &stack.Exec{
+			Service: "web",
+			Command: []string{"python", "manage.py", "migrate", "--noinput"},
+			What:    "Django migrations",
+		},
+		URL:        djangoURL,
+		DefaultDir: func(a stack.Answers) string { return a["project"] },
+		State:      djangoState, // stacks/django_state.go (backup/restore)
+	}
+}
+
+func djangoQuestions() []stack.Question {
+	return []stack.Question{
+		{
+			Key: "project", Prompt: "Django project name", Kind: stack.String, Default: "mysite",
+			Help:  "A Python package name: the Django project's folder and settings module, the database and its user",
+			Check: stack.PythonPackage,
+		},
+		{
+			Key: "db", Prompt: "Database", Kind: stack.Choice, Default: "mysql", Choices: []string{"mysql", "mariadb"},
+			Help: "MySQL or MariaDB (the official image of either)",
+		},
+		{
+			Key: "db_version", Prompt: "Database version", Kind: stack.Choice,
+			Help:        "MySQL 8.4 is the current LTS; MariaDB 11.8 the current long-term release",
+			DefaultFrom: func(a stack.Answers) string { return djangoDBVersions[a["db"]][0] },
+			ChoicesFrom: func(a stack.Answers) []string { return djangoDBVersions[a["db"]] },
+		},
+		{
+			Key: "domain", Prompt: "Domain name the site answers to", Kind: stack.String, Default: "localhost",
+			Help:  "Used for nginx's server_name and Django's ALLOWED_HOSTS, e.g. example.com",
+			Check: stack.HostName,
+		},
+		{
+			Key: "http_port", Prompt: "HTTP port on the host", Kind: stack.Int, Default: "80",
+			Check: stack.Port,
+		},
+		{
+			Key: "https", Prompt: "Serve HTTPS (certificates in compose/nginx/ssl)", Kind: stack.Bool, Default: "false",
+			Help: "nginx serves TLS with compose/nginx/ssl/fullchain.pem and privkey.pem and redirects HTTP to HTTPS",
+		},
+		{
+			Key: "https_port", Prompt: "HTTPS port on the host", Kind: stack.Int, Default: "443",
+			Check: stack.Port, When: func(a stack.Answers) bool { return a.Bool("https") },
+		},
+		{
+			Key: "uwsgi_processes", Prompt: "uWSGI worker processes", Kind: stack.Int, Default: "4",
+			Help:  "About the number of CPU cores the server gives this site",
+			Check: stack.PositiveInt(64),
+		},
+		{
+			Key: "uwsgi_threads", Prompt: "uWSGI threads per process", Kind: stack.Int, Default: "2",
+			Check: stack.PositiveInt(64),
+		},
+		{
+			Key: "client_max_body_size", Prompt: "Largest upload nginx accepts", Kind: stack.String, Default: "20m",
+			Check: stack.Size,
+		},
+		{
+			Key: "time_zone", Prompt: "Time zone", Kind: stack.String, Default: "UTC",
+			Help:  "Django's TIME_ZONE, e.g. Asia/Shanghai",
+			Check: stack.TimeZone,
+		},
+		{
+			Key: "language_code", Prompt: "Language code", Kind: stack.String, Default: "en-us", Advanced: true,
+			Help:  "Django's LANGUAGE_CODE, e.g. zh-hans",
+			Check: checkLanguageCode,
+		},
+		{
+			Key: "app_version", Prompt: "Tag of the images this stack builds", Kind: stack.String, Default: "1.0", Advanced: true,
+			Help:  "The web and nginx images are tagged <project>-web:<tag> and <project>-nginx:<tag>",
+			Check: checkImageTag,
+		},
+		{
+			Key: "publish_db", Prompt: "Publish MySQL and Redis on 127.0.0.1", Kind: stack.Bool, Default: "false", Advanced: true,
+			Help: "For local tools only: the ports are bound to 127.0.0.1, never to other interfaces",
+		},
+		{
+			Key: "db_host_port", Prompt: "Database port on 127.0.0.1", Kind: stack.Int, Default: "3306", Advanced: true,
+			Check: stack.Port, When: func(a stack.Answers) bool { return a.Bool("publish_db") },
+		},
+		{
+			Key: "redis_host_port", Prompt: "Redis port on 127.0.0.1", Kind: stack.Int, Default: "6379", Advanced: true,
+			Check: stack.Port, When: func(a stack.Answers) bool { return a.Bool("publish_db") },
+		},
+		stack.RegistryMirrorQuestion(),
+		stack.PipIndexQuestion(),
+	}
+}
+
+func djangoImages() []stack.Image {
+	return []stack.Image{
+		{Key: "python", Help: "Base image of the web image (Debian slim)", Default: func(stack.Answers) string { return "python:3.13-slim" }},
+		{Key: "db", Help: "MySQL or MariaDB server", Default: func(a stack.Answers) string { return a["db"] + ":" + a["db_version"] }},
+		{Key: "redis", Help: "Redis cache", Default: func(stack.Answers) string { return "redis:7.4" }},
+		{Key: "nginx", Help: "Base image of the nginx image", Default: func(stack.Answers) string { return "nginx:1.28" }},
+		{
+			Key: "web", Help: "The Django + uWSGI image this stack builds", Built: true,
+			Default: func(a stack.Answers) string { return a["project"] + "-web:" + a["app_version"] },
+		},
+		{
+			Key: "proxy", Help: "The nginx image this stack builds (service nginx)", Built: true,
+			Default: func(a stack.Answers) string { return a["project"] + "-nginx:" + a["app_version"] },
+		},
+	}
+}
+
+func checkLanguageCode(v string) error {
+	if !languageCode.MatchString(v) {
+		return fmt.Errorf("%q is not a language code; use a lower-case code such as en-us or zh-hans", v)
+	}
+	return nil
+}
+
+func checkImageTag(v string) error {
+	if !imageTag.MatchString(v) || v == "latest" {
+		return fmt.Errorf("%q is not a usable image tag; use letters, digits, . _ and - (not latest), e.g. 1.0", v)
+	}
+	return nil
+}
+
+func djangoOutputPath(p string, a stack.Answers) string {
+	if path.Base(p) == "pip.conf" && a[stack.PipIndexAnswer] == "" {
+		return ""
+	}
+	return strings.ReplaceAll(p, djangoProjectDir, a["project"])
+}
+
+// djangoURL is where nginx answers: the domain and the published port,
+// left out when it is the scheme's default.
+func djangoURL(a stack.Answers) string {
+	scheme, port, def := "http", a["http_port"], "80"
+	if a.Bool("https") {
+		scheme, port, def = "https", a["https_port"], "443"
+	}
+	host := a["domain"]
+	if host == "" {
+		host = "localhost"
+	}
+	if port == def {
+		return scheme + "://" + host + "/"
+	}
+	return scheme + "://" + host + ":" + port + "/"
+}
+
+// DjangoData is what the django-uwsgi templates see: the render input plus
+// the values derived from the answers, computed once here so templates
+// stay declarative.
+type DjangoData struct {
+	stack.Input
+	Project     string
+	MariaDB     bool
+	DBLabel     string // "MySQL 8.4"
+	DBName      string
+	DBUser      string
+	TestDBGrant string // the database pattern Django's test runner needs, wildcards escaped
+	DumpCmd     string // mysqldump or mariadb-dump
+	ClientCmd   string // mysql or mariadb
+	Domain      string
+	HTTPPort    int
+	HTTPS       bool
+	HTTPSPort   int
+	// RedirectPort is ":8443" when HTTPS is on a non-default port, else "".
+	RedirectPort   string
+	URL            string
+	AllowedHosts   string
+	CSRFOrigins    string
+	Processes      int
+	Threads        int
+	MaxBodySize    string
+	TimeZone       string
+	LanguageCode   string
+	PublishDB      bool
+	DBHostPort     int
+	RedisHostPort  int
+	PipIndex       string
+	PipTrustedHost string // the index's host when it is plain http, which pip otherwise refuses
+	Version        string
+}
+
+func djangoData(in stack.Input) (any, error) {
+	a := in.Answers
+	num := func(key string) int {
+		n, _ := strconv.Atoi(a[key]) // Resolve already checked every Int answer
+		return n
+	}
+	d := DjangoData{
+		Input:        in,
+		Project:      a["project"],
+		MariaDB:      a["db"] == "mariadb",
+		Domain:       a["domain"],
+		HTTPPort:     num("http_port"),
+		HTTPS:        a.Bool("https"),
+		URL:          djangoURL(a),
+		Processes:    num("uwsgi_processes"),
+		Threads:      num("uwsgi_threads"),
+		MaxBodySize:  a["client_max_body_size"],
+		TimeZone:     a["time_zone"],
+		LanguageCode: a["language_code"],
+		PublishDB:    a.Bool("publish_db"),
+		PipIndex:     a[stack.PipIndexAnswer],
+		Version:      in.Version,
+	}
+	if d.Version == "" {
+		d.Version = "dev"
+	}
+	d.DBLabel = "MySQL " + a["db_version"]
+	d.DumpCmd, d.ClientCmd = "mysqldump", "mysql"
+	if d.MariaDB {
+		// MariaDB 11 images dropped the mysql* names of the client tools.
+		d.DBLabel = "MariaDB " + a["db_version"]
+		d.DumpCmd, d.ClientCmd = "mariadb-dump", "mariadb"
+	}
+	d.DBName = d.Project
+	d.DBUser = d.Project
+	if len(d.DBUser) > 32 { // MySQL user names are at most 32 characters
+		d.DBUser = d.DBUser[:32]
+	}
+	// In GRANT, _ and % in a database name are wildcards; escape them so the
+	// grant covers exactly test_<db>.
+	d.TestDBGrant = strings.NewReplacer("_", `\_`, "%", `\%`).Replace("test_" + d.DBName)
+	if d.HTTPS {
+		d.HTTPSPort = num("https_port")
+		if d.HTTPSPort != 443 {
+			d.RedirectPort = ":" + a["https_port"]
+		}
+	}
+	if d.PublishDB {
+		d.DBHostPort = num("db_host_port")
+		d.RedisHostPort = num("redis_host_port")
+	}
+	hosts := []string{d.Domain}
+	if d.Domain == "localhost" {
+		// Browsers and health checks on the host reach a local stack by address too.
+		hosts = append(hosts, "127.0.0.1", "[::1]")
+	}
+	d.AllowedHosts = strings.Join(hosts, ",")
+	origin := strings.TrimSuffix(d.URL, "/")
+	d.CSRFOrigins = origin
+	if d.PipIndex != "" {
+		u, err := url.Parse(d.PipIndex)
+		if err != nil {
+			return nil, fmt.Errorf("pip_index_url: %w", err)
+		}
+		if u.Scheme == "http" {
+			d.PipTrustedHost = u.Hostname()
+		}
+	}
+	return d, nil
+}
