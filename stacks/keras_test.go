@@ -21,6 +21,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 
 	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/internal/toolcheck"
 	"github.com/stackgen/stackgen/render"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/validate"
@@ -257,6 +258,8 @@ func TestKerasRender(t *testing.T) {
 				if ex := kerasFile(t, set, ".env.example"); !strings.Contains(ex, "API_TOKEN=") {
 					t.Errorf(".env.example lacks API_TOKEN")
 				}
+				// A fresh clone has only .env.example: compose must load with it too.
+				toolcheck.Check(t, set, toolcheck.WithEnvFile(".env.example"))
 				df := kerasFile(t, set, "Dockerfile")
 				if !strings.Contains(df, "ARG PYTHON_IMAGE=mirror.example.com/library/python:3.13-slim\n") {
 					t.Errorf("registry mirror not applied to the base image")
@@ -287,7 +290,7 @@ func TestKerasRender(t *testing.T) {
 				t.Errorf("URL = %s", got)
 			}
 			tc.check(t, set, p)
-			kerasToolChecks(t, set, dir)
+			toolcheck.Check(t, set)
 			for _, f := range validate.Files(set) {
 				t.Errorf("stackgen validate: %s", f)
 			}
@@ -404,53 +407,6 @@ func checkKerasCommon(t *testing.T, set fileset.Set, svc types.ServiceConfig, im
 	if _, ok := set.Get(".env"); ok {
 		if _, ok := set.Get(".env.example"); !ok {
 			t.Error(".env without .env.example")
-		}
-	}
-}
-
-// kerasToolChecks runs the external tools on a render: bash -n and
-// shellcheck on scripts, py_compile on Python files. A missing tool skips
-// only its check, with a message.
-func kerasToolChecks(t *testing.T, set fileset.Set, dir string) {
-	t.Helper()
-	var scripts, pys []string
-	for _, f := range set {
-		switch {
-		case strings.HasSuffix(f.Path, ".sh"):
-			scripts = append(scripts, filepath.Join(dir, f.Path))
-		case strings.HasSuffix(f.Path, ".py"):
-			pys = append(pys, filepath.Join(dir, f.Path))
-		}
-	}
-	for _, s := range scripts {
-		if out, err := exec.Command("bash", "-n", s).CombinedOutput(); err != nil {
-			t.Errorf("bash -n %s: %v\n%s", s, err, out)
-		}
-	}
-	if _, err := exec.LookPath("shellcheck"); err != nil {
-		t.Log("shellcheck not installed: scripts not linted (apt-get install shellcheck)")
-	} else if out, err := exec.Command("shellcheck", append([]string{"-x"}, scripts...)...).CombinedOutput(); err != nil {
-		t.Errorf("shellcheck: %v\n%s", err, out)
-	}
-	if py, err := exec.LookPath("python3"); err != nil {
-		t.Log("python3 not installed: app.py and model_loader.py not compiled")
-	} else {
-		code := "import sys\nfor p in sys.argv[1:]:\n    with open(p, encoding='utf-8') as f: compile(f.read(), p, 'exec')"
-		if out, err := exec.Command(py, append([]string{"-c", code}, pys...)...).CombinedOutput(); err != nil {
-			t.Errorf("py_compile: %v\n%s", err, out)
-		}
-	}
-	if pwsh, err := exec.LookPath("pwsh"); err != nil {
-		t.Log("pwsh not installed: .ps1 scripts not parsed")
-	} else {
-		for _, f := range set {
-			if !strings.HasSuffix(f.Path, ".ps1") {
-				continue
-			}
-			code := fmt.Sprintf("$e=$null; [System.Management.Automation.Language.Parser]::ParseFile('%s', [ref]$null, [ref]$e) | Out-Null; if ($e) { $e | ForEach-Object { $_.ToString() }; exit 1 }", filepath.Join(dir, f.Path))
-			if out, err := exec.Command(pwsh, "-NoProfile", "-Command", code).CombinedOutput(); err != nil {
-				t.Errorf("%s does not parse: %v\n%s", f.Path, err, out)
-			}
 		}
 	}
 }
