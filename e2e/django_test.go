@@ -112,6 +112,7 @@ func newDjStack(t *testing.T, name string) *djStack {
 		if out, err := s.run(5*time.Minute, s.bin, "down", s.dir, "--volumes", "--yes-delete-data"); err != nil {
 			t.Logf("cleanup: stackgen down --volumes: %v\n%s", err, out.all())
 		}
+		_, _ = s.run(time.Minute, "docker", "image", "rm", "mysite-web:"+s.project, "mysite-nginx:"+s.project)
 	})
 	return s
 }
@@ -151,10 +152,13 @@ func (s *djStack) exec(service string, args ...string) string {
 	return s.must(3*time.Minute, "docker", append([]string{"compose", "exec", "-T", service}, args...)...).stdout
 }
 
+// render writes the project. The images it builds are tagged with the
+// test's own project name (app_version), so no other test or user's
+// mysite-web:1.0 is replaced; the cleanup removes them.
 func (s *djStack) render(extra ...string) {
 	s.t.Helper()
 	args := append([]string{"new", "django-uwsgi", s.dir, "--yes", "--set", "db=mariadb",
-		"--set", fmt.Sprintf("http_port=%d", s.port)}, djImages()...)
+		"--set", fmt.Sprintf("http_port=%d", s.port), "--set", "app_version=" + s.project}, djImages()...)
 	s.must(2*time.Minute, s.bin, append(args, extra...)...)
 }
 
