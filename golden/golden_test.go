@@ -29,6 +29,11 @@ var update = flag.Bool("update", false, "rewrite the golden files from the curre
 // tree in git would not keep.
 const modesFile = "_modes.txt"
 
+// ext is added to every golden file so the rendered .gitignore and
+// .gitattributes are inert here: otherwise git would ignore the golden .env
+// and rewrite the line endings of the golden .ps1 files.
+const ext = ".golden"
+
 // cases are one per meaningful combination of answers, not one per answer.
 var cases = []struct {
 	name    string
@@ -79,7 +84,7 @@ func writeGolden(t *testing.T, dir string, set fileset.Set) {
 	}
 	var modes strings.Builder
 	for _, f := range set {
-		p := filepath.Join(dir, filepath.FromSlash(f.Path))
+		p := filepath.Join(dir, filepath.FromSlash(f.Path)+ext)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -101,6 +106,7 @@ func compare(t *testing.T, dir string, set fileset.Set) {
 			return err
 		}
 		rel, _ := filepath.Rel(dir, p)
+		rel = strings.TrimSuffix(rel, ext)
 		b, err := os.ReadFile(p)
 		// Git on Windows may check golden files out with CRLF.
 		want[filepath.ToSlash(rel)] = strings.ReplaceAll(string(b), "\r\n", "\n")
