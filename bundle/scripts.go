@@ -129,7 +129,8 @@ log "loading {% len .Images %} images ({% size .TotalImageSize %} in the engine)
 {%- if eq .Codec "gzip" %}
 docker load --input {% sh .ImageArchive %}
 {%- else %}
-if command -v zstd >/dev/null 2>&1; then
+# STACKGEN_UNPACK=container skips a local zstd tool.
+if [[ ${STACKGEN_UNPACK:-auto} != container ]] && command -v zstd >/dev/null 2>&1; then
   zstd --decompress --stdout --memory=2048MB {% sh .ImageArchive %} | docker load
 {%- if .Unpacker %}
 else
