@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stackgen/stackgen/e2e/e2etest"
 	"github.com/stackgen/stackgen/render"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/stacks"
@@ -200,40 +201,17 @@ func TestKerasWebpyStackgen(t *testing.T) {
 	kerasCheckServing(t, url, "")
 }
 
-// kerasRequireEngineAndPython returns the Python stand-in for
-// python:3.13-slim ($STANDIN_PREFIX/python:3.13). Without an engine,
-// compose or the stand-in it skips, saying how to run the test; under
-// CI=true (which installs all three) it fails instead.
+// kerasRequireEngineAndPython returns the Python image the tests build
+// on: the stand-in for python:3.13-slim, or python:3.13-slim itself with
+// STACKGEN_E2E_OFFICIAL=1. Without an engine, compose or the image it
+// skips locally and fails under CI=true (e2etest's gate).
 func kerasRequireEngineAndPython(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("end-to-end test (-short)")
 	}
-	skip := func(format string, args ...any) {
-		t.Helper()
-		msg := fmt.Sprintf(format, args...)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg + "; run the end-to-end suite with 'bash .ci/run' (installs and starts Docker, builds the stand-ins)")
-	}
-	prefix := os.Getenv("STANDIN_PREFIX")
-	if prefix == "" {
-		prefix = "stackgen-standin"
-	}
-	image := prefix + "/python:3.13"
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := exec.CommandContext(ctx, "docker", "info").Run(); err != nil {
-		skip("no Docker engine answers (docker info: %v)", err)
-	}
-	if err := exec.CommandContext(ctx, "docker", "compose", "version").Run(); err != nil {
-		skip("docker compose v2 is missing (%v)", err)
-	}
-	if err := exec.CommandContext(ctx, "docker", "image", "inspect", image).Run(); err != nil {
-		skip("the stand-in image %s is missing: build it with 'bash e2e/standins/build.sh python'", image)
-	}
-	return image
+	e2etest.RequireCompose(t)
+	return e2etest.RequireImages(t, e2etest.Python)[0]
 }
 
 // kerasSwapForTest makes the only changes the tests make to a written
@@ -262,9 +240,13 @@ func kerasSwapForTest(t *testing.T, dir, pythonImage string) {
 // offline.
 func kerasTestRequirements(t *testing.T, generated []byte, pythonImage string) []byte {
 	t.Helper()
-	out, err := exec.Command("docker", "run", "--rm", "--entrypoint", "cat", pythonImage, "/wheels/VERSIONS.txt").Output()
-	if err != nil {
-		t.Fatalf("reading the stand-in's wheelhouse list: %v", err)
+	var out []byte
+	if !e2etest.Official() { // the official image installs the generated pins from PyPI
+		var err error
+		out, err = exec.Command("docker", "run", "--rm", "--entrypoint", "cat", pythonImage, "/wheels/VERSIONS.txt").Output()
+		if err != nil {
+			t.Fatalf("reading the stand-in's wheelhouse list: %v", err)
+		}
 	}
 	have := map[string]string{}
 	for _, line := range strings.Split(string(out), "\n") {
@@ -273,7 +255,7 @@ func kerasTestRequirements(t *testing.T, generated []byte, pythonImage string) [
 		}
 	}
 	var b bytes.Buffer
-	b.WriteString("# e2e: generated requirements minus TensorFlow/Keras/JAX, pinned to the stand-in's wheelhouse\n")
+	b.WriteString("# e2e: the generated requirements minus TensorFlow/Keras/JAX (pinned to the stand-in's wheelhouse)\n")
 	var missing []string
 	for _, line := range strings.Split(string(generated), "\n") {
 		name, _, ok := strings.Cut(line, "==")
@@ -286,6 +268,9 @@ func kerasTestRequirements(t *testing.T, generated []byte, pythonImage string) [
 			continue
 		}
 		v, ok := have[base]
+		if e2etest.Official() {
+			v, ok = strings.TrimPrefix(line, name+"=="), true
+		}
 		if !ok {
 			missing = append(missing, name)
 			continue
