@@ -201,6 +201,48 @@ func TestKerasWebpyStackgen(t *testing.T) {
 	kerasCheckServing(t, url, "")
 }
 
+// TestKerasModelLoader runs the generated model_loader.py itself (the
+// one module the other tests swap out) in the Python image with real numpy
+// and Pillow, against a tiny fake keras package from testdata: the shape
+// checks, the JSON conversion and the base64 image path are real; only
+// keras.models.load_model and predict are stand-ins.
+func TestKerasModelLoader(t *testing.T) {
+	pythonImage := kerasRequireEngineAndPython(t)
+	set, _, err := render.Project(stacks.Keras(), stack.Answers{}, render.Options{Rand: kerasRand{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := set.Get("model_loader.py")
+	kerasWrite(t, filepath.Join(dir, "model_loader.py"), f.Content, 0o644)
+	for _, rel := range []string{"test_model_loader.py", "fakekeras/keras/__init__.py"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "keras", filepath.FromSlash(rel)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		kerasWrite(t, filepath.Join(dir, filepath.FromSlash(rel)), b, 0o644)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	script := "python -m venv /tmp/v && /tmp/v/bin/pip install -q numpy pillow && /tmp/v/bin/python -m unittest -v test_model_loader"
+	args := []string{"run", "--rm", "-v", dir + ":/t:ro", "-w", "/t",
+		"-e", "PYTHONPATH=/t/fakekeras:/t", "-e", "PYTHONDONTWRITEBYTECODE=1"}
+	if !e2etest.Official() {
+		args = append(args, "--network", "none") // the stand-in's wheelhouse is local
+	}
+	out, err := exec.CommandContext(ctx, "docker", append(args, pythonImage, "sh", "-c", script)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("model_loader.py tests: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "OK") {
+		t.Errorf("unittest did not report OK:\n%s", out)
+	}
+	t.Logf("%s", out)
+}
+
 // kerasRequireEngineAndPython returns the Python image the tests build
 // on: the stand-in for python:3.13-slim, or python:3.13-slim itself with
 // STACKGEN_E2E_OFFICIAL=1. Without an engine, compose or the image it
