@@ -233,9 +233,13 @@ func Keras() *stack.Definition {
 			}
 			return p
 		},
-		Migrate:    nil,
+		Migrate:    nil, // no database: nothing to migrate
 		URL:        kerasURL,
 		DefaultDir: func(a stack.Answers) string { return a[kerasModelName] },
+		// State is nil: nothing to back up. The model file is the user's
+		// (models/, or baked into the saved image) and the container keeps
+		// nothing.
+		State: nil,
 	}
 }
 
