@@ -87,10 +87,14 @@ PGPASSWORD=$pw; export PGPASSWORD
 const PostgresDumpScript = postgresPrelude + `exec pg_dump -Fc -U "$user" -d "$db"
 `
 
-// PostgresRestoreScript restores a custom-format dump (stdin) in one
-// transaction, dropping the dump's objects first; ownership goes to
-// POSTGRES_USER, so a project with a new .env restores too.
-const PostgresRestoreScript = postgresPrelude + `exec pg_restore --clean --if-exists --no-owner --exit-on-error --single-transaction -U "$user" -d "$db"
+// PostgresRestoreScript recreates POSTGRES_DB (so tables made after the
+// backup, such as a newer migration's, go too; dropdb connects to another
+// database for it) and restores a custom-format dump (stdin) into it in one
+// transaction. Ownership goes to POSTGRES_USER, so a project with a new
+// .env restores too.
+const PostgresRestoreScript = postgresPrelude + `dropdb -U "$user" --if-exists --force "$db" 2>/dev/null || dropdb -U "$user" --if-exists "$db"
+createdb -U "$user" -O "$user" "$db"
+exec pg_restore --no-owner --exit-on-error --single-transaction -U "$user" -d "$db"
 `
 
 // RedisDumpScript asks for a BGSAVE and waits for it by LASTSAVE (BGSAVE

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/stackgen/stackgen/backup"
 	"github.com/stackgen/stackgen/cmd/stackgen/backupcmd"
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
+	"github.com/stackgen/stackgen/cmd/stackgen/upcmd"
 	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/prompt"
 	"github.com/stackgen/stackgen/stack"
@@ -33,8 +35,8 @@ type Options struct {
 	// Timeout bounds the health wait after the restore.
 	Timeout time.Duration
 
-	// StartStack starts the whole stack and waits until it is healthy, as
-	// `stackgen up` does (nil: compose up + engine.WaitHealthy here).
+	// StartStack starts the whole stack and waits until it is healthy:
+	// `stackgen up --no-build` (nil: compose up + engine.WaitHealthy).
 	StartStack func(ctx context.Context, eng *engine.Client, p *engine.Project) error
 }
 
@@ -42,6 +44,14 @@ type Options struct {
 // flag parsing.
 func NewCmdRestore(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IO, Engine: f.Engine, Prompter: f.Prompter}
+	opts.StartStack = func(ctx context.Context, eng *engine.Client, p *engine.Project) error {
+		// The same start and health wait as `stackgen up` (and its
+		// migrations, which bring an older backup's schema up to date);
+		// its URL goes to stderr with the rest of restore's report.
+		ios := *f.IO
+		ios.Out = f.IO.ErrOut
+		return upcmd.Run(ctx, f, p.Dir, upcmd.Options{IO: &ios, NoBuild: true, Timeout: opts.Timeout})
+	}
 	cmd := &cobra.Command{
 		Use:   "restore BACKUP [dir]",
 		Short: "Replace the stack's data with a backup made by 'stackgen backup' or scripts/backup.sh",
@@ -104,6 +114,20 @@ func Run(ctx context.Context, opts *Options) error {
 	fmt.Fprintf(ew, "Backup OK: %s of %s, made %s by stackgen %s, %d files, %s\n",
 		m.Project, m.Stack, m.Created.Local().Format("2006-01-02 15:04:05"), m.StackgenVersion, len(m.Files), backupcmd.Size(total))
 
+	// Asked before Docker is touched, too: a refusal changes nothing.
+	if !opts.Yes {
+		if !opts.IO.CanPrompt() {
+			return &cmdutil.ExitError{Code: 2, Err: fmt.Errorf("restore replaces the data of %s and needs confirmation: pass --yes when not running interactively", filepath.Base(proj.Dir))}
+		}
+		ok, err := opts.Prompter().Confirm(fmt.Sprintf("Replace all data of %s (%s) with this backup?", filepath.Base(proj.Dir), stateList(proj.States)), "The current data is deleted. Make a backup first if you may need it.", false)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return cmdutil.ErrCancel
+		}
+	}
+
 	eng, err := opts.Engine()
 	if err != nil {
 		return err
@@ -117,19 +141,6 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	if m.Project != "" && m.Project != p.Name {
 		fmt.Fprintf(ew, "note: the backup comes from project %q, restoring into %q\n", m.Project, p.Name)
-	}
-
-	if !opts.Yes {
-		if !opts.IO.CanPrompt() {
-			return cmdutil.FlagErrorf("restore replaces the data of %s and needs confirmation: pass --yes when not running interactively", p.Name)
-		}
-		ok, err := opts.Prompter().Confirm(fmt.Sprintf("Replace all data of %s (%s) with this backup?", p.Name, stateList(proj.States)), "The current data is deleted. Make a backup first if you may need it.", false)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return cmdutil.ErrCancel
-		}
 	}
 
 	start := time.Now()
