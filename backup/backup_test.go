@@ -538,7 +538,7 @@ func rewriteManifest(t *testing.T, dir string, edit func(*Manifest)) {
 func replaceFile(t *testing.T, dir, name string, b []byte) {
 	t.Helper()
 	os.WriteFile(filepath.Join(dir, name), b, 0o600)
-	sum, err := inspectContent(bytes.NewReader(b), "")
+	sum, err := inspectContent(bytes.NewReader(b), "", name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -549,4 +549,59 @@ func replaceFile(t *testing.T, dir, name string, b []byte) {
 			}
 		}
 	})
+}
+
+// A backup written by the generated scripts names its files its own way
+// (dump.rdb, media.tar.gz): the manifest's service and kind say what each
+// holds, and *.gz is decompressed.
+func TestScriptNamedBackupVerifiesMatchesAndRestores(t *testing.T) {
+	dir := t.TempDir()
+	var sqlGz, mediaGz bytes.Buffer
+	zw := gzip.NewWriter(&sqlGz)
+	zw.Write([]byte(sqlDump))
+	zw.Close()
+	media := makeTar(t, tarFile{name: "./", dir: true}, tarFile{name: "./cat.jpg", body: "meow"})
+	zw = gzip.NewWriter(&mediaGz)
+	zw.Write(media)
+	zw.Close()
+	m := &Manifest{Format: Format, Stack: "django-uwsgi", Project: "mysite", StackgenVersion: "script", Created: now}
+	for _, f := range []struct {
+		name string
+		st   stack.State
+		b    []byte
+	}{
+		{"db.sql.gz", djangoStates[0], sqlGz.Bytes()},
+		{"dump.rdb", djangoStates[1], rdb("k")},
+		{"media.tar.gz", djangoStates[2], mediaGz.Bytes()},
+	} {
+		os.WriteFile(filepath.Join(dir, f.name), f.b, 0o600)
+		sum, _ := inspectContent(bytes.NewReader(f.b), f.st.Kind, f.name)
+		m.Files = append(m.Files, File{Name: f.name, Service: f.st.Service, Kind: f.st.Kind, Volume: f.st.Volume, Size: int64(len(f.b)), SHA256: sum.sha256})
+	}
+	b, _ := m.Marshal()
+	os.WriteFile(filepath.Join(dir, ManifestName), b, 0o600)
+	os.WriteFile(filepath.Join(dir, SumsName), m.Sums(), 0o600)
+	if _, err := Verify(dir); err != nil {
+		t.Fatal(err)
+	}
+	if w, err := Match(m, "django-uwsgi", djangoStates); err != nil || len(w) != 0 {
+		t.Fatalf("Match = %v, %v", w, err)
+	}
+	fe := newFake(t)
+	if err := Restore(context.Background(), fe, RestoreOptions{Dir: dir, Manifest: m, Targets: djangoTargets()}); err != nil {
+		t.Fatal(err)
+	}
+	if string(fe.restored["id-db"]) != sqlDump {
+		t.Errorf("the database got %q", fe.restored["id-db"])
+	}
+	if got := tarNames(t, fe.copiedIn["helper2:/app/media"]); got["./cat.jpg"] != "meow" {
+		t.Errorf("media got %q", got)
+	}
+	// A damaged gzip is found even with sums recomputed.
+	bad := mediaGz.Bytes()
+	bad[len(bad)-7] ^= 0xFF
+	replaceFile(t, dir, "media.tar.gz", bad)
+	if _, err := Verify(dir); err == nil || !strings.Contains(err.Error(), "media.tar.gz") {
+		t.Errorf("Verify of a damaged media.tar.gz = %v", err)
+	}
 }

@@ -36,8 +36,11 @@
 //	  ]
 //	}
 //
-// A backup made by the scripts writes the same files ("stackgen_version":
-// "script"), so either side restores the other's backups.
+// A restore finds each state's file by the manifest's service and kind
+// (and volume, for files), not by its name, and reads any *.gz data file
+// as gzip; so a backup written by a script ("stackgen_version": "script")
+// may keep its own names (dump.rdb, media.tar.gz) as long as it writes
+// manifest.json. SHA256SUMS, when present, must agree with the manifest.
 //
 // Dumps run inside the service's own container through the Engine API's
 // exec, without a TTY, and stream stdout straight to the file: the

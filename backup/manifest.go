@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -70,8 +71,20 @@ func (m *Manifest) Sums() []byte {
 	return b.Bytes()
 }
 
-// File returns the entry for a state, if the manifest has one.
-func (m *Manifest) File(st stack.State) (File, bool) {
+// FileFor returns the entry holding a state: the one of the same service
+// and kind (and, for files, of the same volume or directory), whatever its
+// name, so a backup whose files have other names (the generated scripts')
+// restores too; else the entry named FileName(st), whatever it holds.
+func (m *Manifest) FileFor(st stack.State) (File, bool) {
+	for _, f := range m.Files {
+		if f.Service != st.Service || f.Kind != st.Kind {
+			continue
+		}
+		if st.Kind != stack.StateFiles || (st.Volume != "" && f.Volume == st.Volume) ||
+			(f.Path != "" && path.Clean(f.Path) == path.Clean(st.Path)) {
+			return f, true
+		}
+	}
 	name := FileName(st)
 	for _, f := range m.Files {
 		if f.Name == name {

@@ -29,7 +29,7 @@ func Match(m *Manifest, stackName string, states []stack.State) (warnings []stri
 	var problems []string
 	used := map[string]bool{}
 	for _, st := range states {
-		f, ok := m.File(st)
+		f, ok := m.FileFor(st)
 		if !ok {
 			problems = append(problems, fmt.Sprintf("it has no %s for service %s (%s)", FileName(st), st.Service, st.Kind))
 			continue

@@ -98,7 +98,7 @@ func Restore(ctx context.Context, eng Engine, opts RestoreOptions) error {
 			if t.State.Kind != kind {
 				continue
 			}
-			f, ok := opts.Manifest.File(t.State)
+			f, ok := opts.Manifest.FileFor(t.State)
 			if !ok {
 				return fmt.Errorf("the backup has no %s", FileName(t.State))
 			}
@@ -128,10 +128,19 @@ func restoreOne(ctx context.Context, eng Engine, opts RestoreOptions, t Target, 
 	case stack.StateRedis:
 		err = restoreRedis(ctx, eng, t, f, opts.Redis[t.State.Service], src)
 	case stack.StateFiles:
-		err = restoreFiles(ctx, eng, t, src)
+		var in io.Reader = src
+		if Compressed(f.Name) {
+			zr, zerr := gzip.NewReader(src)
+			if zerr != nil {
+				return zerr
+			}
+			defer zr.Close()
+			in = zr
+		}
+		err = restoreFiles(ctx, eng, t, in)
 	default:
 		var in io.Reader = src
-		if s.Gzip {
+		if Compressed(f.Name) {
 			zr, zerr := gzip.NewReader(src)
 			if zerr != nil {
 				return zerr

@@ -179,7 +179,7 @@ func dumpOne(ctx context.Context, eng Engine, dir string, t Target, progress Pro
 	if err != nil {
 		return File{}, err
 	}
-	check, err := inspectContent(fh, st.Kind)
+	check, err := inspectContent(fh, st.Kind, name)
 	fh.Close()
 	if err != nil {
 		return File{}, err

@@ -29,9 +29,10 @@ type Strategy struct {
 	Check func(head, tail []byte) error
 	// Tar is true when the file is a tar archive (checked entry by entry).
 	Tar bool
-	// Gzip is true when the dump is stored gzip-compressed (SQL text
-	// shrinks several times; the other kinds are compressed already or
-	// mostly media that does not compress).
+	// Gzip is true when stackgen stores the dump gzip-compressed (SQL
+	// text shrinks several times; the other kinds are compressed already
+	// or mostly media that does not compress). Reading goes by the name:
+	// any data file named *.gz is gzip (see Compressed).
 	Gzip bool
 }
 
@@ -199,6 +200,10 @@ func StrategyFor(k stack.StateKind) (*Strategy, error) {
 	}
 	return s, nil
 }
+
+// Compressed reports whether a data file is gzip-compressed: its name
+// ends in .gz (db.sql.gz, media.tar.gz).
+func Compressed(name string) bool { return strings.HasSuffix(name, ".gz") }
 
 var nonName = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
 

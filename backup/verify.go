@@ -90,7 +90,7 @@ func verifyFile(dir string, f File) error {
 	if st.Size() != f.Size {
 		return fmt.Errorf("size is %d bytes, the manifest says %d", st.Size(), f.Size)
 	}
-	sum, err := inspectContent(fh, f.Kind)
+	sum, err := inspectContent(fh, f.Kind, f.Name)
 	if err != nil {
 		return err
 	}
@@ -112,8 +112,9 @@ type contentSum struct {
 }
 
 // inspectContent reads r once, hashing it and checking its content marks
-// (of the decompressed bytes, for gzip-compressed kinds).
-func inspectContent(r io.Reader, kind stack.StateKind) (contentSum, error) {
+// (of the decompressed bytes, for a file named *.gz).
+func inspectContent(r io.Reader, kind stack.StateKind, name string) (contentSum, error) {
+	gz := Compressed(name)
 	s := strategies[kind]
 	h := sha256.New()
 	counter := &countWriter{}
@@ -123,7 +124,7 @@ func inspectContent(r io.Reader, kind stack.StateKind) (contentSum, error) {
 	var contentErr error
 	if s != nil {
 		content := src
-		if s.Gzip {
+		if gz {
 			zr, err := gzip.NewReader(src)
 			if err != nil {
 				contentErr = fmt.Errorf("not a gzip file: %v", err)
@@ -133,7 +134,7 @@ func inspectContent(r io.Reader, kind stack.StateKind) (contentSum, error) {
 			}
 		}
 		if contentErr == nil {
-			contentErr = checkContent(content, s)
+			contentErr = checkContent(content, s, gz)
 		}
 	}
 	if readErr != nil {
@@ -147,13 +148,18 @@ func inspectContent(r io.Reader, kind stack.StateKind) (contentSum, error) {
 
 // checkContent reads a (decompressed) data stream to its end and checks
 // it with the strategy.
-func checkContent(r io.Reader, s *Strategy) error {
+func checkContent(r io.Reader, s *Strategy, gz bool) error {
 	if s.Tar {
-		return checkTar(r)
+		err := checkTar(r)
+		if err == nil && gz {
+			// Read to the gzip trailer, so its checksum is checked too.
+			_, err = io.Copy(io.Discard, r)
+		}
+		return err
 	}
 	edges := &edgeWriter{}
 	if _, err := io.Copy(edges, r); err != nil {
-		if s.Gzip {
+		if gz {
 			return fmt.Errorf("the gzip stream is damaged or cut short: %v", err)
 		}
 		return err
