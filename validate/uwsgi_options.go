@@ -26,7 +26,7 @@ route plugin plugins plugin-dir plugins-dir autoload need-plugin need-plugins in
 xml include inherit set declare-option for endfor endif print thunder-lock reuse-port
 tcp-nodelay so-keepalive socket-timeout z add-header del-header collect-header pull-header
 auto-procname procname procname-prefix procname-prefix-spaced procname-append
-procname-master no-orphans skip-atexit worker-exec master-fifo master-as-root cron
+procname-master no-orphans skip-atexit skip-atexit-teardown worker-exec master-fifo master-as-root cron
 unique-cron cron2 spooler spooler-processes spooler-frequency attach-daemon attach-daemon2
 smart-attach-daemon smart-attach-daemon2 cache cache2 cache-blocksize queue sharedarea
 lock-engine ftok sendfile-mode close-on-exec close-on-exec2 enable-proxy-protocol
