@@ -44,6 +44,9 @@ var cases = []struct {
 	{"django-mariadb", "django-uwsgi", stack.Answers{"db": "mariadb"}},
 	{"django-https", "django-uwsgi", stack.Answers{"https": "true", "domain": "example.com"}},
 	{"django-mirrors", "django-uwsgi", stack.Answers{"pip_index_url": "https://pypi.mirror.example/simple", "registry_mirror": "hub.mirror.example"}},
+	{"keras-defaults", "keras-webpy", nil},
+	{"keras-gpu", "keras-webpy", stack.Answers{"gpu": "true"}},
+	{"keras-baked-public", "keras-webpy", stack.Answers{"bake_model": "true", "bind_address": "0.0.0.0"}},
 }
 
 // fixedRand makes secrets deterministic so golden files are stable.
