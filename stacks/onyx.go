@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"net"
 	"regexp"
 	"sort"
 	"strconv"
@@ -17,6 +18,7 @@ const (
 	onyxSourceDir     = "source_dir"
 	onyxVersion       = "onyx_version"
 	onyxDomain        = "domain"
+	onyxBindAddress   = "bind_address"
 	onyxHTTPPort      = "http_port"
 	onyxHTTPS         = "https"
 	onyxHTTPSPort     = "https_port"
@@ -127,6 +129,15 @@ func onyxSourcePath(v string) error {
 	return nil
 }
 
+// onyxBindCheck accepts an IPv4 address to publish nginx on.
+func onyxBindCheck(v string) error {
+	ip := net.ParseIP(v)
+	if ip == nil || ip.To4() == nil {
+		return fmt.Errorf("%q is not an IPv4 address; use 0.0.0.0 (every interface) or 127.0.0.1 (this host only)", v)
+	}
+	return nil
+}
+
 // onyxClientID accepts an OAuth client id as identity providers issue them.
 func onyxClientID(v string) error {
 	if v == "" {
@@ -211,6 +222,11 @@ func Onyx() *stack.Definition {
 				Key: onyxDomain, Prompt: "Domain name users reach Onyx on",
 				Help: "Used for nginx's server_name and Onyx's WEB_DOMAIN (login redirects, links in e-mails)",
 				Kind: stack.String, Default: "localhost", Check: stack.HostName,
+			},
+			{
+				Key: onyxBindAddress, Prompt: "Address nginx's ports are published on",
+				Help: "0.0.0.0: every interface; 127.0.0.1: this host only (behind another reverse proxy or an SSH tunnel)",
+				Kind: stack.String, Default: "0.0.0.0", Check: onyxBindCheck, Advanced: true,
 			},
 			{
 				Key: onyxHTTPPort, Prompt: "Host port for HTTP",
@@ -326,6 +342,9 @@ func onyxURL(a stack.Answers) string {
 		scheme, port, def = "https", a[onyxHTTPSPort], "443"
 	}
 	host := a[onyxDomain]
+	if host == "localhost" && a[onyxBindAddress] != "" && a[onyxBindAddress] != "0.0.0.0" {
+		host = a[onyxBindAddress]
+	}
 	if port != def {
 		host += ":" + port
 	}
@@ -363,6 +382,7 @@ type onyxTemplateData struct {
 	Version        string
 	Domain         string
 	HTTPPort       int
+	BindPrefix     string // "127.0.0.1:" or "" (every interface), before a published port
 	HTTPS          bool
 	HTTPSPort      int
 	Auth           string
@@ -405,6 +425,9 @@ func onyxData(in stack.Input) (any, error) {
 		RegistryMirror: a[stack.MirrorAnswer],
 	}
 	d.WebDomain = strings.TrimSuffix(d.URL, "/")
+	if b := a[onyxBindAddress]; b != "" && b != "0.0.0.0" {
+		d.BindPrefix = b + ":"
+	}
 	if d.HTTPS {
 		d.HTTPSPort, _ = strconv.Atoi(a[onyxHTTPSPort])
 		if d.HTTPSPort == d.HTTPPort {

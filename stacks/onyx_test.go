@@ -704,6 +704,7 @@ func TestOnyxBadAnswers(t *testing.T) {
 		{stack.Answers{"onyx_version": "v1.9.0"}, "older than Onyx v2"},
 		{stack.Answers{"domain": "Onyx Server"}, "domain:"},
 		{stack.Answers{"http_port": "70000"}, "http_port:"},
+		{stack.Answers{"bind_address": "localhost"}, "bind_address: \"localhost\" is not an IPv4 address"},
 		{stack.Answers{"https": "true", "https_port": "80"}, "https_port: 80 is also the HTTP port"},
 		{stack.Answers{"auth": "disabled"}, `auth: "disabled" is not supported; choose one of: basic, google_oauth, oidc`},
 		{stack.Answers{"auth": "oidc", "openid_config_url": "https://x.example/.well-known/openid-configuration"}, "oauth_client_id: an OAuth client id is required"},
@@ -769,6 +770,12 @@ func TestOnyxAnswersAndImages(t *testing.T) {
 		t.Errorf("the nginx image override is not used everywhere")
 	}
 
+	// bind_address publishes nginx on one address only.
+	set, _ = renderOnyx(t, stack.Answers{"bind_address": "127.0.0.1", "http_port": "8080"})
+	if !strings.Contains(onyxFile(t, set, "compose.yaml"), `- "127.0.0.1:8080:80"`) {
+		t.Errorf("bind_address 127.0.0.1 does not publish nginx on 127.0.0.1 only")
+	}
+
 	// Migrations, URL, state.
 	if d.Migrate == nil || d.Migrate.Service != "api_server" || strings.Join(d.Migrate.Command, " ") != "alembic upgrade head" {
 		t.Errorf("Migrate = %+v", d.Migrate)
@@ -781,6 +788,7 @@ func TestOnyxAnswersAndImages(t *testing.T) {
 		{stack.Answers{"http_port": "8080"}, "http://localhost:8080/"},
 		{stack.Answers{"https": "true", "domain": "onyx.example.com"}, "https://onyx.example.com/"},
 		{stack.Answers{"https": "true", "domain": "onyx.example.com", "https_port": "8443"}, "https://onyx.example.com:8443/"},
+		{stack.Answers{"bind_address": "127.0.0.1", "http_port": "8080"}, "http://127.0.0.1:8080/"},
 	} {
 		a, err := d.Resolve(c.a)
 		if err != nil {

@@ -1,0 +1,466 @@
+package e2e
+
+import (
+	"archive/tar"
+	"bufio"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestOnyx brings the whole onyx topology up on the real engine and checks
+// what the render promises: every service healthy, the API server ran
+// `alembic upgrade head` before it served, nginx (the only published port)
+// routes / to the web server and /api/... to the API server with /api
+// stripped, and the generated backup and restore scripts round-trip the
+// database and the file store.
+//
+// Onyx's images, Vespa and MinIO cannot be pulled here, so the test renders
+// the stack with stackgen's own --image option pointing at stand-ins: the
+// Postgres, Redis and nginx stand-ins, and one test image built FROM the
+// httpstub stand-in (testdata/onyx/app) whose shims carry the names the
+// generated commands call (alembic, uvicorn, celery, node, mc, ...). The
+// compose file, nginx config, health checks, dependency order, .env and the
+// scripts are exactly what a user gets.
+func TestOnyx(t *testing.T) {
+	onyxRequireEngine(t, onyxStandin("httpstub"), onyxStandin("postgres"), onyxStandin("redis"), onyxStandin("nginx"))
+	start := time.Now()
+	app := onyxBuildApp(t)
+	bin := onyxBuildStackgen(t)
+	t.Logf("stand-in image and stackgen built in %s", time.Since(start).Round(time.Second))
+
+	port := onyxFreePort(t)
+	dir := filepath.Join(t.TempDir(), fmt.Sprintf("onyx-e2e-%d", time.Now().UnixNano()%1_000_000))
+	run := func(timeout time.Duration, name string, args ...string) (string, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, name, args...)
+		cmd.Dir = dir
+		if _, err := os.Stat(dir); err != nil {
+			cmd.Dir = filepath.Dir(dir)
+		}
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	must := func(timeout time.Duration, name string, args ...string) string {
+		t.Helper()
+		start := time.Now()
+		out, err := run(timeout, name, args...)
+		if err != nil {
+			t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Logf("%s %s: %s", filepath.Base(name), strings.Join(args[:min(len(args), 2)], " "), d.Round(time.Second))
+		}
+		return out
+	}
+	t.Cleanup(func() {
+		if _, err := os.Stat(dir); err != nil {
+			return
+		}
+		if t.Failed() {
+			out, _ := run(time.Minute, "docker", "compose", "ps", "-a")
+			t.Logf("compose ps:\n%s", out)
+			out, _ = run(time.Minute, "docker", "compose", "logs", "--no-color", "--tail", "40")
+			t.Logf("compose logs:\n%s", out)
+		}
+		_, _ = run(3*time.Minute, "docker", "compose", "down", "--volumes", "--timeout", "5")
+	})
+
+	// 1. stackgen new, with the stand-ins as image answers.
+	must(time.Minute, bin, "new", "onyx", dir, "--yes",
+		"--set", "bind_address=127.0.0.1", "--set", fmt.Sprintf("http_port=%d", port),
+		"--image", "backend="+app, "--image", "web_server="+app, "--image", "model_server="+app,
+		"--image", "index="+app, "--image", "minio="+app,
+		"--image", "relational_db="+onyxStandin("postgres"), "--image", "cache="+onyxStandin("redis"),
+		"--image", "nginx="+onyxStandin("nginx"))
+
+	// 2. stackgen up: start, wait for health, run the stack's Migrate.
+	out := must(15*time.Minute, bin, "up", dir, "--timeout", "10m", "--progress", "plain")
+	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
+	if !strings.Contains(out, url) {
+		t.Errorf("stackgen up did not print %s:\n%s", url, out)
+	}
+
+	// Every service runs and is healthy; only nginx is published.
+	for _, c := range onyxPS(t, must(time.Minute, "docker", "compose", "ps", "--format", "json")) {
+		if c.State != "running" || c.Health != "healthy" {
+			t.Errorf("%s: state %q health %q, want running and healthy", c.Service, c.State, c.Health)
+		}
+		for _, p := range c.Publishers {
+			if p.PublishedPort == 0 {
+				continue
+			}
+			if c.Service != "nginx" {
+				t.Errorf("%s publishes port %d; only nginx may", c.Service, p.PublishedPort)
+			} else if p.URL != "127.0.0.1" || p.PublishedPort != port {
+				t.Errorf("nginx publishes %s:%d, want 127.0.0.1:%d", p.URL, p.PublishedPort, port)
+			}
+		}
+	}
+
+	// 3. Migrations ran before the API served: the api_server's log shows
+	// alembic finishing before the first health probe reached uvicorn, and
+	// Postgres holds the rows (one from the start command, one from
+	// stackgen up's Migrate, both from the api_server container).
+	logs := must(time.Minute, "docker", "compose", "logs", "--no-color", "--no-log-prefix", "api_server")
+	migrated := strings.Index(logs, "alembic stand-in: upgrade head recorded")
+	served := strings.Index(logs, "GET /health")
+	if migrated < 0 || served < 0 || migrated > served {
+		t.Errorf("api_server did not migrate before serving (migration at %d, first /health at %d):\n%s", migrated, served, logs)
+	}
+	rows := strings.TrimSpace(must(time.Minute, "docker", "compose", "exec", "-T", "relational_db",
+		"psql", "-U", "onyx", "-d", "onyx", "-Atc", "SELECT count(*), count(DISTINCT host) FROM e2e_migrations"))
+	if rows != "2|1" {
+		t.Errorf("e2e_migrations = %q, want 2 runs from one container (start command + stackgen up's Migrate)", rows)
+	}
+
+	// 4. Routing through nginx, same origin.
+	web := onyxGet(t, url)
+	if web.Port != 3000 || web.Path != "/" {
+		t.Errorf("GET / reached %+v, want the web server on :3000", web)
+	}
+	api := onyxGet(t, url+"api/chat/send-message?stream=1")
+	if api.Port != 8080 || api.Standin != "onyx.main:app" || api.Path != "/chat/send-message?stream=1" {
+		t.Errorf("GET /api/chat/send-message reached %+v, want the API server on :8080 at /chat/send-message (prefix stripped)", api)
+	}
+	if got := onyxGet(t, url+"api/foo"); got.Path != "/foo" || got.Port != 8080 {
+		t.Errorf("GET /api/foo reached %+v, want /foo on the API server", got)
+	}
+	resp, err := http.Get(url + "nginx-health")
+	if err != nil || resp.StatusCode != 200 {
+		t.Errorf("GET /nginx-health: %v %v", resp, err)
+	}
+	if resp != nil {
+		resp.Body.Close()
+	}
+
+	// 5. The generated deploy script on the running stack: it checks .env,
+	// waits on health and prints the URL.
+	if out := must(10*time.Minute, "bash", "scripts/deploy.sh"); !strings.Contains(out, "Onyx is up at "+url) {
+		t.Errorf("deploy.sh did not report the URL:\n%s", out)
+	}
+
+	// 6. Backup, change the data, restore, and the data is back.
+	psql := func(sql string) string {
+		return strings.TrimSpace(must(time.Minute, "docker", "compose", "exec", "-T", "relational_db", "psql", "-U", "onyx", "-d", "onyx", "-Atc", sql))
+	}
+	psql("CREATE TABLE e2e_marker (v text); INSERT INTO e2e_marker VALUES ('before backup')")
+	object := "/data/onyx-file-store-bucket/e2e-object"
+	must(time.Minute, "docker", "compose", "exec", "-T", "minio", "sh", "-c", "echo 'before backup' > "+object)
+	out = must(10*time.Minute, "bash", "scripts/backup.sh", "backups/e2e")
+	for _, f := range []string{"postgres.dump", "minio-data.tar.gz", "MANIFEST.txt", "SHA256SUMS"} {
+		if st, err := os.Stat(filepath.Join(dir, "backups", "e2e", f)); err != nil || st.Size() == 0 {
+			t.Errorf("backup lacks %s: %v\n%s", f, err, out)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "backups", "e2e", "MANIFEST.txt")); !strings.Contains(string(b), "redis:        not included") {
+		t.Errorf("MANIFEST.txt does not say Redis is left out:\n%s", b)
+	}
+	psql("DELETE FROM e2e_marker; INSERT INTO e2e_marker VALUES ('after backup')")
+	must(time.Minute, "docker", "compose", "exec", "-T", "minio", "sh", "-c", "echo 'after backup' > "+object)
+
+	out = must(15*time.Minute, "bash", "scripts/restore.sh", "--yes", "backups/e2e")
+	if got := psql("SELECT string_agg(v, ',') FROM e2e_marker"); got != "before backup" {
+		t.Errorf("after restore e2e_marker = %q, want %q\n%s", got, "before backup", out)
+	}
+	if got := strings.TrimSpace(must(time.Minute, "docker", "compose", "exec", "-T", "minio", "cat", object)); got != "before backup" {
+		t.Errorf("after restore the MinIO object holds %q, want %q", got, "before backup")
+	}
+	if got := onyxGet(t, url+"api/health"); got.Path != "/health" {
+		t.Errorf("after restore GET /api/health reached %+v", got)
+	}
+
+	// 7. The offline bundle: compose files, configs, scripts, .env.example
+	// but no .env, checksums that verify, and one image archive holding
+	// exactly the images `docker compose config --images` lists.
+	out = must(15*time.Minute, "bash", "scripts/create-deployment-package.sh")
+	bundles, _ := filepath.Glob(filepath.Join(dir, "dist", "onyx-deploy-*.tar.gz"))
+	if len(bundles) != 1 {
+		t.Fatalf("create-deployment-package.sh wrote %v:\n%s", bundles, out)
+	}
+	want := map[string]bool{}
+	for _, img := range strings.Fields(must(time.Minute, "docker", "compose", "config", "--images")) {
+		want[img] = true
+	}
+	onyxCheckBundle(t, bundles[0], want)
+
+	// A damaged backup is refused before anything changes.
+	f := filepath.Join(dir, "backups", "e2e", "postgres.dump")
+	if err := os.WriteFile(f, []byte("damaged"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(time.Minute, "bash", "scripts/restore.sh", "--yes", "backups/e2e"); err == nil || !strings.Contains(out, "checksum mismatch") {
+		t.Errorf("restore of a damaged backup: %v\n%s", err, out)
+	}
+	if got := psql("SELECT string_agg(v, ',') FROM e2e_marker"); got != "before backup" {
+		t.Errorf("a refused restore changed the database: %q", got)
+	}
+}
+
+// onyxStandin names a stand-in image (see e2e/standins/build.sh).
+func onyxStandin(name string) string {
+	tags := map[string]string{"nginx": "1.26", "redis": "8.0", "postgres": "17", "httpstub": "1"}
+	prefix := os.Getenv("STANDIN_PREFIX")
+	if prefix == "" {
+		prefix = "stackgen-standin"
+	}
+	return prefix + "/" + name + ":" + tags[name]
+}
+
+// onyxRequireEngine skips without an engine (fails in CI) or when a
+// stand-in is missing (fails in CI, where build.sh runs first).
+func onyxRequireEngine(t *testing.T, images ...string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end test")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := exec.CommandContext(ctx, "docker", "info").Run(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI has no Docker Engine: %v", err)
+		}
+		t.Skipf("no Docker Engine: %v", err)
+	}
+	if err := exec.Command("docker", "compose", "version").Run(); err != nil {
+		t.Fatalf("docker compose v2 is missing: %v", err)
+	}
+	for _, img := range images {
+		if err := exec.Command("docker", "image", "inspect", img).Run(); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("the stand-in image %s is missing: build it with bash e2e/standins/build.sh", img)
+			}
+			t.Skipf("the stand-in image %s is missing: build it with bash e2e/standins/build.sh", img)
+		}
+	}
+}
+
+// onyxBuildApp builds the Onyx stand-in image (testdata/onyx/app) FROM the
+// httpstub stand-in; the engine's build cache makes repeats quick.
+func onyxBuildApp(t *testing.T) string {
+	t.Helper()
+	const image = "stackgen-e2e/onyx-app:1"
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "docker", "build", "-q",
+		"--build-arg", "BASE="+onyxStandin("httpstub"),
+		"--label", "org.stackgen.standin=onyx-app",
+		"-t", image, filepath.Join("testdata", "onyx", "app"))
+	cmd.Env = append(os.Environ(), "DOCKER_BUILDKIT=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building the Onyx stand-in image: %v\n%s", err, out)
+	}
+	return image
+}
+
+// onyxBuildStackgen builds the stackgen binary the test drives.
+func onyxBuildStackgen(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "stackgen")
+	cmd := exec.Command("go", "build", "-o", bin, "../cmd/stackgen")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build stackgen: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func onyxFreePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// onyxEcho is what the httpstub stand-in answers.
+type onyxEcho struct {
+	Standin string `json:"standin"`
+	Method  string `json:"method"`
+	Path    string `json:"path"`
+	Port    int    `json:"port"`
+	Host    string `json:"host"`
+}
+
+func onyxGet(t *testing.T, url string) onyxEcho {
+	t.Helper()
+	c := &http.Client{Timeout: 10 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %s\n%s", url, resp.Status, b)
+	}
+	var e onyxEcho
+	if err := json.Unmarshal(b, &e); err != nil {
+		t.Fatalf("GET %s: not the stub's JSON: %v\n%s", url, err, b)
+	}
+	return e
+}
+
+// onyxContainer is one line of `docker compose ps --format json`.
+type onyxContainer struct {
+	Service    string
+	State      string
+	Health     string
+	Publishers []struct {
+		URL           string
+		TargetPort    int
+		PublishedPort int
+	}
+}
+
+// onyxPS reads `docker compose ps --format json`: one object per line
+// (compose 2.21+) or one array (older).
+func onyxPS(t *testing.T, out string) []onyxContainer {
+	t.Helper()
+	var all []onyxContainer
+	if strings.HasPrefix(strings.TrimSpace(out), "[") {
+		if err := json.Unmarshal([]byte(out), &all); err != nil {
+			t.Fatalf("docker compose ps: %v\n%s", err, out)
+		}
+		return all
+	}
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if !strings.HasPrefix(line, "{") {
+			continue
+		}
+		var c onyxContainer
+		if err := json.Unmarshal([]byte(line), &c); err != nil {
+			t.Fatalf("docker compose ps: %v\n%s", err, line)
+		}
+		all = append(all, c)
+	}
+	if len(all) == 0 {
+		t.Fatalf("docker compose ps listed nothing:\n%s", out)
+	}
+	return all
+}
+
+// onyxCheckBundle opens an offline bundle: every file in SHA256SUMS has
+// that hash, .env is absent, .env.example and the scripts are present, and
+// the image archive's manifest tags exactly the wanted images.
+func onyxCheckBundle(t *testing.T, path string, want map[string]bool) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(gz)
+	sums := map[string]string{}   // path in the bundle -> hash computed
+	listed := map[string]string{} // from SHA256SUMS
+	var tags []string
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Typeflag != tar.TypeReg {
+			continue
+		}
+		_, rel, _ := strings.Cut(h.Name, "/") // drop the top folder
+		hash := sha256.New()
+		var body io.Reader = io.TeeReader(tr, hash)
+		switch {
+		case rel == "SHA256SUMS":
+			b, _ := io.ReadAll(body)
+			for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+				if sum, file, ok := strings.Cut(line, "  "); ok {
+					listed[file] = sum
+				}
+			}
+		case strings.HasPrefix(rel, "images/") && strings.HasSuffix(rel, ".tar.gz"):
+			tags = onyxArchiveTags(t, body)
+		}
+		_, _ = io.Copy(io.Discard, body)
+		sums[rel] = hex.EncodeToString(hash.Sum(nil))
+	}
+	for _, must := range []string{"compose.yaml", ".env.example", "README.md", "docker/nginx/conf.d/default.conf", "scripts/install-offline.sh", "scripts/install-offline.ps1", "scripts/deploy.sh"} {
+		if _, ok := sums[must]; !ok {
+			t.Errorf("the bundle lacks %s", must)
+		}
+	}
+	if _, ok := sums[".env"]; ok {
+		t.Errorf("the bundle holds .env: secrets must not travel")
+	}
+	if len(listed) == 0 {
+		t.Errorf("the bundle has no SHA256SUMS")
+	}
+	for file, sum := range listed {
+		if sums[file] != sum {
+			t.Errorf("SHA256SUMS says %s is %s, the bundle has %s", file, sum, sums[file])
+		}
+	}
+	got := map[string]bool{}
+	for _, tag := range tags {
+		got[tag] = true
+	}
+	for img := range want {
+		if !got[img] && !got["docker.io/"+img] && !got["docker.io/library/"+img] {
+			t.Errorf("the image archive lacks %s (has %v)", img, tags)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("the image archive holds %v, want exactly %v", tags, want)
+	}
+}
+
+// onyxArchiveTags reads manifest.json of a gzip'd `docker save` archive.
+func onyxArchiveTags(t *testing.T, r io.Reader) []string {
+	t.Helper()
+	gz, err := gzip.NewReader(r)
+	if err != nil {
+		t.Fatalf("the image archive is not gzip: %v", err)
+	}
+	tr := tar.NewReader(gz)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			t.Fatalf("the image archive has no manifest.json")
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Name != "manifest.json" {
+			continue
+		}
+		var m []struct{ RepoTags []string }
+		if err := json.NewDecoder(tr).Decode(&m); err != nil {
+			t.Fatal(err)
+		}
+		var tags []string
+		for _, e := range m {
+			tags = append(tags, e.RepoTags...)
+		}
+		_, _ = io.Copy(io.Discard, tr)
+		return tags
+	}
+}
