@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stackgen/stackgen/e2e/e2etest"
 )
 
 // These tests drive the stackgen binary the way a user does: `stackgen new
@@ -28,57 +30,31 @@ import (
 // own --image answers pointing at the stand-in images of e2e/standins
 // (python with an offline wheelhouse, nginx, mariadb, redis). Everything
 // else — compose.yaml, the Dockerfiles, nginx.conf, uwsgi.ini, settings.py,
-// .env — is what a user gets. STANDIN_PREFIX switches the prefix; run it
-// with `bash .ci/run`, or `go test ./e2e -run Django -v` once an engine
-// answers and the stand-ins are built (bash e2e/standins/build.sh).
+// .env — is what a user gets. e2etest chooses the images (STANDIN_PREFIX,
+// STACKGEN_E2E_OFFICIAL=1); run it with `bash .ci/run`, or
+// `go test ./e2e -run Django -v` once an engine answers and the stand-ins
+// are built (bash e2e/standins/build.sh).
 
-// djImages are the image answers that point the stack at the stand-ins.
+// djImages are the image answers that point the stack at the stand-ins
+// (or, with STACKGEN_E2E_OFFICIAL=1, at the official images).
 func djImages() []string {
 	return []string{
-		"--image", "python=" + djStandin("python"),
-		"--image", "db=" + djStandin("mariadb"),
-		"--image", "redis=" + djStandin("redis"),
-		"--image", "nginx=" + djStandin("nginx"),
+		"--image", "python=" + e2etest.Image(e2etest.Python),
+		"--image", "db=" + e2etest.Image(e2etest.MariaDB),
+		"--image", "redis=" + e2etest.Image(e2etest.Redis),
+		"--image", "nginx=" + e2etest.Image(e2etest.Nginx),
 	}
 }
 
-func djStandin(name string) string {
-	tags := map[string]string{"python": "3.13", "nginx": "1.26", "mariadb": "11.8", "redis": "8.0"}
-	prefix := os.Getenv("STANDIN_PREFIX")
-	if prefix == "" {
-		prefix = "stackgen-standin"
-	}
-	return prefix + "/" + name + ":" + tags[name]
-}
-
-// djRequireEngine skips without an engine or stand-ins, saying how to run
-// the test; under CI=true their absence fails it instead.
+// djRequireEngine skips without an engine, compose or the stand-ins,
+// saying how to run the test; under CI=true their absence fails it.
 func djRequireEngine(t *testing.T) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("end-to-end test (-short)")
 	}
-	skip := func(format string, args ...any) {
-		t.Helper()
-		msg := fmt.Sprintf(format, args...)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg + "; run the end-to-end suite with 'bash .ci/run' (installs and starts Docker, builds the stand-ins)")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := exec.CommandContext(ctx, "docker", "info").Run(); err != nil {
-		skip("no Docker engine answers (docker info: %v)", err)
-	}
-	if err := exec.CommandContext(ctx, "docker", "compose", "version").Run(); err != nil {
-		skip("docker compose v2 is missing (%v)", err)
-	}
-	for _, name := range []string{"python", "nginx", "mariadb", "redis"} {
-		if err := exec.CommandContext(ctx, "docker", "image", "inspect", djStandin(name)).Run(); err != nil {
-			skip("the stand-in image %s is missing: build it with 'bash e2e/standins/build.sh'", djStandin(name))
-		}
-	}
+	e2etest.RequireCompose(t)
+	e2etest.RequireImages(t, e2etest.Python, e2etest.Nginx, e2etest.MariaDB, e2etest.Redis)
 }
 
 // djStack is one rendered project under test with its own compose
@@ -236,9 +212,17 @@ func (s *djStack) volumes() []string {
 	return strings.Fields(out)
 }
 
+// djManageShell runs Python in Django's shell and returns the last line it
+// printed (Django 5.2's shell may print a line about auto-imports first).
 func djManageShell(s *djStack, code string) string {
 	s.t.Helper()
-	return strings.TrimSpace(s.exec("web", "python", "manage.py", "shell", "-c", code))
+	lines := strings.Split(s.exec("web", "python", "manage.py", "shell", "-v", "0", "-c", code), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if l := strings.TrimSpace(lines[i]); l != "" {
+			return l
+		}
+	}
+	return ""
 }
 
 // TestDjangoUWSGIUpStatusLogsDown is the user story: render, up, use the
@@ -327,12 +311,14 @@ func TestDjangoUWSGIUpStatusLogsDown(t *testing.T) {
 	if got != token {
 		t.Fatalf("cache.get after cache.set = %q, want %q", got, token)
 	}
-	keys := strings.Fields(s.exec("redis", "redis-cli", "--scan", "--pattern", "*e2e-key*"))
-	if len(keys) != 1 {
-		t.Fatalf("redis keys for e2e-key: %q", keys)
+	// Django names the Redis key and database; redis-cli reads it there.
+	where := strings.Fields(djManageShell(s, `from django.core.cache import cache; print(cache.make_key("e2e-key"), cache.client.get_client().connection_pool.connection_kwargs["db"])`))
+	if len(where) != 2 {
+		t.Fatalf("Django did not name the cache key and Redis database: %q", where)
 	}
-	if raw := s.exec("redis", "redis-cli", "GET", keys[0]); !strings.Contains(raw, token) {
-		t.Errorf("redis GET %s = %q, want it to hold %q", keys[0], raw, token)
+	redisGet := func() string { return s.exec("redis", "redis-cli", "-n", where[1], "GET", where[0]) }
+	if raw := redisGet(); !strings.Contains(raw, token) {
+		t.Errorf("redis-cli -n %s GET %s = %q, want it to hold %q", where[1], where[0], raw, token)
 	}
 	// and a row in the database
 	user := "e2e_" + token[4:]
@@ -384,7 +370,7 @@ func TestDjangoUWSGIUpStatusLogsDown(t *testing.T) {
 	if got := djManageShell(s, fmt.Sprintf(`from django.contrib.auth.models import User; print(User.objects.filter(username=%q).exists())`, user)); got != "True" {
 		t.Errorf("the user created before down is gone after up: %q", got)
 	}
-	if raw := s.exec("redis", "redis-cli", "GET", keys[0]); !strings.Contains(raw, token) {
+	if raw := redisGet(); !strings.Contains(raw, token) {
 		t.Errorf("the Redis key set before down is gone after up: %q", raw)
 	}
 	if resp, _ := djGet(t, s.url("/")); resp.StatusCode != 200 {
