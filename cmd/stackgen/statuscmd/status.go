@@ -124,6 +124,10 @@ func run(ctx context.Context, opts *Options) error {
 	if opts.Now != nil {
 		now = opts.Now
 	}
+	if len(out.Services) == 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "Project %s has no containers: start it with 'stackgen up %s'.\n", out.Project, out.Dir)
+		return nil
+	}
 	printTable(opts.IO.Out, out, now())
 	return nil
 }
