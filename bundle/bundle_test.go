@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zip"
 )
 
@@ -614,5 +615,52 @@ func TestScriptsPassShellChecks(t *testing.T) {
 				t.Errorf("PowerShell parser: %v\n%s", err, out)
 			}
 		}
+	}
+}
+
+// A static Go program still runs, the same, once its debug sections are
+// blanked for the unpacker image, and compresses far smaller.
+func TestBlankDebugSectionsKeepsTheProgramWorking(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a program")
+	}
+	dir := t.TempDir()
+	src := "package main\n\nimport (\n\t\"fmt\"\n\t\"runtime\"\n)\n\nfunc main() {\n\tpc, _, _, _ := runtime.Caller(0)\n\tfmt.Println(\"hello\", runtime.FuncForPC(pc).Name())\n}\n"
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644)
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module hello\n\ngo 1.21\n"), 0o644)
+	bin := filepath.Join(dir, "hello")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = dir
+	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	b, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blanked, err := blankDebugSections(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(blanked) != len(b) || bytes.Equal(blanked, b) {
+		t.Fatal("nothing was blanked, or the size changed")
+	}
+	bin2 := filepath.Join(dir, "hello2")
+	os.WriteFile(bin2, blanked, 0o755)
+	want, _ := exec.Command(bin).Output()
+	got, err := exec.Command(bin2).Output()
+	if err != nil || string(got) != string(want) || !strings.HasPrefix(string(got), "hello main.main") {
+		t.Errorf("blanked program said %q (%v), the original %q", got, err, want)
+	}
+	gz := func(b []byte) int {
+		var buf bytes.Buffer
+		w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		w.Write(b)
+		w.Close()
+		return buf.Len()
+	}
+	if a, z := gz(b), gz(blanked); z > a*8/10 {
+		t.Errorf("blanking saved little: %d -> %d bytes gzip'd", a, z)
 	}
 }
