@@ -47,7 +47,7 @@ def main():
         "HTTP_HOST": host,
     })
     try:
-        with socket.create_connection(ADDRESS, timeout=5) as conn:
+        with socket.create_connection(ADDRESS, timeout=8) as conn:
             conn.sendall(request)
             reply = b""
             while b"\r\n" not in reply and len(reply) < 65536:
