@@ -6,7 +6,9 @@
 #
 #   bash e2e/standins/build.sh            # every image
 #   bash e2e/standins/build.sh python     # the base and the named images
-#   STANDIN_FORCE=1 bash e2e/standins/build.sh   # ignore the cache
+#   STANDIN_FORCE=1 bash e2e/standins/build.sh   # rebuild, ignoring the label
+#   STANDIN_NO_CACHE=1 ...   # and without BuildKit's layer cache (a cold build)
+#   STANDIN_PREFIX=name ...  # another repository prefix (default stackgen-standin)
 #
 # Needs: docker (with the buildx plugin, so BuildKit builds), debootstrap
 # (only when the base image has to be built), root.
@@ -16,6 +18,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PREFIX=${STANDIN_PREFIX:-stackgen-standin}
 LABEL=org.stackgen.standin.recipe-sha256
 FORCE=${STANDIN_FORCE:-0}
+NO_CACHE=${STANDIN_NO_CACHE:-0}
+if [[ $NO_CACHE == 1 ]]; then FORCE=1; fi
 BASE_IMAGE=$PREFIX/base:trixie
 
 # name -> tag; the tag names the upstream major.minor the Debian package
@@ -28,7 +32,7 @@ declare -A TAGS=(
   [postgres]=17
   [httpstub]=1
 )
-ORDER=(httpstub redis nginx postgres mariadb python)
+ORDER=(python httpstub redis nginx postgres mariadb)
 
 log() { printf 'standins: %s\n' "$*" >&2; }
 
@@ -69,7 +73,7 @@ read_mirrors() {
 
 build_base() {
   read_mirrors
-  # shellcheck source=base/recipe.env
+  # shellcheck source=/dev/null
   . "$HERE/base/recipe.env"
   local hash
   hash=$(recipe_hash "$HERE/base" "$MIRROR" "$SECURITY")
@@ -119,6 +123,8 @@ build_base() {
   log "base: built $BASE_IMAGE in $((SECONDS - start))s"
 }
 
+# build_one NAME: builds one image unless its label matches; prints its
+# result line, and the build's last lines when it fails.
 build_one() {
   local name=$1 tag=${TAGS[$1]}
   local ref=$PREFIX/$name:$tag dir=$HERE/$name hash base_id
@@ -128,17 +134,24 @@ build_one() {
     log "$name: cached ($ref)"
     return
   fi
-  local start=$SECONDS logf
+  local start=$SECONDS logf opts=()
   logf=$(mktemp /var/tmp/stackgen-standin-build.XXXXXX)
+  if [[ $NO_CACHE == 1 ]]; then opts+=(--no-cache); fi
   log "$name: building $ref"
-  if ! DOCKER_BUILDKIT=1 docker build --progress=plain \
+  DOCKER_BUILDKIT=1 docker build --progress=plain "${opts[@]}" \
     --build-arg "BASE=$BASE_IMAGE" \
     --label "$LABEL=$hash" --label "org.stackgen.standin=$name" \
-    -t "$ref" "$dir" > "$logf" 2>&1; then
-    log "$name: build failed; last lines:"
+    -t "$ref" "$dir" > "$logf" 2>&1 &
+  local bpid=$! rc=0
+  # shellcheck disable=SC2064 # the pid is fixed now
+  trap "kill $bpid 2>/dev/null; exit 130" TERM
+  wait "$bpid" || rc=$?
+  trap - TERM
+  if [[ $rc -ne 0 ]]; then
+    log "$name: build failed after $((SECONDS - start))s; last lines:"
     tail -n 60 "$logf" >&2
     rm -f "$logf"
-    exit 1
+    return 1
   fi
   rm -f "$logf"
   log "$name: built $ref in $((SECONDS - start))s"
@@ -153,7 +166,22 @@ main() {
   docker info >/dev/null 2>&1 || { log "no Docker engine answers: run .ci/start-docker.sh"; exit 1; }
   local start=$SECONDS
   build_base
-  for n in "${names[@]}"; do build_one "$n"; done
+  # The images only share the base, so they build side by side (the Python
+  # one, with its wheelhouse, is the long pole).
+  local pids=() failed=0 i
+  # Interrupted: stop the builds started here (their docker CLIs).
+  trap 'kill "${pids[@]}" 2>/dev/null; exit 130' INT TERM
+  for n in "${names[@]}"; do
+    build_one "$n" &
+    pids+=($!)
+  done
+  for i in "${!pids[@]}"; do
+    wait "${pids[$i]}" || failed=1
+  done
+  if [[ $failed -ne 0 ]]; then
+    log "some stand-ins failed to build"
+    exit 1
+  fi
   # Untagged leftovers of earlier builds of the stand-ins.
   docker image prune -f --filter "label=org.stackgen.standin" >/dev/null 2>&1 || true
   log "all done in $((SECONDS - start))s: $(for n in "${names[@]}"; do printf '%s ' "$PREFIX/$n:${TAGS[$n]}"; done)"
