@@ -30,6 +30,10 @@ import (
 // DefaultTimeout bounds the wait for health when --timeout is not given.
 const DefaultTimeout = 5 * time.Minute
 
+// composeGrace is how long a failed up lets `docker compose up` finish on
+// its own before interrupting it.
+const composeGrace = 5 * time.Second
+
 // Options are up's inputs.
 type Options struct {
 	IO     *cmdutil.IOStreams
@@ -234,9 +238,11 @@ func run(ctx context.Context, opts *Options) error {
 	upDone := make(chan error, 1)
 	upFinished := make(chan struct{})
 	waitStart := opts.now()
+	upCtx, stopUp := context.WithCancel(ctx)
+	defer stopUp()
 	go func() {
 		defer close(upFinished)
-		upDone <- eng.Up(ctx, p, "plain", upOut, upOut)
+		upDone <- eng.Up(upCtx, p, "plain", upOut, upOut)
 	}()
 	waitCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -249,10 +255,13 @@ func run(ctx context.Context, opts *Options) error {
 	})
 	if werr != nil {
 		// compose may still be waiting on a dependency that just failed:
-		// let it finish on its own rather than interrupt it half-way.
+		// give it a moment to say so, then interrupt it. An interrupted
+		// `up --detach` stops waiting and leaves every container as it is.
 		select {
 		case <-upFinished:
-		case <-time.After(30 * time.Second):
+		case <-time.After(composeGrace):
+			stopUp()
+			<-upFinished
 		}
 		pw.Stop()
 		return failure(ctx, ios, mode, eng, p, werr, upLog.String(), timeout)
