@@ -20,6 +20,13 @@ import (
 	"github.com/stackgen/stackgen/validate"
 )
 
+// The answers --source sets: a stack that can build from a checkout has a
+// "mode" question with a "source" choice and a "source_dir" question.
+const (
+	sourceModeAnswer = "mode"
+	sourceDirAnswer  = "source_dir"
+)
+
 // Options are the parsed flags and arguments of `stackgen new`.
 type Options struct {
 	IO       *cmdutil.IOStreams
@@ -32,6 +39,7 @@ type Options struct {
 	Answers  string
 	Mirror   string
 	PipIndex string
+	Source   string
 	DryRun   bool
 	Force    bool
 	// Up, when set, deploys the project after writing it.
@@ -86,6 +94,7 @@ Stacks: ` + strings.Join(reg.Names(), ", ") + ` (aliases: django, keras, model).
 	fl.StringVar(&opts.Answers, "answers", "", "read answers from a YAML file")
 	fl.StringVar(&opts.Mirror, "registry-mirror", "", "pull Docker Hub images through this registry HOST")
 	fl.StringVar(&opts.PipIndex, "pip-index-url", "", "install Python packages from this index URL (writes pip.conf)")
+	fl.StringVar(&opts.Source, "source", "", "build from a source checkout in DIR instead of published images (onyx)")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the files that would be written (path, mode, size) and write nothing")
 	fl.BoolVar(&opts.Force, "force", false, "write into a non-empty directory (files you changed are kept; new versions go beside them)")
 	if up != nil {
@@ -131,6 +140,12 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	if opts.PipIndex != "" {
 		given[stack.PipIndexAnswer] = opts.PipIndex
+	}
+	if opts.Source != "" {
+		if _, ok := d.Question(sourceDirAnswer); !ok {
+			return cmdutil.FlagErrorf("--source: the %s stack has no source build; it applies to onyx", d.Name)
+		}
+		given[sourceModeAnswer], given[sourceDirAnswer] = "source", opts.Source
 	}
 	// Check what was given before asking anything, so a typo in --set
 	// fails at once instead of after a dozen questions. Interactively, a

@@ -257,3 +257,22 @@ func TestRerunWithForceKeepsEditsAndSecrets(t *testing.T) {
 		t.Errorf("uwsgi.ini not updated with the new answer:\n%s", uwsgi)
 	}
 }
+
+func TestSourceFlag(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "onyx")
+	r := run(t, false, nil, "onyx", dir, "--yes", "--source", "/src/onyx")
+	if r.err != nil {
+		t.Fatalf("new onyx --source: %v", r.err)
+	}
+	m, err := project.LoadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Answers["mode"] != "source" || m.Answers["source_dir"] != "/src/onyx" {
+		t.Errorf("answers = %v; --source must select the source build from that checkout", m.Answers)
+	}
+	r = run(t, false, nil, "django", filepath.Join(t.TempDir(), "d"), "--yes", "--source", "/src")
+	if r.err == nil || !strings.Contains(r.err.Error(), "applies to onyx") {
+		t.Errorf("--source on django: err = %v", r.err)
+	}
+}
