@@ -127,6 +127,9 @@ func Checks(ctx context.Context, opts *Options) []Check {
 		free = freeBytes
 	}
 	var out []Check
+	if opts.Engine == nil {
+		opts.Engine = engine.New
+	}
 	eng, err := opts.Engine()
 	if err != nil {
 		return append(out, Check{Name: "engine", Status: Fail, Detail: err.Error(), Fix: "check DOCKER_HOST and DOCKER_CERT_PATH"})

@@ -63,6 +63,9 @@ kept, so 'stackgen up' brings the same data back.
 }
 
 func run(ctx context.Context, opts *Options) error {
+	if opts.Engine == nil {
+		opts.Engine = engine.New
+	}
 	eng, err := opts.Engine()
 	if err != nil {
 		return err

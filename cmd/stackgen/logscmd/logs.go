@@ -79,6 +79,9 @@ func isDir(p string) bool {
 }
 
 func run(ctx context.Context, opts *Options) error {
+	if opts.Engine == nil {
+		opts.Engine = engine.New
+	}
 	eng, err := opts.Engine()
 	if err != nil {
 		return err

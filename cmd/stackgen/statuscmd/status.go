@@ -74,6 +74,9 @@ type Output struct {
 }
 
 func run(ctx context.Context, opts *Options) error {
+	if opts.Engine == nil {
+		opts.Engine = engine.New
+	}
 	eng, err := opts.Engine()
 	if err != nil {
 		return err

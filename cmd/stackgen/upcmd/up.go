@@ -171,6 +171,9 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	if opts.Engine == nil {
+		opts.Engine = engine.New
+	}
 	eng, err := opts.Engine()
 	if err != nil {
 		return err
