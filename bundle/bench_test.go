@@ -59,8 +59,9 @@ func BenchmarkCodecs(b *testing.B) {
 		{"gzip-1", Gzip, CodecOptions{Level: 1}},
 		{"gzip-6", Gzip, CodecOptions{Level: 6}},
 		{"zstd-1", Zstd, CodecOptions{Level: 1}},
-		{"zstd-3", Zstd, CodecOptions{Level: 3}},
+		{"zstd-3-w8M", Zstd, CodecOptions{Level: 3, WindowMB: 8}},
 		{"zstd-3-w32M", Zstd, CodecOptions{Level: 3, WindowMB: 32}},
+		{"zstd-3-w128M", Zstd, CodecOptions{Level: 3, WindowMB: 128}},
 		{"zstd-7", Zstd, CodecOptions{Level: 7}},
 	}
 	for _, c := range candidates {

@@ -96,7 +96,7 @@ func BuildUnpackerImage(binary []byte, arch string, created time.Time) (*Unpacke
 	}
 
 	var out bytes.Buffer
-	gz, err := gzip.NewWriterLevel(&out, gzip.BestCompression)
+	gz, err := gzip.NewWriterLevel(&out, gzip.DefaultCompression)
 	if err != nil {
 		return nil, err
 	}

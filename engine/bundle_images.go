@@ -43,16 +43,65 @@ func (c *Client) ImageInfo(ctx context.Context, ref string) (ImageInfo, error) {
 	return ImageInfo{Ref: ref, ID: r.ID, Size: r.Size, OS: r.Os, Arch: r.Architecture, Variant: r.Variant}, nil
 }
 
+// LoadProjectFiles is LoadProject plus ComposeHostFiles from one run of
+// `docker compose config --format json`: packaging needs both, and each
+// compose run costs about a second on a busy machine.
+func (c *Client) LoadProjectFiles(ctx context.Context, dir string) (*Project, []HostFile, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, ok := FindComposeFile(abs); !ok {
+		return nil, nil, fmt.Errorf("%s has no compose.yaml: pass the directory 'stackgen new' wrote, or run 'stackgen new' first", abs)
+	}
+	var out, errOut bytes.Buffer
+	if err := c.Compose.Run(ctx, abs, []string{"compose", "--project-directory", abs, "config", "--format", "json"}, &out, &errOut); err != nil {
+		var missing *ComposeMissingError
+		if errors.As(err, &missing) || ctx.Err() != nil {
+			return nil, nil, err
+		}
+		var ce *CommandError
+		if errors.As(err, &ce) && strings.Contains(ce.Stderr, "is not a docker command") {
+			return nil, nil, &ComposeMissingError{Detail: lastLine(ce.Stderr)}
+		}
+		return nil, nil, &ConfigError{Dir: abs, Err: err}
+	}
+	p, err := parseConfig(out.Bytes())
+	if err != nil {
+		return nil, nil, &ConfigError{Dir: abs, Err: err}
+	}
+	p.Dir = abs
+	files, err := parseHostFiles(out.Bytes(), abs)
+	if err != nil {
+		return nil, nil, &ConfigError{Dir: abs, Err: err}
+	}
+	return p, files, nil
+}
+
+// ComposeImagesIn is ComposeImages for the project in dir, named as
+// compose names it, so it can run beside LoadProjectFiles.
+func (c *Client) ComposeImagesIn(ctx context.Context, dir string) ([]string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	return c.composeImages(ctx, abs, []string{"compose", "--project-directory", abs, "config", "--images"})
+}
+
 // ComposeImages returns the image names compose uses for p's services
 // (`docker compose config --images`): pulled ones as written, built ones
 // under the name compose gives them. Sorted, each once.
 func (c *Client) ComposeImages(ctx context.Context, p *Project) ([]string, error) {
+	return c.composeImages(ctx, p.Dir, composeArgs(p, "", "config", "--images"))
+}
+
+func (c *Client) composeImages(ctx context.Context, dir string, args []string) ([]string, error) {
 	var out, errOut bytes.Buffer
-	if err := c.Compose.Run(ctx, p.Dir, composeArgs(p, "", "config", "--images"), &out, &errOut); err != nil {
+	if err := c.Compose.Run(ctx, dir, args, &out, &errOut); err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, &ConfigError{Dir: p.Dir, Err: err}
+		return nil, &ConfigError{Dir: dir, Err: err}
 	}
 	seen := map[string]bool{}
 	var refs []string
@@ -66,7 +115,7 @@ func (c *Client) ComposeImages(ctx context.Context, p *Project) ([]string, error
 	}
 	sort.Strings(refs)
 	if len(refs) == 0 {
-		return nil, fmt.Errorf("%s: docker compose lists no images for the project", p.Dir)
+		return nil, fmt.Errorf("%s: docker compose lists no images for the project", dir)
 	}
 	return refs, nil
 }

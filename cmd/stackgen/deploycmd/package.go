@@ -59,15 +59,41 @@ func packageRun(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	if _, err := eng.Check(ctx); err != nil {
-		return err
-	}
-	if _, err := eng.ComposeVersion(ctx); err != nil {
-		return err
-	}
-	p, err := eng.LoadProject(ctx, abs)
+	ver, err := eng.Check(ctx)
 	if err != nil {
 		return err
+	}
+	// The unpacker image is CPU work that needs no engine: it is made
+	// while compose resolves the project, for the engine's architecture
+	// (checked against the images' below).
+	unpackerDone := make(chan codecChoice, 1)
+	go func() { unpackerDone <- chooseCodec(o, ver.Arch) }()
+	choice := func(arch string) codecChoice {
+		c := <-unpackerDone
+		if arch != ver.Arch {
+			c = chooseCodec(o, arch)
+		}
+		return c
+	}
+
+	// Compose resolves the project (name, services, mounted files) and
+	// the image names in two runs side by side.
+	var p *engine.Project
+	var hostFiles []engine.HostFile
+	var refs []string
+	var refsErr error
+	imagesDone := make(chan struct{})
+	go func() {
+		defer close(imagesDone)
+		refs, refsErr = eng.ComposeImagesIn(ctx, abs)
+	}()
+	p, hostFiles, err = eng.LoadProjectFiles(ctx, abs)
+	<-imagesDone
+	if err != nil {
+		return err
+	}
+	if refsErr != nil {
+		return refsErr
 	}
 	if !o.NoBuild && needsBuild(p) {
 		fmt.Fprintln(ios.ErrOut, "Building images (docker compose build)...")
@@ -87,10 +113,6 @@ func packageRun(ctx context.Context, o *Options) error {
 		}
 	}
 
-	refs, err := eng.ComposeImages(ctx, p)
-	if err != nil {
-		return err
-	}
 	var images []bundle.Image
 	platform := ""
 	arch := ""
@@ -108,11 +130,6 @@ func packageRun(ctx context.Context, o *Options) error {
 			return fmt.Errorf("image %s is %s but the others are %s: a bundle's images must all run on the same platform", ref, info.Platform(), platform)
 		}
 		images = append(images, bundle.Image{Name: ref, ID: info.ID, Size: info.Size})
-	}
-
-	hostFiles, err := eng.ComposeHostFiles(ctx, p)
-	if err != nil {
-		return err
 	}
 	output := o.Output
 	if output == "" {
@@ -134,10 +151,14 @@ func packageRun(ctx context.Context, o *Options) error {
 	}
 
 	created := o.now().UTC()
-	codec, unpacker, err := chooseCodec(o, arch)
-	if err != nil {
-		return err
+	cc := choice(arch)
+	if cc.err != nil {
+		return cc.err
 	}
+	if cc.note != "" {
+		fmt.Fprintln(ios.ErrOut, cc.note)
+	}
+	codec, unpacker := cc.codec, cc.unpacker
 
 	man := bundle.Manifest{
 		Project:         p.Name,
@@ -236,15 +257,24 @@ func fileSHA256(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// codecChoice is chooseCodec's answer: the codec, the unpacker image for
+// zstd (nil without one), a note for the user, or an error.
+type codecChoice struct {
+	codec    bundle.Codec
+	unpacker *bundle.UnpackerImage
+	note     string
+	err      error
+}
+
 // chooseCodec picks the images' compression. zstd is smaller and faster
 // (README, "Offline bundles"), but a Docker-only host can load it only
 // through the unpacker image, which needs a static linux stackgen for the
 // images' architecture. Without one, the default falls back to gzip,
 // which every engine loads directly.
-func chooseCodec(o *Options, arch string) (bundle.Codec, *bundle.UnpackerImage, error) {
+func chooseCodec(o *Options, arch string) codecChoice {
 	want := bundle.Codec(o.Codec)
 	if want == bundle.Gzip {
-		return bundle.Gzip, nil, nil
+		return codecChoice{codec: bundle.Gzip}
 	}
 	bin, _, err := bundle.FindUnpackerBinary(o.Unpacker, arch)
 	var img *bundle.UnpackerImage
@@ -255,15 +285,13 @@ func chooseCodec(o *Options, arch string) (bundle.Codec, *bundle.UnpackerImage, 
 	}
 	switch {
 	case err == nil:
-		return bundle.Zstd, img, nil
+		return codecChoice{codec: bundle.Zstd, unpacker: img}
 	case o.Unpacker != "":
-		return "", nil, fmt.Errorf("--unpacker: %w", err)
+		return codecChoice{err: fmt.Errorf("--unpacker: %w", err)}
 	case want == bundle.Zstd:
-		fmt.Fprintf(o.IO.ErrOut, "warning: %v: the bundle's load scripts will need the zstd tool on the offline host ('stackgen deploy --bundle' needs nothing)\n", err)
-		return bundle.Zstd, nil, nil
+		return codecChoice{codec: bundle.Zstd, note: fmt.Sprintf("warning: %v: the bundle's load scripts will need the zstd tool on the offline host ('stackgen deploy --bundle' needs nothing)", err)}
 	}
-	fmt.Fprintf(o.IO.ErrOut, "note: compressing the images with gzip, which every engine loads: %v. For smaller, faster zstd bundles pass --unpacker with a static linux stackgen (CGO_ENABLED=0 go build ./cmd/stackgen)\n", err)
-	return bundle.Gzip, nil, nil
+	return codecChoice{codec: bundle.Gzip, note: fmt.Sprintf("note: compressing the images with gzip, which every engine loads: %v. For smaller, faster zstd bundles pass --unpacker with a static linux stackgen (CGO_ENABLED=0 go build ./cmd/stackgen)", err)}
 }
 
 // collectFiles gathers the project files a bundle carries: the compose
