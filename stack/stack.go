@@ -6,6 +6,7 @@ package stack
 
 import (
 	"fmt"
+	"time"
 	"io/fs"
 	"sort"
 	"strings"
@@ -100,6 +101,10 @@ type Definition struct {
 	DefaultDir func(a Answers) string
 	// State lists the data the stack keeps, for backup and restore.
 	State func(a Answers) []State
+	// StartTimeout is how long `stackgen up` waits for health by default
+	// (0: the engine's default). Onyx's first start loads models and runs
+	// migrations and needs far longer than a Django site.
+	StartTimeout time.Duration
 }
 
 // StateKind says how a piece of state is dumped and restored.

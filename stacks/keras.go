@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/templates"
@@ -233,9 +234,10 @@ func Keras() *stack.Definition {
 			}
 			return p
 		},
-		Migrate:    nil, // no database: nothing to migrate
-		URL:        kerasURL,
-		DefaultDir: func(a stack.Answers) string { return a[kerasModelName] },
+		Migrate:      nil,              // no database: nothing to migrate
+		StartTimeout: 10 * time.Minute, // TensorFlow import and the model load before /healthz turns 200.
+		URL:          kerasURL,
+		DefaultDir:   func(a stack.Answers) string { return a[kerasModelName] },
 		// State is nil: nothing to back up. The model file is the user's
 		// (models/, or baked into the saved image) and the container keeps
 		// nothing.

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/templates"
@@ -320,8 +321,9 @@ func Onyx() *stack.Definition {
 			Command: []string{"alembic", "upgrade", "head"},
 			What:    "Onyx database migrations (alembic upgrade head; the API server already ran them before serving, so this only confirms they are at head)",
 		},
-		URL:        onyxURL,
-		DefaultDir: func(stack.Answers) string { return "onyx" },
+		StartTimeout: 30 * time.Minute, // A first start pulls model weights and runs every migration.
+		URL:          onyxURL,
+		DefaultDir:   func(stack.Answers) string { return "onyx" },
 		State: func(a stack.Answers) []stack.State {
 			// Redis is left out on purpose: Onyx runs it without
 			// persistence (Celery queues, locks and caches it rebuilds).

@@ -97,7 +97,7 @@ non-zero. It deletes nothing: containers stay for inspection, volumes and
 // AddFlags adds the flags up shares with commands that run it (new --up).
 func AddFlags(cmd *cobra.Command, opts *Options) {
 	fl := cmd.Flags()
-	fl.DurationVar(&opts.Timeout, "timeout", DefaultTimeout, "how long to wait for every service to be ready")
+	fl.DurationVar(&opts.Timeout, "timeout", 0, "how long to wait for every service to be ready (default: the stack's, "+DefaultTimeout.String()+" for a plain compose project)")
 	fl.StringVar(&opts.Progress, "progress", progress.ModeAuto, "progress output: "+strings.Join(progress.Modes, ", "))
 	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "show compose's output and the timings")
 }
@@ -163,13 +163,16 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return &cmdutil.FlagError{Err: err}
 	}
-	timeout := opts.Timeout
-	if timeout == 0 {
-		timeout = DefaultTimeout
-	}
 	def, answers, warning, err := stackOf(dir, opts.Registry)
 	if err != nil {
 		return err
+	}
+	timeout := opts.Timeout
+	if timeout == 0 && def != nil {
+		timeout = def.StartTimeout
+	}
+	if timeout == 0 {
+		timeout = DefaultTimeout
 	}
 	if opts.Engine == nil {
 		opts.Engine = engine.New

@@ -38,7 +38,7 @@ func TestNewCmdUpFlags(t *testing.T) {
 		wantTO  time.Duration
 		wantErr string
 	}{
-		{args: nil, wantDir: ".", wantTO: DefaultTimeout},
+		{args: nil, wantDir: ".", wantTO: 0}, // 0: the stack's own default, decided in run
 		{args: []string{"mysite", "--timeout", "90s", "--progress", "plain"}, wantDir: "mysite", wantTO: 90 * time.Second},
 		{args: []string{"--progress", "fancy"}, wantErr: `invalid --progress "fancy"`},
 		{args: []string{"a", "b"}, wantErr: "accepts at most 1 arg"},
