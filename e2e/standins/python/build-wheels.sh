@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Runs inside the Python stand-in's `wheels` build stage: fetches what
-# wheels.txt names from Debian's archive and turns it into wheels in /wheels,
-# then checks them against VERSIONS.txt.
+# wheels.txt names from Debian's archive and turns it into wheels in /wheels
+# (VERSIONS.txt is checked in a later step). apt is called once for all the
+# binary packages: on a loaded machine every apt call costs seconds.
 set -euo pipefail
 
 out=/wheels
 work=/build
 mkdir -p "$out" "$work/src" "$work/deb"
 chown _apt "$work/src" "$work/deb" 2>/dev/null || true
-: > "$work/runtime-libs.txt"
 
+debs=()
 while read -r method pkg suite; do
-  case $method in ''|'#'*) continue ;; esac
   case $method in
+    ''|'#'*) continue ;;
     sdist)
       echo "== sdist $pkg/$suite"
       d=$work/src/$pkg
@@ -27,19 +28,19 @@ while read -r method pkg suite; do
       top=$(find "$d/x" -mindepth 1 -maxdepth 1 -type d | head -n1)
       pip wheel --no-deps --no-index --no-build-isolation --no-cache-dir -q -w "$out" "$top"
       ;;
-    deb)
-      echo "== deb $pkg/$suite"
-      (cd "$work/deb" && apt-get download -qq "$pkg/$suite")
-      deb=$(find "$work/deb" -name "${pkg}_*.deb" | head -n1)
-      python3 /recipe/wheelhouse.py deb "$deb" "$out"
-      # Shared libraries a compiled package needs from Debian at run time.
-      apt-cache show "$pkg/$suite" 2>/dev/null | awk -F': ' '$1 == "Depends" { print $2; exit }' |
-        tr ',' '\n' | sed -E 's/\|.*//; s/\(.*//; s/^ +//; s/ +$//' | grep -E '^lib' >> "$work/runtime-libs.txt" || true
-      rm -f "$deb"
-      ;;
+    deb) debs+=("$pkg/$suite") ;;
     *) echo "wheels.txt: unknown method $method" >&2; exit 1 ;;
   esac
 done < /recipe/wheels.txt
 
-grep -vE '^(libc6|libgcc-s1|libstdc\+\+6|zlib1g)$' "$work/runtime-libs.txt" | sort -u > "$out/.runtime-libs"
+if [[ ${#debs[@]} -gt 0 ]]; then
+  echo "== deb ${debs[*]}"
+  (cd "$work/deb" && apt-get download -qq "${debs[@]}")
+  python3 /recipe/wheelhouse.py deb "$out" "$work"/deb/*.deb
+  # Shared libraries the compiled ones need from Debian at run time.
+  apt-cache show "${debs[@]}" |
+    awk -F': ' '$1 == "Architecture" { arch = $2 } $1 == "Depends" && arch != "all" { print $2 }' |
+    tr ',' '\n' | sed -E 's/\|.*//; s/\(.*//; s/^ +//; s/ +$//' | grep -E '^lib' |
+    grep -vE '^(libc6|libgcc-s1|libstdc\+\+6|zlib1g)$' | sort -u > "$out/.runtime-libs" || true
+fi
 ls -l "$out"

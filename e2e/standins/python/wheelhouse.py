@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Wheelhouse helper for the Python stand-in image (build time only).
 
-  wheelhouse.py deb PACKAGE.deb OUTDIR   repackage a Debian python3-* binary
-                                         package as a wheel
+  wheelhouse.py deb OUTDIR PACKAGE.deb... repackage Debian python3-* binary
+                                         packages as wheels
   wheelhouse.py check OUTDIR VERSIONS    the wheels in OUTDIR are exactly the
                                          name==version lines of VERSIONS
 
@@ -183,8 +183,9 @@ def check(outdir, versions):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "deb":
-        deb_to_wheel(sys.argv[2], sys.argv[3])
+    if len(sys.argv) >= 4 and sys.argv[1] == "deb":
+        for deb in sys.argv[3:]:
+            deb_to_wheel(deb, sys.argv[2])
     elif len(sys.argv) == 4 and sys.argv[1] == "check":
         check(sys.argv[2], sys.argv[3])
     else:
