@@ -232,7 +232,9 @@ func streamImages(ctx context.Context, saver ImageSaver, aw archiveWriter, name 
 		if err != nil {
 			return err
 		}
-		raw, err = io.Copy(enc, countReader{r: rc, c: o.Progress.read()})
+		src := readAhead(countReader{r: rc, c: o.Progress.read()}, readAheadChunk, readAheadDepth)
+		defer src.Close()
+		raw, err = io.Copy(enc, src)
 		if err != nil {
 			enc.Close()
 			if ctx.Err() != nil {
@@ -254,6 +256,14 @@ func streamImages(ctx context.Context, saver ImageSaver, aw archiveWriter, name 
 	}
 	return size, hex.EncodeToString(h.Sum(nil)), raw, nil
 }
+
+// The read-ahead between the engine and the compressor: 64 MiB in 1 MiB
+// chunks, enough to carry the engine across the compressor's slower
+// moments (readahead.go).
+const (
+	readAheadChunk = 1 << 20
+	readAheadDepth = 64
+)
 
 // syncDir makes a rename durable; best effort (not every system can).
 func syncDir(dir string) {
