@@ -664,3 +664,44 @@ func TestBlankDebugSectionsKeepsTheProgramWorking(t *testing.T) {
 		t.Errorf("blanking saved little: %d -> %d bytes gzip'd", a, z)
 	}
 }
+
+type failAfter struct {
+	r   io.Reader
+	err error
+}
+
+func (f *failAfter) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if err == io.EOF {
+		return n, f.err
+	}
+	return n, err
+}
+
+func TestReadAhead(t *testing.T) {
+	data := bytes.Repeat([]byte("0123456789"), 100_003)
+	for _, viaWriteTo := range []bool{true, false} {
+		ra := readAhead(bytes.NewReader(data), 4096, 3)
+		var got bytes.Buffer
+		var err error
+		if viaWriteTo {
+			_, err = io.Copy(&got, ra)
+		} else {
+			_, err = io.Copy(&got, struct{ io.Reader }{ra})
+		}
+		ra.Close()
+		if err != nil || !bytes.Equal(got.Bytes(), data) {
+			t.Errorf("writeTo=%v: %v, %d of %d bytes", viaWriteTo, err, got.Len(), len(data))
+		}
+	}
+	boom := errors.New("engine went away")
+	ra := readAhead(&failAfter{r: bytes.NewReader(data[:10000]), err: boom}, 4096, 3)
+	if _, err := io.Copy(io.Discard, ra); !errors.Is(err, boom) {
+		t.Errorf("error %v, want the source's", err)
+	}
+	ra.Close()
+	// Closing early stops the goroutine even with chunks unread.
+	ra = readAhead(bytes.NewReader(data), 1024, 2)
+	ra.Read(make([]byte, 10))
+	ra.Close()
+}
