@@ -15,6 +15,8 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zip"
+
+	"github.com/stackgen/stackgen/internal/toolcheck"
 )
 
 // fakeSaver plays the engine: its "docker save" is a small tar.
@@ -594,6 +596,9 @@ func TestScriptsPassShellChecks(t *testing.T) {
 		if !bytes.Contains(ps, []byte("cmd /c")) || bytes.Contains(ps, []byte("| docker load\n")) {
 			t.Error("the PowerShell script must pipe binary data through cmd.exe only")
 		}
+		if !bytes.Contains(ps, []byte("$secretKeys = @('DJANGO_SECRET_KEY', 'DB_PASSWORD')")) {
+			t.Error("the PowerShell script's array of secret keys lacks its commas")
+		}
 		if !bytes.Contains(sh, []byte("check_image 'nginx:1.26' 'sha256:bbbb")) {
 			t.Error("the bash script does not check the loaded image IDs")
 		}
@@ -606,6 +611,9 @@ func TestScriptsPassShellChecks(t *testing.T) {
 			t.Log("shellcheck is not installed: skipped")
 		} else if out, err := exec.Command("shellcheck", f).CombinedOutput(); err != nil {
 			t.Errorf("shellcheck: %v\n%s", err, out)
+		}
+		for _, msg := range toolcheck.StructuralPowerShell(ps) {
+			t.Errorf("%s: %s", LoadScriptPs1, msg)
 		}
 		if pwsh, err := exec.LookPath("pwsh"); err == nil {
 			p := filepath.Join(t.TempDir(), "load.ps1")

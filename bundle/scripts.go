@@ -11,14 +11,15 @@ import (
 // shells' own braces and docker's --format templates need no escaping.
 func render(name, text string, m *Manifest) ([]byte, error) {
 	t, err := template.New(name).Delims("{%", "%}").Funcs(template.FuncMap{
-		"sh":      shQuote,
-		"ps":      psQuote,
-		"shall":   func(ss []string) string { return joinQuoted(ss, shQuote) },
-		"psall":   func(ss []string) string { return joinQuoted(ss, psQuote) },
+		"sh":    shQuote,
+		"ps":    psQuote,
+		"shall": func(ss []string) string { return joinQuoted(ss, shQuote) },
+		"psall": func(ss []string) string { return joinQuoted(ss, psQuote) },
+		// psarray is the inside of @(...): elements need commas there.
+		"psarray": psArray,
 		"size":    humanSize,
 		"short":   shortID,
 		"winpath": func(p string) string { return strings.ReplaceAll(p, "/", `\`) },
-		"add":     func(a, b int) int { return a + b },
 	}).Parse(text)
 	if err != nil {
 		return nil, err
@@ -41,6 +42,14 @@ func shortID(id string) string {
 func shQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 func psQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func psArray(ss []string) string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = psQuote(s)
+	}
+	return strings.Join(out, ", ")
+}
 
 func joinQuoted(ss []string, q func(string) string) string {
 	out := make([]string, len(ss))
@@ -252,21 +261,23 @@ Invoke-Shell 'zstd --decompress --stdout --memory=2048MB {% winpath .ImageArchiv
 {%- end %}
 
 Write-Host 'checking the loaded images...'
+# Hashtables, one per line: @() does not flatten them (nested arrays of
+# one element it would).
 $images = @(
-{%- range $i, $im := .Images %}
-    @({% ps $im.Name %}, {% ps $im.ID %}){% if lt (add $i 1) (len $.Images) %},{% end %}
+{%- range .Images %}
+    @{ Name = {% ps .Name %}; Id = {% ps .ID %} }
 {%- end %}
 )
 foreach ($im in $images) {
-    $id = (docker image inspect --format '{{.Id}}' $im[0] | Out-String).Trim()
-    if ($LASTEXITCODE -ne 0) { Fail "image $($im[0]) was not loaded" }
-    if ($id -ne $im[1]) { Fail "image $($im[0]) is $id in the engine, the bundle has $($im[1])" }
+    $id = (docker image inspect --format '{{.Id}}' $im.Name | Out-String).Trim()
+    if ($LASTEXITCODE -ne 0) { Fail "image $($im.Name) was not loaded" }
+    if ($id -ne $im.Id) { Fail "image $($im.Name) is $id in the engine, the bundle has $($im.Id)" }
 }
 {%- end %}
 
 if (-not (Test-Path -LiteralPath '.env')) {
     Write-Host 'no .env: writing one from .env.example with fresh secrets{% if .SecretKeys %} for {% range $i, $k := .SecretKeys %}{% if $i %}, {% end %}{% $k %}{% end %}{% end %}'
-    $secretKeys = @({% psall .SecretKeys %})
+    $secretKeys = @({% psarray .SecretKeys %})
     $rng = [System.Security.Cryptography.RandomNumberGenerator]::Create()
     $lines = foreach ($line in Get-Content -LiteralPath '.env.example') {
         $key = ($line -split '=', 2)[0]
