@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -339,6 +340,21 @@ func TestVerifyFindsEveryKindOfDamage(t *testing.T) {
 				t.Errorf("Verify error\n%v\ndoes not mention %q", err, c.want)
 			}
 		})
+	}
+}
+
+func TestVerifyChecksFilesOnlySHA256SUMSLists(t *testing.T) {
+	dir, m := createBackup(t, newFake(t))
+	notes := []byte("made by scripts/backup.sh\n")
+	os.WriteFile(filepath.Join(dir, "MANIFEST.txt"), notes, 0o600)
+	sums := append(m.Sums(), []byte(fmt.Sprintf("%x  MANIFEST.txt\n", sha256.Sum256(notes)))...)
+	os.WriteFile(filepath.Join(dir, SumsName), sums, 0o600)
+	if _, err := Verify(dir); err != nil {
+		t.Fatalf("an intact extra file: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, "MANIFEST.txt"), []byte("edited"), 0o600)
+	if _, err := Verify(dir); err == nil || !strings.Contains(err.Error(), "MANIFEST.txt: SHA-256") {
+		t.Fatalf("a damaged extra file: %v", err)
 	}
 }
 

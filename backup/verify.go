@@ -51,9 +51,16 @@ func Verify(dir string) (*Manifest, error) {
 					problems = append(problems, fmt.Sprintf("%s: %s and %s disagree on its SHA-256", f.Name, SumsName, ManifestName))
 				}
 			}
+			// Files only SHA256SUMS lists (a script's notes, an optional
+			// extra) are not restored, but must still be intact.
 			for _, n := range sortedNames(sums) {
-				if !listed[n] {
-					problems = append(problems, fmt.Sprintf("%s lists %s, which %s does not", SumsName, n, ManifestName))
+				if listed[n] {
+					continue
+				}
+				if !safeName.MatchString(n) {
+					problems = append(problems, fmt.Sprintf("%s lists %q, not a plain file name", SumsName, n))
+				} else if err := verifyHash(filepath.Join(dir, n), sums[n]); err != nil {
+					problems = append(problems, n+": "+err.Error())
 				}
 			}
 		}
@@ -99,6 +106,25 @@ func verifyFile(dir string, f File) error {
 	}
 	if sum.contentErr != nil {
 		return sum.contentErr
+	}
+	return nil
+}
+
+func verifyHash(p, want string) error {
+	fh, err := os.Open(p)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return errors.New("missing")
+		}
+		return err
+	}
+	defer fh.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, fh); err != nil {
+		return err
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != want {
+		return fmt.Errorf("SHA-256 is %s…, %s says %s…: the file changed after the backup", got[:12], SumsName, want[:12])
 	}
 	return nil
 }
