@@ -305,6 +305,13 @@ func TestDjangoUWSGIUpStatusLogsDown(t *testing.T) {
 		t.Errorf("django_migrations has %q rows", n)
 	}
 
+	// 3b. The project is production-ready by Django's own measure, with the
+	// environment compose gives the running container: every deploy check
+	// passes or is silenced in settings.py with its reason.
+	if out, err := s.run(3*time.Minute, "docker", "compose", "exec", "-T", "web", "python", "manage.py", "check", "--deploy", "--fail-level", "WARNING"); err != nil {
+		t.Errorf("manage.py check --deploy failed in the web container: %v\n%s", err, out.all())
+	}
+
 	// 4. A value set in Django's cache is read back from Redis itself.
 	token := fmt.Sprintf("e2e-%d", time.Now().UnixNano())
 	got := djManageShell(s, fmt.Sprintf(`from django.core.cache import cache; cache.set("e2e-key", %q, None); print(cache.get("e2e-key"))`, token))
