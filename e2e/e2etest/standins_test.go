@@ -1,0 +1,211 @@
+package e2etest
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The stand-ins honour the contracts the stacks rely on in the official
+// images (e2e/standins/README.md). Each check starts the image the way a
+// compose file would and asks it through the same binaries a health check
+// or a backup script uses.
+
+// contractSetup gates a contract test: an engine (skip locally, fail in CI)
+// and the stand-in image.
+func contractSetup(t *testing.T, role string) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts containers (-short)")
+	}
+	if Official() {
+		t.Skip("checks the stand-ins, not the official images")
+	}
+	return RequireImages(t, role)[0]
+}
+
+// run starts a detached container and removes it when the test ends.
+func runContainer(t *testing.T, args ...string) string {
+	t.Helper()
+	name := fmt.Sprintf("stackgen-e2etest-%s-%d", strings.ToLower(strings.NewReplacer("/", "-").Replace(t.Name())), time.Now().UnixNano()%1e6)
+	t.Cleanup(func() { _, _ = docker(time.Minute, "rm", "-f", "-v", name) })
+	out, err := docker(2*time.Minute, append([]string{"run", "-d", "--name", name}, args...)...)
+	if err != nil {
+		t.Fatalf("docker run %v: %v: %s", args, err, out)
+	}
+	return name
+}
+
+func dexec(t *testing.T, name string, cmd ...string) string {
+	t.Helper()
+	out, err := docker(2*time.Minute, append([]string{"exec", name}, cmd...)...)
+	if err != nil {
+		logs, _ := docker(time.Minute, "logs", "--tail", "30", name)
+		t.Fatalf("docker exec %s %v: %v\n%s\nlogs:\n%s", name, cmd, err, out, logs)
+	}
+	return out
+}
+
+// waitFor retries cmd in the container until it succeeds (bounded: a hang
+// guard, not a timing assertion).
+func waitFor(t *testing.T, name string, limit time.Duration, cmd ...string) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		out, err := docker(time.Minute, append([]string{"exec", name}, cmd...)...)
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			logs, _ := docker(time.Minute, "logs", "--tail", "40", name)
+			t.Fatalf("%v never succeeded within %v: %v %s\nlogs:\n%s", cmd, limit, err, out, logs)
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// shareDir writes files into a directory the container's service user can
+// read (bind-mounted read-only).
+func shareDir(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestStandinMariaDB(t *testing.T) {
+	t.Parallel()
+	img := contractSetup(t, MariaDB)
+	initdb := shareDir(t, map[string]string{"01-data.sql": "CREATE TABLE t1 (id INT PRIMARY KEY); INSERT INTO t1 VALUES (42);\n"})
+	conf := shareDir(t, map[string]string{"my.cnf": "[mysqld]\nmax_connections=77\n"})
+	name := runContainer(t,
+		"-e", "MARIADB_ROOT_PASSWORD=root-pw", "-e", "MYSQL_DATABASE=appdb",
+		"-e", "MARIADB_USER=app", "-e", "MYSQL_PASSWORD=app'pw",
+		"-v", initdb+":/docker-entrypoint-initdb.d:ro", "-v", conf+":/etc/mysql/conf.d:ro", img)
+	waitFor(t, name, 3*time.Minute, "healthcheck.sh", "--connect", "--innodb_initialized")
+	got := dexec(t, name, "mariadb", "-uapp", "-papp'pw", "-h127.0.0.1", "--skip-ssl", "-N", "-B", "appdb",
+		"-e", "SELECT id FROM t1; SELECT @@max_connections; SELECT CURRENT_USER()")
+	if want := "42\n77\napp@%"; got != want {
+		t.Errorf("as the MARIADB_USER: %q, want %q", got, want)
+	}
+	if out := dexec(t, name, "mariadb-admin", "-uroot", "-proot-pw", "ping"); !strings.Contains(out, "alive") {
+		t.Errorf("mariadb-admin ping: %q", out)
+	}
+	if out := dexec(t, name, "sh", "-c", "mariadb-dump -uroot -proot-pw appdb | grep -c 'INSERT INTO'"); out != "1" {
+		t.Errorf("mariadb-dump: %q", out)
+	}
+	if uid := dexec(t, name, "sh", "-c", "awk '/^Uid:/ {print $2}' /proc/1/status; id -u mysql"); len(strings.Fields(uid)) != 2 || strings.Fields(uid)[0] != strings.Fields(uid)[1] {
+		t.Errorf("server not running as mysql (uid of pid 1, of mysql): %q", uid)
+	}
+}
+
+func TestStandinPostgres(t *testing.T) {
+	t.Parallel()
+	img := contractSetup(t, Postgres)
+	initdb := shareDir(t, map[string]string{"01-data.sql": "CREATE TABLE t1 (id int); INSERT INTO t1 VALUES (7);\n"})
+	name := runContainer(t, "-e", "POSTGRES_USER=onyx", "-e", "POSTGRES_PASSWORD=pg-pw", "-e", "POSTGRES_DB=onyxdb",
+		"-v", initdb+":/docker-entrypoint-initdb.d:ro", img)
+	waitFor(t, name, 3*time.Minute, "pg_isready", "-U", "onyx", "-d", "onyxdb", "-h", "127.0.0.1")
+	// Remote hosts need the password (scram-sha-256): ask over the
+	// container's own non-loopback address.
+	addr := dexec(t, name, "sh", "-c", "hostname -i | cut -d' ' -f1")
+	if out := dexec(t, name, "env", "PGPASSWORD=pg-pw", "psql", "-h", addr, "-U", "onyx", "-d", "onyxdb", "-Atc", "SELECT id FROM t1"); out != "7" {
+		t.Errorf("psql as POSTGRES_USER: %q", out)
+	}
+	if out, err := docker(time.Minute, "exec", "-e", "PGPASSWORD=wrong", name, "psql", "-h", addr, "-U", "onyx", "-d", "onyxdb", "-c", "SELECT 1"); err == nil {
+		t.Errorf("a wrong password was accepted from a remote address: %s", out)
+	}
+	if out := dexec(t, name, "sh", "-c", "pg_dump -U onyx -Fc onyxdb > /tmp/d && pg_restore -l /tmp/d | grep -c 'TABLE DATA'"); out != "1" {
+		t.Errorf("pg_dump/pg_restore: %q", out)
+	}
+	if out := dexec(t, name, "sh", "-c", "echo $PGDATA; awk '/^Uid:/ {print $2}' /proc/1/status; id -u postgres"); !strings.HasPrefix(out, "/var/lib/postgresql/data\n") {
+		t.Errorf("PGDATA/user: %q", out)
+	}
+}
+
+func TestStandinRedis(t *testing.T) {
+	t.Parallel()
+	img := contractSetup(t, Redis)
+	name := runContainer(t, img, "redis-server", "--requirepass", "r-pw")
+	waitFor(t, name, time.Minute, "redis-cli", "-a", "r-pw", "--no-auth-warning", "ping")
+	if out := dexec(t, name, "redis-cli", "ping"); !strings.Contains(out, "NOAUTH") {
+		t.Errorf("requirepass not applied: %q", out)
+	}
+	if out := dexec(t, name, "sh", "-c", "pwd; awk '/^Uid:/ {print $2}' /proc/1/status; id -u redis"); !strings.HasPrefix(out, "/data\n") || strings.Fields(out)[1] != strings.Fields(out)[2] {
+		t.Errorf("workdir/user: %q", out)
+	}
+}
+
+func TestStandinNginx(t *testing.T) {
+	t.Parallel()
+	img := contractSetup(t, Nginx)
+	tpl := shareDir(t, map[string]string{"app.conf.template": "server { listen 8081; location / { return 200 \"hello ${GREETING}\\n\"; } }\n"})
+	name := runContainer(t, "-e", "GREETING=stand-in", "-v", tpl+":/etc/nginx/templates:ro", img)
+	waitFor(t, name, time.Minute, "curl", "-sf", "-o", "/dev/null", "http://127.0.0.1/")
+	if out := dexec(t, name, "curl", "-sf", "http://127.0.0.1:8081/"); out != "hello stand-in" {
+		t.Errorf("template not rendered: %q", out)
+	}
+	if out := dexec(t, name, "sh", "-c", "nginx -t 2>&1 && readlink /var/log/nginx/access.log /var/log/nginx/error.log && id -u nginx"); !strings.Contains(out, "/dev/stdout\n/dev/stderr") {
+		t.Errorf("nginx -t / logs: %q", out)
+	}
+}
+
+func TestStandinHTTPStub(t *testing.T) {
+	t.Parallel()
+	img := contractSetup(t, HTTPStub)
+	name := runContainer(t, "-e", "STANDIN_NAME=api_server", "-e", "STANDIN_PORTS=8080,9000", img)
+	waitFor(t, name, time.Minute, "standin-health")
+	waitFor(t, name, time.Minute, "standin-health", "9000", "/minio/health/live")
+	out := dexec(t, name, "python", "-c", "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:9000/api/chat?x=1').read().decode())")
+	var body struct {
+		Standin, Method, Path string
+		Port                  int
+	}
+	if err := json.Unmarshal([]byte(out), &body); err != nil {
+		t.Fatalf("body %q: %v", out, err)
+	}
+	if body.Standin != "api_server" || body.Path != "/api/chat?x=1" || body.Port != 9000 || body.Method != "GET" {
+		t.Errorf("body = %+v", body)
+	}
+	if logs, _ := docker(time.Minute, "logs", name); !strings.Contains(logs, `"GET /api/chat?x=1 HTTP/1.1" 200`) {
+		t.Errorf("request not logged:\n%s", logs)
+	}
+}
+
+func TestStandinPython(t *testing.T) {
+	t.Parallel()
+	img := contractSetup(t, Python)
+	script := `set -e
+test "$(readlink -f /usr/local/bin/python)" = "$(readlink -f /usr/bin/python3)"
+command -v pip >/dev/null
+python -c 'import sys; assert sys.version_info[:2] == (3, 13)'
+test "$PIP_NO_INDEX" = 1 && test "$PIP_FIND_LINKS" = /wheels
+python -m venv /tmp/venv
+/tmp/venv/bin/pip install -q django mysqlclient uwsgi django-redis
+/tmp/venv/bin/pip install -q -r /wheels/VERSIONS.txt
+/tmp/venv/bin/python -c 'import django, django_redis, redis, web, numpy, PIL; print(django.get_version())'
+/tmp/venv/bin/uwsgi --version >/dev/null
+`
+	out, err := docker(5*time.Minute, "run", "--rm", img, "bash", "-c", script)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	versions, err := os.ReadFile(filepath.Join("..", "standins", "python", "VERSIONS.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Django==" + lastLine(out); !strings.Contains(string(versions), want+"\n") {
+		t.Errorf("installed Django %q, VERSIONS.txt lacks %q", lastLine(out), want)
+	}
+}
