@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"time"
 
 	kgzip "github.com/klauspost/compress/gzip"
@@ -50,7 +49,16 @@ type archiveWriter interface {
 	Close() error
 }
 
-func newArchiveWriter(f Format, file *os.File, root string, mtime time.Time) (archiveWriter, error) {
+// archiveFile is what the archive writers write to: the temporary file,
+// through the hashing wrapper. The tar.gz writer seeks back to patch a
+// header in place.
+type archiveFile interface {
+	io.Writer
+	io.Seeker
+	io.WriterAt
+}
+
+func newArchiveWriter(f Format, file archiveFile, root string, mtime time.Time) (archiveWriter, error) {
 	switch f {
 	case Zip:
 		return &zipWriter{zw: zip.NewWriter(file), root: root, mtime: mtime}, nil
@@ -102,7 +110,7 @@ func (z *zipWriter) Close() error { return z.zw.Close() }
 // again in place with the real size (same length: stored gzip of 512
 // bytes). Small files go into ordinary compressed members.
 type tarGzWriter struct {
-	f     *os.File
+	f     archiveFile
 	root  string
 	mtime time.Time
 	gz    *kgzip.Writer

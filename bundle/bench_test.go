@@ -64,7 +64,8 @@ func BenchmarkCodecs(b *testing.B) {
 		{"zstd-3-w8M", Zstd, CodecOptions{Level: 3, WindowMB: 8}, false},
 		{"zstd-3-w32M", Zstd, CodecOptions{Level: 3, WindowMB: 32}, false},
 		{"zstd-3-w128M", Zstd, CodecOptions{Level: 3, WindowMB: 128}, false},
-		{"zstd-7", Zstd, CodecOptions{Level: 7}, false},
+		{"zstd-7-w8M", Zstd, CodecOptions{Level: 7, WindowMB: 8}, false},
+		{"zstd-7-w32M", Zstd, CodecOptions{Level: 7, WindowMB: 32}, false},
 	}
 	for _, c := range candidates {
 		b.Run(c.name, func(b *testing.B) {

@@ -4,6 +4,8 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"os"
@@ -120,9 +122,16 @@ func makeBundle(t *testing.T, format Format, codec Codec) (string, []byte, *Mani
 	o := testOptions(dir, format, codec)
 	var read, written Counter
 	o.Progress = &Progress{Read: &read, Written: &written}
-	m, err := Create(context.Background(), saver, o)
+	res, err := Create(context.Background(), saver, o)
 	if err != nil {
 		t.Fatalf("Create: %v", err)
+	}
+	m := res.Manifest
+	if st, err := os.Stat(o.Output); err != nil || st.Size() != res.Size {
+		t.Errorf("Result.Size %d, file %v", res.Size, st)
+	}
+	if sum, _ := fileSum(o.Output); sum != res.SHA256 {
+		t.Errorf("Result.SHA256 %s, file %s", res.SHA256, sum)
 	}
 	if read.Load() != int64(len(raw)) || written.Load() == 0 {
 		t.Errorf("progress counted %d read (want %d), %d written", read.Load(), len(raw), written.Load())
@@ -131,6 +140,15 @@ func makeBundle(t *testing.T, format Format, codec Codec) (string, []byte, *Mani
 		t.Errorf("saved %v in one save, want both images by the names compose uses", saver.refs)
 	}
 	return o.Output, raw, m
+}
+
+func fileSum(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:]), nil
 }
 
 func TestRoundTrip(t *testing.T) {

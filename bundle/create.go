@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -50,6 +51,53 @@ type CreateOptions struct {
 	Progress *Progress
 }
 
+// Result is a written bundle: its manifest, and the archive's own size and
+// SHA-256 (to compare after carrying it).
+type Result struct {
+	Manifest *Manifest
+	Size     int64
+	SHA256   string
+}
+
+// hashFile hashes what is written to the file in order; a write back into
+// the middle (the tar.gz header patch) makes the hash be computed again
+// from the file at the end.
+type hashFile struct {
+	f     *os.File
+	h     hash.Hash
+	n     int64
+	dirty bool
+}
+
+func (h *hashFile) Write(p []byte) (int, error) {
+	n, err := h.f.Write(p)
+	h.h.Write(p[:n])
+	h.n += int64(n)
+	return n, err
+}
+
+func (h *hashFile) Seek(offset int64, whence int) (int64, error) { return h.f.Seek(offset, whence) }
+
+func (h *hashFile) WriteAt(p []byte, off int64) (int, error) {
+	h.dirty = true
+	return h.f.WriteAt(p, off)
+}
+
+func (h *hashFile) sum() (string, int64, error) {
+	if !h.dirty {
+		return hex.EncodeToString(h.h.Sum(nil)), h.n, nil
+	}
+	if _, err := h.f.Seek(0, io.SeekStart); err != nil {
+		return "", 0, err
+	}
+	d := sha256.New()
+	n, err := io.Copy(d, h.f)
+	if err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(d.Sum(nil)), n, nil
+}
+
 // Create writes a bundle: the images are streamed from the engine through
 // the compressor into the archive in one pass (no copy of them on disk),
 // then the small files, the scripts, the README, the checksums and the
@@ -57,7 +105,7 @@ type CreateOptions struct {
 // synced, and renamed into place only when complete: a failed or
 // interrupted run (ctx cancelled) removes the temporary file and leaves
 // nothing under Output.
-func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (m *Manifest, err error) {
+func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result, err error) {
 	if _, err := os.Lstat(o.Output); err == nil {
 		return nil, fmt.Errorf("%s already exists; remove it or choose another name with -o", o.Output)
 	}
@@ -101,7 +149,8 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (m *Manifest
 	if err := tmp.Chmod(mode); err != nil {
 		return nil, err
 	}
-	aw, err := newArchiveWriter(o.Format, tmp, man.Project, man.Created)
+	hf := &hashFile{f: tmp, h: sha256.New()}
+	aw, err := newArchiveWriter(o.Format, hf, man.Project, man.Created)
 	if err != nil {
 		return nil, err
 	}
@@ -195,6 +244,10 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (m *Manifest
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	sum, size, err := hf.sum()
+	if err != nil {
+		return nil, fmt.Errorf("writing %s: %w", o.Output, err)
+	}
 	if err := tmp.Sync(); err != nil {
 		return nil, fmt.Errorf("writing %s: %w", o.Output, err)
 	}
@@ -208,7 +261,7 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (m *Manifest
 		return nil, fmt.Errorf("writing %s: %w", o.Output, err)
 	}
 	syncDir(dir)
-	return &man, nil
+	return &Result{Manifest: &man, Size: size, SHA256: sum}, nil
 }
 
 // streamImages saves the images in one `docker save`, compresses the

@@ -2,8 +2,6 @@ package deploycmd
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -204,18 +202,11 @@ func packageRun(ctx context.Context, o *Options) error {
 		return err
 	}
 	took := o.now().Sub(saveStart)
-	st, err := os.Stat(output)
-	if err != nil {
-		return err
-	}
-	sum, err := fileSHA256(output)
-	if err != nil {
-		return err
-	}
+	bm := res.Manifest
 	fmt.Fprintf(ios.ErrOut, "Wrote %s: %s (images: %s saved, %s compressed, %.0f%%) in %.1fs (%.1fs in all)\n",
-		output, size(st.Size()), size(res.ImageTarSize), size(imageArchiveSize(res)), 100*float64(imageArchiveSize(res))/float64(max(res.ImageTarSize, 1)),
+		output, size(res.Size), size(bm.ImageTarSize), size(imageArchiveSize(bm)), 100*float64(imageArchiveSize(bm))/float64(max(bm.ImageTarSize, 1)),
 		took.Seconds(), o.now().Sub(start).Seconds())
-	fmt.Fprintf(ios.ErrOut, "SHA-256 %s\n", sum)
+	fmt.Fprintf(ios.ErrOut, "SHA-256 %s\n", res.SHA256)
 	fmt.Fprintf(ios.ErrOut, "On the offline host: 'stackgen deploy --bundle %s', or unpack it and run %s/%s (bash) or %s\\%s (PowerShell).\n",
 		filepath.Base(output), p.Name, bundle.LoadScriptSh, p.Name, bundle.LoadScriptPs1)
 	fmt.Fprintln(ios.Out, output)
@@ -242,19 +233,6 @@ func totalSize(images []bundle.Image) int64 {
 func imageArchiveSize(m *bundle.Manifest) int64 {
 	f, _ := m.File(m.ImageArchive)
 	return f.Size
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // codecChoice is chooseCodec's answer: the codec, the unpacker image for
