@@ -2,8 +2,9 @@
 # Build-time check of the Python stand-in: an ordinary pip install of every
 # pinned requirement into a venv works offline, and each module imports.
 set -euo pipefail
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends libmariadb3 > /dev/null  # MySQLdb's runtime library
+while read -r lib; do
+  dpkg -s "$lib" >/dev/null 2>&1 || { echo "runtime library $lib is missing: add it to RUNTIME_LIBS in the Dockerfile" >&2; exit 1; }
+done < /wheels/.runtime-libs
 python -m venv /tmp/venv
 /tmp/venv/bin/pip install -q -r /wheels/VERSIONS.txt
 /tmp/venv/bin/pip check
