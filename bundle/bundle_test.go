@@ -731,3 +731,34 @@ func TestReadAhead(t *testing.T) {
 	ra.Read(make([]byte, 10))
 	ra.Close()
 }
+
+func TestCreateWithUnpacker(t *testing.T) {
+	o := testOptions(t.TempDir(), Zip, Zstd)
+	img, err := BuildUnpackerImage([]byte("\x7fELF pretend"), "amd64", time.Unix(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Unpacker = func() (*UnpackerImage, error) { return img, nil }
+	res, err := Create(context.Background(), &fakeSaver{tar: saveTar(t)}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := res.Manifest
+	if m.Unpacker == nil || m.Unpacker.Image != img.Ref || m.Unpacker.Path != UnpackerArchive {
+		t.Fatalf("manifest unpacker %+v", m.Unpacker)
+	}
+	if f, ok := m.File(UnpackerArchive); !ok || f.Size != int64(len(img.Archive)) {
+		t.Errorf("unpacker file %+v", f)
+	}
+	sh, _ := LoadScriptBash(m)
+	if !bytes.Contains(sh, []byte("docker run --rm --interactive --log-driver none --network none '"+img.Ref+"'")) {
+		t.Error("the bash script does not run the unpacker image")
+	}
+
+	o = testOptions(t.TempDir(), Zip, Zstd)
+	o.Unpacker = func() (*UnpackerImage, error) { return nil, errors.New("no memory") }
+	if _, err := Create(context.Background(), &fakeSaver{tar: saveTar(t)}, o); err == nil {
+		t.Fatal("an unpacker failure was ignored")
+	}
+	assertEmptyDir(t, filepath.Dir(o.Output))
+}

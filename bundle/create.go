@@ -42,10 +42,13 @@ type CreateOptions struct {
 	// Files are the project files (compose files, configs, .env.example,
 	// scripts...).
 	Files []SourceFile
-	// Unpacker, for zstd, is the image the scripts run to decompress the
-	// image archive on a host without stackgen; nil leaves it out (the
-	// scripts then need the zstd tool on the host).
-	Unpacker *UnpackerImage
+	// Unpacker, for zstd, gives the image the scripts run to decompress
+	// the image archive on a host without stackgen; nil (or a nil image)
+	// leaves it out, and the scripts then need the zstd tool on the host.
+	// It is called once the images are written, so the caller can build
+	// it meanwhile: the engine spends the first seconds of a save
+	// assembling it before the first byte comes, time the CPU has free.
+	Unpacker func() (*UnpackerImage, error)
 	// Private makes the archive 0600 (it holds .env's secrets); else 0644.
 	Private  bool
 	Progress *Progress
@@ -178,16 +181,22 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 		}
 		man.ImageTarSize = raw
 		add(man.ImageArchive, 0o644, size, sum)
+		var unpacker *UnpackerImage
 		if o.Codec == Zstd && o.Unpacker != nil {
+			if unpacker, err = o.Unpacker(); err != nil {
+				return nil, fmt.Errorf("building the unpacker image: %w", err)
+			}
+		}
+		if unpacker != nil {
 			if err := aw.StreamFile(UnpackerArchive, 0o644, func(w io.Writer) error {
-				_, err := w.Write(o.Unpacker.Archive)
+				_, err := w.Write(unpacker.Archive)
 				return err
 			}); err != nil {
 				return nil, fmt.Errorf("writing the unpacker image into the bundle: %w", err)
 			}
-			s := sha256.Sum256(o.Unpacker.Archive)
-			add(UnpackerArchive, 0o644, int64(len(o.Unpacker.Archive)), hex.EncodeToString(s[:]))
-			man.Unpacker = &Unpacker{Path: UnpackerArchive, Image: o.Unpacker.Ref}
+			s := sha256.Sum256(unpacker.Archive)
+			add(UnpackerArchive, 0o644, int64(len(unpacker.Archive)), hex.EncodeToString(s[:]))
+			man.Unpacker = &Unpacker{Path: UnpackerArchive, Image: unpacker.Ref}
 		}
 	}
 

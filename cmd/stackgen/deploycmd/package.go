@@ -57,21 +57,8 @@ func packageRun(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	ver, err := eng.Check(ctx)
-	if err != nil {
+	if _, err := eng.Check(ctx); err != nil {
 		return err
-	}
-	// The unpacker image is CPU work that needs no engine: it is made
-	// while compose resolves the project, for the engine's architecture
-	// (checked against the images' below).
-	unpackerDone := make(chan codecChoice, 1)
-	go func() { unpackerDone <- chooseCodec(o, ver.Arch) }()
-	choice := func(arch string) codecChoice {
-		c := <-unpackerDone
-		if arch != ver.Arch {
-			c = chooseCodec(o, arch)
-		}
-		return c
 	}
 
 	// Compose resolves the project (name, services, mounted files) and
@@ -149,14 +136,31 @@ func packageRun(ctx context.Context, o *Options) error {
 	}
 
 	created := o.now().UTC()
-	cc := choice(arch)
+	cc := chooseCodec(o, arch)
 	if cc.err != nil {
 		return cc.err
 	}
 	if cc.note != "" {
 		fmt.Fprintln(ios.ErrOut, cc.note)
 	}
-	codec, unpacker := cc.codec, cc.unpacker
+	codec := cc.codec
+	// The unpacker image is CPU work that needs no engine: it is made
+	// while the engine assembles its save, before the first byte comes.
+	var unpacker func() (*bundle.UnpackerImage, error)
+	if cc.binary != nil {
+		type built struct {
+			img *bundle.UnpackerImage
+			err error
+		}
+		done := make(chan built, 1)
+		go func() {
+			// A fixed date keeps the image, and so its tag, the same for
+			// every bundle this binary makes.
+			img, err := bundle.BuildUnpackerImage(cc.binary, arch, time.Unix(0, 0))
+			done <- built{img, err}
+		}()
+		unpacker = func() (*bundle.UnpackerImage, error) { b := <-done; return b.img, b.err }
+	}
 
 	man := bundle.Manifest{
 		Project:         p.Name,
@@ -235,13 +239,14 @@ func imageArchiveSize(m *bundle.Manifest) int64 {
 	return f.Size
 }
 
-// codecChoice is chooseCodec's answer: the codec, the unpacker image for
-// zstd (nil without one), a note for the user, or an error.
+// codecChoice is chooseCodec's answer: the codec, the binary for the
+// unpacker image with zstd (nil without one), a note for the user, or an
+// error.
 type codecChoice struct {
-	codec    bundle.Codec
-	unpacker *bundle.UnpackerImage
-	note     string
-	err      error
+	codec  bundle.Codec
+	binary []byte
+	note   string
+	err    error
 }
 
 // chooseCodec picks the images' compression. zstd is smaller and faster
@@ -255,15 +260,9 @@ func chooseCodec(o *Options, arch string) codecChoice {
 		return codecChoice{codec: bundle.Gzip}
 	}
 	bin, _, err := bundle.FindUnpackerBinary(o.Unpacker, arch)
-	var img *bundle.UnpackerImage
-	if err == nil {
-		// A fixed date keeps the image, and so its tag, the same for every
-		// bundle this binary makes.
-		img, err = bundle.BuildUnpackerImage(bin, arch, time.Unix(0, 0))
-	}
 	switch {
 	case err == nil:
-		return codecChoice{codec: bundle.Zstd, unpacker: img}
+		return codecChoice{codec: bundle.Zstd, binary: bin}
 	case o.Unpacker != "":
 		return codecChoice{err: fmt.Errorf("--unpacker: %w", err)}
 	case want == bundle.Zstd:
