@@ -6,10 +6,10 @@ package stack
 
 import (
 	"fmt"
-	"time"
 	"io/fs"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Kind is the type of an answer, which decides how it is asked and checked.
