@@ -146,7 +146,7 @@ func Keras() *stack.Definition {
 	return &stack.Definition{
 		Name:        "keras-webpy",
 		Aliases:     []string{"keras", "model"},
-		Description: "A Keras 3 model served by web.py: GET / page, POST /predict JSON, GET /healthz; model mounted read-only or baked in; optional NVIDIA GPU",
+		Description: "A Keras model served by web.py: POST /predict JSON, /healthz; optional GPU",
 		Questions: []stack.Question{
 			{
 				Key: kerasModelName, Prompt: "Model name (names the built image)",

@@ -200,9 +200,7 @@ func Onyx() *stack.Definition {
 	return &stack.Definition{
 		Name:    "onyx",
 		Aliases: []string{"onyx-ai", "danswer"},
-		Description: "Onyx (open-source AI chat and enterprise search) with its own service set: API server (migrations first), " +
-			"Celery background, Next.js web server, inference and indexing model servers, Postgres, Vespa, Redis, MinIO, " +
-			"nginx as the only published port; published images or a build from a checkout; optional ELK logging and resource limits",
+		Description: "Onyx AI chat and search: API, workers, model servers, Postgres, Vespa, MinIO",
 		Questions: []stack.Question{
 			{
 				Key: onyxMode, Prompt: "Run Onyx's published images or build from a source checkout?",

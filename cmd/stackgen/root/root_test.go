@@ -60,3 +60,13 @@ func TestExitCodes(t *testing.T) {
 		}
 	}
 }
+
+// The stacks listing and the stack prompt show one line per stack.
+func TestStackDescriptionsFitOneLine(t *testing.T) {
+	out, _, _ := execRoot(t, "stacks")
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if n := len([]rune(line)); n > 110 {
+			t.Errorf("stacks line is %d characters, too long for one terminal line: %q", n, line)
+		}
+	}
+}
