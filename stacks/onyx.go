@@ -198,8 +198,8 @@ func Onyx() *stack.Definition {
 		return pub("docker.elastic.co/" + path + ":" + onyxElasticVer)
 	}
 	return &stack.Definition{
-		Name:    "onyx",
-		Aliases: []string{"onyx-ai", "danswer"},
+		Name:        "onyx",
+		Aliases:     []string{"onyx-ai", "danswer"},
 		Description: "Onyx AI chat and search: API, workers, model servers, Postgres, Vespa, MinIO",
 		Questions: []stack.Question{
 			{
