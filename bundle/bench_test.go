@@ -57,12 +57,14 @@ func BenchmarkCodecs(b *testing.B) {
 		direct bool // without the read-ahead Create uses
 	}{
 		{"raw", "", CodecOptions{}, false},
-		{"zstd-3-w32M-direct", Zstd, CodecOptions{Level: 3, WindowMB: 32}, true},
+		{"zstd-3-w64M-direct", Zstd, CodecOptions{Level: 3, WindowMB: 64}, true},
 		{"gzip-1", Gzip, CodecOptions{Level: 1}, false},
 		{"gzip-6", Gzip, CodecOptions{Level: 6}, false},
 		{"zstd-1", Zstd, CodecOptions{Level: 1}, false},
 		{"zstd-3-w8M", Zstd, CodecOptions{Level: 3, WindowMB: 8}, false},
 		{"zstd-3-w32M", Zstd, CodecOptions{Level: 3, WindowMB: 32}, false},
+		{"zstd-3-w64M", Zstd, CodecOptions{Level: 3, WindowMB: 64}, false},
+		{"zstd-3-w64M-sync", Zstd, CodecOptions{Level: 3, WindowMB: 64, Concurrency: 1}, false},
 		{"zstd-3-w128M", Zstd, CodecOptions{Level: 3, WindowMB: 128}, false},
 		{"zstd-7-w8M", Zstd, CodecOptions{Level: 7, WindowMB: 8}, false},
 		{"zstd-7-w32M", Zstd, CodecOptions{Level: 7, WindowMB: 32}, false},
