@@ -211,7 +211,7 @@ func TestDeployBundleDjango(t *testing.T) {
 		if err := os.MkdirAll(scriptDir, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		bd.must(2*time.Minute, scriptDir, "unzip", "-q", bundlePath)
+		bdUnzip(t, bundlePath, scriptDir)
 		cmd := []string{"bash", filepath.Join(scriptDir, proj, "load-and-start.sh")}
 		started := time.Now()
 		out, err := bd.runEnv(20*time.Minute, scriptDir, []string{"STACKGEN_UNPACK=container"}, cmd[0], cmd[1:]...)
@@ -369,6 +369,45 @@ func bdZipDataOffset(t *testing.T, path, name string) (int64, int64) {
 		t.Fatal(err)
 	}
 	return off, int64(f.CompressedSize64)
+}
+
+// bdUnzip extracts a zip as a person would (unzip, Expand-Archive), with
+// the files' modes, without needing the unzip tool.
+func bdUnzip(t *testing.T, path, dir string) {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	for _, f := range zr.File {
+		dst := filepath.Join(dir, filepath.FromSlash(f.Name))
+		if !strings.HasPrefix(dst, filepath.Clean(dir)+string(filepath.Separator)) {
+			t.Fatalf("zip entry %s leaves %s", f.Name, dir)
+		}
+		if strings.HasSuffix(f.Name, "/") {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, f.Mode().Perm())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = io.Copy(out, rc)
+		rc.Close()
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func bdCorrupt(t *testing.T, src, dst string, fn func([]byte) []byte) string {
