@@ -205,7 +205,7 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func TestManifestRecordsEverything(t *testing.T) {
-	_, _, m := makeBundle(t, Zip, Zstd)
+	path, _, m := makeBundle(t, Zip, Zstd)
 	var paths []string
 	for _, f := range m.Files {
 		paths = append(paths, f.Path)
@@ -222,6 +222,21 @@ func TestManifestRecordsEverything(t *testing.T) {
 	}
 	if m.Images[0].ID == "" {
 		t.Error("image IDs missing")
+	}
+	// The scripts and README were rendered with the totals already known.
+	v, err := Verify(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	rc, err := v.Open(LoadScriptSh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh, _ := io.ReadAll(rc)
+	rc.Close()
+	if !bytes.Contains(sh, []byte("loading 2 images (300 B in the engine)")) {
+		t.Error("the bash script misquotes the images' size")
 	}
 }
 

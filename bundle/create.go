@@ -122,6 +122,11 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 	man.FormatVersion = FormatVersion
 	man.Codec = o.Codec
 	man.Files = nil
+	// The scripts and the README quote the images' total size.
+	man.TotalImageSize = 0
+	for _, im := range man.Images {
+		man.TotalImageSize += im.Size
+	}
 	if !validProjectName(man.Project) {
 		return nil, fmt.Errorf("project name %q is not a valid compose project name", man.Project)
 	}
@@ -233,12 +238,9 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 		return nil, err
 	}
 	sort.Slice(man.Files, func(i, j int) bool { return man.Files[i].Path < man.Files[j].Path })
-	man.TotalFileSize, man.TotalImageSize = 0, 0
+	man.TotalFileSize = 0
 	for _, f := range man.Files {
 		man.TotalFileSize += f.Size
-	}
-	for _, im := range man.Images {
-		man.TotalImageSize += im.Size
 	}
 	mb, err := man.Marshal()
 	if err != nil {
