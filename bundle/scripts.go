@@ -2,9 +2,10 @@ package bundle
 
 import (
 	"bytes"
-	"fmt"
 	"strings"
 	"text/template"
+
+	"github.com/stackgen/stackgen/internal/units"
 )
 
 // The scripts and the README are templates with {% %} delimiters, so the
@@ -17,7 +18,7 @@ func render(name, text string, m *Manifest) ([]byte, error) {
 		"psall": func(ss []string) string { return joinQuoted(ss, psQuote) },
 		// psarray is the inside of @(...): elements need commas there.
 		"psarray": psArray,
-		"size":    humanSize,
+		"size":    units.Bytes,
 		"short":   shortID,
 		"winpath": func(p string) string { return strings.ReplaceAll(p, "/", `\`) },
 	}).Parse(text)
@@ -57,19 +58,6 @@ func joinQuoted(ss []string, q func(string) string) string {
 		out[i] = q(s)
 	}
 	return strings.Join(out, " ")
-}
-
-func humanSize(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for x := n / unit; x >= unit; x /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 // LoadScriptBash renders load-and-start.sh: with nothing but Docker and

@@ -16,6 +16,7 @@ import (
 	"github.com/stackgen/stackgen/backup"
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/internal/units"
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/stacks"
@@ -167,7 +168,7 @@ func Run(ctx context.Context, opts *Options) error {
 	for _, f := range m.Files {
 		total += f.Size
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "Backup complete: %d files, %s in %s\n", len(m.Files), Size(total), time.Since(start).Round(10*time.Millisecond))
+	fmt.Fprintf(opts.IO.ErrOut, "Backup complete: %d files, %s in %s\n", len(m.Files), units.Bytes(total), time.Since(start).Round(10*time.Millisecond))
 	fmt.Fprintln(opts.IO.Out, dir)
 	if opts.Keep > 0 {
 		entries, err := backup.List(out)

@@ -54,11 +54,3 @@ func TestLoadProjectFollowsTheStacksDeclaredState(t *testing.T) {
 		t.Errorf("a folder without .stackgen.yml: %v", err)
 	}
 }
-
-func TestSize(t *testing.T) {
-	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1536: "1.5 KiB", 5 << 20: "5.0 MiB"} {
-		if got := Size(n); got != want {
-			t.Errorf("Size(%d) = %s, want %s", n, got, want)
-		}
-	}
-}

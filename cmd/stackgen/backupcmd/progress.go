@@ -6,6 +6,7 @@ import (
 
 	"github.com/stackgen/stackgen/backup"
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
+	"github.com/stackgen/stackgen/internal/units"
 )
 
 // NewProgress renders backup and restore events on stderr: a line per file
@@ -20,25 +21,11 @@ func NewProgress(ios *cmdutil.IOStreams) backup.Progress {
 		w := ios.ErrOut
 		switch {
 		case e.Done && tty:
-			fmt.Fprintf(w, "\r\033[K  %-28s %-28s %10s  %s\n", e.What, e.Step, Size(e.Bytes), e.Elapsed.Round(10e6))
+			fmt.Fprintf(w, "\r\033[K  %-28s %-28s %10s  %s\n", e.What, e.Step, units.Bytes(e.Bytes), e.Elapsed.Round(10e6))
 		case e.Done:
-			fmt.Fprintf(w, "  %-28s %-28s %10s  %s\n", e.What, e.Step, Size(e.Bytes), e.Elapsed.Round(10e6))
+			fmt.Fprintf(w, "  %-28s %-28s %10s  %s\n", e.What, e.Step, units.Bytes(e.Bytes), e.Elapsed.Round(10e6))
 		case tty:
-			fmt.Fprintf(w, "\r\033[K  %-28s %-28s %10s  ...", e.What, e.Step, Size(e.Bytes))
+			fmt.Fprintf(w, "\r\033[K  %-28s %-28s %10s  ...", e.What, e.Step, units.Bytes(e.Bytes))
 		}
 	}
-}
-
-// Size formats a byte count for people.
-func Size(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stackgen/stackgen/bundle"
 	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/internal/units"
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/stacks"
@@ -187,7 +188,7 @@ func packageRun(ctx context.Context, o *Options) error {
 
 	var read, written bundle.Counter
 	fmt.Fprintf(ios.ErrOut, "Packing %d images (%s in the engine) and %d files of %s into %s (%s, images compressed with %s)\n",
-		len(images), size(totalSize(images)), len(files), p.Name, output, format, codec)
+		len(images), units.Bytes(totalSize(images)), len(files), p.Name, output, format, codec)
 	m := o.startMeter("saving+compressing", 0, &read, "read from the engine", &written, "written")
 	saveStart := o.now()
 	res, err := bundle.Create(ctx, eng, bundle.CreateOptions{
@@ -208,7 +209,7 @@ func packageRun(ctx context.Context, o *Options) error {
 	took := o.now().Sub(saveStart)
 	bm := res.Manifest
 	fmt.Fprintf(ios.ErrOut, "Wrote %s: %s (images: %s saved, %s compressed, %.0f%%) in %.1fs (%.1fs in all)\n",
-		output, size(res.Size), size(bm.ImageTarSize), size(imageArchiveSize(bm)), 100*float64(imageArchiveSize(bm))/float64(max(bm.ImageTarSize, 1)),
+		output, units.Bytes(res.Size), units.Bytes(bm.ImageTarSize), units.Bytes(imageArchiveSize(bm)), 100*float64(imageArchiveSize(bm))/float64(max(bm.ImageTarSize, 1)),
 		took.Seconds(), o.now().Sub(start).Seconds())
 	fmt.Fprintf(ios.ErrOut, "SHA-256 %s\n", res.SHA256)
 	fmt.Fprintf(ios.ErrOut, "On the offline host: 'stackgen deploy --bundle %s', or unpack it and run %s/%s (bash) or %s\\%s (PowerShell).\n",
@@ -383,7 +384,7 @@ func collectFiles(dir string, pm *project.Manifest, hostFiles []engine.HostFile,
 			return nil, nil, err
 		}
 		if st.Size() > maxProjectFile {
-			warnings = append(warnings, fmt.Sprintf("%s is %s: too large for a project file, not packed (data belongs in volumes and backups)", rel, size(st.Size())))
+			warnings = append(warnings, fmt.Sprintf("%s is %s: too large for a project file, not packed (data belongs in volumes and backups)", rel, units.Bytes(st.Size())))
 			continue
 		}
 		b, err := os.ReadFile(p)

@@ -10,6 +10,7 @@ import (
 	"github.com/vbauerster/mpb/v8/decor"
 
 	"github.com/stackgen/stackgen/bundle"
+	"github.com/stackgen/stackgen/internal/units"
 )
 
 // meter shows a long transfer while it runs: a live bar on a terminal,
@@ -107,15 +108,15 @@ func (o *Options) startMeter(label string, total int64, main *bundle.Counter, ma
 func (m *meter) status() string {
 	el := time.Since(m.start)
 	n := m.main.Load()
-	s := size(n) + " " + m.mainName
+	s := units.Bytes(n) + " " + m.mainName
 	if m.total > 0 {
-		s = fmt.Sprintf("%s of %s %s", size(n), size(m.total), m.mainName)
+		s = fmt.Sprintf("%s of %s %s", units.Bytes(n), units.Bytes(m.total), m.mainName)
 	}
 	if m.side != nil {
-		s += fmt.Sprintf(", %s %s", size(m.side.Load()), m.sideName)
+		s += fmt.Sprintf(", %s %s", units.Bytes(m.side.Load()), m.sideName)
 	}
 	if secs := el.Seconds(); secs > 0.2 {
-		s += fmt.Sprintf(", %s/s", size(int64(float64(n)/secs)))
+		s += fmt.Sprintf(", %s/s", units.Bytes(int64(float64(n)/secs)))
 	}
 	return s + fmt.Sprintf(", %s", el.Round(100*time.Millisecond))
 }
@@ -139,17 +140,4 @@ func (m *meter) stop(ok bool) {
 			fmt.Fprintf(m.out, "  %s: done, %s\n", m.label, m.status())
 		}
 	})
-}
-
-func size(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for x := n / unit; x >= unit; x /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

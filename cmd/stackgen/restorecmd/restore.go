@@ -19,6 +19,7 @@ import (
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/cmd/stackgen/upcmd"
 	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/internal/units"
 	"github.com/stackgen/stackgen/prompt"
 	"github.com/stackgen/stackgen/stack"
 )
@@ -112,7 +113,7 @@ func Run(ctx context.Context, opts *Options) error {
 		total += f.Size
 	}
 	fmt.Fprintf(ew, "Backup OK: %s of %s, made %s by stackgen %s, %d files, %s\n",
-		m.Project, m.Stack, m.Created.Local().Format("2006-01-02 15:04:05"), m.StackgenVersion, len(m.Files), backupcmd.Size(total))
+		m.Project, m.Stack, m.Created.Local().Format("2006-01-02 15:04:05"), m.StackgenVersion, len(m.Files), units.Bytes(total))
 
 	// Asked before Docker is touched, too: a refusal changes nothing.
 	if !opts.Yes {
