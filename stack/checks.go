@@ -2,6 +2,7 @@ package stack
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -78,6 +79,14 @@ func HostName(v string) error {
 		if !hostLabel.MatchString(l) {
 			return fmt.Errorf("%q is not a host name; use lower-case letters, digits, - and dots, e.g. example.com", v)
 		}
+	}
+	return nil
+}
+
+// BindAddress accepts the IPv4 address a published port binds to.
+func BindAddress(v string) error {
+	if ip := net.ParseIP(v); ip == nil || ip.To4() == nil {
+		return fmt.Errorf("%q is not an IPv4 address; use 127.0.0.1 (this host only) or 0.0.0.0 (every interface)", v)
 	}
 	return nil
 }

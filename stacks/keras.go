@@ -106,15 +106,6 @@ func kerasCheckTag(v string) error {
 	return nil
 }
 
-// kerasCheckBind accepts an IPv4 address for the published port.
-func kerasCheckBind(v string) error {
-	ip := net.ParseIP(v)
-	if ip == nil || ip.To4() == nil {
-		return fmt.Errorf("%q is not an IPv4 address; use 127.0.0.1 (this host only, behind a reverse proxy) or 0.0.0.0 (every interface)", v)
-	}
-	return nil
-}
-
 // kerasCheckGPUCount accepts "all" or a number of GPUs.
 func kerasCheckGPUCount(v string) error {
 	if v == "all" {
@@ -180,7 +171,7 @@ func Keras() *stack.Definition {
 			{
 				Key: kerasBindAddress, Prompt: "Address the HTTP port is published on",
 				Help: "127.0.0.1 keeps the model API on this host (put a reverse proxy in front); 0.0.0.0 opens it to the network",
-				Kind: stack.String, Default: "127.0.0.1", Check: kerasCheckBind,
+				Kind: stack.String, Default: "127.0.0.1", Check: stack.BindAddress,
 			},
 			{
 				Key: kerasHTTPPort, Prompt: "Host port of the model API",

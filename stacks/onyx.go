@@ -2,7 +2,6 @@ package stacks
 
 import (
 	"fmt"
-	"net"
 	"regexp"
 	"sort"
 	"strconv"
@@ -130,15 +129,6 @@ func onyxSourcePath(v string) error {
 	return nil
 }
 
-// onyxBindCheck accepts an IPv4 address to publish nginx on.
-func onyxBindCheck(v string) error {
-	ip := net.ParseIP(v)
-	if ip == nil || ip.To4() == nil {
-		return fmt.Errorf("%q is not an IPv4 address; use 0.0.0.0 (every interface) or 127.0.0.1 (this host only)", v)
-	}
-	return nil
-}
-
 // onyxClientID accepts an OAuth client id as identity providers issue them.
 func onyxClientID(v string) error {
 	if v == "" {
@@ -225,7 +215,7 @@ func Onyx() *stack.Definition {
 			{
 				Key: onyxBindAddress, Prompt: "Address nginx's ports are published on",
 				Help: "0.0.0.0: every interface; 127.0.0.1: this host only (behind another reverse proxy or an SSH tunnel)",
-				Kind: stack.String, Default: "0.0.0.0", Check: onyxBindCheck, Advanced: true,
+				Kind: stack.String, Default: "0.0.0.0", Check: stack.BindAddress, Advanced: true,
 			},
 			{
 				Key: onyxHTTPPort, Prompt: "Host port for HTTP",
