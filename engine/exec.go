@@ -8,7 +8,6 @@ import (
 	"io"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/pkg/stdcopy"
@@ -18,55 +17,7 @@ import (
 // output is not mangled), streaming stdout and stderr apart, and returns
 // the command's exit code.
 func (c *Client) Exec(ctx context.Context, containerID string, cmd []string, stdout, stderr io.Writer) (int, error) {
-	created, err := c.API.ContainerExecCreate(ctx, containerID, container.ExecOptions{
-		Cmd: cmd, AttachStdout: true, AttachStderr: true,
-	})
-	if err != nil {
-		return -1, c.apiErr(ctx, "creating exec in "+shortID(containerID), err)
-	}
-	resp, err := c.API.ContainerExecAttach(ctx, created.ID, container.ExecAttachOptions{})
-	if err != nil {
-		return -1, c.apiErr(ctx, "starting exec in "+shortID(containerID), err)
-	}
-	defer resp.Close()
-	if stdout == nil {
-		stdout = io.Discard
-	}
-	if stderr == nil {
-		stderr = io.Discard
-	}
-	copied := make(chan error, 1)
-	go func() {
-		_, err := stdcopy.StdCopy(stdout, stderr, resp.Reader)
-		copied <- err
-	}()
-	select {
-	case err := <-copied:
-		if err != nil && !errors.Is(err, io.EOF) {
-			return -1, fmt.Errorf("reading exec output: %w", err)
-		}
-	case <-ctx.Done():
-		return -1, ctx.Err()
-	}
-	// The stream ends when the process does; the engine may record the
-	// exit code a moment later.
-	for i := 0; ; i++ {
-		ins, err := c.API.ContainerExecInspect(ctx, created.ID)
-		if err != nil {
-			return -1, c.apiErr(ctx, "inspecting exec", err)
-		}
-		if !ins.Running {
-			return ins.ExitCode, nil
-		}
-		if i >= 100 {
-			return -1, errors.New("the exec's output ended but the engine still reports it running")
-		}
-		select {
-		case <-ctx.Done():
-			return -1, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	return c.ExecStdin(ctx, containerID, cmd, nil, stdout, stderr)
 }
 
 // LogOptions select a container's log lines.

@@ -43,14 +43,11 @@ func (c *Client) streamAPI() (StreamAPI, error) {
 }
 
 // ExecStdin runs cmd in a running container without a TTY, feeding stdin
-// to it (closed at its end, so the command sees EOF) and streaming stdout
-// and stderr apart. It returns the command's exit code.
+// to it (closed at its end, so the command sees EOF; nil: no input) and
+// streaming stdout and stderr apart. It returns the command's exit code.
 func (c *Client) ExecStdin(ctx context.Context, containerID string, cmd []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
-	if stdin == nil {
-		return c.Exec(ctx, containerID, cmd, stdout, stderr)
-	}
 	created, err := c.API.ContainerExecCreate(ctx, containerID, container.ExecOptions{
-		Cmd: cmd, AttachStdin: true, AttachStdout: true, AttachStderr: true,
+		Cmd: cmd, AttachStdin: stdin != nil, AttachStdout: true, AttachStderr: true,
 	})
 	if err != nil {
 		return -1, c.apiErr(ctx, "creating exec in "+shortID(containerID), err)
@@ -67,13 +64,17 @@ func (c *Client) ExecStdin(ctx context.Context, containerID string, cmd []string
 		stderr = io.Discard
 	}
 	sent := make(chan error, 1)
-	go func() {
-		_, err := io.Copy(resp.Conn, stdin)
-		if cerr := resp.CloseWrite(); err == nil {
-			err = cerr
-		}
-		sent <- err
-	}()
+	if stdin == nil {
+		sent <- nil
+	} else {
+		go func() {
+			_, err := io.Copy(resp.Conn, stdin)
+			if cerr := resp.CloseWrite(); err == nil {
+				err = cerr
+			}
+			sent <- err
+		}()
+	}
 	copied := make(chan error, 1)
 	go func() {
 		_, err := stdcopy.StdCopy(stdout, stderr, resp.Reader)
