@@ -37,7 +37,10 @@ type Container struct {
 	Health    string
 	ExitCode  int
 	OOMKilled bool
-	StartedAt time.Time
+	// RestartCount is how often the engine restarted this container under
+	// its restart policy.
+	RestartCount int
+	StartedAt    time.Time
 	// FinishedAt is set once the container has stopped.
 	FinishedAt time.Time
 	Ports      []string
@@ -93,6 +96,9 @@ func (c *Client) Inspect(ctx context.Context, id string) (Container, error) {
 
 func fromInspect(r container.InspectResponse) Container {
 	ct := Container{ID: r.ID, Name: strings.TrimPrefix(r.Name, "/")}
+	if r.ContainerJSONBase != nil {
+		ct.RestartCount = r.RestartCount
+	}
 	if r.Config != nil {
 		ct.Service = r.Config.Labels[LabelService]
 		ct.Image = r.Config.Image

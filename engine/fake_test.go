@@ -2,10 +2,12 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/events"
 
@@ -23,6 +25,12 @@ type fakeEngine struct {
 	order   []string
 	events  chan events.Message
 	since   string
+	// errs is the error channel of the newest subscription: a test cuts
+	// the stream by sending on it.
+	errs          chan error
+	subscriptions int
+	// pingFails is how many pings fail before the engine answers again.
+	pingFails int
 }
 
 type fakeCtr struct {
@@ -34,6 +42,7 @@ type fakeCtr struct {
 	started     time.Time
 	finished    time.Time
 	healthLog   []*container.HealthcheckResult
+	restarts    int
 }
 
 func newFakeEngine(project string) *fakeEngine {
@@ -61,13 +70,24 @@ func (e *fakeEngine) api() *fakeAPI {
 		EventsFn: func(ctx context.Context, o events.ListOptions) (<-chan events.Message, <-chan error) {
 			e.mu.Lock()
 			e.since = o.Since
+			e.subscriptions++
+			errs := make(chan error, 2)
+			e.errs = errs
 			e.mu.Unlock()
-			errs := make(chan error, 1)
 			go func() {
 				<-ctx.Done()
 				errs <- ctx.Err()
 			}()
 			return e.events, errs
+		},
+		PingFn: func(ctx context.Context) (types.Ping, error) {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			if e.pingFails > 0 {
+				e.pingFails--
+				return types.Ping{}, errors.New("Cannot connect to the Docker daemon")
+			}
+			return types.Ping{APIVersion: "1.41"}, nil
 		},
 		ListFn: func(ctx context.Context, o container.ListOptions) ([]container.Summary, error) {
 			e.mu.Lock()
@@ -90,14 +110,15 @@ func (e *fakeEngine) api() *fakeAPI {
 			if !ok {
 				return container.InspectResponse{}, cerrdefs.ErrNotFound.WithMessage("no such container: " + id)
 			}
-			st := &container.State{Status: c.status, Running: c.status == container.StateRunning,
-				ExitCode: c.exitCode, OOMKilled: c.oom,
+			st := &container.State{Status: c.status, Running: c.status == container.StateRunning || c.status == container.StateRestarting,
+				Restarting: c.status == container.StateRestarting,
+				ExitCode:   c.exitCode, OOMKilled: c.oom,
 				StartedAt: c.started.Format(time.RFC3339Nano), FinishedAt: c.finished.Format(time.RFC3339Nano)}
 			if c.health != "" {
 				st.Health = &container.Health{Status: c.health, Log: c.healthLog}
 			}
 			return container.InspectResponse{
-				ContainerJSONBase: &container.ContainerJSONBase{ID: id, Name: "/" + e.project + "-" + id, State: st},
+				ContainerJSONBase: &container.ContainerJSONBase{ID: id, Name: "/" + e.project + "-" + id, State: st, RestartCount: c.restarts},
 				Config:            &container.Config{Labels: map[string]string{LabelProject: e.project, LabelService: c.service}},
 			}, nil
 		},
@@ -112,4 +133,12 @@ func (e *fakeEngine) event(id, service string, action events.Action, at time.Tim
 	}
 	return events.Message{Type: events.ContainerEventType, Action: action,
 		Actor: events.Actor{ID: id, Attributes: a}, Time: at.Unix(), TimeNano: at.UnixNano()}
+}
+
+// cut breaks the newest event subscription, as a dropped connection does.
+func (e *fakeEngine) cut(err error) {
+	e.mu.Lock()
+	errs := e.errs
+	e.mu.Unlock()
+	errs <- err
 }

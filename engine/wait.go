@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -42,6 +41,8 @@ const (
 	FailOOM         Failure = "oom"
 	FailNotStarted  Failure = "not-started"
 	FailNoContainer Failure = "no-container"
+	// FailCrashLoop: the restart policy keeps restarting it.
+	FailCrashLoop Failure = "crash-loop"
 )
 
 // Errors a failed wait matches with errors.Is, one per kind of failure.
@@ -50,8 +51,13 @@ var (
 	ErrUnhealthy   = errors.New("a service is unhealthy")
 	ErrNotStarted  = errors.New("a service was not started")
 	ErrNoContainer = errors.New("a service has no container")
+	ErrCrashLoop   = errors.New("a service keeps restarting")
 	ErrTimeout     = errors.New("timed out waiting for the services")
-	ErrUpFailed    = errors.New("docker compose up failed")
+	// ErrEngineLost: the Docker engine stopped answering (or restarted)
+	// during the wait; what it did to the containers is not a service's
+	// failure.
+	ErrEngineLost = errors.New("the Docker engine stopped answering during the wait")
+	ErrUpFailed   = errors.New("docker compose up failed")
 )
 
 // ServiceState is one service's progress.
@@ -66,6 +72,9 @@ type ServiceState struct {
 	Container   string  `json:"container,omitempty"`
 	ContainerID string  `json:"container_id,omitempty"`
 	ExitCode    int     `json:"exit_code,omitempty"`
+	// Restarts is how often the engine restarted the container under its
+	// restart policy during the wait.
+	Restarts int `json:"restarts,omitempty"`
 	// EngineAt is when the engine reported the state (the event's
 	// timestamp: the health check that passed, the exit, the start).
 	EngineAt time.Time `json:"engine_at,omitempty"`
@@ -131,6 +140,8 @@ func failureText(s ServiceState) string {
 		return "was created but not started"
 	case FailNoContainer:
 		return "has no container"
+	case FailCrashLoop:
+		return s.Detail
 	}
 	return s.Detail
 }
@@ -159,6 +170,8 @@ func (e *WaitError) Unwrap() []error {
 			out = append(out, ErrNotStarted)
 		case FailNoContainer:
 			out = append(out, ErrNoContainer)
+		case FailCrashLoop:
+			out = append(out, ErrCrashLoop)
 		}
 	}
 	if e.Timeout {
@@ -178,32 +191,57 @@ type WaitOptions struct {
 	Project  string
 	Services []Service
 	// UpDone delivers the outcome of the `docker compose up` that runs
-	// meanwhile. Until it arrives, containers that were stopped,
-	// unhealthy or only created when the wait began are taken as left
-	// from an earlier run: compose is about to start or replace them.
-	// Nil means compose has already finished.
+	// meanwhile. Until it arrives, a container that was not running when
+	// the wait began and has not been started since is taken as left from
+	// an earlier run: compose is about to start or replace it. Nil means
+	// compose has already finished.
 	UpDone <-chan error
 	// Since is when to replay events from, so that none is lost between
-	// subscribing and listing (default: one second ago).
+	// subscribing and listing (default: one second ago). Replayed events
+	// only make the wait look at a container again: what it judges is the
+	// container's state as the engine reports it now.
 	Since time.Time
+	// MaxRestarts is how many restarts by the engine's restart policy the
+	// wait tolerates before it calls the service crash-looping (default
+	// DefaultMaxRestarts).
+	MaxRestarts int
 	// OnChange is called on every change of a service's state.
 	OnChange func(ServiceState)
 
 	// handled, in tests, is told each time the wait has taken in the
 	// initial state or one event.
 	handled chan<- struct{}
+	// retry, in tests, replaces the pause between attempts to reach the
+	// engine again.
+	retry time.Duration
 }
+
+// DefaultMaxRestarts: a service that crashes once or twice and then comes
+// up is slow, not broken; one restarted this often in one wait is a crash
+// loop (the engine's back-off makes that a few seconds).
+const DefaultMaxRestarts = 5
 
 // WaitHealthy waits until every service is ready: healthy when it has a
 // health check, running when it has none, exited 0 when it is a one-shot
 // job. It subscribes to the project's container events first, then reads
-// the containers' current state, then follows the events; it never polls
-// and never sleeps. It fails as soon as a service fails (exits, turns
-// unhealthy, is killed for memory), when compose up fails, and when ctx
-// ends (ErrTimeout for a deadline). Nothing is stopped or removed.
+// the containers' current state, then follows the events; it never polls.
+//
+// It judges a container only on what happened to it after the wait began:
+// an instance that had stopped before (a service `restore` stopped, a job of
+// an earlier run) waits for compose; a long-running service that exits
+// fails only when its restart policy does not bring it back, or brings it
+// back too often (ErrCrashLoop). A dropped event stream is subscribed to
+// again, with the state re-read; an engine that stops answering ends the
+// wait with ErrEngineLost, not with a service's failure. Otherwise it fails
+// as soon as a service fails (exits, turns unhealthy, is killed for
+// memory), when compose up fails, and when ctx ends (ErrTimeout for a
+// deadline). Nothing is stopped or removed.
 func (c *Client) WaitHealthy(ctx context.Context, opts WaitOptions) (*Result, error) {
 	w := &waiter{c: c, opts: opts, specs: map[string]Service{}, ctrs: map[string]*tracked{},
 		last: map[string]ServiceState{}, seen: map[string]time.Time{}}
+	if w.opts.MaxRestarts <= 0 {
+		w.opts.MaxRestarts = DefaultMaxRestarts
+	}
 	for _, s := range opts.Services {
 		if s.Replicas < 1 {
 			s.Replicas = 1
@@ -215,15 +253,8 @@ func (c *Client) WaitHealthy(ctx context.Context, opts WaitOptions) (*Result, er
 	if since.IsZero() {
 		since = c.now().Add(-time.Second)
 	}
-	ectx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	msgs, errs := c.API.Events(ectx, events.ListOptions{
-		Since: fmt.Sprintf("%d.%09d", since.Unix(), since.Nanosecond()),
-		Filters: filters.NewArgs(
-			filters.Arg("type", string(events.ContainerEventType)),
-			filters.Arg("label", LabelProject+"="+opts.Project),
-		),
-	})
+	msgs, errs := w.subscribe(ctx, since)
+	defer w.unsubscribe()
 	upDone := opts.UpDone
 	w.upDone = upDone == nil
 	if err := w.snapshot(ctx); err != nil {
@@ -236,6 +267,9 @@ func (c *Client) WaitHealthy(ctx context.Context, opts WaitOptions) (*Result, er
 		}
 		select {
 		case m := <-msgs:
+			if m.TimeNano != 0 {
+				w.lastEvent = time.Unix(0, m.TimeNano)
+			}
 			if err := w.handle(ctx, m); err != nil {
 				return nil, w.stopped(ctx, err)
 			}
@@ -243,14 +277,25 @@ func (c *Client) WaitHealthy(ctx context.Context, opts WaitOptions) (*Result, er
 			if ctx.Err() != nil {
 				return nil, w.stopped(ctx, ctx.Err())
 			}
-			if err == nil {
-				err = errors.New("the stream ended")
+			// The stream broke (a proxy's idle timeout, the daemon going
+			// away): subscribe again from the last event seen, then read
+			// every container again so that nothing in the gap is missed.
+			w.unsubscribe()
+			resumeAt := w.lastEvent
+			if resumeAt.IsZero() {
+				resumeAt = since
 			}
-			return nil, w.stopped(ctx, fmt.Errorf("lost the engine's event stream: %w", err))
+			if rerr := w.reconnect(ctx, err); rerr != nil {
+				return nil, w.stopped(ctx, rerr)
+			}
+			msgs, errs = w.subscribe(ctx, resumeAt)
+			if err := w.reread(ctx); err != nil {
+				return nil, w.stopped(ctx, err)
+			}
 		case err := <-upDone:
 			upDone = nil
 			w.upDone, w.upErr = true, err
-			if err := w.refresh(ctx); err != nil {
+			if err := w.reread(ctx); err != nil {
 				return nil, w.stopped(ctx, err)
 			}
 		case <-ctx.Done():
@@ -259,33 +304,102 @@ func (c *Client) WaitHealthy(ctx context.Context, opts WaitOptions) (*Result, er
 	}
 }
 
+// subscribe follows the project's container events from since, on a
+// context of its own so that a broken stream can be let go.
+func (w *waiter) subscribe(ctx context.Context, since time.Time) (<-chan events.Message, <-chan error) {
+	w.unsubscribe()
+	sctx, cancel := context.WithCancel(ctx)
+	w.cancelSub = cancel
+	w.subscriptions++
+	return w.c.API.Events(sctx, events.ListOptions{
+		Since: fmt.Sprintf("%d.%09d", since.Unix(), since.Nanosecond()),
+		Filters: filters.NewArgs(
+			filters.Arg("type", string(events.ContainerEventType)),
+			filters.Arg("label", LabelProject+"="+w.opts.Project),
+		),
+	})
+}
+
+func (w *waiter) unsubscribe() {
+	if w.cancelSub != nil {
+		w.cancelSub()
+		w.cancelSub = nil
+	}
+}
+
+// reconnect waits until the engine answers again after the event stream
+// broke. An engine that answers at once only dropped the stream; one that
+// did not answer for a while went away (restarted, or the connection to a
+// remote one broke), and what it did to the containers meanwhile says
+// nothing about the services: the wait ends with ErrEngineLost.
+func (w *waiter) reconnect(ctx context.Context, cause error) error {
+	pause := w.opts.retry
+	if pause <= 0 {
+		pause = 200 * time.Millisecond
+	}
+	for attempt := 0; ; attempt++ {
+		if _, err := w.c.API.Ping(ctx); err == nil {
+			if attempt == 0 {
+				return nil
+			}
+			return fmt.Errorf("%w (it came back: it probably restarted, stopping the containers; run the command again)", ErrEngineLost)
+		} else if ctx.Err() != nil {
+			return fmt.Errorf("%w: %v", ErrEngineLost, cause)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w: %v", ErrEngineLost, cause)
+		case <-time.After(pause):
+		}
+		if pause < 2*time.Second {
+			pause *= 2
+		}
+	}
+}
+
 // tracked is one container the wait follows.
 type tracked struct {
 	id, name, service string
-	// stale: seen stopped, unhealthy or only created when the wait
-	// began, and not touched by any event since.
-	stale bool
-	// stopping: someone (compose recreating it, or down) stopped it; its
-	// exit is not a failure.
+	// pre: the container existed when the wait began; preRunning and
+	// preStarted are what it was then. One that was not running and has
+	// not been started since is an earlier run's.
+	pre, preRunning bool
+	preStarted      time.Time
+	preRestarts     int
+	started         time.Time
+	// stopping: someone (compose recreating it, restore, down) stopped it;
+	// its exit is not a failure.
 	stopping bool
-	oom      bool
-	phase    Phase
-	detail   string
-	failure  Failure
-	exitCode int
-	engineAt time.Time
+	running  bool
+	// restarts during the wait, and when the first was seen.
+	restarts     int
+	firstRestart time.Time
+	phase        Phase
+	detail       string
+	failure      Failure
+	exitCode     int
+	engineAt     time.Time
+}
+
+// earlier says the container is an instance left from before the wait: not
+// running when the wait began, and not started since.
+func (t *tracked) earlier() bool {
+	return t.pre && !t.preRunning && !t.running && t.started.Equal(t.preStarted)
 }
 
 type waiter struct {
-	c      *Client
-	opts   WaitOptions
-	specs  map[string]Service
-	order  []string
-	ctrs   map[string]*tracked
-	upDone bool
-	upErr  error
-	last   map[string]ServiceState
-	seen   map[string]time.Time
+	c             *Client
+	opts          WaitOptions
+	specs         map[string]Service
+	order         []string
+	ctrs          map[string]*tracked
+	upDone        bool
+	upErr         error
+	last          map[string]ServiceState
+	seen          map[string]time.Time
+	lastEvent     time.Time
+	subscriptions int
+	cancelSub     context.CancelFunc
 }
 
 func (w *waiter) signal() {
@@ -294,49 +408,36 @@ func (w *waiter) signal() {
 	}
 }
 
+// stale says a container is an earlier run's while compose is still at
+// work: it is compose's to start or replace, not the wait's to judge.
+func (w *waiter) stale(t *tracked) bool { return !w.upDone && t.earlier() }
+
 // snapshot reads the containers that exist when the wait begins.
 func (w *waiter) snapshot(ctx context.Context) error {
-	list, err := w.c.API.ContainerList(ctx, container.ListOptions{All: true, Filters: projectFilter(w.opts.Project)})
+	ids, err := w.list(ctx)
 	if err != nil {
-		return w.c.apiErr(ctx, "listing containers", err)
+		return err
 	}
-	for _, s := range list {
-		if strings.EqualFold(s.Labels[LabelOneoff], "true") {
-			continue
-		}
-		if _, ok := w.specs[s.Labels[LabelService]]; !ok {
-			continue
-		}
-		t, err := w.track(ctx, s.ID)
-		if err != nil || t == nil {
+	for _, id := range ids {
+		if _, err := w.track(ctx, id, true); err != nil {
 			return err
 		}
-		t.stale = !w.upDone && (t.phase == PhaseFailed || t.phase == PhaseCreated)
 	}
 	return nil
 }
 
-// refresh re-reads every container once compose up has finished: from now
-// on, what is there is what compose left.
-func (w *waiter) refresh(ctx context.Context) error {
-	list, err := w.c.API.ContainerList(ctx, container.ListOptions{All: true, Filters: projectFilter(w.opts.Project)})
+// reread inspects every container again: after compose up has finished
+// (from then on, what is there is what compose left) and after the event
+// stream was lost.
+func (w *waiter) reread(ctx context.Context) error {
+	ids, err := w.list(ctx)
 	if err != nil {
-		return w.c.apiErr(ctx, "listing containers", err)
+		return err
 	}
 	present := map[string]bool{}
-	for _, s := range list {
-		if strings.EqualFold(s.Labels[LabelOneoff], "true") {
-			continue
-		}
-		if _, ok := w.specs[s.Labels[LabelService]]; !ok {
-			continue
-		}
-		present[s.ID] = true
-		t := w.ctrs[s.ID]
-		if t != nil && (t.phase == PhaseFailed || t.phase == PhaseReady) && !t.stale {
-			continue // decided by an event: keep its engine timestamp
-		}
-		if _, err := w.track(ctx, s.ID); err != nil {
+	for _, id := range ids {
+		present[id] = true
+		if _, err := w.track(ctx, id, false); err != nil {
 			return err
 		}
 	}
@@ -345,15 +446,33 @@ func (w *waiter) refresh(ctx context.Context) error {
 			delete(w.ctrs, id)
 		}
 	}
-	for _, t := range w.ctrs {
-		t.stale = false
-	}
 	return nil
 }
 
+// list returns the IDs of the project's containers of the services waited
+// for.
+func (w *waiter) list(ctx context.Context) ([]string, error) {
+	list, err := w.c.API.ContainerList(ctx, container.ListOptions{All: true, Filters: projectFilter(w.opts.Project)})
+	if err != nil {
+		return nil, w.c.apiErr(ctx, "listing containers", err)
+	}
+	var ids []string
+	for _, s := range list {
+		if strings.EqualFold(s.Labels[LabelOneoff], "true") {
+			continue
+		}
+		if _, ok := w.specs[s.Labels[LabelService]]; !ok {
+			continue
+		}
+		ids = append(ids, s.ID)
+	}
+	return ids, nil
+}
+
 // track inspects a container and records its state; a container removed
-// meanwhile is forgotten (nil, nil).
-func (w *waiter) track(ctx context.Context, id string) (*tracked, error) {
+// meanwhile is forgotten (nil, nil). initial marks the containers found
+// when the wait began.
+func (w *waiter) track(ctx context.Context, id string, initial bool) (*tracked, error) {
 	r, err := w.c.API.ContainerInspect(ctx, id)
 	if err != nil {
 		if isNotFound(err) {
@@ -366,6 +485,12 @@ func (w *waiter) track(ctx context.Context, id string) (*tracked, error) {
 	t := w.ctrs[id]
 	if t == nil {
 		t = &tracked{id: id}
+		if initial {
+			t.pre = true
+			t.preRunning = ct.State == string(container.StateRunning) || ct.State == string(container.StateRestarting)
+			t.preStarted = ct.StartedAt
+		}
+		t.preRestarts = ct.RestartCount
 		w.ctrs[id] = t
 	}
 	t.name, t.service = ct.Name, ct.Service
@@ -373,10 +498,17 @@ func (w *waiter) track(ctx context.Context, id string) (*tracked, error) {
 	return t, nil
 }
 
-// apply sets a container's phase from its inspected state.
+// apply sets a container's phase from its state as the engine reports it.
 func (w *waiter) apply(t *tracked, ct Container) {
 	oneShot := w.specs[t.service].OneShot
-	t.failure, t.exitCode = "", ct.ExitCode
+	t.failure, t.exitCode, t.started = "", ct.ExitCode, ct.StartedAt
+	t.running = ct.State == string(container.StateRunning)
+	if n := ct.RestartCount - t.preRestarts; n > t.restarts {
+		if t.restarts == 0 {
+			t.firstRestart = w.c.now()
+		}
+		t.restarts = n
+	}
 	switch container.ContainerState(ct.State) {
 	case container.StateCreated:
 		t.phase, t.detail = PhaseCreated, "created"
@@ -394,7 +526,11 @@ func (w *waiter) apply(t *tracked, ct Container) {
 		default:
 			t.phase, t.detail = PhaseStarting, "health: starting"
 		}
-	case container.StateExited, container.StateDead, container.StateRestarting:
+	case container.StateRestarting:
+		// The engine's restart policy is bringing it back: not a failure,
+		// unless it keeps doing so.
+		t.phase, t.detail = PhaseStarting, fmt.Sprintf("restarting (exited with code %d)", ct.ExitCode)
+	case container.StateExited, container.StateDead:
 		switch {
 		case t.stopping:
 			t.phase, t.detail = PhaseWaiting, "stopped"
@@ -411,6 +547,23 @@ func (w *waiter) apply(t *tracked, ct Container) {
 	default: // paused
 		t.phase, t.detail = PhaseStarting, ct.State
 	}
+	if t.restarts > 0 && t.phase != PhaseFailed {
+		if t.restarts >= w.opts.MaxRestarts && !(t.phase == PhaseReady && !oneShot && ct.Health != "") {
+			// A healthy service that restarted this often still counts
+			// as ready only when its health check says so.
+			t.phase, t.failure = PhaseFailed, FailCrashLoop
+			t.detail = fmt.Sprintf("keeps restarting: %d times in %s (last exit code %d)", t.restarts, w.c.now().Sub(t.firstRestart).Round(100*time.Millisecond), ct.ExitCode)
+			return
+		}
+		t.detail += fmt.Sprintf(", restarted %s", times(t.restarts))
+	}
+}
+
+func times(n int) string {
+	if n == 1 {
+		return "once"
+	}
+	return fmt.Sprintf("%d times", n)
 }
 
 // lastPassed is when the last passing health check ended.
@@ -423,10 +576,13 @@ func lastPassed(ct Container) time.Time {
 	return ct.StartedAt
 }
 
-// handle takes in one engine event.
+// handle takes in one engine event. Every event makes the wait inspect the
+// container again and judge what the engine reports now, so an event
+// replayed from before the wait (the exit of an instance a restore
+// stopped) can never fail a service.
 func (w *waiter) handle(ctx context.Context, m events.Message) error {
 	action := string(m.Action)
-	if strings.HasPrefix(action, "exec_") || m.Actor.Attributes[LabelOneoff] == "True" {
+	if strings.HasPrefix(action, "exec_") || strings.EqualFold(m.Actor.Attributes[LabelOneoff], "true") {
 		return nil
 	}
 	if _, ok := w.specs[m.Actor.Attributes[LabelService]]; !ok {
@@ -441,52 +597,37 @@ func (w *waiter) handle(ctx context.Context, m events.Message) error {
 		delete(w.ctrs, id)
 		return nil
 	}
-	t := w.ctrs[id]
-	if t == nil || action == string(events.ActionStart) || action == string(events.ActionRestart) || action == string(events.ActionCreate) {
-		var err error
-		if t, err = w.track(ctx, id); err != nil || t == nil {
-			return err
+	stops := action == string(events.ActionStop) || (action == string(events.ActionKill) && !reloadSignal(m.Actor.Attributes["signal"]))
+	if t := w.ctrs[id]; t != nil && stops {
+		// Someone stops it (compose recreating it, a restore): its exit
+		// that follows is not a failure. Set before inspecting, which
+		// may already show it exited.
+		t.stopping = true
+	}
+	t, err := w.track(ctx, id, false)
+	if err != nil || t == nil {
+		return err
+	}
+	if stops {
+		t.stopping = true
+		if !t.running && t.phase == PhaseFailed && t.failure == FailExited {
+			t.phase, t.detail, t.failure = PhaseWaiting, "stopped", ""
 		}
 	}
-	t.stale = false
-	oneShot := w.specs[t.service].OneShot
-	switch {
-	case action == string(events.ActionKill) || action == string(events.ActionStop):
-		t.stopping = true
-	case action == string(events.ActionOOM):
-		t.oom = true
-	case action == string(events.ActionDie):
-		code, err := strconv.Atoi(m.Actor.Attributes["exitCode"])
-		if err != nil {
-			code = t.exitCode
-		}
-		t.exitCode = code
-		t.engineAt = at
-		switch {
-		case t.stopping:
-			t.phase, t.detail, t.failure = PhaseWaiting, "stopped", ""
-		case t.oom:
-			t.phase, t.detail, t.failure = PhaseFailed, "killed: out of memory", FailOOM
-		case oneShot && code == 0:
-			t.phase, t.detail, t.failure = PhaseReady, "completed", ""
-		default:
-			t.phase, t.detail, t.failure = PhaseFailed, fmt.Sprintf("exited with code %d", code), FailExited
-		}
-	case strings.HasPrefix(action, string(events.ActionHealthStatus)):
-		status := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(action, string(events.ActionHealthStatus)), ":"))
-		if t.stopping || t.phase == PhaseFailed {
-			break
-		}
-		switch container.HealthStatus(status) {
-		case container.Healthy:
-			if !oneShot {
-				t.phase, t.detail, t.engineAt = PhaseReady, "healthy", at
-			}
-		case container.Unhealthy:
-			t.phase, t.detail, t.failure, t.engineAt = PhaseFailed, "unhealthy", FailUnhealthy, at
-		}
+	if strings.HasPrefix(action, string(events.ActionHealthStatus)) && t.phase == PhaseReady && strings.HasPrefix(t.detail, "healthy") {
+		t.engineAt = at // the event's moment is the engine's own
 	}
 	return nil
+}
+
+// reloadSignal says a kill event only asked the process to reload or
+// reopen its logs (nginx -s reload, logrotate), not to stop.
+func reloadSignal(sig string) bool {
+	switch strings.TrimPrefix(strings.ToUpper(sig), "SIG") {
+	case "1", "HUP", "10", "USR1", "12", "USR2", "28", "WINCH":
+		return true
+	}
+	return false
 }
 
 // service sums up one service from its containers.
@@ -499,20 +640,22 @@ func (w *waiter) service(name string) ServiceState {
 		if t.service != name {
 			continue
 		}
-		if t.stopping {
+		if t.stopping && !t.running {
 			stopping++
 			continue
 		}
-		if t.stale {
+		if w.stale(t) {
 			stale = append(stale, t)
 		} else {
 			live = append(live, t)
 		}
 	}
 	sort.Slice(live, func(i, j int) bool { return live[i].name < live[j].name })
+	sort.Slice(stale, func(i, j int) bool { return stale[i].name < stale[j].name })
 	fill := func(t *tracked) {
 		s.Phase, s.Detail, s.Failure = t.phase, t.detail, t.failure
 		s.Container, s.ContainerID, s.ExitCode, s.EngineAt = t.name, t.id, t.exitCode, t.engineAt
+		s.Restarts = t.restarts
 	}
 	for _, t := range live {
 		if t.phase == PhaseFailed {
@@ -532,6 +675,7 @@ func (w *waiter) service(name string) ServiceState {
 			if t.engineAt.After(s.EngineAt) {
 				s.EngineAt = t.engineAt
 			}
+			s.Restarts = max(s.Restarts, t.restarts)
 		}
 		return s
 	}

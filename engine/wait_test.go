@@ -90,13 +90,12 @@ func TestWaitHealthy(t *testing.T) {
 			wantFailed: "redis",
 		},
 		{
-			name:     "a long-running service that exits fails with its exit code",
+			name:     "a long-running service that exits and is not restarted fails with its exit code",
 			services: []Service{web},
 			steps: func(e *fakeEngine) []step {
 				return []step{
-					{set: []fakeCtr{{id: "w1", service: "web", status: container.StateRunning}}, ev: ev(e, "w1", "web", events.ActionStart, 1)},
-					// the restart policy has already restarted it when the wait looks
-					{ev: ev(e, "w1", "web", events.ActionDie, 2, "exitCode", "3")},
+					{set: []fakeCtr{{id: "w1", service: "web", status: container.StateRunning, started: at(1)}}, ev: ev(e, "w1", "web", events.ActionStart, 1)},
+					{set: []fakeCtr{{id: "w1", service: "web", status: container.StateExited, exitCode: 3, started: at(1)}}, ev: ev(e, "w1", "web", events.ActionDie, 2, "exitCode", "3")},
 				}
 			},
 			wantErr:    []error{ErrExited},
@@ -205,6 +204,75 @@ func TestWaitHealthy(t *testing.T) {
 			},
 			wantErr:    []error{ErrExited},
 			wantFailed: "web",
+		},
+		{
+			name:     "an exit replayed from before the wait does not fail a service stopped earlier",
+			services: []Service{db, redis},
+			initial: []fakeCtr{
+				{id: "db1", service: "db", status: container.StateRunning, health: container.Healthy, started: at(-60)},
+				{id: "r1", service: "redis", status: container.StateExited, exitCode: 0, started: at(-60), finished: at(-0.5)},
+			},
+			steps: func(e *fakeEngine) []step {
+				return []step{
+					// the events of the restore's stop, replayed: the die
+					// without the kill before it, which fell before Since
+					{ev: ev(e, "r1", "redis", events.ActionDie, -0.5, "exitCode", "0")},
+					{ev: ev(e, "r1", "redis", events.ActionStop, -0.5)},
+					{set: []fakeCtr{{id: "r1", service: "redis", status: container.StateRunning, health: container.Starting, started: at(1)}}, ev: ev(e, "r1", "redis", events.ActionStart, 1)},
+					{up: upOK()},
+					{set: []fakeCtr{{id: "r1", service: "redis", status: container.StateRunning, health: container.Healthy, started: at(1)}}, ev: ev(e, "r1", "redis", events.ActionHealthStatusHealthy, 2)},
+				}
+			},
+			wantLast:   "redis",
+			wantLastAt: at(2),
+		},
+		{
+			name:     "a service the restart policy brings back is ready, and the wait says it restarted",
+			services: []Service{web, redis},
+			steps: func(e *fakeEngine) []step {
+				return []step{
+					{set: []fakeCtr{{id: "w1", service: "web", status: container.StateRunning, started: at(0.5)}}, ev: ev(e, "w1", "web", events.ActionStart, 0.5)},
+					{set: []fakeCtr{{id: "r1", service: "redis", status: container.StateRunning, health: container.Starting, started: at(1)}}, ev: ev(e, "r1", "redis", events.ActionStart, 1)},
+					{up: upOK()},
+					{set: []fakeCtr{{id: "r1", service: "redis", status: container.StateRestarting, exitCode: 1, started: at(1), restarts: 1}}, ev: ev(e, "r1", "redis", events.ActionDie, 2, "exitCode", "1")},
+					{set: []fakeCtr{{id: "r1", service: "redis", status: container.StateRunning, health: container.Starting, started: at(2.1), restarts: 1}}, ev: ev(e, "r1", "redis", events.ActionStart, 2.1)},
+					{set: []fakeCtr{{id: "r1", service: "redis", status: container.StateRunning, health: container.Healthy, started: at(2.1), restarts: 1}}, ev: ev(e, "r1", "redis", events.ActionHealthStatusHealthy, 3)},
+				}
+			},
+			wantLast:   "redis",
+			wantLastAt: at(3),
+			wantDetail: map[string]string{"redis": "healthy, restarted once"},
+		},
+		{
+			name:     "a service in a crash loop fails with its restart count",
+			services: []Service{redis},
+			steps: func(e *fakeEngine) []step {
+				var steps []step
+				for i := 1; i <= 5; i++ {
+					sec := float64(i)
+					steps = append(steps,
+						step{set: []fakeCtr{{id: "r1", service: "redis", status: container.StateRunning, health: container.Starting, started: at(sec), restarts: i - 1}}, ev: ev(e, "r1", "redis", events.ActionStart, sec)},
+						step{set: []fakeCtr{{id: "r1", service: "redis", status: container.StateRestarting, exitCode: 2, started: at(sec), restarts: i}}, ev: ev(e, "r1", "redis", events.ActionDie, sec+0.5, "exitCode", "2")},
+					)
+				}
+				return steps
+			},
+			wantErr:    []error{ErrCrashLoop},
+			wantFailed: "redis",
+		},
+		{
+			name:     "a reload signal is not a stop: the exit after it is still a failure",
+			services: []Service{nginx},
+			steps: func(e *fakeEngine) []step {
+				return []step{
+					{set: []fakeCtr{{id: "n1", service: "nginx", status: container.StateRunning, health: container.Starting, started: at(1)}}, ev: ev(e, "n1", "nginx", events.ActionStart, 1)},
+					{ev: ev(e, "n1", "nginx", events.ActionKill, 2, "signal", "1")},
+					{set: []fakeCtr{{id: "n1", service: "nginx", status: container.StateExited, exitCode: 1, started: at(1)}}, ev: ev(e, "n1", "nginx", events.ActionDie, 3, "exitCode", "1")},
+				}
+			},
+			wantErr:    []error{ErrExited},
+			wantFailed: "nginx",
+			wantExit:   1,
 		},
 		{
 			name:     "health events of services not waited for are ignored",
@@ -388,5 +456,89 @@ func TestWaitHealthySubscribesBeforeListing(t *testing.T) {
 	}
 	if e.since != "1777636799.000000000" {
 		t.Errorf("events replayed since %q, want one second before now", e.since)
+	}
+}
+
+// startWait runs WaitHealthy in the background against e, compose done,
+// and returns a function that waits for the next handled step (false when
+// the wait has ended) and the outcome channel.
+func startWait(t *testing.T, e *fakeEngine, services []Service) (next func() bool, done <-chan error) {
+	t.Helper()
+	c := &Client{API: e.api()}
+	handled := make(chan struct{})
+	out := make(chan error, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	go func() {
+		_, err := c.WaitHealthy(ctx, WaitOptions{Project: "proj", Services: services, handled: handled, retry: time.Millisecond})
+		out <- err
+	}()
+	final := make(chan error, 1)
+	ended := false
+	next = func() bool {
+		if ended {
+			return false
+		}
+		select {
+		case <-handled:
+			return true
+		case err := <-out:
+			ended = true
+			final <- err
+			return false
+		case <-time.After(15 * time.Second):
+			t.Fatal("the wait hung")
+		}
+		return false
+	}
+	return next, final
+}
+
+func TestWaitHealthyResubscribesWhenTheStreamBreaks(t *testing.T) {
+	e := newFakeEngine("proj")
+	e.set(fakeCtr{id: "db1", service: "db", status: container.StateRunning, health: container.Starting, started: at(1)})
+	next, done := startWait(t, e, []Service{db})
+	if !next() {
+		t.Fatal("the wait ended before the stream broke")
+	}
+	// The container turns healthy while no stream is there to say so: the
+	// state read after subscribing again must catch it.
+	e.set(fakeCtr{id: "db1", service: "db", status: container.StateRunning, health: container.Healthy, started: at(1)})
+	e.cut(errors.New("unexpected EOF"))
+	for next() {
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("wait failed after the stream broke: %v", err)
+	}
+	e.mu.Lock()
+	subs := e.subscriptions
+	e.mu.Unlock()
+	if subs != 2 {
+		t.Errorf("%d subscriptions, want 2 (the first and one after the break)", subs)
+	}
+}
+
+func TestWaitHealthyEngineGoneIsNotAServiceFailure(t *testing.T) {
+	e := newFakeEngine("proj")
+	e.set(fakeCtr{id: "db1", service: "db", status: container.StateRunning, health: container.Starting, started: at(1)})
+	next, done := startWait(t, e, []Service{db})
+	if !next() {
+		t.Fatal("the wait ended before the stream broke")
+	}
+	// The daemon restarts: the stream breaks, pings fail for a while, and
+	// when it answers again it has stopped the container.
+	e.mu.Lock()
+	e.pingFails = 3
+	e.mu.Unlock()
+	e.set(fakeCtr{id: "db1", service: "db", status: container.StateExited, exitCode: 255, started: at(1)})
+	e.cut(errors.New("unexpected EOF"))
+	for next() {
+	}
+	err := <-done
+	if !errors.Is(err, ErrEngineLost) {
+		t.Fatalf("error %v, want ErrEngineLost", err)
+	}
+	if errors.Is(err, ErrExited) {
+		t.Errorf("error %v blames the service for the engine's restart", err)
 	}
 }
