@@ -529,6 +529,22 @@ assert authenticate(username="ada", password="pw-Lovelace-1815") is not None, "a
 		t.Errorf("after the restore %d services run, want 4", len(strings.Fields(got)))
 	}
 
+	// Restoring into the running stack, again and again: the wait must
+	// never take a service the restore itself stopped for a failed one
+	// (it did 2 times in 4 before the wait judged only what happened after
+	// it began).
+	for i := 1; i <= 5; i++ {
+		start := time.Now()
+		r := s.stackgen("restore", bdir, s.dir, "--yes")
+		if r.code != 0 {
+			t.Fatalf("restore %d of 5 into the running stack failed (exit %d):\n%s", i, r.code, r.stderr)
+		}
+		t.Logf("restore %d of 5 into the running stack: %s", i, time.Since(start).Round(100*time.Millisecond))
+	}
+	if got := s.djangoState(); got != want {
+		t.Errorf("after five restores the data differs\n--- want\n%s\n--- got\n%s", want, got)
+	}
+
 	// The generated scripts share the format: scripts/backup.sh writes a
 	// backup stackgen verifies as this stack's, and scripts/restore.sh
 	// restores stackgen's backup (other file names, uncompressed tar).

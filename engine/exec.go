@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/pkg/stdcopy"
@@ -26,6 +27,8 @@ type LogOptions struct {
 	Tail       string
 	Follow     bool
 	Timestamps bool
+	// Since, when set, shows only lines written from then on.
+	Since time.Time
 }
 
 // Logs copies a container's logs to stdout and stderr (one writer may serve
@@ -41,6 +44,7 @@ func (c *Client) Logs(ctx context.Context, containerID string, opts LogOptions, 
 	}
 	rc, err := c.API.ContainerLogs(ctx, containerID, container.LogsOptions{
 		ShowStdout: true, ShowStderr: true, Follow: opts.Follow, Tail: tail, Timestamps: opts.Timestamps,
+		Since: since(opts.Since),
 	})
 	if err != nil {
 		return c.apiErr(ctx, "reading logs of "+shortID(containerID), err)
@@ -55,6 +59,13 @@ func (c *Client) Logs(ctx context.Context, containerID string, opts LogOptions, 
 		return fmt.Errorf("reading logs of %s: %w", shortID(containerID), err)
 	}
 	return nil
+}
+
+func since(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%d.%09d", t.Unix(), t.Nanosecond())
 }
 
 // LastLogLines returns the last n lines of a container's logs, stdout and

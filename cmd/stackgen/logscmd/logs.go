@@ -120,43 +120,52 @@ func run(ctx context.Context, opts *Options) error {
 	lo := engine.LogOptions{Tail: opts.Tail, Follow: opts.Follow, Timestamps: opts.Timestamps}
 	// One container: its lines as they are. Several: each line prefixed
 	// with its service, as compose does.
-	if len(chosen) == 1 {
-		return eng.Logs(ctx, chosen[0].ID, lo, opts.IO.Out, opts.IO.Out)
-	}
 	width := 0
 	for _, c := range chosen {
 		width = max(width, len(label(c, chosen)))
 	}
 	var mu sync.Mutex
-	write := func(c engine.Container) *prefixWriter {
-		return &prefixWriter{mu: &mu, w: opts.IO.Out, prefix: fmt.Sprintf("%-*s | ", width, label(c, chosen))}
+	write := func(c engine.Container, all []engine.Container) *prefixWriter {
+		return &prefixWriter{mu: &mu, w: opts.IO.Out, prefix: fmt.Sprintf("%-*s | ", width, label(c, all))}
 	}
-	if !opts.Follow {
-		for _, c := range chosen {
-			pw := write(c)
-			if err := eng.Logs(ctx, c.ID, lo, pw, pw); err != nil {
-				return err
+	if opts.Follow {
+		// Follow what the stack becomes, not only what it was: containers
+		// compose recreates or scales up are picked up as they start.
+		var services []string
+		if opts.Service != "" {
+			services = []string{opts.Service}
+		}
+		plain := len(chosen) == 1 && opts.Service != ""
+		known := append([]engine.Container(nil), chosen...)
+		return eng.FollowLogs(ctx, p.Name, services, lo, func(c engine.Container) (io.Writer, io.Writer) {
+			if plain {
+				return opts.IO.Out, opts.IO.Out
 			}
-			pw.Flush()
-		}
-		return nil
+			mu.Lock()
+			seen := false
+			for _, k := range known {
+				seen = seen || k.ID == c.ID
+			}
+			if !seen {
+				known = append(known, c)
+			}
+			all := append([]engine.Container(nil), known...)
+			mu.Unlock()
+			pw := write(c, all)
+			return pw, pw
+		})
 	}
-	errs := make(chan error, len(chosen))
+	if len(chosen) == 1 {
+		return eng.Logs(ctx, chosen[0].ID, lo, opts.IO.Out, opts.IO.Out)
+	}
 	for _, c := range chosen {
-		go func(c engine.Container) {
-			pw := write(c)
-			err := eng.Logs(ctx, c.ID, lo, pw, pw)
-			pw.Flush()
-			errs <- err
-		}(c)
-	}
-	var first error
-	for range chosen {
-		if err := <-errs; err != nil && first == nil {
-			first = err
+		pw := write(c, chosen)
+		if err := eng.Logs(ctx, c.ID, lo, pw, pw); err != nil {
+			return err
 		}
+		pw.Flush()
 	}
-	return first
+	return nil
 }
 
 // label names a container by its service, and by its name when a service
