@@ -27,6 +27,8 @@ declare -A WANT=(
   [ca-certificates]=/etc/ssl/certs/ca-certificates.crt
   [iptables]=/usr/sbin/iptables
   [zstd]=/usr/bin/zstd
+  # systemd-analyze verify, for the backup schedule's units.
+  [systemd]=/usr/bin/systemd-analyze
   # web.py, so the generated keras-webpy app.py is served in a unit test too.
   [python3-webpy]=/usr/lib/python3/dist-packages/web/__init__.py
 )

@@ -29,6 +29,19 @@ type fakeEngine struct {
 	helpers   []engine.HelperOptions
 	removed   []string
 	helperOut string
+	// events records pauses and copies in order ("pause web1", "copy
+	// web1:/app/media", "unpause web1").
+	events []string
+}
+
+func (f *fakeEngine) Pause(ctx context.Context, id string) error {
+	f.events = append(f.events, "pause "+id)
+	return nil
+}
+
+func (f *fakeEngine) Unpause(ctx context.Context, id string) error {
+	f.events = append(f.events, "unpause "+id)
+	return nil
 }
 
 func (f *fakeEngine) Exec(ctx context.Context, id string, cmd []string, stdout, stderr io.Writer) (int, error) {
@@ -60,6 +73,7 @@ func (f *fakeEngine) ExecStdin(ctx context.Context, id string, cmd []string, std
 }
 
 func (f *fakeEngine) CopyOut(ctx context.Context, id, p string) (io.ReadCloser, error) {
+	f.events = append(f.events, "copy "+id+":"+p)
 	b, ok := f.trees[id+":"+p]
 	if !ok {
 		return nil, fmt.Errorf("no %s in %s", p, id)

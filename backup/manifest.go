@@ -38,6 +38,32 @@ type Manifest struct {
 	StackgenVersion string    `json:"stackgen_version"`
 	Created         time.Time `json:"created"`
 	Files           []File    `json:"files"`
+	// ProjectFiles is the project's own files without its secrets, so the
+	// backup restores into a new folder without 'stackgen new' (absent in
+	// backups of the scripts and of older stackgen).
+	ProjectFiles *Archive `json:"project_files,omitempty"`
+	// Secrets are .env and the private keys, encrypted (absent when the
+	// backup was made without a key: secrets are never stored in clear).
+	Secrets *Sealed `json:"secrets,omitempty"`
+}
+
+// Archive is one file of a backup that is not a state's data.
+type Archive struct {
+	Name   string `json:"name"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// archives lists the files of the backup besides the data files.
+func (m *Manifest) archives() []Archive {
+	var out []Archive
+	if m.ProjectFiles != nil {
+		out = append(out, *m.ProjectFiles)
+	}
+	if m.Secrets != nil {
+		out = append(out, Archive{Name: m.Secrets.Name, Size: m.Secrets.Size, SHA256: m.Secrets.SHA256})
+	}
+	return out
 }
 
 // File is one data file of a backup.
@@ -51,6 +77,9 @@ type File struct {
 	Path   string `json:"path,omitempty"`
 	Size   int64  `json:"size"`
 	SHA256 string `json:"sha256"`
+	// Consistency says how the copy was made one point in time (see the
+	// Consistent* constants); empty in older backups.
+	Consistency string `json:"consistency,omitempty"`
 }
 
 // Marshal renders the manifest as indented JSON with a final newline.
@@ -67,6 +96,9 @@ func (m *Manifest) Sums() []byte {
 	var b bytes.Buffer
 	for _, f := range m.Files {
 		fmt.Fprintf(&b, "%s  %s\n", f.SHA256, f.Name)
+	}
+	for _, a := range m.archives() {
+		fmt.Fprintf(&b, "%s  %s\n", a.SHA256, a.Name)
 	}
 	return b.Bytes()
 }
@@ -137,6 +169,22 @@ func ParseManifest(b []byte) (*Manifest, error) {
 		}
 		if f.Size < 0 {
 			problems = append(problems, fmt.Sprintf("%s: negative size", f.Name))
+		}
+	}
+	if m.ProjectFiles != nil && m.ProjectFiles.Name != ProjectName {
+		problems = append(problems, fmt.Sprintf("project_files is %q, not %s", m.ProjectFiles.Name, ProjectName))
+	}
+	if m.Secrets != nil {
+		if m.Secrets.Name != SecretsName {
+			problems = append(problems, fmt.Sprintf("secrets is %q, not %s", m.Secrets.Name, SecretsName))
+		}
+		if m.Secrets.To != "x25519" && m.Secrets.To != "passphrase" {
+			problems = append(problems, fmt.Sprintf("secrets: unknown recipient kind %q", m.Secrets.To))
+		}
+	}
+	for _, a := range m.archives() {
+		if !hexSHA256.MatchString(a.SHA256) || a.Size < 0 {
+			problems = append(problems, fmt.Sprintf("%s: size or sha256 is not valid", a.Name))
 		}
 	}
 	if len(problems) > 0 {

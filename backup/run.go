@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -26,6 +27,8 @@ type Engine interface {
 	CopyIn(ctx context.Context, containerID, dir string, tarStream io.Reader) error
 	RunHelper(ctx context.Context, opts engine.HelperOptions) (*engine.Helper, error)
 	RemoveHelper(ctx context.Context, id string) error
+	Pause(ctx context.Context, containerID string) error
+	Unpause(ctx context.Context, containerID string) error
 }
 
 var _ Engine = (*engine.Client)(nil)
@@ -70,7 +73,26 @@ type Options struct {
 	Now             time.Time
 	Targets         []Target
 	Progress        Progress
+	// ProjectDir, when set, is archived too (project.tar.gz) without its
+	// secrets, skipping the project paths in Skip (the backups folder).
+	ProjectDir string
+	Skip       []string
+	// EncryptTo, when set, encrypts the secrets (.env, private keys) into
+	// secrets.tar.age; without it they are left out, never stored in clear.
+	EncryptTo *Recipients
+	// Live copies file volumes while their writer runs; by default the
+	// writer's container is paused for the copy, so the copy is one point
+	// in time.
+	Live bool
 }
+
+// Consistency says how a data file was made consistent, in the manifest.
+const (
+	ConsistentTransaction = "one transaction"
+	ConsistentSnapshot    = "BGSAVE snapshot"
+	ConsistentPaused      = "writer paused"
+	ConsistentLive        = "live copy"
+)
 
 // FolderName is a backup folder's name for a time: UTC, sortable.
 func FolderName(t time.Time) string { return t.UTC().Format("20060102-150405") }
@@ -107,11 +129,16 @@ func Create(ctx context.Context, eng Engine, opts Options) (string, *Manifest, e
 	}()
 	m := &Manifest{Format: Format, Stack: opts.Stack, Project: opts.Project, StackgenVersion: opts.StackgenVersion, Created: opts.Now.UTC().Truncate(time.Second)}
 	for _, t := range opts.Targets {
-		f, err := dumpOne(ctx, eng, work, t, opts.Progress)
+		f, err := dumpOne(ctx, eng, work, t, opts)
 		if err != nil {
 			return "", nil, err
 		}
 		m.Files = append(m.Files, f)
+	}
+	if opts.ProjectDir != "" {
+		if err := archiveProject(work, opts, m); err != nil {
+			return "", nil, err
+		}
 	}
 	b, err := m.Marshal()
 	if err != nil {
@@ -145,7 +172,8 @@ func describe(st stack.State) string {
 	return fmt.Sprintf("%s (%s)", st.Service, st.Kind)
 }
 
-func dumpOne(ctx context.Context, eng Engine, dir string, t Target, progress Progress) (File, error) {
+func dumpOne(ctx context.Context, eng Engine, dir string, t Target, opts Options) (File, error) {
+	progress := opts.Progress
 	st := t.State
 	s, err := StrategyFor(st.Kind)
 	if err != nil {
@@ -166,7 +194,7 @@ func dumpOne(ctx context.Context, eng Engine, dir string, t Target, progress Pro
 		return File{}, err
 	}
 	f := File{Name: name, Service: st.Service, Kind: st.Kind, Volume: st.Volume, Path: st.Path}
-	if err := dumpInto(ctx, eng, df, t, s, &f); err != nil {
+	if err := dumpInto(ctx, eng, df, t, s, &f, opts.Live); err != nil {
 		df.abort()
 		return File{}, fmt.Errorf("backing up %s from container %s: %w", what, t.Container, err)
 	}
@@ -195,14 +223,29 @@ func dumpOne(ctx context.Context, eng Engine, dir string, t Target, progress Pro
 	return f, nil
 }
 
-func dumpInto(ctx context.Context, eng Engine, w io.Writer, t Target, s *Strategy, f *File) error {
+func dumpInto(ctx context.Context, eng Engine, w io.Writer, t Target, s *Strategy, f *File, live bool) error {
 	if s.Kind == stack.StateFiles {
+		f.Consistency = ConsistentLive
+		if !live {
+			// Paused, the writer cannot change a file halfway through the
+			// copy; its connections stay open, and it goes on afterwards
+			// even when the backup is interrupted.
+			if err := eng.Pause(ctx, t.ContainerID); err != nil {
+				return err
+			}
+			defer eng.Unpause(context.WithoutCancel(ctx), t.ContainerID)
+			f.Consistency = ConsistentPaused
+		}
 		rc, err := eng.CopyOut(ctx, t.ContainerID, t.State.Path)
 		if err != nil {
 			return err
 		}
 		defer rc.Close()
 		return rebaseTar(rc, w)
+	}
+	f.Consistency = ConsistentTransaction
+	if s.Kind == stack.StateRedis {
+		f.Consistency = ConsistentSnapshot
 	}
 	out := w
 	var zw *gzip.Writer
@@ -323,4 +366,65 @@ func lastLines(s string, n int) string {
 		return "(no error output)"
 	}
 	return strings.Join(keep, " | ")
+}
+
+// archiveProject adds the project's files (project.tar.gz) and, with a
+// key, its secrets (secrets.tar.age) to the backup in work.
+func archiveProject(work string, opts Options, m *Manifest) error {
+	df, err := createDataFile(work, ProjectName, nil)
+	if err != nil {
+		return err
+	}
+	pp, err := packProject(opts.ProjectDir, opts.Skip, df)
+	if err != nil {
+		df.abort()
+		return err
+	}
+	sum, err := df.commit()
+	if err != nil {
+		return err
+	}
+	m.ProjectFiles = &Archive{Name: ProjectName, Size: sum.size, SHA256: sum.sha256}
+	opts.Progress.send(Event{Step: ProjectName, What: fmt.Sprintf("project files (%d)", pp.files), Bytes: sum.size, Done: true})
+	if len(pp.secrets) == 0 || opts.EncryptTo == nil {
+		return nil
+	}
+	sf, err := createDataFile(work, SecretsName, nil)
+	if err != nil {
+		return err
+	}
+	if err := sealSecrets(sf, pp.secrets, *opts.EncryptTo); err != nil {
+		sf.abort()
+		return fmt.Errorf("encrypting the secrets: %w", err)
+	}
+	ssum, err := sf.commit()
+	if err != nil {
+		return err
+	}
+	sealed := &Sealed{Name: SecretsName, Size: ssum.size, SHA256: ssum.sha256, To: opts.EncryptTo.Kind}
+	for p := range pp.secrets {
+		sealed.Files = append(sealed.Files, p)
+	}
+	sort.Strings(sealed.Files)
+	if env, ok := pp.secrets[".env"]; ok {
+		sealed.EnvKeys = envKeys(env)
+	}
+	m.Secrets = sealed
+	opts.Progress.send(Event{Step: SecretsName, What: fmt.Sprintf("secrets, encrypted (%d files)", len(sealed.Files)), Bytes: ssum.size, Done: true})
+	return nil
+}
+
+// SecretFilesOf lists the project files a backup of dir leaves out of the
+// plain archive as secrets (to tell a user what --encrypt-to would keep).
+func SecretFilesOf(dir string, skip []string) ([]string, error) {
+	pp, err := packProject(dir, skip, io.Discard)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for p := range pp.secrets {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out, nil
 }

@@ -43,13 +43,19 @@ func Verify(dir string) (*Manifest, error) {
 			problems = append(problems, err.Error())
 		} else {
 			listed := map[string]bool{}
-			for _, f := range m.Files {
-				listed[f.Name] = true
-				if h, ok := sums[f.Name]; !ok {
-					problems = append(problems, fmt.Sprintf("%s: not in %s", f.Name, SumsName))
-				} else if h != f.SHA256 {
-					problems = append(problems, fmt.Sprintf("%s: %s and %s disagree on its SHA-256", f.Name, SumsName, ManifestName))
+			check := func(name, sha string) {
+				listed[name] = true
+				if h, ok := sums[name]; !ok {
+					problems = append(problems, fmt.Sprintf("%s: not in %s", name, SumsName))
+				} else if h != sha {
+					problems = append(problems, fmt.Sprintf("%s: %s and %s disagree on its SHA-256", name, SumsName, ManifestName))
 				}
+			}
+			for _, f := range m.Files {
+				check(f.Name, f.SHA256)
+			}
+			for _, a := range m.archives() {
+				check(a.Name, a.SHA256)
 			}
 			// Files only SHA256SUMS lists (a script's notes, an optional
 			// extra) are not restored, but must still be intact.
@@ -72,10 +78,32 @@ func Verify(dir string) (*Manifest, error) {
 			problems = append(problems, f.Name+": "+err.Error())
 		}
 	}
+	for _, a := range m.archives() {
+		if err := verifyArchive(dir, a); err != nil {
+			problems = append(problems, a.Name+": "+err.Error())
+		}
+	}
 	if len(problems) > 0 {
 		return m, &VerifyError{Dir: dir, Problems: problems}
 	}
 	return m, nil
+}
+
+func verifyArchive(dir string, a Archive) error {
+	st, err := os.Lstat(filepath.Join(dir, a.Name))
+	if err != nil {
+		if os.IsNotExist(err) {
+			return errors.New("missing")
+		}
+		return err
+	}
+	if !st.Mode().IsRegular() {
+		return errors.New("not a regular file")
+	}
+	if st.Size() != a.Size {
+		return fmt.Errorf("size is %d bytes, the manifest says %d", st.Size(), a.Size)
+	}
+	return verifyHash(filepath.Join(dir, a.Name), a.SHA256)
 }
 
 func verifyFile(dir string, f File) error {

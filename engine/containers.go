@@ -221,3 +221,14 @@ func (c *Client) ProjectVolumes(ctx context.Context, project string) ([]string, 
 	sort.Strings(out)
 	return out, nil
 }
+
+// Pause freezes a container's processes (its writes stop; connections
+// stay open), for a copy of its files that is one point in time.
+func (c *Client) Pause(ctx context.Context, id string) error {
+	return c.apiErr(ctx, "pausing container "+shortID(id), c.API.ContainerPause(ctx, id))
+}
+
+// Unpause lets a paused container go on.
+func (c *Client) Unpause(ctx context.Context, id string) error {
+	return c.apiErr(ctx, "unpausing container "+shortID(id), c.API.ContainerUnpause(ctx, id))
+}

@@ -42,6 +42,8 @@ type API interface {
 	ImageLoad(ctx context.Context, input io.Reader, opts ...client.ImageLoadOption) (image.LoadResponse, error)
 	ImageInspect(ctx context.Context, image string, opts ...client.ImageInspectOption) (image.InspectResponse, error)
 	VolumeList(ctx context.Context, options volume.ListOptions) (volume.ListResponse, error)
+	ContainerPause(ctx context.Context, container string) error
+	ContainerUnpause(ctx context.Context, container string) error
 	Close() error
 }
 

@@ -26,7 +26,9 @@ import (
 // API implements engine.API with a function field per method, as
 // docker/cli's tests do; a nil field fails the call with ErrNotFaked.
 type API struct {
-	PingFn          func(context.Context) (types.Ping, error)
+	PingFn func(context.Context) (types.Ping, error)
+	// PauseFn pauses (true) or unpauses (false) a container.
+	PauseFn         func(ctx context.Context, id string, pause bool) error
 	ServerVersionFn func(context.Context) (types.Version, error)
 	InfoFn          func(context.Context) (system.Info, error)
 	ListFn          func(context.Context, container.ListOptions) ([]container.Summary, error)
@@ -117,6 +119,18 @@ func (f *API) ImageLoad(context.Context, io.Reader, ...client.ImageLoadOption) (
 }
 func (f *API) ImageInspect(context.Context, string, ...client.ImageInspectOption) (image.InspectResponse, error) {
 	return image.InspectResponse{}, ErrNotFaked
+}
+func (f *API) ContainerPause(ctx context.Context, id string) error {
+	if f.PauseFn == nil {
+		return ErrNotFaked
+	}
+	return f.PauseFn(ctx, id, true)
+}
+func (f *API) ContainerUnpause(ctx context.Context, id string) error {
+	if f.PauseFn == nil {
+		return ErrNotFaked
+	}
+	return f.PauseFn(ctx, id, false)
 }
 func (f *API) VolumeList(ctx context.Context, o volume.ListOptions) (volume.ListResponse, error) {
 	if f.VolumeListFn == nil {
