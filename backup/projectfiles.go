@@ -278,3 +278,15 @@ func envKeys(b []byte) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// CloneProject copies a project directory (secrets included, backups and
+// .git left out) into dst, which must not exist: the same walk and checks
+// as a backup's archive, so a copy never follows a link out of src.
+func CloneProject(src, dst string) error {
+	var buf bytes.Buffer
+	pp, err := packProject(src, []string{"backups"}, &buf)
+	if err != nil {
+		return err
+	}
+	return UnpackProject(&buf, pp.secrets, dst)
+}

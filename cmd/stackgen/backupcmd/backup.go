@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/stackgen/stackgen/backup"
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
@@ -36,6 +38,27 @@ type Options struct {
 	// Keep, when above 0, deletes this project's oldest backups in Out
 	// beyond the newest Keep.
 	Keep int
+	// EncryptTo is an age public key, or a file of them, for the secrets;
+	// PassphraseFile a file holding a passphrase instead.
+	EncryptTo      string
+	PassphraseFile string
+	// Live copies file volumes without pausing their writer.
+	Live bool
+	// CopyTo is a folder each new backup is copied to and verified in.
+	CopyTo string
+	// Schedule installs a scheduled backup (daily, hourly, cron) instead
+	// of backing up now; NoInstall only writes its files.
+	Schedule  string
+	NoInstall bool
+	// Save records the options given as the project's defaults.
+	Save bool
+	// List shows the project's backups instead of making one.
+	List bool
+	// Stackgen is the binary a schedule runs (default: this one).
+	Stackgen string
+	// Installer installs schedule files (nil: the host's systemd or cron).
+	Installer Installer
+	flags     map[string]bool
 }
 
 // NewCmdBackup builds the command; runF replaces the work in tests of flag
@@ -67,14 +90,36 @@ complete. Restore with 'stackgen restore FOLDER'.`,
 			if opts.Keep < 0 {
 				return cmdutil.FlagErrorf("--keep must be 1 or more (it counts the backups to keep)")
 			}
+			if opts.EncryptTo != "" && opts.PassphraseFile != "" {
+				return cmdutil.FlagErrorf("--encrypt-to and --passphrase-file exclude each other: age encrypts to keys or to a passphrase")
+			}
+			if opts.Schedule != "" {
+				if _, err := backup.ParseSchedule(opts.Schedule); err != nil {
+					return cmdutil.FlagErrorf("%v", err)
+				}
+				if opts.PassphraseFile != "" {
+					return cmdutil.FlagErrorf("a scheduled backup cannot type a passphrase: use --encrypt-to with a key from 'stackgen keygen'")
+				}
+			}
+			opts.flags = map[string]bool{}
+			cmd.Flags().Visit(func(f *pflag.Flag) { opts.flags[f.Name] = true })
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
 			return Run(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.Out, "output", "o", "", "folder that receives the backup folder (default <dir>/backups)")
-	cmd.Flags().IntVar(&opts.Keep, "keep", 0, "after the backup, delete this project's oldest backups in the output folder beyond the newest `N`")
+	fl := cmd.Flags()
+	fl.StringVarP(&opts.Out, "output", "o", "", "folder that receives the backup folder (default <dir>/backups)")
+	fl.IntVar(&opts.Keep, "keep", 0, "after the backup, delete this project's oldest backups in the output folder beyond the newest `N`")
+	fl.StringVar(&opts.EncryptTo, "encrypt-to", "", "include the secrets (.env, private keys), encrypted to this age public `KEY` (or a file of keys); see 'stackgen keygen'")
+	fl.StringVar(&opts.PassphraseFile, "passphrase-file", "", "include the secrets, encrypted to the passphrase in `FILE` (or $STACKGEN_BACKUP_PASSPHRASE)")
+	fl.BoolVar(&opts.Live, "live", false, "copy upload volumes without pausing the service that writes them (not one point in time)")
+	fl.StringVar(&opts.CopyTo, "copy-to", "", "copy each new backup into `DIR` (a mounted share or disk) and verify the copy")
+	fl.StringVar(&opts.Schedule, "schedule", "", "install a scheduled backup instead of backing up now: daily, hourly or a cron expression (systemd timer, cron, or the Windows Task Scheduler)")
+	fl.BoolVar(&opts.NoInstall, "no-install", false, "with --schedule: write the schedule files into scripts/schedule/ without installing them")
+	fl.BoolVar(&opts.Save, "save", false, "record the options given (--encrypt-to, -o, --keep, --copy-to, --live) as this project's defaults")
+	fl.BoolVar(&opts.List, "list", false, "list this project's backups with their age instead of making one")
 	return cmd
 }
 
@@ -123,9 +168,29 @@ func Targets(ctx context.Context, eng *engine.Client, composeProject string, sta
 	return out, nil
 }
 
-// Run makes the backup.
+// Run makes the backup (or lists, or schedules).
 func Run(ctx context.Context, opts *Options) error {
 	proj, err := LoadProject(opts.Dir)
+	if err != nil {
+		return err
+	}
+	set, err := backup.LoadSettings(proj.Dir)
+	if err != nil {
+		return err
+	}
+	opts.applySettings(set)
+	if opts.Save || opts.Schedule != "" {
+		if err := opts.save(proj.Dir, set); err != nil {
+			return err
+		}
+	}
+	if opts.List {
+		return list(opts, proj)
+	}
+	if opts.Schedule != "" {
+		return schedule(ctx, opts, proj)
+	}
+	rcpt, err := opts.recipients()
 	if err != nil {
 		return err
 	}
@@ -144,10 +209,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return fmt.Errorf("%w (a backup reads from the running stack)", err)
 	}
-	out := opts.Out
-	if out == "" {
-		out = filepath.Join(proj.Dir, "backups")
-	}
+	out := opts.outDir(proj.Dir)
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
@@ -157,6 +219,7 @@ func Run(ctx context.Context, opts *Options) error {
 	dir, m, err := backup.Create(ctx, eng, backup.Options{
 		OutDir: out, Stack: proj.Stack, Project: p.Name, StackgenVersion: opts.Version,
 		Now: now(), Targets: targets, Progress: NewProgress(opts.IO),
+		ProjectDir: proj.Dir, Skip: skipPaths(proj.Dir, out), EncryptTo: rcpt, Live: opts.Live,
 	})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
@@ -169,7 +232,19 @@ func Run(ctx context.Context, opts *Options) error {
 		total += f.Size
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "Backup complete: %d files, %s in %s\n", len(m.Files), units.Bytes(total), time.Since(start).Round(10*time.Millisecond))
+	if m.Secrets == nil {
+		if left, err := backup.SecretFilesOf(proj.Dir, skipPaths(proj.Dir, out)); err == nil && len(left) > 0 {
+			fmt.Fprintf(opts.IO.ErrOut, "Secrets not included (%s): keep a copy of them, or back them up encrypted with --encrypt-to KEY ('stackgen keygen' makes one)\n", strings.Join(left, ", "))
+		}
+	}
 	fmt.Fprintln(opts.IO.Out, dir)
+	if opts.CopyTo != "" {
+		c, err := backup.CopyTo(dir, opts.CopyTo)
+		if err != nil {
+			return fmt.Errorf("the backup %s is complete, but copying it failed: %w", dir, err)
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "Copied to %s and verified (size and SHA-256 of every file)\n", c)
+	}
 	if opts.Keep > 0 {
 		entries, err := backup.List(out)
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -171,7 +172,11 @@ func Checks(ctx context.Context, opts *Options) []Check {
 		out = append(out, diskCheck(eng, res, free), memoryCheck(res))
 	}
 
-	return append(out, portChecks(ctx, eng, engineUp, opts.Dir, listen)...)
+	out = append(out, portChecks(ctx, eng, engineUp, opts.Dir, listen)...)
+	if c, ok := backupCheck(opts.Dir, time.Now()); ok {
+		out = append(out, c)
+	}
+	return out
 }
 
 // fixOf returns the advice an error carries, or its message.

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -39,19 +40,32 @@ type Options struct {
 	// StartStack starts the whole stack and waits until it is healthy:
 	// `stackgen up --no-build` (nil: compose up + engine.WaitHealthy).
 	StartStack func(ctx context.Context, eng *engine.Client, p *engine.Project) error
+
+	// Identity is an age identity file that opens the backup's secrets;
+	// PassphraseFile a file holding the passphrase they were sealed with.
+	Identity       string
+	PassphraseFile string
+	// Verify restores into a throwaway copy of the project instead, counts
+	// what came back, and removes the copy.
+	Verify bool
+	// Rand is the source of fresh secrets for a restore without the key.
+	Rand io.Reader
+	// build: the project was just unpacked from the backup, so its images
+	// may have to be built.
+	build bool
 }
 
 // NewCmdRestore builds the command; runF replaces the work in tests of
 // flag parsing.
 func NewCmdRestore(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Engine: f.Engine, Prompter: f.Prompter}
+	opts := &Options{IO: f.IO, Engine: f.Engine, Prompter: f.Prompter, Rand: f.Rand}
 	opts.StartStack = func(ctx context.Context, eng *engine.Client, p *engine.Project) error {
 		// The same start and health wait as `stackgen up` (and its
 		// migrations, which bring an older backup's schema up to date);
 		// its URL goes to stderr with the rest of restore's report.
 		ios := *f.IO
 		ios.Out = f.IO.ErrOut
-		return upcmd.Run(ctx, f, p.Dir, upcmd.Options{IO: &ios, NoBuild: true, Timeout: opts.Timeout})
+		return upcmd.Run(ctx, f, p.Dir, upcmd.Options{IO: &ios, NoBuild: !opts.build, Timeout: opts.Timeout})
 	}
 	cmd := &cobra.Command{
 		Use:   "restore BACKUP [dir]",
@@ -62,9 +76,17 @@ Before anything is stopped, every file of the backup is checked against its
 manifest (size, SHA-256, complete dump) and the backup must come from the same
 stack. Then, after confirmation (--yes when there is no terminal), the services
 that write are stopped, each database, Redis and upload volume is replaced, and
-the stack is started again and waited for until healthy, as 'stackgen up' does.`,
+the stack is started again and waited for until healthy, as 'stackgen up' does.
+
+Into a folder that does not exist (or is empty), the project itself comes back
+from the backup first — its files, and with --identity (or --passphrase-file)
+its encrypted secrets; without the key, new secrets are generated and the ones
+the data may depend on are named. --verify restores into throwaway containers
+and volumes instead, counts rows, keys and files, and removes them.`,
 		Example: `  stackgen restore backups/20261123-014000
-  stackgen restore /srv/backups/20261123-014000 mysite --yes`,
+  stackgen restore /srv/backups/20261123-014000 mysite --yes
+  stackgen restore /mnt/usb/20261123-014000 /srv/mysite --identity ~/keys/mysite.key --yes
+  stackgen restore backups/20261123-014000 --verify`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Backup = args[0]
@@ -79,6 +101,9 @@ the stack is started again and waited for until healthy, as 'stackgen up' does.`
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "replace the data without asking")
+	cmd.Flags().StringVar(&opts.Identity, "identity", "", "age identity `FILE` (from 'stackgen keygen') that opens the backup's encrypted secrets")
+	cmd.Flags().StringVar(&opts.PassphraseFile, "passphrase-file", "", "`FILE` holding the passphrase the secrets were encrypted with (or $STACKGEN_BACKUP_PASSPHRASE)")
+	cmd.Flags().BoolVar(&opts.Verify, "verify", false, "restore into throwaway containers and volumes, count what came back, and remove them: proof the backup restores, without touching the stack")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 10*time.Minute, "how long to wait for the stack to be healthy again")
 	return cmd
 }
@@ -91,6 +116,16 @@ func isDatabase(k stack.StateKind) bool {
 // Run restores.
 func Run(ctx context.Context, opts *Options) error {
 	ew := opts.IO.ErrOut
+	if opts.Verify {
+		return verifyRun(ctx, opts)
+	}
+	if fresh, err := freshTarget(opts.Dir); err != nil {
+		return err
+	} else if fresh {
+		if err := unpackProject(opts); err != nil {
+			return err
+		}
+	}
 	proj, err := backupcmd.LoadProject(opts.Dir)
 	if err != nil {
 		return err

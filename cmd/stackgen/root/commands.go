@@ -8,6 +8,7 @@ import (
 	"github.com/stackgen/stackgen/cmd/stackgen/deploycmd"
 	"github.com/stackgen/stackgen/cmd/stackgen/doctorcmd"
 	"github.com/stackgen/stackgen/cmd/stackgen/downcmd"
+	"github.com/stackgen/stackgen/cmd/stackgen/keygencmd"
 	"github.com/stackgen/stackgen/cmd/stackgen/logscmd"
 	"github.com/stackgen/stackgen/cmd/stackgen/newcmd"
 	"github.com/stackgen/stackgen/cmd/stackgen/restorecmd"
@@ -24,6 +25,7 @@ var commands = []func(*cmdutil.Factory) *cobra.Command{
 	stackscmd.NewCmdStacks,
 	func(f *cmdutil.Factory) *cobra.Command { return backupcmd.NewCmdBackup(f, nil) },
 	func(f *cmdutil.Factory) *cobra.Command { return restorecmd.NewCmdRestore(f, nil) },
+	func(f *cmdutil.Factory) *cobra.Command { return keygencmd.NewCmdKeygen(f, nil) },
 	validatecmd.NewCmdValidate,
 	func(f *cmdutil.Factory) *cobra.Command { return upcmd.NewCmdUp(f, nil) },
 	func(f *cmdutil.Factory) *cobra.Command { return statuscmd.NewCmdStatus(f, nil) },

@@ -1,0 +1,85 @@
+// Package keygencmd implements `stackgen keygen`: a key pair for the
+// secrets in backups (age X25519). The private key goes to a file only its
+// owner can read; the public key is printed, to be given to
+// `stackgen backup --encrypt-to`.
+package keygencmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"filippo.io/age"
+	"github.com/spf13/cobra"
+
+	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
+	"github.com/stackgen/stackgen/project"
+)
+
+// Options are keygen's inputs.
+type Options struct {
+	IO  *cmdutil.IOStreams
+	Out string
+	Now func() time.Time
+}
+
+// NewCmdKeygen builds the command; runF replaces the work in tests.
+func NewCmdKeygen(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IO, Now: f.Now}
+	cmd := &cobra.Command{
+		Use:   "keygen",
+		Short: "Make a key pair that encrypts the secrets in backups",
+		Long: `Make an age key pair (X25519). The private key is written to -o FILE
+(default stackgen-backup.key, mode 0600; an existing file is never
+overwritten); the public key (age1...) is printed on stdout.
+
+Give the public key to 'stackgen backup --encrypt-to KEY' (add --save to make
+it the project's default); keep the private key away from the server, and give
+it to 'stackgen restore --identity FILE' when restoring. The files are age's
+own format: 'age -d -i FILE secrets.tar.age | tar -t' reads a backup's
+secrets without stackgen.`,
+		Example: `  stackgen keygen -o ~/keys/mysite-backup.key
+  stackgen backup mysite --encrypt-to age1... --save`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Out, "output", "o", "stackgen-backup.key", "file that receives the private key")
+	return cmd
+}
+
+// Run makes the key pair.
+func Run(ctx context.Context, opts *Options) error {
+	if _, err := os.Lstat(opts.Out); err == nil {
+		return fmt.Errorf("%s exists already: a key is never overwritten (it may be the only way to open old backups); choose another -o", opts.Out)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		return err
+	}
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	body := fmt.Sprintf("# created: %s by stackgen keygen\n# public key: %s\n%s\n", now().UTC().Format(time.RFC3339), id.Recipient(), id)
+	abs, err := filepath.Abs(opts.Out)
+	if err != nil {
+		return err
+	}
+	if err := project.WriteFileAtomic(abs, []byte(body), 0o600); err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "Wrote the private key to %s (mode 0600): keep it off the server, it opens every backup made with its public key\n", abs)
+	fmt.Fprintln(opts.IO.Out, id.Recipient().String())
+	return nil
+}
