@@ -8,6 +8,8 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/goccy/go-yaml/ast"
+
+	"github.com/stackgen/stackgen/internal/imagerole"
 )
 
 // Compose rules. Rules that judge meaning (ports, images, dependencies)
@@ -130,8 +132,8 @@ func (p *project) hasHealthcheck(m *composeModel, s types.ServiceConfig) bool {
 			return true
 		}
 	}
-	if d := p.dockerfileFor(m, s); d != nil && d.final() != nil {
-		for _, in := range d.final().instrs {
+	if _, st := p.builtStage(m, s); st != nil {
+		for _, in := range st.instrs {
 			if in.cmd == "healthcheck" {
 				return len(in.args) == 0 || !strings.EqualFold(in.args[0], "NONE")
 			}
@@ -333,8 +335,13 @@ func checkDBPortPublic(p *project) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
-			if !isDataStore(s.Image) {
+			r := p.roleOf(m, s)
+			if !r.role.HoldsData() {
 				continue
+			}
+			what := s.Image
+			if what == "" {
+				what = "built"
 			}
 			for _, pc := range s.Ports {
 				if !allInterfaces(pc) {
@@ -342,7 +349,7 @@ func checkDBPortPublic(p *project) []Finding {
 				}
 				file, line := m.portLine(s.Name, pc)
 				out = append(out, Finding{File: file, Line: line,
-					Message: fmt.Sprintf("service %q (%s) publishes %s on all interfaces, so anyone who can reach the host can reach it", s.Name, s.Image, portText(pc)),
+					Message: fmt.Sprintf("service %q (%s, a %s) publishes %s on all interfaces, so anyone who can reach the host can reach it%s", s.Name, what, r.role, portText(pc), r.declareHint(s.Name)),
 					Fix:     "remove the ports entry (services reach it over the compose network) or bind it to 127.0.0.1"})
 			}
 		}
@@ -354,9 +361,10 @@ func checkPortBypassesProxy(p *project) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		proxy := ""
+		var proxyRole serviceRole
 		for _, s := range m.services() {
-			if len(s.Ports) > 0 && p.isProxy(m, s) {
-				proxy = s.Name
+			if r := p.roleOf(m, s); len(s.Ports) > 0 && r.role == imagerole.Proxy {
+				proxy, proxyRole = s.Name, r
 				break
 			}
 		}
@@ -364,7 +372,8 @@ func checkPortBypassesProxy(p *project) []Finding {
 			continue
 		}
 		for _, s := range m.services() {
-			if s.Name == proxy || p.isProxy(m, s) || isDataStore(s.Image) {
+			// a data store publishing is compose-db-port-public's error
+			if r := p.roleOf(m, s); s.Name == proxy || r.role == imagerole.Proxy || r.role.HoldsData() {
 				continue
 			}
 			for _, pc := range s.Ports {
@@ -373,24 +382,12 @@ func checkPortBypassesProxy(p *project) []Finding {
 				}
 				file, line := m.portLine(s.Name, pc)
 				out = append(out, Finding{File: file, Line: line,
-					Message: fmt.Sprintf("service %q publishes %s on all interfaces beside the %q proxy, so clients can bypass it (TLS, limits, headers)", s.Name, portText(pc), proxy),
+					Message: fmt.Sprintf("service %q publishes %s on all interfaces beside the %q proxy, so clients can bypass it (TLS, limits, headers)%s", s.Name, portText(pc), proxy, proxyRole.declareHint(proxy)),
 					Fix:     fmt.Sprintf("remove the ports entry and route it through %q, or bind it to 127.0.0.1", proxy)})
 			}
 		}
 	}
 	return out
-}
-
-// isProxy reports whether a service runs a reverse proxy, from its image
-// or the base of the Dockerfile it builds.
-func (p *project) isProxy(m *composeModel, s types.ServiceConfig) bool {
-	if s.Build == nil {
-		return isProxyImage(s.Image)
-	}
-	if d := p.dockerfileFor(m, s); d != nil {
-		return isProxyImage(d.baseImage(d.final()))
-	}
-	return false
 }
 
 func checkImageLatest(p *project) []Finding {
@@ -567,7 +564,15 @@ func forEachEnv(n ast.Node, fn func(k, v string, line int)) {
 	}
 }
 
-func checkHealthcheckBinary(p *project) []Finding {
+func checkHealthcheckBinary(p *project) []Finding { return p.healthcheckTools(true) }
+
+func checkHealthcheckBinaryUnsure(p *project) []Finding { return p.healthcheckTools(false) }
+
+// healthcheckTools finds health checks that run curl or wget in an image
+// that lacks it: for sure (an image whose contents are known), or when
+// sure is false, maybe (a -slim or -alpine variant of an image stackgen
+// does not know).
+func (p *project) healthcheckTools(sure bool) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -575,21 +580,23 @@ func checkHealthcheckBinary(p *project) []Finding {
 			if prog != "curl" && prog != "wget" {
 				continue
 			}
-			image := s.Image
-			installs := ""
-			if d := p.dockerfileFor(m, s); d != nil {
-				image = d.baseImage(d.final())
-				installs = d.final().runText()
+			image, installs := s.Image, ""
+			if d, st := p.builtStage(m, s); st != nil {
+				image, installs = d.baseImage(st), st.runText()
 			} else if s.Build != nil {
 				continue // built from outside the project: unknown
 			}
-			if !lacksProgram(image, prog) || installsProgram(installs, prog) {
+			lacks, known := lacksProgram(image, p.roleOf(m, s).family, prog)
+			if !lacks || known != sure || installsProgram(installs, prog) {
 				continue
 			}
 			file, line := m.locate("services", s.Name, "healthcheck", "test")
-			out = append(out, Finding{File: file, Line: line,
-				Message: fmt.Sprintf("service %q's healthcheck runs %s, which %s does not have, so the check always fails", s.Name, prog, image),
-				Fix:     fmt.Sprintf("check with a program the image has (for Python: python -c \"import urllib.request; urllib.request.urlopen('http://localhost:PORT/health')\"), or install %s in the Dockerfile", prog)})
+			msg := fmt.Sprintf("service %q's healthcheck runs %s, which %s does not have, so the check always fails", s.Name, prog, image)
+			if !sure {
+				msg = fmt.Sprintf("service %q's healthcheck runs %s, which may be missing from %s (such variants often ship without it); if it is, the check always fails", s.Name, prog, image)
+			}
+			out = append(out, Finding{File: file, Line: line, Message: msg,
+				Fix: fmt.Sprintf("check with a program the image has (for Python: python -c \"import urllib.request; urllib.request.urlopen('http://localhost:PORT/health')\"), or install %s in the Dockerfile", prog)})
 		}
 	}
 	return out
@@ -611,21 +618,39 @@ func healthcheckProgram(hc *types.HealthCheckConfig) string {
 	return ""
 }
 
-// lacksProgram knows which slim images come without curl or wget: Debian
-// slim images have neither, Alpine has BusyBox wget but no curl,
-// distroless has no shell tools at all.
-func lacksProgram(image, prog string) bool {
+// lacksProgram says whether an image lacks curl or wget, and whether that
+// is known rather than likely. The image's family (declared, or named by
+// the reference) decides when imagerole knows what its variant ships:
+// nginx's Alpine image has curl, python's -slim has neither. Otherwise
+// distroless images surely lack both, and an unknown -slim or -alpine
+// image may lack them (Alpine's BusyBox has wget, not curl).
+func lacksProgram(image, family, prog string) (lacks, known bool) {
 	r := parseImageRef(image)
 	tag := strings.ToLower(r.tag)
-	switch {
-	case strings.Contains(r.repo, "distroless"):
-		return true
-	case strings.Contains(tag, "slim"):
-		return true
-	case strings.Contains(tag, "alpine") || r.name == "alpine":
-		return prog == "curl"
+	if strings.Contains(r.repo, "distroless") {
+		return true, true
 	}
-	return false
+	if family == "" {
+		if f, _, ok := imagerole.FromRef(image); ok {
+			family = f.Name
+		}
+	}
+	if f, ok := imagerole.Lookup(family); ok {
+		if t, ok := f.Tools(tag); ok {
+			has := t.Curl
+			if prog == "wget" {
+				has = t.Wget
+			}
+			return !has, true
+		}
+	}
+	switch {
+	case strings.Contains(tag, "slim"):
+		return true, false
+	case strings.Contains(tag, "alpine"):
+		return prog == "curl", false
+	}
+	return false, false
 }
 
 func installsProgram(run, prog string) bool {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path"
 	"strings"
+
+	"github.com/stackgen/stackgen/internal/imagerole"
 )
 
 // Dockerfile rules. Each walks the parsed stages; none looks at text a
@@ -71,32 +73,58 @@ func isRootUser(u string) bool {
 	return name == "" || name == "root" || name == "0"
 }
 
+// dropsRoot reports whether the image a stage runs on keeps the work off
+// root by itself: the family the building service declares (a private
+// mirror's name says nothing), else the family its base image names.
+func (p *project) dropsRoot(d *dockerfile, u stageUse) bool {
+	fam := ""
+	if u.model != nil {
+		fam = p.roleOf(u.model, u.service).family
+	}
+	if fam == "" {
+		if f, _, ok := imagerole.FromRef(d.baseImage(u.stage)); ok {
+			fam = f.Name
+		}
+	}
+	f, ok := imagerole.Lookup(fam)
+	return ok && f.DropsRoot
+}
+
 func checkRootUser(p *project) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
-		st := d.final()
-		if st == nil {
-			continue
-		}
-		limit := 0
-		for _, in := range st.instrs {
-			if in.cmd == "cmd" || in.cmd == "entrypoint" {
-				limit = in.line
+		for _, u := range p.judgedStages(d) {
+			if f, ok := p.rootUser(d, u); ok {
+				out = append(out, f)
 			}
 		}
-		user, line := st.effectiveUser(limit)
-		if !isRootUser(user) {
-			continue
-		}
-		if user == "" && dropsPrivileges(d.baseImage(st)) {
-			continue // the base image's own entrypoint or workers drop root
-		}
-		if line == 0 {
-			line = st.line
-		}
-		out = append(out, at(d.path, line, "the image runs as root (no USER with an unprivileged user in its final stage), so a compromised app owns the whole container"))
 	}
 	return out
+}
+
+func (p *project) rootUser(d *dockerfile, u stageUse) (Finding, bool) {
+	st := u.stage
+	limit := 0
+	for _, in := range st.instrs {
+		if in.cmd == "cmd" || in.cmd == "entrypoint" {
+			limit = in.line
+		}
+	}
+	user, line := st.effectiveUser(limit)
+	if !isRootUser(user) {
+		return Finding{}, false
+	}
+	if user == "" && p.dropsRoot(d, u) {
+		return Finding{}, false // the base image's own entrypoint or workers drop root
+	}
+	if line == 0 {
+		line = st.line
+	}
+	which := "its final stage"
+	if st.name != "" && st != d.final() {
+		which = fmt.Sprintf("stage %q, which compose builds", st.name)
+	}
+	return at(d.path, line, "the image runs as root (no USER with an unprivileged user in %s), so a compromised app owns the whole container", which), true
 }
 
 func checkShellForm(p *project) []Finding {
@@ -318,31 +346,35 @@ var shellBaseImages = [...]string{"ubuntu", "debian", "alpine", "busybox", "cent
 func checkNoCmd(p *project) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
-		st := d.final()
-		if st == nil {
-			continue
+		for _, u := range p.judgedStages(d) {
+			out = append(out, noCmd(d, u.stage)...)
 		}
-		hasCmd := false
-		for _, in := range st.instrs {
-			if in.cmd == "cmd" || in.cmd == "entrypoint" {
-				hasCmd = true
-			}
+	}
+	return out
+}
+
+func noCmd(d *dockerfile, st *dfStage) []Finding {
+	var out []Finding
+	hasCmd := false
+	for _, in := range st.instrs {
+		if in.cmd == "cmd" || in.cmd == "entrypoint" {
+			hasCmd = true
 		}
-		base := parseImageRef(d.baseImage(st)).name
-		if hasCmd || base == "" {
-			continue
+	}
+	base := parseImageRef(d.baseImage(st)).name
+	if hasCmd || base == "" {
+		return nil
+	}
+	if d.stages[0] != st && st.fromStage {
+		// FROM an earlier stage inherits its CMD
+		if bs := d.stageNamed(strings.ToLower(st.image)); bs != nil && bs.hasCmd() {
+			return nil
 		}
-		if d.stages[0] != st && st.fromStage {
-			// FROM an earlier stage inherits its CMD
-			if bs := d.stageNamed(strings.ToLower(st.image)); bs != nil && bs.hasCmd() {
-				continue
-			}
-		}
-		for _, b := range shellBaseImages {
-			if base == b {
-				out = append(out, at(d.path, st.line, "the final stage has no CMD or ENTRYPOINT, so `docker run` of this image starts %s's default shell instead of the app", base))
-				break
-			}
+	}
+	for _, b := range shellBaseImages {
+		if base == b {
+			out = append(out, at(d.path, st.line, "the stage has no CMD or ENTRYPOINT, so `docker run` of this image starts %s's default shell instead of the app", base))
+			break
 		}
 	}
 	return out
@@ -373,16 +405,23 @@ var fullImages = [...]string{"python", "node", "ruby", "golang", "openjdk", "php
 func checkBaseFull(p *project) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
-		st := d.final()
-		if st == nil || st.fromStage {
-			continue
+		for _, u := range p.judgedStages(d) {
+			out = append(out, baseFull(d, u.stage)...)
 		}
-		r := parseImageRef(st.image)
-		tag := strings.ToLower(r.tag)
-		for _, f := range fullImages {
-			if r.name == f && !strings.Contains(tag, "slim") && !strings.Contains(tag, "alpine") && !strings.Contains(st.image, "$") {
-				out = append(out, at(d.path, st.line, "the final stage runs on the full %s image (compilers and headers included, about 1 GB)", st.raw))
-			}
+	}
+	return out
+}
+
+func baseFull(d *dockerfile, st *dfStage) []Finding {
+	var out []Finding
+	if st.fromStage {
+		return nil
+	}
+	r := parseImageRef(st.image)
+	tag := strings.ToLower(r.tag)
+	for _, f := range fullImages {
+		if r.name == f && !strings.Contains(tag, "slim") && !strings.Contains(tag, "alpine") && !strings.Contains(st.image, "$") {
+			out = append(out, at(d.path, st.line, "the image runs on the full %s image (compilers and headers included, about 1 GB)", st.raw))
 		}
 	}
 	return out

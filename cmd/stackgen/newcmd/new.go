@@ -230,7 +230,7 @@ func chooseStack(reg *stack.Registry, opts *Options, interactive bool) (*stack.D
 
 func hasUnknownKey(d *stack.Definition, a stack.Answers) bool {
 	for k := range a {
-		if _, ok := d.Question(k); !ok && !d.IsImageKey(k) {
+		if _, ok := d.Question(k); !ok && !d.IsImageKey(k) && !d.IsImageFamilyKey(k) {
 			return true
 		}
 	}
