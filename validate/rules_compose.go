@@ -287,12 +287,12 @@ func allInterfaces(pc types.ServicePortConfig) bool {
 
 // portLine finds the line of the ports item publishing target.
 func (m *composeModel) portLine(service string, pc types.ServicePortConfig) (string, int) {
+	// the item may be in any of the files (Compose appends ports of
+	// overlays to the base's), so every file is searched; a later file
+	// wins a tie
 	file, line := m.locate("services", service, "ports")
+	best := 0
 	for _, f := range m.files {
-		if f.path != file {
-			continue
-		}
-		best := 0
 		for _, it := range seqItems(f.value("services", service, "ports")) {
 			text, ok := scalarText(it)
 			if !ok {
@@ -316,8 +316,8 @@ func (m *composeModel) portLine(service string, pc types.ServicePortConfig) (str
 			if (pc.HostIP != "" && strings.Contains(text, pc.HostIP)) || (pc.HostIP == "" && strings.Count(text, ":") <= 1) {
 				score++
 			}
-			if score > best {
-				best, line = score, lineOf(it)
+			if score >= best && score > 0 {
+				best, file, line = score, f.path, lineOf(it)
 			}
 		}
 	}
@@ -394,13 +394,19 @@ func checkImageLatest(p *project) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
-			if s.Image == "" || !unpinned(s.Image) {
+			if s.Image == "" || !unpinned(s.Image) || strings.Contains(s.Image, placeholderValue) {
+				// a required variable (${IMAGE:?msg}) is whatever the
+				// deployer sets, not a floating tag
 				continue
 			}
 			file, line := m.locate("services", s.Name, "image")
-			msg := fmt.Sprintf("service %q uses image %q, which floats to whatever is newest when pulled", s.Name, s.Image)
+			tag := "has no version tag"
+			if parseImageRef(s.Image).tag == "latest" {
+				tag = "is tagged latest"
+			}
+			msg := fmt.Sprintf("service %q uses image %q, which %s and so floats to whatever is newest when pulled", s.Name, s.Image, tag)
 			if s.Build != nil {
-				msg = fmt.Sprintf("service %q builds image %q with no version tag, so every build overwrites the last and a rollback or an offline bundle cannot name it", s.Name, s.Image)
+				msg = fmt.Sprintf("service %q builds image %q, which %s, so every build overwrites the last and a rollback or an offline bundle cannot name it", s.Name, s.Image, tag)
 			}
 			out = append(out, at(file, line, "%s", msg))
 		}
@@ -496,14 +502,17 @@ func isSecretKey(k string) bool {
 			return true
 		}
 	}
-	return strings.HasSuffix(k, "_KEY") || k == "KEY" || strings.HasSuffix(k, "_PASS")
+	return strings.HasSuffix(k, "_KEY") || k == "KEY" || strings.HasSuffix(k, "_PASS") ||
+		strings.HasSuffix(k, "_PW") || strings.HasSuffix(k, "_PWD") || strings.Contains(k, "PASSPHRASE")
 }
 
 // isLiteralSecret reports whether a raw value is a credential written into
 // the file rather than taken from the environment.
 func isLiteralSecret(v string) bool {
 	v = strings.TrimSpace(v)
-	if v == "" || strings.Contains(v, "$") {
+	if v == "" || strings.Contains(v, "$") || strings.HasPrefix(v, "/run/secrets/") {
+		// a secrets path is the recommended pattern: the value is a file
+		// the secret is mounted at, not the secret
 		return false
 	}
 	switch strings.ToLower(v) {
@@ -511,6 +520,42 @@ func isLiteralSecret(v string) bool {
 		return false
 	}
 	return true
+}
+
+// literalDefault returns the literal default of a secret written as
+// ${VAR:-default} or ${VAR-default} ("" when there is none, or when the
+// default is itself a variable): in effect a committed secret.
+func literalDefault(v string) string {
+	for _, r := range extractVarRefs(v) {
+		if !r.defaulted {
+			continue
+		}
+		i := strings.Index(v, "${"+r.name)
+		if i < 0 {
+			continue
+		}
+		rest := v[i+2+len(r.name):]
+		if !strings.HasPrefix(rest, ":-") && !strings.HasPrefix(rest, "-") {
+			continue
+		}
+		end := closingBrace(v, i+2)
+		if end < 0 {
+			continue
+		}
+		def := strings.TrimLeft(v[i+2+len(r.name):end], ":-")
+		if isLiteralSecret(def) {
+			return def
+		}
+	}
+	return ""
+}
+
+// varName is the first variable a value interpolates.
+func varName(v string) string {
+	if refs := extractVarRefs(v); len(refs) > 0 {
+		return refs[0].name
+	}
+	return "VAR"
 }
 
 // urlPassword matches scheme://user:password@ with a literal password.
@@ -527,6 +572,10 @@ func checkPlainSecret(p *project) []Finding {
 					switch {
 					case isSecretKey(k) && isLiteralSecret(v):
 						out = append(out, at(f.path, line, "service %q sets %s to a literal value in %s, so the secret is committed with the file", name, k, f.path))
+					case isSecretKey(k) && literalDefault(v) != "":
+						out = append(out, Finding{File: f.path, Line: line,
+							Message: fmt.Sprintf("service %q gives %s the default %q, so every deployment that forgets to set it runs with a committed, well-known secret", name, k, literalDefault(v)),
+							Fix:     fmt.Sprintf("drop the default and guard it: ${%s:?set %s in .env}", varName(v), varName(v))})
 					case urlPassword.MatchString(v):
 						out = append(out, at(f.path, line, "service %q puts a password inside the URL in %s", name, k))
 					}
@@ -685,7 +734,7 @@ func checkEnvFileMissing(p *project) []Finding {
 				if _, exists := p.files[rel]; exists {
 					continue
 				}
-				file, line := m.locate("services", s.Name, "env_file")
+				file, line := m.locateItem(path.Base(rel), "services", s.Name, "env_file")
 				out = append(out, Finding{File: file, Line: line,
 					Message: fmt.Sprintf("service %q reads env_file %s, which does not exist, so `docker compose up` fails", s.Name, rel),
 					Fix:     fmt.Sprintf("create %s (copy it from its .env.example) or mark the entry required: false", rel)})

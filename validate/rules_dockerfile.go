@@ -430,11 +430,32 @@ func baseFull(d *dockerfile, st *dfStage) []Finding {
 func checkSyntaxDirective(p *project) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
-		if d.syntaxLine > 0 {
-			out = append(out, at(d.path, d.syntaxLine, "a # syntax= directive makes BuildKit pull a frontend image at build time, which fails offline or behind a blocked registry"))
+		if d.syntaxLine > 0 && d.needsNewFrontend() == "" {
+			out = append(out, Finding{File: d.path, Line: d.syntaxLine,
+				Message: "a # syntax= directive makes BuildKit pull a frontend image at build time, which fails offline or behind a blocked registry; the built-in frontend of Docker Engine 20.10 and later already has RUN --mount and COPY --chown/--chmod",
+				Fix:     "delete the # syntax= line (keep it only if the file uses heredocs or COPY --link, which Docker Engine before 23.0 can build only with it)"})
 		}
 	}
 	return out
+}
+
+// needsNewFrontend names the first feature the Dockerfile uses that the
+// built-in frontend of Docker Engine before 23.0 (BuildKit 0.8 to 0.10)
+// cannot build ("" when none): heredocs (RUN <<EOF) and COPY --link came
+// with Dockerfile frontend 1.4, which Engine 23.0 ships built in. For those
+// files the # syntax= directive is what makes older engines build them.
+func (d *dockerfile) needsNewFrontend() string {
+	for _, st := range d.stages {
+		for _, in := range st.instrs {
+			if len(in.heredocs) > 0 {
+				return "heredocs"
+			}
+			if (in.cmd == "copy" || in.cmd == "add") && hasFlagPrefix(in.flags, "--link") {
+				return "COPY --link"
+			}
+		}
+	}
+	return ""
 }
 
 // checkContextMissing follows what a Dockerfile takes from its build
