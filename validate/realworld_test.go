@@ -8,9 +8,11 @@ import (
 // The realworld corpus (testdata/realworld/) is written in the patterns of
 // public compose projects: a multi-service sample of the kind Docker
 // publishes (samples), a multi-file AI application deployment with a
-// development overlay and a standalone production file (aiapp), and a
-// generated cookiecutter-django layout (cookiedjango). Each defect class
-// found running validate on such projects is a row below: the false
+// development overlay and a standalone production file (aiapp), a
+// generated cookiecutter-django layout (cookiedjango), and a file whose
+// profiles choose between a dev server and a proxied app (profiles).
+// Each defect class found running validate on such projects is a row
+// below: the false
 // finding it must no longer give, and the true findings beside it that
 // must still be given.
 
@@ -103,6 +105,12 @@ var realWorldClasses = []struct {
 		},
 	},
 	{
+		class:   "7 profiles: services of alternative profiles never run together",
+		corpus:  "profiles",
+		absent:  []want{{rule: "compose-port-bypasses-proxy", text: `"devserver"`}},
+		present: []want{{rule: "compose-port-bypasses-proxy", file: "compose.yaml", line: 34, text: `service "api" publishes 9000`}},
+	},
+	{
 		class:   "miss: a cache with an unfamiliar name publishing 6379 is a public data store",
 		corpus:  "samples",
 		absent:  []want{{rule: "compose-port-bypasses-proxy", file: "compose.yaml", text: `"cache"`}},
@@ -169,7 +177,7 @@ func TestRealWorldClasses(t *testing.T) {
 // TestNoInternalValueInMessages: whatever the project, no message shows
 // a value validate made up to load it.
 func TestNoInternalValueInMessages(t *testing.T) {
-	for _, corpus := range []string{"samples", "aiapp", "cookiedjango"} {
+	for _, corpus := range []string{"samples", "aiapp", "cookiedjango", "profiles"} {
 		for _, f := range Files(loadCorpus(t, "testdata/realworld/"+corpus, 0o600)) {
 			if strings.Contains(f.String(), "stackgen-validate") {
 				t.Errorf("%s: %s", corpus, f)
@@ -181,7 +189,7 @@ func TestNoInternalValueInMessages(t *testing.T) {
 // TestRealWorldCorpusFindsExactly pins every finding of the corpus, so a
 // new false positive (or a lost true finding) shows in review.
 func TestRealWorldCorpusFindsExactly(t *testing.T) {
-	wantCount := map[string]int{"samples": 6, "aiapp": 6, "cookiedjango": 5}
+	wantCount := map[string]int{"samples": 6, "aiapp": 6, "cookiedjango": 5, "profiles": 1}
 	for corpus, n := range wantCount {
 		fs := Files(loadCorpus(t, "testdata/realworld/"+corpus, 0o600))
 		if len(fs) != n {

@@ -360,20 +360,29 @@ func checkDBPortPublic(p *project) []Finding {
 func checkPortBypassesProxy(p *project) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
-		proxy := ""
-		var proxyRole serviceRole
+		var proxies []types.ServiceConfig
+		roles := map[string]serviceRole{}
 		for _, s := range m.services() {
-			if r := p.roleOf(m, s); len(s.Ports) > 0 && r.role == imagerole.Proxy {
-				proxy, proxyRole = s.Name, r
-				break
+			roles[s.Name] = p.roleOf(m, s)
+			if len(s.Ports) > 0 && roles[s.Name].role == imagerole.Proxy {
+				proxies = append(proxies, s)
 			}
-		}
-		if proxy == "" {
-			continue
 		}
 		for _, s := range m.services() {
 			// a data store publishing is compose-db-port-public's error
-			if r := p.roleOf(m, s); s.Name == proxy || r.role == imagerole.Proxy || r.role.HoldsData() {
+			if r := roles[s.Name]; r.role == imagerole.Proxy || r.role.HoldsData() {
+				continue
+			}
+			proxy := ""
+			for _, px := range proxies {
+				// a dev server of one profile beside the proxy of another
+				// never runs with it
+				if runTogether(px, s) {
+					proxy = px.Name
+					break
+				}
+			}
+			if proxy == "" {
 				continue
 			}
 			for _, pc := range s.Ports {
@@ -382,12 +391,29 @@ func checkPortBypassesProxy(p *project) []Finding {
 				}
 				file, line := m.portLine(s.Name, pc)
 				out = append(out, Finding{File: file, Line: line,
-					Message: fmt.Sprintf("service %q publishes %s on all interfaces beside the %q proxy, so clients can bypass it (TLS, limits, headers)%s", s.Name, portText(pc), proxy, proxyRole.declareHint(proxy)),
+					Message: fmt.Sprintf("service %q publishes %s on all interfaces beside the %q proxy, so clients can bypass it (TLS, limits, headers)%s", s.Name, portText(pc), proxy, roles[proxy].declareHint(proxy)),
 					Fix:     fmt.Sprintf("remove the ports entry and route it through %q, or bind it to 127.0.0.1", proxy)})
 			}
 		}
 	}
 	return out
+}
+
+// runTogether reports whether Compose can run two services in the same
+// run without enabling profiles meant as alternatives: one of them is in
+// no profile (it always runs), or they share one.
+func runTogether(a, b types.ServiceConfig) bool {
+	if len(a.Profiles) == 0 || len(b.Profiles) == 0 {
+		return true
+	}
+	for _, x := range a.Profiles {
+		for _, y := range b.Profiles {
+			if x == y {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func checkImageLatest(p *project) []Finding {

@@ -19,7 +19,7 @@ var ruleRoles = map[string]string{
 	"compose-undeclared-network":        "No role.",
 	"compose-undeclared-secret":         "No role.",
 	"compose-db-port-public":            "Role database, cache, search, objectstore or broker. A guess misses a data store with an unfamiliar name on an unusual port, and takes an app built FROM a database image for one; declare x-stackgen: {role: app} to correct it.",
-	"compose-port-bypasses-proxy":       "Role proxy for the proxy (nginx, caddy, traefik, haproxy, ... by name); data stores are left to compose-db-port-public. A proxy with a private name is missed unless declared (x-stackgen: {role: proxy}).",
+	"compose-port-bypasses-proxy":       "Role proxy for the proxy (nginx, caddy, traefik, haproxy, ... by name); data stores are left to compose-db-port-public; services in profiles the proxy is not in (and it is in some) are not judged against it. A proxy with a private name is missed unless declared (x-stackgen: {role: proxy}).",
 	"compose-image-latest":              "No role. An image set entirely by a required variable (${IMAGE:?msg}) is not judged.",
 	"compose-container-name":            "No role.",
 	"compose-version-obsolete":          "No role.",
