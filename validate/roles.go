@@ -74,14 +74,13 @@ func (p *project) roleImage(m *composeModel, s types.ServiceConfig) (string, boo
 	return "", false // built from outside the project: the tag says nothing sure
 }
 
-// dataPorts are the well-known ports of data stores that no common
-// application uses (8080 and 9000 are left out for that reason).
+// dataPort finds the data store whose well-known port this is; ports
+// common applications also use (8080, 9000) say nothing.
 func dataPort(port uint32) (imagerole.Family, bool) {
 	if port == 8080 || port == 9000 {
 		return imagerole.Family{}, false
 	}
-	for _, n := range imagerole.Names() {
-		f, _ := imagerole.Lookup(n)
+	for _, f := range imagerole.All() {
 		if f.Role.HoldsData() && f.Port != 0 && uint32(f.Port) == port && f.StandsIn == "" {
 			return f, true
 		}

@@ -89,9 +89,11 @@ var (
 )
 
 // families is the table. Tool facts are the official images' own
-// Dockerfiles: nginx installs curl in both variants; the database images
-// install neither (Alpine's BusyBox still brings wget); elasticsearch,
-// kibana and vespa ship curl for their own health checks.
+// Dockerfiles: nginx installs curl in both variants; the Debian-based
+// database images install neither (Alpine's BusyBox still brings wget);
+// elasticsearch, kibana and vespa ship curl for their own health checks.
+// Where a base is not certain (mysql's Oracle Linux, mongo) it is left
+// unknown, so a check there is not called broken.
 var families = []Family{
 	{Name: "nginx", Role: Proxy, Names: []string{"nginx-unprivileged"}, DropsRoot: true, Port: 80, Default: curlOnly, Alpine: both},
 	{Name: "openresty", Role: Proxy, DropsRoot: true, Port: 80},
@@ -100,14 +102,14 @@ var families = []Family{
 	{Name: "caddy", Role: Proxy, Port: 80, Default: wgetOnly, Alpine: wgetOnly},
 	{Name: "traefik", Role: Proxy, Port: 80, Default: wgetOnly, Alpine: wgetOnly},
 	{Name: "envoy", Role: Proxy, Port: 10000},
-	{Name: "mysql", Role: Database, DropsRoot: true, Port: 3306, Default: neither},
+	{Name: "mysql", Role: Database, DropsRoot: true, Port: 3306},
 	{Name: "percona", Role: Database, Names: []string{"percona-server"}, StandsIn: "mysql", DropsRoot: true, Port: 3306},
 	{Name: "mariadb", Role: Database, DropsRoot: true, Port: 3306, Default: neither},
 	{Name: "postgres", Role: Database, Names: []string{"postgresql"}, DropsRoot: true, Port: 5432, Default: neither, Alpine: wgetOnly},
 	{Name: "postgis", Role: Database, StandsIn: "postgres", DropsRoot: true, Port: 5432, Default: neither, Alpine: wgetOnly},
 	{Name: "pgvector", Role: Database, StandsIn: "postgres", DropsRoot: true, Port: 5432, Default: neither},
 	{Name: "timescaledb", Role: Database, StandsIn: "postgres", DropsRoot: true, Port: 5432, Alpine: wgetOnly},
-	{Name: "mongo", Role: Database, Names: []string{"mongodb"}, DropsRoot: true, Port: 27017, Default: neither},
+	{Name: "mongo", Role: Database, Names: []string{"mongodb"}, DropsRoot: true, Port: 27017},
 	{Name: "couchdb", Role: Database, Port: 5984},
 	{Name: "cassandra", Role: Database, Port: 9042},
 	{Name: "clickhouse", Role: Database, Names: []string{"clickhouse-server"}, Port: 8123},
@@ -134,6 +136,10 @@ var families = []Family{
 	{Name: "alpine", Role: App, Default: wgetOnly, Alpine: wgetOnly},
 	{Name: "busybox", Role: App, Default: wgetOnly},
 }
+
+// All returns every family in table order (the main family of a port
+// before its stand-ins).
+func All() []Family { return append([]Family(nil), families...) }
 
 // Lookup returns the family with this name.
 func Lookup(name string) (Family, bool) {
