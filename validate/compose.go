@@ -283,6 +283,13 @@ func (m *composeModel) locate(keys ...string) (string, int) {
 	return file, line
 }
 
+// itemNames reports whether a list item (a path, a volume spec
+// src:dst[:mode] or a name) names want.
+func itemNames(text, want string) bool {
+	t := strings.TrimPrefix(text, "./")
+	return t != "" && (t == want || strings.HasPrefix(t, want+":") || strings.HasSuffix(t, "/"+want) || strings.Contains(t, "/"+want+":"))
+}
+
 // locateItem finds the sequence item under keys whose text contains
 // want, in whichever file holds it (an env_file entry an overlay adds is
 // reported at the overlay's line); it falls back to locate.
@@ -298,13 +305,18 @@ func (m *composeModel) locateItem(want string, keys ...string) (string, int) {
 		}
 		for _, it := range items {
 			text, ok := scalarText(it)
-			if !ok {
-				if p := child(it, "path"); p != nil {
-					text, _ = scalarText(p.Value)
+			for _, k := range []string{"path", "source"} {
+				if c := child(it, k); !ok && c != nil {
+					text, ok = scalarText(c.Value)
 				}
 			}
-			if text != "" && strings.Contains(path.Clean(text), want) {
+			if itemNames(text, want) {
 				return f.path, lineOf(it)
+			}
+		}
+		for _, e := range mapEntries(n) { // networks: {name: {...}}
+			if keyText(e.Key) == want {
+				return f.path, lineOf(e.Key)
 			}
 		}
 	}

@@ -489,6 +489,20 @@ func composeCases() []ruleCase {
 			    ports: ["8080:8080"]
 		`)),
 
+		c("dockerfile-root-user", "renamed nginx base, family declared", false, compose(`
+			services:
+			  nginx:
+			    build: ./proxy
+			    image: site-nginx:1.0
+			    x-stackgen: {role: proxy, family: nginx}
+		`), file("proxy/Dockerfile", "ARG NGINX_IMAGE=corp.example:5000/platform/edge-proxy:1.28\nFROM ${NGINX_IMAGE}\nCOPY nginx.conf /etc/nginx/conf.d/\n"), file("proxy/nginx.conf", "server { listen 80; }\n")),
+		c("dockerfile-root-user", "renamed nginx base, nothing declared", true, compose(`
+			services:
+			  nginx:
+			    build: ./proxy
+			    image: site-nginx:1.0
+		`), file("proxy/Dockerfile", "ARG NGINX_IMAGE=corp.example:5000/platform/edge-proxy:1.28\nFROM ${NGINX_IMAGE}\nCOPY nginx.conf /etc/nginx/conf.d/\n"), file("proxy/nginx.conf", "server { listen 80; }\n")),
+
 		c("compose-role", "unknown role", true, compose(`
 			services:
 			  db:

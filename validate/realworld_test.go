@@ -205,3 +205,47 @@ func findingLines(fs []Finding) string {
 	}
 	return b.String()
 }
+
+// TestOverlayFindingsAtTheOverlaysLine: a mistake an overlay adds to a
+// list the base also has is reported where the overlay writes it.
+func TestOverlayFindingsAtTheOverlaysLine(t *testing.T) {
+	set := files(
+		file("compose.yaml", `
+			services:
+			  app:
+			    image: example.org/app:1.0
+			    volumes:
+			      - data:/data
+			    networks: [front]
+			volumes:
+			  data:
+			networks:
+			  front:
+		`),
+		file("compose.debug.yaml", `
+			services:
+			  app:
+			    volumes:
+			      - ./.env:/app/.env:ro
+			      - scratch:/scratch
+			    networks: [debugnet]
+		`),
+	)
+	wantAt := map[string]int{"compose-undeclared-volume": 5, "compose-env-mounted": 4, "compose-undeclared-network": 6}
+	got := map[string]bool{}
+	for _, f := range Files(set) {
+		line, ok := wantAt[f.Rule]
+		if !ok {
+			continue
+		}
+		got[f.Rule] = true
+		if f.File != "compose.debug.yaml" || f.Line != line {
+			t.Errorf("%s at %s:%d, want compose.debug.yaml:%d", f.Rule, f.File, f.Line, line)
+		}
+	}
+	for r := range wantAt {
+		if !got[r] {
+			t.Errorf("%s not reported", r)
+		}
+	}
+}

@@ -222,7 +222,7 @@ func checkUndeclaredVolume(p *project) []Finding {
 				if _, ok := m.proj.Volumes[v.Source]; ok {
 					continue
 				}
-				file, line := m.locate("services", s.Name, "volumes")
+				file, line := m.locateItem(v.Source, "services", s.Name, "volumes")
 				out = append(out, Finding{File: file, Line: line,
 					Message: fmt.Sprintf("service %q mounts named volume %q, which is not declared under the top-level volumes:", s.Name, v.Source),
 					Fix:     fmt.Sprintf("declare %q under the top-level volumes: key (or use a ./path for a bind mount)", v.Source)})
@@ -240,7 +240,7 @@ func checkUndeclaredNetwork(p *project) []Finding {
 				if _, ok := m.proj.Networks[n]; ok {
 					continue
 				}
-				file, line := m.locate("services", s.Name, "networks")
+				file, line := m.locateItem(n, "services", s.Name, "networks")
 				out = append(out, Finding{File: file, Line: line,
 					Message: fmt.Sprintf("service %q joins network %q, which is not declared under the top-level networks:", s.Name, n),
 					Fix:     fmt.Sprintf("declare %q under the top-level networks: key", n)})
@@ -256,7 +256,7 @@ func checkUndeclaredSecret(p *project) []Finding {
 		for _, s := range m.services() {
 			for _, sec := range s.Secrets {
 				if _, ok := m.proj.Secrets[sec.Source]; !ok {
-					file, line := m.locate("services", s.Name, "secrets")
+					file, line := m.locateItem(sec.Source, "services", s.Name, "secrets")
 					out = append(out, Finding{File: file, Line: line,
 						Message: fmt.Sprintf("service %q uses secret %q, which is not declared under the top-level secrets:", s.Name, sec.Source),
 						Fix:     fmt.Sprintf("declare %q under the top-level secrets: key", sec.Source)})
@@ -264,7 +264,7 @@ func checkUndeclaredSecret(p *project) []Finding {
 			}
 			for _, c := range s.Configs {
 				if _, ok := m.proj.Configs[c.Source]; !ok {
-					file, line := m.locate("services", s.Name, "configs")
+					file, line := m.locateItem(c.Source, "services", s.Name, "configs")
 					out = append(out, Finding{File: file, Line: line,
 						Message: fmt.Sprintf("service %q uses config %q, which is not declared under the top-level configs:", s.Name, c.Source),
 						Fix:     fmt.Sprintf("declare %q under the top-level configs: key", c.Source)})
@@ -776,7 +776,7 @@ func checkEnvMounted(p *project) []Finding {
 		for _, s := range m.services() {
 			for _, v := range s.Volumes {
 				if v.Type == types.VolumeTypeBind && path.Base(v.Source) == ".env" {
-					file, line := m.locate("services", s.Name, "volumes")
+					file, line := m.locateItem(".env", "services", s.Name, "volumes")
 					out = append(out, at(file, line, "service %q bind-mounts %s into the container at %s, a second copy of every secret readable by the app's files", s.Name, path.Base(v.Source), v.Target))
 				}
 			}

@@ -124,7 +124,15 @@ func (p *project) rootUser(d *dockerfile, u stageUse) (Finding, bool) {
 	if st.name != "" && st != d.final() {
 		which = fmt.Sprintf("stage %q, which compose builds", st.name)
 	}
-	return at(d.path, line, "the image runs as root (no USER with an unprivileged user in %s), so a compromised app owns the whole container", which), true
+	hint := ""
+	if _, _, known := imagerole.FromRef(d.baseImage(st)); user == "" && u.model != nil && !known {
+		if r := p.roleOf(u.model, u.service); r.family == "" {
+			// the base is of no known family: it may be a renamed image
+			// that does drop root
+			hint = fmt.Sprintf(" (if its base %s drops root by itself, as nginx and the official database images do, declare its family under services.%s: x-stackgen: {role: %s, family: nginx})", d.baseImage(st), u.service.Name, r.role)
+		}
+	}
+	return at(d.path, line, "the image runs as root (no USER with an unprivileged user in %s), so a compromised app owns the whole container%s", which, hint), true
 }
 
 func checkShellForm(p *project) []Finding {

@@ -17,6 +17,7 @@ import (
 	"github.com/stackgen/stackgen/prompt/prompttest"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/stacks"
+	"github.com/stackgen/stackgen/validate"
 )
 
 type result struct {
@@ -302,5 +303,13 @@ func TestPrivateImagesWithStatedFamily(t *testing.T) {
 	}
 	if !strings.Contains(string(b), "x-stackgen: {role: database, family: mariadb}") || !strings.Contains(string(b), "x-stackgen: {role: proxy, family: nginx}") {
 		t.Errorf("compose.yaml does not record the roles:\n%s", b)
+	}
+	// validate on the written directory judges by the recorded roles
+	fs, err := validate.Dir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fs {
+		t.Errorf("validate %s: %s", dir, f)
 	}
 }
