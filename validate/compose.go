@@ -77,6 +77,9 @@ func standalone(f, base *yamlFile) bool {
 	if f.err != nil || child(f.root, "name") == nil {
 		return false
 	}
+	if stem := strings.TrimSuffix(f.path, path.Ext(f.path)); strings.HasSuffix(stem, ".override") {
+		return false // Compose always merges compose.override.yaml onto the base
+	}
 	inBase := map[string]bool{}
 	for _, s := range base.services() {
 		inBase[keyText(s.Key)] = true

@@ -249,3 +249,22 @@ func TestOverlayFindingsAtTheOverlaysLine(t *testing.T) {
 		}
 	}
 }
+
+// TestStandaloneOrOverlay pins how each extra compose file is taken.
+func TestStandaloneOrOverlay(t *testing.T) {
+	base := parseYAMLFile("compose.yaml", []byte("name: shop\nservices:\n  web:\n    image: example.org/web:1.0\n  db:\n    image: postgres:16\n"))
+	cases := []struct {
+		path, content string
+		standalone    bool
+	}{
+		{"compose.prod.yaml", "name: shop-prod\nservices:\n  web:\n    image: example.org/web:1.0\n", true},
+		{"compose.dev.yaml", "services:\n  web:\n    ports: [\"8000:8000\"]\n", false},
+		{"compose.debug.yaml", "name: shop\nservices:\n  web:\n    ports: [\"8000:8000\"]\n", false}, // repeats name: but only patches
+		{"compose.override.yaml", "name: shop-local\nservices:\n  web:\n    image: example.org/web:dev\n", false},
+	}
+	for _, c := range cases {
+		if got := standalone(parseYAMLFile(c.path, []byte(c.content)), base); got != c.standalone {
+			t.Errorf("%s: standalone = %v, want %v", c.path, got, c.standalone)
+		}
+	}
+}
