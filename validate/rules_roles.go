@@ -9,7 +9,7 @@ package validate
 // image it runs or the base of the Dockerfile stage compose builds, else
 // from a well-known data-store port it publishes, else app.
 var ruleRoles = map[string]string{
-	"compose-load":                      "No role. Loads every file as Compose would; files with their own name: are projects of their own, other compose.*/docker-compose.* files overlays of the base, which can be wrong for an overlay that repeats name:.",
+	"compose-load":                      "No role. A compose.*/docker-compose.* file with its own name: whose services shared with the base are complete (image or build) is a project of its own; every other one (and any *.override.*) is an overlay of the base. A standalone file without name: is taken as an overlay: add name: to it.",
 	"compose-undefined-var":             "No role. Reads .env (or .env.example); cannot see variables exported in the deployer's shell, so those are reported.",
 	"compose-depends-missing":           "No role. Can report a dependency another overlay defines when files are meant to be used together but loaded apart.",
 	"compose-healthcheck-missing":       "No role. Sees HEALTHCHECK only in Dockerfiles of the project (the built stage), not in pulled images, so an image's own health check is missed.",
