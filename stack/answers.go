@@ -99,7 +99,7 @@ func (d *Definition) KnownKeys() []string {
 func (d *Definition) Resolve(given Answers) (Answers, error) {
 	for _, k := range PublicAnswers(given) {
 		if _, ok := d.Question(k); !ok && !d.IsImageKey(k) && !d.IsImageFamilyKey(k) {
-			return nil, fmt.Errorf("unknown answer %q for stack %s; known answers: %s", k, d.Name, strings.Join(d.KnownKeys(), ", "))
+			return nil, fmt.Errorf("unknown answer %q for stack %s; known answers: %s (and image.KEY%s for each image)", k, d.Name, strings.Join(d.KnownKeys(), ", "), FamilySuffix)
 		}
 		if name, ok := strings.CutSuffix(k, FamilySuffix); ok && d.IsImageFamilyKey(k) && d.isBuilt(strings.TrimPrefix(name, ImagePrefix)) {
 			return nil, fmt.Errorf("%s: %s is built by the stack; state the family of the image it is built from instead", k, name)
