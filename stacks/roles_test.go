@@ -185,6 +185,7 @@ func TestContradictingImageRefused(t *testing.T) {
 		{"stated family beats a misleading name", stack.Answers{"db": "mariadb", "image.db": "corp.example:5000/mysql-compatible:11.8", "image.db.family": "mariadb"}, ""},
 		{"percona stands in for mysql", stack.Answers{"image.db": "percona/percona-server:8.4"}, ""},
 		{"valkey stands in for redis", stack.Answers{"image.redis": "valkey/valkey:8.1"}, ""},
+		{"unprivileged nginx listens elsewhere", stack.Answers{"image.nginx": "nginxinc/nginx-unprivileged:1.28"}, "use a nginx image"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -95,7 +95,9 @@ var (
 // Where a base is not certain (mysql's Oracle Linux, mongo) it is left
 // unknown, so a check there is not called broken.
 var families = []Family{
-	{Name: "nginx", Role: Proxy, Names: []string{"nginx-unprivileged"}, DropsRoot: true, Port: 80, Default: curlOnly, Alpine: both},
+	{Name: "nginx", Role: Proxy, DropsRoot: true, Port: 80, Default: curlOnly, Alpine: both},
+	// not a stand-in for nginx: it listens on 8080, as no root may bind 80
+	{Name: "nginx-unprivileged", Role: Proxy, DropsRoot: true, Port: 8080, Default: curlOnly, Alpine: both},
 	{Name: "openresty", Role: Proxy, DropsRoot: true, Port: 80},
 	{Name: "httpd", Role: Proxy, DropsRoot: true, Port: 80, Alpine: wgetOnly},
 	{Name: "haproxy", Role: Proxy, DropsRoot: true, Port: 80, Alpine: wgetOnly},

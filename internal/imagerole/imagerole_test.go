@@ -13,7 +13,8 @@ func TestFromRef(t *testing.T) {
 		{"corp.example:5000/db:mariadb-11.8", "mariadb", "tag"},
 		{"percona/percona-server:8.4", "percona", "name"},
 		{"docker.elastic.co/elasticsearch/elasticsearch:8.15.0", "elasticsearch", "name"},
-		{"nginxinc/nginx-unprivileged:1.27-alpine", "nginx", "name"},
+		{"nginxinc/nginx-unprivileged:1.27-alpine", "nginx-unprivileged", "name"},
+		{"nginx-custom:1.27", "nginx", "name"},
 		{"mysql-server:8.0", "mysql", "name"},
 		{"redis@sha256:" + "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "redis", "name"},
 		// names that say nothing, or say something else
