@@ -503,6 +503,21 @@ func composeCases() []ruleCase {
 			    image: site-nginx:1.0
 		`), file("proxy/Dockerfile", "ARG NGINX_IMAGE=corp.example:5000/platform/edge-proxy:1.28\nFROM ${NGINX_IMAGE}\nCOPY nginx.conf /etc/nginx/conf.d/\n"), file("proxy/nginx.conf", "server { listen 80; }\n")),
 
+		c("dockerfile-root-user", "built stage inherits USER from its parent stage", false, compose(`
+			services:
+			  api:
+			    build:
+			      context: ./api
+			      target: prod
+		`), file("api/Dockerfile", "FROM python:3.12-slim AS base\nRUN useradd --system app\nUSER app\n\nFROM base AS prod\nCMD [\"python\", \"-m\", \"http.server\"]\n\nFROM base AS debug\nUSER root\nCMD [\"python\", \"-m\", \"pdb\"]\n")),
+		c("dockerfile-root-user", "built stage switches back to root", true, compose(`
+			services:
+			  api:
+			    build:
+			      context: ./api
+			      target: debug
+		`), file("api/Dockerfile", "FROM python:3.12-slim AS base\nRUN useradd --system app\nUSER app\n\nFROM base AS prod\nCMD [\"python\", \"-m\", \"http.server\"]\n\nFROM base AS debug\nUSER root\nCMD [\"python\", \"-m\", \"pdb\"]\n")),
+
 		c("compose-role", "unknown role", true, compose(`
 			services:
 			  db:

@@ -111,6 +111,13 @@ func (p *project) rootUser(d *dockerfile, u stageUse) (Finding, bool) {
 		}
 	}
 	user, line := st.effectiveUser(limit)
+	// a stage FROM an earlier one runs as that stage's last USER
+	for cur, hops := st, 0; user == "" && cur.fromStage && hops < len(d.stages); hops++ {
+		if cur = d.stageNamed(strings.ToLower(cur.image)); cur == nil {
+			break
+		}
+		user, _ = cur.effectiveUser(0)
+	}
 	if !isRootUser(user) {
 		return Finding{}, false
 	}

@@ -36,7 +36,7 @@ var ruleRoles = map[string]string{
 	"compose-next-public-runtime":       "No role; any service with a NEXT_PUBLIC_ variable, Next.js or not.",
 	"dockerfile-parse":                  "No role.",
 	"dockerfile-base-unpinned":          "No role. FROM ${ARG} without a default is taken as set by compose or --build-arg.",
-	"dockerfile-root-user":              "Judges each stage compose builds (build.target, else the last). Exempt when the building service's family (x-stackgen, else the base image's name) drops root itself: nginx, httpd, the official databases, ... A USER inherited from a custom base image is not seen.",
+	"dockerfile-root-user":              "Judges each stage compose builds (build.target, else the last). Exempt when the building service's family (x-stackgen, else the base image's name) drops root itself: nginx, httpd, the official databases, ... A USER set in an earlier stage it is built FROM counts; one set inside a pulled custom base image is not seen.",
 	"dockerfile-shell-form":             "No role.",
 	"dockerfile-add-local":              "No role.",
 	"dockerfile-maintainer":             "No role.",
