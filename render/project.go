@@ -29,7 +29,7 @@ func Project(d *stack.Definition, given stack.Answers, opts Options) (fileset.Se
 	if err != nil {
 		return nil, nil, err
 	}
-	in := stack.Input{Answers: answers, Secrets: secrets, Images: d.ResolveImages(answers), Version: opts.Version}
+	in := stack.Input{Answers: answers, Secrets: secrets, Images: d.ResolveImages(answers), Roles: d.ResolveRoles(answers), Version: opts.Version}
 	set, err := Render(d, in)
 	return set, answers, err
 }

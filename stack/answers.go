@@ -97,9 +97,12 @@ func (d *Definition) KnownKeys() []string {
 // its default, and drops answers to questions that do not apply. It is the
 // single place answers are validated, whatever their source.
 func (d *Definition) Resolve(given Answers) (Answers, error) {
-	for k := range given {
-		if _, ok := d.Question(k); !ok && !d.IsImageKey(k) {
-			return nil, fmt.Errorf("unknown answer %q for stack %s; known answers: %s", k, d.Name, strings.Join(d.KnownKeys(), ", "))
+	for _, k := range PublicAnswers(given) {
+		if _, ok := d.Question(k); !ok && !d.IsImageKey(k) && !d.IsImageFamilyKey(k) {
+			return nil, fmt.Errorf("unknown answer %q for stack %s; known answers: %s (and image.KEY%s for each image)", k, d.Name, strings.Join(d.KnownKeys(), ", "), FamilySuffix)
+		}
+		if name, ok := strings.CutSuffix(k, FamilySuffix); ok && d.IsImageFamilyKey(k) && d.isBuilt(strings.TrimPrefix(name, ImagePrefix)) {
+			return nil, fmt.Errorf("%s: %s is built by the stack; state the family of the image it is built from instead", k, name)
 		}
 	}
 	out := Answers{}
@@ -128,7 +131,24 @@ func (d *Definition) Resolve(given Answers) (Answers, error) {
 		}
 		out[key] = v
 	}
+	if err := d.checkFamilies(given, out); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// isBuilt reports whether every image with key is one the stack builds.
+func (d *Definition) isBuilt(key string) bool {
+	built := false
+	for _, im := range d.Images {
+		if im.Key == key {
+			if !im.Built {
+				return false
+			}
+			built = true
+		}
+	}
+	return built
 }
 
 // Unanswered lists the active questions given does not answer, in order,

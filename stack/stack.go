@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/stackgen/stackgen/internal/imagerole"
 )
 
 // Kind is the type of an answer, which decides how it is asked and checked.
@@ -62,6 +64,17 @@ type Image struct {
 	When func(Answers) bool
 	// Pull is false for images the stack builds itself (they are named, not pulled).
 	Built bool
+	// Role is what the services running this image do; "" for a base
+	// image only Dockerfiles use. It is written into compose.yaml
+	// (x-stackgen) so validate judges services by it, not by image names.
+	Role imagerole.Role
+	// Family is the image family the stack writes health checks, backups
+	// and config for (nil: none in particular). An override whose name
+	// names another family is refused.
+	Family func(Answers) string
+	// Base is the key of the image a built image is built FROM; the built
+	// image has its family.
+	Base string
 }
 
 // Secret is a value generated with a CSPRNG and written only to .env.
@@ -135,7 +148,10 @@ type Input struct {
 	Answers Answers
 	Secrets map[string]string
 	// Images holds the resolved reference of every image in use, by key.
-	Images  map[string]string
+	Images map[string]string
+	// Roles holds the role of every image services run, by key, for the
+	// x-stackgen extension of each service in compose.yaml.
+	Roles   map[string]ServiceRole
 	Version string
 }
 

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/stackgen/stackgen/internal/imagerole"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/templates"
 )
@@ -143,16 +144,19 @@ func djangoQuestions() []stack.Question {
 
 func djangoImages() []stack.Image {
 	return []stack.Image{
-		{Key: "python", Help: "Base image of the web image (Debian slim)", Default: func(stack.Answers) string { return "python:3.13-slim" }},
-		{Key: "db", Help: "MySQL or MariaDB server", Default: func(a stack.Answers) string { return a["db"] + ":" + a["db_version"] }},
-		{Key: "redis", Help: "Redis cache", Default: func(stack.Answers) string { return "redis:7.4" }},
-		{Key: "nginx", Help: "Base image of the nginx image", Default: func(stack.Answers) string { return "nginx:1.28" }},
+		{Key: "python", Help: "Base image of the web image (Debian slim)", Default: func(stack.Answers) string { return "python:3.13-slim" }, Family: family("python")},
 		{
-			Key: "web", Help: "The Django + uWSGI image this stack builds", Built: true,
+			Key: "db", Help: "MySQL or MariaDB server", Default: func(a stack.Answers) string { return a["db"] + ":" + a["db_version"] },
+			Role: imagerole.Database, Family: func(a stack.Answers) string { return a["db"] },
+		},
+		{Key: "redis", Help: "Redis cache", Default: func(stack.Answers) string { return "redis:7.4" }, Role: imagerole.Cache, Family: family("redis")},
+		{Key: "nginx", Help: "Base image of the nginx image", Default: func(stack.Answers) string { return "nginx:1.28" }, Family: family("nginx")},
+		{
+			Key: "web", Help: "The Django + uWSGI image this stack builds", Built: true, Role: imagerole.App, Base: "python",
 			Default: func(a stack.Answers) string { return a["project"] + "-web:" + a["app_version"] },
 		},
 		{
-			Key: "proxy", Help: "The nginx image this stack builds (service nginx)", Built: true,
+			Key: "proxy", Help: "The nginx image this stack builds (service nginx)", Built: true, Role: imagerole.Proxy, Base: "nginx",
 			Default: func(a stack.Answers) string { return a["project"] + "-nginx:" + a["app_version"] },
 		},
 	}

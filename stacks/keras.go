@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stackgen/stackgen/internal/imagerole"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/templates"
 )
@@ -205,12 +206,12 @@ func Keras() *stack.Definition {
 		Images: []stack.Image{
 			{
 				Key: kerasImagePython, Help: "Base image of the model image (Debian slim CPython)",
-				Default: func(stack.Answers) string { return kerasPython },
+				Default: func(stack.Answers) string { return kerasPython }, Family: family("python"),
 			},
 			{
 				Key: kerasImageModel, Help: "The image compose builds and the save script exports",
 				Default: func(a stack.Answers) string { return a[kerasModelName] + ":" + a[kerasAppVersion] },
-				Built:   true,
+				Built:   true, Role: imagerole.App, Base: kerasImagePython,
 			},
 		},
 		Secrets:   []stack.Secret{{Key: KerasAPITokenKey, Bytes: 32}},
@@ -261,6 +262,7 @@ type kerasTemplateData struct {
 	Secrets                               map[string]string
 	StackgenVersion                       string
 	URL                                   string
+	Role                                  stack.ServiceRole // the model service's, for x-stackgen
 }
 
 func kerasData(in stack.Input) (any, error) {
@@ -272,6 +274,7 @@ func kerasData(in stack.Input) (any, error) {
 		return nil, fmt.Errorf("keras-webpy: no model image resolved")
 	}
 	d := kerasTemplateData{
+		Role:            in.Roles[kerasImageModel],
 		ModelName:       a[kerasModelName],
 		ModelFile:       a[kerasModelFile],
 		Backend:         a[kerasBackend],

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stackgen/stackgen/internal/imagerole"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/templates"
 )
@@ -275,20 +276,20 @@ func Onyx() *stack.Definition {
 			},
 		},
 		Images: []stack.Image{
-			{Key: onyxImageBackend, Help: "Onyx backend (api_server and background)", Default: onyxImage("onyx-backend"), When: onyxImages},
-			{Key: onyxImageWeb, Help: "Onyx web server (Next.js)", Default: onyxImage("onyx-web-server"), When: onyxImages},
-			{Key: onyxImageModelServer, Help: "Onyx model server (inference and indexing)", Default: onyxImage("onyx-model-server"), When: onyxImages},
-			{Key: onyxImageBackend, Help: "Onyx backend built from the checkout", Default: localImage("onyx-backend"), When: onyxSource, Built: true},
-			{Key: onyxImageWeb, Help: "Onyx web server built from the checkout", Default: localImage("onyx-web-server"), When: onyxSource, Built: true},
-			{Key: onyxImageModelServer, Help: "Onyx model server built from the checkout", Default: localImage("onyx-model-server"), When: onyxSource, Built: true},
-			{Key: onyxImageIndex, Help: "Vespa search index", Default: pub(onyxVespaImage)},
-			{Key: onyxImageDB, Help: "PostgreSQL", Default: pub(onyxPostgresImage)},
-			{Key: onyxImageCache, Help: "Redis (ephemeral, as Onyx runs it)", Default: pub(onyxRedisImage)},
-			{Key: onyxImageMinio, Help: "MinIO object storage (Onyx's file store)", Default: pub(onyxMinioImage)},
-			{Key: onyxImageNginx, Help: "nginx reverse proxy", Default: pub(onyxNginxImage)},
-			{Key: onyxImageES, Help: "Elasticsearch (logging overlay)", Default: elastic("elasticsearch/elasticsearch"), When: logging},
-			{Key: onyxImageKibana, Help: "Kibana (logging overlay)", Default: elastic("kibana/kibana"), When: logging},
-			{Key: onyxImageFilebeat, Help: "Filebeat (logging overlay)", Default: elastic("beats/filebeat"), When: logging},
+			{Key: onyxImageBackend, Help: "Onyx backend (api_server and background)", Default: onyxImage("onyx-backend"), When: onyxImages, Role: imagerole.App},
+			{Key: onyxImageWeb, Help: "Onyx web server (Next.js)", Default: onyxImage("onyx-web-server"), When: onyxImages, Role: imagerole.App},
+			{Key: onyxImageModelServer, Help: "Onyx model server (inference and indexing)", Default: onyxImage("onyx-model-server"), When: onyxImages, Role: imagerole.App},
+			{Key: onyxImageBackend, Help: "Onyx backend built from the checkout", Default: localImage("onyx-backend"), When: onyxSource, Built: true, Role: imagerole.App},
+			{Key: onyxImageWeb, Help: "Onyx web server built from the checkout", Default: localImage("onyx-web-server"), When: onyxSource, Built: true, Role: imagerole.App},
+			{Key: onyxImageModelServer, Help: "Onyx model server built from the checkout", Default: localImage("onyx-model-server"), When: onyxSource, Built: true, Role: imagerole.App},
+			{Key: onyxImageIndex, Help: "Vespa search index", Default: pub(onyxVespaImage), Role: imagerole.Search, Family: family("vespa")},
+			{Key: onyxImageDB, Help: "PostgreSQL", Default: pub(onyxPostgresImage), Role: imagerole.Database, Family: family("postgres")},
+			{Key: onyxImageCache, Help: "Redis (ephemeral, as Onyx runs it)", Default: pub(onyxRedisImage), Role: imagerole.Cache, Family: family("redis")},
+			{Key: onyxImageMinio, Help: "MinIO object storage (Onyx's file store)", Default: pub(onyxMinioImage), Role: imagerole.ObjectStore, Family: family("minio")},
+			{Key: onyxImageNginx, Help: "nginx reverse proxy", Default: pub(onyxNginxImage), Role: imagerole.Proxy, Family: family("nginx")},
+			{Key: onyxImageES, Help: "Elasticsearch (logging overlay)", Default: elastic("elasticsearch/elasticsearch"), When: logging, Role: imagerole.Search, Family: family("elasticsearch")},
+			{Key: onyxImageKibana, Help: "Kibana (logging overlay)", Default: elastic("kibana/kibana"), When: logging, Role: imagerole.App, Family: family("kibana")},
+			{Key: onyxImageFilebeat, Help: "Filebeat (logging overlay)", Default: elastic("beats/filebeat"), When: logging, Role: imagerole.App, Family: family("filebeat")},
 		},
 		Secrets: []stack.Secret{
 			{Key: OnyxPostgresPasswordKey, Bytes: 32},
@@ -385,7 +386,8 @@ type onyxTemplateData struct {
 	WebDomain      string
 	ComposeFiles   []string // in the order compose merges them
 	Images         map[string]string
-	ImageList      []string // every image compose uses, sorted and unique
+	Roles          map[string]stack.ServiceRole // by image key, for each service's x-stackgen
+	ImageList      []string                     // every image compose uses, sorted and unique
 	Secrets        map[string]string
 	StackgenVer    string
 	RegistryMirror string
@@ -410,6 +412,7 @@ func onyxData(in stack.Input) (any, error) {
 		Resources:      a.Bool(onyxResources),
 		URL:            onyxURL(a),
 		Images:         in.Images,
+		Roles:          in.Roles,
 		Secrets:        in.Secrets,
 		StackgenVer:    in.Version,
 		RegistryMirror: a[stack.MirrorAnswer],

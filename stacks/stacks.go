@@ -12,3 +12,8 @@ func Registry() *stack.Registry {
 		Onyx(),
 	)
 }
+
+// family is an Image.Family that does not depend on the answers.
+func family(name string) func(stack.Answers) string {
+	return func(stack.Answers) string { return name }
+}

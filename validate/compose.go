@@ -23,6 +23,9 @@ const virtualRoot = "/stackgen-validate"
 // the loader would stop before any other rule could look at the file.
 const placeholderValue = "stackgen-validate-placeholder"
 
+// requiredShown replaces placeholderValue in any message.
+const requiredShown = "<a required variable>"
+
 // composeModel is one way Compose would see the project: the base file
 // alone, or the base with one overlay merged on top.
 type composeModel struct {
@@ -56,12 +59,37 @@ func (p *project) loadCompose() {
 	}
 	for _, o := range overlays {
 		p.composeFiles = append(p.composeFiles, o)
-		if base != nil {
+		if base != nil && !standalone(o, base) {
 			p.models = append(p.models, p.loadModel([]*yamlFile{base, o}))
 		} else {
 			p.models = append(p.models, p.loadModel([]*yamlFile{o}))
 		}
 	}
+}
+
+// standalone decides whether a compose.*.yaml / docker-compose.*.yml
+// file is a project of its own (docker compose -f FILE) rather than an
+// overlay of the base: it names its own project (top-level name:) and
+// every service it shares with the base is complete there (image or
+// build), not a patch of a few keys. Projects such as a production file
+// beside a development base are written that way.
+func standalone(f, base *yamlFile) bool {
+	if f.err != nil || child(f.root, "name") == nil {
+		return false
+	}
+	if stem := strings.TrimSuffix(f.path, path.Ext(f.path)); strings.HasSuffix(stem, ".override") {
+		return false // Compose always merges compose.override.yaml onto the base
+	}
+	inBase := map[string]bool{}
+	for _, s := range base.services() {
+		inBase[keyText(s.Key)] = true
+	}
+	for _, s := range f.services() {
+		if inBase[keyText(s.Key)] && child(s.Value, "image") == nil && child(s.Value, "build") == nil && child(s.Value, "<<") == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // loadModel runs compose-go's loader over the files, with the project's
@@ -83,19 +111,23 @@ func (p *project) loadModel(files []*yamlFile) *composeModel {
 	for _, f := range files {
 		walkScalars(f.root, func(s string, _ int) {
 			for _, r := range extractVarRefs(s) {
-				if _, ok := env[r.name]; ok || r.defaulted {
+				if _, ok := env[r.name]; ok || r.defaulted || r.guarded {
 					continue
 				}
-				if r.guarded {
-					env[r.name] = placeholderValue
-				} else {
-					// defined as empty, which is what Compose substitutes,
-					// so the loader does not log its own warning;
-					// compose-undefined-var reports it
-					env[r.name] = ""
-				}
+				// defined as empty, which is what Compose substitutes,
+				// so the loader does not log its own warning;
+				// compose-undefined-var reports it
+				env[r.name] = ""
 			}
 		})
+	}
+	// A guard stands in for its value only where it is written: the
+	// file's ${VAR:?msg} becomes ${VAR:-placeholder}, so another file's
+	// ${VAR:-default} keeps its default, as Compose would give it.
+	defined := func(name string) bool { _, ok := env[name]; return ok }
+	content := map[string][]byte{}
+	for _, f := range files {
+		content[f.path] = []byte(replaceGuards(string(withoutVersionKey(f)), defined))
 	}
 	details := types.ConfigDetails{WorkingDir: virtualRoot, Environment: env}
 	if needsDisk(files) {
@@ -109,13 +141,19 @@ func (p *project) loadModel(files []*yamlFile) *composeModel {
 			m.loadErr = err
 			return m
 		}
+		for rel, b := range content {
+			if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(rel)), b, 0o600); err != nil {
+				m.loadErr = err
+				return m
+			}
+		}
 		m.root = filepath.ToSlash(dir)
 		details.WorkingDir = dir
 	}
 	for _, f := range files {
 		cf := types.ConfigFile{Filename: filepath.Join(details.WorkingDir, filepath.FromSlash(f.path))}
 		if m.root == virtualRoot {
-			cf.Content = withoutVersionKey(f)
+			cf.Content = content[f.path]
 		}
 		details.ConfigFiles = append(details.ConfigFiles, cf)
 	}
@@ -153,6 +191,42 @@ func withoutVersionKey(f *yamlFile) []byte {
 	}
 	lines[n-1] = ""
 	return []byte(strings.Join(lines, "\n"))
+}
+
+// replaceGuards rewrites ${VAR:?msg} and ${VAR?msg} for variables not
+// defined into ${VAR:-placeholderValue}, leaving $$ escapes alone.
+func replaceGuards(s string, defined func(string) bool) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '$' || i+1 >= len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		if s[i+1] == '$' {
+			b.WriteString("$$")
+			i++
+			continue
+		}
+		if s[i+1] != '{' {
+			b.WriteByte('$')
+			continue
+		}
+		end := closingBrace(s, i+2)
+		if end < 0 {
+			b.WriteString(s[i:])
+			break
+		}
+		body := s[i+2 : end]
+		n := nameLen(body)
+		name, rest := body[:n], body[n:]
+		if n > 0 && (strings.HasPrefix(rest, ":?") || strings.HasPrefix(rest, "?")) && !defined(name) {
+			b.WriteString("${" + name + ":-" + placeholderValue + "}")
+		} else {
+			b.WriteString(s[i : end+1])
+		}
+		i = end
+	}
+	return b.String()
 }
 
 // needsDisk reports whether the loader must read other files by name.
@@ -203,11 +277,53 @@ func (m *composeModel) locate(keys ...string) (string, int) {
 	file, line, best := m.files[0].path, 0, -1
 	for _, f := range m.files {
 		e, d := f.lookup(keys...)
-		if e != nil && d > best {
+		// on a tie for the whole path the later file wins: its value is
+		// the one Compose keeps
+		if e != nil && (d > best || d == best && d == len(keys) && len(keys) > 2) {
 			file, line, best = f.path, lineOf(e.Key), d
 		}
 	}
 	return file, line
+}
+
+// itemNames reports whether a list item (a path, a volume spec
+// src:dst[:mode] or a name) names want.
+func itemNames(text, want string) bool {
+	t := strings.TrimPrefix(text, "./")
+	return t != "" && (t == want || strings.HasPrefix(t, want+":") || strings.HasSuffix(t, "/"+want) || strings.Contains(t, "/"+want+":"))
+}
+
+// locateItem finds the sequence item under keys whose text contains
+// want, in whichever file holds it (an env_file entry an overlay adds is
+// reported at the overlay's line); it falls back to locate.
+func (m *composeModel) locateItem(want string, keys ...string) (string, int) {
+	for i := len(m.files) - 1; i >= 0; i-- {
+		f := m.files[i]
+		n := f.value(keys...)
+		items := seqItems(n)
+		if s, ok := scalarText(n); ok {
+			if strings.Contains(s, want) {
+				return f.path, lineOf(n)
+			}
+		}
+		for _, it := range items {
+			text, ok := scalarText(it)
+			for _, k := range []string{"path", "source"} {
+				if c := child(it, k); !ok && c != nil {
+					text, ok = scalarText(c.Value)
+				}
+			}
+			if itemNames(text, want) {
+				return f.path, lineOf(it)
+			}
+		}
+		for _, e := range mapEntries(n) { // networks: {name: {...}}
+			if keyText(e.Key) == want {
+				return f.path, lineOf(e.Key)
+			}
+		}
+	}
+	return m.locate(keys...)
 }
 
 // services returns the loaded services in name order.

@@ -404,6 +404,145 @@ func composeCases() []ruleCase {
 			    file: ./secrets/jwt.txt
 		`)),
 
+		c("compose-plain-secret", "PASSWD and PASSPHRASE names", true, compose(`
+			services:
+			  ftp:
+			    image: example.org/ftp:2.0
+			    environment:
+			      FTP_PASSWD: hunter2hunter2
+		`)),
+		c("compose-plain-secret", "a PASSPHRASE", true, compose(`
+			services:
+			  backup:
+			    image: example.org/restic:0.17
+			    environment:
+			      RESTIC_PASSPHRASE: correct-horse
+		`)),
+		c("compose-plain-secret", "an empty default is no secret", false, compose(`
+			services:
+			  api:
+			    image: example.org/api:2.0
+			    environment:
+			      AWS_SECRET_ACCESS_KEY: ${AWS_SECRET_ACCESS_KEY-}
+			      S3_SECRET_KEY: ${S3_SECRET_KEY:-${MINIO_ROOT_PASSWORD}}
+		`), file(".env", "MINIO_ROOT_PASSWORD=x\n")),
+
+		c("compose-healthcheck-binary-unsure", "curl in an unknown alpine image", true, compose(`
+			services:
+			  api:
+			    image: example.org/team/api:2.0-alpine
+			    healthcheck:
+			      test: ["CMD", "curl", "-f", "http://localhost/"]
+		`)),
+		c("compose-healthcheck-binary-unsure", "wget in an unknown alpine image", false, compose(`
+			services:
+			  api:
+			    image: example.org/team/api:2.0-alpine
+			    healthcheck:
+			      test: ["CMD", "wget", "-qO-", "http://localhost/"]
+		`)),
+		c("compose-healthcheck-binary-unsure", "a known image is judged for sure", false, compose(`
+			services:
+			  api:
+			    image: python:3.12-slim
+			    healthcheck:
+			      test: ["CMD", "curl", "-f", "http://localhost/"]
+		`)),
+		c("compose-healthcheck-binary", "curl in python slim, stated by x-stackgen family", true, compose(`
+			services:
+			  api:
+			    image: corp.example:5000/platform/thing-7:1.0-slim
+			    x-stackgen: {role: app, family: python}
+			    healthcheck:
+			      test: ["CMD", "curl", "-f", "http://localhost/"]
+		`)),
+		c("compose-healthcheck-binary", "curl in nginx alpine", false, compose(`
+			services:
+			  proxy:
+			    image: nginx:1.27-alpine
+			    healthcheck:
+			      test: ["CMD", "curl", "-f", "http://localhost/"]
+		`)),
+
+		c("compose-db-port-public", "declared database with a private name", true, compose(`
+			services:
+			  db:
+			    image: corp.example:5000/platform/thing-7:1.0
+			    x-stackgen: {role: database, family: mysql}
+			    ports: ["3306:3306"]
+		`)),
+		c("compose-db-port-public", "declared app beats a data-store name", false, compose(`
+			services:
+			  exporter:
+			    image: example.org/redis-insight:2.0
+			    x-stackgen: {role: app}
+			    ports: ["6379:6379"]
+		`)),
+		c("compose-port-bypasses-proxy", "declared proxy with a private name", true, compose(`
+			services:
+			  edge:
+			    image: corp.example:5000/platform/edge:1.28
+			    x-stackgen: {role: proxy, family: nginx}
+			    ports: ["80:80"]
+			  api:
+			    image: example.org/api:2.0
+			    ports: ["8080:8080"]
+		`)),
+
+		c("dockerfile-root-user", "renamed nginx base, family declared", false, compose(`
+			services:
+			  nginx:
+			    build: ./proxy
+			    image: site-nginx:1.0
+			    x-stackgen: {role: proxy, family: nginx}
+		`), file("proxy/Dockerfile", "ARG NGINX_IMAGE=corp.example:5000/platform/edge-proxy:1.28\nFROM ${NGINX_IMAGE}\nCOPY nginx.conf /etc/nginx/conf.d/\n"), file("proxy/nginx.conf", "server { listen 80; }\n")),
+		c("dockerfile-root-user", "renamed nginx base, nothing declared", true, compose(`
+			services:
+			  nginx:
+			    build: ./proxy
+			    image: site-nginx:1.0
+		`), file("proxy/Dockerfile", "ARG NGINX_IMAGE=corp.example:5000/platform/edge-proxy:1.28\nFROM ${NGINX_IMAGE}\nCOPY nginx.conf /etc/nginx/conf.d/\n"), file("proxy/nginx.conf", "server { listen 80; }\n")),
+
+		c("dockerfile-root-user", "built stage inherits USER from its parent stage", false, compose(`
+			services:
+			  api:
+			    build:
+			      context: ./api
+			      target: prod
+		`), file("api/Dockerfile", "FROM python:3.12-slim AS base\nRUN useradd --system app\nUSER app\n\nFROM base AS prod\nCMD [\"python\", \"-m\", \"http.server\"]\n\nFROM base AS debug\nUSER root\nCMD [\"python\", \"-m\", \"pdb\"]\n")),
+		c("dockerfile-root-user", "built stage switches back to root", true, compose(`
+			services:
+			  api:
+			    build:
+			      context: ./api
+			      target: debug
+		`), file("api/Dockerfile", "FROM python:3.12-slim AS base\nRUN useradd --system app\nUSER app\n\nFROM base AS prod\nCMD [\"python\", \"-m\", \"http.server\"]\n\nFROM base AS debug\nUSER root\nCMD [\"python\", \"-m\", \"pdb\"]\n")),
+
+		c("compose-role", "unknown role", true, compose(`
+			services:
+			  db:
+			    image: example.org/db:1.0
+			    x-stackgen: {role: databse}
+		`)),
+		c("compose-role", "unknown family", true, compose(`
+			services:
+			  db:
+			    image: example.org/db:1.0
+			    x-stackgen: {role: database, family: oracle}
+		`)),
+		c("compose-role", "not a mapping", true, compose(`
+			services:
+			  db:
+			    image: example.org/db:1.0
+			    x-stackgen: database
+		`)),
+		c("compose-role", "known role and family", false, compose(`
+			services:
+			  db:
+			    image: example.org/db:1.0
+			    x-stackgen: {role: database, family: mariadb}
+		`)),
+
 		c("compose-next-public-runtime", "runtime env", true, compose(`
 			services:
 			  web:

@@ -14,7 +14,7 @@ const (
 	readmePath  = "../README.md"
 	rulesStart  = "<!-- rules:start -->"
 	rulesEnd    = "<!-- rules:end -->"
-	readmeTitle = "| id | severity | what | why | fix |\n| --- | --- | --- | --- | --- |\n"
+	readmeTitle = "| id | severity | what | why | fix | role, and what it can get wrong |\n| --- | --- | --- | --- | --- | --- |\n"
 )
 
 // rulesTable renders Rules() as the README's markdown table.
@@ -23,7 +23,7 @@ func rulesTable() string {
 	b.WriteString(readmeTitle)
 	cell := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 	for _, r := range Rules() {
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", r.ID, r.Severity, cell(r.What), cell(r.Why), cell(r.Fix))
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", r.ID, r.Severity, cell(r.What), cell(r.Why), cell(r.Fix), cell(ruleRoles[r.ID]))
 	}
 	return b.String()
 }
@@ -66,6 +66,15 @@ func TestReadmeDocumentsEveryRule(t *testing.T) {
 // rely on: lower-case words joined by dashes, unique.
 func TestRuleIDsAreStable(t *testing.T) {
 	seen := map[string]bool{}
+	for id := range ruleRoles {
+		found := false
+		for _, r := range Rules() {
+			found = found || r.ID == id
+		}
+		if !found {
+			t.Errorf("ruleRoles documents %s, which is not a rule", id)
+		}
+	}
 	for _, r := range Rules() {
 		if seen[r.ID] {
 			t.Errorf("duplicate rule id %s", r.ID)
@@ -77,8 +86,8 @@ func TestRuleIDsAreStable(t *testing.T) {
 				break
 			}
 		}
-		if r.What == "" || r.Why == "" || r.Fix == "" {
-			t.Errorf("rule %s lacks what, why or fix", r.ID)
+		if r.What == "" || r.Why == "" || r.Fix == "" || ruleRoles[r.ID] == "" {
+			t.Errorf("rule %s lacks what, why, fix or roles (validate/rules_roles.go)", r.ID)
 		}
 	}
 }

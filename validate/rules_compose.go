@@ -8,6 +8,8 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/goccy/go-yaml/ast"
+
+	"github.com/stackgen/stackgen/internal/imagerole"
 )
 
 // Compose rules. Rules that judge meaning (ports, images, dependencies)
@@ -130,8 +132,8 @@ func (p *project) hasHealthcheck(m *composeModel, s types.ServiceConfig) bool {
 			return true
 		}
 	}
-	if d := p.dockerfileFor(m, s); d != nil && d.final() != nil {
-		for _, in := range d.final().instrs {
+	if _, st := p.builtStage(m, s); st != nil {
+		for _, in := range st.instrs {
 			if in.cmd == "healthcheck" {
 				return len(in.args) == 0 || !strings.EqualFold(in.args[0], "NONE")
 			}
@@ -220,7 +222,7 @@ func checkUndeclaredVolume(p *project) []Finding {
 				if _, ok := m.proj.Volumes[v.Source]; ok {
 					continue
 				}
-				file, line := m.locate("services", s.Name, "volumes")
+				file, line := m.locateItem(v.Source, "services", s.Name, "volumes")
 				out = append(out, Finding{File: file, Line: line,
 					Message: fmt.Sprintf("service %q mounts named volume %q, which is not declared under the top-level volumes:", s.Name, v.Source),
 					Fix:     fmt.Sprintf("declare %q under the top-level volumes: key (or use a ./path for a bind mount)", v.Source)})
@@ -238,7 +240,7 @@ func checkUndeclaredNetwork(p *project) []Finding {
 				if _, ok := m.proj.Networks[n]; ok {
 					continue
 				}
-				file, line := m.locate("services", s.Name, "networks")
+				file, line := m.locateItem(n, "services", s.Name, "networks")
 				out = append(out, Finding{File: file, Line: line,
 					Message: fmt.Sprintf("service %q joins network %q, which is not declared under the top-level networks:", s.Name, n),
 					Fix:     fmt.Sprintf("declare %q under the top-level networks: key", n)})
@@ -254,7 +256,7 @@ func checkUndeclaredSecret(p *project) []Finding {
 		for _, s := range m.services() {
 			for _, sec := range s.Secrets {
 				if _, ok := m.proj.Secrets[sec.Source]; !ok {
-					file, line := m.locate("services", s.Name, "secrets")
+					file, line := m.locateItem(sec.Source, "services", s.Name, "secrets")
 					out = append(out, Finding{File: file, Line: line,
 						Message: fmt.Sprintf("service %q uses secret %q, which is not declared under the top-level secrets:", s.Name, sec.Source),
 						Fix:     fmt.Sprintf("declare %q under the top-level secrets: key", sec.Source)})
@@ -262,7 +264,7 @@ func checkUndeclaredSecret(p *project) []Finding {
 			}
 			for _, c := range s.Configs {
 				if _, ok := m.proj.Configs[c.Source]; !ok {
-					file, line := m.locate("services", s.Name, "configs")
+					file, line := m.locateItem(c.Source, "services", s.Name, "configs")
 					out = append(out, Finding{File: file, Line: line,
 						Message: fmt.Sprintf("service %q uses config %q, which is not declared under the top-level configs:", s.Name, c.Source),
 						Fix:     fmt.Sprintf("declare %q under the top-level configs: key", c.Source)})
@@ -285,12 +287,12 @@ func allInterfaces(pc types.ServicePortConfig) bool {
 
 // portLine finds the line of the ports item publishing target.
 func (m *composeModel) portLine(service string, pc types.ServicePortConfig) (string, int) {
+	// the item may be in any of the files (Compose appends ports of
+	// overlays to the base's), so every file is searched; a later file
+	// wins a tie
 	file, line := m.locate("services", service, "ports")
+	best := 0
 	for _, f := range m.files {
-		if f.path != file {
-			continue
-		}
-		best := 0
 		for _, it := range seqItems(f.value("services", service, "ports")) {
 			text, ok := scalarText(it)
 			if !ok {
@@ -314,8 +316,8 @@ func (m *composeModel) portLine(service string, pc types.ServicePortConfig) (str
 			if (pc.HostIP != "" && strings.Contains(text, pc.HostIP)) || (pc.HostIP == "" && strings.Count(text, ":") <= 1) {
 				score++
 			}
-			if score > best {
-				best, line = score, lineOf(it)
+			if score >= best && score > 0 {
+				best, file, line = score, f.path, lineOf(it)
 			}
 		}
 	}
@@ -333,8 +335,13 @@ func checkDBPortPublic(p *project) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
-			if !isDataStore(s.Image) {
+			r := p.roleOf(m, s)
+			if !r.role.HoldsData() {
 				continue
+			}
+			what := s.Image
+			if what == "" {
+				what = "built"
 			}
 			for _, pc := range s.Ports {
 				if !allInterfaces(pc) {
@@ -342,7 +349,7 @@ func checkDBPortPublic(p *project) []Finding {
 				}
 				file, line := m.portLine(s.Name, pc)
 				out = append(out, Finding{File: file, Line: line,
-					Message: fmt.Sprintf("service %q (%s) publishes %s on all interfaces, so anyone who can reach the host can reach it", s.Name, s.Image, portText(pc)),
+					Message: fmt.Sprintf("service %q (%s, a %s) publishes %s on all interfaces, so anyone who can reach the host can reach it%s", s.Name, what, r.role, portText(pc), r.declareHint(s.Name)),
 					Fix:     "remove the ports entry (services reach it over the compose network) or bind it to 127.0.0.1"})
 			}
 		}
@@ -353,18 +360,29 @@ func checkDBPortPublic(p *project) []Finding {
 func checkPortBypassesProxy(p *project) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
-		proxy := ""
+		var proxies []types.ServiceConfig
+		roles := map[string]serviceRole{}
 		for _, s := range m.services() {
-			if len(s.Ports) > 0 && p.isProxy(m, s) {
-				proxy = s.Name
-				break
+			roles[s.Name] = p.roleOf(m, s)
+			if len(s.Ports) > 0 && roles[s.Name].role == imagerole.Proxy {
+				proxies = append(proxies, s)
 			}
 		}
-		if proxy == "" {
-			continue
-		}
 		for _, s := range m.services() {
-			if s.Name == proxy || p.isProxy(m, s) || isDataStore(s.Image) {
+			// a data store publishing is compose-db-port-public's error
+			if r := roles[s.Name]; r.role == imagerole.Proxy || r.role.HoldsData() {
+				continue
+			}
+			proxy := ""
+			for _, px := range proxies {
+				// a dev server of one profile beside the proxy of another
+				// never runs with it
+				if runTogether(px, s) {
+					proxy = px.Name
+					break
+				}
+			}
+			if proxy == "" {
 				continue
 			}
 			for _, pc := range s.Ports {
@@ -373,7 +391,7 @@ func checkPortBypassesProxy(p *project) []Finding {
 				}
 				file, line := m.portLine(s.Name, pc)
 				out = append(out, Finding{File: file, Line: line,
-					Message: fmt.Sprintf("service %q publishes %s on all interfaces beside the %q proxy, so clients can bypass it (TLS, limits, headers)", s.Name, portText(pc), proxy),
+					Message: fmt.Sprintf("service %q publishes %s on all interfaces beside the %q proxy, so clients can bypass it (TLS, limits, headers)%s", s.Name, portText(pc), proxy, roles[proxy].declareHint(proxy)),
 					Fix:     fmt.Sprintf("remove the ports entry and route it through %q, or bind it to 127.0.0.1", proxy)})
 			}
 		}
@@ -381,14 +399,19 @@ func checkPortBypassesProxy(p *project) []Finding {
 	return out
 }
 
-// isProxy reports whether a service runs a reverse proxy, from its image
-// or the base of the Dockerfile it builds.
-func (p *project) isProxy(m *composeModel, s types.ServiceConfig) bool {
-	if s.Build == nil {
-		return isProxyImage(s.Image)
+// runTogether reports whether Compose can run two services in the same
+// run without enabling profiles meant as alternatives: one of them is in
+// no profile (it always runs), or they share one.
+func runTogether(a, b types.ServiceConfig) bool {
+	if len(a.Profiles) == 0 || len(b.Profiles) == 0 {
+		return true
 	}
-	if d := p.dockerfileFor(m, s); d != nil {
-		return isProxyImage(d.baseImage(d.final()))
+	for _, x := range a.Profiles {
+		for _, y := range b.Profiles {
+			if x == y {
+				return true
+			}
+		}
 	}
 	return false
 }
@@ -397,13 +420,19 @@ func checkImageLatest(p *project) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
-			if s.Image == "" || !unpinned(s.Image) {
+			if s.Image == "" || !unpinned(s.Image) || strings.Contains(s.Image, placeholderValue) {
+				// a required variable (${IMAGE:?msg}) is whatever the
+				// deployer sets, not a floating tag
 				continue
 			}
 			file, line := m.locate("services", s.Name, "image")
-			msg := fmt.Sprintf("service %q uses image %q, which floats to whatever is newest when pulled", s.Name, s.Image)
+			tag := "has no version tag"
+			if parseImageRef(s.Image).tag == "latest" {
+				tag = "is tagged latest"
+			}
+			msg := fmt.Sprintf("service %q uses image %q, which %s and so floats to whatever is newest when pulled", s.Name, s.Image, tag)
 			if s.Build != nil {
-				msg = fmt.Sprintf("service %q builds image %q with no version tag, so every build overwrites the last and a rollback or an offline bundle cannot name it", s.Name, s.Image)
+				msg = fmt.Sprintf("service %q builds image %q, which %s, so every build overwrites the last and a rollback or an offline bundle cannot name it", s.Name, s.Image, tag)
 			}
 			out = append(out, at(file, line, "%s", msg))
 		}
@@ -499,14 +528,17 @@ func isSecretKey(k string) bool {
 			return true
 		}
 	}
-	return strings.HasSuffix(k, "_KEY") || k == "KEY" || strings.HasSuffix(k, "_PASS")
+	return strings.HasSuffix(k, "_KEY") || k == "KEY" || strings.HasSuffix(k, "_PASS") ||
+		strings.HasSuffix(k, "_PW") || strings.HasSuffix(k, "_PWD") || strings.Contains(k, "PASSPHRASE")
 }
 
 // isLiteralSecret reports whether a raw value is a credential written into
 // the file rather than taken from the environment.
 func isLiteralSecret(v string) bool {
 	v = strings.TrimSpace(v)
-	if v == "" || strings.Contains(v, "$") {
+	if v == "" || strings.Contains(v, "$") || strings.HasPrefix(v, "/run/secrets/") {
+		// a secrets path is the recommended pattern: the value is a file
+		// the secret is mounted at, not the secret
 		return false
 	}
 	switch strings.ToLower(v) {
@@ -514,6 +546,42 @@ func isLiteralSecret(v string) bool {
 		return false
 	}
 	return true
+}
+
+// literalDefault returns the literal default of a secret written as
+// ${VAR:-default} or ${VAR-default} ("" when there is none, or when the
+// default is itself a variable): in effect a committed secret.
+func literalDefault(v string) string {
+	for _, r := range extractVarRefs(v) {
+		if !r.defaulted {
+			continue
+		}
+		i := strings.Index(v, "${"+r.name)
+		if i < 0 {
+			continue
+		}
+		rest := v[i+2+len(r.name):]
+		if !strings.HasPrefix(rest, ":-") && !strings.HasPrefix(rest, "-") {
+			continue
+		}
+		end := closingBrace(v, i+2)
+		if end < 0 {
+			continue
+		}
+		def := strings.TrimLeft(v[i+2+len(r.name):end], ":-")
+		if isLiteralSecret(def) {
+			return def
+		}
+	}
+	return ""
+}
+
+// varName is the first variable a value interpolates.
+func varName(v string) string {
+	if refs := extractVarRefs(v); len(refs) > 0 {
+		return refs[0].name
+	}
+	return "VAR"
 }
 
 // urlPassword matches scheme://user:password@ with a literal password.
@@ -530,6 +598,10 @@ func checkPlainSecret(p *project) []Finding {
 					switch {
 					case isSecretKey(k) && isLiteralSecret(v):
 						out = append(out, at(f.path, line, "service %q sets %s to a literal value in %s, so the secret is committed with the file", name, k, f.path))
+					case isSecretKey(k) && literalDefault(v) != "":
+						out = append(out, Finding{File: f.path, Line: line,
+							Message: fmt.Sprintf("service %q gives %s the default %q, so every deployment that forgets to set it runs with a committed, well-known secret", name, k, literalDefault(v)),
+							Fix:     fmt.Sprintf("drop the default and guard it: ${%s:?set %s in .env}", varName(v), varName(v))})
 					case urlPassword.MatchString(v):
 						out = append(out, at(f.path, line, "service %q puts a password inside the URL in %s", name, k))
 					}
@@ -567,7 +639,15 @@ func forEachEnv(n ast.Node, fn func(k, v string, line int)) {
 	}
 }
 
-func checkHealthcheckBinary(p *project) []Finding {
+func checkHealthcheckBinary(p *project) []Finding { return p.healthcheckTools(true) }
+
+func checkHealthcheckBinaryUnsure(p *project) []Finding { return p.healthcheckTools(false) }
+
+// healthcheckTools finds health checks that run curl or wget in an image
+// that lacks it: for sure (an image whose contents are known), or when
+// sure is false, maybe (a -slim or -alpine variant of an image stackgen
+// does not know).
+func (p *project) healthcheckTools(sure bool) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -575,21 +655,23 @@ func checkHealthcheckBinary(p *project) []Finding {
 			if prog != "curl" && prog != "wget" {
 				continue
 			}
-			image := s.Image
-			installs := ""
-			if d := p.dockerfileFor(m, s); d != nil {
-				image = d.baseImage(d.final())
-				installs = d.final().runText()
+			image, installs := s.Image, ""
+			if d, st := p.builtStage(m, s); st != nil {
+				image, installs = d.baseImage(st), st.runText()
 			} else if s.Build != nil {
 				continue // built from outside the project: unknown
 			}
-			if !lacksProgram(image, prog) || installsProgram(installs, prog) {
+			lacks, known := lacksProgram(image, p.roleOf(m, s).family, prog)
+			if !lacks || known != sure || installsProgram(installs, prog) {
 				continue
 			}
 			file, line := m.locate("services", s.Name, "healthcheck", "test")
-			out = append(out, Finding{File: file, Line: line,
-				Message: fmt.Sprintf("service %q's healthcheck runs %s, which %s does not have, so the check always fails", s.Name, prog, image),
-				Fix:     fmt.Sprintf("check with a program the image has (for Python: python -c \"import urllib.request; urllib.request.urlopen('http://localhost:PORT/health')\"), or install %s in the Dockerfile", prog)})
+			msg := fmt.Sprintf("service %q's healthcheck runs %s, which %s does not have, so the check always fails", s.Name, prog, image)
+			if !sure {
+				msg = fmt.Sprintf("service %q's healthcheck runs %s, which may be missing from %s (such variants often ship without it); if it is, the check always fails", s.Name, prog, image)
+			}
+			out = append(out, Finding{File: file, Line: line, Message: msg,
+				Fix: fmt.Sprintf("check with a program the image has (for Python: python -c \"import urllib.request; urllib.request.urlopen('http://localhost:PORT/health')\"), or install %s in the Dockerfile", prog)})
 		}
 	}
 	return out
@@ -611,21 +693,39 @@ func healthcheckProgram(hc *types.HealthCheckConfig) string {
 	return ""
 }
 
-// lacksProgram knows which slim images come without curl or wget: Debian
-// slim images have neither, Alpine has BusyBox wget but no curl,
-// distroless has no shell tools at all.
-func lacksProgram(image, prog string) bool {
+// lacksProgram says whether an image lacks curl or wget, and whether that
+// is known rather than likely. The image's family (declared, or named by
+// the reference) decides when imagerole knows what its variant ships:
+// nginx's Alpine image has curl, python's -slim has neither. Otherwise
+// distroless images surely lack both, and an unknown -slim or -alpine
+// image may lack them (Alpine's BusyBox has wget, not curl).
+func lacksProgram(image, family, prog string) (lacks, known bool) {
 	r := parseImageRef(image)
 	tag := strings.ToLower(r.tag)
-	switch {
-	case strings.Contains(r.repo, "distroless"):
-		return true
-	case strings.Contains(tag, "slim"):
-		return true
-	case strings.Contains(tag, "alpine") || r.name == "alpine":
-		return prog == "curl"
+	if strings.Contains(r.repo, "distroless") {
+		return true, true
 	}
-	return false
+	if family == "" {
+		if f, _, ok := imagerole.FromRef(image); ok {
+			family = f.Name
+		}
+	}
+	if f, ok := imagerole.Lookup(family); ok {
+		if t, ok := f.Tools(tag); ok {
+			has := t.Curl
+			if prog == "wget" {
+				has = t.Wget
+			}
+			return !has, true
+		}
+	}
+	switch {
+	case strings.Contains(tag, "slim"):
+		return true, false
+	case strings.Contains(tag, "alpine"):
+		return prog == "curl", false
+	}
+	return false, false
 }
 
 func installsProgram(run, prog string) bool {
@@ -660,7 +760,7 @@ func checkEnvFileMissing(p *project) []Finding {
 				if _, exists := p.files[rel]; exists {
 					continue
 				}
-				file, line := m.locate("services", s.Name, "env_file")
+				file, line := m.locateItem(path.Base(rel), "services", s.Name, "env_file")
 				out = append(out, Finding{File: file, Line: line,
 					Message: fmt.Sprintf("service %q reads env_file %s, which does not exist, so `docker compose up` fails", s.Name, rel),
 					Fix:     fmt.Sprintf("create %s (copy it from its .env.example) or mark the entry required: false", rel)})
@@ -676,7 +776,7 @@ func checkEnvMounted(p *project) []Finding {
 		for _, s := range m.services() {
 			for _, v := range s.Volumes {
 				if v.Type == types.VolumeTypeBind && path.Base(v.Source) == ".env" {
-					file, line := m.locate("services", s.Name, "volumes")
+					file, line := m.locateItem(".env", "services", s.Name, "volumes")
 					out = append(out, at(file, line, "service %q bind-mounts %s into the container at %s, a second copy of every secret readable by the app's files", s.Name, path.Base(v.Source), v.Target))
 				}
 			}

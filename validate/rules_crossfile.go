@@ -2,6 +2,7 @@ package validate
 
 import (
 	"fmt"
+	"github.com/stackgen/stackgen/internal/imagerole"
 	"net"
 	"path"
 	"regexp"
@@ -132,8 +133,8 @@ func (p *project) listenPorts(r serviceRef) map[int]listenPort {
 	for _, pc := range r.s.Ports {
 		add(int(pc.Target), "", "ports")
 	}
-	if d := p.dockerfileFor(r.m, r.s); d != nil && d.final() != nil {
-		for _, in := range d.final().instrs {
+	if d, st := p.builtStage(r.m, r.s); st != nil {
+		for _, in := range st.instrs {
 			if in.cmd == "expose" {
 				for _, a := range in.args {
 					n, _ := strconv.Atoi(strings.SplitN(a, "/", 2)[0])
@@ -442,11 +443,12 @@ type dbServer struct {
 func (p *project) serverFor(rel string) dbServer {
 	for _, s := range p.servicesMounting(rel) {
 		r := parseImageRef(s.Image)
-		kind := ""
+		// the declared family when there is one: a private mirror's name
+		// says nothing, the tag still gives the version
+		kind := p.roleOfService(s).family
 		switch {
-		case r.name == "mariadb" || strings.HasPrefix(r.name, "mariadb-"):
-			kind = "mariadb"
-		case r.name == "mysql" || strings.HasPrefix(r.name, "mysql-") || r.name == "percona-server":
+		case kind == "mariadb":
+		case imagerole.Compatible(kind, "mysql"):
 			kind = "mysql"
 		default:
 			continue
@@ -772,7 +774,7 @@ func (p *project) initScripts() []initSQL {
 			continue
 		}
 		for _, s := range p.servicesMounting(f.Path) {
-			if !isDataStore(s.Image) {
+			if !p.roleOfService(s).role.HoldsData() {
 				continue
 			}
 			out = append(out, initSQL{path: f.Path, content: string(f.Content), service: s, env: p.serviceEnv(s)})

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path"
 	"strings"
+
+	"github.com/stackgen/stackgen/internal/imagerole"
 )
 
 // Dockerfile rules. Each walks the parsed stages; none looks at text a
@@ -71,32 +73,73 @@ func isRootUser(u string) bool {
 	return name == "" || name == "root" || name == "0"
 }
 
+// dropsRoot reports whether the image a stage runs on keeps the work off
+// root by itself: the family the building service declares (a private
+// mirror's name says nothing), else the family its base image names.
+func (p *project) dropsRoot(d *dockerfile, u stageUse) bool {
+	fam := ""
+	if u.model != nil {
+		fam = p.roleOf(u.model, u.service).family
+	}
+	if fam == "" {
+		if f, _, ok := imagerole.FromRef(d.baseImage(u.stage)); ok {
+			fam = f.Name
+		}
+	}
+	f, ok := imagerole.Lookup(fam)
+	return ok && f.DropsRoot
+}
+
 func checkRootUser(p *project) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
-		st := d.final()
-		if st == nil {
-			continue
-		}
-		limit := 0
-		for _, in := range st.instrs {
-			if in.cmd == "cmd" || in.cmd == "entrypoint" {
-				limit = in.line
+		for _, u := range p.judgedStages(d) {
+			if f, ok := p.rootUser(d, u); ok {
+				out = append(out, f)
 			}
 		}
-		user, line := st.effectiveUser(limit)
-		if !isRootUser(user) {
-			continue
-		}
-		if user == "" && dropsPrivileges(d.baseImage(st)) {
-			continue // the base image's own entrypoint or workers drop root
-		}
-		if line == 0 {
-			line = st.line
-		}
-		out = append(out, at(d.path, line, "the image runs as root (no USER with an unprivileged user in its final stage), so a compromised app owns the whole container"))
 	}
 	return out
+}
+
+func (p *project) rootUser(d *dockerfile, u stageUse) (Finding, bool) {
+	st := u.stage
+	limit := 0
+	for _, in := range st.instrs {
+		if in.cmd == "cmd" || in.cmd == "entrypoint" {
+			limit = in.line
+		}
+	}
+	user, line := st.effectiveUser(limit)
+	// a stage FROM an earlier one runs as that stage's last USER
+	for cur, hops := st, 0; user == "" && cur.fromStage && hops < len(d.stages); hops++ {
+		if cur = d.stageNamed(strings.ToLower(cur.image)); cur == nil {
+			break
+		}
+		user, _ = cur.effectiveUser(0)
+	}
+	if !isRootUser(user) {
+		return Finding{}, false
+	}
+	if user == "" && p.dropsRoot(d, u) {
+		return Finding{}, false // the base image's own entrypoint or workers drop root
+	}
+	if line == 0 {
+		line = st.line
+	}
+	which := "its final stage"
+	if st.name != "" && st != d.final() {
+		which = fmt.Sprintf("stage %q, which compose builds", st.name)
+	}
+	hint := ""
+	if _, _, known := imagerole.FromRef(d.baseImage(st)); user == "" && u.model != nil && !known {
+		if r := p.roleOf(u.model, u.service); r.family == "" {
+			// the base is of no known family: it may be a renamed image
+			// that does drop root
+			hint = fmt.Sprintf(" (if its base %s drops root by itself, as nginx and the official database images do, declare its family under services.%s: x-stackgen: {role: %s, family: nginx})", d.baseImage(st), u.service.Name, r.role)
+		}
+	}
+	return at(d.path, line, "the image runs as root (no USER with an unprivileged user in %s), so a compromised app owns the whole container%s", which, hint), true
 }
 
 func checkShellForm(p *project) []Finding {
@@ -318,31 +361,35 @@ var shellBaseImages = [...]string{"ubuntu", "debian", "alpine", "busybox", "cent
 func checkNoCmd(p *project) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
-		st := d.final()
-		if st == nil {
-			continue
+		for _, u := range p.judgedStages(d) {
+			out = append(out, noCmd(d, u.stage)...)
 		}
-		hasCmd := false
-		for _, in := range st.instrs {
-			if in.cmd == "cmd" || in.cmd == "entrypoint" {
-				hasCmd = true
-			}
+	}
+	return out
+}
+
+func noCmd(d *dockerfile, st *dfStage) []Finding {
+	var out []Finding
+	hasCmd := false
+	for _, in := range st.instrs {
+		if in.cmd == "cmd" || in.cmd == "entrypoint" {
+			hasCmd = true
 		}
-		base := parseImageRef(d.baseImage(st)).name
-		if hasCmd || base == "" {
-			continue
+	}
+	base := parseImageRef(d.baseImage(st)).name
+	if hasCmd || base == "" {
+		return nil
+	}
+	if d.stages[0] != st && st.fromStage {
+		// FROM an earlier stage inherits its CMD
+		if bs := d.stageNamed(strings.ToLower(st.image)); bs != nil && bs.hasCmd() {
+			return nil
 		}
-		if d.stages[0] != st && st.fromStage {
-			// FROM an earlier stage inherits its CMD
-			if bs := d.stageNamed(strings.ToLower(st.image)); bs != nil && bs.hasCmd() {
-				continue
-			}
-		}
-		for _, b := range shellBaseImages {
-			if base == b {
-				out = append(out, at(d.path, st.line, "the final stage has no CMD or ENTRYPOINT, so `docker run` of this image starts %s's default shell instead of the app", base))
-				break
-			}
+	}
+	for _, b := range shellBaseImages {
+		if base == b {
+			out = append(out, at(d.path, st.line, "the stage has no CMD or ENTRYPOINT, so `docker run` of this image starts %s's default shell instead of the app", base))
+			break
 		}
 	}
 	return out
@@ -373,16 +420,23 @@ var fullImages = [...]string{"python", "node", "ruby", "golang", "openjdk", "php
 func checkBaseFull(p *project) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
-		st := d.final()
-		if st == nil || st.fromStage {
-			continue
+		for _, u := range p.judgedStages(d) {
+			out = append(out, baseFull(d, u.stage)...)
 		}
-		r := parseImageRef(st.image)
-		tag := strings.ToLower(r.tag)
-		for _, f := range fullImages {
-			if r.name == f && !strings.Contains(tag, "slim") && !strings.Contains(tag, "alpine") && !strings.Contains(st.image, "$") {
-				out = append(out, at(d.path, st.line, "the final stage runs on the full %s image (compilers and headers included, about 1 GB)", st.raw))
-			}
+	}
+	return out
+}
+
+func baseFull(d *dockerfile, st *dfStage) []Finding {
+	var out []Finding
+	if st.fromStage {
+		return nil
+	}
+	r := parseImageRef(st.image)
+	tag := strings.ToLower(r.tag)
+	for _, f := range fullImages {
+		if r.name == f && !strings.Contains(tag, "slim") && !strings.Contains(tag, "alpine") && !strings.Contains(st.image, "$") {
+			out = append(out, at(d.path, st.line, "the image runs on the full %s image (compilers and headers included, about 1 GB)", st.raw))
 		}
 	}
 	return out
@@ -391,11 +445,32 @@ func checkBaseFull(p *project) []Finding {
 func checkSyntaxDirective(p *project) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
-		if d.syntaxLine > 0 {
-			out = append(out, at(d.path, d.syntaxLine, "a # syntax= directive makes BuildKit pull a frontend image at build time, which fails offline or behind a blocked registry"))
+		if d.syntaxLine > 0 && d.needsNewFrontend() == "" {
+			out = append(out, Finding{File: d.path, Line: d.syntaxLine,
+				Message: "a # syntax= directive makes BuildKit pull a frontend image at build time, which fails offline or behind a blocked registry; the built-in frontend of Docker Engine 20.10 and later already has RUN --mount and COPY --chown/--chmod",
+				Fix:     "delete the # syntax= line (keep it only if the file uses heredocs or COPY --link, which Docker Engine before 23.0 can build only with it)"})
 		}
 	}
 	return out
+}
+
+// needsNewFrontend names the first feature the Dockerfile uses that the
+// built-in frontend of Docker Engine before 23.0 (BuildKit 0.8 to 0.10)
+// cannot build ("" when none): heredocs (RUN <<EOF) and COPY --link came
+// with Dockerfile frontend 1.4, which Engine 23.0 ships built in. For those
+// files the # syntax= directive is what makes older engines build them.
+func (d *dockerfile) needsNewFrontend() string {
+	for _, st := range d.stages {
+		for _, in := range st.instrs {
+			if len(in.heredocs) > 0 {
+				return "heredocs"
+			}
+			if (in.cmd == "copy" || in.cmd == "add") && hasFlagPrefix(in.flags, "--link") {
+				return "COPY --link"
+			}
+		}
+	}
+	return ""
 }
 
 // checkContextMissing follows what a Dockerfile takes from its build

@@ -16,6 +16,40 @@ func envFiles(p *project) []fileset.File {
 	return p.filesMatching(func(s string) bool { return path.Base(s) == ".env" })
 }
 
+// secretEnvFiles are the files secrets live in: every .env, and every
+// env_file: a service reads, whatever its name (cookiecutter-django keeps
+// them in .envs/.production/.django).
+func secretEnvFiles(p *project) []fileset.File {
+	seen := map[string]bool{}
+	out := envFiles(p)
+	for _, f := range out {
+		seen[f.Path] = true
+	}
+	for _, m := range p.loadedModels() {
+		for _, s := range m.services() {
+			for _, ef := range s.EnvFiles {
+				rel, ok := m.rel(ef.Path)
+				if f, exists := p.files[rel]; ok && exists && !seen[rel] {
+					seen[rel] = true
+					out = append(out, f)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// holdsSecret reports whether an env file sets a secret key to a value.
+func holdsSecret(f fileset.File) bool {
+	env := parseDotenv(f.Content)
+	for _, k := range env.order {
+		if isSecretKey(k) && env.values[k] != "" && !strings.Contains(env.values[k], "$") {
+			return true
+		}
+	}
+	return false
+}
+
 func checkEnvMode(p *project) []Finding {
 	var out []Finding
 	for _, f := range envFiles(p) {
@@ -98,11 +132,14 @@ func gitPatternMatches(pat, rel string) bool {
 
 func checkEnvNotIgnored(p *project) []Finding {
 	var out []Finding
-	for _, f := range envFiles(p) {
+	for _, f := range secretEnvFiles(p) {
+		if path.Base(f.Path) != ".env" && !holdsSecret(f) {
+			continue // an env_file of settings only
+		}
 		if !gitIgnored(p, f.Path) {
 			out = append(out, Finding{File: f.Path,
 				Message: fmt.Sprintf("%s is not listed in a .gitignore, so its secrets get committed with the project", f.Path),
-				Fix:     "add .env to .gitignore (and commit .env.example instead)"})
+				Fix:     fmt.Sprintf("add %s to .gitignore (and commit an example with placeholder values instead)", f.Path)})
 		}
 	}
 	return out
@@ -135,11 +172,11 @@ func checkEnvExampleKeys(p *project) []Finding {
 }
 
 // weakSecrets are values people paste from tutorials.
-var weakSecrets = [...]string{"123456", "password", "changeme", "secret", "yourpassword", "admin", "root", "example", "passw0rd", "12345678"}
+var weakSecrets = [...]string{"123456", "password", "changeme", "changeit", "secret", "yourpassword", "admin", "root", "example", "passw0rd", "12345678", "minioadmin", "postgres"}
 
 func checkEnvWeakSecret(p *project) []Finding {
 	var out []Finding
-	for _, f := range envFiles(p) {
+	for _, f := range secretEnvFiles(p) {
 		env := parseDotenv(f.Content)
 		for _, k := range env.order {
 			v := env.values[k]
@@ -164,9 +201,75 @@ func checkEnvWeakSecret(p *project) []Finding {
 
 func scripts(p *project) []fileset.File { return p.filesMatching(isShellScript) }
 
+// runScripts are the scripts that are run, not only sourced: a library
+// read with `source` or `.` (cookiecutter's _sourced/ folder) or a bashrc
+// snippet runs inside the caller's shell, so a #! line, set -e (which
+// would make the caller's shell exit on any failure) and the run bit are
+// not expected of it.
+func runScripts(p *project) []fileset.File {
+	sourced := p.sourcedScripts()
+	var out []fileset.File
+	for _, f := range scripts(p) {
+		if !sourced[f.Path] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// sourcedScripts finds the scripts that are only sourced: under a folder
+// named _sourced, named as shell start-up files (bashrc, profile),
+// copied by a Dockerfile to such a file, or read by another file's source
+// or . command and run by none.
+func (p *project) sourcedScripts() map[string]bool {
+	out := map[string]bool{}
+	sourcedNames, runNames := map[string]bool{}, map[string]bool{}
+	for _, f := range p.set {
+		if !isShellScript(f.Path) && !bytes.HasPrefix(f.Content, []byte("#!")) {
+			continue
+		}
+		for _, c := range shellCommands(string(f.Content)) {
+			switch {
+			case len(c) >= 2 && (c[0] == "source" || c[0] == "."):
+				sourcedNames[path.Base(c[1])] = true
+			default:
+				for _, w := range c {
+					if isShellScript(w) {
+						runNames[path.Base(w)] = true
+					}
+				}
+			}
+		}
+	}
+	for _, d := range p.dockerfiles {
+		for _, st := range d.stages {
+			for _, in := range st.instrs {
+				if (in.cmd == "copy" || in.cmd == "add") && len(in.args) >= 2 {
+					dst := strings.ToLower(in.args[len(in.args)-1])
+					if strings.Contains(dst, "bashrc") || strings.Contains(dst, "profile") {
+						for _, src := range in.args[:len(in.args)-1] {
+							sourcedNames[path.Base(src)] = true
+						}
+					}
+				}
+			}
+		}
+	}
+	for _, f := range scripts(p) {
+		base := strings.ToLower(path.Base(f.Path))
+		switch {
+		case strings.Contains("/"+f.Path, "/_sourced/"),
+			strings.Contains(base, "bashrc"), strings.Contains(base, "profile"),
+			sourcedNames[path.Base(f.Path)] && !runNames[path.Base(f.Path)]:
+			out[f.Path] = true
+		}
+	}
+	return out
+}
+
 func checkScriptShebang(p *project) []Finding {
 	var out []Finding
-	for _, f := range scripts(p) {
+	for _, f := range runScripts(p) {
 		if !bytes.HasPrefix(f.Content, []byte("#!")) {
 			out = append(out, at(f.Path, 1, "the script has no #! line, so running it directly depends on the caller's shell"))
 		}
@@ -202,7 +305,7 @@ func setsErrexit(content []byte) bool {
 
 func checkScriptSetE(p *project) []Finding {
 	var out []Finding
-	for _, f := range scripts(p) {
+	for _, f := range runScripts(p) {
 		if !setsErrexit(f.Content) {
 			out = append(out, at(f.Path, 0, "the script does not set -e, so it carries on after a failed command and reports success"))
 		}
@@ -222,7 +325,7 @@ func checkScriptCRLF(p *project) []Finding {
 
 func checkScriptExecBit(p *project) []Finding {
 	var out []Finding
-	for _, f := range scripts(p) {
+	for _, f := range runScripts(p) {
 		if f.Mode.Perm()&0o100 == 0 {
 			out = append(out, Finding{File: f.Path,
 				Message: fmt.Sprintf("the script's mode is %04o, so ./%s fails with permission denied", f.Mode.Perm(), path.Base(f.Path)),

@@ -104,6 +104,10 @@ func Files(set fileset.Set) []Finding {
 	var out []Finding
 	for _, r := range rules {
 		for _, f := range r.check(p) {
+			// the stand-in for a required variable is internal: say what
+			// it stands for instead
+			f.Message = strings.ReplaceAll(f.Message, placeholderValue, requiredShown)
+			f.Fix = strings.ReplaceAll(f.Fix, placeholderValue, requiredShown)
 			f.Rule = r.ID
 			f.Severity = r.Severity
 			if f.Fix == "" {

@@ -90,7 +90,7 @@ Stacks: ` + strings.Join(reg.Names(), ", ") + ` (aliases: django, keras, model).
 	fl := cmd.Flags()
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "accept the default for every question not answered otherwise")
 	fl.StringArrayVar(&opts.Sets, "set", nil, "set an answer, KEY=VALUE (repeatable)")
-	fl.StringArrayVar(&opts.Images, "image", nil, "replace an image, KEY=REF, e.g. db=mariadb:11.8 (repeatable)")
+	fl.StringArrayVar(&opts.Images, "image", nil, "replace an image, KEY=REF, e.g. db=mariadb:11.8; KEY.family=FAMILY states what a renamed image is, e.g. db.family=mariadb (repeatable)")
 	fl.StringVar(&opts.Answers, "answers", "", "read answers from a YAML file")
 	fl.StringVar(&opts.Mirror, "registry-mirror", "", "pull Docker Hub images through this registry HOST")
 	fl.StringVar(&opts.PipIndex, "pip-index-url", "", "install Python packages from this index URL (writes pip.conf)")
@@ -230,7 +230,7 @@ func chooseStack(reg *stack.Registry, opts *Options, interactive bool) (*stack.D
 
 func hasUnknownKey(d *stack.Definition, a stack.Answers) bool {
 	for k := range a {
-		if _, ok := d.Question(k); !ok && !d.IsImageKey(k) {
+		if _, ok := d.Question(k); !ok && !d.IsImageKey(k) && !d.IsImageFamilyKey(k) {
 			return true
 		}
 	}

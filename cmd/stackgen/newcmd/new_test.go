@@ -17,6 +17,7 @@ import (
 	"github.com/stackgen/stackgen/prompt/prompttest"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/stacks"
+	"github.com/stackgen/stackgen/validate"
 )
 
 type result struct {
@@ -133,6 +134,8 @@ func TestBadInputGivesOneLineErrorAndWritesNothing(t *testing.T) {
 		{"unknown answer", []string{"django", "--yes", "--set", "colour=blue"}, "p5", `unknown answer "colour"`},
 		{"malformed --set", []string{"django", "--yes", "--set", "project"}, "p6", "expected KEY=VALUE"},
 		{"unpinned image", []string{"django", "--yes", "--image", "db=mysql:latest"}, "p7", "not pinned"},
+		{"image of another family", []string{"django", "--yes", "--image", "db=mariadb:11.8"}, "p10", "add --set db=mariadb"},
+		{"stated family contradicts", []string{"django", "--yes", "--image", "db=corp.example:5000/platform/thing-7:1.0", "--image", "db.family=mariadb"}, "p11", "add --set db=mariadb"},
 		{"unknown stack", []string{"rails", "--yes"}, "p8", "choose one of: django-uwsgi"},
 		{"no terminal and no --yes", []string{"django"}, "p9", "pass --yes"},
 		{"non-empty target without --force", []string{"django", "--yes"}, full, "pass --force"},
@@ -274,5 +277,39 @@ func TestSourceFlag(t *testing.T) {
 	r = run(t, false, nil, "django", filepath.Join(t.TempDir(), "d"), "--yes", "--source", "/src")
 	if r.err == nil || !strings.Contains(r.err.Error(), "applies to onyx") {
 		t.Errorf("--source on django: err = %v", r.err)
+	}
+}
+
+// TestPrivateImagesWithStatedFamily: a private mirror's name says nothing;
+// the stated family is kept in the manifest and recorded in compose.yaml.
+func TestPrivateImagesWithStatedFamily(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "mysite")
+	r := run(t, false, nil, "django", dir, "--yes", "--set", "db=mariadb",
+		"--image", "db=corp.example:5000/platform/thing-7:11.8", "--image", "db.family=mariadb",
+		"--image", "nginx=corp.example:5000/platform/edge-proxy:1.28")
+	if r.err != nil {
+		t.Fatalf("new: %v\n%s", r.err, r.errOut)
+	}
+	m, err := project.LoadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Answers["image.db.family"] != "mariadb" {
+		t.Errorf("manifest answers lack the stated family: %v", m.Answers)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "compose.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "x-stackgen: {role: database, family: mariadb}") || !strings.Contains(string(b), "x-stackgen: {role: proxy, family: nginx}") {
+		t.Errorf("compose.yaml does not record the roles:\n%s", b)
+	}
+	// validate on the written directory judges by the recorded roles
+	fs, err := validate.Dir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fs {
+		t.Errorf("validate %s: %s", dir, f)
 	}
 }

@@ -1,0 +1,213 @@
+package validate
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/stackgen/stackgen/internal/imagerole"
+)
+
+// Roles. Rules that treat services by kind (a database must not publish
+// its port, only the proxy should, an image that drops root needs no
+// USER) ask roleOf. A service's role is, in this order: what its
+// x-stackgen extension declares (stackgen writes one for every service it
+// generates, from the stack definition), else a guess from the image it
+// runs or is built FROM (the stage compose builds), else from the
+// well-known port it publishes, else an application.
+
+// extensionKey is the service-level extension stackgen writes and reads.
+// Compose ignores x- keys, so `docker compose config` keeps it as it is.
+const extensionKey = "x-stackgen"
+
+// serviceRole is a service's role and image family, and how they were
+// decided.
+type serviceRole struct {
+	role     imagerole.Role
+	family   string // "" when unknown
+	declared bool   // from x-stackgen, not guessed
+	// from says how a guess was made, for messages: `its image name
+	// "mysql:8.4"`, "the port it publishes (6379)".
+	from string
+}
+
+// declareHint is the clause a finding based on a guessed role ends with,
+// so a wrong guess can be corrected where it is made.
+func (r serviceRole) declareHint(service string) string {
+	if r.declared {
+		return ""
+	}
+	return fmt.Sprintf(" (the role %s is guessed from %s; if it is wrong, declare it under services.%s: x-stackgen: {role: app} — roles: %s)", r.role, r.from, service, imagerole.RoleNames())
+}
+
+// declaredRole reads a service's x-stackgen extension; ok is false when
+// there is none or it is not a mapping with a known role (compose-role
+// reports that).
+func declaredRole(s types.ServiceConfig) (serviceRole, bool) {
+	x, ok := s.Extensions[extensionKey].(map[string]any)
+	if !ok {
+		return serviceRole{}, false
+	}
+	name, _ := x["role"].(string)
+	role, ok := imagerole.ParseRole(name)
+	if !ok {
+		return serviceRole{}, false
+	}
+	fam, _ := x["family"].(string)
+	if _, known := imagerole.Lookup(fam); !known {
+		fam = ""
+	}
+	return serviceRole{role: role, family: fam, declared: true, from: "x-stackgen"}, true
+}
+
+// roleImage is the image a service's role is guessed from: the base of
+// the stage compose builds, or the image it runs.
+func (p *project) roleImage(m *composeModel, s types.ServiceConfig) (string, bool) {
+	if s.Build == nil {
+		return s.Image, s.Image != ""
+	}
+	if d, st := p.builtStage(m, s); st != nil {
+		img := d.baseImage(st)
+		return img, img != ""
+	}
+	return "", false // built from outside the project: the tag says nothing sure
+}
+
+// dataPort finds the data store whose well-known port this is; ports
+// common applications also use (8080, 9000) say nothing.
+func dataPort(port uint32) (imagerole.Family, bool) {
+	if port == 8080 || port == 9000 {
+		return imagerole.Family{}, false
+	}
+	for _, f := range imagerole.All() {
+		if f.Role.HoldsData() && f.Port != 0 && uint32(f.Port) == port && f.StandsIn == "" {
+			return f, true
+		}
+	}
+	return imagerole.Family{}, false
+}
+
+// roleOf decides a service's role.
+func (p *project) roleOf(m *composeModel, s types.ServiceConfig) serviceRole {
+	if r, ok := declaredRole(s); ok {
+		if r.family == "" {
+			if img, ok := p.roleImage(m, s); ok {
+				if f, _, ok := imagerole.FromRef(img); ok {
+					r.family = f.Name
+				}
+			}
+		}
+		return r
+	}
+	if img, ok := p.roleImage(m, s); ok {
+		if f, _, ok := imagerole.FromRef(img); ok {
+			from := fmt.Sprintf("its image name %q", img)
+			if s.Build != nil {
+				from = fmt.Sprintf("the image %q its Dockerfile builds FROM", img)
+			}
+			return serviceRole{role: f.Role, family: f.Name, from: from}
+		}
+	}
+	for _, pc := range s.Ports {
+		if f, ok := dataPort(pc.Target); ok {
+			return serviceRole{role: f.Role, from: fmt.Sprintf("the port it serves (%d, %s's)", pc.Target, f.Name)}
+		}
+	}
+	return serviceRole{role: imagerole.App, from: "its image name, which names no known server"}
+}
+
+// roleOfService is roleOf for a service found without its model (a file
+// mount lookup): the first loaded model that has it.
+func (p *project) roleOfService(s types.ServiceConfig) serviceRole {
+	for _, m := range p.loadedModels() {
+		if _, ok := m.proj.Services[s.Name]; ok {
+			return p.roleOf(m, s)
+		}
+	}
+	return serviceRole{role: imagerole.App}
+}
+
+// builtStage is the Dockerfile a service builds and the stage compose
+// builds from it: build.target, else the last stage.
+func (p *project) builtStage(m *composeModel, s types.ServiceConfig) (*dockerfile, *dfStage) {
+	d := p.dockerfileFor(m, s)
+	if d == nil {
+		return nil, nil
+	}
+	if t := strings.ToLower(s.Build.Target); t != "" {
+		return d, d.stageNamed(t)
+	}
+	return d, d.final()
+}
+
+// stageUse is one stage compose builds, by whom and in which model.
+type stageUse struct {
+	stage   *dfStage
+	service types.ServiceConfig
+	model   *composeModel
+}
+
+// judgedStages are the stages of d that Dockerfile rules about the
+// running image judge: those compose builds (each build.target, or the
+// last stage), or the last stage when no compose service builds d.
+func (p *project) judgedStages(d *dockerfile) []stageUse {
+	var out []stageUse
+	seen := map[*dfStage]bool{}
+	for _, m := range p.loadedModels() {
+		for _, s := range m.services() {
+			bd, st := p.builtStage(m, s)
+			if bd != d || st == nil || seen[st] {
+				continue
+			}
+			seen[st] = true
+			out = append(out, stageUse{stage: st, service: s, model: m})
+		}
+	}
+	if len(out) == 0 && d.final() != nil {
+		out = append(out, stageUse{stage: d.final()})
+	}
+	return out
+}
+
+// checkRoleDeclared reports x-stackgen values the rules cannot use.
+func checkRoleDeclared(p *project) []Finding {
+	var out []Finding
+	for _, f := range p.composeFiles {
+		for _, s := range f.services() {
+			e := child(s.Value, extensionKey)
+			if e == nil {
+				continue
+			}
+			name := keyText(s.Key)
+			entries := mapEntries(e.Value)
+			if len(entries) == 0 {
+				out = append(out, at(f.path, lineOf(e.Key), "service %q: %s must be a mapping such as {role: database, family: postgres}", name, extensionKey))
+				continue
+			}
+			for _, kv := range entries {
+				k := keyText(kv.Key)
+				v, _ := scalarText(kv.Value)
+				switch k {
+				case "role":
+					if _, ok := imagerole.ParseRole(v); !ok {
+						out = append(out, Finding{File: f.path, Line: lineOf(kv.Key),
+							Message: fmt.Sprintf("service %q declares role %q, which stackgen does not know, so its role is guessed from the image instead", name, v),
+							Fix:     "use one of: " + imagerole.RoleNames()})
+					}
+				case "family":
+					if _, ok := imagerole.Lookup(v); !ok {
+						out = append(out, Finding{File: f.path, Line: lineOf(kv.Key),
+							Message: fmt.Sprintf("service %q declares image family %q, which stackgen does not know, so it is ignored", name, v),
+							Fix:     "use one of: " + strings.Join(imagerole.Names(), ", ") + " (or leave family out)"})
+					}
+				default:
+					out = append(out, Finding{File: f.path, Line: lineOf(kv.Key),
+						Message: fmt.Sprintf("service %q: %s has no key %q, so it is ignored", name, extensionKey, k),
+						Fix:     "use role: and family: only"})
+				}
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,3 @@
+# Shell conveniences for `docker compose exec django bash`.
+alias dj='python manage.py'
+alias djs='python manage.py shell'

@@ -1,0 +1,3 @@
+#!/bin/bash
+python manage.py collectstatic --noinput
+exec gunicorn config.wsgi --bind 0.0.0.0:5000

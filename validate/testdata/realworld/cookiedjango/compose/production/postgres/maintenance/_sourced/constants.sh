@@ -1,0 +1,2 @@
+BACKUP_DIR_PATH='/backups'
+BACKUP_FILE_PREFIX='backup'

@@ -1,0 +1,2 @@
+def app(scope, receive, send):
+    pass
