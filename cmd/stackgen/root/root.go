@@ -57,7 +57,9 @@ func exitCode(f *cmdutil.Factory, cmd *cobra.Command, err error) int {
 	var flagErr *cmdutil.FlagError
 	var exitErr *cmdutil.ExitError
 	switch {
-	case errors.Is(err, cmdutil.ErrCancel), errors.Is(err, prompt.ErrInterrupt):
+	// Ctrl-C: at a prompt, or (context.Canceled) while a command worked,
+	// which Main's signal.NotifyContext turns into a cancelled context.
+	case errors.Is(err, cmdutil.ErrCancel), errors.Is(err, prompt.ErrInterrupt), errors.Is(err, context.Canceled):
 		fmt.Fprintln(f.IO.ErrOut, "cancelled")
 		return 130
 	case errors.Is(err, cmdutil.ErrSilent):

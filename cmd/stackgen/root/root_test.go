@@ -1,7 +1,10 @@
 package root
 
 import (
+	"context"
 	"crypto/rand"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -61,6 +64,24 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
+// Ctrl-C during a non-interactive new (a cancelled context) exits 130 and
+// writes nothing.
+func TestInterruptedNewExits130(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "site")
+	ios, _, _, errOut := cmdutil.Test()
+	f := &cmdutil.Factory{IO: ios, Rand: rand.Reader, Version: "1.2.3"}
+	cmd := NewCmdRoot(f)
+	cmd.SetArgs([]string{"new", "onyx", dir, "--yes"})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if code := exitCode(f, cmd, cmd.ExecuteContext(ctx)); code != 130 {
+		t.Errorf("exit %d, want 130; stderr %q", code, errOut.String())
+	}
+	if _, err := os.Stat(dir); err == nil {
+		t.Error("the interrupted run wrote the project")
+	}
+}
+
 // The stacks listing and the stack prompt show one line per stack.
 func TestStackDescriptionsFitOneLine(t *testing.T) {
 	out, _, _ := execRoot(t, "stacks")
@@ -68,5 +89,20 @@ func TestStackDescriptionsFitOneLine(t *testing.T) {
 		if n := len([]rune(line)); n > 110 {
 			t.Errorf("stacks line is %d characters, too long for one terminal line: %q", n, line)
 		}
+	}
+}
+
+func TestStacksStackListsItsAnswers(t *testing.T) {
+	out, _, code := execRoot(t, "stacks", "keras")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"Answers of keras-webpy", "  model_name  (", "  compose_project  (", "  image.python  (default: "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stacks keras lacks %q:\n%s", want, out)
+		}
+	}
+	if _, errOut, code := execRoot(t, "stacks", "rails"); code != 2 || !strings.Contains(errOut, "unknown stack") {
+		t.Errorf("stacks rails: exit %d, %q", code, errOut)
 	}
 }
