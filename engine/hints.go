@@ -17,8 +17,13 @@ var (
 	requiredVar = regexp.MustCompile(`required variable ([A-Za-z_][A-Za-z0-9_]*) is missing a value`)
 	// compose: `The "DB_PASSWORD" variable is not set. Defaulting to a blank string.`
 	unsetVar = regexp.MustCompile(`The \\?"?([A-Za-z_][A-Za-z0-9_]*)\\?"? variable is not set`)
-	// the engine cannot pull an image (no registry, or no such image)
-	pullFailed = regexp.MustCompile(`(?:pull access denied for|manifest for|failed to resolve reference "?|Error response from daemon: Get "https://[^"]*": [^\n]*?for image )\s*([^\s,"]+)`)
+	// the engine cannot pull an image (no registry, or no such image):
+	// the engine's and compose's pull, and BuildKit resolving a FROM
+	// ("failed to resolve source metadata for docker.io/library/python:3.13-slim: ...")
+	pullFailed = regexp.MustCompile(`(?:pull access denied for|manifest for|failed to resolve reference "?|failed to resolve source metadata for|Error response from daemon: Get "https://[^"]*": [^\n]*?for image )\s*([^\s,"]+?)(?::\s|[\s,"]|$)`)
+	// a registry that does not answer, named by host only:
+	// `Get "https://registry.example/v2/": dial tcp: lookup registry.example: no such host`
+	registryDown = regexp.MustCompile(`Get "https://([^/"]+)/v2/[^"]*":\s*([^\n]*)`)
 )
 
 // Hints reads error text (compose's stderr, a service's logs, its health
@@ -62,8 +67,16 @@ func Hints(dir string, texts ...string) []string {
 	for _, k := range keys {
 		add(fmt.Sprintf("%s has no value for %s: add a line %s=... to it (.env.example lists every key), or regenerate it with 'stackgen new --force'", envFile, k, k))
 	}
+	named := map[string]bool{}
 	for _, m := range pullFailed.FindAllStringSubmatch(all, -1) {
-		add(fmt.Sprintf("the engine cannot pull image %s: check the name, use a registry mirror (--set registry_mirror=HOST), or load it from an offline bundle", strings.Trim(m[1], `"`)))
+		ref := strings.Trim(m[1], `"`)
+		named[RegistryHost(ref)] = true
+		add(fmt.Sprintf("the engine cannot pull image %s: %s", ref, PullFix))
+	}
+	for _, m := range registryDown.FindAllStringSubmatch(all, -1) {
+		if !named[m[1]] && isNetworkFailure(m[2]) {
+			add(fmt.Sprintf("the engine cannot reach the registry %s, so it cannot pull the images from there: %s", m[1], PullFix))
+		}
 	}
 	return out
 }

@@ -230,6 +230,20 @@ func run(ctx context.Context, opts *Options) error {
 			buildOut = io.Discard
 		}
 		if err := eng.Build(ctx, p, composeProgress, buildOut, buildOut); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			pw.Stop()
+			var ce *engine.CommandError
+			text := ""
+			if errors.As(err, &ce) {
+				text = ce.Stderr
+			}
+			hints, unpullable := failureHints(ctx, eng, dir, cmdutil.NeededImages(p, def, answers), text)
+			printHints(ios.ErrOut, hints)
+			if len(unpullable) > 0 {
+				return fmt.Errorf("building the images failed: the engine cannot pull %s (the hints above say the ways out)", strings.Join(unpullable, ", "))
+			}
 			return fmt.Errorf("building the images failed (the output above says why): %w", err)
 		}
 	}
@@ -270,7 +284,7 @@ func run(ctx context.Context, opts *Options) error {
 			<-upFinished
 		}
 		pw.Stop()
-		return failure(ctx, ios, mode, eng, p, werr, upLog.String(), timeout)
+		return failure(ctx, ios, mode, eng, p, werr, upLog.String(), timeout, cmdutil.NeededImages(p, def, answers))
 	}
 
 	migrated := ""
@@ -414,7 +428,7 @@ func portsURL(p *engine.Project) string {
 }
 
 // failure prints what failed and why, and returns the exit error.
-func failure(ctx context.Context, ios *cmdutil.IOStreams, mode string, eng *engine.Client, p *engine.Project, werr error, upOut string, timeout time.Duration) error {
+func failure(ctx context.Context, ios *cmdutil.IOStreams, mode string, eng *engine.Client, p *engine.Project, werr error, upOut string, timeout time.Duration, images []string) error {
 	w := ios.ErrOut
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
@@ -478,7 +492,13 @@ func failure(ctx context.Context, ios *cmdutil.IOStreams, mode string, eng *engi
 			printLines(w, "health check log", hl)
 		}
 	}
-	printHints(w, engine.Hints(p.Dir, texts...))
+	if we != nil && we.UpErr != nil {
+		// compose up failed itself, often pulling an image: say which.
+		hints, _ := failureHints(rctx, eng, p.Dir, images, texts...)
+		printHints(w, hints)
+	} else {
+		printHints(w, engine.Hints(p.Dir, texts...))
+	}
 	fmt.Fprintf(w, "\nNothing was removed: the containers stay for inspection ('stackgen status %s', 'stackgen logs %s SERVICE'); volumes and .env are untouched.\n", p.Dir, p.Dir)
 	if mode == progress.ModeJSON {
 		out := map[string]any{"status": "failed", "error": werr.Error(), "project": p.Name}
@@ -488,6 +508,31 @@ func failure(ctx context.Context, ios *cmdutil.IOStreams, mode string, eng *engi
 		writeJSON(ios.Out, out)
 	}
 	return &cmdutil.ExitError{Code: 1, Err: cmdutil.ErrSilent}
+}
+
+// failureHints explains a failed build or start: first the images the
+// engine can neither find nor pull (each probed through the engine, within
+// engine.ProbeTimeout per registry), because BuildKit's and compose's own
+// words for that ("no such host") name neither the image nor a way out;
+// then what the failure's text shows. On a terminal that text is not kept
+// (compose writes its live view straight to it), so the probe is what
+// recognises a pull failure there.
+func failureHints(ctx context.Context, eng *engine.Client, dir string, images []string, texts ...string) (out, unpullable []string) {
+	for _, r := range eng.ImagesAvailable(ctx, images) {
+		var pe *engine.PullError
+		if errors.As(r.Err, &pe) {
+			out = append(out, pe.Error()+"; "+pe.Fix())
+			unpullable = append(unpullable, pe.Image)
+		}
+	}
+	for _, h := range engine.Hints(dir, texts...) {
+		// The probe already named the images with the ways out.
+		if len(out) > 0 && (strings.Contains(h, "cannot pull image") || strings.Contains(h, "cannot reach the registry")) {
+			continue
+		}
+		out = append(out, h)
+	}
+	return out, unpullable
 }
 
 func printLines(w io.Writer, title string, lines []string) {

@@ -16,6 +16,9 @@ import (
 	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/api/types/container"
 
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/registry"
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/engine/enginetest"
@@ -216,5 +219,37 @@ func TestMigrationSummary(t *testing.T) {
 		if got := migrationSummary(out); got != want {
 			t.Errorf("summary of %q = %q, want %q", out, got, want)
 		}
+	}
+}
+
+// An offline engine: BuildKit's FROM fails with a bare "no such host". up
+// names the image the engine can neither find nor pull (probed through the
+// engine), says the ways out, and its error names the image.
+func TestUpBuildPullFailureNamesImageAndWaysOut(t *testing.T) {
+	api := &enginetest.API{
+		ImageInspectFn: func(context.Context, string) (image.InspectResponse, error) {
+			return image.InspectResponse{}, cerrdefs.ErrNotFound
+		},
+		DistributionFn: func(_ context.Context, ref string) (registry.DistributionInspect, error) {
+			return registry.DistributionInspect{}, errors.New(`Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host`)
+		},
+	}
+	api.Up()
+	buildErr := &engine.CommandError{Args: []string{"compose", "build"}, ExitCode: 1,
+		Stderr: `failed to solve: python:3.13-slim: failed to do request: Head "https://registry-1.docker.io/v2/library/python/manifests/3.13-slim": dial tcp: lookup registry-1.docker.io: no such host`}
+	runner := &enginetest.Runner{Answer: enginetest.Compose(configJSON, map[string]error{"build": buildErr})}
+	ios, _, _, errOut := cmdutil.Test()
+	err := run(context.Background(), &Options{IO: ios, Engine: newEngine(api, runner), Dir: projectDir(t), Timeout: time.Minute, Progress: "plain"})
+	if err == nil || !strings.Contains(err.Error(), "cannot pull redis:8.0") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("err = %v, want one line naming redis:8.0", err)
+	}
+	text := errOut.String()
+	for _, want := range []string{"hint: the engine does not have image redis:8.0", "--registry-mirror", "--image KEY=REF", "--pip-index-url", "deploy --bundle"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, text)
+		}
+	}
+	if runner.Ran("compose", "up") {
+		t.Error("up ran after the build failed")
 	}
 }
