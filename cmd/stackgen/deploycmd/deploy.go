@@ -111,7 +111,7 @@ inside do the same without stackgen.`,
 	fl.StringVar(&opts.TargetDir, "dir", "", "with --bundle: the directory to install into (default: ./PROJECT); it must be new or empty")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "with --bundle: generate the .env secrets without asking")
 	fl.BoolVar(&opts.NoUp, "no-up", false, "with --bundle: load and write the files, but do not start the stack")
-	fl.DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "with --bundle: how long to wait for every service to be ready")
+	cmdutil.DurationVar(fl, &opts.Timeout, "timeout", 0, "with --bundle: "+upcmd.TimeoutUsage)
 	fl.StringVar(&opts.Progress, "progress", "auto", "progress output: auto, tty, plain or quiet")
 	fl.BoolVar(&opts.Unpack, "unpack", false, "decompress a zstd or gzip stream from stdin to stdout (the unpacker image runs this)")
 	_ = fl.MarkHidden("unpack")
@@ -164,9 +164,6 @@ func checkFlags(cmd *cobra.Command, o *Options, args []string) error {
 	case "auto", "tty", "plain", "quiet":
 	default:
 		return cmdutil.FlagErrorf("--progress: choose auto, tty, plain or quiet")
-	}
-	if o.Timeout <= 0 {
-		return cmdutil.FlagErrorf("--timeout must be positive")
 	}
 	return nil
 }

@@ -49,6 +49,9 @@ func TestFlags(t *testing.T) {
 		{[]string{"--bundle", "b.zip", "site"}, "goes with --package", nil},
 		{[]string{"--bundle", "b.zip", "--progress", "fancy"}, "--progress", nil},
 		{[]string{"--unpack"}, "", func(o *Options) bool { return o.Unpack }},
+		// 0 leaves the wait to up: the stack's own start timeout, not 5 minutes.
+		{[]string{"--bundle", "b.zip"}, "", func(o *Options) bool { return o.Timeout == 0 }},
+		{[]string{"--bundle", "b.zip", "--timeout", "900"}, "", func(o *Options) bool { return o.Timeout == 15*time.Minute }},
 	}
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

@@ -79,7 +79,7 @@ the stack is started again and waited for until healthy, as 'stackgen up' does.`
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "replace the data without asking")
-	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 10*time.Minute, "how long to wait for the stack to be healthy again")
+	cmdutil.DurationVar(cmd.Flags(), &opts.Timeout, "timeout", 0, upcmd.TimeoutUsage)
 	return cmd
 }
 
@@ -229,7 +229,7 @@ func stateList(states []stack.State) string {
 // upAndWait runs compose up and waits until every service is ready.
 func upAndWait(ctx context.Context, eng *engine.Client, p *engine.Project, timeout time.Duration, ios *cmdutil.IOStreams) error {
 	if timeout <= 0 {
-		timeout = 10 * time.Minute
+		timeout = upcmd.StartTimeoutOf(p.Dir)
 	}
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()

@@ -30,6 +30,29 @@ import (
 // DefaultTimeout bounds the wait for health when --timeout is not given.
 const DefaultTimeout = 5 * time.Minute
 
+// TimeoutUsage is the --timeout help of every command that waits for a
+// stack to be ready (up, restore, deploy --bundle).
+const TimeoutUsage = "how long to wait for every service to be ready: seconds (900) or a duration (15m); default: the stack's own start time (onyx 30m, keras 10m), " + "5m for a plain compose project"
+
+// StartTimeout is the one default for how long a stack may take to become
+// ready, whichever command starts it: its definition's StartTimeout, or
+// DefaultTimeout for a stack without one and a plain compose project.
+func StartTimeout(def *stack.Definition) time.Duration {
+	if def != nil && def.StartTimeout > 0 {
+		return def.StartTimeout
+	}
+	return DefaultTimeout
+}
+
+// StartTimeoutOf is StartTimeout for the project in dir.
+func StartTimeoutOf(dir string) time.Duration {
+	def, _, _, err := stackOf(dir, nil)
+	if err != nil {
+		return DefaultTimeout
+	}
+	return StartTimeout(def)
+}
+
 // composeGrace is how long a failed up lets `docker compose up` finish on
 // its own before interrupting it.
 const composeGrace = 5 * time.Second
@@ -97,7 +120,7 @@ non-zero. It deletes nothing: containers stay for inspection, volumes and
 // AddFlags adds the flags up shares with commands that run it (new --up).
 func AddFlags(cmd *cobra.Command, opts *Options) {
 	fl := cmd.Flags()
-	fl.DurationVar(&opts.Timeout, "timeout", 0, "how long to wait for every service to be ready (default: the stack's, "+DefaultTimeout.String()+" for a plain compose project)")
+	cmdutil.DurationVar(fl, &opts.Timeout, "timeout", 0, TimeoutUsage)
 	fl.StringVar(&opts.Progress, "progress", progress.ModeAuto, "progress output: "+strings.Join(progress.Modes, ", "))
 	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "show compose's output and the timings")
 }
@@ -168,11 +191,8 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	timeout := opts.Timeout
-	if timeout == 0 && def != nil {
-		timeout = def.StartTimeout
-	}
 	if timeout == 0 {
-		timeout = DefaultTimeout
+		timeout = StartTimeout(def)
 	}
 	if opts.Engine == nil {
 		opts.Engine = engine.New

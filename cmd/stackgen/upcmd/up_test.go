@@ -43,6 +43,8 @@ func TestNewCmdUpFlags(t *testing.T) {
 	}{
 		{args: nil, wantDir: ".", wantTO: 0}, // 0: the stack's own default, decided in run
 		{args: []string{"mysite", "--timeout", "90s", "--progress", "plain"}, wantDir: "mysite", wantTO: 90 * time.Second},
+		{args: []string{"--timeout", "900"}, wantDir: ".", wantTO: 900 * time.Second}, // seconds, as compose's --wait-timeout
+		{args: []string{"--timeout", "soon"}, wantErr: "give seconds (900) or a duration"},
 		{args: []string{"--progress", "fancy"}, wantErr: `invalid --progress "fancy"`},
 		{args: []string{"a", "b"}, wantErr: "accepts at most 1 arg"},
 	}
@@ -251,5 +253,23 @@ func TestUpBuildPullFailureNamesImageAndWaysOut(t *testing.T) {
 	}
 	if runner.Ran("compose", "up") {
 		t.Error("up ran after the build failed")
+	}
+}
+
+// One source of truth for how long a stack may take to start: up, restore
+// and deploy --bundle all take the stack's own.
+func TestStartTimeoutIsTheStacks(t *testing.T) {
+	for _, c := range []struct {
+		stack string
+		want  time.Duration
+	}{{"onyx", 30 * time.Minute}, {"keras-webpy", 10 * time.Minute}, {"django-uwsgi", DefaultTimeout}, {"", DefaultTimeout}} {
+		dir := t.TempDir()
+		if c.stack != "" {
+			b, _ := (&project.Manifest{Stack: c.stack, Answers: stack.Answers{}}).Marshal()
+			os.WriteFile(filepath.Join(dir, project.ManifestName), b, 0o644)
+		}
+		if got := StartTimeoutOf(dir); got != c.want {
+			t.Errorf("%q: %v, want %v", c.stack, got, c.want)
+		}
 	}
 }
