@@ -60,10 +60,15 @@ complete. Restore with 'stackgen restore FOLDER'.`,
   stackgen backup mysite -o /srv/backups --keep 7`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Dir = "."
-			if len(args) > 0 {
-				opts.Dir = args[0]
+			pos := ""
+			if len(args) == 1 {
+				pos = args[0]
 			}
+			dir, err := cmdutil.ProjectDir(cmd, pos)
+			if err != nil {
+				return err
+			}
+			opts.Dir = dir
 			if opts.Keep < 0 {
 				return cmdutil.FlagErrorf("--keep must be 1 or more (it counts the backups to keep)")
 			}
@@ -75,6 +80,7 @@ complete. Restore with 'stackgen restore FOLDER'.`,
 	}
 	cmd.Flags().StringVarP(&opts.Out, "output", "o", "", "folder that receives the backup folder (default <dir>/backups)")
 	cmd.Flags().IntVar(&opts.Keep, "keep", 0, "after the backup, delete this project's oldest backups in the output folder beyond the newest `N`")
+	cmdutil.AddDirFlag(cmd, "")
 	return cmd
 }
 

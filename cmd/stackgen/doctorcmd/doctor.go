@@ -73,10 +73,15 @@ directory) are free. Each failed check says how to fix it; the exit code is
 non-zero when any fails.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Dir = "."
+			pos := ""
 			if len(args) == 1 {
-				opts.Dir = args[0]
+				pos = args[0]
 			}
+			dir, err := cmdutil.ProjectDir(cmd, pos)
+			if err != nil {
+				return err
+			}
+			opts.Dir = dir
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -84,6 +89,7 @@ non-zero when any fails.`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the checks as JSON")
+	cmdutil.AddDirFlag(cmd, "")
 	return cmd
 }
 

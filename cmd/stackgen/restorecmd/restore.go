@@ -68,10 +68,15 @@ the stack is started again and waited for until healthy, as 'stackgen up' does.`
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Backup = args[0]
-			opts.Dir = "."
+			pos := ""
 			if len(args) > 1 {
-				opts.Dir = args[1]
+				pos = args[1]
 			}
+			dir, err := cmdutil.ProjectDir(cmd, pos)
+			if err != nil {
+				return err
+			}
+			opts.Dir = dir
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -80,6 +85,7 @@ the stack is started again and waited for until healthy, as 'stackgen up' does.`
 	}
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "replace the data without asking")
 	cmdutil.DurationVar(cmd.Flags(), &opts.Timeout, "timeout", 0, upcmd.TimeoutUsage)
+	cmdutil.AddDirFlag(cmd, "")
 	return cmd
 }
 

@@ -72,6 +72,8 @@ type Options struct {
 	Progress string
 	// Verbose shows compose's output and the timings.
 	Verbose bool
+	// JSON is --json, the spelling every other verb uses for --progress json.
+	JSON bool
 	// NoBuild skips `docker compose build`.
 	NoBuild bool
 }
@@ -96,12 +98,23 @@ non-zero. It deletes nothing: containers stay for inspection, volumes and
   stackgen up mysite --timeout 10m --progress plain`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Dir = "."
+			pos := ""
 			if len(args) == 1 {
-				opts.Dir = args[0]
+				pos = args[0]
 			}
+			dir, err := cmdutil.ProjectDir(cmd, pos)
+			if err != nil {
+				return err
+			}
+			opts.Dir = dir
 			if opts.Timeout < 0 {
 				return cmdutil.FlagErrorf("--timeout must be positive")
+			}
+			if opts.JSON {
+				if cmd.Flags().Changed("progress") && opts.Progress != progress.ModeJSON {
+					return cmdutil.FlagErrorf("--json is --progress json; give one of them")
+				}
+				opts.Progress = progress.ModeJSON
 			}
 			if _, err := progress.Resolve(opts.Progress, false); err != nil {
 				return &cmdutil.FlagError{Err: err}
@@ -114,6 +127,7 @@ non-zero. It deletes nothing: containers stay for inspection, volumes and
 	}
 	AddFlags(cmd, opts)
 	cmd.Flags().BoolVar(&opts.NoBuild, "no-build", false, "start with the images already built")
+	cmdutil.AddDirFlag(cmd, "")
 	return cmd
 }
 
@@ -123,6 +137,7 @@ func AddFlags(cmd *cobra.Command, opts *Options) {
 	cmdutil.DurationVar(fl, &opts.Timeout, "timeout", 0, TimeoutUsage)
 	fl.StringVar(&opts.Progress, "progress", progress.ModeAuto, "progress output: "+strings.Join(progress.Modes, ", "))
 	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "show compose's output and the timings")
+	fl.BoolVar(&opts.JSON, "json", false, "print the progress and the result as JSON lines on stdout (the same as --progress json)")
 }
 
 // Run deploys the project in dir, as `stackgen up dir` does; `stackgen new

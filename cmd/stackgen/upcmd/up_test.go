@@ -45,6 +45,9 @@ func TestNewCmdUpFlags(t *testing.T) {
 		{args: []string{"mysite", "--timeout", "90s", "--progress", "plain"}, wantDir: "mysite", wantTO: 90 * time.Second},
 		{args: []string{"--timeout", "900"}, wantDir: ".", wantTO: 900 * time.Second}, // seconds, as compose's --wait-timeout
 		{args: []string{"--timeout", "soon"}, wantErr: "give seconds (900) or a duration"},
+		{args: []string{"--json", "--progress", "plain"}, wantErr: "--json is --progress json"},
+		{args: []string{"--dir", "site"}, wantDir: "site"},
+		{args: []string{"a", "--dir", "b"}, wantErr: "given twice"},
 		{args: []string{"--progress", "fancy"}, wantErr: `invalid --progress "fancy"`},
 		{args: []string{"a", "b"}, wantErr: "accepts at most 1 arg"},
 	}
@@ -271,5 +274,17 @@ func TestStartTimeoutIsTheStacks(t *testing.T) {
 		if got := StartTimeoutOf(dir); got != c.want {
 			t.Errorf("%q: %v, want %v", c.stack, got, c.want)
 		}
+	}
+}
+
+func TestJSONIsProgressJSON(t *testing.T) {
+	ios, _, _, _ := cmdutil.Test()
+	var got *Options
+	cmd := NewCmdUp(&cmdutil.Factory{IO: ios}, func(ctx context.Context, o *Options) error { got = o; return nil })
+	cmd.SetArgs([]string{"--json"})
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	if err := cmd.Execute(); err != nil || got.Progress != "json" {
+		t.Errorf("--json: progress %q, err %v", got.Progress, err)
 	}
 }

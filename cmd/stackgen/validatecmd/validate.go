@@ -44,14 +44,20 @@ Exits 1 when any finding is an error. Use --json for scripts.`,
   stackgen validate ./mysite --json`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Dir = "."
+			pos := ""
 			if len(args) == 1 {
-				opts.Dir = args[0]
+				pos = args[0]
 			}
+			dir, err := cmdutil.ProjectDir(cmd, pos)
+			if err != nil {
+				return err
+			}
+			opts.Dir = dir
 			return runF(opts)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print findings as a JSON array")
+	cmdutil.AddDirFlag(cmd, "")
 	return cmd
 }
 
