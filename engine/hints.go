@@ -19,11 +19,14 @@ var (
 	unsetVar = regexp.MustCompile(`The \\?"?([A-Za-z_][A-Za-z0-9_]*)\\?"? variable is not set`)
 	// the engine cannot pull an image (no registry, or no such image):
 	// the engine's and compose's pull, and BuildKit resolving a FROM
-	// ("failed to resolve source metadata for docker.io/library/python:3.13-slim: ...")
+	// ("failed to resolve source metadata for hub.example/library/python:3.13-slim: ...")
 	pullFailed = regexp.MustCompile(`(?:pull access denied for|manifest for|failed to resolve reference "?|failed to resolve source metadata for|Error response from daemon: Get "https://[^"]*": [^\n]*?for image )\s*([^\s,"]+?)(?::\s|[\s,"]|$)`)
 	// a registry that does not answer, named by host only:
 	// `Get "https://registry.example/v2/": dial tcp: lookup registry.example: no such host`
-	registryDown = regexp.MustCompile(`Get "https://([^/"]+)/v2/[^"]*":\s*([^\n]*)`)
+	registryDown = regexp.MustCompile(`(?:Get|Head) "https://([^/"]+)/v2/[^"]*":\s*([^\n]*)`)
+	// BuildKit asking for a FROM image's manifest, which names it:
+	// `Head "https://registry.example/v2/python/manifests/3.13-slim": dial tcp: ...`
+	manifestDown = regexp.MustCompile(`(?:Get|Head) "https://([^/"]+)/v2/([^"]+)/manifests/([^"/]+)":\s*([^\n]*)`)
 )
 
 // Hints reads error text (compose's stderr, a service's logs, its health
@@ -72,6 +75,16 @@ func Hints(dir string, texts ...string) []string {
 		ref := strings.Trim(m[1], `"`)
 		named[RegistryHost(ref)] = true
 		add(fmt.Sprintf("the engine cannot pull image %s: %s", ref, PullFix))
+	}
+	for _, m := range manifestDown.FindAllStringSubmatch(all, -1) {
+		if !isNetworkFailure(m[4]) {
+			continue
+		}
+		ref := m[1] + "/" + m[2] + ":" + m[3]
+		if !named[RegistryHost(ref)] {
+			named[RegistryHost(ref)] = true
+			add(fmt.Sprintf("the engine cannot pull image %s: %s", ref, PullFix))
+		}
 	}
 	for _, m := range registryDown.FindAllStringSubmatch(all, -1) {
 		if !named[m[1]] && isNetworkFailure(m[2]) {

@@ -16,6 +16,7 @@ import (
 
 func TestImagesAvailable(t *testing.T) {
 	present := map[string]bool{"mysql:8.4": true}
+	hub := RegistryHost("redis:7.4") // Docker Hub, however the library spells it
 	probes := map[string]int{}
 	api := &enginetest.API{
 		ImageInspectFn: func(_ context.Context, ref string) (image.InspectResponse, error) {
@@ -28,7 +29,7 @@ func TestImagesAvailable(t *testing.T) {
 			host := RegistryHost(ref)
 			probes[host]++
 			switch host {
-			case "docker.io":
+			case hub:
 				return registry.DistributionInspect{}, nil
 			case "private.example":
 				return registry.DistributionInspect{}, errors.New("Error response from daemon: unauthorized: authentication required")
@@ -66,9 +67,13 @@ func TestImagesAvailable(t *testing.T) {
 }
 
 func TestRegistryHost(t *testing.T) {
+	hub := RegistryHost("mysql:8.4")
+	if hub == "" || hub == "mysql" {
+		t.Fatalf("an official image's registry is %q", hub)
+	}
 	for ref, want := range map[string]string{
-		"mysql:8.4":                       "docker.io",
-		"onyxdotapp/onyx-backend:v2":      "docker.io",
+		"onyxdotapp/onyx-backend:v2":      hub, // a Docker Hub user's image
+		"library/redis:7.4":               hub,
 		"registry.local:5000/db/mysql:1":  "registry.local:5000",
 		"stackgen-test.invalid/nothing:1": "stackgen-test.invalid",
 	} {

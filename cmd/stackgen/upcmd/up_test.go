@@ -236,12 +236,12 @@ func TestUpBuildPullFailureNamesImageAndWaysOut(t *testing.T) {
 			return image.InspectResponse{}, cerrdefs.ErrNotFound
 		},
 		DistributionFn: func(_ context.Context, ref string) (registry.DistributionInspect, error) {
-			return registry.DistributionInspect{}, errors.New(`Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host`)
+			return registry.DistributionInspect{}, errors.New(`Get "https://hub.example/v2/": dial tcp: lookup hub.example: no such host`)
 		},
 	}
 	api.Up()
 	buildErr := &engine.CommandError{Args: []string{"compose", "build"}, ExitCode: 1,
-		Stderr: `failed to solve: python:3.13-slim: failed to do request: Head "https://registry-1.docker.io/v2/library/python/manifests/3.13-slim": dial tcp: lookup registry-1.docker.io: no such host`}
+		Stderr: `failed to solve: python:3.13-slim: failed to do request: Head "https://hub.example/v2/library/python/manifests/3.13-slim": dial tcp: lookup hub.example: no such host`}
 	runner := &enginetest.Runner{Answer: enginetest.Compose(configJSON, map[string]error{"build": buildErr})}
 	ios, _, _, errOut := cmdutil.Test()
 	err := run(context.Background(), &Options{IO: ios, Engine: newEngine(api, runner), Dir: projectDir(t), Timeout: time.Minute, Progress: "plain"})
