@@ -37,7 +37,7 @@ func PrintAnswers(w io.Writer, d *stack.Definition) {
 			notes = append(notes, "not asked: set it with --set")
 		}
 		if q.When != nil {
-			notes = append(notes, "only for some answers")
+			notes = append(notes, "asked only with some earlier answers")
 		}
 		fmt.Fprintf(w, "  %s  (%s)\n", q.Key, strings.Join(notes, "; "))
 		text := q.Prompt
