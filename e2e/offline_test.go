@@ -94,3 +94,42 @@ func TestOfflinePullFailureNamesImage(t *testing.T) {
 		expect("up", errOut, "building the images failed: the engine cannot pull "+ref)
 	})
 }
+
+// TestDefaultProjectsBuildDistinctImages builds the nginx image of two
+// django projects made with every default in two folders, on one engine:
+// each gets its own image name (after its compose project), so building
+// the second does not take the first one's name. Only the nginx image is
+// built (from the nginx stand-in): the point is the names.
+func TestDefaultProjectsBuildDistinctImages(t *testing.T) {
+	nginx := e2etest.RequireImages(t, e2etest.Nginx)[0]
+	e2etest.RequireCompose(t)
+	bin := filepath.Join(t.TempDir(), "stackgen")
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/stackgen").CombinedOutput(); err != nil {
+		t.Fatalf("go build stackgen: %v\n%s", err, out)
+	}
+	suffix := fmt.Sprint(time.Now().UnixNano() % 1_000_000)
+	var refs []string
+	for _, name := range []string{"e2e-distinct-a-" + suffix, "e2e-distinct-b-" + suffix} {
+		dir := filepath.Join(t.TempDir(), name)
+		if out, err := exec.Command(bin, "new", "django", dir, "--yes", "--image", "nginx="+nginx).CombinedOutput(); err != nil {
+			t.Fatalf("new: %v\n%s", err, out)
+		}
+		ref := name + "-nginx:1.0"
+		refs = append(refs, ref)
+		t.Cleanup(func() { exec.Command("docker", "image", "rm", ref).Run() })
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		cmd := exec.CommandContext(ctx, "docker", "compose", "build", "nginx")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "COMPOSE_PROJECT_NAME=")
+		out, err := cmd.CombinedOutput()
+		cancel()
+		if err != nil {
+			t.Fatalf("docker compose build nginx in %s: %v\n%s", name, err, out)
+		}
+	}
+	for _, ref := range refs {
+		if out, err := exec.Command("docker", "image", "inspect", "--format", "{{.Id}}", ref).CombinedOutput(); err != nil {
+			t.Errorf("image %s is missing after both builds: %v %s", ref, err, out)
+		}
+	}
+}
