@@ -23,6 +23,8 @@ var (
 	pullFailed = regexp.MustCompile(`(?:pull access denied for|manifest for|failed to resolve reference "?|failed to resolve source metadata for|Error response from daemon: Get "https://[^"]*": [^\n]*?for image )\s*([^\s,"]+?)(?::\s|[\s,"]|$)`)
 	// a registry that does not answer, named by host only:
 	// `Get "https://registry.example/v2/": dial tcp: lookup registry.example: no such host`
+	// compose cannot name a project from a folder such as 我的网站
+	emptyName    = regexp.MustCompile(`project name must not be empty`)
 	registryDown = regexp.MustCompile(`(?:Get|Head) "https://([^/"]+)/v2/[^"]*":\s*([^\n]*)`)
 	// BuildKit asking for a FROM image's manifest, which names it:
 	// `Head "https://registry.example/v2/python/manifests/3.13-slim": dial tcp: ...`
@@ -69,6 +71,13 @@ func Hints(dir string, texts ...string) []string {
 	}
 	for _, k := range keys {
 		add(fmt.Sprintf("%s has no value for %s: add a line %s=... to it (.env.example lists every key), or regenerate it with 'stackgen new --force'", envFile, k, k))
+	}
+	if emptyName.MatchString(all) {
+		folder := "the folder"
+		if dir != "" {
+			folder = filepath.Base(dir)
+		}
+		add(fmt.Sprintf("compose derives no project name from %s (it keeps only a-z, 0-9, - and _): add a top-level name: to compose.yaml, or re-run 'stackgen new STACK DIR --force', which writes one", folder))
 	}
 	named := map[string]bool{}
 	for _, m := range pullFailed.FindAllStringSubmatch(all, -1) {

@@ -29,6 +29,8 @@ func TestHints(t *testing.T) {
 			[]string{"cannot reach the registry stackgen-test.invalid|offline bundle"}},
 		{"containerd resolve", `failed to resolve reference "stackgen-test.invalid/nothing:1": failed to do request: Head "https://stackgen-test.invalid/v2/nothing/manifests/1": dial tcp: lookup stackgen-test.invalid: no such host`,
 			[]string{"cannot pull image stackgen-test.invalid/nothing:1"}},
+		{"no project name", `project name must not be empty`,
+			[]string{"compose derives no project name from site|name: to compose.yaml"}},
 		{"nothing known", "Traceback (most recent call last):\nKeyError: 'x'", nil},
 	}
 	for _, tc := range cases {

@@ -99,6 +99,11 @@ func run(ctx context.Context, opts *Options) error {
 		}
 		// Still show what runs: status matters most when something is wrong.
 		p = engine.GuessProject(opts.Dir)
+		if p.Name == "" {
+			// No name to look containers up by (a folder named 我的网站 and
+			// no name: in compose.yaml): say so rather than list nothing.
+			return fmt.Errorf("%w; %s", err, strings.Join(engine.Hints(opts.Dir, err.Error()), "; "))
+		}
 		out.Warning = err.Error() + fmt.Sprintf(" (showing the containers of project %q)", p.Name)
 	}
 	out.Project, out.Dir = p.Name, p.Dir
