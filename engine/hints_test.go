@@ -20,7 +20,17 @@ func TestHints(t *testing.T) {
 		{"unset variable", `time="2026-05-01T12:00:00Z" level=warning msg="The \"SECRET_KEY\" variable is not set. Defaulting to a blank string."`,
 			[]string{"no value for SECRET_KEY"}},
 		{"pull denied", `Error response from daemon: pull access denied for mariadb, repository does not exist or may require 'docker login'`,
-			[]string{"cannot pull image mariadb"}},
+			[]string{"cannot pull image mariadb|--registry-mirror|--image|--pip-index-url|deploy --bundle"}},
+		{"buildkit FROM offline", `failed to solve: python:3.13-slim: failed to resolve source metadata for hub.example/library/python:3.13-slim: failed to do request: Head "https://hub.example/v2/library/python/manifests/3.13-slim": dial tcp: lookup hub.example on 127.0.0.53:53: no such host`,
+			[]string{"cannot pull image hub.example/library/python:3.13-slim: pull through a registry mirror"}},
+		{"buildkit LLB offline", `failed to solve: rpc error: code = Unknown desc = failed to solve with frontend dockerfile.v0: failed to create LLB definition: failed to do request: Head "https://stackgen-test.invalid/v2/python/manifests/3.13-slim": dial tcp: lookup stackgen-test.invalid on 10.255.255.53:53: no such host`,
+			[]string{"cannot pull image stackgen-test.invalid/python:3.13-slim|--registry-mirror"}},
+		{"compose pull, registry down", ` db Error Get "https://stackgen-test.invalid/v2/": dial tcp: lookup stackgen-test.invalid on 127.0.0.11:53: no such host`,
+			[]string{"cannot reach the registry stackgen-test.invalid|offline bundle"}},
+		{"containerd resolve", `failed to resolve reference "stackgen-test.invalid/nothing:1": failed to do request: Head "https://stackgen-test.invalid/v2/nothing/manifests/1": dial tcp: lookup stackgen-test.invalid: no such host`,
+			[]string{"cannot pull image stackgen-test.invalid/nothing:1"}},
+		{"no project name", `project name must not be empty`,
+			[]string{"compose derives no project name from site|name: to compose.yaml"}},
 		{"nothing known", "Traceback (most recent call last):\nKeyError: 'x'", nil},
 	}
 	for _, tc := range cases {

@@ -76,3 +76,18 @@ func Hash(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
 }
+
+// MissingUserFiles lists the files the stack needs from the user (its
+// UserFiles for these answers) that are not in dir.
+func MissingUserFiles(dir string, d *stack.Definition, a stack.Answers) []stack.UserFile {
+	if d.UserFiles == nil {
+		return nil
+	}
+	var missing []stack.UserFile
+	for _, f := range d.UserFiles(a) {
+		if st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(f.Path))); err != nil || st.IsDir() {
+			missing = append(missing, f)
+		}
+	}
+	return missing
+}

@@ -16,12 +16,15 @@ type Options struct {
 	// reused so a re-render never changes a password under a live database.
 	KeepSecrets map[string]string
 	Version     string
+	// Folder is the base name of the folder the project is written to ("":
+	// not known), from which the per-folder answers take their defaults.
+	Folder string
 }
 
 // Project resolves the given answers, generates the secrets, resolves the
 // images and renders: answers in, files out.
 func Project(d *stack.Definition, given stack.Answers, opts Options) (fileset.Set, stack.Answers, error) {
-	answers, err := d.Resolve(given)
+	answers, err := d.ResolveIn(opts.Folder, given)
 	if err != nil {
 		return nil, nil, err
 	}

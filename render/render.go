@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"strings"
 	"text/template"
 
@@ -67,8 +68,66 @@ func Render(d *stack.Definition, in stack.Input) (fileset.Set, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", d.Name, err)
 	}
+	if name := in.Answers[stack.ComposeProjectAnswer]; name != "" {
+		if err := setComposeName(set, name); err != nil {
+			return nil, fmt.Errorf("render %s: %w", d.Name, err)
+		}
+	}
 	set.Sort()
 	return set, nil
+}
+
+// composeFile is the file every stack's compose project is defined in.
+const composeFile = "compose.yaml"
+
+// setComposeName writes the compose project name into compose.yaml, in one
+// place for every stack: without `name:` compose derives the name from the
+// folder, which is empty for a folder named 我的网站 and differs from what
+// stackgen's own commands (status, backup, deploy) would compute.
+func setComposeName(set fileset.Set, name string) error {
+	for i := range set {
+		if set[i].Path != composeFile {
+			continue
+		}
+		if topLevelName.Match(set[i].Content) {
+			return fmt.Errorf("%s: the template sets name: itself; the compose_project answer does", composeFile)
+		}
+		set[i].Content = insertAfterHeader(set[i].Content,
+			"# The compose project: prefixes every container, volume, network and built\n"+
+				"# image. Commands run from another folder (or a copy) still find the stack.\n"+
+				"name: "+ComposeString(name)+"\n\n")
+		return nil
+	}
+	return fmt.Errorf("no %s rendered to write the project name into", composeFile)
+}
+
+var topLevelName = regexp.MustCompile(`(?m)^name:`)
+
+// insertAfterHeader puts text after the file's leading comment block (and
+// the blank line ending it, or one of its own), so the header stays the
+// first thing read.
+func insertAfterHeader(b []byte, text string) []byte {
+	pos, blank := 0, true
+	for pos < len(b) {
+		end := bytes.IndexByte(b[pos:], '\n')
+		if end < 0 {
+			end = len(b) - pos
+		} else {
+			end++
+		}
+		line := bytes.TrimSpace(b[pos : pos+end])
+		if len(line) > 0 && line[0] != '#' {
+			break
+		}
+		blank = len(line) == 0
+		pos += end
+	}
+	out := append([]byte(nil), b[:pos]...)
+	if !blank {
+		out = append(out, '\n')
+	}
+	out = append(out, text...)
+	return append(out, b[pos:]...)
 }
 
 func execute(name string, raw []byte, data any) ([]byte, error) {

@@ -14,7 +14,16 @@ const ImagePrefix = "image."
 func (q Question) Active(a Answers) bool { return q.When == nil || q.When(a) }
 
 // DefaultFor returns q's default given the earlier answers.
-func (q Question) DefaultFor(a Answers) string {
+func (q Question) DefaultFor(a Answers) string { return q.DefaultIn("", a) }
+
+// DefaultIn returns q's default for a project written into folder (the
+// folder's base name; "" when not known yet) given the earlier answers.
+func (q Question) DefaultIn(folder string, a Answers) string {
+	if folder != "" && q.FolderDefault != nil {
+		if v := q.FolderDefault(folder); v != "" {
+			return v
+		}
+	}
 	if q.DefaultFrom != nil {
 		return q.DefaultFrom(a)
 	}
@@ -93,10 +102,14 @@ func (d *Definition) KnownKeys() []string {
 	return keys
 }
 
-// Resolve checks the given answers, fills every unanswered question with
-// its default, and drops answers to questions that do not apply. It is the
-// single place answers are validated, whatever their source.
-func (d *Definition) Resolve(given Answers) (Answers, error) {
+// Resolve is ResolveIn for a folder not known yet.
+func (d *Definition) Resolve(given Answers) (Answers, error) { return d.ResolveIn("", given) }
+
+// ResolveIn checks the given answers, fills every unanswered question with
+// its default (for a project written into folder, the folder's base name),
+// and drops answers to questions that do not apply. It is the single place
+// answers are validated, whatever their source.
+func (d *Definition) ResolveIn(folder string, given Answers) (Answers, error) {
 	for _, k := range PublicAnswers(given) {
 		if _, ok := d.Question(k); !ok && !d.IsImageKey(k) && !d.IsImageFamilyKey(k) {
 			return nil, fmt.Errorf("unknown answer %q for stack %s; known answers: %s (and image.KEY%s for each image)", k, d.Name, strings.Join(d.KnownKeys(), ", "), FamilySuffix)
@@ -112,7 +125,7 @@ func (d *Definition) Resolve(given Answers) (Answers, error) {
 		}
 		v, ok := given[q.Key]
 		if !ok {
-			v = q.DefaultFor(out)
+			v = q.DefaultIn(folder, out)
 		}
 		nv, err := q.Normalize(v, out)
 		if err != nil {
@@ -153,7 +166,10 @@ func (d *Definition) isBuilt(key string) bool {
 
 // Unanswered lists the active questions given does not answer, in order,
 // evaluating When against defaults for the rest.
-func (d *Definition) Unanswered(given Answers) []Question {
+func (d *Definition) Unanswered(given Answers) []Question { return d.UnansweredIn("", given) }
+
+// UnansweredIn is Unanswered for a project written into folder.
+func (d *Definition) UnansweredIn(folder string, given Answers) []Question {
 	var missing []Question
 	cur := Answers{}
 	for _, q := range d.Questions {
@@ -165,7 +181,7 @@ func (d *Definition) Unanswered(given Answers) []Question {
 			continue
 		}
 		missing = append(missing, q)
-		cur[q.Key] = q.DefaultFor(cur)
+		cur[q.Key] = q.DefaultIn(folder, cur)
 	}
 	return missing
 }

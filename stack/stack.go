@@ -41,7 +41,15 @@ type Question struct {
 	// DefaultFrom, when set, computes the default from earlier answers
 	// (e.g. the database version depends on the database chosen).
 	DefaultFrom func(Answers) string
-	Choices     []string
+	// FolderDefault, when set and the target folder is known, computes the
+	// default from the folder's name, so two projects made in different
+	// folders with every default still get different names.
+	FolderDefault func(folder string) string
+	// PerProject answers name this one project (its compose project name):
+	// replaying another project's answers into a new folder derives them
+	// again instead of copying them, so the two never share containers.
+	PerProject bool
+	Choices    []string
 	// ChoicesFrom, when set, computes the valid choices from earlier answers.
 	ChoicesFrom func(Answers) []string
 	// Check returns an error saying what is wrong and how to fix it.
@@ -116,8 +124,31 @@ type Definition struct {
 	State func(a Answers) []State
 	// StartTimeout is how long `stackgen up` waits for health by default
 	// (0: the engine's default). Onyx's first start loads models and runs
-	// migrations and needs far longer than a Django site.
+	// migrations and needs far longer than a Django site. It is the one
+	// default for every command that waits for the stack (up, restore,
+	// deploy --bundle).
 	StartTimeout time.Duration
+	// UserFiles are files only the user can supply (a trained model, a TLS
+	// certificate): `new` names the missing ones in its next steps, and
+	// validate and doctor report them.
+	UserFiles func(a Answers) []UserFile
+	// Needs is what the engine must offer for the stack to start.
+	Needs Needs
+}
+
+// UserFile is a file the stack needs that stackgen cannot write.
+type UserFile struct {
+	// Path is relative to the project, with forward slashes.
+	Path string
+	// What it is and how to make it, for the message.
+	What string
+}
+
+// Needs is the memory and disk a stack needs on its engine (0: the
+// doctor's general minimum).
+type Needs struct {
+	MemoryBytes int64
+	DiskBytes   int64
 }
 
 // StateKind says how a piece of state is dumped and restored.

@@ -60,6 +60,9 @@ func Django() *stack.Definition {
 		URL:        djangoURL,
 		DefaultDir: func(a stack.Answers) string { return a["project"] },
 		State:      djangoState, // stacks/django_state.go (backup/restore)
+		UserFiles: func(a stack.Answers) []stack.UserFile {
+			return TLSFiles(a.Bool("https"), "compose/nginx/ssl")
+		},
 	}
 }
 
@@ -67,9 +70,11 @@ func djangoQuestions() []stack.Question {
 	return []stack.Question{
 		{
 			Key: "project", Prompt: "Django project name", Kind: stack.String, Default: "mysite",
-			Help:  "A Python package name: the Django project's folder and settings module, the database and its user",
-			Check: stack.PythonPackage,
+			Help:          "A Python package name: the Django project's folder and settings module, the database and its user. Defaults from the folder name",
+			Check:         stack.PythonPackage,
+			FolderDefault: stack.PythonIdentFrom,
 		},
+		stack.ComposeProjectQuestion(DjangoName, func(a stack.Answers) string { return a["project"] }),
 		{
 			Key: "db", Prompt: "Database", Kind: stack.Choice, Default: "mysql", Choices: []string{"mysql", "mariadb"},
 			Help: "MySQL or MariaDB (the official image of either)",
@@ -122,7 +127,7 @@ func djangoQuestions() []stack.Question {
 		},
 		{
 			Key: "app_version", Prompt: "Tag of the images this stack builds", Kind: stack.String, Default: "1.0", Advanced: true,
-			Help:  "The web and nginx images are tagged <project>-web:<tag> and <project>-nginx:<tag>",
+			Help:  "The web and nginx images are tagged <compose_project>-web:<tag> and <compose_project>-nginx:<tag>",
 			Check: checkImageTag,
 		},
 		{
@@ -153,12 +158,25 @@ func djangoImages() []stack.Image {
 		{Key: "nginx", Help: "Base image of the nginx image", Default: func(stack.Answers) string { return "nginx:1.28" }, Family: family("nginx")},
 		{
 			Key: "web", Help: "The Django + uWSGI image this stack builds", Built: true, Role: imagerole.App, Base: "python",
-			Default: func(a stack.Answers) string { return a["project"] + "-web:" + a["app_version"] },
+			// Named after the compose project, which is unique per folder:
+			// two projects on one engine never overwrite each other's images.
+			Default: func(a stack.Answers) string { return a[stack.ComposeProjectAnswer] + "-web:" + a["app_version"] },
 		},
 		{
 			Key: "proxy", Help: "The nginx image this stack builds (service nginx)", Built: true, Role: imagerole.Proxy, Base: "nginx",
-			Default: func(a stack.Answers) string { return a["project"] + "-nginx:" + a["app_version"] },
+			Default: func(a stack.Answers) string { return a[stack.ComposeProjectAnswer] + "-nginx:" + a["app_version"] },
 		},
+	}
+}
+
+// TLSFiles are the certificate files nginx reads in dir when HTTPS is on.
+func TLSFiles(https bool, dir string) []stack.UserFile {
+	if !https {
+		return nil
+	}
+	return []stack.UserFile{
+		{Path: dir + "/fullchain.pem", What: "the TLS certificate chain nginx serves (e.g. from certbot)"},
+		{Path: dir + "/privkey.pem", What: "the TLS private key of that certificate"},
 	}
 }
 

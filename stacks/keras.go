@@ -143,8 +143,9 @@ func Keras() *stack.Definition {
 			{
 				Key: kerasModelName, Prompt: "Model name (names the built image)",
 				Help: "A lower-case slug; the image is built and saved as NAME:VERSION", Kind: stack.String,
-				Default: "keras-docker", Check: kerasCheckSlug,
+				Default: "keras-docker", Check: kerasCheckSlug, FolderDefault: stack.SlugFrom,
 			},
+			stack.ComposeProjectQuestion("keras-webpy", func(a stack.Answers) string { return a[kerasModelName] }),
 			{
 				Key: kerasModelFile, Prompt: "Model file inside models/",
 				Help: "Written by model.save(...) in Keras 3 (.keras) or legacy .h5", Kind: stack.String,
@@ -234,6 +235,12 @@ func Keras() *stack.Definition {
 		// (models/, or baked into the saved image) and the container keeps
 		// nothing.
 		State: nil,
+		UserFiles: func(a stack.Answers) []stack.UserFile {
+			return []stack.UserFile{{
+				Path: "models/" + a[kerasModelFile],
+				What: "your trained model (model.save(\"" + a[kerasModelFile] + "\") in Keras 3); " + map[bool]string{true: "the build copies it into the image", false: "the container mounts models/ read-only"}[a.Bool(kerasBakeModel)],
+			}}
+		},
 	}
 }
 

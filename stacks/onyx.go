@@ -262,6 +262,7 @@ func Onyx() *stack.Definition {
 				Help: "Writes compose.resources.yaml with deploy.resources limits per service, tunable in .env",
 				Kind: stack.Bool, Default: "false",
 			},
+			stack.ComposeProjectQuestion("onyx", func(stack.Answers) string { return "onyx" }),
 			stack.RegistryMirrorQuestion(),
 			{
 				Key: onyxBaseRegistry, Prompt: "Registry of the base images Onyx's Dockerfiles pull",
@@ -313,6 +314,9 @@ func Onyx() *stack.Definition {
 		StartTimeout: 30 * time.Minute, // A first start pulls model weights and runs every migration.
 		URL:          onyxURL,
 		DefaultDir:   func(stack.Answers) string { return "onyx" },
+		UserFiles:    func(a stack.Answers) []stack.UserFile { return TLSFiles(a.Bool(onyxHTTPS), "docker/nginx/ssl") },
+		Needs:        stack.Needs{MemoryBytes: 10 << 30, DiskBytes: 32 << 30}, // Onyx's own stated minimum
+
 		State: func(a stack.Answers) []stack.State {
 			// Redis is left out on purpose: Onyx runs it without
 			// persistence (Celery queues, locks and caches it rebuilds).

@@ -9,6 +9,7 @@ package e2etest
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -133,6 +134,37 @@ var engineCheck = func() error {
 		return err
 	}
 	return nil
+}
+
+// Main runs a package of end-to-end tests (call it from TestMain). It
+// asks for an engine once: without one, and not Strict, it runs nothing
+// and says so in one line for the package, instead of one skip per test.
+// `go test ./...` hides everything a passing package prints, so the line
+// also goes to the terminal when there is one; under -v it is printed
+// with the package's output. Strict runs go on, and each test fails with
+// the message.
+func Main(m *testing.M, pkg string) int {
+	flag.Parse()
+	if Strict() {
+		return m.Run()
+	}
+	err := engineCheck()
+	if err == nil {
+		return m.Run()
+	}
+	line := SkipLine(pkg, err)
+	if testing.Verbose() {
+		fmt.Fprintln(os.Stderr, line)
+	} else if tty, terr := os.OpenFile("/dev/tty", os.O_WRONLY, 0); terr == nil {
+		fmt.Fprintln(tty, line)
+		tty.Close()
+	}
+	return 0
+}
+
+// SkipLine is Main's one line for a package skipped without an engine.
+func SkipLine(pkg string, err error) string {
+	return fmt.Sprintf("skip\t%s: every end-to-end test skipped: %s (docker info: %s)", pkg, strings.TrimPrefix(NoEngineMessage, "e2e: "), lastLine(err.Error()))
 }
 
 // RequireEngine skips the test when `docker info` fails, with a message

@@ -140,3 +140,10 @@ func TestRequireImagesWithEngine(t *testing.T) {
 		t.Fatalf("RequireImages(httpstub) = %v", refs)
 	}
 }
+
+func TestSkipLineIsOneLine(t *testing.T) {
+	line := SkipLine("github.com/stackgen/stackgen/e2e", errors.New("exit status 1: Cannot connect to the Docker daemon\nat unix:///var/run/docker.sock"))
+	if strings.Contains(line, "\n") || !strings.Contains(line, strings.TrimPrefix(NoEngineMessage, "e2e: ")) || !strings.Contains(line, "github.com/stackgen/stackgen/e2e") || !strings.Contains(line, "docker.sock") {
+		t.Errorf("skip line %q: want one line with the package, the reason and the fix", line)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/events"
 	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/registry"
 	"github.com/docker/docker/api/types/system"
 	"github.com/docker/docker/api/types/volume"
 	"github.com/docker/docker/client"
@@ -39,6 +40,10 @@ type API struct {
 	ExecInspectFn   func(context.Context, string) (container.ExecInspect, error)
 	EventsFn        func(context.Context, events.ListOptions) (<-chan events.Message, <-chan error)
 	VolumeListFn    func(context.Context, volume.ListOptions) (volume.ListResponse, error)
+	// ImageInspectFn and DistributionFn answer for images (nil: the engine
+	// has none, and no registry answers).
+	ImageInspectFn func(context.Context, string) (image.InspectResponse, error)
+	DistributionFn func(context.Context, string) (registry.DistributionInspect, error)
 }
 
 // ErrNotFaked is returned by a method whose function is not set.
@@ -117,8 +122,17 @@ func (f *API) ImageSave(context.Context, []string, ...client.ImageSaveOption) (i
 func (f *API) ImageLoad(context.Context, io.Reader, ...client.ImageLoadOption) (image.LoadResponse, error) {
 	return image.LoadResponse{}, ErrNotFaked
 }
-func (f *API) ImageInspect(context.Context, string, ...client.ImageInspectOption) (image.InspectResponse, error) {
-	return image.InspectResponse{}, ErrNotFaked
+func (f *API) ImageInspect(ctx context.Context, ref string, _ ...client.ImageInspectOption) (image.InspectResponse, error) {
+	if f.ImageInspectFn == nil {
+		return image.InspectResponse{}, ErrNotFaked
+	}
+	return f.ImageInspectFn(ctx, ref)
+}
+func (f *API) DistributionInspect(ctx context.Context, ref, _ string) (registry.DistributionInspect, error) {
+	if f.DistributionFn == nil {
+		return registry.DistributionInspect{}, ErrNotFaked
+	}
+	return f.DistributionFn(ctx, ref)
 }
 func (f *API) ContainerPause(ctx context.Context, id string) error {
 	if f.PauseFn == nil {

@@ -83,10 +83,15 @@ complete. Restore with 'stackgen restore FOLDER'.`,
   stackgen backup mysite -o /srv/backups --keep 7`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Dir = "."
-			if len(args) > 0 {
-				opts.Dir = args[0]
+			pos := ""
+			if len(args) == 1 {
+				pos = args[0]
 			}
+			dir, err := cmdutil.ProjectDir(cmd, pos)
+			if err != nil {
+				return err
+			}
+			opts.Dir = dir
 			if opts.Keep < 0 {
 				return cmdutil.FlagErrorf("--keep must be 1 or more (it counts the backups to keep)")
 			}
@@ -120,6 +125,7 @@ complete. Restore with 'stackgen restore FOLDER'.`,
 	fl.BoolVar(&opts.NoInstall, "no-install", false, "with --schedule: write the schedule files into scripts/schedule/ without installing them")
 	fl.BoolVar(&opts.Save, "save", false, "record the options given (--encrypt-to, -o, --keep, --copy-to, --live) as this project's defaults")
 	fl.BoolVar(&opts.List, "list", false, "list this project's backups with their age instead of making one")
+	cmdutil.AddDirFlag(cmd, "")
 	return cmd
 }
 

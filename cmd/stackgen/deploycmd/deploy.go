@@ -89,6 +89,14 @@ inside do the same without stackgen.`,
 			if len(args) == 1 {
 				opts.Dir = args[0]
 			}
+			if opts.Package && opts.TargetDir != "" {
+				// --dir is the project directory on every verb.
+				dir, err := cmdutil.ProjectDir(cmd, opts.Dir)
+				if err != nil {
+					return err
+				}
+				opts.Dir, opts.TargetDir = dir, ""
+			}
 			if err := checkFlags(cmd, opts, args); err != nil {
 				return err
 			}
@@ -108,10 +116,10 @@ inside do the same without stackgen.`,
 	fl.StringVar(&opts.Unpacker, "unpacker", "", "with --package: a static linux stackgen binary for the images' architecture, for the unpacker image (default: this stackgen, when it is one)")
 	fl.BoolVar(&opts.NoBuild, "no-build", false, "with --package: pack the images as they are, without 'docker compose build' first")
 	fl.StringVar(&opts.Bundle, "bundle", "", "install the bundle FILE: verify, load the images, write the files, start")
-	fl.StringVar(&opts.TargetDir, "dir", "", "with --bundle: the directory to install into (default: ./PROJECT); it must be new or empty")
+	fl.StringVar(&opts.TargetDir, cmdutil.DirFlag, "", "the project directory: with --package the project to pack (the same as [dir]); with --bundle the directory to install into (default: ./PROJECT), new or empty")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "with --bundle: generate the .env secrets without asking")
 	fl.BoolVar(&opts.NoUp, "no-up", false, "with --bundle: load and write the files, but do not start the stack")
-	fl.DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "with --bundle: how long to wait for every service to be ready")
+	cmdutil.DurationVar(fl, &opts.Timeout, "timeout", 0, "with --bundle: "+upcmd.TimeoutUsage)
 	fl.StringVar(&opts.Progress, "progress", "auto", "progress output: auto, tty, plain or quiet")
 	fl.BoolVar(&opts.Unpack, "unpack", false, "decompress a zstd or gzip stream from stdin to stdout (the unpacker image runs this)")
 	_ = fl.MarkHidden("unpack")
@@ -145,7 +153,7 @@ func checkFlags(cmd *cobra.Command, o *Options, args []string) error {
 		}
 	}
 	if o.Bundle == "" {
-		if n := changed("dir", "yes", "no-up", "timeout"); n != "" {
+		if n := changed("yes", "no-up", "timeout"); n != "" {
 			return cmdutil.FlagErrorf("--%s goes with --bundle", n)
 		}
 	}
@@ -164,9 +172,6 @@ func checkFlags(cmd *cobra.Command, o *Options, args []string) error {
 	case "auto", "tty", "plain", "quiet":
 	default:
 		return cmdutil.FlagErrorf("--progress: choose auto, tty, plain or quiet")
-	}
-	if o.Timeout <= 0 {
-		return cmdutil.FlagErrorf("--timeout must be positive")
 	}
 	return nil
 }

@@ -42,13 +42,17 @@ func TestFlags(t *testing.T) {
 		{[]string{"--package", "--format", "rar"}, "--format", nil},
 		{[]string{"--package", "--codec", "lz4"}, "--codec", nil},
 		{[]string{"--package", "-o", "-"}, "never to standard output", nil},
-		{[]string{"--package", "--dir", "x"}, "--dir goes with --bundle", nil},
+		{[]string{"--package", "--dir", "x"}, "", func(o *Options) bool { return o.Dir == "x" && o.TargetDir == "" }},
+		{[]string{"--package", "y", "--dir", "x"}, "given twice", nil},
 		{[]string{"--bundle", "b.zip", "--dir", "/srv/site"}, "", func(o *Options) bool { return o.Bundle == "b.zip" && o.TargetDir == "/srv/site" }},
 		{[]string{"--bundle", "b.zip", "-o", "x.zip"}, "--output goes with --package", nil},
 		{[]string{"--bundle", "b.zip", "--include-env"}, "--include-env goes with --package", nil},
 		{[]string{"--bundle", "b.zip", "site"}, "goes with --package", nil},
 		{[]string{"--bundle", "b.zip", "--progress", "fancy"}, "--progress", nil},
 		{[]string{"--unpack"}, "", func(o *Options) bool { return o.Unpack }},
+		// 0 leaves the wait to up: the stack's own start timeout, not 5 minutes.
+		{[]string{"--bundle", "b.zip"}, "", func(o *Options) bool { return o.Timeout == 0 }},
+		{[]string{"--bundle", "b.zip", "--timeout", "900"}, "", func(o *Options) bool { return o.Timeout == 15*time.Minute }},
 	}
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

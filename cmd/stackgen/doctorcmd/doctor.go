@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -18,6 +19,9 @@ import (
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/project"
+	"github.com/stackgen/stackgen/stack"
+	"github.com/stackgen/stackgen/stacks"
 )
 
 // Thresholds below which a check fails.
@@ -70,10 +74,15 @@ directory) are free. Each failed check says how to fix it; the exit code is
 non-zero when any fails.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Dir = "."
+			pos := ""
 			if len(args) == 1 {
-				opts.Dir = args[0]
+				pos = args[0]
 			}
+			dir, err := cmdutil.ProjectDir(cmd, pos)
+			if err != nil {
+				return err
+			}
+			opts.Dir = dir
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -81,6 +90,7 @@ non-zero when any fails.`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the checks as JSON")
+	cmdutil.AddDirFlag(cmd, "")
 	return cmd
 }
 
@@ -162,6 +172,8 @@ func Checks(ctx context.Context, opts *Options) []Check {
 		out = append(out, Check{Name: "buildx", Status: Pass, Detail: "BuildKit builds (buildx " + v + ")"})
 	}
 
+	def, answers := stackOf(opts.Dir)
+	need := needsOf(def)
 	if !engineUp {
 		out = append(out,
 			Check{Name: "disk", Status: Skip, Detail: "needs the engine"},
@@ -169,12 +181,87 @@ func Checks(ctx context.Context, opts *Options) []Check {
 	} else if res, err := eng.Resources(ctx); err != nil {
 		out = append(out, Check{Name: "resources", Status: Fail, Detail: "the engine did not describe itself: " + err.Error(), Fix: "check the daemon's log"})
 	} else {
-		out = append(out, diskCheck(eng, res, free), memoryCheck(res))
+		out = append(out, diskCheck(eng, res, free, need), memoryCheck(res, need))
 	}
 
-	out = append(out, portChecks(ctx, eng, engineUp, opts.Dir, listen)...)
+	if _, ok := engine.FindComposeFile(opts.Dir); !ok {
+		return append(out, Check{Name: "ports", Status: Skip, Detail: "no compose.yaml in " + opts.Dir + ": pass the stack's directory to check its ports"})
+	}
+	p, err := eng.LoadProject(ctx, opts.Dir)
+	if err != nil {
+		return append(out, Check{Name: "project", Status: Fail, Detail: err.Error(), Fix: strings.Join(append(engine.Hints(opts.Dir, err.Error()), "fix the compose file or .env"), "; ")})
+	}
+	out = append(out, portChecks(ctx, eng, engineUp, p, listen)...)
+	out = append(out, fileChecks(opts.Dir, def, answers)...)
+	out = append(out, imageChecks(ctx, eng, engineUp, cmdutil.NeededImages(p, def, answers))...)
 	if c, ok := backupCheck(opts.Dir, time.Now()); ok {
 		out = append(out, c)
+	}
+	return out
+}
+
+// stackOf finds the stack of a stackgen project in dir (nil for a plain
+// compose project, or one whose manifest this stackgen cannot read).
+func stackOf(dir string) (*stack.Definition, stack.Answers) {
+	m, err := project.LoadManifest(dir)
+	if err != nil {
+		return nil, nil
+	}
+	d, err := stacks.Registry().Lookup(m.Stack)
+	if err != nil {
+		return nil, nil
+	}
+	return d, m.AnswersOf()
+}
+
+// needsOf is what the stack asks of the engine, never below the general
+// minimum of any stack.
+func needsOf(d *stack.Definition) stack.Needs {
+	n := stack.Needs{MemoryBytes: MinMemory, DiskBytes: MinFreeDisk}
+	if d != nil {
+		n.MemoryBytes = max(n.MemoryBytes, d.Needs.MemoryBytes)
+		n.DiskBytes = max(n.DiskBytes, d.Needs.DiskBytes)
+	}
+	return n
+}
+
+// fileChecks reports the files only the user can supply (the model, the
+// certificate) that are missing: without them the first start fails.
+func fileChecks(dir string, d *stack.Definition, a stack.Answers) []Check {
+	if d == nil || d.UserFiles == nil {
+		return nil
+	}
+	var out []Check
+	for _, f := range d.UserFiles(a) {
+		c := Check{Name: "file " + f.Path, Status: Pass, Detail: "present"}
+		for _, m := range project.MissingUserFiles(dir, d, a) {
+			if m.Path == f.Path {
+				c = Check{Name: "file " + f.Path, Status: Fail, Detail: "missing: " + f.What, Fix: "put the file at " + filepath.Join(dir, filepath.FromSlash(f.Path))}
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// imageChecks reports, per image the project pulls, whether the engine has
+// it or can pull it (a registry probe through the engine, bounded per
+// registry): doctor must not say ok on a host that cannot pull anything.
+func imageChecks(ctx context.Context, eng *engine.Client, engineUp bool, images []string) []Check {
+	if !engineUp {
+		return []Check{{Name: "images", Status: Skip, Detail: "needs the engine"}}
+	}
+	var out []Check
+	for _, r := range eng.ImagesAvailable(ctx, images) {
+		name := "image " + r.Image
+		switch {
+		case r.Err != nil:
+			out = append(out, Check{Name: name, Status: Fail, Detail: r.Err.Error(), Fix: fixOf(r.Err)})
+		case r.Present:
+			out = append(out, Check{Name: name, Status: Pass, Detail: "present on the engine"})
+		default:
+			out = append(out, Check{Name: name, Status: Pass, Detail: "not present; its registry " + engine.RegistryHost(r.Image) + " answers, so it can be pulled"})
+		}
 	}
 	return out
 }
@@ -203,7 +290,7 @@ func apiOlder(v, min string) bool {
 
 func gib(b uint64) string { return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30)) }
 
-func diskCheck(eng *engine.Client, res engine.Resources, free func(string) (uint64, error)) Check {
+func diskCheck(eng *engine.Client, res engine.Resources, free func(string) (uint64, error), need stack.Needs) Check {
 	if !eng.IsLocal() || res.RootDir == "" {
 		return Check{Name: "disk", Status: Skip, Detail: "the engine is remote: check its free space there (docker system df)"}
 	}
@@ -212,16 +299,16 @@ func diskCheck(eng *engine.Client, res engine.Resources, free func(string) (uint
 		// Docker Desktop: the data directory lives in its VM.
 		return Check{Name: "disk", Status: Skip, Detail: fmt.Sprintf("cannot measure %s from here (%v); on Docker Desktop see Settings > Resources", res.RootDir, errors.Unwrap(err))}
 	}
-	if n < MinFreeDisk {
-		return Check{Name: "disk", Status: Fail, Detail: fmt.Sprintf("%s free under %s; a stack's images, build cache and volumes need about %s", gib(n), res.RootDir, gib(MinFreeDisk)),
+	if n < uint64(need.DiskBytes) {
+		return Check{Name: "disk", Status: Fail, Detail: fmt.Sprintf("%s free under %s; this stack's images, build cache and volumes need about %s", gib(n), res.RootDir, gib(uint64(need.DiskBytes))),
 			Fix: "free space ('docker system prune' removes stopped containers, unused networks, dangling images and build cache) or move the engine's data-root"}
 	}
 	return Check{Name: "disk", Status: Pass, Detail: fmt.Sprintf("%s free under %s", gib(n), res.RootDir)}
 }
 
-func memoryCheck(res engine.Resources) Check {
-	if res.MemTotal < MinMemory {
-		return Check{Name: "memory", Status: Fail, Detail: fmt.Sprintf("%s available to the engine; the database and the app need about %s", gib(uint64(res.MemTotal)), gib(MinMemory)),
+func memoryCheck(res engine.Resources, need stack.Needs) Check {
+	if res.MemTotal < need.MemoryBytes {
+		return Check{Name: "memory", Status: Fail, Detail: fmt.Sprintf("%s available to the engine; this stack's services need about %s", gib(uint64(res.MemTotal)), gib(uint64(need.MemoryBytes))),
 			Fix: "give Docker more memory (Docker Desktop: Settings > Resources > Memory) or use a bigger machine"}
 	}
 	return Check{Name: "memory", Status: Pass, Detail: fmt.Sprintf("%s available to the engine, %d CPUs", gib(uint64(res.MemTotal)), res.NCPU)}
@@ -229,14 +316,7 @@ func memoryCheck(res engine.Resources) Check {
 
 // portChecks checks that the host ports the stack publishes are free, or
 // already held by the stack itself.
-func portChecks(ctx context.Context, eng *engine.Client, engineUp bool, dir string, listen func(string, string) (io.Closer, error)) []Check {
-	if _, ok := engine.FindComposeFile(dir); !ok {
-		return []Check{{Name: "ports", Status: Skip, Detail: "no compose.yaml in " + dir + ": pass the stack's directory to check its ports"}}
-	}
-	p, err := eng.LoadProject(ctx, dir)
-	if err != nil {
-		return []Check{{Name: "project", Status: Fail, Detail: err.Error(), Fix: strings.Join(append(engine.Hints(dir, err.Error()), "fix the compose file or .env"), "; ")}}
-	}
+func portChecks(ctx context.Context, eng *engine.Client, engineUp bool, p *engine.Project, listen func(string, string) (io.Closer, error)) []Check {
 	if engineUp && !eng.IsLocal() {
 		return []Check{{Name: "ports", Status: Skip, Detail: "the engine is remote: its ports are on " + eng.API.DaemonHost()}}
 	}

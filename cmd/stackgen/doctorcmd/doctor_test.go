@@ -9,12 +9,18 @@ import (
 	"strings"
 	"testing"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/registry"
 	"github.com/docker/docker/api/types/system"
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/engine/enginetest"
+	"github.com/stackgen/stackgen/project"
+	"github.com/stackgen/stackgen/stack"
+	"github.com/stackgen/stackgen/stacks"
 )
 
 const configJSON = `{"name":"site","services":{"nginx":{"image":"nginx:1.26","ports":[{"host_ip":"127.0.0.1","target":80,"published":"8080","protocol":"tcp"}]},
@@ -53,6 +59,9 @@ func byName(checks []Check) map[string]Check {
 
 func TestDoctorAllGood(t *testing.T) {
 	api := &enginetest.API{}
+	api.ImageInspectFn = func(context.Context, string) (image.InspectResponse, error) {
+		return image.InspectResponse{ID: "sha256:1"}, nil
+	}
 	api.Up()
 	api.SetContainers()
 	api.InfoFn = func(context.Context) (system.Info, error) {
@@ -67,6 +76,7 @@ func TestDoctorAllGood(t *testing.T) {
 		"engine": "Docker Engine 20.10.24 (API 1.41)", "compose": "Docker Compose 2.26.1", "buildx": "buildx 0.13.1",
 		"disk": "40.0 GiB free under /var/lib/docker", "memory": "8.0 GiB available to the engine, 4 CPUs",
 		"port 8080": "127.0.0.1:8080 is free (nginx)", "port 8000": ":8000 is free (web)",
+		"image nginx:1.26": "present on the engine",
 	} {
 		if c := got[name]; c.Status != Pass || !strings.Contains(c.Detail, want) {
 			t.Errorf("%s: %+v, want ok with %q", name, c, want)
@@ -113,5 +123,51 @@ func TestDoctorPortHeldByTheStackItself(t *testing.T) {
 	got := byName(Checks(context.Background(), opts))
 	if c := got["port 8080"]; c.Status != Pass || !strings.Contains(c.Detail, "held by this stack's nginx") {
 		t.Errorf("port 8080: %+v", c)
+	}
+}
+
+// A host that cannot pull: doctor must not say ok. The stack's own needs
+// (Onyx: 10 GiB of memory, 32 GiB of disk) and the files only the user
+// can supply are checked too.
+func TestDoctorOfflineHostAndStackNeeds(t *testing.T) {
+	api := &enginetest.API{
+		ImageInspectFn: func(_ context.Context, ref string) (image.InspectResponse, error) {
+			return image.InspectResponse{}, cerrdefs.ErrNotFound
+		},
+		DistributionFn: func(_ context.Context, ref string) (registry.DistributionInspect, error) {
+			return registry.DistributionInspect{}, errors.New(`Get "https://` + engine.RegistryHost(ref) + `/v2/": dial tcp: lookup: no such host`)
+		},
+	}
+	api.Up()
+	api.SetContainers()
+	api.InfoFn = func(context.Context) (system.Info, error) {
+		return system.Info{MemTotal: 8 << 30, NCPU: 4, DockerRootDir: "/var/lib/docker"}, nil
+	}
+	opts := options(t, api, "")
+	answers, err := stacks.Onyx().Resolve(stack.Answers{"https": "true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &project.Manifest{Stack: "onyx", Answers: answers}
+	b, err := m.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(opts.Dir, project.ManifestName), b, 0o644)
+	got := byName(Checks(context.Background(), opts))
+	if c := got["image nginx:1.26"]; c.Status != Fail || !strings.Contains(c.Detail, "cannot pull") || !strings.Contains(c.Fix, "--registry-mirror") || !strings.Contains(c.Fix, "deploy --bundle") {
+		t.Errorf("image on an offline host: %+v", c)
+	}
+	if c := got["memory"]; c.Status != Fail || !strings.Contains(c.Detail, "need about 10.0 GiB") {
+		t.Errorf("memory for onyx: %+v", c)
+	}
+	if c := got["image onyxdotapp/onyx-backend:"+answers["onyx_version"]]; c.Status != Fail {
+		t.Errorf("the stack's own images are not checked: %+v", c)
+	}
+	if c := got["disk"]; c.Status != Pass {
+		t.Errorf("40 GiB free for onyx's 32: %+v", c)
+	}
+	if c := got["file docker/nginx/ssl/fullchain.pem"]; c.Status != Fail || !strings.Contains(c.Fix, "ssl") {
+		t.Errorf("missing certificate with https: %+v", c)
 	}
 }

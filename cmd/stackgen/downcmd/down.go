@@ -43,10 +43,15 @@ kept, so 'stackgen up' brings the same data back.
   stackgen down mysite --volumes --yes-delete-data   # deletes the data`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Dir = "."
+			pos := ""
 			if len(args) == 1 {
-				opts.Dir = args[0]
+				pos = args[0]
 			}
+			dir, err := cmdutil.ProjectDir(cmd, pos)
+			if err != nil {
+				return err
+			}
+			opts.Dir = dir
 			if opts.YesDeleteData && !opts.Volumes {
 				return cmdutil.FlagErrorf("--%s confirms --volumes; without --volumes nothing is deleted", ConfirmFlag)
 			}
@@ -59,6 +64,7 @@ kept, so 'stackgen up' brings the same data back.
 	fl := cmd.Flags()
 	fl.BoolVar(&opts.Volumes, "volumes", false, "also delete the stack's volumes: its database and files (needs --"+ConfirmFlag+")")
 	fl.BoolVar(&opts.YesDeleteData, ConfirmFlag, false, "confirm that --volumes deletes the data")
+	cmdutil.AddDirFlag(cmd, "")
 	return cmd
 }
 

@@ -44,6 +44,17 @@ taken as dir, anything else as a service of the current directory.`,
 		Args: cobra.MaximumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Dir = "."
+			if f := cmd.Flags().Lookup(cmdutil.DirFlag); f.Changed {
+				// --dir names the project: the arguments are services.
+				if len(args) > 1 {
+					return cmdutil.FlagErrorf("with --dir, give at most one service")
+				}
+				opts.Dir = f.Value.String()
+				if len(args) == 1 {
+					opts.Service = args[0]
+				}
+				args = nil
+			}
 			switch len(args) {
 			case 1:
 				if isDir(args[0]) {
@@ -70,6 +81,7 @@ taken as dir, anything else as a service of the current directory.`,
 	fl.BoolVarP(&opts.Follow, "follow", "f", false, "keep printing new log lines")
 	fl.StringVarP(&opts.Tail, "tail", "n", "all", "lines to show from the end of each log")
 	fl.BoolVarP(&opts.Timestamps, "timestamps", "t", false, "show the time of each line")
+	cmdutil.AddDirFlag(cmd, "")
 	return cmd
 }
 

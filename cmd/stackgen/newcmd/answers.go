@@ -3,6 +3,7 @@ package newcmd
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -32,8 +33,10 @@ func example(flag string) string {
 	return "project=mysite"
 }
 
-// readAnswersFile reads a YAML mapping of answer keys to scalar values.
-func readAnswersFile(path string, into stack.Answers) error {
+// readAnswersFile reads a YAML mapping of answer keys to scalar values, or
+// the .stackgen.yml of another project (a replay: its answers, for a stack
+// of the same kind).
+func readAnswersFile(path string, d *stack.Definition, dir string, into stack.Answers) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("--answers: %w", err)
@@ -41,6 +44,9 @@ func readAnswersFile(path string, into stack.Answers) error {
 	var raw map[string]any
 	if err := yaml.Unmarshal(b, &raw); err != nil {
 		return fmt.Errorf("--answers %s: not a YAML mapping of answers: %w", path, err)
+	}
+	if isManifest(raw) {
+		return replayManifest(path, raw, d, dir, into)
 	}
 	for k, v := range raw {
 		switch val := v.(type) {
@@ -63,9 +69,48 @@ func readAnswersFile(path string, into stack.Answers) error {
 	return nil
 }
 
+// isManifest tells a project's .stackgen.yml (stack, answers and file
+// hashes) from a plain answers file.
+func isManifest(raw map[string]any) bool {
+	_, hasStack := raw["stack"].(string)
+	_, hasAnswers := raw["answers"].(map[string]any)
+	return hasStack && hasAnswers
+}
+
+// replayManifest takes the answers of another project's manifest. Answers
+// that name that one project (its compose project) are left out unless the
+// manifest is the target's own, so the new project gets its own containers
+// and images instead of taking over the old one's.
+func replayManifest(path string, raw map[string]any, d *stack.Definition, dir string, into stack.Answers) error {
+	name := raw["stack"].(string)
+	if name != d.Name {
+		return fmt.Errorf("--answers %s: the answers are of a %s project, not %s; name that stack or another answers file", path, name, d.Name)
+	}
+	own := false
+	if dir != "" {
+		a, err1 := filepath.Abs(filepath.Dir(path))
+		b, err2 := filepath.Abs(dir)
+		own = err1 == nil && err2 == nil && a == b
+	}
+	for k, v := range raw["answers"].(map[string]any) {
+		if q, ok := d.Question(k); ok && q.PerProject && !own {
+			continue
+		}
+		switch v.(type) {
+		case map[string]any, []any:
+			return fmt.Errorf("--answers %s: answers.%s must be a single value", path, k)
+		case nil:
+			into[k] = ""
+		default:
+			into[k] = fmt.Sprint(v)
+		}
+	}
+	return nil
+}
+
 // ask walks d's questions in order and asks, on a terminal, each active
 // one the user has not answered; advanced questions keep their default.
-func ask(p prompt.Prompter, d *stack.Definition, given stack.Answers) (stack.Answers, error) {
+func ask(p prompt.Prompter, d *stack.Definition, folder string, given stack.Answers) (stack.Answers, error) {
 	out := stack.Answers{}
 	for k, v := range given {
 		out[k] = v
@@ -79,7 +124,7 @@ func ask(p prompt.Prompter, d *stack.Definition, given stack.Answers) (stack.Ans
 			cur[q.Key] = v
 			continue
 		}
-		def := q.DefaultFor(cur)
+		def := q.DefaultIn(folder, cur)
 		if q.Advanced {
 			cur[q.Key] = def
 			continue
@@ -111,9 +156,9 @@ func ask(p prompt.Prompter, d *stack.Definition, given stack.Answers) (stack.Ans
 
 // unansweredKeys names the questions a user must still answer (advanced
 // ones have silent defaults).
-func unansweredKeys(d *stack.Definition, given stack.Answers) []string {
+func unansweredKeys(d *stack.Definition, folder string, given stack.Answers) []string {
 	var keys []string
-	for _, q := range d.Unanswered(given) {
+	for _, q := range d.UnansweredIn(folder, given) {
 		if !q.Advanced {
 			keys = append(keys, q.Key)
 		}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -62,7 +63,12 @@ func NewCmdNew(f *cmdutil.Factory, up UpFunc, runF func(context.Context, *Option
 On a terminal, stackgen asks for what is missing; otherwise every answer
 must come from --yes (defaults), --set, --image or --answers.
 
-Stacks: ` + strings.Join(reg.Names(), ", ") + ` (aliases: django, keras, model).`,
+Stacks: ` + strings.Join(reg.Names(), ", ") + ` (aliases: django, keras, model).
+'stackgen new STACK --help' lists the answers of that stack (keys, defaults,
+choices), including those never asked on a terminal.
+
+Replay: --answers OLD/.stackgen.yml takes another project's answers (its
+compose project name is derived again from the new folder).`,
 		Example: `  stackgen new django
   stackgen new django-uwsgi mysite --yes
   stackgen new django mysite --set db=mariadb --set domain=example.com --yes
@@ -100,6 +106,18 @@ Stacks: ` + strings.Join(reg.Names(), ", ") + ` (aliases: django, keras, model).
 	if up != nil {
 		fl.BoolVar(&doUp, "up", false, "build and start the stack after writing it (stackgen up)")
 	}
+	// `stackgen new STACK --help` also lists that stack's answers, so they
+	// can be given with --set without running the prompts first.
+	defaultHelp := cmd.HelpFunc()
+	cmd.SetHelpFunc(func(c *cobra.Command, args []string) {
+		defaultHelp(c, args)
+		if pos := c.Flags().Args(); len(pos) > 0 {
+			if d, err := reg.Lookup(pos[0]); err == nil {
+				fmt.Fprintln(c.OutOrStdout())
+				cmdutil.PrintAnswers(c.OutOrStdout(), d)
+			}
+		}
+	})
 	return cmd
 }
 
@@ -107,10 +125,18 @@ Stacks: ` + strings.Join(reg.Names(), ", ") + ` (aliases: django, keras, model).
 func Run(ctx context.Context, opts *Options) error {
 	reg := stacks.Registry()
 	interactive := opts.IO.CanPrompt() && !opts.Yes
+	// A target that cannot be used fails before the first question, not
+	// after the last one.
+	if opts.Dir != "" {
+		if _, err := project.Plan(opts.Dir, nil, opts.Force); err != nil {
+			return err
+		}
+	}
 	d, err := chooseStack(reg, opts, interactive)
 	if err != nil {
 		return err
 	}
+	folder := folderName(opts.Dir)
 
 	given := stack.Answers{}
 	if opts.Dir != "" {
@@ -125,7 +151,7 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 	}
 	if opts.Answers != "" {
-		if err := readAnswersFile(opts.Answers, given); err != nil {
+		if err := readAnswersFile(opts.Answers, d, opts.Dir, given); err != nil {
 			return err
 		}
 	}
@@ -151,17 +177,17 @@ func Run(ctx context.Context, opts *Options) error {
 	// fails at once instead of after a dozen questions. Interactively, a
 	// value may depend on a question not asked yet, so only names are
 	// checked then; Resolve checks every value after the questions.
-	if _, err := d.Resolve(given); err != nil && (!interactive || hasUnknownKey(d, given)) {
+	if _, err := d.ResolveIn(folder, given); err != nil && (!interactive || hasUnknownKey(d, given)) {
 		return err
 	}
 
 	switch {
 	case interactive:
-		if given, err = ask(opts.Factory.Prompter(), d, given); err != nil {
+		if given, err = ask(opts.Factory.Prompter(), d, folder, given); err != nil {
 			return err
 		}
 	case !opts.Yes:
-		if missing := unansweredKeys(d, given); len(missing) > 0 {
+		if missing := unansweredKeys(d, folder, given); len(missing) > 0 {
 			return cmdutil.FlagErrorf("no terminal to ask questions on: pass --yes to accept the defaults, or answer with --set KEY=VALUE (unanswered: %s)", strings.Join(missing, ", "))
 		}
 	}
@@ -172,7 +198,7 @@ func Run(ctx context.Context, opts *Options) error {
 			return err
 		}
 	}
-	set, answers, err := render.Project(d, given, render.Options{Rand: opts.Factory.Rand, KeepSecrets: keep, Version: opts.Factory.Version})
+	set, answers, err := render.Project(d, given, render.Options{Rand: opts.Factory.Rand, KeepSecrets: keep, Version: opts.Factory.Version, Folder: folder})
 	if err != nil {
 		return err
 	}
@@ -184,6 +210,9 @@ func Run(ctx context.Context, opts *Options) error {
 	if dir == "" {
 		dir = defaultDir(d, answers)
 	}
+	if err := checkSourceDir(dir, answers); err != nil {
+		return err
+	}
 	steps, err := project.Plan(dir, set, opts.Force)
 	if err != nil {
 		return err
@@ -192,13 +221,51 @@ func Run(ctx context.Context, opts *Options) error {
 		printPlan(opts.IO.Out, dir, steps)
 		return nil
 	}
+	// Ctrl-C while rendering (root turns SIGINT into a cancelled context)
+	// stops here, before the first file is written.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	m := &project.Manifest{Stack: d.Name, Version: opts.Factory.Version, Answers: answers}
 	if err := project.Apply(dir, steps, m); err != nil {
 		return err
 	}
-	printSummary(opts.IO.Out, d, dir, steps)
+	printSummary(opts.IO.Out, d, dir, steps, set, answers)
 	if opts.Up != nil {
 		return opts.Up(ctx, dir)
+	}
+	return nil
+}
+
+// folderName is the base name of the folder a project is written to, from
+// which the per-folder answers (the compose project, Django's project)
+// take their defaults; "" when no folder was named.
+func folderName(dir string) string {
+	if dir == "" {
+		return ""
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return filepath.Base(dir)
+	}
+	return filepath.Base(abs)
+}
+
+// checkSourceDir refuses a source build from a checkout that is not there:
+// otherwise the mistake shows only at `up`, as a build error. A relative
+// path is relative to the project, as compose reads it.
+func checkSourceDir(dir string, a stack.Answers) error {
+	src := a[sourceDirAnswer]
+	if a[sourceModeAnswer] != "source" || src == "" {
+		return nil
+	}
+	p := src
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(dir, p)
+	}
+	st, err := os.Stat(p)
+	if err != nil || !st.IsDir() {
+		return cmdutil.FlagErrorf("--source %s: no such directory (%s); give the path of an Onyx checkout (git clone of onyx-dot-app/onyx), absolute or relative to the project", src, p)
 	}
 	return nil
 }
@@ -267,7 +334,7 @@ func printPlan(w io.Writer, dir string, steps []project.Step) {
 	fmt.Fprintf(w, "  %-9s %04o %8s  %s\n", "manifest", 0o644, "-", project.ManifestName)
 }
 
-func printSummary(w io.Writer, d *stack.Definition, dir string, steps []project.Step) {
+func printSummary(w io.Writer, d *stack.Definition, dir string, steps []project.Step, set fileset.Set, a stack.Answers) {
 	counts := map[project.Action]int{}
 	for _, st := range steps {
 		counts[st.Action]++
@@ -279,6 +346,27 @@ func printSummary(w io.Writer, d *stack.Definition, dir string, steps []project.
 			fmt.Fprintf(w, "  %s\n", filepath.Join(dir, k))
 		}
 	}
-	fmt.Fprintf(w, "Secrets are in %s (mode 0600, git-ignored).\n", filepath.Join(dir, ".env"))
-	fmt.Fprintf(w, "Next: cd %s && stackgen up   (or: docker compose up -d --build)\n", dir)
+	// Only what is true: a stack without secrets for these answers (keras
+	// without an API token) writes no .env.
+	if _, ok := set.Get(".env"); ok {
+		fmt.Fprintf(w, "Secrets are in %s (mode 0600, git-ignored).\n", filepath.Join(dir, ".env"))
+	}
+	if missing := project.MissingUserFiles(dir, d, a); len(missing) > 0 {
+		fmt.Fprintln(w, "Before the first start, put in place:")
+		for _, f := range missing {
+			fmt.Fprintf(w, "  %s: %s\n", filepath.Join(dir, filepath.FromSlash(f.Path)), f.What)
+		}
+	}
+	fmt.Fprintf(w, "Next: %sstackgen up   (or: docker compose up -d --build)\n", cdPrefix(dir))
+}
+
+// cdPrefix is "cd DIR && " quoted for a POSIX shell, or "" when DIR is the
+// current directory.
+func cdPrefix(dir string) string {
+	if abs, err := filepath.Abs(dir); err == nil {
+		if wd, err := os.Getwd(); err == nil && abs == wd {
+			return ""
+		}
+	}
+	return "cd " + render.ShellQuote(dir) + " && "
 }

@@ -29,6 +29,11 @@ type result struct {
 // the streams pretend to be a terminal, p answers prompts.
 func run(t *testing.T, tty bool, p prompt.Prompter, args ...string) result {
 	t.Helper()
+	return runCtx(t, context.Background(), tty, p, args...)
+}
+
+func runCtx(t *testing.T, ctx context.Context, tty bool, p prompt.Prompter, args ...string) result {
+	t.Helper()
 	ios, _, out, errOut := cmdutil.Test()
 	ios.SetTTY(tty, tty, tty)
 	f := &cmdutil.Factory{IO: ios, Rand: rand.Reader, Version: "test", Prompter: func() prompt.Prompter {
@@ -42,7 +47,7 @@ func run(t *testing.T, tty bool, p prompt.Prompter, args ...string) result {
 	cmd.SetOut(out)
 	cmd.SetErr(errOut)
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	err := cmd.ExecuteContext(context.Background())
+	err := cmd.ExecuteContext(ctx)
 	return result{out: out.String(), errOut: errOut.String(), err: err}
 }
 
@@ -263,7 +268,9 @@ func TestRerunWithForceKeepsEditsAndSecrets(t *testing.T) {
 
 func TestSourceFlag(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "onyx")
-	r := run(t, false, nil, "onyx", dir, "--yes", "--source", "/src/onyx")
+	src := filepath.Join(t.TempDir(), "onyx-checkout")
+	os.MkdirAll(src, 0o755)
+	r := run(t, false, nil, "onyx", dir, "--yes", "--source", src)
 	if r.err != nil {
 		t.Fatalf("new onyx --source: %v", r.err)
 	}
@@ -271,7 +278,7 @@ func TestSourceFlag(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Answers["mode"] != "source" || m.Answers["source_dir"] != "/src/onyx" {
+	if m.Answers["mode"] != "source" || m.Answers["source_dir"] != src {
 		t.Errorf("answers = %v; --source must select the source build from that checkout", m.Answers)
 	}
 	r = run(t, false, nil, "django", filepath.Join(t.TempDir(), "d"), "--yes", "--source", "/src")

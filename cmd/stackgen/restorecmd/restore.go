@@ -90,10 +90,15 @@ and volumes instead, counts rows, keys and files, and removes them.`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Backup = args[0]
-			opts.Dir = "."
+			pos := ""
 			if len(args) > 1 {
-				opts.Dir = args[1]
+				pos = args[1]
 			}
+			dir, err := cmdutil.ProjectDir(cmd, pos)
+			if err != nil {
+				return err
+			}
+			opts.Dir = dir
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -104,7 +109,8 @@ and volumes instead, counts rows, keys and files, and removes them.`,
 	cmd.Flags().StringVar(&opts.Identity, "identity", "", "age identity `FILE` (from 'stackgen keygen') that opens the backup's encrypted secrets")
 	cmd.Flags().StringVar(&opts.PassphraseFile, "passphrase-file", "", "`FILE` holding the passphrase the secrets were encrypted with (or $STACKGEN_BACKUP_PASSPHRASE)")
 	cmd.Flags().BoolVar(&opts.Verify, "verify", false, "restore into throwaway containers and volumes, count what came back, and remove them: proof the backup restores, without touching the stack")
-	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 10*time.Minute, "how long to wait for the stack to be healthy again")
+	cmdutil.DurationVar(cmd.Flags(), &opts.Timeout, "timeout", 0, upcmd.TimeoutUsage)
+	cmdutil.AddDirFlag(cmd, "")
 	return cmd
 }
 
@@ -264,7 +270,7 @@ func stateList(states []stack.State) string {
 // upAndWait runs compose up and waits until every service is ready.
 func upAndWait(ctx context.Context, eng *engine.Client, p *engine.Project, timeout time.Duration, ios *cmdutil.IOStreams) error {
 	if timeout <= 0 {
-		timeout = 10 * time.Minute
+		timeout = upcmd.StartTimeoutOf(p.Dir)
 	}
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()

@@ -130,8 +130,13 @@ func TestNewCmdRestoreArgs(t *testing.T) {
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if got.Backup != "backups/x" || got.Dir != "site" || !got.Yes || got.Timeout != 10*time.Minute || got.StartStack == nil {
+	// 0: the stack's own start timeout, the same default up uses.
+	if got.Backup != "backups/x" || got.Dir != "site" || !got.Yes || got.Timeout != 0 || got.StartStack == nil {
 		t.Errorf("options %+v", got)
+	}
+	cmd.SetArgs([]string{"backups/x", "site", "--yes", "--timeout", "900"})
+	if err := cmd.Execute(); err != nil || got.Timeout != 900*time.Second {
+		t.Errorf("--timeout 900: %v, %v; want 15m", got.Timeout, err)
 	}
 	cmd = NewCmdRestore(f, func(ctx context.Context, o *Options) error { return nil })
 	cmd.SetArgs(nil)

@@ -15,6 +15,9 @@ import (
 	"github.com/stackgen/stackgen/prompt"
 )
 
+// oldVersionFlag keeps `stackgen -v` working after -v became --verbose.
+const oldVersionFlag = "old-version"
+
 // NewCmdRoot builds the command tree around a factory.
 func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
@@ -26,6 +29,18 @@ migrate, back up and package it for offline hosts.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       f.Version,
+	}
+	// -v means --verbose on every verb. --version has no shorthand; the
+	// old `stackgen -v` still prints the version through a hidden alias.
+	cmd.Flags().Bool("version", false, "print stackgen's version")
+	cmd.Flags().BoolP(oldVersionFlag, "v", false, "")
+	_ = cmd.Flags().MarkHidden(oldVersionFlag)
+	cmd.RunE = func(c *cobra.Command, args []string) error {
+		if old, _ := c.Flags().GetBool(oldVersionFlag); old {
+			_, err := fmt.Fprintf(c.OutOrStdout(), "stackgen version %s\n", f.Version)
+			return err
+		}
+		return c.Help()
 	}
 	cmd.SetOut(f.IO.Out)
 	cmd.SetErr(f.IO.ErrOut)
@@ -57,7 +72,9 @@ func exitCode(f *cmdutil.Factory, cmd *cobra.Command, err error) int {
 	var flagErr *cmdutil.FlagError
 	var exitErr *cmdutil.ExitError
 	switch {
-	case errors.Is(err, cmdutil.ErrCancel), errors.Is(err, prompt.ErrInterrupt):
+	// Ctrl-C: at a prompt, or (context.Canceled) while a command worked,
+	// which Main's signal.NotifyContext turns into a cancelled context.
+	case errors.Is(err, cmdutil.ErrCancel), errors.Is(err, prompt.ErrInterrupt), errors.Is(err, context.Canceled):
 		fmt.Fprintln(f.IO.ErrOut, "cancelled")
 		return 130
 	case errors.Is(err, cmdutil.ErrSilent):

@@ -15,10 +15,18 @@ import (
 // NewCmdStacks builds the command.
 func NewCmdStacks(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:   "stacks",
-		Short: "List the stacks stackgen can generate",
-		Args:  cobra.NoArgs,
+		Use:   "stacks [stack]",
+		Short: "List the stacks stackgen can generate, or the answers of one",
+		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				d, err := stacks.Registry().Lookup(args[0])
+				if err != nil {
+					return cmdutil.FlagErrorf("%v", err)
+				}
+				cmdutil.PrintAnswers(f.IO.Out, d)
+				return nil
+			}
 			w := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
 			for _, d := range stacks.Registry().All() {
 				aliases := ""

@@ -37,10 +37,15 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		Example: `  stackgen status mysite
   stackgen status mysite --json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Dir = "."
+			pos := ""
 			if len(args) == 1 {
-				opts.Dir = args[0]
+				pos = args[0]
 			}
+			dir, err := cmdutil.ProjectDir(cmd, pos)
+			if err != nil {
+				return err
+			}
+			opts.Dir = dir
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -48,6 +53,7 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON instead of a table")
+	cmdutil.AddDirFlag(cmd, "")
 	return cmd
 }
 
@@ -93,6 +99,11 @@ func run(ctx context.Context, opts *Options) error {
 		}
 		// Still show what runs: status matters most when something is wrong.
 		p = engine.GuessProject(opts.Dir)
+		if p.Name == "" {
+			// No name to look containers up by (a folder named 我的网站 and
+			// no name: in compose.yaml): say so rather than list nothing.
+			return fmt.Errorf("%w; %s", err, strings.Join(engine.Hints(opts.Dir, err.Error()), "; "))
+		}
 		out.Warning = err.Error() + fmt.Sprintf(" (showing the containers of project %q)", p.Name)
 	}
 	out.Project, out.Dir = p.Name, p.Dir

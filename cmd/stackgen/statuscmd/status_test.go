@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,5 +64,24 @@ func TestStatusJSON(t *testing.T) {
 	}
 	if out.Project != "site" || len(out.Services) != 3 || out.Services[1].Ports[0] != "127.0.0.1:8080->80/tcp" || out.Services[2].State != "not created" {
 		t.Errorf("json %+v", out)
+	}
+}
+
+// A folder compose cannot name (我的网站, no name: in compose.yaml): status
+// says why and how to fix it instead of "Project  has no containers".
+func TestStatusOfAFolderComposeCannotName(t *testing.T) {
+	opts := setup(t)
+	dir := filepath.Join(t.TempDir(), "我的网站")
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte("services: {}\n"), 0o644)
+	opts.Dir = dir
+	api := &enginetest.API{}
+	api.Up()
+	fail := &engine.CommandError{Args: []string{"compose", "config"}, ExitCode: 15, Stderr: "project name must not be empty\n"}
+	runner := &enginetest.Runner{Answer: enginetest.Compose(configJSON, map[string]error{"config": fail})}
+	opts.Engine = func() (*engine.Client, error) { return &engine.Client{API: api, Compose: runner}, nil }
+	err := run(context.Background(), opts)
+	if err == nil || !strings.Contains(err.Error(), "no project name from 我的网站") || !strings.Contains(err.Error(), "name: to compose.yaml") {
+		t.Errorf("err = %v", err)
 	}
 }

@@ -30,6 +30,29 @@ import (
 // DefaultTimeout bounds the wait for health when --timeout is not given.
 const DefaultTimeout = 5 * time.Minute
 
+// TimeoutUsage is the --timeout help of every command that waits for a
+// stack to be ready (up, restore, deploy --bundle).
+const TimeoutUsage = "how long to wait for every service to be ready: seconds (900) or a duration (15m); default: the stack's own start time (onyx 30m, keras 10m), " + "5m for a plain compose project"
+
+// StartTimeout is the one default for how long a stack may take to become
+// ready, whichever command starts it: its definition's StartTimeout, or
+// DefaultTimeout for a stack without one and a plain compose project.
+func StartTimeout(def *stack.Definition) time.Duration {
+	if def != nil && def.StartTimeout > 0 {
+		return def.StartTimeout
+	}
+	return DefaultTimeout
+}
+
+// StartTimeoutOf is StartTimeout for the project in dir.
+func StartTimeoutOf(dir string) time.Duration {
+	def, _, _, err := stackOf(dir, nil)
+	if err != nil {
+		return DefaultTimeout
+	}
+	return StartTimeout(def)
+}
+
 // composeGrace is how long a failed up lets `docker compose up` finish on
 // its own before interrupting it.
 const composeGrace = 5 * time.Second
@@ -49,6 +72,8 @@ type Options struct {
 	Progress string
 	// Verbose shows compose's output and the timings.
 	Verbose bool
+	// JSON is --json, the spelling every other verb uses for --progress json.
+	JSON bool
 	// NoBuild skips `docker compose build`.
 	NoBuild bool
 }
@@ -73,12 +98,23 @@ non-zero. It deletes nothing: containers stay for inspection, volumes and
   stackgen up mysite --timeout 10m --progress plain`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Dir = "."
+			pos := ""
 			if len(args) == 1 {
-				opts.Dir = args[0]
+				pos = args[0]
 			}
+			dir, err := cmdutil.ProjectDir(cmd, pos)
+			if err != nil {
+				return err
+			}
+			opts.Dir = dir
 			if opts.Timeout < 0 {
 				return cmdutil.FlagErrorf("--timeout must be positive")
+			}
+			if opts.JSON {
+				if cmd.Flags().Changed("progress") && opts.Progress != progress.ModeJSON {
+					return cmdutil.FlagErrorf("--json is --progress json; give one of them")
+				}
+				opts.Progress = progress.ModeJSON
 			}
 			if _, err := progress.Resolve(opts.Progress, false); err != nil {
 				return &cmdutil.FlagError{Err: err}
@@ -91,15 +127,17 @@ non-zero. It deletes nothing: containers stay for inspection, volumes and
 	}
 	AddFlags(cmd, opts)
 	cmd.Flags().BoolVar(&opts.NoBuild, "no-build", false, "start with the images already built")
+	cmdutil.AddDirFlag(cmd, "")
 	return cmd
 }
 
 // AddFlags adds the flags up shares with commands that run it (new --up).
 func AddFlags(cmd *cobra.Command, opts *Options) {
 	fl := cmd.Flags()
-	fl.DurationVar(&opts.Timeout, "timeout", 0, "how long to wait for every service to be ready (default: the stack's, "+DefaultTimeout.String()+" for a plain compose project)")
+	cmdutil.DurationVar(fl, &opts.Timeout, "timeout", 0, TimeoutUsage)
 	fl.StringVar(&opts.Progress, "progress", progress.ModeAuto, "progress output: "+strings.Join(progress.Modes, ", "))
 	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "show compose's output and the timings")
+	fl.BoolVar(&opts.JSON, "json", false, "print the progress and the result as JSON lines on stdout (the same as --progress json)")
 }
 
 // Run deploys the project in dir, as `stackgen up dir` does; `stackgen new
@@ -168,11 +206,8 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	timeout := opts.Timeout
-	if timeout == 0 && def != nil {
-		timeout = def.StartTimeout
-	}
 	if timeout == 0 {
-		timeout = DefaultTimeout
+		timeout = StartTimeout(def)
 	}
 	if opts.Engine == nil {
 		opts.Engine = engine.New
@@ -230,6 +265,20 @@ func run(ctx context.Context, opts *Options) error {
 			buildOut = io.Discard
 		}
 		if err := eng.Build(ctx, p, composeProgress, buildOut, buildOut); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			pw.Stop()
+			var ce *engine.CommandError
+			text := ""
+			if errors.As(err, &ce) {
+				text = ce.Stderr
+			}
+			hints, unpullable := failureHints(ctx, eng, dir, cmdutil.NeededImages(p, def, answers), text)
+			printHints(ios.ErrOut, hints)
+			if len(unpullable) > 0 {
+				return fmt.Errorf("building the images failed: the engine cannot pull %s (the hints above say the ways out)", strings.Join(unpullable, ", "))
+			}
 			return fmt.Errorf("building the images failed (the output above says why): %w", err)
 		}
 	}
@@ -270,7 +319,7 @@ func run(ctx context.Context, opts *Options) error {
 			<-upFinished
 		}
 		pw.Stop()
-		return failure(ctx, ios, mode, eng, p, werr, upLog.String(), timeout)
+		return failure(ctx, ios, mode, eng, p, werr, upLog.String(), timeout, cmdutil.NeededImages(p, def, answers))
 	}
 
 	migrated := ""
@@ -414,7 +463,7 @@ func portsURL(p *engine.Project) string {
 }
 
 // failure prints what failed and why, and returns the exit error.
-func failure(ctx context.Context, ios *cmdutil.IOStreams, mode string, eng *engine.Client, p *engine.Project, werr error, upOut string, timeout time.Duration) error {
+func failure(ctx context.Context, ios *cmdutil.IOStreams, mode string, eng *engine.Client, p *engine.Project, werr error, upOut string, timeout time.Duration, images []string) error {
 	w := ios.ErrOut
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
@@ -478,7 +527,13 @@ func failure(ctx context.Context, ios *cmdutil.IOStreams, mode string, eng *engi
 			printLines(w, "health check log", hl)
 		}
 	}
-	printHints(w, engine.Hints(p.Dir, texts...))
+	if we != nil && we.UpErr != nil {
+		// compose up failed itself, often pulling an image: say which.
+		hints, _ := failureHints(rctx, eng, p.Dir, images, texts...)
+		printHints(w, hints)
+	} else {
+		printHints(w, engine.Hints(p.Dir, texts...))
+	}
 	fmt.Fprintf(w, "\nNothing was removed: the containers stay for inspection ('stackgen status %s', 'stackgen logs %s SERVICE'); volumes and .env are untouched.\n", p.Dir, p.Dir)
 	if mode == progress.ModeJSON {
 		out := map[string]any{"status": "failed", "error": werr.Error(), "project": p.Name}
@@ -488,6 +543,31 @@ func failure(ctx context.Context, ios *cmdutil.IOStreams, mode string, eng *engi
 		writeJSON(ios.Out, out)
 	}
 	return &cmdutil.ExitError{Code: 1, Err: cmdutil.ErrSilent}
+}
+
+// failureHints explains a failed build or start: first the images the
+// engine can neither find nor pull (each probed through the engine, within
+// engine.ProbeTimeout per registry), because BuildKit's and compose's own
+// words for that ("no such host") name neither the image nor a way out;
+// then what the failure's text shows. On a terminal that text is not kept
+// (compose writes its live view straight to it), so the probe is what
+// recognises a pull failure there.
+func failureHints(ctx context.Context, eng *engine.Client, dir string, images []string, texts ...string) (out, unpullable []string) {
+	for _, r := range eng.ImagesAvailable(ctx, images) {
+		var pe *engine.PullError
+		if errors.As(r.Err, &pe) {
+			out = append(out, pe.Error()+"; "+pe.Fix())
+			unpullable = append(unpullable, pe.Image)
+		}
+	}
+	for _, h := range engine.Hints(dir, texts...) {
+		// The probe already named the images with the ways out.
+		if len(out) > 0 && (strings.Contains(h, "cannot pull image") || strings.Contains(h, "cannot reach the registry")) {
+			continue
+		}
+		out = append(out, h)
+	}
+	return out, unpullable
 }
 
 func printLines(w io.Writer, title string, lines []string) {

@@ -16,6 +16,9 @@ import (
 	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/api/types/container"
 
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/registry"
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/engine/enginetest"
@@ -40,6 +43,11 @@ func TestNewCmdUpFlags(t *testing.T) {
 	}{
 		{args: nil, wantDir: ".", wantTO: 0}, // 0: the stack's own default, decided in run
 		{args: []string{"mysite", "--timeout", "90s", "--progress", "plain"}, wantDir: "mysite", wantTO: 90 * time.Second},
+		{args: []string{"--timeout", "900"}, wantDir: ".", wantTO: 900 * time.Second}, // seconds, as compose's --wait-timeout
+		{args: []string{"--timeout", "soon"}, wantErr: "give seconds (900) or a duration"},
+		{args: []string{"--json", "--progress", "plain"}, wantErr: "--json is --progress json"},
+		{args: []string{"--dir", "site"}, wantDir: "site"},
+		{args: []string{"a", "--dir", "b"}, wantErr: "given twice"},
 		{args: []string{"--progress", "fancy"}, wantErr: `invalid --progress "fancy"`},
 		{args: []string{"a", "b"}, wantErr: "accepts at most 1 arg"},
 	}
@@ -216,5 +224,67 @@ func TestMigrationSummary(t *testing.T) {
 		if got := migrationSummary(out); got != want {
 			t.Errorf("summary of %q = %q, want %q", out, got, want)
 		}
+	}
+}
+
+// An offline engine: BuildKit's FROM fails with a bare "no such host". up
+// names the image the engine can neither find nor pull (probed through the
+// engine), says the ways out, and its error names the image.
+func TestUpBuildPullFailureNamesImageAndWaysOut(t *testing.T) {
+	api := &enginetest.API{
+		ImageInspectFn: func(context.Context, string) (image.InspectResponse, error) {
+			return image.InspectResponse{}, cerrdefs.ErrNotFound
+		},
+		DistributionFn: func(_ context.Context, ref string) (registry.DistributionInspect, error) {
+			return registry.DistributionInspect{}, errors.New(`Get "https://hub.example/v2/": dial tcp: lookup hub.example: no such host`)
+		},
+	}
+	api.Up()
+	buildErr := &engine.CommandError{Args: []string{"compose", "build"}, ExitCode: 1,
+		Stderr: `failed to solve: python:3.13-slim: failed to do request: Head "https://hub.example/v2/library/python/manifests/3.13-slim": dial tcp: lookup hub.example: no such host`}
+	runner := &enginetest.Runner{Answer: enginetest.Compose(configJSON, map[string]error{"build": buildErr})}
+	ios, _, _, errOut := cmdutil.Test()
+	err := run(context.Background(), &Options{IO: ios, Engine: newEngine(api, runner), Dir: projectDir(t), Timeout: time.Minute, Progress: "plain"})
+	if err == nil || !strings.Contains(err.Error(), "cannot pull redis:8.0") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("err = %v, want one line naming redis:8.0", err)
+	}
+	text := errOut.String()
+	for _, want := range []string{"hint: the engine does not have image redis:8.0", "--registry-mirror", "--image KEY=REF", "--pip-index-url", "deploy --bundle"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, text)
+		}
+	}
+	if runner.Ran("compose", "up") {
+		t.Error("up ran after the build failed")
+	}
+}
+
+// One source of truth for how long a stack may take to start: up, restore
+// and deploy --bundle all take the stack's own.
+func TestStartTimeoutIsTheStacks(t *testing.T) {
+	for _, c := range []struct {
+		stack string
+		want  time.Duration
+	}{{"onyx", 30 * time.Minute}, {"keras-webpy", 10 * time.Minute}, {"django-uwsgi", DefaultTimeout}, {"", DefaultTimeout}} {
+		dir := t.TempDir()
+		if c.stack != "" {
+			b, _ := (&project.Manifest{Stack: c.stack, Answers: stack.Answers{}}).Marshal()
+			os.WriteFile(filepath.Join(dir, project.ManifestName), b, 0o644)
+		}
+		if got := StartTimeoutOf(dir); got != c.want {
+			t.Errorf("%q: %v, want %v", c.stack, got, c.want)
+		}
+	}
+}
+
+func TestJSONIsProgressJSON(t *testing.T) {
+	ios, _, _, _ := cmdutil.Test()
+	var got *Options
+	cmd := NewCmdUp(&cmdutil.Factory{IO: ios}, func(ctx context.Context, o *Options) error { got = o; return nil })
+	cmd.SetArgs([]string{"--json"})
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	if err := cmd.Execute(); err != nil || got.Progress != "json" {
+		t.Errorf("--json: progress %q, err %v", got.Progress, err)
 	}
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/project"
+	"github.com/stackgen/stackgen/stacks"
 	"github.com/stackgen/stackgen/validate"
 )
 
@@ -42,14 +44,20 @@ Exits 1 when any finding is an error. Use --json for scripts.`,
   stackgen validate ./mysite --json`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Dir = "."
+			pos := ""
 			if len(args) == 1 {
-				opts.Dir = args[0]
+				pos = args[0]
 			}
+			dir, err := cmdutil.ProjectDir(cmd, pos)
+			if err != nil {
+				return err
+			}
+			opts.Dir = dir
 			return runF(opts)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print findings as a JSON array")
+	cmdutil.AddDirFlag(cmd, "")
 	return cmd
 }
 
@@ -73,7 +81,7 @@ func validateRun(opts *ValidateOptions) error {
 	if !validate.HasComposeFile(set) {
 		return noComposeFile(opts.Dir)
 	}
-	findings := validate.Files(set)
+	findings := append(validate.Files(set), userFileFindings(opts.Dir)...)
 	if opts.JSON {
 		if findings == nil {
 			findings = []validate.Finding{} // [] rather than null for scripts
@@ -90,6 +98,33 @@ func validateRun(opts *ValidateOptions) error {
 		return &cmdutil.ExitError{Code: 1, Err: cmdutil.ErrSilent}
 	}
 	return nil
+}
+
+// UserFileRule is the id of the finding for a file only the user can
+// supply (the keras model, the TLS certificate) that is missing.
+const UserFileRule = "stack-file-missing"
+
+// userFileFindings reports, for a stackgen project, the files its stack
+// needs from the user that are not there: the render is fine, but the
+// first start would fail.
+func userFileFindings(dir string) []validate.Finding {
+	m, err := project.LoadManifest(dir)
+	if err != nil {
+		return nil
+	}
+	d, err := stacks.Registry().Lookup(m.Stack)
+	if err != nil {
+		return nil
+	}
+	var out []validate.Finding
+	for _, f := range project.MissingUserFiles(dir, d, m.AnswersOf()) {
+		out = append(out, validate.Finding{
+			File: f.Path, Rule: UserFileRule, Severity: validate.Error,
+			Message: "missing: " + f.What,
+			Fix:     "put the file at " + f.Path + " before 'stackgen up'",
+		})
+	}
+	return out
 }
 
 func noComposeFile(dir string) error {

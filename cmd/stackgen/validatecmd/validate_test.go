@@ -1,6 +1,7 @@
 package validatecmd
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"os"
@@ -9,6 +10,9 @@ import (
 	"testing"
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
+	"github.com/stackgen/stackgen/project"
+	"github.com/stackgen/stackgen/render"
+	"github.com/stackgen/stackgen/stacks"
 	"github.com/stackgen/stackgen/validate"
 )
 
@@ -174,5 +178,31 @@ func TestValidateSeedCorpus(t *testing.T) {
 		if !strings.Contains(out, id) {
 			t.Errorf("output lacks %s", id)
 		}
+	}
+}
+
+// A keras project whose model is not in models/ renders clean, but its
+// first start would fail: validate says so, and is quiet once it is there.
+func TestValidateReportsTheMissingModel(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "model")
+	d := stacks.Keras()
+	set, answers, err := render.Project(d, nil, render.Options{Rand: rand.Reader, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps, err := project.Plan(dir, set, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := project.Apply(dir, steps, &project.Manifest{Stack: d.Name, Answers: answers}); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := run(t, dir)
+	if err == nil || !strings.Contains(out, "models/model.keras: error "+UserFileRule+": missing: your trained model") {
+		t.Errorf("err %v, output:\n%s", err, out)
+	}
+	os.WriteFile(filepath.Join(dir, "models", "model.keras"), []byte("PK"), 0o644)
+	if out, _, err := run(t, dir); err != nil || strings.Contains(out, UserFileRule) {
+		t.Errorf("with the model in place: err %v\n%s", err, out)
 	}
 }

@@ -1,0 +1,76 @@
+package cmdutil
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/stackgen/stackgen/stack"
+)
+
+// PrintAnswers lists every answer d takes, in the order they are asked:
+// key, kind or choices, default, whether a terminal run asks it, and the
+// help, so a user can write --set flags or an answers file without running
+// the prompts first (copier and cookiecutter users look for this). Answers
+// the prompts never ask (advanced ones) are listed too: --set is the only
+// way to reach them.
+func PrintAnswers(w io.Writer, d *stack.Definition) {
+	fmt.Fprintf(w, "Answers of %s (--set KEY=VALUE, or a YAML mapping of them with --answers FILE):\n", d.Name)
+	cur := stack.Answers{}
+	for _, q := range d.Questions {
+		def := q.DefaultFor(cur)
+		cur[q.Key] = def
+		var notes []string
+		notes = append(notes, kindOf(q, cur))
+		switch {
+		case q.FolderDefault != nil && def != "":
+			notes = append(notes, fmt.Sprintf("default: from the folder name, else %q", def))
+		case q.FolderDefault != nil:
+			notes = append(notes, "default: from the folder name")
+		default:
+			notes = append(notes, fmt.Sprintf("default: %q", def))
+		}
+		if q.DefaultFrom != nil && q.FolderDefault == nil {
+			notes[len(notes)-1] += " (follows earlier answers)"
+		}
+		if q.Advanced {
+			notes = append(notes, "not asked: set it with --set")
+		}
+		if q.When != nil {
+			notes = append(notes, "asked only with some earlier answers")
+		}
+		fmt.Fprintf(w, "  %s  (%s)\n", q.Key, strings.Join(notes, "; "))
+		text := q.Prompt
+		if q.Help != "" {
+			text += ". " + q.Help
+		}
+		fmt.Fprintf(w, "      %s\n", text)
+	}
+	if len(d.Images) > 0 {
+		fmt.Fprintf(w, "Images (--image KEY=REF, or an image: mapping in --answers; used as given):\n")
+		seen := map[string]bool{}
+		for _, im := range d.Images {
+			if seen[im.Key] {
+				continue // one key, a different default per mode (onyx)
+			}
+			seen[im.Key] = true
+			ref := ""
+			if im.When == nil || im.When(cur) {
+				ref = fmt.Sprintf("  (default: %q)", im.Default(cur))
+			}
+			fmt.Fprintf(w, "  %s%s%s\n      %s\n", stack.ImagePrefix, im.Key, ref, im.Help)
+		}
+	}
+}
+
+func kindOf(q stack.Question, cur stack.Answers) string {
+	switch q.Kind {
+	case stack.Int:
+		return "whole number"
+	case stack.Bool:
+		return "true or false"
+	case stack.Choice:
+		return "one of: " + strings.Join(q.ChoicesFor(cur), ", ")
+	}
+	return "text"
+}

@@ -1,0 +1,35 @@
+package cmdutil
+
+import "github.com/spf13/cobra"
+
+// DirFlag is the flag every verb that acts on a project takes, besides
+// its [dir] argument: one spelling for "the project directory" on every
+// verb (deploy --bundle installs into it).
+const DirFlag = "dir"
+
+// AddDirFlag gives cmd --dir DIR.
+func AddDirFlag(cmd *cobra.Command, usage string) {
+	if usage == "" {
+		usage = "the project directory (the same as the [dir] argument; default: the current directory)"
+	}
+	cmd.Flags().String(DirFlag, "", usage)
+}
+
+// ProjectDir is the project directory a verb acts on: --dir, else the
+// [dir] argument pos, else the current directory. Both, naming different
+// directories, is a usage error.
+func ProjectDir(cmd *cobra.Command, pos string) (string, error) {
+	flag := ""
+	if f := cmd.Flags().Lookup(DirFlag); f != nil && f.Changed {
+		flag = f.Value.String()
+	}
+	switch {
+	case flag != "" && pos != "" && flag != pos:
+		return "", FlagErrorf("the directory is given twice (%s and --dir %s); give one", pos, flag)
+	case flag != "":
+		return flag, nil
+	case pos != "":
+		return pos, nil
+	}
+	return ".", nil
+}
