@@ -151,3 +151,31 @@ func PipIndexQuestion() Question {
 		Kind: String, Check: OptionalURL, Advanced: true,
 	}
 }
+
+// composeProjectPattern is the Compose specification's project name rule:
+// lower-case letters, digits, dashes and underscores, starting with a
+// letter or a digit.
+var composeProjectPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+
+// ComposeProject accepts a compose project name (the top-level name:).
+func ComposeProject(v string) error {
+	if !composeProjectPattern.MatchString(v) {
+		return fmt.Errorf("%q is not a compose project name; use lower-case letters, digits, - and _, starting with a letter or digit, e.g. onyx", v)
+	}
+	return nil
+}
+
+// ComposeProjectName is the project name compose derives from a folder
+// name when a compose file has no name: (lower-cased, every character
+// outside [a-z0-9_-] dropped, leading - and _ trimmed), so a name: written
+// from it keeps the volumes an earlier install created. "" when nothing
+// is left.
+func ComposeProjectName(folder string) string {
+	var b strings.Builder
+	for _, c := range strings.ToLower(folder) {
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-' {
+			b.WriteRune(c)
+		}
+	}
+	return strings.TrimLeft(b.String(), "_-")
+}

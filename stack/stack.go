@@ -68,6 +68,10 @@ type Image struct {
 type Secret struct {
 	Key   string // the .env key
 	Bytes int    // random bytes before URL-safe encoding (at least 24)
+	// Mixed asks for an upper- and a lower-case letter, a digit and a
+	// symbol in the value (OpenSearch refuses an admin password without
+	// them); values are drawn again until one has all four.
+	Mixed bool
 }
 
 // Exec is a command run in a service's container.
@@ -105,7 +109,23 @@ type Definition struct {
 	// (0: the engine's default). Onyx's first start loads models and runs
 	// migrations and needs far longer than a Django site.
 	StartTimeout time.Duration
+	// Rerender, when set, checks a re-render of an existing project: prev
+	// are the answers in its manifest, next the resolved new ones. An error
+	// stops `stackgen new` before anything is written (e.g. Onyx refuses to
+	// swap a Vespa index for an empty OpenSearch one unasked).
+	Rerender func(prev, next Answers) error
+	// Notes, when set, are lines printed after the project is written (e.g.
+	// the memory the chosen mode needs).
+	Notes func(a Answers) []string
+	// Warnings, when set, are printed on stderr at render time (e.g. an
+	// image reference with a known vulnerability); they do not stop it.
+	Warnings func(a Answers, images map[string]string) []string
 }
+
+// ComposeProjectAnswer is the answer key of a stack's compose project name
+// (the top-level name: of its compose.yaml), when it has one. Unanswered,
+// `stackgen new` fills it from the target folder, as compose itself would.
+const ComposeProjectAnswer = "compose_project"
 
 // StateKind says how a piece of state is dumped and restored.
 type StateKind string
