@@ -33,6 +33,7 @@ const (
 	onyxFileStore     = "file_store"
 	onyxPort3000      = "port_3000"
 	onyxOSHeap        = "opensearch_heap"
+	onyxOSUlimits     = "opensearch_ulimits"
 	onyxCodeInterp    = "code_interpreter"
 	onyxMCP           = "mcp_server"
 	onyxReindex       = "reindex_to_opensearch"
@@ -361,6 +362,11 @@ func Onyx() *stack.Definition {
 				Kind: stack.String, Default: "2g", Check: onyxHeap, Advanced: true,
 			},
 			{
+				Key: onyxOSUlimits, Prompt: "Lock OpenSearch's memory and raise its file limit (ulimits memlock/nofile, as upstream)?",
+				Help: "false on engines that cannot raise limits (rootless Docker, LXC or nested containers: \"error setting rlimit ... operation not permitted\"); OpenSearch then runs with bootstrap.memory_lock=false",
+				Kind: stack.Bool, Default: "true", Advanced: true,
+			},
+			{
 				Key: onyxCodeInterp, Prompt: "Add Onyx's code interpreter? WARNING: it runs as root with the host's Docker socket, i.e. control of this host's Docker",
 				Help: "The code-interpreter service runs the Python that chats ask for in containers it starts through /var/run/docker.sock; whoever controls it controls the host's Docker. Off unless you need it",
 				Kind: stack.Bool, Default: "false",
@@ -602,6 +608,7 @@ type onyxTemplateData struct {
 	S3             bool   // FILE_STORE_BACKEND=s3 (MinIO or an external bucket)
 	Port3000       bool
 	OSHeap         string
+	OSUlimits      bool
 	CodeInterp     bool
 	MCP            bool
 	ComposeProject string
@@ -655,6 +662,7 @@ func onyxData(in stack.Input) (any, error) {
 		FileStore:      a[onyxFileStore],
 		Port3000:       a.Bool(onyxPort3000),
 		OSHeap:         a[onyxOSHeap],
+		OSUlimits:      a.Bool(onyxOSUlimits),
 		CodeInterp:     a.Bool(onyxCodeInterp),
 		MCP:            a.Bool(onyxMCP),
 		ComposeProject: a[stack.ComposeProjectAnswer],

@@ -245,6 +245,9 @@ func TestOnyxRender(t *testing.T) {
 				if osEnv["OPENSEARCH_JAVA_OPTS"] == nil || *osEnv["OPENSEARCH_JAVA_OPTS"] != "-Xms2g -Xmx2g" {
 					t.Errorf("OPENSEARCH_JAVA_OPTS = %v", osEnv["OPENSEARCH_JAVA_OPTS"])
 				}
+				if ul := p.Services["opensearch"].Ulimits; ul["memlock"] == nil || ul["memlock"].Hard != -1 || ul["nofile"] == nil || ul["nofile"].Soft != 65536 || *osEnv["bootstrap.memory_lock"] != "true" {
+					t.Errorf("opensearch ulimits = %v, memory_lock %v; want upstream's memlock -1, nofile 65536", ul, *osEnv["bootstrap.memory_lock"])
+				}
 				for k := range api {
 					if strings.HasPrefix(k, "VESPA") || strings.HasPrefix(k, "S3_") {
 						t.Errorf("api_server sets %s in the default (OpenSearch, postgres file store) render", k)
@@ -493,6 +496,16 @@ func TestOnyxRender(t *testing.T) {
 				}
 				if d := m["compose.yaml"].Services["api_server"].DependsOn["minio"]; d.Condition != types.ServiceConditionHealthy {
 					t.Errorf("api_server does not wait for a healthy MinIO")
+				}
+			},
+		},
+		{
+			name:    "opensearch without ulimits",
+			answers: stack.Answers{"opensearch_ulimits": "false", "opensearch_heap": "512m"},
+			check: func(t *testing.T, set fileset.Set, m map[string]*types.Project) {
+				os := m["compose.yaml"].Services["opensearch"]
+				if len(os.Ulimits) != 0 || *os.Environment["bootstrap.memory_lock"] != "false" || *os.Environment["OPENSEARCH_JAVA_OPTS"] != "-Xms512m -Xmx512m" {
+					t.Errorf("opensearch ulimits %v, memory_lock %v, heap %v", os.Ulimits, *os.Environment["bootstrap.memory_lock"], *os.Environment["OPENSEARCH_JAVA_OPTS"])
 				}
 			},
 		},
