@@ -488,8 +488,9 @@ func onyxState(a stack.Answers) []stack.State {
 }
 
 // onyxRerender keeps a re-render from swapping data stores under a live
-// install: a v2 project's Vespa index for an empty OpenSearch one, or one
-// file store for another (the files would not move).
+// install: a v2 project's Vespa index for an empty OpenSearch one, its
+// compose project (which names the volumes), or one file store for
+// another (the files would not move).
 func onyxRerender(prev, next stack.Answers) error {
 	prevStore := prev[onyxFileStore]
 	if prevStore == "" {
@@ -498,6 +499,9 @@ func onyxRerender(prev, next stack.Answers) error {
 	}
 	if onyxMajor(prev[onyxVersion]) == 2 && !onyxLegacy(next) && !next.Bool(onyxReindex) {
 		return fmt.Errorf("%s: this project runs Onyx %s, whose search index is Vespa; %s indexes into OpenSearch, which starts empty and is filled by re-indexing every connector (the README's \"Upgrading from v2\" says how); keep %s=%s, or add --set %s=true to upgrade", onyxVersion, prev[onyxVersion], next[onyxVersion], onyxVersion, prev[onyxVersion], onyxReindex)
+	}
+	if old := prev[stack.ComposeProjectAnswer]; old != "" && next[stack.ComposeProjectAnswer] != old {
+		return fmt.Errorf("%s: this project's volumes (database, files, index) are named after %q; renaming it to %q would start Onyx empty beside them; keep --set %s=%s", stack.ComposeProjectAnswer, old, next[stack.ComposeProjectAnswer], stack.ComposeProjectAnswer, old)
 	}
 	if next[onyxFileStore] != prevStore && !onyxLite(next) {
 		return fmt.Errorf("%s: this project keeps its files in %s; switching to %s does not move them (Onyx would lose every uploaded and connector file); keep --set %s=%s", onyxFileStore, prevStore, next[onyxFileStore], onyxFileStore, prevStore)

@@ -1131,6 +1131,7 @@ func TestOnyxRerender(t *testing.T) {
 		{"old manifest re-rendered as is", oldV2, resolve(oldV2), ""},
 		{"v4 re-rendered", v4, resolve(nil), ""},
 		{"v4 postgres to minio", v4, resolve(stack.Answers{"file_store": "s3-minio"}), "file_store: this project keeps its files in postgres"},
+		{"compose project renamed", v4, resolve(stack.Answers{"compose_project": "other"}), `compose_project: this project's volumes (database, files, index) are named after "onyx"`},
 	}
 	for _, c := range cases {
 		err := d.Rerender(c.prev, c.next)
