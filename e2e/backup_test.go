@@ -584,29 +584,33 @@ func bkFreePort(t *testing.T) int {
 }
 
 // onyxSnapshot reads what TestBackupRestoreOnyx stores: rows of its own
-// table in Postgres and every file of MinIO's data directory.
+// table in Postgres, every file of MinIO's data directory and of the
+// file-system volume.
 func (s *bkSite) onyxState() string {
 	s.t.Helper()
 	rows := s.compose(nil, "exec", "-T", "relational_db", "sh", "-c",
 		`psql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -At -c "SELECT id, title, encode(body, 'hex') FROM e2e_docs ORDER BY id" 2>&1 || true`)
-	files := s.compose(nil, "exec", "-T", "minio", "sh", "-c",
-		`cd /data && find . -printf '%p %u:%g %m %s\n' | sort && find . -type f -print0 | sort -z | xargs -0 -r sha256sum`)
-	return "postgres:\n" + rows + "minio:\n" + files
+	list := `find . -printf '%p %u:%g %m %s\n' | sort && find . -type f -print0 | sort -z | xargs -0 -r sha256sum`
+	files := s.compose(nil, "exec", "-T", "minio", "sh", "-c", "cd /data && "+list)
+	fsys := s.compose(nil, "exec", "-T", "api_server", "sh", "-c", "cd /app/file-system && "+list)
+	return "postgres:\n" + rows + "minio:\n" + files + "file-system:\n" + fsys
 }
 
-// TestBackupRestoreOnyx is the round trip on onyx: Postgres and the MinIO
-// object store, which is what the stack declares stateful (Onyx keeps
-// Redis ephemeral on purpose, so the backup holds no Redis file). Onyx's
-// images are replaced by the stand-ins TestOnyx uses.
+// TestBackupRestoreOnyx is the round trip on onyx (v4, file_store=s3-minio):
+// Postgres, the MinIO object store and the file-system volume, which is
+// what the stack declares stateful (Onyx keeps Redis ephemeral on purpose,
+// and the OpenSearch index is rebuilt by re-indexing, so the backup holds
+// neither). Onyx's images are replaced by the stand-ins TestOnyx uses.
 func TestBackupRestoreOnyx(t *testing.T) {
-	images := bkRequireEngine(t, e2etest.HTTPStub, e2etest.Postgres, e2etest.Redis, e2etest.Nginx)
+	images := bkRequireEngine(t, e2etest.HTTPStub, e2etest.Postgres, e2etest.Redis, e2etest.Nginx, e2etest.OpenSearch)
 	t.Parallel()
 	app := onyxBuildApp(t)
 	s := newBkSite(t, "bkonyx")
 	port := bkFreePort(t)
 	s.must("new", "onyx", s.dir, "--yes", "--set", "bind_address=127.0.0.1", "--set", fmt.Sprintf("http_port=%d", port),
+		"--set", "file_store=s3-minio", "--set", "port_3000=false", "--set", "opensearch_ulimits=false",
 		"--image", "backend="+app, "--image", "web_server="+app, "--image", "model_server="+app,
-		"--image", "index="+app, "--image", "minio="+app,
+		"--image", "minio="+app, "--image", "opensearch="+images[4],
 		"--image", "relational_db="+images[1], "--image", "cache="+images[2], "--image", "nginx="+images[3])
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -624,8 +628,9 @@ INSERT INTO e2e_docs VALUES (1, 'Ünïcode ✓ doc', '\x00ff0d0a1b'), (2, 'secon
 	rand.Read(doc)
 	s.compose(doc, "exec", "-T", "minio", "sh", "-c", `mkdir -p /data/onyx-file-store-bucket/files && cat > "/data/onyx-file-store-bucket/files/report 2026.pdf"`)
 	s.compose([]byte(`{"version":"1","format":"xl"}`), "exec", "-T", "minio", "sh", "-c", `mkdir -p /data/.minio.sys && cat > /data/.minio.sys/format.json`)
+	s.compose([]byte("craft output\n"), "exec", "-T", "-u", "root", "api_server", "sh", "-c", `mkdir -p /app/file-system/outputs && cat > /app/file-system/outputs/result.txt`)
 	want := s.onyxState()
-	if !strings.Contains(want, "1|Ünïcode ✓ doc|00ff0d0a1b") || !strings.Contains(want, "report 2026.pdf") {
+	if !strings.Contains(want, "1|Ünïcode ✓ doc|00ff0d0a1b") || !strings.Contains(want, "report 2026.pdf") || !strings.Contains(want, "outputs/result.txt") {
 		t.Fatalf("the test data is not all there:\n%s", want)
 	}
 
@@ -642,13 +647,13 @@ INSERT INTO e2e_docs VALUES (1, 'Ünïcode ✓ doc', '\x00ff0d0a1b'), (2, 'secon
 	for _, f := range m.Files {
 		names = append(names, f.Name)
 	}
-	if strings.Join(names, " ") != "relational_db.pgdump minio.minio_data.tar" {
-		t.Errorf("backup files %v, want the Postgres dump and MinIO's data only (Redis is ephemeral in Onyx)", names)
+	if strings.Join(names, " ") != "relational_db.pgdump minio.minio_data.tar api_server.file-system.tar" {
+		t.Errorf("backup files %v, want the Postgres dump, MinIO's data and the file-system volume only (Redis is ephemeral in Onyx, the index is rebuilt)", names)
 	}
 
 	s.must("down", s.dir, "--volumes", "--yes-delete-data")
 	s.must("up", s.dir, "--progress", "plain", "--timeout", "10m")
-	if empty := s.onyxState(); strings.Contains(empty, "Ünïcode") || strings.Contains(empty, "report 2026.pdf") {
+	if empty := s.onyxState(); strings.Contains(empty, "Ünïcode") || strings.Contains(empty, "report 2026.pdf") || strings.Contains(empty, "result.txt") {
 		t.Fatalf("down --volumes left data behind:\n%s", empty)
 	}
 	redis := func(args ...string) string {
@@ -694,6 +699,7 @@ INSERT INTO e2e_docs VALUES (1, 'Ünïcode ✓ doc', '\x00ff0d0a1b'), (2, 'secon
 	}
 	s.compose(nil, "exec", "-T", "relational_db", "sh", "-c", `psql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -c "DELETE FROM e2e_docs"`)
 	s.compose(nil, "exec", "-T", "minio", "sh", "-c", "rm -rf /data/onyx-file-store-bucket")
+	s.compose(nil, "exec", "-T", "-u", "root", "api_server", "rm", "-rf", "/app/file-system/outputs")
 	bkRun(t, s.dir, nil, "bash", "scripts/restore.sh", "--yes", bdir)
 	if got := s.onyxState(); got != want {
 		t.Errorf("scripts/restore.sh of stackgen's backup: data differs\n--- want\n%s\n--- got\n%s", want, got)

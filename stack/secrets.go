@@ -21,10 +21,36 @@ func (d *Definition) GenerateSecrets(r io.Reader, keep map[string]string) (map[s
 			n = 24
 		}
 		b := make([]byte, n)
-		if _, err := io.ReadFull(r, b); err != nil {
-			return nil, fmt.Errorf("generating %s: %w", s.Key, err)
+		for {
+			if _, err := io.ReadFull(r, b); err != nil {
+				return nil, fmt.Errorf("generating %s: %w", s.Key, err)
+			}
+			out[s.Key] = base64.RawURLEncoding.EncodeToString(b)
+			if !s.Mixed || mixed(out[s.Key]) {
+				break
+			}
 		}
-		out[s.Key] = base64.RawURLEncoding.EncodeToString(b)
 	}
 	return out, nil
+}
+
+// mixed reports whether v holds an upper- and a lower-case ASCII letter, a
+// digit and a symbol (base64url's - or _). For 32 random bytes about one
+// draw in four lacks a symbol, so a second draw is rare and a tenth is
+// practically impossible.
+func mixed(v string) bool {
+	var upper, lower, digit, symbol bool
+	for _, c := range v {
+		switch {
+		case c >= 'A' && c <= 'Z':
+			upper = true
+		case c >= 'a' && c <= 'z':
+			lower = true
+		case c >= '0' && c <= '9':
+			digit = true
+		default:
+			symbol = true
+		}
+	}
+	return upper && lower && digit && symbol
 }

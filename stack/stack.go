@@ -89,6 +89,10 @@ type Image struct {
 type Secret struct {
 	Key   string // the .env key
 	Bytes int    // random bytes before URL-safe encoding (at least 24)
+	// Mixed asks for an upper- and a lower-case letter, a digit and a
+	// symbol in the value (OpenSearch refuses an admin password without
+	// them); values are drawn again until one has all four.
+	Mixed bool
 }
 
 // Exec is a command run in a service's container.
@@ -128,6 +132,17 @@ type Definition struct {
 	// default for every command that waits for the stack (up, restore,
 	// deploy --bundle).
 	StartTimeout time.Duration
+	// Rerender, when set, checks a re-render of an existing project: prev
+	// are the answers in its manifest, next the resolved new ones. An error
+	// stops `stackgen new` before anything is written (e.g. Onyx refuses to
+	// swap a Vespa index for an empty OpenSearch one unasked).
+	Rerender func(prev, next Answers) error
+	// Notes, when set, are lines printed after the project is written (e.g.
+	// the memory the chosen mode needs).
+	Notes func(a Answers) []string
+	// Warnings, when set, are printed on stderr at render time (e.g. an
+	// image reference with a known vulnerability); they do not stop it.
+	Warnings func(a Answers, images map[string]string) []string
 	// UserFiles are files only the user can supply (a trained model, a TLS
 	// certificate): `new` names the missing ones in its next steps, and
 	// validate and doctor report them.

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/compose-spec/compose-go/v2/loader"
 )
 
 func testDef() *Definition {
@@ -157,6 +159,51 @@ func TestHostName(t *testing.T) {
 	for _, bad := range []string{"", "exa mple.com", "-bad.com", "under_score.com", "a;b", "$host", "UPPER.com"} {
 		if err := HostName(bad); err == nil {
 			t.Errorf("HostName(%q) accepted", bad)
+		}
+	}
+}
+
+func TestMixedSecrets(t *testing.T) {
+	d := &Definition{Secrets: []Secret{{Key: "P", Bytes: 32, Mixed: true}}}
+	// A stream whose first draw has no symbol (bytes that encode to
+	// letters and digits only) must be drawn again.
+	noSymbol := bytes.Repeat([]byte{0x00, 0x10, 0x83}, 11) // "ABCD" repeated
+	src := append(noSymbol[:32:32], bytes.Repeat([]byte{0xfb, 0xff, 0x3e, 0x41, 0x9a}, 7)...)
+	s, err := d.GenerateSecrets(bytes.NewReader(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !mixed(s["P"]) {
+		t.Errorf("secret %q lacks a class OpenSearch requires", s["P"])
+	}
+	if strings.HasPrefix(s["P"], "ABCD") {
+		t.Errorf("the first draw (no symbol) was kept: %q", s["P"])
+	}
+	for v, want := range map[string]bool{"aB3-": true, "aB3_": true, "aB3c": false, "ab3-": false, "AB3-": false, "aBc-": false} {
+		if mixed(v) != want {
+			t.Errorf("mixed(%q) = %v, want %v", v, !want, want)
+		}
+	}
+}
+
+func TestComposeProjectNameMatchesCompose(t *testing.T) {
+	for in, want := range map[string]string{
+		"onyx": "onyx", "My_Onyx.Prod": "my_onyxprod", "-_x-1": "x-1", "onyx-e2e-123": "onyx-e2e-123", "Ünïcode": "ncode",
+	} {
+		if got := ComposeProjectName(in, "onyx"); got != want {
+			t.Errorf("ComposeProjectName(%q) = %q, want %q", in, got, want)
+		}
+		// The same rule as compose itself.
+		if got, c := ComposeProjectName(in, "onyx"), loader.NormalizeProjectName(in); got != c {
+			t.Errorf("ComposeProjectName(%q) = %q, compose says %q", in, got, c)
+		}
+		if want != "" && ComposeProject(want) != nil {
+			t.Errorf("ComposeProject(%q) refuses a derived name", want)
+		}
+	}
+	for _, bad := range []string{"", "My", "-x", "a b", "a.b"} {
+		if ComposeProject(bad) == nil {
+			t.Errorf("ComposeProject(%q) accepted", bad)
 		}
 	}
 }

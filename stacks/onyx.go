@@ -30,6 +30,29 @@ const (
 	onyxLogging       = "logging"
 	onyxResources     = "resources"
 	onyxBaseRegistry  = "base_image_registry"
+	onyxProfile       = "profile"
+	onyxFileStore     = "file_store"
+	onyxPort3000      = "port_3000"
+	onyxOSHeap        = "opensearch_heap"
+	onyxOSUlimits     = "opensearch_ulimits"
+	onyxCodeInterp    = "code_interpreter"
+	onyxMCP           = "mcp_server"
+	onyxReindex       = "reindex_to_opensearch"
+)
+
+// Values of the profile answer: Onyx's default service set, or Onyx Lite
+// (upstream's docker-compose.onyx-lite.yml: PostgreSQL only, no search
+// index, Redis, model servers or background worker).
+const (
+	onyxProfileStandard = "standard"
+	onyxProfileLite     = "lite"
+)
+
+// Values of the file_store answer (Onyx's FILE_STORE_BACKEND).
+const (
+	onyxStorePostgres   = "postgres"    // FILE_STORE_BACKEND=postgres
+	onyxStoreMinio      = "s3-minio"    // s3, with a MinIO service here
+	onyxStoreS3External = "s3-external" // s3, on a bucket elsewhere
 )
 
 // Values of the mode answer.
@@ -53,7 +76,9 @@ const (
 	onyxImageBackend     = "backend"      // api_server and background
 	onyxImageWeb         = "web_server"   // Next.js server
 	onyxImageModelServer = "model_server" // inference and indexing model servers
-	onyxImageIndex       = "index"        // Vespa
+	onyxImageIndex       = "index"        // Vespa (legacy v2)
+	onyxImageOpenSearch  = "opensearch"   // the v4 search index
+	onyxImageCodeInterp  = "code_interpreter"
 	onyxImageDB          = "relational_db"
 	onyxImageCache       = "cache"
 	onyxImageMinio       = "minio"
@@ -74,43 +99,81 @@ const (
 	OnyxKibanaPasswordKey   = "KIBANA_SYSTEM_PASSWORD"
 	OnyxKibanaEncryptionKey = "KIBANA_ENCRYPTION_KEY"
 	OnyxFilebeatPasswordKey = "FILEBEAT_PASSWORD"
+	OnyxOpenSearchPassword  = "OPENSEARCH_ADMIN_PASSWORD"
 )
 
 // onyxDefaultVersion is the Onyx release the published images are pinned
-// to: the newest line whose search index is Vespa (v4 replaced Vespa with
-// OpenSearch, which this stack does not deploy).
-const onyxDefaultVersion = "v2.9.8"
+// to: the newest v4 release confirmed from upstream (see the stack README's
+// comparison table). v4 indexes into OpenSearch; the v2 line (Vespa, up to
+// v2.12.x) stays available as legacy for existing installs.
+const onyxDefaultVersion = "v4.6.1"
+
+// onyxLegacyVersion is the v2 release named in messages about the legacy
+// (Vespa) line: the one this stack's v2 render was checked against.
+const onyxLegacyVersion = "v2.9.8"
 
 // Pinned images of the services Onyx does not build. The versions follow
-// Onyx's own compose files of the v2 line where they pin one, bumped to a
-// current patch where they do not (Postgres 15 is the major Onyx runs on).
+// Onyx's own compose files where they pin one (OpenSearch 3.6.0, the code
+// interpreter 0.4.7, Vespa for v2), bumped to a current patch where they do
+// not (Postgres 15 is the major Onyx runs on).
 const (
-	onyxVespaImage    = "vespaengine/vespa:8.609.39"
-	onyxPostgresImage = "postgres:15.14-alpine"
-	onyxRedisImage    = "redis:7.4-alpine"
-	onyxMinioImage    = "minio/minio:RELEASE.2025-07-23T15-54-02Z-cpuv1"
-	onyxNginxImage    = "nginx:1.28"
-	onyxElasticVer    = "8.19.14"
+	onyxVespaImage      = "vespaengine/vespa:8.609.39"
+	onyxOpenSearchImage = "opensearchproject/opensearch:3.6.0"
+	onyxCodeInterpImage = "onyxdotapp/code-interpreter:0.4.7"
+	onyxPostgresImage   = "postgres:15.14-alpine"
+	onyxRedisImage      = "redis:7.4-alpine"
+	onyxMinioImage      = "minio/minio:RELEASE.2025-07-23T15-54-02Z-cpuv1"
+	onyxNginxImage      = "nginx:1.28"
+	onyxElasticVer      = "8.19.14"
 )
+
+// onyxMinioFixed is the first MinIO release with the fix for CVE-2025-62506
+// (a service account or STS session could create keys beyond its own
+// policy). MinIO publishes no community image of it or later.
+const onyxMinioFixed = "2025-10-15T17-29-55Z"
+
+var onyxMinioRelease = regexp.MustCompile(`RELEASE\.([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}-[0-9]{2}-[0-9]{2}Z)`)
 
 var (
 	onyxVersionPattern = regexp.MustCompile(`^v?([0-9]+)\.[0-9]+\.[0-9]+(-[A-Za-z0-9.]+)?$`)
 	onyxClientIDChars  = regexp.MustCompile(`^[A-Za-z0-9._@:/+=-]+$`)
+	onyxHeapPattern    = regexp.MustCompile(`^[1-9][0-9]*[mg]$`)
 )
 
-// onyxVersionCheck accepts a released Onyx tag of a line this stack's
-// service set matches.
-func onyxVersionCheck(v string) error {
+// onyxMajor is the major version of an Onyx tag (0 when it is not one).
+func onyxMajor(v string) int {
 	m := onyxVersionPattern.FindStringSubmatch(v)
 	if m == nil {
-		return fmt.Errorf("%q is not an Onyx release tag; use a tag such as %s (latest, edge and main move under you and are refused)", v, onyxDefaultVersion)
+		return 0
 	}
 	major, _ := strconv.Atoi(m[1])
-	switch {
+	return major
+}
+
+// onyxVersionCheck accepts a released Onyx tag of a line this stack's
+// service set matches: v4 (OpenSearch) or v2 (Vespa, legacy).
+func onyxVersionCheck(v string) error {
+	if !onyxVersionPattern.MatchString(v) {
+		return fmt.Errorf("%q is not an Onyx release tag; use a tag such as %s (latest, edge and main move under you and are refused)", v, onyxDefaultVersion)
+	}
+	switch major := onyxMajor(v); {
 	case major < 2:
-		return fmt.Errorf("%q is older than Onyx v2, whose background worker and file store this stack expects; use %s or a later v2/v3 release", v, onyxDefaultVersion)
-	case major > 3:
-		return fmt.Errorf("%q is Onyx v4 or later, which replaced the Vespa index with OpenSearch; this stack deploys Vespa, so use a v2 or v3 release such as %s", v, onyxDefaultVersion)
+		return fmt.Errorf("%q is older than Onyx v2, whose background worker and file store this stack expects; use %s (or %s for the legacy Vespa line)", v, onyxDefaultVersion, onyxLegacyVersion)
+	case major == 3:
+		// v3 indexes into Vespa and OpenSearch side by side while its
+		// migration task copies one into the other: neither the v2 nor the
+		// v4 service set runs it correctly, so it is refused, not guessed.
+		return fmt.Errorf("%q is the Onyx v3 line, which needs Vespa and OpenSearch side by side during upstream's index migration; use a v4 release such as %s, or %s (legacy Vespa) for an existing v2 install", v, onyxDefaultVersion, onyxLegacyVersion)
+	case major > 4:
+		return fmt.Errorf("%q is newer than the Onyx v4 line this stack's service set was checked against; use a v4 release such as %s", v, onyxDefaultVersion)
+	}
+	return nil
+}
+
+// onyxHeap accepts a JVM heap size for OpenSearch (-Xms/-Xmx).
+func onyxHeap(v string) error {
+	if !onyxHeapPattern.MatchString(v) {
+		return fmt.Errorf("%q is not a JVM heap size; use a number with m or g, e.g. 2g (about half the memory OpenSearch may use)", v)
 	}
 	return nil
 }
@@ -167,13 +230,28 @@ func onyxRegistry(v string) error {
 
 func onyxSource(a stack.Answers) bool { return a[onyxMode] == onyxModeSource }
 func onyxImages(a stack.Answers) bool { return a[onyxMode] != onyxModeSource }
+func onyxLegacy(a stack.Answers) bool { return onyxMajor(a[onyxVersion]) == 2 }
+func onyxLite(a stack.Answers) bool   { return a[onyxProfile] == onyxProfileLite }
+
+// onyxIndex is the search index of these answers: "vespa" (v2),
+// "opensearch" (v4) or "" (Onyx Lite has none).
+func onyxIndex(a stack.Answers) string {
+	switch {
+	case onyxLite(a):
+		return ""
+	case onyxLegacy(a):
+		return "vespa"
+	}
+	return "opensearch"
+}
 func onyxOAuth(a stack.Answers) bool {
 	return a[onyxAuth] == onyxAuthGoogle || a[onyxAuth] == onyxAuthOIDC
 }
 
 // Onyx is the onyx stack: Onyx's own service set (API server, Celery
 // background, Next.js web server, inference and indexing model servers,
-// Postgres, Vespa, Redis, MinIO) behind nginx (seed 002).
+// Postgres, OpenSearch, Redis, the file store) behind nginx (seed 002);
+// Onyx Lite (API, web, Postgres); or the v2 line with Vespa (legacy).
 func Onyx() *stack.Definition {
 	logging := func(a stack.Answers) bool { return a.Bool(onyxLogging) }
 	pub := func(ref string) func(stack.Answers) string {
@@ -191,7 +269,7 @@ func Onyx() *stack.Definition {
 	return &stack.Definition{
 		Name:        "onyx",
 		Aliases:     []string{"onyx-ai", "danswer"},
-		Description: "Onyx AI chat and search: API, workers, model servers, Postgres, Vespa, MinIO",
+		Description: "Onyx AI chat and search: API, workers, model servers, Postgres, OpenSearch",
 		Questions: []stack.Question{
 			{
 				Key: onyxMode, Prompt: "Run Onyx's published images or build from a source checkout?",
@@ -205,8 +283,26 @@ func Onyx() *stack.Definition {
 			},
 			{
 				Key: onyxVersion, Prompt: "Onyx version",
-				Help: "A release tag (v2.x or v3.x: the Vespa-based lines); in source mode it tags the images built from the checkout",
+				Help: "A v4 release tag (OpenSearch index), or v2.x (Vespa index: legacy, for existing installs); in source mode it tags the images built from the checkout",
 				Kind: stack.String, Default: onyxDefaultVersion, Check: onyxVersionCheck,
+			},
+			{
+				Key: onyxProfile, Prompt: "Which Onyx: standard, or Onyx Lite for small machines?",
+				Help: "standard: search over connectors (OpenSearch, model servers, Redis, background workers; about 16 GB of memory); lite: chat, uploads and agents with PostgreSQL only (about 4 GB: an 8 GB Docker Desktop laptop runs it)",
+				Kind: stack.Choice, Default: onyxProfileStandard, Choices: []string{onyxProfileStandard, onyxProfileLite},
+			},
+			{
+				Key: onyxFileStore, Prompt: "Where Onyx keeps uploaded and connector files",
+				Help: "postgres: in the database (no extra service; the default); s3-minio: a MinIO service (its last published image predates the CVE-2025-62506 fix); s3-external: a bucket you run elsewhere (keys in .env)",
+				Kind: stack.Choice, Choices: []string{onyxStorePostgres, onyxStoreMinio, onyxStoreS3External},
+				DefaultFrom: func(a stack.Answers) string {
+					// The v2 line kept its files in MinIO: an existing
+					// install re-rendered keeps them there.
+					if onyxLegacy(a) {
+						return onyxStoreMinio
+					}
+					return onyxStorePostgres
+				},
 			},
 			{
 				Key: onyxDomain, Prompt: "Domain name users reach Onyx on",
@@ -222,6 +318,15 @@ func Onyx() *stack.Definition {
 				Key: onyxHTTPPort, Prompt: "Host port for HTTP",
 				Help: "nginx is the only service published on the host",
 				Kind: stack.Int, Default: "80", Check: stack.Port,
+			},
+			{
+				Key: onyxPort3000, Prompt: "Also publish nginx on port 3000 (the port Onyx's docs use)?",
+				Help: "Onyx's own compose maps host port 3000 to nginx too, so http://localhost:3000 from its docs works; same address as the HTTP port",
+				Kind: stack.Bool, Advanced: true,
+				DefaultFrom: func(a stack.Answers) string {
+					// Not added unasked to a legacy install re-rendered.
+					return strconv.FormatBool(!onyxLegacy(a))
+				},
 			},
 			{
 				Key: onyxHTTPS, Prompt: "Serve HTTPS (certificate in docker/nginx/ssl)?",
@@ -253,6 +358,26 @@ func Onyx() *stack.Definition {
 				Kind: stack.String, Default: "5g", Check: stack.Size, Advanced: true,
 			},
 			{
+				Key: onyxOSHeap, Prompt: "OpenSearch JVM heap",
+				Help: "-Xms and -Xmx of the opensearch service (Onyx's compose uses 2g); about half of the memory OpenSearch may use",
+				Kind: stack.String, Default: "2g", Check: onyxHeap, Advanced: true,
+			},
+			{
+				Key: onyxOSUlimits, Prompt: "Lock OpenSearch's memory and raise its file limit (ulimits memlock/nofile, as upstream)?",
+				Help: "false on engines that cannot raise limits (rootless Docker, LXC or nested containers: \"error setting rlimit ... operation not permitted\"); OpenSearch then runs with bootstrap.memory_lock=false",
+				Kind: stack.Bool, Default: "true", Advanced: true,
+			},
+			{
+				Key: onyxCodeInterp, Prompt: "Add Onyx's code interpreter? WARNING: it runs as root with the host's Docker socket, i.e. control of this host's Docker",
+				Help: "The code-interpreter service runs the Python that chats ask for in containers it starts through /var/run/docker.sock; whoever controls it controls the host's Docker. Off unless you need it",
+				Kind: stack.Bool, Default: "false",
+			},
+			{
+				Key: onyxMCP, Prompt: "Add Onyx's MCP server (/mcp, for MCP clients such as Claude Desktop)?",
+				Help: "Runs mcp_server (MCP_SERVER_ENABLED) and routes /mcp through nginx to it",
+				Kind: stack.Bool, Default: "false", Advanced: true,
+			},
+			{
 				Key: onyxLogging, Prompt: "Add the logging overlay (Elasticsearch + Kibana + Filebeat)?",
 				Help: "Writes compose.logging.yaml: container logs into Elasticsearch, Kibana on 127.0.0.1:5601 only, all with passwords from .env",
 				Kind: stack.Bool, Default: "false",
@@ -263,6 +388,11 @@ func Onyx() *stack.Definition {
 				Kind: stack.Bool, Default: "false",
 			},
 			stack.ComposeProjectQuestion("onyx", func(stack.Answers) string { return "onyx" }),
+			{
+				Key: onyxReindex, Prompt: "Upgrade this v2 (Vespa) project to v4 with an empty OpenSearch index, rebuilt by re-indexing?",
+				Help: "Only read when a v2 project is re-rendered with a v4 onyx_version; see the README's \"Upgrading from v2\"",
+				Kind: stack.Bool, Default: "false", Advanced: true,
+			},
 			stack.RegistryMirrorQuestion(),
 			{
 				Key: onyxBaseRegistry, Prompt: "Registry of the base images Onyx's Dockerfiles pull",
@@ -279,14 +409,16 @@ func Onyx() *stack.Definition {
 		Images: []stack.Image{
 			{Key: onyxImageBackend, Help: "Onyx backend (api_server and background)", Default: onyxImage("onyx-backend"), When: onyxImages, Role: imagerole.App},
 			{Key: onyxImageWeb, Help: "Onyx web server (Next.js)", Default: onyxImage("onyx-web-server"), When: onyxImages, Role: imagerole.App},
-			{Key: onyxImageModelServer, Help: "Onyx model server (inference and indexing)", Default: onyxImage("onyx-model-server"), When: onyxImages, Role: imagerole.App},
+			{Key: onyxImageModelServer, Help: "Onyx model server (inference and indexing)", Default: onyxImage("onyx-model-server"), When: both(onyxImages, notLite), Role: imagerole.App},
 			{Key: onyxImageBackend, Help: "Onyx backend built from the checkout", Default: localImage("onyx-backend"), When: onyxSource, Built: true, Role: imagerole.App},
 			{Key: onyxImageWeb, Help: "Onyx web server built from the checkout", Default: localImage("onyx-web-server"), When: onyxSource, Built: true, Role: imagerole.App},
-			{Key: onyxImageModelServer, Help: "Onyx model server built from the checkout", Default: localImage("onyx-model-server"), When: onyxSource, Built: true, Role: imagerole.App},
-			{Key: onyxImageIndex, Help: "Vespa search index", Default: pub(onyxVespaImage), Role: imagerole.Search, Family: family("vespa")},
+			{Key: onyxImageModelServer, Help: "Onyx model server built from the checkout", Default: localImage("onyx-model-server"), When: both(onyxSource, notLite), Built: true, Role: imagerole.App},
+			{Key: onyxImageOpenSearch, Help: "OpenSearch search index (Onyx v4)", Default: pub(onyxOpenSearchImage), When: indexIs("opensearch"), Role: imagerole.Search, Family: family("opensearch")},
+			{Key: onyxImageIndex, Help: "Vespa search index (Onyx v2, legacy)", Default: pub(onyxVespaImage), When: indexIs("vespa"), Role: imagerole.Search, Family: family("vespa")},
 			{Key: onyxImageDB, Help: "PostgreSQL", Default: pub(onyxPostgresImage), Role: imagerole.Database, Family: family("postgres")},
-			{Key: onyxImageCache, Help: "Redis (ephemeral, as Onyx runs it)", Default: pub(onyxRedisImage), Role: imagerole.Cache, Family: family("redis")},
-			{Key: onyxImageMinio, Help: "MinIO object storage (Onyx's file store)", Default: pub(onyxMinioImage), Role: imagerole.ObjectStore, Family: family("minio")},
+			{Key: onyxImageCache, Help: "Redis (ephemeral, as Onyx runs it)", Default: pub(onyxRedisImage), When: notLite, Role: imagerole.Cache, Family: family("redis")},
+			{Key: onyxImageMinio, Help: "MinIO object storage (file_store=s3-minio)", Default: pub(onyxMinioImage), When: func(a stack.Answers) bool { return a[onyxFileStore] == onyxStoreMinio }, Role: imagerole.ObjectStore, Family: family("minio")},
+			{Key: onyxImageCodeInterp, Help: "Onyx code interpreter (code_interpreter=true)", Default: pub(onyxCodeInterpImage), When: func(a stack.Answers) bool { return a.Bool(onyxCodeInterp) }, Role: imagerole.App},
 			{Key: onyxImageNginx, Help: "nginx reverse proxy", Default: pub(onyxNginxImage), Role: imagerole.Proxy, Family: family("nginx")},
 			{Key: onyxImageES, Help: "Elasticsearch (logging overlay)", Default: elastic("elasticsearch/elasticsearch"), When: logging, Role: imagerole.Search, Family: family("elasticsearch")},
 			{Key: onyxImageKibana, Help: "Kibana (logging overlay)", Default: elastic("kibana/kibana"), When: logging, Role: imagerole.App, Family: family("kibana")},
@@ -302,6 +434,9 @@ func Onyx() *stack.Definition {
 			{Key: OnyxKibanaPasswordKey, Bytes: 32},
 			{Key: OnyxKibanaEncryptionKey, Bytes: 32},
 			{Key: OnyxFilebeatPasswordKey, Bytes: 32},
+			// OpenSearch refuses an initial admin password without an
+			// upper- and lower-case letter, a digit and a symbol.
+			{Key: OnyxOpenSearchPassword, Bytes: 32, Mixed: true},
 		},
 		Templates:  templates.Stack("onyx"),
 		Data:       onyxData,
@@ -316,18 +451,96 @@ func Onyx() *stack.Definition {
 		DefaultDir:   func(stack.Answers) string { return "onyx" },
 		UserFiles:    func(a stack.Answers) []stack.UserFile { return TLSFiles(a.Bool(onyxHTTPS), "docker/nginx/ssl") },
 		Needs:        stack.Needs{MemoryBytes: 10 << 30, DiskBytes: 32 << 30}, // Onyx's own stated minimum
-
-		State: func(a stack.Answers) []stack.State {
-			// Redis is left out on purpose: Onyx runs it without
-			// persistence (Celery queues, locks and caches it rebuilds).
-			// The Vespa index is rebuilt from Postgres and MinIO by
-			// re-indexing; scripts/backup.sh --with-index copies it too.
-			return []stack.State{
-				{Service: "relational_db", Kind: stack.StatePostgres, Volume: "db_volume"},
-				{Service: "minio", Kind: stack.StateFiles, Path: "/data", Volume: "minio_data"},
-			}
-		},
+		State:        onyxState,
+		Rerender:     onyxRerender,
+		Notes:        onyxNotes,
+		Warnings:     onyxWarnings,
 	}
+}
+
+func notLite(a stack.Answers) bool { return !onyxLite(a) }
+
+func both(f, g func(stack.Answers) bool) func(stack.Answers) bool {
+	return func(a stack.Answers) bool { return f(a) && g(a) }
+}
+
+func indexIs(name string) func(stack.Answers) bool {
+	return func(a stack.Answers) bool { return onyxIndex(a) == name }
+}
+
+// onyxState is what backups hold. Redis is left out on purpose: Onyx runs
+// it without persistence (Celery queues, locks and caches it rebuilds).
+// The search index (OpenSearch, or Vespa on v2) is rebuilt from the
+// sources by re-indexing; scripts/backup.sh --with-index copies it too.
+// With file_store=postgres the files are in the database dump; with
+// s3-external they live in a bucket this project does not run.
+func onyxState(a stack.Answers) []stack.State {
+	st := []stack.State{{Service: "relational_db", Kind: stack.StatePostgres, Volume: "db_volume"}}
+	if a[onyxFileStore] == onyxStoreMinio && !onyxLite(a) {
+		st = append(st, stack.State{Service: "minio", Kind: stack.StateFiles, Path: "/data", Volume: "minio_data"})
+	}
+	if !onyxLegacy(a) {
+		// Onyx's persistent document storage (Craft's file-system mode).
+		st = append(st, stack.State{Service: "api_server", Kind: stack.StateFiles, Path: "/app/file-system", Volume: "file-system"})
+	}
+	return st
+}
+
+// onyxRerender keeps a re-render from swapping data stores under a live
+// install: a v2 project's Vespa index for an empty OpenSearch one, its
+// compose project (which names the volumes), or one file store for
+// another (the files would not move).
+func onyxRerender(prev, next stack.Answers) error {
+	prevStore := prev[onyxFileStore]
+	if prevStore == "" {
+		// Projects written before file_store existed kept files in MinIO.
+		prevStore = onyxStoreMinio
+	}
+	if onyxMajor(prev[onyxVersion]) == 2 && !onyxLegacy(next) && !next.Bool(onyxReindex) {
+		return fmt.Errorf("%s: this project runs Onyx %s, whose search index is Vespa; %s indexes into OpenSearch, which starts empty and is filled by re-indexing every connector (the README's \"Upgrading from v2\" says how); keep %s=%s, or add --set %s=true to upgrade", onyxVersion, prev[onyxVersion], next[onyxVersion], onyxVersion, prev[onyxVersion], onyxReindex)
+	}
+	if old := prev[stack.ComposeProjectAnswer]; old != "" && next[stack.ComposeProjectAnswer] != old {
+		return fmt.Errorf("%s: this project's volumes (database, files, index) are named after %q; renaming it to %q would start Onyx empty beside them; keep --set %s=%s", stack.ComposeProjectAnswer, old, next[stack.ComposeProjectAnswer], stack.ComposeProjectAnswer, old)
+	}
+	if next[onyxFileStore] != prevStore && !onyxLite(next) {
+		return fmt.Errorf("%s: this project keeps its files in %s; switching to %s does not move them (Onyx would lose every uploaded and connector file); keep --set %s=%s", onyxFileStore, prevStore, next[onyxFileStore], onyxFileStore, prevStore)
+	}
+	return nil
+}
+
+// onyxMemory is the memory the answers' service set needs, as told after
+// `stackgen new` (Onyx's docs: 16 GB and 4 CPUs for the standard set).
+func onyxMemory(a stack.Answers) string {
+	if onyxLite(a) {
+		gb := 4
+		if a.Bool(onyxCodeInterp) {
+			gb = 6
+		}
+		return fmt.Sprintf("Onyx Lite needs about %d GB of memory for Docker (API server, web server, PostgreSQL, nginx%s): an 8 GB Docker Desktop laptop runs it.", gb, map[bool]string{true: ", code interpreter", false: ""}[a.Bool(onyxCodeInterp)])
+	}
+	index := "OpenSearch with a " + a[onyxOSHeap] + " heap"
+	if onyxLegacy(a) {
+		index = "Vespa"
+	}
+	return "Onyx (standard) needs about 16 GB of memory and 4 CPUs for Docker (" + index + ", two model servers, workers); on Docker Desktop give its VM at least 12 GB, or choose profile=lite."
+}
+
+func onyxNotes(a stack.Answers) []string {
+	return []string{"Memory: " + onyxMemory(a)}
+}
+
+// onyxWarnings flags, at render time, what the README explains at length.
+func onyxWarnings(a stack.Answers, images map[string]string) []string {
+	var w []string
+	if ref, ok := images[onyxImageMinio]; ok {
+		if m := onyxMinioRelease.FindStringSubmatch(ref); m != nil && m[1] < onyxMinioFixed {
+			w = append(w, fmt.Sprintf("image.%s %s predates RELEASE.%s, the fix for CVE-2025-62506, and MinIO publishes no fixed community image; use %s=%s or %s, or --image %s= with MinIO built from RELEASE.%s or later", onyxImageMinio, ref, onyxMinioFixed, onyxFileStore, onyxStorePostgres, onyxStoreS3External, onyxImageMinio, onyxMinioFixed))
+		}
+	}
+	if a.Bool(onyxCodeInterp) {
+		w = append(w, "code_interpreter: the code-interpreter service runs as root with the host's Docker socket mounted: whoever controls it controls this host's Docker")
+	}
+	return w
 }
 
 // onyxURL is where the deployed stack answers.
@@ -386,6 +599,23 @@ type onyxTemplateData struct {
 	UploadLimit    string
 	Logging        bool
 	Resources      bool
+	Lite           bool
+	Legacy         bool   // the v2 line (Vespa)
+	Index          string // "opensearch", "vespa" or "" (lite)
+	IndexName      string // OpenSearch or Vespa, for messages
+	IndexService   string // its compose service
+	IndexPath      string // its data directory in the container
+	IndexFile      string // its archive in a backup (--with-index)
+	FileStore      string // postgres, s3-minio or s3-external
+	MinIO          bool   // a minio service runs (file_store=s3-minio)
+	S3             bool   // FILE_STORE_BACKEND=s3 (MinIO or an external bucket)
+	Port3000       bool
+	OSHeap         string
+	OSUlimits      bool
+	CodeInterp     bool
+	MCP            bool
+	ComposeProject string
+	Memory         string // what `stackgen new` prints about memory
 	URL            string
 	WebDomain      string
 	ComposeFiles   []string // in the order compose merges them
@@ -395,6 +625,22 @@ type onyxTemplateData struct {
 	Secrets        map[string]string
 	StackgenVer    string
 	RegistryMirror string
+}
+
+// onyxCombination refuses answers that do not make one Onyx: each error
+// names the answer to change.
+func onyxCombination(d onyxTemplateData) error {
+	switch {
+	case d.Lite && d.Legacy:
+		return fmt.Errorf("%s: Onyx Lite needs Onyx v4 (its DISABLE_VECTOR_DB mode); use %s=%s, or %s=%s with the v2 line", onyxProfile, onyxVersion, onyxDefaultVersion, onyxProfile, onyxProfileStandard)
+	case d.Lite && d.FileStore != onyxStorePostgres:
+		return fmt.Errorf("%s: Onyx Lite keeps its files in PostgreSQL; use %s=%s, or %s=%s for %s", onyxFileStore, onyxFileStore, onyxStorePostgres, onyxProfile, onyxProfileStandard, d.FileStore)
+	case d.Legacy && d.FileStore == onyxStorePostgres:
+		return fmt.Errorf("%s: the v2 line (%s) keeps its files in S3; use %s=%s or %s, or a v4 %s for %s", onyxFileStore, d.Version, onyxFileStore, onyxStoreMinio, onyxStoreS3External, onyxVersion, onyxStorePostgres)
+	case d.Legacy && (d.CodeInterp || d.MCP):
+		return fmt.Errorf("%s/%s: this stack adds the code interpreter and the MCP server for the v4 line only; set them to false with %s=%s, or use a v4 %s", onyxCodeInterp, onyxMCP, onyxVersion, d.Version, onyxVersion)
+	}
+	return nil
 }
 
 func onyxData(in stack.Input) (any, error) {
@@ -414,6 +660,17 @@ func onyxData(in stack.Input) (any, error) {
 		UploadLimit:    a[onyxUploadLimit],
 		Logging:        a.Bool(onyxLogging),
 		Resources:      a.Bool(onyxResources),
+		Lite:           onyxLite(a),
+		Legacy:         onyxLegacy(a),
+		Index:          onyxIndex(a),
+		FileStore:      a[onyxFileStore],
+		Port3000:       a.Bool(onyxPort3000),
+		OSHeap:         a[onyxOSHeap],
+		OSUlimits:      a.Bool(onyxOSUlimits),
+		CodeInterp:     a.Bool(onyxCodeInterp),
+		MCP:            a.Bool(onyxMCP),
+		ComposeProject: a[stack.ComposeProjectAnswer],
+		Memory:         onyxMemory(a),
 		URL:            onyxURL(a),
 		Images:         in.Images,
 		Roles:          in.Roles,
@@ -431,7 +688,37 @@ func onyxData(in stack.Input) (any, error) {
 			return nil, fmt.Errorf("%s: %d is also the HTTP port; nginx needs two different host ports, e.g. 80 and 443", onyxHTTPSPort, d.HTTPSPort)
 		}
 	}
-	for _, k := range []string{onyxImageBackend, onyxImageWeb, onyxImageModelServer, onyxImageIndex, onyxImageDB, onyxImageCache, onyxImageMinio, onyxImageNginx} {
+	if d.Port3000 && (d.HTTPPort == 3000 || d.HTTPS && d.HTTPSPort == 3000) {
+		return nil, fmt.Errorf("%s: nginx already publishes 3000 as its HTTP(S) port; set %s=false or choose another port", onyxPort3000, onyxPort3000)
+	}
+	switch d.Index {
+	case "opensearch":
+		d.IndexName, d.IndexService, d.IndexPath, d.IndexFile = "OpenSearch", "opensearch", "/usr/share/opensearch/data", "opensearch-index.tar.gz"
+	case "vespa":
+		d.IndexName, d.IndexService, d.IndexPath, d.IndexFile = "Vespa", "index", "/opt/vespa/var", "vespa-index.tar.gz"
+	}
+	d.MinIO = d.FileStore == onyxStoreMinio
+	d.S3 = d.MinIO || d.FileStore == onyxStoreS3External
+	if err := onyxCombination(d); err != nil {
+		return nil, err
+	}
+	need := []string{onyxImageBackend, onyxImageWeb, onyxImageDB, onyxImageNginx}
+	if !d.Lite {
+		need = append(need, onyxImageModelServer, onyxImageCache)
+	}
+	if d.Index == "opensearch" {
+		need = append(need, onyxImageOpenSearch)
+	}
+	if d.Index == "vespa" {
+		need = append(need, onyxImageIndex)
+	}
+	if d.MinIO {
+		need = append(need, onyxImageMinio)
+	}
+	if d.CodeInterp {
+		need = append(need, onyxImageCodeInterp)
+	}
+	for _, k := range need {
 		if in.Images[k] == "" {
 			return nil, fmt.Errorf("onyx: no image resolved for %s", k)
 		}

@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -117,6 +118,9 @@ func onyxWithUserSecrets(set fileset.Set) fileset.Set {
 		c := string(f.Content)
 		c = strings.Replace(c, "# OAUTH_CLIENT_SECRET=", "OAUTH_CLIENT_SECRET='pasted-by-the-user'", 1)
 		c = strings.Replace(c, "# GOOGLE_OAUTH_CLIENT_SECRET=", "GOOGLE_OAUTH_CLIENT_SECRET='pasted-by-the-user'", 1)
+		c = strings.Replace(c, "# S3_AWS_ACCESS_KEY_ID=", "S3_AWS_ACCESS_KEY_ID='pasted-access-key'", 1)
+		c = strings.Replace(c, "# S3_AWS_SECRET_ACCESS_KEY=", "S3_AWS_SECRET_ACCESS_KEY='pasted-secret-key'", 1)
+		c = strings.Replace(c, "# S3_FILE_STORE_BUCKET_NAME=", "S3_FILE_STORE_BUCKET_NAME='my-bucket'", 1)
 		out[i].Content = []byte(c)
 	}
 	return out
@@ -136,9 +140,42 @@ func onyxWithCert(t *testing.T, set fileset.Set) fileset.Set {
 	return out
 }
 
-var onyxBaseServices = []string{
-	"api_server", "background", "cache", "index", "indexing_model_server",
-	"inference_model_server", "minio", "nginx", "relational_db", "web_server",
+// onyxTopo is the service set a case expects (written out here, not
+// derived from the stack's own helpers, so the test can disagree).
+type onyxTopo struct {
+	lite   bool
+	index  string // "opensearch", "vespa" or ""
+	minio  bool
+	extras []string // further services (code-interpreter, mcp_server)
+}
+
+var onyxDefaultTopo = onyxTopo{index: "opensearch"}
+
+// services lists the compose services of the topology, sorted.
+func (o onyxTopo) services() []string {
+	out := []string{"api_server", "nginx", "relational_db", "web_server"}
+	if !o.lite {
+		out = append(out, "background", "cache", "indexing_model_server", "inference_model_server")
+	}
+	switch o.index {
+	case "opensearch":
+		out = append(out, "opensearch")
+	case "vespa":
+		out = append(out, "index")
+	}
+	if o.minio {
+		out = append(out, "minio")
+	}
+	out = append(out, o.extras...)
+	sort.Strings(out)
+	return out
+}
+
+// onyxOwnServices are the services running Onyx's own images, which read
+// .env as an env_file as upstream's compose has them do.
+var onyxOwnServices = map[string]bool{
+	"api_server": true, "background": true, "web_server": true,
+	"inference_model_server": true, "indexing_model_server": true, "mcp_server": true,
 }
 
 var onyxLoggingServices = []string{"elasticsearch", "es_setup", "filebeat", "kibana"}
@@ -151,7 +188,9 @@ func TestOnyxRender(t *testing.T) {
 		present, absent []string
 		// overlays: compose files loaded on top of compose.yaml
 		overlays []string
-		check    func(t *testing.T, set fileset.Set, models map[string]*types.Project)
+		// topo is the expected service set (nil: the default, OpenSearch)
+		topo  *onyxTopo
+		check func(t *testing.T, set fileset.Set, models map[string]*types.Project)
 	}{
 		{
 			name:    "defaults",
@@ -161,22 +200,64 @@ func TestOnyxRender(t *testing.T) {
 			check: func(t *testing.T, set fileset.Set, m map[string]*types.Project) {
 				p := m["compose.yaml"]
 				for svc, want := range map[string]string{
-					"api_server": "onyxdotapp/onyx-backend:v2.9.8", "background": "onyxdotapp/onyx-backend:v2.9.8",
-					"web_server": "onyxdotapp/onyx-web-server:v2.9.8", "inference_model_server": "onyxdotapp/onyx-model-server:v2.9.8",
-					"indexing_model_server": "onyxdotapp/onyx-model-server:v2.9.8", "index": "vespaengine/vespa:8.609.39",
+					"api_server": "onyxdotapp/onyx-backend:v4.6.1", "background": "onyxdotapp/onyx-backend:v4.6.1",
+					"web_server": "onyxdotapp/onyx-web-server:v4.6.1", "inference_model_server": "onyxdotapp/onyx-model-server:v4.6.1",
+					"indexing_model_server": "onyxdotapp/onyx-model-server:v4.6.1", "opensearch": "opensearchproject/opensearch:3.6.0",
 					"relational_db": "postgres:15.14-alpine", "cache": "redis:7.4-alpine", "nginx": "nginx:1.28",
 				} {
 					if got := p.Services[svc].Image; got != want {
 						t.Errorf("%s image = %q, want %q", svc, got, want)
 					}
 				}
+				if !strings.Contains(onyxFile(t, set, "compose.yaml"), "\nname: \"onyx\"\n") {
+					t.Errorf("compose.yaml has no name: onyx (the compose_project default)")
+				}
 				nginx := p.Services["nginx"]
-				if len(nginx.Ports) != 1 || nginx.Ports[0].Published != "80" || nginx.Ports[0].Target != 80 {
-					t.Errorf("nginx ports = %+v, want 80:80 only", nginx.Ports)
+				if len(nginx.Ports) != 2 || nginx.Ports[0].Published != "80" || nginx.Ports[1].Published != "3000" || nginx.Ports[1].Target != 80 {
+					t.Errorf("nginx ports = %+v, want 80:80 and 3000:80", nginx.Ports)
 				}
 				env := onyxEnv(t, onyxFile(t, set, ".env"))
 				if env["COMPOSE_FILE"] != "compose.yaml" {
 					t.Errorf("COMPOSE_FILE = %q", env["COMPOSE_FILE"])
+				}
+				// OpenSearch: a generated password OpenSearch accepts, the
+				// same one given to Onyx and to OpenSearch's first start.
+				pw := env[OnyxOpenSearchPassword]
+				for _, class := range []string{`[A-Z]`, `[a-z]`, `[0-9]`, `[-_]`} {
+					if !regexp.MustCompile(class).MatchString(pw) {
+						t.Errorf("OPENSEARCH_ADMIN_PASSWORD %q lacks %s, which OpenSearch requires", pw, class)
+					}
+				}
+				if pw == "StrongPassword123!" || len(pw) < 32 {
+					t.Errorf("OPENSEARCH_ADMIN_PASSWORD = %q, want a generated secret", pw)
+				}
+				api := p.Services["api_server"].Environment
+				osEnv := p.Services["opensearch"].Environment
+				if api["OPENSEARCH_ADMIN_PASSWORD"] == nil || *api["OPENSEARCH_ADMIN_PASSWORD"] != pw ||
+					osEnv["OPENSEARCH_INITIAL_ADMIN_PASSWORD"] == nil || *osEnv["OPENSEARCH_INITIAL_ADMIN_PASSWORD"] != pw {
+					t.Errorf("the OpenSearch password does not reach both api_server and opensearch")
+				}
+				for k, want := range map[string]string{"OPENSEARCH_HOST": "opensearch", "OPENSEARCH_REST_API_PORT": "9200", "FILE_STORE_BACKEND": "postgres"} {
+					if api[k] == nil || *api[k] != want {
+						t.Errorf("api_server %s = %v, want %q", k, api[k], want)
+					}
+				}
+				if osEnv["OPENSEARCH_JAVA_OPTS"] == nil || *osEnv["OPENSEARCH_JAVA_OPTS"] != "-Xms2g -Xmx2g" {
+					t.Errorf("OPENSEARCH_JAVA_OPTS = %v", osEnv["OPENSEARCH_JAVA_OPTS"])
+				}
+				if ul := p.Services["opensearch"].Ulimits; ul["memlock"] == nil || ul["memlock"].Hard != -1 || ul["nofile"] == nil || ul["nofile"].Soft != 65536 || *osEnv["bootstrap.memory_lock"] != "true" {
+					t.Errorf("opensearch ulimits = %v, memory_lock %v; want upstream's memlock -1, nofile 65536", ul, *osEnv["bootstrap.memory_lock"])
+				}
+				for k := range api {
+					if strings.HasPrefix(k, "VESPA") || strings.HasPrefix(k, "S3_") {
+						t.Errorf("api_server sets %s in the default (OpenSearch, postgres file store) render", k)
+					}
+				}
+				if code := onyxCode("compose.yaml", onyxFile(t, set, "compose.yaml")); strings.Contains(strings.ToLower(code), "vespa") || strings.Contains(code, "minio") {
+					t.Errorf("the default compose.yaml still mentions Vespa or MinIO outside comments")
+				}
+				if _, ok := p.Volumes["file-system"]; !ok {
+					t.Errorf("no file-system volume")
 				}
 				if p.Services["api_server"].Environment["AUTH_TYPE"] == nil || *p.Services["api_server"].Environment["AUTH_TYPE"] != "basic" {
 					t.Errorf("AUTH_TYPE is not basic by default")
@@ -213,11 +294,11 @@ func TestOnyxRender(t *testing.T) {
 					if !strings.HasSuffix(s.Build.Context, w[0]) || s.Build.Dockerfile != w[1] {
 						t.Errorf("%s builds %s with %s, want …/%s with %s", svc, s.Build.Context, s.Build.Dockerfile, w[0], w[1])
 					}
-					if !strings.HasPrefix(s.Image, "onyx-local/") || !strings.HasSuffix(s.Image, ":v2.9.8") {
-						t.Errorf("%s image = %q, want an explicit onyx-local/...:v2.9.8 name", svc, s.Image)
+					if !strings.HasPrefix(s.Image, "onyx-local/") || !strings.HasSuffix(s.Image, ":v4.6.1") {
+						t.Errorf("%s image = %q, want an explicit onyx-local/...:v4.6.1 name", svc, s.Image)
 					}
 				}
-				for _, svc := range []string{"relational_db", "cache", "index", "minio", "nginx"} {
+				for _, svc := range []string{"relational_db", "cache", "opensearch", "nginx"} {
 					if p.Services[svc].Build != nil {
 						t.Errorf("%s should not be built", svc)
 					}
@@ -293,7 +374,7 @@ func TestOnyxRender(t *testing.T) {
 			overlays: []string{"compose.resources.yaml"},
 			check: func(t *testing.T, set fileset.Set, m map[string]*types.Project) {
 				p := m["compose.resources.yaml"]
-				for _, svc := range onyxBaseServices {
+				for _, svc := range onyxDefaultTopo.services() {
 					d := p.Services[svc].Deploy
 					if d == nil || d.Resources.Limits == nil || d.Resources.Limits.MemoryBytes == 0 {
 						t.Errorf("%s has no memory limit in the resources overlay", svc)
@@ -315,8 +396,8 @@ func TestOnyxRender(t *testing.T) {
 			check: func(t *testing.T, set fileset.Set, m map[string]*types.Project) {
 				p := m["compose.yaml"]
 				ports := p.Services["nginx"].Ports
-				if len(ports) != 2 || ports[0].Published != "80" || ports[1].Published != "8443" || ports[1].Target != 443 {
-					t.Errorf("nginx ports = %+v, want 80:80 and 8443:443", ports)
+				if len(ports) != 3 || ports[0].Published != "80" || ports[1].Published != "8443" || ports[1].Target != 443 || ports[2].Published != "3000" {
+					t.Errorf("nginx ports = %+v, want 80:80, 8443:443 and 3000:80", ports)
 				}
 				api := p.Services["api_server"].Environment
 				for k, want := range map[string]string{
@@ -330,6 +411,135 @@ func TestOnyxRender(t *testing.T) {
 				}
 				conf := onyxFile(t, set, "docker/nginx/conf.d/default.conf")
 				for _, want := range []string{"listen 443 ssl;", "ssl_certificate     /etc/nginx/ssl/fullchain.pem;", "return 301 https://$host:8443$request_uri;", "server_name onyx.example.com;", "Strict-Transport-Security"} {
+					if !strings.Contains(conf, want) {
+						t.Errorf("nginx config lacks %q", want)
+					}
+				}
+			},
+		},
+		{
+			name:    "lite",
+			answers: stack.Answers{"profile": "lite"},
+			topo:    &onyxTopo{lite: true},
+			check: func(t *testing.T, set fileset.Set, m map[string]*types.Project) {
+				api := m["compose.yaml"].Services["api_server"].Environment
+				// Upstream's docker-compose.onyx-lite.yml, setting by setting.
+				for k, want := range map[string]string{
+					"DISABLE_VECTOR_DB": "true", "FILE_STORE_BACKEND": "postgres", "CACHE_BACKEND": "postgres",
+					"AUTH_BACKEND": "postgres", "DISABLE_MODEL_SERVER": "true", "ENABLE_OPENSEARCH_INDEXING_FOR_ONYX": "false",
+				} {
+					if api[k] == nil || *api[k] != want {
+						t.Errorf("api_server %s = %v, want %q", k, api[k], want)
+					}
+				}
+				for _, k := range []string{"REDIS_HOST", "MODEL_SERVER_HOST", "OPENSEARCH_HOST"} {
+					if _, ok := api[k]; ok {
+						t.Errorf("lite api_server sets %s for a service it does not have", k)
+					}
+				}
+				env := onyxEnv(t, onyxFile(t, set, ".env"))
+				for _, k := range []string{OnyxRedisPasswordKey, OnyxOpenSearchPassword, OnyxMinioPasswordKey} {
+					if _, ok := env[k]; ok {
+						t.Errorf("lite .env holds %s for a service it does not run", k)
+					}
+				}
+				if readme := onyxFile(t, set, "README.md"); !strings.Contains(readme, "8 GB Docker Desktop laptop") {
+					t.Errorf("the lite README does not say what memory it needs")
+				}
+			},
+		},
+		{
+			name:     "lite in source mode with the resources overlay",
+			answers:  stack.Answers{"profile": "lite", "mode": "source", "source_dir": "../onyx", "resources": "true"},
+			topo:     &onyxTopo{lite: true},
+			overlays: []string{"compose.source.yaml", "compose.resources.yaml"},
+		},
+		{
+			name:    "legacy v2 (Vespa)",
+			answers: stack.Answers{"onyx_version": "v2.9.8"},
+			topo:    &onyxTopo{index: "vespa", minio: true},
+			check: func(t *testing.T, set fileset.Set, m map[string]*types.Project) {
+				p := m["compose.yaml"]
+				api := p.Services["api_server"].Environment
+				if api["VESPA_HOST"] == nil || *api["VESPA_HOST"] != "index" || *api["FILE_STORE_BACKEND"] != "s3" || *api["S3_ENDPOINT_URL"] != "http://minio:9000" {
+					t.Errorf("legacy api_server is not wired to Vespa and MinIO: %v", api)
+				}
+				if _, ok := api["OPENSEARCH_HOST"]; ok {
+					t.Errorf("legacy api_server sets OPENSEARCH_HOST")
+				}
+				// Nothing new appears on an existing install unasked.
+				if len(p.Services["nginx"].Ports) != 1 {
+					t.Errorf("legacy nginx ports = %+v, want the HTTP port only", p.Services["nginx"].Ports)
+				}
+				for _, v := range []string{"vespa_volume", "minio_data"} {
+					if _, ok := p.Volumes[v]; !ok {
+						t.Errorf("legacy volume %s missing", v)
+					}
+				}
+				if _, ok := p.Volumes["file-system"]; ok {
+					t.Errorf("legacy render adds the v4 file-system volume")
+				}
+				if !strings.Contains(onyxFile(t, set, "README.md"), "Upgrading from v2 (Vespa) to v4 (OpenSearch)") {
+					t.Errorf("the legacy README does not explain the upgrade")
+				}
+			},
+		},
+		{
+			name:     "s3-minio with the resources overlay",
+			answers:  stack.Answers{"file_store": "s3-minio", "resources": "true"},
+			topo:     &onyxTopo{index: "opensearch", minio: true},
+			overlays: []string{"compose.resources.yaml"},
+			check: func(t *testing.T, set fileset.Set, m map[string]*types.Project) {
+				api := m["compose.yaml"].Services["api_server"].Environment
+				if *api["FILE_STORE_BACKEND"] != "s3" || *api["S3_ENDPOINT_URL"] != "http://minio:9000" {
+					t.Errorf("api_server is not wired to MinIO")
+				}
+				if d := m["compose.yaml"].Services["api_server"].DependsOn["minio"]; d.Condition != types.ServiceConditionHealthy {
+					t.Errorf("api_server does not wait for a healthy MinIO")
+				}
+			},
+		},
+		{
+			name:    "opensearch without ulimits",
+			answers: stack.Answers{"opensearch_ulimits": "false", "opensearch_heap": "512m"},
+			check: func(t *testing.T, set fileset.Set, m map[string]*types.Project) {
+				os := m["compose.yaml"].Services["opensearch"]
+				if len(os.Ulimits) != 0 || *os.Environment["bootstrap.memory_lock"] != "false" || *os.Environment["OPENSEARCH_JAVA_OPTS"] != "-Xms512m -Xmx512m" {
+					t.Errorf("opensearch ulimits %v, memory_lock %v, heap %v", os.Ulimits, *os.Environment["bootstrap.memory_lock"], *os.Environment["OPENSEARCH_JAVA_OPTS"])
+				}
+			},
+		},
+		{
+			name:    "s3-external",
+			answers: stack.Answers{"file_store": "s3-external"},
+			check: func(t *testing.T, set fileset.Set, m map[string]*types.Project) {
+				api := m["compose.yaml"].Services["api_server"].Environment
+				if *api["FILE_STORE_BACKEND"] != "s3" || *api["S3_AWS_ACCESS_KEY_ID"] != "pasted-access-key" || *api["S3_ENDPOINT_URL"] != "" {
+					t.Errorf("api_server is not wired to the external bucket: %v", api)
+				}
+			},
+		},
+		{
+			name:    "code interpreter and MCP server",
+			answers: stack.Answers{"code_interpreter": "true", "mcp_server": "true", "port_3000": "false"},
+			topo:    &onyxTopo{index: "opensearch", extras: []string{"code-interpreter", "mcp_server"}},
+			check: func(t *testing.T, set fileset.Set, m map[string]*types.Project) {
+				p := m["compose.yaml"]
+				ci := p.Services["code-interpreter"]
+				if len(ci.EnvFiles) != 0 {
+					t.Errorf("the code interpreter reads .env; it needs no Onyx setting")
+				}
+				if *p.Services["api_server"].Environment["CODE_INTERPRETER_BASE_URL"] != "http://code-interpreter:8000" {
+					t.Errorf("api_server does not know the code interpreter")
+				}
+				if *p.Services["mcp_server"].Environment["MCP_SERVER_ENABLED"] != "true" {
+					t.Errorf("mcp_server is not enabled")
+				}
+				if len(p.Services["nginx"].Ports) != 1 {
+					t.Errorf("port_3000=false still publishes 3000: %+v", p.Services["nginx"].Ports)
+				}
+				conf := onyxFile(t, set, "docker/nginx/conf.d/default.conf")
+				for _, want := range []string{"location = /mcp/oauth/callback {\n        proxy_pass http://web_server;", "location ~ ^/mcp(/.*)?$ {", "proxy_pass http://mcp_server;", "server mcp_server:8090"} {
 					if !strings.Contains(conf, want) {
 						t.Errorf("nginx config lacks %q", want)
 					}
@@ -358,13 +568,17 @@ func TestOnyxRender(t *testing.T) {
 			}
 			proj := toolcheck.Write(t, full)
 			models := map[string]*types.Project{}
+			topo := onyxDefaultTopo
+			if c.topo != nil {
+				topo = *c.topo
+			}
 			for _, files := range append([][]string{{"compose.yaml"}}, onyxOverlayModels(c.overlays)...) {
 				p, err := proj.LoadCompose(files...)
 				if err != nil {
 					t.Fatalf("compose-go cannot load %v with the rendered .env: %v", files, err)
 				}
 				models[files[len(files)-1]] = p
-				checkOnyxCompose(t, strings.Join(files, " + "), p)
+				checkOnyxCompose(t, strings.Join(files, " + "), p, topo)
 			}
 			if c.check != nil {
 				c.check(t, full, models)
@@ -414,7 +628,7 @@ func checkOnyxFiles(t *testing.T, set fileset.Set) {
 	urlSafe := regexp.MustCompile(`^[A-Za-z0-9_-]{32,}$`)
 	secrets := map[string]string{}
 	for _, k := range []string{OnyxPostgresPasswordKey, OnyxRedisPasswordKey, OnyxMinioPasswordKey, OnyxUserAuthSecretKey, OnyxEncryptionKey,
-		OnyxElasticPasswordKey, OnyxKibanaPasswordKey, OnyxKibanaEncryptionKey, OnyxFilebeatPasswordKey} {
+		OnyxElasticPasswordKey, OnyxKibanaPasswordKey, OnyxKibanaEncryptionKey, OnyxFilebeatPasswordKey, OnyxOpenSearchPassword} {
 		v, ok := env[k]
 		if !ok {
 			continue
@@ -427,7 +641,8 @@ func checkOnyxFiles(t *testing.T, set fileset.Set) {
 		}
 		secrets[k] = v
 	}
-	if len(secrets) < 5 {
+	// Onyx Lite needs the fewest: Postgres, USER_AUTH_SECRET, ENCRYPTION_KEY_SECRET.
+	if len(secrets) < 3 {
 		t.Errorf("only %d secrets in .env", len(secrets))
 	}
 
@@ -538,6 +753,9 @@ func checkOnyxFiles(t *testing.T, set fileset.Set) {
 		"proxy_buffering off;", "client_max_body_size 5g;",
 		"location / {\n        proxy_pass http://web_server;",
 		"location = /nginx-health",
+		// SAML and SCIM reach the API server with their path kept, as in
+		// Onyx's own nginx template.
+		"location ~ ^/(auth/saml|scim)(/.*)?$ {\n        proxy_pass http://api_server;",
 	} {
 		if !strings.Contains(conf, want) {
 			t.Errorf("nginx config lacks %q", want)
@@ -563,11 +781,17 @@ func onyxCode(path, content string) string {
 }
 
 // checkOnyxCompose checks one loaded model (base, or base plus an overlay).
-func checkOnyxCompose(t *testing.T, label string, p *types.Project) {
+func checkOnyxCompose(t *testing.T, label string, p *types.Project, topo onyxTopo) {
 	t.Helper()
-	for _, name := range onyxBaseServices {
+	want := topo.services()
+	for _, name := range want {
 		if _, ok := p.Services[name]; !ok {
 			t.Errorf("%s: service %s missing", label, name)
+		}
+	}
+	for name := range p.Services {
+		if !slices.Contains(want, name) && !slices.Contains(onyxLoggingServices, name) {
+			t.Errorf("%s: service %s is not in this topology %v", label, name, want)
 		}
 	}
 	if len(p.Secrets) != 0 {
@@ -584,14 +808,25 @@ func checkOnyxCompose(t *testing.T, label string, p *types.Project) {
 		if s.ContainerName != "" {
 			t.Errorf("%s: container_name set (seed mistake 5)", where)
 		}
-		if len(s.EnvFiles) != 0 {
+		// Onyx's own services read .env as an optional env_file, as in
+		// upstream's compose (any Onyx setting works from .env); nothing
+		// else does (seed mistake 9: the data stores, nginx and the code
+		// interpreter get only the values they are given).
+		if onyxOwnServices[name] {
+			if len(s.EnvFiles) != 1 || filepath.Base(s.EnvFiles[0].Path) != ".env" || s.EnvFiles[0].Required {
+				t.Errorf("%s: env_file = %+v, want .env with required: false", where, s.EnvFiles)
+			}
+		} else if len(s.EnvFiles) != 0 {
 			t.Errorf("%s: env_file: .env is interpolated, never also injected (seed mistake 9)", where)
 		}
 		for _, v := range s.Volumes {
 			if strings.HasSuffix(v.Source, "/.env") || strings.Contains(v.Target, ".env") {
 				t.Errorf("%s: mounts .env (seed mistake 9)", where)
 			}
-			if v.Type == types.VolumeTypeBind && !v.ReadOnly && !strings.HasPrefix(v.Source, "/var/lib/docker") {
+			// The one writable bind: the code interpreter's Docker socket
+			// (opt-in and warned about), as upstream runs it.
+			dockerSock := name == "code-interpreter" && v.Target == "/var/run/docker.sock"
+			if v.Type == types.VolumeTypeBind && !v.ReadOnly && !strings.HasPrefix(v.Source, "/var/lib/docker") && !dockerSock {
 				t.Errorf("%s: bind mount %s is writable; config is mounted read-only", where, v.Source)
 			}
 			if strings.Contains(v.Target, "docker-entrypoint-initdb.d") {
@@ -641,11 +876,18 @@ func checkOnyxCompose(t *testing.T, label string, p *types.Project) {
 	if sp := api.HealthCheck.StartPeriod; sp == nil || time.Duration(*sp) < 5*time.Minute {
 		t.Errorf("%s: api_server start_period %v is too short for first-boot migrations", label, sp)
 	}
-	if !strings.Contains(strings.Join(p.Services["background"].Command, " "), "supervisord") {
-		t.Errorf("%s: background does not run Onyx's supervisord", label)
+	for _, svc := range []string{"api_server", "background"} {
+		if _, ok := p.Services[svc]; ok && !slices.Contains(p.Services[svc].ExtraHosts["host.docker.internal"], "host-gateway") {
+			t.Errorf("%s: %s cannot reach an LLM on the host (extra_hosts host.docker.internal:host-gateway)", label, svc)
+		}
 	}
-	if d := p.Services["background"].DependsOn["api_server"]; d.Condition != types.ServiceConditionHealthy {
-		t.Errorf("%s: background does not wait for the migrated API server", label)
+	for dep, d := range api.DependsOn {
+		if !slices.Contains(want, dep) {
+			t.Errorf("%s: api_server depends on %s, which this topology lacks (%v)", label, dep, d)
+		}
+	}
+	if !topo.lite {
+		checkOnyxWorkers(t, label, p)
 	}
 	ngx := p.Services["nginx"]
 	for _, up := range []string{"api_server", "web_server"} {
@@ -663,6 +905,43 @@ func checkOnyxCompose(t *testing.T, label string, p *types.Project) {
 	if hc := strings.Join(web.HealthCheck.Test, " "); !strings.Contains(hc, "node") || !strings.Contains(hc, "3000") {
 		t.Errorf("%s: web_server health check %q does not ask the Node server", label, hc)
 	}
+	if hc := strings.Join(p.Services["relational_db"].HealthCheck.Test, " "); !strings.Contains(hc, "pg_isready") {
+		t.Errorf("%s: relational_db health check %q", label, hc)
+	}
+	switch topo.index {
+	case "opensearch":
+		hc := strings.Join(p.Services["opensearch"].HealthCheck.Test, " ")
+		for _, w := range []string{"https://127.0.0.1:9200/_cluster/health", "wait_for_status=yellow", "-u \"admin:$OPENSEARCH_INITIAL_ADMIN_PASSWORD\"", "-f"} {
+			if !strings.Contains(hc, w) {
+				t.Errorf("%s: opensearch health check %q lacks %q", label, hc, w)
+			}
+		}
+	case "vespa":
+		if hc := strings.Join(p.Services["index"].HealthCheck.Test, " "); !strings.Contains(hc, "/state/v1/health") {
+			t.Errorf("%s: index health check %q", label, hc)
+		}
+	}
+	if !p.Networks["data"].Internal {
+		t.Errorf("%s: the data network is not internal", label)
+	}
+	for _, store := range []string{"relational_db", "cache", "index", "opensearch", "minio"} {
+		if s, ok := p.Services[store]; ok {
+			if _, on := s.Networks["proxy"]; on {
+				t.Errorf("%s: %s sits on the proxy network", label, store)
+			}
+		}
+	}
+}
+
+// checkOnyxWorkers checks the services Onyx Lite does without.
+func checkOnyxWorkers(t *testing.T, label string, p *types.Project) {
+	t.Helper()
+	if !strings.Contains(strings.Join(p.Services["background"].Command, " "), "supervisord") {
+		t.Errorf("%s: background does not run Onyx's supervisord", label)
+	}
+	if d := p.Services["background"].DependsOn["api_server"]; d.Condition != types.ServiceConditionHealthy {
+		t.Errorf("%s: background does not wait for the migrated API server", label)
+	}
 	for _, ms := range []string{"inference_model_server", "indexing_model_server"} {
 		if c := strings.Join(p.Services[ms].Command, " "); !strings.Contains(c, "--port 9000") {
 			t.Errorf("%s: %s command %q does not serve on 9000", label, ms, c)
@@ -675,20 +954,6 @@ func checkOnyxCompose(t *testing.T, label string, p *types.Project) {
 	if c := strings.Join(cache.Command, " "); !strings.Contains(c, "--appendonly no") || len(cache.Tmpfs) == 0 || len(cache.Volumes) != 0 {
 		t.Errorf("%s: cache is not ephemeral as Onyx runs it (command %q)", label, c)
 	}
-	if hc := strings.Join(p.Services["relational_db"].HealthCheck.Test, " "); !strings.Contains(hc, "pg_isready") {
-		t.Errorf("%s: relational_db health check %q", label, hc)
-	}
-	if hc := strings.Join(p.Services["index"].HealthCheck.Test, " "); !strings.Contains(hc, "/state/v1/health") {
-		t.Errorf("%s: index health check %q", label, hc)
-	}
-	if !p.Networks["data"].Internal {
-		t.Errorf("%s: the data network is not internal", label)
-	}
-	for _, store := range []string{"relational_db", "cache", "index", "minio"} {
-		if _, ok := p.Services[store].Networks["proxy"]; ok {
-			t.Errorf("%s: %s sits on the proxy network", label, store)
-		}
-	}
 }
 
 func TestOnyxBadAnswers(t *testing.T) {
@@ -700,7 +965,17 @@ func TestOnyxBadAnswers(t *testing.T) {
 		{stack.Answers{"mode": "source"}, "source_dir: the path to an Onyx checkout is required"},
 		{stack.Answers{"mode": "source", "source_dir": "https://github.com/onyx-dot-app/onyx"}, "clone it first"},
 		{stack.Answers{"onyx_version": "latest"}, "is not an Onyx release tag"},
-		{stack.Answers{"onyx_version": "v4.2.0"}, "replaced the Vespa index with OpenSearch"},
+		{stack.Answers{"onyx_version": "v3.2.1"}, "onyx_version: \"v3.2.1\" is the Onyx v3 line, which needs Vespa and OpenSearch side by side"},
+		{stack.Answers{"onyx_version": "v5.0.0"}, "newer than the Onyx v4 line"},
+		{stack.Answers{"profile": "tiny"}, `profile: "tiny" is not supported; choose one of: standard, lite`},
+		{stack.Answers{"profile": "lite", "onyx_version": "v2.9.8"}, "profile: Onyx Lite needs Onyx v4"},
+		{stack.Answers{"profile": "lite", "file_store": "s3-minio"}, "file_store: Onyx Lite keeps its files in PostgreSQL"},
+		{stack.Answers{"onyx_version": "v2.9.8", "file_store": "postgres"}, "file_store: the v2 line (v2.9.8) keeps its files in S3"},
+		{stack.Answers{"onyx_version": "v2.9.8", "code_interpreter": "true"}, "code_interpreter/mcp_server: this stack adds the code interpreter"},
+		{stack.Answers{"file_store": "nfs"}, `file_store: "nfs" is not supported`},
+		{stack.Answers{"http_port": "3000"}, "port_3000: nginx already publishes 3000"},
+		{stack.Answers{"opensearch_heap": "2 GB"}, "opensearch_heap: \"2 GB\" is not a JVM heap size"},
+		{stack.Answers{"compose_project": "My Onyx"}, "compose_project: \"My Onyx\" is not a compose project name"},
 		{stack.Answers{"onyx_version": "v1.9.0"}, "older than Onyx v2"},
 		{stack.Answers{"domain": "Onyx Server"}, "domain:"},
 		{stack.Answers{"http_port": "70000"}, "http_port:"},
@@ -726,13 +1001,14 @@ func TestOnyxBadAnswers(t *testing.T) {
 
 func TestOnyxAnswersAndImages(t *testing.T) {
 	d := Onyx()
-	a, err := d.Resolve(stack.Answers{"registry_mirror": "mirror.example.com", "logging": "true"})
+	a, err := d.Resolve(stack.Answers{"registry_mirror": "mirror.example.com", "logging": "true", "file_store": "s3-minio"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	imgs := d.ResolveImages(a)
 	for key, want := range map[string]string{
-		"backend":       "mirror.example.com/onyxdotapp/onyx-backend:v2.9.8",
+		"backend":       "mirror.example.com/onyxdotapp/onyx-backend:v4.6.1",
+		"opensearch":    "mirror.example.com/opensearchproject/opensearch:3.6.0",
 		"relational_db": "mirror.example.com/library/postgres:15.14-alpine",
 		"minio":         "mirror.example.com/minio/minio:RELEASE.2025-07-23T15-54-02Z-cpuv1",
 		"elasticsearch": "docker.elastic.co/elasticsearch/elasticsearch:8.19.14", // not Docker Hub: untouched
@@ -748,7 +1024,7 @@ func TestOnyxAnswersAndImages(t *testing.T) {
 		t.Fatal(err)
 	}
 	imgs = d.ResolveImages(a)
-	if imgs["backend"] != "onyx-local/onyx-backend:v2.9.8" || imgs["model_server"] != "onyx-local/onyx-model-server:v2.9.8" {
+	if imgs["backend"] != "onyx-local/onyx-backend:v4.6.1" || imgs["model_server"] != "onyx-local/onyx-model-server:v4.6.1" {
 		t.Errorf("source images = %v", imgs)
 	}
 	if a["base_image_registry"] != "mirror.example.com" {
@@ -798,12 +1074,116 @@ func TestOnyxAnswersAndImages(t *testing.T) {
 			t.Errorf("URL(%v) = %q, want %q", c.a, got, c.want)
 		}
 	}
-	var kinds []string
-	for _, s := range d.State(a) {
-		kinds = append(kinds, s.Service+"/"+string(s.Kind))
+	// State follows the topology; Redis and the search index stay out
+	// (ephemeral, and rebuilt by re-indexing).
+	for _, c := range []struct {
+		a    stack.Answers
+		want string
+	}{
+		{stack.Answers{}, "relational_db/postgres/db_volume api_server/files/file-system"},
+		{stack.Answers{"file_store": "s3-minio"}, "relational_db/postgres/db_volume minio/files/minio_data api_server/files/file-system"},
+		{stack.Answers{"file_store": "s3-external"}, "relational_db/postgres/db_volume api_server/files/file-system"},
+		{stack.Answers{"profile": "lite"}, "relational_db/postgres/db_volume api_server/files/file-system"},
+		{stack.Answers{"onyx_version": "v2.9.8"}, "relational_db/postgres/db_volume minio/files/minio_data"},
+	} {
+		a, err := d.Resolve(c.a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kinds []string
+		for _, s := range d.State(a) {
+			kinds = append(kinds, s.Service+"/"+string(s.Kind)+"/"+s.Volume)
+		}
+		if got := strings.Join(kinds, " "); got != c.want {
+			t.Errorf("State(%v) = %s, want %s", c.a, got, c.want)
+		}
 	}
-	if strings.Join(kinds, " ") != "relational_db/postgres minio/files" {
-		t.Errorf("State = %v (Redis must stay out: Onyx keeps it ephemeral)", kinds)
+}
+
+// A re-render never swaps a data store under a live install.
+func TestOnyxRerender(t *testing.T) {
+	d := Onyx()
+	resolve := func(a stack.Answers) stack.Answers {
+		t.Helper()
+		r, err := d.Resolve(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	v2 := resolve(stack.Answers{"onyx_version": "v2.9.8"})
+	// A manifest written before file_store existed (MinIO was the only one).
+	oldV2 := stack.Answers{}
+	for k, v := range v2 {
+		oldV2[k] = v
+	}
+	delete(oldV2, "file_store")
+	v4 := resolve(nil)
+	cases := []struct {
+		name       string
+		prev, next stack.Answers
+		want       string // "" means accepted
+	}{
+		{"v2 stays v2", v2, resolve(stack.Answers{"onyx_version": "v2.12.3"}), ""},
+		{"v2 to v4 unasked", v2, resolve(stack.Answers{"file_store": "s3-minio"}), "onyx_version: this project runs Onyx v2.9.8, whose search index is Vespa"},
+		{"v2 to v4 asked", v2, resolve(stack.Answers{"file_store": "s3-minio", "reindex_to_opensearch": "true"}), ""},
+		{"v2 to v4 switching the file store", v2, resolve(stack.Answers{"reindex_to_opensearch": "true"}), "file_store: this project keeps its files in s3-minio; switching to postgres does not move them"},
+		{"old manifest re-rendered as is", oldV2, resolve(oldV2), ""},
+		{"v4 re-rendered", v4, resolve(nil), ""},
+		{"v4 postgres to minio", v4, resolve(stack.Answers{"file_store": "s3-minio"}), "file_store: this project keeps its files in postgres"},
+		{"compose project renamed", v4, resolve(stack.Answers{"compose_project": "other"}), `compose_project: this project's volumes (database, files, index) are named after "onyx"`},
+	}
+	for _, c := range cases {
+		err := d.Rerender(c.prev, c.next)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: refused: %v", c.name, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
+		case err != nil && strings.Contains(err.Error(), "\n"):
+			t.Errorf("%s: the error is more than one line: %q", c.name, err)
+		}
+	}
+}
+
+func TestOnyxWarningsAndNotes(t *testing.T) {
+	d := Onyx()
+	warn := func(given stack.Answers) string {
+		t.Helper()
+		a, err := d.Resolve(given)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(d.Warnings(a, d.ResolveImages(a)), "\n")
+	}
+	if w := warn(nil); w != "" {
+		t.Errorf("the default render warns: %s", w)
+	}
+	if w := warn(stack.Answers{"file_store": "s3-minio"}); !strings.Contains(w, "predates RELEASE.2025-10-15T17-29-55Z, the fix for CVE-2025-62506") {
+		t.Errorf("no CVE warning for the pinned MinIO: %q", w)
+	}
+	for ref, warns := range map[string]bool{
+		"registry.local/minio:RELEASE.2025-10-15T17-29-54Z":     true,
+		"registry.local/minio:RELEASE.2025-10-15T17-29-55Z":     false,
+		"registry.local/minio:RELEASE.2026-01-02T03-04-05Z-cpu": false,
+	} {
+		w := warn(stack.Answers{"file_store": "s3-minio", "image.minio": ref})
+		if got := strings.Contains(w, "CVE-2025-62506"); got != warns {
+			t.Errorf("image.minio=%s: warned %v, want %v (%q)", ref, got, warns, w)
+		}
+	}
+	if w := warn(stack.Answers{"code_interpreter": "true"}); !strings.Contains(w, "root with the host's Docker socket") {
+		t.Errorf("no warning for the code interpreter: %q", w)
+	}
+	notes := func(given stack.Answers) string {
+		a, _ := d.Resolve(given)
+		return strings.Join(d.Notes(a), "\n")
+	}
+	if n := notes(nil); !strings.Contains(n, "16 GB") || !strings.Contains(n, "OpenSearch with a 2g heap") {
+		t.Errorf("standard notes = %q", n)
+	}
+	if n := notes(stack.Answers{"profile": "lite"}); !strings.Contains(n, "about 4 GB") || !strings.Contains(n, "8 GB Docker Desktop") {
+		t.Errorf("lite notes = %q", n)
 	}
 }
 

@@ -22,7 +22,8 @@ const privateRef = "corp.example:5000/platform/thing-7:1.0"
 var roleVariants = map[string][]stack.Answers{
 	DjangoName:    {{}, {"db": "mariadb"}, {"https": "true", "publish_db": "true"}},
 	"keras-webpy": {{}, {"gpu": "true"}},
-	"onyx":        {{}, {"logging": "true"}, {"mode": "source", "source_dir": "../onyx"}},
+	"onyx": {{}, {"logging": "true"}, {"mode": "source", "source_dir": "../onyx"},
+		{"onyx_version": "v2.9.8"}, {"file_store": "s3-minio", "code_interpreter": "true", "mcp_server": "true"}},
 }
 
 func renderWith(t *testing.T, d *stack.Definition, a stack.Answers) (fileset.Set, error) {

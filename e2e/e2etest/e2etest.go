@@ -20,12 +20,13 @@ import (
 
 // Roles of the stand-in images, as named in e2e/standins.
 const (
-	Python   = "python"
-	Nginx    = "nginx"
-	MariaDB  = "mariadb"
-	Redis    = "redis"
-	Postgres = "postgres"
-	HTTPStub = "httpstub"
+	Python     = "python"
+	Nginx      = "nginx"
+	MariaDB    = "mariadb"
+	Redis      = "redis"
+	Postgres   = "postgres"
+	HTTPStub   = "httpstub"
+	OpenSearch = "opensearch"
 )
 
 // Environment switches.
@@ -48,23 +49,25 @@ const NoEngineMessage = "e2e: no Docker engine reachable; run `bash .ci/run` (in
 
 // standinTags must match TAGS in e2e/standins/build.sh.
 var standinTags = map[string]string{
-	Python:   "3.13",
-	Nginx:    "1.26",
-	MariaDB:  "11.8",
-	Redis:    "8.0",
-	Postgres: "17",
-	HTTPStub: "1",
+	Python:     "3.13",
+	Nginx:      "1.26",
+	MariaDB:    "11.8",
+	Redis:      "8.0",
+	Postgres:   "17",
+	HTTPStub:   "1",
+	OpenSearch: "3.6",
 }
 
 // official are the images the stand-ins stand in for. httpstub has no
 // official counterpart (it replaces images that cannot be built here, such
 // as Onyx's), so it stays the stand-in in both modes.
 var official = map[string]string{
-	Python:   "python:3.13-slim",
-	Nginx:    "nginx:1.28",
-	MariaDB:  "mariadb:11.8",
-	Redis:    "redis:7.4",
-	Postgres: "postgres:17",
+	Python:     "python:3.13-slim",
+	Nginx:      "nginx:1.28",
+	MariaDB:    "mariadb:11.8",
+	Redis:      "redis:7.4",
+	Postgres:   "postgres:17",
+	OpenSearch: "opensearchproject/opensearch:3.6.0",
 }
 
 // Strict reports whether a missing engine or image must fail the test
@@ -78,7 +81,7 @@ func Strict() bool {
 func Official() bool { return os.Getenv(EnvOfficial) == "1" }
 
 // Standins maps each role (python, nginx, mariadb, redis, postgres,
-// httpstub) to the image reference the tests should use: the local
+// httpstub, opensearch) to the image reference the tests should use: the local
 // stand-in, or with STACKGEN_E2E_OFFICIAL=1 the official image.
 func Standins() map[string]string {
 	prefix := os.Getenv(EnvPrefix)

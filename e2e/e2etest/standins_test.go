@@ -209,3 +209,72 @@ python -m venv /tmp/venv
 		t.Errorf("installed Django %q, VERSIONS.txt lacks %q", lastLine(out), want)
 	}
 }
+
+// The OpenSearch stand-in: what Onyx's client (opensearch-py, use_ssl,
+// verify_certs=False, basic auth as admin) and the onyx stack's health
+// check do, in that order, over HTTPS with curl as the health check does.
+func TestStandinOpenSearch(t *testing.T) {
+	t.Parallel()
+	img := contractSetup(t, OpenSearch)
+	// OpenSearch refuses to start without a strong admin password.
+	for _, pw := range []string{"", "weakpassword"} {
+		out, err := docker(2*time.Minute, "run", "--rm", "-e", "OPENSEARCH_INITIAL_ADMIN_PASSWORD="+pw, img)
+		if err == nil || !strings.Contains(strings.ToLower(out), "password") {
+			t.Errorf("started with admin password %q: %v %s", pw, err, out)
+		}
+	}
+	const pw = "Stand-in_Passw0rd"
+	name := runContainer(t, "-e", "discovery.type=single-node", "-e", "OPENSEARCH_INITIAL_ADMIN_PASSWORD="+pw, img)
+	curl := func(args ...string) string {
+		t.Helper()
+		return dexec(t, name, append([]string{"curl", "-fsSk", "-u", "admin:" + pw}, args...)...)
+	}
+	waitFor(t, name, time.Minute, "sh", "-c", `curl -fsSk -o /dev/null -u "admin:$OPENSEARCH_INITIAL_ADMIN_PASSWORD" 'https://127.0.0.1:9200/_cluster/health?wait_for_status=yellow&timeout=5s'`)
+	if out := dexec(t, name, "sh", "-c", "curl -sk -o /dev/null -w '%{http_code}' https://127.0.0.1:9200/; curl -sk -o /dev/null -w ' %{http_code}' -u admin:wrong https://127.0.0.1:9200/; curl -s -o /dev/null -w ' %{http_code}' http://127.0.0.1:9200/ || true"); !strings.HasPrefix(out, "401 401 000") {
+		t.Errorf("without, with a wrong password, and over plain HTTP: %q, want 401 401 000", out)
+	}
+	if out := curl("https://127.0.0.1:9200/"); !strings.Contains(out, `"distribution": "opensearch"`) || !strings.Contains(out, `"number": "3.6.0"`) {
+		t.Errorf("GET /: %s", out)
+	}
+	// Index lifecycle as Onyx drives it at start: exists? create, pipeline.
+	if out := dexec(t, name, "curl", "-sk", "-o", "/dev/null", "-w", "%{http_code}", "-I", "-u", "admin:"+pw, "https://127.0.0.1:9200/danswer_chunk"); out != "404" {
+		t.Errorf("HEAD of a missing index: %s", out)
+	}
+	if out := curl("-X", "PUT", "-H", "Content-Type: application/json", "-d", `{"mappings":{"properties":{"title":{"type":"text"}}},"settings":{"number_of_replicas":0}}`, "https://127.0.0.1:9200/danswer_chunk"); !strings.Contains(out, `"acknowledged": true`) || !strings.Contains(out, `"index": "danswer_chunk"`) {
+		t.Errorf("create index: %s", out)
+	}
+	if out := curl("-X", "PUT", "-H", "Content-Type: application/json", "-d", `{"phase_results_processors":[]}`, "https://127.0.0.1:9200/_search/pipeline/hybrid"); !strings.Contains(out, `"acknowledged": true`) {
+		t.Errorf("search pipeline: %s", out)
+	}
+	if out := curl("-X", "PUT", "-H", "Content-Type: application/json", "-d", `{"title":"hello"}`, "https://127.0.0.1:9200/danswer_chunk/_doc/doc1__0"); !strings.Contains(out, `"result": "created"`) || !strings.Contains(out, `"_id": "doc1__0"`) {
+		t.Errorf("index a document: %s", out)
+	}
+	bulk := `{"index":{"_index":"danswer_chunk","_id":"doc2__0"}}` + "\n" + `{"title":"bulk"}` + "\n"
+	if out := curl("-X", "POST", "-H", "Content-Type: application/x-ndjson", "--data-binary", bulk, "https://127.0.0.1:9200/_bulk"); !strings.Contains(out, `"errors": false`) {
+		t.Errorf("bulk: %s", out)
+	}
+	out := curl("-X", "POST", "-H", "Content-Type: application/json", "-d", `{"query":{"match_all":{}},"size":10}`, "https://127.0.0.1:9200/danswer_chunk/_search?search_pipeline=hybrid")
+	var res struct {
+		TimedOut bool `json:"timed_out"`
+		Hits     struct {
+			Hits []struct {
+				ID string `json:"_id"`
+			} `json:"hits"`
+		} `json:"hits"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || res.TimedOut || len(res.Hits.Hits) != 2 {
+		t.Errorf("search: %v %s", err, out)
+	}
+	// The index survives a restart (it lives in the data volume), as a
+	// restored --with-index backup relies on.
+	if _, err := docker(time.Minute, "restart", "-t", "5", name); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, name, time.Minute, "curl", "-fsSk", "-o", "/dev/null", "-u", "admin:"+pw, "https://127.0.0.1:9200/_cluster/health")
+	if out := curl("https://127.0.0.1:9200/danswer_chunk/_count"); !strings.Contains(out, `"count": 2`) {
+		t.Errorf("after a restart: %s", out)
+	}
+	if out := dexec(t, name, "sh", "-c", "awk '/^Uid:/ {print $2}' /proc/1/status"); out != "1000" {
+		t.Errorf("runs as uid %s, want 1000 (opensearch)", out)
+	}
+}

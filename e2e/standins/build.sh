@@ -23,7 +23,8 @@ if [[ $NO_CACHE == 1 ]]; then FORCE=1; fi
 BASE_IMAGE=$PREFIX/base:trixie
 
 # name -> tag; the tag names the upstream major.minor the Debian package
-# provides, and each Dockerfile checks that it still does.
+# provides, and each Dockerfile checks that it still does (opensearch: the
+# REST API version the Python stand-in answers as).
 declare -A TAGS=(
   [python]=3.13
   [nginx]=1.26
@@ -31,8 +32,9 @@ declare -A TAGS=(
   [redis]=8.0
   [postgres]=17
   [httpstub]=1
+  [opensearch]=3.6
 )
-ORDER=(python httpstub redis nginx postgres mariadb)
+ORDER=(python httpstub redis nginx postgres mariadb opensearch)
 
 log() { printf 'standins: %s\n' "$*" >&2; }
 

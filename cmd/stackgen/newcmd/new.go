@@ -139,14 +139,16 @@ func Run(ctx context.Context, opts *Options) error {
 	folder := folderName(opts.Dir)
 
 	given := stack.Answers{}
+	var prev stack.Answers // the answers of the project being re-rendered
 	if opts.Dir != "" {
 		if m, err := project.LoadManifest(opts.Dir); err == nil {
 			if m.Stack != d.Name {
 				return fmt.Errorf("%s holds a %s project; refusing to write %s into it (choose another directory)", opts.Dir, m.Stack, d.Name)
 			}
 			// A re-run starts from the answers the project was made with.
+			prev = stack.Answers{}
 			for k, v := range m.Answers {
-				given[k] = v
+				given[k], prev[k] = v, v
 			}
 		}
 	}
@@ -202,8 +204,18 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	if prev != nil && d.Rerender != nil {
+		if err := d.Rerender(prev, answers); err != nil {
+			return err
+		}
+	}
 	if err := checkRendered(opts.IO.ErrOut, set); err != nil {
 		return err
+	}
+	if d.Warnings != nil {
+		for _, w := range d.Warnings(answers, d.ResolveImages(answers)) {
+			fmt.Fprintf(opts.IO.ErrOut, "stackgen: warning: %s\n", w)
+		}
 	}
 
 	dir := opts.Dir
@@ -231,6 +243,11 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	printSummary(opts.IO.Out, d, dir, steps, set, answers)
+	if d.Notes != nil {
+		for _, n := range d.Notes(answers) {
+			fmt.Fprintln(opts.IO.Out, n)
+		}
+	}
 	if opts.Up != nil {
 		return opts.Up(ctx, dir)
 	}

@@ -320,3 +320,60 @@ func TestPrivateImagesWithStatedFamily(t *testing.T) {
 		t.Errorf("validate %s: %s", dir, f)
 	}
 }
+
+// The onyx compose project name comes from the folder as compose derives
+// it, so an install made without name: keeps its volumes; the memory note
+// and the render-time warnings are printed.
+func TestOnyxComposeProjectNotesAndWarnings(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "My_Onyx.Prod")
+	r := run(t, false, nil, "onyx", dir, "--yes", "--set", "file_store=s3-minio")
+	if r.err != nil {
+		t.Fatalf("new onyx: %v\n%s", r.err, r.errOut)
+	}
+	m, _ := project.LoadManifest(dir)
+	if got := m.Answers[stack.ComposeProjectAnswer]; got != "my_onyxprod" {
+		t.Errorf("compose_project = %q, want my_onyxprod (the folder, as compose normalises it)", got)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "compose.yaml")); !bytes.Contains(b, []byte("\nname: \"my_onyxprod\"\n")) {
+		t.Errorf("compose.yaml lacks name: my_onyxprod")
+	}
+	if !strings.Contains(r.out, "Memory: Onyx (standard) needs about 16 GB") {
+		t.Errorf("no memory note after new:\n%s", r.out)
+	}
+	if !strings.Contains(r.errOut, "stackgen: warning: image.minio") || !strings.Contains(r.errOut, "CVE-2025-62506") {
+		t.Errorf("no MinIO warning on stderr:\n%s", r.errOut)
+	}
+	// An explicit answer wins over the folder.
+	dir2 := filepath.Join(t.TempDir(), "x")
+	if r := run(t, false, nil, "onyx", dir2, "--yes", "--set", "compose_project=onyx"); r.err != nil {
+		t.Fatal(r.err)
+	}
+	if m, _ := project.LoadManifest(dir2); m.Answers[stack.ComposeProjectAnswer] != "onyx" {
+		t.Errorf("compose_project = %q, want the given onyx", m.Answers[stack.ComposeProjectAnswer])
+	}
+}
+
+// Re-rendering a v2 (Vespa) onyx project with a v4 version stops before
+// anything is written, with one line saying what the upgrade involves.
+func TestOnyxRerenderRefusesIndexSwitch(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "onyx")
+	if r := run(t, false, nil, "onyx", dir, "--yes", "--set", "onyx_version=v2.9.8"); r.err != nil {
+		t.Fatal(r.err)
+	}
+	before, _ := os.ReadFile(filepath.Join(dir, "compose.yaml"))
+	r := run(t, false, nil, "onyx", dir, "--yes", "--force", "--set", "onyx_version=v4.6.1")
+	if r.err == nil || !strings.Contains(r.err.Error(), "whose search index is Vespa") || strings.Contains(r.err.Error(), "\n") {
+		t.Fatalf("err = %v, want the one-line Vespa refusal", r.err)
+	}
+	if after, _ := os.ReadFile(filepath.Join(dir, "compose.yaml")); !bytes.Equal(before, after) {
+		t.Errorf("a refused re-render changed compose.yaml")
+	}
+	// Asked for explicitly, with the file store kept, it goes ahead.
+	r = run(t, false, nil, "onyx", dir, "--yes", "--force", "--set", "onyx_version=v4.6.1", "--set", "reindex_to_opensearch=true", "--set", "file_store=s3-minio")
+	if r.err != nil {
+		t.Fatalf("the asked-for upgrade: %v", r.err)
+	}
+	if m, _ := project.LoadManifest(dir); m.Answers["onyx_version"] != "v4.6.1" || m.Answers["file_store"] != "s3-minio" {
+		t.Errorf("answers after the upgrade = %v", m.Answers)
+	}
+}
