@@ -34,6 +34,11 @@ var ErrNoManifest = errors.New("no " + ManifestName)
 
 // LoadManifest reads dir's manifest.
 func LoadManifest(dir string) (*Manifest, error) {
+	// An interrupted write is finished (or undone) first, so the manifest
+	// read matches the files.
+	if err := Recover(dir); err != nil {
+		return nil, err
+	}
 	p := filepath.Join(dir, ManifestName)
 	b, err := os.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {

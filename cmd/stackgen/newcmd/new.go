@@ -184,16 +184,16 @@ func Run(ctx context.Context, opts *Options) error {
 	if dir == "" {
 		dir = defaultDir(d, answers)
 	}
-	steps, err := project.Plan(dir, set, opts.Force)
-	if err != nil {
-		return err
-	}
 	if opts.DryRun {
+		steps, err := project.Plan(dir, set, opts.Force)
+		if err != nil {
+			return err
+		}
 		printPlan(opts.IO.Out, dir, steps)
 		return nil
 	}
-	m := &project.Manifest{Stack: d.Name, Version: opts.Factory.Version, Answers: answers}
-	if err := project.Apply(dir, steps, m); err != nil {
+	steps, err := write(dir, set, opts.Force, &project.Manifest{Stack: d.Name, Version: opts.Factory.Version, Answers: answers})
+	if err != nil {
 		return err
 	}
 	printSummary(opts.IO.Out, d, dir, steps)
@@ -201,6 +201,24 @@ func Run(ctx context.Context, opts *Options) error {
 		return opts.Up(ctx, dir)
 	}
 	return nil
+}
+
+// write plans and writes the project as one transaction under its lock, so
+// the plan is made against what the write replaces.
+func write(dir string, set fileset.Set, force bool, m *project.Manifest) ([]project.Step, error) {
+	tx, err := project.Begin(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Close()
+	steps, err := tx.Plan(set, force)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Apply(steps, m); err != nil {
+		return nil, err
+	}
+	return steps, tx.Close()
 }
 
 func chooseStack(reg *stack.Registry, opts *Options, interactive bool) (*stack.Definition, error) {
