@@ -78,22 +78,43 @@ func Verify(dir string) (*Manifest, error) {
 	return m, nil
 }
 
-func verifyFile(dir string, f File) error {
-	fh, err := os.Open(filepath.Join(dir, f.Name))
+// OpenData opens the data file name in the backup folder dir: a regular
+// file in the folder itself, never a link (which could point anywhere on
+// the host) nor a FIFO or device (which would hang or never end).
+func OpenData(dir, name string) (*os.File, os.FileInfo, error) {
+	p := filepath.Join(dir, name)
+	info, err := os.Lstat(p)
 	if err != nil {
 		if os.IsNotExist(err) {
-			return errors.New("missing")
+			return nil, nil, errors.New("missing")
 		}
+		return nil, nil, err
+	}
+	if info.Mode()&os.ModeSymlink != 0 {
+		to, _ := os.Readlink(p)
+		return nil, nil, fmt.Errorf("is a symbolic link (to %s); a backup's files must be in its folder: copy the file in instead of linking it", to)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, nil, errors.New("not a regular file")
+	}
+	fh, err := os.Open(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := fh.Stat()
+	if err != nil || !os.SameFile(info, st) {
+		fh.Close()
+		return nil, nil, errors.New("changed while it was checked; run again")
+	}
+	return fh, st, nil
+}
+
+func verifyFile(dir string, f File) error {
+	fh, st, err := OpenData(dir, f.Name)
+	if err != nil {
 		return err
 	}
 	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil {
-		return err
-	}
-	if !st.Mode().IsRegular() {
-		return errors.New("not a regular file")
-	}
 	if st.Size() != f.Size {
 		return fmt.Errorf("size is %d bytes, the manifest says %d", st.Size(), f.Size)
 	}
@@ -111,11 +132,8 @@ func verifyFile(dir string, f File) error {
 }
 
 func verifyHash(p, want string) error {
-	fh, err := os.Open(p)
+	fh, _, err := OpenData(filepath.Dir(p), filepath.Base(p))
 	if err != nil {
-		if os.IsNotExist(err) {
-			return errors.New("missing")
-		}
 		return err
 	}
 	defer fh.Close()
@@ -212,7 +230,8 @@ func (t *errTrap) Read(p []byte) (int, error) {
 }
 
 // checkTar reads every header of a tar stream: it must end properly and
-// hold only relative names that stay inside the directory.
+// hold only files and folders with relative names that stay inside the
+// directory (and hard links between them).
 func checkTar(r io.Reader) error {
 	tr := tar.NewReader(r)
 	for {
@@ -227,6 +246,23 @@ func checkTar(r io.Reader) error {
 		clean := path.Clean(strings.TrimPrefix(name, "./"))
 		if path.IsAbs(name) || clean == ".." || strings.HasPrefix(clean, "../") {
 			return fmt.Errorf("tar entry %q points outside the directory", name)
+		}
+		// Only files, folders and hard links within: a symbolic link
+		// restored into a volume could point the service (a web server
+		// sending media files, say) anywhere in its container, and a
+		// device node gives access to the host's hardware.
+		switch hdr.Typeflag {
+		case tar.TypeReg, tar.TypeDir:
+		case tar.TypeSymlink:
+			return fmt.Errorf("tar entry %q is a symbolic link (to %q); a backup holds only files and folders", name, hdr.Linkname)
+		case tar.TypeLink:
+			// A hard link shares a file of the archive itself (the backup
+			// keeps them, rebased); it must name one inside.
+			if l := path.Clean(strings.TrimPrefix(hdr.Linkname, "./")); path.IsAbs(hdr.Linkname) || l == ".." || strings.HasPrefix(l, "../") {
+				return fmt.Errorf("tar entry %q is a hard link to %q, outside the directory", name, hdr.Linkname)
+			}
+		default:
+			return fmt.Errorf("tar entry %q is of type %q, not a file or folder; a backup holds only files and folders", name, string(hdr.Typeflag))
 		}
 		if _, err := io.Copy(io.Discard, tr); err != nil {
 			return fmt.Errorf("not a complete tar archive: entry %s: %v", name, err)
