@@ -60,8 +60,9 @@ func NewCmdRestore(f *cmdutil.Factory, runF func(context.Context, *Options) erro
 
 Before anything is stopped, every file of the backup is checked against its
 manifest (size, SHA-256, complete dump) and the backup must come from the same
-stack. Then, after confirmation (--yes when there is no terminal), the services
-that write are stopped, each database, Redis and upload volume is replaced, and
+stack. Then, after confirmation (--yes when there is no terminal), a stopped
+stack is started (after a second confirmation: starting may pull images), the
+services that write are stopped, each database, Redis and upload volume is replaced, and
 the stack is started again and waited for until healthy, as 'stackgen up' does.`,
 		Example: `  stackgen restore backups/20261123-014000
   stackgen restore /srv/backups/20261123-014000 mysite --yes`,
@@ -78,7 +79,7 @@ the stack is started again and waited for until healthy, as 'stackgen up' does.`
 			return Run(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "replace the data without asking")
+	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "replace the data, and start the stack if it is stopped, without asking")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 10*time.Minute, "how long to wait for the stack to be healthy again")
 	return cmd
 }
@@ -154,7 +155,10 @@ func Run(ctx context.Context, opts *Options) error {
 	// The databases are restored through their running servers, and the
 	// helpers need the services' containers: start the stack if it is down.
 	if _, err := backupcmd.Targets(ctx, eng, p.Name, proj.States); err != nil {
-		fmt.Fprintf(ew, "The stack is not running (%v); starting it first\n", err)
+		if err := confirmStart(opts, p.Name, err); err != nil {
+			return err
+		}
+		fmt.Fprintln(ew, "Starting the stack to restore into it")
 		if err := startStack(ctx, eng, p); err != nil {
 			return fmt.Errorf("starting the stack to restore into: %w", err)
 		}
@@ -191,6 +195,28 @@ func Run(ctx context.Context, opts *Options) error {
 		return fmt.Errorf("the data is restored, but the stack did not come up healthy: %w", err)
 	}
 	fmt.Fprintf(ew, "Restored %s from %s in %s\n", p.Name, opts.Backup, time.Since(start).Round(100*time.Millisecond))
+	return nil
+}
+
+// confirmStart gets consent to start a stack that is down, which the
+// replacement of its data did not ask for: starting may pull images and
+// runs every service. --yes gives it; a terminal asks; otherwise refuse.
+func confirmStart(opts *Options, name string, why error) error {
+	ew := opts.IO.ErrOut
+	fmt.Fprintf(ew, "The stack %s is not running (%v); the restore has to start it first (docker compose up, which may pull images)\n", name, why)
+	if opts.Yes {
+		return nil
+	}
+	if !opts.IO.CanPrompt() {
+		return &cmdutil.ExitError{Code: 2, Err: fmt.Errorf("restore must start the stopped stack %s and needs confirmation: pass --yes, or start it with 'stackgen up' first", name)}
+	}
+	ok, err := opts.Prompter().Confirm(fmt.Sprintf("Start the stack %s now (this may pull images)?", name), "Its databases must run for their data to be restored.", false)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return cmdutil.ErrCancel
+	}
 	return nil
 }
 
