@@ -103,9 +103,6 @@ func beginNew(dir string) (*Tx, error) {
 // Apply carries out steps and writes the manifest m (whose Files it fills)
 // as one transaction; on error nothing of it is visible in the project.
 func (tx *Tx) Apply(steps []Step, m *Manifest) error {
-	if tx.committed {
-		return errors.New("project: Apply called twice")
-	}
 	m.Files = map[string]string{}
 	for _, st := range steps {
 		m.Files[st.File.Path] = Hash(st.File.Content)
@@ -113,6 +110,25 @@ func (tx *Tx) Apply(steps []Step, m *Manifest) error {
 	man, err := m.Marshal()
 	if err != nil {
 		return err
+	}
+	return tx.commit(steps, man)
+}
+
+// WriteSet writes exactly set, which must carry its own manifest if it has
+// one (an installed bundle does), into a dir that is new or empty, as one
+// transaction.
+func (tx *Tx) WriteSet(set fileset.Set) error {
+	steps, err := tx.Plan(set, false)
+	if err != nil {
+		return err
+	}
+	return tx.commit(steps, nil)
+}
+
+// commit writes steps, and the manifest man unless it is nil.
+func (tx *Tx) commit(steps []Step, man []byte) error {
+	if tx.committed {
+		return errors.New("project: a transaction writes once")
 	}
 	if tx.stage != "" {
 		return tx.applyNew(steps, man)
@@ -146,8 +162,10 @@ func (tx *Tx) applyNew(steps []Step, man []byte) error {
 			return err
 		}
 	}
-	if err := put(ManifestName, man, 0o644); err != nil {
-		return err
+	if man != nil {
+		if err := put(ManifestName, man, 0o644); err != nil {
+			return err
+		}
 	}
 	for d := range dirs {
 		if err := syncDir(filepath.Join(tx.stage, filepath.FromSlash(d))); err != nil {
@@ -216,8 +234,10 @@ func (tx *Tx) applyJournal(steps []Step, man []byte) error {
 			return err
 		}
 	}
-	if err := stageFile(ManifestName, man, 0o644); err != nil {
-		return err
+	if man != nil {
+		if err := stageFile(ManifestName, man, 0o644); err != nil {
+			return err
+		}
 	}
 	b, err := json.Marshal(j)
 	if err != nil {

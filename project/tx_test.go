@@ -338,3 +338,38 @@ func forceWrite(dir string, set fileset.Set) error {
 	}
 	return tx.Close()
 }
+
+func TestWriteSetWritesExactlyTheSetOrNothing(t *testing.T) {
+	set := append(sampleSet(), fileset.File{Path: ManifestName, Mode: 0o644, Content: []byte("stack: test\nfiles: {}\n")})
+	dir := filepath.Join(t.TempDir(), "proj")
+	tx, err := Begin(dir)
+	must(t, err)
+	failAfter(tx, 2)
+	if err := tx.WriteSet(set); !errors.Is(err, errDiskFull) {
+		t.Fatalf("WriteSet = %v, want disk full", err)
+	}
+	tx.Close()
+	if _, err := os.Lstat(dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a failed WriteSet left %s: %v", dir, err)
+	}
+	tx, err = Begin(dir)
+	must(t, err)
+	must(t, tx.WriteSet(set))
+	must(t, tx.Close())
+	got := snapshot(t, dir)
+	if len(got) != 1+len(set)+1 { // dir, files, scripts/
+		t.Errorf("wrote %v", keysOf(got))
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, ManifestName)); string(b) != "stack: test\nfiles: {}\n" {
+		t.Errorf("the set's own manifest was replaced: %q", b)
+	}
+}
+
+func keysOf(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
