@@ -26,3 +26,9 @@ func acquire(dir, path string) (*lockFile, error) {
 	f.WriteString(strconv.Itoa(os.Getpid()) + "\n")
 	return &lockFile{f: f, path: path}, nil
 }
+
+// heldLock reports whether the lock file at path exists.
+func heldLock(path string) (pid string, held bool) {
+	b, err := os.ReadFile(path)
+	return string(b), err == nil
+}

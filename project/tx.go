@@ -97,7 +97,35 @@ func beginNew(dir string) (*Tx, error) {
 		tx.Close()
 		return nil, err
 	}
+	// Two runs that started together may both have found no stage. Each
+	// looks again now that it holds its own lock: of two runs, at least
+	// the one that locked second sees the other's lock, and gives way.
+	if err := otherStage(parent, base, stage); err != nil {
+		tx.Close()
+		return nil, err
+	}
 	return tx, nil
+}
+
+// otherStage refuses when a live run (other than the one staging in own)
+// is writing the first version of parent/base.
+func otherStage(parent, base, own string) error {
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return err
+	}
+	prefix := "." + base + stageInfix
+	for _, e := range entries {
+		stage := filepath.Join(parent, e.Name())
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), prefix) || stage == own {
+			continue
+		}
+		lock := filepath.Join(stage, LockName)
+		if pid, held := heldLock(lock); held {
+			return &lockedError{dir: filepath.Join(parent, base), path: lock, pid: pid}
+		}
+	}
+	return nil
 }
 
 // Apply carries out steps and writes the manifest m (whose Files it fills)

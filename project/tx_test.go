@@ -259,6 +259,10 @@ func TestForceRefusesLinksAndSpecialFiles(t *testing.T) {
 			os.Remove(filepath.Join(dir, ".env"))
 			must(t, syscall.Mkfifo(filepath.Join(dir, ".env"), 0o644))
 		}, ".env is a named pipe (FIFO)"},
+		{"manifest is a FIFO", func(t *testing.T, dir, outside string) {
+			os.Remove(filepath.Join(dir, ManifestName))
+			must(t, syscall.Mkfifo(filepath.Join(dir, ManifestName), 0o644))
+		}, ManifestName + " is a named pipe (FIFO)"},
 		{"file is a device", func(t *testing.T, dir, outside string) {
 			os.Remove(filepath.Join(dir, "compose.yaml"))
 			if err := syscall.Mknod(filepath.Join(dir, "compose.yaml"), syscall.S_IFCHR|0o644, 0x0103); err != nil { // /dev/null's numbers
@@ -321,6 +325,9 @@ func must(t *testing.T, err error) {
 // forceWrite is what `new --force` does with the project: read its secrets,
 // lock, plan, write, unlock.
 func forceWrite(dir string, set fileset.Set) error {
+	if _, err := LoadManifest(dir); err != nil && !errors.Is(err, ErrNoManifest) {
+		return err
+	}
 	if _, err := ReadEnv(dir); err != nil {
 		return err
 	}

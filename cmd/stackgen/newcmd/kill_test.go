@@ -217,3 +217,68 @@ func keys(tr tree) []string {
 	}
 	return out
 }
+
+// TestConcurrentNewRunsOneWins starts two `stackgen new` into the same new
+// directory at once, and two `new --force` into one project: never do both
+// succeed, a refusal is one line naming the lock (or, for two first
+// writes that raced to the very end, saying nothing was written), and the
+// project is one run's whole version.
+func TestConcurrentNewRunsOneWins(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "stackgen")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/stackgen/stackgen/cmd/stackgen").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	for i := 0; i < 3; i++ {
+		for _, force := range []bool{false, true} {
+			dir := filepath.Join(t.TempDir(), "site")
+			args := func(domain string) []string {
+				a := []string{"new", "django-uwsgi", dir, "--yes", "--set", "domain=" + domain}
+				if force {
+					a = append(a, "--force")
+				}
+				return a
+			}
+			if force {
+				if out, err := exec.Command(bin, args("first.example.org")...).CombinedOutput(); err != nil {
+					t.Fatalf("%v\n%s", err, out)
+				}
+			}
+			a := exec.Command(bin, args("a.example.org")...)
+			b := exec.Command(bin, args("b.example.org")...)
+			var outA, outB strings.Builder
+			a.Stderr, b.Stderr = &outA, &outB
+			a.Start()
+			b.Start()
+			errA, errB := a.Wait(), b.Wait()
+			if !force && errA == nil && errB == nil {
+				t.Fatalf("run %d: two first writes into one directory both succeeded", i)
+			}
+			for _, r := range []struct {
+				err error
+				out string
+			}{{errA, outA.String()}, {errB, outB.String()}} {
+				if r.err == nil {
+					continue
+				}
+				msg := strings.TrimSpace(r.out)
+				if strings.Contains(msg, "\n") || !(strings.Contains(msg, project.LockName) || strings.Contains(msg, "nothing was written") || strings.Contains(msg, "not empty")) {
+					t.Fatalf("run %d force=%v: refusal %q is not one line naming the lock", i, force, msg)
+				}
+			}
+			if err := project.Recover(dir); err != nil {
+				t.Fatal(err)
+			}
+			b2, err := os.ReadFile(filepath.Join(dir, project.ManifestName))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m project.Manifest
+			yaml.Unmarshal(b2, &m)
+			checkConsistent(t, dir, m.Answers["domain"])
+			checkNoTemp(t, filepath.Dir(dir))
+		}
+	}
+}
