@@ -117,7 +117,7 @@ func otherStage(parent, base, own string) error {
 	prefix := "." + base + stageInfix
 	for _, e := range entries {
 		stage := filepath.Join(parent, e.Name())
-		if !e.IsDir() || !strings.HasPrefix(e.Name(), prefix) || stage == own {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), prefix) || stage == filepath.Clean(own) {
 			continue
 		}
 		lock := filepath.Join(stage, LockName)

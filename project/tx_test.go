@@ -380,3 +380,11 @@ func keysOf(m map[string]string) []string {
 	sort.Strings(out)
 	return out
 }
+
+func TestFirstWriteIntoARelativeDirectory(t *testing.T) {
+	t.Chdir(t.TempDir())
+	writeAll(t, "proj", sampleSet(), false)
+	if _, err := LoadManifest("proj"); err != nil {
+		t.Fatal(err)
+	}
+}
