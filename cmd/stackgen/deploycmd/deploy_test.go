@@ -221,7 +221,8 @@ func newFakeEnv(t *testing.T) (string, *fakeImages, *Options, *bytes.Buffer) {
 		".env":          "DJANGO_SECRET_KEY=build-host-secret\n",
 		".env.example":  "# keys\nDJANGO_SECRET_KEY=\nMYSQL_PASSWORD=\nMYSQL_ROOT_PASSWORD=\nREDIS_PASSWORD=\nDJANGO_DEBUG='False'\n",
 		"conf/app.ini":  "[app]\n",
-		".stackgen.yml": "stack: django-uwsgi\nanswers:\n  project: mysite\n  http_port: \"8080\"\nfiles: {}\n",
+		".gitignore":    ".env\n",
+		".stackgen.yml": "stack: django-uwsgi\nanswers:\n  project: mysite\n  http_port: \"8080\"\nfiles:\n  .gitignore: x\n",
 	} {
 		p := filepath.Join(dir, rel)
 		os.MkdirAll(filepath.Dir(p), 0o755)

@@ -54,6 +54,20 @@ func installRun(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
+	// .env: the bundle's (--include-env), else fresh secrets. Made now, so
+	// the project is judged as it will run (its compose files may require
+	// the secrets).
+	fresh := ""
+	if _, ok := set.Get(".env"); !ok {
+		secrets, err := o.secrets(man)
+		if err != nil {
+			return err
+		}
+		example, _ := set.Get(".env.example")
+		set = append(set, fileset.File{Path: ".env", Mode: 0o600, Content: bundle.EnvFromExample(example.Content, secrets)})
+		set.Sort()
+		fresh = strings.Join(sortedKeys(secrets), ", ")
+	}
 	if err := checkBundleProject(ios.ErrOut, o.Bundle, set, o.AllowPrivileged); err != nil {
 		return err
 	}
@@ -96,19 +110,7 @@ func installRun(ctx context.Context, o *Options) error {
 		fmt.Fprintf(ios.ErrOut, "Loaded %d images: %s\n", len(man.Images), imageNames(man.Images))
 	}
 
-	// 3. The files and .env (the bundle's, with --include-env, else fresh
-	// secrets), written as one transaction: all of them or none.
-	fresh := ""
-	if _, ok := set.Get(".env"); !ok {
-		secrets, err := o.secrets(man)
-		if err != nil {
-			return err
-		}
-		example, _ := set.Get(".env.example")
-		set = append(set, fileset.File{Path: ".env", Mode: 0o600, Content: bundle.EnvFromExample(example.Content, secrets)})
-		set.Sort()
-		fresh = strings.Join(sortedKeys(secrets), ", ")
-	}
+	// 3. The files and .env, written as one transaction: all or none.
 	if err := writeSet(target, set); err != nil {
 		return err
 	}
