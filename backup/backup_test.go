@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -354,6 +355,18 @@ func TestVerifyFindsEveryKindOfDamage(t *testing.T) {
 			os.Remove(filepath.Join(dir, "redis.rdb"))
 			os.Symlink(outside, filepath.Join(dir, "redis.rdb"))
 		}, "redis.rdb: is a symbolic link"},
+		{"manifest links outside the folder", func(t *testing.T, dir string) {
+			outside := filepath.Join(t.TempDir(), ManifestName)
+			os.WriteFile(outside, mustRead(t, filepath.Join(dir, ManifestName)), 0o600)
+			os.Remove(filepath.Join(dir, ManifestName))
+			os.Symlink(outside, filepath.Join(dir, ManifestName))
+		}, ManifestName + ": is a symbolic link"},
+		{"sums are a FIFO", func(t *testing.T, dir string) {
+			os.Remove(filepath.Join(dir, SumsName))
+			if err := syscall.Mkfifo(filepath.Join(dir, SumsName), 0o600); err != nil {
+				t.Skip(err)
+			}
+		}, SumsName + ": not a regular file"},
 		{"gzip damaged with sums recomputed", func(t *testing.T, dir string) {
 			b := mustRead(t, filepath.Join(dir, "db.sql.gz"))
 			b[len(b)-6] ^= 0xFF // the CRC

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -37,7 +38,7 @@ func Verify(dir string) (*Manifest, error) {
 		return nil, &VerifyError{Dir: dir, Problems: []string{err.Error()}}
 	}
 	var problems []string
-	if b, err := os.ReadFile(filepath.Join(dir, SumsName)); err == nil {
+	if b, err := readSmall(dir, SumsName); err == nil {
 		sums, err := parseSums(b)
 		if err != nil {
 			problems = append(problems, err.Error())
@@ -64,8 +65,8 @@ func Verify(dir string) (*Manifest, error) {
 				}
 			}
 		}
-	} else if !os.IsNotExist(err) {
-		problems = append(problems, err.Error())
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		problems = append(problems, SumsName+": "+err.Error())
 	}
 	for _, f := range m.Files {
 		if err := verifyFile(dir, f); err != nil {
@@ -78,6 +79,27 @@ func Verify(dir string) (*Manifest, error) {
 	return m, nil
 }
 
+// errMissing is a backup file that is not there; it is fs.ErrNotExist.
+type errMissing struct{}
+
+func (errMissing) Error() string        { return "missing" }
+func (errMissing) Is(target error) bool { return target == fs.ErrNotExist }
+
+// readSmall reads a backup's own small file (manifest, sums) as OpenData
+// opens data: never through a link, never a FIFO.
+func readSmall(dir, name string) ([]byte, error) {
+	fh, st, err := OpenData(dir, name)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	const limit = 16 << 20
+	if st.Size() > limit {
+		return nil, fmt.Errorf("%s is %d bytes, more than a backup's %s can be", filepath.Join(dir, name), st.Size(), name)
+	}
+	return io.ReadAll(io.LimitReader(fh, limit))
+}
+
 // OpenData opens the data file name in the backup folder dir: a regular
 // file in the folder itself, never a link (which could point anywhere on
 // the host) nor a FIFO or device (which would hang or never end).
@@ -86,7 +108,7 @@ func OpenData(dir, name string) (*os.File, os.FileInfo, error) {
 	info, err := os.Lstat(p)
 	if err != nil {
 		if os.IsNotExist(err) {
-			return nil, nil, errors.New("missing")
+			return nil, nil, errMissing{}
 		}
 		return nil, nil, err
 	}

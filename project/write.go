@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -155,45 +154,6 @@ func planAll(set fileset.Set, a Action) []Step {
 		steps[i] = Step{File: f, Action: a, Dest: f.Path}
 	}
 	return steps
-}
-
-// WriteFileAtomic writes b to path through a temporary file in the same
-// directory and a rename. The temporary file is created 0600, so a secret
-// is never readable by others even for a moment.
-func WriteFileAtomic(path string, b []byte, mode fs.FileMode) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("cannot create %s: %w", dir, err)
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	clean := func() { os.Remove(tmp.Name()) }
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		clean()
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		clean()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		clean()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		clean()
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		clean()
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	return nil
 }
 
 // Kept lists the files a plan leaves alone because the user changed them.
