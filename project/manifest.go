@@ -42,6 +42,12 @@ func LoadManifest(dir string) (*Manifest, error) {
 	if err := Recover(dir); err != nil {
 		return nil, err
 	}
+	return loadManifest(dir)
+}
+
+// loadManifest reads dir's manifest as it is; a run holding the lock
+// (Plan) uses it.
+func loadManifest(dir string) (*Manifest, error) {
 	p := filepath.Join(dir, ManifestName)
 	// Never through a link, never a FIFO or device (a read would hang).
 	b, err := readRegular(dir, ManifestName, maxManifestSize)

@@ -367,9 +367,13 @@ func Recover(dir string) error {
 	if err := cleanStages(filepath.Dir(dir), filepath.Base(dir)); err != nil {
 		return err
 	}
-	if _, err := os.Lstat(filepath.Join(dir, JournalDir)); err != nil {
-		return nil // no journal, or no project: nothing to finish
+	_, jerr := os.Lstat(filepath.Join(dir, JournalDir))
+	_, lerr := os.Lstat(filepath.Join(dir, LockName))
+	if jerr != nil && lerr != nil {
+		return nil // no journal, no lock, or no project: nothing to finish
 	}
+	// Taking the lock refuses while a run writes; releasing it removes a
+	// lock file a killed run left.
 	lk, err := acquire(dir, filepath.Join(dir, LockName))
 	if err != nil {
 		return err

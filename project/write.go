@@ -76,7 +76,7 @@ func Plan(dir string, set fileset.Set, force bool) ([]Step, error) {
 		return nil, err
 	}
 	prev := map[string]string{}
-	if m, err := LoadManifest(dir); err == nil {
+	if m, err := loadManifest(dir); err == nil {
 		prev = m.Files
 	} else if !errors.Is(err, ErrNoManifest) {
 		return nil, err
