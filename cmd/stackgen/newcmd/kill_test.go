@@ -37,15 +37,20 @@ func TestKillNineLeavesOldOrNewProject(t *testing.T) {
 	// A baseline run tells how long a write takes here, so the kills land
 	// across the whole of it rather than all before or all after.
 	base := t.TempDir()
+	timed(t, bin, "new", "django-uwsgi", filepath.Join(base, "warm"), "--yes") // warm the caches
 	span := timed(t, bin, "new", "django-uwsgi", filepath.Join(base, "old"), "--yes")
 	old := readTree(t, filepath.Join(base, "old"))
+	forceSpan := timed(t, bin, "new", "django-uwsgi", filepath.Join(base, "warm"), "--yes", "--force", "--set", "domain=warm.example.org")
 
 	t.Run("new", func(t *testing.T) {
-		var absent, complete int
+		var absent, complete, midWrite int
 		for i := 0; i < runs; i++ {
 			parent := t.TempDir()
 			dir := filepath.Join(parent, "site")
 			killAfter(t, rng, span, bin, "new", "django-uwsgi", dir, "--yes")
+			if stages, _ := filepath.Glob(filepath.Join(parent, ".site.stackgen-tmp-*")); len(stages) > 0 {
+				midWrite++
+			}
 			_, err := os.Lstat(dir)
 			existed := err == nil
 			if existed {
@@ -66,15 +71,18 @@ func TestKillNineLeavesOldOrNewProject(t *testing.T) {
 				checkConsistent(t, dir, "")
 			}
 		}
-		t.Logf("new: %d runs absent, %d complete (a run takes %v)", absent, complete, span)
+		t.Logf("new: %d runs absent, %d complete, %d killed while staging (a run takes %v)", absent, complete, midWrite, span)
 	})
 
 	t.Run("new --force", func(t *testing.T) {
-		var untouched, updated int
+		var untouched, updated, midWrite int
 		for i := 0; i < runs; i++ {
 			dir := filepath.Join(t.TempDir(), "site")
 			writeTree(t, dir, old)
-			killAfter(t, rng, span, bin, "new", "django-uwsgi", dir, "--yes", "--force", "--set", "domain=killed.example.org")
+			killAfter(t, rng, forceSpan, bin, "new", "django-uwsgi", dir, "--yes", "--force", "--set", "domain=killed.example.org")
+			if _, err := os.Lstat(filepath.Join(dir, project.JournalDir)); err == nil {
+				midWrite++
+			}
 			if err := project.Recover(dir); err != nil {
 				t.Fatalf("run %d: recover: %v", i, err)
 			}
@@ -87,7 +95,7 @@ func TestKillNineLeavesOldOrNewProject(t *testing.T) {
 			checkConsistent(t, dir, "killed.example.org")
 			updated++
 		}
-		t.Logf("new --force: %d runs untouched, %d updated", untouched, updated)
+		t.Logf("new --force: %d runs untouched, %d updated, %d killed while staging or moving (a run takes %v)", untouched, updated, midWrite, forceSpan)
 	})
 }
 
@@ -100,15 +108,17 @@ func timed(t *testing.T, bin string, args ...string) time.Duration {
 	return time.Since(start)
 }
 
-// killAfter starts bin and sends SIGKILL after a random delay within
-// 1.2 times span (some runs finish first, which must be fine too).
+// killAfter starts bin and sends SIGKILL after a random delay between a
+// third of span and 1.5 times span: the files are written at the end of a
+// run, so that is where most kills land (some runs finish first, which must
+// be fine too).
 func killAfter(t *testing.T, rng *rand.Rand, span time.Duration, bin string, args ...string) {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(time.Duration(rng.Int64N(int64(span) * 6 / 5)))
+	time.Sleep(span/3 + time.Duration(rng.Int64N(int64(span)*7/6)))
 	cmd.Process.Kill()
 	cmd.Wait()
 }
