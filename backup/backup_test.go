@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -335,6 +336,51 @@ func TestVerifyFindsEveryKindOfDamage(t *testing.T) {
 		{"tar escaping its directory", func(t *testing.T, dir string) {
 			replaceFile(t, dir, "web.media_vol.tar", makeTar(t, tarFile{name: "../../etc/cron.d/x", body: "x"}))
 		}, "points outside"},
+		{"tar with a symbolic link", func(t *testing.T, dir string) {
+			var b bytes.Buffer
+			tw := tar.NewWriter(&b)
+			tw.WriteHeader(&tar.Header{Name: "media/", Typeflag: tar.TypeDir, Mode: 0o755})
+			tw.WriteHeader(&tar.Header{Name: "media/passwd", Typeflag: tar.TypeSymlink, Linkname: "/etc/passwd", Mode: 0o777})
+			tw.Close()
+			replaceFile(t, dir, "web.media_vol.tar", b.Bytes())
+		}, `tar entry "media/passwd" is a symbolic link (to "/etc/passwd")`},
+		{"tar with a hard link", func(t *testing.T, dir string) {
+			var b bytes.Buffer
+			tw := tar.NewWriter(&b)
+			tw.WriteHeader(&tar.Header{Name: "./", Typeflag: tar.TypeDir, Mode: 0o755})
+			tw.WriteHeader(&tar.Header{Name: "./a", Typeflag: tar.TypeReg, Mode: 0o644})
+			tw.WriteHeader(&tar.Header{Name: "./b", Typeflag: tar.TypeLink, Linkname: "./a", Mode: 0o644}) // inside: fine
+			tw.WriteHeader(&tar.Header{Name: "./x", Typeflag: tar.TypeLink, Linkname: "../../etc/shadow", Mode: 0o644})
+			tw.Close()
+			replaceFile(t, dir, "web.media_vol.tar", b.Bytes())
+		}, `tar entry "./x" is a hard link to "../../etc/shadow", outside`},
+		{"tar with a device node", func(t *testing.T, dir string) {
+			var b bytes.Buffer
+			tw := tar.NewWriter(&b)
+			tw.WriteHeader(&tar.Header{Name: "./sda", Typeflag: tar.TypeBlock, Devmajor: 8, Mode: 0o600})
+			tw.Close()
+			replaceFile(t, dir, "web.media_vol.tar", b.Bytes())
+		}, `tar entry "./sda" is of type "4"`},
+		{"data file links outside the folder", func(t *testing.T, dir string) {
+			// The link's target is a byte-identical copy, so only the link
+			// itself can be what is refused.
+			outside := filepath.Join(t.TempDir(), "redis.rdb")
+			os.WriteFile(outside, mustRead(t, filepath.Join(dir, "redis.rdb")), 0o600)
+			os.Remove(filepath.Join(dir, "redis.rdb"))
+			os.Symlink(outside, filepath.Join(dir, "redis.rdb"))
+		}, "redis.rdb: is a symbolic link"},
+		{"manifest links outside the folder", func(t *testing.T, dir string) {
+			outside := filepath.Join(t.TempDir(), ManifestName)
+			os.WriteFile(outside, mustRead(t, filepath.Join(dir, ManifestName)), 0o600)
+			os.Remove(filepath.Join(dir, ManifestName))
+			os.Symlink(outside, filepath.Join(dir, ManifestName))
+		}, ManifestName + ": is a symbolic link"},
+		{"sums are a FIFO", func(t *testing.T, dir string) {
+			os.Remove(filepath.Join(dir, SumsName))
+			if err := syscall.Mkfifo(filepath.Join(dir, SumsName), 0o600); err != nil {
+				t.Skip(err)
+			}
+		}, SumsName + ": not a regular file"},
 		{"gzip damaged with sums recomputed", func(t *testing.T, dir string) {
 			b := mustRead(t, filepath.Join(dir, "db.sql.gz"))
 			b[len(b)-6] ^= 0xFF // the CRC

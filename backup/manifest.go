@@ -4,10 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"path"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -196,12 +196,12 @@ func ParseManifest(b []byte) (*Manifest, error) {
 // LoadManifest reads dir/manifest.json without checking the data files
 // (Verify does that).
 func LoadManifest(dir string) (*Manifest, error) {
-	b, err := os.ReadFile(filepath.Join(dir, ManifestName))
+	b, err := readSmall(dir, ManifestName)
 	if err != nil {
-		if os.IsNotExist(err) {
+		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%s has no %s: it is not a stackgen backup folder (or the backup did not finish)", dir, ManifestName)
 		}
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", ManifestName, err)
 	}
 	return ParseManifest(b)
 }

@@ -7,9 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -115,9 +113,9 @@ func restoreOne(ctx context.Context, eng Engine, opts RestoreOptions, t Target, 
 	if err != nil {
 		return err
 	}
-	fh, err := os.Open(filepath.Join(opts.Dir, f.Name))
+	fh, _, err := OpenData(opts.Dir, f.Name)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", f.Name, err)
 	}
 	defer fh.Close()
 	what := describe(t.State)

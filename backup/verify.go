@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -37,7 +38,7 @@ func Verify(dir string) (*Manifest, error) {
 		return nil, &VerifyError{Dir: dir, Problems: []string{err.Error()}}
 	}
 	var problems []string
-	if b, err := os.ReadFile(filepath.Join(dir, SumsName)); err == nil {
+	if b, err := readSmall(dir, SumsName); err == nil {
 		sums, err := parseSums(b)
 		if err != nil {
 			problems = append(problems, err.Error())
@@ -70,8 +71,8 @@ func Verify(dir string) (*Manifest, error) {
 				}
 			}
 		}
-	} else if !os.IsNotExist(err) {
-		problems = append(problems, err.Error())
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		problems = append(problems, SumsName+": "+err.Error())
 	}
 	for _, f := range m.Files {
 		if err := verifyFile(dir, f); err != nil {
@@ -90,38 +91,75 @@ func Verify(dir string) (*Manifest, error) {
 }
 
 func verifyArchive(dir string, a Archive) error {
-	st, err := os.Lstat(filepath.Join(dir, a.Name))
+	fh, st, err := OpenData(dir, a.Name)
 	if err != nil {
-		if os.IsNotExist(err) {
-			return errors.New("missing")
-		}
 		return err
 	}
-	if !st.Mode().IsRegular() {
-		return errors.New("not a regular file")
-	}
+	fh.Close()
 	if st.Size() != a.Size {
 		return fmt.Errorf("size is %d bytes, the manifest says %d", st.Size(), a.Size)
 	}
 	return verifyHash(filepath.Join(dir, a.Name), a.SHA256)
 }
 
-func verifyFile(dir string, f File) error {
-	fh, err := os.Open(filepath.Join(dir, f.Name))
+// errMissing is a backup file that is not there; it is fs.ErrNotExist.
+type errMissing struct{}
+
+func (errMissing) Error() string        { return "missing" }
+func (errMissing) Is(target error) bool { return target == fs.ErrNotExist }
+
+// readSmall reads a backup's own small file (manifest, sums) as OpenData
+// opens data: never through a link, never a FIFO.
+func readSmall(dir, name string) ([]byte, error) {
+	fh, st, err := OpenData(dir, name)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	const limit = 16 << 20
+	if st.Size() > limit {
+		return nil, fmt.Errorf("%s is %d bytes, more than a backup's %s can be", filepath.Join(dir, name), st.Size(), name)
+	}
+	return io.ReadAll(io.LimitReader(fh, limit))
+}
+
+// OpenData opens the data file name in the backup folder dir: a regular
+// file in the folder itself, never a link (which could point anywhere on
+// the host) nor a FIFO or device (which would hang or never end).
+func OpenData(dir, name string) (*os.File, os.FileInfo, error) {
+	p := filepath.Join(dir, name)
+	info, err := os.Lstat(p)
 	if err != nil {
 		if os.IsNotExist(err) {
-			return errors.New("missing")
+			return nil, nil, errMissing{}
 		}
+		return nil, nil, err
+	}
+	if info.Mode()&os.ModeSymlink != 0 {
+		to, _ := os.Readlink(p)
+		return nil, nil, fmt.Errorf("is a symbolic link (to %s); a backup's files must be in its folder: copy the file in instead of linking it", to)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, nil, errors.New("not a regular file")
+	}
+	fh, err := os.Open(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := fh.Stat()
+	if err != nil || !os.SameFile(info, st) {
+		fh.Close()
+		return nil, nil, errors.New("changed while it was checked; run again")
+	}
+	return fh, st, nil
+}
+
+func verifyFile(dir string, f File) error {
+	fh, st, err := OpenData(dir, f.Name)
+	if err != nil {
 		return err
 	}
 	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil {
-		return err
-	}
-	if !st.Mode().IsRegular() {
-		return errors.New("not a regular file")
-	}
 	if st.Size() != f.Size {
 		return fmt.Errorf("size is %d bytes, the manifest says %d", st.Size(), f.Size)
 	}
@@ -139,11 +177,8 @@ func verifyFile(dir string, f File) error {
 }
 
 func verifyHash(p, want string) error {
-	fh, err := os.Open(p)
+	fh, _, err := OpenData(filepath.Dir(p), filepath.Base(p))
 	if err != nil {
-		if os.IsNotExist(err) {
-			return errors.New("missing")
-		}
 		return err
 	}
 	defer fh.Close()
@@ -240,7 +275,8 @@ func (t *errTrap) Read(p []byte) (int, error) {
 }
 
 // checkTar reads every header of a tar stream: it must end properly and
-// hold only relative names that stay inside the directory.
+// hold only files and folders with relative names that stay inside the
+// directory (and hard links between them).
 func checkTar(r io.Reader) error {
 	tr := tar.NewReader(r)
 	for {
@@ -255,6 +291,23 @@ func checkTar(r io.Reader) error {
 		clean := path.Clean(strings.TrimPrefix(name, "./"))
 		if path.IsAbs(name) || clean == ".." || strings.HasPrefix(clean, "../") {
 			return fmt.Errorf("tar entry %q points outside the directory", name)
+		}
+		// Only files, folders and hard links within: a symbolic link
+		// restored into a volume could point the service (a web server
+		// sending media files, say) anywhere in its container, and a
+		// device node gives access to the host's hardware.
+		switch hdr.Typeflag {
+		case tar.TypeReg, tar.TypeDir:
+		case tar.TypeSymlink:
+			return fmt.Errorf("tar entry %q is a symbolic link (to %q); a backup holds only files and folders", name, hdr.Linkname)
+		case tar.TypeLink:
+			// A hard link shares a file of the archive itself (the backup
+			// keeps them, rebased); it must name one inside.
+			if l := path.Clean(strings.TrimPrefix(hdr.Linkname, "./")); path.IsAbs(hdr.Linkname) || l == ".." || strings.HasPrefix(l, "../") {
+				return fmt.Errorf("tar entry %q is a hard link to %q, outside the directory", name, hdr.Linkname)
+			}
+		default:
+			return fmt.Errorf("tar entry %q is of type %q, not a file or folder; a backup holds only files and folders", name, string(hdr.Typeflag))
 		}
 		if _, err := io.Copy(io.Discard, tr); err != nil {
 			return fmt.Errorf("not a complete tar archive: entry %s: %v", name, err)

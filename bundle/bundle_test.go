@@ -184,13 +184,17 @@ func TestRoundTrip(t *testing.T) {
 				if !bytes.Equal(loader.got, raw) {
 					t.Errorf("the engine got %d bytes, not the %d-byte plain save stream", len(loader.got), len(raw))
 				}
-				out := t.TempDir()
-				written, err := WriteProject(v, out, func(p string, b []byte, mode os.FileMode) error {
-					os.MkdirAll(filepath.Dir(p), 0o755)
-					return os.WriteFile(p, b, mode)
-				})
+				set, err := ProjectSet(v)
 				if err != nil {
 					t.Fatal(err)
+				}
+				out := t.TempDir()
+				var written []string
+				for _, f := range set {
+					p := filepath.Join(out, f.Path)
+					os.MkdirAll(filepath.Dir(p), 0o755)
+					must(t, os.WriteFile(p, f.Content, f.Mode))
+					written = append(written, f.Path)
 				}
 				wantFiles := ".env.example " + ReadmeName + " compose.yaml compose/nginx/nginx.conf scripts/deploy.sh"
 				if strings.Join(written, " ") != wantFiles {
@@ -374,7 +378,7 @@ func TestVerifyRefusesMissingExtraAndEditedFiles(t *testing.T) {
 				return []byte("events { } # changed\n"), true
 			}
 			return b, true
-		}, nil, "compose/nginx/nginx.conf", "has 21 bytes"},
+		}, nil, "compose/nginx/nginx.conf", "declares 21 bytes, the manifest says 10"},
 		{"same size, other content", func(n string, b []byte) ([]byte, bool) {
 			if strings.HasSuffix(n, "nginx.conf") {
 				return []byte("EVENTS {}\n"), true
@@ -776,4 +780,88 @@ func TestCreateWithUnpacker(t *testing.T) {
 		t.Fatal("an unpacker failure was ignored")
 	}
 	assertEmptyDir(t, filepath.Dir(o.Output))
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A zip whose image archive inflates far past what the manifest records is
+// refused from its central directory, before a byte is inflated.
+func TestVerifyRefusesAZipBombBeforeInflating(t *testing.T) {
+	path, _, m := makeBundle(t, Zip, Gzip)
+	bomb := make([]byte, 64<<20) // 64 MiB of zeros: about 64 KiB deflated
+	bad := rewriteZip(t, path, func(n string, b []byte) ([]byte, bool) {
+		if strings.HasSuffix(n, "/"+m.ImageArchive) {
+			return bomb, true
+		}
+		return b, true
+	}, nil)
+	var read Counter
+	_, err := Verify(bad, &read)
+	var be *BundleError
+	if !errors.As(err, &be) || be.File != m.ImageArchive || !strings.Contains(err.Error(), "refused before unpacking") {
+		t.Fatalf("Verify = %v, want the image archive refused before unpacking", err)
+	}
+	if read.Load() != 0 {
+		t.Errorf("%d bytes were inflated and hashed before the refusal", read.Load())
+	}
+}
+
+func TestParseManifestRefusesPathConflicts(t *testing.T) {
+	for _, paths := range [][]string{
+		{"compose.yaml", "compose.yaml/x"},
+		{"conf/nginx", "conf/nginx/sub/site.conf"},
+		{"compose.yaml", "Compose.yaml"},
+	} {
+		m := Manifest{FormatVersion: FormatVersion, Project: "p"}
+		for _, p := range paths {
+			m.Files = append(m.Files, File{Path: p, SHA256: strings.Repeat("0", 64)})
+		}
+		b, _ := m.Marshal()
+		if _, err := ParseManifest(b); err == nil || !strings.Contains(err.Error(), paths[0]) {
+			t.Errorf("%v: err = %v, want a refusal naming %s", paths, err, paths[0])
+		}
+	}
+}
+
+// After Verify, the path may name another file (a copy finished late, or
+// an attacker's swap): what is loaded and written is the file verified.
+func TestLoadReadsTheVerifiedFileNotThePath(t *testing.T) {
+	for _, format := range []Format{Zip, TarGz} {
+		t.Run(string(format), func(t *testing.T) {
+			path, raw, _ := makeBundle(t, format, Gzip)
+			v, err := Verify(path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer v.Close()
+			// Another valid bundle, with other images and files, is moved
+			// over the verified one's path.
+			o := testOptions(t.TempDir(), format, Gzip)
+			o.Files[0].Content = []byte("services:\n  evil:\n    image: evil:1\n    privileged: true\n")
+			other := bytes.Repeat([]byte("EVIL"), 1<<16)
+			if _, err := Create(context.Background(), &fakeSaver{tar: other}, o); err != nil {
+				t.Fatal(err)
+			}
+			must(t, os.Rename(o.Output, path))
+			loader := &fakeLoader{}
+			if _, err := LoadImages(context.Background(), v, loader, nil); err != nil {
+				t.Fatalf("LoadImages: %v", err)
+			}
+			if !bytes.Equal(loader.got, raw) {
+				t.Errorf("the engine got %d bytes of the file now at the path, not the verified bundle", len(loader.got))
+			}
+			set, err := ProjectSet(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f, _ := set.Get("compose.yaml"); strings.Contains(string(f.Content), "evil") {
+				t.Error("the project files came from the file now at the path")
+			}
+		})
+	}
 }

@@ -9,9 +9,10 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/stackgen/stackgen/fileset"
 )
 
 // ImageLoader loads a plain `docker save` stream into the engine.
@@ -21,8 +22,9 @@ type ImageLoader interface {
 
 // LoadImages streams the verified bundle's image archive, decompressed
 // here (any codec), into the engine as the plain tar every engine reads.
-// The compressed bytes are hashed again on the way, so a file changed on
-// disk since Verify is reported.
+// It reads the file Verify opened (never the path again, which may name
+// another file by now), and hashes the compressed bytes on the way, so a
+// file changed in place since Verify is reported.
 func LoadImages(ctx context.Context, v *Verified, loader ImageLoader, p *Progress) ([]string, error) {
 	m := v.Manifest
 	if len(m.Images) == 0 {
@@ -103,37 +105,32 @@ func CheckTargetDir(dir string) error {
 	return nil
 }
 
-// WriteFile is how a file is written on the target; project.WriteFileAtomic
-// in use.
-type WriteFile func(path string, b []byte, mode fs.FileMode) error
-
-// WriteProject writes the verified bundle's project files into dir, each
-// through write (atomic in use), with the modes the manifest records.
-func WriteProject(v *Verified, dir string, write WriteFile) ([]string, error) {
-	var written []string
+// ProjectSet reads the verified bundle's project files, checking each
+// against the manifest again, with the modes the manifest records. The
+// whole set is in hand before anything is written, so the install can
+// check it (validate) and write it as one transaction.
+func ProjectSet(v *Verified) (fileset.Set, error) {
+	var set fileset.Set
 	for _, f := range ProjectFiles(v.Manifest) {
 		rc, err := v.Open(f.Path)
 		if err != nil {
-			return written, fmt.Errorf("%s: %s: %w", v.Path, f.Path, err)
+			return nil, fmt.Errorf("%s: %s: %w", v.Path, f.Path, err)
 		}
 		b, err := readAllLimit(rc, f.Size)
 		rc.Close()
 		if err != nil {
-			return written, fmt.Errorf("%s: %s: %w", v.Path, f.Path, err)
+			return nil, fmt.Errorf("%s: %s: %w", v.Path, f.Path, err)
 		}
 		if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != f.SHA256 {
-			return written, fmt.Errorf("%s: %s changed on disk since it was verified; install again", v.Path, f.Path)
+			return nil, fmt.Errorf("%s: %s changed since it was verified; install again", v.Path, f.Path)
 		}
 		mode := f.FileMode()
 		if f.Path == ".env" {
 			mode = 0o600
 		}
-		if err := write(filepath.Join(dir, filepath.FromSlash(f.Path)), b, mode); err != nil {
-			return written, err
-		}
-		written = append(written, f.Path)
+		set = append(set, fileset.File{Path: f.Path, Mode: mode, Content: b})
 	}
-	return written, nil
+	return set, nil
 }
 
 // EnvFromExample builds a .env from .env.example: each key in secrets gets

@@ -184,6 +184,9 @@ func ParseManifest(b []byte) (*Manifest, error) {
 			return nil, fmt.Errorf("%s: lists .env but does not say it includes secrets", ManifestName)
 		}
 	}
+	if err := checkConflicts(m.Files); err != nil {
+		return nil, fmt.Errorf("%s: %w", ManifestName, err)
+	}
 	if len(m.Images) > 0 && !seen[m.ImageArchive] {
 		return nil, fmt.Errorf("%s: the image archive %q is not among its files", ManifestName, m.ImageArchive)
 	}
@@ -212,6 +215,32 @@ func checkPath(p string) error {
 	for _, part := range strings.Split(p, "/") {
 		if part == ".." || part == "." {
 			return fmt.Errorf("%q: leaves the bundle directory", p)
+		}
+	}
+	return nil
+}
+
+// checkConflicts refuses a file list that cannot be laid out on disk as a
+// whole: a file that is also a folder of another (compose.yaml and
+// compose.yaml/x), or two names that are one file on a case-insensitive
+// file system (macOS, Windows). Checked before anything is written, so an
+// install never stops half-way on them.
+func checkConflicts(files []File) error {
+	isFile := map[string]bool{}
+	folded := map[string]string{}
+	for _, f := range files {
+		isFile[f.Path] = true
+		k := strings.ToLower(f.Path)
+		if other, ok := folded[k]; ok {
+			return fmt.Errorf("%s and %s are the same file on a case-insensitive file system", other, f.Path)
+		}
+		folded[k] = f.Path
+	}
+	for _, f := range files {
+		for d := path.Dir(f.Path); d != "."; d = path.Dir(d) {
+			if isFile[d] {
+				return fmt.Errorf("%s is listed as a file and as the folder of %s", d, f.Path)
+			}
 		}
 	}
 	return nil

@@ -67,8 +67,14 @@ func openArchive(path string) (archiveReader, Format, error) {
 		}
 		return &zipReader{f: f, zr: zr, root: root}, Zip, nil
 	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
-		f.Close()
-		return &tarGzReader{path: path}, TarGz, nil
+		st, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, "", err
+		}
+		// Kept open: every later read (verify, load, write) is of this
+		// file, not of whatever the path names by then.
+		return &tarGzReader{path: path, f: f, size: st.Size()}, TarGz, nil
 	}
 	f.Close()
 	if n == 0 {
@@ -144,6 +150,53 @@ func (z *zipReader) Walk(fn func(string, int64, io.Reader) error) error {
 	return nil
 }
 
+// checkDeclared compares every entry's declared (uncompressed) size with
+// the manifest before any entry is inflated, so a zip bomb, or an entry the
+// manifest does not list, is refused at the cost of reading the central
+// directory. The zip reader then also stops any entry that inflates past
+// its declared size.
+func (z *zipReader) checkDeclared(m *Manifest) error {
+	want := map[string]int64{}
+	for _, f := range m.Files {
+		want[f.Path] = f.Size
+	}
+	for _, f := range z.zr.File {
+		_, rest, _ := splitRoot(f.Name)
+		if rest == "" || strings.HasSuffix(f.Name, "/") || rest == ManifestName {
+			continue
+		}
+		size, ok := want[rest]
+		switch {
+		case !ok:
+			return &BundleError{File: rest, Reason: "is not listed in the manifest: the bundle was changed after it was made"}
+		case f.UncompressedSize64 != uint64(size):
+			return &BundleError{File: rest, Reason: fmt.Sprintf("declares %d bytes, the manifest says %d: refused before unpacking it", f.UncompressedSize64, size)}
+		}
+	}
+	return nil
+}
+
+// manifest reads the manifest entry, refusing one that declares more than
+// maxManifestSize before reading it.
+func (z *zipReader) manifest() ([]byte, bool, error) {
+	for _, f := range z.zr.File {
+		if _, rest, _ := splitRoot(f.Name); rest != ManifestName {
+			continue
+		}
+		if f.UncompressedSize64 > maxManifestSize {
+			return nil, true, fmt.Errorf("declares %d bytes, more than a manifest can be (%d)", f.UncompressedSize64, maxManifestSize)
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return nil, true, err
+		}
+		defer rc.Close()
+		b, err := readAllLimit(rc, maxManifestSize)
+		return b, true, err
+	}
+	return nil, false, nil
+}
+
 func (z *zipReader) Open(name string) (io.ReadCloser, error) {
 	f, err := z.zr.Open(z.root + "/" + name)
 	if err != nil {
@@ -155,34 +208,27 @@ func (z *zipReader) Open(name string) (io.ReadCloser, error) {
 func (z *zipReader) Close() error { return z.f.Close() }
 
 // tarGzReader reads a tar.gz sequentially; Open reads it again from the
-// start up to the entry.
+// start up to the entry, through the file opened once.
 type tarGzReader struct {
 	path string
+	f    *os.File
+	size int64
 }
 
 type tarStream struct {
-	f  *os.File
 	gz *pgzip.Reader
 	tr *tar.Reader
 }
 
 func (t *tarGzReader) open() (*tarStream, error) {
-	f, err := os.Open(t.path)
+	gz, err := pgzip.NewReader(io.NewSectionReader(t.f, 0, t.size))
 	if err != nil {
 		return nil, err
 	}
-	gz, err := pgzip.NewReader(f)
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return &tarStream{f: f, gz: gz, tr: tar.NewReader(gz)}, nil
+	return &tarStream{gz: gz, tr: tar.NewReader(gz)}, nil
 }
 
-func (s *tarStream) Close() error {
-	s.gz.Close()
-	return s.f.Close()
-}
+func (s *tarStream) Close() error { return s.gz.Close() }
 
 func (t *tarGzReader) Walk(fn func(string, int64, io.Reader) error) error {
 	s, err := t.open()
@@ -261,7 +307,7 @@ func (t *tarGzReader) Open(name string) (io.ReadCloser, error) {
 	}
 }
 
-func (t *tarGzReader) Close() error { return nil }
+func (t *tarGzReader) Close() error { return t.f.Close() }
 
 // displayName shortens a bundle path for messages.
 func displayName(p string) string {

@@ -55,6 +55,12 @@ func Verify(path string, progress *Counter) (*Verified, error) {
 }
 
 func verify(ar archiveReader, path string, progress *Counter) (*Verified, error) {
+	if z, ok := ar.(*zipReader); ok {
+		if err := precheckZip(z); err != nil {
+			err.Bundle = path
+			return nil, err
+		}
+	}
 	seen := map[string]observed{}
 	var manifestBytes []byte
 	err := ar.Walk(func(name string, size int64, r io.Reader) error {
@@ -109,6 +115,27 @@ func verify(ar archiveReader, path string, progress *Counter) (*Verified, error)
 		return nil, err
 	}
 	return &Verified{Path: path, Manifest: m, ar: ar}, nil
+}
+
+// precheckZip reads a zip's manifest first and checks every entry's
+// declared size against it, before anything is inflated.
+func precheckZip(z *zipReader) *BundleError {
+	b, found, err := z.manifest()
+	if !found {
+		return &BundleError{File: ManifestName, Reason: "is missing: not a stackgen bundle, or a truncated one"}
+	}
+	if err != nil {
+		return &BundleError{File: ManifestName, Reason: describeReadError(err)}
+	}
+	m, err := ParseManifest(b)
+	if err != nil {
+		return &BundleError{Reason: err.Error()}
+	}
+	var be *BundleError
+	if err := z.checkDeclared(m); errors.As(err, &be) {
+		return be
+	}
+	return nil
 }
 
 // compare checks what was read against the manifest: the pure heart of

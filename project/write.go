@@ -1,11 +1,13 @@
 package project
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -41,12 +43,15 @@ type Step struct {
 	// Dest is the path written, relative to the project: File.Path, or
 	// File.Path+NewSuffix for Keep.
 	Dest string
+	// diskMode is the permission of the file on disk, for Unchanged.
+	diskMode fs.FileMode
 }
 
 // Plan decides, before anything is written, what happens to each file in
 // dir. It refuses a target that is a file, and a non-empty one without
 // force; with force it still never overwrites a file whose content no
-// longer matches the hash recorded in the previous manifest.
+// longer matches the hash recorded in the previous manifest, never goes
+// through a symbolic link, and never opens a FIFO or device.
 func Plan(dir string, set fileset.Set, force bool) ([]Step, error) {
 	info, err := os.Stat(dir)
 	switch {
@@ -61,38 +66,86 @@ func Plan(dir string, set fileset.Set, force bool) ([]Step, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s: %w; choose a directory you can read and write", dir, err)
 	}
-	if len(entries) == 0 {
+	if isEmpty(entries) {
 		return planAll(set, Create), nil
 	}
 	if !force {
 		return nil, fmt.Errorf("%s is not empty; pass --force to write into it (files you changed are kept and the new versions written beside them)", dir)
 	}
+	if _, err := inspect(dir, ManifestName); err != nil {
+		return nil, err
+	}
 	prev := map[string]string{}
-	if m, err := LoadManifest(dir); err == nil {
+	if m, err := loadManifest(dir); err == nil {
 		prev = m.Files
 	} else if !errors.Is(err, ErrNoManifest) {
 		return nil, err
 	}
 	var steps []Step
 	for _, f := range set {
-		st := Step{File: f, Dest: f.Path}
-		onDisk, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f.Path)))
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			st.Action = Create
-		case err != nil:
-			return nil, fmt.Errorf("cannot read %s: %w", filepath.Join(dir, f.Path), err)
-		case string(onDisk) == string(f.Content):
-			st.Action = Unchanged
-		case prev[f.Path] != "" && prev[f.Path] == Hash(onDisk):
-			st.Action = Update
-		default:
-			st.Action = Keep
-			st.Dest = f.Path + NewSuffix
+		st, err := planFile(dir, f, prev[f.Path])
+		if err != nil {
+			return nil, err
 		}
 		steps = append(steps, st)
 	}
 	return steps, nil
+}
+
+// isEmpty tells whether a folder holds nothing but what a write of its
+// own leaves (the lock while a run holds it, a journal it will finish).
+func isEmpty(entries []fs.DirEntry) bool {
+	for _, e := range entries {
+		if e.Name() != LockName && e.Name() != JournalDir {
+			return false
+		}
+	}
+	return true
+}
+
+// planFile decides what happens to one file, comparing hashes streamed
+// from disk so a huge file in the target costs no memory.
+func planFile(dir string, f fileset.File, prevHash string) (Step, error) {
+	st := Step{File: f, Dest: f.Path}
+	info, err := inspect(dir, f.Path)
+	if err != nil {
+		return st, err
+	}
+	if info == nil {
+		st.Action = Create
+		return st, nil
+	}
+	sum, err := hashFile(dir, f.Path)
+	if err != nil {
+		return st, err
+	}
+	switch {
+	case sum == Hash(f.Content):
+		st.Action = Unchanged
+		st.diskMode = info.Mode().Perm()
+	case prevHash != "" && prevHash == sum:
+		st.Action = Update
+	default:
+		st.Action = Keep
+		st.Dest = f.Path + NewSuffix
+		if _, err := inspect(dir, st.Dest); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+func hashFile(dir, rel string) (string, error) {
+	f, _, err := openRegular(dir, rel)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("cannot read %s: %w", f.Name(), err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func planAll(set fileset.Set, a Action) []Step {
@@ -101,87 +154,6 @@ func planAll(set fileset.Set, a Action) []Step {
 		steps[i] = Step{File: f, Action: a, Dest: f.Path}
 	}
 	return steps
-}
-
-// Apply carries out a plan in dir and then writes the manifest m (whose
-// Files it fills). Every file is written atomically, so an interrupted run
-// leaves each file either old or new, never half-written.
-func Apply(dir string, steps []Step, m *Manifest) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("cannot create %s: %w; choose a directory you can write to", dir, err)
-	}
-	if err := probeWritable(dir); err != nil {
-		return err
-	}
-	m.Files = map[string]string{}
-	for _, st := range steps {
-		m.Files[st.File.Path] = Hash(st.File.Content)
-		if st.Action == Unchanged {
-			if err := os.Chmod(filepath.Join(dir, filepath.FromSlash(st.Dest)), st.File.Mode); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := WriteFileAtomic(filepath.Join(dir, filepath.FromSlash(st.Dest)), st.File.Content, st.File.Mode); err != nil {
-			return err
-		}
-	}
-	b, err := m.Marshal()
-	if err != nil {
-		return err
-	}
-	return WriteFileAtomic(filepath.Join(dir, ManifestName), b, 0o644)
-}
-
-// probeWritable fails early, before any file is written, when dir cannot
-// take new files.
-func probeWritable(dir string) error {
-	f, err := os.CreateTemp(dir, ".stackgen-probe-*")
-	if err != nil {
-		return fmt.Errorf("cannot write to %s: %w; choose a directory you can write to", dir, errors.Unwrap(err))
-	}
-	name := f.Name()
-	f.Close()
-	return os.Remove(name)
-}
-
-// WriteFileAtomic writes b to path through a temporary file in the same
-// directory and a rename. The temporary file is created 0600, so a secret
-// is never readable by others even for a moment.
-func WriteFileAtomic(path string, b []byte, mode fs.FileMode) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("cannot create %s: %w", dir, err)
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	clean := func() { os.Remove(tmp.Name()) }
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		clean()
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		clean()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		clean()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		clean()
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		clean()
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	return nil
 }
 
 // Kept lists the files a plan leaves alone because the user changed them.
@@ -196,6 +168,10 @@ func Kept(steps []Step) []string {
 	return out
 }
 
+// maxEnvSize bounds the .env read on a re-render; stackgen writes a few
+// kilobytes.
+const maxEnvSize = 1 << 20
+
 // ReadEnv reads KEY=VALUE lines of dir's .env, unquoting simple quoted
 // values, so secrets already deployed are kept on a re-render. A missing
 // file (or a dir that is not a directory, which Plan reports) gives an
@@ -204,7 +180,7 @@ func ReadEnv(dir string) (map[string]string, error) {
 	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
 		return map[string]string{}, nil
 	}
-	b, err := os.ReadFile(filepath.Join(dir, ".env"))
+	b, err := readRegular(dir, ".env", maxEnvSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string]string{}, nil
 	}

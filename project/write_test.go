@@ -19,12 +19,20 @@ func sampleSet() fileset.Set {
 
 func writeAll(t *testing.T, dir string, set fileset.Set, force bool) []Step {
 	t.Helper()
-	steps, err := Plan(dir, set, force)
+	tx, err := Begin(dir)
+	if err != nil {
+		t.Fatalf("Begin: %v", err)
+	}
+	defer tx.Close()
+	steps, err := tx.Plan(set, force)
 	if err != nil {
 		t.Fatalf("Plan: %v", err)
 	}
-	if err := Apply(dir, steps, &Manifest{Stack: "test", Version: "dev"}); err != nil {
+	if err := tx.Apply(steps, &Manifest{Stack: "test", Version: "dev"}); err != nil {
 		t.Fatalf("Apply: %v", err)
+	}
+	if err := tx.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
 	}
 	return steps
 }
@@ -128,11 +136,15 @@ func TestApplyUnwritableTargetWritesNothing(t *testing.T) {
 		// root ignores permission bits; /proc takes no new directories.
 		target = "/proc/stackgen-test/proj"
 	}
-	steps, err := Plan(target, sampleSet(), false)
-	if err != nil {
-		t.Fatal(err)
+	tx, err := Begin(target)
+	if err == nil {
+		defer tx.Close()
+		var steps []Step
+		if steps, err = tx.Plan(sampleSet(), false); err != nil {
+			t.Fatal(err)
+		}
+		err = tx.Apply(steps, &Manifest{Stack: "test"})
 	}
-	err = Apply(target, steps, &Manifest{Stack: "test"})
 	if err == nil || !strings.Contains(err.Error(), "choose a directory you can write to") {
 		t.Fatalf("Apply to unwritable target: err = %v", err)
 	}

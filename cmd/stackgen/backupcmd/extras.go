@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/stackgen/stackgen/backup"
+	"github.com/stackgen/stackgen/internal/atomicfile"
 	"github.com/stackgen/stackgen/internal/units"
-	"github.com/stackgen/stackgen/project"
 )
 
 // applySettings fills what the user did not give from the project's saved
@@ -215,7 +215,7 @@ func schedule(ctx context.Context, o *Options, proj *Project) error {
 			mode = 0o755
 		}
 		p := filepath.Join(dir, name)
-		if err := project.WriteFileAtomic(p, []byte(body), mode); err != nil {
+		if err := atomicfile.Write(p, []byte(body), mode); err != nil {
 			return err
 		}
 		paths[name] = p
@@ -225,7 +225,7 @@ func schedule(ctx context.Context, o *Options, proj *Project) error {
 		return err
 	}
 	cronPath := filepath.Join(dir, job.Unit()+".cron")
-	if err := project.WriteFileAtomic(cronPath, []byte(line), 0o644); err != nil {
+	if err := atomicfile.Write(cronPath, []byte(line), 0o644); err != nil {
 		return err
 	}
 	paths["cron"] = cronPath
@@ -268,7 +268,7 @@ func (hostInstaller) Install(ctx context.Context, job backup.ScheduleJob, files 
 			if err != nil {
 				return "", err
 			}
-			if err := project.WriteFileAtomic(filepath.Join(unitDir, job.Unit()+ext), b, 0o644); err != nil {
+			if err := atomicfile.Write(filepath.Join(unitDir, job.Unit()+ext), b, 0o644); err != nil {
 				return "", err
 			}
 		}

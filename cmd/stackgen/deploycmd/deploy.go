@@ -43,6 +43,9 @@ type Options struct {
 	Yes       bool
 	NoUp      bool
 	Timeout   time.Duration
+	// AllowPrivileged lets a bundle's services have the host (privileged,
+	// host network, the host's root or the Docker socket mounted).
+	AllowPrivileged bool
 
 	// --unpack (hidden): the unpacker image's entrypoint.
 	Unpack bool
@@ -73,8 +76,10 @@ a single streaming pass), the compose files, the configs they mount,
 scripts for bash and PowerShell, a README for the offline host and a
 manifest with the SHA-256 of every file.
 
-With --bundle, on the offline host: check every file's SHA-256 before
-loading anything, load the images, write the files into --dir, write .env
+With --bundle, on the offline host: check every file's SHA-256 and run
+'stackgen validate' on the project before loading anything (services that are
+privileged, use the host network, or mount the host's root or the Docker
+socket are refused without --allow-privileged), load the images, write the files into --dir, write .env
 with fresh secrets when the bundle has none, then start the stack as
 'stackgen up' does (wait until healthy, migrations).
 
@@ -118,6 +123,7 @@ inside do the same without stackgen.`,
 	fl.StringVar(&opts.Bundle, "bundle", "", "install the bundle FILE: verify, load the images, write the files, start")
 	fl.StringVar(&opts.TargetDir, cmdutil.DirFlag, "", "the project directory: with --package the project to pack (the same as [dir]); with --bundle the directory to install into (default: ./PROJECT), new or empty")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "with --bundle: generate the .env secrets without asking")
+	fl.BoolVar(&opts.AllowPrivileged, "allow-privileged", false, "with --bundle: install even if a service is privileged, uses the host network, or mounts the host's root or the Docker socket")
 	fl.BoolVar(&opts.NoUp, "no-up", false, "with --bundle: load and write the files, but do not start the stack")
 	cmdutil.DurationVar(fl, &opts.Timeout, "timeout", 0, "with --bundle: "+upcmd.TimeoutUsage)
 	fl.StringVar(&opts.Progress, "progress", "auto", "progress output: auto, tty, plain or quiet")
@@ -153,7 +159,7 @@ func checkFlags(cmd *cobra.Command, o *Options, args []string) error {
 		}
 	}
 	if o.Bundle == "" {
-		if n := changed("yes", "no-up", "timeout"); n != "" {
+		if n := changed("yes", "no-up", "timeout", "allow-privileged"); n != "" {
 			return cmdutil.FlagErrorf("--%s goes with --bundle", n)
 		}
 	}

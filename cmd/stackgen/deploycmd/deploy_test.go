@@ -225,7 +225,8 @@ func newFakeEnv(t *testing.T) (string, *fakeImages, *Options, *bytes.Buffer) {
 		".env":          "DJANGO_SECRET_KEY=build-host-secret\n",
 		".env.example":  "# keys\nDJANGO_SECRET_KEY=\nMYSQL_PASSWORD=\nMYSQL_ROOT_PASSWORD=\nREDIS_PASSWORD=\nDJANGO_DEBUG='False'\n",
 		"conf/app.ini":  "[app]\n",
-		".stackgen.yml": "stack: django-uwsgi\nanswers:\n  project: mysite\n  http_port: \"8080\"\nfiles: {}\n",
+		".gitignore":    ".env\n",
+		".stackgen.yml": "stack: django-uwsgi\nanswers:\n  project: mysite\n  http_port: \"8080\"\nfiles:\n  .gitignore: x\n",
 	} {
 		p := filepath.Join(dir, rel)
 		os.MkdirAll(filepath.Dir(p), 0o755)
@@ -419,5 +420,70 @@ func TestSortedKeys(t *testing.T) {
 	got := sortedKeys(map[string]string{"b": "", "a": "", "c": ""})
 	if !sort.StringsAreSorted(got) || len(got) != 3 {
 		t.Error(got)
+	}
+}
+
+// A bundle's compose files are judged before anything is loaded: errors of
+// `stackgen validate` and host access (without --allow-privileged) refuse
+// the install, and nothing is loaded or written.
+func TestInstallJudgesTheBundlesComposeFilesFirst(t *testing.T) {
+	cases := []struct {
+		name, compose string
+		allow         bool
+		want          string
+	}{
+		{"privileged", "services:\n  web:\n    image: mysite-web:1.0\n    privileged: true\n", false, "service web is privileged"},
+		{"docker socket", "services:\n  web:\n    image: mysite-web:1.0\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n", false, "mounts the Docker socket"},
+		{"host root", "services:\n  web:\n    image: mysite-web:1.0\n    volumes:\n      - /:/host\n", false, "the host's root file system"},
+		{"host network", "services:\n  web:\n    image: mysite-web:1.0\n    network_mode: host\n", false, "network_mode: host"},
+		{"validation error", "services:\n  web:\n    image: mysite-web:latest\n", false, "fails validation"},
+		{"privileged, allowed", "services:\n  web:\n    image: mysite-web:1.0\n    privileged: true\n", true, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir, api, o, errOut := newFakeEnv(t)
+			if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(c.compose), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(t.TempDir(), "mysite.zip")
+			o.Package, o.Dir, o.Output, o.NoBuild = true, dir, out, true
+			if err := Run(context.Background(), o); err != nil {
+				t.Fatalf("package: %v\n%s", err, errOut)
+			}
+			target := filepath.Join(t.TempDir(), "offline")
+			inst := *o
+			inst.Package, inst.Bundle, inst.TargetDir, inst.Yes, inst.AllowPrivileged = false, out, target, true, c.allow
+			inst.Up = func(context.Context, string, *Options) error { return nil }
+			err := Run(context.Background(), &inst)
+			if c.want == "" {
+				if err != nil {
+					t.Fatalf("install with --allow-privileged: %v\n%s", err, errOut)
+				}
+				if len(api.loads) != 1 {
+					t.Errorf("loads = %d, want 1", len(api.loads))
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error()+errOut.String(), c.want) || !strings.Contains(err.Error(), "nothing was loaded or written") || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("install = %v, want one line refusing with %q\n%s", err, c.want, errOut)
+			}
+			if len(api.loads) != 0 {
+				t.Error("a refused bundle loaded images")
+			}
+			if _, err := os.Lstat(target); err == nil {
+				t.Error("a refused bundle wrote the target")
+			}
+		})
+	}
+}
+
+func TestAllowPrivilegedGoesWithBundle(t *testing.T) {
+	f := &cmdutil.Factory{IO: func() *cmdutil.IOStreams { ios, _, _, _ := cmdutil.Test(); return ios }()}
+	cmd := NewCmdDeploy(f, func(context.Context, *Options) error { return nil })
+	cmd.SetArgs([]string{"--package", "--allow-privileged"})
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), "--allow-privileged goes with --bundle") {
+		t.Fatalf("err = %v", err)
 	}
 }

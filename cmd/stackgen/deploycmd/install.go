@@ -6,15 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/stackgen/stackgen/bundle"
+	"github.com/stackgen/stackgen/fileset"
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/stacks"
+	"github.com/stackgen/stackgen/validate"
 )
 
 func installRun(ctx context.Context, o *Options) error {
@@ -45,6 +46,29 @@ func installRun(ctx context.Context, o *Options) error {
 		target = man.Project
 	}
 	if err := bundle.CheckTargetDir(target); err != nil {
+		return err
+	}
+	// The project's files, in hand and judged before anything is loaded:
+	// a bundle made elsewhere runs what its compose files say.
+	set, err := bundle.ProjectSet(v)
+	if err != nil {
+		return err
+	}
+	// .env: the bundle's (--include-env), else fresh secrets. Made now, so
+	// the project is judged as it will run (its compose files may require
+	// the secrets).
+	fresh := ""
+	if _, ok := set.Get(".env"); !ok {
+		secrets, err := o.secrets(man)
+		if err != nil {
+			return err
+		}
+		example, _ := set.Get(".env.example")
+		set = append(set, fileset.File{Path: ".env", Mode: 0o600, Content: bundle.EnvFromExample(example.Content, secrets)})
+		set.Sort()
+		fresh = strings.Join(sortedKeys(secrets), ", ")
+	}
+	if err := checkBundleProject(ios.ErrOut, o.Bundle, set, o.AllowPrivileged); err != nil {
 		return err
 	}
 
@@ -86,28 +110,13 @@ func installRun(ctx context.Context, o *Options) error {
 		fmt.Fprintf(ios.ErrOut, "Loaded %d images: %s\n", len(man.Images), imageNames(man.Images))
 	}
 
-	// 3. The files, each written atomically.
-	written, err := bundle.WriteProject(v, target, project.WriteFileAtomic)
-	if err != nil {
+	// 3. The files and .env, written as one transaction: all or none.
+	if err := writeSet(target, set); err != nil {
 		return err
 	}
-	fmt.Fprintf(ios.ErrOut, "Wrote %d files into %s\n", len(written), target)
-
-	// 4. .env: the bundle's (--include-env), else fresh secrets.
-	envPath := filepath.Join(target, ".env")
-	if _, err := os.Stat(envPath); errors.Is(err, fs.ErrNotExist) {
-		secrets, err := o.secrets(man)
-		if err != nil {
-			return err
-		}
-		example, err := os.ReadFile(filepath.Join(target, ".env.example"))
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		if err := project.WriteFileAtomic(envPath, bundle.EnvFromExample(example, secrets), 0o600); err != nil {
-			return err
-		}
-		fmt.Fprintf(ios.ErrOut, "Wrote %s (mode 0600) with fresh secrets for %s: keep it, the databases are initialised with them\n", envPath, strings.Join(sortedKeys(secrets), ", "))
+	fmt.Fprintf(ios.ErrOut, "Wrote %d files into %s\n", len(set), target)
+	if fresh != "" {
+		fmt.Fprintf(ios.ErrOut, "Wrote %s (mode 0600) with fresh secrets for %s: keep it, the databases are initialised with them\n", filepath.Join(target, ".env"), fresh)
 	}
 
 	// 5. Start it as `stackgen up` does.
@@ -119,6 +128,39 @@ func installRun(ctx context.Context, o *Options) error {
 		return errors.New("internal error: no up function")
 	}
 	return o.Up(ctx, target, o)
+}
+
+// writeSet writes the installed project as one transaction under the
+// project's lock.
+func writeSet(dir string, set fileset.Set) error {
+	tx, err := project.Begin(dir)
+	if err != nil {
+		return err
+	}
+	defer tx.Close()
+	if err := tx.WriteSet(set); err != nil {
+		return err
+	}
+	return tx.Close()
+}
+
+// checkBundleProject runs stackgen validate's rules on the bundle's
+// project, and refuses what hands a container the host (privileged,
+// network_mode: host, the host's root or the Docker socket mounted) unless
+// allowed. Warnings are printed; nothing has been loaded or written yet.
+func checkBundleProject(w io.Writer, bundlePath string, set fileset.Set, allowPrivileged bool) error {
+	findings := validate.Files(set)
+	host := validate.HostAccess(set)
+	for _, f := range append(findings, host...) {
+		fmt.Fprintf(w, "%s: %s\n", bundlePath, f)
+	}
+	if validate.HasErrors(findings) {
+		return fmt.Errorf("%s: the bundle's project fails validation (the errors above); nothing was loaded or written: fix the project on the build host and package it again", bundlePath)
+	}
+	if len(host) > 0 && !allowPrivileged {
+		return fmt.Errorf("%s: %s: %s; nothing was loaded or written: pass --allow-privileged if you trust the bundle with the host", bundlePath, host[0].File, host[0].Message)
+	}
+	return nil
 }
 
 func orDash(s string) string {

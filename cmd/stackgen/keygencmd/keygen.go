@@ -17,7 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
-	"github.com/stackgen/stackgen/project"
+	"github.com/stackgen/stackgen/internal/atomicfile"
 )
 
 // Options are keygen's inputs.
@@ -76,7 +76,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	if err := project.WriteFileAtomic(abs, []byte(body), 0o600); err != nil {
+	if err := atomicfile.Write(abs, []byte(body), 0o600); err != nil {
 		return err
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "Wrote the private key to %s (mode 0600): keep it off the server, it opens every backup made with its public key\n", abs)

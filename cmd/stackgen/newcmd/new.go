@@ -225,11 +225,11 @@ func Run(ctx context.Context, opts *Options) error {
 	if err := checkSourceDir(dir, answers); err != nil {
 		return err
 	}
-	steps, err := project.Plan(dir, set, opts.Force)
-	if err != nil {
-		return err
-	}
 	if opts.DryRun {
+		steps, err := project.Plan(dir, set, opts.Force)
+		if err != nil {
+			return err
+		}
 		printPlan(opts.IO.Out, dir, steps)
 		return nil
 	}
@@ -238,8 +238,8 @@ func Run(ctx context.Context, opts *Options) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	m := &project.Manifest{Stack: d.Name, Version: opts.Factory.Version, Answers: answers}
-	if err := project.Apply(dir, steps, m); err != nil {
+	steps, err := write(dir, set, opts.Force, &project.Manifest{Stack: d.Name, Version: opts.Factory.Version, Answers: answers})
+	if err != nil {
 		return err
 	}
 	printSummary(opts.IO.Out, d, dir, steps, set, answers)
@@ -285,6 +285,24 @@ func checkSourceDir(dir string, a stack.Answers) error {
 		return cmdutil.FlagErrorf("--source %s: no such directory (%s); give the path of an Onyx checkout (git clone of onyx-dot-app/onyx), absolute or relative to the project", src, p)
 	}
 	return nil
+}
+
+// write plans and writes the project as one transaction under its lock, so
+// the plan is made against what the write replaces.
+func write(dir string, set fileset.Set, force bool, m *project.Manifest) ([]project.Step, error) {
+	tx, err := project.Begin(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Close()
+	steps, err := tx.Plan(set, force)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Apply(steps, m); err != nil {
+		return nil, err
+	}
+	return steps, tx.Close()
 }
 
 func chooseStack(reg *stack.Registry, opts *Options, interactive bool) (*stack.Definition, error) {

@@ -20,7 +20,7 @@ import (
 	"github.com/stackgen/stackgen/bundle"
 	"github.com/stackgen/stackgen/cmd/stackgen/backupcmd"
 	"github.com/stackgen/stackgen/engine"
-	"github.com/stackgen/stackgen/project"
+	"github.com/stackgen/stackgen/internal/atomicfile"
 	"github.com/stackgen/stackgen/render"
 	"github.com/stackgen/stackgen/stacks"
 )
@@ -136,7 +136,7 @@ func freshSecrets(opts *Options, m *backup.Manifest) error {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	if err := project.WriteFileAtomic(envPath, bundle.EnvFromExample(example, generated), 0o600); err != nil {
+	if err := atomicfile.Write(envPath, bundle.EnvFromExample(example, generated), 0o600); err != nil {
 		return err
 	}
 	keys := make([]string, 0, len(generated))
@@ -277,7 +277,7 @@ func isolate(ctx context.Context, eng *engine.Client, dir, name string) error {
 			overlay += "  " + render.YAMLString(s.Name) + ":\n    ports: !reset []\n"
 		}
 	}
-	if err := project.WriteFileAtomic(filepath.Join(dir, overlayName), []byte(overlay), 0o644); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, overlayName), []byte(overlay), 0o644); err != nil {
 		return err
 	}
 	old, err := os.ReadFile(envPath)
@@ -289,7 +289,7 @@ func isolate(ctx context.Context, eng *engine.Client, dir, name string) error {
 		sep = ":"
 	}
 	files = strings.ReplaceAll(files, ":", sep) + sep + overlayName
-	return project.WriteFileAtomic(envPath, bundle.EnvFromExample(old, map[string]string{
+	return atomicfile.Write(envPath, bundle.EnvFromExample(old, map[string]string{
 		"COMPOSE_PROJECT_NAME": render.EnvValue(name),
 		"COMPOSE_FILE":         render.EnvValue(files),
 	}), 0o600)

@@ -74,8 +74,9 @@ func NewCmdRestore(f *cmdutil.Factory, runF func(context.Context, *Options) erro
 
 Before anything is stopped, every file of the backup is checked against its
 manifest (size, SHA-256, complete dump) and the backup must come from the same
-stack. Then, after confirmation (--yes when there is no terminal), the services
-that write are stopped, each database, Redis and upload volume is replaced, and
+stack. Then, after confirmation (--yes when there is no terminal), a stopped
+stack is started (after a second confirmation: starting may pull images), the
+services that write are stopped, each database, Redis and upload volume is replaced, and
 the stack is started again and waited for until healthy, as 'stackgen up' does.
 
 Into a folder that does not exist (or is empty), the project itself comes back
@@ -105,7 +106,7 @@ and volumes instead, counts rows, keys and files, and removes them.`,
 			return Run(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "replace the data without asking")
+	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "replace the data, and start the stack if it is stopped, without asking")
 	cmd.Flags().StringVar(&opts.Identity, "identity", "", "age identity `FILE` (from 'stackgen keygen') that opens the backup's encrypted secrets")
 	cmd.Flags().StringVar(&opts.PassphraseFile, "passphrase-file", "", "`FILE` holding the passphrase the secrets were encrypted with (or $STACKGEN_BACKUP_PASSPHRASE)")
 	cmd.Flags().BoolVar(&opts.Verify, "verify", false, "restore into throwaway containers and volumes, count what came back, and remove them: proof the backup restores, without touching the stack")
@@ -195,7 +196,10 @@ func Run(ctx context.Context, opts *Options) error {
 	// The databases are restored through their running servers, and the
 	// helpers need the services' containers: start the stack if it is down.
 	if _, err := backupcmd.Targets(ctx, eng, p.Name, proj.States); err != nil {
-		fmt.Fprintf(ew, "The stack is not running (%v); starting it first\n", err)
+		if err := confirmStart(opts, p.Name, err); err != nil {
+			return err
+		}
+		fmt.Fprintln(ew, "Starting the stack to restore into it")
 		if err := startStack(ctx, eng, p); err != nil {
 			return fmt.Errorf("starting the stack to restore into: %w", err)
 		}
@@ -232,6 +236,28 @@ func Run(ctx context.Context, opts *Options) error {
 		return fmt.Errorf("the data is restored, but the stack did not come up healthy: %w", err)
 	}
 	fmt.Fprintf(ew, "Restored %s from %s in %s\n", p.Name, opts.Backup, time.Since(start).Round(100*time.Millisecond))
+	return nil
+}
+
+// confirmStart gets consent to start a stack that is down, which the
+// replacement of its data did not ask for: starting may pull images and
+// runs every service. --yes gives it; a terminal asks; otherwise refuse.
+func confirmStart(opts *Options, name string, why error) error {
+	ew := opts.IO.ErrOut
+	fmt.Fprintf(ew, "The stack %s is not running (%v); the restore has to start it first (docker compose up, which may pull images)\n", name, why)
+	if opts.Yes {
+		return nil
+	}
+	if !opts.IO.CanPrompt() {
+		return &cmdutil.ExitError{Code: 2, Err: fmt.Errorf("restore must start the stopped stack %s and needs confirmation: pass --yes, or start it with 'stackgen up' first", name)}
+	}
+	ok, err := opts.Prompter().Confirm(fmt.Sprintf("Start the stack %s now (this may pull images)?", name), "Its databases must run for their data to be restored.", false)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return cmdutil.ErrCancel
+	}
 	return nil
 }
 

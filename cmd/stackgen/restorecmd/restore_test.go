@@ -15,7 +15,10 @@ import (
 	"github.com/stackgen/stackgen/backup"
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/engine/enginetest"
 	"github.com/stackgen/stackgen/project"
+	"github.com/stackgen/stackgen/prompt"
+	"github.com/stackgen/stackgen/prompt/prompttest"
 	"github.com/stackgen/stackgen/stack"
 )
 
@@ -156,5 +159,78 @@ func TestWritersAreEveryServiceButTheDatabases(t *testing.T) {
 	}
 	if got := strings.Join(writers(p, states), ","); got != "nginx,redis,web" {
 		t.Errorf("writers = %s", got)
+	}
+}
+
+const stoppedConfigJSON = `{"name":"mysite","services":{
+ "db":{"image":"mariadb:11.8"},"redis":{"image":"redis:8.0"},"web":{"image":"mysite-web:1"}}}`
+
+// stoppedStack is an engine whose project has no containers at all.
+func stoppedStack(t *testing.T) func() (*engine.Client, error) {
+	api := &enginetest.API{}
+	api.Up()
+	api.SetContainers()
+	runner := &enginetest.Runner{Answer: enginetest.Compose(stoppedConfigJSON, nil)}
+	return func() (*engine.Client, error) { return &engine.Client{API: api, Compose: runner}, nil }
+}
+
+func TestRestoreAsksBeforeStartingAStoppedStack(t *testing.T) {
+	errStarted := errors.New("started (test stops here)")
+	cases := []struct {
+		name      string
+		tty, yes  bool
+		steps     []prompttest.Step
+		wantErr   error
+		wantStart bool
+		wantText  string
+	}{
+		{"terminal, declined", true, false, []prompttest.Step{{Match: "Replace all data", Answer: "y"}, {Match: "Start the stack mysite now", Answer: "n"}}, cmdutil.ErrCancel, false, "may pull images"},
+		{"terminal, accepted", true, false, []prompttest.Step{{Match: "Replace all data", Answer: "y"}, {Match: "Start the stack mysite now", Answer: "y"}}, errStarted, true, "may pull images"},
+		{"--yes", false, true, nil, errStarted, true, "has to start it first"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ios, _, _, errOut := cmdutil.Test()
+			ios.SetTTY(c.tty, c.tty, c.tty)
+			p := prompttest.NewScripted(t, c.steps...)
+			started := false
+			dir := projectDir(t)
+			must(t, os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte("services: {}\n"), 0o644))
+			opts := &Options{
+				IO: ios, Backup: backupDir(t, "django-uwsgi"), Dir: dir, Yes: c.yes,
+				Engine:   stoppedStack(t),
+				Prompter: func() prompt.Prompter { return p },
+				StartStack: func(context.Context, *engine.Client, *engine.Project) error {
+					started = true
+					return errStarted
+				},
+			}
+			err := Run(context.Background(), opts)
+			if !errors.Is(err, c.wantErr) {
+				t.Fatalf("Run = %v, want %v", err, c.wantErr)
+			}
+			if started != c.wantStart {
+				t.Errorf("started = %v, want %v", started, c.wantStart)
+			}
+			if !strings.Contains(errOut.String(), c.wantText) {
+				t.Errorf("stderr does not say %q:\n%s", c.wantText, errOut)
+			}
+		})
+	}
+}
+
+func TestConfirmStartWithoutTerminalNeedsYes(t *testing.T) {
+	ios, _, _, _ := cmdutil.Test()
+	err := confirmStart(&Options{IO: ios}, "mysite", errors.New("no container"))
+	var ee *cmdutil.ExitError
+	if !errors.As(err, &ee) || ee.Code != 2 || !strings.Contains(err.Error(), "pass --yes") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("confirmStart = %v, want a one-line exit-2 error naming --yes", err)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -190,11 +190,18 @@ func TestValidateReportsTheMissingModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	steps, err := project.Plan(dir, set, false)
+	tx, err := project.Begin(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := project.Apply(dir, steps, &project.Manifest{Stack: d.Name, Answers: answers}); err != nil {
+	steps, err := tx.Plan(set, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Apply(steps, &project.Manifest{Stack: d.Name, Answers: answers}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Close(); err != nil {
 		t.Fatal(err)
 	}
 	out, _, err := run(t, dir)
