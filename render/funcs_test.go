@@ -26,7 +26,11 @@ var hostile = []string{
 
 func TestYAMLStringRoundTrips(t *testing.T) {
 	for _, v := range hostile {
-		doc := "key: " + YAMLString(v) + "\n"
+		q, err := YAMLString(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc := "key: " + q + "\n"
 		var got map[string]string
 		if err := yaml.Unmarshal([]byte(doc), &got); err != nil {
 			t.Fatalf("YAMLString(%q) gives invalid YAML %q: %v", v, doc, err)
@@ -38,7 +42,7 @@ func TestYAMLStringRoundTrips(t *testing.T) {
 }
 
 func TestComposeStringEscapesInterpolation(t *testing.T) {
-	got := ComposeString(`pa$$word ${X}`)
+	got, _ := ComposeString(`pa$$word ${X}`)
 	if got != `"pa$$$$word $${X}"` {
 		t.Errorf("ComposeString = %s; every $ must be doubled", got)
 	}
@@ -50,19 +54,23 @@ func TestShellQuoteRoundTripsThroughBash(t *testing.T) {
 		t.Skip("bash not installed")
 	}
 	for _, v := range hostile {
-		out, err := exec.Command(bash, "-c", "printf '%s' "+ShellQuote(v)).Output()
+		q, err := ShellQuote(v)
 		if err != nil {
-			t.Fatalf("bash rejected ShellQuote(%q) = %s: %v", v, ShellQuote(v), err)
+			t.Fatal(err)
+		}
+		out, err := exec.Command(bash, "-c", "printf '%s' "+q).Output()
+		if err != nil {
+			t.Fatalf("bash rejected ShellQuote(%q) = %s: %v", v, q, err)
 		}
 		if string(out) != v {
-			t.Errorf("ShellQuote(%q) = %s reads back as %q", v, ShellQuote(v), out)
+			t.Errorf("ShellQuote(%q) = %s reads back as %q", v, q, out)
 		}
 	}
 }
 
 func TestShellQuoteLeavesSafeWordsBare(t *testing.T) {
 	for in, want := range map[string]string{"mysite": "mysite", "a b": "'a b'", "": "''", "x'y": `'x'"'"'y'`} {
-		if got := ShellQuote(in); got != want {
+		if got, _ := ShellQuote(in); got != want {
 			t.Errorf("ShellQuote(%q) = %s, want %s", in, got, want)
 		}
 	}
@@ -70,13 +78,17 @@ func TestShellQuoteLeavesSafeWordsBare(t *testing.T) {
 
 func TestEnvValueRoundTripsThroughParser(t *testing.T) {
 	for _, v := range hostile {
-		line := "K=" + EnvValue(v)
+		q, err := EnvValue(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		line := "K=" + q
 		if strings.Count(line, "\n") > 0 {
 			t.Fatalf("EnvValue(%q) spans lines: %q", v, line)
 		}
 		got := parseEnvLine(t, line)
 		if got != v {
-			t.Errorf("EnvValue(%q) = %s reads back as %q", v, EnvValue(v), got)
+			t.Errorf("EnvValue(%q) = %s reads back as %q", v, q, got)
 		}
 	}
 }

@@ -97,9 +97,15 @@ func (d *Definition) KnownKeys() []string {
 // its default, and drops answers to questions that do not apply. It is the
 // single place answers are validated, whatever their source.
 func (d *Definition) Resolve(given Answers) (Answers, error) {
-	for k := range given {
+	for k, v := range given {
 		if _, ok := d.Question(k); !ok && !d.IsImageKey(k) {
 			return nil, fmt.Errorf("unknown answer %q for stack %s; known answers: %s", k, d.Name, strings.Join(d.KnownKeys(), ", "))
+		}
+		// No answer is free text: each names a thing (a path, a host, a
+		// tag) and lands in quoted or commented form in many syntaxes, so
+		// characters that end lines or reorder text are refused up front.
+		if err := CheckText(k, v); err != nil {
+			return nil, err
 		}
 	}
 	out := Answers{}

@@ -368,7 +368,7 @@ func TestDjangoProjectFolderMapping(t *testing.T) {
 			t.Errorf("no %s", p)
 		}
 	}
-	mustContain(t, "compose.yaml", file(t, r.set, "compose.yaml"), "context: ./shop", `image: "shop-web:1.0"`, `image: "shop-nginx:1.0"`)
+	mustContain(t, "compose.yaml", file(t, r.set, "compose.yaml"), `context: "./shop"`, `image: "shop-web:1.0"`, `image: "shop-nginx:1.0"`)
 	mustContain(t, "shop/uwsgi.ini", file(t, r.set, "shop/uwsgi.ini"), "module = shop.wsgi:application")
 	mustContain(t, "shop/manage.py", file(t, r.set, "shop/manage.py"), `"shop.settings"`)
 	if d := Django().DefaultDir(r.answers); d != "shop" {
