@@ -107,4 +107,3 @@ func keys(m map[string]bool) string {
 	sort.Strings(out)
 	return strings.Join(out, ", ")
 }
-
