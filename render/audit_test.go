@@ -2,11 +2,8 @@ package render
 
 import (
 	"io/fs"
-	"sort"
 	"strings"
 	"testing"
-	"text/template"
-	"text/template/parse"
 
 	"github.com/stackgen/stackgen/templates"
 )
@@ -32,7 +29,7 @@ func TestEveryTemplateValueIsQuoted(t *testing.T) {
 				t.Errorf("%s/%s: no quoting helpers are known for this kind of file; add it to QuotingHelpers", name, p)
 				return nil
 			}
-			for _, bad := range UnquotedActions(t, p, string(raw), "{{", "}}", Funcs(), allowed) {
+			for _, bad := range mustAudit(t, p, string(raw), allowed) {
 				t.Errorf("%s/%s: %s", name, p, bad)
 			}
 			return nil
@@ -47,63 +44,17 @@ func TestEveryTemplateValueIsQuoted(t *testing.T) {
 func TestQuotingAuditCatchesBareValues(t *testing.T) {
 	allowed, _ := QuotingHelpers("compose.yaml")
 	src := "a: {{.X}}\nb: {{compose .Y}}\n# {{comment .Z}}\nc: {{sh .W}}\n{{if .V}}d: {{num .N}}{{end}}\n{{$v := .Q}}"
-	got := UnquotedActions(t, "t", src, "{{", "}}", Funcs(), allowed)
+	got := mustAudit(t, "t", src, allowed)
 	if len(got) != 2 || !strings.Contains(got[0], ".X") || !strings.Contains(got[1], "sh") {
 		t.Errorf("audit found %q; want the bare .X and the shell quoting in YAML", got)
 	}
 }
 
-// UnquotedActions returns a description of every action of src that
-// prints a value without ending in one of the allowed helpers.
-func UnquotedActions(t *testing.T, name, src, left, right string, funcs template.FuncMap, allowed map[string]bool) []string {
+func mustAudit(t *testing.T, name, src string, allowed map[string]bool) []string {
 	t.Helper()
-	tmpl, err := template.New(name).Delims(left, right).Funcs(funcs).Parse(src)
+	bad, err := UnquotedActions(name, src, "{{", "}}", Funcs(), allowed)
 	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	var bad []string
-	var walk func(n parse.Node)
-	walk = func(n parse.Node) {
-		switch n := n.(type) {
-		case *parse.ListNode:
-			if n == nil {
-				return
-			}
-			for _, c := range n.Nodes {
-				walk(c)
-			}
-		case *parse.ActionNode:
-			if len(n.Pipe.Decl) > 0 {
-				return // {{$x := ...}} prints nothing
-			}
-			last := n.Pipe.Cmds[len(n.Pipe.Cmds)-1]
-			if id, ok := last.Args[0].(*parse.IdentifierNode); !ok || !allowed[id.Ident] {
-				bad = append(bad, "unquoted "+n.String()+"; use one of "+keys(allowed))
-			}
-		case *parse.IfNode:
-			walk(n.List)
-			walk(n.ElseList)
-		case *parse.RangeNode:
-			walk(n.List)
-			walk(n.ElseList)
-		case *parse.WithNode:
-			walk(n.List)
-			walk(n.ElseList)
-		}
-	}
-	for _, tt := range tmpl.Templates() {
-		if tt.Tree != nil {
-			walk(tt.Tree.Root)
-		}
+		t.Fatal(err)
 	}
 	return bad
-}
-
-func keys(m map[string]bool) string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return strings.Join(out, ", ")
 }

@@ -24,6 +24,7 @@ func Funcs() template.FuncMap {
 		"yaml":      YAMLString,
 		"compose":   ComposeString,
 		"comment":   Comment,
+		"pscomment": PowerShellComment,
 		"sh":        ShellQuote,
 		"ps":        PowerShellQuote,
 		"docker":    DockerfileWord,
@@ -98,6 +99,20 @@ func Comment(v any) string {
 	var b strings.Builder
 	for _, r := range s {
 		if stack.Unsafe(r) {
+			writeUnicodeEscape(&b, r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// PowerShellComment is Comment for PowerShell scripts, which must stay
+// ASCII (see PowerShellQuote): other characters are shown as \uXXXX too.
+func PowerShellComment(v any) string {
+	var b strings.Builder
+	for _, r := range Comment(v) {
+		if r > 0x7E {
 			writeUnicodeEscape(&b, r)
 			continue
 		}
@@ -356,7 +371,7 @@ func QuotingHelpers(p string) (map[string]bool, bool) {
 	case strings.HasSuffix(base, ".sh"):
 		return set("sh", "comment"), true
 	case strings.HasSuffix(base, ".ps1"):
-		return set("ps", "comment"), true
+		return set("ps", "pscomment"), true
 	case base == "Dockerfile" || strings.HasPrefix(base, "Dockerfile."):
 		return set("docker", "comment"), true
 	case strings.HasSuffix(base, ".conf") && strings.Contains(p, "nginx"):
