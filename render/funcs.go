@@ -223,7 +223,9 @@ func EnvValue(s string) (string, error) {
 	if strings.ContainsRune(s, 0) || !utf8.ValidString(s) {
 		return "", fmt.Errorf("value %q cannot be written to .env: it contains a NUL byte or invalid UTF-8", s)
 	}
-	if !strings.ContainsAny(s, "'\n\r") {
+	// compose-go's parser reads \' as a quote even inside single quotes,
+	// so a backslash needs the double-quoted form too.
+	if !strings.ContainsAny(s, "'\\\n\r") {
 		return "'" + s + "'", nil
 	}
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "$", `\$`, "\n", `\n`, "\r", `\r`)
@@ -247,8 +249,8 @@ func NginxValue(s string) (string, error) {
 // INIValue refuses values that would end or comment out an ini line
 // (uwsgi.ini, pip.conf, my.cnf).
 func INIValue(s string) (string, error) {
-	if strings.ContainsAny(s, ";#") || stack.CheckText("value", s) != nil {
-		return "", fmt.Errorf("value %q cannot be written to an ini file: it contains a line break, a control character, ; or #", s)
+	if strings.ContainsAny(s, ";#") || stack.CheckText("value", s) != nil || strings.TrimSpace(s) != s {
+		return "", fmt.Errorf("value %q cannot be written to an ini file: it contains a line break, a control character, ; or #, or starts or ends with a space", s)
 	}
 	return s, nil
 }

@@ -143,10 +143,7 @@ func TestPowerShellQuote(t *testing.T) {
 }
 
 func TestPythonStringCompiles(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not installed")
-	}
+	py := python3(t)
 	for _, v := range hostile {
 		out, err := exec.Command(py, "-c", "import sys; sys.stdout.write("+PythonString(v)+")").Output()
 		if err != nil {
