@@ -1,7 +1,8 @@
 package render
 
 import (
-	"bytes"
+	"bufio"
+	"encoding/hex"
 	"fmt"
 	"os/exec"
 	"strconv"
@@ -377,28 +378,69 @@ func python3(tb testing.TB) string {
 	return py
 }
 
-// pythonReadBack runs a short program with python3 and returns its stdout.
-func pythonReadBack(t *testing.T, py, program string, stdin []byte) (string, error) {
-	t.Helper()
-	cmd := exec.Command(py, "-c", program)
-	cmd.Stdin = bytes.NewReader(stdin)
-	out, err := cmd.Output()
-	return string(out), err
+// pythonServer starts one python3 that runs handle(data: bytes) -> bytes
+// for every request, so a fuzz worker does not pay python's start-up for
+// each input. Requests and answers are hex lines; an exception answers
+// "!" and its text.
+func pythonServer(tb testing.TB, handle string) func([]byte) (string, error) {
+	tb.Helper()
+	program := handle + `
+import sys, traceback
+for line in sys.stdin:
+    try:
+        out = b"=" + handle(bytes.fromhex(line.strip()))
+    except Exception as e:
+        out = b"!" + repr(e).encode()
+    sys.stdout.write(out.hex() + "\n")
+    sys.stdout.flush()
+`
+	cmd := exec.Command(python3(tb), "-c", program)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	outPipe, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { in.Close(); cmd.Wait() })
+	out := bufio.NewReader(outPipe)
+	return func(data []byte) (string, error) {
+		if _, err := fmt.Fprintf(in, "%x\n", data); err != nil {
+			return "", err
+		}
+		line, err := out.ReadString('\n')
+		if err != nil {
+			return "", err
+		}
+		b, err := hex.DecodeString(strings.TrimSpace(line))
+		if err != nil || len(b) == 0 {
+			return "", fmt.Errorf("bad answer %q", line)
+		}
+		if b[0] == '!' {
+			return "", fmt.Errorf("python: %s", b[1:])
+		}
+		return string(b[1:]), nil
+	}
 }
 
 func FuzzINIValue(f *testing.F) {
-	py := python3(f)
+	read := pythonServer(f, `import configparser
+def handle(data):
+    c = configparser.ConfigParser(interpolation=None)
+    c.read_string(data.decode("utf-8"))
+    return repr(sorted(c["s"].keys())).encode() + b"|" + c["s"]["k"].encode("utf-8")
+`)
 	addSeeds(f)
-	const read = "import configparser, sys\n" +
-		"c = configparser.ConfigParser(interpolation=None)\n" +
-		"c.read_string(sys.stdin.buffer.read().decode('utf-8'))\n" +
-		"sys.stdout.buffer.write(repr(sorted(c['s'].keys())).encode() + b'|' + c['s']['k'].encode('utf-8', 'surrogateescape'))"
 	f.Fuzz(func(t *testing.T, s string) {
 		v, err := INIValue(s)
 		if err != nil {
 			return
 		}
-		got, err := pythonReadBack(t, py, read, []byte("[s]\nk = "+v+"\nz = 2\n"))
+		got, err := read([]byte("[s]\nk = " + v + "\nz = 2\n"))
 		if want := "['k', 'z']|" + s; err != nil || got != want {
 			t.Fatalf("INIValue(%q) = %q: configparser read %q (%v)", s, v, got, err)
 		}
@@ -406,14 +448,21 @@ func FuzzINIValue(f *testing.F) {
 }
 
 func FuzzPythonString(f *testing.F) {
-	py := python3(f)
+	// ast.literal_eval parses with Python's own parser and evaluates
+	// literals only: a value that escaped its quotes is a syntax error.
+	eval := pythonServer(f, `import ast
+def handle(data):
+    v = ast.literal_eval(data.decode("utf-8"))
+    if not isinstance(v, str):
+        raise TypeError(type(v))
+    return v.encode("utf-8", "surrogatepass")
+`)
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, s string) {
 		if !utf8.ValidString(s) {
 			return // JSON writes each invalid byte as U+FFFD; answers refuse them before
 		}
-		program := "import sys\nx = " + PythonString(s) + "\nsys.stdout.buffer.write(x.encode('utf-8', 'surrogatepass'))"
-		got, err := pythonReadBack(t, py, program, nil)
+		got, err := eval([]byte(PythonString(s)))
 		if err != nil || got != s {
 			t.Fatalf("PythonString(%q) = %s: python read %q (%v)", s, PythonString(s), got, err)
 		}
