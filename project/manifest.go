@@ -8,11 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/goccy/go-yaml"
 
+	"github.com/stackgen/stackgen/internal/yamlin"
 	"github.com/stackgen/stackgen/stack"
 )
 
@@ -35,12 +35,17 @@ var ErrNoManifest = errors.New("no " + ManifestName)
 // LoadManifest reads dir's manifest.
 func LoadManifest(dir string) (*Manifest, error) {
 	p := filepath.Join(dir, ManifestName)
-	b, err := os.ReadFile(p)
+	// Read like any input: a regular file, capped, one document without
+	// aliases (an alias bomb in a cloned project must not exhaust memory).
+	b, err := yamlin.ReadFile(p, yamlin.MaxSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s: %w: this directory was not created by 'stackgen new' (or its manifest was removed)", dir, ErrNoManifest)
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w; re-run 'stackgen new --force'", p, err)
+	}
+	if _, err := yamlin.Parse(b); err != nil {
+		return nil, fmt.Errorf("%s: %w; fix it or re-run 'stackgen new --force'", p, err)
 	}
 	var m Manifest
 	if err := yaml.Unmarshal(b, &m); err != nil {

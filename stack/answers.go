@@ -35,9 +35,13 @@ func (q Question) Normalize(v string, a Answers) (string, error) {
 	v = strings.TrimSpace(v)
 	switch q.Kind {
 	case Int:
-		if _, err := strconv.Atoi(v); err != nil {
+		n, err := strconv.Atoi(v)
+		if err != nil {
 			return "", fmt.Errorf("%s: %q is not a whole number", q.Key, v)
 		}
+		// One spelling per number: +80 and 0080 are stored (and written
+		// into every file) as 80.
+		v = strconv.Itoa(n)
 	case Bool:
 		switch strings.ToLower(v) {
 		case "true", "yes", "y", "1", "on":

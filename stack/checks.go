@@ -17,7 +17,6 @@ var (
 	hostLabel    = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	sizePattern  = regexp.MustCompile(`^[0-9]+[kKmMgG]?$`)
 	hostPort     = regexp.MustCompile(`^[a-zA-Z0-9.-]+(:[0-9]{1,5})?$`)
-	zonePattern  = regexp.MustCompile(`^[A-Za-z_]+(/[A-Za-z0-9_+-]+){0,2}$`)
 )
 
 // pythonKeywords cannot name a Python package.
@@ -72,10 +71,17 @@ func HostName(v string) error {
 	if v == "localhost" {
 		return nil
 	}
-	if len(v) == 0 || len(v) > 253 {
+	name := strings.TrimSuffix(v, ".") // the root dot is not part of the length
+	if len(name) == 0 {
 		return fmt.Errorf("%q is not a host name; use a domain such as example.com", v)
 	}
-	for _, l := range strings.Split(strings.TrimSuffix(v, "."), ".") {
+	if len(name) > 253 {
+		return fmt.Errorf("the host name is %d characters; DNS allows at most 253 (and 63 per label)", len(name))
+	}
+	for _, l := range strings.Split(name, ".") {
+		if len(l) > 63 {
+			return fmt.Errorf("%q has a label of %d characters; DNS allows at most 63 per label", v, len(l))
+		}
 		if !hostLabel.MatchString(l) {
 			return fmt.Errorf("%q is not a host name; use lower-case letters, digits, - and dots, e.g. example.com", v)
 		}
@@ -122,10 +128,17 @@ func OptionalRegistryHost(v string) error {
 	return nil
 }
 
-// TimeZone accepts an IANA zone name such as UTC or Asia/Shanghai.
+//go:generate go run ./internal/gentz
+
+// TimeZone accepts a zone name of the tz database (the one Go ships, see
+// timezones_gen.go), such as UTC or Asia/Shanghai.
 func TimeZone(v string) error {
-	if !zonePattern.MatchString(v) {
-		return fmt.Errorf("%q is not a time zone; use an IANA name such as UTC or Asia/Shanghai", v)
+	if !timeZones[v] {
+		shown := v
+		if len(shown) > 40 {
+			shown = shown[:40] + "..."
+		}
+		return fmt.Errorf("%q is not a time zone of the IANA tz database; use a name such as UTC, Europe/Berlin or Asia/Shanghai", shown)
 	}
 	return nil
 }

@@ -2,11 +2,9 @@ package newcmd
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
-	"github.com/goccy/go-yaml"
-
+	"github.com/stackgen/stackgen/internal/yamlin"
 	"github.com/stackgen/stackgen/prompt"
 	"github.com/stackgen/stackgen/stack"
 )
@@ -32,32 +30,48 @@ func example(flag string) string {
 	return "project=mysite"
 }
 
-// readAnswersFile reads a YAML mapping of answer keys to scalar values.
+// readAnswersFile reads a YAML mapping of answer keys to scalar values,
+// each kept as written (app_version: 1.10 stays "1.10"). The file must be
+// a regular file of at most yamlin.MaxSize bytes holding one document
+// without anchors or aliases; anything else is one line naming the file.
 func readAnswersFile(path string, into stack.Answers) error {
-	b, err := os.ReadFile(path)
+	b, err := yamlin.ReadFile(path, yamlin.MaxSize)
 	if err != nil {
 		return fmt.Errorf("--answers: %w", err)
 	}
-	var raw map[string]any
-	if err := yaml.Unmarshal(b, &raw); err != nil {
-		return fmt.Errorf("--answers %s: not a YAML mapping of answers: %w", path, err)
+	fail := func(err error) error {
+		return fmt.Errorf("--answers %s: %w; give a YAML mapping of answers, e.g. db: mariadb", path, err)
 	}
-	for k, v := range raw {
-		switch val := v.(type) {
-		case map[string]any:
-			// An "image:" section maps image keys to references.
-			if k != "image" && k != "images" {
-				return fmt.Errorf("--answers %s: %q must be a single value, not a mapping", path, k)
+	body, err := yamlin.Parse(b)
+	if err != nil {
+		return fail(err)
+	}
+	if body == nil {
+		return nil
+	}
+	pairs, err := yamlin.Mapping(body)
+	if err != nil {
+		return fail(err)
+	}
+	for _, p := range pairs {
+		if v, ok := yamlin.Scalar(p.Value); ok {
+			into[p.Key] = v
+			continue
+		}
+		// An "image:" section maps image keys to references.
+		if p.Key != "image" && p.Key != "images" {
+			return fail(fmt.Errorf("line %d: %q must be a single value, not a list or mapping", p.Line, p.Key))
+		}
+		images, err := yamlin.Mapping(p.Value)
+		if err != nil {
+			return fail(err)
+		}
+		for _, im := range images {
+			v, ok := yamlin.Scalar(im.Value)
+			if !ok {
+				return fail(fmt.Errorf("line %d: image %q must be a single reference", im.Line, im.Key))
 			}
-			for ik, iv := range val {
-				into[stack.ImagePrefix+ik] = fmt.Sprint(iv)
-			}
-		case nil:
-			into[k] = ""
-		case []any:
-			return fmt.Errorf("--answers %s: %q must be a single value, not a list", path, k)
-		default:
-			into[k] = fmt.Sprint(val)
+			into[stack.ImagePrefix+im.Key] = v
 		}
 	}
 	return nil
