@@ -17,6 +17,7 @@ var (
 	hostLabel    = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	sizePattern  = regexp.MustCompile(`^[0-9]+[kKmMgG]?$`)
 	hostPort     = regexp.MustCompile(`^[a-zA-Z0-9.-]+(:[0-9]{1,5})?$`)
+	ratePattern  = regexp.MustCompile(`^[1-9][0-9]{0,5}r/[sm]$`)
 )
 
 // pythonKeywords cannot name a Python package.
@@ -162,5 +163,51 @@ func PipIndexQuestion() Question {
 		Key: PipIndexAnswer, Prompt: "pip index URL (empty for the default index)",
 		Help: "Written to pip.conf and used when building images, e.g. a local PyPI mirror",
 		Kind: String, Check: OptionalURL, Advanced: true,
+	}
+}
+
+// Answer keys of the hardening defaults every stack with a database or an
+// nginx in front offers.
+const (
+	NoNewPrivilegesAnswer = "no_new_privileges"
+	LoginRateAnswer       = "login_rate_limit"
+	APIRateAnswer         = "api_rate_limit"
+)
+
+// NoNewPrivilegesQuestion sets security_opt no-new-privileges on the
+// database and cache containers. Their entrypoints start as root and drop
+// to the service user with setuid calls (gosu, su-exec), which
+// no-new-privileges does not block; it stops a later setuid binary from
+// gaining root inside them.
+func NoNewPrivilegesQuestion() Question {
+	return Question{
+		Key: NoNewPrivilegesAnswer, Prompt: "Set no-new-privileges on the database and cache containers?",
+		Help: "security_opt: [no-new-privileges:true]: no process in them can gain privileges through setuid binaries",
+		Kind: Bool, Default: "true", Advanced: true,
+	}
+}
+
+// RateLimit accepts an nginx limit_req rate (10r/m, 20r/s) or off.
+func RateLimit(v string) error {
+	if v != "off" && !ratePattern.MatchString(v) {
+		return fmt.Errorf("%q is not a request rate; use N requests per second or minute, e.g. 10r/m or 20r/s, or off", v)
+	}
+	return nil
+}
+
+// RateLimitQuestions are the login and API request rates nginx allows per
+// client address (limit_req); beyond them (and a small burst) it answers 429.
+func RateLimitQuestions(login, api string) []Question {
+	return []Question{
+		{
+			Key: LoginRateAnswer, Prompt: "Requests per client address nginx lets through to the login forms",
+			Help: "nginx limit_req rate on the login paths, e.g. 10r/m (ten a minute, bursts of 5 at once); off for none",
+			Kind: String, Default: login, Check: RateLimit, Advanced: true,
+		},
+		{
+			Key: APIRateAnswer, Prompt: "Requests per client address nginx lets through to the API",
+			Help: "nginx limit_req rate on the API paths, e.g. 20r/s (bursts of 50 at once); off for none",
+			Kind: String, Default: api, Check: RateLimit, Advanced: true,
+		},
 	}
 }

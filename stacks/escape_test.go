@@ -21,18 +21,20 @@ import (
 
 // renderUnchecked renders d as if Resolve had let override through: it
 // proves the templates alone keep a value inside its quoting, whatever
-// the answer checks let pass.
+// the answer checks let pass. only, when set, is the one file rendered.
 func renderUnchecked(t *testing.T, d *stack.Definition, only string, given, override stack.Answers) fileset.Set {
 	t.Helper()
-	// Only one file is rendered: others may (rightly) refuse the value.
-	dd, outputPath := *d, d.OutputPath
-	dd.OutputPath = func(p string, a stack.Answers) string {
-		if p = outputPath(p, a); p != only {
-			return ""
+	if only != "" {
+		// Only one file is rendered: others may (rightly) refuse the value.
+		dd, outputPath := *d, d.OutputPath
+		dd.OutputPath = func(p string, a stack.Answers) string {
+			if p = outputPath(p, a); p != only {
+				return ""
+			}
+			return p
 		}
-		return p
+		d = &dd
 	}
-	d = &dd
 	answers, err := d.Resolve(given)
 	if err != nil {
 		t.Fatal(err)

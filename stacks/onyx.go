@@ -184,6 +184,8 @@ func Onyx() *stack.Definition {
 	localImage := func(repo string) func(stack.Answers) string {
 		return func(a stack.Answers) string { return "onyx-local/" + repo + ":" + a[onyxVersion] }
 	}
+	// The login forms of Onyx's basic auth; the API as a whole.
+	limits := stack.RateLimitQuestions("10r/m", "20r/s")
 	elastic := func(path string) func(stack.Answers) string {
 		return pub("docker.elastic.co/" + path + ":" + onyxElasticVer)
 	}
@@ -261,6 +263,9 @@ func Onyx() *stack.Definition {
 				Help: "Writes compose.resources.yaml with deploy.resources limits per service, tunable in .env",
 				Kind: stack.Bool, Default: "false",
 			},
+			stack.NoNewPrivilegesQuestion(),
+			limits[0],
+			limits[1],
 			stack.RegistryMirrorQuestion(),
 			{
 				Key: onyxBaseRegistry, Prompt: "Registry of the base images Onyx's Dockerfiles pull",
@@ -389,6 +394,10 @@ type onyxTemplateData struct {
 	Secrets        map[string]string
 	StackgenVer    string
 	RegistryMirror string
+
+	NoNewPrivileges bool
+	LoginRate       string // nginx limit_req rate, "" for none
+	APIRate         string
 }
 
 func onyxData(in stack.Input) (any, error) {
@@ -413,6 +422,10 @@ func onyxData(in stack.Input) (any, error) {
 		Secrets:        in.Secrets,
 		StackgenVer:    in.Version,
 		RegistryMirror: a[stack.MirrorAnswer],
+
+		NoNewPrivileges: a.Bool(stack.NoNewPrivilegesAnswer),
+		LoginRate:       rateOrNone(a[stack.LoginRateAnswer]),
+		APIRate:         rateOrNone(a[stack.APIRateAnswer]),
 	}
 	d.WebDomain = strings.TrimSuffix(d.URL, "/")
 	if b := a[onyxBindAddress]; b != "" && b != "0.0.0.0" {
