@@ -188,3 +188,56 @@ func line(n ast.Node) int {
 	}
 	return n.GetToken().Position.Line
 }
+
+// Decode parses b as Parse does and returns its mapping with every scalar
+// as the string written (null as nil), mappings as map[string]any and
+// sequences as []any: the shape yaml.Unmarshal gives, without turning
+// 1.10 into 1.1 or expanding anything.
+func Decode(b []byte) (map[string]any, error) {
+	body, err := Parse(b)
+	if err != nil || body == nil {
+		return map[string]any{}, err
+	}
+	v, err := value(body)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("line %d: expected a mapping of KEY: VALUE", line(body))
+	}
+	return m, nil
+}
+
+func value(n ast.Node) (any, error) {
+	if _, null := n.(*ast.NullNode); null {
+		return nil, nil
+	}
+	if s, ok := Scalar(n); ok {
+		return s, nil
+	}
+	switch n := n.(type) {
+	case *ast.MappingNode, *ast.MappingValueNode:
+		pairs, err := Mapping(n)
+		if err != nil {
+			return nil, err
+		}
+		m := make(map[string]any, len(pairs))
+		for _, p := range pairs {
+			if m[p.Key], err = value(p.Value); err != nil {
+				return nil, err
+			}
+		}
+		return m, nil
+	case *ast.SequenceNode:
+		out := make([]any, len(n.Values))
+		for i, e := range n.Values {
+			var err error
+			if out[i], err = value(e); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("line %d: unsupported YAML (%s); write plain values", line(n), n.Type())
+}

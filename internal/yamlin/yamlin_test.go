@@ -65,3 +65,18 @@ func TestReadFile(t *testing.T) {
 		t.Errorf("a missing file must wrap ErrNotExist: %v", err)
 	}
 }
+
+func TestDecode(t *testing.T) {
+	got, err := Decode([]byte("v: 1.10\nn:\nl: [a, 2]\nm:\n  db: mariadb:11.8\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["v"] != "1.10" || got["n"] != nil || len(got["l"].([]any)) != 2 || got["m"].(map[string]any)["db"] != "mariadb:11.8" {
+		t.Errorf("Decode = %#v", got)
+	}
+	for src, want := range map[string]string{"- a\n": "expected a mapping", "v: !!str 1.10\n": "unsupported YAML", "a: *b\n": "anchors"} {
+		if _, err := Decode([]byte(src)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Decode(%q) = %v, want %q", src, err, want)
+		}
+	}
+}

@@ -39,39 +39,30 @@ func readAnswersFile(path string, into stack.Answers) error {
 	if err != nil {
 		return fmt.Errorf("--answers: %w", err)
 	}
-	fail := func(err error) error {
+	raw, err := yamlin.Decode(b)
+	if err != nil {
 		return fmt.Errorf("--answers %s: %w; give a YAML mapping of answers, e.g. db: mariadb", path, err)
 	}
-	body, err := yamlin.Parse(b)
-	if err != nil {
-		return fail(err)
-	}
-	if body == nil {
-		return nil
-	}
-	pairs, err := yamlin.Mapping(body)
-	if err != nil {
-		return fail(err)
-	}
-	for _, p := range pairs {
-		if v, ok := yamlin.Scalar(p.Value); ok {
-			into[p.Key] = v
-			continue
-		}
-		// An "image:" section maps image keys to references.
-		if p.Key != "image" && p.Key != "images" {
-			return fail(fmt.Errorf("line %d: %q must be a single value, not a list or mapping", p.Line, p.Key))
-		}
-		images, err := yamlin.Mapping(p.Value)
-		if err != nil {
-			return fail(err)
-		}
-		for _, im := range images {
-			v, ok := yamlin.Scalar(im.Value)
-			if !ok {
-				return fail(fmt.Errorf("line %d: image %q must be a single reference", im.Line, im.Key))
+	for k, v := range raw {
+		switch val := v.(type) {
+		case map[string]any:
+			// An "image:" section maps image keys to references.
+			if k != "image" && k != "images" {
+				return fmt.Errorf("--answers %s: %q must be a single value, not a mapping", path, k)
 			}
-			into[stack.ImagePrefix+im.Key] = v
+			for ik, iv := range val {
+				ref, ok := iv.(string)
+				if !ok {
+					return fmt.Errorf("--answers %s: image %q must be a single reference", path, ik)
+				}
+				into[stack.ImagePrefix+ik] = ref
+			}
+		case nil:
+			into[k] = ""
+		case []any:
+			return fmt.Errorf("--answers %s: %q must be a single value, not a list", path, k)
+		default:
+			into[k] = fmt.Sprint(val)
 		}
 	}
 	return nil
