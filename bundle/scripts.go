@@ -29,7 +29,7 @@ func render(name, text string, m *Manifest) ([]byte, error) {
 // few formatters.
 func funcs() template.FuncMap {
 	f := renderpkg.Funcs()
-	f["shall"] = func(ss []string) (string, error) { return joinQuoted(ss, renderpkg.ShellQuote) }
+	f["shall"] = func(ss []string) (string, error) { return joinQuoted(ss, renderpkg.ShellWord) }
 	f["psall"] = func(ss []string) (string, error) { return joinQuoted(ss, psQuote) }
 	// psarray is the inside of @(...): elements need commas there.
 	f["psarray"] = psArray

@@ -25,7 +25,7 @@ func Funcs() template.FuncMap {
 		"compose":   ComposeString,
 		"comment":   Comment,
 		"pscomment": PowerShellComment,
-		"sh":        ShellQuote,
+		"sh":        ShellWord,
 		"ps":        PowerShellQuote,
 		"docker":    DockerfileWord,
 		"env":       EnvValue,
@@ -51,14 +51,12 @@ func Funcs() template.FuncMap {
 // YAMLString quotes s as a YAML double-quoted scalar. Every character a
 // YAML parser would read as a line break (and fold into a space), a
 // non-printable character or a bidi control is written as an escape, so
-// the scalar is one line of printable text and reads back as s.
-func YAMLString(s string) (string, error) {
-	if !utf8.ValidString(s) {
-		return "", fmt.Errorf("value %q cannot be written to YAML: it is not valid UTF-8", s)
-	}
+// the scalar is one line of printable text and reads back as s (invalid
+// UTF-8, which answers refuse, reads back as U+FFFD).
+func YAMLString(s string) string {
 	var b strings.Builder
 	b.WriteByte('"')
-	for _, r := range s {
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
 		switch {
 		case r == '"' || r == '\\':
 			b.WriteByte('\\')
@@ -72,7 +70,7 @@ func YAMLString(s string) (string, error) {
 		}
 	}
 	b.WriteByte('"')
-	return b.String(), nil
+	return b.String()
 }
 
 func writeUnicodeEscape(b *strings.Builder, r rune) {
@@ -85,7 +83,7 @@ func writeUnicodeEscape(b *strings.Builder, r rune) {
 
 // ComposeString quotes s for a compose file, where "$" starts
 // interpolation and a literal one is written "$$".
-func ComposeString(s string) (string, error) {
+func ComposeString(s string) string {
 	return YAMLString(strings.ReplaceAll(s, "$", "$$"))
 }
 
@@ -121,18 +119,24 @@ func PowerShellComment(v any) string {
 	return b.String()
 }
 
-// ShellQuote quotes s as one POSIX shell word. Inside single quotes every
-// byte is literal; only NUL cannot be passed to a program at all.
-func ShellQuote(s string) (string, error) {
+// ShellWord is the template helper "sh": ShellQuote, refusing NUL, which
+// no shell word (and no program argument) can hold.
+func ShellWord(s string) (string, error) {
 	if strings.ContainsRune(s, 0) {
 		return "", fmt.Errorf("value %q cannot be written to a shell script: it contains a NUL byte", s)
 	}
+	return ShellQuote(s), nil
+}
+
+// ShellQuote quotes s as one POSIX shell word: bare when it holds only
+// safe characters, else single-quoted, where every byte is literal.
+func ShellQuote(s string) string {
 	if s != "" && strings.IndexFunc(s, func(r rune) bool {
 		return !(r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("@%+=:,./-_", r)))
 	}) < 0 {
-		return s, nil
+		return s
 	}
-	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'", nil
+	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
 }
 
 // PowerShellQuote writes s as a PowerShell expression that evaluates to s,
