@@ -28,7 +28,7 @@ func Funcs() template.FuncMap {
 		"sh":        ShellWord,
 		"ps":        PowerShellQuote,
 		"docker":    DockerfileWord,
-		"env":       EnvValue,
+		"env":       EnvEntry,
 		"nginx":     NginxValue,
 		"ini":       INIValue,
 		"md":        Markdown,
@@ -219,21 +219,27 @@ func DockerfileWord(s string) (string, error) {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "$", `\$`).Replace(s) + `"`, nil
 }
 
-// EnvValue writes s for a .env file read by Compose. Single quotes keep
-// the value literal (no interpolation) when s has no single quote or line
-// break; otherwise a double-quoted value escapes what Compose would
-// interpret. NUL and invalid UTF-8 are refused.
-func EnvValue(s string) (string, error) {
+// EnvEntry is the template helper "env": EnvValue, refusing NUL and
+// invalid UTF-8, which compose-go's parser cannot read back.
+func EnvEntry(s string) (string, error) {
 	if strings.ContainsRune(s, 0) || !utf8.ValidString(s) {
 		return "", fmt.Errorf("value %q cannot be written to .env: it contains a NUL byte or invalid UTF-8", s)
 	}
+	return EnvValue(s), nil
+}
+
+// EnvValue writes s for a .env file read by Compose. Single quotes keep
+// the value literal (no interpolation) when s has no single quote,
+// backslash or line break; otherwise a double-quoted value escapes what
+// Compose would interpret.
+func EnvValue(s string) string {
 	// compose-go's parser reads \' as a quote even inside single quotes,
 	// so a backslash needs the double-quoted form too.
 	if !strings.ContainsAny(s, "'\\\n\r") {
-		return "'" + s + "'", nil
+		return "'" + s + "'"
 	}
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "$", `\$`, "\n", `\n`, "\r", `\r`)
-	return `"` + r.Replace(s) + `"`, nil
+	return `"` + r.Replace(s) + `"`
 }
 
 // NginxValue quotes s for nginx. nginx expands "$" inside quoted strings

@@ -261,7 +261,7 @@ func FuzzDockerfileWord(f *testing.F) {
 func FuzzEnvValue(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, s string) {
-		v, err := EnvValue(s)
+		v, err := EnvEntry(s)
 		if err != nil {
 			return
 		}
