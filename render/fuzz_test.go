@@ -101,6 +101,14 @@ func FuzzComment(f *testing.F) {
 		if len(got) != 2 {
 			t.Fatalf("Comment(%q) = %q adds YAML keys: %v", s, c, got)
 		}
+		// BuildKit: the comment, even ending in \, leaves the next
+		// instruction alone.
+		for _, src := range []string{"# " + c + "\nRUN true\n", "FROM x\n# " + c + "\nRUN true\n"} {
+			res, err := parser.Parse(strings.NewReader(src))
+			if err != nil || len(res.AST.Children) != strings.Count(src, "\n")-1 {
+				t.Fatalf("Comment(%q) = %q: BuildKit: %v", s, c, err)
+			}
+		}
 		if p := PowerShellComment(s); strings.IndexFunc(p, func(r rune) bool { return (r < 0x20 || r > 0x7E) && r != '\t' }) >= 0 {
 			t.Fatalf("PowerShellComment(%q) = %q is not printable ASCII", s, p)
 		}
