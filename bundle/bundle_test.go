@@ -636,7 +636,7 @@ func TestScriptsPassShellChecks(t *testing.T) {
 		if !bytes.Contains(ps, []byte("$secretKeys = @('DJANGO_SECRET_KEY', 'DB_PASSWORD')")) {
 			t.Error("the PowerShell script's array of secret keys lacks its commas")
 		}
-		if !bytes.Contains(sh, []byte("check_image 'nginx:1.26' 'sha256:bbbb")) {
+		if !bytes.Contains(sh, []byte("check_image nginx:1.26 sha256:bbbb")) {
 			t.Error("the bash script does not check the loaded image IDs")
 		}
 		f := filepath.Join(t.TempDir(), "load.sh")
@@ -770,7 +770,7 @@ func TestCreateWithUnpacker(t *testing.T) {
 		t.Errorf("unpacker file %+v", f)
 	}
 	sh, _ := LoadScriptBash(m)
-	if !bytes.Contains(sh, []byte("docker run --rm --interactive --log-driver none --network none '"+img.Ref+"'")) {
+	if !bytes.Contains(sh, []byte("docker run --rm --interactive --log-driver none --network none "+img.Ref)) {
 		t.Error("the bash script does not run the unpacker image")
 	}
 

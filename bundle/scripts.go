@@ -2,26 +2,18 @@ package bundle
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"text/template"
 
 	"github.com/stackgen/stackgen/internal/units"
+	renderpkg "github.com/stackgen/stackgen/render"
 )
 
 // The scripts and the README are templates with {% %} delimiters, so the
 // shells' own braces and docker's --format templates need no escaping.
 func render(name, text string, m *Manifest) ([]byte, error) {
-	t, err := template.New(name).Delims("{%", "%}").Funcs(template.FuncMap{
-		"sh":    shQuote,
-		"ps":    psQuote,
-		"shall": func(ss []string) string { return joinQuoted(ss, shQuote) },
-		"psall": func(ss []string) string { return joinQuoted(ss, psQuote) },
-		// psarray is the inside of @(...): elements need commas there.
-		"psarray": psArray,
-		"size":    units.Bytes,
-		"short":   shortID,
-		"winpath": func(p string) string { return strings.ReplaceAll(p, "/", `\`) },
-	}).Parse(text)
+	t, err := template.New(name).Delims("{%", "%}").Funcs(funcs()).Parse(text)
 	if err != nil {
 		return nil, err
 	}
@@ -32,6 +24,55 @@ func render(name, text string, m *Manifest) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// funcs are stackgen's quoting helpers (every value the scripts and the
+// README write goes through one: scripts_test.go holds them to it) plus a
+// few formatters.
+func funcs() template.FuncMap {
+	f := renderpkg.Funcs()
+	f["shall"] = func(ss []string) (string, error) { return joinQuoted(ss, renderpkg.ShellWord) }
+	f["psall"] = func(ss []string) (string, error) { return joinQuoted(ss, psQuote) }
+	// psarray is the inside of @(...): elements need commas there.
+	f["psarray"] = psArray
+	f["cmdword"] = cmdWord
+	f["size"] = units.Bytes
+	f["short"] = shortID
+	f["winpath"] = func(p string) string { return strings.ReplaceAll(p, "/", `\`) }
+	f["migration"] = migration
+	f["secretsFor"] = func(keys []string) string {
+		if len(keys) == 0 {
+			return ""
+		}
+		return " for " + strings.Join(keys, ", ")
+	}
+	f["urlSuffix"] = func(url string) string {
+		if url == "" {
+			return ""
+		}
+		return ": " + url
+	}
+	return f
+}
+
+// migration names the migration step for messages.
+func migration(m *Migrate) string {
+	if m == nil || m.What == "" {
+		return "the migration"
+	}
+	return m.What
+}
+
+// cmdWord passes s into a cmd.exe command line only when it holds no
+// character cmd.exe or its quoting would interpret; no escape works in
+// every position of a cmd.exe line, so anything else is refused.
+func cmdWord(s string) (string, error) {
+	if s == "" || strings.IndexFunc(s, func(r rune) bool {
+		return !(r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(`._:/\@+=,-`, r)))
+	}) >= 0 {
+		return "", fmt.Errorf("%q cannot be written into a cmd.exe command line: use letters, digits and . _ : / \\ @ + = , -", s)
+	}
+	return s, nil
+}
+
 func shortID(id string) string {
 	id = strings.TrimPrefix(id, "sha256:")
 	if len(id) > 12 {
@@ -40,24 +81,25 @@ func shortID(id string) string {
 	return id
 }
 
-func shQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
-
-func psQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+func psQuote(s string) (string, error) { return renderpkg.PowerShellQuote(s), nil }
 
 func psArray(ss []string) string {
 	out := make([]string, len(ss))
 	for i, s := range ss {
-		out[i] = psQuote(s)
+		out[i] = renderpkg.PowerShellQuote(s)
 	}
 	return strings.Join(out, ", ")
 }
 
-func joinQuoted(ss []string, q func(string) string) string {
+func joinQuoted(ss []string, q func(string) (string, error)) (string, error) {
 	out := make([]string, len(ss))
 	for i, s := range ss {
-		out[i] = q(s)
+		var err error
+		if out[i], err = q(s); err != nil {
+			return "", err
+		}
 	}
-	return strings.Join(out, " ")
+	return strings.Join(out, " "), nil
 }
 
 // LoadScriptBash renders load-and-start.sh: with nothing but Docker and
@@ -83,15 +125,15 @@ func LoadScriptPowerShell(m *Manifest) ([]byte, error) {
 func Readme(m *Manifest) ([]byte, error) { return render("readme", readmeText, m) }
 
 const bashScript = `#!/usr/bin/env bash
-# Load this bundle's images into Docker and start {% .Project %}.
+# Load this bundle's images into Docker and start {% comment .Project %}.
 # Needs only Docker Engine 20.10+ (or Docker Desktop) with Compose v2;
-# stackgen itself is not needed here. Written by stackgen {% .StackgenVersion %}.
+# stackgen itself is not needed here. Written by stackgen {% comment .StackgenVersion %}.
 #
-#   bash {% .Project %}/load-and-start.sh
+#   bash {% comment .Project %}/load-and-start.sh
 #
 # Steps: check every file's SHA-256 (before anything is loaded), load the
 # images, write .env with fresh secrets if there is none, start the stack,
-# wait until every service is healthy{% if .Migrate %}, run {% if .Migrate.What %}{% .Migrate.What %}{% else %}the migration{% end %}{% end %}.
+# wait until every service is healthy{% if .Migrate %}, run {% comment (migration .Migrate) %}{% end %}.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -107,7 +149,7 @@ docker compose version >/dev/null || die "Docker Compose v2 is missing: install 
 
 platform=$(docker version --format '{{.Server.Os}}/{{.Server.Arch}}')
 if [[ $platform != {% sh .Platform %} ]]; then
-  die "this engine runs $platform but the images are {% .Platform %}"
+  die "this engine runs $platform but the images are" {% sh .Platform %}
 fi
 
 log "checking the SHA-256 of every file of the bundle..."
@@ -122,7 +164,7 @@ else
   die "neither sha256sum nor shasum is installed: cannot check the bundle"
 fi
 {% if .Images %}
-log "loading {% len .Images %} images ({% size .TotalImageSize %} in the engine)..."
+log {% sh (printf "loading %d images (%s in the engine)..." (len .Images) (size .TotalImageSize)) %}
 {%- if eq .Codec "gzip" %}
 docker load --input {% sh .ImageArchive %}
 {%- else %}
@@ -155,8 +197,8 @@ check_image {% sh .Name %} {% sh .ID %}
 {%- end %}
 
 if [[ ! -f .env ]]; then
-  log "no .env: writing one from .env.example with fresh secrets{% if .SecretKeys %} for {% range $i, $k := .SecretKeys %}{% if $i %}, {% end %}{% $k %}{% end %}{% end %}"
-  secret_keys=" {% range .SecretKeys %}{% . %} {% end %}"
+  log {% sh (printf "no .env: writing one from .env.example with fresh secrets%s" (secretsFor .SecretKeys)) %}
+  secret_keys={% sh (printf " %s " (join .SecretKeys " ")) %}
   secret() { head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'; }
   umask 077
   tmp=$(mktemp .env.XXXXXX)
@@ -173,7 +215,7 @@ if [[ ! -f .env ]]; then
   log "wrote .env (mode 0600): keep it, the database was initialised with these secrets"
 fi
 
-log "starting {% .Project %} and waiting until every service is healthy..."
+log {% sh (printf "starting %s and waiting until every service is healthy..." .Project) %}
 if ! docker compose up --detach --wait --no-build; then
   docker compose ps >&2 || true
   docker compose logs --tail 30 >&2 || true
@@ -181,23 +223,23 @@ if ! docker compose up --detach --wait --no-build; then
 fi
 {%- if .Migrate %}
 
-log "running {% if .Migrate.What %}{% .Migrate.What %}{% else %}the migration{% end %}..."
-docker compose exec -T {% sh .Migrate.Service %} {% shall .Migrate.Command %} || die "{% if .Migrate.What %}{% .Migrate.What %}{% else %}the migration{% end %} failed (output above)"
+log {% sh (printf "running %s..." (migration .Migrate)) %}
+docker compose exec -T {% sh .Migrate.Service %} {% shall .Migrate.Command %} || die {% sh (printf "%s failed (output above)" (migration .Migrate)) %}
 {%- end %}
 
-log "{% .Project %} is up{% if .URL %}: {% .URL %}{% end %}"
+log {% sh (printf "%s is up%s" .Project (urlSuffix .URL)) %}
 `
 
 const psScript = `#Requires -Version 5.1
-# Load this bundle's images into Docker and start {% .Project %}.
+# Load this bundle's images into Docker and start {% pscomment .Project %}.
 # Needs only Docker Desktop (or Docker Engine 20.10+) with Compose v2;
-# stackgen itself is not needed here. Written by stackgen {% .StackgenVersion %}.
+# stackgen itself is not needed here. Written by stackgen {% pscomment .StackgenVersion %}.
 #
-#   powershell -ExecutionPolicy Bypass -File .\{% .Project %}\load-and-start.ps1
+#   powershell -ExecutionPolicy Bypass -File .\{% pscomment .Project %}\load-and-start.ps1
 #
 # Steps: check every file's SHA-256 (before anything is loaded), load the
 # images, write .env with fresh secrets if there is none, start the stack,
-# wait until every service is healthy{% if .Migrate %}, run {% if .Migrate.What %}{% .Migrate.What %}{% else %}the migration{% end %}{% end %}.
+# wait until every service is healthy{% if .Migrate %}, run {% pscomment (migration .Migrate) %}{% end %}.
 # Binary data never passes through a PowerShell pipe (Windows PowerShell 5.1
 # re-encodes it): files go to docker by path, or through cmd.exe's pipe.
 $ErrorActionPreference = 'Stop'
@@ -215,7 +257,7 @@ docker compose version > $null
 if ($LASTEXITCODE -ne 0) { Fail 'Docker Compose v2 is missing: update Docker Desktop, or install the docker-compose-plugin package' }
 
 $platform = (docker version --format '{{.Server.Os}}/{{.Server.Arch}}' | Out-String).Trim()
-if ($platform -ne {% ps .Platform %}) { Fail "this engine runs $platform but the images are {% .Platform %} (Docker Desktop: switch to Linux containers)" }
+if ($platform -ne {% ps .Platform %}) { Fail ("this engine runs $platform but the images are " + {% ps .Platform %} + ' (Docker Desktop: switch to Linux containers)') }
 
 Write-Host 'checking the SHA-256 of every file of the bundle...'
 foreach ($line in Get-Content -LiteralPath 'SHA256SUMS') {
@@ -233,7 +275,7 @@ function Invoke-Shell([string]$Windows, [string]$Unix) {
     if ($LASTEXITCODE -ne 0) { Fail "failed: $Windows" }
 }
 {% if .Images %}
-Write-Host 'loading {% len .Images %} images ({% size .TotalImageSize %} in the engine)...'
+Write-Host {% ps (printf "loading %d images (%s in the engine)..." (len .Images) (size .TotalImageSize)) %}
 {%- if eq .Codec "gzip" %}
 docker load --input {% ps .ImageArchive %}
 if ($LASTEXITCODE -ne 0) { Fail 'docker load failed (message above)' }
@@ -242,10 +284,10 @@ if ($LASTEXITCODE -ne 0) { Fail 'docker load failed (message above)' }
 # alone in an empty image, gzip'd so any engine loads it) decompresses it.
 docker load --input {% ps .Unpacker.Path %}
 if ($LASTEXITCODE -ne 0) { Fail 'docker load of the unpacker image failed (message above)' }
-Invoke-Shell 'docker run --rm --interactive --log-driver none --network none {% .Unpacker.Image %} < {% winpath .ImageArchive %} | docker load' 'docker run --rm --interactive --log-driver none --network none {% .Unpacker.Image %} < {% .ImageArchive %} | docker load'
+Invoke-Shell {% ps (printf "docker run --rm --interactive --log-driver none --network none %s < %s | docker load" (cmdword .Unpacker.Image) (cmdword (winpath .ImageArchive))) %} {% ps (printf "docker run --rm --interactive --log-driver none --network none %s < %s | docker load" (sh .Unpacker.Image) (sh .ImageArchive)) %}
 docker image rm {% ps .Unpacker.Image %} > $null
 {%- else %}
-Invoke-Shell 'zstd --decompress --stdout --memory=2048MB {% winpath .ImageArchive %} | docker load' 'zstd --decompress --stdout --memory=2048MB {% .ImageArchive %} | docker load'
+Invoke-Shell {% ps (printf "zstd --decompress --stdout --memory=2048MB %s | docker load" (cmdword (winpath .ImageArchive))) %} {% ps (printf "zstd --decompress --stdout --memory=2048MB %s | docker load" (sh .ImageArchive)) %}
 {%- end %}
 
 Write-Host 'checking the loaded images...'
@@ -264,7 +306,7 @@ foreach ($im in $images) {
 {%- end %}
 
 if (-not (Test-Path -LiteralPath '.env')) {
-    Write-Host 'no .env: writing one from .env.example with fresh secrets{% if .SecretKeys %} for {% range $i, $k := .SecretKeys %}{% if $i %}, {% end %}{% $k %}{% end %}{% end %}'
+    Write-Host {% ps (printf "no .env: writing one from .env.example with fresh secrets%s" (secretsFor .SecretKeys)) %}
     $secretKeys = @({% psarray .SecretKeys %})
     $rng = [System.Security.Cryptography.RandomNumberGenerator]::Create()
     $lines = foreach ($line in Get-Content -LiteralPath '.env.example') {
@@ -282,7 +324,7 @@ if (-not (Test-Path -LiteralPath '.env')) {
     Write-Host 'wrote .env: keep it, the database was initialised with these secrets'
 }
 
-Write-Host 'starting {% .Project %} and waiting until every service is healthy...'
+Write-Host {% ps (printf "starting %s and waiting until every service is healthy..." .Project) %}
 docker compose up --detach --wait --no-build
 if ($LASTEXITCODE -ne 0) {
     docker compose ps
@@ -291,18 +333,18 @@ if ($LASTEXITCODE -ne 0) {
 }
 {%- if .Migrate %}
 
-Write-Host 'running {% if .Migrate.What %}{% .Migrate.What %}{% else %}the migration{% end %}...'
+Write-Host {% ps (printf "running %s..." (migration .Migrate)) %}
 docker compose exec -T {% ps .Migrate.Service %} {% psall .Migrate.Command %}
-if ($LASTEXITCODE -ne 0) { Fail '{% if .Migrate.What %}{% .Migrate.What %}{% else %}the migration{% end %} failed (output above)' }
+if ($LASTEXITCODE -ne 0) { Fail {% ps (printf "%s failed (output above)" (migration .Migrate)) %} }
 {%- end %}
 
-Write-Host '{% .Project %} is up{% if .URL %}: {% .URL %}{% end %}' -ForegroundColor Green
+Write-Host {% ps (printf "%s is up%s" .Project (urlSuffix .URL)) %} -ForegroundColor Green
 `
 
-const readmeText = `# {% .Project %}: offline bundle
+const readmeText = `# {% md .Project %}: offline bundle
 
-Made by stackgen {% .StackgenVersion %} on {% .Created.Format "2006-01-02 15:04 MST" %} from the
-{% .Stack %} stack. It holds everything needed to start {% .Project %} on a host
+Made by stackgen {% md .StackgenVersion %} on {% md (.Created.Format "2006-01-02 15:04 MST") %} from the
+{% md .Stack %} stack. It holds everything needed to start {% md .Project %} on a host
 with no registry and no internet: the images, the compose files and configs,
 and scripts that load and start them.
 
@@ -311,13 +353,13 @@ and scripts that load and start them.
 | Image | ID | Size in the engine |
 | --- | --- | --- |
 {%- range .Images %}
-| {% .Name %} | {% short .ID %} | {% size .Size %} |
+| {% md .Name %} | {% md (short .ID) %} | {% md (size .Size) %} |
 {%- end %}
 
-- {% .ImageArchive %}: all {% len .Images %} images in one ` + "`docker save`" + ` archive (layers shared
-  between images are stored once), compressed with {% .Codec %}; {% size .ImageTarSize %} uncompressed.
+- {% md .ImageArchive %}: all {% num (len .Images) %} images in one ` + "`docker save`" + ` archive (layers shared
+  between images are stored once), compressed with {% md .Codec %}; {% md (size .ImageTarSize) %} uncompressed.
 {%- if .Unpacker %}
-- {% .Unpacker.Path %}: a tiny image ({% .Unpacker.Image %}) holding only stackgen, which
+- {% md .Unpacker.Path %}: a tiny image ({% md .Unpacker.Image %}) holding only stackgen, which
   decompresses the zstd archive for ` + "`docker load`" + ` on engines that cannot (Docker 20.10
   reads gzip but not zstd). It pulls nothing and has no network.
 {%- end %}
@@ -327,7 +369,7 @@ and scripts that load and start them.
   bundle as secret as the passwords in it.
 {%- else %}
 - No .env: the secrets never leave the build host. One is written on first start
-  from .env.example with freshly generated secrets{% if .SecretKeys %} ({% range $i, $k := .SecretKeys %}{% if $i %}, {% end %}{% $k %}{% end %}){% end %}.
+  from .env.example with freshly generated secrets{% if .SecretKeys %} ({% md (join .SecretKeys ", ") %}){% end %}.
 {%- end %}
 - load-and-start.sh, load-and-start.ps1: load and start with Docker alone.
 - SHA256SUMS and stackgen-bundle.json: the SHA-256 of every file, checked before
@@ -336,35 +378,35 @@ and scripts that load and start them.
 ## Requirements
 
 - Docker Engine 20.10 or newer (Linux) or Docker Desktop (Windows, macOS) running
-  {% .Platform %} containers, with Compose v2 (` + "`docker compose version`" + `).
-- Free disk space for the images: about {% size .ImageTarSize %} in the engine, plus the
+  {% md .Platform %} containers, with Compose v2 (` + "`docker compose version`" + `).
+- Free disk space for the images: about {% md (size .ImageTarSize) %} in the engine, plus the
   unpacked bundle.
 
 ## Install with stackgen
 
-    stackgen deploy --bundle {% .Project %}.zip        # or .tar.gz; --dir DIR to choose the folder
+    stackgen deploy --bundle {% mdcode (sh (printf "%s.zip" .Project)) %}        # or .tar.gz; --dir DIR to choose the folder
 
-stackgen checks every checksum, loads the images, writes the files into ./{% .Project %},
+stackgen checks every checksum, loads the images, writes the files into ./{% md .Project %},
 asks for (or generates) the .env secrets, starts the stack, waits until it is
-healthy{% if .Migrate %} and runs {% if .Migrate.What %}{% .Migrate.What %}{% else %}the migration{% end %}{% end %}.
+healthy{% if .Migrate %} and runs {% md (migration .Migrate) %}{% end %}.
 
 ## Install without stackgen
 
 Linux or macOS:
 
-    unzip {% .Project %}.zip            # or: tar -xzf {% .Project %}.tar.gz
-    bash {% .Project %}/load-and-start.sh
+    unzip {% mdcode (sh (printf "%s.zip" .Project)) %}            # or: tar -xzf {% mdcode (sh (printf "%s.tar.gz" .Project)) %}
+    bash {% mdcode (sh (printf "%s/load-and-start.sh" .Project)) %}
 
 Windows (PowerShell):
 
-    Expand-Archive {% .Project %}.zip -DestinationPath .
-    powershell -ExecutionPolicy Bypass -File .\{% .Project %}\load-and-start.ps1
+    Expand-Archive {% mdcode (ps (printf "%s.zip" .Project)) %} -DestinationPath .
+    powershell -ExecutionPolicy Bypass -File {% mdcode (ps (printf ".\\%s\\load-and-start.ps1" .Project)) %}
 
 The scripts do the same steps as stackgen. To check the files by hand:
-` + "`sha256sum -c SHA256SUMS`" + ` in the {% .Project %} folder.
+` + "`sha256sum -c SHA256SUMS`" + ` in the {% md .Project %} folder.
 {%- if .URL %}
 
-Then open {% .URL %}.
+Then open {% md .URL %}.
 {%- end %}
 
 ## Troubleshooting
@@ -374,12 +416,12 @@ Then open {% .URL %}.
 - "this engine runs ... but the images are ...": the host's CPU architecture
   differs from the build host's; build the bundle on a machine of the same kind.
   On Windows, switch Docker Desktop to Linux containers.
-- "no space left on device" while loading: free about {% size .ImageTarSize %} for the
+- "no space left on device" while loading: free about {% md (size .ImageTarSize) %} for the
   engine's data directory (` + "`docker system df`" + `).
 - A port is already in use: another service holds it; change the published
   port in .env or compose.yaml, then start again.
 - A service is not healthy: ` + "`docker compose ps`" + ` and ` + "`docker compose logs SERVICE`" + ` in
-  the {% .Project %} folder show why; the scripts print both.
+  the {% md .Project %} folder show why; the scripts print both.
 - Keep .env: the database was initialised with its passwords. Starting again
   with a new .env against the old volumes fails to log in.
 `

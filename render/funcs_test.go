@@ -50,12 +50,13 @@ func TestShellQuoteRoundTripsThroughBash(t *testing.T) {
 		t.Skip("bash not installed")
 	}
 	for _, v := range hostile {
-		out, err := exec.Command(bash, "-c", "printf '%s' "+ShellQuote(v)).Output()
+		q := ShellQuote(v)
+		out, err := exec.Command(bash, "-c", "printf '%s' "+q).Output()
 		if err != nil {
-			t.Fatalf("bash rejected ShellQuote(%q) = %s: %v", v, ShellQuote(v), err)
+			t.Fatalf("bash rejected ShellQuote(%q) = %s: %v", v, q, err)
 		}
 		if string(out) != v {
-			t.Errorf("ShellQuote(%q) = %s reads back as %q", v, ShellQuote(v), out)
+			t.Errorf("ShellQuote(%q) = %s reads back as %q", v, q, out)
 		}
 	}
 }
@@ -70,13 +71,14 @@ func TestShellQuoteLeavesSafeWordsBare(t *testing.T) {
 
 func TestEnvValueRoundTripsThroughParser(t *testing.T) {
 	for _, v := range hostile {
-		line := "K=" + EnvValue(v)
+		q := EnvValue(v)
+		line := "K=" + q
 		if strings.Count(line, "\n") > 0 {
 			t.Fatalf("EnvValue(%q) spans lines: %q", v, line)
 		}
 		got := parseEnvLine(t, line)
 		if got != v {
-			t.Errorf("EnvValue(%q) = %s reads back as %q", v, EnvValue(v), got)
+			t.Errorf("EnvValue(%q) = %s reads back as %q", v, q, got)
 		}
 	}
 }
@@ -131,10 +133,7 @@ func TestPowerShellQuote(t *testing.T) {
 }
 
 func TestPythonStringCompiles(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not installed")
-	}
+	py := python3(t)
 	for _, v := range hostile {
 		out, err := exec.Command(py, "-c", "import sys; sys.stdout.write("+PythonString(v)+")").Output()
 		if err != nil {

@@ -44,9 +44,13 @@ func (q Question) Normalize(v string, a Answers) (string, error) {
 	v = strings.TrimSpace(v)
 	switch q.Kind {
 	case Int:
-		if _, err := strconv.Atoi(v); err != nil {
+		n, err := strconv.Atoi(v)
+		if err != nil {
 			return "", fmt.Errorf("%s: %q is not a whole number", q.Key, v)
 		}
+		// One spelling per number: +80 and 0080 are stored (and written
+		// into every file) as 80.
+		v = strconv.Itoa(n)
 	case Bool:
 		switch strings.ToLower(v) {
 		case "true", "yes", "y", "1", "on":
@@ -111,6 +115,12 @@ func (d *Definition) Resolve(given Answers) (Answers, error) { return d.ResolveI
 // answers are validated, whatever their source.
 func (d *Definition) ResolveIn(folder string, given Answers) (Answers, error) {
 	for _, k := range PublicAnswers(given) {
+		// No answer is free text: each names a thing (a path, a host, a
+		// tag) and lands in quoted or commented form in many syntaxes, so
+		// characters that end lines or reorder text are refused up front.
+		if err := CheckText(k, given[k]); err != nil {
+			return nil, err
+		}
 		if _, ok := d.Question(k); !ok && !d.IsImageKey(k) && !d.IsImageFamilyKey(k) {
 			return nil, fmt.Errorf("unknown answer %q for stack %s; known answers: %s (and image.KEY%s for each image)", k, d.Name, strings.Join(d.KnownKeys(), ", "), FamilySuffix)
 		}

@@ -17,7 +17,7 @@ var (
 	hostLabel    = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	sizePattern  = regexp.MustCompile(`^[0-9]+[kKmMgG]?$`)
 	hostPort     = regexp.MustCompile(`^[a-zA-Z0-9.-]+(:[0-9]{1,5})?$`)
-	zonePattern  = regexp.MustCompile(`^[A-Za-z_]+(/[A-Za-z0-9_+-]+){0,2}$`)
+	ratePattern  = regexp.MustCompile(`^[1-9][0-9]{0,5}r/[sm]$`)
 )
 
 // pythonKeywords cannot name a Python package.
@@ -72,10 +72,17 @@ func HostName(v string) error {
 	if v == "localhost" {
 		return nil
 	}
-	if len(v) == 0 || len(v) > 253 {
+	name := strings.TrimSuffix(v, ".") // the root dot is not part of the length
+	if len(name) == 0 {
 		return fmt.Errorf("%q is not a host name; use a domain such as example.com", v)
 	}
-	for _, l := range strings.Split(strings.TrimSuffix(v, "."), ".") {
+	if len(name) > 253 {
+		return fmt.Errorf("the host name is %d characters; DNS allows at most 253 (and 63 per label)", len(name))
+	}
+	for _, l := range strings.Split(name, ".") {
+		if len(l) > 63 {
+			return fmt.Errorf("%q has a label of %d characters; DNS allows at most 63 per label", v, len(l))
+		}
 		if !hostLabel.MatchString(l) {
 			return fmt.Errorf("%q is not a host name; use lower-case letters, digits, - and dots, e.g. example.com", v)
 		}
@@ -122,10 +129,17 @@ func OptionalRegistryHost(v string) error {
 	return nil
 }
 
-// TimeZone accepts an IANA zone name such as UTC or Asia/Shanghai.
+//go:generate go run ./internal/gentz
+
+// TimeZone accepts a zone name of the tz database (the one Go ships, see
+// timezones_gen.go), such as UTC or Asia/Shanghai.
 func TimeZone(v string) error {
-	if !zonePattern.MatchString(v) {
-		return fmt.Errorf("%q is not a time zone; use an IANA name such as UTC or Asia/Shanghai", v)
+	if !timeZones[v] {
+		shown := v
+		if len(shown) > 40 {
+			shown = shown[:40] + "..."
+		}
+		return fmt.Errorf("%q is not a time zone of the IANA tz database; use a name such as UTC, Europe/Berlin or Asia/Shanghai", shown)
 	}
 	return nil
 }
@@ -149,5 +163,51 @@ func PipIndexQuestion() Question {
 		Key: PipIndexAnswer, Prompt: "pip index URL (empty for the default index)",
 		Help: "Written to pip.conf and used when building images, e.g. a local PyPI mirror",
 		Kind: String, Check: OptionalURL, Advanced: true,
+	}
+}
+
+// Answer keys of the hardening defaults every stack with a database or an
+// nginx in front offers.
+const (
+	NoNewPrivilegesAnswer = "no_new_privileges"
+	LoginRateAnswer       = "login_rate_limit"
+	APIRateAnswer         = "api_rate_limit"
+)
+
+// NoNewPrivilegesQuestion sets security_opt no-new-privileges on the
+// database and cache containers. Their entrypoints start as root and drop
+// to the service user with setuid calls (gosu, su-exec), which
+// no-new-privileges does not block; it stops a later setuid binary from
+// gaining root inside them.
+func NoNewPrivilegesQuestion() Question {
+	return Question{
+		Key: NoNewPrivilegesAnswer, Prompt: "Set no-new-privileges on the database and cache containers?",
+		Help: "security_opt: [no-new-privileges:true]: no process in them can gain privileges through setuid binaries",
+		Kind: Bool, Default: "true", Advanced: true,
+	}
+}
+
+// RateLimit accepts an nginx limit_req rate (10r/m, 20r/s) or off.
+func RateLimit(v string) error {
+	if v != "off" && !ratePattern.MatchString(v) {
+		return fmt.Errorf("%q is not a request rate; use N requests per second or minute, e.g. 10r/m or 20r/s, or off", v)
+	}
+	return nil
+}
+
+// RateLimitQuestions are the login and API request rates nginx allows per
+// client address (limit_req); beyond them (and a small burst) it answers 429.
+func RateLimitQuestions(login, api string) []Question {
+	return []Question{
+		{
+			Key: LoginRateAnswer, Prompt: "Requests per client address nginx lets through to the login forms",
+			Help: "nginx limit_req rate on the login paths, e.g. 10r/m (ten a minute, bursts of 5 at once); off for none",
+			Kind: String, Default: login, Check: RateLimit, Advanced: true,
+		},
+		{
+			Key: APIRateAnswer, Prompt: "Requests per client address nginx lets through to the API",
+			Help: "nginx limit_req rate on the API paths, e.g. 20r/s (bursts of 50 at once); off for none",
+			Kind: String, Default: api, Check: RateLimit, Advanced: true,
+		},
 	}
 }

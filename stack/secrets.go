@@ -21,13 +21,19 @@ func (d *Definition) GenerateSecrets(r io.Reader, keep map[string]string) (map[s
 			n = 24
 		}
 		b := make([]byte, n)
-		for {
+		for draw := 1; ; draw++ {
 			if _, err := io.ReadFull(r, b); err != nil {
 				return nil, fmt.Errorf("generating %s: %w", s.Key, err)
 			}
 			out[s.Key] = base64.RawURLEncoding.EncodeToString(b)
 			if !s.Mixed || mixed(out[s.Key]) {
 				break
+			}
+			// A random source draws a mixed value within a few tries;
+			// one that never does is not random (a stuck device, a
+			// constant stream): say so instead of looping forever.
+			if draw == 64 {
+				return nil, fmt.Errorf("generating %s: 64 draws from the random source gave no value with upper- and lower-case letters, a digit and a symbol; the source is not random", s.Key)
 			}
 		}
 	}

@@ -67,7 +67,7 @@ func Django() *stack.Definition {
 }
 
 func djangoQuestions() []stack.Question {
-	return []stack.Question{
+	return append([]stack.Question{
 		{
 			Key: "project", Prompt: "Django project name", Kind: stack.String, Default: "mysite",
 			Help:          "A Python package name: the Django project's folder and settings module, the database and its user. Defaults from the folder name",
@@ -142,9 +142,24 @@ func djangoQuestions() []stack.Question {
 			Key: "redis_host_port", Prompt: "Redis port on 127.0.0.1", Kind: stack.Int, Default: "6379", Advanced: true,
 			Check: stack.Port, When: func(a stack.Answers) bool { return a.Bool("publish_db") },
 		},
+		{
+			Key: "hsts_max_age", Prompt: "Seconds browsers keep to HTTPS for this site (HSTS)", Kind: stack.Int, Default: "3600", Advanced: true,
+			Help:  "nginx sends Strict-Transport-Security: max-age=N on every HTTPS response (Django's own header is replaced, .env's DJANGO_SECURE_HSTS_SECONDS matches); 0 sends none. Raise it to 31536000 once HTTPS works well",
+			Check: checkHSTSMaxAge, When: func(a stack.Answers) bool { return a.Bool("https") },
+		},
+		stack.NoNewPrivilegesQuestion(),
 		stack.RegistryMirrorQuestion(),
 		stack.PipIndexQuestion(),
+	}, stack.RateLimitQuestions("10r/m", "20r/s")...)
+}
+
+// checkHSTSMaxAge accepts 0 (no header) up to two years, the longest
+// max-age the HSTS preload list asks for.
+func checkHSTSMaxAge(v string) error {
+	if n, err := strconv.Atoi(v); err != nil || n < 0 || n > 63072000 {
+		return fmt.Errorf("%q is not an HSTS max-age; use seconds from 0 (no header) to 63072000 (two years), e.g. 31536000", v)
 	}
+	return nil
 }
 
 func djangoImages() []stack.Image {
@@ -251,6 +266,11 @@ type DjangoData struct {
 	PipIndex       string
 	PipTrustedHost string // the index's host when it is plain http, which pip otherwise refuses
 	Version        string
+	// HSTSMaxAge is the Strict-Transport-Security max-age (0: no header).
+	HSTSMaxAge      int
+	NoNewPrivileges bool
+	LoginRate       string // nginx limit_req rate, "" for none
+	APIRate         string
 }
 
 func djangoData(in stack.Input) (any, error) {
@@ -275,6 +295,10 @@ func djangoData(in stack.Input) (any, error) {
 		PublishDB:    a.Bool("publish_db"),
 		PipIndex:     a[stack.PipIndexAnswer],
 		Version:      in.Version,
+
+		NoNewPrivileges: a.Bool(stack.NoNewPrivilegesAnswer),
+		LoginRate:       rateOrNone(a[stack.LoginRateAnswer]),
+		APIRate:         rateOrNone(a[stack.APIRateAnswer]),
 	}
 	if d.Version == "" {
 		d.Version = "dev"
@@ -295,6 +319,7 @@ func djangoData(in stack.Input) (any, error) {
 	// grant covers exactly test_<db>.
 	d.TestDBGrant = strings.NewReplacer("_", `\_`, "%", `\%`).Replace("test_" + d.DBName)
 	if d.HTTPS {
+		d.HSTSMaxAge = num("hsts_max_age")
 		d.HTTPSPort = num("https_port")
 		if d.HTTPSPort != 443 {
 			d.RedirectPort = ":" + a["https_port"]
@@ -322,4 +347,12 @@ func djangoData(in stack.Input) (any, error) {
 		}
 	}
 	return d, nil
+}
+
+// rateOrNone maps the "off" of a rate-limit answer to no limit.
+func rateOrNone(v string) string {
+	if v == "off" {
+		return ""
+	}
+	return v
 }

@@ -368,7 +368,7 @@ func TestDjangoProjectFolderMapping(t *testing.T) {
 			t.Errorf("no %s", p)
 		}
 	}
-	mustContain(t, "compose.yaml", file(t, r.set, "compose.yaml"), "context: ./shop", `image: "shop-web:1.0"`, `image: "shop-nginx:1.0"`)
+	mustContain(t, "compose.yaml", file(t, r.set, "compose.yaml"), `context: "./shop"`, `image: "shop-web:1.0"`, `image: "shop-nginx:1.0"`)
 	mustContain(t, "shop/uwsgi.ini", file(t, r.set, "shop/uwsgi.ini"), "module = shop.wsgi:application")
 	mustContain(t, "shop/manage.py", file(t, r.set, "shop/manage.py"), `"shop.settings"`)
 	if d := Django().DefaultDir(r.answers); d != "shop" {
@@ -592,7 +592,7 @@ func TestDjangoDefinition(t *testing.T) {
 	for _, q := range d.Questions {
 		keys = append(keys, q.Key)
 	}
-	if want := "project compose_project db db_version domain http_port https https_port uwsgi_processes uwsgi_threads client_max_body_size time_zone language_code app_version publish_db db_host_port redis_host_port registry_mirror pip_index_url"; strings.Join(keys, " ") != want {
+	if want := "project compose_project db db_version domain http_port https https_port uwsgi_processes uwsgi_threads client_max_body_size time_zone language_code app_version publish_db db_host_port redis_host_port hsts_max_age no_new_privileges registry_mirror pip_index_url login_rate_limit api_rate_limit"; strings.Join(keys, " ") != want {
 		t.Errorf("questions %s\nwant      %s", strings.Join(keys, " "), want)
 	}
 }

@@ -263,6 +263,8 @@ func Onyx() *stack.Definition {
 	localImage := func(repo string) func(stack.Answers) string {
 		return func(a stack.Answers) string { return "onyx-local/" + repo + ":" + a[onyxVersion] }
 	}
+	// The login forms of Onyx's basic auth; the API as a whole.
+	limits := stack.RateLimitQuestions("10r/m", "20r/s")
 	elastic := func(path string) func(stack.Answers) string {
 		return pub("docker.elastic.co/" + path + ":" + onyxElasticVer)
 	}
@@ -393,6 +395,9 @@ func Onyx() *stack.Definition {
 				Help: "Only read when a v2 project is re-rendered with a v4 onyx_version; see the README's \"Upgrading from v2\"",
 				Kind: stack.Bool, Default: "false", Advanced: true,
 			},
+			stack.NoNewPrivilegesQuestion(),
+			limits[0],
+			limits[1],
 			stack.RegistryMirrorQuestion(),
 			{
 				Key: onyxBaseRegistry, Prompt: "Registry of the base images Onyx's Dockerfiles pull",
@@ -625,6 +630,10 @@ type onyxTemplateData struct {
 	Secrets        map[string]string
 	StackgenVer    string
 	RegistryMirror string
+
+	NoNewPrivileges bool
+	LoginRate       string // nginx limit_req rate, "" for none
+	APIRate         string
 }
 
 // onyxCombination refuses answers that do not make one Onyx: each error
@@ -677,6 +686,10 @@ func onyxData(in stack.Input) (any, error) {
 		Secrets:        in.Secrets,
 		StackgenVer:    in.Version,
 		RegistryMirror: a[stack.MirrorAnswer],
+
+		NoNewPrivileges: a.Bool(stack.NoNewPrivilegesAnswer),
+		LoginRate:       rateOrNone(a[stack.LoginRateAnswer]),
+		APIRate:         rateOrNone(a[stack.APIRateAnswer]),
 	}
 	d.WebDomain = strings.TrimSuffix(d.URL, "/")
 	if b := a[onyxBindAddress]; b != "" && b != "0.0.0.0" {

@@ -749,7 +749,7 @@ func checkOnyxFiles(t *testing.T, set fileset.Set) {
 	conf := onyxFile(t, set, "docker/nginx/conf.d/default.conf")
 	for _, want := range []string{
 		"server api_server:8080", "server web_server:3000",
-		"location /api/ {\n        proxy_pass http://api_server/;",
+		"location /api/ {\n        # api_rate_limit; the web UI makes a few dozen calls per page.\n        limit_req zone=api burst=50 nodelay;\n        proxy_pass http://api_server/;",
 		"proxy_buffering off;", "client_max_body_size 5g;",
 		"location / {\n        proxy_pass http://web_server;",
 		"location = /nginx-health",

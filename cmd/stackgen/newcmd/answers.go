@@ -2,12 +2,10 @@ package newcmd
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
-	"github.com/goccy/go-yaml"
-
+	"github.com/stackgen/stackgen/internal/yamlin"
 	"github.com/stackgen/stackgen/prompt"
 	"github.com/stackgen/stackgen/stack"
 )
@@ -33,17 +31,20 @@ func example(flag string) string {
 	return "project=mysite"
 }
 
-// readAnswersFile reads a YAML mapping of answer keys to scalar values, or
-// the .stackgen.yml of another project (a replay: its answers, for a stack
-// of the same kind).
+// readAnswersFile reads a YAML mapping of answer keys to scalar values,
+// each kept as written (app_version: 1.10 stays "1.10"), or the
+// .stackgen.yml of another project (a replay: its answers, for a stack of
+// the same kind). The file must be a regular file of at most
+// yamlin.MaxSize bytes holding one document without anchors or aliases;
+// anything else is one line naming the file.
 func readAnswersFile(path string, d *stack.Definition, dir string, into stack.Answers) error {
-	b, err := os.ReadFile(path)
+	b, err := yamlin.ReadFile(path, yamlin.MaxSize)
 	if err != nil {
 		return fmt.Errorf("--answers: %w", err)
 	}
-	var raw map[string]any
-	if err := yaml.Unmarshal(b, &raw); err != nil {
-		return fmt.Errorf("--answers %s: not a YAML mapping of answers: %w", path, err)
+	raw, err := yamlin.Decode(b)
+	if err != nil {
+		return fmt.Errorf("--answers %s: %w; give a YAML mapping of answers, e.g. db: mariadb", path, err)
 	}
 	if isManifest(raw) {
 		return replayManifest(path, raw, d, dir, into)
@@ -56,7 +57,11 @@ func readAnswersFile(path string, d *stack.Definition, dir string, into stack.An
 				return fmt.Errorf("--answers %s: %q must be a single value, not a mapping", path, k)
 			}
 			for ik, iv := range val {
-				into[stack.ImagePrefix+ik] = fmt.Sprint(iv)
+				ref, ok := iv.(string)
+				if !ok {
+					return fmt.Errorf("--answers %s: image %q must be a single reference", path, ik)
+				}
+				into[stack.ImagePrefix+ik] = ref
 			}
 		case nil:
 			into[k] = ""

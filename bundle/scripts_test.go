@@ -1,0 +1,59 @@
+package bundle
+
+import (
+	"strings"
+	"testing"
+
+	renderpkg "github.com/stackgen/stackgen/render"
+)
+
+// Every value the load scripts and the bundle README write goes through
+// the quoting helper of the file's syntax, as in the stacks' templates.
+func TestBundleTemplatesQuoteEveryValue(t *testing.T) {
+	for _, c := range []struct {
+		name, file, text string
+		extra            []string
+	}{
+		{"load-and-start.sh", "load-and-start.sh", bashScript, []string{"shall"}},
+		{"load-and-start.ps1", "load-and-start.ps1", psScript, []string{"psall", "psarray"}},
+		{"README.md", "README.md", readmeText, nil},
+	} {
+		allowed, ok := renderpkg.QuotingHelpers(c.file)
+		if !ok {
+			t.Fatalf("no helpers for %s", c.file)
+		}
+		for _, e := range c.extra {
+			allowed[e] = true
+		}
+		bad, err := renderpkg.UnquotedActions(c.name, c.text, "{%", "%}", funcs(), allowed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range bad {
+			t.Errorf("%s: %s", c.name, b)
+		}
+	}
+}
+
+// A project name or URL with quotes, typographic quotes or $ stays data in
+// both load scripts, and cmd.exe command lines refuse what they cannot hold.
+func TestLoadScriptsQuoteHostileValues(t *testing.T) {
+	m := &Manifest{Project: "it's ‘x’ $(calc)", URL: "http://h/'$(x)", Platform: "linux/amd64", SecretKeys: []string{"A"}}
+	sh, err := LoadScriptBash(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(sh), `log 'starting it'"'"'s ‘x’ $(calc) and waiting`) {
+		t.Errorf("bash script does not single-quote the project name:\n%s", sh)
+	}
+	ps, err := LoadScriptPowerShell(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.IndexFunc(string(ps), func(r rune) bool { return r > 0x7e && r != '\r' }) >= 0 {
+		t.Errorf("PowerShell script is not ASCII: a typographic quote reached it")
+	}
+	if _, err := cmdWord("a&calc"); err == nil {
+		t.Error("cmdWord accepted &")
+	}
+}

@@ -1,0 +1,243 @@
+// Package yamlin reads the YAML files stackgen takes as input (--answers
+// files and .stackgen.yml) without letting them exhaust or hang the
+// process: only a regular file is read, at most MaxSize bytes of it, and a
+// document must be one, with no anchors or aliases (a few hundred bytes of
+// nested aliases expand to gigabytes, and stackgen never writes them).
+package yamlin
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"syscall"
+
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+)
+
+// MaxSize is the largest input file read: answers and manifests are a few
+// kilobytes; a mebibyte leaves room for any real one.
+const MaxSize = 1 << 20
+
+// ReadFile returns the content of path if it is a regular file of at most
+// max bytes. A FIFO is opened without blocking and refused, so a named pipe
+// never hangs the process; devices (/dev/zero), directories and sockets
+// are refused before a byte is read. Errors wrap fs.ErrNotExist when path
+// does not exist.
+func ReadFile(path string, max int64) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is %s, not a regular file", path, kind(st.Mode()))
+	}
+	if st.Size() > max {
+		return nil, fmt.Errorf("%s is %d bytes; the limit is %d", path, st.Size(), max)
+	}
+	// The file can grow after Stat: read one byte more than allowed to see it.
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, fmt.Errorf("%s is larger than the limit of %d bytes", path, max)
+	}
+	return b, nil
+}
+
+func kind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return "not a regular file"
+}
+
+// ErrAlias says a document uses YAML anchors or aliases.
+var ErrAlias = errors.New("YAML anchors and aliases (& and *) are not accepted here; write each value out")
+
+// Parse parses b as exactly one YAML document without anchors or aliases
+// and returns its body (nil for an empty document). Nothing is expanded:
+// the check runs on the syntax tree.
+func Parse(b []byte) (ast.Node, error) {
+	file, err := parser.ParseBytes(b, 0)
+	if err != nil {
+		return nil, fmt.Errorf("not valid YAML: %s", oneLine(err))
+	}
+	var docs []*ast.DocumentNode
+	for _, d := range file.Docs {
+		if d.Body != nil {
+			docs = append(docs, d)
+		}
+	}
+	switch len(docs) {
+	case 0:
+		return nil, nil
+	case 1:
+	default:
+		return nil, fmt.Errorf("holds %d YAML documents (--- separators); keep one", len(docs))
+	}
+	var found ast.Node
+	ast.Walk(visitor(func(n ast.Node) bool {
+		switch n.(type) {
+		case *ast.AnchorNode, *ast.AliasNode:
+			found = n
+			return false
+		}
+		return found == nil
+	}), docs[0].Body)
+	if found != nil {
+		return nil, fmt.Errorf("line %d: %w", found.GetToken().Position.Line, ErrAlias)
+	}
+	return docs[0].Body, nil
+}
+
+type visitor func(ast.Node) bool
+
+func (v visitor) Visit(n ast.Node) ast.Visitor {
+	if v(n) {
+		return v
+	}
+	return nil
+}
+
+// oneLine keeps the first line of a parser error (goccy adds a source
+// excerpt on the following lines).
+func oneLine(err error) string {
+	s := err.Error()
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\n' {
+			return s[:i]
+		}
+	}
+	return s
+}
+
+// Pair is one key and value of a mapping, in file order.
+type Pair struct {
+	Key   string
+	Value ast.Node
+	Line  int
+}
+
+// Mapping returns the pairs of a mapping node (a one-pair mapping is a
+// MappingValueNode in goccy's tree); a duplicate key is an error, as YAML
+// says it is.
+func Mapping(n ast.Node) ([]Pair, error) {
+	var values []*ast.MappingValueNode
+	switch m := n.(type) {
+	case *ast.MappingNode:
+		values = m.Values
+	case *ast.MappingValueNode:
+		values = []*ast.MappingValueNode{m}
+	default:
+		return nil, fmt.Errorf("line %d: expected a mapping of KEY: VALUE", line(n))
+	}
+	seen := map[string]bool{}
+	var out []Pair
+	for _, v := range values {
+		k, ok := Scalar(v.Key)
+		if !ok {
+			return nil, fmt.Errorf("line %d: a key must be a plain name", line(v))
+		}
+		if seen[k] {
+			return nil, fmt.Errorf("line %d: %q is given twice", line(v), k)
+		}
+		seen[k] = true
+		out = append(out, Pair{Key: k, Value: v.Value, Line: line(v)})
+	}
+	return out, nil
+}
+
+// Scalar returns a scalar's text as written, so 1.10 stays "1.10" and 0080
+// stays "0080" (a decoder would make them the numbers 1.1 and 80); quoted
+// and block scalars give their string value, null gives "".
+func Scalar(n ast.Node) (string, bool) {
+	switch s := n.(type) {
+	case *ast.StringNode:
+		return s.Value, true
+	case *ast.LiteralNode:
+		return s.Value.Value, true
+	case *ast.NullNode:
+		return "", true
+	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.InfinityNode, *ast.NanNode:
+		return n.GetToken().Value, true
+	}
+	return "", false
+}
+
+func line(n ast.Node) int {
+	if n == nil || n.GetToken() == nil {
+		return 0
+	}
+	return n.GetToken().Position.Line
+}
+
+// Decode parses b as Parse does and returns its mapping with every scalar
+// as the string written (null as nil), mappings as map[string]any and
+// sequences as []any: the shape yaml.Unmarshal gives, without turning
+// 1.10 into 1.1 or expanding anything.
+func Decode(b []byte) (map[string]any, error) {
+	body, err := Parse(b)
+	if err != nil || body == nil {
+		return map[string]any{}, err
+	}
+	v, err := value(body)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("line %d: expected a mapping of KEY: VALUE", line(body))
+	}
+	return m, nil
+}
+
+func value(n ast.Node) (any, error) {
+	if _, null := n.(*ast.NullNode); null {
+		return nil, nil
+	}
+	if s, ok := Scalar(n); ok {
+		return s, nil
+	}
+	switch n := n.(type) {
+	case *ast.MappingNode, *ast.MappingValueNode:
+		pairs, err := Mapping(n)
+		if err != nil {
+			return nil, err
+		}
+		m := make(map[string]any, len(pairs))
+		for _, p := range pairs {
+			if m[p.Key], err = value(p.Value); err != nil {
+				return nil, err
+			}
+		}
+		return m, nil
+	case *ast.SequenceNode:
+		out := make([]any, len(n.Values))
+		for i, e := range n.Values {
+			var err error
+			if out[i], err = value(e); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("line %d: unsupported YAML (%s); write plain values", line(n), n.Type())
+}
