@@ -1,0 +1,67 @@
+package golden
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/stackgen/stackgen/k8s"
+	"github.com/stackgen/stackgen/render"
+	"github.com/stackgen/stackgen/stack"
+	"github.com/stackgen/stackgen/stacks"
+)
+
+// k8sCases pin `stackgen export kubernetes` for the main answer and option
+// combinations (testdata/k8s/<case>); the k8s package's tests decode the
+// same output strictly against the API types.
+var k8sCases = []struct {
+	name    string
+	stack   string
+	answers stack.Answers
+	opts    k8s.Options
+}{
+	{"django-defaults", "django-uwsgi", nil, k8s.Options{}},
+	{"django-mariadb-class", "django-uwsgi", stack.Answers{"db": "mariadb"}, k8s.Options{IngressClass: "nginx", StorageClass: "fast-ssd"}},
+	{"django-https", "django-uwsgi", stack.Answers{"https": "true", "domain": "example.com"}, k8s.Options{}},
+	{"django-nodeport-rwo-secret", "django-uwsgi", nil, k8s.Options{ServiceType: k8s.ServiceNodePort, MediaAccessMode: k8s.ReadWriteOnce, SecretName: "mysite-prod"}},
+	{"keras-defaults", "keras-webpy", nil, k8s.Options{}},
+	{"keras-gpu", "keras-webpy", stack.Answers{"gpu": "true"}, k8s.Options{}},
+	{"keras-baked-public", "keras-webpy", stack.Answers{"bake_model": "true", "bind_address": "0.0.0.0"}, k8s.Options{}},
+}
+
+func TestGoldenKubernetes(t *testing.T) {
+	reg := stacks.Registry()
+	for _, c := range k8sCases {
+		t.Run(c.name, func(t *testing.T) {
+			d, err := reg.Lookup(c.stack)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files, answers, err := render.Project(d, c.answers, render.Options{Rand: fixedRand(), Version: "golden"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			mfs := fstest.MapFS{}
+			for _, f := range files {
+				mfs[f.Path] = &fstest.MapFile{Data: f.Content, Mode: f.Mode}
+			}
+			set, err := k8s.Manifests(k8s.Project{Stack: d, Answers: answers, Files: mfs}, c.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := filepath.Join("testdata", "k8s", c.name)
+			if *update {
+				writeGolden(t, dir, set)
+			}
+			compare(t, dir, set)
+			for _, f := range set {
+				if strings.HasSuffix(f.Path, ".yaml") && f.Path != "kustomization.yaml" {
+					if _, err := k8s.DecodeStrict(f.Content); err != nil {
+						t.Errorf("%s: %v", f.Path, err)
+					}
+				}
+			}
+		})
+	}
+}
