@@ -28,6 +28,8 @@ var k8sCases = []struct {
 	{"keras-defaults", "keras-webpy", nil, k8s.Options{}},
 	{"keras-gpu", "keras-webpy", stack.Answers{"gpu": "true"}, k8s.Options{}},
 	{"keras-baked-public", "keras-webpy", stack.Answers{"bake_model": "true", "bind_address": "0.0.0.0"}, k8s.Options{}},
+	{"onyx-defaults", "onyx", nil, k8s.Options{}},
+	{"onyx-oidc-loadbalancer", "onyx", stack.Answers{"auth": "oidc", "oauth_client_id": "onyx", "openid_config_url": "https://id.example.com/.well-known/openid-configuration", "domain": "onyx.example.com"}, k8s.Options{ServiceType: k8s.ServiceLoadBalancer, StorageClass: "fast"}},
 }
 
 func TestGoldenKubernetes(t *testing.T) {
@@ -46,7 +48,7 @@ func TestGoldenKubernetes(t *testing.T) {
 			for _, f := range files {
 				mfs[f.Path] = &fstest.MapFile{Data: f.Content, Mode: f.Mode}
 			}
-			set, err := k8s.Manifests(k8s.Project{Stack: d, Answers: answers, Files: mfs}, c.opts)
+			set, err := k8s.Export(k8s.Project{Stack: d, Answers: answers, Files: mfs}, c.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -56,7 +58,7 @@ func TestGoldenKubernetes(t *testing.T) {
 			}
 			compare(t, dir, set)
 			for _, f := range set {
-				if strings.HasSuffix(f.Path, ".yaml") && f.Path != "kustomization.yaml" {
+				if strings.HasSuffix(f.Path, ".yaml") && f.Path != "kustomization.yaml" && f.Path != k8s.OnyxValuesFile {
 					if _, err := k8s.DecodeStrict(f.Content); err != nil {
 						t.Errorf("%s: %v", f.Path, err)
 					}

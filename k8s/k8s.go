@@ -130,6 +130,16 @@ func dnsSubdomain(s string) bool {
 	return true
 }
 
+// Export writes what the project's stack deploys with on Kubernetes: for
+// onyx the values file of Onyx's own chart, for the other stacks plain
+// manifests with a kustomization.
+func Export(p Project, o Options) (fileset.Set, error) {
+	if p.Stack != nil && p.Stack.Name == "onyx" {
+		return OnyxValues(p, o)
+	}
+	return Manifests(p, o)
+}
+
 // Manifests writes the plain manifests and kustomization of p.
 func Manifests(p Project, o Options) (fileset.Set, error) {
 	if err := CheckOptions(o); err != nil {
@@ -166,7 +176,7 @@ func builderFor(p Project, o Options) (*builder, error) {
 		b.app = p.Answers["model_name"]
 		b.objects = kerasObjects
 	default:
-		return nil, fmt.Errorf("export kubernetes: the %s stack has no manifests; onyx ships its own Helm chart (use --helm for its values file)", p.Stack.Name)
+		return nil, fmt.Errorf("export kubernetes: the %s stack has no manifests of its own; onyx ships its own Helm chart, for which export writes a values file", p.Stack.Name)
 	}
 	if b.o.Namespace == "" {
 		b.o.Namespace = strings.ReplaceAll(strings.ToLower(b.app), "_", "-")

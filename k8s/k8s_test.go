@@ -397,7 +397,7 @@ func TestBadInputIsOneLineAndWritesNothing(t *testing.T) {
 		{"latest image", django, Options{Images: map[string]string{"web": "mysite-web:latest"}}, "not pinned"},
 		{"unknown image", django, Options{Images: map[string]string{"webb": "mysite-web:2"}}, "no such image"},
 		{"https behind ingress", https, Options{IngressClass: "nginx"}, "terminates TLS"},
-		{"onyx", onyx, Options{}, "own Helm chart"},
+		{"onyx through Manifests", onyx, Options{}, "own Helm chart"},
 		{"no .env", noEnv, Options{}, ".env"},
 		{"no config", noConf, Options{}, "compose/redis/redis.conf"},
 	} {

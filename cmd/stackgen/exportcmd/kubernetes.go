@@ -38,7 +38,8 @@ func NewCmdKubernetes(f *cmdutil.Factory, runF func(*KubernetesOptions) error) *
 		Use:     "kubernetes [dir]",
 		Aliases: []string{"k8s"},
 		Short:   "Write Kubernetes manifests with a kustomization (or a Helm chart)",
-		Long: `Write Kubernetes manifests for a django-uwsgi or keras-webpy project:
+		Long: `Write Kubernetes manifests for a django-uwsgi or keras-webpy project (for
+onyx: a values file for Onyx's own Helm chart, see the README):
 StatefulSets with claims for the data the stack keeps, the shared media
 claim, hash-named ConfigMaps from the project's configs, a migrate Job,
 probes mapped from the health checks, NetworkPolicies, and an Ingress (or
@@ -101,7 +102,7 @@ func RunKubernetes(opts *KubernetesOptions) error {
 	if err != nil {
 		return err
 	}
-	set, err := k8s.Manifests(p, opts.K8s)
+	set, err := k8s.Export(p, opts.K8s)
 	if err != nil {
 		return err
 	}
@@ -112,7 +113,12 @@ func RunKubernetes(opts *KubernetesOptions) error {
 	if err := writeSet(out, set); err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.Out, "Wrote %d files to %s\nApply with: kubectl apply -k %s\n", len(set), out, out)
+	fmt.Fprintf(opts.IO.Out, "Wrote %d files to %s\n", len(set), out)
+	if p.Stack.Name == "onyx" {
+		fmt.Fprintf(opts.IO.Out, "Install with Onyx's chart (version %s): see the commands at the top of %s\n", k8s.OnyxChartVersion, filepath.Join(out, k8s.OnyxValuesFile))
+	} else {
+		fmt.Fprintf(opts.IO.Out, "Apply with: kubectl apply -k %s\n", out)
+	}
 	return nil
 }
 
