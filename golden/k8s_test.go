@@ -10,6 +10,7 @@ import (
 	"github.com/stackgen/stackgen/render"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/stacks"
+	"github.com/stackgen/stackgen/validate"
 )
 
 // k8sCases pin `stackgen export kubernetes` for the main answer and option
@@ -57,6 +58,10 @@ func TestGoldenKubernetes(t *testing.T) {
 				writeGolden(t, dir, set)
 			}
 			compare(t, dir, set)
+			// What export writes passes stackgen's own manifest rules.
+			for _, f := range validate.Files(set) {
+				t.Errorf("export output does not validate clean: %s", f)
+			}
 			for _, f := range set {
 				if strings.HasSuffix(f.Path, ".yaml") && f.Path != "kustomization.yaml" && f.Path != k8s.OnyxValuesFile {
 					if _, err := k8s.DecodeStrict(f.Content); err != nil {

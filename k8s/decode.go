@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -16,11 +17,15 @@ import (
 // Doc is one decoded manifest document.
 type Doc struct {
 	// Line is where the document starts in its file (1-based).
-	Line int
-	Kind string
-	Name string
-	// Object is the typed object (*appsv1.Deployment, ...).
+	Line       int
+	APIVersion string
+	Kind       string
+	Name       string
+	// Object is the typed object (*appsv1.Deployment, ...); nil for a kind
+	// this package does not know.
 	Object any
+	// Err is why the document did not decode strictly.
+	Err error
 }
 
 // kinds are the objects this package writes and validate reads, by
@@ -48,36 +53,67 @@ var docSep = regexp.MustCompile(`(?m)^---[ \t]*(#.*)?$`)
 // kinds it does not know. Empty documents are skipped.
 func DecodeStrict(file []byte) ([]Doc, error) {
 	var docs []Doc
-	line := 1
+	for _, d := range Decode(file) {
+		if d.Err != nil {
+			return nil, fmt.Errorf("line %d: %v", d.Line, d.Err)
+		}
+		if d.Object == nil {
+			return nil, fmt.Errorf("line %d: unknown kind %q of apiVersion %q", d.Line, d.Kind, d.APIVersion)
+		}
+		docs = append(docs, d)
+	}
+	return docs, nil
+}
+
+// Decode is DecodeStrict that keeps going: each document comes back with
+// its own error, and one of a kind this package does not know (a custom
+// resource) with a nil Object and no error.
+func Decode(file []byte) []Doc {
+	var docs []Doc
 	parts := docSep.Split(string(file), -1)
 	locs := docSep.FindAllIndex(file, -1)
 	for i, part := range parts {
-		start := line
+		start := 1
 		if i > 0 {
-			start = 1 + bytes.Count(file[:locs[i-1][1]], []byte("\n")) + 1
+			start = bytes.Count(file[:locs[i-1][1]], []byte("\n")) + 2
 		}
 		if len(bytes.TrimSpace(stripComments([]byte(part)))) == 0 {
 			continue
 		}
+		// Line of the first non-blank line of the document.
+		for _, l := range strings.Split(part, "\n") {
+			if t := strings.TrimSpace(l); t != "" {
+				break
+			}
+			start++
+		}
+		if i > 0 {
+			start-- // the split leaves the separator's newline at the front
+		}
+		d := Doc{Line: start}
 		var tm metav1.TypeMeta
 		if err := yaml.Unmarshal([]byte(part), &tm); err != nil {
-			return nil, fmt.Errorf("line %d: %v", start, err)
+			d.Err = err
+			docs = append(docs, d)
+			continue
 		}
-		mk, ok := kinds[tm.APIVersion+"/"+tm.Kind]
-		if !ok {
-			return nil, fmt.Errorf("line %d: unknown kind %q of apiVersion %q", start, tm.Kind, tm.APIVersion)
-		}
-		obj := mk()
-		if err := yaml.UnmarshalStrict([]byte(part), obj); err != nil {
-			return nil, fmt.Errorf("line %d: %s: %v", start, tm.Kind, err)
-		}
+		d.APIVersion, d.Kind = tm.APIVersion, tm.Kind
 		var om struct {
 			Metadata metav1.ObjectMeta `json:"metadata"`
 		}
-		_ = yaml.Unmarshal([]byte(part), &om) // already decoded strictly above
-		docs = append(docs, Doc{Line: start, Kind: tm.Kind, Name: om.Metadata.Name, Object: obj})
+		_ = yaml.Unmarshal([]byte(part), &om) // a broken document is reported below
+		d.Name = om.Metadata.Name
+		if mk, ok := kinds[tm.APIVersion+"/"+tm.Kind]; ok {
+			obj := mk()
+			if err := yaml.UnmarshalStrict([]byte(part), obj); err != nil {
+				d.Err = fmt.Errorf("%s: %v", tm.Kind, err)
+			} else {
+				d.Object = obj
+			}
+		}
+		docs = append(docs, d)
 	}
-	return docs, nil
+	return docs
 }
 
 func stripComments(b []byte) []byte {
