@@ -70,6 +70,9 @@ type Options struct {
 	// Images overrides image references by the stack's image key (e.g. a
 	// pushed reference with a digest).
 	Images map[string]string
+	// Helm writes a chart instead of plain manifests (onyx always gets the
+	// values file of Onyx's own chart).
+	Helm bool
 }
 
 // Project is a generated project as export reads it.
@@ -132,10 +135,13 @@ func dnsSubdomain(s string) bool {
 
 // Export writes what the project's stack deploys with on Kubernetes: for
 // onyx the values file of Onyx's own chart, for the other stacks plain
-// manifests with a kustomization.
+// manifests with a kustomization, or a chart with o.Helm.
 func Export(p Project, o Options) (fileset.Set, error) {
 	if p.Stack != nil && p.Stack.Name == "onyx" {
 		return OnyxValues(p, o)
+	}
+	if o.Helm {
+		return Chart(p, o)
 	}
 	return Manifests(p, o)
 }

@@ -72,7 +72,8 @@ Apply with: kubectl apply -k OUTDIR`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&opts.Out, "output", "o", "", "folder that receives the files (default <dir>/kubernetes)")
+	fl.StringVarP(&opts.Out, "output", "o", "", "folder that receives the files (default <dir>/kubernetes, or <dir>/chart with --helm)")
+	fl.BoolVar(&opts.K8s.Helm, "helm", false, "write a Helm chart (values for replicas, images, resources, ingress, storage) instead of plain manifests")
 	fl.StringVarP(&opts.K8s.Namespace, "namespace", "n", "", "namespace of every object (default: the project's name)")
 	fl.StringVar(&opts.K8s.IngressClass, "ingress-class", "", "ingressClassName of the Ingress (default: the cluster's default class)")
 	fl.StringVar(&opts.K8s.ServiceType, "service-type", "", "expose the entry as a Service of this `type` (LoadBalancer or NodePort) instead of an Ingress")
@@ -107,16 +108,23 @@ func RunKubernetes(opts *KubernetesOptions) error {
 		return err
 	}
 	out := opts.Out
-	if out == "" {
+	switch {
+	case out != "":
+	case opts.K8s.Helm && p.Stack.Name != "onyx":
+		out = filepath.Join(abs, "chart")
+	default:
 		out = filepath.Join(abs, "kubernetes")
 	}
 	if err := writeSet(out, set); err != nil {
 		return err
 	}
 	fmt.Fprintf(opts.IO.Out, "Wrote %d files to %s\n", len(set), out)
-	if p.Stack.Name == "onyx" {
+	switch {
+	case p.Stack.Name == "onyx":
 		fmt.Fprintf(opts.IO.Out, "Install with Onyx's chart (version %s): see the commands at the top of %s\n", k8s.OnyxChartVersion, filepath.Join(out, k8s.OnyxValuesFile))
-	} else {
+	case opts.K8s.Helm:
+		fmt.Fprintf(opts.IO.Out, "Install with: helm install RELEASE %s (the commands are at the top of values.yaml)\n", out)
+	default:
 		fmt.Fprintf(opts.IO.Out, "Apply with: kubectl apply -k %s\n", out)
 	}
 	return nil
