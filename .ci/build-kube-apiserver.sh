@@ -1,25 +1,28 @@
 #!/usr/bin/env bash
-# Optional: build a real kube-apiserver from the Go module proxy for the
-# Kubernetes end-to-end check (e2e/kubernetes_test.go). It takes many minutes
-# on 2 cores, so .ci/run does not call it; run it once per machine (or let CI
-# restore the cache) and the e2e test uses the cached binary.
+# Optional: build a real kube-apiserver (and a kubectl of the same release,
+# with kustomize built in) from the Go module proxy for the Kubernetes
+# end-to-end check (e2e/kubernetes_test.go). It takes many minutes on 2
+# cores, so .ci/run calls it only with STACKGEN_BUILD_KUBE=1; run it once per
+# machine (or let CI restore the cache) and the e2e test uses the binaries.
 #
 #   KUBE_VERSION   Kubernetes release to build (default v1.37.2; the staging
 #                  modules are pinned to the matching v0.Y.Z)
 #   STACKGEN_E2E_CACHE  cache root (default /var/cache/stackgen-e2e)
 #
-# The binary lands in $STACKGEN_E2E_CACHE/kube-apiserver-$KUBE_VERSION/kube-apiserver;
-# an existing binary is reused. The build runs under `nice -n 19` because
+# The binaries land in $STACKGEN_E2E_CACHE/kube-apiserver-$KUBE_VERSION/
+# (kube-apiserver, kubectl); existing ones are reused. The build runs under `nice -n 19` because
 # the machine is shared.
 set -euo pipefail
 
 version="${KUBE_VERSION:-v1.37.2}"
 cache="${STACKGEN_E2E_CACHE:-/var/cache/stackgen-e2e}"
 out="$cache/kube-apiserver-$version"
-bin="$out/kube-apiserver"
-
-if [ -x "$bin" ]; then
-  echo "build-kube-apiserver: cached $bin" >&2
+bins=()
+for b in kube-apiserver kubectl; do
+  [ -x "$out/$b" ] || bins+=("$b")
+done
+if [ ${#bins[@]} -eq 0 ]; then
+  echo "build-kube-apiserver: cached in $out" >&2
   exit 0
 fi
 
@@ -53,7 +56,10 @@ fi
 cat >main.go <<'GO'
 package main
 
-import _ "k8s.io/kubernetes/cmd/kube-apiserver/app"
+import (
+	_ "k8s.io/kubectl/pkg/cmd"
+	_ "k8s.io/kubernetes/cmd/kube-apiserver/app"
+)
 
 func main() {}
 GO
@@ -69,7 +75,9 @@ for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   ld="$ld -X $p.gitVersion=$gitv -X $p.gitMajor=1 -X $p.gitMinor=${minor%%.*}"
 done
 
-build=$SECONDS
-GOFLAGS=-mod=mod CGO_ENABLED=0 nice -n 19 go build -trimpath -ldflags "$ld" -o "$bin.tmp" k8s.io/kubernetes/cmd/kube-apiserver
-mv "$bin.tmp" "$bin"
-echo "build-kube-apiserver: built $bin in $((SECONDS - build))s (total $((SECONDS - start))s)" >&2
+for b in "${bins[@]}"; do
+  build=$SECONDS
+  GOFLAGS=-mod=mod CGO_ENABLED=0 nice -n 19 go build -trimpath -ldflags "$ld" -o "$out/$b.tmp" "k8s.io/kubernetes/cmd/$b"
+  mv "$out/$b.tmp" "$out/$b"
+  echo "build-kube-apiserver: built $out/$b in $((SECONDS - build))s (total $((SECONDS - start))s)" >&2
+done

@@ -56,6 +56,7 @@ func kubeAPIServer() string {
 
 type kubeEnv struct {
 	kubeconfig string
+	kubectlBin string
 }
 
 func requireKube(t *testing.T) *kubeEnv {
@@ -68,8 +69,13 @@ func requireKube(t *testing.T) *kubeEnv {
 	if err != nil {
 		t.Skip("no etcd on PATH: apt-get install etcd-server")
 	}
-	if _, err := exec.LookPath("kubectl"); err != nil {
-		t.Skip("no kubectl on PATH")
+	// The kubectl built with the API server (same release, kustomize built
+	// in), else one on PATH.
+	kubectl := filepath.Join(filepath.Dir(bin), "kubectl")
+	if _, err := os.Stat(kubectl); err != nil {
+		if kubectl, err = exec.LookPath("kubectl"); err != nil {
+			t.Skip("no kubectl beside the kube-apiserver or on PATH: .ci/build-kube-apiserver.sh builds one")
+		}
 	}
 	dir := t.TempDir()
 	clientPort, peerPort, apiPort := freePort(t), freePort(t), freePort(t)
@@ -130,7 +136,7 @@ contexts:
     user: e2e
 current-context: e2e
 `, server, token)))
-	return &kubeEnv{kubeconfig: kc}
+	return &kubeEnv{kubeconfig: kc, kubectlBin: kubectl}
 }
 
 func freePort(t *testing.T) int {
@@ -212,7 +218,7 @@ func (k *kubeEnv) kubectl(t *testing.T, args ...string) (stdout, stderr string, 
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "kubectl", append([]string{"--kubeconfig", k.kubeconfig}, args...)...)
+	cmd := exec.CommandContext(ctx, k.kubectlBin, append([]string{"--kubeconfig", k.kubeconfig}, args...)...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err = cmd.Run()
