@@ -362,6 +362,44 @@ func TestKubernetesManifestsRealAPIServer(t *testing.T) {
 		})
 	}
 
+	// The chart, through the real Helm when a build of it is cached
+	// (.ci/build-helm.sh): lint, template, then the same server-side apply.
+	t.Run("helm-chart", func(t *testing.T) {
+		helm := helmBinary()
+		if helm == "" {
+			t.Skip("no Helm: build it once with .ci/build-helm.sh (Debian has no helm package); the chart's rendering is covered by the k8s unit tests")
+		}
+		const ns = "e2e-helm"
+		chartDir := exportChart(t, "django-uwsgi", stack.Answers{"db": "mariadb"}, k8s.Options{Helm: true, Namespace: ns})
+		run := func(args ...string) string {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			out, err := exec.CommandContext(ctx, helm, args...).CombinedOutput()
+			if err != nil {
+				t.Fatalf("helm %s: %v\n%s", strings.Join(args, " "), err, out)
+			}
+			return string(out)
+		}
+		t.Logf("helm lint: %s", run("lint", "--strict", chartDir))
+		rendered := run("template", "rel", chartDir, "-n", ns, "--set", "replicas.web=2", "--set", "ingress.host=shop.example.com")
+		docs, err := k8s.DecodeStrict([]byte(rendered))
+		if err != nil {
+			t.Fatalf("helm template output: %v", err)
+		}
+		if len(docs) < 10 {
+			t.Fatalf("helm template rendered %d objects", len(docs))
+		}
+		file := filepath.Join(t.TempDir(), "chart.yaml")
+		write(t, file, []byte(rendered))
+		k.must(t, "create", "namespace", ns)
+		k.dryApply(t, file, "-n", ns)
+		k.must(t, "apply", "--server-side", "--field-manager", "stackgen-e2e", "-n", ns, "-f", file)
+		out := k.must(t, "-n", ns, "get", "deployment", "web", "-o", "jsonpath={.spec.replicas}")
+		if out != "2" {
+			t.Errorf("web replicas read back %q, want 2", out)
+		}
+	})
+
 	t.Run("unknown-field-refused", func(t *testing.T) {
 		bad := filepath.Join(t.TempDir(), "bad.yaml")
 		write(t, bad, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bad\n  namespace: default\ndatta:\n  k: v\n"))
@@ -372,11 +410,71 @@ func TestKubernetesManifestsRealAPIServer(t *testing.T) {
 	})
 }
 
+// helmBinary finds a Helm: $STACKGEN_HELM, the cached build, or PATH.
+func helmBinary() string {
+	if p := os.Getenv("STACKGEN_HELM"); p != "" {
+		return p
+	}
+	root := os.Getenv("STACKGEN_E2E_CACHE")
+	if root == "" {
+		root = "/var/cache/stackgen-e2e"
+	}
+	if p := filepath.Join(root, "helm-"+helmVersion, "helm"); fileExists(p) {
+		return p
+	}
+	p, _ := exec.LookPath("helm")
+	return p
+}
+
+// helmVersion is the release .ci/build-helm.sh builds by default.
+const helmVersion = "v3.22.0"
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// exportChart writes a project and its chart and returns the chart folder.
+func exportChart(t *testing.T, name string, given stack.Answers, o k8s.Options) string {
+	t.Helper()
+	d, err := stacks.Registry().Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, answers, err := render.Project(d, given, render.Options{Rand: rand.Reader, Version: "e2e"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "proj")
+	steps, err := project.Plan(dir, set, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := project.Apply(dir, steps, &project.Manifest{Stack: d.Name, Version: "e2e", Answers: answers}); err != nil {
+		t.Fatal(err)
+	}
+	chart, err := k8s.Export(k8s.Project{Stack: d, Answers: answers, Files: os.DirFS(dir)}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "chart")
+	for _, f := range chart {
+		p := filepath.Join(out, filepath.FromSlash(f.Path))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Content, f.Mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
 // dryApply is a server-side dry run; it fails the test when the server
 // refuses an object and returns kubectl's warnings.
-func (k *kubeEnv) dryApply(t *testing.T, file string) (string, string) {
+func (k *kubeEnv) dryApply(t *testing.T, file string, args ...string) (string, string) {
 	t.Helper()
-	out, errOut, err := k.kubectl(t, "apply", "--server-side", "--dry-run=server", "--field-manager", "stackgen-e2e", "-f", file)
+	out, errOut, err := k.kubectl(t, append([]string{"apply", "--server-side", "--dry-run=server", "--field-manager", "stackgen-e2e", "-f", file}, args...)...)
 	if err != nil {
 		t.Fatalf("server-side dry run refused: %v\n%s%s", err, out, errOut)
 	}
