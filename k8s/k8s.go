@@ -369,6 +369,7 @@ func marshalDocs(objs []any) ([]byte, error) {
 		if err := json.Unmarshal(j, &m); err != nil {
 			return nil, err
 		}
+		delete(m, "status") // never set by export: it is the cluster's to write
 		prune(m)
 		y, err := yaml.Marshal(m)
 		if err != nil {
@@ -382,8 +383,9 @@ func marshalDocs(objs []any) ([]byte, error) {
 	return out, nil
 }
 
-// prune drops the fields the typed structs always write but that say
-// nothing: creationTimestamp: null, status: {}, and empty maps left behind.
+// prune drops what the typed structs always write but that says nothing:
+// null values (creationTimestamp: null) and empty status blocks. Other
+// empty maps stay: podSelector: {} and emptyDir: {} mean something.
 func prune(m map[string]any) {
 	for k, v := range m {
 		switch x := v.(type) {
@@ -391,7 +393,7 @@ func prune(m map[string]any) {
 			delete(m, k)
 		case map[string]any:
 			prune(x)
-			if len(x) == 0 {
+			if k == "status" && len(x) == 0 {
 				delete(m, k)
 			}
 		case []any:

@@ -200,6 +200,17 @@ func checkReferences(t *testing.T, docs []Doc, secretName string) {
 				labels     map[string]string
 				spec       corev1.PodSpec
 			}{d.Kind, o.Name, o.Spec.Template.Labels, o.Spec.Template.Spec})
+		case *networkingv1.NetworkPolicy:
+			// A peer with no selector is refused by the API server ("must
+			// specify a peer"); an empty podSelector ({}: every pod) must
+			// survive the marshalling.
+			for _, r := range o.Spec.Ingress {
+				for _, p := range r.From {
+					if p.PodSelector == nil && p.NamespaceSelector == nil && p.IPBlock == nil {
+						t.Errorf("NetworkPolicy %s has a peer without a selector", o.Name)
+					}
+				}
+			}
 		case *networkingv1.Ingress:
 			for _, r := range o.Spec.Rules {
 				for _, p := range r.HTTP.Paths {
