@@ -109,50 +109,42 @@ func djangoObjects(b *builder) ([]object, error) {
 // djangoWebEnv is what compose.yaml passes web (and the migrate Job): the
 // settings from .env as values, the secrets from the Secret.
 func (b *builder) djangoWebEnv() ([]corev1.EnvVar, error) {
-	var env []corev1.EnvVar
-	val := func(name, key, def string) error {
-		v, ok := b.env[key]
-		if !ok {
-			if def == "" {
-				_, err := b.envValue(key)
-				return err
-			}
-			v = def
-		}
-		env = append(env, corev1.EnvVar{Name: name, Value: v})
-		return nil
-	}
-	env = append(env, b.secretRef("DJANGO_SECRET_KEY", "DJANGO_SECRET_KEY"))
-	for _, kv := range [][3]string{
-		{"DJANGO_DEBUG", "DJANGO_DEBUG", "False"},
-		{"DJANGO_ALLOWED_HOSTS", "DJANGO_ALLOWED_HOSTS", ""},
-		{"DJANGO_CSRF_TRUSTED_ORIGINS", "DJANGO_CSRF_TRUSTED_ORIGINS", " "},
-		{"DJANGO_HTTPS", "DJANGO_HTTPS", "False"},
-		{"DJANGO_SECURE_HSTS_SECONDS", "DJANGO_SECURE_HSTS_SECONDS", "3600"},
-		{"DJANGO_TIME_ZONE", "DJANGO_TIME_ZONE", "UTC"},
-		{"DJANGO_LANGUAGE_CODE", "DJANGO_LANGUAGE_CODE", "en-us"},
-		{"DJANGO_LOG_LEVEL", "DJANGO_LOG_LEVEL", "INFO"},
-		{"DB_NAME", "MYSQL_DATABASE", ""},
-		{"DB_USER", "MYSQL_USER", ""},
+	env := []corev1.EnvVar{b.secretRef("DJANGO_SECRET_KEY", "DJANGO_SECRET_KEY")}
+	// name in the container, key in .env, and compose's default ("" with
+	// required: compose refuses to start without it).
+	for _, kv := range []struct {
+		name, key, def string
+		required       bool
+	}{
+		{"DJANGO_DEBUG", "DJANGO_DEBUG", "False", false},
+		{"DJANGO_ALLOWED_HOSTS", "DJANGO_ALLOWED_HOSTS", "", true},
+		{"DJANGO_CSRF_TRUSTED_ORIGINS", "DJANGO_CSRF_TRUSTED_ORIGINS", "", false},
+		{"DJANGO_HTTPS", "DJANGO_HTTPS", "False", false},
+		{"DJANGO_SECURE_HSTS_SECONDS", "DJANGO_SECURE_HSTS_SECONDS", "3600", false},
+		{"DJANGO_TIME_ZONE", "DJANGO_TIME_ZONE", "UTC", false},
+		{"DJANGO_LANGUAGE_CODE", "DJANGO_LANGUAGE_CODE", "en-us", false},
+		{"DJANGO_LOG_LEVEL", "DJANGO_LOG_LEVEL", "INFO", false},
+		{"DB_NAME", "MYSQL_DATABASE", "", true},
+		{"DB_USER", "MYSQL_USER", "", true},
 	} {
-		if err := val(kv[0], kv[1], kv[2]); err != nil {
+		v, ok := b.env[kv.key]
+		if !ok && kv.required {
+			_, err := b.envValue(kv.key)
 			return nil, err
 		}
+		if !ok {
+			v = kv.def
+		}
+		env = append(env, corev1.EnvVar{Name: kv.name, Value: v})
 	}
-	env = append(env,
+	return append(env,
 		corev1.EnvVar{Name: "DB_HOST", Value: "db"},
 		corev1.EnvVar{Name: "DB_PORT", Value: "3306"},
 		b.secretRef("DB_PASSWORD", "MYSQL_PASSWORD"),
 		corev1.EnvVar{Name: "REDIS_HOST", Value: "redis"},
 		corev1.EnvVar{Name: "REDIS_PORT", Value: "6379"},
 		b.secretRef("REDIS_PASSWORD", "REDIS_PASSWORD"),
-	)
-	for i := range env {
-		if env[i].Value == " " { // optional and empty in compose
-			env[i].Value = ""
-		}
-	}
-	return env, nil
+	), nil
 }
 
 func (b *builder) djangoDB(myConf, initConf string) (any, error) {

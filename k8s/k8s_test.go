@@ -393,6 +393,15 @@ func TestBadInputIsOneLineAndWritesNothing(t *testing.T) {
 	onyx, _ := renderProject(t, "onyx", nil)
 	noEnv, _ := renderProject(t, "django-uwsgi", nil)
 	delete(noEnv.Files.(fstest.MapFS), ".env")
+	noHosts, _ := renderProject(t, "django-uwsgi", nil)
+	envFile := noHosts.Files.(fstest.MapFS)[".env"]
+	var kept []string
+	for _, l := range strings.Split(string(envFile.Data), "\n") {
+		if !strings.HasPrefix(l, "DJANGO_ALLOWED_HOSTS=") {
+			kept = append(kept, l)
+		}
+	}
+	noHosts.Files.(fstest.MapFS)[".env"] = &fstest.MapFile{Data: []byte(strings.Join(kept, "\n")), Mode: 0o600}
 	noConf, _ := renderProject(t, "django-uwsgi", nil)
 	delete(noConf.Files.(fstest.MapFS), "compose/redis/redis.conf")
 	for _, c := range []struct {
@@ -411,6 +420,7 @@ func TestBadInputIsOneLineAndWritesNothing(t *testing.T) {
 		{"onyx through Manifests", onyx, Options{}, "own Helm chart"},
 		{"no .env", noEnv, Options{}, ".env"},
 		{"no config", noConf, Options{}, "compose/redis/redis.conf"},
+		{"a required setting missing from .env", noHosts, Options{}, ".env: DJANGO_ALLOWED_HOSTS is missing"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			set, err := Manifests(c.p, c.o)
