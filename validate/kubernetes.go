@@ -60,8 +60,24 @@ func HasManifests(set fileset.Set) bool {
 }
 
 func (p *project) loadManifests() {
+	// A Helm chart's templates are Go templates, not manifests, until
+	// rendered: everything under a folder with a Chart.yaml is left alone.
+	var charts []string
 	for _, f := range p.set {
-		if !isManifest(f) {
+		if path.Base(f.Path) == "Chart.yaml" {
+			charts = append(charts, path.Dir(f.Path))
+		}
+	}
+	inChart := func(file string) bool {
+		for _, c := range charts {
+			if c == "." || strings.HasPrefix(file, c+"/") {
+				return true
+			}
+		}
+		return false
+	}
+	for _, f := range p.set {
+		if !isManifest(f) || inChart(f.Path) {
 			continue
 		}
 		for _, d := range k8s.Decode(f.Content) {
@@ -107,7 +123,10 @@ func (w workload) where() string { return w.doc.Kind + " " + w.doc.Name }
 func checkK8sSchema(p *project) []Finding {
 	var out []Finding
 	for _, d := range p.manifests {
-		if d.Err != nil {
+		switch {
+		case d.Err != nil && d.Kind == "":
+			out = append(out, at(d.file, d.Line, "the document is not valid YAML: %s", firstLine(d.Err.Error())))
+		case d.Err != nil:
 			out = append(out, at(d.file, d.Line, "%s %s does not decode against the Kubernetes API types: %s", d.Kind, d.Name, firstLine(d.Err.Error())))
 		}
 	}

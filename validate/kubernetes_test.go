@@ -79,6 +79,13 @@ func kubernetesCases() []ruleCase {
 	spec:
 	  anything: goes
 	`))), false},
+		{"k8s-schema", "a Helm chart's templates are not judged", files(
+			file("chart/Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n"),
+			file("chart/templates/web.yaml", k8sDeployment(`
+	      - name: web
+	        image: {{ .Values.image | quote }}
+	`))), false},
+		{"k8s-schema", "broken YAML", files(file("k8s/web.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [a\n")), true},
 		{"k8s-db-without-claim", "mysql on emptyDir", files(file("k8s/db.yaml", k8sDBFile("mysql:8.4", "scratch", "/var/lib/mysql"))), true},
 		{"k8s-db-without-claim", "postgres claim mounted elsewhere", files(file("k8s/db.yaml", k8sDBFile("postgres:17", "data", "/backups"))), true},
 		{"k8s-db-without-claim", "mysql on its claim template, with a subPath", files(file("k8s/db.yaml", k8sDBFile("mysql:8.4", "data", "/var/lib/mysql"))), false},
