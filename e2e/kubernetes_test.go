@@ -400,6 +400,20 @@ func TestKubernetesManifestsRealAPIServer(t *testing.T) {
 		}
 	})
 
+	// onyx: the values are for Onyx's chart (not available offline); the
+	// NetworkPolicies written beside them go to the API server.
+	t.Run("onyx-extras", func(t *testing.T) {
+		const ns = "e2e-onyx"
+		dir := exportChart(t, "onyx", nil, k8s.Options{})
+		np := filepath.Join(dir, "networkpolicy.yaml")
+		k.must(t, "create", "namespace", ns)
+		k.dryApply(t, np, "-n", ns)
+		k.must(t, "apply", "--server-side", "--field-manager", "stackgen-e2e", "-n", ns, "-f", np)
+		if out := k.must(t, "-n", ns, "get", "networkpolicy", "-o", "name"); strings.Count(out, "\n") != 2 {
+			t.Errorf("read back %q", out)
+		}
+	})
+
 	t.Run("unknown-field-refused", func(t *testing.T) {
 		bad := filepath.Join(t.TempDir(), "bad.yaml")
 		write(t, bad, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bad\n  namespace: default\ndatta:\n  k: v\n"))
