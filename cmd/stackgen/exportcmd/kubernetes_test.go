@@ -113,3 +113,30 @@ func TestExportKubernetesBadInputWritesNothing(t *testing.T) {
 		t.Errorf("a folder without a manifest: %v", err)
 	}
 }
+
+func TestExportHelmAndOnyxDefaultFolders(t *testing.T) {
+	dir := newProject(t, "keras-webpy", stack.Answers{"api_token": "true"})
+	out, err := execExport(t, "k8s", dir, "--helm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"Chart.yaml", "values.yaml", "templates/model.yaml", ".helmignore"} {
+		if _, err := os.Stat(filepath.Join(dir, "chart", f)); err != nil {
+			t.Errorf("chart/%s: %v", f, err)
+		}
+	}
+	if info, err := os.Stat(filepath.Join(dir, "chart", k8s.SecretEnvFile)); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("chart/secret.env: %v %v", info, err)
+	}
+	if !strings.Contains(out, "helm install") {
+		t.Errorf("output: %s", out)
+	}
+	onyx := newProject(t, "onyx", nil)
+	out, err = execExport(t, "kubernetes", onyx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(onyx, "kubernetes", k8s.OnyxValuesFile)); err != nil || !strings.Contains(out, "version "+k8s.OnyxChartVersion) {
+		t.Errorf("onyx: %v, output %s", err, out)
+	}
+}
