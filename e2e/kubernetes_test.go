@@ -364,41 +364,67 @@ func TestKubernetesManifestsRealAPIServer(t *testing.T) {
 
 	// The chart, through the real Helm when a build of it is cached
 	// (.ci/build-helm.sh): lint, template, then the same server-side apply.
-	t.Run("helm-chart", func(t *testing.T) {
-		helm := helmBinary()
-		if helm == "" {
-			t.Skip("no Helm: build it once with .ci/build-helm.sh (Debian has no helm package); the chart's rendering is covered by the k8s unit tests")
-		}
-		const ns = "e2e-helm"
-		chartDir := exportChart(t, "django-uwsgi", stack.Answers{"db": "mariadb"}, k8s.Options{Helm: true, Namespace: ns})
-		run := func(args ...string) string {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			defer cancel()
-			out, err := exec.CommandContext(ctx, helm, args...).CombinedOutput()
-			if err != nil {
-				t.Fatalf("helm %s: %v\n%s", strings.Join(args, " "), err, out)
+	for _, hc := range []struct {
+		name    string
+		stack   string
+		answers stack.Answers
+		set     []string
+		check   func(t *testing.T, ns string)
+	}{
+		{"helm-django-mariadb", "django-uwsgi", stack.Answers{"db": "mariadb"}, []string{"replicas.web=2", "ingress.host=shop.example.com"}, func(t *testing.T, ns string) {
+			if out := k.must(t, "-n", ns, "get", "deployment", "web", "-o", "jsonpath={.spec.replicas}"); out != "2" {
+				t.Errorf("web replicas read back %q, want 2", out)
 			}
-			return string(out)
-		}
-		t.Logf("helm lint: %s", run("lint", "--strict", chartDir))
-		rendered := run("template", "rel", chartDir, "-n", ns, "--set", "replicas.web=2", "--set", "ingress.host=shop.example.com")
-		docs, err := k8s.DecodeStrict([]byte(rendered))
-		if err != nil {
-			t.Fatalf("helm template output: %v", err)
-		}
-		if len(docs) < 10 {
-			t.Fatalf("helm template rendered %d objects", len(docs))
-		}
-		file := filepath.Join(t.TempDir(), "chart.yaml")
-		write(t, file, []byte(rendered))
-		k.must(t, "create", "namespace", ns)
-		k.dryApply(t, file, "-n", ns)
-		k.must(t, "apply", "--server-side", "--field-manager", "stackgen-e2e", "-n", ns, "-f", file)
-		out := k.must(t, "-n", ns, "get", "deployment", "web", "-o", "jsonpath={.spec.replicas}")
-		if out != "2" {
-			t.Errorf("web replicas read back %q, want 2", out)
-		}
-	})
+			if out := k.must(t, "-n", ns, "get", "ingress", "nginx", "-o", "jsonpath={.spec.rules[0].host}"); out != "shop.example.com" {
+				t.Errorf("ingress host read back %q", out)
+			}
+		}},
+		{"helm-keras-loadbalancer", "keras-webpy", stack.Answers{"gpu": "true", "api_token": "true", "bind_address": "0.0.0.0"}, []string{"ingress.enabled=false", "service.type=LoadBalancer", "images.model=registry.example/keras-docker:2.0"}, func(t *testing.T, ns string) {
+			if out := k.must(t, "-n", ns, "get", "service", "model", "-o", "jsonpath={.spec.type}"); out != "LoadBalancer" {
+				t.Errorf("model Service type %q", out)
+			}
+			if out := k.must(t, "-n", ns, "get", "deployment", "model", "-o", "jsonpath={.spec.template.spec.containers[0].image}"); out != "registry.example/keras-docker:2.0" {
+				t.Errorf("model image %q", out)
+			}
+		}},
+	} {
+		// The chart, through the real Helm when a build of it is cached
+		// (.ci/build-helm.sh): lint, template, then the same server-side apply.
+		t.Run(hc.name, func(t *testing.T) {
+			helm := helmBinary()
+			if helm == "" {
+				t.Skip("no Helm: build it once with .ci/build-helm.sh (Debian has no helm package); the chart's rendering is covered by the k8s unit tests")
+			}
+			ns := "e2e-" + hc.name
+			chartDir := exportChart(t, hc.stack, hc.answers, k8s.Options{Helm: true, Namespace: ns})
+			run := func(args ...string) string {
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+				defer cancel()
+				out, err := exec.CommandContext(ctx, helm, args...).CombinedOutput()
+				if err != nil {
+					t.Fatalf("helm %s: %v\n%s", strings.Join(args, " "), err, out)
+				}
+				return string(out)
+			}
+			t.Logf("helm lint: %s", run("lint", "--strict", chartDir))
+			args := []string{"template", "rel", chartDir, "-n", ns}
+			for _, s := range hc.set {
+				args = append(args, "--set", s)
+			}
+			rendered := run(args...)
+			docs, err := k8s.DecodeStrict([]byte(rendered))
+			if err != nil {
+				t.Fatalf("helm template output: %v", err)
+			}
+			t.Logf("helm template: %d objects", len(docs))
+			file := filepath.Join(t.TempDir(), "chart.yaml")
+			write(t, file, []byte(rendered))
+			k.must(t, "create", "namespace", ns)
+			k.dryApply(t, file, "-n", ns)
+			k.must(t, "apply", "--server-side", "--field-manager", "stackgen-e2e", "-n", ns, "-f", file)
+			hc.check(t, ns)
+		})
+	}
 
 	// onyx: the values are for Onyx's chart (not available offline); the
 	// NetworkPolicies written beside them go to the API server.
