@@ -31,6 +31,9 @@ declare -A WANT=(
   [systemd]=/usr/bin/systemd-analyze
   # web.py, so the generated keras-webpy app.py is served in a unit test too.
   [python3-webpy]=/usr/lib/python3/dist-packages/web/__init__.py
+  # The store of the kube-apiserver the Kubernetes e2e check runs (when its
+  # cached build exists, see .ci/build-kube-apiserver.sh).
+  [etcd-server]=/usr/bin/etcd
 )
 
 missing=()

@@ -496,3 +496,21 @@ func writeSynced(root *os.Root, name string, b []byte, mode fs.FileMode) error {
 func (tx *Tx) Plan(set fileset.Set, force bool) ([]Step, error) {
 	return Plan(tx.dir, set, force)
 }
+
+// Write plans and writes set into dir as one transaction under the
+// project's lock, so the plan is made against what the write replaces.
+func Write(dir string, set fileset.Set, force bool, m *Manifest) ([]Step, error) {
+	tx, err := Begin(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Close()
+	steps, err := tx.Plan(set, force)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Apply(steps, m); err != nil {
+		return nil, err
+	}
+	return steps, tx.Close()
+}

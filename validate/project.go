@@ -27,6 +27,7 @@ type project struct {
 	dockerfiles  []*dockerfile
 	nginx        []*nginxConf
 	uwsgi        []*iniFile
+	manifests    []manifestDoc // Kubernetes documents (validate/kubernetes.go)
 
 	tempDirs []string // removed by close
 }
@@ -38,6 +39,7 @@ func newProject(set fileset.Set) *project {
 	}
 	p.loadEnv()
 	p.loadCompose()
+	p.loadManifests()
 	for _, f := range set {
 		switch {
 		case isDockerfile(f.Path):

@@ -238,7 +238,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	steps, err := write(dir, set, opts.Force, &project.Manifest{Stack: d.Name, Version: opts.Factory.Version, Answers: answers})
+	steps, err := project.Write(dir, set, opts.Force, &project.Manifest{Stack: d.Name, Version: opts.Factory.Version, Answers: answers})
 	if err != nil {
 		return err
 	}
@@ -287,23 +287,6 @@ func checkSourceDir(dir string, a stack.Answers) error {
 	return nil
 }
 
-// write plans and writes the project as one transaction under its lock, so
-// the plan is made against what the write replaces.
-func write(dir string, set fileset.Set, force bool, m *project.Manifest) ([]project.Step, error) {
-	tx, err := project.Begin(dir)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Close()
-	steps, err := tx.Plan(set, force)
-	if err != nil {
-		return nil, err
-	}
-	if err := tx.Apply(steps, m); err != nil {
-		return nil, err
-	}
-	return steps, tx.Close()
-}
 
 func chooseStack(reg *stack.Registry, opts *Options, interactive bool) (*stack.Definition, error) {
 	if opts.Stack != "" {

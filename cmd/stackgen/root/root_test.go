@@ -28,7 +28,7 @@ func TestCommandTree(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("--help exit %d", code)
 	}
-	for _, verb := range []string{"new", "stacks", "version", "completion", "validate", "up", "status", "logs", "down", "doctor", "deploy", "backup", "restore"} {
+	for _, verb := range []string{"new", "stacks", "version", "completion", "validate", "up", "status", "logs", "down", "doctor", "deploy", "backup", "restore", "export"} {
 		if !strings.Contains(out, "\n  "+verb+" ") {
 			t.Errorf("stackgen --help does not list %q:\n%s", verb, out)
 		}

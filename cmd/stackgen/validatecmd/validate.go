@@ -35,9 +35,10 @@ func newCmdValidate(f *cmdutil.Factory, runF func(*ValidateOptions) error) *cobr
 		Use:   "validate [dir]",
 		Short: "Check a Compose project for broken or unsafe settings",
 		Long: `Check the compose files, Dockerfiles, nginx/uWSGI/MySQL/Redis configs,
-.env files and scripts of a project (default: the current directory) for
-mistakes that break a deployment or leave it open. Each finding names the
-file, the line when known, the rule id, its severity and the fix.
+.env files, scripts and Kubernetes manifests of a project, or a folder of
+manifests (default: the current directory), for mistakes that break a
+deployment or leave it open. Each finding names the file, the line when
+known, the rule id, its severity and the fix.
 
 Exits 1 when any finding is an error. Use --json for scripts.`,
 		Example: `  stackgen validate
@@ -71,14 +72,14 @@ func validateRun(opts *ValidateOptions) error {
 	}
 	// look for a compose file before reading the whole tree, so pointing
 	// at the wrong folder (a home directory, /tmp) fails fast and clearly
-	if !hasComposeFile(opts.Dir) {
+	if !hasComposeFile(opts.Dir) && !hasManifests(opts.Dir) {
 		return noComposeFile(opts.Dir)
 	}
 	set, err := fileset.ReadDir(opts.Dir)
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", opts.Dir, err)
 	}
-	if !validate.HasComposeFile(set) {
+	if !validate.HasComposeFile(set) && !validate.HasManifests(set) {
 		return noComposeFile(opts.Dir)
 	}
 	findings := append(validate.Files(set), userFileFindings(opts.Dir)...)
@@ -128,7 +129,7 @@ func userFileFindings(dir string) []validate.Finding {
 }
 
 func noComposeFile(dir string) error {
-	return fmt.Errorf("%s has no compose file (compose.yaml, compose.yml, docker-compose.yaml or docker-compose.yml); run stackgen validate in the project folder or pass it as an argument", dir)
+	return fmt.Errorf("%s has no compose file (compose.yaml, compose.yml, docker-compose.yaml or docker-compose.yml) and no Kubernetes manifests; run stackgen validate in the project folder (or a folder of manifests) or pass it as an argument", dir)
 }
 
 // hasComposeFile checks the folder's own entries by the names validate
@@ -145,6 +146,26 @@ func hasComposeFile(dir string) bool {
 		}
 	}
 	return validate.HasComposeFile(set)
+}
+
+// hasManifests looks for Kubernetes manifests among the folder's own YAML
+// files, reading only those.
+func hasManifests(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return true // let ReadDir report the real error
+	}
+	var set fileset.Set
+	for _, e := range entries {
+		if !e.Type().IsRegular() || (filepath.Ext(e.Name()) != ".yaml" && filepath.Ext(e.Name()) != ".yml") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err == nil {
+			set = append(set, fileset.File{Path: e.Name(), Content: b})
+		}
+	}
+	return validate.HasManifests(set)
 }
 
 // printText prints one line per finding, with paths as the user can open

@@ -190,18 +190,7 @@ func TestValidateReportsTheMissingModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tx, err := project.Begin(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	steps, err := tx.Plan(set, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Apply(steps, &project.Manifest{Stack: d.Name, Answers: answers}); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Close(); err != nil {
+	if _, err := project.Write(dir, set, false, &project.Manifest{Stack: d.Name, Answers: answers}); err != nil {
 		t.Fatal(err)
 	}
 	out, _, err := run(t, dir)
@@ -211,5 +200,62 @@ func TestValidateReportsTheMissingModel(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "models", "model.keras"), []byte("PK"), 0o644)
 	if out, _, err := run(t, dir); err != nil || strings.Contains(out, UserFileRule) {
 		t.Errorf("with the model in place: err %v\n%s", err, out)
+	}
+}
+
+// A folder of manifests in the shape a compose converter writes: the
+// database on an emptyDir, its password in a ConfigMap, a liveness probe
+// with no startup probe, an untagged image.
+const convertedManifests = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: db-env
+data:
+  MYSQL_DATABASE: app
+  MYSQL_ROOT_PASSWORD: rootpassword123
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: db
+spec:
+  selector:
+    matchLabels: {io.kompose.service: db}
+  template:
+    metadata:
+      labels: {io.kompose.service: db}
+    spec:
+      containers:
+      - name: db
+        image: mysql
+        envFrom:
+        - configMapRef: {name: db-env}
+        livenessProbe:
+          exec:
+            command: [mysqladmin, ping]
+          periodSeconds: 10
+          failureThreshold: 5
+        volumeMounts:
+        - name: db-data
+          mountPath: /var/lib/mysql
+      volumes:
+      - name: db-data
+        emptyDir: {}
+`
+
+func TestValidateFolderOfManifests(t *testing.T) {
+	dir := writeProject(t, map[string]string{"db-deployment.yaml": convertedManifests}, nil)
+	out, _, err := run(t, dir)
+	var exitErr *cmdutil.ExitError
+	if !errors.As(err, &exitErr) || exitErr.Code != 1 {
+		t.Fatalf("err = %v, want exit 1; output:\n%s", err, out)
+	}
+	for _, rule := range []string{"k8s-db-without-claim", "k8s-secret-in-configmap", "k8s-liveness-kills-start", "k8s-image-latest"} {
+		if !strings.Contains(out, "error "+rule+":") {
+			t.Errorf("output lacks %s:\n%s", rule, out)
+		}
+	}
+	if strings.Contains(out, "k8s-schema") {
+		t.Errorf("valid objects reported as schema errors:\n%s", out)
 	}
 }

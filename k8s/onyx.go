@@ -1,0 +1,254 @@
+package k8s
+
+import (
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/stack"
+)
+
+// Onyx ships its own Helm chart (deployment/helm/charts/onyx in Onyx's
+// repository); export writes a values file for it instead of a second
+// implementation of Onyx on Kubernetes.
+//
+// OnyxChartVersion is the chart release whose values.yaml these keys come
+// from: "onyx-stack" 0.2.1, the Vespa-based line this stack deploys (the
+// chart's later 0.8 line replaced Vespa with OpenSearch, as Onyx v4 did).
+const OnyxChartVersion = "0.2.1"
+
+// OnyxSecretName is the Secret the chart reads (auth.existingSecret).
+const OnyxSecretName = "onyx-secrets"
+
+// OnyxValuesFile is the values file export writes.
+const OnyxValuesFile = "onyx-values.yaml"
+
+// onyxValues is the subset of the chart's values this export sets. Strict
+// decoding into it in the tests keeps the file to keys the chart has.
+type onyxValues struct {
+	Global struct {
+		Version    string `json:"version"`
+		PullPolicy string `json:"pullPolicy"`
+	} `json:"global"`
+	Postgresql struct {
+		Primary struct {
+			Persistence struct {
+				StorageClass string `json:"storageClass"`
+			} `json:"persistence"`
+		} `json:"primary"`
+		Auth struct {
+			ExistingSecret string `json:"existingSecret"`
+		} `json:"auth"`
+	} `json:"postgresql"`
+	Vespa struct {
+		VolumeClaimTemplates []corev1.PersistentVolumeClaim `json:"volumeClaimTemplates"`
+	} `json:"vespa"`
+	Persistent struct {
+		StorageClassName string `json:"storageClassName"`
+	} `json:"persistent"`
+	InferenceCapability onyxImageValues `json:"inferenceCapability"`
+	IndexCapability     onyxImageValues `json:"indexCapability"`
+	Webserver           onyxImageValues `json:"webserver"`
+	API                 onyxImageValues `json:"api"`
+	CelineryShared      onyxImageValues `json:"celery_shared"`
+	Slackbot            struct {
+		Enabled bool `json:"enabled"`
+	} `json:"slackbot"`
+	Nginx struct {
+		ExtraEnvVars []corev1.EnvVar `json:"extraEnvVars"`
+		Service      struct {
+			Type string `json:"type"`
+		} `json:"service"`
+	} `json:"nginx"`
+	Ingress struct {
+		Enabled   bool   `json:"enabled"`
+		ClassName string `json:"className,omitempty"`
+		API       *struct {
+			Host string `json:"host"`
+		} `json:"api,omitempty"`
+		Webserver *struct {
+			Host string `json:"host"`
+		} `json:"webserver,omitempty"`
+	} `json:"ingress"`
+	Auth struct {
+		ExistingSecret string `json:"existingSecret"`
+	} `json:"auth"`
+	ConfigMap map[string]string `json:"configMap"`
+}
+
+type onyxImageValues struct {
+	Image struct {
+		Repository string `json:"repository"`
+		Tag        string `json:"tag"`
+	} `json:"image"`
+}
+
+// onyxSecretKeys maps the chart's secret keys (auth.secretKeys of 0.2.1)
+// to the .env keys holding their values.
+var onyxSecretKeys = [][2]string{
+	{"postgres_password", "POSTGRES_PASSWORD"},
+	{"redis_password", "REDIS_PASSWORD"},
+	{"s3_aws_access_key_id", "MINIO_ROOT_USER"},
+	{"s3_aws_secret_access_key", "MINIO_ROOT_PASSWORD"},
+}
+
+// OnyxValues writes the values file for Onyx's chart, the secret.env the
+// chart's Secret is made from, and NetworkPolicies for the data tier (the
+// chart has none).
+func OnyxValues(p Project, o Options) (fileset.Set, error) {
+	if err := CheckOptions(o); err != nil {
+		return nil, err
+	}
+	a := p.Answers
+	if v := a["onyx_version"]; !strings.HasPrefix(v, "v2.") {
+		// The chart of Onyx's v4 line (0.8, OpenSearch) has other keys
+		// than 0.2.1's; values written for one would be wrong for the other.
+		return nil, fmt.Errorf("this project runs Onyx %s (OpenSearch): the values file stackgen writes targets Onyx's chart %s, the Vespa (v2) line; for v4 install Onyx's own chart (deployment/helm/charts/onyx in Onyx's repository) with its values.yaml, or render the project with --set onyx_version=v2.9.8", v, OnyxChartVersion)
+	}
+	if a["mode"] == "source" {
+		for _, k := range []string{"backend", "web_server", "model_server"} {
+			if o.Images[k] == "" {
+				return nil, fmt.Errorf("mode is source: image %s is built from a checkout and exists on this machine only; push it to a registry and pass --image %s=REGISTRY/NAME:TAG", k, k)
+			}
+		}
+	}
+	env, err := readEnv(p)
+	if err != nil {
+		return nil, err
+	}
+	images := p.Stack.ResolveImages(a)
+	for k, v := range o.Images {
+		if _, ok := images[k]; !ok {
+			return nil, fmt.Errorf("image %s: the onyx stack has no such image; use one of: %s", k, strings.Join(sortedKeys(images), ", "))
+		}
+		images[k] = v
+	}
+	var v onyxValues
+	v.Global.Version = a["onyx_version"]
+	v.Global.PullPolicy = "IfNotPresent"
+	for _, c := range []struct {
+		dst *onyxImageValues
+		key string
+	}{
+		{&v.API, "backend"}, {&v.CelineryShared, "backend"}, {&v.Webserver, "web_server"},
+		{&v.InferenceCapability, "model_server"}, {&v.IndexCapability, "model_server"},
+	} {
+		name, tag, digest := stack.SplitRef(images[c.key])
+		if digest != "" {
+			return nil, fmt.Errorf("image %s: the chart takes a repository and a tag, not a digest; give a tag", c.key)
+		}
+		c.dst.Image.Repository, c.dst.Image.Tag = name, tag
+	}
+	// The compose stack runs no Slack bot.
+	v.Slackbot.Enabled = false
+	sc := o.StorageClass
+	v.Postgresql.Primary.Persistence.StorageClass = sc
+	v.Persistent.StorageClassName = sc
+	// The list replaces the chart's whole default, so it is written in full.
+	vespaClaim := corev1.PersistentVolumeClaim{
+		ObjectMeta: metav1.ObjectMeta{Name: "vespa-storage"},
+		Spec:       (&builder{o: o}).claimSpec("30Gi", ReadWriteOnce),
+	}
+	if sc == "" {
+		vespaClaim.Spec.StorageClassName = ptr("")
+	}
+	v.Vespa.VolumeClaimTemplates = []corev1.PersistentVolumeClaim{vespaClaim}
+	v.Postgresql.Auth.ExistingSecret = OnyxSecretName
+	v.Auth.ExistingSecret = OnyxSecretName
+	domain := a["domain"]
+	v.Nginx.ExtraEnvVars = []corev1.EnvVar{{Name: "DOMAIN", Value: domain}}
+	if o.ServiceType != "" {
+		v.Nginx.Service.Type = o.ServiceType
+	} else {
+		v.Nginx.Service.Type = ServiceClusterIP
+		v.Ingress.Enabled = true
+		v.Ingress.ClassName = o.IngressClass
+		v.Ingress.API = &struct {
+			Host string `json:"host"`
+		}{domain}
+		v.Ingress.Webserver = &struct {
+			Host string `json:"host"`
+		}{domain}
+	}
+	v.ConfigMap = map[string]string{"AUTH_TYPE": a["auth"]}
+	if id := a["oauth_client_id"]; id != "" {
+		v.ConfigMap["OAUTH_CLIENT_ID"] = id
+	}
+	if u := a["openid_config_url"]; u != "" {
+		v.ConfigMap["OPENID_CONFIG_URL"] = u
+	}
+
+	body, err := marshalDocs([]any{v})
+	if err != nil {
+		return nil, err
+	}
+	header := fmt.Sprintf(`# Values for Onyx's own Helm chart (deployment/helm/charts/onyx in Onyx's
+# repository), chart version %s, written by stackgen export from the answers.
+#
+#   kubectl create namespace onyx
+#   kubectl -n onyx create secret generic %s --from-env-file=secret.env
+#   helm dependency update PATH/TO/deployment/helm/charts/onyx
+#   helm install onyx PATH/TO/deployment/helm/charts/onyx -n onyx -f %s
+#   kubectl -n onyx apply -f networkpolicy.yaml
+#
+# Not carried: ENCRYPTION_KEY_SECRET and USER_AUTH_SECRET from .env (chart
+# %s has no setting for them), the logging overlay and compose's resource
+# overlay (the chart sets its own requests and limits).
+`, OnyxChartVersion, OnyxSecretName, OnyxValuesFile, OnyxChartVersion)
+
+	var se strings.Builder
+	se.WriteString("# Written by stackgen export from .env: the keys Onyx's chart reads from the Secret " + OnyxSecretName + ". Keep it private.\n")
+	for _, k := range onyxSecretKeys {
+		val, ok := env[k[1]]
+		if !ok || val == "" {
+			return nil, fmt.Errorf(".env: %s is missing or empty; add it (see .env.example) or re-run 'stackgen new --force'", k[1])
+		}
+		if strings.ContainsAny(val, "\r\n") || strings.TrimSpace(val) != val {
+			return nil, fmt.Errorf(".env: %s has a line break or surrounding spaces, which an env file cannot carry; change the value", k[1])
+		}
+		fmt.Fprintf(&se, "%s=%s\n", k[0], val)
+	}
+
+	np, err := marshalDocs(onyxNetworkPolicies())
+	if err != nil {
+		return nil, err
+	}
+	set := fileset.Set{
+		{Path: OnyxValuesFile, Mode: 0o644, Content: append([]byte(header), body...)},
+		{Path: SecretEnvFile, Mode: 0o600, Content: []byte(se.String())},
+		{Path: ".gitignore", Mode: 0o644, Content: []byte("# The Secret's source: never commit it.\n" + SecretEnvFile + "\n")},
+		{Path: "networkpolicy.yaml", Mode: 0o644, Content: np},
+	}
+	set.Sort()
+	return set, nil
+}
+
+// onyxNetworkPolicies let only Onyx's backend pods (label scope, as chart
+// 0.2.1 sets it on the API server and the Celery workers) reach Postgres,
+// Redis, MinIO and Vespa (labels as their subcharts set them).
+func onyxNetworkPolicies() []any {
+	backend := metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{
+		Key: "scope", Operator: metav1.LabelSelectorOpIn, Values: []string{"onyx-backend", "onyx-backend-celery"},
+	}}}
+	policy := func(name string, target metav1.LabelSelector) any {
+		return &networkingv1.NetworkPolicy{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
+			ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"app.kubernetes.io/managed-by": "stackgen"}},
+			Spec: networkingv1.NetworkPolicySpec{
+				PodSelector: target,
+				PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
+				Ingress:     []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{PodSelector: &backend}}}},
+			},
+		}
+	}
+	return []any{
+		policy("onyx-data-tier", metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{
+			Key: "app.kubernetes.io/name", Operator: metav1.LabelSelectorOpIn, Values: []string{"postgresql", "redis", "minio"},
+		}}}),
+		policy("onyx-vespa", metav1.LabelSelector{MatchLabels: map[string]string{"app": "vespa"}}),
+	}
+}
