@@ -287,7 +287,6 @@ func checkSourceDir(dir string, a stack.Answers) error {
 	return nil
 }
 
-
 func chooseStack(reg *stack.Registry, opts *Options, interactive bool) (*stack.Definition, error) {
 	if opts.Stack != "" {
 		d, err := reg.Lookup(opts.Stack)
