@@ -708,6 +708,9 @@ func (v *svc) bind(m types.ServiceVolumeConfig) ([]any, error) {
 		v.notes = append(v.notes, "bind mount of "+m.Target+" dropped: "+why)
 		return nil, nil
 	}
+	if why, ok := v.c.h.refuseMounts[v.name+":"+m.Target]; ok {
+		return nil, v.errf("bind-mounts %s: %s", m.Target, why)
+	}
 	rel := strings.TrimPrefix(strings.TrimPrefix(m.Source, virtualRoot), "/")
 	if rel == m.Source || rel == "" || strings.HasPrefix(rel, "..") {
 		return nil, v.errf("bind-mounts %s, outside the project; a cluster node has no such path (use a volume or a config)", m.Source)

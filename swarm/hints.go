@@ -20,6 +20,9 @@ type hints struct {
 	// dropMounts lists service:target bind mounts left out on a cluster,
 	// with the reason written next to the service.
 	dropMounts map[string]string
+	// refuseMounts lists service:target bind mounts that cannot become
+	// configs (large or user-supplied data), with the fix.
+	refuseMounts map[string]string
 	// migrateJob runs the stack's Migrate command as a replicated-job;
 	// waitEnv is set on the Migrate service so its start script waits for
 	// the job instead of migrating itself (two replicas must not migrate
@@ -51,6 +54,9 @@ func hintsFor(stackName string) hints {
 		return hints{
 			web:     []string{"model"},
 			fileEnv: []string{"model"},
+			refuseMounts: map[string]string{
+				"model:/app/models": "the model files exist on this host only and are too large for Swarm configs; re-render with --set bake_model=true so the image carries the model",
+			},
 		}
 	}
 	return hints{}

@@ -1,0 +1,159 @@
+package swarm
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/render"
+	"github.com/stackgen/stackgen/stack"
+	"github.com/stackgen/stackgen/stacks"
+)
+
+func renderStack(t *testing.T, name string, answers stack.Answers) Input {
+	t.Helper()
+	d, err := stacks.Registry().Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seed [32]byte
+	copy(seed[:], "swarm convert tests")
+	set, a, err := render.Project(d, answers, render.Options{Rand: rand.NewChaCha8(seed), Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Input{Def: d, Answers: a, Files: set, Name: "site"}
+}
+
+func plain(compose, env string) Input {
+	return Input{Name: "plain", Files: fileset.Set{
+		{Path: ".env", Mode: 0o600, Content: []byte(env)},
+		{Path: "compose.yaml", Mode: 0o644, Content: []byte(compose)},
+	}}
+}
+
+func TestConvertRefuses(t *testing.T) {
+	cases := []struct {
+		name string
+		in   func(t *testing.T) Input
+		want string
+	}{
+		{"publish_db", func(t *testing.T) Input {
+			return renderStack(t, "django-uwsgi", stack.Answers{"publish_db": "true"})
+		}, "publish_db=true"},
+		{"port bound to loopback", func(t *testing.T) Input {
+			return renderStack(t, "keras-webpy", stack.Answers{"bake_model": "true"})
+		}, "publishes port 8080 on 127.0.0.1 only"},
+		{"gpu", func(t *testing.T) Input {
+			return renderStack(t, "keras-webpy", stack.Answers{"gpu": "true", "bake_model": "true", "bind_address": "0.0.0.0"})
+		}, "reserves devices"},
+		{"model bind mount from the host", func(t *testing.T) Input {
+			return renderStack(t, "keras-webpy", stack.Answers{"bind_address": "0.0.0.0"})
+		}, "bind-mounts"},
+		{"secret for an image that reads no _FILE", func(*testing.T) Input {
+			return plain("services:\n  app:\n    image: app:1\n    environment:\n      DB_PASSWORD: ${DB_PASSWORD}\n", "DB_PASSWORD=s3cret-value-123\n")
+		}, `gets the secret DB_PASSWORD in environment DB_PASSWORD`},
+		{"secret inside a URL", func(*testing.T) Input {
+			return plain("services:\n  app:\n    image: app:1\n    environment:\n      DATABASE_URL: postgres://u:${DB_PASSWORD}@db/x\n", "DB_PASSWORD=s3cret-value-123\n")
+		}, "embeds the secret DB_PASSWORD"},
+		{"writable bind mount", func(*testing.T) Input {
+			return plain("services:\n  app:\n    image: app:1\n    volumes:\n      - ./data:/data\n", "")
+		}, "bind-mounts ./data writable"},
+		{"no image", func(*testing.T) Input {
+			return plain("services:\n  app:\n    build: .\n", "")
+		}, "has no image"},
+		{"bad stack name", func(*testing.T) Input {
+			in := plain("services:\n  app:\n    image: app:1\n", "")
+			in.Name = "My Site"
+			return in
+		}, "stack name"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res, err := Convert(c.in(t))
+			if err == nil {
+				t.Fatalf("converted, want an error with %q:\n%s", c.want, res.StackFile)
+			}
+			if !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("error %q: want one line containing %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestSecretNamesFollowContent(t *testing.T) {
+	in := plain("services:\n  db:\n    image: postgres:17\n    environment:\n      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD}\n    command: [\"sh\", \"-c\", \"exec postgres\"]\n    ports: [\"80:80\"]\n", "POSTGRES_PASSWORD=first-password-value\n")
+	a, err := Convert(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Files[0].Content = []byte("POSTGRES_PASSWORD=second-password-value\n")
+	b, err := Convert(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Secrets[0].Key != b.Secrets[0].Key || a.Secrets[0].Name == b.Secrets[0].Name {
+		t.Errorf("secret names %q and %q: want the same key and a new name when the value changes", a.Secrets[0].Name, b.Secrets[0].Name)
+	}
+	// A shell command loads the secret into the variable it had.
+	if !strings.Contains(string(a.StackFile), `POSTGRES_PASSWORD="$$(cat /run/secrets/postgres_password)" || exit 1; export POSTGRES_PASSWORD; exec postgres`) {
+		t.Errorf("the shell command does not load the secret:\n%s", a.StackFile)
+	}
+}
+
+func TestDjangoStack(t *testing.T) {
+	in := renderStack(t, "django-uwsgi", nil)
+	in.Encrypt = true
+	in.Replicas = 3
+	res, err := Convert(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := string(res.StackFile)
+	for _, want := range []string{
+		"DB_PASSWORD_FILE: /run/secrets/mysql_password",
+		"DJANGO_SECRET_KEY_FILE: /run/secrets/django_secret_key",
+		"MYSQL_ROOT_PASSWORD_FILE: /run/secrets/mysql_root_password",
+		"mode: replicated-job",
+		"STACKGEN_MIGRATE: wait",
+		"replicas: 3",
+		"order: start-first",
+		"failure_action: rollback",
+		// web's start_period is 120s: the monitor outlasts it
+		"monitor: 130s",
+		"node.labels.stackgen.site.data == true",
+		"--include\n      - /run/secrets/redis_password_redis_conf",
+		"encrypted: \"\"",
+	} {
+		if !strings.Contains(f, want) {
+			t.Errorf("stack file lacks %q", want)
+		}
+	}
+	// Only internal networks are encrypted.
+	if n := strings.Count(f, "encrypted:"); n != 2 {
+		t.Errorf("%d encrypted networks, want the 2 internal ones", n)
+	}
+	var redisConf []byte
+	for _, s := range res.Secrets {
+		if s.Key == "redis_password_redis_conf" {
+			redisConf = s.Data
+		}
+	}
+	if !strings.HasPrefix(string(redisConf), `requirepass "`) {
+		t.Errorf("redis secret config %q, want a quoted requirepass line", redisConf)
+	}
+	var roles []string
+	for _, s := range res.Services {
+		roles = append(roles, s.Name+"="+s.Role)
+	}
+	if got := strings.Join(roles, " "); got != "db=data redis=data web=web web-migrate=job nginx=proxy" {
+		t.Errorf("services in order: %s", got)
+	}
+}
+
+func TestRedisQuote(t *testing.T) {
+	if got := redisQuote(`a"b\c`); got != `"a\"b\\c"` {
+		t.Errorf("redisQuote: %s", got)
+	}
+}
