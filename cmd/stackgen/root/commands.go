@@ -8,6 +8,7 @@ import (
 	"github.com/stackgen/stackgen/cmd/stackgen/deploycmd"
 	"github.com/stackgen/stackgen/cmd/stackgen/doctorcmd"
 	"github.com/stackgen/stackgen/cmd/stackgen/downcmd"
+	"github.com/stackgen/stackgen/cmd/stackgen/exportcmd"
 	"github.com/stackgen/stackgen/cmd/stackgen/logscmd"
 	"github.com/stackgen/stackgen/cmd/stackgen/newcmd"
 	"github.com/stackgen/stackgen/cmd/stackgen/restorecmd"
@@ -31,6 +32,7 @@ var commands = []func(*cmdutil.Factory) *cobra.Command{
 	func(f *cmdutil.Factory) *cobra.Command { return downcmd.NewCmdDown(f, nil) },
 	func(f *cmdutil.Factory) *cobra.Command { return deploycmd.NewCmdDeploy(f, nil) },
 	func(f *cmdutil.Factory) *cobra.Command { return doctorcmd.NewCmdDoctor(f, nil) },
+	exportcmd.NewCmdExport,
 	newCmdVersion,
 }
 

@@ -51,6 +51,8 @@ type Options struct {
 	Verbose bool
 	// NoBuild skips `docker compose build`.
 	NoBuild bool
+	// Swarm deploys to the engine's swarm instead (upcmd/swarm.go).
+	Swarm SwarmOptions
 }
 
 // NewCmdUp builds the command; runF replaces the work in tests of flag
@@ -83,14 +85,21 @@ non-zero. It deletes nothing: containers stay for inspection, volumes and
 			if _, err := progress.Resolve(opts.Progress, false); err != nil {
 				return &cmdutil.FlagError{Err: err}
 			}
+			if err := opts.Swarm.check(); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
+			}
+			if opts.Swarm.On {
+				return runSwarm(cmd.Context(), opts)
 			}
 			return run(cmd.Context(), opts)
 		},
 	}
 	AddFlags(cmd, opts)
 	cmd.Flags().BoolVar(&opts.NoBuild, "no-build", false, "start with the images already built")
+	addSwarmFlags(cmd, &opts.Swarm)
 	return cmd
 }
 
