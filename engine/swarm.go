@@ -56,6 +56,11 @@ var _ SwarmAPI = (*client.Client)(nil)
 // `docker stack rm` removes them as well.
 const StackLabel = "com.docker.stack.namespace"
 
+// ImageLabel is the container label with the ID of a locally built
+// image: a rebuilt image under the same tag changes it, so Swarm rolls the
+// service out (it would not, seeing the same tag with --resolve-image never).
+const ImageLabel = "dev.stackgen.image-id"
+
 // ErrNoSwarm matches the error of an engine that is not in a swarm.
 var ErrNoSwarm = errors.New("this Docker engine is not part of a swarm")
 
@@ -398,7 +403,7 @@ func sameSpec(t, s swarm.TaskSpec) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
-	if a.Image != b.Image || t.ForceUpdate != s.ForceUpdate || strings.Join(a.Env, "\x00") != strings.Join(b.Env, "\x00") ||
+	if a.Image != b.Image || a.Labels[ImageLabel] != b.Labels[ImageLabel] || t.ForceUpdate != s.ForceUpdate || strings.Join(a.Env, "\x00") != strings.Join(b.Env, "\x00") ||
 		strings.Join(a.Args, "\x00") != strings.Join(b.Args, "\x00") || strings.Join(a.Command, "\x00") != strings.Join(b.Command, "\x00") {
 		return false
 	}
@@ -660,4 +665,14 @@ func removeRetry(ctx context.Context, f func() error) error {
 		}
 	}
 	return err
+}
+
+// ImageID returns the local image's ID ("sha256:..."), which changes with
+// every build that changes the image even when its tag does not.
+func (c *Client) ImageID(ctx context.Context, ref string) (string, error) {
+	img, err := c.API.ImageInspect(ctx, ref)
+	if err != nil {
+		return "", c.apiErr(ctx, "inspecting image "+ref, err)
+	}
+	return img.ID, nil
 }

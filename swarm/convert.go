@@ -34,6 +34,10 @@ const DefaultFile = "swarm/stack.yaml"
 // two, so a rolling update always has one task serving.
 const DefaultReplicas = 2
 
+// imageLabel is engine.ImageLabel (kept apart: conversion is pure and
+// imports no engine).
+const imageLabel = "dev.stackgen.image-id"
+
 // SecretsDir is where Swarm mounts secrets in a task's container.
 const SecretsDir = "/run/secrets/"
 
@@ -61,9 +65,10 @@ type Input struct {
 	// Encrypt turns on IPsec encryption of the internal data networks
 	// (costs CPU; the nodes must let ESP, IP protocol 50, through).
 	Encrypt bool
-	// Images replaces image references by service name (a registry
-	// digest from `--registry`); empty: the compose file's references.
-	Images map[string]string
+	// ImageIDs are the local IDs of the images the project builds, by
+	// service; written as a container label so a rebuilt image under the
+	// same tag rolls out (up --swarm sets them, export leaves them out).
+	ImageIDs map[string]string
 }
 
 // Object is a secret or config stackgen creates before deploying.
@@ -358,9 +363,9 @@ type svc struct {
 	mounts []string // secret keys mounted under /run/secrets
 	// fileSecrets are key files of bind mounts, mounted where compose had them.
 	fileSecrets []any
-	shell  []string // shell lines that load secret variables
-	health []healthLoad // secret variables a CMD-SHELL health check may read
-	notes  []string
+	shell       []string     // shell lines that load secret variables
+	health      []healthLoad // secret variables a CMD-SHELL health check may read
+	notes       []string
 }
 
 func (c *converter) service(s types.ServiceConfig) (omap, Service, error) {
@@ -385,9 +390,6 @@ func (c *converter) service(s types.ServiceConfig) (omap, Service, error) {
 		}
 	}
 	image := s.Image
-	if img, ok := c.in.Images[s.Name]; ok {
-		image = img
-	}
 	if image == "" {
 		return nil, info, v.errf("has no image: name; a cluster cannot build, add image: and build it first")
 	}
@@ -436,6 +438,9 @@ func (c *converter) service(s types.ServiceConfig) (omap, Service, error) {
 	}
 	if health != nil {
 		v.out.add("healthcheck", health)
+	}
+	if id, ok := c.in.ImageIDs[s.Name]; ok {
+		v.out.add("labels", omap{{imageLabel, id}})
 	}
 	if s.Init != nil && *s.Init {
 		v.out.add("init", true)
@@ -893,7 +898,7 @@ func (c *converter) migrateJob(web types.ServiceConfig, webOut omap) (omap, Serv
 	job := omap{}
 	for _, kv := range webOut {
 		switch kv.Key {
-		case "image", "secrets", "networks", "logging", "user":
+		case "image", "labels", "secrets", "networks", "logging", "user":
 			job.add(kv.Key, kv.Value)
 		case "environment":
 			env := omap{}

@@ -23,6 +23,7 @@ type Engine interface {
 	SwarmInit(ctx context.Context) error
 	LoadProject(ctx context.Context, dir string) (*engine.Project, error)
 	Build(ctx context.Context, p *engine.Project, progress string, stdout, stderr io.Writer) error
+	ImageID(ctx context.Context, ref string) (string, error)
 	EnsureSecrets(ctx context.Context, stack string, objs []engine.SwarmObject) ([]string, error)
 	EnsureConfigs(ctx context.Context, stack string, objs []engine.SwarmObject) ([]string, error)
 	EnsureNodeLabel(ctx context.Context, label, node, self string) (string, error)
@@ -86,6 +87,22 @@ func Export(p *Project, o Options) (*Result, error) {
 	return Convert(Input{Def: p.Def, Answers: p.Answers, Files: p.Files, Name: p.Name, Replicas: o.Replicas, Encrypt: o.Encrypt})
 }
 
+// builtImages returns the local image IDs of the services compose builds.
+func builtImages(ctx context.Context, eng Engine, cp *engine.Project) (map[string]string, error) {
+	ids := map[string]string{}
+	for _, s := range cp.Services {
+		if !s.Build || s.Image == "" {
+			continue
+		}
+		id, err := eng.ImageID(ctx, s.Image)
+		if err != nil {
+			return nil, fmt.Errorf("service %s: %w (build it first: drop --no-build)", s.Name, err)
+		}
+		ids[s.Name] = id
+	}
+	return ids, nil
+}
+
 // WriteStackFile writes b to path (relative to the project's dir) with
 // mode 0644: it holds no secret.
 func WriteStackFile(dir, path string, b []byte) (string, error) {
@@ -141,9 +158,8 @@ func Up(ctx context.Context, eng Engine, p *Project, o UpOptions) (*UpResult, er
 			fmt.Fprintf(o.Log, format+"\n", args...)
 		}
 	}
-	res, err := Export(p, o.Options)
-	if err != nil {
-		return nil, err
+	if _, err := Export(p, o.Options); err != nil {
+		return nil, err // refuse before touching the engine
 	}
 	node, err := eng.SwarmState(ctx)
 	if errors.Is(err, engine.ErrNoSwarm) && o.Init {
@@ -159,15 +175,11 @@ func Up(ctx context.Context, eng Engine, p *Project, o UpOptions) (*UpResult, er
 	if node.Nodes > 1 {
 		logf("warning: this swarm has %d nodes and the images are only on this one: tasks placed elsewhere cannot start until every node has them (docker save | docker load on each node)", node.Nodes)
 	}
-	file, err := WriteStackFile(p.Dir, DefaultFile, res.StackFile)
+	cp, err := eng.LoadProject(ctx, p.Dir)
 	if err != nil {
 		return nil, err
 	}
 	if !o.NoBuild {
-		cp, err := eng.LoadProject(ctx, p.Dir)
-		if err != nil {
-			return nil, err
-		}
 		logf("Building images (docker compose build)...")
 		out := o.Output
 		if out == nil {
@@ -176,6 +188,18 @@ func Up(ctx context.Context, eng Engine, p *Project, o UpOptions) (*UpResult, er
 		if err := eng.Build(ctx, cp, "plain", out, out); err != nil {
 			return nil, fmt.Errorf("building the images failed (the output above says why): %w", err)
 		}
+	}
+	ids, err := builtImages(ctx, eng, cp)
+	if err != nil {
+		return nil, err
+	}
+	res, err := Convert(Input{Def: p.Def, Answers: p.Answers, Files: p.Files, Name: p.Name, Replicas: o.Replicas, Encrypt: o.Encrypt, ImageIDs: ids})
+	if err != nil {
+		return nil, err
+	}
+	file, err := WriteStackFile(p.Dir, DefaultFile, res.StackFile)
+	if err != nil {
+		return nil, err
 	}
 	keep := map[string]bool{}
 	var secrets, configs []engine.SwarmObject
