@@ -45,6 +45,7 @@ type SwarmAPI interface {
 	NetworkList(ctx context.Context, options network.ListOptions) ([]network.Summary, error)
 	NetworkRemove(ctx context.Context, networkID string) error
 	ContainerList(ctx context.Context, options container.ListOptions) ([]container.Summary, error)
+	ContainerRemove(ctx context.Context, containerID string, options container.RemoveOptions) error
 	VolumeList(ctx context.Context, options volume.ListOptions) (volume.ListResponse, error)
 	VolumeRemove(ctx context.Context, volumeID string, force bool) error
 }
@@ -605,9 +606,13 @@ func (c *Client) RemoveStack(ctx context.Context, stack string, volumes bool) (r
 		}
 		removed = append(removed, "service "+s.Spec.Name)
 	}
-	// Networks and volumes are in use until the tasks' containers are gone.
+	// Networks and volumes are in use until the tasks' containers are gone:
+	// wait for the running ones to stop (bounded), then remove what stays
+	// (a job's exited task containers are not reaped with their service).
+	wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
 	for {
-		cts, err := api.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
+		cts, err := api.ContainerList(wctx, container.ListOptions{Filters: f})
 		if err != nil {
 			return removed, err
 		}
@@ -615,9 +620,18 @@ func (c *Client) RemoveStack(ctx context.Context, stack string, volumes bool) (r
 			break
 		}
 		select {
-		case <-ctx.Done():
-			return removed, fmt.Errorf("the stack's containers did not stop in time: %w", ctx.Err())
+		case <-wctx.Done():
+			return removed, fmt.Errorf("%d containers of the stack still run 2 minutes after their services were removed (docker ps --filter label=%s=%s)", len(cts), StackLabel, stack)
 		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	left, err := api.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
+	if err != nil {
+		return removed, err
+	}
+	for _, ct := range left {
+		if err := api.ContainerRemove(ctx, ct.ID, container.RemoveOptions{Force: true}); err != nil && !errdefs.IsNotFound(err) {
+			return removed, fmt.Errorf("removing container %s: %w", strings.TrimPrefix(firstName(ct.Names), "/"), err)
 		}
 	}
 	nets, err := api.NetworkList(ctx, network.ListOptions{Filters: f})
@@ -675,4 +689,11 @@ func (c *Client) ImageID(ctx context.Context, ref string) (string, error) {
 		return "", c.apiErr(ctx, "inspecting image "+ref, err)
 	}
 	return img.ID, nil
+}
+
+func firstName(names []string) string {
+	if len(names) == 0 {
+		return ""
+	}
+	return names[0]
 }

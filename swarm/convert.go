@@ -782,6 +782,20 @@ func (v *svc) networkNames() []string {
 	return names
 }
 
+// onlyInternal is true when every network of the service is internal
+// (and it publishes nothing, which DNS round-robin could not).
+func (v *svc) onlyInternal() bool {
+	if len(v.s.Ports) > 0 || len(v.s.Networks) == 0 {
+		return false
+	}
+	for n := range v.s.Networks {
+		if nc, ok := v.c.proj.Networks[n]; !ok || !nc.Internal {
+			return false
+		}
+	}
+	return true
+}
+
 func (v *svc) ports() []any {
 	var out []any
 	for _, p := range v.s.Ports {
@@ -822,6 +836,13 @@ func (v *svc) deploy(role string) (omap, int) {
 	}
 	d.add("mode", "replicated")
 	d.add("replicas", replicas)
+	if v.onlyInternal() {
+		// Engine 20.10 (checked): a service's virtual IP does not answer
+		// on an internal overlay network ("No route to host"), its tasks'
+		// own addresses do; DNS round-robin hands those out.
+		d.add("endpoint_mode", "dnsrr")
+		v.notes = append(v.notes, "endpoint_mode dnsrr: on internal overlay networks Swarm's virtual IP does not answer, the task's own address does")
+	}
 	d.add("labels", omap{{"dev.stackgen.role", role}})
 	if role == RoleData {
 		// Local volumes stay on the node that made them.

@@ -125,10 +125,16 @@ func TestDjangoStack(t *testing.T) {
 		"node.labels.stackgen.site.data == true",
 		"--include\n      - /run/secrets/redis_password_redis_conf",
 		"encrypted: \"\"",
+		"endpoint_mode: dnsrr",
 	} {
 		if !strings.Contains(f, want) {
 			t.Errorf("stack file lacks %q", want)
 		}
+	}
+	// db and redis, on internal networks only, get DNS round-robin; web
+	// (also on nginx_network) keeps its virtual IP.
+	if n := strings.Count(f, "endpoint_mode: dnsrr"); n != 2 {
+		t.Errorf("%d services with endpoint_mode dnsrr, want db and redis", n)
 	}
 	// Only internal networks are encrypted.
 	if n := strings.Count(f, "encrypted:"); n != 2 {

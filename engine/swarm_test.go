@@ -1,0 +1,127 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/swarm"
+)
+
+func replicated(n uint64) swarm.ServiceMode { return swarm.ServiceMode{Replicated: &swarm.ReplicatedService{Replicas: &n}} }
+
+func spec(image string) swarm.TaskSpec {
+	return swarm.TaskSpec{ContainerSpec: &swarm.ContainerSpec{Image: image}}
+}
+
+func task(svc string, sp swarm.TaskSpec, state swarm.TaskState, at time.Time, errText string) swarm.Task {
+	return swarm.Task{ServiceID: svc, Spec: sp, DesiredState: swarm.TaskStateRunning,
+		Status: swarm.TaskStatus{State: state, Timestamp: at, Err: errText}}
+}
+
+func TestSwarmPhase(t *testing.T) {
+	since := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	before, after := since.Add(-time.Hour), since.Add(time.Minute)
+	newSpec, oldSpec := spec("web:v2"), spec("web:v1")
+	web := func(update *swarm.UpdateStatus) swarm.Service {
+		return swarm.Service{ID: "w", Spec: swarm.ServiceSpec{Annotations: swarm.Annotations{Name: "st_web"}, Mode: replicated(2), TaskTemplate: newSpec}, UpdateStatus: update}
+	}
+	job := swarm.Service{ID: "j", Spec: swarm.ServiceSpec{Annotations: swarm.Annotations{Name: "st_migrate"}, Mode: swarm.ServiceMode{ReplicatedJob: &swarm.ReplicatedJob{}}},
+		JobStatus: &swarm.JobStatus{JobIteration: swarm.Version{Index: 7}}}
+	iter := func(tk swarm.Task, i uint64) swarm.Task { tk.JobIteration = &swarm.Version{Index: i}; return tk }
+	cases := []struct {
+		name  string
+		svc   swarm.Service
+		tasks []swarm.Task
+		want  int
+	}{
+		{"old tasks still running right after the deploy", web(nil), []swarm.Task{
+			task("w", oldSpec, swarm.TaskStateRunning, before, ""), task("w", oldSpec, swarm.TaskStateRunning, before, "")}, phasePending},
+		{"new tasks running (healthy)", web(&swarm.UpdateStatus{State: swarm.UpdateStateCompleted, StartedAt: &after}), []swarm.Task{
+			task("w", newSpec, swarm.TaskStateRunning, after, ""), task("w", newSpec, swarm.TaskStateRunning, after, "")}, phaseReady},
+		{"one new task still starting (health check pending)", web(&swarm.UpdateStatus{State: swarm.UpdateStateUpdating, StartedAt: &after}), []swarm.Task{
+			task("w", newSpec, swarm.TaskStateRunning, after, ""), task("w", newSpec, swarm.TaskStateStarting, after, "")}, phasePending},
+		{"update rolled back after the deploy", web(&swarm.UpdateStatus{State: swarm.UpdateStateRollbackCompleted, StartedAt: &after, Message: "rollback completed"}), []swarm.Task{
+			task("w", newSpec, swarm.TaskStateRunning, after, ""), task("w", newSpec, swarm.TaskStateRunning, after, ""),
+			task("w", spec("web:v3"), swarm.TaskStateFailed, after, "container is unhealthy")}, phaseFailed},
+		{"a rollback before the wait began is history", web(&swarm.UpdateStatus{State: swarm.UpdateStateRollbackCompleted, StartedAt: &before}), []swarm.Task{
+			task("w", newSpec, swarm.TaskStateRunning, before, ""), task("w", newSpec, swarm.TaskStateRunning, before, "")}, phaseReady},
+		{"job complete in its current iteration", job, []swarm.Task{iter(task("j", spec("web:v2"), swarm.TaskStateComplete, after, ""), 7)}, phaseReady},
+		{"job complete only in an earlier iteration", job, []swarm.Task{iter(task("j", spec("web:v2"), swarm.TaskStateComplete, before, ""), 6)}, phasePending},
+		{"job out of retries", job, func() []swarm.Task {
+			var ts []swarm.Task
+			for i := 0; i < jobAttempts; i++ {
+				ts = append(ts, iter(task("j", spec("web:v2"), swarm.TaskStateFailed, after, "task: non-zero exit (1)"), 7))
+			}
+			return ts
+		}(), phaseFailed},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := summarize("st", c.svc, c.tasks, since)
+			if got := swarmPhase(s, true); got != c.want {
+				t.Errorf("phase %d, want %d (%+v)", got, c.want, s)
+			}
+			if c.want == phaseFailed && (len(s.TaskErrors) == 0 || !strings.Contains(swarmDetail(s), s.TaskErrors[0])) {
+				t.Errorf("the failure names no task error: %q", swarmDetail(s))
+			}
+		})
+	}
+}
+
+// fakeSwarm answers ServiceList and TaskList from a script of states.
+type fakeSwarm struct {
+	SwarmAPI
+	states [][]swarm.Task
+	svcs   []swarm.Service
+	calls  int
+}
+
+func (f *fakeSwarm) ServiceList(context.Context, swarm.ServiceListOptions) ([]swarm.Service, error) {
+	return f.svcs, nil
+}
+
+func (f *fakeSwarm) TaskList(context.Context, swarm.TaskListOptions) ([]swarm.Task, error) {
+	i := f.calls
+	if i >= len(f.states) {
+		i = len(f.states) - 1
+	}
+	f.calls++
+	return f.states[i], nil
+}
+
+func TestWaitSwarm(t *testing.T) {
+	since := time.Now()
+	sp := spec("web:v2")
+	svc := swarm.Service{ID: "w", Spec: swarm.ServiceSpec{Annotations: swarm.Annotations{Name: "st_web"}, Mode: replicated(1), TaskTemplate: sp}}
+	f := &fakeSwarm{svcs: []swarm.Service{svc}, states: [][]swarm.Task{
+		{task("w", sp, swarm.TaskStateStarting, since, "")},
+		{task("w", sp, swarm.TaskStateStarting, since, "")},
+		{task("w", sp, swarm.TaskStateRunning, since, "")},
+	}}
+	c := &Client{Swarm: f}
+	var changes []string
+	states, err := c.WaitSwarm(context.Background(), SwarmWaitOptions{Stack: "st", Services: []string{"web"}, Since: since, Interval: time.Millisecond,
+		OnChange: func(s SwarmService) { changes = append(changes, swarmDetail(s)) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.calls != 3 || states[0].Running != 1 {
+		t.Errorf("ready after %d polls with %+v, want after the third", f.calls, states)
+	}
+	if len(changes) != 2 {
+		t.Errorf("OnChange called for %v, want once per new state", changes)
+	}
+
+	// A timeout is a SwarmWaitError naming the pending service.
+	f = &fakeSwarm{svcs: []swarm.Service{svc}, states: [][]swarm.Task{{task("w", sp, swarm.TaskStateStarting, since, "")}}}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	_, err = (&Client{Swarm: f}).WaitSwarm(ctx, SwarmWaitOptions{Stack: "st", Services: []string{"web"}, Since: since, Interval: time.Millisecond})
+	var we *SwarmWaitError
+	if !errors.As(err, &we) || !we.Timeout || len(we.Pending) != 1 || !strings.Contains(err.Error(), "web: 0/1 running") {
+		t.Errorf("timeout error %v", err)
+	}
+}
