@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/swarm"
+	"github.com/docker/docker/api/types/system"
 )
 
 func replicated(n uint64) swarm.ServiceMode { return swarm.ServiceMode{Replicated: &swarm.ReplicatedService{Replicas: &n}} }
@@ -123,5 +124,40 @@ func TestWaitSwarm(t *testing.T) {
 	var we *SwarmWaitError
 	if !errors.As(err, &we) || !we.Timeout || len(we.Pending) != 1 || !strings.Contains(err.Error(), "web: 0/1 running") {
 		t.Errorf("timeout error %v", err)
+	}
+}
+
+type infoSwarm struct {
+	SwarmAPI
+	info system.Info
+}
+
+func (f infoSwarm) Info(context.Context) (system.Info, error) { return f.info, nil }
+
+func TestSwarmState(t *testing.T) {
+	cases := []struct {
+		name  string
+		state swarm.LocalNodeState
+		ctl   bool
+		want  string
+	}{
+		{"no swarm", swarm.LocalNodeStateInactive, false, "run 'stackgen up --swarm --init' for a single-node swarm, or join one"},
+		{"worker", swarm.LocalNodeStateActive, false, "deploy from a manager node"},
+		{"manager", swarm.LocalNodeStateActive, true, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c0 := &Client{Swarm: infoSwarm{info: system.Info{Swarm: swarm.Info{LocalNodeState: c.state, ControlAvailable: c.ctl, NodeID: "n1", Nodes: 1}}}}
+			n, err := c0.SwarmState(context.Background())
+			if c.want == "" {
+				if err != nil || n.NodeID != "n1" {
+					t.Errorf("%+v, %v", n, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("error %v, want one line with %q", err, c.want)
+			}
+		})
 	}
 }
