@@ -11,7 +11,9 @@ import (
 	"github.com/docker/docker/api/types/system"
 )
 
-func replicated(n uint64) swarm.ServiceMode { return swarm.ServiceMode{Replicated: &swarm.ReplicatedService{Replicas: &n}} }
+func replicated(n uint64) swarm.ServiceMode {
+	return swarm.ServiceMode{Replicated: &swarm.ReplicatedService{Replicas: &n}}
+}
 
 func spec(image string) swarm.TaskSpec {
 	return swarm.TaskSpec{ContainerSpec: &swarm.ContainerSpec{Image: image}}

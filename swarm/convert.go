@@ -62,6 +62,10 @@ type Input struct {
 	Name string
 	// Replicas of each web-tier service (0: DefaultReplicas).
 	Replicas int
+	// PublishMode is how the proxy's ports are published: "ingress" (the
+	// routing mesh: every node answers; needs IPVS in the kernel) or
+	// "host" (only the node running the proxy answers). Empty: ingress.
+	PublishMode string
 	// Encrypt turns on IPsec encryption of the internal data networks
 	// (costs CPU; the nodes must let ESP, IP protocol 50, through).
 	Encrypt bool
@@ -152,6 +156,11 @@ func newConverter(in Input) (*converter, error) {
 	}
 	if in.Replicas == 0 {
 		in.Replicas = DefaultReplicas
+	}
+	switch in.PublishMode {
+	case "", "ingress", "host":
+	default:
+		return nil, fmt.Errorf("--publish-mode %q: use ingress or host", in.PublishMode)
 	}
 	if in.Replicas < 1 || in.Replicas > 100 {
 		return nil, fmt.Errorf("--replicas %d: use 1 to 100", in.Replicas)
@@ -724,7 +733,16 @@ func (v *svc) bind(m types.ServiceVolumeConfig) ([]any, error) {
 		return nil, v.errf("bind-mounts ./%s writable; a node-local folder does not follow a task to another node (use a named volume)", rel)
 	}
 	var out []any
+	var rerr error
 	add := func(f fileset.File, target string) {
+		if rw, ok := v.c.h.rewrite[f.Path]; ok {
+			b, err := rw(f.Content)
+			if err != nil {
+				rerr = err
+				return
+			}
+			f.Content = b
+		}
 		key := slug(f.Path)
 		list := &v.c.res.Configs
 		kind := "configs"
@@ -740,7 +758,7 @@ func (v *svc) bind(m types.ServiceVolumeConfig) ([]any, error) {
 	}
 	if f, ok := v.c.in.Files.Get(rel); ok {
 		add(f, m.Target)
-		return out, nil
+		return out, rerr
 	}
 	var found []fileset.File
 	for _, f := range v.c.in.Files {
@@ -761,7 +779,7 @@ func (v *svc) bind(m types.ServiceVolumeConfig) ([]any, error) {
 		}
 		add(f, path.Join(m.Target, strings.TrimPrefix(f.Path, rel+"/")))
 	}
-	return out, nil
+	return out, rerr
 }
 
 // slug makes a project path a stack-file key: compose/nginx/nginx.conf ->
@@ -809,7 +827,11 @@ func (v *svc) ports() []any {
 			proto = "tcp"
 		}
 		o.add("protocol", proto)
-		o.add("mode", "ingress")
+		mode := v.c.in.PublishMode
+		if mode == "" {
+			mode = "ingress"
+		}
+		o.add("mode", mode)
 		out = append(out, o)
 	}
 	return out
@@ -836,12 +858,12 @@ func (v *svc) deploy(role string) (omap, int) {
 	}
 	d.add("mode", "replicated")
 	d.add("replicas", replicas)
-	if v.onlyInternal() {
-		// Engine 20.10 (checked): a service's virtual IP does not answer
-		// on an internal overlay network ("No route to host"), its tasks'
-		// own addresses do; DNS round-robin hands those out.
+	if v.onlyInternal() || (v.c.h.resolving && role != RoleProxy) {
+		// A virtual IP needs the kernel's IPVS, and on an internal overlay
+		// network it does not answer on Engine 20.10 (checked: "No route to
+		// host" while the task's own address answers). DNS round-robin
+		// gives clients the running tasks' addresses.
 		d.add("endpoint_mode", "dnsrr")
-		v.notes = append(v.notes, "endpoint_mode dnsrr: on internal overlay networks Swarm's virtual IP does not answer, the task's own address does")
 	}
 	d.add("labels", omap{{"dev.stackgen.role", role}})
 	if role == RoleData {
@@ -856,7 +878,9 @@ func (v *svc) deploy(role string) (omap, int) {
 	// never run: only the stateless web tier and the proxy start the new
 	// task before stopping the old one.
 	order := "stop-first"
-	if role == RoleWeb || role == RoleProxy {
+	if role == RoleWeb || (role == RoleProxy && v.c.in.PublishMode != "host") {
+		// A proxy published in host mode holds the node's port: the new
+		// task cannot start before the old one stops.
 		order = "start-first"
 	}
 	// The monitor outlasts the health check's start period, so a task
@@ -935,6 +959,7 @@ func (c *converter) migrateJob(web types.ServiceConfig, webOut omap) (omap, Serv
 	job.add("healthcheck", omap{{"disable", true}})
 	job.add("deploy", omap{
 		{"mode", "replicated-job"},
+		{"endpoint_mode", "dnsrr"},
 		{"labels", omap{{"dev.stackgen.role", RoleJob}}},
 		// The database may still be starting: a failed attempt is retried,
 		// a bounded number of times.
@@ -1003,6 +1028,10 @@ func (c *converter) header() string {
 	b.WriteString("# named below (external: content-hashed, so a changed value is a new object\n")
 	b.WriteString("# and rolls out), labels the data node, deploys, and waits for health.\n")
 	b.WriteString("# No value of .env is needed here and no secret is written here.\n")
+	if c.h.resolving {
+		b.WriteString("# Services are reached by DNS round-robin (endpoint_mode dnsrr), and nginx\n")
+		b.WriteString("# looks them up at request time: no virtual IP, so no IPVS is needed.\n")
+	}
 	if len(c.res.Notes) > 0 {
 		b.WriteString("#\n# Changed against compose:\n")
 		for _, n := range c.res.Notes {

@@ -131,10 +131,18 @@ func TestDjangoStack(t *testing.T) {
 			t.Errorf("stack file lacks %q", want)
 		}
 	}
-	// db and redis, on internal networks only, get DNS round-robin; web
-	// (also on nginx_network) keeps its virtual IP.
-	if n := strings.Count(f, "endpoint_mode: dnsrr"); n != 2 {
-		t.Errorf("%d services with endpoint_mode dnsrr, want db and redis", n)
+	// Every service but the published proxy is reached by DNS
+	// round-robin, and nginx resolves web at request time.
+	if n := strings.Count(f, "endpoint_mode: dnsrr"); n != 4 {
+		t.Errorf("%d services with endpoint_mode dnsrr, want db, redis, web and web-migrate", n)
+	}
+	for _, c := range res.Configs {
+		if c.Key == "compose_nginx_nginx_conf" {
+			conf := string(c.Data)
+			if !strings.Contains(conf, "resolver 127.0.0.11 valid=5s") || !strings.Contains(conf, "uwsgi_pass $django_upstream;") || strings.Contains(conf, "uwsgi_pass django;") || strings.Contains(conf, "upstream django") {
+				t.Errorf("nginx.conf not made to resolve web at request time:\n%s", conf)
+			}
+		}
 	}
 	// Only internal networks are encrypted.
 	if n := strings.Count(f, "encrypted:"); n != 2 {
@@ -155,6 +163,30 @@ func TestDjangoStack(t *testing.T) {
 	}
 	if got := strings.Join(roles, " "); got != "db=data redis=data web=web web-migrate=job nginx=proxy" {
 		t.Errorf("services in order: %s", got)
+	}
+}
+
+func TestPublishModeHost(t *testing.T) {
+	in := renderStack(t, "django-uwsgi", nil)
+	in.PublishMode = "host"
+	res, err := Convert(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := string(res.StackFile)
+	nginx := f[strings.Index(f, "\n  nginx:"):]
+	if !strings.Contains(nginx, "mode: host") || !strings.Contains(nginx, "order: stop-first") {
+		t.Errorf("host-mode nginx must publish in host mode and update stop-first:\n%s", nginx)
+	}
+	in.PublishMode = "mesh"
+	if _, err := Convert(in); err == nil || !strings.Contains(err.Error(), "--publish-mode") {
+		t.Errorf("a bad publish mode: %v", err)
+	}
+}
+
+func TestNginxRewriteRefusesAChangedFile(t *testing.T) {
+	if _, err := resolvingUpstream([]byte("server { location / { uwsgi_pass 127.0.0.1:8000; } }")); err == nil || !strings.Contains(err.Error(), "compose/nginx/nginx.conf") {
+		t.Errorf("error %v", err)
 	}
 }
 

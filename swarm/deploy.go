@@ -78,13 +78,14 @@ func LoadProject(dir string, reg *stack.Registry) (*Project, error) {
 
 // Options are the answers a conversion takes beyond the project.
 type Options struct {
-	Replicas int
-	Encrypt  bool
+	Replicas    int
+	Encrypt     bool
+	PublishMode string
 }
 
 // Export converts the project; the caller writes the stack file.
 func Export(p *Project, o Options) (*Result, error) {
-	return Convert(Input{Def: p.Def, Answers: p.Answers, Files: p.Files, Name: p.Name, Replicas: o.Replicas, Encrypt: o.Encrypt})
+	return Convert(Input{Def: p.Def, Answers: p.Answers, Files: p.Files, Name: p.Name, Replicas: o.Replicas, Encrypt: o.Encrypt, PublishMode: o.PublishMode})
 }
 
 // builtImages returns the local image IDs of the services compose builds.
@@ -193,7 +194,7 @@ func Up(ctx context.Context, eng Engine, p *Project, o UpOptions) (*UpResult, er
 	if err != nil {
 		return nil, err
 	}
-	res, err := Convert(Input{Def: p.Def, Answers: p.Answers, Files: p.Files, Name: p.Name, Replicas: o.Replicas, Encrypt: o.Encrypt, ImageIDs: ids})
+	res, err := Convert(Input{Def: p.Def, Answers: p.Answers, Files: p.Files, Name: p.Name, Replicas: o.Replicas, Encrypt: o.Encrypt, PublishMode: o.PublishMode, ImageIDs: ids})
 	if err != nil {
 		return nil, err
 	}

@@ -1,5 +1,10 @@
 package swarm
 
+import (
+	"fmt"
+	"strings"
+)
+
 // hints is what the conversion must know about a stack beyond its compose
 // files: which images read *_FILE, which services form the web tier, and
 // what compose does that has no place on a cluster. A plain compose
@@ -29,6 +34,13 @@ type hints struct {
 	// at once).
 	migrateJob bool
 	waitEnv    map[string]string
+	// rewrite turns a config file into its Swarm form (by project path).
+	rewrite map[string]func([]byte) ([]byte, error)
+	// resolving is true when the stack's proxy re-resolves its upstreams
+	// (rewrite makes it so): then no service needs a virtual IP, and every
+	// one but the proxy uses DNS round-robin, which works on kernels
+	// without IPVS too.
+	resolving bool
 }
 
 func hintsFor(stackName string) hints {
@@ -43,6 +55,8 @@ func hintsFor(stackName string) hints {
 			},
 			migrateJob: true,
 			waitEnv:    map[string]string{"STACKGEN_MIGRATE": "wait"},
+			rewrite:    map[string]func([]byte) ([]byte, error){"compose/nginx/nginx.conf": resolvingUpstream},
+			resolving:  true,
 		}
 	case "onyx":
 		return hints{
@@ -69,4 +83,24 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// djangoUpstream is the upstream block the django-uwsgi nginx.conf has.
+const djangoUpstream = "upstream django {\n    server web:8000;\n}\n"
+
+// resolvingUpstream makes nginx look web up at request time (Docker's DNS
+// at 127.0.0.11, answers kept 5 s) instead of once at start: on Swarm the
+// web tasks come and go with each update, each with its own address, and
+// DNS round-robin hands out the running ones. nginx tries the next
+// address on a connection error, so a task that just stopped costs no
+// request.
+func resolvingUpstream(b []byte) ([]byte, error) {
+	s := string(b)
+	if !strings.Contains(s, djangoUpstream) || !strings.Contains(s, "uwsgi_pass django;") {
+		return nil, fmt.Errorf("compose/nginx/nginx.conf: no %q block with uwsgi_pass django; (changed by hand?): restore it, or edit the stack file's config yourself", "upstream django")
+	}
+	s = strings.Replace(s, djangoUpstream, "# Swarm: web is looked up at request time (stackgen export swarm).\n"+
+		"resolver 127.0.0.11 valid=5s ipv6=off;\n"+
+		"map \"\" $django_upstream {\n    default web:8000;\n}\n", 1)
+	return []byte(strings.ReplaceAll(s, "uwsgi_pass django;", "uwsgi_pass $django_upstream;")), nil
 }

@@ -62,6 +62,7 @@ pipeline.`,
 func AddSwarmFlags(cmd *cobra.Command, o *swarm.Options) {
 	fl := cmd.Flags()
 	fl.IntVar(&o.Replicas, "replicas", swarm.DefaultReplicas, "replicas of each web-tier service")
+	fl.StringVar(&o.PublishMode, "publish-mode", "ingress", "how the proxy's ports are published: ingress (every node answers; needs IPVS in the kernel) or host (the node running the proxy)")
 	fl.BoolVar(&o.Encrypt, "encrypt", false, "encrypt the internal data networks (IPsec; the nodes must pass ESP, IP protocol 50)")
 }
 

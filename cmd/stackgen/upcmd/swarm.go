@@ -28,6 +28,7 @@ func addSwarmFlags(cmd *cobra.Command, o *SwarmOptions) {
 	fl.BoolVar(&o.Init, "init", false, "with --swarm: create a single-node swarm when the engine is in none")
 	fl.StringVar(&o.DataNode, "data-node", "", "with --swarm: the node (ID or host name) the stateful services are pinned to (default: the labelled one, else this one)")
 	fl.IntVar(&o.Replicas, "replicas", swarm.DefaultReplicas, "with --swarm: replicas of each web-tier service")
+	fl.StringVar(&o.PublishMode, "publish-mode", "ingress", "with --swarm: how the proxy's ports are published: ingress (every node answers; needs IPVS in the kernel) or host (the node running the proxy)")
 	fl.BoolVar(&o.Encrypt, "encrypt", false, "with --swarm: encrypt the internal data networks (IPsec)")
 }
 
