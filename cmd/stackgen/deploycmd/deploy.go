@@ -42,6 +42,8 @@ type Options struct {
 	TargetDir string
 	Yes       bool
 	NoUp      bool
+	// Swarm starts the installed stack on this engine's swarm (up --swarm).
+	Swarm bool
 	Timeout   time.Duration
 
 	// --unpack (hidden): the unpacker image's entrypoint.
@@ -56,7 +58,11 @@ type Options struct {
 
 // up runs `stackgen up` on the installed project.
 func up(ctx context.Context, dir string, o *Options) error {
-	return upcmd.Run(ctx, o.Factory, dir, upcmd.Options{NoBuild: true, Timeout: o.Timeout, Progress: o.Progress})
+	uo := upcmd.Options{NoBuild: true, Timeout: o.Timeout, Progress: o.Progress}
+	if o.Swarm {
+		uo.Swarm = upcmd.SwarmOptions{On: true}
+	}
+	return upcmd.Run(ctx, o.Factory, dir, uo)
 }
 
 // NewCmdDeploy builds the command; runF replaces the work in tests of
@@ -111,6 +117,7 @@ inside do the same without stackgen.`,
 	fl.StringVar(&opts.TargetDir, "dir", "", "with --bundle: the directory to install into (default: ./PROJECT); it must be new or empty")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "with --bundle: generate the .env secrets without asking")
 	fl.BoolVar(&opts.NoUp, "no-up", false, "with --bundle: load and write the files, but do not start the stack")
+	fl.BoolVar(&opts.Swarm, "swarm", false, "with --bundle: start it on this engine's swarm (stackgen up --swarm); the images are loaded on this node only")
 	fl.DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "with --bundle: how long to wait for every service to be ready")
 	fl.StringVar(&opts.Progress, "progress", "auto", "progress output: auto, tty, plain or quiet")
 	fl.BoolVar(&opts.Unpack, "unpack", false, "decompress a zstd or gzip stream from stdin to stdout (the unpacker image runs this)")
@@ -145,7 +152,7 @@ func checkFlags(cmd *cobra.Command, o *Options, args []string) error {
 		}
 	}
 	if o.Bundle == "" {
-		if n := changed("dir", "yes", "no-up", "timeout"); n != "" {
+		if n := changed("dir", "yes", "no-up", "timeout", "swarm"); n != "" {
 			return cmdutil.FlagErrorf("--%s goes with --bundle", n)
 		}
 	}

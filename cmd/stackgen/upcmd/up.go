@@ -25,6 +25,7 @@ import (
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/stacks"
+	"github.com/stackgen/stackgen/swarm"
 )
 
 // DefaultTimeout bounds the wait for health when --timeout is not given.
@@ -125,6 +126,12 @@ func Run(ctx context.Context, f *cmdutil.Factory, dir string, opts Options) erro
 		opts.Now = f.Now
 	}
 	opts.Dir = dir
+	if opts.Swarm.On {
+		if opts.Swarm.Replicas == 0 {
+			opts.Swarm.Replicas = swarm.DefaultReplicas
+		}
+		return runSwarm(ctx, &opts)
+	}
 	return run(ctx, &opts)
 }
 
