@@ -43,8 +43,8 @@ type Options struct {
 	Yes       bool
 	NoUp      bool
 	// Swarm starts the installed stack on this engine's swarm (up --swarm).
-	Swarm bool
-	Timeout   time.Duration
+	Swarm   bool
+	Timeout time.Duration
 
 	// --unpack (hidden): the unpacker image's entrypoint.
 	Unpack bool
