@@ -7,8 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/swarm"
 	"github.com/docker/docker/api/types/system"
+	"github.com/docker/docker/api/types/volume"
 )
 
 func replicated(n uint64) swarm.ServiceMode {
@@ -161,5 +164,74 @@ func TestSwarmState(t *testing.T) {
 				t.Errorf("error %v, want one line with %q", err, c.want)
 			}
 		})
+	}
+}
+
+// removeFake is a stack of one service whose job left an exited container.
+type removeFake struct {
+	SwarmAPI
+	running int // ContainerList calls that still show a running container
+	calls   []string
+}
+
+func (f *removeFake) ServiceList(context.Context, swarm.ServiceListOptions) ([]swarm.Service, error) {
+	return []swarm.Service{{ID: "s1", Spec: swarm.ServiceSpec{Annotations: swarm.Annotations{Name: "st_web"}}}}, nil
+}
+func (f *removeFake) ServiceRemove(_ context.Context, id string) error {
+	f.calls = append(f.calls, "rm service "+id)
+	return nil
+}
+func (f *removeFake) ContainerList(_ context.Context, o container.ListOptions) ([]container.Summary, error) {
+	if !o.All {
+		if f.running > 0 {
+			f.running--
+			return []container.Summary{{ID: "c-run"}}, nil
+		}
+		return nil, nil
+	}
+	return []container.Summary{{ID: "c-exited", Names: []string{"/st_migrate.1"}}}, nil
+}
+func (f *removeFake) ContainerRemove(_ context.Context, id string, _ container.RemoveOptions) error {
+	f.calls = append(f.calls, "rm container "+id)
+	return nil
+}
+func (f *removeFake) NetworkList(context.Context, network.ListOptions) ([]network.Summary, error) {
+	return []network.Summary{{ID: "n1", Name: "st_default"}}, nil
+}
+func (f *removeFake) NetworkRemove(_ context.Context, id string) error {
+	f.calls = append(f.calls, "rm network "+id)
+	return nil
+}
+func (f *removeFake) SecretList(context.Context, swarm.SecretListOptions) ([]swarm.Secret, error) {
+	return []swarm.Secret{{ID: "sec1", Spec: swarm.SecretSpec{Annotations: swarm.Annotations{Name: "st_pw_abc"}}}}, nil
+}
+func (f *removeFake) SecretRemove(_ context.Context, id string) error {
+	f.calls = append(f.calls, "rm secret "+id)
+	return nil
+}
+func (f *removeFake) ConfigList(context.Context, swarm.ConfigListOptions) ([]swarm.Config, error) {
+	return nil, nil
+}
+func (f *removeFake) VolumeList(context.Context, volume.ListOptions) (volume.ListResponse, error) {
+	return volume.ListResponse{Volumes: []*volume.Volume{{Name: "st_db"}}}, nil
+}
+func (f *removeFake) VolumeRemove(_ context.Context, id string, _ bool) error {
+	f.calls = append(f.calls, "rm volume "+id)
+	return nil
+}
+
+func TestRemoveStack(t *testing.T) {
+	for _, volumes := range []bool{false, true} {
+		f := &removeFake{running: 2}
+		if _, err := (&Client{Swarm: f}).RemoveStack(context.Background(), "st", volumes); err != nil {
+			t.Fatal(err)
+		}
+		want := "rm service s1, rm container c-exited, rm network n1, rm secret sec1"
+		if volumes {
+			want += ", rm volume st_db"
+		}
+		if got := strings.Join(f.calls, ", "); got != want || f.running != 0 {
+			t.Errorf("volumes=%v: %s (running polls left %d)\nwant %s", volumes, got, f.running, want)
+		}
 	}
 }
