@@ -145,7 +145,11 @@ type converter struct {
 	objects map[string]bool // stack-file keys of secrets and configs in use
 	// svcSecrets collects, per service, the .env keys of the secrets it mounts.
 	stateful map[string]bool
+	// empty are the bind mounts dropped for holding no files.
+	empty []emptyMount
 }
+
+type emptyMount struct{ service, rel, target string }
 
 func newConverter(in Input) (*converter, error) {
 	if in.Name == "" {
@@ -279,6 +283,15 @@ func (c *converter) run() (*Result, error) {
 			job, jinfo := c.migrateJob(s, out)
 			services.add(jinfo.Name, job)
 			c.res.Services = append(c.res.Services, jinfo)
+		}
+	}
+	// A dropped empty folder that a config still names (nginx's TLS
+	// certificates) would fail only on the cluster: refuse now.
+	for _, e := range c.empty {
+		for _, o := range c.res.Configs {
+			if bytes.Contains(o.Data, []byte(e.target+"/")) {
+				return nil, fmt.Errorf("%s uses files under %s, but ./%s (mounted there for service %q) holds none: put them there (e.g. the TLS certificates) and export again", o.From, e.target, e.rel, e.service)
+			}
 		}
 	}
 	doc := omap{}
@@ -768,6 +781,7 @@ func (v *svc) bind(m types.ServiceVolumeConfig) ([]any, error) {
 	}
 	if len(found) == 0 {
 		v.notes = append(v.notes, "bind mount of ./"+rel+" dropped: it holds no files (add them and export again)")
+		v.c.empty = append(v.c.empty, emptyMount{v.name, rel, m.Target})
 		return nil, nil
 	}
 	if len(found) > 50 {

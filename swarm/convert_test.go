@@ -63,6 +63,9 @@ func TestConvertRefuses(t *testing.T) {
 		{"no image", func(*testing.T) Input {
 			return plain("services:\n  app:\n    build: .\n", "")
 		}, "has no image"},
+		{"https without certificates", func(t *testing.T) Input {
+			return renderStack(t, "django-uwsgi", stack.Answers{"https": "true", "domain": "example.com"})
+		}, "holds none: put them there"},
 		{"bad stack name", func(*testing.T) Input {
 			in := plain("services:\n  app:\n    image: app:1\n", "")
 			in.Name = "My Site"
@@ -163,6 +166,31 @@ func TestDjangoStack(t *testing.T) {
 	}
 	if got := strings.Join(roles, " "); got != "db=data redis=data web=web web-migrate=job nginx=proxy" {
 		t.Errorf("services in order: %s", got)
+	}
+}
+
+// With the certificates in place, the key is a secret and the chain a
+// config, both where nginx.conf reads them.
+func TestHTTPSCertificates(t *testing.T) {
+	in := renderStack(t, "django-uwsgi", stack.Answers{"https": "true", "domain": "example.com"})
+	in.Files = append(in.Files,
+		fileset.File{Path: "compose/nginx/ssl/fullchain.pem", Mode: 0o644, Content: []byte("-----BEGIN CERTIFICATE-----\n")},
+		fileset.File{Path: "compose/nginx/ssl/privkey.pem", Mode: 0o600, Content: []byte("-----BEGIN PRIVATE KEY-----\n")})
+	res, err := Convert(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := string(res.StackFile)
+	if !strings.Contains(f, "source: compose_nginx_ssl_privkey_pem\n        target: /usr/share/nginx/ssl/privkey.pem") {
+		t.Errorf("the private key is not a secret at nginx's path:\n%s", f)
+	}
+	for _, c := range res.Configs {
+		if strings.Contains(c.Key, "privkey") {
+			t.Errorf("the private key is a config: %s", c.Key)
+		}
+	}
+	if strings.Contains(f, "BEGIN PRIVATE KEY") {
+		t.Error("the key's content is in the stack file")
 	}
 }
 
