@@ -221,9 +221,10 @@ func (c *Client) PruneObjects(ctx context.Context, stack string, keep map[string
 	return removed, nil
 }
 
-// EnsureNodeLabel makes sure one node carries label=true: the node named
-// (by ID or host name), else, when none has it yet, this one. It returns
-// the node's host name.
+// EnsureNodeLabel makes sure one node carries label=true and returns its
+// host name: the node already labelled; else the node named (by ID or host
+// name); else this one (self). Naming another node than the labelled one
+// is refused: the data lives in that node's volumes.
 func (c *Client) EnsureNodeLabel(ctx context.Context, label, node, self string) (string, error) {
 	api, err := c.swarmAPI()
 	if err != nil {
@@ -234,16 +235,24 @@ func (c *Client) EnsureNodeLabel(ctx context.Context, label, node, self string) 
 		return "", err
 	}
 	target := self
-	for _, n := range nodes {
+	found := node == ""
+	var labelled *swarm.Node
+	for i, n := range nodes {
 		if node != "" && (n.ID == node || n.Description.Hostname == node) {
-			target = n.ID
+			target, found = n.ID, true
 		}
-		if node == "" && n.Spec.Labels[label] == "true" {
-			return n.Description.Hostname, nil
+		if n.Spec.Labels[label] == "true" && labelled == nil {
+			labelled = &nodes[i]
 		}
 	}
-	if node != "" && target == self && !nodeMatches(nodes, self, node) {
+	if !found {
 		return "", fmt.Errorf("--data-node %q: no such node in this swarm (docker node ls lists them)", node)
+	}
+	if labelled != nil {
+		if node != "" && labelled.ID != target {
+			return "", fmt.Errorf("--data-node %s: the stack's data is on node %s (label %s); moving it means moving its volumes: back up, 'docker node update --label-rm %s %s', restore on the new node", node, labelled.Description.Hostname, label, label, labelled.Description.Hostname)
+		}
+		return labelled.Description.Hostname, nil
 	}
 	n, _, err := api.NodeInspectWithRaw(ctx, target)
 	if err != nil {
@@ -258,15 +267,6 @@ func (c *Client) EnsureNodeLabel(ctx context.Context, label, node, self string) 
 		return "", fmt.Errorf("labelling node %s: %w", n.Description.Hostname, err)
 	}
 	return n.Description.Hostname, nil
-}
-
-func nodeMatches(nodes []swarm.Node, id, name string) bool {
-	for _, n := range nodes {
-		if n.ID == id && (n.ID == name || n.Description.Hostname == name) {
-			return true
-		}
-	}
-	return false
 }
 
 // StackDeploy runs `docker stack deploy` with the stack file. Images are

@@ -235,3 +235,64 @@ func TestRemoveStack(t *testing.T) {
 		}
 	}
 }
+
+type nodeFake struct {
+	SwarmAPI
+	nodes   []swarm.Node
+	updated []string
+}
+
+func (f *nodeFake) NodeList(context.Context, swarm.NodeListOptions) ([]swarm.Node, error) {
+	return f.nodes, nil
+}
+func (f *nodeFake) NodeInspectWithRaw(_ context.Context, id string) (swarm.Node, []byte, error) {
+	for _, n := range f.nodes {
+		if n.ID == id {
+			return n, nil, nil
+		}
+	}
+	return swarm.Node{}, nil, errors.New("no node")
+}
+func (f *nodeFake) NodeUpdate(_ context.Context, id string, _ swarm.Version, spec swarm.NodeSpec) error {
+	f.updated = append(f.updated, id+":"+spec.Labels["data"])
+	return nil
+}
+
+func TestEnsureNodeLabel(t *testing.T) {
+	node := func(id, host string, labelled bool) swarm.Node {
+		n := swarm.Node{ID: id, Description: swarm.NodeDescription{Hostname: host}}
+		if labelled {
+			n.Spec.Labels = map[string]string{"data": "true"}
+		}
+		return n
+	}
+	cases := []struct {
+		name      string
+		nodes     []swarm.Node
+		ask       string
+		host, upd string
+		err       string
+	}{
+		{"first deploy: this node", []swarm.Node{node("n1", "a", false), node("n2", "b", false)}, "", "a", "n1:true", ""},
+		{"first deploy: the node named", []swarm.Node{node("n1", "a", false), node("n2", "b", false)}, "b", "b", "n2:true", ""},
+		{"already labelled", []swarm.Node{node("n1", "a", false), node("n2", "b", true)}, "", "b", "", ""},
+		{"the labelled node named", []swarm.Node{node("n1", "a", false), node("n2", "b", true)}, "n2", "b", "", ""},
+		{"another node named", []swarm.Node{node("n1", "a", false), node("n2", "b", true)}, "a", "", "", "moving it means moving its volumes"},
+		{"no such node", []swarm.Node{node("n1", "a", false)}, "zz", "", "", "no such node"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := &nodeFake{nodes: c.nodes}
+			host, err := (&Client{Swarm: f}).EnsureNodeLabel(context.Background(), "data", c.ask, "n1")
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) || len(f.updated) > 0 {
+					t.Errorf("error %v, updates %v; want %q and none", err, f.updated, c.err)
+				}
+				return
+			}
+			if err != nil || host != c.host || strings.Join(f.updated, ",") != c.upd {
+				t.Errorf("host %q updates %v err %v; want %q %q", host, f.updated, err, c.host, c.upd)
+			}
+		})
+	}
+}
