@@ -261,10 +261,15 @@ func (c *converter) run() (*Result, error) {
 	c.res = &Result{DataLabel: "stackgen." + c.in.Name + ".data"}
 	if c.in.Def != nil && c.in.Def.State != nil {
 		for _, s := range c.in.Def.State(c.in.Answers) {
-			if s.Kind != stack.StateFiles {
+			// Files kept by the web tier (Django's uploads) do not pin it:
+			// its replicas spread (README: use a shared volume for them).
+			if s.Kind != stack.StateFiles || !contains(c.h.web, s.Service) {
 				c.stateful[s.Service] = true
 			}
 		}
+	}
+	for _, s := range c.h.pin {
+		c.stateful[s] = true
 	}
 	order, err := c.order()
 	if err != nil {

@@ -223,3 +223,36 @@ func TestRedisQuote(t *testing.T) {
 		t.Errorf("redisQuote: %s", got)
 	}
 }
+
+// Onyx's shell commands load their secrets from the files before they
+// run, the official postgres and minio images read *_FILE, and the cache's
+// password is an included config.
+func TestOnyxStack(t *testing.T) {
+	res, err := Convert(renderStack(t, "onyx", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := string(res.StackFile)
+	for _, want := range []string{
+		`POSTGRES_PASSWORD="$$(cat /run/secrets/postgres_password)" || exit 1; export POSTGRES_PASSWORD; `,
+		"POSTGRES_PASSWORD_FILE: /run/secrets/postgres_password",
+		"MINIO_ROOT_PASSWORD_FILE: /run/secrets/minio_root_password",
+		"/run/secrets/redis_password_redis_conf",
+		"target: /dev/shm",
+	} {
+		if !strings.Contains(f, want) {
+			t.Errorf("onyx stack file lacks %q", want)
+		}
+	}
+	var roles []string
+	for _, s := range res.Services {
+		if s.Role == RoleData {
+			roles = append(roles, s.Name)
+		}
+	}
+	// The database, the file store and the search index stay with their
+	// volumes on the data node.
+	if got := strings.Join(roles, ","); got != "index,minio,relational_db" {
+		t.Errorf("pinned services: %s, want index, minio and relational_db", got)
+	}
+}

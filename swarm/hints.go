@@ -14,6 +14,9 @@ type hints struct {
 	// web lists the services scaled by the replicas answer and updated
 	// start-first (stateless, behind the proxy's virtual IP).
 	web []string
+	// pin lists stateful services the stack's State does not name (their
+	// data can be rebuilt, but not on another node in a minute).
+	pin []string
 	// fileEnv lists the services whose image reads VAR_FILE for VAR
 	// (the official mysql, mariadb, postgres and minio images, and the
 	// Django settings stackgen generates).
@@ -61,6 +64,7 @@ func hintsFor(stackName string) hints {
 	case "onyx":
 		return hints{
 			web:       []string{"api_server", "web_server"},
+			pin:       []string{"index"}, // the Vespa index, rebuilt only by re-indexing
 			fileEnv:   []string{"relational_db", "minio"},
 			healthEnv: []string{"cache"},
 		}
