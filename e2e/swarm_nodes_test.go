@@ -1,0 +1,371 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/stackgen/stackgen/e2e/e2etest"
+)
+
+// TestSwarmThreeNodes runs django-uwsgi on a swarm of three engines: three
+// dockerd, each in its own network namespace with its own data-root, joined
+// by a bridge in a fourth namespace (10.231.7.0/24, a test range; no
+// traffic leaves these namespaces: the requests are made from inside the
+// bridge's namespace). One manager, two workers; the images are loaded on
+// every node (docker save | docker load: the --registry path is not built
+// yet); web runs 3 replicas that must spread over the nodes; then one
+// worker's engine is stopped and its replica must be rescheduled on the
+// others while requests keep succeeding. Everything is torn down at the end.
+//
+// It needs root, ip, nsenter and dockerd (Debian's docker.io); it is skipped
+// without them (failed under CI=true) and with -short.
+func TestSwarmThreeNodes(t *testing.T) {
+	djRequireEngine(t)
+	for _, tool := range []string{"ip", "nsenter", "dockerd"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			swarmSkipOrFail(t, tool+" is not installed: the three-node test needs ip, nsenter and dockerd")
+		}
+	}
+	if os.Geteuid() != 0 {
+		swarmSkipOrFail(t, "the three-node test needs root (network namespaces, dockerd)")
+	}
+	s := newDjStack(t, "nodes")
+	s.render()
+	stackName := s.project
+
+	// The images, built on the CI engine, then carried to every node.
+	s.must(15*time.Minute, "docker", "compose", "build")
+	images := []string{e2etest.Image(e2etest.MariaDB), e2etest.Image(e2etest.Redis), "mysite-web:" + s.project, "mysite-nginx:" + s.project}
+	tarball := filepath.Join(t.TempDir(), "images.tar")
+	s.must(10*time.Minute, "docker", append([]string{"save", "-o", tarball}, images...)...)
+
+	cl := newCluster(t, 3)
+	for _, n := range cl.nodes {
+		started := time.Now()
+		s.must(10*time.Minute, "docker", "-H", n.host(), "load", "-i", tarball)
+		t.Logf("TIMING images loaded into node %d in %.1fs", n.i, time.Since(started).Seconds())
+	}
+	mgr := cl.nodes[0]
+	s.must(time.Minute, "docker", "-H", mgr.host(), "swarm", "init", "--advertise-addr", mgr.addr, "--listen-addr", mgr.addr+":2377")
+	token := strings.TrimSpace(s.must(time.Minute, "docker", "-H", mgr.host(), "swarm", "join-token", "-q", "worker").stdout)
+	for _, n := range cl.nodes[1:] {
+		s.must(2*time.Minute, "docker", "-H", n.host(), "swarm", "join", "--token", token, "--advertise-addr", n.addr, mgr.addr+":2377")
+	}
+
+	// stackgen drives the manager.
+	onMgr := func(timeout time.Duration, args ...string) (djOutput, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, s.bin, args...)
+		cmd.Env = append(os.Environ(), "COMPOSE_PROJECT_NAME="+s.project, "NO_COLOR=1", "DOCKER_HOST="+mgr.host())
+		var out, errOut strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		err := cmd.Run()
+		return djOutput{out.String(), errOut.String()}, err
+	}
+	started := time.Now()
+	out, err := onMgr(15*time.Minute, "up", "--swarm", s.dir, "--no-build", "--replicas", "3", "--publish-mode", "host", "--timeout", "10m", "--progress", "plain")
+	if err != nil {
+		t.Fatalf("up --swarm on the three nodes: %v\n%s", err, djTail(out.all()))
+	}
+	t.Logf("TIMING up --swarm on three nodes: %.1fs", time.Since(started).Seconds())
+	if !strings.Contains(out.stderr, "images are only on this one") {
+		t.Errorf("up --swarm did not warn that the images are on one node only:\n%s", djTail(out.stderr))
+	}
+
+	nodesOf := func(service string) map[string]int {
+		ids := strings.Fields(s.must(time.Minute, "docker", "-H", mgr.host(), "service", "ps", "-q", "--filter", "desired-state=running", stackName+"_"+service).stdout)
+		got := map[string]int{}
+		for _, id := range ids {
+			st := strings.Fields(s.must(time.Minute, "docker", "-H", mgr.host(), "inspect", "--format", "{{.NodeID}} {{.Status.State}}", id).stdout)
+			if len(st) == 2 && st[1] == "running" {
+				got[st[0]]++
+			}
+		}
+		return got
+	}
+	web := nodesOf("web")
+	t.Logf("web replicas per node: %v", web)
+	if len(web) < 3 {
+		t.Errorf("3 web replicas run on %d nodes, want 3: %v", len(web), web)
+	}
+	nginxNode := ""
+	for id := range nodesOf("nginx") {
+		nginxNode = id
+	}
+	dbNode := ""
+	for id := range nodesOf("db") {
+		dbNode = id
+	}
+	nodeAddr := func(id string) string {
+		return strings.TrimSpace(s.must(time.Minute, "docker", "-H", mgr.host(), "node", "inspect", "--format", "{{.Status.Addr}}", id).stdout)
+	}
+	url := fmt.Sprintf("http://%s:%d/", nodeAddr(nginxNode), s.port)
+	if r := cl.get(t, url); r != 200 {
+		t.Fatalf("GET %s from the bridge namespace: %d", url, r)
+	}
+
+	// Stop a worker that runs neither nginx nor the database.
+	var victim *node
+	for _, n := range cl.nodes[1:] {
+		id := strings.TrimSpace(s.must(time.Minute, "docker", "-H", n.host(), "info", "--format", "{{.Swarm.NodeID}}").stdout)
+		if id != nginxNode && id != dbNode && web[id] > 0 {
+			victim = n
+			victim.id = id
+			break
+		}
+	}
+	if victim == nil {
+		t.Fatalf("no worker runs only web replicas (web %v, nginx on %s, db on %s)", web, nginxNode, dbNode)
+	}
+	loop := cl.requestLoop(url, 500*time.Millisecond, 300)
+	stopped := time.Now()
+	victim.stop(t)
+	rescheduled := time.Duration(0)
+	for time.Since(stopped) < 3*time.Minute {
+		now := nodesOf("web")
+		total := 0
+		for id, c := range now {
+			if id != victim.id {
+				total += c
+			}
+		}
+		if total >= 3 && now[victim.id] == 0 {
+			rescheduled = time.Since(stopped)
+			t.Logf("web replicas per node after node %d stopped: %v", victim.i, now)
+			break
+		}
+		time.Sleep(2 * time.Second)
+	}
+	time.Sleep(10 * time.Second) // a few more requests against the rescheduled tasks
+	r := loop.stop()
+	t.Logf("NODE LOSS: 3 web replicas running on the other nodes %.1fs after node %d's engine stopped; %d requests meanwhile, %d failed %v",
+		rescheduled.Seconds(), victim.i, r.total, r.failed, r.errors)
+	if rescheduled == 0 {
+		t.Errorf("the web replicas of the stopped node were not rescheduled within 3 minutes")
+	}
+	if r.failed != 0 {
+		t.Errorf("%d of %d requests failed while a node was lost: %v", r.failed, r.total, r.errors)
+	}
+}
+
+func swarmSkipOrFail(t *testing.T, msg string) {
+	t.Helper()
+	if e2etest.Strict() {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
+// cluster is a few dockerd, each in its own network namespace, on one
+// bridge that lives in a namespace of its own.
+type cluster struct {
+	id     string
+	bridge string // the bridge namespace's name
+	dir    string
+	nodes  []*node
+}
+
+type node struct {
+	i      int
+	id     string // swarm node ID, once known
+	ns     string
+	addr   string
+	dir    string
+	daemon *exec.Cmd
+	done   chan struct{}
+}
+
+func (n *node) host() string { return "unix://" + filepath.Join(n.dir, "docker.sock") }
+
+func sh(t *testing.T, args ...string) {
+	t.Helper()
+	if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+func newCluster(t *testing.T, n int) *cluster {
+	id := strconv.Itoa(os.Getpid() % 100000)
+	// Under /var/lib: overlay2 needs the same kind of file system the CI
+	// engine uses; unix socket paths stay short.
+	cl := &cluster{id: id, bridge: "sgb" + id, dir: "/var/lib/stackgen-e2e-" + id}
+	t.Cleanup(func() { cl.teardown(t) })
+	sh(t, "ip", "netns", "add", cl.bridge)
+	sh(t, "ip", "-n", cl.bridge, "link", "add", "br0", "type", "bridge")
+	sh(t, "ip", "-n", cl.bridge, "addr", "add", "10.231.7.254/24", "dev", "br0")
+	sh(t, "ip", "-n", cl.bridge, "link", "set", "br0", "up")
+	sh(t, "ip", "-n", cl.bridge, "link", "set", "lo", "up")
+	for i := 1; i <= n; i++ {
+		nd := &node{i: i, ns: fmt.Sprintf("sgn%s-%d", id, i), addr: fmt.Sprintf("10.231.7.%d", i), dir: filepath.Join(cl.dir, strconv.Itoa(i)), done: make(chan struct{})}
+		cl.nodes = append(cl.nodes, nd)
+		hostEnd, nodeEnd := fmt.Sprintf("sg%sh%d", id, i), fmt.Sprintf("sg%sn%d", id, i)
+		sh(t, "ip", "netns", "add", nd.ns)
+		sh(t, "ip", "link", "add", hostEnd, "type", "veth", "peer", "name", nodeEnd)
+		sh(t, "ip", "link", "set", hostEnd, "netns", cl.bridge)
+		sh(t, "ip", "link", "set", nodeEnd, "netns", nd.ns)
+		sh(t, "ip", "-n", cl.bridge, "link", "set", hostEnd, "master", "br0", "up")
+		sh(t, "ip", "-n", nd.ns, "addr", "add", nd.addr+"/24", "dev", nodeEnd)
+		sh(t, "ip", "-n", nd.ns, "link", "set", nodeEnd, "up")
+		sh(t, "ip", "-n", nd.ns, "link", "set", "lo", "up")
+		for _, d := range []string{"data", "exec"} {
+			if err := os.MkdirAll(filepath.Join(nd.dir, d), 0o700); err != nil {
+				t.Fatal(err)
+			}
+		}
+		logf, err := os.Create(filepath.Join(nd.dir, "dockerd.log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// nsenter, not `ip netns exec`, which remounts /sys (testing.md).
+		nd.daemon = exec.Command("nsenter", "--net=/run/netns/"+nd.ns, "dockerd",
+			"--data-root", filepath.Join(nd.dir, "data"), "--exec-root", filepath.Join(nd.dir, "exec"),
+			"--pidfile", filepath.Join(nd.dir, "docker.pid"), "-H", nd.host())
+		nd.daemon.Stdout, nd.daemon.Stderr = logf, logf
+		if err := nd.daemon.Start(); err != nil {
+			t.Fatal(err)
+		}
+		go func(nd *node) { _ = nd.daemon.Wait(); close(nd.done) }(nd)
+	}
+	for _, nd := range cl.nodes {
+		deadline := time.Now().Add(90 * time.Second)
+		for {
+			if err := exec.Command("docker", "-H", nd.host(), "info").Run(); err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				log, _ := os.ReadFile(filepath.Join(nd.dir, "dockerd.log"))
+				t.Fatalf("node %d's dockerd did not answer within 90s:\n%s", nd.i, djTail(string(log)))
+			}
+			time.Sleep(time.Second)
+		}
+	}
+	return cl
+}
+
+// stop ends the node's dockerd (SIGTERM, then SIGKILL after 30 s).
+func (n *node) stop(t *testing.T) {
+	if n.daemon == nil || n.daemon.Process == nil {
+		return
+	}
+	select {
+	case <-n.done:
+		return
+	default:
+	}
+	_ = n.daemon.Process.Signal(unix.SIGTERM)
+	select {
+	case <-n.done:
+	case <-time.After(30 * time.Second):
+		_ = n.daemon.Process.Kill()
+		<-n.done
+	}
+}
+
+func (cl *cluster) teardown(t *testing.T) {
+	for _, n := range cl.nodes {
+		n.stop(t)
+	}
+	for _, n := range cl.nodes {
+		_ = exec.Command("ip", "netns", "del", n.ns).Run()
+	}
+	_ = exec.Command("ip", "netns", "del", cl.bridge).Run()
+	// dockerd unmounted its layers on the way out; what stays is files.
+	if err := os.RemoveAll(cl.dir); err != nil {
+		t.Logf("removing %s: %v", cl.dir, err)
+	}
+}
+
+// inBridge runs f on a thread that is in the bridge's network namespace,
+// so the test's own requests never leave the test's namespaces.
+func (cl *cluster) inBridge(f func()) error {
+	errc := make(chan error, 1)
+	go func() {
+		// The thread stays locked and dies with the goroutine: it never
+		// returns to the host's namespace.
+		runtime.LockOSThread()
+		fd, err := unix.Open("/run/netns/"+cl.bridge, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			errc <- err
+			return
+		}
+		defer unix.Close(fd)
+		if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
+			errc <- err
+			return
+		}
+		f()
+		errc <- nil
+	}()
+	return <-errc
+}
+
+func (cl *cluster) get(t *testing.T, url string) int {
+	t.Helper()
+	code := 0
+	err := cl.inBridge(func() {
+		c := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+		resp, err := c.Get(url)
+		if err == nil {
+			code = resp.StatusCode
+			resp.Body.Close()
+		}
+	})
+	if err != nil {
+		t.Fatalf("entering the bridge namespace: %v", err)
+	}
+	return code
+}
+
+// requestLoop is startRequestLoop run from inside the bridge namespace,
+// without keep-alive so every request dials (and meets the resolver) anew.
+func (cl *cluster) requestLoop(url string, every time.Duration, max int) *requestLoop {
+	ctx, cancel := context.WithCancel(context.Background())
+	l := &requestLoop{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		err := cl.inBridge(func() {
+			client := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+			start := time.Now()
+			for i := 0; i < max && ctx.Err() == nil; i++ {
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+				resp, err := client.Do(req)
+				if ctx.Err() != nil {
+					break
+				}
+				l.res.total++
+				if err != nil {
+					l.res.failed++
+					l.res.errors = append(l.res.errors, err.Error())
+				} else {
+					resp.Body.Close()
+					if resp.StatusCode != 200 {
+						l.res.failed++
+						l.res.errors = append(l.res.errors, "status "+strconv.Itoa(resp.StatusCode))
+					}
+				}
+				select {
+				case <-ctx.Done():
+				case <-time.After(every):
+				}
+			}
+			l.res.took = time.Since(start)
+		})
+		if err != nil {
+			l.res.errors = append(l.res.errors, "namespace: "+err.Error())
+			l.res.failed++
+		}
+		close(l.done)
+	}()
+	return l
+}
