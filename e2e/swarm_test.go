@@ -135,7 +135,7 @@ func TestSwarmDjango(t *testing.T) {
 	// 5. A rolling update of the web image (new code, same tag: stackgen
 	// labels the task with the image ID) under a bounded request loop.
 	swarmEdit(t, filepath.Join(s.dir, "mysite", "mysite", "urls.py"), "Django is running behind", "Django v2 is running behind")
-	loop := startRequestLoop(s.url("/"), "Django v2", 500*time.Millisecond, 400)
+	loop := startRequestLoop(s.url("/"), "Django v2", nil, 500*time.Millisecond, 400)
 	upStart := time.Now()
 	out, err := s.run(15*time.Minute, s.bin, up()...)
 	upTook := time.Since(upStart)
@@ -155,7 +155,7 @@ func TestSwarmDjango(t *testing.T) {
 	// 6. A broken image: the health check fails, Swarm rolls back by itself,
 	// up --swarm says so and fails; v2 keeps serving.
 	swarmEdit(t, filepath.Join(s.dir, "mysite", "healthcheck.py"), "def main():\n", "def main():\n    return 1  # e2e: a broken release\n")
-	loop = startRequestLoop(s.url("/"), "Django v2", 500*time.Millisecond, 400)
+	loop = startRequestLoop(s.url("/"), "Django v2", nil, 500*time.Millisecond, 400)
 	upStart = time.Now()
 	out, err = s.run(15*time.Minute, s.bin, up()...)
 	r = loop.stop()
@@ -255,10 +255,12 @@ func (r loopResult) firstNew(since time.Time) time.Duration {
 	return r.firstMarker.Sub(since)
 }
 
-func startRequestLoop(url, marker string, every time.Duration, max int) *requestLoop {
+func startRequestLoop(url, marker string, client *http.Client, every time.Duration, max int) *requestLoop {
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &requestLoop{cancel: cancel, done: make(chan struct{})}
-	client := &http.Client{Timeout: 10 * time.Second}
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
 	go func() {
 		defer close(l.done)
 		start := time.Now()
@@ -281,7 +283,7 @@ func startRequestLoop(url, marker string, every time.Duration, max int) *request
 				if resp.StatusCode != 200 {
 					l.res.failed++
 					l.res.errors = append(l.res.errors, "status "+strconv.Itoa(resp.StatusCode))
-				} else if l.res.firstMarker.IsZero() && strings.Contains(string(buf), marker) {
+				} else if marker != "" && l.res.firstMarker.IsZero() && strings.Contains(string(buf), marker) {
 					l.res.firstMarker = time.Now()
 				}
 			}
