@@ -112,9 +112,11 @@ func TestSwarmThreeNodes(t *testing.T) {
 	nodeAddr := func(id string) string {
 		return strings.TrimSpace(s.must(time.Minute, "docker", "-H", mgr.host(), "node", "inspect", "--format", "{{.Status.Addr}}", id).stdout)
 	}
-	url := fmt.Sprintf("http://%s:%d/", nodeAddr(nginxNode), s.port)
-	if r := cl.get(t, url); r != 200 {
-		t.Fatalf("GET %s from the bridge namespace: %d", url, r)
+	// nginx answers on the node it runs on (host-mode publishing).
+	target := fmt.Sprintf("%s:%d", nodeAddr(nginxNode), s.port)
+	url := fmt.Sprintf("http://localhost:%d/", s.port)
+	if r := cl.get(t, url, target); r != 200 {
+		t.Fatalf("GET %s via %s from the bridge namespace: %d", url, target, r)
 	}
 
 	// Stop a worker that runs neither nginx nor the database.
@@ -130,7 +132,7 @@ func TestSwarmThreeNodes(t *testing.T) {
 	if victim == nil {
 		t.Fatalf("no worker runs only web replicas (web %v, nginx on %s, db on %s)", web, nginxNode, dbNode)
 	}
-	loop := startRequestLoop(url, "", cl.client(15*time.Second), 500*time.Millisecond, 300)
+	loop := startRequestLoop(url, "", cl.client(15*time.Second, target), 500*time.Millisecond, 300)
 	stopped := time.Now()
 	victim.stop(t)
 	rescheduled := time.Duration(0)
@@ -331,15 +333,17 @@ func (cl *cluster) dial(ctx context.Context, network, addr string) (net.Conn, er
 	return r.c, r.err
 }
 
-// client is an HTTP client whose connections start in the bridge's
-// namespace; no keep-alive, so every request dials anew.
-func (cl *cluster) client(timeout time.Duration) *http.Client {
-	return &http.Client{Timeout: timeout, Transport: &http.Transport{DialContext: cl.dial, DisableKeepAlives: true}}
+// client is an HTTP client whose connections go to target (host:port)
+// from inside the bridge's namespace, whatever the URL's host (Django
+// allows Host: localhost); no keep-alive, so every request dials anew.
+func (cl *cluster) client(timeout time.Duration, target string) *http.Client {
+	dial := func(ctx context.Context, network, _ string) (net.Conn, error) { return cl.dial(ctx, network, target) }
+	return &http.Client{Timeout: timeout, Transport: &http.Transport{DialContext: dial, DisableKeepAlives: true}}
 }
 
-func (cl *cluster) get(t *testing.T, url string) int {
+func (cl *cluster) get(t *testing.T, url, target string) int {
 	t.Helper()
-	resp, err := cl.client(30 * time.Second).Get(url)
+	resp, err := cl.client(30*time.Second, target).Get(url)
 	if err != nil {
 		t.Logf("GET %s: %v", url, err)
 		return 0
