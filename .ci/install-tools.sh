@@ -27,6 +27,9 @@ declare -A WANT=(
   [ca-certificates]=/etc/ssl/certs/ca-certificates.crt
   [iptables]=/usr/sbin/iptables
   [zstd]=/usr/bin/zstd
+  # The Swarm e2e: a local registry, and network namespaces for three nodes.
+  [docker-registry]=/usr/bin/docker-registry
+  [iproute2]=/usr/sbin/ip
   # web.py, so the generated keras-webpy app.py is served in a unit test too.
   [python3-webpy]=/usr/lib/python3/dist-packages/web/__init__.py
 )

@@ -23,19 +23,23 @@ import (
 // dockerd, each in its own network namespace with its own data-root, joined
 // by a bridge in a fourth namespace (10.231.7.0/24, a test range; no
 // traffic leaves these namespaces: the requests are made from inside the
-// bridge's namespace). One manager, two workers; the images are loaded on
-// every node (docker save | docker load: the --registry path is not built
-// yet); web runs 3 replicas that must spread over the nodes; then one
-// worker's engine is stopped and its replica must be rescheduled on the
-// others while requests keep succeeding. Everything is torn down at the end.
+// bridge's namespace), and Debian's docker-registry in the bridge's
+// namespace. One manager, two workers. The images are loaded on the
+// manager only; `up --swarm --registry` pushes the built ones and deploys
+// them by digest, so the workers pull them (the stand-ins of the database
+// and Redis stay on the manager, where their data label pins them). web
+// runs 3 replicas that must spread over the nodes; then one worker's
+// engine is stopped and its replica must be rescheduled on the others
+// while requests keep succeeding. Everything is torn down at the end.
 //
-// It needs root, ip, nsenter and dockerd (Debian's docker.io); it is skipped
-// without them (failed under CI=true) and with -short.
+// It needs root, ip, nsenter, dockerd (Debian's docker.io) and
+// docker-registry; it is skipped without them (failed under CI=true) and
+// with -short.
 func TestSwarmThreeNodes(t *testing.T) {
 	djRequireEngine(t)
-	for _, tool := range []string{"ip", "nsenter", "dockerd"} {
+	for _, tool := range []string{"ip", "nsenter", "dockerd", "docker-registry"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			swarmSkipOrFail(t, tool+" is not installed: the three-node test needs ip, nsenter and dockerd")
+			swarmSkipOrFail(t, tool+" is not installed: the three-node test needs ip, nsenter, dockerd and docker-registry (apt-get install iproute2 docker.io docker-registry)")
 		}
 	}
 	if os.Geteuid() != 0 {
@@ -52,12 +56,10 @@ func TestSwarmThreeNodes(t *testing.T) {
 	s.must(10*time.Minute, "docker", append([]string{"save", "-o", tarball}, images...)...)
 
 	cl := newCluster(t, 3)
-	for _, n := range cl.nodes {
-		started := time.Now()
-		s.must(10*time.Minute, "docker", "-H", n.host(), "load", "-i", tarball)
-		t.Logf("TIMING images loaded into node %d in %.1fs", n.i, time.Since(started).Seconds())
-	}
 	mgr := cl.nodes[0]
+	started := time.Now()
+	s.must(10*time.Minute, "docker", "-H", mgr.host(), "load", "-i", tarball)
+	t.Logf("TIMING images loaded into the manager in %.1fs", time.Since(started).Seconds())
 	s.must(time.Minute, "docker", "-H", mgr.host(), "swarm", "init", "--advertise-addr", mgr.addr, "--listen-addr", mgr.addr+":2377")
 	token := strings.TrimSpace(s.must(time.Minute, "docker", "-H", mgr.host(), "swarm", "join-token", "-q", "worker").stdout)
 	for _, n := range cl.nodes[1:] {
@@ -75,14 +77,21 @@ func TestSwarmThreeNodes(t *testing.T) {
 		err := cmd.Run()
 		return djOutput{out.String(), errOut.String()}, err
 	}
-	started := time.Now()
-	out, err := onMgr(15*time.Minute, "up", "--swarm", s.dir, "--no-build", "--replicas", "3", "--publish-mode", "host", "--timeout", "10m", "--progress", "plain")
+	started = time.Now()
+	out, err := onMgr(15*time.Minute, "up", "--swarm", s.dir, "--no-build", "--replicas", "3", "--publish-mode", "host",
+		"--registry", cl.registry, "--timeout", "10m", "--progress", "plain")
 	if err != nil {
 		t.Fatalf("up --swarm on the three nodes: %v\n%s", err, djTail(out.all()))
 	}
-	t.Logf("TIMING up --swarm on three nodes: %.1fs", time.Since(started).Seconds())
-	if !strings.Contains(out.stderr, "images are only on this one") {
-		t.Errorf("up --swarm did not warn that the images are on one node only:\n%s", djTail(out.stderr))
+	t.Logf("TIMING up --swarm --registry on three nodes (push included): %.1fs", time.Since(started).Seconds())
+	stackFile, err := os.ReadFile(filepath.Join(s.dir, "swarm", "stack.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, img := range []string{"mysite-web", "mysite-nginx"} {
+		if !strings.Contains(string(stackFile), "image: "+cl.registry+"/"+img+"@sha256:") {
+			t.Errorf("the stack file does not deploy %s by its digest in %s", img, cl.registry)
+		}
 	}
 
 	nodesOf := func(service string) map[string]int {
@@ -174,7 +183,9 @@ func swarmSkipOrFail(t *testing.T, msg string) {
 // cluster is a few dockerd, each in its own network namespace, on one
 // bridge that lives in a namespace of its own.
 type cluster struct {
-	id     string
+	id       string
+	registry string // HOST:PORT of the registry in the bridge's namespace
+	reg      *exec.Cmd
 	bridge string // the bridge namespace's name
 	dir    string
 	nodes  []*node
@@ -203,13 +214,14 @@ func newCluster(t *testing.T, n int) *cluster {
 	id := strconv.Itoa(os.Getpid() % 100000)
 	// Under /var/lib: overlay2 needs the same kind of file system the CI
 	// engine uses; unix socket paths stay short.
-	cl := &cluster{id: id, bridge: "sgb" + id, dir: "/var/lib/stackgen-e2e-" + id}
+	cl := &cluster{id: id, bridge: "sgb" + id, dir: "/var/lib/stackgen-e2e-" + id, registry: "10.231.7.254:5000"}
 	t.Cleanup(func() { cl.teardown(t) })
 	sh(t, "ip", "netns", "add", cl.bridge)
 	sh(t, "ip", "-n", cl.bridge, "link", "add", "br0", "type", "bridge")
 	sh(t, "ip", "-n", cl.bridge, "addr", "add", "10.231.7.254/24", "dev", "br0")
 	sh(t, "ip", "-n", cl.bridge, "link", "set", "br0", "up")
 	sh(t, "ip", "-n", cl.bridge, "link", "set", "lo", "up")
+	cl.startRegistry(t)
 	for i := 1; i <= n; i++ {
 		nd := &node{i: i, ns: fmt.Sprintf("sgn%s-%d", id, i), addr: fmt.Sprintf("10.231.7.%d", i), dir: filepath.Join(cl.dir, strconv.Itoa(i)), done: make(chan struct{})}
 		cl.nodes = append(cl.nodes, nd)
@@ -234,7 +246,7 @@ func newCluster(t *testing.T, n int) *cluster {
 		// nsenter, not `ip netns exec`, which remounts /sys (testing.md).
 		nd.daemon = exec.Command("nsenter", "--net=/run/netns/"+nd.ns, "dockerd",
 			"--data-root", filepath.Join(nd.dir, "data"), "--exec-root", filepath.Join(nd.dir, "exec"),
-			"--pidfile", filepath.Join(nd.dir, "docker.pid"), "-H", nd.host())
+			"--pidfile", filepath.Join(nd.dir, "docker.pid"), "-H", nd.host(), "--insecure-registry", cl.registry)
 		nd.daemon.Stdout, nd.daemon.Stderr = logf, logf
 		if err := nd.daemon.Start(); err != nil {
 			t.Fatal(err)
@@ -255,6 +267,28 @@ func newCluster(t *testing.T, n int) *cluster {
 		}
 	}
 	return cl
+}
+
+// startRegistry runs Debian's docker-registry (the CNCF distribution
+// registry) in the bridge's namespace, storing under the cluster's dir.
+func (cl *cluster) startRegistry(t *testing.T) {
+	if err := os.MkdirAll(filepath.Join(cl.dir, "registry"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(cl.dir, "registry.yml")
+	body := fmt.Sprintf("version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n", filepath.Join(cl.dir, "registry"), cl.registry)
+	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logf, err := os.Create(filepath.Join(cl.dir, "registry.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl.reg = exec.Command("nsenter", "--net=/run/netns/"+cl.bridge, "docker-registry", "serve", conf)
+	cl.reg.Stdout, cl.reg.Stderr = logf, logf
+	if err := cl.reg.Start(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // stop ends the node's dockerd (SIGTERM, then SIGKILL after 30 s).
@@ -279,6 +313,10 @@ func (n *node) stop(t *testing.T) {
 func (cl *cluster) teardown(t *testing.T) {
 	for _, n := range cl.nodes {
 		n.stop(t)
+	}
+	if cl.reg != nil && cl.reg.Process != nil {
+		_ = cl.reg.Process.Kill()
+		_ = cl.reg.Wait()
 	}
 	for _, n := range cl.nodes {
 		_ = exec.Command("ip", "netns", "del", n.ns).Run()

@@ -697,3 +697,38 @@ func firstName(names []string) string {
 	}
 	return names[0]
 }
+
+// PushImage tags a local image as registry/NAME:TAG (NAME is the last part
+// of its repository), pushes it with the docker CLI (so the user's
+// registry logins apply) and returns the reference by digest that every
+// node can pull: registry/NAME@sha256:....
+func (c *Client) PushImage(ctx context.Context, ref, registry string, out io.Writer) (string, error) {
+	name := ref
+	if i := strings.LastIndex(name, "/"); i >= 0 {
+		name = name[i+1:]
+	}
+	repo, tag, ok := strings.Cut(name, ":")
+	if !ok {
+		tag = "latest"
+	}
+	target := registry + "/" + repo + ":" + tag
+	if out == nil {
+		out = io.Discard
+	}
+	if err := c.Compose.Run(ctx, "", []string{"tag", ref, target}, out, out); err != nil {
+		return "", fmt.Errorf("docker tag %s %s: %w", ref, target, err)
+	}
+	if err := c.Compose.Run(ctx, "", []string{"push", target}, out, out); err != nil {
+		return "", fmt.Errorf("docker push %s: %w (is the registry reachable, and listed in insecure-registries if it serves plain HTTP?)", target, err)
+	}
+	img, err := c.API.ImageInspect(ctx, target)
+	if err != nil {
+		return "", c.apiErr(ctx, "inspecting image "+target, err)
+	}
+	for _, d := range img.RepoDigests {
+		if strings.HasPrefix(d, registry+"/"+repo+"@") {
+			return d, nil
+		}
+	}
+	return "", fmt.Errorf("docker push %s: the engine recorded no digest for it", target)
+}

@@ -73,6 +73,9 @@ type Input struct {
 	// service; written as a container label so a rebuilt image under the
 	// same tag rolls out (up --swarm sets them, export leaves them out).
 	ImageIDs map[string]string
+	// Images replaces the image reference of a service (the registry
+	// digest of a pushed image, from up --swarm --registry).
+	Images map[string]string
 }
 
 // Object is a secret or config stackgen creates before deploying.
@@ -417,6 +420,9 @@ func (c *converter) service(s types.ServiceConfig) (omap, Service, error) {
 		}
 	}
 	image := s.Image
+	if ref, ok := c.in.Images[s.Name]; ok {
+		image = ref
+	}
 	if image == "" {
 		return nil, info, v.errf("has no image: name; a cluster cannot build, add image: and build it first")
 	}

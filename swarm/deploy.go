@@ -24,6 +24,7 @@ type Engine interface {
 	LoadProject(ctx context.Context, dir string) (*engine.Project, error)
 	Build(ctx context.Context, p *engine.Project, progress string, stdout, stderr io.Writer) error
 	ImageID(ctx context.Context, ref string) (string, error)
+	PushImage(ctx context.Context, ref, registry string, out io.Writer) (string, error)
 	EnsureSecrets(ctx context.Context, stack string, objs []engine.SwarmObject) ([]string, error)
 	EnsureConfigs(ctx context.Context, stack string, objs []engine.SwarmObject) ([]string, error)
 	EnsureNodeLabel(ctx context.Context, label, node, self string) (string, error)
@@ -129,6 +130,9 @@ type UpOptions struct {
 	// (default: the one already labelled, else this one).
 	DataNode string
 	NoBuild  bool
+	// Registry (HOST[:PORT]) receives the built images; the stack file
+	// then names them by digest, so every node pulls the same image.
+	Registry string
 	Timeout  time.Duration
 	// Log receives the steps, one line each.
 	Log io.Writer
@@ -173,7 +177,7 @@ func Up(ctx context.Context, eng Engine, p *Project, o UpOptions) (*UpResult, er
 	if err != nil {
 		return nil, err
 	}
-	if node.Nodes > 1 {
+	if node.Nodes > 1 && o.Registry == "" {
 		logf("warning: this swarm has %d nodes and the images are only on this one: tasks placed elsewhere cannot start until every node has them (docker save | docker load on each node)", node.Nodes)
 	}
 	cp, err := eng.LoadProject(ctx, p.Dir)
@@ -194,7 +198,21 @@ func Up(ctx context.Context, eng Engine, p *Project, o UpOptions) (*UpResult, er
 	if err != nil {
 		return nil, err
 	}
-	res, err := Convert(Input{Def: p.Def, Answers: p.Answers, Files: p.Files, Name: p.Name, Replicas: o.Replicas, Encrypt: o.Encrypt, PublishMode: o.PublishMode, ImageIDs: ids})
+	refs := map[string]string{}
+	if o.Registry != "" {
+		for _, s := range cp.Services {
+			if _, built := ids[s.Name]; !built {
+				continue
+			}
+			logf("Pushing %s to %s...", s.Image, o.Registry)
+			ref, err := eng.PushImage(ctx, s.Image, o.Registry, o.Output)
+			if err != nil {
+				return nil, err
+			}
+			refs[s.Name] = ref
+		}
+	}
+	res, err := Convert(Input{Def: p.Def, Answers: p.Answers, Files: p.Files, Name: p.Name, Replicas: o.Replicas, Encrypt: o.Encrypt, PublishMode: o.PublishMode, ImageIDs: ids, Images: refs})
 	if err != nil {
 		return nil, err
 	}

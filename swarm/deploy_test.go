@@ -41,6 +41,10 @@ func (f *fakeEngine) Build(context.Context, *engine.Project, string, io.Writer, 
 func (f *fakeEngine) ImageID(_ context.Context, ref string) (string, error) {
 	return "sha256:" + ref, nil
 }
+func (f *fakeEngine) PushImage(_ context.Context, ref, registry string, _ io.Writer) (string, error) {
+	f.call("push:" + ref + "->" + registry)
+	return registry + "/site-web@sha256:0123", nil
+}
 func (f *fakeEngine) EnsureSecrets(_ context.Context, _ string, objs []engine.SwarmObject) ([]string, error) {
 	f.call(fmt.Sprintf("secrets:%d", len(objs)))
 	return nil, nil
@@ -128,6 +132,24 @@ func TestUp(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// With --registry the built images are pushed and the stack file names
+// them by digest.
+func TestUpPushesToTheRegistry(t *testing.T) {
+	p := testProject(t)
+	f := &fakeEngine{inSwarm: true}
+	res, err := Up(context.Background(), f, p, UpOptions{Registry: "10.0.0.1:5000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(f.calls, " "), "push:site-web:1.0->10.0.0.1:5000") {
+		t.Errorf("calls %v", f.calls)
+	}
+	b, _ := os.ReadFile(res.StackFile)
+	if !strings.Contains(string(b), "image: 10.0.0.1:5000/site-web@sha256:0123") {
+		t.Errorf("the stack file does not name the pushed digest")
 	}
 }
 
