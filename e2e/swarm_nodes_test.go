@@ -186,9 +186,9 @@ type cluster struct {
 	id       string
 	registry string // HOST:PORT of the registry in the bridge's namespace
 	reg      *exec.Cmd
-	bridge string // the bridge namespace's name
-	dir    string
-	nodes  []*node
+	bridge   string // the bridge namespace's name
+	dir      string
+	nodes    []*node
 }
 
 type node struct {
