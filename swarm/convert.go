@@ -443,11 +443,19 @@ func (c *converter) service(s types.ServiceConfig) (omap, Service, error) {
 	}
 
 	v.out.add("image", image)
-	if len(v.s.Entrypoint) > 0 {
-		v.out.add("entrypoint", strs(v.s.Entrypoint))
-	}
-	if command != nil {
-		v.out.add("command", command)
+	switch {
+	case len(v.shell) > 0 && v.hasShim():
+		entry, cmd := v.shimmed()
+		v.out.add("entrypoint", entry)
+		v.out.add("command", cmd)
+		v.notes = append(v.notes, "an entrypoint shell loads its secrets from /run/secrets into the variables, then runs the image's own entrypoint")
+	default:
+		if len(v.s.Entrypoint) > 0 {
+			v.out.add("entrypoint", strs(v.s.Entrypoint))
+		}
+		if command != nil {
+			v.out.add("command", command)
+		}
 	}
 	if len(v.env) > 0 {
 		v.out.add("environment", sortedMap(v.env))
@@ -575,6 +583,8 @@ func (v *svc) environment() error {
 			v.shell = append(v.shell, shellLoad(k, key))
 		case contains(v.c.h.healthEnv, v.name):
 			// only the health check reads it
+		case v.hasShim():
+			v.shell = append(v.shell, shellLoad(k, key))
 		default:
 			return v.errf("gets the secret %s in environment %s, and its image is not known to read %s_FILE; stackgen will not write the value into the stack file (run it with compose, or start it through a shell command)", envKey, k, k)
 		}
@@ -595,6 +605,24 @@ func (c *converter) embeds(s string) string {
 		}
 	}
 	return ""
+}
+
+func (v *svc) hasShim() bool {
+	_, ok := v.c.h.shim[v.name]
+	return ok
+}
+
+// shimmed returns the entrypoint and command that load the secret files
+// into the variables, then exec what the image would have run.
+func (v *svc) shimmed() (entrypoint, command []any) {
+	sh := v.c.h.shim[v.name]
+	args := append([]string{}, sh.entry...)
+	if len(v.s.Command) > 0 {
+		args = append(args, v.s.Command...)
+	} else {
+		args = append(args, sh.cmd...)
+	}
+	return strs([]string{"/bin/sh", "-c", strings.Join(v.shell, "") + `exec "$@"`, "sh"}), strs(args)
 }
 
 func isShell(cmd types.ShellCommand) bool {

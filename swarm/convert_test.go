@@ -256,3 +256,29 @@ func TestOnyxStack(t *testing.T) {
 		t.Errorf("pinned services: %s, want index, minio and relational_db", got)
 	}
 }
+
+// An image that reads a secret only from its environment, run without a
+// shell command, gets an entrypoint shell that loads it and execs the
+// image's own entrypoint.
+func TestShim(t *testing.T) {
+	in := plain("services:\n  opensearch:\n    image: os:3\n    environment:\n      OPENSEARCH_INITIAL_ADMIN_PASSWORD: ${OS_PASSWORD}\n    healthcheck:\n      test: [\"CMD-SHELL\", \"curl -u admin:$$OPENSEARCH_INITIAL_ADMIN_PASSWORD https://127.0.0.1:9200\"]\n", "OS_PASSWORD=very-secret-value-1\n")
+	c, err := newConverter(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.h = hintsFor("onyx")
+	res, err := c.run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := string(res.StackFile)
+	for _, want := range []string{
+		"entrypoint:\n      - /bin/sh\n      - -c\n      - OPENSEARCH_INITIAL_ADMIN_PASSWORD=\"$$(cat /run/secrets/os_password)\" || exit 1; export OPENSEARCH_INITIAL_ADMIN_PASSWORD; exec \"$$@\"\n      - sh",
+		"command:\n      - /usr/share/opensearch/opensearch-docker-entrypoint.sh\n      - opensearch",
+		"OPENSEARCH_INITIAL_ADMIN_PASSWORD=\"$$(cat /run/secrets/os_password)\" || exit 1; export OPENSEARCH_INITIAL_ADMIN_PASSWORD; curl",
+	} {
+		if !strings.Contains(f, want) {
+			t.Errorf("stack file lacks:\n%s\n---\n%s", want, f)
+		}
+	}
+}

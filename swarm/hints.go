@@ -25,6 +25,12 @@ type hints struct {
 	// their CMD-SHELL health check (redis: REDISCLI_AUTH): the check reads
 	// the secret file itself, the variable is dropped.
 	healthEnv []string
+	// shim lists services whose image reads a secret only from its
+	// environment and whose command is not a shell: an entrypoint shell
+	// loads the secret files into the variables, then execs the image's
+	// own entrypoint (entry) with the compose command, or the image's
+	// default command (cmd) when compose gives none.
+	shim map[string]shim
 	// dropMounts lists service:target bind mounts left out on a cluster,
 	// with the reason written next to the service.
 	dropMounts map[string]string
@@ -46,6 +52,8 @@ type hints struct {
 	resolving bool
 }
 
+type shim struct{ entry, cmd []string }
+
 func hintsFor(stackName string) hints {
 	switch stackName {
 	case "django-uwsgi":
@@ -64,7 +72,14 @@ func hintsFor(stackName string) hints {
 	case "onyx":
 		return hints{
 			web:       []string{"api_server", "web_server"},
-			pin:       []string{"index"}, // the Vespa index, rebuilt only by re-indexing
+			pin:       []string{"index", "opensearch"}, // the search index, rebuilt only by re-indexing
+			shim: map[string]shim{
+				// The OpenSearch image's ENTRYPOINT and CMD.
+				"opensearch": {entry: []string{"/usr/share/opensearch/opensearch-docker-entrypoint.sh"}, cmd: []string{"opensearch"}},
+				// Onyx's backend image has no ENTRYPOINT (compose runs
+				// /bin/sh -c commands in it directly).
+				"mcp_server": {},
+			},
 			fileEnv:   []string{"relational_db", "minio"},
 			healthEnv: []string{"cache"},
 		}
