@@ -71,8 +71,8 @@ func hintsFor(stackName string) hints {
 		}
 	case "onyx":
 		return hints{
-			web:       []string{"api_server", "web_server"},
-			pin:       []string{"index", "opensearch"}, // the search index, rebuilt only by re-indexing
+			web: []string{"api_server", "web_server"},
+			pin: []string{"index", "opensearch"}, // the search index, rebuilt only by re-indexing
 			shim: map[string]shim{
 				// The OpenSearch image's ENTRYPOINT and CMD.
 				"opensearch": {entry: []string{"/usr/share/opensearch/opensearch-docker-entrypoint.sh"}, cmd: []string{"opensearch"}},
