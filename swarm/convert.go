@@ -495,6 +495,19 @@ func (c *converter) service(s types.ServiceConfig) (omap, Service, error) {
 	if s.User != "" {
 		v.out.add("user", s.User)
 	}
+	if len(s.Ulimits) > 0 {
+		// Services take ulimits since Engine 20.10 (API 1.41).
+		u := omap{}
+		for _, name := range sortedKeys(s.Ulimits) {
+			l := s.Ulimits[name]
+			if l.Single != 0 {
+				u.add(name, l.Single)
+			} else {
+				u.add(name, omap{{"soft", l.Soft}, {"hard", l.Hard}})
+			}
+		}
+		v.out.add("ulimits", u)
+	}
 	if s.StopGracePeriod != nil {
 		v.out.add("stop_grace_period", dur(time.Duration(*s.StopGracePeriod)))
 	}

@@ -267,6 +267,16 @@ func TestOnyxStack(t *testing.T) {
 	}
 }
 
+func TestUlimitsCarried(t *testing.T) {
+	res, err := Convert(plain("services:\n  os:\n    image: os:3\n    ulimits:\n      nofile: {soft: 65536, hard: 65536}\n      memlock: -1\n    ports: [\"80:80\"]\n", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(res.StackFile), "ulimits:\n      memlock: -1\n      nofile:\n        soft: 65536\n        hard: 65536") {
+		t.Errorf("ulimits not carried:\n%s", res.StackFile)
+	}
+}
+
 // An image that reads a secret only from its environment, run without a
 // shell command, gets an entrypoint shell that loads it and execs the
 // image's own entrypoint.
