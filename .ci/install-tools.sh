@@ -29,6 +29,9 @@ declare -A WANT=(
   [zstd]=/usr/bin/zstd
   # systemd-analyze verify, for the backup schedule's units.
   [systemd]=/usr/bin/systemd-analyze
+  # The Swarm e2e: a local registry, and network namespaces for three nodes.
+  [docker-registry]=/usr/bin/docker-registry
+  [iproute2]=/usr/sbin/ip
   # web.py, so the generated keras-webpy app.py is served in a unit test too.
   [python3-webpy]=/usr/lib/python3/dist-packages/web/__init__.py
   # The store of the kube-apiserver the Kubernetes e2e check runs (when its

@@ -57,6 +57,9 @@ var _ API = (*client.Client)(nil)
 type Client struct {
 	API     API
 	Compose Runner
+	// Swarm is the same API client seen through its Swarm methods (nil in
+	// fakes that do not need it).
+	Swarm SwarmAPI
 	// Now is the local clock (tests fix it).
 	Now func() time.Time
 }
@@ -69,7 +72,7 @@ func New() (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("configuring the Docker client: %w; check DOCKER_HOST and DOCKER_CERT_PATH", err)
 	}
-	return &Client{API: api, Compose: &DockerCompose{}, Now: time.Now}, nil
+	return &Client{API: api, Swarm: api, Compose: &DockerCompose{}, Now: time.Now}, nil
 }
 
 func (c *Client) now() time.Time {

@@ -49,7 +49,17 @@ THREADS = int(os.environ.get("THREADS", "4"))
 MODEL_PATH = os.environ.get("MODEL_PATH", "/app/models/model.keras")
 MODEL_LOADER = os.environ.get("MODEL_LOADER", "model_loader")
 MODEL_NAME = os.environ.get("MODEL_NAME", "model")
-API_TOKEN = os.environ.get("API_TOKEN", "")
+def _secret(name):
+    """NAME's value, or the content of the file NAME_FILE names (a Docker
+    Swarm secret under /run/secrets: stackgen export swarm sets it)."""
+    path = os.environ.get(name + "_FILE")
+    if path:
+        with open(path, encoding="utf-8") as f:
+            return f.read().rstrip("\r\n")
+    return os.environ.get(name, "")
+
+
+API_TOKEN = _secret("API_TOKEN")
 MAX_BODY_BYTES = int(os.environ.get("MAX_BODY_BYTES", str(16 * 1024 * 1024)))
 MAX_INSTANCES = int(os.environ.get("MAX_INSTANCES", "1024"))
 

@@ -42,7 +42,9 @@ type Options struct {
 	TargetDir string
 	Yes       bool
 	NoUp      bool
-	Timeout   time.Duration
+	// Swarm starts the installed stack on this engine's swarm (up --swarm).
+	Swarm   bool
+	Timeout time.Duration
 	// AllowPrivileged lets a bundle's services have the host (privileged,
 	// host network, the host's root or the Docker socket mounted).
 	AllowPrivileged bool
@@ -59,7 +61,11 @@ type Options struct {
 
 // up runs `stackgen up` on the installed project.
 func up(ctx context.Context, dir string, o *Options) error {
-	return upcmd.Run(ctx, o.Factory, dir, upcmd.Options{NoBuild: true, Timeout: o.Timeout, Progress: o.Progress})
+	uo := upcmd.Options{NoBuild: true, Timeout: o.Timeout, Progress: o.Progress}
+	if o.Swarm {
+		uo.Swarm = upcmd.SwarmOptions{On: true}
+	}
+	return upcmd.Run(ctx, o.Factory, dir, uo)
 }
 
 // NewCmdDeploy builds the command; runF replaces the work in tests of
@@ -125,6 +131,7 @@ inside do the same without stackgen.`,
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "with --bundle: generate the .env secrets without asking")
 	fl.BoolVar(&opts.AllowPrivileged, "allow-privileged", false, "with --bundle: install even if a service is privileged, uses the host network, or mounts the host's root or the Docker socket")
 	fl.BoolVar(&opts.NoUp, "no-up", false, "with --bundle: load and write the files, but do not start the stack")
+	fl.BoolVar(&opts.Swarm, "swarm", false, "with --bundle: start it on this engine's swarm (stackgen up --swarm); the images are loaded on this node only")
 	cmdutil.DurationVar(fl, &opts.Timeout, "timeout", 0, "with --bundle: "+upcmd.TimeoutUsage)
 	fl.StringVar(&opts.Progress, "progress", "auto", "progress output: auto, tty, plain or quiet")
 	fl.BoolVar(&opts.Unpack, "unpack", false, "decompress a zstd or gzip stream from stdin to stdout (the unpacker image runs this)")
@@ -159,7 +166,7 @@ func checkFlags(cmd *cobra.Command, o *Options, args []string) error {
 		}
 	}
 	if o.Bundle == "" {
-		if n := changed("yes", "no-up", "timeout", "allow-privileged"); n != "" {
+		if n := changed("yes", "no-up", "timeout", "allow-privileged", "swarm"); n != "" {
 			return cmdutil.FlagErrorf("--%s goes with --bundle", n)
 		}
 	}

@@ -487,3 +487,43 @@ func TestAllowPrivilegedGoesWithBundle(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A bundle carries the project's swarm/stack.yaml; installing it with
+// --swarm starts it on the swarm and says the other nodes need the images.
+func TestPackageThenInstallOnASwarm(t *testing.T) {
+	dir, api, o, errOut := newFakeEnv(t)
+	if err := os.MkdirAll(filepath.Join(dir, "swarm"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "swarm", "stack.yaml"), []byte("services: {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "mysite.zip")
+	o.Package, o.Dir, o.Output, o.NoBuild = true, dir, out, true
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatalf("package: %v\n%s", err, errOut)
+	}
+	v, err := bundle.Verify(out, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, carried := v.Manifest.File("swarm/stack.yaml")
+	v.Close()
+	if !carried {
+		t.Error("the bundle does not carry swarm/stack.yaml")
+	}
+	api.images = map[string]image.InspectResponse{}
+	inst := *o
+	inst.Package, inst.Bundle, inst.TargetDir, inst.Yes, inst.Swarm = false, out, filepath.Join(t.TempDir(), "offline"), true, true
+	var swarmUp bool
+	inst.Up = func(_ context.Context, _ string, o *Options) error { swarmUp = o.Swarm; return nil }
+	if err := Run(context.Background(), &inst); err != nil {
+		t.Fatalf("install: %v\n%s", err, errOut)
+	}
+	if !swarmUp {
+		t.Error("up was not asked for the swarm")
+	}
+	if !strings.Contains(errOut.String(), "loaded on this node only") {
+		t.Errorf("no word about the other nodes:\n%s", errOut)
+	}
+}

@@ -127,6 +127,10 @@ func installRun(ctx context.Context, o *Options) error {
 	if o.Up == nil {
 		return errors.New("internal error: no up function")
 	}
+	if o.Swarm {
+		// Without a registry every node needs the images itself.
+		fmt.Fprintf(ios.ErrOut, "The images are loaded on this node only: on every other node of the swarm run 'stackgen deploy --bundle %s --no-up' (or docker load the images), or push them to the cluster's registry, before Swarm places tasks there.\n", filepath.Base(o.Bundle))
+	}
 	return o.Up(ctx, target, o)
 }
 

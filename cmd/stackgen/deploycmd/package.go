@@ -291,7 +291,9 @@ func collectFiles(dir string, pm *project.Manifest, hostFiles []engine.HostFile,
 			addRel(n)
 		}
 	}
-	for _, n := range []string{".env.example", project.ManifestName} {
+	// swarm/stack.yaml, when 'stackgen export swarm' wrote one: it holds no
+	// secret ('stackgen up --swarm' rewrites it from the files on arrival).
+	for _, n := range []string{".env.example", project.ManifestName, filepath.Join("swarm", "stack.yaml")} {
 		if exists(n) {
 			addRel(n)
 		}

@@ -16,6 +16,8 @@ import (
 
 // Options are down's inputs.
 type Options struct {
+	// Swarm acts on the stack deployed with up --swarm (swarm.go).
+	Swarm   bool
 	IO      *cmdutil.IOStreams
 	Engine  func() (*engine.Client, error)
 	Dir     string
@@ -58,10 +60,14 @@ kept, so 'stackgen up' brings the same data back.
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
+			if opts.Swarm {
+				return runSwarm(cmd.Context(), opts)
+			}
 			return run(cmd.Context(), opts)
 		},
 	}
 	fl := cmd.Flags()
+	fl.BoolVar(&opts.Swarm, "swarm", false, "the stack deployed with 'stackgen up --swarm'")
 	fl.BoolVar(&opts.Volumes, "volumes", false, "also delete the stack's volumes: its database and files (needs --"+ConfirmFlag+")")
 	fl.BoolVar(&opts.YesDeleteData, ConfirmFlag, false, "confirm that --volumes deletes the data")
 	cmdutil.AddDirFlag(cmd, "")

@@ -20,6 +20,8 @@ import (
 
 // Options are logs's inputs.
 type Options struct {
+	// Swarm acts on the stack deployed with up --swarm (swarm.go).
+	Swarm      bool
 	IO         *cmdutil.IOStreams
 	Engine     func() (*engine.Client, error)
 	Dir        string
@@ -74,10 +76,14 @@ taken as dir, anything else as a service of the current directory.`,
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
+			if opts.Swarm {
+				return runSwarm(cmd.Context(), opts)
+			}
 			return run(cmd.Context(), opts)
 		},
 	}
 	fl := cmd.Flags()
+	fl.BoolVar(&opts.Swarm, "swarm", false, "the stack deployed with 'stackgen up --swarm'")
 	fl.BoolVarP(&opts.Follow, "follow", "f", false, "keep printing new log lines")
 	fl.StringVarP(&opts.Tail, "tail", "n", "all", "lines to show from the end of each log")
 	fl.BoolVarP(&opts.Timestamps, "timestamps", "t", false, "show the time of each line")

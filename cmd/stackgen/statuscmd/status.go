@@ -20,6 +20,8 @@ import (
 
 // Options are status's inputs.
 type Options struct {
+	// Swarm acts on the stack deployed with up --swarm (swarm.go).
+	Swarm  bool
 	IO     *cmdutil.IOStreams
 	Engine func() (*engine.Client, error)
 	Now    func() time.Time
@@ -49,9 +51,13 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
+			if opts.Swarm {
+				return runSwarm(cmd.Context(), opts)
+			}
 			return run(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.Swarm, "swarm", false, "the stack deployed with 'stackgen up --swarm'")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON instead of a table")
 	cmdutil.AddDirFlag(cmd, "")
 	return cmd

@@ -25,6 +25,7 @@ import (
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/stacks"
+	"github.com/stackgen/stackgen/swarm"
 )
 
 // DefaultTimeout bounds the wait for health when --timeout is not given.
@@ -76,6 +77,8 @@ type Options struct {
 	JSON bool
 	// NoBuild skips `docker compose build`.
 	NoBuild bool
+	// Swarm deploys to the engine's swarm instead (upcmd/swarm.go).
+	Swarm SwarmOptions
 }
 
 // NewCmdUp builds the command; runF replaces the work in tests of flag
@@ -119,8 +122,14 @@ non-zero. It deletes nothing: containers stay for inspection, volumes and
 			if _, err := progress.Resolve(opts.Progress, false); err != nil {
 				return &cmdutil.FlagError{Err: err}
 			}
+			if err := opts.Swarm.check(); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
+			}
+			if opts.Swarm.On {
+				return runSwarm(cmd.Context(), opts)
 			}
 			return run(cmd.Context(), opts)
 		},
@@ -128,6 +137,7 @@ non-zero. It deletes nothing: containers stay for inspection, volumes and
 	AddFlags(cmd, opts)
 	cmd.Flags().BoolVar(&opts.NoBuild, "no-build", false, "start with the images already built")
 	cmdutil.AddDirFlag(cmd, "")
+	addSwarmFlags(cmd, &opts.Swarm)
 	return cmd
 }
 
@@ -154,6 +164,12 @@ func Run(ctx context.Context, f *cmdutil.Factory, dir string, opts Options) erro
 		opts.Now = f.Now
 	}
 	opts.Dir = dir
+	if opts.Swarm.On {
+		if opts.Swarm.Replicas == 0 {
+			opts.Swarm.Replicas = swarm.DefaultReplicas
+		}
+		return runSwarm(ctx, &opts)
+	}
 	return run(ctx, &opts)
 }
 

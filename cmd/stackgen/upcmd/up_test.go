@@ -288,3 +288,35 @@ func TestJSONIsProgressJSON(t *testing.T) {
 		t.Errorf("--json: progress %q, err %v", got.Progress, err)
 	}
 }
+
+func TestUpSwarmFlags(t *testing.T) {
+	cases := []struct {
+		args []string
+		err  string
+	}{
+		{[]string{"--swarm", "--init", "--replicas", "3", "--data-node", "n1", "--publish-mode", "host"}, ""},
+		{[]string{"--init"}, "go with --swarm"},
+		{[]string{"--swarm", "--replicas", "0"}, "--replicas"},
+	}
+	for _, c := range cases {
+		ios, _, _, _ := cmdutil.Test()
+		var got *Options
+		cmd := NewCmdUp(&cmdutil.Factory{IO: ios}, func(_ context.Context, o *Options) error { got = o; return nil })
+		cmd.SetArgs(c.args)
+		cmd.SetOut(io.Discard)
+		cmd.SetErr(io.Discard)
+		err := cmd.Execute()
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%v: error %v, want %q", c.args, err, c.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%v: %v", c.args, err)
+		}
+		if !got.Swarm.On || !got.Swarm.Init || got.Swarm.Replicas != 3 || got.Swarm.DataNode != "n1" || got.Swarm.PublishMode != "host" {
+			t.Errorf("%v: options %+v", c.args, got.Swarm)
+		}
+	}
+}
