@@ -144,3 +144,100 @@ assert authenticate(username="grace", password="pw-Hopper-1906") is not None, "g
 		t.Errorf("without the key the data did not come back:\n%s", state)
 	}
 }
+
+// TestBackupRestoreOnyxAnywhere: Onyx stores its connectors' credentials in
+// Postgres encrypted with ENCRYPTION_KEY_SECRET from .env, so a backup that
+// restores the data without that key restores credentials nobody can read.
+// A credential is stored that way (pgcrypto with the key of .env, as a
+// stand-in for Onyx's own encryption), the default-mode project is backed
+// up with its secrets encrypted, the folder and every volume deleted, and
+// the backup restored into a new folder with the key: the stack is healthy
+// and the credential decrypts with the restored .env. Without the key the
+// data comes back, ENCRYPTION_KEY_SECRET is named among the secrets to
+// supply, and the credential no longer decrypts with the new one.
+func TestBackupRestoreOnyxAnywhere(t *testing.T) {
+	images := bkRequireEngine(t, e2etest.HTTPStub, e2etest.Postgres, e2etest.Redis, e2etest.Nginx, e2etest.OpenSearch)
+	t.Parallel()
+	app := onyxBuildApp(t)
+	s := newBkSite(t, "bkonyxany")
+	port := bkFreePort(t)
+	s.must("new", "onyx", s.dir, "--yes", "--set", "bind_address=127.0.0.1", "--set", fmt.Sprintf("http_port=%d", port),
+		"--set", "port_3000=false", "--set", "opensearch_ulimits=false",
+		"--image", "backend="+app, "--image", "web_server="+app, "--image", "model_server="+app,
+		"--image", "opensearch="+images[4],
+		"--image", "relational_db="+images[1], "--image", "cache="+images[2], "--image", "nginx="+images[3])
+	sites := []*bkSite{s}
+	t.Cleanup(func() {
+		for _, x := range sites {
+			if _, err := os.Stat(x.dir); err == nil {
+				x.stackgen("down", x.dir, "--volumes", "--yes-delete-data")
+			}
+		}
+	})
+	s.must("up", s.dir, "--progress", "plain", "--timeout", "10m")
+	psql := func(x *bkSite, sql string) string {
+		return strings.TrimSpace(x.compose(nil, "exec", "-T", "relational_db", "sh", "-c",
+			`psql -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -At -c "$1"`, "sh", sql))
+	}
+	key := func(x *bkSite) string {
+		b, err := os.ReadFile(filepath.Join(x.dir, ".env"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "ENCRYPTION_KEY_SECRET="); ok {
+				return strings.Trim(v, `'"`)
+			}
+		}
+		t.Fatalf("%s/.env has no ENCRYPTION_KEY_SECRET", x.dir)
+		return ""
+	}
+	const token = "xoxb-connector-token-✓"
+	k := key(s)
+	psql(s, "CREATE EXTENSION IF NOT EXISTS pgcrypto; CREATE TABLE e2e_credential (id int PRIMARY KEY, secret bytea);"+
+		"INSERT INTO e2e_credential VALUES (1, pgp_sym_encrypt('"+token+"', '"+k+"'))")
+	decrypt := func(x *bkSite, key string) (string, error) {
+		return bkTry(x.dir, nil, "docker", "compose", "exec", "-T", "relational_db", "sh", "-c",
+			`psql -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -At -c "SELECT pgp_sym_decrypt(secret, '$1') FROM e2e_credential"`, "sh", key)
+	}
+	if got, err := decrypt(s, k); err != nil || strings.TrimSpace(got) != token {
+		t.Fatalf("the credential does not decrypt before the backup: %q %v", got, err)
+	}
+
+	keyFile := filepath.Join(t.TempDir(), "onyx.key")
+	pub := strings.TrimSpace(s.must("keygen", "-o", keyFile).stdout)
+	bdir := strings.TrimSpace(s.must("backup", s.dir, "-o", filepath.Join(t.TempDir(), "offsite"), "--encrypt-to", pub).stdout)
+	s.must("down", s.dir, "--volumes", "--yes-delete-data")
+	if err := os.RemoveAll(s.dir); err != nil {
+		t.Fatal(err)
+	}
+
+	n := &bkSite{t: t, bin: s.bin, project: s.project, dir: filepath.Join(t.TempDir(), "onyx-restored")}
+	sites = append(sites, n)
+	r := n.must("restore", bdir, n.dir, "--identity", keyFile, "--yes", "--timeout", "10m")
+	t.Logf("restore into a new folder:\n%s", bkTail(r.stderr))
+	if key(n) != k {
+		t.Fatal("the restored .env has another ENCRYPTION_KEY_SECRET")
+	}
+	if got, err := decrypt(n, key(n)); err != nil || strings.TrimSpace(got) != token {
+		t.Errorf("after the restore the credential does not decrypt with the restored key: %q %v", got, err)
+	}
+	if got := bkRun(t, n.dir, nil, "docker", "compose", "ps", "--status", "running", "-q"); len(strings.Fields(got)) < 5 {
+		t.Errorf("after the restore only %d services run", len(strings.Fields(got)))
+	}
+
+	// Without the key: the data, a fresh key, and the key named.
+	n.must("down", n.dir, "--volumes", "--yes-delete-data")
+	w := &bkSite{t: t, bin: s.bin, project: s.project, dir: filepath.Join(t.TempDir(), "onyx-no-key")}
+	sites = append(sites, w)
+	r = w.must("restore", bdir, w.dir, "--yes", "--timeout", "10m")
+	if !strings.Contains(r.stderr, "Secrets to supply: ") || !strings.Contains(r.stderr, "ENCRYPTION_KEY_SECRET") {
+		t.Errorf("without the key the secrets to supply are not named:\n%s", bkTail(r.stderr))
+	}
+	if got := psql(w, "SELECT count(*) FROM e2e_credential"); got != "1" {
+		t.Errorf("without the key the data did not come back (rows: %q)", got)
+	}
+	if got, err := decrypt(w, key(w)); err == nil && strings.TrimSpace(got) == token {
+		t.Error("the credential decrypts with a freshly generated key: the test proves nothing")
+	}
+}
