@@ -32,6 +32,9 @@ var k8sCases = []struct {
 	{"keras-baked-public", "keras-webpy", stack.Answers{"bake_model": "true", "bind_address": "0.0.0.0"}, k8s.Options{}},
 	{"django-defaults-helm", "django-uwsgi", nil, k8s.Options{Helm: true}},
 	{"keras-gpu-token-helm", "keras-webpy", stack.Answers{"gpu": "true", "api_token": "true"}, k8s.Options{Helm: true}},
+	{"onyx-v4-defaults", "onyx", nil, k8s.Options{}},
+	{"onyx-v4-lite-nodeport-class", "onyx", stack.Answers{"profile": "lite", "domain": "onyx.example.com"}, k8s.Options{ServiceType: k8s.ServiceNodePort, StorageClass: "fast"}},
+	{"onyx-v4-minio-https", "onyx", stack.Answers{"file_store": "s3-minio", "https": "true", "domain": "onyx.example.com"}, k8s.Options{IngressClass: "nginx"}},
 	{"onyx-legacy-v2", "onyx", stack.Answers{"onyx_version": "v2.9.8"}, k8s.Options{}},
 	{"onyx-oidc-loadbalancer", "onyx", stack.Answers{"onyx_version": "v2.9.8", "auth": "oidc", "oauth_client_id": "onyx", "openid_config_url": "https://id.example.com/.well-known/openid-configuration", "domain": "onyx.example.com"}, k8s.Options{ServiceType: k8s.ServiceLoadBalancer, StorageClass: "fast"}},
 }

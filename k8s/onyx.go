@@ -97,28 +97,40 @@ var onyxSecretKeys = [][2]string{
 }
 
 // OnyxValues writes the values file for Onyx's chart, the secret.env the
-// chart's Secret is made from, and NetworkPolicies for the data tier (the
-// chart has none).
+// chart's Secret is made from, and (for the v2 chart) NetworkPolicies for
+// the data tier. The chart follows the Onyx line: v2 projects get chart
+// 0.2.1's values, v4 projects chart OnyxV4ChartVersion's.
 func OnyxValues(p Project, o Options) (fileset.Set, error) {
 	if err := CheckOptions(o); err != nil {
 		return nil, err
 	}
-	a := p.Answers
-	if v := a["onyx_version"]; !strings.HasPrefix(v, "v2.") {
-		// The chart of Onyx's v4 line (0.8, OpenSearch) has other keys
-		// than 0.2.1's; values written for one would be wrong for the other.
-		return nil, fmt.Errorf("this project runs Onyx %s (OpenSearch): the values file stackgen writes targets Onyx's chart %s, the Vespa (v2) line; for v4 install Onyx's own chart (deployment/helm/charts/onyx in Onyx's repository) with its values.yaml, or render the project with --set onyx_version=v2.9.8", v, OnyxChartVersion)
+	if !onyxLegacy(p.Answers) {
+		return onyxV4Values(p, o)
 	}
+	return onyxV2Values(p, o)
+}
+
+// OnyxChartFor is the version of Onyx's chart the values for answers a
+// target.
+func OnyxChartFor(a stack.Answers) string {
+	if onyxLegacy(a) {
+		return OnyxChartVersion
+	}
+	return OnyxV4ChartVersion
+}
+
+func onyxLegacy(a stack.Answers) bool { return strings.HasPrefix(a["onyx_version"], "v2.") }
+
+// onyxImages are the project's image references with o.Images applied;
+// source mode needs the built images pushed first.
+func onyxImages(p Project, o Options) (map[string]string, error) {
+	a := p.Answers
 	if a["mode"] == "source" {
 		for _, k := range []string{"backend", "web_server", "model_server"} {
 			if o.Images[k] == "" {
-				return nil, fmt.Errorf("mode is source: image %s is built from a checkout and exists on this machine only; push it to a registry and pass --image %s=REGISTRY/NAME:TAG", k, k)
+				return nil, fmt.Errorf("mode is source: image %s is built from a checkout and exists on this machine only; push it with --registry HOST[:PORT] or pass --image %s=REGISTRY/NAME:TAG", k, k)
 			}
 		}
-	}
-	env, err := readEnv(p)
-	if err != nil {
-		return nil, err
 	}
 	images := p.Stack.ResolveImages(a)
 	for k, v := range o.Images {
@@ -126,6 +138,55 @@ func OnyxValues(p Project, o Options) (fileset.Set, error) {
 			return nil, fmt.Errorf("image %s: the onyx stack has no such image; use one of: %s", k, strings.Join(sortedKeys(images), ", "))
 		}
 		images[k] = v
+	}
+	return images, nil
+}
+
+// repoTag splits an image reference into the repository and tag both
+// charts take. They join the two with ":", so a digest rides in the tag:
+// NAME:TAG@sha256:... is a reference the kubelet pulls by digest.
+func repoTag(key, ref string) (string, string, error) {
+	name, tag, digest := stack.SplitRef(ref)
+	if digest == "" {
+		return name, tag, nil
+	}
+	if tag == "" {
+		return "", "", fmt.Errorf("image %s: Onyx's chart joins repository and tag, so a digest needs a tag before it; give NAME:TAG@%s", key, digest)
+	}
+	return name, tag + "@" + digest, nil
+}
+
+// onyxSecretEnv writes secret.env: pairs of the chart's secret key and
+// the .env key holding its value ("=VALUE" gives a fixed value).
+func onyxSecretEnv(env map[string]string, pairs [][2]string) (string, error) {
+	var se strings.Builder
+	se.WriteString("# Written by stackgen export from .env: the keys Onyx's chart reads from the Secret " + OnyxSecretName + ". Keep it private.\n")
+	for _, k := range pairs {
+		val, ok := env[k[1]]
+		if fixed, isFixed := strings.CutPrefix(k[1], "="); isFixed {
+			val, ok = fixed, true
+		}
+		if !ok || val == "" {
+			return "", fmt.Errorf(".env: %s is missing or empty; add it (see .env.example) or re-run 'stackgen new --force'", k[1])
+		}
+		if strings.ContainsAny(val, "\r\n") || strings.TrimSpace(val) != val {
+			return "", fmt.Errorf(".env: %s has a line break or surrounding spaces, which an env file cannot carry; change the value", k[1])
+		}
+		fmt.Fprintf(&se, "%s=%s\n", k[0], val)
+	}
+	return se.String(), nil
+}
+
+// onyxV2Values writes the values of chart 0.2.1 (Vespa).
+func onyxV2Values(p Project, o Options) (fileset.Set, error) {
+	a := p.Answers
+	env, err := readEnv(p)
+	if err != nil {
+		return nil, err
+	}
+	images, err := onyxImages(p, o)
+	if err != nil {
+		return nil, err
 	}
 	var v onyxValues
 	v.Global.Version = a["onyx_version"]
@@ -137,9 +198,9 @@ func OnyxValues(p Project, o Options) (fileset.Set, error) {
 		{&v.API, "backend"}, {&v.CelineryShared, "backend"}, {&v.Webserver, "web_server"},
 		{&v.InferenceCapability, "model_server"}, {&v.IndexCapability, "model_server"},
 	} {
-		name, tag, digest := stack.SplitRef(images[c.key])
-		if digest != "" {
-			return nil, fmt.Errorf("image %s: the chart takes a repository and a tag, not a digest; give a tag", c.key)
+		name, tag, err := repoTag(c.key, images[c.key])
+		if err != nil {
+			return nil, err
 		}
 		c.dst.Image.Repository, c.dst.Image.Tag = name, tag
 	}
@@ -200,17 +261,9 @@ func OnyxValues(p Project, o Options) (fileset.Set, error) {
 # overlay (the chart sets its own requests and limits).
 `, OnyxChartVersion, OnyxSecretName, OnyxValuesFile, OnyxChartVersion)
 
-	var se strings.Builder
-	se.WriteString("# Written by stackgen export from .env: the keys Onyx's chart reads from the Secret " + OnyxSecretName + ". Keep it private.\n")
-	for _, k := range onyxSecretKeys {
-		val, ok := env[k[1]]
-		if !ok || val == "" {
-			return nil, fmt.Errorf(".env: %s is missing or empty; add it (see .env.example) or re-run 'stackgen new --force'", k[1])
-		}
-		if strings.ContainsAny(val, "\r\n") || strings.TrimSpace(val) != val {
-			return nil, fmt.Errorf(".env: %s has a line break or surrounding spaces, which an env file cannot carry; change the value", k[1])
-		}
-		fmt.Fprintf(&se, "%s=%s\n", k[0], val)
+	se, err := onyxSecretEnv(env, onyxSecretKeys)
+	if err != nil {
+		return nil, err
 	}
 
 	np, err := marshalDocs(onyxNetworkPolicies())
@@ -219,7 +272,7 @@ func OnyxValues(p Project, o Options) (fileset.Set, error) {
 	}
 	set := fileset.Set{
 		{Path: OnyxValuesFile, Mode: 0o644, Content: append([]byte(header), body...)},
-		{Path: SecretEnvFile, Mode: 0o600, Content: []byte(se.String())},
+		{Path: SecretEnvFile, Mode: 0o600, Content: []byte(se)},
 		{Path: ".gitignore", Mode: 0o644, Content: []byte("# The Secret's source: never commit it.\n" + SecretEnvFile + "\n")},
 		{Path: "networkpolicy.yaml", Mode: 0o644, Content: np},
 	}

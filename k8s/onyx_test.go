@@ -90,12 +90,3 @@ func TestOnyxSourceModeNeedsPushedImages(t *testing.T) {
 	}
 }
 
-// An Onyx v4 project (OpenSearch) is refused in one line rather than given
-// values for the v2 chart.
-func TestOnyxV4IsRefusedWithTheWayOut(t *testing.T) {
-	p, _ := renderProject(t, "onyx", nil)
-	_, err := OnyxValues(p, Options{})
-	if err == nil || !strings.Contains(err.Error(), "onyx_version=v2.9.8") || strings.Contains(err.Error(), "\n") {
-		t.Fatalf("err = %v, want one line naming the chart and the way out", err)
-	}
-}
