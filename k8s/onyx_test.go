@@ -89,4 +89,3 @@ func TestOnyxSourceModeNeedsPushedImages(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
-
