@@ -1,7 +1,9 @@
 package exportcmd
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,10 +11,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
+	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/fileset"
 	"github.com/stackgen/stackgen/internal/atomicfile"
 	"github.com/stackgen/stackgen/k8s"
 	"github.com/stackgen/stackgen/project"
+	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/stacks"
 )
 
@@ -29,12 +33,26 @@ type KubernetesOptions struct {
 	Out    string
 	Images []string // KEY=REF
 	K8s    k8s.Options
+	// Registry (HOST[:PORT]), when set, receives the images the stack
+	// builds; the manifests then name them by digest.
+	Registry string
+	// Engine pushes them (the factory's Docker client).
+	Engine func() (*engine.Client, error)
 }
+
+// Pusher is what --registry needs from the engine: the same tag, push and
+// digest lookup `stackgen up --swarm --registry` uses.
+type Pusher interface {
+	ImageID(ctx context.Context, ref string) (string, error)
+	PushImage(ctx context.Context, ref, registry string, out io.Writer) (string, error)
+}
+
+var _ Pusher = (*engine.Client)(nil)
 
 // NewCmdKubernetes builds the command; runF replaces the work in tests of
 // flag parsing.
 func NewCmdKubernetes(f *cmdutil.Factory, runF func(*KubernetesOptions) error) *cobra.Command {
-	opts := &KubernetesOptions{IO: f.IO}
+	opts := &KubernetesOptions{IO: f.IO, Engine: f.Engine}
 	cmd := &cobra.Command{
 		Use:     "kubernetes [dir]",
 		Aliases: []string{"k8s"},
@@ -51,7 +69,8 @@ secretGenerator, or is an existing one (--secret-name).
 Apply with: kubectl apply -k OUTDIR`,
 		Example: `  stackgen export kubernetes
   stackgen export k8s mysite -o deploy/k8s --ingress-class nginx --storage-class fast
-  stackgen export k8s mysite --service-type LoadBalancer --image web=registry.example/mysite-web:1.0`,
+  stackgen export k8s mysite --service-type LoadBalancer --image web=registry.example/mysite-web:1.0
+  stackgen export k8s mysite --registry registry.example:5000`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Dir = "."
@@ -63,6 +82,12 @@ Apply with: kubectl apply -k OUTDIR`,
 				return err
 			}
 			opts.K8s.Images = images
+			if strings.ContainsAny(opts.Registry, "/ ") {
+				return cmdutil.FlagErrorf("--registry %q: give HOST[:PORT] only (the images keep their names)", opts.Registry)
+			}
+			if err := stack.OptionalRegistryHost(opts.Registry); err != nil {
+				return cmdutil.FlagErrorf("--registry: %v", err)
+			}
 			if err := k8s.CheckOptions(opts.K8s); err != nil {
 				return cmdutil.FlagErrorf("%v", err)
 			}
@@ -81,6 +106,7 @@ Apply with: kubectl apply -k OUTDIR`,
 	fl.StringVar(&opts.K8s.StorageClass, "storage-class", "", "storage class of every claim (default: the cluster's default class)")
 	fl.StringVar(&opts.K8s.MediaAccessMode, "media-access-mode", "", "access mode of the shared media claim: ReadWriteMany (default) or ReadWriteOnce (single node)")
 	fl.StringVar(&opts.K8s.SecretName, "secret-name", "", "use this existing Secret instead of generating one from secret.env")
+	fl.StringVar(&opts.Registry, "registry", "", "tag and push the images the stack builds to this registry (`HOST[:PORT]`) and name them by digest in the output (--image wins for its key)")
 	fl.StringArrayVar(&opts.Images, "image", nil, "image reference for one of the stack's images, `KEY=REF` (e.g. web=registry.example/mysite-web@sha256:...); repeatable")
 	return cmd
 }
@@ -104,6 +130,27 @@ func RunKubernetes(opts *KubernetesOptions) error {
 	if err != nil {
 		return err
 	}
+	if opts.Registry != "" {
+		if opts.Engine == nil {
+			return fmt.Errorf("--registry needs the Docker engine, and this command has none")
+		}
+		eng, err := opts.Engine()
+		if err != nil {
+			return err
+		}
+		pushed, err := PushBuilt(context.Background(), eng, p, opts.Registry, opts.K8s.Images, opts.IO.ErrOut)
+		if err != nil {
+			return err
+		}
+		images := map[string]string{}
+		for k, v := range opts.K8s.Images {
+			images[k] = v
+		}
+		for k, v := range pushed {
+			images[k] = v
+		}
+		opts.K8s.Images = images
+	}
 	set, err := k8s.Export(p, opts.K8s)
 	if err != nil {
 		return err
@@ -122,13 +169,55 @@ func RunKubernetes(opts *KubernetesOptions) error {
 	fmt.Fprintf(opts.IO.Out, "Wrote %d files to %s\n", len(set), out)
 	switch {
 	case p.Stack.Name == "onyx":
-		fmt.Fprintf(opts.IO.Out, "Install with Onyx's chart (version %s): see the commands at the top of %s\n", k8s.OnyxChartVersion, filepath.Join(out, k8s.OnyxValuesFile))
+		fmt.Fprintf(opts.IO.Out, "Install with Onyx's chart (version %s): see the commands at the top of %s\n", k8s.OnyxChartFor(p.Answers), filepath.Join(out, k8s.OnyxValuesFile))
 	case opts.K8s.Helm:
 		fmt.Fprintf(opts.IO.Out, "Install with: helm install RELEASE %s (the commands are at the top of values.yaml)\n", out)
 	default:
 		fmt.Fprintf(opts.IO.Out, "Apply with: kubectl apply -k %s\n", out)
 	}
 	return nil
+}
+
+// PushBuilt tags and pushes the images p's stack builds (except those
+// given, which --image names already) to registry and returns them by
+// image key as REGISTRY/NAME:TAG@sha256:...: the tag for people, the digest
+// for the kubelet, so every node runs the image that was pushed.
+func PushBuilt(ctx context.Context, eng Pusher, p k8s.Project, registry string, given map[string]string, log io.Writer) (map[string]string, error) {
+	if log == nil {
+		log = io.Discard
+	}
+	images := p.Stack.ResolveImages(p.Answers)
+	out := map[string]string{}
+	byRef := map[string]string{} // one push per image, whatever its keys
+	for _, im := range p.Stack.Images {
+		ref, active := images[im.Key]
+		if !im.Built || !active || given[im.Key] != "" {
+			continue
+		}
+		if done, ok := byRef[ref]; ok {
+			out[im.Key] = done
+			continue
+		}
+		if _, err := eng.ImageID(ctx, ref); err != nil {
+			return nil, fmt.Errorf("image %s (%s): %w; build it first (stackgen up, or docker compose build in the project)", im.Key, ref, err)
+		}
+		fmt.Fprintf(log, "Pushing %s to %s...\n", ref, registry)
+		pushed, err := eng.PushImage(ctx, ref, registry, log)
+		if err != nil {
+			return nil, err
+		}
+		name, _, digest := stack.SplitRef(pushed)
+		_, tag, _ := stack.SplitRef(ref)
+		if digest == "" || tag == "" {
+			return nil, fmt.Errorf("image %s: the push returned %q, not a reference by digest", im.Key, pushed)
+		}
+		byRef[ref] = name + ":" + tag + "@" + digest
+		out[im.Key] = byRef[ref]
+	}
+	if len(out) == 0 && len(byRef) == 0 {
+		fmt.Fprintf(log, "--registry: this project builds no image (or --image names them all); nothing pushed\n")
+	}
+	return out, nil
 }
 
 // loadProject reads dir's manifest and stack; the files are read from the

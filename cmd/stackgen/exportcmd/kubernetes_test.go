@@ -135,4 +135,12 @@ func TestExportHelmAndOnyxDefaultFolders(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(onyx, "kubernetes", k8s.OnyxValuesFile)); err != nil || !strings.Contains(out, "version "+k8s.OnyxChartVersion) {
 		t.Errorf("onyx: %v, output %s", err, out)
 	}
+	onyx4 := newProject(t, "onyx", nil)
+	out, err = execExport(t, "kubernetes", onyx4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(onyx4, "kubernetes", k8s.OnyxValuesFile)); err != nil || !strings.Contains(out, "version "+k8s.OnyxV4ChartVersion) {
+		t.Errorf("onyx v4: %v, output %s", err, out)
+	}
 }
