@@ -49,20 +49,20 @@ type onyxV4Chart struct {
 	Persistent struct {
 		StorageClassName string `json:"storageClassName"`
 	} `json:"persistent"`
-	InferenceCapability onyxImageOnly         `json:"inferenceCapability"`
-	IndexCapability     onyxImageOnly         `json:"indexCapability"`
-	Webserver           onyxImageOnly         `json:"webserver"`
-	API                 onyxImageOnly         `json:"api"`
-	CelerySharedV4      onyxImageOnly         `json:"celery_shared"`
-	Slackbot            onyxToggle            `json:"slackbot"`
-	MCPServer           onyxToggleImage       `json:"mcpServer"`
-	CodeInterpreter     onyxToggleImage       `json:"codeInterpreter"`
-	Redis               onyxV4Redis           `json:"redis"`
-	Minio               onyxV4Minio           `json:"minio"`
-	Nginx               onyxV4Nginx           `json:"nginx"`
-	Ingress             onyxV4Ingress         `json:"ingress"`
-	Auth                map[string]onyxV4Auth `json:"auth"`
-	ConfigMap           map[string]string     `json:"configMap"`
+	InferenceCapability onyxImageOnly     `json:"inferenceCapability"`
+	IndexCapability     onyxImageOnly     `json:"indexCapability"`
+	Webserver           onyxImageOnly     `json:"webserver"`
+	API                 onyxImageOnly     `json:"api"`
+	CelerySharedV4      onyxImageOnly     `json:"celery_shared"`
+	Slackbot            onyxToggle        `json:"slackbot"`
+	MCPServer           onyxToggleImage   `json:"mcpServer"`
+	CodeInterpreter     onyxToggleImage   `json:"codeInterpreter"`
+	Redis               onyxV4Redis       `json:"redis"`
+	Minio               onyxV4Minio       `json:"minio"`
+	Nginx               onyxV4Nginx       `json:"nginx"`
+	Ingress             onyxV4Ingress     `json:"ingress"`
+	Auth                onyxV4AuthSecrets `json:"auth"`
+	ConfigMap           map[string]string `json:"configMap"`
 }
 
 // onyxImageOnly is a component whose image is set, or left to the chart
@@ -147,6 +147,18 @@ type onyxV4Ingress struct {
 	Webserver *onyxHost `json:"webserver,omitempty"`
 }
 
+// onyxV4AuthSecrets are the chart's auth entries, by the names its
+// values.yaml gives them (a struct, not a map, so a misspelt one fails
+// the strict decoding).
+type onyxV4AuthSecrets struct {
+	Postgresql    onyxV4Auth `json:"postgresql"`
+	Redis         onyxV4Auth `json:"redis"`
+	Objectstorage onyxV4Auth `json:"objectstorage"`
+	OAuth         onyxV4Auth `json:"oauth"`
+	OpenSearch    onyxV4Auth `json:"opensearch"`
+	Userauth      onyxV4Auth `json:"userauth"`
+}
+
 // onyxV4Auth is one entry of the chart's auth map (postgresql, redis,
 // objectstorage, oauth, opensearch, userauth): every Secret the chart
 // reads, here all the one existing Secret made from secret.env.
@@ -206,18 +218,17 @@ func onyxV4Values(p Project, o Options) (fileset.Set, error) {
 
 	// One Secret holds every key; secretPairs are its chart keys and the
 	// .env keys they come from.
-	v.Auth = map[string]onyxV4Auth{}
-	use := func(name string) { v.Auth[name] = onyxV4Auth{Enabled: true, ExistingSecret: OnyxSecretName} }
-	off := func(name string) { v.Auth[name] = onyxV4Auth{Enabled: false} }
+	use := func(a *onyxV4Auth) { *a = onyxV4Auth{Enabled: true, ExistingSecret: OnyxSecretName} }
+	off := func(a *onyxV4Auth) { *a = onyxV4Auth{Enabled: false} }
 	// CloudNativePG's superuser secret: the keys username and password,
 	// and the superuser is postgres.
 	secretPairs := [][2]string{{"username", "=postgres"}, {"password", "POSTGRES_PASSWORD"}}
-	use("postgresql")
+	use(&v.Auth.Postgresql)
 	v.Postgresql.Cluster.SuperuserSecret.Name = OnyxSecretName
 	v.Postgresql.Cluster.Storage.StorageClass = sc
 	v.Persistent.StorageClassName = sc
 	secretPairs = append(secretPairs, [2]string{"user_auth_secret", "USER_AUTH_SECRET"})
-	use("userauth")
+	use(&v.Auth.Userauth)
 
 	// The chart deploys Vespa by default still; v4 indexes into OpenSearch.
 	v.Vespa.Enabled = false
@@ -228,9 +239,9 @@ func onyxV4Values(p Project, o Options) (fileset.Set, error) {
 		// runs, unused: the chart has no switch for it.
 		v.VectorDB.Enabled = false
 		v.OpenSearch.Enabled = false
-		off("opensearch")
+		off(&v.Auth.OpenSearch)
 		v.Redis.Enabled = false
-		off("redis")
+		off(&v.Auth.Redis)
 		for _, k := range []string{"CACHE_BACKEND", "AUTH_BACKEND"} {
 			v.ConfigMap[k] = "postgres"
 		}
@@ -239,7 +250,7 @@ func onyxV4Values(p Project, o Options) (fileset.Set, error) {
 	} else {
 		v.VectorDB.Enabled = true
 		v.OpenSearch.Enabled = true
-		use("opensearch")
+		use(&v.Auth.OpenSearch)
 		secretPairs = append(secretPairs,
 			[2]string{"opensearch_admin_username", "=admin"},
 			[2]string{"opensearch_admin_password", "OPENSEARCH_ADMIN_PASSWORD"})
@@ -258,7 +269,7 @@ func onyxV4Values(p Project, o Options) (fileset.Set, error) {
 			v.OpenSearch.JavaOpts = fmt.Sprintf("-Xms%s -Xmx%s", h, h)
 		}
 		v.Redis.Enabled = true
-		use("redis")
+		use(&v.Auth.Redis)
 		secretPairs = append(secretPairs, [2]string{"redis_password", "REDIS_PASSWORD"})
 		v.Redis.RedisStandalone = &struct {
 			RedisSecret struct {
@@ -290,7 +301,7 @@ func onyxV4Values(p Project, o Options) (fileset.Set, error) {
 		v.Minio.Persistence = &struct {
 			StorageClass string `json:"storageClass"`
 		}{sc}
-		use("objectstorage")
+		use(&v.Auth.Objectstorage)
 		// MinIO's chart reads rootUser/rootPassword; Onyx uses them as its
 		// S3 keys, as the compose stack does.
 		secretPairs = append(secretPairs,
@@ -302,7 +313,7 @@ func onyxV4Values(p Project, o Options) (fileset.Set, error) {
 		}
 	case "s3-external":
 		v.Minio.Enabled = false
-		use("objectstorage")
+		use(&v.Auth.Objectstorage)
 		secretPairs = append(secretPairs,
 			[2]string{"s3_aws_access_key_id", "S3_AWS_ACCESS_KEY_ID"}, [2]string{"s3_aws_secret_access_key", "S3_AWS_SECRET_ACCESS_KEY"})
 		v.ConfigMap["FILE_STORE_BACKEND"] = "s3"
@@ -316,7 +327,7 @@ func onyxV4Values(p Project, o Options) (fileset.Set, error) {
 		}
 	default: // postgres
 		v.Minio.Enabled = false
-		off("objectstorage")
+		off(&v.Auth.Objectstorage)
 		v.ConfigMap["FILE_STORE_BACKEND"] = "postgres"
 	}
 
@@ -328,13 +339,13 @@ func onyxV4Values(p Project, o Options) (fileset.Set, error) {
 		if a["auth"] == "google_oauth" {
 			secretKey = "GOOGLE_OAUTH_CLIENT_SECRET"
 		}
-		use("oauth")
+		use(&v.Auth.OAuth)
 		secretPairs = append(secretPairs, [2]string{"oauth_client_id", "=" + a["oauth_client_id"]}, [2]string{"oauth_client_secret", secretKey})
 		if u := a["openid_config_url"]; u != "" {
 			v.ConfigMap["OPENID_CONFIG_URL"] = u
 		}
 	default:
-		off("oauth")
+		off(&v.Auth.OAuth)
 	}
 
 	domain := a["domain"]

@@ -80,13 +80,13 @@ func TestOnyxV4ValuesMapTheAnswersToChart08(t *testing.T) {
 			if len(v.OpenSearch.ExtraEnvs) != 1 || v.OpenSearch.ExtraEnvs[0].ValueFrom.SecretKeyRef.Name != OnyxSecretName || se[v.OpenSearch.ExtraEnvs[0].ValueFrom.SecretKeyRef.Key] != secrets["OPENSEARCH_ADMIN_PASSWORD"] {
 				t.Errorf("opensearch's initial password does not come from the Secret's opensearch password: %+v", v.OpenSearch.ExtraEnvs)
 			}
-			for _, k := range []string{"postgresql", "redis", "opensearch", "userauth"} {
-				if a := v.Auth[k]; !a.Enabled || a.ExistingSecret != OnyxSecretName {
+			for k, a := range map[string]onyxV4Auth{"postgresql": v.Auth.Postgresql, "redis": v.Auth.Redis, "opensearch": v.Auth.OpenSearch, "userauth": v.Auth.Userauth} {
+				if !a.Enabled || a.ExistingSecret != OnyxSecretName {
 					t.Errorf("auth.%s = %+v", k, a)
 				}
 			}
-			if v.Auth["objectstorage"].Enabled || v.Minio.Enabled || v.ConfigMap["FILE_STORE_BACKEND"] != "postgres" {
-				t.Errorf("file_store postgres: objectstorage %+v, minio %v, configMap %v", v.Auth["objectstorage"], v.Minio.Enabled, v.ConfigMap)
+			if v.Auth.Objectstorage.Enabled || v.Minio.Enabled || v.ConfigMap["FILE_STORE_BACKEND"] != "postgres" {
+				t.Errorf("file_store postgres: objectstorage %+v, minio %v, configMap %v", v.Auth.Objectstorage, v.Minio.Enabled, v.ConfigMap)
 			}
 			if v.Postgresql.Cluster.SuperuserSecret.Name != OnyxSecretName || se["username"] != "postgres" || se["password"] != secrets["POSTGRES_PASSWORD"] {
 				t.Errorf("postgres superuser secret %q, secret.env %v", v.Postgresql.Cluster.SuperuserSecret.Name, se)
@@ -100,15 +100,15 @@ func TestOnyxV4ValuesMapTheAnswersToChart08(t *testing.T) {
 			if !v.Ingress.Enabled || v.Ingress.API == nil || v.Ingress.API.Host != "localhost" || v.Nginx.Controller.Service.Type != ServiceClusterIP {
 				t.Errorf("entry: %+v %+v", v.Ingress, v.Nginx.Controller.Service)
 			}
-			if v.ConfigMap["AUTH_TYPE"] != "basic" || v.ConfigMap["WEB_DOMAIN"] != "http://localhost" || v.Auth["oauth"].Enabled {
-				t.Errorf("configMap %v, oauth %+v", v.ConfigMap, v.Auth["oauth"])
+			if v.ConfigMap["AUTH_TYPE"] != "basic" || v.ConfigMap["WEB_DOMAIN"] != "http://localhost" || v.Auth.OAuth.Enabled {
+				t.Errorf("configMap %v, oauth %+v", v.ConfigMap, v.Auth.OAuth)
 			}
 			if v.Slackbot.Enabled {
 				t.Errorf("the compose stack runs no Slack bot")
 			}
 		}},
 		{"lite", stack.Answers{"profile": "lite"}, Options{}, func(t *testing.T, v onyxV4Chart, se, _ map[string]string) {
-			if v.VectorDB.Enabled || v.OpenSearch.Enabled || v.Redis.Enabled || v.Auth["opensearch"].Enabled || v.Auth["redis"].Enabled {
+			if v.VectorDB.Enabled || v.OpenSearch.Enabled || v.Redis.Enabled || v.Auth.OpenSearch.Enabled || v.Auth.Redis.Enabled {
 				t.Errorf("lite runs no index and no Redis: %+v", v)
 			}
 			if v.ConfigMap["CACHE_BACKEND"] != "postgres" || v.ConfigMap["AUTH_BACKEND"] != "postgres" || v.ConfigMap["DISABLE_MODEL_SERVER"] != "true" {
@@ -123,8 +123,8 @@ func TestOnyxV4ValuesMapTheAnswersToChart08(t *testing.T) {
 		}},
 		{"minio-loadbalancer-class", stack.Answers{"file_store": "s3-minio", "domain": "onyx.example.com", "https": "true"}, Options{ServiceType: ServiceLoadBalancer, StorageClass: "fast"},
 			func(t *testing.T, v onyxV4Chart, se, secrets map[string]string) {
-				if !v.Minio.Enabled || v.Minio.ExistingSecret != OnyxSecretName || v.Minio.Image == nil || !v.Auth["objectstorage"].Enabled {
-					t.Errorf("minio %+v objectstorage %+v", v.Minio, v.Auth["objectstorage"])
+				if !v.Minio.Enabled || v.Minio.ExistingSecret != OnyxSecretName || v.Minio.Image == nil || !v.Auth.Objectstorage.Enabled {
+					t.Errorf("minio %+v objectstorage %+v", v.Minio, v.Auth.Objectstorage)
 				}
 				if se["rootPassword"] != secrets["MINIO_ROOT_PASSWORD"] || se["s3_aws_secret_access_key"] != secrets["MINIO_ROOT_PASSWORD"] || se["rootUser"] == "" {
 					t.Errorf("secret.env %v", se)
@@ -142,7 +142,7 @@ func TestOnyxV4ValuesMapTheAnswersToChart08(t *testing.T) {
 			}},
 		{"oidc", stack.Answers{"auth": "oidc", "oauth_client_id": "onyx", "openid_config_url": "https://id.example.com/.well-known/openid-configuration"}, Options{},
 			func(t *testing.T, v onyxV4Chart, se, _ map[string]string) {
-				if a := v.Auth["oauth"]; !a.Enabled || a.ExistingSecret != OnyxSecretName || se["oauth_client_id"] != "onyx" || se["oauth_client_secret"] != "s3cr3t-from-idp" {
+				if a := v.Auth.OAuth; !a.Enabled || a.ExistingSecret != OnyxSecretName || se["oauth_client_id"] != "onyx" || se["oauth_client_secret"] != "s3cr3t-from-idp" {
 					t.Errorf("oauth %+v, secret.env %v", a, se)
 				}
 				if v.ConfigMap["AUTH_TYPE"] != "oidc" || !strings.HasPrefix(v.ConfigMap["OPENID_CONFIG_URL"], "https://id.example.com/") {
@@ -231,6 +231,17 @@ func TestRepoTagCarriesTheDigestInTheTag(t *testing.T) {
 		}
 		if err != nil || repo != c.repo || tag != c.tag {
 			t.Errorf("%s: %q %q %v", c.ref, repo, tag, err)
+		}
+	}
+}
+
+// The struct the tests decode into holds named keys only: a key chart 0.8
+// does not have (here a misspelt auth entry) fails.
+func TestOnyxV4StrictDecodingRejectsUnknownKeys(t *testing.T) {
+	for _, doc := range []string{"auth:\n  postgress:\n    enabled: true\n", "vespa:\n  volumeClaimTemplates: []\n", "nginx:\n  service:\n    type: ClusterIP\n"} {
+		var v onyxV4Chart
+		if err := yaml.UnmarshalStrict([]byte(doc), &v); err == nil {
+			t.Errorf("%q decoded", doc)
 		}
 	}
 }
