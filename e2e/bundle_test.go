@@ -62,7 +62,7 @@ func TestDeployBundleDjango(t *testing.T) {
 		bd.must(time.Minute, "", "docker", "tag", standins[i], ref)
 		copies[role] = ref
 	}
-	builtWeb, builtNginx := "mysite-web:"+proj, "mysite-nginx:"+proj
+	builtWeb, builtNginx := proj+"-web:"+proj, proj+"-nginx:"+proj // named after the compose project (the folder)
 	installDir := filepath.Join(work, "offline", proj+"x")
 	scriptDir := filepath.Join(work, "script")
 	site := filepath.Join(work, "build", proj)

@@ -88,7 +88,7 @@ func newDjStack(t *testing.T, name string) *djStack {
 		if out, err := s.run(5*time.Minute, s.bin, "down", s.dir, "--volumes", "--yes-delete-data"); err != nil {
 			t.Logf("cleanup: stackgen down --volumes: %v\n%s", err, out.all())
 		}
-		_, _ = s.run(time.Minute, "docker", "image", "rm", "mysite-web:"+s.project, "mysite-nginx:"+s.project)
+		_, _ = s.run(time.Minute, "docker", "image", "rm", s.project+"-web:"+s.project, s.project+"-nginx:"+s.project)
 	})
 	return s
 }
@@ -133,7 +133,11 @@ func (s *djStack) exec(service string, args ...string) string {
 // mysite-web:1.0 is replaced; the cleanup removes them.
 func (s *djStack) render(extra ...string) {
 	s.t.Helper()
-	args := append([]string{"new", "django-uwsgi", s.dir, "--yes", "--set", "db=mariadb",
+	// The Django project keeps the name the tests read (mysite/...), and
+	// the compose project is the test's own, so the built images are
+	// <project>-web:<project> and no other test's are replaced.
+	args := append([]string{"new", "django-uwsgi", s.dir, "--yes", "--set", "db=mariadb", "--set", "project=mysite",
+		"--set", "compose_project=" + s.project,
 		"--set", fmt.Sprintf("http_port=%d", s.port), "--set", "app_version=" + s.project}, djImages()...)
 	s.must(2*time.Minute, s.bin, append(args, extra...)...)
 }

@@ -51,7 +51,7 @@ func TestSwarmThreeNodes(t *testing.T) {
 
 	// The images, built on the CI engine, then carried to every node.
 	s.must(15*time.Minute, "docker", "compose", "build")
-	images := []string{e2etest.Image(e2etest.MariaDB), e2etest.Image(e2etest.Redis), "mysite-web:" + s.project, "mysite-nginx:" + s.project}
+	images := []string{e2etest.Image(e2etest.MariaDB), e2etest.Image(e2etest.Redis), s.project + "-web:" + s.project, s.project + "-nginx:" + s.project}
 	tarball := filepath.Join(t.TempDir(), "images.tar")
 	s.must(10*time.Minute, "docker", append([]string{"save", "-o", tarball}, images...)...)
 
@@ -88,7 +88,7 @@ func TestSwarmThreeNodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, img := range []string{"mysite-web", "mysite-nginx"} {
+	for _, img := range []string{s.project + "-web", s.project + "-nginx"} {
 		if !strings.Contains(string(stackFile), "image: "+cl.registry+"/"+img+"@sha256:") {
 			t.Errorf("the stack file does not deploy %s by its digest in %s", img, cl.registry)
 		}
