@@ -644,6 +644,17 @@ func (c *Client) RemoveStack(ctx context.Context, stack string, volumes bool) (r
 		}
 		removed = append(removed, "network "+n.Name)
 	}
+	// In swarm mode a removed overlay network goes asynchronously (the
+	// managers drop it after the call returns): wait until it is no longer
+	// listed, so down means gone and a deploy right after cannot meet it.
+	if len(nets) > 0 {
+		if err := waitGone(ctx, 60*time.Second, func() (int, error) {
+			left, err := api.NetworkList(ctx, network.ListOptions{Filters: f})
+			return len(left), err
+		}); err != nil {
+			return removed, fmt.Errorf("the stack's networks: %w (docker network ls --filter label=%s=%s)", err, StackLabel, stack)
+		}
+	}
 	pruned, err := c.PruneObjects(ctx, stack, nil)
 	for _, p := range pruned {
 		removed = append(removed, "secret/config "+p)
@@ -662,6 +673,28 @@ func (c *Client) RemoveStack(ctx context.Context, stack string, volumes bool) (r
 		removed = append(removed, "volume "+v.Name)
 	}
 	return removed, nil
+}
+
+// waitGone polls count until it reports none left, for at most limit.
+func waitGone(ctx context.Context, limit time.Duration, count func() (int, error)) error {
+	deadline := time.Now().Add(limit)
+	for {
+		n, err := count()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d still listed %s after their removal", n, limit)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
 
 // removeRetry retries a removal the engine refuses while a just-stopped

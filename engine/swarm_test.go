@@ -169,6 +169,8 @@ func TestSwarmState(t *testing.T) {
 
 // removeFake is a stack of one service whose job left an exited container.
 type removeFake struct {
+	netRemoved bool
+	netLingers int
 	SwarmAPI
 	running int // ContainerList calls that still show a running container
 	calls   []string
@@ -195,11 +197,21 @@ func (f *removeFake) ContainerRemove(_ context.Context, id string, _ container.R
 	f.calls = append(f.calls, "rm container "+id)
 	return nil
 }
+
+// NetworkList lists the network until two lists after its removal: swarm
+// managers drop a removed overlay network asynchronously.
 func (f *removeFake) NetworkList(context.Context, network.ListOptions) ([]network.Summary, error) {
+	if f.netRemoved {
+		if f.netLingers == 0 {
+			return nil, nil
+		}
+		f.netLingers--
+	}
 	return []network.Summary{{ID: "n1", Name: "st_default"}}, nil
 }
 func (f *removeFake) NetworkRemove(_ context.Context, id string) error {
 	f.calls = append(f.calls, "rm network "+id)
+	f.netRemoved, f.netLingers = true, 2
 	return nil
 }
 func (f *removeFake) SecretList(context.Context, swarm.SecretListOptions) ([]swarm.Secret, error) {
@@ -229,6 +241,9 @@ func TestRemoveStack(t *testing.T) {
 		want := "rm service s1, rm container c-exited, rm network n1, rm secret sec1"
 		if volumes {
 			want += ", rm volume st_db"
+		}
+		if f.netLingers != 0 {
+			t.Errorf("volumes=%v: RemoveStack returned while the removed network was still listed", volumes)
 		}
 		if got := strings.Join(f.calls, ", "); got != want || f.running != 0 {
 			t.Errorf("volumes=%v: %s (running polls left %d)\nwant %s", volumes, got, f.running, want)
