@@ -238,32 +238,13 @@ func (k *kubeEnv) must(t *testing.T, args ...string) string {
 // it and returns the export folder.
 func exportTo(t *testing.T, name string, given stack.Answers, o k8s.Options) (string, fileset.Set) {
 	t.Helper()
-	d, err := stacks.Registry().Lookup(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, answers, err := render.Project(d, given, render.Options{Rand: rand.Reader, Version: "e2e"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(t.TempDir(), "proj")
-	if _, err := project.Write(dir, set, false, &project.Manifest{Stack: d.Name, Version: "e2e", Answers: answers}); err != nil {
-		t.Fatal(err)
-	}
-	out, err := k8s.Manifests(k8s.Project{Stack: d, Answers: answers, Files: os.DirFS(dir)}, o)
+	p, dir := writeProject(t, name, given)
+	out, err := k8s.Manifests(p, o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	exp := filepath.Join(dir, "kubernetes")
-	for _, f := range out {
-		p := filepath.Join(exp, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, f.Content, f.Mode); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, exp, out)
 	return exp, out
 }
 
@@ -473,32 +454,13 @@ func fileExists(p string) bool {
 // exportChart writes a project and its chart and returns the chart folder.
 func exportChart(t *testing.T, name string, given stack.Answers, o k8s.Options) string {
 	t.Helper()
-	d, err := stacks.Registry().Lookup(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, answers, err := render.Project(d, given, render.Options{Rand: rand.Reader, Version: "e2e"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(t.TempDir(), "proj")
-	if _, err := project.Write(dir, set, false, &project.Manifest{Stack: d.Name, Version: "e2e", Answers: answers}); err != nil {
-		t.Fatal(err)
-	}
-	chart, err := k8s.Export(k8s.Project{Stack: d, Answers: answers, Files: os.DirFS(dir)}, o)
+	p, dir := writeProject(t, name, given)
+	chart, err := k8s.Export(p, o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "chart")
-	for _, f := range chart {
-		p := filepath.Join(out, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, f.Content, f.Mode); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, out, chart)
 	return out
 }
 
@@ -535,4 +497,36 @@ func findFile(set fileset.Set, p string) (fileset.File, bool) {
 		}
 	}
 	return fileset.File{}, false
+}
+
+// writeProject renders a stack and writes it as `stackgen new` does.
+func writeProject(t *testing.T, name string, given stack.Answers) (k8s.Project, string) {
+	t.Helper()
+	d, err := stacks.Registry().Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, answers, err := render.Project(d, given, render.Options{Rand: rand.Reader, Version: "e2e"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "proj")
+	if _, err := project.Write(dir, set, false, &project.Manifest{Stack: d.Name, Version: "e2e", Answers: answers}); err != nil {
+		t.Fatal(err)
+	}
+	return k8s.Project{Stack: d, Answers: answers, Files: os.DirFS(dir)}, dir
+}
+
+// writeFiles writes an export's files under dir.
+func writeFiles(t *testing.T, dir string, set fileset.Set) {
+	t.Helper()
+	for _, f := range set {
+		p := filepath.Join(dir, filepath.FromSlash(f.Path))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Content, f.Mode); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
