@@ -32,7 +32,7 @@ func installRun(ctx context.Context, o *Options) error {
 	var checked bundle.Counter
 	m := o.startMeter("verifying", st.Size(), &checked, "checked", nil, "")
 	v, err := bundle.Verify(o.Bundle, &checked)
-	m.stop(err == nil)
+	m.Stop(err == nil)
 	if err != nil {
 		return err
 	}
@@ -94,7 +94,7 @@ func installRun(ctx context.Context, o *Options) error {
 		var sent, read bundle.Counter
 		m := o.startMeter("loading images", man.ImageTarSize, &sent, "sent to the engine", &read, "read")
 		_, err := bundle.LoadImages(ctx, v, eng, &bundle.Progress{Read: &sent, Written: &read})
-		m.stop(err == nil)
+		m.Stop(err == nil)
 		if err != nil {
 			return err
 		}

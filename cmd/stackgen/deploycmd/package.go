@@ -202,7 +202,7 @@ func packageRun(ctx context.Context, o *Options) error {
 		Private:      o.IncludeEnv,
 		Progress:     &bundle.Progress{Read: &read, Written: &written},
 	})
-	m.stop(err == nil)
+	m.Stop(err == nil)
 	if err != nil {
 		return err
 	}

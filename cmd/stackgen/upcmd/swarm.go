@@ -10,7 +10,7 @@ import (
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/engine"
-	"github.com/stackgen/stackgen/engine/progress"
+	"github.com/stackgen/stackgen/progress"
 	"github.com/stackgen/stackgen/swarm"
 )
 

@@ -21,7 +21,7 @@ import (
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/engine"
-	"github.com/stackgen/stackgen/engine/progress"
+	"github.com/stackgen/stackgen/progress"
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/stacks"
