@@ -155,3 +155,12 @@ type quiet struct{}
 func (quiet) Event(Event)         {}
 func (quiet) Info(string, ...any) {}
 func (quiet) Stop()               {}
+
+// Sink is where a service reports: Out for results (a URL, JSON lines),
+// ErrOut for what a person reads while it works. TTY says ErrOut is a
+// terminal (auto resolves to tty), Color that it may be coloured
+// (NO_COLOR unset).
+type Sink struct {
+	Out, ErrOut io.Writer
+	TTY, Color  bool
+}

@@ -14,8 +14,8 @@ import (
 
 	"github.com/stackgen/stackgen/bundle"
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
-	"github.com/stackgen/stackgen/cmd/stackgen/upcmd"
 	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/lifecycle"
 	"github.com/stackgen/stackgen/prompt"
 )
 
@@ -61,11 +61,11 @@ type Options struct {
 
 // up runs `stackgen up` on the installed project.
 func up(ctx context.Context, dir string, o *Options) error {
-	uo := upcmd.Options{NoBuild: true, Timeout: o.Timeout, Progress: o.Progress}
+	uo := lifecycle.Options{Sink: o.IO.Sink(), Engine: o.Engine, Now: o.Now, Dir: dir, NoBuild: true, Timeout: o.Timeout, Progress: o.Progress}
 	if o.Swarm {
-		uo.Swarm = upcmd.SwarmOptions{On: true}
+		uo.Swarm = lifecycle.SwarmOptions{On: true}
 	}
-	return upcmd.Run(ctx, o.Factory, dir, uo)
+	return lifecycle.Up(ctx, uo)
 }
 
 // NewCmdDeploy builds the command; runF replaces the work in tests of
@@ -132,7 +132,7 @@ inside do the same without stackgen.`,
 	fl.BoolVar(&opts.AllowPrivileged, "allow-privileged", false, "with --bundle: install even if a service is privileged, uses the host network, or mounts the host's root or the Docker socket")
 	fl.BoolVar(&opts.NoUp, "no-up", false, "with --bundle: load and write the files, but do not start the stack")
 	fl.BoolVar(&opts.Swarm, "swarm", false, "with --bundle: start it on this engine's swarm (stackgen up --swarm); the images are loaded on this node only")
-	cmdutil.DurationVar(fl, &opts.Timeout, "timeout", 0, "with --bundle: "+upcmd.TimeoutUsage)
+	cmdutil.DurationVar(fl, &opts.Timeout, "timeout", 0, "with --bundle: "+cmdutil.TimeoutUsage)
 	fl.StringVar(&opts.Progress, "progress", "auto", "progress output: auto, tty, plain or quiet")
 	fl.BoolVar(&opts.Unpack, "unpack", false, "decompress a zstd or gzip stream from stdin to stdout (the unpacker image runs this)")
 	_ = fl.MarkHidden("unpack")

@@ -18,7 +18,6 @@ import (
 
 	"github.com/stackgen/stackgen/backup"
 	"github.com/stackgen/stackgen/bundle"
-	"github.com/stackgen/stackgen/cmd/stackgen/backupcmd"
 	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/internal/atomicfile"
 	"github.com/stackgen/stackgen/render"
@@ -218,11 +217,11 @@ func verifyRun(ctx context.Context, opts *Options) error {
 	if err := Run(ctx, &o); err != nil {
 		return fmt.Errorf("the backup does not restore: %w", err)
 	}
-	proj, err := backupcmd.LoadProject(dir)
+	proj, err := backup.LoadSource(dir)
 	if err != nil {
 		return err
 	}
-	targets, err := backupcmd.Targets(ctx, eng, p.Name, proj.States)
+	targets, err := backup.Targets(ctx, eng, p.Name, proj.States)
 	if err != nil {
 		return err
 	}
