@@ -189,6 +189,16 @@ type Project struct {
 	Volumes []string
 }
 
+// NeedsBuild reports whether compose builds any of the project's images.
+func (p *Project) NeedsBuild() bool {
+	for _, s := range p.Services {
+		if s.Build {
+			return true
+		}
+	}
+	return false
+}
+
 // Service is what the wait and the reports need to know of a service.
 type Service struct {
 	Name  string

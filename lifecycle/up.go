@@ -179,23 +179,13 @@ func up(ctx context.Context, opts *Options) error {
 		return err
 	}
 
-	// Compose's own progress style: its live view when ours is one, plain
-	// lines otherwise.
-	composeProgress := "plain"
-	switch mode {
-	case progress.ModeTTY:
-		composeProgress = "auto"
-	case progress.ModeQuiet:
-		composeProgress = "quiet"
-	}
-
-	if !opts.NoBuild && needsBuild(p) {
+	if !opts.NoBuild && p.NeedsBuild() {
 		pw.Info("Building images (docker compose build)...")
 		buildOut := ios.ErrOut
 		if mode == progress.ModeQuiet {
 			buildOut = io.Discard
 		}
-		if err := eng.Build(ctx, p, composeProgress, buildOut, buildOut); err != nil {
+		if err := eng.Build(ctx, p, progress.ComposeMode(mode), buildOut, buildOut); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -307,15 +297,6 @@ func up(ctx context.Context, opts *Options) error {
 		fmt.Fprintln(ios.Out, url)
 	}
 	return nil
-}
-
-func needsBuild(p *engine.Project) bool {
-	for _, s := range p.Services {
-		if s.Build {
-			return true
-		}
-	}
-	return false
 }
 
 func serviceEvent(s engine.ServiceState) progress.Event {

@@ -164,3 +164,15 @@ type Sink struct {
 	Out, ErrOut io.Writer
 	TTY, Color  bool
 }
+
+// ComposeMode is docker compose's --progress for a resolved mode: its own
+// live view when ours is one, nothing when quiet, plain lines otherwise.
+func ComposeMode(mode string) string {
+	switch mode {
+	case ModeTTY:
+		return "auto"
+	case ModeQuiet:
+		return "quiet"
+	}
+	return "plain"
+}

@@ -196,9 +196,18 @@ func Run(ctx context.Context, o *Options) error {
 	case o.Unpack:
 		err = unpackRun(o)
 	case o.Package:
-		err = packageRun(ctx, o)
+		err = bundle.Pack(ctx, bundle.PackOptions{
+			Sink: o.IO.Sink(), Progress: o.Progress, Engine: o.Engine, Now: o.Now, Version: o.version(),
+			Dir: o.Dir, Output: o.Output, Format: o.Format, Codec: o.Codec, Level: o.Level,
+			IncludeEnv: o.IncludeEnv, Unpacker: o.Unpacker, NoBuild: o.NoBuild,
+		})
 	default:
-		err = installRun(ctx, o)
+		err = bundle.Install(ctx, bundle.InstallOptions{
+			Sink: o.IO.Sink(), Progress: o.Progress, Engine: o.Engine,
+			Bundle: o.Bundle, TargetDir: o.TargetDir, NoUp: o.NoUp, Swarm: o.Swarm, AllowPrivileged: o.AllowPrivileged,
+			Secrets: o.secrets,
+			Start:   func(ctx context.Context, dir string) error { return o.Up(ctx, dir, o) },
+		})
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, prompt.ErrInterrupt) {
 		return cmdutil.ErrCancel
@@ -206,11 +215,11 @@ func Run(ctx context.Context, o *Options) error {
 	return err
 }
 
-func (o *Options) now() time.Time {
-	if o.Now != nil {
-		return o.Now()
+func (o *Options) version() string {
+	if o.Factory != nil {
+		return o.Factory.Version
 	}
-	return time.Now()
+	return ""
 }
 
 // unpackRun is the unpacker image's entrypoint: compressed bundle images
