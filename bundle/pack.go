@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stackgen/stackgen/internal/composefile"
+
 	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/internal/units"
 	"github.com/stackgen/stackgen/progress"
@@ -305,7 +307,7 @@ func collectFiles(dir string, pm *project.Manifest, hostFiles []engine.HostFile,
 		st, err := os.Stat(filepath.Join(dir, rel))
 		return err == nil && st.Mode().IsRegular()
 	}
-	for _, n := range append(append([]string{}, engine.ComposeFiles...), "compose.override.yaml", "compose.override.yml", "docker-compose.override.yaml", "docker-compose.override.yml") {
+	for _, n := range append(append([]string{}, composefile.Names...), composefile.OverrideNames...) {
 		if exists(n) {
 			addRel(n)
 		}

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/stackgen/stackgen/internal/composefile"
 )
 
 // Runner runs the docker CLI. The production runner execs the user's
@@ -268,12 +270,9 @@ func (e *ConfigError) Error() string {
 
 func (e *ConfigError) Unwrap() error { return e.Err }
 
-// ComposeFiles are the file names compose looks for, in its order.
-var ComposeFiles = []string{"compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"}
-
 // FindComposeFile returns the compose file compose would use in dir.
 func FindComposeFile(dir string) (string, bool) {
-	for _, n := range ComposeFiles {
+	for _, n := range composefile.Names {
 		if st, err := os.Stat(filepath.Join(dir, n)); err == nil && !st.IsDir() {
 			return n, true
 		}
