@@ -114,7 +114,7 @@ func (d *Definition) Resolve(given Answers) (Answers, error) { return d.ResolveI
 // and drops answers to questions that do not apply. It is the single place
 // answers are validated, whatever their source.
 func (d *Definition) ResolveIn(folder string, given Answers) (Answers, error) {
-	for _, k := range PublicAnswers(given) {
+	for _, k := range SortedKeys(given) {
 		// No answer is free text: each names a thing (a path, a host, a
 		// tag) and lands in quoted or commented form in many syntaxes, so
 		// characters that end lines or reorder text are refused up front.
@@ -196,8 +196,9 @@ func (d *Definition) UnansweredIn(folder string, given Answers) []Question {
 	return missing
 }
 
-// PublicAnswers returns answers sorted by key, for the manifest.
-func PublicAnswers(a Answers) []string {
+// SortedKeys returns the answers' keys in order, so answers are checked
+// (and their errors reported) the same way every run.
+func SortedKeys(a Answers) []string {
 	keys := make([]string, 0, len(a))
 	for k := range a {
 		keys = append(keys, k)

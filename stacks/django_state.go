@@ -8,7 +8,7 @@ import "github.com/stackgen/stackgen/stack"
 // uploaded media, as compose.yaml mounts them.
 func djangoState(a stack.Answers) []stack.State {
 	db := stack.StateMySQL
-	if a["db"] == "mariadb" {
+	if a[djangoDB] == "mariadb" {
 		db = stack.StateMariaDB
 	}
 	return []stack.State{

@@ -21,13 +21,6 @@ import (
 	"github.com/stackgen/stackgen/validate"
 )
 
-// The answers --source sets: a stack that can build from a checkout has a
-// "mode" question with a "source" choice and a "source_dir" question.
-const (
-	sourceModeAnswer = "mode"
-	sourceDirAnswer  = "source_dir"
-)
-
 // Options are the parsed flags and arguments of `stackgen new`.
 type Options struct {
 	IO       *cmdutil.IOStreams
@@ -170,10 +163,10 @@ func Run(ctx context.Context, opts *Options) error {
 		given[stack.PipIndexAnswer] = opts.PipIndex
 	}
 	if opts.Source != "" {
-		if _, ok := d.Question(sourceDirAnswer); !ok {
+		if _, ok := d.Question(stack.SourceDirAnswer); !ok {
 			return cmdutil.FlagErrorf("--source: the %s stack has no source build; it applies to onyx", d.Name)
 		}
-		given[sourceModeAnswer], given[sourceDirAnswer] = "source", opts.Source
+		given[stack.SourceModeAnswer], given[stack.SourceDirAnswer] = stack.SourceMode, opts.Source
 	}
 	// Check what was given before asking anything, so a typo in --set
 	// fails at once instead of after a dozen questions. Interactively, a
@@ -272,8 +265,8 @@ func folderName(dir string) string {
 // otherwise the mistake shows only at `up`, as a build error. A relative
 // path is relative to the project, as compose reads it.
 func checkSourceDir(dir string, a stack.Answers) error {
-	src := a[sourceDirAnswer]
-	if a[sourceModeAnswer] != "source" || src == "" {
+	src := a[stack.SourceDirAnswer]
+	if a[stack.SourceModeAnswer] != stack.SourceMode || src == "" {
 		return nil
 	}
 	p := src
