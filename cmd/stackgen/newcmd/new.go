@@ -145,16 +145,18 @@ func Run(ctx context.Context, opts *Options) error {
 			}
 		}
 	}
+	// A mistake in --answers, --set or --image is a usage error (exit 2),
+	// as every other flag's is.
 	if opts.Answers != "" {
 		if err := readAnswersFile(opts.Answers, d, opts.Dir, given); err != nil {
-			return err
+			return &cmdutil.FlagError{Err: err}
 		}
 	}
 	if err := parsePairs("set", "", opts.Sets, given); err != nil {
-		return err
+		return &cmdutil.FlagError{Err: err}
 	}
 	if err := parsePairs("image", stack.ImagePrefix, opts.Images, given); err != nil {
-		return err
+		return &cmdutil.FlagError{Err: err}
 	}
 	if opts.Mirror != "" {
 		given[stack.MirrorAnswer] = opts.Mirror
@@ -173,7 +175,7 @@ func Run(ctx context.Context, opts *Options) error {
 	// value may depend on a question not asked yet, so only names are
 	// checked then; Resolve checks every value after the questions.
 	if _, err := d.ResolveIn(folder, given); err != nil && (!interactive || hasUnknownKey(d, given)) {
-		return err
+		return &cmdutil.FlagError{Err: err}
 	}
 
 	switch {
@@ -318,8 +320,9 @@ func hasUnknownKey(d *stack.Definition, a stack.Answers) bool {
 // template bug must never reach the user's disk.
 func checkRendered(w io.Writer, set fileset.Set) error {
 	findings := validate.Files(set)
+	// The same line, fix included, as `stackgen validate` prints.
 	for _, f := range findings {
-		fmt.Fprintf(w, "stackgen: %s:%d: %s %s: %s\n", f.File, f.Line, f.Severity, f.Rule, f.Message)
+		fmt.Fprintf(w, "stackgen: %s\n", f)
 	}
 	if validate.HasErrors(findings) {
 		return fmt.Errorf("the rendered stack failed validation (a stackgen bug: please report it with the lines above); nothing was written")
