@@ -12,6 +12,8 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/pkg/stdcopy"
+
+	"github.com/stackgen/stackgen/internal/units"
 )
 
 // Exec runs cmd in a container through the API, without a TTY (so the
@@ -36,7 +38,7 @@ type LogOptions struct {
 func (c *Client) Logs(ctx context.Context, containerID string, opts LogOptions, stdout, stderr io.Writer) error {
 	ins, err := c.API.ContainerInspect(ctx, containerID)
 	if err != nil {
-		return c.apiErr(ctx, "inspecting container "+shortID(containerID), err)
+		return c.apiErr(ctx, "inspecting container "+units.ShortID(containerID), err)
 	}
 	tail := opts.Tail
 	if tail == "" {
@@ -47,7 +49,7 @@ func (c *Client) Logs(ctx context.Context, containerID string, opts LogOptions, 
 		Since: since(opts.Since),
 	})
 	if err != nil {
-		return c.apiErr(ctx, "reading logs of "+shortID(containerID), err)
+		return c.apiErr(ctx, "reading logs of "+units.ShortID(containerID), err)
 	}
 	defer rc.Close()
 	if ins.Config != nil && ins.Config.Tty {
@@ -56,7 +58,7 @@ func (c *Client) Logs(ctx context.Context, containerID string, opts LogOptions, 
 		_, err = stdcopy.StdCopy(stdout, stderr, rc)
 	}
 	if err != nil && ctx.Err() == nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("reading logs of %s: %w", shortID(containerID), err)
+		return fmt.Errorf("reading logs of %s: %w", units.ShortID(containerID), err)
 	}
 	return nil
 }
