@@ -7,8 +7,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/stackgen/stackgen/internal/tail"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/pkg/stdcopy"
@@ -73,7 +74,7 @@ func since(t time.Time) string {
 // LastLogLines returns the last n lines of a container's logs, stdout and
 // stderr merged in order.
 func (c *Client) LastLogLines(ctx context.Context, containerID string, n int) ([]string, error) {
-	var buf lockedBuffer
+	var buf tail.Buffer
 	if err := c.Logs(ctx, containerID, LogOptions{Tail: fmt.Sprint(n)}, &buf, &buf); err != nil {
 		return nil, err
 	}
@@ -84,21 +85,4 @@ func (c *Client) LastLogLines(ctx context.Context, containerID string, n int) ([
 		lines = append(lines, sc.Text())
 	}
 	return lines, nil
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

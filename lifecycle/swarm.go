@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/stackgen/stackgen/internal/tail"
+
 	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/progress"
 	"github.com/stackgen/stackgen/swarm"
@@ -125,7 +127,7 @@ func swarmFailure(ctx context.Context, ios progress.Sink, eng *engine.Client, p 
 		}
 		var logs strings.Builder
 		if err := eng.ServiceLogs(ctx, p.Name, s.Name, false, "20", &logs); err == nil && logs.Len() > 0 {
-			printLines(w, "last log lines", lastLines(logs.String(), 20))
+			printLines(w, "last log lines", tail.Lines(logs.String(), 20))
 		}
 	}
 	fmt.Fprintf(w, "\nNothing was removed: 'stackgen status --swarm %s' and 'docker service ps %s_SERVICE' show the tasks; 'stackgen down --swarm %s' removes the stack.\n", p.Dir, p.Name, p.Dir)

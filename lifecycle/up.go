@@ -5,7 +5,6 @@
 package lifecycle
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -15,8 +14,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/stackgen/stackgen/internal/tail"
 
 	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/progress"
@@ -206,7 +206,7 @@ func up(ctx context.Context, opts *Options) error {
 
 	// compose up runs while the wait follows the engine's events, so
 	// progress shows as it happens; its output is kept for the report.
-	upLog := &syncBuffer{}
+	upLog := &tail.Buffer{}
 	var upOut io.Writer = upLog
 	if opts.Verbose && mode == progress.ModePlain {
 		upOut = io.MultiWriter(upLog, ios.ErrOut)
@@ -252,7 +252,7 @@ func up(ctx context.Context, opts *Options) error {
 			pw.Event(progress.Event{ID: "migrations", Status: progress.Failed, Text: err.Error()})
 			pw.Stop()
 			fmt.Fprintf(ios.ErrOut, "%s failed in service %q: %v\n", m.What, m.Service, err)
-			printLines(ios.ErrOut, "output", lastLines(out, 30))
+			printLines(ios.ErrOut, "output", tail.Lines(out, 30))
 			fmt.Fprintf(ios.ErrOut, "Nothing was removed: run the command again with 'docker compose exec %s %s' in %s to see it fail.\n", m.Service, strings.Join(m.Command, " "), dir)
 			if mode == progress.ModeJSON {
 				writeJSON(ios.Out, map[string]any{"status": "failed", "error": err.Error(), "step": "migrations"})
@@ -406,7 +406,7 @@ func failure(ctx context.Context, ios progress.Sink, mode string, eng *engine.Cl
 	texts := []string{upOut}
 	if we != nil && we.UpErr != nil {
 		fmt.Fprintln(w, "\ndocker compose up said:")
-		printLines(w, "", lastLines(upOut, 15))
+		printLines(w, "", tail.Lines(upOut, 15))
 	}
 	for _, s := range explain {
 		fmt.Fprintf(w, "\n%s: %s", s.Service, s.Detail)
@@ -497,43 +497,9 @@ func printHints(w io.Writer, hints []string) {
 	}
 }
 
-func lastLines(s string, n int) []string {
-	var lines []string
-	sc := bufio.NewScanner(strings.NewReader(s))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		if strings.TrimSpace(sc.Text()) != "" {
-			lines = append(lines, sc.Text())
-		}
-	}
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return lines
-}
-
 func writeJSON(w io.Writer, v any) {
 	enc := json.NewEncoder(w)
 	_ = enc.Encode(v)
 }
 
 func seconds(d time.Duration) float64 { return float64(d.Milliseconds()) / 1000 }
-
-// syncBuffer is a buffer written by compose's output copier while the
-// wait runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
