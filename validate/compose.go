@@ -166,6 +166,10 @@ func (p *project) loadModel(files []*yamlFile) *composeModel {
 			o.SkipResolveEnvironment = true
 			o.SkipResolveLabels = true
 			o.SkipConsistencyCheck = !strict
+			// The strict load only adds the consistency check: the same
+			// bytes passed the schema in the first load, so checking them
+			// again would only cost time.
+			o.SkipValidation = strict
 		})
 	}
 	m.proj, m.loadErr = load(false)
