@@ -181,6 +181,19 @@ func (d *Definition) Unanswered(given Answers) []Question { return d.UnansweredI
 // UnansweredIn is Unanswered for a project written into folder.
 func (d *Definition) UnansweredIn(folder string, given Answers) []Question {
 	var missing []Question
+	_, _ = d.Walk(folder, given, func(q Question, def string, _ Answers) (string, error) {
+		missing = append(missing, q)
+		return def, nil
+	})
+	return missing
+}
+
+// Walk is the one walk of d's questions in order: an inactive question
+// (When false for the answers so far) is skipped, a given answer is taken
+// as it is, and each other question's answer comes from answer (called
+// with its default for a project in folder and the answers so far). It
+// returns the answers so far at the end: given's, merged with answer's.
+func (d *Definition) Walk(folder string, given Answers, answer func(q Question, def string, cur Answers) (string, error)) (Answers, error) {
 	cur := Answers{}
 	for _, q := range d.Questions {
 		if !q.Active(cur) {
@@ -190,10 +203,13 @@ func (d *Definition) UnansweredIn(folder string, given Answers) []Question {
 			cur[q.Key] = v
 			continue
 		}
-		missing = append(missing, q)
-		cur[q.Key] = q.DefaultIn(folder, cur)
+		v, err := answer(q, q.DefaultIn(folder, cur), cur)
+		if err != nil {
+			return nil, err
+		}
+		cur[q.Key] = v
 	}
-	return missing
+	return cur, nil
 }
 
 // SortedKeys returns the answers' keys in order, so answers are checked
