@@ -211,34 +211,9 @@ func up(ctx context.Context, opts *Options) error {
 	if opts.Verbose && mode == progress.ModePlain {
 		upOut = io.MultiWriter(upLog, ios.ErrOut)
 	}
-	upDone := make(chan error, 1)
-	upFinished := make(chan struct{})
 	waitStart := opts.now()
-	upCtx, stopUp := context.WithCancel(ctx)
-	defer stopUp()
-	go func() {
-		defer close(upFinished)
-		upDone <- eng.Up(upCtx, p, "plain", upOut, upOut)
-	}()
-	waitCtx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	res, werr := eng.WaitHealthy(waitCtx, engine.WaitOptions{
-		Project:  p.Name,
-		Services: p.Services,
-		UpDone:   upDone,
-		Since:    waitStart.Add(-time.Second),
-		OnChange: func(s engine.ServiceState) { pw.Event(serviceEvent(s)) },
-	})
+	res, werr := startAndWait(ctx, eng, p, timeout, waitStart, upOut, upOut, func(s engine.ServiceState) { pw.Event(serviceEvent(s)) })
 	if werr != nil {
-		// compose may still be waiting on a dependency that just failed:
-		// give it a moment to say so, then interrupt it. An interrupted
-		// `up --detach` stops waiting and leaves every container as it is.
-		select {
-		case <-upFinished:
-		case <-time.After(composeGrace):
-			stopUp()
-			<-upFinished
-		}
 		pw.Stop()
 		return failure(ctx, ios, mode, eng, p, werr, upLog.String(), timeout, NeededImages(p, def, answers))
 	}
