@@ -3,8 +3,7 @@ package engine
 // What backup and restore need beyond exec and logs: exec with stdin,
 // copying a directory out of and into a container as tar, short-lived
 // helper containers that share a stopped service's volumes, and stopping
-// some services of a project. (Owned by the backup/restore work; the rest
-// of the package is shared.)
+// some services of a project.
 
 import (
 	"context"
