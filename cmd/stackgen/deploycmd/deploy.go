@@ -133,7 +133,7 @@ inside do the same without stackgen.`,
 	fl.BoolVar(&opts.NoUp, "no-up", false, "with --bundle: load and write the files, but do not start the stack")
 	fl.BoolVar(&opts.Swarm, "swarm", false, "with --bundle: start it on this engine's swarm (stackgen up --swarm); the images are loaded on this node only")
 	cmdutil.DurationVar(fl, &opts.Timeout, "timeout", 0, "with --bundle: "+cmdutil.TimeoutUsage)
-	fl.StringVar(&opts.Progress, "progress", "auto", "progress output: auto, tty, plain or quiet")
+	cmdutil.AddProgressFlag(fl, &opts.Progress, cmdutil.TransferModes)
 	fl.BoolVar(&opts.Unpack, "unpack", false, "decompress a zstd or gzip stream from stdin to stdout (the unpacker image runs this)")
 	_ = fl.MarkHidden("unpack")
 	return cmd
@@ -181,12 +181,7 @@ func checkFlags(cmd *cobra.Command, o *Options, args []string) error {
 	if o.Output == "-" {
 		return cmdutil.FlagErrorf("-o -: a bundle is written to a file (atomically), never to standard output; give a file name")
 	}
-	switch o.Progress {
-	case "auto", "tty", "plain", "quiet":
-	default:
-		return cmdutil.FlagErrorf("--progress: choose auto, tty, plain or quiet")
-	}
-	return nil
+	return cmdutil.CheckProgress(o.Progress, cmdutil.TransferModes)
 }
 
 // Run does the work of `stackgen deploy`.

@@ -4,7 +4,6 @@ package upcmd
 
 import (
 	"context"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -64,8 +63,8 @@ non-zero. It deletes nothing: containers stay for inspection, volumes and
 				}
 				opts.Progress = progress.ModeJSON
 			}
-			if _, err := progress.Resolve(opts.Progress, false); err != nil {
-				return &cmdutil.FlagError{Err: err}
+			if err := cmdutil.CheckProgress(opts.Progress, progress.Modes); err != nil {
+				return err
 			}
 			if err := checkSwarm(&opts.Swarm); err != nil {
 				return err
@@ -87,7 +86,7 @@ non-zero. It deletes nothing: containers stay for inspection, volumes and
 func AddFlags(cmd *cobra.Command, opts *Options) {
 	fl := cmd.Flags()
 	cmdutil.DurationVar(fl, &opts.Timeout, "timeout", 0, TimeoutUsage)
-	fl.StringVar(&opts.Progress, "progress", progress.ModeAuto, "progress output: "+strings.Join(progress.Modes, ", "))
+	cmdutil.AddProgressFlag(fl, &opts.Progress, progress.Modes)
 	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "show compose's output and the timings")
 	fl.BoolVar(&opts.JSON, "json", false, "print the progress and the result as JSON lines on stdout (the same as --progress json)")
 }
