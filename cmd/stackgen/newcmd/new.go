@@ -120,8 +120,10 @@ func Run(ctx context.Context, opts *Options) error {
 	interactive := opts.IO.CanPrompt() && !opts.Yes
 	// A target that cannot be used fails before the first question, not
 	// after the last one.
+	existing := &project.Existing{Env: map[string]string{}}
 	if opts.Dir != "" {
-		if _, err := project.Plan(opts.Dir, nil, opts.Force); err != nil {
+		var err error
+		if existing, err = project.Open(opts.Dir, opts.Force); err != nil {
 			return err
 		}
 	}
@@ -133,16 +135,14 @@ func Run(ctx context.Context, opts *Options) error {
 
 	given := stack.Answers{}
 	var prev stack.Answers // the answers of the project being re-rendered
-	if opts.Dir != "" {
-		if m, err := project.LoadManifest(opts.Dir); err == nil {
-			if m.Stack != d.Name {
-				return fmt.Errorf("%s holds a %s project; refusing to write %s into it (choose another directory)", opts.Dir, m.Stack, d.Name)
-			}
-			// A re-run starts from the answers the project was made with.
-			prev = stack.Answers{}
-			for k, v := range m.Answers {
-				given[k], prev[k] = v, v
-			}
+	if m := existing.Manifest; m != nil {
+		if m.Stack != d.Name {
+			return fmt.Errorf("%s holds a %s project; refusing to write %s into it (choose another directory)", opts.Dir, m.Stack, d.Name)
+		}
+		// A re-run starts from the answers the project was made with.
+		prev = stack.Answers{}
+		for k, v := range m.Answers {
+			given[k], prev[k] = v, v
 		}
 	}
 	// A mistake in --answers, --set or --image is a usage error (exit 2),
@@ -189,12 +189,7 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 	}
 
-	keep := map[string]string{}
-	if opts.Dir != "" {
-		if keep, err = project.ReadEnv(opts.Dir); err != nil {
-			return err
-		}
-	}
+	keep := existing.Env
 	set, answers, err := render.Project(d, given, render.Options{Rand: opts.Factory.Rand, KeepSecrets: keep, Version: opts.Factory.Version, Folder: folder})
 	if err != nil {
 		return err
