@@ -41,8 +41,10 @@ type Options struct {
 	Mirror   string
 	PipIndex string
 	Source   string
-	DryRun   bool
-	Force    bool
+	// From is an existing Django project to deploy (--from APP).
+	From   string
+	DryRun bool
+	Force  bool
 	// Up, when set, deploys the project after writing it.
 	Up func(ctx context.Context, dir string) error
 }
@@ -100,6 +102,7 @@ compose project name is derived again from the new folder).`,
 	fl.StringVar(&opts.Answers, "answers", "", "read answers from a YAML file")
 	fl.StringVar(&opts.Mirror, "registry-mirror", "", "pull Docker Hub images through this registry HOST")
 	fl.StringVar(&opts.PipIndex, "pip-index-url", "", "install Python packages from this index URL (writes pip.conf)")
+	fl.StringVar(&opts.From, "from", "", "deploy your existing Django project in APP (django-uwsgi); the stack is written into DIR, which is APP or holds it")
 	fl.StringVar(&opts.Source, "source", "", "build from a source checkout in DIR instead of published images (onyx)")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the files that would be written (path, mode, size) and write nothing")
 	fl.BoolVar(&opts.Force, "force", false, "write into a non-empty directory (files you changed are kept; new versions go beside them)")
@@ -125,6 +128,10 @@ compose project name is derived again from the new folder).`,
 func Run(ctx context.Context, opts *Options) error {
 	reg := stacks.Registry()
 	interactive := opts.IO.CanPrompt() && !opts.Yes
+	app, err := resolveFrom(opts, interactive)
+	if err != nil {
+		return err
+	}
 	// A target that cannot be used fails before the first question, not
 	// after the last one.
 	if opts.Dir != "" {
@@ -151,6 +158,10 @@ func Run(ctx context.Context, opts *Options) error {
 				given[k], prev[k] = v, v
 			}
 		}
+	}
+	if app != nil {
+		app.apply(given, prev != nil)
+		app.report(opts.IO.Out)
 	}
 	if opts.Answers != "" {
 		if err := readAnswersFile(opts.Answers, d, opts.Dir, given); err != nil {
@@ -209,7 +220,13 @@ func Run(ctx context.Context, opts *Options) error {
 			return err
 		}
 	}
-	if err := checkRendered(opts.IO.ErrOut, set); err != nil {
+	checked := set
+	if app != nil {
+		if checked, err = app.withProject(opts.Dir, set); err != nil {
+			return err
+		}
+	}
+	if err := checkRendered(opts.IO.ErrOut, checked); err != nil {
 		return err
 	}
 	if d.Warnings != nil {
