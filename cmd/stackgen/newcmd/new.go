@@ -42,7 +42,9 @@ type Options struct {
 	PipIndex string
 	Source   string
 	// From is an existing Django project to deploy (--from APP).
-	From   string
+	From string
+	// Model is a trained Keras model to deploy (--model FILE).
+	Model  string
 	DryRun bool
 	Force  bool
 	// Up, when set, deploys the project after writing it.
@@ -103,6 +105,7 @@ compose project name is derived again from the new folder).`,
 	fl.StringVar(&opts.Mirror, "registry-mirror", "", "pull Docker Hub images through this registry HOST")
 	fl.StringVar(&opts.PipIndex, "pip-index-url", "", "install Python packages from this index URL (writes pip.conf)")
 	fl.StringVar(&opts.From, "from", "", "deploy your existing Django project in APP (django-uwsgi); the stack is written into DIR, which is APP or holds it")
+	fl.StringVar(&opts.Model, "model", "", "deploy your trained Keras model FILE (.keras or .h5; keras-webpy): copied into models/, its input shape read for the README")
 	fl.StringVar(&opts.Source, "source", "", "build from a source checkout in DIR instead of published images (onyx)")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the files that would be written (path, mode, size) and write nothing")
 	fl.BoolVar(&opts.Force, "force", false, "write into a non-empty directory (files you changed are kept; new versions go beside them)")
@@ -139,7 +142,14 @@ func Run(ctx context.Context, opts *Options) error {
 			return err
 		}
 	}
+	if opts.Model != "" && opts.Stack == "" {
+		opts.Stack = "keras-webpy"
+	}
 	d, err := chooseStack(reg, opts, interactive)
+	if err != nil {
+		return err
+	}
+	model, err := resolveModel(opts, d)
 	if err != nil {
 		return err
 	}
@@ -162,6 +172,10 @@ func Run(ctx context.Context, opts *Options) error {
 	if app != nil {
 		app.apply(given, prev != nil)
 		app.report(opts.IO.Out)
+	}
+	if model != nil {
+		model.apply(given)
+		model.report(opts.IO.Out)
 	}
 	if opts.Answers != "" {
 		if err := readAnswersFile(opts.Answers, d, opts.Dir, given); err != nil {
@@ -258,6 +272,11 @@ func Run(ctx context.Context, opts *Options) error {
 	steps, err := project.Write(dir, set, opts.Force, &project.Manifest{Stack: d.Name, Version: opts.Factory.Version, Answers: answers})
 	if err != nil {
 		return err
+	}
+	if model != nil {
+		if err := model.install(opts.IO.Out, dir); err != nil {
+			return err
+		}
 	}
 	printSummary(opts.IO.Out, d, dir, steps, set, answers)
 	if d.Notes != nil {
