@@ -7,6 +7,7 @@ import (
 
 	"github.com/stackgen/stackgen/appscan"
 	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/internal/toolcheck"
 	"github.com/stackgen/stackgen/render"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/stacks"
@@ -64,6 +65,9 @@ func TestGoldenFromApp(t *testing.T) {
 			for _, f := range validate.Files(all) {
 				t.Errorf("deployment does not validate clean: %s:%d: %s %s: %s", f.File, f.Line, f.Severity, f.Rule, f.Message)
 			}
+			// The real tools on what stackgen writes: compose-go, bash -n and
+			// shellcheck, py_compile, BuildKit's Dockerfile parser, nginx -t.
+			toolcheck.Check(t, set, toolcheck.WithShellcheckSeverity("style"))
 		})
 	}
 }
