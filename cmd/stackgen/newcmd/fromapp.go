@@ -218,3 +218,15 @@ func (f *fromApp) withProject(dir string, set fileset.Set) (fileset.Set, error) 
 	out.Sort()
 	return out, nil
 }
+
+// warnKeptEnv says what to do when the project folder already had a .env
+// of the user's (django-environ's, say): it is kept, but compose reads the
+// stack's secrets from .env, so `up` would fail until they are merged.
+func (f *fromApp) warnKeptEnv(w io.Writer, dir string, steps []project.Step) {
+	for _, st := range steps {
+		if st.Action == project.Keep && st.File.Path == ".env" {
+			fmt.Fprintf(w, "stackgen: warning: %s is yours and was kept; the stack's secrets are in %s: append its lines to your .env before stackgen up (compose reads .env; containers get only the keys compose.yaml names)\n",
+				filepath.Join(dir, ".env"), filepath.Join(dir, st.Dest))
+		}
+	}
+}

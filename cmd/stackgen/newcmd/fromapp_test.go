@@ -154,3 +154,26 @@ func TestNewFromSrcLayout(t *testing.T) {
 		t.Errorf("report:\n%s", r.out)
 	}
 }
+
+// A .env of the user's is kept, and new says how to give compose the
+// stack's secrets.
+func TestNewFromKeepsTheUsersEnv(t *testing.T) {
+	app := copyFixture(t, "uv-project")
+	if err := os.WriteFile(filepath.Join(app, ".env"), []byte("DEBUG=1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, false, nil, "django-uwsgi", "--from", app, "--yes")
+	if r.err != nil {
+		t.Fatalf("new: %v\n%s", r.err, r.errOut)
+	}
+	if b, _ := os.ReadFile(filepath.Join(app, ".env")); string(b) != "DEBUG=1\n" {
+		t.Errorf("the user's .env was changed: %q", b)
+	}
+	b, err := os.ReadFile(filepath.Join(app, ".env"+project.NewSuffix))
+	if err != nil || !strings.Contains(string(b), "DJANGO_SECRET_KEY=") {
+		t.Fatalf("the stack's .env is not beside the user's: %v", err)
+	}
+	if !strings.Contains(r.errOut, "append its lines to your .env") {
+		t.Errorf("new does not say what to do with the kept .env:\n%s", r.errOut)
+	}
+}

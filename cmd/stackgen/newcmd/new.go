@@ -279,6 +279,9 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 	}
 	printSummary(opts.IO.Out, d, dir, steps, set, answers)
+	if app != nil {
+		app.warnKeptEnv(opts.IO.ErrOut, dir, steps)
+	}
 	if d.Notes != nil {
 		for _, n := range d.Notes(answers) {
 			fmt.Fprintln(opts.IO.Out, n)
