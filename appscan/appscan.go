@@ -231,14 +231,16 @@ func (d *Django) findWSGI(fsys fs.FS) error {
 	return fmt.Errorf("%s: no WSGI application found (no WSGI_APPLICATION in the settings and no wsgi.py beside them); add the wsgi.py that django-admin startproject writes", d.SettingsFile)
 }
 
-// settingsText is the settings module's text with the modules it
-// star-imports from its own package (base.py of a settings package).
+// settingsText is the settings module's text after the modules it
+// star-imports from its own package (base.py of a settings package), in
+// the order Python runs them; each file starts with fileMark(its path).
 func (d *Django) settingsText(fsys fs.FS) string {
 	b, err := fs.ReadFile(fsys, d.SettingsFile)
 	if err != nil {
 		return ""
 	}
-	text := string(b)
+	main := string(b)
+	text := fileMark(d.SettingsFile) + main
 	pkg := d.Settings
 	if !strings.HasSuffix(d.SettingsFile, "/__init__.py") {
 		if i := strings.LastIndex(pkg, "."); i > 0 {
@@ -247,14 +249,14 @@ func (d *Django) settingsText(fsys fs.FS) string {
 			pkg = ""
 		}
 	}
-	for _, m := range starImport.FindAllStringSubmatch(text, -1) {
+	for _, m := range starImport.FindAllStringSubmatch(main, -1) {
 		mod := strings.TrimPrefix(m[1], ".")
 		if pkg != "" && strings.HasPrefix(m[1], ".") {
 			mod = pkg + "." + mod
 		}
 		if f, ok := ModuleFile(fsys, d.Code, mod); ok && f != d.SettingsFile {
 			if b, err := fs.ReadFile(fsys, f); err == nil {
-				text = string(b) + mainFileMark + text
+				text = fileMark(f) + string(b) + text
 			}
 		}
 	}

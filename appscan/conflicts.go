@@ -32,6 +32,13 @@ var (
 
 func findConflicts(file, text string) []Conflict {
 	code := lineComment.ReplaceAllString(text, "")
+	at := func(i int) Conflict {
+		f, line := lineOf(code, i)
+		if f == "" {
+			f = file
+		}
+		return Conflict{File: f, Line: line}
+	}
 	var out []Conflict
 	for _, r := range conflictRules {
 		re := regexp.MustCompile(`(?m)^` + r.name + `\s*=\s*`)
@@ -41,12 +48,15 @@ func findConflicts(file, text string) []Conflict {
 		}
 		last := all[len(all)-1]
 		if r.value.MatchString(code[last[1]:]) {
-			out = append(out, Conflict{File: file, Line: lineOf(code, last[0]), What: r.what, Fix: r.fix})
+			c := at(last[0])
+			c.What, c.Fix = r.what, r.fix
+			out = append(out, c)
 		}
 	}
 	if loc := sqliteEngine.FindStringIndex(code); loc != nil && !otherEngine.MatchString(code) {
-		out = append(out, Conflict{File: file, Line: lineOf(code, loc[0]), What: "SQLite is the only database",
-			Fix: "stackgen_deploy/settings.py points DATABASES at the db service; copy existing data over with dumpdata/loaddata"})
+		c := at(loc[0])
+		c.What, c.Fix = "SQLite is the only database", "stackgen_deploy/settings.py points DATABASES at the db service; copy existing data over with dumpdata/loaddata"
+		out = append(out, c)
 	}
 	if !staticRoot.MatchString(code) {
 		out = append(out, Conflict{File: file, What: "STATIC_ROOT is not set",
@@ -55,21 +65,19 @@ func findConflicts(file, text string) []Conflict {
 	return out
 }
 
-// lineOf is the 1-based line of byte offset i in the settings file; the
-// comment stripping keeps every newline, and modules a settings package
-// star-imports come first in the text, so their lines count as 0 (found,
-// but in another file).
-func lineOf(s string, i int) int {
-	start := strings.LastIndex(s, mainFileMark)
-	if start < 0 || i < start {
-		if start >= 0 {
-			return 0
-		}
-		return strings.Count(s[:i], "\n") + 1
-	}
-	return strings.Count(s[start+len(mainFileMark):i], "\n") + 1
-}
+// fileMark starts each file's text in settingsText. It holds no # (the
+// comment stripping keeps it) and a NUL no Python source has.
+func fileMark(path string) string { return "\n\x00file:" + path + "\x00\n" }
 
-// mainFileMark separates the star-imported modules from the settings
-// file itself in settingsText.
-const mainFileMark = "\n\x00stackgen: settings file\x00\n"
+// lineOf is the file and 1-based line of byte offset i of settingsText;
+// the comment stripping keeps every newline, so lines match the files.
+func lineOf(s string, i int) (string, int) {
+	j := strings.LastIndex(s[:i], "\x00file:")
+	if j < 0 {
+		return "", strings.Count(s[:i], "\n") + 1
+	}
+	rest := s[j+len("\x00file:"):]
+	end := strings.Index(rest, "\x00\n")
+	start := j + len("\x00file:") + end + len("\x00\n")
+	return rest[:end], strings.Count(s[start:i], "\n") + 1
+}

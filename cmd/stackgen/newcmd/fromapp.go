@@ -182,7 +182,7 @@ func (f *fromApp) report(w io.Writer) {
 		fmt.Fprintln(w, "  Channels/ASGI: served as WSGI by uWSGI; ordinary views work, WebSockets and async consumers do not")
 	}
 	for _, c := range a.Conflicts {
-		loc := c.File + " or a module it star-imports"
+		loc := c.File
 		if c.Line > 0 {
 			loc = fmt.Sprintf("%s:%d", c.File, c.Line)
 		}
