@@ -49,6 +49,12 @@ func TestScanFixtures(t *testing.T) {
 			conflicts: []string{"SQLite is the only database", "STATIC_ROOT is not set"},
 		},
 		{
+			dir: "pep621-project",
+			want: Django{Code: ".", Settings: "inventory.settings", SettingsFile: "inventory/settings.py", WSGI: "inventory.wsgi:application",
+				Python: "3.12", PythonFrom: "pyproject.toml", Tool: PyProject, DepFiles: []string{"pyproject.toml"},
+				Packages: []string{"django", "pillow", "psycopg2"}},
+		},
+		{
 			dir: "celery-pipenv",
 			want: Django{Code: ".", Settings: "proj.settings", SettingsFile: "proj/settings.py", WSGI: "proj.wsgi:application",
 				Python: "3.12", PythonFrom: "Pipfile", Tool: Pipenv, DepFiles: []string{"Pipfile", "Pipfile.lock"},

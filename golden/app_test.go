@@ -26,6 +26,7 @@ var appCases = []struct {
 	{"django-app-uv", "uv-project", stack.Answers{"pip_index_url": "https://pypi.mirror.example/simple"}},
 	{"django-app-src-layout", "src-layout", stack.Answers{"db": "mariadb"}},
 	{"django-app-celery", "celery-pipenv", nil},
+	{"django-app-pep621", "pep621-project", nil},
 }
 
 func TestGoldenFromApp(t *testing.T) {
