@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/stackgen/stackgen/appscan"
@@ -136,16 +137,21 @@ func displayDir(d string) string {
 	return d
 }
 
+// scannedPython is the python image a scan picks (python:3.X-slim): one
+// the project's Python version chose, which a new scan may change.
+var scannedPython = regexp.MustCompile(`^python:3\.[0-9]+-slim$`)
+
 // apply sets the from-app answers over the manifest's (the project as it
 // is now wins), under what --answers and --set give later. The project
-// name, which names the database, stays what the manifest says.
+// name, which names the database, stays what the manifest says, and so
+// does a python image other than the one a scan picks.
 func (f *fromApp) apply(given stack.Answers, fromManifest bool) {
 	a, added := stacks.AppAnswers(f.app, f.rel)
 	f.added = added
 	for k, v := range a {
-		if (k == "project" || strings.HasPrefix(k, stack.ImagePrefix)) && fromManifest {
-			if _, ok := given[k]; ok {
-				continue
+		if fromManifest {
+			if old, ok := given[k]; ok && (k == "project" || (strings.HasPrefix(k, stack.ImagePrefix) && !scannedPython.MatchString(old))) {
+				continue // the database's name, or an image the user chose
 			}
 		}
 		given[k] = v

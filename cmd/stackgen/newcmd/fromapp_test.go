@@ -96,9 +96,15 @@ func TestNewDetectsDjangoProject(t *testing.T) {
 	if err := os.WriteFile(req, []byte(before["requirements/base.txt"]+"uWSGI==2.0.28\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(dir, ".python-version"), []byte("3.12.4\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	r = run(t, false, nil, "django", dir, "--yes", "--force")
 	if r.err != nil {
 		t.Fatalf("re-render: %v\n%s", r.err, r.errOut)
+	}
+	if df, _ := os.ReadFile(filepath.Join(dir, "stackgen_deploy", "Dockerfile")); !strings.Contains(string(df), "ARG PYTHON_IMAGE=python:3.12-slim") {
+		t.Errorf("re-render did not follow the new .python-version")
 	}
 	b, _ := os.ReadFile(filepath.Join(dir, "stackgen_deploy", "requirements.txt"))
 	if strings.Contains(string(b), "uWSGI") || !strings.Contains(string(b), "mysqlclient") {
@@ -175,5 +181,22 @@ func TestNewFromKeepsTheUsersEnv(t *testing.T) {
 	}
 	if !strings.Contains(r.errOut, "append its lines to your .env") {
 		t.Errorf("new does not say what to do with the kept .env:\n%s", r.errOut)
+	}
+}
+
+// A python image the user chose stays on a re-render; the one a scan
+// picked follows the project.
+func TestNewFromKeepsAChosenPythonImage(t *testing.T) {
+	app := copyFixture(t, "uv-project")
+	r := run(t, false, nil, "django-uwsgi", "--from", app, "--yes", "--image", "python=mirror.example/python:3.12-slim")
+	if r.err != nil {
+		t.Fatalf("new: %v\n%s", r.err, r.errOut)
+	}
+	r = run(t, false, nil, "django-uwsgi", app, "--yes", "--force")
+	if r.err != nil {
+		t.Fatalf("re-render: %v\n%s", r.err, r.errOut)
+	}
+	if df, _ := os.ReadFile(filepath.Join(app, "stackgen_deploy", "Dockerfile")); !strings.Contains(string(df), "ARG PYTHON_IMAGE=mirror.example/python:3.12-slim") {
+		t.Errorf("the chosen image was replaced on a re-render")
 	}
 }
