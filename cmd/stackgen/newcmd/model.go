@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
+	"github.com/stackgen/stackgen/internal/atomicfile"
 	"github.com/stackgen/stackgen/modelscan"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/stacks"
@@ -58,9 +59,10 @@ func (u *userModel) report(w io.Writer) {
 	fmt.Fprintf(w, "Your model: %s (%s); input shape not read: %s\n", u.path, u.model.Format, u.model.Why)
 }
 
-// install copies the model into dir/models/, through a temporary file
-// renamed into place, so an interrupted copy never leaves half a model. A
-// different file already there is the user's and is kept.
+// install copies the model into dir/models/ with the one atomic write
+// (a temporary file renamed into place), so an interrupted copy never
+// leaves half a model. A different file already there is the user's and
+// is kept.
 func (u *userModel) install(w io.Writer, dir string) error {
 	dest := filepath.Join(dir, "models", u.name)
 	srcSum, err := fileSum(u.path)
@@ -83,28 +85,17 @@ func (u *userModel) install(w io.Writer, dir string) error {
 		return fmt.Errorf("--model %s: %w", u.path, err)
 	}
 	defer src.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(dest), "."+u.name+".tmp-*")
+	out, err := atomicfile.Create(dest, 0o644)
 	if err != nil {
 		return fmt.Errorf("--model: %w", err)
 	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if _, err := io.Copy(tmp, src); err != nil {
-		tmp.Close()
+	if _, err := io.Copy(out, src); err != nil {
+		out.Abort()
 		return fmt.Errorf("--model: copying %s: %w", u.path, err)
 	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return fmt.Errorf("--model: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("--model: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("--model: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), dest); err != nil {
-		return fmt.Errorf("--model: %w", err)
+	// CommitNew: a model that appeared there meanwhile is the user's.
+	if err := out.CommitNew(); err != nil {
+		return fmt.Errorf("--model: %s: %w", dest, err)
 	}
 	fmt.Fprintf(w, "Copied your model to %s.\n", dest)
 	return nil
