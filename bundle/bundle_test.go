@@ -18,6 +18,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zip"
 
+	"github.com/stackgen/stackgen/internal/savetar"
 	"github.com/stackgen/stackgen/internal/toolcheck"
 )
 
@@ -65,25 +66,16 @@ func (f *fakeLoader) LoadImages(ctx context.Context, r io.Reader) ([]string, err
 	return []string{"Loaded image: example"}, err
 }
 
-// saveTar makes a tar like `docker save`'s, big enough to span several
-// compressor blocks and compressible like real layers.
+// saveTar makes a tar like the classic store's `docker save` of the two
+// images testOptions names, big enough to span several compressor blocks
+// and compressible like real layers.
 func saveTar(t *testing.T) []byte {
 	t.Helper()
-	var b bytes.Buffer
-	tw := tar.NewWriter(&b)
 	layer := bytes.Repeat([]byte("usr/lib/x86_64-linux-gnu/libc.so.6 some layer content\n"), 40000)
-	for i, name := range []string{"aaaa/layer.tar", "bbbb/layer.tar", "manifest.json"} {
-		content := layer
-		if i == 2 {
-			content = []byte(`[{"Config":"c.json","RepoTags":["web:1"],"Layers":["aaaa/layer.tar","bbbb/layer.tar"]}]`)
-		}
-		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(content))}); err != nil {
-			t.Fatal(err)
-		}
-		tw.Write(content)
-	}
-	tw.Close()
-	return b.Bytes()
+	return savetar.Classic(
+		savetar.Image{Tags: []string{"mysite-web:latest"}, Layers: [][]byte{layer, []byte("app code")}},
+		savetar.Image{Tags: []string{"nginx:1.26"}, Layers: [][]byte{layer}, Env: "nginx"},
+	)
 }
 
 func testOptions(dir string, format Format, codec Codec) CreateOptions {
@@ -843,7 +835,11 @@ func TestLoadReadsTheVerifiedFileNotThePath(t *testing.T) {
 			// over the verified one's path.
 			o := testOptions(t.TempDir(), format, Gzip)
 			o.Files[0].Content = []byte("services:\n  evil:\n    image: evil:1\n    privileged: true\n")
-			other := bytes.Repeat([]byte("EVIL"), 1<<16)
+			evil := bytes.Repeat([]byte("EVIL"), 1<<16)
+			other := savetar.Classic(
+				savetar.Image{Tags: []string{"mysite-web:latest"}, Layers: [][]byte{evil}},
+				savetar.Image{Tags: []string{"nginx:1.26"}, Layers: [][]byte{evil}, Env: "x"},
+			)
 			if _, err := Create(context.Background(), &fakeSaver{tar: other}, o); err != nil {
 				t.Fatal(err)
 			}

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +25,7 @@ import (
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/engine/enginetest"
+	"github.com/stackgen/stackgen/internal/savetar"
 	"github.com/stackgen/stackgen/project"
 )
 
@@ -166,18 +168,54 @@ func contains(ss []string, s string) bool {
 }
 
 // fakeImages is an engine that saves and loads images: what it loads, it
-// then has.
+// then has. Its save is shaped like the engine's (internal/savetar): the
+// classic store's layout, or with containerd set the containerd store's
+// OCI layout, whose image IDs are not the config digests. Its load, like
+// the classic store's, needs a layer's file only when it lacks the layer.
 type fakeImages struct {
 	enginetest.API
-	mu     sync.Mutex
-	images map[string]image.InspectResponse
-	save   []byte
-	loads  [][]byte
-	arch   string
+	mu         sync.Mutex
+	images     map[string]image.InspectResponse
+	saved      []savetar.Image
+	save       []byte
+	loads      [][]byte
+	arch       string
+	containerd bool
+}
+
+func (f *fakeImages) setImages(imgs ...savetar.Image) {
+	f.saved = imgs
+	if f.containerd {
+		f.save = savetar.OCI(true, imgs...)
+	} else {
+		f.save = savetar.Classic(imgs...)
+	}
+	f.images = map[string]image.InspectResponse{}
+	for _, im := range imgs {
+		f.images[im.Tags[0]] = f.inspectOf(im.Config(), im.DiffIDs())
+	}
+}
+
+func (f *fakeImages) inspectOf(cfg []byte, layers []string) image.InspectResponse {
+	id := savetar.Digest(cfg)
+	if f.containerd {
+		id = savetar.Digest(append([]byte("manifest of "), cfg...))
+	}
+	return image.InspectResponse{ID: id, Os: "linux", Architecture: f.arch, Size: 100, RootFS: image.RootFS{Type: "layers", Layers: layers}}
 }
 
 func (f *fakeImages) ImageSave(ctx context.Context, refs []string, _ ...client.ImageSaveOption) (io.ReadCloser, error) {
 	return io.NopCloser(bytes.NewReader(f.save)), nil
+}
+
+func (f *fakeImages) ImageList(ctx context.Context, _ image.ListOptions) ([]image.Summary, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []image.Summary
+	for ref := range f.images {
+		out = append(out, image.Summary{ID: ref})
+	}
+	return out, nil
 }
 
 func (f *fakeImages) ImageLoad(ctx context.Context, r io.Reader, _ ...client.ImageLoadOption) (image.LoadResponse, error) {
@@ -188,15 +226,43 @@ func (f *fakeImages) ImageLoad(ctx context.Context, r io.Reader, _ ...client.Ima
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.loads = append(f.loads, b)
-	// The fake "docker save" tar names the images it holds.
+	files := map[string][]byte{}
 	tr := tar.NewReader(bytes.NewReader(b))
 	for {
 		h, err := tr.Next()
 		if err != nil {
 			break
 		}
-		if ref, id, ok := strings.Cut(h.Name, "="); ok {
-			f.images[strings.ReplaceAll(ref, "_", "/")] = image.InspectResponse{ID: id, Os: "linux", Architecture: f.arch}
+		files[h.Name], _ = io.ReadAll(tr)
+	}
+	have := map[string]bool{}
+	for _, im := range f.images {
+		for _, c := range bundle.ChainIDs(im.RootFS.Layers) {
+			have[c] = true
+		}
+	}
+	var man []struct {
+		Config   string
+		RepoTags []string
+		Layers   []string
+	}
+	if err := json.Unmarshal(files["manifest.json"], &man); err != nil {
+		return image.LoadResponse{}, fmt.Errorf("no manifest.json: %w", err)
+	}
+	for _, e := range man {
+		var cfg struct {
+			RootFS struct {
+				DiffIDs []string `json:"diff_ids"`
+			} `json:"rootfs"`
+		}
+		json.Unmarshal(files[e.Config], &cfg)
+		for i, c := range bundle.ChainIDs(cfg.RootFS.DiffIDs) {
+			if _, ok := files[e.Layers[i]]; !ok && !have[c] {
+				return image.LoadResponse{}, fmt.Errorf("open %s: no such file or directory", e.Layers[i])
+			}
+		}
+		for _, t := range e.RepoTags {
+			f.images[t] = f.inspectOf(files[e.Config], cfg.RootFS.DiffIDs)
 		}
 	}
 	return image.LoadResponse{Body: io.NopCloser(strings.NewReader(`{"stream":"Loaded image"}`))}, nil
@@ -210,6 +276,14 @@ func (f *fakeImages) ImageInspect(ctx context.Context, ref string, _ ...client.I
 	}
 	return image.InspectResponse{}, fmt.Errorf("no such image: %s: %w", ref, cerrdefs.ErrNotFound)
 }
+
+// The fake project's two images: a web image on a base layer and a
+// database image.
+var (
+	baseLayer = bytes.Repeat([]byte("python base layer\n"), 5000)
+	webImage  = savetar.Image{Tags: []string{"mysite-web:1.0"}, Layers: [][]byte{baseLayer, []byte("app code v1")}}
+	dbImage   = savetar.Image{Tags: []string{"example/db:11"}, Layers: [][]byte{bytes.Repeat([]byte("db layer\n"), 4000)}, Env: "db"}
+)
 
 const configJSON = `{"name":"mysite","services":{
  "web":{"image":"mysite-web:1.0","build":{"context":"."},"volumes":[{"type":"bind","source":"%[1]s/conf/app.ini","target":"/etc/app.ini","read_only":true}]},
@@ -232,21 +306,8 @@ func newFakeEnv(t *testing.T) (string, *fakeImages, *Options, *bytes.Buffer) {
 		os.MkdirAll(filepath.Dir(p), 0o755)
 		os.WriteFile(p, []byte(content), 0o644)
 	}
-	var save bytes.Buffer
-	tw := tar.NewWriter(&save)
-	for _, n := range []string{"mysite-web:1.0=sha256:aaa", "example_db:11=sha256:bbb"} {
-		tw.WriteHeader(&tar.Header{Name: n, Mode: 0o644, Size: 4})
-		tw.Write([]byte("data"))
-	}
-	tw.Close()
-	api := &fakeImages{
-		images: map[string]image.InspectResponse{
-			"mysite-web:1.0": {ID: "sha256:aaa", Os: "linux", Architecture: "amd64", Size: 100},
-			"example/db:11":  {ID: "sha256:bbb", Os: "linux", Architecture: "amd64", Size: 200},
-		},
-		save: save.Bytes(),
-		arch: "amd64",
-	}
+	api := &fakeImages{arch: "amd64"}
+	api.setImages(webImage, dbImage)
 	api.PingFn = func(context.Context) (types.Ping, error) { return types.Ping{}, nil }
 	api.ServerVersionFn = func(context.Context) (types.Version, error) {
 		return types.Version{Version: "20.10.24", APIVersion: "1.41", Os: "linux", Arch: api.arch}, nil
@@ -289,7 +350,7 @@ func TestPackageThenInstall(t *testing.T) {
 	for _, im := range m.Images {
 		names = append(names, im.Name+"@"+im.ID)
 	}
-	if strings.Join(names, " ") != "example/db:11@sha256:bbb mysite-web:1.0@sha256:aaa" {
+	if want := "example/db:11@" + savetar.Digest(dbImage.Config()) + " mysite-web:1.0@" + savetar.Digest(webImage.Config()); strings.Join(names, " ") != want {
 		t.Errorf("images %v", names)
 	}
 	if m.Stack != "django-uwsgi" || m.Project != "mysite" || m.Migrate == nil || len(m.SecretKeys) == 0 || m.URL == "" {
@@ -315,7 +376,7 @@ func TestPackageThenInstall(t *testing.T) {
 	if err := Run(context.Background(), &inst); err != nil {
 		t.Fatalf("install: %v\n%s", err, errOut)
 	}
-	if len(api.loads) != 1 || !bytes.Equal(api.loads[0], api.save) {
+	if len(api.loads) != 1 || len(api.loads[0]) != len(api.save) {
 		t.Fatalf("the engine was sent %d loads, not the saved tar", len(api.loads))
 	}
 	if upDir != target {

@@ -88,6 +88,17 @@ func installRun(ctx context.Context, o *Options) error {
 			return err
 		}
 	}
+	// An update bundle lacks layers the host must have: checked before
+	// anything is loaded or written.
+	if man.Update != nil {
+		have, err := eng.LayerChains(ctx)
+		if err != nil {
+			return err
+		}
+		if lines := bundle.MissingLayers(man, have); len(lines) > 0 {
+			return &bundle.MissingError{Bundle: o.Bundle, Lines: lines, Since: man.Update.SinceProject, Created: man.Update.SinceCreated.Format("2006-01-02 15:04 MST")}
+		}
+	}
 
 	// 2. The images: decompressed here, streamed to the engine as plain tar.
 	if len(man.Images) > 0 {
@@ -103,8 +114,8 @@ func installRun(ctx context.Context, o *Options) error {
 			if err != nil {
 				return fmt.Errorf("after loading: %w", err)
 			}
-			if info.ID != im.ID {
-				return fmt.Errorf("after loading, image %s is %s in the engine but the bundle recorded %s", im.Name, info.ID, im.ID)
+			if !im.Matches(info.ID, info.Layers) {
+				return fmt.Errorf("after loading, image %s is %s in the engine but the bundle recorded config %s (ID %s on the engine that made it)", im.Name, info.ID, orDash(im.ConfigDigest), im.ID)
 			}
 		}
 		fmt.Fprintf(ios.ErrOut, "Loaded %d images: %s\n", len(man.Images), imageNames(man.Images))

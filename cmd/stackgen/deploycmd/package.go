@@ -54,6 +54,14 @@ func packageRun(ctx context.Context, o *Options) error {
 		}
 	}
 
+	// Bad --since input is refused before anything is built or written.
+	var since *bundle.Manifest
+	if o.Since != "" {
+		if since, err = bundle.ReadManifest(o.Since); err != nil {
+			return err
+		}
+	}
+
 	eng, err := o.Engine()
 	if err != nil {
 		return err
@@ -115,7 +123,13 @@ func packageRun(ctx context.Context, o *Options) error {
 		} else if info.Platform() != platform {
 			return fmt.Errorf("image %s is %s but the others are %s: a bundle's images must all run on the same platform", ref, info.Platform(), platform)
 		}
-		images = append(images, bundle.Image{Name: ref, ID: info.ID, Size: info.Size})
+		if o.Platform != "" && info.Platform() != o.Platform {
+			return fmt.Errorf("image %s is %s on this engine, not --platform %s: build or pull it for %s (docker pull --platform %s), or leave --platform out", ref, info.Platform(), o.Platform, o.Platform, o.Platform)
+		}
+		images = append(images, bundle.Image{Name: ref, ID: info.ID, Size: info.Size, Layers: info.Layers})
+	}
+	if since != nil && since.Platform != "" && since.Platform != platform {
+		return fmt.Errorf("--since %s: its images are %s, these are %s: an update bundle is for the same host; make a full bundle", o.Since, since.Platform, platform)
 	}
 	output := o.Output
 	if output == "" {
@@ -201,6 +215,7 @@ func packageRun(ctx context.Context, o *Options) error {
 		Unpacker:     unpacker,
 		Private:      o.IncludeEnv,
 		Progress:     &bundle.Progress{Read: &read, Written: &written},
+		Since:        since,
 	})
 	m.stop(err == nil)
 	if err != nil {
@@ -211,6 +226,10 @@ func packageRun(ctx context.Context, o *Options) error {
 	fmt.Fprintf(ios.ErrOut, "Wrote %s: %s (images: %s saved, %s compressed, %.0f%%) in %.1fs (%.1fs in all)\n",
 		output, units.Bytes(res.Size), units.Bytes(bm.ImageTarSize), units.Bytes(imageArchiveSize(bm)), 100*float64(imageArchiveSize(bm))/float64(max(bm.ImageTarSize, 1)),
 		took.Seconds(), o.now().Sub(start).Seconds())
+	if up := bm.Update; up != nil {
+		fmt.Fprintf(ios.ErrOut, "Update bundle: left out %d layers (%s) that %s carried; the target must have installed it (deploy --bundle checks before changing anything)\n",
+			len(up.Requires), units.Bytes(up.LeftOutSize), o.Since)
+	}
 	fmt.Fprintf(ios.ErrOut, "SHA-256 %s\n", res.SHA256)
 	fmt.Fprintf(ios.ErrOut, "On the offline host: 'stackgen deploy --bundle %s', or unpack it and run %s/%s (bash) or %s\\%s (PowerShell).\n",
 		filepath.Base(output), p.Name, bundle.LoadScriptSh, p.Name, bundle.LoadScriptPs1)
