@@ -607,12 +607,17 @@ func TestSystemToolsReadTheBundle(t *testing.T) {
 }
 
 func TestScriptsPassShellChecks(t *testing.T) {
-	for _, withUnpacker := range []bool{true, false} {
+	for _, c := range []struct{ withUnpacker, update bool }{{true, false}, {false, false}, {true, true}} {
 		m := testOptions("", Zip, Zstd).Manifest
 		m.ImageArchive = Zstd.ImageArchiveName()
 		m.Codec = Zstd
-		if withUnpacker {
+		if c.withUnpacker {
 			m.Unpacker = &Unpacker{Path: UnpackerArchive, Image: "stackgen-unpack:0123456789ab"}
+		}
+		if c.update {
+			m.Images[1].ConfigDigest = "sha256:" + strings.Repeat("c", 64)
+			m.Images[1].Layers = []string{"sha256:" + strings.Repeat("d", 64)}
+			m.Update = &Update{SinceProject: "mysite", SinceCreated: m.Created, Requires: []RequiredLayer{{Image: "nginx:1.26", DiffID: m.Images[1].Layers[0], ChainID: m.Images[1].Layers[0]}}}
 		}
 		sh, err := LoadScriptBash(&m)
 		if err != nil {
@@ -628,8 +633,18 @@ func TestScriptsPassShellChecks(t *testing.T) {
 		if !bytes.Contains(ps, []byte("$secretKeys = @('DJANGO_SECRET_KEY', 'DB_PASSWORD')")) {
 			t.Error("the PowerShell script's array of secret keys lacks its commas")
 		}
-		if !bytes.Contains(sh, []byte("check_image nginx:1.26 sha256:bbbb")) {
-			t.Error("the bash script does not check the loaded image IDs")
+		wantCheck := "check_image nginx:1.26 sha256:bbbb"
+		if c.update {
+			wantCheck = "check_image nginx:1.26 sha256:cccc"
+			if !bytes.Contains(sh, []byte("nginx:1.26 sha256:dddd")) || !bytes.Contains(ps, []byte("Layers = 'sha256:dddd")) {
+				t.Error("the scripts do not check the update bundle's required layers and the images' layers")
+			}
+		}
+		if !bytes.Contains(sh, []byte(wantCheck)) {
+			t.Errorf("the bash script does not check the loaded images (%s)", wantCheck)
+		}
+		if !bytes.Contains(sh, []byte("((engine_major >= 23))")) || !bytes.Contains(ps, []byte("$engineMajor -ge 23")) {
+			t.Error("the scripts do not let engines from 23.0 load zstd themselves")
 		}
 		f := filepath.Join(t.TempDir(), "load.sh")
 		os.WriteFile(f, sh, 0o755)

@@ -36,6 +36,7 @@ func funcs() template.FuncMap {
 	f["cmdword"] = cmdWord
 	f["size"] = units.Bytes
 	f["short"] = shortID
+	f["layers"] = func(ls []string) string { return strings.Join(ls, " ") }
 	f["winpath"] = func(p string) string { return strings.ReplaceAll(p, "/", `\`) }
 	f["migration"] = migration
 	f["secretsFor"] = func(keys []string) string {
@@ -163,36 +164,68 @@ elif command -v shasum >/dev/null 2>&1; then
 else
   die "neither sha256sum nor shasum is installed: cannot check the bundle"
 fi
-{% if .Images %}
+{% if .Update %}
+log "an update bundle: checking this engine has the layers it leaves out..."
+have_chains=$(
+  docker image ls --all --quiet --no-trunc | sort -u | while read -r id; do
+    chain=
+    for diff in $(docker image inspect --format '{{join .RootFS.Layers " "}}' "$id"); do
+      if [[ -z $chain ]]; then chain=$diff; else chain=sha256:$(printf '%s %s' "$chain" "$diff" | sha256sum | cut -d' ' -f1); fi
+      printf '%s\n' "$chain"
+    done
+  done
+)
+missing=0
+while read -r image chain; do
+  if ! grep -qxF "$chain" <<<"$have_chains"; then
+    log "missing: image $image: layer chain $chain"
+    missing=1
+  fi
+done <<'REQUIRED'
+{%- range .Update.Requires %}
+{% sh .Image %} {% sh .ChainID %}
+{%- end %}
+REQUIRED
+((missing == 0)) || die {% sh (printf "this engine lacks the layers above: install the full bundle of %s made %s first, or bring a full bundle" .Update.SinceProject (.Update.SinceCreated.Format "2006-01-02 15:04 MST")) %}
+{% end %}
+{%- if .Images %}
 log {% sh (printf "loading %d images (%s in the engine)..." (len .Images) (size .TotalImageSize)) %}
 {%- if eq .Codec "gzip" %}
 docker load --input {% sh .ImageArchive %}
 {%- else %}
-# STACKGEN_UNPACK=container skips a local zstd tool.
-if [[ ${STACKGEN_UNPACK:-auto} != container ]] && command -v zstd >/dev/null 2>&1; then
+# Engines from 23.0 read zstd themselves; STACKGEN_UNPACK=container or
+# STACKGEN_UNPACK=zstd choose another way.
+engine_major=$(docker version --format '{{.Server.Version}}' | cut -d. -f1)
+if [[ ${STACKGEN_UNPACK:-auto} == auto && $engine_major =~ ^[0-9]+$ ]] && ((engine_major >= 23)); then
+  docker load --input {% sh .ImageArchive %}
+elif [[ ${STACKGEN_UNPACK:-auto} != container ]] && command -v zstd >/dev/null 2>&1; then
   zstd --decompress --stdout --memory=2048MB {% sh .ImageArchive %} | docker load
 {%- if .Unpacker %}
 else
-  # This engine's docker load may not read zstd: the unpacker image (stackgen
-  # alone in an empty image, gzip'd so any engine loads it) decompresses it.
+  # This engine's docker load does not read zstd: the unpacker image
+  # (stackgen alone in an empty image, gzip'd so any engine loads it)
+  # decompresses it.
   docker load --input {% sh .Unpacker.Path %}
   docker run --rm --interactive --log-driver none --network none {% sh .Unpacker.Image %} <{% sh .ImageArchive %} | docker load
   docker image rm {% sh .Unpacker.Image %} >/dev/null || true
 {%- else %}
 else
-  die "the images are compressed with zstd: install the zstd tool (apt-get install zstd) or use 'stackgen deploy --bundle'"
+  die "the images are compressed with zstd and this engine is older than 23.0: install the zstd tool (apt-get install zstd) or use 'stackgen deploy --bundle'"
 {%- end %}
 fi
 {%- end %}
 
 log "checking the loaded images..."
+# An image is the bundle's when its ID is the config digest (the classic
+# image store) or its layers are the bundle's (the containerd image store,
+# whose IDs are manifest digests).
 check_image() {
-  local id
-  id=$(docker image inspect --format '{{.Id}}' "$1") || die "image $1 was not loaded"
-  [[ $id == "$2" ]] || die "image $1 is $id in the engine, the bundle has $2"
+  local got
+  got=$(docker image inspect --format '{{.Id}} {{join .RootFS.Layers " "}}' "$1") || die "image $1 was not loaded"
+  [[ ${got%% *} == "$2" || ${got#* } == "$3" ]] || die "image $1 is ${got%% *} in the engine, not the bundle's (config $2)"
 }
 {%- range .Images %}
-check_image {% sh .Name %} {% sh .ID %}
+check_image {% sh .Name %} {% sh (or .ConfigDigest .ID) %} {% sh (layers .Layers) %}
 {%- end %}
 {%- end %}
 
@@ -279,8 +312,16 @@ Write-Host {% ps (printf "loading %d images (%s in the engine)..." (len .Images)
 {%- if eq .Codec "gzip" %}
 docker load --input {% ps .ImageArchive %}
 if ($LASTEXITCODE -ne 0) { Fail 'docker load failed (message above)' }
-{%- else if .Unpacker %}
-# This engine's docker load may not read zstd: the unpacker image (stackgen
+{%- else %}
+# Engines from 23.0 read zstd themselves.
+$engineMajor = 0
+[void][int]::TryParse(((docker version --format '{{.Server.Version}}' | Out-String).Trim() -split '\.')[0], [ref]$engineMajor)
+if ($engineMajor -ge 23) {
+docker load --input {% ps .ImageArchive %}
+if ($LASTEXITCODE -ne 0) { Fail 'docker load failed (message above)' }
+} else {
+{%- if .Unpacker %}
+# This engine's docker load does not read zstd: the unpacker image (stackgen
 # alone in an empty image, gzip'd so any engine loads it) decompresses it.
 docker load --input {% ps .Unpacker.Path %}
 if ($LASTEXITCODE -ne 0) { Fail 'docker load of the unpacker image failed (message above)' }
@@ -289,19 +330,24 @@ docker image rm {% ps .Unpacker.Image %} > $null
 {%- else %}
 Invoke-Shell {% ps (printf "zstd --decompress --stdout --memory=2048MB %s | docker load" (cmdword (winpath .ImageArchive))) %} {% ps (printf "zstd --decompress --stdout --memory=2048MB %s | docker load" (sh .ImageArchive)) %}
 {%- end %}
+}
+{%- end %}
 
 Write-Host 'checking the loaded images...'
 # Hashtables, one per line: @() does not flatten them (nested arrays of
 # one element it would).
 $images = @(
 {%- range .Images %}
-    @{ Name = {% ps .Name %}; Id = {% ps .ID %} }
+    @{ Name = {% ps .Name %}; Id = {% ps (or .ConfigDigest .ID) %}; Layers = {% ps (layers .Layers) %} }
 {%- end %}
 )
+# An image is the bundle's when its ID is the config digest (the classic
+# image store) or its layers are the bundle's (the containerd image store).
 foreach ($im in $images) {
     $id = (docker image inspect --format '{{.Id}}' $im.Name | Out-String).Trim()
     if ($LASTEXITCODE -ne 0) { Fail "image $($im.Name) was not loaded" }
-    if ($id -ne $im.Id) { Fail "image $($im.Name) is $id in the engine, the bundle has $($im.Id)" }
+    $layers = (docker image inspect --format '{{join .RootFS.Layers " "}}' $im.Name | Out-String).Trim()
+    if ($id -ne $im.Id -and $layers -ne $im.Layers) { Fail "image $($im.Name) is $id in the engine, not the bundle's (config $($im.Id))" }
 }
 {%- end %}
 

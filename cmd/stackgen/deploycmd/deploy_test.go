@@ -588,3 +588,113 @@ func TestPackageThenInstallOnASwarm(t *testing.T) {
 		t.Errorf("no word about the other nodes:\n%s", errOut)
 	}
 }
+
+// A bundle made on the containerd image store (its IDs are manifest
+// digests) installs on the classic store (IDs are config digests), and
+// the reverse: the images are identified by config digest and layers.
+func TestBundlesCrossImageStores(t *testing.T) {
+	for _, c := range []struct{ name, from, to string }{{"containerd to classic", "containerd", "classic"}, {"classic to containerd", "classic", "containerd"}} {
+		t.Run(c.name, func(t *testing.T) {
+			dir, api, o, errOut := newFakeEnv(t)
+			api.containerd = c.from == "containerd"
+			api.setImages(webImage, dbImage)
+			out := filepath.Join(t.TempDir(), "mysite.zip")
+			o.Package, o.Dir, o.Output, o.NoBuild = true, dir, out, true
+			if err := Run(context.Background(), o); err != nil {
+				t.Fatalf("package: %v\n%s", err, errOut)
+			}
+			api.containerd = c.to == "containerd"
+			api.images = map[string]image.InspectResponse{}
+			inst := *o
+			inst.Package, inst.Bundle, inst.TargetDir, inst.Yes, inst.NoUp = false, out, filepath.Join(t.TempDir(), "offline"), true, true
+			if err := Run(context.Background(), &inst); err != nil {
+				t.Fatalf("install: %v\n%s", err, errOut)
+			}
+			if id := api.images["mysite-web:1.0"].ID; (id == savetar.Digest(webImage.Config())) == api.containerd {
+				t.Fatalf("the fake target store gave ID %s: the test does not cross stores", id)
+			}
+		})
+	}
+}
+
+// The second delivery: after a code-only change, --since carries only the
+// new layer; the host that has the first installs it, a fresh host is
+// refused before anything is loaded or written, one line per missing
+// layer.
+func TestUpdateBundleInstallsOnlyWhereTheLayersAre(t *testing.T) {
+	dir, api, o, errOut := newFakeEnv(t)
+	full := filepath.Join(t.TempDir(), "mysite.zip")
+	o.Package, o.Dir, o.Output, o.NoBuild = true, dir, full, true
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatalf("package: %v\n%s", err, errOut)
+	}
+	web2 := webImage
+	web2.Layers = [][]byte{baseLayer, []byte("app code v2")}
+	api.setImages(web2, dbImage)
+	update := filepath.Join(t.TempDir(), "update.zip")
+	up := *o
+	up.Output, up.Since = update, full
+	if err := Run(context.Background(), &up); err != nil {
+		t.Fatalf("package --since: %v\n%s", err, errOut)
+	}
+	if !strings.Contains(errOut.String(), "Update bundle: left out 2 layers") {
+		t.Errorf("no word about the layers left out:\n%s", errOut)
+	}
+
+	// A fresh host: refused, naming each missing layer, nothing done.
+	api.images = map[string]image.InspectResponse{}
+	api.loads = nil
+	inst := *o
+	target := filepath.Join(t.TempDir(), "fresh")
+	inst.Package, inst.Since, inst.Bundle, inst.TargetDir, inst.Yes, inst.NoUp = false, "", update, target, true, true
+	err := Run(context.Background(), &inst)
+	if err == nil || !strings.Contains(err.Error(), "image mysite-web:1.0: layer "+savetar.Digest(baseLayer)[:19]) || !strings.Contains(err.Error(), "image example/db:11: layer") || !strings.Contains(err.Error(), "nothing was loaded or written") {
+		t.Fatalf("install on a fresh host: %v", err)
+	}
+	if len(api.loads) != 0 {
+		t.Error("a refused update loaded images")
+	}
+	if _, err := os.Stat(target); err == nil {
+		t.Error("a refused update wrote files")
+	}
+
+	// The host that installed the full bundle takes the update.
+	inst.Bundle, inst.TargetDir = full, filepath.Join(t.TempDir(), "v1")
+	if err := Run(context.Background(), &inst); err != nil {
+		t.Fatalf("install full: %v\n%s", err, errOut)
+	}
+	inst.Bundle, inst.TargetDir = update, filepath.Join(t.TempDir(), "v2")
+	if err := Run(context.Background(), &inst); err != nil {
+		t.Fatalf("install update: %v\n%s", err, errOut)
+	}
+	if got := api.images["mysite-web:1.0"].RootFS.Layers; len(got) != 2 || got[1] != savetar.Digest([]byte("app code v2")) {
+		t.Errorf("after the update the web image has layers %v", got)
+	}
+	if n := len(api.loads); n != 2 || len(api.loads[1]) >= len(api.loads[0])/2 {
+		t.Errorf("the update's load (%d bytes) is not much smaller than the full one's", len(api.loads[len(api.loads)-1]))
+	}
+}
+
+func TestSinceAndPlatformRefuseBadInputFirst(t *testing.T) {
+	dir, _, o, _ := newFakeEnv(t)
+	o.Package, o.Dir, o.Output, o.NoBuild = true, dir, filepath.Join(t.TempDir(), "x.zip"), true
+	bad := filepath.Join(t.TempDir(), "old.json")
+	os.WriteFile(bad, []byte(`{"format_version":1,"project":"mysite","images":[{"name":"a:1","id":"sha256:1"}],"image_archive":"images/images.tar.gz","codec":"gzip",
+ "files":[{"path":"images/images.tar.gz","size":1,"sha256":"`+strings.Repeat("a", 64)+`","mode":"0644"}]}`), 0o644)
+	for _, c := range []struct {
+		since, platform, want string
+	}{
+		{since: bad, want: "has no layer list"},
+		{since: filepath.Join(t.TempDir(), "nope.zip"), want: "no such file"},
+		{platform: "linux/arm64", want: "not --platform linux/arm64"},
+	} {
+		oo := *o
+		oo.Since, oo.Platform = c.since, c.platform
+		if err := Run(context.Background(), &oo); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("--since %q --platform %q: %v, want %q", c.since, c.platform, err, c.want)
+		}
+		if _, err := os.Stat(oo.Output); err == nil {
+			t.Fatal("a bundle was written")
+		}
+	}
+}
