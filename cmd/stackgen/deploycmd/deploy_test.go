@@ -698,3 +698,38 @@ func TestSinceAndPlatformRefuseBadInputFirst(t *testing.T) {
 		}
 	}
 }
+
+// Any compose project packs and installs, not only stackgen's: one with no
+// .stackgen.yml, no secrets and no .env.example installs without a .env
+// (an empty one used to fail the install's own validation: env-not-ignored).
+func TestPackageAndInstallAPlainComposeProject(t *testing.T) {
+	dir, api, o, errOut := newFakeEnv(t)
+	for _, f := range []string{".stackgen.yml", ".env", ".env.example", ".gitignore"} {
+		csRemove(t, filepath.Join(dir, f))
+	}
+	out := filepath.Join(t.TempDir(), "plain.zip")
+	o.Package, o.Dir, o.Output, o.NoBuild = true, dir, out, true
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatalf("package: %v\n%s", err, errOut)
+	}
+	api.images = map[string]image.InspectResponse{}
+	inst := *o
+	target := filepath.Join(t.TempDir(), "plain")
+	inst.Package, inst.Bundle, inst.TargetDir, inst.Yes, inst.NoUp = false, out, target, true, true
+	if err := Run(context.Background(), &inst); err != nil {
+		t.Fatalf("install: %v\n%s", err, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(target, ".env")); err == nil {
+		t.Error("an empty .env was written for a project without secrets")
+	}
+	if b, _ := os.ReadFile(filepath.Join(target, "conf/app.ini")); string(b) != "[app]\n" {
+		t.Errorf("conf/app.ini = %q", b)
+	}
+}
+
+func csRemove(t *testing.T, p string) {
+	t.Helper()
+	if err := os.Remove(p); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -57,13 +57,17 @@ func installRun(ctx context.Context, o *Options) error {
 	// .env: the bundle's (--include-env), else fresh secrets. Made now, so
 	// the project is judged as it will run (its compose files may require
 	// the secrets).
+	// A compose project that is not stackgen's may have neither secrets
+	// nor an example: then it gets no .env (an empty one would only be a
+	// file validate asks to keep out of git).
 	fresh := ""
-	if _, ok := set.Get(".env"); !ok {
+	_, hasEnv := set.Get(".env")
+	example, hasExample := set.Get(".env.example")
+	if !hasEnv && (hasExample || len(man.SecretKeys) > 0) {
 		secrets, err := o.secrets(man)
 		if err != nil {
 			return err
 		}
-		example, _ := set.Get(".env.example")
 		set = append(set, fileset.File{Path: ".env", Mode: 0o600, Content: bundle.EnvFromExample(example.Content, secrets)})
 		set.Sort()
 		fresh = strings.Join(sortedKeys(secrets), ", ")
