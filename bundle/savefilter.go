@@ -34,6 +34,7 @@ import (
 	"strings"
 
 	"github.com/distribution/reference"
+	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -55,8 +56,10 @@ type SavedImage struct {
 	// DiffIDs are the config's rootfs.diff_ids: the layers' uncompressed
 	// digests, bottom first.
 	DiffIDs []string
-	// LayerPaths are the archive paths of the layers, in DiffIDs' order.
+	// LayerPaths are the archive paths of the layers, in DiffIDs' order,
+	// and ConfigPath the config's.
 	LayerPaths []string
+	ConfigPath string
 }
 
 // SaveInfo is what the filter learnt from a save stream.
@@ -174,6 +177,14 @@ func filterSave(r io.Reader, w io.Writer, o filterOptions) (*SaveInfo, error) {
 		drop = droppable(info, o.HaveChains)
 	}
 	rest := append(held, deferred...)
+	if update {
+		if _, oci := small["index.json"]; !oci {
+			if rest, err = legacyToOCI(rest, info, drop); err != nil {
+				return nil, err
+			}
+			drop = nil
+		}
+	}
 	for _, e := range rest {
 		name := path.Clean(strings.TrimPrefix(e.hdr.Name, "./"))
 		if drop[name] {
@@ -267,6 +278,7 @@ func readSaveManifest(small map[string][]byte) (*SaveInfo, error) {
 			ConfigDigest: "sha256:" + hex.EncodeToString(s[:]),
 			DiffIDs:      c.RootFS.DiffIDs,
 			LayerPaths:   paths,
+			ConfigPath:   cfgName,
 		})
 	}
 	return info, nil
@@ -411,3 +423,104 @@ func normalize(ref string) string {
 	}
 	return reference.TagNameOnly(n).String()
 }
+
+// legacyToOCI turns the classic store's save of an update bundle into the
+// layout Docker 25 and later write: content-addressed blobs, index.json
+// and oci-layout for the containerd store, and manifest.json naming the
+// same blobs for the classic store. Both then load the archive without the
+// layers left out: the containerd store finds their blobs (by the same
+// uncompressed digest) in its content store, the classic store reads a
+// layer's file only when the layer is missing. (A classic-format archive
+// is refused by the containerd store as soon as a layer file is missing:
+// "failed to resolve layers".) Leftovers of the old format (the v1 json
+// and VERSION files, repositories) are not carried.
+func legacyToOCI(entries []entry, info *SaveInfo, drop map[string]bool) ([]entry, error) {
+	byName := map[string]entry{}
+	for _, e := range entries {
+		byName[path.Clean(strings.TrimPrefix(e.hdr.Name, "./"))] = e
+	}
+	var out []entry
+	written := map[string]bool{}
+	blob := func(e entry, digest string) {
+		name := blobPath(digest)
+		if written[name] {
+			return
+		}
+		written[name] = true
+		h := *e.hdr
+		h.Name = name
+		e.hdr = &h
+		out = append(out, e)
+	}
+	gen := func(name string, b []byte) {
+		if written[name] {
+			return
+		}
+		written[name] = true
+		out = append(out, entry{hdr: &tar.Header{Name: name, Mode: 0o644, Size: int64(len(b)), Typeflag: tar.TypeReg}, data: b})
+	}
+	var newMan []saveManifestEntry
+	var index ocispec.Index
+	index.SchemaVersion = 2
+	index.MediaType = ocispec.MediaTypeImageIndex
+	dropped := map[string]bool{}
+	for _, im := range info.Images {
+		cfgEntry, ok := byName[im.ConfigPath]
+		if !ok {
+			return nil, fmt.Errorf("the engine's save lacks the config of %s", strings.Join(im.RepoTags, ", "))
+		}
+		blob(cfgEntry, im.ConfigDigest)
+		me := saveManifestEntry{Config: blobPath(im.ConfigDigest), RepoTags: im.RepoTags}
+		m := ocispec.Manifest{MediaType: ocispec.MediaTypeImageManifest, Config: ocispec.Descriptor{MediaType: ocispec.MediaTypeImageConfig, Digest: digestOf(im.ConfigDigest), Size: cfgEntry.hdr.Size}}
+		m.SchemaVersion = 2
+		for i, p := range im.LayerPaths {
+			le, ok := byName[p]
+			if !ok {
+				return nil, fmt.Errorf("the engine's save lacks layer %s of %s", p, strings.Join(im.RepoTags, ", "))
+			}
+			d := im.DiffIDs[i]
+			if drop[p] {
+				if !dropped[p] {
+					dropped[p] = true
+					info.Dropped = append(info.Dropped, p)
+					info.DroppedBytes += le.hdr.Size
+				}
+			} else {
+				blob(le, d)
+			}
+			me.Layers = append(me.Layers, blobPath(d))
+			m.Layers = append(m.Layers, ocispec.Descriptor{MediaType: ocispec.MediaTypeImageLayer, Digest: digestOf(d), Size: le.hdr.Size})
+		}
+		mb, err := json.Marshal(m)
+		if err != nil {
+			return nil, err
+		}
+		s := sha256.Sum256(mb)
+		md := "sha256:" + hex.EncodeToString(s[:])
+		gen(blobPath(md), mb)
+		for _, t := range im.RepoTags {
+			ann := map[string]string{"io.containerd.image.name": normalize(t)}
+			if n, err := reference.ParseNormalizedNamed(t); err == nil {
+				if tagged, ok := n.(reference.Tagged); ok {
+					ann[ocispec.AnnotationRefName] = tagged.Tag()
+				}
+			}
+			index.Manifests = append(index.Manifests, ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: digestOf(md), Size: int64(len(mb)), Annotations: ann})
+		}
+		newMan = append(newMan, me)
+	}
+	ib, err := json.Marshal(index)
+	if err != nil {
+		return nil, err
+	}
+	mb, err := json.Marshal(newMan)
+	if err != nil {
+		return nil, err
+	}
+	gen("oci-layout", []byte(`{"imageLayoutVersion":"1.0.0"}`))
+	gen("index.json", ib)
+	gen("manifest.json", mb)
+	return out, nil
+}
+
+func digestOf(s string) digest.Digest { return digest.Digest(s) }

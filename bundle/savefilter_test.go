@@ -225,3 +225,65 @@ func TestReadManifestFromEitherForm(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// An update made from the classic store's save is written as Docker 25's
+// layout (content-addressed blobs, index.json, manifest.json naming the
+// same blobs): the containerd store refuses a classic-format archive as
+// soon as a layer file is missing, and loads this one from the blobs it
+// has.
+func TestUpdateFromTheClassicStoreIsAnOCILayout(t *testing.T) {
+	web2 := testWeb
+	web2.Layers = [][]byte{testBase, []byte("app code v2")}
+	have := map[string]bool{}
+	for _, c := range ChainIDs(testWeb.DiffIDs()) {
+		have[c] = true
+	}
+	var out bytes.Buffer
+	info, err := filterSave(bytes.NewReader(savetar.Classic(web2)), &out, filterOptions{HaveChains: have, Spool: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := tarFiles(t, out.Bytes())
+	if _, ok := files["oci-layout"]; !ok {
+		t.Fatal("no oci-layout")
+	}
+	var idx ocispec.Index
+	csJSON(t, files["index.json"], &idx)
+	if len(idx.Manifests) != 1 || idx.Manifests[0].Annotations["io.containerd.image.name"] != "docker.io/library/mysite-web:latest" || idx.Manifests[0].Annotations[ocispec.AnnotationRefName] != "latest" {
+		t.Fatalf("index.json: %+v", idx.Manifests)
+	}
+	var m ocispec.Manifest
+	csJSON(t, files[blobPath(idx.Manifests[0].Digest.String())], &m)
+	if _, ok := files[blobPath(m.Config.Digest.String())]; !ok || m.Config.Digest.String() != savetar.Digest(web2.Config()) {
+		t.Errorf("config %s is not carried under its digest", m.Config.Digest)
+	}
+	if len(m.Layers) != 2 || m.Layers[0].Size != int64(len(testBase)) {
+		t.Fatalf("layers: %+v", m.Layers)
+	}
+	if _, ok := files[blobPath(m.Layers[0].Digest.String())]; ok {
+		t.Error("the base layer the host has is carried")
+	}
+	if b, ok := files[blobPath(m.Layers[1].Digest.String())]; !ok || string(b) != "app code v2" {
+		t.Error("the new layer is not carried under its digest")
+	}
+	var dm []saveManifestEntry
+	csJSON(t, files["manifest.json"], &dm)
+	if len(dm) != 1 || dm[0].Config != blobPath(m.Config.Digest.String()) || dm[0].Layers[1] != blobPath(m.Layers[1].Digest.String()) {
+		t.Errorf("manifest.json: %+v", dm)
+	}
+	for name := range files {
+		if strings.HasSuffix(name, "/json") || strings.HasSuffix(name, "/VERSION") || strings.HasSuffix(name, "layer.tar") {
+			t.Errorf("%s of the classic layout is still there", name)
+		}
+	}
+	if len(info.Dropped) != 1 || info.DroppedBytes != int64(len(testBase)) {
+		t.Errorf("dropped %v (%d bytes)", info.Dropped, info.DroppedBytes)
+	}
+}
+
+func csJSON(t *testing.T, b []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%v: %s", err, b)
+	}
+}
