@@ -633,12 +633,17 @@ func TestUpdateBundleInstallsOnlyWhereTheLayersAre(t *testing.T) {
 	api.setImages(web2, dbImage)
 	update := filepath.Join(t.TempDir(), "update.zip")
 	up := *o
-	up.Output, up.Since = update, full
+	up.Output, up.Since, up.Codec = update, full, "" // the default codec
 	if err := Run(context.Background(), &up); err != nil {
 		t.Fatalf("package --since: %v\n%s", err, errOut)
 	}
 	if !strings.Contains(errOut.String(), "Update bundle: left out 2 layers") {
 		t.Errorf("no word about the layers left out:\n%s", errOut)
+	}
+	if v, err := bundle.Verify(update, nil); err != nil || v.Manifest.Codec != bundle.Gzip || v.Manifest.Unpacker != nil {
+		t.Errorf("an update bundle should be gzip without the unpacker image: %v", err)
+	} else {
+		v.Close()
 	}
 
 	// A fresh host: refused, naming each missing layer, nothing done.

@@ -279,6 +279,12 @@ func chooseCodec(o *Options, arch string) codecChoice {
 	if want == bundle.Gzip {
 		return codecChoice{codec: bundle.Gzip}
 	}
+	// An update carries a few layers: gzip, which every engine loads
+	// itself, costs little there, and spares the 7 MB unpacker image that
+	// would otherwise be most of the bundle.
+	if want == "" && o.Since != "" {
+		return codecChoice{codec: bundle.Gzip}
+	}
 	bin, _, err := bundle.FindUnpackerBinary(o.Unpacker, arch)
 	switch {
 	case err == nil:
