@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -285,5 +286,120 @@ func csJSON(t *testing.T, b []byte, v any) {
 	t.Helper()
 	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatalf("%v: %s", err, b)
+	}
+}
+
+// fakeDocker answers the calls load-and-start.sh makes before and while
+// loading: a 20.10 engine whose images have the layers in dir/layers-ID;
+// `docker load` only says it was called.
+const fakeDocker = `#!/usr/bin/env bash
+case "$1 $2" in
+"version --format") if [[ $3 == *Server.Version* ]]; then echo "${FAKE_VERSION:-20.10.24}"; else echo linux/amd64; fi ;;
+"image ls") cat "$FAKE_DIR/ids" ;;
+"image inspect") cat "$FAKE_DIR/layers-${!#}" 2>/dev/null || exit 1 ;;
+"load --input") echo "LOAD CALLED $3" >&2; exit 42 ;;
+*) exit 0 ;;
+esac
+`
+
+// load-and-start.sh of an update bundle works out the engine's chain IDs
+// as stackgen does, names a missing layer and stops before docker load,
+// and goes on to load when the layers are there.
+func TestLoadScriptChecksAnUpdatesLayers(t *testing.T) {
+	if _, err := exec.LookPath("unzip"); err != nil {
+		t.Skip("unzip is not installed")
+	}
+	dir := t.TempDir()
+	o := testOptions(dir, Zip, Gzip)
+	if _, err := Create(context.Background(), &fakeSaver{tar: savetar.Classic(testWeb, testNginx)}, o); err != nil {
+		t.Fatal(err)
+	}
+	old, err := ReadManifest(o.Output)
+	if err != nil {
+		t.Fatal(err)
+	}
+	web2 := testWeb
+	web2.Layers = [][]byte{testBase, []byte("app code v2")}
+	o2 := testOptions(dir, Zip, Gzip)
+	o2.Output, o2.Since = filepath.Join(dir, "update.zip"), old
+	if _, err := Create(context.Background(), &fakeSaver{tar: savetar.Classic(web2, testNginx)}, o2); err != nil {
+		t.Fatal(err)
+	}
+	unpacked := t.TempDir()
+	if out, err := exec.Command("unzip", "-q", o2.Output, "-d", unpacked).CombinedOutput(); err != nil {
+		t.Fatalf("unzip: %v\n%s", err, out)
+	}
+	bin := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(bin, "docker"), []byte(fakeDocker), 0o755))
+	for _, c := range []struct {
+		name   string
+		images map[string][]string
+		want   string
+		loads  bool
+	}{
+		{"a fresh engine", map[string][]string{}, "missing: image mysite-web:latest: layer chain " + testBase2Chain(), false},
+		{"only the web image", map[string][]string{"w": testWeb.DiffIDs()}, "missing: image nginx:1.26", false},
+		{"the first delivery installed", map[string][]string{"w": testWeb.DiffIDs(), "n": testNginx.DiffIDs()}, "LOAD CALLED", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			fake := t.TempDir()
+			var ids []string
+			for id, layers := range c.images {
+				ids = append(ids, id)
+				must(t, os.WriteFile(filepath.Join(fake, "layers-"+id), []byte(strings.Join(layers, " ")+"\n"), 0o644))
+			}
+			must(t, os.WriteFile(filepath.Join(fake, "ids"), []byte(strings.Join(ids, "\n")+"\n"), 0o644))
+			cmd := exec.Command("bash", LoadScriptSh)
+			cmd.Dir = filepath.Join(unpacked, "mysite")
+			cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "FAKE_DIR="+fake)
+			out, err := cmd.CombinedOutput()
+			if err == nil || !strings.Contains(string(out), c.want) {
+				t.Fatalf("want %q in the failing script's output: %v\n%s", c.want, err, out)
+			}
+			if strings.Contains(string(out), "LOAD CALLED") != c.loads {
+				t.Errorf("docker load called: %v, want %v\n%s", !c.loads, c.loads, out)
+			}
+		})
+	}
+}
+
+// testBase2Chain is the chain ID of the shared base layer alone.
+func testBase2Chain() string { return ChainIDs(testWeb.DiffIDs())[0] }
+
+// Engines from 23.0 load the zstd archive themselves; older ones get the
+// unpacker image.
+func TestLoadScriptLetsNewEnginesLoadZstd(t *testing.T) {
+	if _, err := exec.LookPath("unzip"); err != nil {
+		t.Skip("unzip is not installed")
+	}
+	dir := t.TempDir()
+	o := testOptions(dir, Zip, Zstd)
+	o.Unpacker = func() (*UnpackerImage, error) {
+		return &UnpackerImage{Ref: "stackgen-unpack:test", Archive: []byte("unpacker image")}, nil
+	}
+	if _, err := Create(context.Background(), &fakeSaver{tar: saveTar(t)}, o); err != nil {
+		t.Fatal(err)
+	}
+	unpacked := t.TempDir()
+	if out, err := exec.Command("unzip", "-q", o.Output, "-d", unpacked).CombinedOutput(); err != nil {
+		t.Fatalf("unzip: %v\n%s", err, out)
+	}
+	bin := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(bin, "docker"), []byte(fakeDocker), 0o755))
+	for _, c := range []struct{ version, unpack, want string }{
+		{"26.1.5+dfsg1", "", "LOAD CALLED images/images.tar.zst"},
+		{"29.0.1", "", "LOAD CALLED images/images.tar.zst"},
+		{"20.10.24+dfsg1", "container", "LOAD CALLED images/unpacker.tar.gz"},
+	} {
+		cmd := exec.Command("bash", LoadScriptSh)
+		cmd.Dir = filepath.Join(unpacked, "mysite")
+		cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "FAKE_DIR="+t.TempDir(), "FAKE_VERSION="+c.version, "STACKGEN_UNPACK="+c.unpack)
+		if c.unpack == "" {
+			cmd.Env = append(cmd.Env, "STACKGEN_UNPACK=auto")
+		}
+		out, _ := cmd.CombinedOutput()
+		if !strings.Contains(string(out), c.want) {
+			t.Errorf("engine %s: want %q:\n%s", c.version, c.want, out)
+		}
 	}
 }
