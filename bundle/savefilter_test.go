@@ -293,10 +293,12 @@ func csJSON(t *testing.T, b []byte, v any) {
 // loading: a 20.10 engine whose images have the layers in dir/layers-ID;
 // `docker load` only says it was called.
 const fakeDocker = `#!/usr/bin/env bash
+# The 20.10 CLI decodes inspect's JSON untyped: join on .RootFS.Layers fails.
+if [[ $* == *"join .RootFS"* ]]; then echo "template parsing error: wrong type for value; expected []string; got []interface {}" >&2; exit 1; fi
 case "$1 $2" in
 "version --format") if [[ $3 == *Server.Version* ]]; then echo "${FAKE_VERSION:-20.10.24}"; else echo linux/amd64; fi ;;
 "image ls") cat "$FAKE_DIR/ids" ;;
-"image inspect") cat "$FAKE_DIR/layers-${!#}" 2>/dev/null || exit 1 ;;
+"image inspect") [[ $4 == "{{range .RootFS.Layers}}{{.}} {{end}}" ]] || exit 3; cat "$FAKE_DIR/layers-${!#}" 2>/dev/null || exit 1 ;;
 "load --input") echo "LOAD CALLED $3" >&2; exit 42 ;;
 *) exit 0 ;;
 esac

@@ -169,7 +169,7 @@ log "an update bundle: checking this engine has the layers it leaves out..."
 have_chains=$(
   docker image ls --all --quiet --no-trunc | sort -u | while read -r id; do
     chain=
-    for diff in $(docker image inspect --format '{{join .RootFS.Layers " "}}' "$id"); do
+    for diff in $(docker image inspect --format '{{range .RootFS.Layers}}{{.}} {{end}}' "$id"); do
       if [[ -z $chain ]]; then chain=$diff; else chain=sha256:$(printf '%s %s' "$chain" "$diff" | sha256sum | cut -d' ' -f1); fi
       printf '%s\n' "$chain"
     done
@@ -218,10 +218,11 @@ fi
 log "checking the loaded images..."
 # An image is the bundle's when its ID is the config digest (the classic
 # image store) or its layers are the bundle's (the containerd image store,
-# whose IDs are manifest digests).
+# whose IDs are manifest digests). The 20.10 CLI cannot join .RootFS.Layers
+# (it decodes them untyped), so they are ranged over.
 check_image() {
   local got
-  got=$(docker image inspect --format '{{.Id}} {{join .RootFS.Layers " "}}' "$1") || die "image $1 was not loaded"
+  got=$(docker image inspect --format '{{.Id}}{{range .RootFS.Layers}} {{.}}{{end}}' "$1") || die "image $1 was not loaded"
   [[ ${got%% *} == "$2" || ${got#* } == "$3" ]] || die "image $1 is ${got%% *} in the engine, not the bundle's (config $2)"
 }
 {%- range .Images %}
@@ -346,7 +347,7 @@ $images = @(
 foreach ($im in $images) {
     $id = (docker image inspect --format '{{.Id}}' $im.Name | Out-String).Trim()
     if ($LASTEXITCODE -ne 0) { Fail "image $($im.Name) was not loaded" }
-    $layers = (docker image inspect --format '{{join .RootFS.Layers " "}}' $im.Name | Out-String).Trim()
+    $layers = (docker image inspect --format '{{range .RootFS.Layers}}{{.}} {{end}}' $im.Name | Out-String).Trim()
     if ($id -ne $im.Id -and $layers -ne $im.Layers) { Fail "image $($im.Name) is $id in the engine, not the bundle's (config $($im.Id))" }
 }
 {%- end %}
