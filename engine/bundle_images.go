@@ -18,6 +18,8 @@ import (
 	"strings"
 
 	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/versions"
+	"github.com/docker/docker/client"
 )
 
 // ImageInfo is what a bundle records of one image.
@@ -40,7 +42,24 @@ var ErrImageMissing = errors.New("image not in the engine")
 
 // ImageInfo inspects one image.
 func (c *Client) ImageInfo(ctx context.Context, ref string) (ImageInfo, error) {
-	r, err := c.API.ImageInspect(ctx, ref)
+	return c.ImageInfoFor(ctx, ref, "")
+}
+
+// ImageInfoFor inspects one platform ("linux/arm64") of an image: engines
+// from API 1.49 (Docker 28.1, the containerd store) answer for the
+// platform asked; older ones, and "", for the image as it runs here.
+func (c *Client) ImageInfoFor(ctx context.Context, ref, platform string) (ImageInfo, error) {
+	var opts []client.ImageInspectOption
+	if platform != "" {
+		if v, err := c.API.ServerVersion(ctx); err == nil && !versions.LessThan(v.APIVersion, "1.49") {
+			p, err := parsePlatform(platform)
+			if err != nil {
+				return ImageInfo{}, err
+			}
+			opts = append(opts, client.ImageInspectWithPlatform(&p))
+		}
+	}
+	r, err := c.API.ImageInspect(ctx, ref, opts...)
 	if err != nil {
 		if isNotFound(err) {
 			return ImageInfo{}, fmt.Errorf("%w: %s", ErrImageMissing, ref)

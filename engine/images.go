@@ -49,12 +49,11 @@ func (c *Client) SaveImagesPlatform(ctx context.Context, refs []string, platform
 	}
 	var opts []client.ImageSaveOption
 	if v, err := c.API.ServerVersion(ctx); err == nil && !versions.LessThan(v.APIVersion, "1.48") {
-		os, arch, ok := strings.Cut(platform, "/")
-		if !ok {
-			return nil, fmt.Errorf("platform %q: want os/arch, like linux/amd64", platform)
+		p, err := parsePlatform(platform)
+		if err != nil {
+			return nil, err
 		}
-		arch, variant, _ := strings.Cut(arch, "/")
-		opts = append(opts, client.ImageSaveWithPlatforms(ocispec.Platform{OS: os, Architecture: arch, Variant: variant}))
+		opts = append(opts, client.ImageSaveWithPlatforms(p))
 	}
 	rc, err := c.API.ImageSave(ctx, refs, opts...)
 	if err != nil {
@@ -107,4 +106,14 @@ func readJSONMessages(r io.Reader) ([]string, error) {
 			}
 		}
 	}
+}
+
+// parsePlatform reads "os/arch" or "os/arch/variant".
+func parsePlatform(platform string) (ocispec.Platform, error) {
+	os, arch, ok := strings.Cut(platform, "/")
+	if !ok || os == "" || arch == "" {
+		return ocispec.Platform{}, fmt.Errorf("platform %q: want os/arch, like linux/amd64", platform)
+	}
+	arch, variant, _ := strings.Cut(arch, "/")
+	return ocispec.Platform{OS: os, Architecture: arch, Variant: variant}, nil
 }

@@ -29,7 +29,8 @@ func (s *saveAPI) ImageList(context.Context, image.ListOptions) ([]image.Summary
 	return s.images, nil
 }
 
-func (s *saveAPI) ImageInspect(_ context.Context, ref string, _ ...client.ImageInspectOption) (image.InspectResponse, error) {
+func (s *saveAPI) ImageInspect(_ context.Context, ref string, opts ...client.ImageInspectOption) (image.InspectResponse, error) {
+	s.opts = len(opts)
 	return image.InspectResponse{ID: ref, RootFS: image.RootFS{Layers: s.layers[ref]}}, nil
 }
 
@@ -50,6 +51,19 @@ func TestSaveImagesPlatformAsksOnlyEnginesThatCan(t *testing.T) {
 		rc.Close()
 		if api.opts != c.want {
 			t.Errorf("API %s: %d save options, want %d", c.api, api.opts, c.want)
+		}
+	}
+	for _, c := range []struct {
+		api, platform string
+		want          int
+	}{{"1.48", "linux/arm64", 0}, {"1.49", "linux/arm64", 1}, {"1.49", "", 0}} {
+		api := &saveAPI{}
+		api.ServerVersionFn = func(context.Context) (types.Version, error) { return types.Version{APIVersion: c.api}, nil }
+		if _, err := (&Client{API: api}).ImageInfoFor(context.Background(), "web:1", c.platform); err != nil {
+			t.Fatal(err)
+		}
+		if api.opts != c.want {
+			t.Errorf("inspect on API %s for %q: %d options, want %d", c.api, c.platform, api.opts, c.want)
 		}
 	}
 	api := &saveAPI{}

@@ -111,7 +111,7 @@ func packageRun(ctx context.Context, o *Options) error {
 	platform := ""
 	arch := ""
 	for _, ref := range refs {
-		info, err := eng.ImageInfo(ctx, ref)
+		info, err := eng.ImageInfoFor(ctx, ref, o.Platform)
 		if errors.Is(err, engine.ErrImageMissing) {
 			return fmt.Errorf("image %s is not in the engine: build and pull the stack's images first ('stackgen up %s' does both), then package again", ref, dir)
 		}
