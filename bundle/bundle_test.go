@@ -636,7 +636,7 @@ func TestScriptsPassShellChecks(t *testing.T) {
 		wantCheck := "check_image nginx:1.26 sha256:bbbb"
 		if c.update {
 			wantCheck = "check_image nginx:1.26 sha256:cccc"
-			if !bytes.Contains(sh, []byte("nginx:1.26 sha256:dddd")) || !bytes.Contains(ps, []byte("Layers = 'sha256:dddd")) {
+			if !bytes.Contains(sh, []byte("nginx:1.26 sha256:dddd")) || !bytes.Contains(ps, []byte("Layers = 'sha256:dddd")) || !bytes.Contains(ps, []byte("@{ Image = 'nginx:1.26'; Chain = 'sha256:dddd")) {
 				t.Error("the scripts do not check the update bundle's required layers and the images' layers")
 			}
 		}

@@ -308,7 +308,39 @@ function Invoke-Shell([string]$Windows, [string]$Unix) {
     if ($PSVersionTable.PSVersion.Major -ge 6 -and -not $IsWindows) { sh -c $Unix } else { cmd /c $Windows }
     if ($LASTEXITCODE -ne 0) { Fail "failed: $Windows" }
 }
-{% if .Images %}
+{% if .Update %}
+Write-Host 'an update bundle: checking this engine has the layers it leaves out...'
+# Chain IDs as the OCI image spec defines them: sha256 of "parent diff".
+$sha = [System.Security.Cryptography.SHA256]::Create()
+$have = @{}
+foreach ($id in (docker image ls --all --quiet --no-trunc | Sort-Object -Unique)) {
+    $chain = ''
+    foreach ($diff in ((docker image inspect --format '{{range .RootFS.Layers}}{{.}} {{end}}' $id | Out-String).Trim() -split ' ')) {
+        if ($diff -eq '') { continue }
+        if ($chain -eq '') {
+            $chain = $diff
+        } else {
+            $hash = $sha.ComputeHash([System.Text.Encoding]::ASCII.GetBytes($chain + ' ' + $diff))
+            $chain = 'sha256:' + (($hash | ForEach-Object { $_.ToString('x2') }) -join '')
+        }
+        $have[$chain] = $true
+    }
+}
+$missing = $false
+$required = @(
+{%- range .Update.Requires %}
+    @{ Image = {% ps .Image %}; Chain = {% ps .ChainID %} }
+{%- end %}
+)
+foreach ($req in $required) {
+    if (-not $have.ContainsKey($req.Chain)) {
+        Write-Host "missing: image $($req.Image): layer chain $($req.Chain)"
+        $missing = $true
+    }
+}
+if ($missing) { Fail {% ps (printf "this engine lacks the layers above: install the full bundle of %s made %s first, or bring a full bundle" .Update.SinceProject (.Update.SinceCreated.Format "2006-01-02 15:04 MST")) %} }
+{% end %}
+{%- if .Images %}
 Write-Host {% ps (printf "loading %d images (%s in the engine)..." (len .Images) (size .TotalImageSize)) %}
 {%- if eq .Codec "gzip" %}
 docker load --input {% ps .ImageArchive %}
