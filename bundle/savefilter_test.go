@@ -405,3 +405,17 @@ func TestLoadScriptLetsNewEnginesLoadZstd(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkFilterSave is the cost of reading the save entry by entry on
+// its way to the compressor (go test ./bundle -run '^$' -bench FilterSave).
+func BenchmarkFilterSave(b *testing.B) {
+	layer := make([]byte, 64<<20)
+	rand.New(rand.NewSource(1)).Read(layer)
+	raw := savetar.Classic(savetar.Image{Tags: []string{"web:1"}, Layers: [][]byte{layer, layer[:1<<20]}})
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		if _, err := filterSave(bytes.NewReader(raw), io.Discard, filterOptions{Platform: "linux/amd64"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
