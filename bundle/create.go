@@ -52,6 +52,9 @@ type CreateOptions struct {
 	// Private makes the archive 0600 (it holds .env's secrets); else 0644.
 	Private  bool
 	Progress *Progress
+	// Split, when set, cuts the archive into parts of at most this many
+	// bytes (split.go) instead of writing Output itself.
+	Split int64
 }
 
 // Result is a written bundle: its manifest, and the archive's own size and
@@ -60,6 +63,8 @@ type Result struct {
 	Manifest *Manifest
 	Size     int64
 	SHA256   string
+	// Parts lists the parts written for Split (nil without it).
+	Parts *Parts
 }
 
 // hashFile hashes what is written to the file in order; a write back into
@@ -70,11 +75,16 @@ type hashFile struct {
 	h     hash.Hash
 	n     int64
 	dirty bool
+	// parts, for a split bundle, hashes each part as it is written.
+	parts *partHasher
 }
 
 func (h *hashFile) Write(p []byte) (int, error) {
 	n, err := h.f.Write(p)
 	h.h.Write(p[:n])
+	if h.parts != nil {
+		h.parts.Write(p[:n])
+	}
 	h.n += int64(n)
 	return n, err
 }
@@ -94,7 +104,12 @@ func (h *hashFile) sum() (string, int64, error) {
 		return "", 0, err
 	}
 	d := sha256.New()
-	n, err := io.Copy(d, h.f)
+	var w io.Writer = d
+	if h.parts != nil {
+		h.parts = newPartHasher(h.parts.size)
+		w = io.MultiWriter(d, h.parts)
+	}
+	n, err := io.Copy(w, h.f)
 	if err != nil {
 		return "", 0, err
 	}
@@ -111,6 +126,14 @@ func (h *hashFile) sum() (string, int64, error) {
 func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result, err error) {
 	if _, err := os.Lstat(o.Output); err == nil {
 		return nil, fmt.Errorf("%s already exists; remove it or choose another name with -o", o.Output)
+	}
+	if o.Split > 0 {
+		if o.Split < MinPartSize {
+			return nil, fmt.Errorf("parts of %d bytes are too small; split into parts of 1M or more", o.Split)
+		}
+		if err := checkSplitOutputs(o.Output); err != nil {
+			return nil, err
+		}
 	}
 	if o.Codec == "" {
 		o.Codec = Zstd
@@ -158,6 +181,9 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 		return nil, err
 	}
 	hf := &hashFile{f: tmp, h: sha256.New()}
+	if o.Split > 0 {
+		hf.parts = newPartHasher(o.Split)
+	}
 	aw, err := newArchiveWriter(o.Format, hf, man.Project, man.Created)
 	if err != nil {
 		return nil, err
@@ -258,6 +284,15 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 	sum, size, err := hf.sum()
 	if err != nil {
 		return nil, fmt.Errorf("writing %s: %w", o.Output, err)
+	}
+	if o.Split > 0 {
+		ps, err := splitInto(tmp, o.Output, size, sum, hf.parts, mode)
+		if err != nil {
+			return nil, err
+		}
+		tmp.Close()
+		syncDir(dir)
+		return &Result{Manifest: &man, Size: size, SHA256: sum, Parts: ps}, nil
 	}
 	if err := tmp.Sync(); err != nil {
 		return nil, fmt.Errorf("writing %s: %w", o.Output, err)

@@ -36,8 +36,23 @@ type observed struct {
 // size and SHA-256 its manifest records, and refuses the bundle, naming
 // the file, when one is missing, extra, truncated or different. Nothing is
 // loaded or written. progress, when set, counts the bytes read.
+//
+// A path to the first part of a split bundle (NAME.part001) has every
+// part checked against its parts list first, and the parts are then read
+// as the one archive they make.
 func Verify(path string, progress *Counter) (*Verified, error) {
-	ar, format, err := openArchive(path)
+	var ar archiveReader
+	var format Format
+	var err error
+	if IsPart(path) {
+		var src *partsSource
+		if src, err = openParts(path, progress); err != nil {
+			return nil, err
+		}
+		ar, format, err = openSource(src, src.size, path)
+	} else {
+		ar, format, err = openArchive(path)
+	}
 	if err != nil {
 		var be *BundleError
 		if errors.As(err, &be) {
