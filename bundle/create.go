@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/stackgen/stackgen/sign"
 )
 
 // ImageSaver streams one `docker save` archive of several images.
@@ -52,6 +54,8 @@ type CreateOptions struct {
 	// Private makes the archive 0600 (it holds .env's secrets); else 0644.
 	Private  bool
 	Progress *Progress
+	// Signer, when set, signs the manifest and SHA256SUMS (sign.go).
+	Signer *sign.PrivateKey
 	// Split, when set, cuts the archive into parts of at most this many
 	// bytes (split.go) instead of writing Output itself.
 	Split int64
@@ -234,7 +238,7 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 	o.Progress.phase("files")
 	files := append([]SourceFile(nil), o.Files...)
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
-	reserved := map[string]bool{ManifestName: true, ChecksumsName: true, ReadmeName: true, LoadScriptSh: true, LoadScriptPs1: true}
+	reserved := map[string]bool{ManifestName: true, ChecksumsName: true, ReadmeName: true, LoadScriptSh: true, LoadScriptPs1: true, ManifestSigName: true, ChecksumsSigName: true}
 	for _, f := range files {
 		if reserved[f.Path] || strings.HasPrefix(f.Path, ImagesDir+"/") {
 			return nil, fmt.Errorf("%s: the project has a file where the bundle keeps its own; rename it", f.Path)
@@ -260,7 +264,8 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 			return nil, err
 		}
 	}
-	if err := writeSmall(ChecksumsName, 0o644, man.Checksums()); err != nil {
+	checksums := man.Checksums()
+	if err := writeSmall(ChecksumsName, 0o644, checksums); err != nil {
 		return nil, err
 	}
 	sort.Slice(man.Files, func(i, j int) bool { return man.Files[i].Path < man.Files[j].Path })
@@ -274,6 +279,20 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 	}
 	if err := aw.WriteFile(ManifestName, 0o644, mb); err != nil {
 		return nil, err
+	}
+	if o.Signer != nil {
+		manSig, sumSig, err := signBundle(o.Signer, &man, mb, checksums)
+		if err != nil {
+			return nil, fmt.Errorf("signing the bundle: %w", err)
+		}
+		for _, s := range []struct {
+			name string
+			b    []byte
+		}{{ManifestSigName, manSig}, {ChecksumsSigName, sumSig}} {
+			if err := aw.WriteFile(s.name, 0o644, s.b); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if err := aw.Close(); err != nil {
 		return nil, fmt.Errorf("finishing %s: %w", o.Output, err)

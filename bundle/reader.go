@@ -173,6 +173,12 @@ func (z *zipReader) checkDeclared(m *Manifest) error {
 		if rest == "" || strings.HasSuffix(f.Name, "/") || rest == ManifestName {
 			continue
 		}
+		if isSigName(rest) {
+			if f.UncompressedSize64 > maxSigSize {
+				return &BundleError{File: rest, Reason: "is larger than a signature can be"}
+			}
+			continue
+		}
 		size, ok := want[rest]
 		switch {
 		case !ok:

@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -19,6 +20,11 @@ type Verified struct {
 	Format   Format
 	Manifest *Manifest
 	ar       archiveReader
+	// manifestRaw and checksumsRaw are the manifest and SHA256SUMS as
+	// read, and sigs the signature files, for CheckSignature.
+	manifestRaw  []byte
+	checksumsRaw []byte
+	sigs         map[string][]byte
 }
 
 // Close releases the archive.
@@ -77,10 +83,24 @@ func verify(ar archiveReader, path string, progress *Counter) (*Verified, error)
 		}
 	}
 	seen := map[string]observed{}
-	var manifestBytes []byte
+	sigs := map[string][]byte{}
+	var manifestBytes, checksums []byte
 	err := ar.Walk(func(name string, size int64, r io.Reader) error {
 		if _, dup := seen[name]; dup {
 			return &BundleError{Bundle: path, File: name, Reason: "is in the archive twice"}
+		}
+		if isSigName(name) {
+			// Signatures sign the manifest, so it cannot list them;
+			// CheckSignature judges them.
+			if _, dup := sigs[name]; dup {
+				return &BundleError{Bundle: path, File: name, Reason: "is in the archive twice"}
+			}
+			b, err := readAllLimit(r, maxSigSize)
+			if err != nil {
+				return &BundleError{Bundle: path, File: name, Reason: err.Error()}
+			}
+			sigs[name] = b
+			return nil
 		}
 		if name == ManifestName {
 			b, err := readAllLimit(r, maxManifestSize)
@@ -95,6 +115,14 @@ func verify(ar archiveReader, path string, progress *Counter) (*Verified, error)
 		var dst io.Writer = h
 		if progress != nil {
 			dst = io.MultiWriter(h, progress)
+		}
+		if name == ChecksumsName {
+			b, err := readAllLimit(r, maxManifestSize)
+			if err != nil {
+				return &BundleError{Bundle: path, File: name, Reason: describeReadError(err)}
+			}
+			checksums = b
+			r = bytes.NewReader(b)
 		}
 		n, err := io.Copy(dst, r)
 		if err != nil {
@@ -129,7 +157,7 @@ func verify(ar archiveReader, path string, progress *Counter) (*Verified, error)
 		err.Bundle = path
 		return nil, err
 	}
-	return &Verified{Path: path, Manifest: m, ar: ar}, nil
+	return &Verified{Path: path, Manifest: m, ar: ar, manifestRaw: manifestBytes, checksumsRaw: checksums, sigs: sigs}, nil
 }
 
 // precheckZip reads a zip's manifest first and checks every entry's
