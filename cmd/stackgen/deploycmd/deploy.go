@@ -36,6 +36,11 @@ type Options struct {
 	IncludeEnv bool
 	Unpacker   string
 	NoBuild    bool
+	// --split SIZE and --sign KEY (crossing machines: USB-sized parts,
+	// a minisign signature).
+	Split    string
+	SignKey  string
+	splitSet int64
 
 	// --bundle FILE
 	Bundle    string
@@ -48,6 +53,12 @@ type Options struct {
 	// AllowPrivileged lets a bundle's services have the host (privileged,
 	// host network, the host's root or the Docker socket mounted).
 	AllowPrivileged bool
+	// VerifyKeys are minisign public keys (RW... or .pub files) one of
+	// which must have signed the bundle.
+	VerifyKeys []string
+	// TrustDir holds the .stackgen.yml whose bundle rules the install
+	// obeys; "" is the current directory. Tests set it.
+	TrustDir string
 
 	// --unpack (hidden): the unpacker image's entrypoint.
 	Unpack bool
@@ -94,7 +105,9 @@ inside do the same without stackgen.`,
 		Example: `  stackgen deploy --package mysite                 # writes mysite.zip
   stackgen deploy --package mysite -o /media/usb/mysite.tar.gz --format tar.gz
   stackgen deploy --bundle mysite.zip              # on the offline host
-  stackgen deploy --bundle mysite.zip --dir /srv/mysite`,
+  stackgen deploy --bundle mysite.zip --dir /srv/mysite
+  stackgen deploy --package mysite --split 4G --sign ~/keys/mysite.key   # FAT32 sticks
+  stackgen deploy --bundle /media/usb/mysite.zip.part001 --verify-key RWQ...`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -126,6 +139,10 @@ inside do the same without stackgen.`,
 	fl.BoolVar(&opts.IncludeEnv, "include-env", false, "with --package: also pack .env, the project's real secrets (the bundle is then as secret as they are)")
 	fl.StringVar(&opts.Unpacker, "unpacker", "", "with --package: a static linux stackgen binary for the images' architecture, for the unpacker image (default: this stackgen, when it is one)")
 	fl.BoolVar(&opts.NoBuild, "no-build", false, "with --package: pack the images as they are, without 'docker compose build' first")
+	// Crossing machines: parts and signatures.
+	fl.StringVar(&opts.Split, "split", "", "with --package: write the bundle in numbered parts of at most SIZE (4G fits FAT32; 2G, 700M), with their checksums; install with --bundle NAME.part001")
+	fl.StringVar(&opts.SignKey, "sign", "", "with --package: sign the bundle with the minisign key FILE ('stackgen keygen --sign')")
+	fl.StringArrayVar(&opts.VerifyKeys, "verify-key", nil, "with --bundle: refuse the bundle unless signed by this minisign public key (RW... or a .pub file; repeatable)")
 	fl.StringVar(&opts.Bundle, "bundle", "", "install the bundle FILE: verify, load the images, write the files, start")
 	fl.StringVar(&opts.TargetDir, cmdutil.DirFlag, "", "the project directory: with --package the project to pack (the same as [dir]); with --bundle the directory to install into (default: ./PROJECT), new or empty")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "with --bundle: generate the .env secrets without asking")
@@ -158,7 +175,7 @@ func checkFlags(cmd *cobra.Command, o *Options, args []string) error {
 		return ""
 	}
 	if !o.Package {
-		if n := changed("output", "format", "codec", "level", "include-env", "unpacker", "no-build"); n != "" {
+		if n := changed("output", "format", "codec", "level", "include-env", "unpacker", "no-build", "split", "sign"); n != "" {
 			return cmdutil.FlagErrorf("--%s goes with --package", n)
 		}
 		if len(args) > 0 {
@@ -166,7 +183,7 @@ func checkFlags(cmd *cobra.Command, o *Options, args []string) error {
 		}
 	}
 	if o.Bundle == "" {
-		if n := changed("yes", "no-up", "timeout", "allow-privileged", "swarm"); n != "" {
+		if n := changed("yes", "no-up", "timeout", "allow-privileged", "swarm", "verify-key"); n != "" {
 			return cmdutil.FlagErrorf("--%s goes with --bundle", n)
 		}
 	}
@@ -177,6 +194,13 @@ func checkFlags(cmd *cobra.Command, o *Options, args []string) error {
 		if _, err := bundle.ParseCodec(o.Codec); err != nil {
 			return &cmdutil.FlagError{Err: fmt.Errorf("--codec: %w", err)}
 		}
+	}
+	if o.Split != "" {
+		n, err := bundle.ParseSize(o.Split)
+		if err != nil {
+			return &cmdutil.FlagError{Err: fmt.Errorf("--split: %w", err)}
+		}
+		o.splitSet = n
 	}
 	if o.Output == "-" {
 		return cmdutil.FlagErrorf("-o -: a bundle is written to a file (atomically), never to standard output; give a file name")

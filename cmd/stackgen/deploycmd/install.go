@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/stackgen/stackgen/bundle"
+	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/fileset"
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/stacks"
@@ -28,6 +29,11 @@ func installRun(ctx context.Context, o *Options) error {
 		return fmt.Errorf("%s is a directory: pass the bundle file (.zip or .tar.gz); an unpacked bundle starts with its load-and-start script", o.Bundle)
 	}
 
+	trust, err := o.trust()
+	if err != nil {
+		return err
+	}
+
 	// 1. Every file against the manifest, before anything is loaded.
 	var checked bundle.Counter
 	m := o.startMeter("verifying", st.Size(), &checked, "checked", nil, "")
@@ -37,6 +43,15 @@ func installRun(ctx context.Context, o *Options) error {
 		return err
 	}
 	defer v.Close()
+	sc, err := bundle.CheckSignature(v, trust)
+	if err != nil {
+		return err
+	}
+	if sc.Warning != "" {
+		fmt.Fprintln(ios.ErrOut, "warning:", sc.Warning)
+	} else if sc.Verified {
+		fmt.Fprintf(ios.ErrOut, "Signature checked: signed by key %s (%s)\n", sc.KeyID, trust.Source)
+	}
 	man := v.Manifest
 	fmt.Fprintf(ios.ErrOut, "Bundle %s verified: %s (stack %s), %d images, %d files, made by stackgen %s on %s\n",
 		o.Bundle, man.Project, orDash(man.Stack), len(man.Images), len(man.Files), man.StackgenVersion, man.Created.Format("2006-01-02 15:04 MST"))
@@ -132,6 +147,46 @@ func installRun(ctx context.Context, o *Options) error {
 		fmt.Fprintf(ios.ErrOut, "The images are loaded on this node only: on every other node of the swarm run 'stackgen deploy --bundle %s --no-up' (or docker load the images), or push them to the cluster's registry, before Swarm places tasks there.\n", filepath.Base(o.Bundle))
 	}
 	return o.Up(ctx, target, o)
+}
+
+// trust is what the install demands of the bundle's signature: the keys
+// of --verify-key, and the rules of the .stackgen.yml in the directory the
+// install runs from (the project already on this host, or a folder
+// holding only that rule): never the bundle's own, which its maker wrote.
+func (o *Options) trust() (bundle.Trust, error) {
+	var t bundle.Trust
+	var from []string
+	dir := o.TrustDir
+	if dir == "" {
+		dir = "."
+	}
+	for _, k := range o.VerifyKeys {
+		pk, err := bundle.LoadPublicKey(k, ".")
+		if err != nil {
+			return t, &cmdutil.FlagError{Err: fmt.Errorf("--verify-key %w", err)}
+		}
+		t.Keys = append(t.Keys, pk)
+	}
+	if len(o.VerifyKeys) > 0 {
+		from = append(from, "--verify-key")
+	}
+	bs, err := project.LoadBundleSettings(dir)
+	if err != nil {
+		return t, err
+	}
+	if bs != nil && (bs.RequireSignature || len(bs.TrustedKeys) > 0) {
+		for _, k := range bs.TrustedKeys {
+			pk, err := bundle.LoadPublicKey(k, dir)
+			if err != nil {
+				return t, fmt.Errorf("%s: bundle.trusted_keys: %w", filepath.Join(dir, project.ManifestName), err)
+			}
+			t.Keys = append(t.Keys, pk)
+		}
+		t.Required = bs.RequireSignature
+		from = append(from, project.ManifestName+" (bundle)")
+	}
+	t.Source = strings.Join(from, " and ")
+	return t, nil
 }
 
 // writeSet writes the installed project as one transaction under the

@@ -16,6 +16,7 @@ import (
 	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/internal/units"
 	"github.com/stackgen/stackgen/project"
+	"github.com/stackgen/stackgen/sign"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/stacks"
 )
@@ -52,6 +53,11 @@ func packageRun(ctx context.Context, o *Options) error {
 			fmt.Fprintf(ios.ErrOut, "warning: %s names stack %q, which this stackgen does not know: the bundle has no migration step and no secret list\n", project.ManifestName, pm.Stack)
 			def = nil
 		}
+	}
+
+	signer, err := packageSigner(o, pm, abs)
+	if err != nil {
+		return err
 	}
 
 	eng, err := o.Engine()
@@ -201,6 +207,8 @@ func packageRun(ctx context.Context, o *Options) error {
 		Unpacker:     unpacker,
 		Private:      o.IncludeEnv,
 		Progress:     &bundle.Progress{Read: &read, Written: &written},
+		Split:        o.splitSet,
+		Signer:       signer,
 	})
 	m.stop(err == nil)
 	if err != nil {
@@ -212,9 +220,42 @@ func packageRun(ctx context.Context, o *Options) error {
 		output, units.Bytes(res.Size), units.Bytes(bm.ImageTarSize), units.Bytes(imageArchiveSize(bm)), 100*float64(imageArchiveSize(bm))/float64(max(bm.ImageTarSize, 1)),
 		took.Seconds(), o.now().Sub(start).Seconds())
 	fmt.Fprintf(ios.ErrOut, "SHA-256 %s\n", res.SHA256)
+	if signer != nil {
+		fmt.Fprintf(ios.ErrOut, "Signed with key %s: install with --verify-key %s\n", sign.IDString(signer.ID), signer.Public())
+	}
+	if res.Parts != nil {
+		return reportParts(o, output, res.Parts)
+	}
 	fmt.Fprintf(ios.ErrOut, "On the offline host: 'stackgen deploy --bundle %s', or unpack it and run %s/%s (bash) or %s\\%s (PowerShell).\n",
 		filepath.Base(output), p.Name, bundle.LoadScriptSh, p.Name, bundle.LoadScriptPs1)
 	fmt.Fprintln(ios.Out, output)
+	return nil
+}
+
+// packageSigner loads --sign's key, and refuses an unsigned bundle of a
+// project whose .stackgen.yml requires signatures, before anything is
+// built.
+func packageSigner(o *Options, pm *project.Manifest, dir string) (*sign.PrivateKey, error) {
+	if o.SignKey == "" {
+		if pm != nil && pm.Bundle != nil && pm.Bundle.RequireSignature {
+			return nil, fmt.Errorf("%s: bundle.require_signature is set: pass --sign KEY (make a key with 'stackgen keygen --sign')", filepath.Join(dir, project.ManifestName))
+		}
+		return nil, nil
+	}
+	return bundle.LoadPrivateKey(o.SignKey)
+}
+
+// reportParts says what a split wrote and how each kind of host takes it.
+func reportParts(o *Options, output string, ps *bundle.Parts) error {
+	ios := o.IO
+	dir := filepath.Dir(output)
+	fmt.Fprintf(ios.ErrOut, "Split into %d parts of at most %s: %s ... %s, with %s and %s\n",
+		len(ps.Parts), units.Bytes(ps.PartSize), ps.Parts[0].Name, ps.Parts[len(ps.Parts)-1].Name, bundle.PartsListName(ps.Archive), bundle.PartsChecksumsName(ps.Archive))
+	fmt.Fprintf(ios.ErrOut, "Carry them all in one folder. On the offline host: 'stackgen deploy --bundle %s'; without stackgen: 'sha256sum -c %s && cat %s.part* > %s', then unpack it.\n",
+		ps.Parts[0].Name, bundle.PartsChecksumsName(ps.Archive), ps.Archive, ps.Archive)
+	for _, pt := range ps.Parts {
+		fmt.Fprintln(ios.Out, filepath.Join(dir, pt.Name))
+	}
 	return nil
 }
 
