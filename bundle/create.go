@@ -69,6 +69,8 @@ type Result struct {
 	SHA256   string
 	// Parts lists the parts written for Split (nil without it).
 	Parts *Parts
+	// SBOMError says why the bundle has no SBOM ("" when it has one).
+	SBOMError string
 }
 
 // hashFile hashes what is written to the file in order; a write back into
@@ -149,6 +151,8 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 	man.FormatVersion = FormatVersion
 	man.Codec = o.Codec
 	man.Files = nil
+	man.Signed = o.Signer != nil
+	man.SBOM = ""
 	// The scripts and the README quote the images' total size.
 	man.TotalImageSize = 0
 	for _, im := range man.Images {
@@ -184,6 +188,7 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 	if err := tmp.Chmod(mode); err != nil {
 		return nil, err
 	}
+	sbomErr := ""
 	hf := &hashFile{f: tmp, h: sha256.New()}
 	if o.Split > 0 {
 		hf.parts = newPartHasher(o.Split)
@@ -210,12 +215,22 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 	if len(man.Images) > 0 {
 		o.Progress.phase("images")
 		man.ImageArchive = o.Codec.ImageArchiveName()
-		size, sum, raw, err := streamImages(ctx, saver, aw, man.ImageArchive, o)
+		tap := startSBOMTap()
+		size, sum, raw, err := streamImages(ctx, saver, aw, man.ImageArchive, o, tap)
 		if err != nil {
+			tap.abort()
 			return nil, err
 		}
 		man.ImageTarSize = raw
 		add(man.ImageArchive, 0o644, size, sum)
+		if sbom, err := buildSBOM(tap, &man); err != nil {
+			sbomErr = err.Error()
+		} else {
+			if err := writeSmall(SBOMPath, 0o644, sbom); err != nil {
+				return nil, err
+			}
+			man.SBOM = SBOMPath
+		}
 		var unpacker *UnpackerImage
 		if o.Codec == Zstd && o.Unpacker != nil {
 			if unpacker, err = o.Unpacker(); err != nil {
@@ -238,7 +253,7 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 	o.Progress.phase("files")
 	files := append([]SourceFile(nil), o.Files...)
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
-	reserved := map[string]bool{ManifestName: true, ChecksumsName: true, ReadmeName: true, LoadScriptSh: true, LoadScriptPs1: true, ManifestSigName: true, ChecksumsSigName: true}
+	reserved := map[string]bool{SBOMPath: true, ManifestName: true, ChecksumsName: true, ReadmeName: true, LoadScriptSh: true, LoadScriptPs1: true, ManifestSigName: true, ChecksumsSigName: true}
 	for _, f := range files {
 		if reserved[f.Path] || strings.HasPrefix(f.Path, ImagesDir+"/") {
 			return nil, fmt.Errorf("%s: the project has a file where the bundle keeps its own; rename it", f.Path)
@@ -311,7 +326,7 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 		}
 		tmp.Close()
 		syncDir(dir)
-		return &Result{Manifest: &man, Size: size, SHA256: sum, Parts: ps}, nil
+		return &Result{Manifest: &man, Size: size, SHA256: sum, Parts: ps, SBOMError: sbomErr}, nil
 	}
 	if err := tmp.Sync(); err != nil {
 		return nil, fmt.Errorf("writing %s: %w", o.Output, err)
@@ -326,14 +341,14 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 		return nil, fmt.Errorf("writing %s: %w", o.Output, err)
 	}
 	syncDir(dir)
-	return &Result{Manifest: &man, Size: size, SHA256: sum}, nil
+	return &Result{Manifest: &man, Size: size, SHA256: sum, SBOMError: sbomErr}, nil
 }
 
 // streamImages saves the images in one `docker save`, compresses the
 // stream and writes it as the image archive entry, hashing the compressed
 // bytes on the way. It returns the entry's size and SHA-256 and the size
 // of the plain save stream.
-func streamImages(ctx context.Context, saver ImageSaver, aw archiveWriter, name string, o CreateOptions) (size int64, sum string, raw int64, err error) {
+func streamImages(ctx context.Context, saver ImageSaver, aw archiveWriter, name string, o CreateOptions, tap io.Writer) (size int64, sum string, raw int64, err error) {
 	refs := make([]string, len(o.Manifest.Images))
 	for i, im := range o.Manifest.Images {
 		refs[i] = im.Name
@@ -352,7 +367,7 @@ func streamImages(ctx context.Context, saver ImageSaver, aw archiveWriter, name 
 		}
 		src := readAhead(countReader{r: rc, c: o.Progress.read()}, readAheadChunk, readAheadDepth)
 		defer src.Close()
-		raw, err = io.Copy(enc, src)
+		raw, err = io.Copy(io.MultiWriter(enc, tap), src)
 		if err != nil {
 			enc.Close()
 			if ctx.Err() != nil {
@@ -373,6 +388,15 @@ func streamImages(ctx context.Context, saver ImageSaver, aw archiveWriter, name 
 		return 0, "", 0, errors.New("the engine's save of the images was empty")
 	}
 	return size, hex.EncodeToString(h.Sum(nil)), raw, nil
+}
+
+// buildSBOM ends the tap and renders the images' SBOM.
+func buildSBOM(tap *sbomTap, man *Manifest) ([]byte, error) {
+	images, err := tap.finish()
+	if err != nil {
+		return nil, fmt.Errorf("reading the images' packages: %w", err)
+	}
+	return SBOM(man, images)
 }
 
 // The read-ahead between the engine and the compressor: 64 MiB in 1 MiB

@@ -374,6 +374,16 @@ and scripts that load and start them.
 - load-and-start.sh, load-and-start.ps1: load and start with Docker alone.
 - SHA256SUMS and stackgen-bundle.json: the SHA-256 of every file, checked before
   anything is loaded.
+{%- if .Signed %}
+- stackgen-bundle.json.minisig, SHA256SUMS.minisig: the maker's signatures of those
+  two files (minisign format). ` + "`stackgen deploy --bundle ... --verify-key KEY`" + ` checks them;
+  without stackgen, ` + "`minisign -V -P KEY -m SHA256SUMS`" + ` before ` + "`sha256sum -c SHA256SUMS`" + `.
+{%- end %}
+{%- if .SBOM %}
+- {% md .SBOM %}: the images' software bill of materials (CycloneDX 1.5 JSON): per
+  image, the Debian or Alpine packages and the Python packages it holds, with their
+  versions, read from the image contents.
+{%- end %}
 
 ## Requirements
 
