@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -203,5 +204,43 @@ func TestBundleCarriesACycloneDXSBOM(t *testing.T) {
 	}
 	if filepath.Base(SBOMPath) != "sbom.cdx.json" {
 		t.Error(SBOMPath)
+	}
+}
+
+// BenchmarkSBOMScan measures the scanner the save stream passes through
+// beside the compressor: a 64 MiB layer of ordinary files.
+func BenchmarkSBOMScan(b *testing.B) {
+	var layer bytes.Buffer
+	tw := tar.NewWriter(&layer)
+	chunk := bytes.Repeat([]byte("x"), 64<<10)
+	for i := 0; i < 1024; i++ {
+		tw.WriteHeader(&tar.Header{Name: fmt.Sprintf("usr/lib/f%d.so", i), Mode: 0o644, Size: int64(len(chunk))})
+		tw.Write(chunk)
+	}
+	tw.Close()
+	var save bytes.Buffer
+	sw := tar.NewWriter(&save)
+	sw.WriteHeader(&tar.Header{Name: "1111/layer.tar", Mode: 0o644, Size: int64(layer.Len())})
+	sw.Write(layer.Bytes())
+	m := []byte(`[{"Config":"c.json","RepoTags":["x:1"],"Layers":["1111/layer.tar"]}]`)
+	sw.WriteHeader(&tar.Header{Name: "manifest.json", Mode: 0o644, Size: int64(len(m))})
+	sw.Write(m)
+	sw.Close()
+	b.SetBytes(int64(save.Len()))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		tap := startSBOMTap()
+		r := bytes.NewReader(save.Bytes())
+		buf := make([]byte, 1<<20)
+		for {
+			n, err := r.Read(buf)
+			tap.Write(buf[:n])
+			if err != nil {
+				break
+			}
+		}
+		if _, err := tap.finish(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

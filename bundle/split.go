@@ -250,6 +250,25 @@ var partRE = regexp.MustCompile(`^(.+)\.part([0-9]{3})$`)
 // IsPart reports whether path names a part of a split bundle.
 func IsPart(path string) bool { return partRE.MatchString(filepath.Base(path)) }
 
+// VerifySize is about how many bytes Verify reads of the bundle at path,
+// for a progress meter: a split bundle is read twice (its parts, then the
+// archive they make).
+func VerifySize(path string) int64 {
+	if IsPart(path) {
+		m := partRE.FindStringSubmatch(filepath.Base(path))
+		if b, err := readSmallRegular(filepath.Join(filepath.Dir(path), PartsListName(m[1])), 1<<20); err == nil {
+			var ps Parts
+			if json.Unmarshal(b, &ps) == nil && ps.Size > 0 {
+				return 2 * ps.Size
+			}
+		}
+	}
+	if st, err := os.Stat(path); err == nil {
+		return st.Size()
+	}
+	return 0
+}
+
 // partsError is a split bundle refused before anything was loaded.
 func partsError(first, part, reason string) error {
 	msg := first + ": "

@@ -101,7 +101,16 @@ with fresh secrets when the bundle has none, then start the stack as
 'stackgen up' does (wait until healthy, migrations).
 
 The host receiving the bundle needs only Docker: the load-and-start scripts
-inside do the same without stackgen.`,
+inside do the same without stackgen.
+
+Crossing machines: --split 4G writes numbered parts (NAME.part001, ...) with a
+parts list and SHA256SUMS, for FAT32 sticks; --bundle NAME.part001 checks every
+part before anything is loaded and reads them as one. --sign KEY ('stackgen
+keygen --sign') signs the manifest and SHA256SUMS in minisign's format;
+--verify-key PUB, or bundle.require_signature and bundle.trusted_keys in the
+.stackgen.yml of the directory --bundle runs in, refuses a bundle that is
+unsigned, signed by another key or changed after signing. Every bundle carries
+images/sbom.cdx.json, a CycloneDX SBOM of the images' packages.`,
 		Example: `  stackgen deploy --package mysite                 # writes mysite.zip
   stackgen deploy --package mysite -o /media/usb/mysite.tar.gz --format tar.gz
   stackgen deploy --bundle mysite.zip              # on the offline host

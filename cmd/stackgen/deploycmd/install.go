@@ -36,7 +36,7 @@ func installRun(ctx context.Context, o *Options) error {
 
 	// 1. Every file against the manifest, before anything is loaded.
 	var checked bundle.Counter
-	m := o.startMeter("verifying", st.Size(), &checked, "checked", nil, "")
+	m := o.startMeter("verifying", bundle.VerifySize(o.Bundle), &checked, "checked", nil, "")
 	v, err := bundle.Verify(o.Bundle, &checked)
 	m.stop(err == nil)
 	if err != nil {

@@ -220,6 +220,9 @@ func packageRun(ctx context.Context, o *Options) error {
 		output, units.Bytes(res.Size), units.Bytes(bm.ImageTarSize), units.Bytes(imageArchiveSize(bm)), 100*float64(imageArchiveSize(bm))/float64(max(bm.ImageTarSize, 1)),
 		took.Seconds(), o.now().Sub(start).Seconds())
 	fmt.Fprintf(ios.ErrOut, "SHA-256 %s\n", res.SHA256)
+	if res.SBOMError != "" {
+		fmt.Fprintf(ios.ErrOut, "warning: the bundle has no SBOM: %s\n", res.SBOMError)
+	}
 	if signer != nil {
 		fmt.Fprintf(ios.ErrOut, "Signed with key %s: install with --verify-key %s\n", sign.IDString(signer.ID), signer.Public())
 	}
@@ -334,7 +337,9 @@ func collectFiles(dir string, pm *project.Manifest, hostFiles []engine.HostFile,
 	}
 	// swarm/stack.yaml, when 'stackgen export swarm' wrote one: it holds no
 	// secret ('stackgen up --swarm' rewrites it from the files on arrival).
-	for _, n := range []string{".env.example", project.ManifestName, filepath.Join("swarm", "stack.yaml")} {
+	// .gitignore too: the install validates the project, and a project
+	// whose .env is not ignored fails (stackgen's own list it in Files).
+	for _, n := range []string{".env.example", ".gitignore", project.ManifestName, filepath.Join("swarm", "stack.yaml")} {
 		if exists(n) {
 			addRel(n)
 		}
