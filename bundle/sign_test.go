@@ -157,3 +157,26 @@ func TestMinisignVerifiesABundle(t *testing.T) {
 		}
 	}
 }
+
+// A tar.gz bundle carries its signatures the same way.
+func TestSignedTarGzVerifies(t *testing.T) {
+	k := newKey(t)
+	o := bundle.CreateOptions{
+		Output: filepath.Join(t.TempDir(), "mysite.tar.gz"),
+		Format: bundle.TarGz,
+		Codec:  bundle.Gzip,
+		Manifest: bundle.Manifest{
+			Project: "mysite", StackgenVersion: "test", Platform: "linux/amd64",
+			Images: []bundle.Image{{Name: "mysite-web:latest", ID: "sha256:" + strings.Repeat("a", 64)}},
+		},
+		Files:  []bundle.SourceFile{{Path: "compose.yaml", Mode: 0o644, Content: []byte("services: {}\n")}},
+		Signer: k,
+	}
+	if _, err := bundle.Create(context.Background(), tarSaver{}, o); err != nil {
+		t.Fatal(err)
+	}
+	got, err := check(t, o.Output, bundle.Trust{Keys: []*sign.PublicKey{k.Public()}, Source: "--verify-key"})
+	if err != nil || !got.Verified {
+		t.Fatalf("%+v, %v", got, err)
+	}
+}

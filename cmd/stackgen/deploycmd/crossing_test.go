@@ -47,6 +47,12 @@ func TestSplitSignedPackageInstallsFromTheFirstPart(t *testing.T) {
 	}
 	api.images = map[string]image.InspectResponse{}
 	inst := *o
+	// The joined name, which a split did not write, points to the first part.
+	inst.Package, inst.Bundle, inst.TargetDir = false, out, filepath.Join(t.TempDir(), "x")
+	if err := Run(context.Background(), &inst); err == nil || !strings.Contains(err.Error(), "pass the first part, --bundle "+first) {
+		t.Errorf("--bundle %s: %v", out, err)
+	}
+	inst = *o
 	inst.Package, inst.Bundle, inst.TargetDir, inst.Yes = false, first, filepath.Join(t.TempDir(), "offline"), true
 	inst.VerifyKeys = []string{pub.String()}
 	inst.TrustDir = t.TempDir()

@@ -23,6 +23,11 @@ func installRun(ctx context.Context, o *Options) error {
 	ios := o.IO
 	st, err := os.Stat(o.Bundle)
 	if err != nil {
+		if first := bundle.PartName(o.Bundle, 1); errors.Is(err, os.ErrNotExist) {
+			if _, e := os.Stat(first); e == nil {
+				return fmt.Errorf("%s does not exist, but its parts do: pass the first part, --bundle %s", o.Bundle, first)
+			}
+		}
 		return fmt.Errorf("cannot read the bundle: %w", err)
 	}
 	if st.IsDir() {
