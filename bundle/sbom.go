@@ -106,8 +106,11 @@ func normalizePyName(s string) string {
 
 // ImagePackages is what one image holds.
 type ImagePackages struct {
-	Name     string
-	Packages []Package
+	Name string
+	// ConfigDigest is the image's config digest (sha256:...), read from
+	// the save's layout: its ID on any image store.
+	ConfigDigest string
+	Packages     []Package
 }
 
 // layerFiles is what one layer holds of interest: the package databases
@@ -304,9 +307,19 @@ func (s *sbomScanner) Images() ([]ImagePackages, error) {
 		if len(e.RepoTags) > 0 {
 			name = e.RepoTags[0]
 		}
-		out = append(out, ImagePackages{Name: name, Packages: packagesOf(files)})
+		out = append(out, ImagePackages{Name: name, ConfigDigest: configDigest(e.Config), Packages: packagesOf(files)})
 	}
 	return out, nil
+}
+
+// configDigest reads the digest from a save's config path: <hex>.json in
+// the legacy layout, blobs/sha256/<hex> in the OCI one.
+func configDigest(p string) string {
+	hexPart := strings.TrimSuffix(path.Base(p), ".json")
+	if !isSHA256(hexPart) {
+		return ""
+	}
+	return "sha256:" + hexPart
 }
 
 // packagesOf reads the packages from an image's files.
@@ -485,8 +498,12 @@ func SBOM(m *Manifest, images []ImagePackages) ([]byte, error) {
 	}
 	for _, im := range images {
 		first := im.Name
-		c := cdxComponent{Type: "container", BOMRef: "image:" + first, Name: first, Version: ids[first]}
-		fmt.Fprintf(h, "%s %s\n", first, ids[first])
+		id := ids[first]
+		if id == "" {
+			id = im.ConfigDigest
+		}
+		c := cdxComponent{Type: "container", BOMRef: "image:" + first, Name: first, Version: id}
+		fmt.Fprintf(h, "%s %s\n", first, id)
 		for _, p := range im.Packages {
 			c.Components = append(c.Components, cdxComponent{
 				Type: "library", BOMRef: "image:" + first + "|" + p.PURL(), Name: p.Name, Version: p.Version, PURL: p.PURL(),

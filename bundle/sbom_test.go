@@ -91,17 +91,17 @@ func TestSBOMReadsPackagesThroughTheLayers(t *testing.T) {
 		{name: "2222/layer.tar", body: string(app)},
 		// A layer shared under another ID: a link, as Engine 20.10 writes it.
 		{name: "3333/layer.tar", link: "../1111/layer.tar"},
-		{name: "cfg.json", body: `{"architecture":"amd64"}`},
-		{name: "manifest.json", body: `[{"Config":"cfg.json","RepoTags":["mysite-web:latest"],"Layers":["1111/layer.tar","2222/layer.tar"]},
+		{name: "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc.json", body: `{"architecture":"amd64"}`},
+		{name: "manifest.json", body: `[{"Config":"cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc.json","RepoTags":["mysite-web:latest"],"Layers":["1111/layer.tar","2222/layer.tar"]},
 			{"Config":"cfg2.json","RepoTags":["base:1"],"Layers":["3333/layer.tar"]}]`},
 	})
 	oci := tarOf(t, []tarFile{
-		{name: "blobs/sha256/cfg", body: `{"architecture":"amd64"}`},
+		{name: "blobs/sha256/cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc", body: `{"architecture":"amd64"}`},
 		{name: "blobs/sha256/aaaa", body: string(gz(base))},
 		{name: "blobs/sha256/bbbb", body: string(app)},
 		{name: "blobs/sha256/index", body: `{"schemaVersion":2}`},
 		{name: "index.json", body: `{"schemaVersion":2}`},
-		{name: "manifest.json", body: `[{"Config":"blobs/sha256/cfg","RepoTags":["mysite-web:latest"],"Layers":["blobs/sha256/aaaa","blobs/sha256/bbbb"]},
+		{name: "manifest.json", body: `[{"Config":"blobs/sha256/cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc","RepoTags":["mysite-web:latest"],"Layers":["blobs/sha256/aaaa","blobs/sha256/bbbb"]},
 			{"Config":"blobs/sha256/cfg","RepoTags":["base:1"],"Layers":["blobs/sha256/aaaa"]}]`},
 	})
 	want := map[string]string{
@@ -120,6 +120,9 @@ func TestSBOMReadsPackagesThroughTheLayers(t *testing.T) {
 			}
 			if len(images) != 2 {
 				t.Fatalf("%d images", len(images))
+			}
+			if want := "sha256:" + strings.Repeat("c", 64); images[0].ConfigDigest != want {
+				t.Errorf("config digest %q, want %q", images[0].ConfigDigest, want)
 			}
 			for _, im := range images {
 				by := map[string][]string{"apk": nil, "deb": nil, "pypi": nil}
