@@ -152,6 +152,16 @@ if [[ $platform != {% sh .Platform %} ]]; then
   die "this engine runs $platform but the images are" {% sh .Platform %}
 fi
 
+# With the maker's public key (the RW... line) in STACKGEN_VERIFY_KEY,
+# minisign checks that SHA256SUMS is theirs before the files are checked
+# against it: a bundle changed on the way fails here, not after loading.
+if [[ -n ${STACKGEN_VERIFY_KEY:-} ]]; then
+  [[ -f SHA256SUMS.minisig ]] || die "STACKGEN_VERIFY_KEY is set but the bundle is not signed: ask its maker for one made with 'stackgen deploy --package --sign KEY'"
+  command -v minisign >/dev/null 2>&1 || die "STACKGEN_VERIFY_KEY is set but minisign is not installed (apt-get install minisign, brew install minisign)"
+  minisign -V -q -P "$STACKGEN_VERIFY_KEY" -m SHA256SUMS || die "SHA256SUMS is not signed by STACKGEN_VERIFY_KEY: the bundle was changed after it was signed, or signed with another key"
+  log "signature checked: SHA256SUMS is signed by STACKGEN_VERIFY_KEY"
+fi
+
 log "checking the SHA-256 of every file of the bundle..."
 if command -v sha256sum >/dev/null 2>&1; then
   sha256sum --check --quiet --strict SHA256SUMS || die "the file named above is damaged or missing: copy the bundle again"
@@ -377,7 +387,8 @@ and scripts that load and start them.
 {%- if .Signed %}
 - stackgen-bundle.json.minisig, SHA256SUMS.minisig: the maker's signatures of those
   two files (minisign format). ` + "`stackgen deploy --bundle ... --verify-key KEY`" + ` checks them;
-  without stackgen, ` + "`minisign -V -P KEY -m SHA256SUMS`" + ` before ` + "`sha256sum -c SHA256SUMS`" + `.
+  without stackgen, ` + "`STACKGEN_VERIFY_KEY=RW... bash load-and-start.sh`" + ` has minisign check
+  SHA256SUMS first (or run ` + "`minisign -V -P KEY -m SHA256SUMS`" + ` yourself).
 {%- end %}
 {%- if .SBOM %}
 - {% md .SBOM %}: the images' software bill of materials (CycloneDX 1.5 JSON): per

@@ -180,3 +180,73 @@ func TestSignedTarGzVerifies(t *testing.T) {
 		t.Fatalf("%+v, %v", got, err)
 	}
 }
+
+func unzipTo(t *testing.T, path, dir string) string {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	for _, e := range zr.File {
+		rc, _ := e.Open()
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		p := filepath.Join(dir, e.Name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, b, e.Mode().Perm()|0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return filepath.Join(dir, "mysite")
+}
+
+// load-and-start.sh, on a host without stackgen, has minisign check
+// SHA256SUMS against STACKGEN_VERIFY_KEY before it checks the files or
+// loads anything. A fake docker answers the script's first questions and
+// stops it at its first load.
+func TestLoadScriptChecksTheSignature(t *testing.T) {
+	if _, err := toolcheck.Require("minisign", "apt-get install minisign"); err != nil {
+		toolcheck.Unavailable(t, err)
+	}
+	bin := t.TempDir()
+	fake := "#!/bin/sh\ncase \"$1\" in\n  info|compose) exit 0 ;;\n  version) echo linux/amd64; exit 0 ;;\nesac\necho \"fake docker reached: $*\" >&2\nexit 3\n"
+	if err := os.WriteFile(filepath.Join(bin, "docker"), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	k, other := newKey(t), newKey(t)
+	signed := signedBundle(t, k)
+	tampered := filepath.Join(t.TempDir(), "t.zip")
+	if err := bundletest.Tamper(signed, tampered, map[string][]byte{"compose.yaml": []byte(privilegedCompose)}, true); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, bundle, key, want string
+		passes                  bool
+	}{
+		{"right key", signed, k.Public().String(), "signature checked", true},
+		{"no key: no check", signed, "", "checking the SHA-256", true},
+		{"other key", signed, other.Public().String(), "is not signed by STACKGEN_VERIFY_KEY", false},
+		{"tampered", tampered, k.Public().String(), "is not signed by STACKGEN_VERIFY_KEY", false},
+		{"unsigned", signedBundle(t, nil), k.Public().String(), "the bundle is not signed", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			root := unzipTo(t, c.bundle, t.TempDir())
+			cmd := exec.Command("bash", filepath.Join(root, bundle.LoadScriptSh))
+			cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "STACKGEN_VERIFY_KEY="+c.key)
+			out, err := cmd.CombinedOutput()
+			if err == nil {
+				t.Fatalf("the fake docker should stop the script:\n%s", out)
+			}
+			s := string(out)
+			if !strings.Contains(s, c.want) {
+				t.Errorf("output lacks %q:\n%s", c.want, s)
+			}
+			checked := strings.Contains(s, "checking the SHA-256")
+			if checked != c.passes {
+				t.Errorf("files checked: %v, want %v:\n%s", checked, c.passes, s)
+			}
+		})
+	}
+}
