@@ -77,6 +77,9 @@ func TestSplitRoundTrip(t *testing.T) {
 		t.Run(string(format), func(t *testing.T) {
 			first, raw, res := makeSplitBundle(t, format)
 			dir := filepath.Dir(first)
+			if got := VerifySize(first); got != 2*res.Size {
+				t.Errorf("VerifySize %d, want %d (the parts, then the archive)", got, 2*res.Size)
+			}
 			archive := "mysite" + format.Ext()
 			if _, err := os.Stat(filepath.Join(dir, archive)); err == nil {
 				t.Errorf("%s was written whole besides its parts", archive)
