@@ -42,6 +42,9 @@ func TestSplitSignedPackageInstallsFromTheFirstPart(t *testing.T) {
 	if _, err := os.Stat(first); err != nil {
 		t.Fatalf("no first part: %v\n%s", err, errOut)
 	}
+	if strings.Contains(errOut.String(), "readable by others") {
+		t.Errorf("a 0600 key was warned about:\n%s", errOut)
+	}
 	if !strings.Contains(errOut.String(), "--verify-key "+pub.String()) {
 		t.Errorf("the summary does not give the key to install with:\n%s", errOut)
 	}
@@ -94,8 +97,12 @@ func TestInstallRefusesATamperedSignedBundle(t *testing.T) {
 	_, otherPub := writeKey(t)
 	out := filepath.Join(t.TempDir(), "mysite.zip")
 	o.Package, o.Dir, o.Output, o.NoBuild, o.SignKey = true, dir, out, true, key
+	os.Chmod(key, 0o644)
 	if err := Run(context.Background(), o); err != nil {
 		t.Fatalf("package: %v\n%s", err, errOut)
+	}
+	if !strings.Contains(errOut.String(), "is readable by others (mode 0644)") {
+		t.Errorf("no warning about a key others can read:\n%s", errOut)
 	}
 	evil := []byte("services:\n  web:\n    image: mysite-web:1.0\n    privileged: true\n    volumes:\n      - /:/host\n")
 	tamperedDir := t.TempDir()

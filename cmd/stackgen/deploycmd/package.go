@@ -245,7 +245,15 @@ func packageSigner(o *Options, pm *project.Manifest, dir string) (*sign.PrivateK
 		}
 		return nil, nil
 	}
-	return bundle.LoadPrivateKey(o.SignKey)
+	k, err := bundle.LoadPrivateKey(o.SignKey)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := os.Stat(o.SignKey); err == nil && st.Mode().Perm()&0o077 != 0 {
+		// Whoever reads the key signs bundles every server trusts.
+		fmt.Fprintf(o.IO.ErrOut, "warning: %s is readable by others (mode %04o): 'chmod 600 %s'\n", o.SignKey, st.Mode().Perm(), o.SignKey)
+	}
+	return k, nil
 }
 
 // reportParts says what a split wrote and how each kind of host takes it.
