@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/stackgen/stackgen/internal/atomicfile"
 	"github.com/stackgen/stackgen/sign"
 )
 
@@ -171,25 +172,17 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 	}
 
 	dir := filepath.Dir(o.Output)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(o.Output)+".tmp-*")
-	if err != nil {
-		return nil, fmt.Errorf("cannot write in %s: %w", dir, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
 	mode := fs.FileMode(0o644)
 	if o.Private {
 		mode = 0o600
 	}
-	if err := tmp.Chmod(mode); err != nil {
-		return nil, err
+	tmp, err := atomicfile.Create(o.Output, mode)
+	if err != nil {
+		return nil, fmt.Errorf("cannot write in %s: %w", dir, err)
 	}
+	defer tmp.Abort() // after Commit (or a split's rename), nothing
 	sbomErr := ""
-	hf := &hashFile{f: tmp, h: sha256.New()}
+	hf := &hashFile{f: tmp.Temp(), h: sha256.New()}
 	if o.Split > 0 {
 		hf.parts = newPartHasher(o.Split)
 	}
@@ -320,27 +313,22 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 		return nil, fmt.Errorf("writing %s: %w", o.Output, err)
 	}
 	if o.Split > 0 {
-		ps, err := splitInto(tmp, o.Output, size, sum, hf.parts, mode)
+		// The temporary file becomes the first part (split.go); the
+		// deferred Abort then only closes it.
+		ps, err := splitInto(tmp.Temp(), o.Output, size, sum, hf.parts, mode)
 		if err != nil {
 			return nil, err
 		}
-		tmp.Close()
-		syncDir(dir)
+		if err := atomicfile.SyncDir(dir); err != nil {
+			return nil, fmt.Errorf("writing %s: %w", o.Output, err)
+		}
 		return &Result{Manifest: &man, Size: size, SHA256: sum, Parts: ps, SBOMError: sbomErr}, nil
 	}
-	if err := tmp.Sync(); err != nil {
-		return nil, fmt.Errorf("writing %s: %w", o.Output, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return nil, fmt.Errorf("writing %s: %w", o.Output, err)
-	}
-	if _, err := os.Lstat(o.Output); err == nil {
+	if err := tmp.CommitNew(); errors.Is(err, fs.ErrExist) {
 		return nil, fmt.Errorf("%s appeared while the bundle was written; the new bundle was discarded", o.Output)
-	}
-	if err := os.Rename(tmp.Name(), o.Output); err != nil {
+	} else if err != nil {
 		return nil, fmt.Errorf("writing %s: %w", o.Output, err)
 	}
-	syncDir(dir)
 	return &Result{Manifest: &man, Size: size, SHA256: sum, SBOMError: sbomErr}, nil
 }
 
@@ -406,11 +394,3 @@ const (
 	readAheadChunk = 1 << 20
 	readAheadDepth = 64
 )
-
-// syncDir makes a rename durable; best effort (not every system can).
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/sign"
 )
 
@@ -159,4 +160,37 @@ func LoadPrivateKey(path string) (*sign.PrivateKey, error) {
 		return nil, fmt.Errorf("--sign %s: %w", path, err)
 	}
 	return k, nil
+}
+
+// LoadTrust is what an install demands of a bundle's signature: keys (the
+// command's --verify-key), and the rules of the .stackgen.yml in dir (""
+// is the current directory), the project already on this host or a
+// folder holding only that rule; never the bundle's own, which its maker
+// wrote.
+func LoadTrust(keys []*sign.PublicKey, dir string) (Trust, error) {
+	if dir == "" {
+		dir = "."
+	}
+	t := Trust{Keys: append([]*sign.PublicKey(nil), keys...)}
+	var from []string
+	if len(keys) > 0 {
+		from = append(from, "--verify-key")
+	}
+	bs, err := project.LoadBundleSettings(dir)
+	if err != nil {
+		return t, err
+	}
+	if bs != nil && (bs.RequireSignature || len(bs.TrustedKeys) > 0) {
+		for _, k := range bs.TrustedKeys {
+			pk, err := LoadPublicKey(k, dir)
+			if err != nil {
+				return t, fmt.Errorf("%s: bundle.trusted_keys: %w", filepath.Join(dir, project.ManifestName), err)
+			}
+			t.Keys = append(t.Keys, pk)
+		}
+		t.Required = bs.RequireSignature
+		from = append(from, project.ManifestName+" (bundle)")
+	}
+	t.Source = strings.Join(from, " and ")
+	return t, nil
 }

@@ -181,6 +181,10 @@ func splitInto(tmp *os.File, output string, size int64, sum string, ph *partHash
 			return nil, fmt.Errorf("splitting %s: %w", output, err)
 		}
 	}
+	// The temporary file is 0600 while it is written (atomicfile).
+	if err := tmp.Chmod(mode); err != nil {
+		return nil, err
+	}
 	if err := tmp.Sync(); err != nil {
 		return nil, err
 	}

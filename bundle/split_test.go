@@ -93,6 +93,9 @@ func TestSplitRoundTrip(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				if st, _ := os.Stat(filepath.Join(dir, p.Name)); st == nil || st.Mode().Perm() != 0o644 {
+					t.Errorf("part %d: mode %v, want 0644 like a whole bundle", i+1, st.Mode().Perm())
+				}
 				if p.Name != PartName(archive, i+1) || int64(len(b)) != p.Size || len(b) > 1<<20 {
 					t.Errorf("part %d: %s, %d bytes (list says %d)", i+1, p.Name, len(b), p.Size)
 				}

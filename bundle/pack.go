@@ -1,4 +1,4 @@
-package deploycmd
+package bundle
 
 import (
 	"context"
@@ -12,9 +12,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stackgen/stackgen/bundle"
+	"github.com/stackgen/stackgen/internal/composefile"
+
 	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/internal/units"
+	"github.com/stackgen/stackgen/progress"
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/sign"
 	"github.com/stackgen/stackgen/stack"
@@ -25,9 +27,49 @@ import (
 // files are configs and scripts; data belongs in volumes and backups.
 const maxProjectFile = 64 << 20
 
-func packageRun(ctx context.Context, o *Options) error {
-	ios := o.IO
+// PackOptions are Pack's inputs: deploy --package's flags.
+type PackOptions struct {
+	// Sink receives the progress, the warnings and, on Out, the bundle's name.
+	Sink progress.Sink
+	// Progress is auto, tty, plain or quiet.
+	Progress string
+	Engine   func() (*engine.Client, error)
+	Now      func() time.Time
+	// Version is this stackgen's, recorded in the manifest.
+	Version string
+
+	Dir        string
+	Output     string
+	Format     string
+	Codec      string
+	Level      int
+	IncludeEnv bool
+	Unpacker   string
+	NoBuild    bool
+
+	// Crossing machines: Split cuts the bundle into parts of at most this
+	// many bytes (0: one file); SignKey signs it with that minisign key.
+	Split   int64
+	SignKey string
+}
+
+func (o *PackOptions) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}
+
+// Pack builds the project's images (unless NoBuild) and writes one bundle
+// of every image it uses, its files and its load scripts, as `stackgen
+// deploy --package` does.
+func Pack(ctx context.Context, o PackOptions) error {
+	ios := o.Sink
 	start := o.now()
+	mode, err := progress.Resolve(o.Progress, ios.TTY)
+	if err != nil {
+		return err
+	}
 	dir := o.Dir
 	if dir == "" {
 		dir = "."
@@ -36,7 +78,7 @@ func packageRun(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	format, err := bundle.ParseFormat(o.Format)
+	format, err := ParseFormat(o.Format)
 	if err != nil {
 		return err
 	}
@@ -87,25 +129,18 @@ func packageRun(ctx context.Context, o *Options) error {
 	if refsErr != nil {
 		return refsErr
 	}
-	if !o.NoBuild && needsBuild(p) {
+	if !o.NoBuild && p.NeedsBuild() {
 		fmt.Fprintln(ios.ErrOut, "Building images (docker compose build)...")
-		progress := "plain"
-		switch o.progressMode() {
-		case "tty":
-			progress = "auto"
-		case "quiet":
-			progress = "quiet"
-		}
 		out := ios.ErrOut
-		if o.progressMode() == "quiet" {
+		if mode == progress.ModeQuiet {
 			out = io.Discard
 		}
-		if err := eng.Build(ctx, p, progress, out, out); err != nil {
+		if err := eng.Build(ctx, p, progress.ComposeMode(mode), out, out); err != nil {
 			return fmt.Errorf("building the images failed (the output above says why): %w", err)
 		}
 	}
 
-	var images []bundle.Image
+	var images []Image
 	platform := ""
 	arch := ""
 	for _, ref := range refs {
@@ -121,7 +156,7 @@ func packageRun(ctx context.Context, o *Options) error {
 		} else if info.Platform() != platform {
 			return fmt.Errorf("image %s is %s but the others are %s: a bundle's images must all run on the same platform", ref, info.Platform(), platform)
 		}
-		images = append(images, bundle.Image{Name: ref, ID: info.ID, Size: info.Size})
+		images = append(images, Image{Name: ref, ID: info.ID, Size: info.Size})
 	}
 	output := o.Output
 	if output == "" {
@@ -143,7 +178,7 @@ func packageRun(ctx context.Context, o *Options) error {
 	}
 
 	created := o.now().UTC()
-	cc := chooseCodec(o, arch)
+	cc := chooseCodec(&o, arch)
 	if cc.err != nil {
 		return cc.err
 	}
@@ -153,25 +188,25 @@ func packageRun(ctx context.Context, o *Options) error {
 	codec := cc.codec
 	// The unpacker image is CPU work that needs no engine: it is made
 	// while the engine assembles its save, before the first byte comes.
-	var unpacker func() (*bundle.UnpackerImage, error)
+	var unpacker func() (*UnpackerImage, error)
 	if cc.binary != nil {
 		type built struct {
-			img *bundle.UnpackerImage
+			img *UnpackerImage
 			err error
 		}
 		done := make(chan built, 1)
 		go func() {
 			// A fixed date keeps the image, and so its tag, the same for
 			// every bundle this binary makes.
-			img, err := bundle.BuildUnpackerImage(cc.binary, arch, time.Unix(0, 0))
+			img, err := BuildUnpackerImage(cc.binary, arch, time.Unix(0, 0))
 			done <- built{img, err}
 		}()
-		unpacker = func() (*bundle.UnpackerImage, error) { b := <-done; return b.img, b.err }
+		unpacker = func() (*UnpackerImage, error) { b := <-done; return b.img, b.err }
 	}
 
-	man := bundle.Manifest{
+	man := Manifest{
 		Project:         p.Name,
-		StackgenVersion: o.Factory.Version,
+		StackgenVersion: o.Version,
 		Created:         created,
 		Platform:        platform,
 		Images:          images,
@@ -188,29 +223,29 @@ func packageRun(ctx context.Context, o *Options) error {
 			man.URL = def.URL(answers)
 		}
 		if def.Migrate != nil {
-			man.Migrate = &bundle.Migrate{Service: def.Migrate.Service, Command: def.Migrate.Command, What: def.Migrate.What}
+			man.Migrate = &Migrate{Service: def.Migrate.Service, Command: def.Migrate.Command, What: def.Migrate.What}
 		}
 	}
 
-	var read, written bundle.Counter
+	var read, written Counter
 	fmt.Fprintf(ios.ErrOut, "Packing %d images (%s in the engine) and %d files of %s into %s (%s, images compressed with %s)\n",
 		len(images), units.Bytes(totalSize(images)), len(files), p.Name, output, format, codec)
-	m := o.startMeter("saving+compressing", 0, &read, "read from the engine", &written, "written")
+	m := progress.StartMeter(mode, ios.ErrOut, 0, progress.MeterSpec{Label: "saving+compressing", Main: &read, MainName: "read from the engine", Side: &written, SideName: "written"})
 	saveStart := o.now()
-	res, err := bundle.Create(ctx, eng, bundle.CreateOptions{
+	res, err := Create(ctx, eng, CreateOptions{
 		Output:       output,
 		Format:       format,
 		Codec:        codec,
-		CodecOptions: bundle.CodecOptions{Level: o.Level},
+		CodecOptions: CodecOptions{Level: o.Level},
 		Manifest:     man,
 		Files:        files,
 		Unpacker:     unpacker,
 		Private:      o.IncludeEnv,
-		Progress:     &bundle.Progress{Read: &read, Written: &written},
-		Split:        o.splitSet,
+		Progress:     &Progress{Read: &read, Written: &written},
+		Split:        o.Split,
 		Signer:       signer,
 	})
-	m.stop(err == nil)
+	m.Stop(err == nil)
 	if err != nil {
 		return err
 	}
@@ -230,7 +265,7 @@ func packageRun(ctx context.Context, o *Options) error {
 		return reportParts(o, output, res.Parts)
 	}
 	fmt.Fprintf(ios.ErrOut, "On the offline host: 'stackgen deploy --bundle %s', or unpack it and run %s/%s (bash) or %s\\%s (PowerShell).\n",
-		filepath.Base(output), p.Name, bundle.LoadScriptSh, p.Name, bundle.LoadScriptPs1)
+		filepath.Base(output), p.Name, LoadScriptSh, p.Name, LoadScriptPs1)
 	fmt.Fprintln(ios.Out, output)
 	return nil
 }
@@ -238,48 +273,39 @@ func packageRun(ctx context.Context, o *Options) error {
 // packageSigner loads --sign's key, and refuses an unsigned bundle of a
 // project whose .stackgen.yml requires signatures, before anything is
 // built.
-func packageSigner(o *Options, pm *project.Manifest, dir string) (*sign.PrivateKey, error) {
+func packageSigner(o PackOptions, pm *project.Manifest, dir string) (*sign.PrivateKey, error) {
 	if o.SignKey == "" {
 		if pm != nil && pm.Bundle != nil && pm.Bundle.RequireSignature {
 			return nil, fmt.Errorf("%s: bundle.require_signature is set: pass --sign KEY (make a key with 'stackgen keygen --sign')", filepath.Join(dir, project.ManifestName))
 		}
 		return nil, nil
 	}
-	k, err := bundle.LoadPrivateKey(o.SignKey)
+	k, err := LoadPrivateKey(o.SignKey)
 	if err != nil {
 		return nil, err
 	}
 	if st, err := os.Stat(o.SignKey); err == nil && st.Mode().Perm()&0o077 != 0 {
 		// Whoever reads the key signs bundles every server trusts.
-		fmt.Fprintf(o.IO.ErrOut, "warning: %s is readable by others (mode %04o): 'chmod 600 %s'\n", o.SignKey, st.Mode().Perm(), o.SignKey)
+		fmt.Fprintf(o.Sink.ErrOut, "warning: %s is readable by others (mode %04o): 'chmod 600 %s'\n", o.SignKey, st.Mode().Perm(), o.SignKey)
 	}
 	return k, nil
 }
 
 // reportParts says what a split wrote and how each kind of host takes it.
-func reportParts(o *Options, output string, ps *bundle.Parts) error {
-	ios := o.IO
+func reportParts(o PackOptions, output string, ps *Parts) error {
+	ios := o.Sink
 	dir := filepath.Dir(output)
 	fmt.Fprintf(ios.ErrOut, "Split into %d parts of at most %s: %s ... %s, with %s and %s\n",
-		len(ps.Parts), units.Bytes(ps.PartSize), ps.Parts[0].Name, ps.Parts[len(ps.Parts)-1].Name, bundle.PartsListName(ps.Archive), bundle.PartsChecksumsName(ps.Archive))
+		len(ps.Parts), units.Bytes(ps.PartSize), ps.Parts[0].Name, ps.Parts[len(ps.Parts)-1].Name, PartsListName(ps.Archive), PartsChecksumsName(ps.Archive))
 	fmt.Fprintf(ios.ErrOut, "Carry them all in one folder. On the offline host: 'stackgen deploy --bundle %s'; without stackgen: 'sha256sum -c %s && cat %s.part* > %s', then unpack it.\n",
-		ps.Parts[0].Name, bundle.PartsChecksumsName(ps.Archive), ps.Archive, ps.Archive)
+		ps.Parts[0].Name, PartsChecksumsName(ps.Archive), ps.Archive, ps.Archive)
 	for _, pt := range ps.Parts {
 		fmt.Fprintln(ios.Out, filepath.Join(dir, pt.Name))
 	}
 	return nil
 }
 
-func needsBuild(p *engine.Project) bool {
-	for _, s := range p.Services {
-		if s.Build {
-			return true
-		}
-	}
-	return false
-}
-
-func totalSize(images []bundle.Image) int64 {
+func totalSize(images []Image) int64 {
 	var n int64
 	for _, im := range images {
 		n += im.Size
@@ -287,7 +313,7 @@ func totalSize(images []bundle.Image) int64 {
 	return n
 }
 
-func imageArchiveSize(m *bundle.Manifest) int64 {
+func imageArchiveSize(m *Manifest) int64 {
 	f, _ := m.File(m.ImageArchive)
 	return f.Size
 }
@@ -296,7 +322,7 @@ func imageArchiveSize(m *bundle.Manifest) int64 {
 // unpacker image with zstd (nil without one), a note for the user, or an
 // error.
 type codecChoice struct {
-	codec  bundle.Codec
+	codec  Codec
 	binary []byte
 	note   string
 	err    error
@@ -307,21 +333,21 @@ type codecChoice struct {
 // through the unpacker image, which needs a static linux stackgen for the
 // images' architecture. Without one, the default falls back to gzip,
 // which every engine loads directly.
-func chooseCodec(o *Options, arch string) codecChoice {
-	want := bundle.Codec(o.Codec)
-	if want == bundle.Gzip {
-		return codecChoice{codec: bundle.Gzip}
+func chooseCodec(o *PackOptions, arch string) codecChoice {
+	want := Codec(o.Codec)
+	if want == Gzip {
+		return codecChoice{codec: Gzip}
 	}
-	bin, _, err := bundle.FindUnpackerBinary(o.Unpacker, arch)
+	bin, _, err := FindUnpackerBinary(o.Unpacker, arch)
 	switch {
 	case err == nil:
-		return codecChoice{codec: bundle.Zstd, binary: bin}
+		return codecChoice{codec: Zstd, binary: bin}
 	case o.Unpacker != "":
 		return codecChoice{err: fmt.Errorf("--unpacker: %w", err)}
-	case want == bundle.Zstd:
-		return codecChoice{codec: bundle.Zstd, note: fmt.Sprintf("warning: %v: the bundle's load scripts will need the zstd tool on the offline host ('stackgen deploy --bundle' needs nothing)", err)}
+	case want == Zstd:
+		return codecChoice{codec: Zstd, note: fmt.Sprintf("warning: %v: the bundle's load scripts will need the zstd tool on the offline host ('stackgen deploy --bundle' needs nothing)", err)}
 	}
-	return codecChoice{codec: bundle.Gzip, note: fmt.Sprintf("note: compressing the images with gzip, which every engine loads: %v. For smaller, faster zstd bundles pass --unpacker with a static linux stackgen (CGO_ENABLED=0 go build ./cmd/stackgen)", err)}
+	return codecChoice{codec: Gzip, note: fmt.Sprintf("note: compressing the images with gzip, which every engine loads: %v. For smaller, faster zstd bundles pass --unpacker with a static linux stackgen (CGO_ENABLED=0 go build ./cmd/stackgen)", err)}
 }
 
 // collectFiles gathers the project files a bundle carries: the compose
@@ -330,7 +356,7 @@ func chooseCodec(o *Options, arch string) codecChoice {
 // bind-mount read-only or read as env_file, when it is inside the project.
 // .env (secrets) only with includeEnv. Writable bind mounts (data, logs)
 // carry only the files stackgen generated in them.
-func collectFiles(dir string, pm *project.Manifest, hostFiles []engine.HostFile, includeEnv bool, output string) ([]bundle.SourceFile, []string, error) {
+func collectFiles(dir string, pm *project.Manifest, hostFiles []engine.HostFile, includeEnv bool, output string) ([]SourceFile, []string, error) {
 	want := map[string]bool{}
 	var warnings []string
 	addRel := func(rel string) { want[filepath.ToSlash(rel)] = true }
@@ -338,7 +364,7 @@ func collectFiles(dir string, pm *project.Manifest, hostFiles []engine.HostFile,
 		st, err := os.Stat(filepath.Join(dir, rel))
 		return err == nil && st.Mode().IsRegular()
 	}
-	for _, n := range append(append([]string{}, engine.ComposeFiles...), "compose.override.yaml", "compose.override.yml", "docker-compose.override.yaml", "docker-compose.override.yml") {
+	for _, n := range append(append([]string{}, composefile.Names...), composefile.OverrideNames...) {
 		if exists(n) {
 			addRel(n)
 		}
@@ -425,7 +451,7 @@ func collectFiles(dir string, pm *project.Manifest, hostFiles []engine.HostFile,
 		rels = append(rels, rel)
 	}
 	sort.Strings(rels)
-	var files []bundle.SourceFile
+	var files []SourceFile
 	for _, rel := range rels {
 		p := filepath.Join(dir, filepath.FromSlash(rel))
 		base := filepath.Base(rel)
@@ -454,7 +480,7 @@ func collectFiles(dir string, pm *project.Manifest, hostFiles []engine.HostFile,
 		if rel == ".env" {
 			mode = 0o600
 		}
-		files = append(files, bundle.SourceFile{Path: rel, Mode: mode, Content: b})
+		files = append(files, SourceFile{Path: rel, Mode: mode, Content: b})
 	}
 	return files, warnings, nil
 }
