@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/stackgen/stackgen/internal/smallfile"
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/sign"
 )
@@ -135,7 +136,7 @@ func LoadPublicKey(arg, base string) (*sign.PublicKey, error) {
 	if !filepath.IsAbs(p) {
 		p = filepath.Join(base, p)
 	}
-	b, err := readSmallRegular(p, 4<<10)
+	b, err := smallfile.ReadFile(p, 4<<10)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%s: neither a minisign public key (RW...) nor a file", arg)
 	}
@@ -151,7 +152,7 @@ func LoadPublicKey(arg, base string) (*sign.PublicKey, error) {
 
 // LoadPrivateKey reads a signing key file ('stackgen keygen --sign').
 func LoadPrivateKey(path string) (*sign.PrivateKey, error) {
-	b, err := readSmallRegular(path, 4<<10)
+	b, err := smallfile.ReadFile(path, 4<<10)
 	if err != nil {
 		return nil, fmt.Errorf("--sign %s: %w", path, err)
 	}

@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/stackgen/stackgen/internal/atomicfile"
+	"github.com/stackgen/stackgen/internal/smallfile"
 )
 
 // A split bundle is the archive cut into numbered parts that fit on small
@@ -260,7 +261,7 @@ func IsPart(path string) bool { return partRE.MatchString(filepath.Base(path)) }
 func VerifySize(path string) int64 {
 	if IsPart(path) {
 		m := partRE.FindStringSubmatch(filepath.Base(path))
-		if b, err := readSmallRegular(filepath.Join(filepath.Dir(path), PartsListName(m[1])), 1<<20); err == nil {
+		if b, err := smallfile.ReadFile(filepath.Join(filepath.Dir(path), PartsListName(m[1])), 1<<20); err == nil {
 			var ps Parts
 			if json.Unmarshal(b, &ps) == nil && ps.Size > 0 {
 				return 2 * ps.Size
@@ -297,7 +298,7 @@ func openParts(first string, progress *Counter) (*partsSource, error) {
 	}
 	dir := filepath.Dir(first)
 	listPath := filepath.Join(dir, PartsListName(archive))
-	b, err := readSmallRegular(listPath, 1<<20)
+	b, err := smallfile.ReadFile(listPath, 1<<20)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, partsError(first, PartsListName(archive), "is missing: copy it with the parts (it holds their checksums)")
 	}
@@ -396,23 +397,6 @@ func parseParts(b []byte, archive string) (*Parts, error) {
 
 func isSHA256(s string) bool {
 	return len(s) == 64 && strings.Trim(s, "0123456789abcdef") == ""
-}
-
-// readSmallRegular reads a regular file of at most limit bytes.
-func readSmallRegular(p string, limit int64) ([]byte, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, errors.New("is not a regular file")
-	}
-	return readAllLimit(f, limit)
 }
 
 // partsSource reads verified parts as one archive, through the handles

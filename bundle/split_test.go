@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -171,6 +172,12 @@ func TestSplitRefusesMissingCorruptAndStrayParts(t *testing.T) {
 			must(t, os.Remove(filepath.Join(dir, "mysite.zip.parts.json")))
 			return filepath.Join(dir, "mysite.zip.part001")
 		}, []string{"mysite.zip.parts.json: is missing"}},
+		{"parts list is a FIFO", func(t *testing.T, dir string) string {
+			p := filepath.Join(dir, "mysite.zip.parts.json")
+			must(t, os.Remove(p))
+			must(t, syscall.Mkfifo(p, 0o644)) // a read would hang without a writer
+			return filepath.Join(dir, "mysite.zip.part001")
+		}, []string{"mysite.zip.parts.json", "not a regular file"}},
 		{"parts list edited", func(t *testing.T, dir string) string {
 			p := filepath.Join(dir, "mysite.zip.parts.json")
 			b, _ := os.ReadFile(p)
