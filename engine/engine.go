@@ -128,6 +128,23 @@ type Version struct {
 	OS, Arch   string
 }
 
+// Connect makes a client with newClient (New when nil: tests pass their
+// own) and checks that the engine answers, the first step of every verb
+// that talks to Docker.
+func Connect(ctx context.Context, newClient func() (*Client, error)) (*Client, error) {
+	if newClient == nil {
+		newClient = New
+	}
+	c, err := newClient()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.Check(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
 // Check pings the engine (negotiating the API version) and returns its
 // version, or an UnreachableError that says how to fix the connection.
 func (c *Client) Check(ctx context.Context) (Version, error) {
