@@ -15,6 +15,7 @@ import (
 	"github.com/stackgen/stackgen/fileset"
 	"github.com/stackgen/stackgen/progress"
 	"github.com/stackgen/stackgen/project"
+	"github.com/stackgen/stackgen/sign"
 	"github.com/stackgen/stackgen/stacks"
 	"github.com/stackgen/stackgen/validate"
 )
@@ -37,6 +38,11 @@ type InstallOptions struct {
 	// AllowPrivileged lets a bundle's services have the host (privileged,
 	// host network, the host's root or the Docker socket mounted).
 	AllowPrivileged bool
+	// VerifyKeys (--verify-key): one of them must have signed the bundle.
+	// TrustDir holds the .stackgen.yml whose bundle rules apply ("" is
+	// the current directory; LoadTrust).
+	VerifyKeys []*sign.PublicKey
+	TrustDir   string
 
 	// Secrets makes the values of the stack's secret keys when the bundle
 	// has no .env (GenerateSecrets, or typed in at a prompt).
@@ -56,6 +62,11 @@ func Install(ctx context.Context, o InstallOptions) error {
 	}
 	st, err := os.Stat(o.Bundle)
 	if err != nil {
+		if first := PartName(o.Bundle, 1); errors.Is(err, os.ErrNotExist) {
+			if _, e := os.Stat(first); e == nil {
+				return fmt.Errorf("%s does not exist, but its parts do: pass the first part, --bundle %s", o.Bundle, first)
+			}
+		}
 		return fmt.Errorf("cannot read the bundle: %w", err)
 	}
 	if st.IsDir() {
@@ -63,14 +74,27 @@ func Install(ctx context.Context, o InstallOptions) error {
 	}
 
 	// 1. Every file against the manifest, before anything is loaded.
+	trust, err := LoadTrust(o.VerifyKeys, o.TrustDir)
+	if err != nil {
+		return err
+	}
 	var checked Counter
-	m := progress.StartMeter(mode, ios.ErrOut, 0, progress.MeterSpec{Label: "verifying", Total: st.Size(), Main: &checked, MainName: "checked"})
+	m := progress.StartMeter(mode, ios.ErrOut, 0, progress.MeterSpec{Label: "verifying", Total: VerifySize(o.Bundle), Main: &checked, MainName: "checked"})
 	v, err := Verify(o.Bundle, &checked)
 	m.Stop(err == nil)
 	if err != nil {
 		return err
 	}
 	defer v.Close()
+	sc, err := CheckSignature(v, trust)
+	if err != nil {
+		return err
+	}
+	if sc.Warning != "" {
+		fmt.Fprintln(ios.ErrOut, "warning:", sc.Warning)
+	} else if sc.Verified {
+		fmt.Fprintf(ios.ErrOut, "Signature checked: signed by key %s (%s)\n", sc.KeyID, trust.Source)
+	}
 	man := v.Manifest
 	fmt.Fprintf(ios.ErrOut, "Bundle %s verified: %s (stack %s), %d images, %d files, made by stackgen %s on %s\n",
 		o.Bundle, man.Project, orDash(man.Stack), len(man.Images), len(man.Files), man.StackgenVersion, man.Created.Format("2006-01-02 15:04 MST"))

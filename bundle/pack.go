@@ -18,6 +18,7 @@ import (
 	"github.com/stackgen/stackgen/internal/units"
 	"github.com/stackgen/stackgen/progress"
 	"github.com/stackgen/stackgen/project"
+	"github.com/stackgen/stackgen/sign"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/stacks"
 )
@@ -46,12 +47,16 @@ type PackOptions struct {
 	Unpacker   string
 	NoBuild    bool
 
-	// Issue 18: Platform (os/arch) is the target's, the one platform of
+	// Platform (os/arch) is the target's, the one platform of
 	// multi-platform images packed (default: the images' own here); Since
 	// makes an update bundle with only the layers the older bundle (or
 	// its stackgen-bundle.json) lacks.
 	Platform string
 	Since    string
+	// Crossing machines: Split cuts the bundle into parts of at most this
+	// many bytes (0: one file); SignKey signs it with that minisign key.
+	Split   int64
+	SignKey string
 }
 
 func (o *PackOptions) now() time.Time {
@@ -104,6 +109,10 @@ func Pack(ctx context.Context, o PackOptions) error {
 		if since, err = ReadManifest(o.Since); err != nil {
 			return err
 		}
+	}
+	signer, err := packageSigner(o, pm, abs)
+	if err != nil {
+		return err
 	}
 
 	eng, err := o.Engine()
@@ -253,6 +262,8 @@ func Pack(ctx context.Context, o PackOptions) error {
 		Private:      o.IncludeEnv,
 		Progress:     &Progress{Read: &read, Written: &written},
 		Since:        since,
+		Split:        o.Split,
+		Signer:       signer,
 	})
 	m.Stop(err == nil)
 	if err != nil {
@@ -268,9 +279,53 @@ func Pack(ctx context.Context, o PackOptions) error {
 			len(up.Requires), units.Bytes(up.LeftOutSize), o.Since)
 	}
 	fmt.Fprintf(ios.ErrOut, "SHA-256 %s\n", res.SHA256)
+	if res.SBOMError != "" {
+		fmt.Fprintf(ios.ErrOut, "warning: the bundle has no SBOM: %s\n", res.SBOMError)
+	}
+	if signer != nil {
+		fmt.Fprintf(ios.ErrOut, "Signed with key %s: install with --verify-key %s\n", sign.IDString(signer.ID), signer.Public())
+	}
+	if res.Parts != nil {
+		return reportParts(o, output, res.Parts)
+	}
 	fmt.Fprintf(ios.ErrOut, "On the offline host: 'stackgen deploy --bundle %s', or unpack it and run %s/%s (bash) or %s\\%s (PowerShell).\n",
 		filepath.Base(output), p.Name, LoadScriptSh, p.Name, LoadScriptPs1)
 	fmt.Fprintln(ios.Out, output)
+	return nil
+}
+
+// packageSigner loads --sign's key, and refuses an unsigned bundle of a
+// project whose .stackgen.yml requires signatures, before anything is
+// built.
+func packageSigner(o PackOptions, pm *project.Manifest, dir string) (*sign.PrivateKey, error) {
+	if o.SignKey == "" {
+		if pm != nil && pm.Bundle != nil && pm.Bundle.RequireSignature {
+			return nil, fmt.Errorf("%s: bundle.require_signature is set: pass --sign KEY (make a key with 'stackgen keygen --sign')", filepath.Join(dir, project.ManifestName))
+		}
+		return nil, nil
+	}
+	k, err := LoadPrivateKey(o.SignKey)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := os.Stat(o.SignKey); err == nil && st.Mode().Perm()&0o077 != 0 {
+		// Whoever reads the key signs bundles every server trusts.
+		fmt.Fprintf(o.Sink.ErrOut, "warning: %s is readable by others (mode %04o): 'chmod 600 %s'\n", o.SignKey, st.Mode().Perm(), o.SignKey)
+	}
+	return k, nil
+}
+
+// reportParts says what a split wrote and how each kind of host takes it.
+func reportParts(o PackOptions, output string, ps *Parts) error {
+	ios := o.Sink
+	dir := filepath.Dir(output)
+	fmt.Fprintf(ios.ErrOut, "Split into %d parts of at most %s: %s ... %s, with %s and %s\n",
+		len(ps.Parts), units.Bytes(ps.PartSize), ps.Parts[0].Name, ps.Parts[len(ps.Parts)-1].Name, PartsListName(ps.Archive), PartsChecksumsName(ps.Archive))
+	fmt.Fprintf(ios.ErrOut, "Carry them all in one folder. On the offline host: 'stackgen deploy --bundle %s'; without stackgen: 'sha256sum -c %s && cat %s.part* > %s', then unpack it.\n",
+		ps.Parts[0].Name, PartsChecksumsName(ps.Archive), ps.Archive, ps.Archive)
+	for _, pt := range ps.Parts {
+		fmt.Fprintln(ios.Out, filepath.Join(dir, pt.Name))
+	}
 	return nil
 }
 
@@ -346,7 +401,9 @@ func collectFiles(dir string, pm *project.Manifest, hostFiles []engine.HostFile,
 	}
 	// swarm/stack.yaml, when 'stackgen export swarm' wrote one: it holds no
 	// secret ('stackgen up --swarm' rewrites it from the files on arrival).
-	for _, n := range []string{".env.example", project.ManifestName, filepath.Join("swarm", "stack.yaml")} {
+	// .gitignore too: the install validates the project, and a project
+	// whose .env is not ignored fails (stackgen's own list it in Files).
+	for _, n := range []string{".env.example", ".gitignore", project.ManifestName, filepath.Join("swarm", "stack.yaml")} {
 		if exists(n) {
 			addRel(n)
 		}

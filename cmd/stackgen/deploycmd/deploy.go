@@ -18,6 +18,7 @@ import (
 	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/lifecycle"
 	"github.com/stackgen/stackgen/prompt"
+	"github.com/stackgen/stackgen/sign"
 )
 
 // Options are deploy's parsed flags and arguments.
@@ -44,6 +45,11 @@ type Options struct {
 	// Since (--since OLD) makes an update bundle: only the layers the
 	// older bundle (or its stackgen-bundle.json) lacks.
 	Since string
+	// --split SIZE and --sign KEY (crossing machines: USB-sized parts,
+	// a minisign signature).
+	Split    string
+	SignKey  string
+	splitSet int64
 
 	// --bundle FILE
 	Bundle    string
@@ -56,6 +62,12 @@ type Options struct {
 	// AllowPrivileged lets a bundle's services have the host (privileged,
 	// host network, the host's root or the Docker socket mounted).
 	AllowPrivileged bool
+	// VerifyKeys are minisign public keys (RW... or .pub files) one of
+	// which must have signed the bundle.
+	VerifyKeys []string
+	// TrustDir holds the .stackgen.yml whose bundle rules the install
+	// obeys; "" is the current directory. Tests set it.
+	TrustDir string
 
 	// --unpack (hidden): the unpacker image's entrypoint.
 	Unpack bool
@@ -98,11 +110,22 @@ with fresh secrets when the bundle has none, then start the stack as
 'stackgen up' does (wait until healthy, migrations).
 
 The host receiving the bundle needs only Docker: the load-and-start scripts
-inside do the same without stackgen.`,
+inside do the same without stackgen.
+
+Crossing machines: --split 4G writes numbered parts (NAME.part001, ...) with a
+parts list and SHA256SUMS, for FAT32 sticks; --bundle NAME.part001 checks every
+part before anything is loaded and reads them as one. --sign KEY ('stackgen
+keygen --sign') signs the manifest and SHA256SUMS in minisign's format;
+--verify-key PUB, or bundle.require_signature and bundle.trusted_keys in the
+.stackgen.yml of the directory --bundle runs in, refuses a bundle that is
+unsigned, signed by another key or changed after signing. Every bundle carries
+images/sbom.cdx.json, a CycloneDX SBOM of the images' packages.`,
 		Example: `  stackgen deploy --package mysite                 # writes mysite.zip
   stackgen deploy --package mysite -o /media/usb/mysite.tar.gz --format tar.gz
   stackgen deploy --bundle mysite.zip              # on the offline host
-  stackgen deploy --bundle mysite.zip --dir /srv/mysite`,
+  stackgen deploy --bundle mysite.zip --dir /srv/mysite
+  stackgen deploy --package mysite --split 4G --sign ~/keys/mysite.key   # FAT32 sticks
+  stackgen deploy --bundle /media/usb/mysite.zip.part001 --verify-key RWQ...`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -134,9 +157,13 @@ inside do the same without stackgen.`,
 	fl.BoolVar(&opts.IncludeEnv, "include-env", false, "with --package: also pack .env, the project's real secrets (the bundle is then as secret as they are)")
 	fl.StringVar(&opts.Unpacker, "unpacker", "", "with --package: a static linux stackgen binary for the images' architecture, for the unpacker image (default: this stackgen, when it is one)")
 	fl.BoolVar(&opts.NoBuild, "no-build", false, "with --package: pack the images as they are, without 'docker compose build' first")
-	// Issue 18, today's Docker and the second delivery.
+	// Today's Docker and the second delivery.
 	fl.StringVar(&opts.Platform, "platform", "", "with --package: the target's platform os/arch, the one platform of multi-platform images packed (default: the images' platform on this engine)")
 	fl.StringVar(&opts.Since, "since", "", "with --package: make an update bundle carrying only the layers the older bundle OLD (or its "+bundle.ManifestName+") lacks; the target must have installed OLD")
+	// Crossing machines: parts and signatures.
+	fl.StringVar(&opts.Split, "split", "", "with --package: write the bundle in numbered parts of at most SIZE (4G fits FAT32; 2G, 700M), with their checksums; install with --bundle NAME.part001")
+	fl.StringVar(&opts.SignKey, "sign", "", "with --package: sign the bundle with the minisign key FILE ('stackgen keygen --sign')")
+	fl.StringArrayVar(&opts.VerifyKeys, "verify-key", nil, "with --bundle: refuse the bundle unless signed by this minisign public key (RW... or a .pub file; repeatable)")
 	fl.StringVar(&opts.Bundle, "bundle", "", "install the bundle FILE: verify, load the images, write the files, start")
 	fl.StringVar(&opts.TargetDir, cmdutil.DirFlag, "", "the project directory: with --package the project to pack (the same as [dir]); with --bundle the directory to install into (default: ./PROJECT), new or empty")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "with --bundle: generate the .env secrets without asking")
@@ -169,7 +196,7 @@ func checkFlags(cmd *cobra.Command, o *Options, args []string) error {
 		return ""
 	}
 	if !o.Package {
-		if n := changed("output", "format", "codec", "level", "include-env", "unpacker", "no-build", "platform", "since"); n != "" {
+		if n := changed("output", "format", "codec", "level", "include-env", "unpacker", "no-build", "platform", "since", "split", "sign"); n != "" {
 			return cmdutil.FlagErrorf("--%s goes with --package", n)
 		}
 		if len(args) > 0 {
@@ -177,7 +204,7 @@ func checkFlags(cmd *cobra.Command, o *Options, args []string) error {
 		}
 	}
 	if o.Bundle == "" {
-		if n := changed("yes", "no-up", "timeout", "allow-privileged", "swarm"); n != "" {
+		if n := changed("yes", "no-up", "timeout", "allow-privileged", "swarm", "verify-key"); n != "" {
 			return cmdutil.FlagErrorf("--%s goes with --bundle", n)
 		}
 	}
@@ -193,6 +220,13 @@ func checkFlags(cmd *cobra.Command, o *Options, args []string) error {
 		if os, arch, ok := strings.Cut(o.Platform, "/"); !ok || os == "" || arch == "" {
 			return cmdutil.FlagErrorf("--platform %q: give os/arch, like linux/amd64 or linux/arm64", o.Platform)
 		}
+	}
+	if o.Split != "" {
+		n, err := bundle.ParseSize(o.Split)
+		if err != nil {
+			return &cmdutil.FlagError{Err: fmt.Errorf("--split: %w", err)}
+		}
+		o.splitSet = n
 	}
 	if o.Output == "-" {
 		return cmdutil.FlagErrorf("-o -: a bundle is written to a file (atomically), never to standard output; give a file name")
@@ -212,11 +246,17 @@ func Run(ctx context.Context, o *Options) error {
 			Dir: o.Dir, Output: o.Output, Format: o.Format, Codec: o.Codec, Level: o.Level,
 			IncludeEnv: o.IncludeEnv, Unpacker: o.Unpacker, NoBuild: o.NoBuild,
 			Platform: o.Platform, Since: o.Since,
+			Split: o.splitSet, SignKey: o.SignKey,
 		})
 	default:
+		keys, kerr := verifyKeys(o.VerifyKeys)
+		if kerr != nil {
+			return kerr
+		}
 		err = bundle.Install(ctx, bundle.InstallOptions{
 			Sink: o.IO.Sink(), Progress: o.Progress, Engine: o.Engine,
 			Bundle: o.Bundle, TargetDir: o.TargetDir, NoUp: o.NoUp, Swarm: o.Swarm, AllowPrivileged: o.AllowPrivileged,
+			VerifyKeys: keys, TrustDir: o.TrustDir,
 			Secrets: o.secrets,
 			Start:   func(ctx context.Context, dir string) error { return o.Up(ctx, dir, o) },
 		})
@@ -225,6 +265,19 @@ func Run(ctx context.Context, o *Options) error {
 		return cmdutil.ErrCancel
 	}
 	return err
+}
+
+// verifyKeys reads --verify-key's public keys (RW... lines or files).
+func verifyKeys(args []string) ([]*sign.PublicKey, error) {
+	var keys []*sign.PublicKey
+	for _, a := range args {
+		k, err := bundle.LoadPublicKey(a, ".")
+		if err != nil {
+			return nil, &cmdutil.FlagError{Err: fmt.Errorf("--verify-key %w", err)}
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
 }
 
 func (o *Options) version() string {

@@ -25,6 +25,9 @@ type Options struct {
 	IO  *cmdutil.IOStreams
 	Out string
 	Now func() time.Time
+	// Sign makes an ed25519 signing key for bundles (minisign format)
+	// instead of a backup key.
+	Sign bool
 }
 
 // NewCmdKeygen builds the command; runF replaces the work in tests.
@@ -32,7 +35,7 @@ func NewCmdKeygen(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	opts := &Options{IO: f.IO, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "keygen",
-		Short: "Make a key pair that encrypts the secrets in backups",
+		Short: "Make a key pair: one that encrypts the secrets in backups, or (--sign) one that signs bundles",
 		Long: `Make an age key pair (X25519). The private key is written to -o FILE
 (default stackgen-backup.key, mode 0600; an existing file is never
 overwritten); the public key (age1...) is printed on stdout.
@@ -41,23 +44,39 @@ Give the public key to 'stackgen backup --encrypt-to KEY' (add --save to make
 it the project's default); keep the private key away from the server, and give
 it to 'stackgen restore --identity FILE' when restoring. The files are age's
 own format: 'age -d -i FILE secrets.tar.age | tar -t' reads a backup's
-secrets without stackgen.`,
+secrets without stackgen.
+
+With --sign, make an ed25519 key that signs offline bundles instead
+('stackgen deploy --package --sign FILE'): the secret key goes to -o FILE
+(default stackgen-sign.key, mode 0600, never overwritten), the public key
+(RW...) to FILE's name with .pub and to stdout, for 'deploy --bundle
+--verify-key' or bundle.trusted_keys in .stackgen.yml. Both are minisign's
+formats: 'minisign -V -p FILE.pub -m stackgen-bundle.json' checks a bundle
+without stackgen.`,
 		Example: `  stackgen keygen -o ~/keys/mysite-backup.key
+  stackgen keygen --sign -o ~/keys/mysite.key   # bundle signing: mysite.key + mysite.pub
   stackgen backup mysite --encrypt-to age1... --save`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.Sign && !cmd.Flags().Changed("output") {
+				opts.Out = DefaultSignKey
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
 			return Run(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.Out, "output", "o", "stackgen-backup.key", "file that receives the private key")
+	cmd.Flags().StringVarP(&opts.Out, "output", "o", "stackgen-backup.key", "file that receives the private key (with --sign: default "+DefaultSignKey+")")
+	cmd.Flags().BoolVar(&opts.Sign, "sign", false, "make a key that signs bundles ('deploy --package --sign'), in minisign's format; the public key goes to NAME.pub and stdout")
 	return cmd
 }
 
 // Run makes the key pair.
 func Run(ctx context.Context, opts *Options) error {
+	if opts.Sign {
+		return runSign(opts)
+	}
 	if _, err := os.Lstat(opts.Out); err == nil {
 		return fmt.Errorf("%s exists already: a key is never overwritten (it may be the only way to open old backups); choose another -o", opts.Out)
 	} else if !errors.Is(err, fs.ErrNotExist) {
