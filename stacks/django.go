@@ -27,7 +27,21 @@ const djangoProjectDir = "__project__"
 var djangoDBVersions = map[string][]string{
 	"mysql":   {"8.4", "8.0"},
 	"mariadb": {"11.8", "11.4", "10.11"},
+	// PostgreSQL's supported majors that Django 5.2 supports (14+), newest
+	// first; 18 moved the image's data directory (see djangoPGData).
+	"postgres": {"18", "17", "16"},
 }
+
+// The wsgi and cache choices (issue 15): uWSGI stays the default (the
+// seeds use it); gunicorn is what most Django deployments run. Valkey is
+// the BSD-licensed fork of Redis 7.2, a drop-in for django-redis.
+const (
+	djangoUWSGI    = "uwsgi"
+	djangoGunicorn = "gunicorn"
+	djangoRedis    = "redis"
+	djangoValkey   = "valkey"
+	djangoPostgres = "postgres"
+)
 
 var (
 	languageCode = regexp.MustCompile(`^[a-z]{2,3}(-[a-zA-Z0-9]{2,8})*$`)
@@ -45,9 +59,12 @@ func Django() *stack.Definition {
 		Images:      djangoImages(),
 		Secrets: []stack.Secret{
 			{Key: "DJANGO_SECRET_KEY", Bytes: 50},
-			{Key: "MYSQL_ROOT_PASSWORD", Bytes: 32},
-			{Key: "MYSQL_PASSWORD", Bytes: 32},
+			{Key: "MYSQL_ROOT_PASSWORD", Bytes: 32, When: isMySQLFamily},
+			{Key: "MYSQL_PASSWORD", Bytes: 32, When: isMySQLFamily},
 			{Key: "REDIS_PASSWORD", Bytes: 32},
+			// Last, so the other secrets of a fixed random stream stay
+			// what they were; only .env of db=postgres writes it.
+			{Key: "POSTGRES_PASSWORD", Bytes: 32, When: isPostgres},
 		},
 		Templates:  templates.Stack(DjangoName),
 		Data:       djangoData,
@@ -76,8 +93,8 @@ func djangoQuestions() []stack.Question {
 		},
 		stack.ComposeProjectQuestion(DjangoName, func(a stack.Answers) string { return a["project"] }),
 		{
-			Key: "db", Prompt: "Database", Kind: stack.Choice, Default: "mysql", Choices: []string{"mysql", "mariadb"},
-			Help: "MySQL or MariaDB (the official image of either)",
+			Key: "db", Prompt: "Database", Kind: stack.Choice, Default: "mysql", Choices: []string{"mysql", "mariadb", djangoPostgres},
+			Help: "MySQL or MariaDB (the official image of either), or PostgreSQL (psycopg 3, pg_dump backups)",
 		},
 		{
 			Key: "db_version", Prompt: "Database version", Kind: stack.Choice,
@@ -103,13 +120,31 @@ func djangoQuestions() []stack.Question {
 			Check: stack.Port, When: func(a stack.Answers) bool { return a.Bool("https") },
 		},
 		{
+			Key: "wsgi", Prompt: "WSGI server", Kind: stack.Choice, Default: djangoUWSGI, Choices: []string{djangoUWSGI, djangoGunicorn},
+			Help: "uWSGI (the seeds'; in maintenance mode, bug fixes only) behind nginx's uwsgi_pass, or gunicorn behind proxy_pass",
+		},
+		{
 			Key: "uwsgi_processes", Prompt: "uWSGI worker processes", Kind: stack.Int, Default: "4",
 			Help:  "About the number of CPU cores the server gives this site",
-			Check: stack.PositiveInt(64),
+			Check: stack.PositiveInt(64), When: isUWSGI,
 		},
 		{
 			Key: "uwsgi_threads", Prompt: "uWSGI threads per process", Kind: stack.Int, Default: "2",
-			Check: stack.PositiveInt(64),
+			Check: stack.PositiveInt(64), When: isUWSGI,
+		},
+		{
+			Key: "gunicorn_workers", Prompt: "gunicorn worker processes", Kind: stack.Int, Default: "4",
+			Help:  "About the number of CPU cores the server gives this site (gunicorn's docs suggest 2-4 per core)",
+			Check: stack.PositiveInt(64), When: isGunicorn,
+		},
+		{
+			Key: "gunicorn_threads", Prompt: "gunicorn threads per worker", Kind: stack.Int, Default: "2",
+			Help:  "More than 1 runs gunicorn's gthread workers",
+			Check: stack.PositiveInt(64), When: isGunicorn,
+		},
+		{
+			Key: "cache", Prompt: "Cache server", Kind: stack.Choice, Default: djangoRedis, Choices: []string{djangoRedis, djangoValkey},
+			Help: "Redis (7.4 and later are not OSI open source: RSALv2/SSPLv1, and from 8 also AGPLv3) or Valkey (BSD-3-Clause, the Linux Foundation's fork of Redis 7.2); django-redis talks to either, the service keeps the name redis",
 		},
 		{
 			Key: "client_max_body_size", Prompt: "Largest upload nginx accepts", Kind: stack.String, Default: "20m",
@@ -135,7 +170,13 @@ func djangoQuestions() []stack.Question {
 			Help: "For local tools only: the ports are bound to 127.0.0.1, never to other interfaces",
 		},
 		{
-			Key: "db_host_port", Prompt: "Database port on 127.0.0.1", Kind: stack.Int, Default: "3306", Advanced: true,
+			Key: "db_host_port", Prompt: "Database port on 127.0.0.1", Kind: stack.Int, Advanced: true,
+			DefaultFrom: func(a stack.Answers) string {
+				if a["db"] == djangoPostgres {
+					return "5432"
+				}
+				return "3306"
+			},
 			Check: stack.Port, When: func(a stack.Answers) bool { return a.Bool("publish_db") },
 		},
 		{
@@ -153,6 +194,11 @@ func djangoQuestions() []stack.Question {
 	}, stack.RateLimitQuestions("10r/m", "20r/s")...)
 }
 
+func isPostgres(a stack.Answers) bool    { return a["db"] == djangoPostgres }
+func isMySQLFamily(a stack.Answers) bool { return a["db"] != djangoPostgres }
+func isUWSGI(a stack.Answers) bool       { return a["wsgi"] != djangoGunicorn }
+func isGunicorn(a stack.Answers) bool    { return a["wsgi"] == djangoGunicorn }
+
 // checkHSTSMaxAge accepts 0 (no header) up to two years, the longest
 // max-age the HSTS preload list asks for.
 func checkHSTSMaxAge(v string) error {
@@ -166,13 +212,22 @@ func djangoImages() []stack.Image {
 	return []stack.Image{
 		{Key: "python", Help: "Base image of the web image (Debian slim)", Default: func(stack.Answers) string { return "python:3.13-slim" }, Family: family("python")},
 		{
-			Key: "db", Help: "MySQL or MariaDB server", Default: func(a stack.Answers) string { return a["db"] + ":" + a["db_version"] },
+			Key: "db", Help: "MySQL, MariaDB or PostgreSQL server", Default: func(a stack.Answers) string { return a["db"] + ":" + a["db_version"] },
 			Role: imagerole.Database, Family: func(a stack.Answers) string { return a["db"] },
 		},
-		{Key: "redis", Help: "Redis cache", Default: func(stack.Answers) string { return "redis:7.4" }, Role: imagerole.Cache, Family: family("redis")},
+		{
+			Key: "redis", Help: "Redis or Valkey cache (service redis)", Role: imagerole.Cache,
+			Default: func(a stack.Answers) string {
+				if a["cache"] == djangoValkey {
+					return "valkey/valkey:9.1"
+				}
+				return "redis:7.4"
+			},
+			Family: func(a stack.Answers) string { return a["cache"] },
+		},
 		{Key: "nginx", Help: "Base image of the nginx image", Default: func(stack.Answers) string { return "nginx:1.28" }, Family: family("nginx")},
 		{
-			Key: "web", Help: "The Django + uWSGI image this stack builds", Built: true, Role: imagerole.App, Base: "python",
+			Key: "web", Help: "The Django + uWSGI (or gunicorn) image this stack builds", Built: true, Role: imagerole.App, Base: "python",
 			// Named after the compose project, which is unique per folder:
 			// two projects on one engine never overwrite each other's images.
 			Default: func(a stack.Answers) string { return a[stack.ComposeProjectAnswer] + "-web:" + a["app_version"] },
@@ -213,7 +268,31 @@ func djangoOutputPath(p string, a stack.Answers) string {
 	if path.Base(p) == "pip.conf" && a[stack.PipIndexAnswer] == "" {
 		return ""
 	}
+	if !djangoFileInUse(p, a) {
+		return ""
+	}
 	return strings.ReplaceAll(p, djangoProjectDir, a["project"])
+}
+
+// djangoFileInUse leaves out the files of the choices not taken: each
+// database, WSGI server and cache has its own configuration files.
+func djangoFileInUse(p string, a stack.Answers) bool {
+	pg, gunicorn, valkey := a["db"] == djangoPostgres, isGunicorn(a), a["cache"] == djangoValkey
+	switch {
+	case strings.HasPrefix(p, "compose/mysql/"):
+		return !pg
+	case strings.HasPrefix(p, "compose/postgres/"):
+		return pg
+	case strings.HasPrefix(p, "compose/redis/"):
+		return !valkey
+	case strings.HasPrefix(p, "compose/valkey/"):
+		return valkey
+	case strings.HasPrefix(p, "compose/uwsgi/"), path.Base(p) == "uwsgi.ini":
+		return !gunicorn
+	case path.Base(p) == "gunicorn.conf.py":
+		return gunicorn
+	}
+	return true
 }
 
 // djangoURL is where nginx answers: the domain and the published port,
@@ -238,9 +317,29 @@ func djangoURL(a stack.Answers) string {
 // stay declarative.
 type DjangoData struct {
 	stack.Input
-	Project     string
-	MariaDB     bool
-	DBLabel     string // "MySQL 8.4"
+	Project  string
+	MariaDB  bool
+	Postgres bool
+	DBLabel  string // "MySQL 8.4"
+	DBPort   int    // 3306 or 5432
+	// PGData is where the postgres image keeps its data: 18 moved it to
+	// /var/lib/postgresql/<major>/docker and declares the volume one level
+	// up, so db_vol is mounted at /var/lib/postgresql there.
+	PGData    string
+	PGMount   string
+	Gunicorn  bool
+	WSGILabel string // "uWSGI" or "gunicorn"
+	Valkey    bool
+	// CacheLabel, CacheServer and CacheCLI name the cache's product and
+	// its binaries in the image (Valkey's images have valkey-* names).
+	CacheLabel  string
+	CacheServer string
+	CacheCLI    string
+	CacheUser   string // the image's user that owns /data
+	// DBFile and DBKind are the database's file in a backup folder and its
+	// kind in manifest.json, as `stackgen backup` names them.
+	DBFile      string
+	DBKind      string
 	DBName      string
 	DBUser      string
 	TestDBGrant string // the database pattern Django's test runner needs, wildcards escaped
@@ -283,6 +382,9 @@ func djangoData(in stack.Input) (any, error) {
 		Input:        in,
 		Project:      a["project"],
 		MariaDB:      a["db"] == "mariadb",
+		Postgres:     a["db"] == djangoPostgres,
+		Gunicorn:     isGunicorn(a),
+		Valkey:       a["cache"] == djangoValkey,
 		Domain:       a["domain"],
 		HTTPPort:     num("http_port"),
 		HTTPS:        a.Bool("https"),
@@ -305,10 +407,30 @@ func djangoData(in stack.Input) (any, error) {
 	}
 	d.DBLabel = "MySQL " + a["db_version"]
 	d.DumpCmd, d.ClientCmd = "mysqldump", "mysql"
-	if d.MariaDB {
+	d.DBPort = 3306
+	switch {
+	case d.MariaDB:
 		// MariaDB 11 images dropped the mysql* names of the client tools.
 		d.DBLabel = "MariaDB " + a["db_version"]
 		d.DumpCmd, d.ClientCmd = "mariadb-dump", "mariadb"
+	case d.Postgres:
+		d.DBLabel = "PostgreSQL " + a["db_version"]
+		d.DumpCmd, d.ClientCmd = "pg_dump", "psql"
+		d.DBPort = 5432
+		d.PGData, d.PGMount = djangoPGData(a["db_version"])
+	}
+	d.WSGILabel = "uWSGI"
+	if d.Gunicorn {
+		d.WSGILabel = "gunicorn"
+		d.Processes, d.Threads = num("gunicorn_workers"), num("gunicorn_threads")
+	}
+	d.CacheLabel, d.CacheServer, d.CacheCLI, d.CacheUser = "Redis", "redis-server", "redis-cli", "redis"
+	if d.Valkey {
+		d.CacheLabel, d.CacheServer, d.CacheCLI, d.CacheUser = "Valkey", "valkey-server", "valkey-cli", "valkey"
+	}
+	d.DBFile, d.DBKind = "db.sql.gz", a["db"]
+	if d.Postgres {
+		d.DBFile = "db.pgdump"
 	}
 	d.DBName = d.Project
 	d.DBUser = d.Project
@@ -347,6 +469,17 @@ func djangoData(in stack.Input) (any, error) {
 		}
 	}
 	return d, nil
+}
+
+// djangoPGData is PGDATA and the volume's mount point for a postgres
+// major: 18 and later keep the data in /var/lib/postgresql/<major>/docker
+// (so pg_upgrade --link can work across majors in one volume) and declare
+// /var/lib/postgresql as the volume; older images use .../data for both.
+func djangoPGData(version string) (pgdata, mount string) {
+	if major, err := strconv.Atoi(version); err == nil && major >= 18 {
+		return "/var/lib/postgresql/" + version + "/docker", "/var/lib/postgresql"
+	}
+	return "/var/lib/postgresql/data", "/var/lib/postgresql/data"
 }
 
 // rateOrNone maps the "off" of a rate-limit answer to no limit.
