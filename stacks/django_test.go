@@ -794,3 +794,49 @@ func TestDjangoTemplatesAllUsed(t *testing.T) {
 		}
 	}
 }
+
+// TestDjangoPostgresDataDirectory: postgres 18 moved PGDATA under a
+// per-major folder and declares /var/lib/postgresql as the volume; a
+// volume at .../data there would hide the data in an anonymous volume
+// (and before 18 a volume one level up would).
+func TestDjangoPostgresDataDirectory(t *testing.T) {
+	for _, c := range []struct{ version, pgdata, mount string }{
+		{"18", "/var/lib/postgresql/18/docker", "/var/lib/postgresql"},
+		{"17", "/var/lib/postgresql/data", "/var/lib/postgresql/data"},
+		{"16", "/var/lib/postgresql/data", "/var/lib/postgresql/data"},
+	} {
+		r := renderDjango(t, stack.Answers{"db": "postgres", "db_version": c.version})
+		compose := file(t, r.set, "compose.yaml")
+		mustContain(t, "compose.yaml "+c.version, compose, `PGDATA: "`+c.pgdata+`"`, `- "db_vol:`+c.mount+`"`)
+	}
+}
+
+// TestDjangoSecretsFollowTheDatabase: .env holds the passwords of the
+// database chosen and no other, and SecretsFor (what export kubernetes
+// and bundles list) says the same.
+func TestDjangoSecretsFollowTheDatabase(t *testing.T) {
+	for _, c := range []struct {
+		db         string
+		want, none []string
+	}{
+		{"mysql", []string{"MYSQL_ROOT_PASSWORD", "MYSQL_PASSWORD"}, []string{"POSTGRES_PASSWORD"}},
+		{"postgres", []string{"POSTGRES_PASSWORD"}, []string{"MYSQL_ROOT_PASSWORD", "MYSQL_PASSWORD"}},
+	} {
+		r := renderDjango(t, stack.Answers{"db": c.db})
+		env := file(t, r.set, ".env")
+		var keys []string
+		for _, s := range Django().SecretsFor(r.answers) {
+			keys = append(keys, s.Key)
+		}
+		for _, k := range c.want {
+			if !strings.Contains(env, "\n"+k+"='") || !strings.Contains(" "+strings.Join(keys, " ")+" ", " "+k+" ") {
+				t.Errorf("db=%s: %s missing from .env or SecretsFor %v", c.db, k, keys)
+			}
+		}
+		for _, k := range c.none {
+			if strings.Contains(env, "\n"+k+"=") || strings.Contains(" "+strings.Join(keys, " ")+" ", " "+k+" ") {
+				t.Errorf("db=%s: %s in .env or SecretsFor %v", c.db, k, keys)
+			}
+		}
+	}
+}
