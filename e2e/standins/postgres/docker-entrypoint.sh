@@ -56,7 +56,9 @@ MSG
   # Temporary server on the socket only, for the init scripts; like the
   # official entrypoint it gets the command's own options too (e.g.
   # -c config_file=...), with listen_addresses overridden after them.
-  opts=$(printf '%q ' "${@:2}")
+  # (printf '%q' of no arguments would print '', an empty argument.)
+  opts=
+  if [[ $# -gt 1 ]]; then opts=$(printf '%q ' "${@:2}"); fi
   pg_ctl -D "$PGDATA" -o "$opts -c listen_addresses='' -p ${PGPORT:-5432}" -w start
   export PGPASSWORD=$POSTGRES_PASSWORD
   psql=(psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --no-password --no-psqlrc)
