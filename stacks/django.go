@@ -144,7 +144,7 @@ func djangoQuestions() []stack.Question {
 		},
 		{
 			Key: "cache", Prompt: "Cache server", Kind: stack.Choice, Default: djangoRedis, Choices: []string{djangoRedis, djangoValkey},
-			Help: "Redis (7.4 and later are not OSI open source: RSALv2/SSPLv1, and from 8 also AGPLv3) or Valkey (BSD-3-Clause, the Linux Foundation's fork of Redis 7.2); django-redis talks to either, the service keeps the name redis",
+			Help: "Redis (7.4 is under RSALv2/SSPLv1 only, not an open-source licence; Redis 8 adds AGPLv3) or Valkey (BSD-3-Clause, the Linux Foundation's fork of Redis 7.2); django-redis talks to either, the service keeps the name redis",
 		},
 		{
 			Key: "client_max_body_size", Prompt: "Largest upload nginx accepts", Kind: stack.String, Default: "20m",

@@ -236,6 +236,7 @@ python -m venv /tmp/venv
 /tmp/venv/bin/pip install -q -r /wheels/VERSIONS.txt
 /tmp/venv/bin/python -c 'import django, django_redis, redis, web, numpy, PIL; print(django.get_version())'
 /tmp/venv/bin/uwsgi --version >/dev/null
+/tmp/venv/bin/gunicorn --version >/dev/null
 `
 	out, err := docker(5*time.Minute, "run", "--rm", img, "bash", "-c", script)
 	if err != nil {
