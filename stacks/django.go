@@ -27,7 +27,7 @@ const djangoProjectDir = "__project__"
 var djangoDBVersions = map[string][]string{
 	"mysql":   {"8.4", "8.0"},
 	"mariadb": {"11.8", "11.4", "10.11"},
-	// PostgreSQL's supported majors that Django 5.2 supports (14+), newest
+	// PostgreSQL: the majors upstream still supports that Django 5.2 does (14+), newest
 	// first; 18 moved the image's data directory (see djangoPGData).
 	"postgres": {"18", "17", "16"},
 }
