@@ -166,7 +166,7 @@ func djangoQuestions() []stack.Question {
 			Check: checkImageTag,
 		},
 		{
-			Key: "publish_db", Prompt: "Publish MySQL and Redis on 127.0.0.1", Kind: stack.Bool, Default: "false", Advanced: true,
+			Key: "publish_db", Prompt: "Publish the database and the cache on 127.0.0.1", Kind: stack.Bool, Default: "false", Advanced: true,
 			Help: "For local tools only: the ports are bound to 127.0.0.1, never to other interfaces",
 		},
 		{
