@@ -3,13 +3,12 @@ package stacks
 import "github.com/stackgen/stackgen/stack"
 
 // djangoState is what the django-uwsgi stack keeps, for stackgen backup and
-// restore (added by the backup work; the stack's author may fold it into
-// django.go): the database, Redis's snapshot (cache and sessions) and the
+// restore: the database, Redis's snapshot (cache and sessions) and the
 // uploaded media, as compose.yaml mounts them. Valkey writes the same RDB
 // snapshots as Redis, in the same /data.
 func djangoState(a stack.Answers) []stack.State {
 	db := stack.StateMySQL
-	switch a["db"] {
+	switch a[djangoDB] {
 	case "mariadb":
 		db = stack.StateMariaDB
 	case djangoPostgres:
