@@ -49,6 +49,9 @@ func TestDjangoGunicornPostgresValkey(t *testing.T) {
 	if !strings.Contains(web, "gunicorn --config gunicorn.conf.py") || !strings.HasSuffix(strings.TrimSpace(web), "\n10001") {
 		t.Errorf("web's main process and user: %q, want gunicorn as uid 10001", web)
 	}
+	if logs := s.compose(nil, "logs", "web"); strings.Contains(logs, "[ERROR]") {
+		t.Errorf("gunicorn logged an error:\n%s", djTail(logs))
+	}
 	if pg := s.compose(nil, "exec", "-T", "db", "sh", "-c", `psql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -Atc 'SHOW config_file; SHOW shared_buffers'`); pg != "/etc/postgresql/postgresql.conf\n256MB\n" {
 		t.Errorf("postgres settings %q: the tuning file is not in use", pg)
 	}

@@ -526,7 +526,7 @@ func TestDjangoFixesTheSeedsMistakes(t *testing.T) {
 				mustContain(t, "start.sh", start, "exec gunicorn --config gunicorn.conf.py")
 				conf := f(proj + "/gunicorn.conf.py")
 				mustContain(t, "gunicorn.conf.py", conf, `wsgi_app = "`+proj+`.wsgi:application"`, `bind = ["0.0.0.0:8000"]`,
-					"workers = "+a["gunicorn_workers"], "threads = "+a["gunicorn_threads"], "graceful_timeout = 8", `accesslog = "-"`)
+					"workers = "+a["gunicorn_workers"], "threads = "+a["gunicorn_threads"], "graceful_timeout = 8", `accesslog = "-"`, `control_socket = "/tmp/`)
 				mustNotMatch(t, "gunicorn.conf.py", conf, `(?m)^\s*(daemon|user|group)\s*=`)
 				if _, ok := r.set.Get(proj + "/uwsgi.ini"); ok {
 					t.Error("gunicorn renders uwsgi.ini too")
