@@ -23,7 +23,7 @@ func TestLookup(t *testing.T) {
 		{"corp.example/db:mysql-8.0", EOL, "8.0"},
 		{"mysql:8.4", Supported, "8.4"},
 		{"mysql:9.7.1", Supported, "9.7"},
-		{"mysql:8", "", ""},       // floats across lines
+		{"mysql:8", "", ""},        // floats across lines
 		{"mysql" + digest, "", ""}, // a digest says no version
 		{"mysql:latest", "", ""},
 		{"mariadb:10.6", EOL, "10.6"},
@@ -36,8 +36,8 @@ func TestLookup(t *testing.T) {
 		{"redis:7.2", Supported, "7.2"},
 		{"valkey/valkey:9.0", Supported, "9"},
 		{"nginx:1.28", EOL, "1.28"},
-		{"nginx:1.30", Supported, "1.30"},       // floats to the fixed patch
-		{"nginx:1.30.0", KnownCVE, "1.30"},      // exactly the vulnerable one
+		{"nginx:1.30", Supported, "1.30"},  // floats to the fixed patch
+		{"nginx:1.30.0", KnownCVE, "1.30"}, // exactly the vulnerable one
 		{"nginx:1.30.0-alpine", KnownCVE, "1.30"},
 		{"nginx:1.30.1", Supported, "1.30"},
 		{"postgres:14", EOL, "14"},
