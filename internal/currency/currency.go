@@ -53,24 +53,28 @@ func (r Row) Warns() bool {
 }
 
 // Message is the one-line description of a flagged pin, with the date
-// and source of the fact.
+// and source of the fact: "redis:7.4-alpine is on redis 7.4: licence
+// changed on 2024-03-20 (...); source: ... (table of ...)".
 func (r Row) Message(ref string) string {
 	what := map[Status]string{
-		EOL:            "is past its end of life",
-		KnownCVE:       "has a known vulnerability",
-		LicenceChanged: "is under a licence that changed",
-		SecurityOnly:   "receives security fixes only",
-		Supported:      "is supported",
+		EOL:            "end of life",
+		KnownCVE:       "known vulnerability",
+		LicenceChanged: "licence changed",
+		SecurityOnly:   "security fixes only",
+		Supported:      "supported",
 	}[r.Status]
 	line := r.Family + " " + r.Line
-	if r.Family == "minio" {
-		line = "MinIO releases before RELEASE." + r.Below
+	if r.Below != "" {
+		line = r.Family + " " + r.Line + " before " + r.Below
 	}
-	msg := fmt.Sprintf("%s: %s %s since %s", ref, line, what, r.Date)
+	if r.Family == "minio" {
+		line = "a MinIO release before RELEASE." + r.Below
+	}
+	msg := fmt.Sprintf("%s, which is on %s: %s since %s", ref, line, what, r.Date)
 	if r.Note != "" {
 		msg += " (" + r.Note + ")"
 	}
-	return msg + "; source: " + r.Source + " (table of " + Written + ")"
+	return msg + "; source: " + r.Source + " (stackgen's currency table of " + Written + ")"
 }
 
 // Rows returns the table, for documentation and tests.

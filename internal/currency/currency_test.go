@@ -71,7 +71,7 @@ func TestMessageHasDateAndSource(t *testing.T) {
 		t.Fatal("mysql:8.0 not flagged")
 	}
 	m := r.Message("mysql:8.0")
-	for _, want := range []string{"mysql:8.0", "end of life", r.Date, r.Source, Written} {
+	for _, want := range []string{"mysql:8.0", "on mysql 8.0", "end of life", r.Date, r.Source, Written} {
 		if !strings.Contains(m, want) {
 			t.Errorf("message %q lacks %q", m, want)
 		}

@@ -45,6 +45,8 @@ var rows = []Row{
 	{Family: "nginx", Line: "1.30", Below: "1.30.1", Status: KnownCVE, Date: "2026-05-13", Source: srcNginxSec, Note: "CVE-2026-42945 (rewrite module heap overflow), fixed in 1.30.1", Instead: "nginx:1.30 (the newest patch)"},
 	{Family: "nginx", Line: "1.30", Status: Supported, Date: "2026-04-14", Source: srcNginxCHANGES, Note: "stable branch"},
 	{Family: "nginx", Line: "1.28", Status: EOL, Date: "2026-04-14", Source: srcNginxCHANGES, Note: "former stable branch; 1.30 replaced it", Instead: "nginx:1.30"},
+	{Family: "nginx", Line: "1.29", Status: EOL, Date: "2026-04-14", Source: srcNginxCHANGES, Note: "former mainline branch; 1.31 replaced it", Instead: "nginx:1.30"},
+	{Family: "nginx", Line: "1.27", Status: EOL, Date: "2025-04-23", Source: srcNginxCHANGES, Note: "former mainline branch", Instead: "nginx:1.30"},
 	{Family: "nginx", Line: "1.26", Status: EOL, Date: "2025-04-23", Source: srcNginxCHANGES, Instead: "nginx:1.30"},
 	// Redis: 7.4 moved to RSALv2/SSPLv1 (not OSI-approved); 8 added AGPLv3.
 	{Family: "redis", Line: "8", Status: Supported, Date: "2025-05-01", Source: srcRedisLic, Note: "AGPLv3 (OSI-approved) among its licences"},
