@@ -101,9 +101,9 @@ func TestImageCurrencyOneFindingEach(t *testing.T) {
 		per[f.Subject] = append(per[f.Subject], f)
 	}
 	want := map[string][]string{
-		"mysql:8.0":                                      {"end of life since 2026-04-21", "dev.mysql.com"},
-		"corp.example:5000/mirror/mariadb:10.6":          {"end of life since 2026-07-06", "mariadb.org"},
-		"redis:7.4":                                      {"licence changed since 2024-03-20", "redis.io"},
+		"mysql:8.0":                             {"end of life since 2026-04-21", "dev.mysql.com"},
+		"corp.example:5000/mirror/mariadb:10.6": {"end of life since 2026-07-06", "mariadb.org"},
+		"redis:7.4":                             {"licence changed since 2024-03-20", "redis.io"},
 		"minio/minio:RELEASE.2025-07-23T15-54-02Z-cpuv1": {"known vulnerability since 2025-10-15", "CVE-2025-62506", "github.com/minio/minio"},
 	}
 	for subject, texts := range want {
