@@ -82,7 +82,8 @@ func validateRun(opts *ValidateOptions) error {
 	if !validate.HasComposeFile(set) && !validate.HasManifests(set) {
 		return noComposeFile(opts.Dir)
 	}
-	findings := append(validate.Files(set), userFileFindings(opts.Dir)...)
+	findings, silenced := validate.FilesSilenced(set)
+	findings = append(findings, userFileFindings(opts.Dir)...)
 	if opts.JSON {
 		if findings == nil {
 			findings = []validate.Finding{} // [] rather than null for scripts
@@ -94,6 +95,7 @@ func validateRun(opts *ValidateOptions) error {
 		}
 	} else {
 		printText(opts, findings)
+		printSilenced(opts, silenced)
 	}
 	if validate.HasErrors(findings) {
 		return &cmdutil.ExitError{Code: 1, Err: cmdutil.ErrSilent}
@@ -170,6 +172,14 @@ func hasManifests(dir string) bool {
 
 // printText prints one line per finding, with paths as the user can open
 // them from where they ran the command, then a summary.
+// printSilenced lists, after the summary, what .stackgen.yml accepts and
+// why, so a silence is never invisible.
+func printSilenced(opts *ValidateOptions, silenced []validate.SilencedFinding) {
+	for _, s := range silenced {
+		fmt.Fprintf(opts.IO.Out, "silenced by %s: %s %s (%s)\n", project.ManifestName, s.Rule, s.Subject, s.Reason)
+	}
+}
+
 func printText(opts *ValidateOptions, findings []validate.Finding) {
 	errs, warns := 0, 0
 	for _, f := range findings {
