@@ -22,12 +22,22 @@ const DjangoName = "django-uwsgi"
 const djangoProjectDir = "__project__"
 
 // djangoDBVersions lists the server versions each database choice supports,
-// the default first: MySQL's current LTS and the previous release, MariaDB's
-// current and older long-term releases. my.cnf is written for each.
+// the default first: MySQL's two LTS lines (9.7, 8.4; 8.0 is past its end
+// of life), MariaDB's three newest long-term releases (10.11 and older
+// are left to --image). my.cnf is written for each; internal/currency's
+// table must mark each supported (TestDefaultsOnSupportedLines).
 var djangoDBVersions = map[string][]string{
-	"mysql":   {"8.4", "8.0"},
-	"mariadb": {"11.8", "11.4", "10.11"},
+	"mysql":   {"9.7", "8.4"},
+	"mariadb": {"12.3", "11.8", "11.4"},
 }
+
+// Pinned images of the services this stack does not build: Redis 8 (its
+// AGPLv3 option is OSI-approved; 7.4 is RSALv2/SSPLv1 only) and nginx's
+// stable branch.
+const (
+	djangoRedisImage = "redis:8.6"
+	djangoNginxImage = "nginx:1.30"
+)
 
 var (
 	languageCode = regexp.MustCompile(`^[a-z]{2,3}(-[a-zA-Z0-9]{2,8})*$`)
@@ -81,7 +91,7 @@ func djangoQuestions() []stack.Question {
 		},
 		{
 			Key: "db_version", Prompt: "Database version", Kind: stack.Choice,
-			Help:        "MySQL 8.4 is the current LTS; MariaDB 11.8 the current long-term release",
+			Help:        "MySQL 9.7 is the newest LTS (8.4 the previous one); MariaDB 12.3 the newest long-term release (11.8 and 11.4 the older ones still maintained)",
 			DefaultFrom: func(a stack.Answers) string { return djangoDBVersions[a["db"]][0] },
 			ChoicesFrom: func(a stack.Answers) []string { return djangoDBVersions[a["db"]] },
 		},
@@ -150,6 +160,7 @@ func djangoQuestions() []stack.Question {
 		stack.NoNewPrivilegesQuestion(),
 		stack.RegistryMirrorQuestion(),
 		stack.PipIndexQuestion(),
+		stack.PythonPinsQuestion(),
 	}, stack.RateLimitQuestions("10r/m", "20r/s")...)
 }
 
@@ -169,8 +180,8 @@ func djangoImages() []stack.Image {
 			Key: "db", Help: "MySQL or MariaDB server", Default: func(a stack.Answers) string { return a["db"] + ":" + a["db_version"] },
 			Role: imagerole.Database, Family: func(a stack.Answers) string { return a["db"] },
 		},
-		{Key: "redis", Help: "Redis cache", Default: func(stack.Answers) string { return "redis:7.4" }, Role: imagerole.Cache, Family: family("redis")},
-		{Key: "nginx", Help: "Base image of the nginx image", Default: func(stack.Answers) string { return "nginx:1.28" }, Family: family("nginx")},
+		{Key: "redis", Help: "Redis cache", Default: func(stack.Answers) string { return djangoRedisImage }, Role: imagerole.Cache, Family: family("redis")},
+		{Key: "nginx", Help: "Base image of the nginx image", Default: func(stack.Answers) string { return djangoNginxImage }, Family: family("nginx")},
 		{
 			Key: "web", Help: "The Django + uWSGI image this stack builds", Built: true, Role: imagerole.App, Base: "python",
 			// Named after the compose project, which is unique per folder:
