@@ -77,6 +77,20 @@ func (r Row) Message(ref string) string {
 	return msg + "; source: " + r.Source + " (stackgen's currency table of " + Written + ")"
 }
 
+// Warning is the one line `new` prints when an answer pins a flagged
+// image: what the pin is, since when, what to pick instead, the source.
+func Warning(answer, ref string) (string, bool) {
+	r, ok := Check(ref)
+	if !ok {
+		return "", false
+	}
+	what := map[Status]string{EOL: "end of life", KnownCVE: "known vulnerability", LicenceChanged: "licence changed"}[r.Status]
+	if r.Note != "" {
+		what += ": " + r.Note
+	}
+	return fmt.Sprintf("%s=%s: %s %s since %s (%s); pick %s instead (source: %s)", answer, ref, r.Family, r.Line, r.Date, what, r.Instead, r.Source), true
+}
+
 // Rows returns the table, for documentation and tests.
 func Rows() []Row { return append([]Row(nil), rows...) }
 

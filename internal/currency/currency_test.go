@@ -118,3 +118,18 @@ func TestStale(t *testing.T) {
 		t.Errorf("Age = %s", got)
 	}
 }
+
+func TestWarning(t *testing.T) {
+	w, ok := Warning("image.db", "corp.example/mirror/mysql:8.0")
+	if !ok || strings.Contains(w, "\n") {
+		t.Fatalf("Warning = %q, %v; want one line", w, ok)
+	}
+	for _, want := range []string{"image.db=corp.example/mirror/mysql:8.0", "2026-04-21", "pick mysql:9.7 (or mysql:8.4) instead", "source: https://"} {
+		if !strings.Contains(w, want) {
+			t.Errorf("warning %q lacks %q", w, want)
+		}
+	}
+	if w, ok := Warning("image.db", "mysql:9.7"); ok {
+		t.Errorf("a supported pin warns: %q", w)
+	}
+}
