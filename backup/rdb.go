@@ -69,7 +69,9 @@ var rdbMinRedis = []struct {
 }
 
 // valkeyMaxRedisFormat is the newest Redis format Valkey loads: Valkey
-// forked from Redis 7.2 (RDB 11) and writes its own formats from 80 on.
+// forked from Redis 7.2 (RDB 11), reserves 12-79 for other software's
+// formats and writes its own from 80 on; its default strict
+// rdb-version-check refuses the foreign ones.
 const valkeyMaxRedisFormat = 11
 
 // RedisServer is the server a restore writes into, as its INFO says.
@@ -101,7 +103,7 @@ func CheckRDB(h RDBHeader, server RedisServer) error {
 	if server.Valkey > 0 {
 		if h.Version > valkeyMaxRedisFormat {
 			need := minRedisFor(h.Version)
-			return fmt.Errorf("the backup's RDB is format %d, written by Redis %d.%d or newer, which %s cannot load (Valkey reads Redis formats up to 11, Redis 7.2's); set the service's image to redis:%d.%d or newer and restore again", h.Version, need[0], need[1], name, need[0], need[1])
+			return fmt.Errorf("the backup's RDB is format %d, written by Redis %d.%d or newer, which %s cannot load (Valkey reads Redis formats up to 11, Redis 7.2's, unless rdb-version-check is relaxed, and then only on a best-effort basis); set the service's image to redis:%d.%d or newer and restore again", h.Version, need[0], need[1], name, need[0], need[1])
 		}
 		return nil
 	}
