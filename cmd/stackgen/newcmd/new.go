@@ -214,11 +214,13 @@ func Run(ctx context.Context, opts *Options) error {
 	if err := checkRendered(opts.IO.ErrOut, set); err != nil {
 		return err
 	}
-	imageWarnings(opts.IO.ErrOut, d, given, answers)
+	var stackWarnings []string
 	if d.Warnings != nil {
-		for _, w := range d.Warnings(answers, d.ResolveImages(answers)) {
-			fmt.Fprintf(opts.IO.ErrOut, "stackgen: warning: %s\n", w)
-		}
+		stackWarnings = d.Warnings(answers, d.ResolveImages(answers))
+	}
+	imageWarnings(opts.IO.ErrOut, d, given, answers, stackWarnings)
+	for _, w := range stackWarnings {
+		fmt.Fprintf(opts.IO.ErrOut, "stackgen: warning: %s\n", w)
 	}
 
 	dir := opts.Dir
@@ -347,9 +349,9 @@ const currencyRule = "image-currency"
 // imageWarnings prints one line per image the user pinned (--image,
 // --set image.KEY=...) that the currency table flags: end of life, a
 // known CVE, a licence change, and what to pick instead. Defaults are
-// kept on supported lines by a test; a stack's own known exception
-// (Onyx's MinIO) is its Warnings' to explain.
-func imageWarnings(w io.Writer, d *stack.Definition, given, answers stack.Answers) {
+// kept on supported lines by a test; an image the stack's own warnings
+// already name (Onyx's MinIO, with the stack's alternatives) is theirs.
+func imageWarnings(w io.Writer, d *stack.Definition, given, answers stack.Answers, stackWarnings []string) {
 	images := d.ResolveImages(answers)
 	keys := make([]string, 0, len(images))
 	for k := range images {
@@ -357,13 +359,22 @@ func imageWarnings(w io.Writer, d *stack.Definition, given, answers stack.Answer
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if given[stack.ImagePrefix+k] == "" {
+		if given[stack.ImagePrefix+k] == "" || mentioned(stackWarnings, images[k]) {
 			continue
 		}
 		if line, ok := currency.Warning(stack.ImagePrefix+k, images[k]); ok {
 			fmt.Fprintf(w, "stackgen: warning: %s\n", line)
 		}
 	}
+}
+
+func mentioned(lines []string, ref string) bool {
+	for _, l := range lines {
+		if strings.Contains(l, ref) {
+			return true
+		}
+	}
+	return false
 }
 
 func defaultDir(d *stack.Definition, a stack.Answers) string {

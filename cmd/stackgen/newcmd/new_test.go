@@ -395,6 +395,9 @@ func TestNewWarnsOnFlaggedPins(t *testing.T) {
 			"stackgen: warning: image.nginx=nginx:1.28: nginx 1.28 since 2026-04-14",
 		}, 2},
 		{"licence-changed redis", []string{"django", "--yes", "--image", "redis=redis:7.4-alpine"}, []string{"image.redis=redis:7.4-alpine: redis 7.4 since 2024-03-20 (licence changed"}, 1},
+		// onyx's own warning names the old MinIO with the stack's
+		// alternatives; the table's line would say it twice
+		{"old MinIO, said once by the stack", []string{"onyx", "--yes", "--set", "file_store=s3-minio", "--image", "minio=minio/minio:RELEASE.2025-01-20T14-49-07Z"}, []string{"image.minio minio/minio:RELEASE.2025-01-20T14-49-07Z predates RELEASE.2025-10-15T17-29-55Z, the fix for CVE-2025-62506"}, 1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -411,7 +414,7 @@ func TestNewWarnsOnFlaggedPins(t *testing.T) {
 			if n := strings.Count(r.errOut, "stackgen: warning: image."); n != c.count {
 				t.Errorf("%d image warnings, want %d:\n%s", n, c.count, r.errOut)
 			}
-			if strings.Contains(r.errOut, "image-currency") {
+			if strings.Contains(r.errOut, "image-currency") || strings.Count(r.errOut, "CVE-2025-62506") > strings.Count(strings.Join(c.want, "\n"), "CVE-2025-62506") {
 				t.Errorf("validate's finding is printed beside the answer's warning:\n%s", r.errOut)
 			}
 		})
