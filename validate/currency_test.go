@@ -35,6 +35,23 @@ func currencyCases() []ruleCase {
 		tc("image-currency", "EOL python base in a Dockerfile", true,
 			file("compose.yaml", "services:\n  web:\n    build: .\n    image: site:1\n"),
 			file("Dockerfile", "ARG PYTHON_IMAGE=python:3.10-slim\nFROM ${PYTHON_IMAGE}\nCMD [\"python\"]\n")),
+		tc("image-currency", "EOL postgres in a Kubernetes StatefulSet", true, file("k8s/db.yaml", `
+			apiVersion: apps/v1
+			kind: StatefulSet
+			metadata:
+			  name: db
+			spec:
+			  serviceName: db
+			  selector:
+			    matchLabels: {app: db}
+			  template:
+			    metadata:
+			      labels: {app: db}
+			    spec:
+			      containers:
+			        - name: db
+			          image: postgres:14.12
+		`)),
 		tc("image-currency", "supported lines and unknown families", false, file("compose.yaml", `
 			services:
 			  db:

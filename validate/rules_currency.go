@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/stackgen/stackgen/internal/currency"
 	manifest "github.com/stackgen/stackgen/project"
 )
@@ -30,6 +32,13 @@ func checkImageCurrency(p *project) []Finding {
 			if r, ok := currency.Check(s.Image); ok {
 				file, line := m.locate("services", s.Name, "image")
 				out = append(out, currencyFinding(file, line, fmt.Sprintf("service %q", s.Name), s.Image, r))
+			}
+		}
+	}
+	for _, w := range p.workloads() {
+		for _, c := range append(append([]corev1.Container{}, w.spec.InitContainers...), w.spec.Containers...) {
+			if r, ok := currency.Check(c.Image); ok {
+				out = append(out, currencyFinding(w.doc.file, w.doc.Line, fmt.Sprintf("%s container %s", w.where(), c.Name), c.Image, r))
 			}
 		}
 	}
