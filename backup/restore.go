@@ -26,6 +26,8 @@ type RedisConfig struct {
 	AppendFilename  string
 	// Major is the server's major version (0 when unknown).
 	Major int
+	// Server is the server's version as INFO reports it (zero: unknown).
+	Server RedisServer
 }
 
 // RedisProbeScript prints the Redis settings a restore depends on, one
@@ -36,8 +38,9 @@ for k in dir dbfilename appendonly appenddirname appendfilename; do
   v=$(redis-cli CONFIG GET "$k" 2>/dev/null | sed -n 2p) || v=
   printf '%s=%s\n' "$k" "$v"
 done
-v=$(redis-cli INFO server 2>/dev/null | tr -d '\r' | sed -n 's/^redis_version://p') || v=
-printf 'version=%s\n' "$v"
+info=$(redis-cli INFO server 2>/dev/null | tr -d '\r') || info=
+printf 'version=%s\n' "$(printf '%s\n' "$info" | sed -n 's/^redis_version://p')"
+printf 'valkey_version=%s\n' "$(printf '%s\n' "$info" | sed -n 's/^valkey_version://p')"
 `
 
 // ProbeRedis asks a running Redis for its persistence settings.
@@ -70,6 +73,7 @@ func parseRedisProbe(s string) RedisConfig {
 	if major, _, _ := strings.Cut(kv["version"], "."); major != "" {
 		c.Major, _ = strconv.Atoi(major)
 	}
+	c.Server = parseRedisServer(kv["version"], kv["valkey_version"])
 	return c
 }
 
@@ -92,6 +96,11 @@ var restoreOrder = []stack.StateKind{stack.StateMySQL, stack.StateMariaDB, stack
 
 // Restore puts every target's data back from the backup folder.
 func Restore(ctx context.Context, eng Engine, opts RestoreOptions) error {
+	// a Redis that cannot read the RDB would exit on start: refuse before
+	// the databases are overwritten, not halfway
+	if err := checkRedisTargets(opts); err != nil {
+		return err
+	}
 	for _, kind := range restoreOrder {
 		for _, t := range opts.Targets {
 			if t.State.Kind != kind {

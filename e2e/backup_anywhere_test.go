@@ -24,9 +24,10 @@ func TestBackupRestoreAnywhere(t *testing.T) {
 	t.Parallel()
 	s := newBkSite(t, "bkany")
 	port := bkFreePort(t)
-	s.must("new", "django-uwsgi", s.dir, "--yes", "--set", "project="+s.project, "--set", "db=mariadb",
+	s.must(append([]string{"new", "django-uwsgi", s.dir, "--yes", "--set", "project=" + s.project, "--set", "db=mariadb",
 		"--set", "app_version=e2e", "--set", fmt.Sprintf("http_port=%d", port),
-		"--image", "python="+images[0], "--image", "db="+images[1], "--image", "redis="+images[2], "--image", "nginx="+images[3])
+		"--image", "python=" + images[0], "--image", "db=" + images[1], "--image", "redis=" + images[2], "--image", "nginx=" + images[3]},
+		e2etest.DjangoPythonPins(t)...)...)
 	sites := []*bkSite{s}
 	t.Cleanup(func() {
 		for _, x := range sites {

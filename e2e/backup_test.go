@@ -419,9 +419,10 @@ func TestBackupRestoreDjango(t *testing.T) {
 	t.Parallel() // mostly waiting on health checks: run beside the other backup tests
 	s := newBkSite(t, "bkdj")
 	port := bkFreePort(t)
-	s.must("new", "django-uwsgi", s.dir, "--yes", "--set", "project="+s.project, "--set", "db=mariadb",
+	s.must(append([]string{"new", "django-uwsgi", s.dir, "--yes", "--set", "project=" + s.project, "--set", "db=mariadb",
 		"--set", "app_version=e2e", "--set", fmt.Sprintf("http_port=%d", port),
-		"--image", "python="+images[0], "--image", "db="+images[1], "--image", "redis="+images[2], "--image", "nginx="+images[3])
+		"--image", "python=" + images[0], "--image", "db=" + images[1], "--image", "redis=" + images[2], "--image", "nginx=" + images[3]},
+		e2etest.DjangoPythonPins(t)...)...)
 	t.Cleanup(func() {
 		if t.Failed() {
 			r := s.stackgen("logs", s.dir, "--tail", "30")

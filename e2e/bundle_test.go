@@ -88,10 +88,11 @@ func TestDeployBundleDjango(t *testing.T) {
 
 	// 1. Render and start the stack on the "build host".
 	port := bdFreePort(t)
-	bd.must(2*time.Minute, "", bd.bin, "new", "django-uwsgi", site, "--yes",
-		"--set", "db=mariadb", "--set", fmt.Sprintf("http_port=%d", port), "--set", "app_version="+proj,
-		"--image", "python="+copies["python"], "--image", "db="+copies["db"],
-		"--image", "redis="+copies["redis"], "--image", "nginx="+copies["nginx"])
+	bd.must(2*time.Minute, "", bd.bin, append([]string{"new", "django-uwsgi", site, "--yes",
+		"--set", "db=mariadb", "--set", fmt.Sprintf("http_port=%d", port), "--set", "app_version=" + proj,
+		"--image", "python=" + copies["python"], "--image", "db=" + copies["db"],
+		"--image", "redis=" + copies["redis"], "--image", "nginx=" + copies["nginx"]},
+		e2etest.DjangoPythonPins(t)...)...)
 	started := time.Now()
 	bd.must(15*time.Minute, site, bd.bin, "up", site, "--progress", "plain", "--timeout", "10m")
 	t.Logf("TIMING build host: stackgen up %.1fs", time.Since(started).Seconds())

@@ -22,10 +22,11 @@ func TestDjangoGunicornPostgresValkey(t *testing.T) {
 	images := bkRequireEngine(t, e2etest.Python, e2etest.Postgres, e2etest.Valkey, e2etest.Nginx)
 	s := newBkSite(t, "djpgv")
 	port := bkFreePort(t)
-	s.must("new", "django-uwsgi", s.dir, "--yes", "--set", "project=mysite", "--set", "compose_project="+s.project,
+	s.must(append([]string{"new", "django-uwsgi", s.dir, "--yes", "--set", "project=mysite", "--set", "compose_project=" + s.project,
 		"--set", "db=postgres", "--set", "db_version=17", "--set", "wsgi=gunicorn", "--set", "cache=valkey",
 		"--set", "gunicorn_workers=2", "--set", "app_version=e2e", "--set", fmt.Sprintf("http_port=%d", port),
-		"--image", "python="+images[0], "--image", "db="+images[1], "--image", "redis="+images[2], "--image", "nginx="+images[3])
+		"--image", "python=" + images[0], "--image", "db=" + images[1], "--image", "redis=" + images[2], "--image", "nginx=" + images[3]},
+		e2etest.DjangoPythonPinsFor(t, "gunicorn", "postgres")...)...)
 	t.Cleanup(func() {
 		if t.Failed() {
 			r := s.stackgen("logs", s.dir, "--tail", "40")

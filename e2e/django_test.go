@@ -139,6 +139,7 @@ func (s *djStack) render(extra ...string) {
 	args := append([]string{"new", "django-uwsgi", s.dir, "--yes", "--set", "db=mariadb", "--set", "project=mysite",
 		"--set", "compose_project=" + s.project,
 		"--set", fmt.Sprintf("http_port=%d", s.port), "--set", "app_version=" + s.project}, djImages()...)
+	args = append(args, e2etest.DjangoPythonPins(s.t)...)
 	s.must(2*time.Minute, s.bin, append(args, extra...)...)
 }
 

@@ -94,10 +94,21 @@ func TestGolden(t *testing.T) {
 			}
 			compare(t, dir, set)
 			for _, f := range validate.Files(set) {
+				if knownMinioFinding(f) {
+					continue
+				}
 				t.Errorf("golden case does not validate clean: %s:%d: %s %s: %s", f.File, f.Line, f.Severity, f.Rule, f.Message)
 			}
 		})
 	}
+}
+
+// knownMinioFinding is the one warning a golden may carry: the MinIO
+// service (file_store=s3-minio, and Onyx v2's default) runs the last
+// community MinIO image, which predates the CVE-2025-62506 fix; onyx warns
+// at render time and its README says so.
+func knownMinioFinding(f validate.Finding) bool {
+	return f.Rule == "image-currency" && strings.HasPrefix(f.Subject, "minio/minio:RELEASE.")
 }
 
 func writeGolden(t *testing.T, dir string, set fileset.Set) {

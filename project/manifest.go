@@ -32,6 +32,34 @@ type Manifest struct {
 	// Bundle holds the rules for offline bundles; the user writes it,
 	// stackgen keeps it when it rewrites the manifest.
 	Bundle *BundleSettings `yaml:"bundle,omitempty"`
+	// Silence lists the findings the user accepts, each with a reason;
+	// the user writes it, stackgen keeps it across re-renders and
+	// validate honours it.
+	Silence []Silence `yaml:"silence,omitempty"`
+}
+
+// Silence is one accepted finding: the rule, the subject the finding
+// names (for image-currency the image reference, e.g. mysql:8.0) and why
+// it is accepted. One entry silences one finding, never a whole rule.
+type Silence struct {
+	Rule    string `yaml:"rule" json:"rule"`
+	Subject string `yaml:"subject" json:"subject"`
+	Reason  string `yaml:"reason" json:"reason"`
+}
+
+// ParseManifest reads a manifest's bytes (path is for messages).
+func ParseManifest(path string, b []byte) (*Manifest, error) {
+	if _, err := yamlin.Parse(b); err != nil {
+		return nil, fmt.Errorf("%s: %w; fix it or re-run 'stackgen new --force'", path, err)
+	}
+	var m Manifest
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w; fix the YAML or re-run 'stackgen new --force'", path, err)
+	}
+	if m.Stack == "" {
+		return nil, fmt.Errorf("%s: the stack field is empty; re-run 'stackgen new --force'", path)
+	}
+	return &m, nil
 }
 
 // BundleSettings are a project's rules for `stackgen deploy`: with
@@ -115,17 +143,7 @@ func loadManifest(dir string) (*Manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w; re-run 'stackgen new --force'", p, err)
 	}
-	if _, err := yamlin.Parse(b); err != nil {
-		return nil, fmt.Errorf("%s: %w; fix it or re-run 'stackgen new --force'", p, err)
-	}
-	var m Manifest
-	if err := yaml.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w; fix the YAML or re-run 'stackgen new --force'", p, err)
-	}
-	if m.Stack == "" {
-		return nil, fmt.Errorf("%s: the stack field is empty; re-run 'stackgen new --force'", p)
-	}
-	return &m, nil
+	return ParseManifest(p, b)
 }
 
 // Marshal renders the manifest as YAML.

@@ -138,6 +138,12 @@ func (tx *Tx) Apply(steps []Step, m *Manifest) error {
 		}
 	}
 	m.Files = map[string]string{}
+	if m.Silence == nil {
+		// the user's accepted findings outlive a re-render
+		if old, err := loadManifest(tx.dir); err == nil {
+			m.Silence = old.Silence
+		}
+	}
 	for _, st := range steps {
 		m.Files[st.File.Path] = Hash(st.File.Content)
 	}

@@ -159,3 +159,28 @@ func TestParseEnvReadsWhatEnvValueWrites(t *testing.T) {
 		}
 	}
 }
+
+// TestRewriteKeepsTheUsersSilences: the silence: entries a user added to
+// .stackgen.yml survive the manifest stackgen writes on a re-render.
+func TestRewriteKeepsTheUsersSilences(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "proj")
+	writeAll(t, dir, sampleSet(), false)
+	manifest := filepath.Join(dir, ManifestName)
+	b, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = append(b, "silence:\n  - rule: image-currency\n    subject: mysql:8.0\n    reason: upgrade in OPS-42\n"...)
+	if err := os.WriteFile(manifest, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writeAll(t, dir, sampleSet(), true)
+	m, err := LoadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Silence{{Rule: "image-currency", Subject: "mysql:8.0", Reason: "upgrade in OPS-42"}}
+	if len(m.Silence) != 1 || m.Silence[0] != want[0] {
+		t.Errorf("silences after a re-render = %+v, want %+v", m.Silence, want)
+	}
+}

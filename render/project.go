@@ -34,5 +34,8 @@ func Project(d *stack.Definition, given stack.Answers, opts Options) (fileset.Se
 	}
 	in := stack.Input{Answers: answers, Secrets: secrets, Images: d.ResolveImages(answers), Roles: d.ResolveRoles(answers), Version: opts.Version}
 	set, err := Render(d, in)
+	if err == nil && answers[stack.PythonPinsAnswer] != "" {
+		set, err = applyPythonPins(set, answers[stack.PythonPinsAnswer])
+	}
 	return set, answers, err
 }

@@ -47,11 +47,13 @@ const DjangoName = "django-uwsgi"
 const djangoProjectDir = "__project__"
 
 // djangoDBVersions lists the server versions each database choice supports,
-// the default first: MySQL's current LTS and the previous release, MariaDB's
-// current and older long-term releases. my.cnf is written for each.
+// the default first: MySQL's two LTS lines (9.7, 8.4; 8.0 is past its end
+// of life), MariaDB's three newest long-term releases (10.11 and older
+// are left to --image). my.cnf is written for each; internal/currency's
+// table must mark each supported (TestDefaultsOnSupportedLines).
 var djangoDBVersions = map[string][]string{
-	"mysql":   {"8.4", "8.0"},
-	"mariadb": {"11.8", "11.4", "10.11"},
+	"mysql":   {"9.7", "8.4"},
+	"mariadb": {"12.3", "11.8", "11.4"},
 	// PostgreSQL: the majors upstream still supports that Django 5.2 does (14+), newest
 	// first; 18 moved the image's data directory (see djangoPGData).
 	"postgres": {"18", "17", "16"},
@@ -66,6 +68,15 @@ const (
 	djangoRedis    = "redis"
 	djangoValkey   = "valkey"
 	djangoPostgres = "postgres"
+)
+
+// Pinned images of the services this stack does not build: Redis 8 (its
+// AGPLv3 option is OSI-approved; 7.4 is RSALv2/SSPLv1 only), Valkey (BSD)
+// and nginx's stable branch.
+const (
+	djangoRedisImage  = "redis:8.6"
+	djangoValkeyImage = "valkey/valkey:9.1"
+	djangoNginxImage  = "nginx:1.30"
 )
 
 var (
@@ -123,7 +134,7 @@ func djangoQuestions() []stack.Question {
 		},
 		{
 			Key: djangoDBVersion, Prompt: "Database version", Kind: stack.Choice,
-			Help:        "MySQL 8.4 is the current LTS; MariaDB 11.8 the current long-term release",
+			Help:        "MySQL 9.7 is the newest LTS (8.4 the previous one); MariaDB 12.3 the newest long-term release (11.8 and 11.4 the older ones still maintained)",
 			DefaultFrom: func(a stack.Answers) string { return djangoDBVersions[a[djangoDB]][0] },
 			ChoicesFrom: func(a stack.Answers) []string { return djangoDBVersions[a[djangoDB]] },
 		},
@@ -216,6 +227,7 @@ func djangoQuestions() []stack.Question {
 		stack.NoNewPrivilegesQuestion(),
 		stack.RegistryMirrorQuestion(),
 		stack.PipIndexQuestion(),
+		stack.PythonPinsQuestion(),
 	}, append(stack.RateLimitQuestions("10r/m", "20r/s"), appQuestions()...)...)
 }
 
@@ -244,13 +256,13 @@ func djangoImages() []stack.Image {
 			Key: "redis", Help: "Redis or Valkey cache (service redis)", Role: imagerole.Cache,
 			Default: func(a stack.Answers) string {
 				if a[djangoCache] == djangoValkey {
-					return "valkey/valkey:9.1"
+					return djangoValkeyImage
 				}
-				return "redis:7.4"
+				return djangoRedisImage
 			},
 			Family: func(a stack.Answers) string { return a[djangoCache] },
 		},
-		{Key: "nginx", Help: "Base image of the nginx image", Default: func(stack.Answers) string { return "nginx:1.28" }, Family: family("nginx")},
+		{Key: "nginx", Help: "Base image of the nginx image", Default: func(stack.Answers) string { return djangoNginxImage }, Family: family("nginx")},
 		{
 			Key: "web", Help: "The Django + uWSGI (or gunicorn) image this stack builds", Built: true, Role: imagerole.App, Base: "python",
 			// Named after the compose project, which is unique per folder:

@@ -39,9 +39,9 @@ const (
 // skeleton's requirements.txt: the database driver for MySQL and MariaDB,
 // the cache client the generated settings use, and the WSGI server.
 var appNeeds = []struct{ name, req string }{
-	{"mysqlclient", "mysqlclient==1.4.6"},
+	{"mysqlclient", "mysqlclient==2.3.1"},
 	{"django-redis", "django-redis==5.4.0"},
-	{"uwsgi", "uWSGI==2.0.28"},
+	{"uwsgi", "uWSGI==2.0.31"},
 }
 
 var (

@@ -87,3 +87,14 @@ func TestAppRefusesPostgresAndGunicorn(t *testing.T) {
 		}
 	}
 }
+
+// What the from-app image adds is pinned as the skeleton pins it, so a
+// version bump of the skeleton reaches both.
+func TestAppNeedsPinnedLikeTheSkeleton(t *testing.T) {
+	req := file(t, renderDjango(t, stack.Answers{"project": "mysite"}).set, "mysite/requirements.txt")
+	for _, n := range appNeeds {
+		if !strings.Contains(req, "\n"+n.req+"\n") {
+			t.Errorf("the from-app mode adds %s, but the skeleton's requirements.txt pins otherwise:\n%s", n.req, req)
+		}
+	}
+}

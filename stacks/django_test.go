@@ -28,8 +28,8 @@ var djangoCases = []struct {
 }{
 	{"defaults", nil},
 	{"mariadb", stack.Answers{"db": "mariadb"}},
-	{"mariadb-10.11", stack.Answers{"db": "mariadb", "db_version": "10.11"}},
-	{"mysql-8.0", stack.Answers{"db_version": "8.0"}},
+	{"mariadb-11.4", stack.Answers{"db": "mariadb", "db_version": "11.4"}},
+	{"mysql-8.4", stack.Answers{"db_version": "8.4"}},
 	{"https", stack.Answers{"https": "true", "domain": "example.com", "https_port": "8443", "http_port": "8080"}},
 	{"mirrors", stack.Answers{"pip_index_url": "http://pypi.mirror.example:3141/simple", "registry_mirror": "hub.mirror.example"}},
 	{"publish-db", stack.Answers{"publish_db": "true", "db_host_port": "13306", "project": "shop", "app_version": "2.1.0"}},
@@ -331,8 +331,9 @@ func TestDjangoBadAnswers(t *testing.T) {
 		{stack.Answers{"wsgi": "daphne"}, []string{"wsgi", "uwsgi, gunicorn"}},
 		{stack.Answers{"cache": "memcached"}, []string{"cache", "redis, valkey"}},
 		{stack.Answers{"wsgi": "gunicorn", "gunicorn_workers": "0"}, []string{"gunicorn_workers", "1 to 64"}},
-		{stack.Answers{"db_version": "5.7"}, []string{"db_version", "not supported", "8.4, 8.0"}},
-		{stack.Answers{"db": "mariadb", "db_version": "8.4"}, []string{"db_version", "11.8, 11.4, 10.11"}},
+		{stack.Answers{"db_version": "5.7"}, []string{"db_version", "not supported", "9.7, 8.4"}},
+		{stack.Answers{"db_version": "8.0"}, []string{"db_version", "not supported", "9.7, 8.4"}},
+		{stack.Answers{"db": "mariadb", "db_version": "8.4"}, []string{"db_version", "12.3, 11.8, 11.4"}},
 		{stack.Answers{"uwsgi_processes": "0"}, []string{"uwsgi_processes", "1 to 64"}},
 		{stack.Answers{"client_max_body_size": "20 MB"}, []string{"client_max_body_size", "not a size"}},
 		{stack.Answers{"time_zone": "Mars Standard"}, []string{"time_zone", "IANA"}},
@@ -438,9 +439,9 @@ func TestDjangoImagesAndMirror(t *testing.T) {
 	images := Django().ResolveImages(r.answers)
 	want := map[string]string{
 		"python": "hub.mirror.example/library/python:3.13-slim",
-		"db":     "hub.mirror.example/library/mysql:8.4",
-		"redis":  "hub.mirror.example/library/redis:7.4",
-		"nginx":  "hub.mirror.example/library/nginx:1.28",
+		"db":     "hub.mirror.example/library/mysql:9.7",
+		"redis":  "hub.mirror.example/library/redis:8.6",
+		"nginx":  "hub.mirror.example/library/nginx:1.30",
 		"web":    "mysite-web:1.0",   // built here: never pulled, never mirrored
 		"proxy":  "mysite-nginx:1.0", // built here
 	}
@@ -450,7 +451,7 @@ func TestDjangoImagesAndMirror(t *testing.T) {
 		}
 	}
 	mustContain(t, "mysite/Dockerfile", file(t, r.set, "mysite/Dockerfile"), "ARG PYTHON_IMAGE=hub.mirror.example/library/python:3.13-slim\n")
-	mustContain(t, "compose/nginx/Dockerfile", file(t, r.set, "compose/nginx/Dockerfile"), "ARG NGINX_IMAGE=hub.mirror.example/library/nginx:1.28\n")
+	mustContain(t, "compose/nginx/Dockerfile", file(t, r.set, "compose/nginx/Dockerfile"), "ARG NGINX_IMAGE=hub.mirror.example/library/nginx:1.30\n")
 	for _, im := range Django().Images {
 		_, tag, _ := stack.SplitRef(im.Default(r.answers))
 		if im.Built {
@@ -649,7 +650,7 @@ func TestDjangoDefinition(t *testing.T) {
 	for _, q := range d.Questions {
 		keys = append(keys, q.Key)
 	}
-	if want := "project compose_project db db_version domain http_port https https_port wsgi uwsgi_processes uwsgi_threads gunicorn_workers gunicorn_threads cache client_max_body_size time_zone language_code app_version publish_db db_host_port redis_host_port hsts_max_age no_new_privileges registry_mirror pip_index_url login_rate_limit api_rate_limit app_dir app_code app_settings app_wsgi app_install app_requirements app_dep_files app_add app_build_libs app_runtime_libs app_celery"; strings.Join(keys, " ") != want {
+	if want := "project compose_project db db_version domain http_port https https_port wsgi uwsgi_processes uwsgi_threads gunicorn_workers gunicorn_threads cache client_max_body_size time_zone language_code app_version publish_db db_host_port redis_host_port hsts_max_age no_new_privileges registry_mirror pip_index_url python_pins login_rate_limit api_rate_limit app_dir app_code app_settings app_wsgi app_install app_requirements app_dep_files app_add app_build_libs app_runtime_libs app_celery"; strings.Join(keys, " ") != want {
 		t.Errorf("questions %s\nwant      %s", strings.Join(keys, " "), want)
 	}
 }
@@ -762,13 +763,33 @@ func checkRequirementsPinned(t *testing.T, r djangoRender, must []string) {
 		t.Log("no stand-in VERSIONS.txt yet; pins not compared")
 		return
 	}
+	// The e2e suite installs from the stand-in's wheelhouse through the
+	// python_pins answer: rendering with the wheelhouse's versions of the
+	// packages requirements.txt pins must give exactly the wheelhouse.
+	var override []string
+	have := map[string]string{}
 	for _, l := range strings.Split(string(versions), "\n") {
 		name, version, ok := strings.Cut(strings.TrimSpace(l), "==")
 		if !ok || strings.HasPrefix(name, "#") {
 			continue
 		}
+		have[normalizePackage(name)] = version
 		if got, pinned := pins[normalizePackage(name)]; pinned && got != version {
-			t.Errorf("requirements.txt pins %s==%s, the stand-in wheelhouse has %s", name, got, version)
+			override = append(override, name+"=="+version)
+		}
+	}
+	if len(override) == 0 {
+		return
+	}
+	pinned := renderDjango(t, stack.Answers{"python_pins": strings.Join(override, " ")})
+	for _, l := range strings.Split(file(t, pinned.set, "mysite/requirements.txt"), "\n") {
+		name, rest, ok := strings.Cut(strings.TrimSpace(l), "==")
+		if !ok || strings.HasPrefix(name, "#") {
+			continue
+		}
+		version, _, _ := strings.Cut(rest, " ")
+		if want := have[normalizePackage(name)]; version != want {
+			t.Errorf("with python_pins, requirements.txt pins %s==%s, the stand-in wheelhouse has %s", name, version, want)
 		}
 	}
 }

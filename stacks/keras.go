@@ -44,7 +44,7 @@ const KerasAPITokenKey = "API_TOKEN"
 
 // Pinned Python packages. Each was published on PyPI with wheels (or, for
 // pure-Python web.py, an sdist) for CPython 3.13 on Linux x86_64, and they
-// satisfy each other's requirements: TensorFlow 2.20 wants keras >= 3.10
+// satisfy each other's requirements: TensorFlow 2.21 (like 2.20) wants keras >= 3.10
 // and numpy >= 1.26 (2.1.x is the first numpy with 3.13 wheels and also
 // fits the < 2.2 bound TensorFlow 2.19 had, should a user step back one
 // release); web.py 0.76 is the first web.py that runs on Python 3.13
@@ -52,7 +52,7 @@ const KerasAPITokenKey = "API_TOKEN"
 var kerasPins = struct {
 	TensorFlow, Keras, JAX, NumPy, Pillow, WebPy string
 }{
-	TensorFlow: "2.20.0",
+	TensorFlow: "2.21.0",
 	Keras:      "3.11.3",
 	JAX:        "0.7.1",
 	NumPy:      "2.1.3",
@@ -60,8 +60,9 @@ var kerasPins = struct {
 	WebPy:      "0.76",
 }
 
-// kerasPython is the default base image: the newest CPython TensorFlow
-// 2.20 publishes wheels for (cp39 to cp313).
+// kerasPython is the default base image: CPython 3.13, the newest line
+// the pinned TensorFlow's wheels were checked for (3.14 wheels are not
+// assumed); 3.13 receives security fixes until October 2029.
 const kerasPython = "python:3.13-slim"
 
 var (
@@ -221,6 +222,7 @@ func Keras() *stack.Definition {
 			},
 			stack.RegistryMirrorQuestion(),
 			stack.PipIndexQuestion(),
+			stack.PythonPinsQuestion(),
 		},
 		Images: []stack.Image{
 			{

@@ -159,7 +159,7 @@ func TestKerasRender(t *testing.T) {
 					t.Error(".env written though no secret is in use (api_token is off on 127.0.0.1)")
 				}
 				req := kerasFile(t, set, "requirements.txt")
-				for _, want := range []string{"tensorflow-cpu==2.20.0", "keras==3.11.3", "numpy==2.1.3", "pillow==11.3.0", "web.py==0.76"} {
+				for _, want := range []string{"tensorflow-cpu==2.21.0", "keras==3.11.3", "numpy==2.1.3", "pillow==11.3.0", "web.py==0.76"} {
 					if !strings.Contains(req, want+"\n") {
 						t.Errorf("requirements.txt lacks %s:\n%s", want, req)
 					}
@@ -190,7 +190,7 @@ func TestKerasRender(t *testing.T) {
 					t.Errorf("device = %+v, want nvidia, count all, [gpu]", d)
 				}
 				req := kerasFile(t, set, "requirements.txt")
-				if !strings.Contains(req, "tensorflow[and-cuda]==2.20.0\n") || strings.Contains(req, "tensorflow-cpu") {
+				if !strings.Contains(req, "tensorflow[and-cuda]==2.21.0\n") || strings.Contains(req, "tensorflow-cpu") {
 					t.Errorf("gpu requirements:\n%s", req)
 				}
 			},

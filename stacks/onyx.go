@@ -121,9 +121,9 @@ const (
 	onyxOpenSearchImage = "opensearchproject/opensearch:3.6.0"
 	onyxCodeInterpImage = "onyxdotapp/code-interpreter:0.4.7"
 	onyxPostgresImage   = "postgres:15.14-alpine"
-	onyxRedisImage      = "redis:7.4-alpine"
+	onyxRedisImage      = "redis:8.6-alpine"
 	onyxMinioImage      = "minio/minio:RELEASE.2025-07-23T15-54-02Z-cpuv1"
-	onyxNginxImage      = "nginx:1.28"
+	onyxNginxImage      = "nginx:1.30"
 	onyxElasticVer      = "8.19.14"
 )
 

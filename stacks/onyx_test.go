@@ -203,7 +203,7 @@ func TestOnyxRender(t *testing.T) {
 					"api_server": "onyxdotapp/onyx-backend:v4.6.1", "background": "onyxdotapp/onyx-backend:v4.6.1",
 					"web_server": "onyxdotapp/onyx-web-server:v4.6.1", "inference_model_server": "onyxdotapp/onyx-model-server:v4.6.1",
 					"indexing_model_server": "onyxdotapp/onyx-model-server:v4.6.1", "opensearch": "opensearchproject/opensearch:3.6.0",
-					"relational_db": "postgres:15.14-alpine", "cache": "redis:7.4-alpine", "nginx": "nginx:1.28",
+					"relational_db": "postgres:15.14-alpine", "cache": "redis:8.6-alpine", "nginx": "nginx:1.30",
 				} {
 					if got := p.Services[svc].Image; got != want {
 						t.Errorf("%s image = %q, want %q", svc, got, want)

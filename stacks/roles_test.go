@@ -90,6 +90,9 @@ func TestPrivateImageNamesRenderCleanly(t *testing.T) {
 						t.Fatalf("render refused: %v", err)
 					}
 					for _, f := range validate.Files(set) {
+						if f.Rule == "image-currency" && f.Subject == onyxMinioImage {
+							continue // the opt-in MinIO: onyx warns at render time
+						}
 						t.Errorf("%s", f)
 					}
 					if !carries(set, privateRef) {

@@ -97,7 +97,7 @@ func runCases(t *testing.T, cases []ruleCase) {
 // allCases gathers every area's table, for the coverage test.
 func allCases() []ruleCase {
 	var all []ruleCase
-	for _, f := range []func() []ruleCase{composeCases, dockerfileCases, crossfileCases, fileCases, kubernetesCases} {
+	for _, f := range []func() []ruleCase{composeCases, dockerfileCases, crossfileCases, fileCases, kubernetesCases, currencyCases} {
 		all = append(all, f()...)
 	}
 	return all

@@ -64,6 +64,10 @@ type Finding struct {
 	Severity Severity `json:"severity"`
 	Message  string   `json:"message"`
 	Fix      string   `json:"fix"`
+	// Subject is what a silence in .stackgen.yml names to accept this one
+	// finding (the image reference, for image-currency); "" when a finding
+	// cannot be silenced.
+	Subject string `json:"subject,omitempty"`
 }
 
 // String formats a finding the way the command prints it:
@@ -99,6 +103,13 @@ func Rules() []RuleInfo {
 // file, line, rule and message, without duplicates (overlay files are
 // checked merged onto the base, so one mistake can be seen twice).
 func Files(set fileset.Set) []Finding {
+	out, _ := FilesSilenced(set)
+	return out
+}
+
+// FilesSilenced is Files that also returns the findings the project's
+// .stackgen.yml accepts (silence:), each with its recorded reason.
+func FilesSilenced(set fileset.Set) ([]Finding, []SilencedFinding) {
 	p := newProject(set)
 	defer p.close()
 	var out []Finding
@@ -116,7 +127,8 @@ func Files(set fileset.Set) []Finding {
 			out = append(out, f)
 		}
 	}
-	return sortFindings(out)
+	kept, silenced := applySilences(p, sortFindings(out))
+	return sortFindings(kept), silenced
 }
 
 // Dir reads a directory (see fileset.ReadDir for what is skipped) and

@@ -65,9 +65,9 @@ var standinTags = map[string]string{
 // as Onyx's), so it stays the stand-in in both modes.
 var official = map[string]string{
 	Python:     "python:3.13-slim",
-	Nginx:      "nginx:1.28",
+	Nginx:      "nginx:1.30",
 	MariaDB:    "mariadb:11.8",
-	Redis:      "redis:7.4",
+	Redis:      "redis:8.6",
 	Valkey:     "valkey/valkey:8.1",
 	Postgres:   "postgres:17",
 	OpenSearch: "opensearchproject/opensearch:3.6.0",

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/stackgen/stackgen/internal/currency"
 	"io"
 	"net"
 	"path/filepath"
@@ -43,6 +44,9 @@ type Options struct {
 	Listen func(network, addr string) (io.Closer, error)
 	// FreeBytes measures free disk space (tests replace it).
 	FreeBytes func(path string) (uint64, error)
+	// Now is the clock (tests replace it); the image-currency table's age
+	// and the backups' are measured against it.
+	Now func() time.Time
 }
 
 // Status of one check.
@@ -134,7 +138,12 @@ func Checks(ctx context.Context, opts *Options) []Check {
 	if free == nil {
 		free = freeBytes
 	}
-	var out []Check
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	// first, and whatever the engine: it is about stackgen itself
+	out := []Check{currencyCheck(now())}
 	if opts.Engine == nil {
 		opts.Engine = engine.New
 	}
@@ -191,10 +200,23 @@ func Checks(ctx context.Context, opts *Options) []Check {
 	out = append(out, portChecks(ctx, eng, engineUp, p, listen)...)
 	out = append(out, fileChecks(opts.Dir, def, answers)...)
 	out = append(out, imageChecks(ctx, eng, engineUp, lifecycle.NeededImages(p, def, answers))...)
-	if c, ok := backupCheck(opts.Dir, time.Now()); ok {
+	if c, ok := backupCheck(opts.Dir, now()); ok {
 		out = append(out, c)
 	}
 	return out
+}
+
+// currencyCheck reports the age of the image-currency table validate and
+// new judge pins by, and warns once it is older than six months: lines it
+// calls supported may have reached their end of life since.
+func currencyCheck(now time.Time) Check {
+	days := int(currency.Age(now).Hours() / 24)
+	detail := fmt.Sprintf("image-currency table of %s (%d days old)", currency.Written, days)
+	if currency.Stale(now) {
+		return Check{Name: "currency", Status: Warn, Detail: detail + ": older than six months, so a line it calls supported may have reached its end of life since",
+			Fix: "upgrade stackgen for a newer table, and check your pins against the projects' release pages"}
+	}
+	return Check{Name: "currency", Status: Pass, Detail: detail}
 }
 
 // stackOf finds the stack of a stackgen project in dir (nil for a plain

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types"
@@ -18,6 +19,7 @@ import (
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/engine/enginetest"
+	"github.com/stackgen/stackgen/internal/currency"
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/stacks"
@@ -169,5 +171,34 @@ func TestDoctorOfflineHostAndStackNeeds(t *testing.T) {
 	}
 	if c := got["file docker/nginx/ssl/fullchain.pem"]; c.Status != Fail || !strings.Contains(c.Fix, "ssl") {
 		t.Errorf("missing certificate with https: %+v", c)
+	}
+}
+
+// TestDoctorCurrencyTableAge: doctor says how old the image-currency table
+// is by the injected clock, and warns (without failing) past six months.
+func TestDoctorCurrencyTableAge(t *testing.T) {
+	written, err := time.Parse("2006-01-02", currency.Written)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		now    time.Time
+		status Status
+		want   string
+	}{
+		{written.AddDate(0, 0, 10), Pass, "image-currency table of " + currency.Written + " (10 days old)"},
+		{written.AddDate(0, 7, 0), Warn, "older than six months"},
+	} {
+		api := &enginetest.API{}
+		api.PingFn = func(context.Context) (types.Ping, error) { return types.Ping{}, errors.New("connection refused") }
+		opts := options(t, api, "")
+		opts.Now = func() time.Time { return c.now }
+		got := byName(Checks(context.Background(), opts))["currency"]
+		if got.Status != c.status || !strings.Contains(got.Detail, c.want) {
+			t.Errorf("at %s: %+v, want %s with %q", c.now.Format("2006-01-02"), got, c.status, c.want)
+		}
+		if c.status == Warn && got.Fix == "" {
+			t.Errorf("a stale table needs a fix: %+v", got)
+		}
 	}
 }

@@ -63,7 +63,7 @@ func TestNewDetectsDjangoProject(t *testing.T) {
 	if !strings.Contains(r.errOut, "holds a Django project (manage.py): deploying it") {
 		t.Errorf("new does not say it deploys the project it found:\n%s", r.errOut)
 	}
-	for _, want := range []string{"settings config.settings.production", "added for the stack", "uWSGI==2.0.28", "DEBUG = True", "Kept 1 file"} {
+	for _, want := range []string{"settings config.settings.production", "added for the stack", "uWSGI==2.0.31", "DEBUG = True", "Kept 1 file"} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("report lacks %q:\n%s", want, r.out)
 		}

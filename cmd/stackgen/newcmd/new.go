@@ -5,9 +5,11 @@ package newcmd
 import (
 	"context"
 	"fmt"
+	"github.com/stackgen/stackgen/internal/currency"
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -233,10 +235,13 @@ func Run(ctx context.Context, opts *Options) error {
 	if err := checkRendered(opts.IO.ErrOut, checked); err != nil {
 		return err
 	}
+	var stackWarnings []string
 	if d.Warnings != nil {
-		for _, w := range d.Warnings(answers, d.ResolveImages(answers)) {
-			fmt.Fprintf(opts.IO.ErrOut, "stackgen: warning: %s\n", w)
-		}
+		stackWarnings = d.Warnings(answers, d.ResolveImages(answers))
+	}
+	imageWarnings(opts.IO.ErrOut, d, given, answers, stackWarnings)
+	for _, w := range stackWarnings {
+		fmt.Fprintf(opts.IO.ErrOut, "stackgen: warning: %s\n", w)
 	}
 
 	dir := opts.Dir
@@ -356,12 +361,50 @@ func checkRendered(w io.Writer, set fileset.Set) error {
 	findings := validate.Files(set)
 	// The same line, fix included, as `stackgen validate` prints.
 	for _, f := range findings {
+		if f.Rule == currencyRule {
+			continue // said once per answer by imageWarnings, with what to pick
+		}
 		fmt.Fprintf(w, "stackgen: %s\n", f)
 	}
 	if validate.HasErrors(findings) {
 		return fmt.Errorf("the rendered stack failed validation (a stackgen bug: please report it with the lines above); nothing was written")
 	}
 	return nil
+}
+
+// currencyRule is validate's image-currency rule, whose findings `new`
+// words per answer instead.
+const currencyRule = "image-currency"
+
+// imageWarnings prints one line per image the user pinned (--image,
+// --set image.KEY=...) that the currency table flags: end of life, a
+// known CVE, a licence change, and what to pick instead. Defaults are
+// kept on supported lines by a test; an image the stack's own warnings
+// already name (Onyx's MinIO, with the stack's alternatives) is theirs.
+func imageWarnings(w io.Writer, d *stack.Definition, given, answers stack.Answers, stackWarnings []string) {
+	images := d.ResolveImages(answers)
+	keys := make([]string, 0, len(images))
+	for k := range images {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if given[stack.ImagePrefix+k] == "" || mentioned(stackWarnings, images[k]) {
+			continue
+		}
+		if line, ok := currency.Warning(stack.ImagePrefix+k, images[k]); ok {
+			fmt.Fprintf(w, "stackgen: warning: %s\n", line)
+		}
+	}
+}
+
+func mentioned(lines []string, ref string) bool {
+	for _, l := range lines {
+		if strings.Contains(l, ref) {
+			return true
+		}
+	}
+	return false
 }
 
 func defaultDir(d *stack.Definition, a stack.Answers) string {

@@ -226,7 +226,7 @@ func TestInteractiveAsksStackThenQuestions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Answers["db"] != "mariadb" || m.Answers["db_version"] != "11.8" {
+	if m.Answers["db"] != "mariadb" || m.Answers["db_version"] != "12.3" {
 		t.Errorf("answers = %v; want the prompted mariadb and its default version", m.Answers)
 	}
 }
@@ -378,5 +378,48 @@ func TestOnyxRerenderRefusesIndexSwitch(t *testing.T) {
 	}
 	if m, _ := project.LoadManifest(dir); m.Answers["onyx_version"] != "v4.6.1" || m.Answers["file_store"] != "s3-minio" {
 		t.Errorf("answers after the upgrade = %v", m.Answers)
+	}
+}
+
+// TestNewWarnsOnFlaggedPins: an image answer on a line the currency table
+// flags warns once, on one line, naming the answer and what to pick; the
+// project is still written (a warning, not a refusal), and the defaults
+// warn about nothing.
+func TestNewWarnsOnFlaggedPins(t *testing.T) {
+	cases := []struct {
+		name  string
+		args  []string
+		want  []string // lines that must appear on stderr
+		count int      // warning lines in all
+	}{
+		{"defaults", []string{"django", "--yes"}, nil, 0},
+		{"EOL mysql and nginx", []string{"django", "--yes", "--image", "db=corp.example:5000/mirror/mysql:8.0", "--image", "nginx=nginx:1.28"}, []string{
+			"stackgen: warning: image.db=corp.example:5000/mirror/mysql:8.0: mysql 8.0 since 2026-04-21 (end of life: 8.0.46 was the last release); pick mysql:9.7 (or mysql:8.4) instead (source: ",
+			"stackgen: warning: image.nginx=nginx:1.28: nginx 1.28 since 2026-04-14",
+		}, 2},
+		{"licence-changed redis", []string{"django", "--yes", "--image", "redis=redis:7.4-alpine"}, []string{"image.redis=redis:7.4-alpine: redis 7.4 since 2024-03-20 (licence changed"}, 1},
+		// onyx's own warning names the old MinIO with the stack's
+		// alternatives; the table's line would say it twice
+		{"old MinIO, said once by the stack", []string{"onyx", "--yes", "--set", "file_store=s3-minio", "--image", "minio=minio/minio:RELEASE.2025-01-20T14-49-07Z"}, []string{"image.minio minio/minio:RELEASE.2025-01-20T14-49-07Z predates RELEASE.2025-10-15T17-29-55Z, the fix for CVE-2025-62506"}, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "site")
+			r := run(t, false, nil, append([]string{c.args[0], dir}, c.args[1:]...)...)
+			if r.err != nil {
+				t.Fatalf("new: %v\n%s", r.err, r.errOut)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(r.errOut, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, r.errOut)
+				}
+			}
+			if n := strings.Count(r.errOut, "stackgen: warning: image."); n != c.count {
+				t.Errorf("%d image warnings, want %d:\n%s", n, c.count, r.errOut)
+			}
+			if strings.Contains(r.errOut, "image-currency") || strings.Count(r.errOut, "CVE-2025-62506") > strings.Count(strings.Join(c.want, "\n"), "CVE-2025-62506") {
+				t.Errorf("validate's finding is printed beside the answer's warning:\n%s", r.errOut)
+			}
+		})
 	}
 }

@@ -79,7 +79,8 @@ func validateRun(opts *Options) error {
 	if !validate.HasComposeFile(set) && !validate.HasManifests(set) {
 		return noComposeFile(opts.Dir)
 	}
-	findings := append(validate.Files(set), userFileFindings(opts.Dir)...)
+	findings, silenced := validate.FilesSilenced(set)
+	findings = append(findings, userFileFindings(opts.Dir)...)
 	if opts.JSON {
 		if findings == nil {
 			findings = []validate.Finding{} // [] rather than null for scripts
@@ -91,6 +92,7 @@ func validateRun(opts *Options) error {
 		}
 	} else {
 		printText(opts, findings)
+		printSilenced(opts, silenced)
 	}
 	if validate.HasErrors(findings) {
 		return &cmdutil.ExitError{Code: 1, Err: cmdutil.ErrSilent}
@@ -163,6 +165,14 @@ func hasManifests(dir string) bool {
 		}
 	}
 	return validate.HasManifests(set)
+}
+
+// printSilenced lists, after the summary, what .stackgen.yml accepts and
+// why, so a silence is never invisible.
+func printSilenced(opts *Options, silenced []validate.SilencedFinding) {
+	for _, s := range silenced {
+		fmt.Fprintf(opts.IO.Out, "silenced by %s: %s %s (%s)\n", project.ManifestName, s.Rule, s.Subject, s.Reason)
+	}
 }
 
 // printText prints one line per finding, with paths as the user can open

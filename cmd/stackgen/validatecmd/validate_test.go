@@ -43,7 +43,7 @@ func writeProject(t *testing.T, files map[string]string, modes map[string]os.Fil
 
 const cleanCompose = `services:
   web:
-    image: nginx:1.27
+    image: nginx:1.30
     ports: ["127.0.0.1:8080:80"]
     healthcheck:
       test: ["CMD", "curl", "-fsS", "http://127.0.0.1/"]
@@ -258,5 +258,31 @@ func TestValidateFolderOfManifests(t *testing.T) {
 	}
 	if strings.Contains(out, "k8s-schema") {
 		t.Errorf("valid objects reported as schema errors:\n%s", out)
+	}
+}
+
+// TestValidateSilence: the command honours a silence in .stackgen.yml,
+// says what it silenced and why, and a stackgen manifest without one
+// still warns.
+func TestValidateSilence(t *testing.T) {
+	compose := strings.Replace(cleanCompose, "nginx:1.30", "nginx:1.28", 1)
+	manifest := "stack: django-uwsgi\nstackgen_version: dev\n"
+	silence := "silence:\n  - rule: image-currency\n    subject: nginx:1.28\n    reason: the CDN vendor certifies 1.28 until March\n"
+	for _, c := range []struct {
+		name, manifest, want, absent string
+	}{
+		{"warns without a silence", manifest, "warning image-currency", "silenced by"},
+		{"silenced with its reason", manifest + silence, "silenced by .stackgen.yml: image-currency nginx:1.28 (the CDN vendor certifies 1.28 until March)", "warning image-currency"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := writeProject(t, map[string]string{"compose.yaml": compose, project.ManifestName: c.manifest}, nil)
+			out, _, err := run(t, dir)
+			if err != nil {
+				t.Fatalf("err = %v\n%s", err, out)
+			}
+			if !strings.Contains(out, c.want) || strings.Contains(out, c.absent) {
+				t.Errorf("want %q and no %q in:\n%s", c.want, c.absent, out)
+			}
+		})
 	}
 }
