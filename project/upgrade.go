@@ -15,6 +15,9 @@ import (
 type Change struct {
 	File   fileset.File
 	Render []byte
+	// RecordOnly leaves the disk alone (the user removed the file and
+	// stackgen has nothing new for it); the manifest still records it.
+	RecordOnly bool
 }
 
 // ApplyUpgrade writes changes (skipping those already on disk with their
@@ -30,6 +33,9 @@ func (tx *Tx) ApplyUpgrade(changes []Change, remove []string, m *Manifest) error
 	for _, c := range changes {
 		m.Files[c.File.Path] = Hash(c.Render)
 		rendered[c.File.Path] = c.Render
+		if c.RecordOnly {
+			continue
+		}
 		st := Step{File: c.File, Action: Update, Dest: c.File.Path}
 		info, err := inspect(tx.dir, c.File.Path)
 		if err != nil {
