@@ -26,8 +26,9 @@ const envFile = ".env"
 // to kilobytes.
 const maxBaseSize = 16 << 20
 
-// basePath is where the base copy of content with hash sum lives.
-func basePath(sum string) string { return BaseDir + "/" + sum + ".gz" }
+// BasePath is where the base copy of content with hash sum lives in a
+// project: BaseDir/SUM.gz, gzip of the content.
+func BasePath(sum string) string { return BaseDir + "/" + sum + ".gz" }
 
 // baseFiles are the base copies of rendered contents (path, content),
 // .env left out.
@@ -51,7 +52,7 @@ func baseFiles(rendered map[string][]byte) ([]fileset.File, error) {
 		if err := w.Close(); err != nil {
 			return nil, err
 		}
-		out = append(out, fileset.File{Path: basePath(sum), Mode: 0o644, Content: z.Bytes()})
+		out = append(out, fileset.File{Path: BasePath(sum), Mode: 0o644, Content: z.Bytes()})
 	}
 	fileset.Set(out).Sort()
 	return out, nil
@@ -68,7 +69,7 @@ func ReadBase(dir, sum string) ([]byte, error) {
 	if len(sum) != 64 {
 		return nil, fmt.Errorf("%w: %q is not a SHA-256", ErrNoBase, sum)
 	}
-	z, err := readRegular(dir, basePath(sum), maxBaseSize)
+	z, err := readRegular(dir, BasePath(sum), maxBaseSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w of %s", ErrNoBase, sum)
 	}
@@ -77,11 +78,11 @@ func ReadBase(dir, sum string) ([]byte, error) {
 	}
 	r, err := gzip.NewReader(bytes.NewReader(z))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w; remove it (upgrade then merges that file without a base)", basePath(sum), err)
+		return nil, fmt.Errorf("%s: %w; remove it (upgrade then merges that file without a base)", BasePath(sum), err)
 	}
 	b, err := io.ReadAll(io.LimitReader(r, maxBaseSize+1))
 	if err != nil || len(b) > maxBaseSize || Hash(b) != sum {
-		return nil, fmt.Errorf("%s is damaged; remove it (upgrade then merges that file without a base)", basePath(sum))
+		return nil, fmt.Errorf("%s is damaged; remove it (upgrade then merges that file without a base)", BasePath(sum))
 	}
 	return b, nil
 }

@@ -51,7 +51,7 @@ func TestReadBaseRefusesADamagedCopy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(basePath(sum))), other[0].Content, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(BasePath(sum))), other[0].Content, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ReadBase(dir, sum); err == nil || !strings.Contains(err.Error(), "damaged") {

@@ -39,7 +39,7 @@ func DataRisks(d *stack.Definition, prev, next stack.Answers) []Risk {
 		case !kept:
 			out = append(out, Risk{What: fmt.Sprintf("the %s data of service %s (volume %s) would no longer be used: the service is dropped or its volume renamed", s.Kind, s.Service, s.Volume)})
 		case ns.Kind != s.Kind:
-			out = append(out, Risk{What: fmt.Sprintf("service %s switches from %s to %s over volume %s: %s cannot read %s's files", s.Service, s.Kind, ns.Kind, s.Volume, ns.Kind, s.Kind)})
+			out = append(out, Risk{What: fmt.Sprintf("service %s switches from %s to %s over volume %s: %s may not read what %s wrote", s.Service, s.Kind, ns.Kind, s.Volume, ns.Kind, s.Kind)})
 		default:
 			o, n := stateImage(d, prev, prevImages, s), stateImage(d, next, nextImages, ns)
 			if mo, mn := major(o), major(n); mo != "" && mn != "" && mo != mn {
