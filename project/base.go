@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
+	"strings"
 
 	"github.com/stackgen/stackgen/fileset"
 )
@@ -85,4 +88,24 @@ func ReadBase(dir, sum string) ([]byte, error) {
 		return nil, fmt.Errorf("%s is damaged; remove it (upgrade then merges that file without a base)", BasePath(sum))
 	}
 	return b, nil
+}
+
+// staleBases lists the base copies in dir that the manifest being
+// written no longer names, so the store holds one render, not every one.
+func staleBases(dir string, files map[string]string) []string {
+	entries, err := os.ReadDir(filepath.Join(dir, filepath.FromSlash(BaseDir)))
+	if err != nil {
+		return nil
+	}
+	keep := map[string]bool{}
+	for _, sum := range files {
+		keep[path.Base(BasePath(sum))] = true
+	}
+	var out []string
+	for _, e := range entries {
+		if e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".gz") && !keep[e.Name()] {
+			out = append(out, BaseDir+"/"+e.Name())
+		}
+	}
+	return out
 }

@@ -32,14 +32,18 @@ func TestApplyKeepsBaseCopies(t *testing.T) {
 		}
 	}
 	// A second write (new --force) adds the new contents' copies and
-	// leaves the old ones.
+	// drops the copies no file is at any more.
 	next := sampleSet()
 	next[1].Content = []byte("services: {web: {}}\n")
 	writeAll(t, dir, next, true)
-	for _, c := range []string{"services: {}\n", "services: {web: {}}\n"} {
-		if got, err := ReadBase(dir, Hash([]byte(c))); err != nil || string(got) != c {
-			t.Errorf("ReadBase(%q) = %q, %v", c, got, err)
-		}
+	if got, err := ReadBase(dir, Hash(next[1].Content)); err != nil || string(got) != string(next[1].Content) {
+		t.Errorf("ReadBase of the new render = %q, %v", got, err)
+	}
+	if _, err := ReadBase(dir, Hash([]byte("services: {}\n"))); !errors.Is(err, ErrNoBase) {
+		t.Errorf("the old render's copy is still kept: %v", err)
+	}
+	if got, err := ReadBase(dir, Hash(next[2].Content)); err != nil || string(got) != string(next[2].Content) {
+		t.Errorf("an unchanged file's copy went: %q, %v", got, err)
 	}
 }
 

@@ -145,7 +145,11 @@ func (tx *Tx) Apply(steps []Step, m *Manifest) error {
 	if err != nil {
 		return err
 	}
-	return tx.commit(steps, man, bases, nil)
+	var stale []string
+	if tx.stage == "" {
+		stale = staleBases(tx.dir, m.Files)
+	}
+	return tx.commit(steps, man, bases, stale)
 }
 
 // WriteSet writes exactly set, which must carry its own manifest if it has

@@ -62,7 +62,7 @@ func (tx *Tx) ApplyUpgrade(changes []Change, remove []string, m *Manifest) error
 	if err != nil {
 		return err
 	}
-	return tx.commit(steps, man, bases, remove)
+	return tx.commit(steps, man, bases, append(append([]string(nil), remove...), staleBases(tx.dir, m.Files)...))
 }
 
 // Dir is the project folder the transaction writes.
