@@ -359,7 +359,7 @@ func printTable(w io.Writer, p *Plan, changed bool) {
 // dirty reports whether dir is in a git work tree with uncommitted
 // changes; no git, or no repository, is not dirty.
 func dirty(ctx context.Context, dir string) bool {
-	out, err := exec.CommandContext(ctx, "git", "-C", dir, "status", "--porcelain").Output()
+	out, err := exec.CommandContext(ctx, "git", "-C", dir, "status", "--porcelain", "--", ".").Output()
 	return err == nil && len(bytes.TrimSpace(out)) > 0
 }
 

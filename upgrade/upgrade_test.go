@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -299,5 +300,50 @@ func TestUpgradeWithoutBaseCopies(t *testing.T) {
 	}
 	if strings.Contains(errOut.String(), "no base copy") {
 		t.Errorf("warned about missing bases although the re-render found them: %s", errOut.String())
+	}
+}
+
+// TestUpgradeWarnsOnADirtyGitTree: uncommitted changes get a warning
+// (the upgrade still runs); a committed tree gets none.
+func TestUpgradeWarnsOnADirtyGitTree(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("git not found")
+		}
+		t.Skip("git not found")
+	}
+	d, err := stacks.Registry().Lookup("django-uwsgi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "repo")
+	generate(t, d, dir, stack.Answers{"project": "mysite", "compose_project": "repo"})
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.email=e2e@example.invalid", "-c", "user.name=e2e"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	git("init", "-q")
+	git("add", "-A")
+	git("commit", "-q", "-m", "generated")
+	for _, c := range []struct {
+		port  string
+		dirty bool
+	}{{"8081", false}, {"8082", true}} {
+		if c.dirty {
+			edit(t, dir, "mysite/requirements.txt", func(s string) string { return s + "# uncommitted\n" })
+		} else {
+			git("add", "-A")
+			git("commit", "-q", "--allow-empty", "-m", "state")
+		}
+		var out, errOut bytes.Buffer
+		if _, err := Run(context.Background(), Options{Dir: dir, Given: stack.Answers{"http_port": c.port}, Yes: true, Version: "1.0", Rand: rand.Reader, Out: &out, ErrOut: &errOut}); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(errOut.String(), "uncommitted changes"); got != c.dirty {
+			t.Errorf("dirty=%v: warning shown %v: %q", c.dirty, got, errOut.String())
+		}
 	}
 }
