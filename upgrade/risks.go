@@ -13,6 +13,9 @@ import (
 type Risk struct {
 	// What changes, and what data is at stake.
 	What string
+	// Volume is the compose volume at stake ("": every volume of the
+	// project).
+	Volume string
 }
 
 // DataRisks lists the changes from prev to next answers that would leave
@@ -37,13 +40,13 @@ func DataRisks(d *stack.Definition, prev, next stack.Answers) []Risk {
 		ns, kept := newByVolume[s.Volume]
 		switch {
 		case !kept:
-			out = append(out, Risk{What: fmt.Sprintf("the %s data of service %s (volume %s) would no longer be used: the service is dropped or its volume renamed", s.Kind, s.Service, s.Volume)})
+			out = append(out, Risk{Volume: s.Volume, What: fmt.Sprintf("the %s data of service %s (volume %s) would no longer be used: the service is dropped or its volume renamed", s.Kind, s.Service, s.Volume)})
 		case ns.Kind != s.Kind:
-			out = append(out, Risk{What: fmt.Sprintf("service %s switches from %s to %s over volume %s: %s may not read what %s wrote", s.Service, s.Kind, ns.Kind, s.Volume, ns.Kind, s.Kind)})
+			out = append(out, Risk{Volume: s.Volume, What: fmt.Sprintf("service %s switches from %s to %s over volume %s: %s may not read what %s wrote", s.Service, s.Kind, ns.Kind, s.Volume, ns.Kind, s.Kind)})
 		default:
 			o, n := stateImage(d, prev, prevImages, s), stateImage(d, next, nextImages, ns)
 			if mo, mn := major(o), major(n); mo != "" && mn != "" && mo != mn {
-				out = append(out, Risk{What: fmt.Sprintf("service %s moves from %s to %s, a new major version, over the %s data in volume %s: it may not read (or may convert for good) the old files", s.Service, o, n, s.Kind, s.Volume)})
+				out = append(out, Risk{Volume: s.Volume, What: fmt.Sprintf("service %s moves from %s to %s, a new major version, over the %s data in volume %s: it may not read (or may convert for good) the old files", s.Service, o, n, s.Kind, s.Volume)})
 			}
 		}
 	}
@@ -96,4 +99,21 @@ func RefuseMessage(risks []Risk) string {
 	}
 	b.WriteString(". Nothing was written. To go ahead: 'stackgen backup', then 'stackgen upgrade --allow-data-change', 'stackgen up', and 'stackgen restore' the backup into the new shape")
 	return b.String()
+}
+
+// Live keeps the risks whose data exists: live are the engine's volumes
+// of compose project name (compose names them NAME_VOLUME). A project
+// never started has nothing at stake.
+func Live(risks []Risk, name string, live []string) []Risk {
+	have := map[string]bool{}
+	for _, v := range live {
+		have[v] = true
+	}
+	var out []Risk
+	for _, r := range risks {
+		if (r.Volume == "" && len(live) > 0) || have[name+"_"+r.Volume] {
+			out = append(out, r)
+		}
+	}
+	return out
 }

@@ -40,8 +40,12 @@ type Options struct {
 	Confirm func(question string) (bool, error)
 	// AllowDataChange lets through the changes DataRisks lists.
 	AllowDataChange bool
-	Version         string
-	Rand            io.Reader
+	// Volumes lists the engine's volumes of a compose project, so a data
+	// change is refused only over data that exists (nil, or an error:
+	// every volume is taken to hold data).
+	Volumes func(ctx context.Context, project string) ([]string, error)
+	Version string
+	Rand    io.Reader
 	// Lookup finds a stack definition (nil: the built-in stacks); tests
 	// give one with another template tree, a new "version".
 	Lookup      func(name string) (*stack.Definition, error)
@@ -87,7 +91,7 @@ func Run(ctx context.Context, opts Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkData(d, m.AnswersOf(), answers, opts.AllowDataChange); err != nil {
+	if err := checkData(ctx, opts, d, m.AnswersOf(), answers); err != nil {
 		return nil, err
 	}
 	if findings := validate.Files(set); validate.HasErrors(findings) {
@@ -161,11 +165,20 @@ func Run(ctx context.Context, opts Options) (*Plan, error) {
 
 // checkData refuses, unless allowed, the answer changes that touch data
 // (the stack's own re-render check included).
-func checkData(d *stack.Definition, prev, next stack.Answers, allow bool) error {
-	if allow {
+func checkData(ctx context.Context, opts Options, d *stack.Definition, prev, next stack.Answers) error {
+	if opts.AllowDataChange {
 		return nil
 	}
-	if risks := DataRisks(d, prev, next); len(risks) > 0 {
+	risks := DataRisks(d, prev, next)
+	if len(risks) > 0 && opts.Volumes != nil {
+		name := prev[stack.ComposeProjectAnswer]
+		if live, err := opts.Volumes(ctx, name); err == nil {
+			risks = Live(risks, name, live)
+		} else {
+			fmt.Fprintf(opts.ErrOut, "stackgen: cannot tell which volumes hold data (%v); taking every one to hold data\n", err)
+		}
+	}
+	if len(risks) > 0 {
 		return errors.New(RefuseMessage(risks))
 	}
 	if d.Rerender != nil {

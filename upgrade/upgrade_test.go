@@ -347,3 +347,43 @@ func TestUpgradeWarnsOnADirtyGitTree(t *testing.T) {
 		}
 	}
 }
+
+// TestDataChangeRefusedOnlyOverLiveData: a database switch is refused when
+// the engine has the project's database volume (or cannot be asked), and
+// let through for a project never started.
+func TestDataChangeRefusedOnlyOverLiveData(t *testing.T) {
+	d, err := stacks.Registry().Lookup("django-uwsgi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "site")
+	generate(t, d, dir, stack.Answers{"project": "mysite", "compose_project": "site"})
+	cases := []struct {
+		name    string
+		volumes []string
+		err     error
+		refused bool
+	}{
+		{"never started", nil, nil, false},
+		{"other volumes only", []string{"site_static_vol", "other_db_vol"}, nil, false},
+		{"database volume exists", []string{"site_db_vol", "site_static_vol"}, nil, true},
+		{"engine unreachable", nil, errors.New("no engine"), true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			_, err := Run(context.Background(), Options{
+				Dir: dir, Given: stack.Answers{"db": "mariadb", "db_version": "11.8"}, DryRun: true, Version: "1.0", Rand: rand.Reader, Out: &out, ErrOut: &errOut,
+				Volumes: func(_ context.Context, project string) ([]string, error) {
+					if project != "site" {
+						t.Errorf("volumes of %q asked, want site", project)
+					}
+					return c.volumes, c.err
+				},
+			})
+			if refused := err != nil && strings.Contains(err.Error(), "touches data"); refused != c.refused {
+				t.Errorf("refused %v (%v), want %v", refused, err, c.refused)
+			}
+		})
+	}
+}

@@ -101,6 +101,16 @@ func run(ctx context.Context, f *cmdutil.Factory, opts *Options) error {
 		AllowDataChange: opts.AllowDataChange, Version: f.Version, Rand: f.Rand,
 		Out: f.IO.Out, ErrOut: f.IO.ErrOut,
 	}
+	if f.Engine != nil {
+		// A data change is refused only over volumes that exist.
+		o.Volumes = func(ctx context.Context, project string) ([]string, error) {
+			c, err := f.Engine()
+			if err != nil {
+				return nil, err
+			}
+			return c.ProjectVolumes(ctx, project)
+		}
+	}
 	if f.IO.CanPrompt() {
 		o.Confirm = func(q string) (bool, error) { return f.Prompter().Confirm(q, "", false) }
 	}
