@@ -114,3 +114,49 @@ func TestApplyUpgradeRecordsTheRender(t *testing.T) {
 		t.Errorf("journal left behind: %v", err)
 	}
 }
+
+// TestRecoverFinishesARemoval: an upgrade that died after its journal was
+// committed removes the files the journal says to (again, harmlessly, for
+// one already gone), and never follows a link doing so.
+func TestRecoverFinishesARemoval(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "proj")
+	writeAll(t, dir, sampleSet(), false)
+	jd := filepath.Join(dir, JournalDir)
+	if err := os.Mkdir(jd, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	j := `{"entries":[{"dest":"compose.yaml","remove":true},{"dest":"gone-already.conf","remove":true}]}`
+	if err := os.WriteFile(filepath.Join(jd, journalFile), []byte(j), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := Recover(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "compose.yaml")); !os.IsNotExist(err) {
+		t.Errorf("compose.yaml not removed: %v", err)
+	}
+	if _, err := os.Lstat(jd); !os.IsNotExist(err) {
+		t.Errorf("journal left behind: %v", err)
+	}
+
+	// A removal through a linked folder is refused.
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "keep"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(dir, "linked")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(jd, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(jd, journalFile), []byte(`{"entries":[{"dest":"linked/keep","remove":true}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := Recover(dir); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Errorf("removal through a link: %v, want a refusal", err)
+	}
+	if _, err := os.Stat(filepath.Join(outside, "keep")); err != nil {
+		t.Errorf("the file behind the link went: %v", err)
+	}
+}

@@ -204,3 +204,45 @@ func TestEveryStackHasAChangelog(t *testing.T) {
 		t.Errorf("renames from the latest = %v", r)
 	}
 }
+
+// FuzzMergeEnvKeepsSecretsAndLines: whatever the render says, every
+// secret keeps the value on disk, every line on disk survives in order,
+// and every key of the render ends up in .env.
+func FuzzMergeEnvKeepsSecretsAndLines(f *testing.F) {
+	f.Add("SECRET=a\nX=1\n", "SECRET=b\nX=2\nY=3\n", "SECRET=\nX=1\n")
+	f.Add("# c\nSECRET='q'\n", "NEW=1", "")
+	f.Fuzz(func(t *testing.T, disk, next, example string) {
+		i := in(map[string]string{".env.example": example}, map[string]string{".env": disk}, map[string]string{".env": next})
+		i.Secrets = map[string]bool{"SECRET": true}
+		p := Merge(i)
+		got := string(byPath(p)[".env"].Content)
+		if strings.Contains(disk, "SECRET") {
+			if a, b := project.ParseEnv(disk)["SECRET"], project.ParseEnv(got)["SECRET"]; a != b {
+				t.Fatalf("secret changed %q → %q\ndisk %q next %q got %q", a, b, disk, next, got)
+			}
+		}
+		theirs, merged := project.ParseEnv(next), project.ParseEnv(got)
+		for k := range theirs {
+			if _, ok := merged[k]; !ok {
+				t.Fatalf("key %q of the render missing from %q", k, got)
+			}
+		}
+		// Lines keep their order: each disk line (or its replacement for a
+		// key stackgen updated) appears after the previous one.
+		pos := 0
+		for _, l := range splitLines([]byte(disk)) {
+			k := ""
+			for kk := range project.ParseEnv(l) {
+				k = kk
+			}
+			if k != "" && !i.Secrets[k] {
+				continue // a setting may take the new value
+			}
+			j := strings.Index(got[pos:], strings.TrimSuffix(l, "\n"))
+			if j < 0 {
+				t.Fatalf("line %q of .env lost or out of order in %q", l, got)
+			}
+			pos += j + len(strings.TrimSuffix(l, "\n"))
+		}
+	})
+}
