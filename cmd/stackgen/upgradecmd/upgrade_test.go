@@ -2,6 +2,7 @@ package upgradecmd
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"os"
 	"path/filepath"
@@ -9,6 +10,11 @@ import (
 	"testing"
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
+	"github.com/stackgen/stackgen/project"
+	"github.com/stackgen/stackgen/render"
+	"github.com/stackgen/stackgen/stack"
+	"github.com/stackgen/stackgen/stacks"
+	"github.com/stackgen/stackgen/upgrade"
 )
 
 func TestNewCmdUpgradeFlags(t *testing.T) {
@@ -70,5 +76,59 @@ func TestNotAProject(t *testing.T) {
 	err := run(context.Background(), &cmdutil.Factory{IO: ios}, &Options{Dir: dir})
 	if err == nil || !strings.Contains(err.Error(), "not created by 'stackgen new'") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestCheckAndConflictsExitOne: --check on a project behind its answers,
+// and an upgrade that leaves conflicts, exit 1; an up-to-date --check
+// exits 0.
+func TestCheckAndConflictsExitOne(t *testing.T) {
+	d, err := stacks.Registry().Lookup("django-uwsgi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "site")
+	set, answers, err := render.Project(d, stack.Answers{"project": "mysite", "compose_project": "site"}, render.Options{Rand: rand.Reader, Version: "dev", Folder: "site"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &project.Manifest{Stack: d.Name, Version: "dev", Answers: answers}
+	if err := upgrade.Stamp(m, set); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := project.Write(dir, set, false, m); err != nil {
+		t.Fatal(err)
+	}
+	f := func() *cmdutil.Factory {
+		ios, _, _, _ := cmdutil.Test()
+		return &cmdutil.Factory{IO: ios, Rand: rand.Reader, Version: "dev"}
+	}
+	if err := run(context.Background(), f(), &Options{Dir: dir, Check: true}); err != nil {
+		t.Errorf("--check of an up-to-date project: %v", err)
+	}
+	var exit *cmdutil.ExitError
+	err = run(context.Background(), f(), &Options{Dir: dir, Check: true, Sets: []string{"http_port=8080"}})
+	if !errors.As(err, &exit) || exit.Code != 1 {
+		t.Errorf("--check with a pending port change: %v, want exit 1", err)
+	}
+	// compose.yaml edited where the port change lands: a conflict.
+	p := filepath.Join(dir, "compose.yaml")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(b), `"80:80"`, `"81:80"`, 1)
+	if edited == string(b) {
+		t.Fatal(`compose.yaml publishes no "80:80" to edit`)
+	}
+	if err := os.WriteFile(p, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = run(context.Background(), f(), &Options{Dir: dir, Yes: true, Sets: []string{"http_port=8080"}})
+	if !errors.As(err, &exit) || exit.Code != 1 {
+		t.Fatalf("upgrade with a conflict: %v, want exit 1", err)
+	}
+	if b, _ := os.ReadFile(p); !strings.Contains(string(b), "<<<<<<< yours") {
+		t.Errorf("compose.yaml has no conflict block")
 	}
 }
