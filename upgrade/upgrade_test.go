@@ -387,3 +387,36 @@ func TestDataChangeRefusedOnlyOverLiveData(t *testing.T) {
 		})
 	}
 }
+
+// TestUpgradeFallsBackToTwoWay: without base copies and with templates
+// that no longer give the recorded hash, a file both sides changed is
+// merged 2-way (every difference marked), and the user is told why.
+func TestUpgradeFallsBackToTwoWay(t *testing.T) {
+	d, err := stacks.Registry().Lookup("django-uwsgi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "old")
+	generate(t, d, dir, stack.Answers{"project": "mysite", "compose_project": "old"})
+	if err := os.RemoveAll(filepath.Join(dir, ".stackgen")); err != nil {
+		t.Fatal(err)
+	}
+	const conf = "compose/nginx/nginx.conf"
+	edit(t, dir, conf, func(s string) string { return "# mine\n" + s })
+	next := overlay(t, d, func(m fstest.MapFS) { appendTo(t, m, conf+".tmpl", "# upstream\n") })
+	var out, errOut bytes.Buffer
+	plan, err := Run(context.Background(), Options{Dir: dir, Yes: true, Version: "2.0", Rand: rand.Reader, Lookup: func(string) (*stack.Definition, error) { return next, nil }, Out: &out, ErrOut: &errOut})
+	if !errors.Is(err, ErrConflicts) {
+		t.Fatalf("upgrade: %v, want ErrConflicts", err)
+	}
+	if f := byPath(*plan)[conf]; f.Outcome != Conflict || !strings.Contains(string(f.Content), "<<<<<<< yours\n# mine\n=======\n>>>>>>> stackgen\n") {
+		t.Errorf("%s: %s\n%s", conf, f.Outcome, f.Content)
+	}
+	if !strings.Contains(errOut.String(), "no base copy") {
+		t.Errorf("no word about the missing base: %q", errOut.String())
+	}
+	// Files the user left alone are still replaced: their hash says so.
+	if f := byPath(*plan)["compose/nginx/Dockerfile"]; f.Outcome != Same && f.Outcome != Replaced {
+		t.Errorf("Dockerfile: %s", f.Outcome)
+	}
+}
