@@ -118,7 +118,7 @@ func Run(ctx context.Context, opts Options) (*Plan, error) {
 	}
 	changed := plan.Changed(disk)
 	if opts.DryRun {
-		printDiff(opts.Out, plan, disk)
+		printDiff(opts.Out, plan, disk, in.Secrets)
 	}
 	printTable(opts.Out, &plan, changed)
 	if opts.Check {
@@ -340,19 +340,43 @@ func orUnknown(v string) string {
 	return v
 }
 
-func printDiff(w io.Writer, p Plan, disk map[string]Disk) {
+// printDiff prints the unified diff of every file the plan changes; in
+// .env the secrets' values are masked, as the diff goes to a terminal or
+// a CI log.
+func printDiff(w io.Writer, p Plan, disk map[string]Disk, secrets map[string]bool) {
 	for _, f := range p.Files {
 		old := disk[f.Path].Content
 		if f.From != "" {
 			old = disk[f.From].Content
 		}
+		next := f.Content
+		if f.Path == envPath {
+			old, next = maskSecrets(old, secrets), maskSecrets(next, secrets)
+		}
 		switch {
 		case f.Outcome == Removed:
-			fmt.Fprint(w, Unified(f.Path, disk[f.Path].Content, nil))
+			fmt.Fprint(w, Unified(f.Path, old, nil))
 		case f.Content != nil:
-			fmt.Fprint(w, Unified(f.Path, old, f.Content))
+			fmt.Fprint(w, Unified(f.Path, old, next))
 		}
 	}
+}
+
+// maskSecrets replaces the value of every secret key in a .env text.
+func maskSecrets(b []byte, secrets map[string]bool) []byte {
+	var out bytes.Buffer
+	for _, l := range parseEnvLines(b) {
+		if l.key != "" && secrets[l.key] {
+			nl := ""
+			if strings.HasSuffix(l.text, "\n") {
+				nl = "\n"
+			}
+			out.WriteString(l.key + "=<secret, unchanged or new>" + nl)
+			continue
+		}
+		out.WriteString(l.text)
+	}
+	return out.Bytes()
 }
 
 func printTable(w io.Writer, p *Plan, changed bool) {

@@ -172,6 +172,17 @@ func TestUpgradeMergesEditsAndAnswerChange(t *testing.T) {
 	if !strings.Contains(out.String(), "+++ b/compose.yaml") || !strings.Contains(out.String(), "8080") {
 		t.Errorf("--dry-run printed no diff of compose.yaml with the new port:\n%s", out.String())
 	}
+	if !strings.Contains(out.String(), "+++ b/.env\n") {
+		t.Errorf("--dry-run printed no diff of .env (NEW_TOKEN is added)")
+	}
+	for _, sec := range d.Secrets {
+		if v := envBefore[sec.Key]; v == "" || strings.Contains(out.String(), v) {
+			t.Errorf("--dry-run printed the value of %s (or it is empty)", sec.Key)
+		}
+	}
+	if !strings.Contains(out.String(), "+NEW_TOKEN=<secret") {
+		t.Errorf("--dry-run does not mask the new secret:\n%s", out.String())
+	}
 	// Without --yes and no terminal: refused.
 	if _, err := Run(context.Background(), opts); err == nil || !strings.Contains(err.Error(), "--yes") {
 		t.Errorf("no --yes: %v", err)
