@@ -105,6 +105,12 @@ func Run(ctx context.Context, opts Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The manifest too, so a run that wrote the project meanwhile is seen.
+	if b, mode, ok, err := project.ReadFile(dir, project.ManifestName); err != nil {
+		return nil, err
+	} else if ok {
+		disk[project.ManifestName] = Disk{Content: b, Mode: mode}
+	}
 	bases, noBase, err := readBases(dir, d, m, env, folder, opts.Rand)
 	if err != nil {
 		return nil, err
@@ -200,6 +206,11 @@ func apply(dir string, m *project.Manifest, set fileset.Set, renames map[string]
 	now, err := readDisk(dir, m, set, renames)
 	if err != nil {
 		return err
+	}
+	if b, mode, ok, err := project.ReadFile(dir, project.ManifestName); err != nil {
+		return err
+	} else if ok {
+		now[project.ManifestName] = Disk{Content: b, Mode: mode}
 	}
 	for p, d := range disk {
 		if n, ok := now[p]; !ok || !bytes.Equal(n.Content, d.Content) {
