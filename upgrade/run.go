@@ -123,6 +123,9 @@ func Run(ctx context.Context, opts Options) (*Plan, error) {
 		fmt.Fprintf(opts.ErrOut, "stackgen: %d file(s) you changed have no base copy (the project was made before stackgen kept them, and this stackgen's templates are not the ones that wrote them): they are merged without a base, and every difference is marked as a conflict\n", n)
 	}
 	changed := plan.Changed(disk)
+	if plan.Conflicts() == 0 {
+		warnMerged(opts.ErrOut, set, plan, disk)
+	}
 	if opts.DryRun {
 		printDiff(opts.Out, plan, disk, in.Secrets)
 	}
@@ -444,4 +447,31 @@ func ReadAnswers(path string) (stack.Answers, error) {
 		}
 	}
 	return out, nil
+}
+
+// warnMerged validates the project as the upgrade leaves it and prints
+// the findings the new render alone does not have: they come from the
+// user's edits meeting stackgen's, which the user may mean, so they warn
+// and never stop the upgrade.
+func warnMerged(w io.Writer, render fileset.Set, p Plan, disk map[string]Disk) {
+	var merged fileset.Set
+	for _, f := range p.Files {
+		switch {
+		case f.Content != nil:
+			merged = append(merged, fileset.File{Path: f.Path, Mode: f.Mode, Content: f.Content})
+		case f.Outcome == Orphaned:
+			merged = append(merged, fileset.File{Path: f.Path, Mode: disk[f.Path].Mode, Content: disk[f.Path].Content})
+		}
+	}
+	merged.Sort()
+	key := func(f validate.Finding) string { return f.File + "\x00" + f.Rule + "\x00" + f.Message }
+	had := map[string]bool{}
+	for _, f := range validate.Files(render) {
+		had[key(f)] = true
+	}
+	for _, f := range validate.Files(merged) {
+		if !had[key(f)] {
+			fmt.Fprintf(w, "stackgen: warning: after the merge, %s:%d: %s %s: %s (your edits with stackgen's; 'stackgen validate' after the upgrade)\n", f.File, f.Line, f.Severity, f.Rule, f.Message)
+		}
+	}
 }

@@ -431,3 +431,33 @@ func TestUpgradeFallsBackToTwoWay(t *testing.T) {
 		t.Errorf("Dockerfile: %s", f.Outcome)
 	}
 }
+
+// TestUpgradeWarnsAboutWhatTheMergeBreaks: the merged project is
+// validated; a finding the new render alone does not have (here the
+// user's restart: always) is a warning that names the rule, and the
+// upgrade goes on.
+func TestUpgradeWarnsAboutWhatTheMergeBreaks(t *testing.T) {
+	d, err := stacks.Registry().Lookup("django-uwsgi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "site")
+	generate(t, d, dir, stack.Answers{"project": "mysite", "compose_project": "site"})
+	edit(t, dir, "compose.yaml", func(s string) string {
+		out := strings.Replace(s, "restart: unless-stopped", "restart: always", 1)
+		if out == s {
+			t.Fatal("compose.yaml has no restart: unless-stopped to edit")
+		}
+		return out
+	})
+	var out, errOut bytes.Buffer
+	if _, err := Run(context.Background(), Options{Dir: dir, Given: stack.Answers{"http_port": "8085"}, Yes: true, Version: "1.0", Rand: rand.Reader, Out: &out, ErrOut: &errOut}); err != nil {
+		t.Fatalf("upgrade: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(errOut.String(), "compose-restart-always") || strings.Count(errOut.String(), "after the merge") != 1 {
+		t.Errorf("want one warning naming compose-restart-always, got:\n%s", errOut.String())
+	}
+	if s := read(t, dir, "compose.yaml"); !strings.Contains(s, "restart: always") || !strings.Contains(s, "8085") {
+		t.Errorf("compose.yaml lost a side")
+	}
+}
