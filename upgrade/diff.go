@@ -22,6 +22,12 @@ func splitLines(b []byte) []string {
 	return out
 }
 
+// maxEdits bounds the edit distance match searches: the trace it keeps
+// grows with its square (1500 edits: about 18 MB). Two texts further apart
+// than that are matched on their common prefix and suffix only, so a
+// merge marks their whole middle as one conflict instead of guessing.
+const maxEdits = 1500
+
 // match is the longest common subsequence of a and b as a map from each
 // index of a to its partner in b (-1: not matched). Matches increase in
 // both sequences, which diff3 relies on. It is Myers' O((N+M)D) greedy
@@ -50,13 +56,18 @@ func match(a, b []string) []int {
 		return m
 	}
 	max := n + mm
-	off := max
-	v := make([]int, 2*max+2)
+	off := max + 1
+	v := make([]int, 2*max+4)
+	// trace[d] holds v[off-d-1 : off+d+2] as it was before step d: all the
+	// way back reads of it.
 	var trace [][]int
 	found := false
 	for d := 0; d <= max && !found; d++ {
-		snap := make([]int, len(v))
-		copy(snap, v)
+		if d > maxEdits {
+			return m
+		}
+		snap := make([]int, 2*d+3)
+		copy(snap, v[off-d-1:off+d+2])
 		trace = append(trace, snap)
 		for k := -d; k <= d; k += 2 {
 			var x int
@@ -80,7 +91,7 @@ func match(a, b []string) []int {
 	// Walk back through the trace, recording the diagonals (matches).
 	x, y := n, mm
 	for d := len(trace) - 1; d >= 0 && (x > 0 || y > 0); d-- {
-		vd := trace[d]
+		at := func(k int) int { return trace[d][k+d+1] }
 		k := x - y
 		var pk int
 		if d == 0 {
@@ -91,12 +102,12 @@ func match(a, b []string) []int {
 			}
 			break
 		}
-		if k == -d || (k != d && vd[off+k-1] < vd[off+k+1]) {
+		if k == -d || (k != d && at(k-1) < at(k+1)) {
 			pk = k + 1
 		} else {
 			pk = k - 1
 		}
-		px := vd[off+pk]
+		px := at(pk)
 		py := px - pk
 		for x > px && y > py {
 			x--

@@ -1,6 +1,7 @@
 package upgrade
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -94,6 +95,9 @@ func FuzzMatchIsLongestCommonSubsequence(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 3}, []byte{1, 2, 0, 3})
 	f.Add([]byte{}, []byte{1})
 	f.Fuzz(func(t *testing.T, x, y []byte) {
+		if len(x)+len(y) > maxEdits {
+			t.Skip("beyond the edit bound; TestMatchGivesUpBeyondTheBound covers it")
+		}
 		a, b := splitLines([]byte(lines(x))), splitLines([]byte(lines(y)))
 		m := match(a, b)
 		n, last := 0, -1
@@ -164,4 +168,49 @@ func resolve(s string, ours bool) string {
 		}
 	}
 	return out.String()
+}
+
+// TestMatchGivesUpBeyondTheBound: texts more than maxEdits apart match on
+// their common prefix and suffix only, fast and in bounded memory, and a
+// merge of them marks the middle as one conflict.
+func TestMatchGivesUpBeyondTheBound(t *testing.T) {
+	var a, b []string
+	a = append(a, "same\n")
+	b = append(b, "same\n")
+	for i := 0; i < maxEdits; i++ {
+		a = append(a, fmt.Sprintf("a%d\n", i))
+		b = append(b, fmt.Sprintf("b%d\n", i))
+	}
+	a = append(a, "end\n")
+	b = append(b, "end\n")
+	m := match(a, b)
+	for i, j := range m {
+		want := -1
+		if i == 0 || i == len(a)-1 {
+			want = i
+		}
+		if j != want {
+			t.Fatalf("match[%d] = %d, want %d", i, j, want)
+		}
+	}
+	got, n := Merge3([]byte(strings.Join(a[:1], "")+strings.Join(a[len(a)-1:], "")), []byte(strings.Join(a, "")), []byte(strings.Join(b, "")))
+	if n != 1 || !strings.HasPrefix(string(got), "same\n<<<<<<< yours\na0\n") || !strings.HasSuffix(string(got), ">>>>>>> stackgen\nend\n") {
+		t.Errorf("merge of far-apart texts: %d conflicts, %.80q...", n, got)
+	}
+}
+
+func BenchmarkMerge3(b *testing.B) {
+	var base strings.Builder
+	for i := 0; i < 5000; i++ {
+		fmt.Fprintf(&base, "line %d\n", i)
+	}
+	o := base.String()
+	ours := strings.Replace(o, "line 100\n", "mine\n", 1)
+	theirs := strings.Replace(o, "line 4000\n", "theirs\n", 1) + "tail\n"
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, n := Merge3([]byte(o), []byte(ours), []byte(theirs)); n != 0 {
+			b.Fatal("conflict")
+		}
+	}
 }
