@@ -461,3 +461,40 @@ func TestUpgradeWarnsAboutWhatTheMergeBreaks(t *testing.T) {
 		t.Errorf("compose.yaml lost a side")
 	}
 }
+
+// TestUpgradeAsksFirst: on a terminal without --yes the upgrade asks; a
+// no writes nothing, a yes applies.
+func TestUpgradeAsksFirst(t *testing.T) {
+	d, err := stacks.Registry().Lookup("django-uwsgi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "site")
+	generate(t, d, dir, stack.Answers{"project": "mysite", "compose_project": "site"})
+	before := snapshot(t, dir)
+	for _, answer := range []bool{false, true} {
+		asked := 0
+		var out, errOut bytes.Buffer
+		_, err := Run(context.Background(), Options{Dir: dir, Given: stack.Answers{"http_port": "8086"}, Version: "1.0", Rand: rand.Reader, Out: &out, ErrOut: &errOut,
+			Confirm: func(string) (bool, error) { asked++; return answer, nil }})
+		if asked != 1 {
+			t.Fatalf("asked %d times", asked)
+		}
+		lacksPort := !strings.Contains(read(t, dir, "compose.yaml"), "8086")
+		if answer {
+			if err != nil || lacksPort {
+				t.Errorf("yes: %v, compose.yaml without the new port: %v", err, lacksPort)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), "nothing was written") {
+			t.Errorf("no: %v", err)
+		}
+		after := snapshot(t, dir)
+		for p, v := range before {
+			if after[p] != v {
+				t.Errorf("no: %s changed", p)
+			}
+		}
+	}
+}
