@@ -154,6 +154,9 @@ func Unified(name string, a, b []byte) string {
 	if bytes.Equal(a, b) {
 		return ""
 	}
+	if isBinary(a) || isBinary(b) {
+		return fmt.Sprintf("Binary files a/%s and b/%s differ\n", name, name)
+	}
 	al, bl := splitLines(a), splitLines(b)
 	hs := hunks(al, bl)
 	const ctx = 3

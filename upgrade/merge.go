@@ -201,7 +201,7 @@ func mergeFile(in Input, src string, t fileset.File) File {
 			}
 		case isBinary(d.Content) || isBinary(t.Content) || (hasBase && isBinary(base)):
 			f.Outcome, f.Content, f.Conflicts = Conflict, d.Content, 1
-			f.Note = "binary: yours is kept; 'stackgen upgrade --dry-run' shows stackgen's is different"
+			f.Note = "binary, changed by you and by stackgen: yours is kept"
 		default:
 			var merged []byte
 			var n int

@@ -59,6 +59,9 @@ func TestUnified(t *testing.T) {
 	if got := Unified("f", nil, []byte("a\n")); got != "--- a/f\n+++ b/f\n@@ -0,0 +1 @@\n+a\n" {
 		t.Errorf("new file diff = %q", got)
 	}
+	if got := Unified("m.bin", []byte("\x00\x01"), []byte("\x00\x02")); got != "Binary files a/m.bin and b/m.bin differ\n" {
+		t.Errorf("binary diff = %q", got)
+	}
 }
 
 // lcsLen is the textbook O(nm) LCS length, the oracle match is checked
