@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/stackgen/stackgen/internal/composefile"
+
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
 )
@@ -43,7 +45,7 @@ type composeModel struct {
 
 func (p *project) loadCompose() {
 	var base *yamlFile
-	for _, n := range composeBaseNames {
+	for _, n := range composefile.Names {
 		if f, ok := p.files[n]; ok {
 			base = parseYAMLFile(f.Path, f.Content)
 			break
@@ -166,9 +168,19 @@ func (p *project) loadModel(files []*yamlFile) *composeModel {
 			o.SkipConsistencyCheck = !strict
 		})
 	}
+	// The consistency check only reads the loaded project, so a project
+	// that passes it is the same project the lenient load gives: one load
+	// is enough in the common case, and the lenient one runs only to tell
+	// a consistency error (the rules still see the project) from a file
+	// the loader cannot read at all. Loading is most of validate's time.
+	proj, err := load(true)
+	if err == nil {
+		m.proj = proj
+		return m
+	}
 	m.proj, m.loadErr = load(false)
 	if m.loadErr == nil {
-		_, m.strictErr = load(true)
+		m.strictErr = err
 	}
 	return m
 }

@@ -14,8 +14,8 @@ import (
 
 	"github.com/stackgen/stackgen/bundle"
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
-	"github.com/stackgen/stackgen/cmd/stackgen/upcmd"
 	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/lifecycle"
 	"github.com/stackgen/stackgen/prompt"
 )
 
@@ -61,11 +61,11 @@ type Options struct {
 
 // up runs `stackgen up` on the installed project.
 func up(ctx context.Context, dir string, o *Options) error {
-	uo := upcmd.Options{NoBuild: true, Timeout: o.Timeout, Progress: o.Progress}
+	uo := lifecycle.Options{Sink: o.IO.Sink(), Engine: o.Engine, Now: o.Now, Dir: dir, NoBuild: true, Timeout: o.Timeout, Progress: o.Progress}
 	if o.Swarm {
-		uo.Swarm = upcmd.SwarmOptions{On: true}
+		uo.Swarm = lifecycle.SwarmOptions{On: true}
 	}
-	return upcmd.Run(ctx, o.Factory, dir, uo)
+	return lifecycle.Up(ctx, uo)
 }
 
 // NewCmdDeploy builds the command; runF replaces the work in tests of
@@ -132,8 +132,8 @@ inside do the same without stackgen.`,
 	fl.BoolVar(&opts.AllowPrivileged, "allow-privileged", false, "with --bundle: install even if a service is privileged, uses the host network, or mounts the host's root or the Docker socket")
 	fl.BoolVar(&opts.NoUp, "no-up", false, "with --bundle: load and write the files, but do not start the stack")
 	fl.BoolVar(&opts.Swarm, "swarm", false, "with --bundle: start it on this engine's swarm (stackgen up --swarm); the images are loaded on this node only")
-	cmdutil.DurationVar(fl, &opts.Timeout, "timeout", 0, "with --bundle: "+upcmd.TimeoutUsage)
-	fl.StringVar(&opts.Progress, "progress", "auto", "progress output: auto, tty, plain or quiet")
+	cmdutil.DurationVar(fl, &opts.Timeout, "timeout", 0, "with --bundle: "+cmdutil.TimeoutUsage)
+	cmdutil.AddProgressFlag(fl, &opts.Progress, cmdutil.TransferModes)
 	fl.BoolVar(&opts.Unpack, "unpack", false, "decompress a zstd or gzip stream from stdin to stdout (the unpacker image runs this)")
 	_ = fl.MarkHidden("unpack")
 	return cmd
@@ -181,12 +181,7 @@ func checkFlags(cmd *cobra.Command, o *Options, args []string) error {
 	if o.Output == "-" {
 		return cmdutil.FlagErrorf("-o -: a bundle is written to a file (atomically), never to standard output; give a file name")
 	}
-	switch o.Progress {
-	case "auto", "tty", "plain", "quiet":
-	default:
-		return cmdutil.FlagErrorf("--progress: choose auto, tty, plain or quiet")
-	}
-	return nil
+	return cmdutil.CheckProgress(o.Progress, cmdutil.TransferModes)
 }
 
 // Run does the work of `stackgen deploy`.
@@ -196,9 +191,18 @@ func Run(ctx context.Context, o *Options) error {
 	case o.Unpack:
 		err = unpackRun(o)
 	case o.Package:
-		err = packageRun(ctx, o)
+		err = bundle.Pack(ctx, bundle.PackOptions{
+			Sink: o.IO.Sink(), Progress: o.Progress, Engine: o.Engine, Now: o.Now, Version: o.version(),
+			Dir: o.Dir, Output: o.Output, Format: o.Format, Codec: o.Codec, Level: o.Level,
+			IncludeEnv: o.IncludeEnv, Unpacker: o.Unpacker, NoBuild: o.NoBuild,
+		})
 	default:
-		err = installRun(ctx, o)
+		err = bundle.Install(ctx, bundle.InstallOptions{
+			Sink: o.IO.Sink(), Progress: o.Progress, Engine: o.Engine,
+			Bundle: o.Bundle, TargetDir: o.TargetDir, NoUp: o.NoUp, Swarm: o.Swarm, AllowPrivileged: o.AllowPrivileged,
+			Secrets: o.secrets,
+			Start:   func(ctx context.Context, dir string) error { return o.Up(ctx, dir, o) },
+		})
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, prompt.ErrInterrupt) {
 		return cmdutil.ErrCancel
@@ -206,11 +210,11 @@ func Run(ctx context.Context, o *Options) error {
 	return err
 }
 
-func (o *Options) now() time.Time {
-	if o.Now != nil {
-		return o.Now()
+func (o *Options) version() string {
+	if o.Factory != nil {
+		return o.Factory.Version
 	}
-	return time.Now()
+	return ""
 }
 
 // unpackRun is the unpacker image's entrypoint: compressed bundle images

@@ -22,13 +22,6 @@ import (
 	"github.com/stackgen/stackgen/validate"
 )
 
-// The answers --source sets: a stack that can build from a checkout has a
-// "mode" question with a "source" choice and a "source_dir" question.
-const (
-	sourceModeAnswer = "mode"
-	sourceDirAnswer  = "source_dir"
-)
-
 // Options are the parsed flags and arguments of `stackgen new`.
 type Options struct {
 	IO       *cmdutil.IOStreams
@@ -128,8 +121,10 @@ func Run(ctx context.Context, opts *Options) error {
 	interactive := opts.IO.CanPrompt() && !opts.Yes
 	// A target that cannot be used fails before the first question, not
 	// after the last one.
+	existing := &project.Existing{Env: map[string]string{}}
 	if opts.Dir != "" {
-		if _, err := project.Plan(opts.Dir, nil, opts.Force); err != nil {
+		var err error
+		if existing, err = project.Open(opts.Dir, opts.Force); err != nil {
 			return err
 		}
 	}
@@ -141,28 +136,28 @@ func Run(ctx context.Context, opts *Options) error {
 
 	given := stack.Answers{}
 	var prev stack.Answers // the answers of the project being re-rendered
-	if opts.Dir != "" {
-		if m, err := project.LoadManifest(opts.Dir); err == nil {
-			if m.Stack != d.Name {
-				return fmt.Errorf("%s holds a %s project; refusing to write %s into it (choose another directory)", opts.Dir, m.Stack, d.Name)
-			}
-			// A re-run starts from the answers the project was made with.
-			prev = stack.Answers{}
-			for k, v := range m.Answers {
-				given[k], prev[k] = v, v
-			}
+	if m := existing.Manifest; m != nil {
+		if m.Stack != d.Name {
+			return fmt.Errorf("%s holds a %s project; refusing to write %s into it (choose another directory)", opts.Dir, m.Stack, d.Name)
+		}
+		// A re-run starts from the answers the project was made with.
+		prev = stack.Answers{}
+		for k, v := range m.Answers {
+			given[k], prev[k] = v, v
 		}
 	}
+	// A mistake in --answers, --set or --image is a usage error (exit 2),
+	// as every other flag's is.
 	if opts.Answers != "" {
 		if err := readAnswersFile(opts.Answers, d, opts.Dir, given); err != nil {
-			return err
+			return &cmdutil.FlagError{Err: err}
 		}
 	}
 	if err := parsePairs("set", "", opts.Sets, given); err != nil {
-		return err
+		return &cmdutil.FlagError{Err: err}
 	}
 	if err := parsePairs("image", stack.ImagePrefix, opts.Images, given); err != nil {
-		return err
+		return &cmdutil.FlagError{Err: err}
 	}
 	if opts.Mirror != "" {
 		given[stack.MirrorAnswer] = opts.Mirror
@@ -171,17 +166,17 @@ func Run(ctx context.Context, opts *Options) error {
 		given[stack.PipIndexAnswer] = opts.PipIndex
 	}
 	if opts.Source != "" {
-		if _, ok := d.Question(sourceDirAnswer); !ok {
+		if _, ok := d.Question(stack.SourceDirAnswer); !ok {
 			return cmdutil.FlagErrorf("--source: the %s stack has no source build; it applies to onyx", d.Name)
 		}
-		given[sourceModeAnswer], given[sourceDirAnswer] = "source", opts.Source
+		given[stack.SourceModeAnswer], given[stack.SourceDirAnswer] = stack.SourceMode, opts.Source
 	}
 	// Check what was given before asking anything, so a typo in --set
 	// fails at once instead of after a dozen questions. Interactively, a
 	// value may depend on a question not asked yet, so only names are
 	// checked then; Resolve checks every value after the questions.
 	if _, err := d.ResolveIn(folder, given); err != nil && (!interactive || hasUnknownKey(d, given)) {
-		return err
+		return &cmdutil.FlagError{Err: err}
 	}
 
 	switch {
@@ -195,12 +190,7 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 	}
 
-	keep := map[string]string{}
-	if opts.Dir != "" {
-		if keep, err = project.ReadEnv(opts.Dir); err != nil {
-			return err
-		}
-	}
+	keep := existing.Env
 	set, answers, err := render.Project(d, given, render.Options{Rand: opts.Factory.Rand, KeepSecrets: keep, Version: opts.Factory.Version, Folder: folder})
 	if err != nil {
 		return err
@@ -278,8 +268,8 @@ func folderName(dir string) string {
 // otherwise the mistake shows only at `up`, as a build error. A relative
 // path is relative to the project, as compose reads it.
 func checkSourceDir(dir string, a stack.Answers) error {
-	src := a[sourceDirAnswer]
-	if a[sourceModeAnswer] != "source" || src == "" {
+	src := a[stack.SourceDirAnswer]
+	if a[stack.SourceModeAnswer] != stack.SourceMode || src == "" {
 		return nil
 	}
 	p := src
@@ -331,8 +321,9 @@ func hasUnknownKey(d *stack.Definition, a stack.Answers) bool {
 // template bug must never reach the user's disk.
 func checkRendered(w io.Writer, set fileset.Set) error {
 	findings := validate.Files(set)
+	// The same line, fix included, as `stackgen validate` prints.
 	for _, f := range findings {
-		fmt.Fprintf(w, "stackgen: %s:%d: %s %s: %s\n", f.File, f.Line, f.Severity, f.Rule, f.Message)
+		fmt.Fprintf(w, "stackgen: %s\n", f)
 	}
 	if validate.HasErrors(findings) {
 		return fmt.Errorf("the rendered stack failed validation (a stackgen bug: please report it with the lines above); nothing was written")

@@ -3,6 +3,7 @@
 package validatecmd
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -17,20 +18,17 @@ import (
 	"github.com/stackgen/stackgen/validate"
 )
 
-// ValidateOptions is what the command line decided.
-type ValidateOptions struct {
+// Options is what the command line decided.
+type Options struct {
 	IO   *cmdutil.IOStreams
 	Dir  string
 	JSON bool
 }
 
-// NewCmdValidate builds the command; it only parses flags.
-func NewCmdValidate(f *cmdutil.Factory) *cobra.Command {
-	return newCmdValidate(f, validateRun)
-}
-
-func newCmdValidate(f *cmdutil.Factory, runF func(*ValidateOptions) error) *cobra.Command {
-	opts := &ValidateOptions{IO: f.IO}
+// NewCmdValidate builds the command; runF replaces the work in tests of
+// flag parsing.
+func NewCmdValidate(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IO}
 	cmd := &cobra.Command{
 		Use:   "validate [dir]",
 		Short: "Check a Compose project for broken or unsafe settings",
@@ -54,7 +52,10 @@ Exits 1 when any finding is an error. Use --json for scripts.`,
 				return err
 			}
 			opts.Dir = dir
-			return runF(opts)
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return validateRun(opts)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print findings as a JSON array")
@@ -62,7 +63,7 @@ Exits 1 when any finding is an error. Use --json for scripts.`,
 	return cmd
 }
 
-func validateRun(opts *ValidateOptions) error {
+func validateRun(opts *Options) error {
 	info, err := os.Stat(opts.Dir)
 	if err != nil {
 		return fmt.Errorf("cannot read %s: %w", opts.Dir, err)
@@ -170,7 +171,7 @@ func hasManifests(dir string) bool {
 
 // printText prints one line per finding, with paths as the user can open
 // them from where they ran the command, then a summary.
-func printText(opts *ValidateOptions, findings []validate.Finding) {
+func printText(opts *Options, findings []validate.Finding) {
 	errs, warns := 0, 0
 	for _, f := range findings {
 		if f.Severity == validate.Error {

@@ -155,3 +155,24 @@ type quiet struct{}
 func (quiet) Event(Event)         {}
 func (quiet) Info(string, ...any) {}
 func (quiet) Stop()               {}
+
+// Sink is where a service reports: Out for results (a URL, JSON lines),
+// ErrOut for what a person reads while it works. TTY says ErrOut is a
+// terminal (auto resolves to tty), Color that it may be coloured
+// (NO_COLOR unset).
+type Sink struct {
+	Out, ErrOut io.Writer
+	TTY, Color  bool
+}
+
+// ComposeMode is docker compose's --progress for a resolved mode: its own
+// live view when ours is one, nothing when quiet, plain lines otherwise.
+func ComposeMode(mode string) string {
+	switch mode {
+	case ModeTTY:
+		return "auto"
+	case ModeQuiet:
+		return "quiet"
+	}
+	return "plain"
+}

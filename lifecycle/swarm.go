@@ -1,0 +1,135 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/stackgen/stackgen/internal/tail"
+
+	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/progress"
+	"github.com/stackgen/stackgen/swarm"
+)
+
+// SwarmOptions deploy to the engine's swarm instead of compose (up --swarm).
+type SwarmOptions struct {
+	On       bool
+	Init     bool
+	DataNode string
+	Registry string
+	swarm.Options
+}
+
+// upSwarm maps the options to swarm.Up and reports; the work is there.
+func upSwarm(ctx context.Context, opts *Options) error {
+	ios := opts.Sink
+	mode, err := progress.Resolve(opts.Progress, ios.TTY)
+	if err != nil {
+		return err
+	}
+	p, err := swarm.LoadProject(opts.Dir, opts.Registry)
+	if err != nil {
+		return err
+	}
+	if opts.Engine == nil {
+		opts.Engine = engine.New
+	}
+	eng, err := opts.Engine()
+	if err != nil {
+		return err
+	}
+	if _, err := eng.Check(ctx); err != nil {
+		return err
+	}
+	timeout := opts.Timeout
+	if timeout == 0 && p.Def != nil {
+		timeout = p.Def.StartTimeout
+	}
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
+	pw := progress.New(mode, ios.ErrOut, ios.Color, opts.now())
+	defer pw.Stop()
+	uo := swarm.UpOptions{
+		Options: opts.Swarm.Options, Init: opts.Swarm.Init, DataNode: opts.Swarm.DataNode, Registry: opts.Swarm.Registry,
+		NoBuild: opts.NoBuild, Timeout: timeout, Now: opts.Now,
+		Log: infoWriter{pw},
+		OnChange: func(s engine.SwarmService) {
+			pw.Event(swarmEvent(s))
+		},
+	}
+	if opts.Verbose {
+		uo.Output = ios.ErrOut
+	}
+	res, err := swarm.Up(ctx, eng, p, uo)
+	pw.Stop()
+	if err != nil {
+		var we *engine.SwarmWaitError
+		if errors.As(err, &we) {
+			return swarmFailure(ctx, ios, eng, p, we, timeout)
+		}
+		return err
+	}
+	fmt.Fprintf(ios.ErrOut, "Stack %s is up on the swarm: every service ready %.1fs after the deploy (%s)\n", p.Name, res.Ready.Seconds(), res.StackFile)
+	if len(res.Pruned) > 0 {
+		fmt.Fprintf(ios.ErrOut, "Removed the replaced secrets and configs: %s\n", strings.Join(res.Pruned, ", "))
+	}
+	if p.Def != nil && p.Def.URL != nil {
+		fmt.Fprintln(ios.Out, p.Def.URL(p.Answers))
+	}
+	return nil
+}
+
+type infoWriter struct{ pw progress.Writer }
+
+func (w infoWriter) Write(b []byte) (int, error) {
+	w.pw.Info("%s", strings.TrimRight(string(b), "\n"))
+	return len(b), nil
+}
+
+func swarmEvent(s engine.SwarmService) progress.Event {
+	st := progress.Working
+	text := fmt.Sprintf("%d/%d running", s.Running, s.Desired)
+	if s.Job {
+		text = fmt.Sprintf("%d/%d completed", s.Running, s.Desired)
+	}
+	if s.Running >= s.Desired && s.Desired > 0 {
+		st = progress.Done
+	}
+	if s.Update != "" {
+		text += ", update " + s.Update
+	}
+	if len(s.TaskErrors) > 0 {
+		text += "; " + s.TaskErrors[0]
+	}
+	return progress.Event{ID: s.Name, Status: st, Text: text}
+}
+
+// swarmFailure names each failed service with its task errors and the
+// end of its logs.
+func swarmFailure(ctx context.Context, ios progress.Sink, eng *engine.Client, p *swarm.Project, we *engine.SwarmWaitError, timeout fmt.Stringer) error {
+	w := ios.ErrOut
+	if we.Timeout && len(we.Failed) == 0 {
+		fmt.Fprintf(w, "stackgen up --swarm failed: not ready within --timeout %s: %s\n", timeout, we)
+	} else {
+		fmt.Fprintf(w, "stackgen up --swarm failed: %s\n", we)
+	}
+	explain := append(append([]engine.SwarmService{}, we.Failed...), we.Pending...)
+	if len(explain) > 3 {
+		explain = explain[:3]
+	}
+	for _, s := range explain {
+		fmt.Fprintf(w, "\n%s:\n", s.Name)
+		for _, e := range s.TaskErrors {
+			fmt.Fprintf(w, "  task %s\n", e)
+		}
+		var logs strings.Builder
+		if err := eng.ServiceLogs(ctx, p.Name, s.Name, false, "20", &logs); err == nil && logs.Len() > 0 {
+			printLines(w, "last log lines", tail.Lines(logs.String(), 20))
+		}
+	}
+	fmt.Fprintf(w, "\nNothing was removed: 'stackgen status --swarm %s' and 'docker service ps %s_SERVICE' show the tasks; 'stackgen down --swarm %s' removes the stack.\n", p.Dir, p.Name, p.Dir)
+	return ErrReported
+}
