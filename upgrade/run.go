@@ -19,6 +19,7 @@ import (
 
 	"github.com/stackgen/stackgen/fileset"
 	"github.com/stackgen/stackgen/internal/yamlin"
+	"github.com/stackgen/stackgen/progress"
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/render"
 	"github.com/stackgen/stackgen/stack"
@@ -48,8 +49,9 @@ type Options struct {
 	Rand    io.Reader
 	// Lookup finds a stack definition (nil: the built-in stacks); tests
 	// give one with another template tree, a new "version".
-	Lookup      func(name string) (*stack.Definition, error)
-	Out, ErrOut io.Writer
+	Lookup func(name string) (*stack.Definition, error)
+	// Sink is where the report, the diff and the warnings go.
+	Sink progress.Sink
 }
 
 // ErrWouldChange is --check's failure: the upgrade would change files or
@@ -96,7 +98,7 @@ func Run(ctx context.Context, opts Options) (*Plan, error) {
 	}
 	if findings := validate.Files(set); validate.HasErrors(findings) {
 		for _, f := range findings {
-			fmt.Fprintf(opts.ErrOut, "stackgen: %s:%d: %s %s: %s\n", f.File, f.Line, f.Severity, f.Rule, f.Message)
+			fmt.Fprintf(opts.Sink.ErrOut, "stackgen: %s:%d: %s %s: %s\n", f.File, f.Line, f.Severity, f.Rule, f.Message)
 		}
 		return nil, errors.New("the new render failed validation (a stackgen bug: please report it with the lines above); nothing was written")
 	}
@@ -118,18 +120,18 @@ func Run(ctx context.Context, opts Options) (*Plan, error) {
 	in := Input{Old: m.Files, Bases: bases, Disk: disk, New: set, Renames: renames, Secrets: secretKeys(d)}
 	plan := Merge(in)
 
-	report(opts.Out, dir, d, m, log, answers, opts.Version)
+	report(opts.Sink.Out, dir, d, m, log, answers, opts.Version)
 	if n := twoWay(plan, noBase); n > 0 {
-		fmt.Fprintf(opts.ErrOut, "stackgen: %d file(s) you changed have no base copy (the project was made before stackgen kept them, and this stackgen's templates are not the ones that wrote them): they are merged without a base, and every difference is marked as a conflict\n", n)
+		fmt.Fprintf(opts.Sink.ErrOut, "stackgen: %d file(s) you changed have no base copy (the project was made before stackgen kept them, and this stackgen's templates are not the ones that wrote them): they are merged without a base, and every difference is marked as a conflict\n", n)
 	}
 	changed := plan.Changed(disk)
 	if plan.Conflicts() == 0 {
-		warnMerged(opts.ErrOut, set, plan, disk)
+		warnMerged(opts.Sink.ErrOut, set, plan, disk)
 	}
 	if opts.DryRun {
-		printDiff(opts.Out, plan, disk, in.Secrets)
+		printDiff(opts.Sink.Out, plan, disk, in.Secrets)
 	}
-	printTable(opts.Out, &plan, changed)
+	printTable(opts.Sink.Out, &plan, changed)
 	if opts.Check {
 		if changed || plan.Conflicts() > 0 {
 			return &plan, ErrWouldChange
@@ -140,7 +142,7 @@ func Run(ctx context.Context, opts Options) (*Plan, error) {
 		return &plan, nil
 	}
 	if dirty(ctx, dir) {
-		fmt.Fprintf(opts.ErrOut, "stackgen: warning: %s has uncommitted changes in git; commit them first so the upgrade is one diff to review, or look at 'stackgen upgrade --dry-run' before applying\n", dir)
+		fmt.Fprintf(opts.Sink.ErrOut, "stackgen: warning: %s has uncommitted changes in git; commit them first so the upgrade is one diff to review, or look at 'stackgen upgrade --dry-run' before applying\n", dir)
 	}
 	if !opts.Yes {
 		if opts.Confirm == nil {
@@ -165,10 +167,10 @@ func Run(ctx context.Context, opts Options) (*Plan, error) {
 		return &plan, err
 	}
 	if n := plan.Conflicts(); n > 0 {
-		fmt.Fprintf(opts.Out, "Upgraded %s with %d conflict(s): resolve the <<<<<<< yours / >>>>>>> stackgen blocks (and .env values listed above), then 'stackgen validate %s'.\n", dir, n, dir)
+		fmt.Fprintf(opts.Sink.Out, "Upgraded %s with %d conflict(s): resolve the <<<<<<< yours / >>>>>>> stackgen blocks (and .env values listed above), then 'stackgen validate %s'.\n", dir, n, dir)
 		return &plan, ErrConflicts
 	}
-	fmt.Fprintf(opts.Out, "Upgraded %s. Next: stackgen up %s\n", dir, dir)
+	fmt.Fprintf(opts.Sink.Out, "Upgraded %s. Next: stackgen up %s\n", dir, dir)
 	return &plan, nil
 }
 
@@ -184,7 +186,7 @@ func checkData(ctx context.Context, opts Options, d *stack.Definition, prev, nex
 		if live, err := opts.Volumes(ctx, name); err == nil {
 			risks = Live(risks, name, live)
 		} else {
-			fmt.Fprintf(opts.ErrOut, "stackgen: cannot tell which volumes hold data (%v); taking every one to hold data\n", err)
+			fmt.Fprintf(opts.Sink.ErrOut, "stackgen: cannot tell which volumes hold data (%v); taking every one to hold data\n", err)
 		}
 	}
 	if len(risks) > 0 {

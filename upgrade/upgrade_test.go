@@ -13,6 +13,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/stackgen/stackgen/progress"
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/render"
 	"github.com/stackgen/stackgen/stack"
@@ -146,7 +147,7 @@ func TestUpgradeMergesEditsAndAnswerChange(t *testing.T) {
 	next.Secrets = append(append([]stack.Secret(nil), d.Secrets...), stack.Secret{Key: "NEW_TOKEN", Bytes: 32})
 	lookup := func(string) (*stack.Definition, error) { return next, nil }
 	var out, errOut bytes.Buffer
-	opts := Options{Dir: dir, Given: stack.Answers{"http_port": "8080"}, Version: "2.0", Rand: rand.Reader, Lookup: lookup, Out: &out, ErrOut: &errOut}
+	opts := Options{Dir: dir, Given: stack.Answers{"http_port": "8080"}, Version: "2.0", Rand: rand.Reader, Lookup: lookup, Sink: progress.Sink{Out: &out, ErrOut: &errOut}}
 
 	// A data-touching change is refused, naming the data, and writes nothing.
 	before := snapshot(t, dir)
@@ -302,7 +303,7 @@ func TestUpgradeWithoutBaseCopies(t *testing.T) {
 	}
 	edit(t, dir, "compose.yaml", func(s string) string { return "# mine\n" + s })
 	var out, errOut bytes.Buffer
-	_, err = Run(context.Background(), Options{Dir: dir, Given: stack.Answers{"http_port": "8081"}, Yes: true, Version: "1.0", Rand: rand.Reader, Out: &out, ErrOut: &errOut})
+	_, err = Run(context.Background(), Options{Dir: dir, Given: stack.Answers{"http_port": "8081"}, Yes: true, Version: "1.0", Rand: rand.Reader, Sink: progress.Sink{Out: &out, ErrOut: &errOut}})
 	if err != nil {
 		t.Fatalf("upgrade: %v\n%s%s", err, out.String(), errOut.String())
 	}
@@ -350,7 +351,7 @@ func TestUpgradeWarnsOnADirtyGitTree(t *testing.T) {
 			git("commit", "-q", "--allow-empty", "-m", "state")
 		}
 		var out, errOut bytes.Buffer
-		if _, err := Run(context.Background(), Options{Dir: dir, Given: stack.Answers{"http_port": c.port}, Yes: true, Version: "1.0", Rand: rand.Reader, Out: &out, ErrOut: &errOut}); err != nil {
+		if _, err := Run(context.Background(), Options{Dir: dir, Given: stack.Answers{"http_port": c.port}, Yes: true, Version: "1.0", Rand: rand.Reader, Sink: progress.Sink{Out: &out, ErrOut: &errOut}}); err != nil {
 			t.Fatal(err)
 		}
 		if got := strings.Contains(errOut.String(), "uncommitted changes"); got != c.dirty {
@@ -384,7 +385,7 @@ func TestDataChangeRefusedOnlyOverLiveData(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
 			_, err := Run(context.Background(), Options{
-				Dir: dir, Given: stack.Answers{"db": "mariadb", "db_version": "11.8"}, DryRun: true, Version: "1.0", Rand: rand.Reader, Out: &out, ErrOut: &errOut,
+				Dir: dir, Given: stack.Answers{"db": "mariadb", "db_version": "11.8"}, DryRun: true, Version: "1.0", Rand: rand.Reader, Sink: progress.Sink{Out: &out, ErrOut: &errOut},
 				Volumes: func(_ context.Context, project string) ([]string, error) {
 					if project != "site" {
 						t.Errorf("volumes of %q asked, want site", project)
@@ -416,7 +417,7 @@ func TestUpgradeFallsBackToTwoWay(t *testing.T) {
 	edit(t, dir, conf, func(s string) string { return "# mine\n" + s })
 	next := overlay(t, d, func(m fstest.MapFS) { appendTo(t, m, conf+".tmpl", "# upstream\n") })
 	var out, errOut bytes.Buffer
-	plan, err := Run(context.Background(), Options{Dir: dir, Yes: true, Version: "2.0", Rand: rand.Reader, Lookup: func(string) (*stack.Definition, error) { return next, nil }, Out: &out, ErrOut: &errOut})
+	plan, err := Run(context.Background(), Options{Dir: dir, Yes: true, Version: "2.0", Rand: rand.Reader, Lookup: func(string) (*stack.Definition, error) { return next, nil }, Sink: progress.Sink{Out: &out, ErrOut: &errOut}})
 	if !errors.Is(err, ErrConflicts) {
 		t.Fatalf("upgrade: %v, want ErrConflicts", err)
 	}
@@ -451,7 +452,7 @@ func TestUpgradeWarnsAboutWhatTheMergeBreaks(t *testing.T) {
 		return out
 	})
 	var out, errOut bytes.Buffer
-	if _, err := Run(context.Background(), Options{Dir: dir, Given: stack.Answers{"http_port": "8085"}, Yes: true, Version: "1.0", Rand: rand.Reader, Out: &out, ErrOut: &errOut}); err != nil {
+	if _, err := Run(context.Background(), Options{Dir: dir, Given: stack.Answers{"http_port": "8085"}, Yes: true, Version: "1.0", Rand: rand.Reader, Sink: progress.Sink{Out: &out, ErrOut: &errOut}}); err != nil {
 		t.Fatalf("upgrade: %v\n%s", err, out.String())
 	}
 	if !strings.Contains(errOut.String(), "compose-restart-always") || strings.Count(errOut.String(), "after the merge") != 1 {
@@ -475,7 +476,7 @@ func TestUpgradeAsksFirst(t *testing.T) {
 	for _, answer := range []bool{false, true} {
 		asked := 0
 		var out, errOut bytes.Buffer
-		_, err := Run(context.Background(), Options{Dir: dir, Given: stack.Answers{"http_port": "8086"}, Version: "1.0", Rand: rand.Reader, Out: &out, ErrOut: &errOut,
+		_, err := Run(context.Background(), Options{Dir: dir, Given: stack.Answers{"http_port": "8086"}, Version: "1.0", Rand: rand.Reader, Sink: progress.Sink{Out: &out, ErrOut: &errOut},
 			Confirm: func(string) (bool, error) { asked++; return answer, nil }})
 		if asked != 1 {
 			t.Fatalf("asked %d times", asked)

@@ -99,7 +99,7 @@ func run(ctx context.Context, f *cmdutil.Factory, opts *Options) error {
 	o := upgrade.Options{
 		Dir: opts.Dir, Given: given, DryRun: opts.DryRun, Check: opts.Check, Yes: opts.Yes,
 		AllowDataChange: opts.AllowDataChange, Version: f.Version, Rand: f.Rand,
-		Out: f.IO.Out, ErrOut: f.IO.ErrOut,
+		Sink: f.IO.Sink(),
 	}
 	if f.Engine != nil {
 		// A data change is refused only over volumes that exist.
