@@ -45,6 +45,13 @@ type PackOptions struct {
 	IncludeEnv bool
 	Unpacker   string
 	NoBuild    bool
+
+	// Issue 18: Platform (os/arch) is the target's, the one platform of
+	// multi-platform images packed (default: the images' own here); Since
+	// makes an update bundle with only the layers the older bundle (or
+	// its stackgen-bundle.json) lacks.
+	Platform string
+	Since    string
 }
 
 func (o *PackOptions) now() time.Time {
@@ -91,6 +98,14 @@ func Pack(ctx context.Context, o PackOptions) error {
 		}
 	}
 
+	// Bad --since input is refused before anything is built or written.
+	var since *Manifest
+	if o.Since != "" {
+		if since, err = ReadManifest(o.Since); err != nil {
+			return err
+		}
+	}
+
 	eng, err := o.Engine()
 	if err != nil {
 		return err
@@ -133,7 +148,7 @@ func Pack(ctx context.Context, o PackOptions) error {
 	platform := ""
 	arch := ""
 	for _, ref := range refs {
-		info, err := eng.ImageInfo(ctx, ref)
+		info, err := eng.ImageInfoFor(ctx, ref, o.Platform)
 		if errors.Is(err, engine.ErrImageMissing) {
 			return fmt.Errorf("image %s is not in the engine: build and pull the stack's images first ('stackgen up %s' does both), then package again", ref, dir)
 		}
@@ -145,7 +160,13 @@ func Pack(ctx context.Context, o PackOptions) error {
 		} else if info.Platform() != platform {
 			return fmt.Errorf("image %s is %s but the others are %s: a bundle's images must all run on the same platform", ref, info.Platform(), platform)
 		}
-		images = append(images, Image{Name: ref, ID: info.ID, Size: info.Size})
+		if o.Platform != "" && info.Platform() != o.Platform {
+			return fmt.Errorf("image %s is %s on this engine, not --platform %s: build or pull it for %s (docker pull --platform %s), or leave --platform out", ref, info.Platform(), o.Platform, o.Platform, o.Platform)
+		}
+		images = append(images, Image{Name: ref, ID: info.ID, Size: info.Size, Layers: info.Layers})
+	}
+	if since != nil && since.Platform != "" && since.Platform != platform {
+		return fmt.Errorf("--since %s: its images are %s, these are %s: an update bundle is for the same host; make a full bundle", o.Since, since.Platform, platform)
 	}
 	output := o.Output
 	if output == "" {
@@ -231,6 +252,7 @@ func Pack(ctx context.Context, o PackOptions) error {
 		Unpacker:     unpacker,
 		Private:      o.IncludeEnv,
 		Progress:     &Progress{Read: &read, Written: &written},
+		Since:        since,
 	})
 	m.Stop(err == nil)
 	if err != nil {
@@ -241,6 +263,10 @@ func Pack(ctx context.Context, o PackOptions) error {
 	fmt.Fprintf(ios.ErrOut, "Wrote %s: %s (images: %s saved, %s compressed, %.0f%%) in %.1fs (%.1fs in all)\n",
 		output, units.Bytes(res.Size), units.Bytes(bm.ImageTarSize), units.Bytes(imageArchiveSize(bm)), 100*float64(imageArchiveSize(bm))/float64(max(bm.ImageTarSize, 1)),
 		took.Seconds(), o.now().Sub(start).Seconds())
+	if up := bm.Update; up != nil {
+		fmt.Fprintf(ios.ErrOut, "Update bundle: left out %d layers (%s) that %s carried; the target must have installed it (deploy --bundle checks before changing anything)\n",
+			len(up.Requires), units.Bytes(up.LeftOutSize), o.Since)
+	}
 	fmt.Fprintf(ios.ErrOut, "SHA-256 %s\n", res.SHA256)
 	fmt.Fprintf(ios.ErrOut, "On the offline host: 'stackgen deploy --bundle %s', or unpack it and run %s/%s (bash) or %s\\%s (PowerShell).\n",
 		filepath.Base(output), p.Name, LoadScriptSh, p.Name, LoadScriptPs1)
@@ -279,6 +305,12 @@ type codecChoice struct {
 func chooseCodec(o *PackOptions, arch string) codecChoice {
 	want := Codec(o.Codec)
 	if want == Gzip {
+		return codecChoice{codec: Gzip}
+	}
+	// An update carries a few layers: gzip, which every engine loads
+	// itself, costs little there, and spares the 7 MB unpacker image that
+	// would otherwise be most of the bundle.
+	if want == "" && o.Since != "" {
 		return codecChoice{codec: Gzip}
 	}
 	bin, _, err := FindUnpackerBinary(o.Unpacker, arch)

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -36,6 +37,13 @@ type Options struct {
 	IncludeEnv bool
 	Unpacker   string
 	NoBuild    bool
+	// Platform (--platform os/arch) is the target's platform, the one
+	// platform of multi-platform images the bundle carries (default: the
+	// images' own, as the build engine runs them).
+	Platform string
+	// Since (--since OLD) makes an update bundle: only the layers the
+	// older bundle (or its stackgen-bundle.json) lacks.
+	Since string
 
 	// --bundle FILE
 	Bundle    string
@@ -126,6 +134,9 @@ inside do the same without stackgen.`,
 	fl.BoolVar(&opts.IncludeEnv, "include-env", false, "with --package: also pack .env, the project's real secrets (the bundle is then as secret as they are)")
 	fl.StringVar(&opts.Unpacker, "unpacker", "", "with --package: a static linux stackgen binary for the images' architecture, for the unpacker image (default: this stackgen, when it is one)")
 	fl.BoolVar(&opts.NoBuild, "no-build", false, "with --package: pack the images as they are, without 'docker compose build' first")
+	// Issue 18, today's Docker and the second delivery.
+	fl.StringVar(&opts.Platform, "platform", "", "with --package: the target's platform os/arch, the one platform of multi-platform images packed (default: the images' platform on this engine)")
+	fl.StringVar(&opts.Since, "since", "", "with --package: make an update bundle carrying only the layers the older bundle OLD (or its "+bundle.ManifestName+") lacks; the target must have installed OLD")
 	fl.StringVar(&opts.Bundle, "bundle", "", "install the bundle FILE: verify, load the images, write the files, start")
 	fl.StringVar(&opts.TargetDir, cmdutil.DirFlag, "", "the project directory: with --package the project to pack (the same as [dir]); with --bundle the directory to install into (default: ./PROJECT), new or empty")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "with --bundle: generate the .env secrets without asking")
@@ -158,7 +169,7 @@ func checkFlags(cmd *cobra.Command, o *Options, args []string) error {
 		return ""
 	}
 	if !o.Package {
-		if n := changed("output", "format", "codec", "level", "include-env", "unpacker", "no-build"); n != "" {
+		if n := changed("output", "format", "codec", "level", "include-env", "unpacker", "no-build", "platform", "since"); n != "" {
 			return cmdutil.FlagErrorf("--%s goes with --package", n)
 		}
 		if len(args) > 0 {
@@ -178,6 +189,11 @@ func checkFlags(cmd *cobra.Command, o *Options, args []string) error {
 			return &cmdutil.FlagError{Err: fmt.Errorf("--codec: %w", err)}
 		}
 	}
+	if o.Platform != "" {
+		if os, arch, ok := strings.Cut(o.Platform, "/"); !ok || os == "" || arch == "" {
+			return cmdutil.FlagErrorf("--platform %q: give os/arch, like linux/amd64 or linux/arm64", o.Platform)
+		}
+	}
 	if o.Output == "-" {
 		return cmdutil.FlagErrorf("-o -: a bundle is written to a file (atomically), never to standard output; give a file name")
 	}
@@ -195,6 +211,7 @@ func Run(ctx context.Context, o *Options) error {
 			Sink: o.IO.Sink(), Progress: o.Progress, Engine: o.Engine, Now: o.Now, Version: o.version(),
 			Dir: o.Dir, Output: o.Output, Format: o.Format, Codec: o.Codec, Level: o.Level,
 			IncludeEnv: o.IncludeEnv, Unpacker: o.Unpacker, NoBuild: o.NoBuild,
+			Platform: o.Platform, Since: o.Since,
 		})
 	default:
 		err = bundle.Install(ctx, bundle.InstallOptions{

@@ -45,11 +45,7 @@ kept, so 'stackgen up' brings the same data back.
   stackgen down mysite --volumes --yes-delete-data   # deletes the data`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pos := ""
-			if len(args) == 1 {
-				pos = args[0]
-			}
-			dir, err := cmdutil.ProjectDir(cmd, pos)
+			dir, err := cmdutil.DirArg(cmd, args)
 			if err != nil {
 				return err
 			}
@@ -75,14 +71,8 @@ kept, so 'stackgen up' brings the same data back.
 }
 
 func run(ctx context.Context, opts *Options) error {
-	if opts.Engine == nil {
-		opts.Engine = engine.New
-	}
-	eng, err := opts.Engine()
+	eng, err := engine.Connect(ctx, opts.Engine)
 	if err != nil {
-		return err
-	}
-	if _, err := eng.Check(ctx); err != nil {
 		return err
 	}
 	if _, err := eng.ComposeVersion(ctx); err != nil {

@@ -35,8 +35,12 @@ type Options struct {
 	Mirror   string
 	PipIndex string
 	Source   string
-	DryRun   bool
-	Force    bool
+	// From is an existing Django project to deploy (--from APP).
+	From string
+	// Model is a trained Keras model to deploy (--model FILE).
+	Model  string
+	DryRun bool
+	Force  bool
 	// Up, when set, deploys the project after writing it.
 	Up func(ctx context.Context, dir string) error
 }
@@ -94,6 +98,8 @@ compose project name is derived again from the new folder).`,
 	fl.StringVar(&opts.Answers, "answers", "", "read answers from a YAML file")
 	fl.StringVar(&opts.Mirror, "registry-mirror", "", "pull Docker Hub images through this registry HOST")
 	fl.StringVar(&opts.PipIndex, "pip-index-url", "", "install Python packages from this index URL (writes pip.conf)")
+	fl.StringVar(&opts.From, "from", "", "deploy your existing Django project in APP (django-uwsgi); the stack is written into DIR, which is APP or holds it")
+	fl.StringVar(&opts.Model, "model", "", "deploy your trained Keras model FILE (.keras or .h5; keras-webpy): copied into models/, its input shape read for the README")
 	fl.StringVar(&opts.Source, "source", "", "build from a source checkout in DIR instead of published images (onyx)")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the files that would be written (path, mode, size) and write nothing")
 	fl.BoolVar(&opts.Force, "force", false, "write into a non-empty directory (files you changed are kept; new versions go beside them)")
@@ -119,6 +125,10 @@ compose project name is derived again from the new folder).`,
 func Run(ctx context.Context, opts *Options) error {
 	reg := stacks.Registry()
 	interactive := opts.IO.CanPrompt() && !opts.Yes
+	app, err := resolveFrom(opts, interactive)
+	if err != nil {
+		return err
+	}
 	// A target that cannot be used fails before the first question, not
 	// after the last one.
 	existing := &project.Existing{Env: map[string]string{}}
@@ -128,7 +138,14 @@ func Run(ctx context.Context, opts *Options) error {
 			return err
 		}
 	}
+	if opts.Model != "" && opts.Stack == "" {
+		opts.Stack = "keras-webpy"
+	}
 	d, err := chooseStack(reg, opts, interactive)
+	if err != nil {
+		return err
+	}
+	model, err := resolveModel(opts, d)
 	if err != nil {
 		return err
 	}
@@ -145,6 +162,14 @@ func Run(ctx context.Context, opts *Options) error {
 		for k, v := range m.Answers {
 			given[k], prev[k] = v, v
 		}
+	}
+	if app != nil {
+		app.apply(given, prev != nil)
+		app.report(opts.IO.Out)
+	}
+	if model != nil {
+		model.apply(given)
+		model.report(opts.IO.Out)
 	}
 	// A mistake in --answers, --set or --image is a usage error (exit 2),
 	// as every other flag's is.
@@ -200,7 +225,13 @@ func Run(ctx context.Context, opts *Options) error {
 			return err
 		}
 	}
-	if err := checkRendered(opts.IO.ErrOut, set); err != nil {
+	checked := set
+	if app != nil {
+		if checked, err = app.withProject(opts.Dir, set); err != nil {
+			return err
+		}
+	}
+	if err := checkRendered(opts.IO.ErrOut, checked); err != nil {
 		return err
 	}
 	if d.Warnings != nil {
@@ -238,7 +269,15 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	if model != nil {
+		if err := model.install(opts.IO.Out, dir); err != nil {
+			return err
+		}
+	}
 	printSummary(opts.IO.Out, d, dir, steps, set, answers)
+	if app != nil {
+		app.warnKeptEnv(opts.IO.ErrOut, dir, steps)
+	}
 	if d.Notes != nil {
 		for _, n := range d.Notes(answers) {
 			fmt.Fprintln(opts.IO.Out, n)
