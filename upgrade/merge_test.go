@@ -189,11 +189,16 @@ func TestEveryStackHasAChangelog(t *testing.T) {
 			t.Errorf("%s: changelog %v, %v", d.Name, c, err)
 			continue
 		}
-		if v := c.FileVersion(".gitignore"); v != c.Latest() {
-			t.Errorf("%s: .gitignore at template version %d, want %d (its last entry)", d.Name, v, c.Latest())
+		for _, e := range c {
+			if e.Summary == "" || len(e.Files) == 0 {
+				t.Errorf("%s: changelog v%d lacks a summary or files", d.Name, e.Version)
+			}
 		}
-		if v := c.FileVersion("compose.yaml"); v != 1 {
-			t.Errorf("%s: compose.yaml at %d, want 1", d.Name, v)
+	}
+	fv := Changelog{{Version: 1, Files: []string{"**"}}, {Version: 2, Files: []string{".gitignore", "*/settings.py"}}}
+	for p, want := range map[string]int{".gitignore": 2, "mysite/settings.py": 2, "compose.yaml": 1, "a/b/settings.py": 1} {
+		if got := fv.FileVersion(p); got != want {
+			t.Errorf("FileVersion(%s) = %d, want %d", p, got, want)
 		}
 	}
 	c := Changelog{{Version: 1}, {Version: 2, Renamed: map[string]string{"a": "b"}}, {Version: 3, Renamed: map[string]string{"b": "c"}}}

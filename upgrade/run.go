@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/internal/smallfile"
 	"github.com/stackgen/stackgen/internal/yamlin"
 	"github.com/stackgen/stackgen/progress"
 	"github.com/stackgen/stackgen/project"
@@ -420,7 +421,7 @@ func dirty(ctx context.Context, dir string) bool {
 // scalar values (as `stackgen new --answers` takes), with an optional
 // image: section.
 func ReadAnswers(path string) (stack.Answers, error) {
-	b, err := yamlin.ReadFile(path, yamlin.MaxSize)
+	b, err := smallfile.ReadFile(path, yamlin.MaxSize)
 	if err != nil {
 		return nil, fmt.Errorf("--answers: %w", err)
 	}
