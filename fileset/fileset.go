@@ -38,8 +38,9 @@ func (s Set) Sort() {
 }
 
 // skipDirs are never read from disk: they hold data or dependencies, not
-// configuration a rule could judge, and can be huge.
-var skipDirs = map[string]bool{".git": true, "node_modules": true, ".venv": true, "venv": true, "__pycache__": true}
+// configuration a rule could judge, and can be huge (.stackgen holds
+// compressed copies of earlier renders, for upgrade).
+var skipDirs = map[string]bool{".git": true, "node_modules": true, ".venv": true, "venv": true, "__pycache__": true, ".stackgen": true}
 
 // maxFileSize bounds what ReadDir loads: configuration is small, and a
 // model file or database dump in the tree must not be pulled into memory.

@@ -24,11 +24,18 @@ const ManifestName = ".stackgen.yml"
 // Manifest records a generation: which stack, which stackgen, the answers
 // (never the secrets: those live only in .env), and the SHA-256 of every
 // file written, so a later run can tell which files the user changed.
+//
+// TemplateVersion is the version of the stack's templates (its changelog)
+// that wrote the project, and Templates the version at which each file's
+// template last changed, so `stackgen upgrade` can say what changed and
+// why. Projects written before upgrade existed have neither.
 type Manifest struct {
-	Stack   string            `yaml:"stack"`
-	Version string            `yaml:"stackgen_version"`
-	Answers map[string]string `yaml:"answers"`
-	Files   map[string]string `yaml:"files"`
+	Stack           string            `yaml:"stack"`
+	Version         string            `yaml:"stackgen_version"`
+	TemplateVersion int               `yaml:"template_version,omitempty"`
+	Answers         map[string]string `yaml:"answers"`
+	Files           map[string]string `yaml:"files"`
+	Templates       map[string]int    `yaml:"templates,omitempty"`
 	// Bundle holds the rules for offline bundles; the user writes it,
 	// stackgen keeps it when it rewrites the manifest.
 	Bundle *BundleSettings `yaml:"bundle,omitempty"`

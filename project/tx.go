@@ -144,14 +144,24 @@ func (tx *Tx) Apply(steps []Step, m *Manifest) error {
 			m.Silence = old.Silence
 		}
 	}
+	rendered := map[string][]byte{}
 	for _, st := range steps {
 		m.Files[st.File.Path] = Hash(st.File.Content)
+		rendered[st.File.Path] = st.File.Content
 	}
 	man, err := m.Marshal()
 	if err != nil {
 		return err
 	}
-	return tx.commit(steps, man)
+	bases, err := baseFiles(rendered)
+	if err != nil {
+		return err
+	}
+	var stale []string
+	if tx.stage == "" {
+		stale = staleBases(tx.dir, m.Files)
+	}
+	return tx.commit(steps, man, bases, stale)
 }
 
 // WriteSet writes exactly set, which must carry its own manifest if it has
@@ -162,23 +172,25 @@ func (tx *Tx) WriteSet(set fileset.Set) error {
 	if err != nil {
 		return err
 	}
-	return tx.commit(steps, nil)
+	return tx.commit(steps, nil, nil, nil)
 }
 
-// commit writes steps, and the manifest man unless it is nil.
-func (tx *Tx) commit(steps []Step, man []byte) error {
+// commit writes steps, the base copies in bases (content-addressed, so
+// one already there is kept), removes the files in remove, and writes the
+// manifest man unless it is nil.
+func (tx *Tx) commit(steps []Step, man []byte, bases []fileset.File, remove []string) error {
 	if tx.committed {
 		return errors.New("project: a transaction writes once")
 	}
 	if tx.stage != "" {
-		return tx.applyNew(steps, man)
+		return tx.applyNew(steps, man, bases)
 	}
-	return tx.applyJournal(steps, man)
+	return tx.applyJournal(steps, man, bases, remove)
 }
 
 // applyNew assembles the whole project in the stage folder and renames it
 // into place: the rename is the commit.
-func (tx *Tx) applyNew(steps []Step, man []byte) error {
+func (tx *Tx) applyNew(steps []Step, man []byte, bases []fileset.File) error {
 	root, err := os.OpenRoot(tx.stage)
 	if err != nil {
 		return err
@@ -199,6 +211,11 @@ func (tx *Tx) applyNew(steps []Step, man []byte) error {
 	}
 	for _, st := range steps {
 		if err := put(st.Dest, st.File.Content, st.File.Mode); err != nil {
+			return err
+		}
+	}
+	for _, f := range bases {
+		if err := put(f.Path, f.Content, f.Mode); err != nil {
 			return err
 		}
 	}
@@ -239,13 +256,15 @@ type journal struct {
 }
 
 type journalEntry struct {
-	Staged string `json:"staged"`
+	Staged string `json:"staged,omitempty"`
 	Dest   string `json:"dest"`
+	// Remove deletes Dest instead (a file stackgen no longer generates).
+	Remove bool `json:"remove,omitempty"`
 }
 
 // applyJournal stages the new files in JournalDir, commits by writing the
 // journal, and then moves them into place.
-func (tx *Tx) applyJournal(steps []Step, man []byte) error {
+func (tx *Tx) applyJournal(steps []Step, man []byte, bases []fileset.File, remove []string) error {
 	root, err := os.OpenRoot(tx.dir)
 	if err != nil {
 		return err
@@ -273,6 +292,21 @@ func (tx *Tx) applyJournal(steps []Step, man []byte) error {
 		if err := stageFile(st.Dest, st.File.Content, st.File.Mode); err != nil {
 			return err
 		}
+	}
+	for _, f := range bases {
+		info, err := inspect(tx.dir, f.Path)
+		if err != nil {
+			return err
+		}
+		if info != nil {
+			continue // named by its content: already right
+		}
+		if err := stageFile(f.Path, f.Content, f.Mode); err != nil {
+			return err
+		}
+	}
+	for _, p := range remove {
+		j.Entries = append(j.Entries, journalEntry{Dest: p, Remove: true})
 	}
 	if man != nil {
 		if err := stageFile(ManifestName, man, 0o644); err != nil {
@@ -311,8 +345,18 @@ func rollForward(dir string, j journal) error {
 	defer root.Close()
 	dirs := map[string]bool{".": true}
 	for _, e := range j.Entries {
-		if !fs.ValidPath(e.Dest) || strings.HasPrefix(e.Dest, JournalDir) || !fs.ValidPath(e.Staged) || strings.Contains(e.Staged, "/") {
+		if !fs.ValidPath(e.Dest) || strings.HasPrefix(e.Dest, JournalDir) || (!e.Remove && (!fs.ValidPath(e.Staged) || strings.Contains(e.Staged, "/"))) {
 			return fmt.Errorf("%s: entry %q is not a project path; remove %s and run again", filepath.Join(dir, JournalDir, journalFile), e.Dest, filepath.Join(dir, JournalDir))
+		}
+		if e.Remove {
+			if _, err := inspect(dir, e.Dest); err != nil {
+				return err
+			}
+			if err := root.Remove(e.Dest); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("cannot remove %s: %w", filepath.Join(dir, e.Dest), err)
+			}
+			dirs[path.Dir(e.Dest)] = true
+			continue
 		}
 		staged := JournalDir + "/" + e.Staged
 		if _, err := root.Lstat(staged); errors.Is(err, fs.ErrNotExist) {

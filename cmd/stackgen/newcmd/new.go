@@ -20,6 +20,7 @@ import (
 	"github.com/stackgen/stackgen/render"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/stacks"
+	"github.com/stackgen/stackgen/upgrade"
 	"github.com/stackgen/stackgen/validate"
 )
 
@@ -264,7 +265,12 @@ func Run(ctx context.Context, opts *Options) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	steps, err := project.Write(dir, set, opts.Force, &project.Manifest{Stack: d.Name, Version: opts.Factory.Version, Answers: answers})
+	m := &project.Manifest{Stack: d.Name, Version: opts.Factory.Version, Answers: answers}
+	// Which template version wrote each file, for a later upgrade.
+	if err := upgrade.Stamp(m, set); err != nil {
+		return err
+	}
+	steps, err := project.Write(dir, set, opts.Force, m)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/stackgen/stackgen/cmd/stackgen/stackscmd"
 	"github.com/stackgen/stackgen/cmd/stackgen/statuscmd"
 	"github.com/stackgen/stackgen/cmd/stackgen/upcmd"
+	"github.com/stackgen/stackgen/cmd/stackgen/upgradecmd"
 	"github.com/stackgen/stackgen/cmd/stackgen/validatecmd"
 )
 
@@ -35,6 +36,7 @@ var commands = []func(*cmdutil.Factory) *cobra.Command{
 	func(f *cmdutil.Factory) *cobra.Command { return deploycmd.NewCmdDeploy(f, nil) },
 	func(f *cmdutil.Factory) *cobra.Command { return doctorcmd.NewCmdDoctor(f, nil) },
 	exportcmd.NewCmdExport,
+	func(f *cmdutil.Factory) *cobra.Command { return upgradecmd.NewCmdUpgrade(f, nil) },
 	newCmdVersion,
 }
 
