@@ -1,6 +1,8 @@
 package validate
 
 import (
+	"github.com/stackgen/stackgen/internal/msg"
+
 	"fmt"
 	"path"
 	"regexp"
@@ -184,7 +186,7 @@ func checkNoHealthcheck(p *project) []Finding {
 				continue
 			}
 			file, line := m.locate("services", s.Name)
-			out = append(out, at(file, line, "service %q has no healthcheck, so nothing can tell when it is ready or has hung", s.Name))
+			out = append(out, tr(file, line, "validate.compose-no-healthcheck.msg", msg.Args{"Service": q(s.Name)}))
 		}
 	}
 	return out
@@ -202,9 +204,7 @@ func checkDependsStarted(p *project) []Finding {
 					continue // compose-depends-missing
 				}
 				file, line := m.locate("services", s.Name, "depends_on", dep)
-				out = append(out, Finding{File: file, Line: line,
-					Message: fmt.Sprintf("service %q starts as soon as %q's container starts, before %q is ready", s.Name, dep, dep),
-					Fix:     fmt.Sprintf("give %q a healthcheck and write depends_on: {%s: {condition: service_healthy}}", dep, dep)})
+				out = append(out, tr(file, line, "validate.compose-depends-started.msg", msg.Args{"Service": q(s.Name), "Dep": q(dep), "DepName": dep}).withFix("validate.compose-depends-started.fix-dep"))
 			}
 		}
 	}
@@ -348,9 +348,7 @@ func checkDBPortPublic(p *project) []Finding {
 					continue
 				}
 				file, line := m.portLine(s.Name, pc)
-				out = append(out, Finding{File: file, Line: line,
-					Message: fmt.Sprintf("service %q (%s, a %s) publishes %s on all interfaces, so anyone who can reach the host can reach it%s", s.Name, what, r.role, portText(pc), r.declareHint(s.Name)),
-					Fix:     "remove the ports entry (services reach it over the compose network) or bind it to 127.0.0.1"})
+				out = append(out, tr(file, line, "validate.compose-db-port-public.msg", msg.Args{"Service": q(s.Name), "What": what, "Role": string(r.role), "Port": portText(pc), "Hint": r.declareHint(s.Name)}).withFix("validate.compose-db-port-public.fix"))
 			}
 		}
 	}
@@ -426,15 +424,15 @@ func checkImageLatest(p *project) []Finding {
 				continue
 			}
 			file, line := m.locate("services", s.Name, "image")
-			tag := "has no version tag"
+			tag := "untagged"
 			if parseImageRef(s.Image).tag == "latest" {
-				tag = "is tagged latest"
+				tag = "latest"
 			}
-			msg := fmt.Sprintf("service %q uses image %q, which %s and so floats to whatever is newest when pulled", s.Name, s.Image, tag)
+			id := "validate.compose-image-latest.pulled"
 			if s.Build != nil {
-				msg = fmt.Sprintf("service %q builds image %q, which %s, so every build overwrites the last and a rollback or an offline bundle cannot name it", s.Name, s.Image, tag)
+				id = "validate.compose-image-latest.built"
 			}
-			out = append(out, at(file, line, "%s", msg))
+			out = append(out, tr(file, line, id, msg.Args{"Service": q(s.Name), "Image": q(s.Image), "Tag": tag}))
 		}
 	}
 	return out
@@ -458,7 +456,7 @@ func checkVersionObsolete(p *project) []Finding {
 	var out []Finding
 	for _, f := range p.composeFiles {
 		if e := child(f.root, "version"); e != nil {
-			out = append(out, at(f.path, lineOf(e.Key), "the top-level version: key is obsolete; Compose v2 ignores it and warns on every command"))
+			out = append(out, tr(f.path, lineOf(e.Key), "validate.compose-version-obsolete.msg", nil))
 		}
 	}
 	return out
@@ -469,7 +467,7 @@ func checkLinks(p *project) []Finding {
 	for _, f := range p.composeFiles {
 		for _, s := range f.services() {
 			if e := child(s.Value, "links"); e != nil {
-				out = append(out, at(f.path, lineOf(e.Key), "service %q uses links, a legacy option: services on a shared network already reach each other by name", keyText(s.Key)))
+				out = append(out, tr(f.path, lineOf(e.Key), "validate.compose-links.msg", msg.Args{"Service": q(keyText(s.Key))}))
 			}
 		}
 	}
@@ -482,7 +480,7 @@ func checkRestartAlways(p *project) []Finding {
 		for _, s := range m.services() {
 			if s.Restart == types.RestartPolicyAlways {
 				file, line := m.locate("services", s.Name, "restart")
-				out = append(out, at(file, line, "service %q has restart: always, which also restarts it after you stopped it by hand once the daemon restarts", s.Name))
+				out = append(out, tr(file, line, "validate.compose-restart-always.msg", msg.Args{"Service": q(s.Name)}))
 			}
 		}
 	}
@@ -501,7 +499,7 @@ func checkTTY(p *project) []Finding {
 				key = "stdin_open"
 			}
 			file, line := m.locate("services", s.Name, key)
-			out = append(out, at(file, line, "service %q sets tty/stdin_open to keep its container running; that hides a main process that exits", s.Name))
+			out = append(out, tr(file, line, "validate.compose-tty.msg", msg.Args{"Service": q(s.Name)}))
 		}
 	}
 	return out

@@ -64,6 +64,8 @@ type Finding struct {
 	Severity Severity `json:"severity"`
 	Message  string   `json:"message"`
 	Fix      string   `json:"fix"`
+	// Text is how to say Message and Fix in another language (text.go).
+	Text *Text `json:"-"`
 }
 
 // String formats a finding the way the command prints it:
@@ -112,6 +114,11 @@ func Files(set fileset.Set) []Finding {
 			f.Severity = r.Severity
 			if f.Fix == "" {
 				f.Fix = fixClause(r.Fix)
+				if f.Text != nil {
+					t := *f.Text
+					t.Fix = ruleFixID(r.ID)
+					f.Text = &t
+				}
 			}
 			out = append(out, f)
 		}
@@ -166,12 +173,18 @@ func sortFindings(in []Finding) []Finding {
 	})
 	out := in[:0]
 	for i, f := range in {
-		if i > 0 && f == in[i-1] {
+		if i > 0 && sameFinding(f, in[i-1]) {
 			continue
 		}
 		out = append(out, f)
 	}
 	return out
+}
+
+// sameFinding compares what a reader sees (Text says the same thing in
+// another language, and holds a map).
+func sameFinding(a, b Finding) bool {
+	return a.File == b.File && a.Line == b.Line && a.Rule == b.Rule && a.Severity == b.Severity && a.Message == b.Message && a.Fix == b.Fix
 }
 
 // fixClause turns a table fix, written as a sentence for the README, into
