@@ -67,7 +67,7 @@ func NewCmdBackup(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	opts := &Options{IO: f.IO, Engine: f.Engine, Now: f.Now, Version: f.Version}
 	cmd := &cobra.Command{
 		Use:   "backup [dir]",
-		Short: "Back up the stack's databases, Redis and upload volumes while it runs",
+		Short: f.IO.L.T("cmd.backup.short"),
 		Long: `Back up every piece of data the stack keeps, while it keeps serving:
 
   MySQL/MariaDB  a consistent dump (--single-transaction) of its databases

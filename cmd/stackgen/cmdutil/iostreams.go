@@ -9,6 +9,8 @@ import (
 	"os"
 
 	"golang.org/x/term"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // IOStreams are the command's standard streams plus what is known about
@@ -17,6 +19,9 @@ type IOStreams struct {
 	In     io.Reader
 	Out    io.Writer
 	ErrOut io.Writer
+	// L speaks the reader's language (--lang, else the locale); nil reads
+	// as English, so tests that do not care need not set it.
+	L *msg.Localizer
 
 	inTTY, outTTY, errTTY bool
 }
@@ -24,7 +29,7 @@ type IOStreams struct {
 // System returns the process's real streams.
 func System() *IOStreams {
 	return &IOStreams{
-		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, L: msg.English(),
 		inTTY:  term.IsTerminal(int(os.Stdin.Fd())),
 		outTTY: term.IsTerminal(int(os.Stdout.Fd())),
 		errTTY: term.IsTerminal(int(os.Stderr.Fd())),

@@ -74,7 +74,7 @@ func NewCmdDeploy(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	opts := &Options{IO: f.IO, Factory: f, Engine: f.Engine, Now: f.Now, Up: up}
 	cmd := &cobra.Command{
 		Use:   "deploy (--package [dir] [-o FILE] | --bundle FILE [--dir DIR])",
-		Short: "Package a stack for an offline host, or install such a bundle",
+		Short: f.IO.L.T("cmd.deploy.short"),
 		Long: `With --package, build the project's images and write one archive that holds
 every image its compose files use (one layer-deduplicated save, compressed in
 a single streaming pass), the compose files, the configs they mount,

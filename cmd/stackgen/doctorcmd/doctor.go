@@ -66,7 +66,7 @@ func NewCmdDoctor(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	opts := &Options{IO: f.IO, Engine: f.Engine}
 	cmd := &cobra.Command{
 		Use:   "doctor [dir]",
-		Short: "Check that Docker, Compose, disk, memory and the stack's ports are ready",
+		Short: f.IO.L.T("cmd.doctor.short"),
 		Long: `Check what running a stack needs: the Docker engine is reachable and recent
 enough, the Compose v2 and buildx plugins are installed, there is free disk
 and memory, and the host ports of the stack in dir (default: the current

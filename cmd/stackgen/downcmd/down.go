@@ -34,7 +34,7 @@ func NewCmdDown(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 	opts := &Options{IO: f.IO, Engine: f.Engine}
 	cmd := &cobra.Command{
 		Use:   "down [dir]",
-		Short: "Stop a stack and remove its containers and networks; volumes are kept",
+		Short: f.IO.L.T("cmd.down.short"),
 		Long: `Stop the stack in dir and remove its containers and networks
 (docker compose down). Its volumes — the database, uploads, the cache — are
 kept, so 'stackgen up' brings the same data back.

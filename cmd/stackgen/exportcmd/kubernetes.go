@@ -56,7 +56,7 @@ func NewCmdKubernetes(f *cmdutil.Factory, runF func(*KubernetesOptions) error) *
 	cmd := &cobra.Command{
 		Use:     "kubernetes [dir]",
 		Aliases: []string{"k8s"},
-		Short:   "Write Kubernetes manifests with a kustomization (or a Helm chart)",
+		Short:   f.IO.L.T("cmd.export-kubernetes.short"),
 		Long: `Write Kubernetes manifests for a django-uwsgi or keras-webpy project (for
 onyx: a values file for Onyx's own Helm chart, see the README):
 StatefulSets with claims for the data the stack keeps, the shared media

@@ -26,7 +26,7 @@ func NewCmdSwarm(f *cmdutil.Factory, runF func(context.Context, *SwarmOptions) e
 	opts := &SwarmOptions{IO: f.IO}
 	cmd := &cobra.Command{
 		Use:   "swarm [dir]",
-		Short: "Write a Docker Swarm stack file for the project",
+		Short: f.IO.L.T("cmd.export-swarm.short"),
 		Long: `Write a stack file for 'docker stack deploy' that needs no .env: settings are
 written resolved, every secret becomes a Swarm secret (content-hashed name,
 mounted as a file, read through *_FILE), config files become Swarm configs,

@@ -32,7 +32,7 @@ func NewCmdKeygen(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	opts := &Options{IO: f.IO, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "keygen",
-		Short: "Make a key pair that encrypts the secrets in backups",
+		Short: f.IO.L.T("cmd.keygen.short"),
 		Long: `Make an age key pair (X25519). The private key is written to -o FILE
 (default stackgen-backup.key, mode 0600; an existing file is never
 overwritten); the public key (age1...) is printed on stdout.

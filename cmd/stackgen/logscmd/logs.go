@@ -36,7 +36,7 @@ func NewCmdLogs(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 	opts := &Options{IO: f.IO, Engine: f.Engine}
 	cmd := &cobra.Command{
 		Use:   "logs [dir] [service]",
-		Short: "Show the logs of a stack's services",
+		Short: f.IO.L.T("cmd.logs.short"),
 		Long: `Show the logs of every service of the stack in dir (default: the current
 directory), or of one service. With one argument, an existing directory is
 taken as dir, anything else as a service of the current directory.`,

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/internal/yamlin"
 	"github.com/stackgen/stackgen/prompt"
 	"github.com/stackgen/stackgen/stack"
@@ -12,12 +13,12 @@ import (
 
 // parsePairs turns repeated KEY=VALUE flags into answers; prefix is added
 // to every key (--image db=REF becomes image.db).
-func parsePairs(flag, prefix string, pairs []string, into stack.Answers) error {
+func parsePairs(l *msg.Localizer, flag, prefix string, pairs []string, into stack.Answers) error {
 	for _, p := range pairs {
 		k, v, ok := strings.Cut(p, "=")
 		k = strings.TrimSpace(k)
 		if !ok || k == "" {
-			return fmt.Errorf("--%s %q: expected KEY=VALUE, e.g. --%s %s", flag, p, flag, example(flag))
+			return l.Errorf("new.err.pair", msg.Args{"Flag": flag, "Value": fmt.Sprintf("%q", p), "Example": example(flag)})
 		}
 		into[prefix+k] = v
 	}

@@ -69,7 +69,7 @@ func NewCmdRestore(f *cmdutil.Factory, runF func(context.Context, *Options) erro
 	}
 	cmd := &cobra.Command{
 		Use:   "restore BACKUP [dir]",
-		Short: "Replace the stack's data with a backup made by 'stackgen backup' or scripts/backup.sh",
+		Short: f.IO.L.T("cmd.restore.short"),
 		Long: `Restore a backup folder into the stack in dir (default: the current folder).
 
 Before anything is stopped, every file of the backup is checked against its

@@ -16,7 +16,7 @@ import (
 func NewCmdStacks(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "stacks [stack]",
-		Short: "List the stacks stackgen can generate, or the answers of one",
+		Short: f.IO.L.T("cmd.stacks.short"),
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {

@@ -34,7 +34,7 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	opts := &Options{IO: f.IO, Engine: f.Engine, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "status [dir]",
-		Short: "Show the state and health of each service of a stack",
+		Short: f.IO.L.T("cmd.status.short"),
 		Args:  cobra.MaximumNArgs(1),
 		Example: `  stackgen status mysite
   stackgen status mysite --json`,

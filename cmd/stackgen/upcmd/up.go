@@ -87,7 +87,7 @@ func NewCmdUp(f *cmdutil.Factory, runF func(context.Context, *Options) error) *c
 	opts := &Options{IO: f.IO, Engine: f.Engine, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "up [dir]",
-		Short: "Build and start a generated stack, wait until it is healthy, apply migrations",
+		Short: f.IO.L.T("cmd.up.short"),
 		Long: `Build the stack's images and start it with docker compose, then wait until
 every service with a health check is healthy and every one-shot job has
 exited 0 (following the engine's events, never a fixed sleep), apply the
