@@ -117,8 +117,9 @@ func LoadScriptPowerShell(m *Manifest) ([]byte, error) {
 		return nil, err
 	}
 	// Windows PowerShell 5.1 reads a script without a BOM as the ANSI
-	// code page; the script is ASCII, and CRLF keeps Notepad happy.
-	return bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n")), nil
+	// code page: a project name in Chinese needs one. CRLF keeps Notepad
+	// happy.
+	return renderpkg.PowerShellBOM(bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n"))), nil
 }
 
 // Readme renders the README for the offline host.

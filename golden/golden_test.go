@@ -44,6 +44,8 @@ var cases = []struct {
 	{"django-mariadb", "django-uwsgi", stack.Answers{"db": "mariadb"}},
 	{"django-https", "django-uwsgi", stack.Answers{"https": "true", "domain": "example.com"}},
 	{"django-mirrors", "django-uwsgi", stack.Answers{"pip_index_url": "https://pypi.mirror.example/simple", "registry_mirror": "hub.mirror.example"}},
+	// a Chinese project: README and scripts in Chinese, Django in zh-hans on Shanghai time
+	{"django-zh", "django-uwsgi", stack.Answers{"lang": "zh", "time_zone": "Asia/Shanghai"}},
 	{"onyx-defaults", "onyx", nil},
 	{"onyx-lite", "onyx", stack.Answers{"profile": "lite"}},
 	{"onyx-legacy-v2", "onyx", stack.Answers{"onyx_version": "v2.9.8"}},

@@ -115,6 +115,7 @@ func djangoQuestions() []stack.Question {
 			Key: "client_max_body_size", Prompt: "Largest upload nginx accepts", Kind: stack.String, Default: "20m",
 			Check: stack.Size,
 		},
+		stack.LangQuestion(), // before language_code, whose default follows it
 		{
 			Key: "time_zone", Prompt: "Time zone", Kind: stack.String, Default: "UTC",
 			Help:  "Django's TIME_ZONE, e.g. Asia/Shanghai",
@@ -122,8 +123,9 @@ func djangoQuestions() []stack.Question {
 		},
 		{
 			Key: "language_code", Prompt: "Language code", Kind: stack.String, Default: "en-us", Advanced: true,
-			Help:  "Django's LANGUAGE_CODE, e.g. zh-hans",
-			Check: checkLanguageCode,
+			Help:        "Django's LANGUAGE_CODE, e.g. zh-hans; zh-hans when lang is zh",
+			DefaultFrom: djangoLanguageCode,
+			Check:       checkLanguageCode,
 		},
 		{
 			Key: "app_version", Prompt: "Tag of the images this stack builds", Kind: stack.String, Default: "1.0", Advanced: true,
@@ -193,6 +195,16 @@ func TLSFiles(https bool, dir string) []stack.UserFile {
 		{Path: dir + "/fullchain.pem", What: "the TLS certificate chain nginx serves (e.g. from certbot)"},
 		{Path: dir + "/privkey.pem", What: "the TLS private key of that certificate"},
 	}
+}
+
+// djangoLanguageCode follows the project's language: a Chinese project
+// gets Django's Simplified Chinese (zh-hans, the code Django's own
+// translations use), anything else American English, Django's default.
+func djangoLanguageCode(a stack.Answers) string {
+	if a[stack.LangAnswer] == "zh" {
+		return "zh-hans"
+	}
+	return "en-us"
 }
 
 func checkLanguageCode(v string) error {

@@ -202,6 +202,7 @@ func Keras() *stack.Definition {
 				Kind: stack.String, Default: "model_loader", Check: kerasCheckModule, Advanced: true,
 			},
 			stack.RegistryMirrorQuestion(),
+			stack.LangQuestion(),
 			stack.PipIndexQuestion(),
 		},
 		Images: []stack.Image{

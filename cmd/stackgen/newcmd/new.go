@@ -125,6 +125,9 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	if opts.Factory.Host != nil {
+		d.ApplyHost(opts.Factory.Host())
+	}
 	folder := folderName(opts.Dir)
 
 	given := stack.Answers{}
