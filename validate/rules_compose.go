@@ -348,7 +348,7 @@ func checkDBPortPublic(p *project) []Finding {
 					continue
 				}
 				file, line := m.portLine(s.Name, pc)
-				out = append(out, tr(file, line, "validate.compose-db-port-public.msg", msg.Args{"Service": q(s.Name), "What": what, "Role": string(r.role), "Port": portText(pc), "Hint": r.declareHint(s.Name)}).withFix("validate.compose-db-port-public.fix"))
+				out = append(out, tr(file, line, "validate.compose-db-port-public.msg", msg.Args{"Service": q(s.Name), "What": what, "Role": string(r.role), "Port": portText(pc), "Hint": r.declareHintArg(s.Name)}).withFix("validate.compose-db-port-public.fix"))
 			}
 		}
 	}

@@ -485,19 +485,19 @@ var mycnfRemoved = [...]struct {
 	mysqlRemovedIn [2]int // {0,0}: still valid in MySQL
 	notMariaDB     bool
 	universal      bool
-	why            string
+	why            string // the catalogue entry validate.mycnf-invalid-option.why.<why>
 }{
-	{"default-authentication-plugin", [2]int{8, 4}, true, false, "removed in MySQL 8.4 (use authentication-policy; clients such as mysqlclient speak caching_sha2_password) and unknown to MariaDB"},
-	{"query-cache-type", [2]int{8, 0}, false, false, "the query cache was removed in MySQL 8.0"},
-	{"query-cache-size", [2]int{8, 0}, false, false, "the query cache was removed in MySQL 8.0"},
-	{"query-cache-limit", [2]int{8, 0}, false, false, "the query cache was removed in MySQL 8.0"},
-	{"expire-logs-days", [2]int{8, 2}, false, false, "removed in MySQL 8.2 (use binlog-expire-logs-seconds)"},
-	{"log-warnings", [2]int{8, 0}, false, false, "removed in MySQL 8.0 (use log-error-verbosity)"},
-	{"tx-isolation", [2]int{8, 0}, false, false, "removed in MySQL 8.0 (use transaction-isolation)"},
-	{"innodb-file-format", [2]int{8, 0}, false, false, "removed in MySQL 8.0"},
-	{"innodb-large-prefix", [2]int{8, 0}, false, false, "removed in MySQL 8.0"},
-	{"default-character-set", [2]int{0, 0}, true, true, "is a client option; servers refuse it (use character-set-server)"},
-	{"table-cache", [2]int{0, 0}, true, true, "was renamed table-open-cache long ago"},
+	{"default-authentication-plugin", [2]int{8, 4}, true, false, "auth-plugin"},
+	{"query-cache-type", [2]int{8, 0}, false, false, "query-cache"},
+	{"query-cache-size", [2]int{8, 0}, false, false, "query-cache"},
+	{"query-cache-limit", [2]int{8, 0}, false, false, "query-cache"},
+	{"expire-logs-days", [2]int{8, 2}, false, false, "expire-logs"},
+	{"log-warnings", [2]int{8, 0}, false, false, "log-warnings"},
+	{"tx-isolation", [2]int{8, 0}, false, false, "tx-isolation"},
+	{"innodb-file-format", [2]int{8, 0}, false, false, "removed-80"},
+	{"innodb-large-prefix", [2]int{8, 0}, false, false, "removed-80"},
+	{"default-character-set", [2]int{0, 0}, true, true, "client-option"},
+	{"table-cache", [2]int{0, 0}, true, true, "table-cache"},
 }
 
 // serverGroups are the option groups mysqld or mariadbd read.
@@ -532,13 +532,12 @@ func checkMycnfInvalidOption(p *project) []Finding {
 				if !invalid {
 					continue
 				}
-				server := "any current MySQL or MariaDB"
+				var server any = msg.Sub{ID: "validate.mycnf-invalid-option.any-server"}
 				if srv.kind != "" {
 					server = srv.image
 				}
-				out = append(out, Finding{File: f.Path, Line: e.line,
-					Message: fmt.Sprintf("%s: %s %s, so %s refuses to start", e.key, e.key, r.why, server),
-					Fix:     fmt.Sprintf("remove %s from [%s] (or write loose-%s to make it optional)", e.key, e.section, name)})
+				args := msg.Args{"Key": e.key, "Why": msg.Sub{ID: "validate.mycnf-invalid-option.why." + r.why}, "Server": server, "Section": e.section, "Name": name}
+				out = append(out, tr(f.Path, e.line, "validate.mycnf-invalid-option.msg", args).withFix("validate.mycnf-invalid-option.fix-loose"))
 			}
 		}
 	}

@@ -97,12 +97,37 @@ func (l *Localizer) T(id string, args ...Args) string {
 	var data Args
 	if len(args) > 0 {
 		data = args[0]
+		copied := false
+		for k, v := range args[0] {
+			if sub, ok := v.(Sub); ok {
+				if !copied { // the caller's map stays as it was
+					data, copied = copyArgs(args[0]), true
+				}
+				data[k] = l.T(sub.ID, sub.Args)
+			}
+		}
 	}
 	s, err := l.loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
 	if err != nil || s == "" {
 		return id
 	}
 	return s
+}
+
+// Sub is a placeholder value that is itself a catalogue message, said in
+// the same language as the message around it (a reason from a table, a
+// clause that depends on the case).
+type Sub struct {
+	ID   string
+	Args Args
+}
+
+func copyArgs(a Args) Args {
+	out := make(Args, len(a))
+	for k, v := range a {
+		out[k] = v
+	}
+	return out
 }
 
 // Errorf is an error whose text is the localised message id.

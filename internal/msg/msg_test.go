@@ -149,3 +149,16 @@ func TestDetect(t *testing.T) {
 		})
 	}
 }
+
+func TestSubIsSaidInTheSameLanguage(t *testing.T) {
+	args := Args{"Value": `"fr"`, "Names": Sub{ID: "root.cancelled"}}
+	if got := New(Zh).T("lang.invalid", args); !strings.Contains(got, "已取消") {
+		t.Errorf("zh with a Sub: %q", got)
+	}
+	if got := English().T("lang.invalid", args); !strings.Contains(got, "speaks cancelled") {
+		t.Errorf("en with a Sub: %q", got)
+	}
+	if _, ok := args["Names"].(Sub); !ok {
+		t.Error("T changed the caller's args")
+	}
+}
