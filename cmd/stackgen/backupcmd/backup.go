@@ -66,22 +66,11 @@ type Options struct {
 func NewCmdBackup(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IO, Engine: f.Engine, Now: f.Now, Version: f.Version}
 	cmd := &cobra.Command{
-		Use:   "backup [dir]",
-		Short: f.IO.L.T("cmd.backup.short"),
-		Long: `Back up every piece of data the stack keeps, while it keeps serving:
-
-  MySQL/MariaDB  a consistent dump (--single-transaction) of its databases
-  Postgres       pg_dump in custom format
-  Redis          the RDB snapshot, after a fresh BGSAVE has finished
-  files          a tar of each upload volume
-
-Dumps run inside the service containers (no TTY, credentials from the
-containers' own environment) and go into <dir>/backups/<UTC time>/ (or -o DIR)
-with manifest.json and SHA256SUMS. The folder appears only once every file is
-complete. Restore with 'stackgen restore FOLDER'.`,
-		Example: `  stackgen backup
-  stackgen backup mysite -o /srv/backups --keep 7`,
-		Args: cobra.MaximumNArgs(1),
+		Use:     "backup [dir]",
+		Short:   f.IO.L.T("cmd.backup.short"),
+		Long:    f.IO.L.T("backup.long"),
+		Example: f.IO.L.T("backup.example"),
+		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			pos := ""
 			if len(args) == 1 {
@@ -115,16 +104,16 @@ complete. Restore with 'stackgen restore FOLDER'.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&opts.Out, "output", "o", "", "folder that receives the backup folder (default <dir>/backups)")
-	fl.IntVar(&opts.Keep, "keep", 0, "after the backup, delete this project's oldest backups in the output folder beyond the newest `N`")
-	fl.StringVar(&opts.EncryptTo, "encrypt-to", "", "include the secrets (.env, private keys), encrypted to this age public `KEY` (or a file of keys); see 'stackgen keygen'")
-	fl.StringVar(&opts.PassphraseFile, "passphrase-file", "", "include the secrets, encrypted to the passphrase in `FILE` (or $STACKGEN_BACKUP_PASSPHRASE)")
-	fl.BoolVar(&opts.Live, "live", false, "copy upload volumes without pausing the service that writes them (not one point in time)")
-	fl.StringVar(&opts.CopyTo, "copy-to", "", "copy each new backup into `DIR` (a mounted share or disk) and verify the copy")
-	fl.StringVar(&opts.Schedule, "schedule", "", "install a scheduled backup instead of backing up now: daily, hourly or a cron expression (systemd timer, cron, or the Windows Task Scheduler)")
-	fl.BoolVar(&opts.NoInstall, "no-install", false, "with --schedule: write the schedule files into scripts/schedule/ without installing them")
-	fl.BoolVar(&opts.Save, "save", false, "record the options given (--encrypt-to, -o, --keep, --copy-to, --live) as this project's defaults")
-	fl.BoolVar(&opts.List, "list", false, "list this project's backups with their age instead of making one")
+	fl.StringVarP(&opts.Out, "output", "o", "", f.IO.L.T("backup.flag.output"))
+	fl.IntVar(&opts.Keep, "keep", 0, f.IO.L.T("backup.flag.keep"))
+	fl.StringVar(&opts.EncryptTo, "encrypt-to", "", f.IO.L.T("backup.flag.encrypt-to"))
+	fl.StringVar(&opts.PassphraseFile, "passphrase-file", "", f.IO.L.T("backup.flag.passphrase-file"))
+	fl.BoolVar(&opts.Live, "live", false, f.IO.L.T("backup.flag.live"))
+	fl.StringVar(&opts.CopyTo, "copy-to", "", f.IO.L.T("backup.flag.copy-to"))
+	fl.StringVar(&opts.Schedule, "schedule", "", f.IO.L.T("backup.flag.schedule"))
+	fl.BoolVar(&opts.NoInstall, "no-install", false, f.IO.L.T("backup.flag.no-install"))
+	fl.BoolVar(&opts.Save, "save", false, f.IO.L.T("backup.flag.save"))
+	fl.BoolVar(&opts.List, "list", false, f.IO.L.T("backup.flag.list"))
 	cmdutil.AddDirFlag(cmd, "")
 	return cmd
 }
