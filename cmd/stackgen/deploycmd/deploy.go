@@ -16,6 +16,7 @@ import (
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/cmd/stackgen/upcmd"
 	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/prompt"
 )
 
@@ -73,29 +74,11 @@ func up(ctx context.Context, dir string, o *Options) error {
 func NewCmdDeploy(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IO, Factory: f, Engine: f.Engine, Now: f.Now, Up: up}
 	cmd := &cobra.Command{
-		Use:   "deploy (--package [dir] [-o FILE] | --bundle FILE [--dir DIR])",
-		Short: f.IO.L.T("cmd.deploy.short"),
-		Long: `With --package, build the project's images and write one archive that holds
-every image its compose files use (one layer-deduplicated save, compressed in
-a single streaming pass), the compose files, the configs they mount,
-.env.example (never .env unless --include-env), the scripts, load-and-start
-scripts for bash and PowerShell, a README for the offline host and a
-manifest with the SHA-256 of every file.
-
-With --bundle, on the offline host: check every file's SHA-256 and run
-'stackgen validate' on the project before loading anything (services that are
-privileged, use the host network, or mount the host's root or the Docker
-socket are refused without --allow-privileged), load the images, write the files into --dir, write .env
-with fresh secrets when the bundle has none, then start the stack as
-'stackgen up' does (wait until healthy, migrations).
-
-The host receiving the bundle needs only Docker: the load-and-start scripts
-inside do the same without stackgen.`,
-		Example: `  stackgen deploy --package mysite                 # writes mysite.zip
-  stackgen deploy --package mysite -o /media/usb/mysite.tar.gz --format tar.gz
-  stackgen deploy --bundle mysite.zip              # on the offline host
-  stackgen deploy --bundle mysite.zip --dir /srv/mysite`,
-		Args: cobra.MaximumNArgs(1),
+		Use:     "deploy (--package [dir] [-o FILE] | --bundle FILE [--dir DIR])",
+		Short:   f.IO.L.T("cmd.deploy.short"),
+		Long:    f.IO.L.T("deploy.long"),
+		Example: f.IO.L.T("deploy.example"),
+		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.Dir = args[0]
@@ -118,23 +101,23 @@ inside do the same without stackgen.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.BoolVar(&opts.Package, "package", false, "write an offline bundle of the project in [dir] (default: the current directory)")
-	fl.StringVarP(&opts.Output, "output", "o", "", "with --package: the bundle's file name (default: PROJECT.zip or PROJECT.tar.gz)")
-	fl.StringVar(&opts.Format, "format", string(bundle.Zip), "with --package: zip or tar.gz")
-	fl.StringVar(&opts.Codec, "codec", "", "with --package: the images' compression, zstd or gzip (default: zstd when the unpacker can be built, else gzip)")
-	fl.IntVar(&opts.Level, "level", 0, "with --package: compression level (zstd 1-11, gzip 1-9; default: the measured choice)")
-	fl.BoolVar(&opts.IncludeEnv, "include-env", false, "with --package: also pack .env, the project's real secrets (the bundle is then as secret as they are)")
-	fl.StringVar(&opts.Unpacker, "unpacker", "", "with --package: a static linux stackgen binary for the images' architecture, for the unpacker image (default: this stackgen, when it is one)")
-	fl.BoolVar(&opts.NoBuild, "no-build", false, "with --package: pack the images as they are, without 'docker compose build' first")
-	fl.StringVar(&opts.Bundle, "bundle", "", "install the bundle FILE: verify, load the images, write the files, start")
-	fl.StringVar(&opts.TargetDir, cmdutil.DirFlag, "", "the project directory: with --package the project to pack (the same as [dir]); with --bundle the directory to install into (default: ./PROJECT), new or empty")
-	fl.BoolVarP(&opts.Yes, "yes", "y", false, "with --bundle: generate the .env secrets without asking")
-	fl.BoolVar(&opts.AllowPrivileged, "allow-privileged", false, "with --bundle: install even if a service is privileged, uses the host network, or mounts the host's root or the Docker socket")
-	fl.BoolVar(&opts.NoUp, "no-up", false, "with --bundle: load and write the files, but do not start the stack")
-	fl.BoolVar(&opts.Swarm, "swarm", false, "with --bundle: start it on this engine's swarm (stackgen up --swarm); the images are loaded on this node only")
-	cmdutil.DurationVar(fl, &opts.Timeout, "timeout", 0, "with --bundle: "+upcmd.TimeoutUsage)
-	fl.StringVar(&opts.Progress, "progress", "auto", "progress output: auto, tty, plain or quiet")
-	fl.BoolVar(&opts.Unpack, "unpack", false, "decompress a zstd or gzip stream from stdin to stdout (the unpacker image runs this)")
+	fl.BoolVar(&opts.Package, "package", false, f.IO.L.T("deploy.flag.package"))
+	fl.StringVarP(&opts.Output, "output", "o", "", f.IO.L.T("deploy.flag.output"))
+	fl.StringVar(&opts.Format, "format", string(bundle.Zip), f.IO.L.T("deploy.flag.format"))
+	fl.StringVar(&opts.Codec, "codec", "", f.IO.L.T("deploy.flag.codec"))
+	fl.IntVar(&opts.Level, "level", 0, f.IO.L.T("deploy.flag.level"))
+	fl.BoolVar(&opts.IncludeEnv, "include-env", false, f.IO.L.T("deploy.flag.include-env"))
+	fl.StringVar(&opts.Unpacker, "unpacker", "", f.IO.L.T("deploy.flag.unpacker"))
+	fl.BoolVar(&opts.NoBuild, "no-build", false, f.IO.L.T("deploy.flag.no-build"))
+	fl.StringVar(&opts.Bundle, "bundle", "", f.IO.L.T("deploy.flag.bundle"))
+	fl.StringVar(&opts.TargetDir, cmdutil.DirFlag, "", f.IO.L.T("deploy.flag.dir"))
+	fl.BoolVarP(&opts.Yes, "yes", "y", false, f.IO.L.T("deploy.flag.yes"))
+	fl.BoolVar(&opts.AllowPrivileged, "allow-privileged", false, f.IO.L.T("deploy.flag.allow-privileged"))
+	fl.BoolVar(&opts.NoUp, "no-up", false, f.IO.L.T("deploy.flag.no-up"))
+	fl.BoolVar(&opts.Swarm, "swarm", false, f.IO.L.T("deploy.flag.swarm"))
+	cmdutil.DurationVar(fl, &opts.Timeout, "timeout", 0, f.IO.L.T("deploy.flag.timeout", msg.Args{"Usage": f.IO.L.T(upcmd.TimeoutUsageID)}))
+	fl.StringVar(&opts.Progress, "progress", "auto", f.IO.L.T("deploy.flag.progress"))
+	fl.BoolVar(&opts.Unpack, "unpack", false, f.IO.L.T("deploy.flag.unpack"))
 	_ = fl.MarkHidden("unpack")
 	return cmd
 }
