@@ -67,12 +67,8 @@ func NewCmdDoctor(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	cmd := &cobra.Command{
 		Use:   "doctor [dir]",
 		Short: f.IO.L.T("cmd.doctor.short"),
-		Long: `Check what running a stack needs: the Docker engine is reachable and recent
-enough, the Compose v2 and buildx plugins are installed, there is free disk
-and memory, and the host ports of the stack in dir (default: the current
-directory) are free. Each failed check says how to fix it; the exit code is
-non-zero when any fails.`,
-		Args: cobra.MaximumNArgs(1),
+		Long:  f.IO.L.T("doctor.long"),
+		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			pos := ""
 			if len(args) == 1 {
@@ -89,7 +85,7 @@ non-zero when any fails.`,
 			return run(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the checks as JSON")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, f.IO.L.T("doctor.flag.json"))
 	cmdutil.AddDirFlag(cmd, "")
 	return cmd
 }
