@@ -33,17 +33,11 @@ const ConfirmFlag = "yes-delete-data"
 func NewCmdDown(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IO, Engine: f.Engine}
 	cmd := &cobra.Command{
-		Use:   "down [dir]",
-		Short: f.IO.L.T("cmd.down.short"),
-		Long: `Stop the stack in dir and remove its containers and networks
-(docker compose down). Its volumes — the database, uploads, the cache — are
-kept, so 'stackgen up' brings the same data back.
-
---volumes also deletes the volumes, and with them the database. It needs
---yes-delete-data as well, so it never happens by accident.`,
-		Example: `  stackgen down mysite
-  stackgen down mysite --volumes --yes-delete-data   # deletes the data`,
-		Args: cobra.MaximumNArgs(1),
+		Use:     "down [dir]",
+		Short:   f.IO.L.T("cmd.down.short"),
+		Long:    f.IO.L.T("down.long"),
+		Example: f.IO.L.T("down.example"),
+		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			pos := ""
 			if len(args) == 1 {
@@ -67,9 +61,9 @@ kept, so 'stackgen up' brings the same data back.
 		},
 	}
 	fl := cmd.Flags()
-	fl.BoolVar(&opts.Swarm, "swarm", false, "the stack deployed with 'stackgen up --swarm'")
+	fl.BoolVar(&opts.Swarm, "swarm", false, f.IO.L.T("down.flag.swarm"))
 	fl.BoolVar(&opts.Volumes, "volumes", false, "also delete the stack's volumes: its database and files (needs --"+ConfirmFlag+")")
-	fl.BoolVar(&opts.YesDeleteData, ConfirmFlag, false, "confirm that --volumes deletes the data")
+	fl.BoolVar(&opts.YesDeleteData, ConfirmFlag, false, f.IO.L.T("down.flag.yes-delete-data"))
 	cmdutil.AddDirFlag(cmd, "")
 	return cmd
 }
