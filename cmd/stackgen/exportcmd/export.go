@@ -23,10 +23,8 @@ func NewCmdExport(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "export TARGET [dir]",
 		Short: f.IO.L.T("cmd.export.short"),
-		Long: `Write what another orchestrator needs to run a project stackgen generated
-(default: the current directory), from its .stackgen.yml answers, its .env
-and its configs as they are now.`,
-		Args: cobra.NoArgs,
+		Long:  f.IO.L.T("export.long"),
+		Args:  cobra.NoArgs,
 	}
 	for _, t := range targets {
 		cmd.AddCommand(t(f))

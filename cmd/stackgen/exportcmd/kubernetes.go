@@ -57,21 +57,9 @@ func NewCmdKubernetes(f *cmdutil.Factory, runF func(*KubernetesOptions) error) *
 		Use:     "kubernetes [dir]",
 		Aliases: []string{"k8s"},
 		Short:   f.IO.L.T("cmd.export-kubernetes.short"),
-		Long: `Write Kubernetes manifests for a django-uwsgi or keras-webpy project (for
-onyx: a values file for Onyx's own Helm chart, see the README):
-StatefulSets with claims for the data the stack keeps, the shared media
-claim, hash-named ConfigMaps from the project's configs, a migrate Job,
-probes mapped from the health checks, NetworkPolicies, and an Ingress (or
-a Service of --service-type) in front. The Secret comes from secret.env
-(written from .env, mode 0600, git-ignored) through kustomize's
-secretGenerator, or is an existing one (--secret-name).
-
-Apply with: kubectl apply -k OUTDIR`,
-		Example: `  stackgen export kubernetes
-  stackgen export k8s mysite -o deploy/k8s --ingress-class nginx --storage-class fast
-  stackgen export k8s mysite --service-type LoadBalancer --image web=registry.example/mysite-web:1.0
-  stackgen export k8s mysite --registry registry.example:5000`,
-		Args: cobra.MaximumNArgs(1),
+		Long:    f.IO.L.T("export-kubernetes.long"),
+		Example: f.IO.L.T("export-kubernetes.example"),
+		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Dir = "."
 			if len(args) > 0 {
@@ -98,16 +86,16 @@ Apply with: kubectl apply -k OUTDIR`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&opts.Out, "output", "o", "", "folder that receives the files (default <dir>/kubernetes, or <dir>/chart with --helm)")
-	fl.BoolVar(&opts.K8s.Helm, "helm", false, "write a Helm chart (values for replicas, images, resources, ingress, storage) instead of plain manifests")
-	fl.StringVarP(&opts.K8s.Namespace, "namespace", "n", "", "namespace of every object (default: the project's name)")
-	fl.StringVar(&opts.K8s.IngressClass, "ingress-class", "", "ingressClassName of the Ingress (default: the cluster's default class)")
-	fl.StringVar(&opts.K8s.ServiceType, "service-type", "", "expose the entry as a Service of this `type` (LoadBalancer or NodePort) instead of an Ingress")
-	fl.StringVar(&opts.K8s.StorageClass, "storage-class", "", "storage class of every claim (default: the cluster's default class)")
-	fl.StringVar(&opts.K8s.MediaAccessMode, "media-access-mode", "", "access mode of the shared media claim: ReadWriteMany (default) or ReadWriteOnce (single node)")
-	fl.StringVar(&opts.K8s.SecretName, "secret-name", "", "use this existing Secret instead of generating one from secret.env")
-	fl.StringVar(&opts.Registry, "registry", "", "tag and push the images the stack builds to this registry (`HOST[:PORT]`) and name them by digest in the output (--image wins for its key)")
-	fl.StringArrayVar(&opts.Images, "image", nil, "image reference for one of the stack's images, `KEY=REF` (e.g. web=registry.example/mysite-web@sha256:...); repeatable")
+	fl.StringVarP(&opts.Out, "output", "o", "", f.IO.L.T("export-kubernetes.flag.output"))
+	fl.BoolVar(&opts.K8s.Helm, "helm", false, f.IO.L.T("export-kubernetes.flag.helm"))
+	fl.StringVarP(&opts.K8s.Namespace, "namespace", "n", "", f.IO.L.T("export-kubernetes.flag.namespace"))
+	fl.StringVar(&opts.K8s.IngressClass, "ingress-class", "", f.IO.L.T("export-kubernetes.flag.ingress-class"))
+	fl.StringVar(&opts.K8s.ServiceType, "service-type", "", f.IO.L.T("export-kubernetes.flag.service-type"))
+	fl.StringVar(&opts.K8s.StorageClass, "storage-class", "", f.IO.L.T("export-kubernetes.flag.storage-class"))
+	fl.StringVar(&opts.K8s.MediaAccessMode, "media-access-mode", "", f.IO.L.T("export-kubernetes.flag.media-access-mode"))
+	fl.StringVar(&opts.K8s.SecretName, "secret-name", "", f.IO.L.T("export-kubernetes.flag.secret-name"))
+	fl.StringVar(&opts.Registry, "registry", "", f.IO.L.T("export-kubernetes.flag.registry"))
+	fl.StringArrayVar(&opts.Images, "image", nil, f.IO.L.T("export-kubernetes.flag.image"))
 	return cmd
 }
 
