@@ -31,20 +31,11 @@ type Options struct {
 func NewCmdKeygen(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IO, Now: f.Now}
 	cmd := &cobra.Command{
-		Use:   "keygen",
-		Short: f.IO.L.T("cmd.keygen.short"),
-		Long: `Make an age key pair (X25519). The private key is written to -o FILE
-(default stackgen-backup.key, mode 0600; an existing file is never
-overwritten); the public key (age1...) is printed on stdout.
-
-Give the public key to 'stackgen backup --encrypt-to KEY' (add --save to make
-it the project's default); keep the private key away from the server, and give
-it to 'stackgen restore --identity FILE' when restoring. The files are age's
-own format: 'age -d -i FILE secrets.tar.age | tar -t' reads a backup's
-secrets without stackgen.`,
-		Example: `  stackgen keygen -o ~/keys/mysite-backup.key
-  stackgen backup mysite --encrypt-to age1... --save`,
-		Args: cobra.NoArgs,
+		Use:     "keygen",
+		Short:   f.IO.L.T("cmd.keygen.short"),
+		Long:    f.IO.L.T("keygen.long"),
+		Example: f.IO.L.T("keygen.example"),
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -52,7 +43,7 @@ secrets without stackgen.`,
 			return Run(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.Out, "output", "o", "stackgen-backup.key", "file that receives the private key")
+	cmd.Flags().StringVarP(&opts.Out, "output", "o", "stackgen-backup.key", f.IO.L.T("keygen.flag.output"))
 	return cmd
 }
 
