@@ -35,15 +35,11 @@ type Options struct {
 func NewCmdLogs(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IO, Engine: f.Engine}
 	cmd := &cobra.Command{
-		Use:   "logs [dir] [service]",
-		Short: f.IO.L.T("cmd.logs.short"),
-		Long: `Show the logs of every service of the stack in dir (default: the current
-directory), or of one service. With one argument, an existing directory is
-taken as dir, anything else as a service of the current directory.`,
-		Example: `  stackgen logs mysite
-  stackgen logs mysite web -f
-  stackgen logs web --tail 50`,
-		Args: cobra.MaximumNArgs(2),
+		Use:     "logs [dir] [service]",
+		Short:   f.IO.L.T("cmd.logs.short"),
+		Long:    f.IO.L.T("logs.long"),
+		Example: f.IO.L.T("logs.example"),
+		Args:    cobra.MaximumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Dir = "."
 			if f := cmd.Flags().Lookup(cmdutil.DirFlag); f.Changed {
@@ -83,10 +79,10 @@ taken as dir, anything else as a service of the current directory.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.BoolVar(&opts.Swarm, "swarm", false, "the stack deployed with 'stackgen up --swarm'")
-	fl.BoolVarP(&opts.Follow, "follow", "f", false, "keep printing new log lines")
-	fl.StringVarP(&opts.Tail, "tail", "n", "all", "lines to show from the end of each log")
-	fl.BoolVarP(&opts.Timestamps, "timestamps", "t", false, "show the time of each line")
+	fl.BoolVar(&opts.Swarm, "swarm", false, f.IO.L.T("logs.flag.swarm"))
+	fl.BoolVarP(&opts.Follow, "follow", "f", false, f.IO.L.T("logs.flag.follow"))
+	fl.StringVarP(&opts.Tail, "tail", "n", "all", f.IO.L.T("logs.flag.tail"))
+	fl.BoolVarP(&opts.Timestamps, "timestamps", "t", false, f.IO.L.T("logs.flag.timestamps"))
 	cmdutil.AddDirFlag(cmd, "")
 	return cmd
 }
