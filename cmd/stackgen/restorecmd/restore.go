@@ -68,27 +68,11 @@ func NewCmdRestore(f *cmdutil.Factory, runF func(context.Context, *Options) erro
 		return upcmd.Run(ctx, f, p.Dir, upcmd.Options{IO: &ios, NoBuild: !opts.build, Timeout: opts.Timeout})
 	}
 	cmd := &cobra.Command{
-		Use:   "restore BACKUP [dir]",
-		Short: f.IO.L.T("cmd.restore.short"),
-		Long: `Restore a backup folder into the stack in dir (default: the current folder).
-
-Before anything is stopped, every file of the backup is checked against its
-manifest (size, SHA-256, complete dump) and the backup must come from the same
-stack. Then, after confirmation (--yes when there is no terminal), a stopped
-stack is started (after a second confirmation: starting may pull images), the
-services that write are stopped, each database, Redis and upload volume is replaced, and
-the stack is started again and waited for until healthy, as 'stackgen up' does.
-
-Into a folder that does not exist (or is empty), the project itself comes back
-from the backup first — its files, and with --identity (or --passphrase-file)
-its encrypted secrets; without the key, new secrets are generated and the ones
-the data may depend on are named. --verify restores into throwaway containers
-and volumes instead, counts rows, keys and files, and removes them.`,
-		Example: `  stackgen restore backups/20261123-014000
-  stackgen restore /srv/backups/20261123-014000 mysite --yes
-  stackgen restore /mnt/usb/20261123-014000 /srv/mysite --identity ~/keys/mysite.key --yes
-  stackgen restore backups/20261123-014000 --verify`,
-		Args: cobra.RangeArgs(1, 2),
+		Use:     "restore BACKUP [dir]",
+		Short:   f.IO.L.T("cmd.restore.short"),
+		Long:    f.IO.L.T("restore.long"),
+		Example: f.IO.L.T("restore.example"),
+		Args:    cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Backup = args[0]
 			pos := ""
@@ -106,11 +90,11 @@ and volumes instead, counts rows, keys and files, and removes them.`,
 			return Run(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "replace the data, and start the stack if it is stopped, without asking")
-	cmd.Flags().StringVar(&opts.Identity, "identity", "", "age identity `FILE` (from 'stackgen keygen') that opens the backup's encrypted secrets")
-	cmd.Flags().StringVar(&opts.PassphraseFile, "passphrase-file", "", "`FILE` holding the passphrase the secrets were encrypted with (or $STACKGEN_BACKUP_PASSPHRASE)")
-	cmd.Flags().BoolVar(&opts.Verify, "verify", false, "restore into throwaway containers and volumes, count what came back, and remove them: proof the backup restores, without touching the stack")
-	cmdutil.DurationVar(cmd.Flags(), &opts.Timeout, "timeout", 0, upcmd.TimeoutUsage)
+	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, f.IO.L.T("restore.flag.yes"))
+	cmd.Flags().StringVar(&opts.Identity, "identity", "", f.IO.L.T("restore.flag.identity"))
+	cmd.Flags().StringVar(&opts.PassphraseFile, "passphrase-file", "", f.IO.L.T("restore.flag.passphrase-file"))
+	cmd.Flags().BoolVar(&opts.Verify, "verify", false, f.IO.L.T("restore.flag.verify"))
+	cmdutil.DurationVar(cmd.Flags(), &opts.Timeout, "timeout", 0, f.IO.L.T(upcmd.TimeoutUsageID))
 	cmdutil.AddDirFlag(cmd, "")
 	return cmd
 }
