@@ -33,11 +33,10 @@ type Options struct {
 func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IO, Engine: f.Engine, Now: f.Now}
 	cmd := &cobra.Command{
-		Use:   "status [dir]",
-		Short: f.IO.L.T("cmd.status.short"),
-		Args:  cobra.MaximumNArgs(1),
-		Example: `  stackgen status mysite
-  stackgen status mysite --json`,
+		Use:     "status [dir]",
+		Short:   f.IO.L.T("cmd.status.short"),
+		Args:    cobra.MaximumNArgs(1),
+		Example: f.IO.L.T("status.example"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			pos := ""
 			if len(args) == 1 {
@@ -57,8 +56,8 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			return run(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.Swarm, "swarm", false, "the stack deployed with 'stackgen up --swarm'")
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON instead of a table")
+	cmd.Flags().BoolVar(&opts.Swarm, "swarm", false, f.IO.L.T("status.flag.swarm"))
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, f.IO.L.T("status.flag.json"))
 	cmdutil.AddDirFlag(cmd, "")
 	return cmd
 }
