@@ -22,6 +22,7 @@ import (
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/engine/progress"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/stacks"
@@ -31,9 +32,9 @@ import (
 // DefaultTimeout bounds the wait for health when --timeout is not given.
 const DefaultTimeout = 5 * time.Minute
 
-// TimeoutUsage is the --timeout help of every command that waits for a
-// stack to be ready (up, restore, deploy --bundle).
-const TimeoutUsage = "how long to wait for every service to be ready: seconds (900) or a duration (15m); default: the stack's own start time (onyx 30m, keras 10m), " + "5m for a plain compose project"
+// TimeoutUsageID is the catalogue entry of the --timeout help of every
+// command that waits for a stack to be ready.
+const TimeoutUsageID = "up.flag.timeout"
 
 // StartTimeout is the one default for how long a stack may take to become
 // ready, whichever command starts it: its definition's StartTimeout, or
@@ -86,20 +87,11 @@ type Options struct {
 func NewCmdUp(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IO, Engine: f.Engine, Now: f.Now}
 	cmd := &cobra.Command{
-		Use:   "up [dir]",
-		Short: f.IO.L.T("cmd.up.short"),
-		Long: `Build the stack's images and start it with docker compose, then wait until
-every service with a health check is healthy and every one-shot job has
-exited 0 (following the engine's events, never a fixed sleep), apply the
-stack's migrations and print its URL.
-
-On failure stackgen names the service, shows its last log lines and its
-health-check log, suggests a fix for the causes it recognises, and exits
-non-zero. It deletes nothing: containers stay for inspection, volumes and
-.env are untouched.`,
-		Example: `  stackgen up mysite
-  stackgen up mysite --timeout 10m --progress plain`,
-		Args: cobra.MaximumNArgs(1),
+		Use:     "up [dir]",
+		Short:   f.IO.L.T("cmd.up.short"),
+		Long:    f.IO.L.T("up.long"),
+		Example: f.IO.L.T("up.example"),
+		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			pos := ""
 			if len(args) == 1 {
@@ -134,20 +126,20 @@ non-zero. It deletes nothing: containers stay for inspection, volumes and
 			return run(cmd.Context(), opts)
 		},
 	}
-	AddFlags(cmd, opts)
-	cmd.Flags().BoolVar(&opts.NoBuild, "no-build", false, "start with the images already built")
+	AddFlags(cmd, f.IO.L, opts)
+	cmd.Flags().BoolVar(&opts.NoBuild, "no-build", false, f.IO.L.T("up.flag.no-build"))
 	cmdutil.AddDirFlag(cmd, "")
-	addSwarmFlags(cmd, &opts.Swarm)
+	addSwarmFlags(cmd, f.IO.L, &opts.Swarm)
 	return cmd
 }
 
 // AddFlags adds the flags up shares with commands that run it (new --up).
-func AddFlags(cmd *cobra.Command, opts *Options) {
+func AddFlags(cmd *cobra.Command, l *msg.Localizer, opts *Options) {
 	fl := cmd.Flags()
-	cmdutil.DurationVar(fl, &opts.Timeout, "timeout", 0, TimeoutUsage)
-	fl.StringVar(&opts.Progress, "progress", progress.ModeAuto, "progress output: "+strings.Join(progress.Modes, ", "))
-	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "show compose's output and the timings")
-	fl.BoolVar(&opts.JSON, "json", false, "print the progress and the result as JSON lines on stdout (the same as --progress json)")
+	cmdutil.DurationVar(fl, &opts.Timeout, "timeout", 0, l.T(TimeoutUsageID))
+	fl.StringVar(&opts.Progress, "progress", progress.ModeAuto, l.T("up.flag.progress", msg.Args{"Modes": strings.Join(progress.Modes, ", ")}))
+	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, l.T("up.flag.verbose"))
+	fl.BoolVar(&opts.JSON, "json", false, l.T("up.flag.json"))
 }
 
 // Run deploys the project in dir, as `stackgen up dir` does; `stackgen new
