@@ -12,6 +12,7 @@ import (
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Options are down's inputs.
@@ -49,7 +50,7 @@ func NewCmdDown(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 			}
 			opts.Dir = dir
 			if opts.YesDeleteData && !opts.Volumes {
-				return cmdutil.FlagErrorf("--%s confirms --volumes; without --volumes nothing is deleted", ConfirmFlag)
+				return &cmdutil.FlagError{Err: f.IO.L.Errorf("down.err.confirm-alone", msg.Args{"Flag": ConfirmFlag})}
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -69,6 +70,7 @@ func NewCmdDown(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 }
 
 func run(ctx context.Context, opts *Options) error {
+	l := opts.IO.L
 	if opts.Engine == nil {
 		opts.Engine = engine.New
 	}
@@ -95,25 +97,25 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if opts.Volumes && !opts.YesDeleteData {
-		what := "the stack's volumes"
+		var what any = msg.Sub{ID: "down.volumes.all"}
 		if len(vols) > 0 {
-			what = "the volumes " + strings.Join(vols, ", ")
+			what = msg.Sub{ID: "down.volumes.named", Args: msg.Args{"Volumes": strings.Join(vols, ", ")}}
 		}
-		return cmdutil.FlagErrorf("--volumes deletes %s, and with them the database and uploaded files; add --%s to confirm, or back up first", what, ConfirmFlag)
+		return &cmdutil.FlagError{Err: l.Errorf("down.err.confirm", msg.Args{"What": what, "Flag": ConfirmFlag})}
 	}
 	if opts.Volumes {
-		fmt.Fprintf(opts.IO.ErrOut, "Deleting project %s with its data: %s\n", p.Name, strings.Join(vols, ", "))
+		fmt.Fprintln(opts.IO.ErrOut, l.T("down.deleting", msg.Args{"Project": p.Name, "Volumes": strings.Join(vols, ", ")}))
 	}
 	if err := eng.Down(ctx, p, opts.Volumes, opts.IO.ErrOut, opts.IO.ErrOut); err != nil {
-		return fmt.Errorf("docker compose down failed: %w", err)
+		return l.Errorf("down.err.failed", msg.Args{"Err": err})
 	}
 	switch {
 	case opts.Volumes:
-		fmt.Fprintf(opts.IO.ErrOut, "Stack %s is down; its volumes are deleted.\n", p.Name)
+		fmt.Fprintln(opts.IO.ErrOut, l.T("down.done.deleted", msg.Args{"Stack": p.Name}))
 	case len(vols) > 0:
-		fmt.Fprintf(opts.IO.ErrOut, "Stack %s is down. Volumes kept: %s. 'stackgen up %s' starts it again with the same data.\n", p.Name, strings.Join(vols, ", "), p.Dir)
+		fmt.Fprintln(opts.IO.ErrOut, l.T("down.done.kept", msg.Args{"Stack": p.Name, "Volumes": strings.Join(vols, ", "), "Dir": p.Dir}))
 	default:
-		fmt.Fprintf(opts.IO.ErrOut, "Stack %s is down.\n", p.Name)
+		fmt.Fprintln(opts.IO.ErrOut, l.T("down.done", msg.Args{"Stack": p.Name}))
 	}
 	return nil
 }
