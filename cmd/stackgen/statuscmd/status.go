@@ -16,6 +16,7 @@ import (
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Options are status's inputs.
@@ -137,23 +138,23 @@ func run(ctx context.Context, opts *Options) error {
 		return enc.Encode(out)
 	}
 	if out.Warning != "" {
-		fmt.Fprintln(opts.IO.ErrOut, "warning:", out.Warning)
+		fmt.Fprintln(opts.IO.ErrOut, opts.IO.L.T("status.warning", msg.Args{"Text": out.Warning}))
 	}
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
 	}
 	if len(out.Services) == 0 {
-		fmt.Fprintf(opts.IO.ErrOut, "Project %s has no containers: start it with 'stackgen up %s'.\n", out.Project, out.Dir)
+		fmt.Fprintln(opts.IO.ErrOut, opts.IO.L.T("status.empty", msg.Args{"Project": out.Project, "Dir": out.Dir}))
 		return nil
 	}
-	printTable(opts.IO.Out, out, now())
+	printTable(opts.IO.Out, opts.IO.L, out, now())
 	return nil
 }
 
-func printTable(w io.Writer, out Output, now time.Time) {
+func printTable(w io.Writer, l *msg.Localizer, out Output, now time.Time) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERVICE\tSTATE\tHEALTH\tPORTS\tCONTAINER")
+	fmt.Fprintln(tw, l.T("status.header"))
 	for _, r := range out.Services {
 		state := r.State
 		switch {
