@@ -16,6 +16,7 @@ import (
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Options are logs's inputs.
@@ -45,7 +46,7 @@ func NewCmdLogs(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 			if f := cmd.Flags().Lookup(cmdutil.DirFlag); f.Changed {
 				// --dir names the project: the arguments are services.
 				if len(args) > 1 {
-					return cmdutil.FlagErrorf("with --dir, give at most one service")
+					return &cmdutil.FlagError{Err: opts.IO.L.Errorf("logs.err.dir-services")}
 				}
 				opts.Dir = f.Value.String()
 				if len(args) == 1 {
@@ -66,7 +67,7 @@ func NewCmdLogs(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 			if opts.Tail != "all" {
 				var n int
 				if _, err := fmt.Sscan(opts.Tail, &n); err != nil || n < 0 {
-					return cmdutil.FlagErrorf("--tail takes a number of lines or \"all\", not %q", opts.Tail)
+					return &cmdutil.FlagError{Err: f.IO.L.Errorf("logs.err.tail", msg.Args{"Value": fmt.Sprintf("%q", opts.Tail)})}
 				}
 			}
 			if runF != nil {
@@ -110,7 +111,7 @@ func run(ctx context.Context, opts *Options) error {
 			return err
 		}
 		p = engine.GuessProject(opts.Dir)
-		fmt.Fprintf(opts.IO.ErrOut, "warning: %v (showing the logs of project %q)\n", err, p.Name)
+		fmt.Fprintln(opts.IO.ErrOut, opts.IO.L.T("logs.warning.guess", msg.Args{"Err": err, "Project": fmt.Sprintf("%q", p.Name)}))
 	}
 	cts, err := eng.ProjectContainers(ctx, p.Name)
 	if err != nil {
