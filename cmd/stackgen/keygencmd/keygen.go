@@ -18,6 +18,7 @@ import (
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/internal/atomicfile"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Options are keygen's inputs.
@@ -70,7 +71,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err := atomicfile.Write(abs, []byte(body), 0o600); err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "Wrote the private key to %s (mode 0600): keep it off the server, it opens every backup made with its public key\n", abs)
+	fmt.Fprintln(opts.IO.ErrOut, opts.IO.L.T("keygen.wrote", msg.Args{"Path": abs}))
 	fmt.Fprintln(opts.IO.Out, id.Recipient().String())
 	return nil
 }
