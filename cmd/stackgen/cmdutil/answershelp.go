@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/stack"
 )
 
@@ -14,8 +15,8 @@ import (
 // the prompts first (copier and cookiecutter users look for this). Answers
 // the prompts never ask (advanced ones) are listed too: --set is the only
 // way to reach them.
-func PrintAnswers(w io.Writer, d *stack.Definition) {
-	fmt.Fprintf(w, "Answers of %s (--set KEY=VALUE, or a YAML mapping of them with --answers FILE):\n", d.Name)
+func PrintAnswers(w io.Writer, l *msg.Localizer, d *stack.Definition) {
+	fmt.Fprintln(w, l.T("answers.head", msg.Args{"Stack": d.Name}))
 	cur := stack.Answers{}
 	for _, q := range d.Questions {
 		def := q.DefaultFor(cur)
@@ -47,7 +48,7 @@ func PrintAnswers(w io.Writer, d *stack.Definition) {
 		fmt.Fprintf(w, "      %s\n", text)
 	}
 	if len(d.Images) > 0 {
-		fmt.Fprintf(w, "Images (--image KEY=REF, or an image: mapping in --answers; used as given):\n")
+		fmt.Fprintln(w, l.T("answers.images"))
 		seen := map[string]bool{}
 		for _, im := range d.Images {
 			if seen[im.Key] {

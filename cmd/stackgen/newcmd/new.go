@@ -102,7 +102,7 @@ func NewCmdNew(f *cmdutil.Factory, up UpFunc, runF func(context.Context, *Option
 		if pos := c.Flags().Args(); len(pos) > 0 {
 			if d, err := reg.Lookup(pos[0]); err == nil {
 				fmt.Fprintln(c.OutOrStdout())
-				cmdutil.PrintAnswers(c.OutOrStdout(), d)
+				cmdutil.PrintAnswers(c.OutOrStdout(), l, d)
 			}
 		}
 	})

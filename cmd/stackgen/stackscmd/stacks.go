@@ -24,7 +24,7 @@ func NewCmdStacks(f *cmdutil.Factory) *cobra.Command {
 				if err != nil {
 					return cmdutil.FlagErrorf("%v", err)
 				}
-				cmdutil.PrintAnswers(f.IO.Out, d)
+				cmdutil.PrintAnswers(f.IO.Out, f.IO.L, d)
 				return nil
 			}
 			w := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
