@@ -53,7 +53,6 @@ var pending = map[string]int{
 	"cmd/stackgen/deploycmd/install.go":    6,
 	"cmd/stackgen/deploycmd/package.go":    8,
 	"cmd/stackgen/deploycmd/progress.go":   1,
-	"cmd/stackgen/doctorcmd/doctor.go":     2,
 	"cmd/stackgen/exportcmd/kubernetes.go": 9,
 	"cmd/stackgen/exportcmd/swarm.go":      2,
 	"cmd/stackgen/restorecmd/fresh.go":     8,
