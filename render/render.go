@@ -77,7 +77,7 @@ func Render(d *stack.Definition, in stack.Input) (fileset.Set, error) {
 		return nil, fmt.Errorf("render %s: %w", d.Name, err)
 	}
 	if name := in.Answers[stack.ComposeProjectAnswer]; name != "" {
-		if err := setComposeName(set, name); err != nil {
+		if err := setComposeName(set, name, in.Answers[stack.LangAnswer]); err != nil {
 			return nil, fmt.Errorf("render %s: %w", d.Name, err)
 		}
 	}
@@ -136,7 +136,7 @@ const composeFile = "compose.yaml"
 // place for every stack: without `name:` compose derives the name from the
 // folder, which is empty for a folder named 我的网站 and differs from what
 // stackgen's own commands (status, backup, deploy) would compute.
-func setComposeName(set fileset.Set, name string) error {
+func setComposeName(set fileset.Set, name, lang string) error {
 	for i := range set {
 		if set[i].Path != composeFile {
 			continue
@@ -144,9 +144,9 @@ func setComposeName(set fileset.Set, name string) error {
 		if topLevelName.Match(set[i].Content) {
 			return fmt.Errorf("%s: the template sets name: itself; the compose_project answer does", composeFile)
 		}
+		l, _ := msg.Parse(lang)
 		set[i].Content = insertAfterHeader(set[i].Content,
-			"# The compose project: prefixes every container, volume, network and built\n"+
-				"# image. Commands run from another folder (or a copy) still find the stack.\n"+
+			msg.New(l).T("file.compose.name-comment")+"\n"+
 				"name: "+ComposeString(name)+"\n\n")
 		return nil
 	}
