@@ -122,8 +122,13 @@ func LoadScriptPowerShell(m *Manifest) ([]byte, error) {
 	return renderpkg.PowerShellBOM(bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n"))), nil
 }
 
-// Readme renders the README for the offline host.
-func Readme(m *Manifest) ([]byte, error) { return render("readme", readmeText, m) }
+// Readme renders the README for the offline host, in the project's language.
+func Readme(m *Manifest) ([]byte, error) {
+	if m.Lang == "zh" {
+		return render("readme", readmeTextZh, m)
+	}
+	return render("readme", readmeText, m)
+}
 
 const bashScript = `#!/usr/bin/env bash
 # Load this bundle's images into Docker and start {% comment .Project %}.

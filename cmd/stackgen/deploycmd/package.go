@@ -181,6 +181,7 @@ func packageRun(ctx context.Context, o *Options) error {
 		if def.URL != nil {
 			man.URL = def.URL(answers)
 		}
+		man.Lang = answers[stack.LangAnswer]
 		if def.Migrate != nil {
 			man.Migrate = &bundle.Migrate{Service: def.Migrate.Service, Command: def.Migrate.Command, What: def.Migrate.What}
 		}
