@@ -41,9 +41,9 @@ func PrintAnswers(w io.Writer, l *msg.Localizer, d *stack.Definition) {
 			notes = append(notes, "asked only with some earlier answers")
 		}
 		fmt.Fprintf(w, "  %s  (%s)\n", q.Key, strings.Join(notes, "; "))
-		text := q.Prompt
-		if q.Help != "" {
-			text += ". " + q.Help
+		text, help := QuestionText(l, d.Name, q)
+		if help != "" {
+			text += ". " + help
 		}
 		fmt.Fprintf(w, "      %s\n", text)
 	}
@@ -74,4 +74,20 @@ func kindOf(q stack.Question, cur stack.Answers) string {
 		return "one of: " + strings.Join(q.ChoicesFor(cur), ", ")
 	}
 	return "text"
+}
+
+// QuestionText is a question's prompt and help in l's language: the
+// catalogue's q.STACK.KEY.prompt and .help, whose English is the stack
+// definition's own text (a test keeps them equal); a question not in the
+// catalogue is asked in English.
+func QuestionText(l *msg.Localizer, stackName string, q stack.Question) (prompt, help string) {
+	prompt, help = q.Prompt, q.Help
+	id := "q." + stackName + "." + q.Key
+	if t := l.T(id + ".prompt"); t != id+".prompt" {
+		prompt = t
+	}
+	if t := l.T(id + ".help"); q.Help != "" && t != id+".help" {
+		help = t
+	}
+	return prompt, help
 }

@@ -2,6 +2,7 @@ package newcmd
 
 import (
 	"fmt"
+	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"path/filepath"
 	"strings"
 
@@ -116,7 +117,7 @@ func replayManifest(path string, raw map[string]any, d *stack.Definition, dir st
 
 // ask walks d's questions in order and asks, on a terminal, each active
 // one the user has not answered; advanced questions keep their default.
-func ask(p prompt.Prompter, d *stack.Definition, folder string, given stack.Answers) (stack.Answers, error) {
+func ask(p prompt.Prompter, l *msg.Localizer, d *stack.Definition, folder string, given stack.Answers) (stack.Answers, error) {
 	out := stack.Answers{}
 	for k, v := range given {
 		out[k] = v
@@ -137,16 +138,17 @@ func ask(p prompt.Prompter, d *stack.Definition, folder string, given stack.Answ
 		}
 		var v string
 		var err error
+		text, help := cmdutil.QuestionText(l, d.Name, q)
 		switch q.Kind {
 		case stack.Bool:
 			var b bool
-			b, err = p.Confirm(q.Prompt, q.Help, def == "true")
+			b, err = p.Confirm(text, help, def == "true")
 			v = fmt.Sprint(b)
 		case stack.Choice:
-			v, err = p.Select(q.Prompt, q.Help, q.ChoicesFor(cur), def)
+			v, err = p.Select(text, help, q.ChoicesFor(cur), def)
 		default:
 			snapshot := cur
-			v, err = p.Input(q.Prompt, q.Help, def, func(s string) error {
+			v, err = p.Input(text, help, def, func(s string) error {
 				_, err := q.Normalize(s, snapshot)
 				return err
 			})

@@ -177,7 +177,7 @@ func Run(ctx context.Context, opts *Options) error {
 
 	switch {
 	case interactive:
-		if given, err = ask(opts.Factory.Prompter(), d, folder, given); err != nil {
+		if given, err = ask(opts.Factory.Prompter(), l, d, folder, given); err != nil {
 			return err
 		}
 	case !opts.Yes:
