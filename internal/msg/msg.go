@@ -8,6 +8,7 @@ package msg
 
 import (
 	"embed"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -99,12 +100,26 @@ func (l *Localizer) T(id string, args ...Args) string {
 		data = args[0]
 		copied := false
 		for k, v := range args[0] {
-			if sub, ok := v.(Sub); ok {
-				if !copied { // the caller's map stays as it was
-					data, copied = copyArgs(args[0]), true
+			var said string
+			switch v := v.(type) {
+			case Sub:
+				said = l.T(v.ID, v.Args)
+			case error:
+				// an error from the catalogue, said again in l's language;
+				// a wrapper that adds no words of its own (a usage-error
+				// kind) is looked through
+				var e *Error
+				if !errors.As(v, &e) || e.Error() != v.Error() {
+					continue
 				}
-				data[k] = l.T(sub.ID, sub.Args)
+				said = l.T(e.ID, e.Args)
+			default:
+				continue
 			}
+			if !copied { // the caller's map stays as it was
+				data, copied = copyArgs(args[0]), true
+			}
+			data[k] = said
 		}
 	}
 	s, err := l.loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
@@ -132,13 +147,26 @@ func copyArgs(a Args) Args {
 
 // Errorf is an error whose text is the localised message id.
 func (l *Localizer) Errorf(id string, args ...Args) error {
-	return &Error{ID: id, Text: l.T(id, args...)}
+	e := &Error{ID: id, Text: l.T(id, args...)}
+	if len(args) > 0 {
+		e.Args = args[0]
+	}
+	return e
 }
 
-// Error is a user-facing error from the catalogue: ID is stable (for
-// --json and tests), Text is what the person reads.
+// Err is an error from the catalogue made where no reader is known (an
+// answer's check, a library): its text is English, and a command that
+// prints it through T (as {{.Err}}) says it in the reader's language.
+// An Args value that is itself such an error is said the same way, so
+// "KEY: <check's error>" reads in one language.
+func Err(id string, args ...Args) error { return English().Errorf(id, args...) }
+
+// Error is a user-facing error from the catalogue: ID and Args are stable
+// (for --json and tests, and to say it again in another language), Text is
+// what it reads as where it was made.
 type Error struct {
 	ID   string
+	Args Args
 	Text string
 }
 

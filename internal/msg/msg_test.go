@@ -1,6 +1,8 @@
 package msg
 
 import (
+	"errors"
+	"fmt"
 	"regexp"
 	"sort"
 	"strings"
@@ -166,5 +168,36 @@ func TestSubIsSaidInTheSameLanguage(t *testing.T) {
 	}
 	if _, ok := args["Names"].(Sub); !ok {
 		t.Error("T changed the caller's args")
+	}
+}
+
+func TestErrorsAreSaidAgainInTheReadersLanguage(t *testing.T) {
+	inner := Err("down.volumes.named", Args{"Volumes": "db_vol"})
+	outer := Err("down.err.confirm", Args{"What": inner, "Flag": "yes-delete-data"})
+	if !strings.Contains(outer.Error(), "deletes the volumes db_vol") {
+		t.Errorf("English where it was made: %q", outer)
+	}
+	got := New(Zh).T("root.error", Args{"Err": outer})
+	if !strings.Contains(got, "会删除数据卷 db_vol") || !strings.HasPrefix(got, "stackgen：") {
+		t.Errorf("said again in Chinese: %q", got)
+	}
+	// an error from outside the catalogue is printed as it is
+	if got := New(Zh).T("root.error", Args{"Err": errors.New("boom")}); got != "stackgen：boom" {
+		t.Errorf("plain error: %q", got)
+	}
+}
+
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
+
+func TestAWrapperWithoutWordsIsLookedThrough(t *testing.T) {
+	err := usageError{Err("logs.err.dir-services")}
+	if got := New(Zh).T("root.error", Args{"Err": err}); !strings.Contains(got, "最多只能指定一个服务") {
+		t.Errorf("%q", got)
+	}
+	wrapped := fmt.Errorf("reading x: %w", Err("logs.err.dir-services"))
+	if got := New(Zh).T("root.error", Args{"Err": wrapped}); !strings.Contains(got, "reading x: with --dir") {
+		t.Errorf("a wrapper with words of its own stays as it is: %q", got)
 	}
 }
