@@ -53,14 +53,11 @@ var pending = map[string]int{
 	"cmd/stackgen/deploycmd/install.go":    6,
 	"cmd/stackgen/deploycmd/package.go":    8,
 	"cmd/stackgen/deploycmd/progress.go":   1,
-	"cmd/stackgen/exportcmd/kubernetes.go": 9,
-	"cmd/stackgen/exportcmd/swarm.go":      2,
+	"cmd/stackgen/exportcmd/kubernetes.go": 2,
 	"cmd/stackgen/restorecmd/fresh.go":     8,
 	"cmd/stackgen/restorecmd/restore.go":   10,
 	"cmd/stackgen/upcmd/swarm.go":          9,
 	"cmd/stackgen/upcmd/up.go":             13,
-	"swarm/convert.go":                     1,
-	"validate/validate.go":                 1,
 }
 
 var (
