@@ -14,6 +14,7 @@ import (
 	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/fileset"
 	"github.com/stackgen/stackgen/internal/atomicfile"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/k8s"
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/stack"
@@ -71,10 +72,10 @@ func NewCmdKubernetes(f *cmdutil.Factory, runF func(*KubernetesOptions) error) *
 			}
 			opts.K8s.Images = images
 			if strings.ContainsAny(opts.Registry, "/ ") {
-				return cmdutil.FlagErrorf("--registry %q: give HOST[:PORT] only (the images keep their names)", opts.Registry)
+				return &cmdutil.FlagError{Err: msg.Err("export.err.registry-host", msg.Args{"Value": fmt.Sprintf("%q", opts.Registry)})}
 			}
 			if err := stack.OptionalRegistryHost(opts.Registry); err != nil {
-				return cmdutil.FlagErrorf("--registry: %v", err)
+				return &cmdutil.FlagError{Err: msg.Err("export.err.registry", msg.Args{"Err": err})}
 			}
 			if err := k8s.CheckOptions(opts.K8s); err != nil {
 				return cmdutil.FlagErrorf("%v", err)
@@ -105,7 +106,7 @@ func parseImages(flags []string) (map[string]string, error) {
 	for _, f := range flags {
 		k, v, ok := strings.Cut(f, "=")
 		if !ok || k == "" || v == "" {
-			return nil, cmdutil.FlagErrorf("--image %q: use KEY=REF, e.g. --image web=registry.example/mysite-web:1.0", f)
+			return nil, &cmdutil.FlagError{Err: msg.Err("export.err.image", msg.Args{"Value": fmt.Sprintf("%q", f)})}
 		}
 		out[strings.TrimPrefix(k, "image.")] = v
 	}
@@ -154,14 +155,15 @@ func RunKubernetes(opts *KubernetesOptions) error {
 	if err := writeSet(out, set); err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.Out, "Wrote %d files to %s\n", len(set), out)
+	l := opts.IO.L
+	fmt.Fprintln(opts.IO.Out, l.T("export.k8s.wrote", msg.Args{"Count": len(set), "Dir": out}))
 	switch {
 	case p.Stack.Name == "onyx":
-		fmt.Fprintf(opts.IO.Out, "Install with Onyx's chart (version %s): see the commands at the top of %s\n", k8s.OnyxChartFor(p.Answers), filepath.Join(out, k8s.OnyxValuesFile))
+		fmt.Fprintln(opts.IO.Out, l.T("export.k8s.onyx", msg.Args{"Version": k8s.OnyxChartFor(p.Answers), "File": filepath.Join(out, k8s.OnyxValuesFile)}))
 	case opts.K8s.Helm:
-		fmt.Fprintf(opts.IO.Out, "Install with: helm install RELEASE %s (the commands are at the top of values.yaml)\n", out)
+		fmt.Fprintln(opts.IO.Out, l.T("export.k8s.helm", msg.Args{"Dir": out}))
 	default:
-		fmt.Fprintf(opts.IO.Out, "Apply with: kubectl apply -k %s\n", out)
+		fmt.Fprintln(opts.IO.Out, l.T("export.k8s.apply", msg.Args{"Dir": out}))
 	}
 	return nil
 }

@@ -37,7 +37,7 @@ func NewCmdSwarm(f *cmdutil.Factory, runF func(context.Context, *SwarmOptions) e
 				opts.Dir = args[0]
 			}
 			if opts.Replicas < 0 {
-				return cmdutil.FlagErrorf("--replicas must be at least 1")
+				return &cmdutil.FlagError{Err: f.IO.L.Errorf("export.err.replicas")}
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -76,8 +76,7 @@ func runSwarm(opts *SwarmOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "Wrote %s: stack %s, %d services, %d secrets and %d configs to create (stackgen up --swarm does).\n",
-		path, p.Name, len(res.Services), len(res.Secrets), len(res.Configs))
+	fmt.Fprintln(opts.IO.ErrOut, opts.IO.L.T("export.swarm.wrote", msg.Args{"Path": path, "Stack": p.Name, "Services": len(res.Services), "Secrets": len(res.Secrets), "Configs": len(res.Configs)}))
 	fmt.Fprintln(opts.IO.Out, path)
 	return nil
 }
