@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Severity says whether a finding blocks: an Error is a deployment that
@@ -203,7 +204,7 @@ type FindingsError struct{ Findings []Finding }
 
 func (e *FindingsError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d validation error(s):", len(e.Findings))
+	b.WriteString(msg.English().T("validate.gate.head", msg.Args{"Count": len(e.Findings)}))
 	for _, f := range e.Findings {
 		b.WriteString("\n  ")
 		b.WriteString(f.String())
