@@ -153,7 +153,7 @@ func swarmFailure(ctx context.Context, ios *cmdutil.IOStreams, eng *engine.Clien
 		}
 		var logs strings.Builder
 		if err := eng.ServiceLogs(ctx, p.Name, s.Name, false, "20", &logs); err == nil && logs.Len() > 0 {
-			printLines(w, "last log lines", lastLines(logs.String(), 20))
+			printLines(w, ios.L.T("up.lines.last-any"), lastLines(logs.String(), 20))
 		}
 	}
 	fmt.Fprintf(w, "\nNothing was removed: 'stackgen status --swarm %s' and 'docker service ps %s_SERVICE' show the tasks; 'stackgen down --swarm %s' removes the stack.\n", p.Dir, p.Name, p.Dir)
