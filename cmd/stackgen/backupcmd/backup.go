@@ -18,6 +18,7 @@ import (
 	"github.com/stackgen/stackgen/backup"
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/internal/units"
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/stack"
@@ -82,17 +83,17 @@ func NewCmdBackup(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			}
 			opts.Dir = dir
 			if opts.Keep < 0 {
-				return cmdutil.FlagErrorf("--keep must be 1 or more (it counts the backups to keep)")
+				return &cmdutil.FlagError{Err: f.IO.L.Errorf("backup.err.keep")}
 			}
 			if opts.EncryptTo != "" && opts.PassphraseFile != "" {
-				return cmdutil.FlagErrorf("--encrypt-to and --passphrase-file exclude each other: age encrypts to keys or to a passphrase")
+				return &cmdutil.FlagError{Err: f.IO.L.Errorf("backup.err.exclusive")}
 			}
 			if opts.Schedule != "" {
 				if _, err := backup.ParseSchedule(opts.Schedule); err != nil {
 					return cmdutil.FlagErrorf("%v", err)
 				}
 				if opts.PassphraseFile != "" {
-					return cmdutil.FlagErrorf("a scheduled backup cannot type a passphrase: use --encrypt-to with a key from 'stackgen keygen'")
+					return &cmdutil.FlagError{Err: f.IO.L.Errorf("backup.err.schedule-passphrase")}
 				}
 			}
 			opts.flags = map[string]bool{}
@@ -210,7 +211,8 @@ func Run(ctx context.Context, opts *Options) error {
 		now = opts.Now
 	}
 	start := time.Now()
-	fmt.Fprintf(opts.IO.ErrOut, "Backing up %s (%s) while it runs\n", p.Name, proj.Stack)
+	l := opts.IO.L
+	fmt.Fprintln(opts.IO.ErrOut, l.T("backup.start", msg.Args{"Project": p.Name, "Stack": proj.Stack}))
 	dir, m, err := backup.Create(ctx, eng, backup.Options{
 		OutDir: out, Stack: proj.Stack, Project: p.Name, StackgenVersion: opts.Version,
 		Now: now(), Targets: targets, Progress: NewProgress(opts.IO),
@@ -226,10 +228,10 @@ func Run(ctx context.Context, opts *Options) error {
 	for _, f := range m.Files {
 		total += f.Size
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "Backup complete: %d files, %s in %s\n", len(m.Files), units.Bytes(total), time.Since(start).Round(10*time.Millisecond))
+	fmt.Fprintln(opts.IO.ErrOut, l.T("backup.done", msg.Args{"Files": len(m.Files), "Size": units.Bytes(total), "Took": time.Since(start).Round(10 * time.Millisecond).String()}))
 	if m.Secrets == nil {
 		if left, err := backup.SecretFilesOf(proj.Dir, skipPaths(proj.Dir, out)); err == nil && len(left) > 0 {
-			fmt.Fprintf(opts.IO.ErrOut, "Secrets not included (%s): keep a copy of them, or back them up encrypted with --encrypt-to KEY ('stackgen keygen' makes one)\n", strings.Join(left, ", "))
+			fmt.Fprintln(opts.IO.ErrOut, l.T("backup.no-secrets", msg.Args{"Files": strings.Join(left, ", ")}))
 		}
 	}
 	fmt.Fprintln(opts.IO.Out, dir)
@@ -238,7 +240,7 @@ func Run(ctx context.Context, opts *Options) error {
 		if err != nil {
 			return fmt.Errorf("the backup %s is complete, but copying it failed: %w", dir, err)
 		}
-		fmt.Fprintf(opts.IO.ErrOut, "Copied to %s and verified (size and SHA-256 of every file)\n", c)
+		fmt.Fprintln(opts.IO.ErrOut, l.T("backup.copied", msg.Args{"Dir": c}))
 	}
 	if opts.Keep > 0 {
 		entries, err := backup.List(out)
@@ -252,7 +254,7 @@ func Run(ctx context.Context, opts *Options) error {
 			if err := os.RemoveAll(e.Dir); err != nil {
 				return fmt.Errorf("removing an old backup (--keep %d): %w", opts.Keep, err)
 			}
-			fmt.Fprintf(opts.IO.ErrOut, "Removed old backup %s (--keep %d)\n", e.Dir, opts.Keep)
+			fmt.Fprintln(opts.IO.ErrOut, l.T("backup.pruned", msg.Args{"Dir": e.Dir, "Keep": opts.Keep}))
 		}
 	}
 	return nil
