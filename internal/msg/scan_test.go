@@ -52,8 +52,6 @@ var pending = map[string]int{
 	"cmd/stackgen/deploycmd/package.go":    8,
 	"cmd/stackgen/deploycmd/progress.go":   1,
 	"cmd/stackgen/exportcmd/kubernetes.go": 2,
-	"cmd/stackgen/restorecmd/fresh.go":     8,
-	"cmd/stackgen/restorecmd/restore.go":   10,
 	"cmd/stackgen/upcmd/swarm.go":          9,
 }
 
