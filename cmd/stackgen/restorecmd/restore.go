@@ -20,6 +20,7 @@ import (
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/cmd/stackgen/upcmd"
 	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/internal/units"
 	"github.com/stackgen/stackgen/prompt"
 	"github.com/stackgen/stackgen/stack"
@@ -122,7 +123,8 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	// Everything about the backup is checked before Docker is touched.
-	fmt.Fprintf(ew, "Checking %s\n", opts.Backup)
+	l := opts.IO.L
+	fmt.Fprintln(ew, l.T("restore.checking", msg.Args{"Backup": opts.Backup}))
 	m, err := backup.Verify(opts.Backup)
 	if err != nil {
 		return err
@@ -132,14 +134,13 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	for _, w := range warnings {
-		fmt.Fprintln(ew, "warning:", w)
+		fmt.Fprintln(ew, l.T("status.warning", msg.Args{"Text": w}))
 	}
 	var total int64
 	for _, f := range m.Files {
 		total += f.Size
 	}
-	fmt.Fprintf(ew, "Backup OK: %s of %s, made %s by stackgen %s, %d files, %s\n",
-		m.Project, m.Stack, m.Created.Local().Format("2006-01-02 15:04:05"), m.StackgenVersion, len(m.Files), units.Bytes(total))
+	fmt.Fprintln(ew, l.T("restore.backup-ok", msg.Args{"Project": m.Project, "Stack": m.Stack, "Created": m.Created.Local().Format("2006-01-02 15:04:05"), "Version": m.StackgenVersion, "Files": len(m.Files), "Size": units.Bytes(total)}))
 
 	// Asked before Docker is touched, too: a refusal changes nothing.
 	if !opts.Yes {
@@ -167,7 +168,7 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if m.Project != "" && m.Project != p.Name {
-		fmt.Fprintf(ew, "note: the backup comes from project %q, restoring into %q\n", m.Project, p.Name)
+		fmt.Fprintln(ew, l.T("restore.note.other-project", msg.Args{"From": fmt.Sprintf("%q", m.Project), "Into": fmt.Sprintf("%q", p.Name)}))
 	}
 
 	start := time.Now()
@@ -183,7 +184,7 @@ func Run(ctx context.Context, opts *Options) error {
 		if err := confirmStart(opts, p.Name, err); err != nil {
 			return err
 		}
-		fmt.Fprintln(ew, "Starting the stack to restore into it")
+		fmt.Fprintln(ew, l.T("restore.starting-first"))
 		if err := startStack(ctx, eng, p); err != nil {
 			return fmt.Errorf("starting the stack to restore into: %w", err)
 		}
@@ -204,22 +205,22 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 
 	stop := writers(p, proj.States)
-	fmt.Fprintf(ew, "Stopping %s\n", strings.Join(stop, ", "))
+	fmt.Fprintln(ew, l.T("restore.stopping", msg.Args{"Services": strings.Join(stop, ", ")}))
 	if err := eng.StopServices(ctx, p, stop, nil, ew); err != nil {
 		return fmt.Errorf("stopping the services that write: %w (nothing was restored)", err)
 	}
-	fmt.Fprintln(ew, "Restoring")
+	fmt.Fprintln(ew, l.T("restore.restoring"))
 	err = backup.Restore(ctx, eng, backup.RestoreOptions{
 		Dir: opts.Backup, Manifest: m, Targets: targets, Redis: redis, Progress: backupcmd.NewProgress(opts.IO),
 	})
 	if err != nil {
 		return fmt.Errorf("%w\n%s are still stopped; fix the cause and run the restore again (the backup is unchanged)", err, strings.Join(stop, ", "))
 	}
-	fmt.Fprintln(ew, "Starting the stack")
+	fmt.Fprintln(ew, l.T("restore.starting"))
 	if err := startStack(ctx, eng, p); err != nil {
 		return fmt.Errorf("the data is restored, but the stack did not come up healthy: %w", err)
 	}
-	fmt.Fprintf(ew, "Restored %s from %s in %s\n", p.Name, opts.Backup, time.Since(start).Round(100*time.Millisecond))
+	fmt.Fprintln(ew, l.T("restore.done", msg.Args{"Project": p.Name, "Backup": opts.Backup, "Took": time.Since(start).Round(100 * time.Millisecond).String()}))
 	return nil
 }
 
@@ -228,7 +229,7 @@ func Run(ctx context.Context, opts *Options) error {
 // runs every service. --yes gives it; a terminal asks; otherwise refuse.
 func confirmStart(opts *Options, name string, why error) error {
 	ew := opts.IO.ErrOut
-	fmt.Fprintf(ew, "The stack %s is not running (%v); the restore has to start it first (docker compose up, which may pull images)\n", name, why)
+	fmt.Fprintln(ew, opts.IO.L.T("restore.not-running", msg.Args{"Stack": name, "Why": why}))
 	if opts.Yes {
 		return nil
 	}
