@@ -40,6 +40,8 @@ var allowed = map[string][]string{
 	"cmd/stackgen/newcmd/new.go": {"manifest"},
 	// a hosts-file line for nginx -t, not a message
 	"internal/toolcheck/nginx.go": {"127.0.0.1 "},
+	// the bundle's checksum, the same in every language
+	"cmd/stackgen/deploycmd/package.go": {"SHA-256 "},
 }
 
 // pending counts, per file, the messages not yet in the catalogue when
@@ -47,9 +49,6 @@ var allowed = map[string][]string{
 // more (a new message bypassed the catalogue) or fewer (one was converted:
 // lower the count, so the list only shrinks). It is printed on every run.
 var pending = map[string]int{
-	"cmd/stackgen/deploycmd/deploy.go":     7,
-	"cmd/stackgen/deploycmd/install.go":    6,
-	"cmd/stackgen/deploycmd/package.go":    8,
 	"cmd/stackgen/deploycmd/progress.go":   1,
 	"cmd/stackgen/exportcmd/kubernetes.go": 2,
 	"cmd/stackgen/upcmd/swarm.go":          9,
