@@ -130,7 +130,7 @@ func checkFlags(cmd *cobra.Command, o *Options, args []string) error {
 		}
 	}
 	if modes != 1 {
-		return cmdutil.FlagErrorf("choose one of --package [dir] (on the build host) or --bundle FILE (on the offline host)")
+		return &cmdutil.FlagError{Err: o.IO.L.Errorf("deploy.err.mode")}
 	}
 	changed := func(names ...string) string {
 		for _, n := range names {
@@ -142,15 +142,15 @@ func checkFlags(cmd *cobra.Command, o *Options, args []string) error {
 	}
 	if !o.Package {
 		if n := changed("output", "format", "codec", "level", "include-env", "unpacker", "no-build"); n != "" {
-			return cmdutil.FlagErrorf("--%s goes with --package", n)
+			return &cmdutil.FlagError{Err: o.IO.L.Errorf("deploy.err.package-only", msg.Args{"Flag": n})}
 		}
 		if len(args) > 0 {
-			return cmdutil.FlagErrorf("the directory argument goes with --package; with --bundle choose the target with --dir")
+			return &cmdutil.FlagError{Err: o.IO.L.Errorf("deploy.err.dir-arg")}
 		}
 	}
 	if o.Bundle == "" {
 		if n := changed("yes", "no-up", "timeout", "allow-privileged", "swarm"); n != "" {
-			return cmdutil.FlagErrorf("--%s goes with --bundle", n)
+			return &cmdutil.FlagError{Err: o.IO.L.Errorf("deploy.err.bundle-only", msg.Args{"Flag": n})}
 		}
 	}
 	if _, err := bundle.ParseFormat(o.Format); err != nil {
@@ -162,12 +162,12 @@ func checkFlags(cmd *cobra.Command, o *Options, args []string) error {
 		}
 	}
 	if o.Output == "-" {
-		return cmdutil.FlagErrorf("-o -: a bundle is written to a file (atomically), never to standard output; give a file name")
+		return &cmdutil.FlagError{Err: o.IO.L.Errorf("deploy.err.stdout")}
 	}
 	switch o.Progress {
 	case "auto", "tty", "plain", "quiet":
 	default:
-		return cmdutil.FlagErrorf("--progress: choose auto, tty, plain or quiet")
+		return &cmdutil.FlagError{Err: o.IO.L.Errorf("deploy.err.progress")}
 	}
 	return nil
 }
@@ -200,7 +200,7 @@ func (o *Options) now() time.Time {
 // on stdin, the plain `docker save` tar on stdout for `docker load`.
 func unpackRun(o *Options) error {
 	if o.IO.IsStdoutTTY() {
-		return cmdutil.FlagErrorf("--unpack writes a binary tar: redirect standard output (... | docker load)")
+		return &cmdutil.FlagError{Err: o.IO.L.Errorf("deploy.err.unpack-tty")}
 	}
 	if _, err := bundle.Unpack(o.IO.Out, o.IO.In); err != nil {
 		return fmt.Errorf("unpacking the image archive: %w", err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stackgen/stackgen/bundle"
 	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/stacks"
 	"github.com/stackgen/stackgen/validate"
@@ -38,8 +39,7 @@ func installRun(ctx context.Context, o *Options) error {
 	}
 	defer v.Close()
 	man := v.Manifest
-	fmt.Fprintf(ios.ErrOut, "Bundle %s verified: %s (stack %s), %d images, %d files, made by stackgen %s on %s\n",
-		o.Bundle, man.Project, orDash(man.Stack), len(man.Images), len(man.Files), man.StackgenVersion, man.Created.Format("2006-01-02 15:04 MST"))
+	fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.install.verified", msg.Args{"Bundle": o.Bundle, "Project": man.Project, "Stack": orDash(man.Stack), "Images": len(man.Images), "Files": len(man.Files), "Version": man.StackgenVersion, "Created": man.Created.Format("2006-01-02 15:04 MST")}))
 
 	target := o.TargetDir
 	if target == "" {
@@ -107,21 +107,21 @@ func installRun(ctx context.Context, o *Options) error {
 				return fmt.Errorf("after loading, image %s is %s in the engine but the bundle recorded %s", im.Name, info.ID, im.ID)
 			}
 		}
-		fmt.Fprintf(ios.ErrOut, "Loaded %d images: %s\n", len(man.Images), imageNames(man.Images))
+		fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.install.loaded", msg.Args{"Count": len(man.Images), "Names": imageNames(man.Images)}))
 	}
 
 	// 3. The files and .env, written as one transaction: all or none.
 	if err := writeSet(target, set); err != nil {
 		return err
 	}
-	fmt.Fprintf(ios.ErrOut, "Wrote %d files into %s\n", len(set), target)
+	fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.install.wrote", msg.Args{"Count": len(set), "Dir": target}))
 	if fresh != "" {
-		fmt.Fprintf(ios.ErrOut, "Wrote %s (mode 0600) with fresh secrets for %s: keep it, the databases are initialised with them\n", filepath.Join(target, ".env"), fresh)
+		fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.install.env", msg.Args{"Path": filepath.Join(target, ".env"), "Keys": fresh}))
 	}
 
 	// 5. Start it as `stackgen up` does.
 	if o.NoUp {
-		fmt.Fprintf(ios.ErrOut, "Installed into %s; start it with 'stackgen up --no-build %s'\n", target, target)
+		fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.install.no-up", msg.Args{"Dir": target}))
 		return nil
 	}
 	if o.Up == nil {
@@ -129,7 +129,7 @@ func installRun(ctx context.Context, o *Options) error {
 	}
 	if o.Swarm {
 		// Without a registry every node needs the images itself.
-		fmt.Fprintf(ios.ErrOut, "The images are loaded on this node only: on every other node of the swarm run 'stackgen deploy --bundle %s --no-up' (or docker load the images), or push them to the cluster's registry, before Swarm places tasks there.\n", filepath.Base(o.Bundle))
+		fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.install.swarm-node", msg.Args{"Bundle": filepath.Base(o.Bundle)}))
 	}
 	return o.Up(ctx, target, o)
 }

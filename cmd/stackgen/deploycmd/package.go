@@ -14,6 +14,7 @@ import (
 
 	"github.com/stackgen/stackgen/bundle"
 	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/internal/units"
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/stack"
@@ -49,7 +50,7 @@ func packageRun(ctx context.Context, o *Options) error {
 	if pm != nil {
 		answers = pm.AnswersOf()
 		if def, err = stacks.Registry().Lookup(pm.Stack); err != nil {
-			fmt.Fprintf(ios.ErrOut, "warning: %s names stack %q, which this stackgen does not know: the bundle has no migration step and no secret list\n", project.ManifestName, pm.Stack)
+			fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.package.unknown-stack", msg.Args{"Manifest": project.ManifestName, "Stack": fmt.Sprintf("%q", pm.Stack)}))
 			def = nil
 		}
 	}
@@ -82,7 +83,7 @@ func packageRun(ctx context.Context, o *Options) error {
 		return refsErr
 	}
 	if !o.NoBuild && needsBuild(p) {
-		fmt.Fprintln(ios.ErrOut, "Building images (docker compose build)...")
+		fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.package.building"))
 		progress := "plain"
 		switch o.progressMode() {
 		case "tty":
@@ -130,10 +131,10 @@ func packageRun(ctx context.Context, o *Options) error {
 		return err
 	}
 	for _, w := range warnings {
-		fmt.Fprintln(ios.ErrOut, "warning:", w)
+		fmt.Fprintln(ios.ErrOut, ios.L.T("status.warning", msg.Args{"Text": w}))
 	}
 	if o.IncludeEnv {
-		fmt.Fprintf(ios.ErrOut, "warning: --include-env packs .env, the project's real secrets: %s is written with mode 0600; carry and store it like a password\n", output)
+		fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.package.include-env", msg.Args{"Output": output}))
 	}
 
 	created := o.now().UTC()
@@ -188,8 +189,7 @@ func packageRun(ctx context.Context, o *Options) error {
 	}
 
 	var read, written bundle.Counter
-	fmt.Fprintf(ios.ErrOut, "Packing %d images (%s in the engine) and %d files of %s into %s (%s, images compressed with %s)\n",
-		len(images), units.Bytes(totalSize(images)), len(files), p.Name, output, format, codec)
+	fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.package.packing", msg.Args{"Images": len(images), "Size": units.Bytes(totalSize(images)), "Files": len(files), "Project": p.Name, "Output": output, "Format": fmt.Sprint(format), "Codec": fmt.Sprint(codec)}))
 	m := o.startMeter("saving+compressing", 0, &read, "read from the engine", &written, "written")
 	saveStart := o.now()
 	res, err := bundle.Create(ctx, eng, bundle.CreateOptions{
@@ -209,12 +209,10 @@ func packageRun(ctx context.Context, o *Options) error {
 	}
 	took := o.now().Sub(saveStart)
 	bm := res.Manifest
-	fmt.Fprintf(ios.ErrOut, "Wrote %s: %s (images: %s saved, %s compressed, %.0f%%) in %.1fs (%.1fs in all)\n",
-		output, units.Bytes(res.Size), units.Bytes(bm.ImageTarSize), units.Bytes(imageArchiveSize(bm)), 100*float64(imageArchiveSize(bm))/float64(max(bm.ImageTarSize, 1)),
-		took.Seconds(), o.now().Sub(start).Seconds())
+	fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.package.wrote", msg.Args{"Output": output, "Size": units.Bytes(res.Size), "Saved": units.Bytes(bm.ImageTarSize), "Compressed": units.Bytes(imageArchiveSize(bm)),
+		"Percent": fmt.Sprintf("%.0f", 100*float64(imageArchiveSize(bm))/float64(max(bm.ImageTarSize, 1))), "Took": fmt.Sprintf("%.1f", took.Seconds()), "All": fmt.Sprintf("%.1f", o.now().Sub(start).Seconds())}))
 	fmt.Fprintf(ios.ErrOut, "SHA-256 %s\n", res.SHA256)
-	fmt.Fprintf(ios.ErrOut, "On the offline host: 'stackgen deploy --bundle %s', or unpack it and run %s/%s (bash) or %s\\%s (PowerShell).\n",
-		filepath.Base(output), p.Name, bundle.LoadScriptSh, p.Name, bundle.LoadScriptPs1)
+	fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.package.next", msg.Args{"Bundle": filepath.Base(output), "Project": p.Name, "Sh": bundle.LoadScriptSh, "Ps1": bundle.LoadScriptPs1}))
 	fmt.Fprintln(ios.Out, output)
 	return nil
 }
