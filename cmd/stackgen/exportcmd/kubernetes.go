@@ -127,7 +127,7 @@ func RunKubernetes(opts *KubernetesOptions) error {
 		if err != nil {
 			return err
 		}
-		pushed, err := PushBuilt(context.Background(), eng, p, opts.Registry, opts.K8s.Images, opts.IO.ErrOut)
+		pushed, err := PushBuilt(context.Background(), eng, opts.IO.L, p, opts.Registry, opts.K8s.Images, opts.IO.ErrOut)
 		if err != nil {
 			return err
 		}
@@ -172,7 +172,7 @@ func RunKubernetes(opts *KubernetesOptions) error {
 // given, which --image names already) to registry and returns them by
 // image key as REGISTRY/NAME:TAG@sha256:...: the tag for people, the digest
 // for the kubelet, so every node runs the image that was pushed.
-func PushBuilt(ctx context.Context, eng Pusher, p k8s.Project, registry string, given map[string]string, log io.Writer) (map[string]string, error) {
+func PushBuilt(ctx context.Context, eng Pusher, l *msg.Localizer, p k8s.Project, registry string, given map[string]string, log io.Writer) (map[string]string, error) {
 	if log == nil {
 		log = io.Discard
 	}
@@ -191,7 +191,7 @@ func PushBuilt(ctx context.Context, eng Pusher, p k8s.Project, registry string, 
 		if _, err := eng.ImageID(ctx, ref); err != nil {
 			return nil, fmt.Errorf("image %s (%s): %w; build it first (stackgen up, or docker compose build in the project)", im.Key, ref, err)
 		}
-		fmt.Fprintf(log, "Pushing %s to %s...\n", ref, registry)
+		fmt.Fprintln(log, l.T("export.push.pushing", msg.Args{"Image": ref, "Registry": registry}))
 		pushed, err := eng.PushImage(ctx, ref, registry, log)
 		if err != nil {
 			return nil, err
@@ -205,7 +205,7 @@ func PushBuilt(ctx context.Context, eng Pusher, p k8s.Project, registry string, 
 		out[im.Key] = byRef[ref]
 	}
 	if len(out) == 0 && len(byRef) == 0 {
-		fmt.Fprintf(log, "--registry: this project builds no image (or --image names them all); nothing pushed\n")
+		fmt.Fprintln(log, l.T("export.push.nothing"))
 	}
 	return out, nil
 }
