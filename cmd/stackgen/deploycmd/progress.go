@@ -10,6 +10,7 @@ import (
 	"github.com/vbauerster/mpb/v8/decor"
 
 	"github.com/stackgen/stackgen/bundle"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/internal/units"
 )
 
@@ -25,6 +26,7 @@ type meter struct {
 	main, side *bundle.Counter
 	start      time.Time
 	out        io.Writer
+	l          *msg.Localizer
 
 	once sync.Once
 	done chan struct{}
@@ -50,7 +52,7 @@ func (o *Options) progressMode() string {
 var plainInterval = 5 * time.Second
 
 func (o *Options) startMeter(label string, total int64, main *bundle.Counter, mainName string, side *bundle.Counter, sideName string) *meter {
-	m := &meter{label: label, total: total, main: main, mainName: mainName, side: side, sideName: sideName,
+	m := &meter{label: label, total: total, main: main, mainName: mainName, side: side, sideName: sideName, l: o.IO.L,
 		start: time.Now(), out: o.IO.ErrOut, done: make(chan struct{})}
 	switch o.progressMode() {
 	case "quiet":
@@ -137,7 +139,7 @@ func (m *meter) stop(ok bool) {
 			return
 		}
 		if ok && m.p == nil && m.out != nil {
-			fmt.Fprintf(m.out, "  %s: done, %s\n", m.label, m.status())
+			fmt.Fprintln(m.out, m.l.T("deploy.meter.done", msg.Args{"Label": m.label, "Status": m.status()}))
 		}
 	})
 }
