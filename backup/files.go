@@ -6,15 +6,16 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"os"
 	"path/filepath"
+
+	"github.com/stackgen/stackgen/internal/atomicfile"
 )
 
 // dataFile is a file being written into a backup folder: it goes to a
 // temporary name and becomes visible under its real name only once its
 // bytes are on disk (fsync, rename, fsync of the folder).
 type dataFile struct {
-	f      *os.File
+	f      *atomicfile.File
 	final  string
 	h      hash.Hash
 	edges  edgeWriter
@@ -23,13 +24,8 @@ type dataFile struct {
 }
 
 func createDataFile(dir, name string, onSize func(int64)) (*dataFile, error) {
-	f, err := os.CreateTemp(dir, "."+name+".tmp-*")
+	f, err := atomicfile.Create(filepath.Join(dir, name), 0o600)
 	if err != nil {
-		return nil, err
-	}
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		os.Remove(f.Name())
 		return nil, err
 	}
 	return &dataFile{f: f, final: filepath.Join(dir, name), h: sha256.New(), onSize: onSize}, nil
@@ -48,28 +44,13 @@ func (d *dataFile) Write(p []byte) (int, error) {
 
 // commit makes the file durable under its final name.
 func (d *dataFile) commit() (contentSum, error) {
-	if err := d.f.Sync(); err != nil {
-		d.abort()
+	if err := d.f.Commit(); err != nil {
 		return contentSum{}, fmt.Errorf("writing %s: %w", d.final, err)
-	}
-	if err := d.f.Close(); err != nil {
-		os.Remove(d.f.Name())
-		return contentSum{}, fmt.Errorf("writing %s: %w", d.final, err)
-	}
-	if err := os.Rename(d.f.Name(), d.final); err != nil {
-		os.Remove(d.f.Name())
-		return contentSum{}, err
-	}
-	if err := syncDir(filepath.Dir(d.final)); err != nil {
-		return contentSum{}, err
 	}
 	return contentSum{size: d.n, sha256: hex.EncodeToString(d.h.Sum(nil))}, nil
 }
 
-func (d *dataFile) abort() {
-	d.f.Close()
-	os.Remove(d.f.Name())
-}
+func (d *dataFile) abort() { d.f.Abort() }
 
 // writeFileAtomic writes a small file (manifest, sums) durably.
 func writeFileAtomic(dir, name string, b []byte) error {
@@ -85,16 +66,6 @@ func writeFileAtomic(dir, name string, b []byte) error {
 	return err
 }
 
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	// Some file systems refuse fsync on directories; the rename is still
-	// atomic there, so that error is not fatal.
-	_ = f.Sync()
-	return nil
-}
+func syncDir(dir string) error { return atomicfile.SyncDir(dir) }
 
 var _ io.Writer = (*dataFile)(nil)

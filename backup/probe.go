@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/stackgen/stackgen/internal/tail"
+
 	"github.com/stackgen/stackgen/stack"
 )
 
@@ -57,8 +59,7 @@ func Probe(ctx context.Context, eng Engine, targets []Target) ([]Count, error) {
 		default:
 			continue
 		}
-		var stdout, stderr tail
-		stdout.max, stderr.max = 1<<20, 8<<10
+		stdout, stderr := tail.Bytes{Max: 1 << 20}, tail.Bytes{Max: 8 << 10}
 		code, err := eng.Exec(ctx, t.ContainerID, cmd, &stdout, &stderr)
 		if err != nil {
 			return nil, fmt.Errorf("counting the data of %s: %w", describe(t.State), err)

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stackgen/stackgen/internal/tail"
+
 	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/stack"
 )
@@ -40,8 +42,7 @@ printf 'version=%s\n' "$v"
 
 // ProbeRedis asks a running Redis for its persistence settings.
 func ProbeRedis(ctx context.Context, eng Engine, containerID string) (RedisConfig, error) {
-	var out, errOut tail
-	out.max, errOut.max = 8<<10, 8<<10
+	out, errOut := tail.Bytes{Max: 8 << 10}, tail.Bytes{Max: 8 << 10}
 	code, err := eng.Exec(ctx, containerID, []string{"sh", "-c", RedisProbeScript}, &out, &errOut)
 	if err != nil {
 		return RedisConfig{}, err
@@ -146,7 +147,7 @@ func restoreOne(ctx context.Context, eng Engine, opts RestoreOptions, t Target, 
 			defer zr.Close()
 			in = zr
 		}
-		stderr := &tail{max: 8 << 10}
+		stderr := &tail.Bytes{Max: 8 << 10}
 		code, xerr := eng.ExecStdin(ctx, t.ContainerID, s.Restore, in, stderr, stderr)
 		if xerr != nil {
 			return xerr

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stackgen/stackgen/internal/tail"
+
 	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/stack"
 )
@@ -253,7 +255,7 @@ func dumpInto(ctx context.Context, eng Engine, w io.Writer, t Target, s *Strateg
 		zw = gzip.NewWriter(w)
 		out = zw
 	}
-	stderr := &tail{max: 8 << 10}
+	stderr := &tail.Bytes{Max: 8 << 10}
 	code, err := eng.Exec(ctx, t.ContainerID, s.Dump, out, stderr)
 	if err != nil {
 		return err
@@ -335,22 +337,6 @@ func rebaseName(root, name string) (string, error) {
 	}
 	return "./" + rel, nil
 }
-
-// tail keeps the last max bytes written.
-type tail struct {
-	max int
-	b   []byte
-}
-
-func (t *tail) Write(p []byte) (int, error) {
-	t.b = append(t.b, p...)
-	if len(t.b) > t.max {
-		t.b = append([]byte(nil), t.b[len(t.b)-t.max:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tail) String() string { return string(t.b) }
 
 func lastLines(s string, n int) string {
 	var keep []string

@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/stackgen/stackgen/internal/atomicfile"
 )
 
 // ImageSaver streams one `docker save` archive of several images.
@@ -140,24 +142,16 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 	}
 
 	dir := filepath.Dir(o.Output)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(o.Output)+".tmp-*")
-	if err != nil {
-		return nil, fmt.Errorf("cannot write in %s: %w", dir, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
 	mode := fs.FileMode(0o644)
 	if o.Private {
 		mode = 0o600
 	}
-	if err := tmp.Chmod(mode); err != nil {
-		return nil, err
+	tmp, err := atomicfile.Create(o.Output, mode)
+	if err != nil {
+		return nil, fmt.Errorf("cannot write in %s: %w", dir, err)
 	}
-	hf := &hashFile{f: tmp, h: sha256.New()}
+	defer tmp.Abort() // after Commit, nothing
+	hf := &hashFile{f: tmp.Temp(), h: sha256.New()}
 	aw, err := newArchiveWriter(o.Format, hf, man.Project, man.Created)
 	if err != nil {
 		return nil, err
@@ -259,19 +253,11 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 	if err != nil {
 		return nil, fmt.Errorf("writing %s: %w", o.Output, err)
 	}
-	if err := tmp.Sync(); err != nil {
-		return nil, fmt.Errorf("writing %s: %w", o.Output, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return nil, fmt.Errorf("writing %s: %w", o.Output, err)
-	}
-	if _, err := os.Lstat(o.Output); err == nil {
+	if err := tmp.CommitNew(); errors.Is(err, fs.ErrExist) {
 		return nil, fmt.Errorf("%s appeared while the bundle was written; the new bundle was discarded", o.Output)
-	}
-	if err := os.Rename(tmp.Name(), o.Output); err != nil {
+	} else if err != nil {
 		return nil, fmt.Errorf("writing %s: %w", o.Output, err)
 	}
-	syncDir(dir)
 	return &Result{Manifest: &man, Size: size, SHA256: sum}, nil
 }
 
@@ -328,11 +314,3 @@ const (
 	readAheadChunk = 1 << 20
 	readAheadDepth = 64
 )
-
-// syncDir makes a rename durable; best effort (not every system can).
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-}

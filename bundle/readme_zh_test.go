@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stackgen/stackgen/templates"
 )
 
 func TestOfflineReadmeInTheProjectsLanguage(t *testing.T) {
@@ -39,7 +41,7 @@ func TestOfflineReadmeTranslationHasTheSameValues(t *testing.T) {
 		sort.Strings(out)
 		return out
 	}
-	if a, b := strings.Join(values(readmeText), "\n"), strings.Join(values(readmeTextZh), "\n"); a != b {
+	if a, b := strings.Join(values(templates.Bundle(readmeTemplate)), "\n"), strings.Join(values(templates.Bundle(readmeTemplateZh)), "\n"); a != b {
 		t.Errorf("values differ:\n%s\n---\n%s", a, b)
 	}
 }

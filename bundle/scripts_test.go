@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	renderpkg "github.com/stackgen/stackgen/render"
+	"github.com/stackgen/stackgen/templates"
 )
 
 // Every value the load scripts and the bundle README write goes through
@@ -14,9 +15,10 @@ func TestBundleTemplatesQuoteEveryValue(t *testing.T) {
 		name, file, text string
 		extra            []string
 	}{
-		{"load-and-start.sh", "load-and-start.sh", bashScript, []string{"shall"}},
-		{"load-and-start.ps1", "load-and-start.ps1", psScript, []string{"psall", "psarray"}},
-		{"README.md", "README.md", readmeText, nil},
+		{"load-and-start.sh", "load-and-start.sh", templates.Bundle(bashTemplate), []string{"shall"}},
+		{"load-and-start.ps1", "load-and-start.ps1", templates.Bundle(psTemplate), []string{"psall", "psarray"}},
+		{"README.md", "README.md", templates.Bundle(readmeTemplate), nil},
+		{"README.md (zh)", "README.md", templates.Bundle(readmeTemplateZh), nil},
 	} {
 		allowed, ok := renderpkg.QuotingHelpers(c.file)
 		if !ok {
@@ -53,7 +55,7 @@ func TestLoadScriptsQuoteHostileValues(t *testing.T) {
 	if strings.IndexFunc(string(ps), func(r rune) bool { return r > 0x7e && r != '\r' }) >= 0 {
 		t.Errorf("PowerShell script is not ASCII: a typographic quote reached it")
 	}
-	if _, err := cmdWord("a&calc"); err == nil {
+	if _, err := renderpkg.CmdWord("a&calc"); err == nil {
 		t.Error("cmdWord accepted &")
 	}
 }

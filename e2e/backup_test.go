@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/stackgen/stackgen/backup"
-	"github.com/stackgen/stackgen/cmd/stackgen/backupcmd"
 	"github.com/stackgen/stackgen/e2e/e2etest"
 	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/stack"
@@ -709,7 +708,7 @@ INSERT INTO e2e_docs VALUES (1, 'Ünïcode ✓ doc', '\x00ff0d0a1b'), (2, 'secon
 // statesOf is the state the project's stack declares (any stack).
 func statesOf(t *testing.T, dir string) []stack.State {
 	t.Helper()
-	p, err := backupcmd.LoadProject(dir)
+	p, err := backup.LoadSource(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

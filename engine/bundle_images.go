@@ -2,8 +2,7 @@ package engine
 
 // What `stackgen deploy --package` needs from Docker: the exact image names
 // compose uses, each image's ID and platform, and the host files the
-// services bind-mount. (Owned by the bundle work; save and load are in
-// images.go.)
+// services bind-mount. Save and load are in images.go.
 
 import (
 	"bytes"

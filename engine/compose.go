@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/stackgen/stackgen/internal/composefile"
 )
 
 // Runner runs the docker CLI. The production runner execs the user's
@@ -189,6 +191,16 @@ type Project struct {
 	Volumes []string
 }
 
+// NeedsBuild reports whether compose builds any of the project's images.
+func (p *Project) NeedsBuild() bool {
+	for _, s := range p.Services {
+		if s.Build {
+			return true
+		}
+	}
+	return false
+}
+
 // Service is what the wait and the reports need to know of a service.
 type Service struct {
 	Name  string
@@ -258,12 +270,9 @@ func (e *ConfigError) Error() string {
 
 func (e *ConfigError) Unwrap() error { return e.Err }
 
-// ComposeFiles are the file names compose looks for, in its order.
-var ComposeFiles = []string{"compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"}
-
 // FindComposeFile returns the compose file compose would use in dir.
 func FindComposeFile(dir string) (string, bool) {
-	for _, n := range ComposeFiles {
+	for _, n := range composefile.Names {
 		if st, err := os.Stat(filepath.Join(dir, n)); err == nil && !st.IsDir() {
 			return n, true
 		}

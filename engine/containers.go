@@ -10,6 +10,8 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/volume"
+
+	"github.com/stackgen/stackgen/internal/units"
 )
 
 // The labels compose puts on what it creates.
@@ -89,7 +91,7 @@ func (c *Client) ProjectContainers(ctx context.Context, project string) ([]Conta
 func (c *Client) Inspect(ctx context.Context, id string) (Container, error) {
 	r, err := c.API.ContainerInspect(ctx, id)
 	if err != nil {
-		return Container{}, c.apiErr(ctx, "inspecting container "+shortID(id), err)
+		return Container{}, c.apiErr(ctx, "inspecting container "+units.ShortID(id), err)
 	}
 	return fromInspect(r), nil
 }
@@ -142,13 +144,6 @@ func parseTime(s string) time.Time {
 		return time.Time{}
 	}
 	return t
-}
-
-func shortID(id string) string {
-	if len(id) > 12 {
-		return id[:12]
-	}
-	return id
 }
 
 // ServiceStatus is a service with its containers, for `stackgen status`.
@@ -225,10 +220,10 @@ func (c *Client) ProjectVolumes(ctx context.Context, project string) ([]string, 
 // Pause freezes a container's processes (its writes stop; connections
 // stay open), for a copy of its files that is one point in time.
 func (c *Client) Pause(ctx context.Context, id string) error {
-	return c.apiErr(ctx, "pausing container "+shortID(id), c.API.ContainerPause(ctx, id))
+	return c.apiErr(ctx, "pausing container "+units.ShortID(id), c.API.ContainerPause(ctx, id))
 }
 
 // Unpause lets a paused container go on.
 func (c *Client) Unpause(ctx context.Context, id string) error {
-	return c.apiErr(ctx, "unpausing container "+shortID(id), c.API.ContainerUnpause(ctx, id))
+	return c.apiErr(ctx, "unpausing container "+units.ShortID(id), c.API.ContainerUnpause(ctx, id))
 }

@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/stackgen/stackgen/internal/tail"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/pkg/stdcopy"
+
+	"github.com/stackgen/stackgen/internal/units"
 )
 
 // Exec runs cmd in a container through the API, without a TTY (so the
@@ -36,7 +39,7 @@ type LogOptions struct {
 func (c *Client) Logs(ctx context.Context, containerID string, opts LogOptions, stdout, stderr io.Writer) error {
 	ins, err := c.API.ContainerInspect(ctx, containerID)
 	if err != nil {
-		return c.apiErr(ctx, "inspecting container "+shortID(containerID), err)
+		return c.apiErr(ctx, "inspecting container "+units.ShortID(containerID), err)
 	}
 	tail := opts.Tail
 	if tail == "" {
@@ -47,7 +50,7 @@ func (c *Client) Logs(ctx context.Context, containerID string, opts LogOptions, 
 		Since: since(opts.Since),
 	})
 	if err != nil {
-		return c.apiErr(ctx, "reading logs of "+shortID(containerID), err)
+		return c.apiErr(ctx, "reading logs of "+units.ShortID(containerID), err)
 	}
 	defer rc.Close()
 	if ins.Config != nil && ins.Config.Tty {
@@ -56,7 +59,7 @@ func (c *Client) Logs(ctx context.Context, containerID string, opts LogOptions, 
 		_, err = stdcopy.StdCopy(stdout, stderr, rc)
 	}
 	if err != nil && ctx.Err() == nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("reading logs of %s: %w", shortID(containerID), err)
+		return fmt.Errorf("reading logs of %s: %w", units.ShortID(containerID), err)
 	}
 	return nil
 }
@@ -71,7 +74,7 @@ func since(t time.Time) string {
 // LastLogLines returns the last n lines of a container's logs, stdout and
 // stderr merged in order.
 func (c *Client) LastLogLines(ctx context.Context, containerID string, n int) ([]string, error) {
-	var buf lockedBuffer
+	var buf tail.Buffer
 	if err := c.Logs(ctx, containerID, LogOptions{Tail: fmt.Sprint(n)}, &buf, &buf); err != nil {
 		return nil, err
 	}
@@ -82,21 +85,4 @@ func (c *Client) LastLogLines(ctx context.Context, containerID string, n int) ([
 		lines = append(lines, sc.Text())
 	}
 	return lines, nil
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

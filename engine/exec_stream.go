@@ -3,8 +3,7 @@ package engine
 // What backup and restore need beyond exec and logs: exec with stdin,
 // copying a directory out of and into a container as tar, short-lived
 // helper containers that share a stopped service's volumes, and stopping
-// some services of a project. (Owned by the backup/restore work; the rest
-// of the package is shared.)
+// some services of a project.
 
 import (
 	"context"
@@ -17,6 +16,8 @@ import (
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/pkg/stdcopy"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/stackgen/stackgen/internal/units"
 )
 
 // StreamAPI is the part of the Engine API client that these functions use
@@ -50,11 +51,11 @@ func (c *Client) ExecStdin(ctx context.Context, containerID string, cmd []string
 		Cmd: cmd, AttachStdin: stdin != nil, AttachStdout: true, AttachStderr: true,
 	})
 	if err != nil {
-		return -1, c.apiErr(ctx, "creating exec in "+shortID(containerID), err)
+		return -1, c.apiErr(ctx, "creating exec in "+units.ShortID(containerID), err)
 	}
 	resp, err := c.API.ContainerExecAttach(ctx, created.ID, container.ExecAttachOptions{})
 	if err != nil {
-		return -1, c.apiErr(ctx, "starting exec in "+shortID(containerID), err)
+		return -1, c.apiErr(ctx, "starting exec in "+units.ShortID(containerID), err)
 	}
 	defer resp.Close()
 	if stdout == nil {
@@ -137,7 +138,7 @@ func (c *Client) CopyOut(ctx context.Context, containerID, path string) (io.Read
 	}
 	rc, _, err := api.CopyFromContainer(ctx, containerID, path)
 	if err != nil {
-		return nil, c.apiErr(ctx, "copying "+path+" out of container "+shortID(containerID), err)
+		return nil, c.apiErr(ctx, "copying "+path+" out of container "+units.ShortID(containerID), err)
 	}
 	return rc, nil
 }
@@ -151,7 +152,7 @@ func (c *Client) CopyIn(ctx context.Context, containerID, dir string, tarStream 
 		return err
 	}
 	if err := api.CopyToContainer(ctx, containerID, dir, tarStream, container.CopyToContainerOptions{}); err != nil {
-		return c.apiErr(ctx, "copying into "+dir+" of container "+shortID(containerID), err)
+		return c.apiErr(ctx, "copying into "+dir+" of container "+units.ShortID(containerID), err)
 	}
 	return nil
 }
@@ -245,7 +246,7 @@ func (c *Client) RemoveHelper(ctx context.Context, id string) error {
 		return err
 	}
 	if err := api.ContainerRemove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !isNotFound(err) {
-		return c.apiErr(ctx, "removing helper container "+shortID(id), err)
+		return c.apiErr(ctx, "removing helper container "+units.ShortID(id), err)
 	}
 	return nil
 }

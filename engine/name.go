@@ -1,11 +1,12 @@
 package engine
 
 import (
-	"bufio"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/stackgen/stackgen/internal/dotenv"
 )
 
 // NormalizeProjectName does what compose does to a project name: lower
@@ -34,7 +35,7 @@ func GuessProject(dir string) *Project {
 	}
 	name := os.Getenv("COMPOSE_PROJECT_NAME")
 	if name == "" {
-		name = dotenvValue(filepath.Join(abs, ".env"), "COMPOSE_PROJECT_NAME")
+		name = dotenv.Value(filepath.Join(abs, ".env"), "COMPOSE_PROJECT_NAME")
 	}
 	if name == "" {
 		if f, ok := FindComposeFile(abs); ok {
@@ -49,29 +50,4 @@ func GuessProject(dir string) *Project {
 		name = filepath.Base(abs)
 	}
 	return &Project{Dir: abs, Name: NormalizeProjectName(name)}
-}
-
-// dotenvValue reads one key from a .env file (KEY=VALUE lines, optional
-// quotes); "" when absent.
-func dotenvValue(path, key string) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		line = strings.TrimPrefix(line, "export ")
-		k, v, ok := strings.Cut(line, "=")
-		if !ok || strings.TrimSpace(k) != key {
-			continue
-		}
-		v = strings.TrimSpace(v)
-		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
-			v = v[1 : len(v)-1]
-		}
-		return v
-	}
-	return ""
 }

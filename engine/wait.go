@@ -11,6 +11,8 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/events"
 	"github.com/docker/docker/api/types/filters"
+
+	"github.com/stackgen/stackgen/internal/units"
 )
 
 // Phase is where a service is on its way to ready.
@@ -479,7 +481,7 @@ func (w *waiter) track(ctx context.Context, id string, initial bool) (*tracked, 
 			delete(w.ctrs, id)
 			return nil, nil
 		}
-		return nil, w.c.apiErr(ctx, "inspecting container "+shortID(id), err)
+		return nil, w.c.apiErr(ctx, "inspecting container "+units.ShortID(id), err)
 	}
 	ct := fromInspect(r)
 	t := w.ctrs[id]

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/stackgen/stackgen/internal/atomicfile"
 )
 
 // inspect looks at the project path rel (slash-separated) in dir without
@@ -102,17 +104,4 @@ func readRegular(dir, rel string, limit int64) ([]byte, error) {
 }
 
 // syncDir makes the renames and creations in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil && dirSyncUnsupported(err) {
-		return nil
-	}
-	return err
-}
+func syncDir(dir string) error { return atomicfile.SyncDir(dir) }

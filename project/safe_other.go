@@ -11,7 +11,6 @@ func openNoFollow(p string) (*os.File, error) { return os.Open(p) }
 
 // Folders cannot be synced on every system; there the rename is as durable
 // as the system makes it.
-func dirSyncUnsupported(error) bool { return true }
 
 func renameNoReplace(from, to string) error {
 	if _, err := os.Lstat(to); err == nil {

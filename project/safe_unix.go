@@ -3,7 +3,6 @@
 package project
 
 import (
-	"errors"
 	"io/fs"
 	"os"
 	"syscall"
@@ -13,10 +12,6 @@ import (
 // without blocking on a FIFO.
 func openNoFollow(p string) (*os.File, error) {
 	return os.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
-}
-
-func dirSyncUnsupported(err error) bool {
-	return errors.Is(err, syscall.EINVAL)
 }
 
 // renameChecked is the fallback where the system has no no-replace rename:

@@ -9,9 +9,9 @@ import (
 	"io/fs"
 	"os"
 	"sort"
-	"strings"
 
 	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/internal/dotenv"
 )
 
 // Action is what writing does to one file.
@@ -172,10 +172,9 @@ func Kept(steps []Step) []string {
 // kilobytes.
 const maxEnvSize = 1 << 20
 
-// ReadEnv reads KEY=VALUE lines of dir's .env, unquoting simple quoted
-// values, so secrets already deployed are kept on a re-render. A missing
-// file (or a dir that is not a directory, which Plan reports) gives an
-// empty map.
+// ReadEnv reads dir's .env (ParseEnv), so secrets already deployed are
+// kept on a re-render. A missing file (or a dir that is not a directory,
+// which Plan reports) gives an empty map.
 func ReadEnv(dir string) (map[string]string, error) {
 	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
 		return map[string]string{}, nil
@@ -190,28 +189,8 @@ func ReadEnv(dir string) (map[string]string, error) {
 	return ParseEnv(string(b)), nil
 }
 
-// ParseEnv parses the .env subset stackgen writes: KEY=VALUE with the value
-// optionally in single quotes (literal) or double quotes (escaped).
+// ParseEnv reads a .env as Compose does (internal/dotenv), so the secrets
+// kept on a re-render are the ones the stack runs with.
 func ParseEnv(s string) map[string]string {
-	out := map[string]string{}
-	for _, line := range strings.Split(s, "\n") {
-		line = strings.TrimSpace(strings.TrimSuffix(line, "\r"))
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		k, v, ok := strings.Cut(line, "=")
-		if !ok {
-			continue
-		}
-		k = strings.TrimSpace(strings.TrimPrefix(k, "export "))
-		v = strings.TrimSpace(v)
-		switch {
-		case len(v) >= 2 && v[0] == '\'' && v[len(v)-1] == '\'':
-			v = v[1 : len(v)-1]
-		case len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"':
-			v = strings.NewReplacer(`\\`, `\`, `\"`, `"`, `\$`, "$", `\n`, "\n", `\r`, "\r").Replace(v[1 : len(v)-1])
-		}
-		out[k] = v
-	}
-	return out
+	return dotenv.Parse([]byte(s)).Values
 }

@@ -2,10 +2,11 @@ package stack
 
 import (
 	"fmt"
-	"github.com/stackgen/stackgen/internal/msg"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // ImagePrefix starts the answer key of an image reference ("image.db").
@@ -115,7 +116,7 @@ func (d *Definition) Resolve(given Answers) (Answers, error) { return d.ResolveI
 // and drops answers to questions that do not apply. It is the single place
 // answers are validated, whatever their source.
 func (d *Definition) ResolveIn(folder string, given Answers) (Answers, error) {
-	for _, k := range PublicAnswers(given) {
+	for _, k := range SortedKeys(given) {
 		// No answer is free text: each names a thing (a path, a host, a
 		// tag) and lands in quoted or commented form in many syntaxes, so
 		// characters that end lines or reorder text are refused up front.
@@ -182,6 +183,19 @@ func (d *Definition) Unanswered(given Answers) []Question { return d.UnansweredI
 // UnansweredIn is Unanswered for a project written into folder.
 func (d *Definition) UnansweredIn(folder string, given Answers) []Question {
 	var missing []Question
+	_, _ = d.Walk(folder, given, func(q Question, def string, _ Answers) (string, error) {
+		missing = append(missing, q)
+		return def, nil
+	})
+	return missing
+}
+
+// Walk is the one walk of d's questions in order: an inactive question
+// (When false for the answers so far) is skipped, a given answer is taken
+// as it is, and each other question's answer comes from answer (called
+// with its default for a project in folder and the answers so far). It
+// returns the answers so far at the end: given's, merged with answer's.
+func (d *Definition) Walk(folder string, given Answers, answer func(q Question, def string, cur Answers) (string, error)) (Answers, error) {
 	cur := Answers{}
 	for _, q := range d.Questions {
 		if !q.Active(cur) {
@@ -191,14 +205,18 @@ func (d *Definition) UnansweredIn(folder string, given Answers) []Question {
 			cur[q.Key] = v
 			continue
 		}
-		missing = append(missing, q)
-		cur[q.Key] = q.DefaultIn(folder, cur)
+		v, err := answer(q, q.DefaultIn(folder, cur), cur)
+		if err != nil {
+			return nil, err
+		}
+		cur[q.Key] = v
 	}
-	return missing
+	return cur, nil
 }
 
-// PublicAnswers returns answers sorted by key, for the manifest.
-func PublicAnswers(a Answers) []string {
+// SortedKeys returns the answers' keys in order, so answers are checked
+// (and their errors reported) the same way every run.
+func SortedKeys(a Answers) []string {
 	keys := make([]string, 0, len(a))
 	for k := range a {
 		keys = append(keys, k)

@@ -1,12 +1,13 @@
 package stack
 
 import (
-	"github.com/stackgen/stackgen/internal/msg"
 	"net"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Checks shared by the stacks' questions. Each error says what is wrong and
@@ -156,6 +157,15 @@ func RegistryMirrorQuestion() Question {
 
 // PipIndexAnswer is the answer key of the pip mirror.
 const PipIndexAnswer = "pip_index_url"
+
+// The answers of a stack that can build from a source checkout (onyx):
+// SourceModeAnswer set to SourceMode, and SourceDirAnswer the checkout.
+// `stackgen new --source DIR` sets both.
+const (
+	SourceModeAnswer = "mode"
+	SourceMode       = "source"
+	SourceDirAnswer  = "source_dir"
+)
 
 // PipIndexQuestion is the pip mirror the seeds configure by hand.
 func PipIndexQuestion() Question {

@@ -70,7 +70,7 @@ type Image struct {
 	Default func(Answers) string
 	// When limits the image to some answers (nil: always used).
 	When func(Answers) bool
-	// Pull is false for images the stack builds itself (they are named, not pulled).
+	// Built is true for images the stack builds itself (they are named, not pulled).
 	Built bool
 	// Role is what the services running this image do; "" for a base
 	// image only Dockerfiles use. It is written into compose.yaml

@@ -13,6 +13,27 @@ import (
 	"github.com/stackgen/stackgen/templates"
 )
 
+// Answer keys of the django-uwsgi stack.
+const (
+	djangoProject           = "project"
+	djangoDB                = "db"
+	djangoDBVersion         = "db_version"
+	djangoDomain            = "domain"
+	djangoHTTPPort          = "http_port"
+	djangoHTTPS             = "https"
+	djangoHTTPSPort         = "https_port"
+	djangoUWSGIProcesses    = "uwsgi_processes"
+	djangoUWSGIThreads      = "uwsgi_threads"
+	djangoClientMaxBodySize = "client_max_body_size"
+	djangoTimeZone          = "time_zone"
+	djangoLanguageCode      = "language_code"
+	djangoAppVersion        = "app_version"
+	djangoPublishDB         = "publish_db"
+	djangoDBHostPort        = "db_host_port"
+	djangoRedisHostPort     = "redis_host_port"
+	djangoHSTSMaxAge        = "hsts_max_age"
+)
+
 // DjangoName is the django-uwsgi stack's name and template folder.
 const DjangoName = "django-uwsgi"
 
@@ -58,10 +79,10 @@ func Django() *stack.Definition {
 			What:    "Django migrations",
 		},
 		URL:        djangoURL,
-		DefaultDir: func(a stack.Answers) string { return a["project"] },
+		DefaultDir: func(a stack.Answers) string { return a[djangoProject] },
 		State:      djangoState, // stacks/django_state.go (backup/restore)
 		UserFiles: func(a stack.Answers) []stack.UserFile {
-			return TLSFiles(a.Bool("https"), "compose/nginx/ssl")
+			return TLSFiles(a.Bool(djangoHTTPS), "compose/nginx/ssl")
 		},
 	}
 }
@@ -69,85 +90,85 @@ func Django() *stack.Definition {
 func djangoQuestions() []stack.Question {
 	return append([]stack.Question{
 		{
-			Key: "project", Prompt: "Django project name", Kind: stack.String, Default: "mysite",
+			Key: djangoProject, Prompt: "Django project name", Kind: stack.String, Default: "mysite",
 			Help:          "A Python package name: the Django project's folder and settings module, the database and its user. Defaults from the folder name",
 			Check:         stack.PythonPackage,
 			FolderDefault: stack.PythonIdentFrom,
 		},
-		stack.ComposeProjectQuestion(DjangoName, func(a stack.Answers) string { return a["project"] }),
+		stack.ComposeProjectQuestion(DjangoName, func(a stack.Answers) string { return a[djangoProject] }),
 		{
-			Key: "db", Prompt: "Database", Kind: stack.Choice, Default: "mysql", Choices: []string{"mysql", "mariadb"},
+			Key: djangoDB, Prompt: "Database", Kind: stack.Choice, Default: "mysql", Choices: []string{"mysql", "mariadb"},
 			Help: "MySQL or MariaDB (the official image of either)",
 		},
 		{
-			Key: "db_version", Prompt: "Database version", Kind: stack.Choice,
+			Key: djangoDBVersion, Prompt: "Database version", Kind: stack.Choice,
 			Help:        "MySQL 8.4 is the current LTS; MariaDB 11.8 the current long-term release",
-			DefaultFrom: func(a stack.Answers) string { return djangoDBVersions[a["db"]][0] },
-			ChoicesFrom: func(a stack.Answers) []string { return djangoDBVersions[a["db"]] },
+			DefaultFrom: func(a stack.Answers) string { return djangoDBVersions[a[djangoDB]][0] },
+			ChoicesFrom: func(a stack.Answers) []string { return djangoDBVersions[a[djangoDB]] },
 		},
 		{
-			Key: "domain", Prompt: "Domain name the site answers to", Kind: stack.String, Default: "localhost",
+			Key: djangoDomain, Prompt: "Domain name the site answers to", Kind: stack.String, Default: "localhost",
 			Help:  "Used for nginx's server_name and Django's ALLOWED_HOSTS, e.g. example.com",
 			Check: stack.HostName,
 		},
 		{
-			Key: "http_port", Prompt: "HTTP port on the host", Kind: stack.Int, Default: "80",
+			Key: djangoHTTPPort, Prompt: "HTTP port on the host", Kind: stack.Int, Default: "80",
 			Check: stack.Port,
 		},
 		{
-			Key: "https", Prompt: "Serve HTTPS (certificates in compose/nginx/ssl)", Kind: stack.Bool, Default: "false",
+			Key: djangoHTTPS, Prompt: "Serve HTTPS (certificates in compose/nginx/ssl)", Kind: stack.Bool, Default: "false",
 			Help: "nginx serves TLS with compose/nginx/ssl/fullchain.pem and privkey.pem and redirects HTTP to HTTPS",
 		},
 		{
-			Key: "https_port", Prompt: "HTTPS port on the host", Kind: stack.Int, Default: "443",
-			Check: stack.Port, When: func(a stack.Answers) bool { return a.Bool("https") },
+			Key: djangoHTTPSPort, Prompt: "HTTPS port on the host", Kind: stack.Int, Default: "443",
+			Check: stack.Port, When: func(a stack.Answers) bool { return a.Bool(djangoHTTPS) },
 		},
 		{
-			Key: "uwsgi_processes", Prompt: "uWSGI worker processes", Kind: stack.Int, Default: "4",
+			Key: djangoUWSGIProcesses, Prompt: "uWSGI worker processes", Kind: stack.Int, Default: "4",
 			Help:  "About the number of CPU cores the server gives this site",
 			Check: stack.PositiveInt(64),
 		},
 		{
-			Key: "uwsgi_threads", Prompt: "uWSGI threads per process", Kind: stack.Int, Default: "2",
+			Key: djangoUWSGIThreads, Prompt: "uWSGI threads per process", Kind: stack.Int, Default: "2",
 			Check: stack.PositiveInt(64),
 		},
 		{
-			Key: "client_max_body_size", Prompt: "Largest upload nginx accepts", Kind: stack.String, Default: "20m",
+			Key: djangoClientMaxBodySize, Prompt: "Largest upload nginx accepts", Kind: stack.String, Default: "20m",
 			Check: stack.Size,
 		},
 		stack.LangQuestion(), // before language_code, whose default follows it
 		{
-			Key: "time_zone", Prompt: "Time zone", Kind: stack.String, Default: "UTC",
+			Key: djangoTimeZone, Prompt: "Time zone", Kind: stack.String, Default: "UTC",
 			Help:  "Django's TIME_ZONE, e.g. Asia/Shanghai",
 			Check: stack.TimeZone,
 		},
 		{
-			Key: "language_code", Prompt: "Language code", Kind: stack.String, Default: "en-us", Advanced: true,
+			Key: djangoLanguageCode, Prompt: "Language code", Kind: stack.String, Default: "en-us", Advanced: true,
 			Help:        "Django's LANGUAGE_CODE, e.g. zh-hans; zh-hans when lang is zh",
-			DefaultFrom: djangoLanguageCode,
+			DefaultFrom: languageCodeFor,
 			Check:       checkLanguageCode,
 		},
 		{
-			Key: "app_version", Prompt: "Tag of the images this stack builds", Kind: stack.String, Default: "1.0", Advanced: true,
+			Key: djangoAppVersion, Prompt: "Tag of the images this stack builds", Kind: stack.String, Default: "1.0", Advanced: true,
 			Help:  "The web and nginx images are tagged <compose_project>-web:<tag> and <compose_project>-nginx:<tag>",
 			Check: checkImageTag,
 		},
 		{
-			Key: "publish_db", Prompt: "Publish MySQL and Redis on 127.0.0.1", Kind: stack.Bool, Default: "false", Advanced: true,
+			Key: djangoPublishDB, Prompt: "Publish MySQL and Redis on 127.0.0.1", Kind: stack.Bool, Default: "false", Advanced: true,
 			Help: "For local tools only: the ports are bound to 127.0.0.1, never to other interfaces",
 		},
 		{
-			Key: "db_host_port", Prompt: "Database port on 127.0.0.1", Kind: stack.Int, Default: "3306", Advanced: true,
-			Check: stack.Port, When: func(a stack.Answers) bool { return a.Bool("publish_db") },
+			Key: djangoDBHostPort, Prompt: "Database port on 127.0.0.1", Kind: stack.Int, Default: "3306", Advanced: true,
+			Check: stack.Port, When: func(a stack.Answers) bool { return a.Bool(djangoPublishDB) },
 		},
 		{
-			Key: "redis_host_port", Prompt: "Redis port on 127.0.0.1", Kind: stack.Int, Default: "6379", Advanced: true,
-			Check: stack.Port, When: func(a stack.Answers) bool { return a.Bool("publish_db") },
+			Key: djangoRedisHostPort, Prompt: "Redis port on 127.0.0.1", Kind: stack.Int, Default: "6379", Advanced: true,
+			Check: stack.Port, When: func(a stack.Answers) bool { return a.Bool(djangoPublishDB) },
 		},
 		{
-			Key: "hsts_max_age", Prompt: "Seconds browsers keep to HTTPS for this site (HSTS)", Kind: stack.Int, Default: "3600", Advanced: true,
+			Key: djangoHSTSMaxAge, Prompt: "Seconds browsers keep to HTTPS for this site (HSTS)", Kind: stack.Int, Default: "3600", Advanced: true,
 			Help:  "nginx sends Strict-Transport-Security: max-age=N on every HTTPS response (Django's own header is replaced, .env's DJANGO_SECURE_HSTS_SECONDS matches); 0 sends none. Raise it to 31536000 once HTTPS works well",
-			Check: checkHSTSMaxAge, When: func(a stack.Answers) bool { return a.Bool("https") },
+			Check: checkHSTSMaxAge, When: func(a stack.Answers) bool { return a.Bool(djangoHTTPS) },
 		},
 		stack.NoNewPrivilegesQuestion(),
 		stack.RegistryMirrorQuestion(),
@@ -168,8 +189,8 @@ func djangoImages() []stack.Image {
 	return []stack.Image{
 		{Key: "python", Help: "Base image of the web image (Debian slim)", Default: func(stack.Answers) string { return "python:3.13-slim" }, Family: family("python")},
 		{
-			Key: "db", Help: "MySQL or MariaDB server", Default: func(a stack.Answers) string { return a["db"] + ":" + a["db_version"] },
-			Role: imagerole.Database, Family: func(a stack.Answers) string { return a["db"] },
+			Key: "db", Help: "MySQL or MariaDB server", Default: func(a stack.Answers) string { return a[djangoDB] + ":" + a[djangoDBVersion] },
+			Role: imagerole.Database, Family: func(a stack.Answers) string { return a[djangoDB] },
 		},
 		{Key: "redis", Help: "Redis cache", Default: func(stack.Answers) string { return "redis:7.4" }, Role: imagerole.Cache, Family: family("redis")},
 		{Key: "nginx", Help: "Base image of the nginx image", Default: func(stack.Answers) string { return "nginx:1.28" }, Family: family("nginx")},
@@ -177,11 +198,11 @@ func djangoImages() []stack.Image {
 			Key: "web", Help: "The Django + uWSGI image this stack builds", Built: true, Role: imagerole.App, Base: "python",
 			// Named after the compose project, which is unique per folder:
 			// two projects on one engine never overwrite each other's images.
-			Default: func(a stack.Answers) string { return a[stack.ComposeProjectAnswer] + "-web:" + a["app_version"] },
+			Default: func(a stack.Answers) string { return a[stack.ComposeProjectAnswer] + "-web:" + a[djangoAppVersion] },
 		},
 		{
 			Key: "proxy", Help: "The nginx image this stack builds (service nginx)", Built: true, Role: imagerole.Proxy, Base: "nginx",
-			Default: func(a stack.Answers) string { return a[stack.ComposeProjectAnswer] + "-nginx:" + a["app_version"] },
+			Default: func(a stack.Answers) string { return a[stack.ComposeProjectAnswer] + "-nginx:" + a[djangoAppVersion] },
 		},
 	}
 }
@@ -197,10 +218,10 @@ func TLSFiles(https bool, dir string) []stack.UserFile {
 	}
 }
 
-// djangoLanguageCode follows the project's language: a Chinese project
+// languageCodeFor follows the project's language: a Chinese project
 // gets Django's Simplified Chinese (zh-hans, the code Django's own
 // translations use), anything else American English, Django's default.
-func djangoLanguageCode(a stack.Answers) string {
+func languageCodeFor(a stack.Answers) string {
 	if a[stack.LangAnswer] == "zh" {
 		return "zh-hans"
 	}
@@ -225,17 +246,17 @@ func djangoOutputPath(p string, a stack.Answers) string {
 	if path.Base(p) == "pip.conf" && a[stack.PipIndexAnswer] == "" {
 		return ""
 	}
-	return strings.ReplaceAll(p, djangoProjectDir, a["project"])
+	return strings.ReplaceAll(p, djangoProjectDir, a[djangoProject])
 }
 
 // djangoURL is where nginx answers: the domain and the published port,
 // left out when it is the scheme's default.
 func djangoURL(a stack.Answers) string {
-	scheme, port, def := "http", a["http_port"], "80"
-	if a.Bool("https") {
-		scheme, port, def = "https", a["https_port"], "443"
+	scheme, port, def := "http", a[djangoHTTPPort], "80"
+	if a.Bool(djangoHTTPS) {
+		scheme, port, def = "https", a[djangoHTTPSPort], "443"
 	}
-	host := a["domain"]
+	host := a[djangoDomain]
 	if host == "" {
 		host = "localhost"
 	}
@@ -287,24 +308,30 @@ type DjangoData struct {
 
 func djangoData(in stack.Input) (any, error) {
 	a := in.Answers
+	var numErr error
 	num := func(key string) int {
-		n, _ := strconv.Atoi(a[key]) // Resolve already checked every Int answer
+		n, err := strconv.Atoi(a[key])
+		if err != nil && numErr == nil {
+			// Resolve checks every Int answer; answers that skipped it
+			// are refused here rather than rendered as 0.
+			numErr = fmt.Errorf("answer %s=%q is not a whole number; pass --set %s=NUMBER", key, a[key], key)
+		}
 		return n
 	}
 	d := DjangoData{
 		Input:        in,
-		Project:      a["project"],
-		MariaDB:      a["db"] == "mariadb",
-		Domain:       a["domain"],
-		HTTPPort:     num("http_port"),
-		HTTPS:        a.Bool("https"),
+		Project:      a[djangoProject],
+		MariaDB:      a[djangoDB] == "mariadb",
+		Domain:       a[djangoDomain],
+		HTTPPort:     num(djangoHTTPPort),
+		HTTPS:        a.Bool(djangoHTTPS),
 		URL:          djangoURL(a),
-		Processes:    num("uwsgi_processes"),
-		Threads:      num("uwsgi_threads"),
-		MaxBodySize:  a["client_max_body_size"],
-		TimeZone:     a["time_zone"],
-		LanguageCode: a["language_code"],
-		PublishDB:    a.Bool("publish_db"),
+		Processes:    num(djangoUWSGIProcesses),
+		Threads:      num(djangoUWSGIThreads),
+		MaxBodySize:  a[djangoClientMaxBodySize],
+		TimeZone:     a[djangoTimeZone],
+		LanguageCode: a[djangoLanguageCode],
+		PublishDB:    a.Bool(djangoPublishDB),
 		PipIndex:     a[stack.PipIndexAnswer],
 		Version:      in.Version,
 
@@ -315,11 +342,11 @@ func djangoData(in stack.Input) (any, error) {
 	if d.Version == "" {
 		d.Version = "dev"
 	}
-	d.DBLabel = "MySQL " + a["db_version"]
+	d.DBLabel = "MySQL " + a[djangoDBVersion]
 	d.DumpCmd, d.ClientCmd = "mysqldump", "mysql"
 	if d.MariaDB {
 		// MariaDB 11 images dropped the mysql* names of the client tools.
-		d.DBLabel = "MariaDB " + a["db_version"]
+		d.DBLabel = "MariaDB " + a[djangoDBVersion]
 		d.DumpCmd, d.ClientCmd = "mariadb-dump", "mariadb"
 	}
 	d.DBName = d.Project
@@ -331,15 +358,18 @@ func djangoData(in stack.Input) (any, error) {
 	// grant covers exactly test_<db>.
 	d.TestDBGrant = strings.NewReplacer("_", `\_`, "%", `\%`).Replace("test_" + d.DBName)
 	if d.HTTPS {
-		d.HSTSMaxAge = num("hsts_max_age")
-		d.HTTPSPort = num("https_port")
+		d.HSTSMaxAge = num(djangoHSTSMaxAge)
+		d.HTTPSPort = num(djangoHTTPSPort)
 		if d.HTTPSPort != 443 {
-			d.RedirectPort = ":" + a["https_port"]
+			d.RedirectPort = ":" + a[djangoHTTPSPort]
 		}
 	}
 	if d.PublishDB {
-		d.DBHostPort = num("db_host_port")
-		d.RedisHostPort = num("redis_host_port")
+		d.DBHostPort = num(djangoDBHostPort)
+		d.RedisHostPort = num(djangoRedisHostPort)
+	}
+	if numErr != nil {
+		return nil, numErr
 	}
 	hosts := []string{d.Domain}
 	if d.Domain == "localhost" {

@@ -3,12 +3,11 @@ package stacks
 import "github.com/stackgen/stackgen/stack"
 
 // djangoState is what the django-uwsgi stack keeps, for stackgen backup and
-// restore (added by the backup work; the stack's author may fold it into
-// django.go): the database, Redis's snapshot (cache and sessions) and the
+// restore: the database, Redis's snapshot (cache and sessions) and the
 // uploaded media, as compose.yaml mounts them.
 func djangoState(a stack.Answers) []stack.State {
 	db := stack.StateMySQL
-	if a["db"] == "mariadb" {
+	if a[djangoDB] == "mariadb" {
 		db = stack.StateMariaDB
 	}
 	return []stack.State{

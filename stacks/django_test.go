@@ -725,3 +725,22 @@ func TestDjangoTemplatesAllUsed(t *testing.T) {
 		}
 	}
 }
+
+// djangoData refuses a number answer that skipped Resolve instead of
+// rendering it as 0 (it used to drop the conversion error).
+func TestDjangoDataRefusesANonNumberPort(t *testing.T) {
+	d, _ := Registry().Lookup(DjangoName)
+	a, err := d.Resolve(stack.Answers{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a[djangoHTTPPort] = "eighty"
+	_, err = djangoData(stack.Input{Answers: a})
+	if err == nil || !strings.Contains(err.Error(), `http_port="eighty"`) || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("err = %v, want one line naming http_port", err)
+	}
+	a[djangoHTTPPort] = "8080"
+	if _, err := djangoData(stack.Input{Answers: a}); err != nil {
+		t.Fatalf("a resolved answer: %v", err)
+	}
+}

@@ -74,7 +74,7 @@ func structure(set fileset.Set) map[string]string {
 			if err != nil {
 				desc += " invalid .env: " + err.Error()
 			}
-			desc += " " + strings.Join(stack.PublicAnswers(stack.Answers(env)), ",")
+			desc += " " + strings.Join(stack.SortedKeys(stack.Answers(env)), ",")
 		case strings.HasSuffix(base, ".ps1"):
 			desc += " " + strings.Join(toolcheck.StructuralPowerShell(f.Content), "; ")
 		}

@@ -15,8 +15,8 @@ import (
 
 // Answer keys of the onyx stack.
 const (
-	onyxMode          = "mode"
-	onyxSourceDir     = "source_dir"
+	onyxMode          = stack.SourceModeAnswer
+	onyxSourceDir     = stack.SourceDirAnswer
 	onyxVersion       = "onyx_version"
 	onyxDomain        = "domain"
 	onyxBindAddress   = "bind_address"

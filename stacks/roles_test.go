@@ -84,7 +84,7 @@ func TestPrivateImageNamesRenderCleanly(t *testing.T) {
 			}
 			cases["every image"] = all
 			for name, given := range cases {
-				t.Run(d.Name+"/"+strings.Join(stack.PublicAnswers(v), ",")+"/"+name, func(t *testing.T) {
+				t.Run(d.Name+"/"+strings.Join(stack.SortedKeys(v), ",")+"/"+name, func(t *testing.T) {
 					set, err := renderWith(t, d, given)
 					if err != nil {
 						t.Fatalf("render refused: %v", err)

@@ -19,11 +19,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/compose-spec/compose-go/v2/dotenv"
+	"github.com/stackgen/stackgen/internal/composefile"
+
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/internal/dotenv"
 	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/stack"
 )
@@ -181,7 +183,7 @@ func newConverter(in Input) (*converter, error) {
 		}
 	}
 	if f, ok := in.Files.Get(".env"); ok {
-		env, err := dotenv.Parse(bytes.NewReader(f.Content))
+		env, err := dotenv.Strict(f.Content)
 		if err != nil {
 			return nil, fmt.Errorf(".env: %w; fix the line it names", err)
 		}
@@ -226,7 +228,7 @@ func (c *converter) composeFiles() []string {
 		}
 		return strings.Split(v, sep)
 	}
-	for _, n := range []string{"compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"} {
+	for _, n := range composefile.Names {
 		if _, ok := c.in.Files.Get(n); ok {
 			return []string{n}
 		}

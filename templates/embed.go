@@ -1,5 +1,6 @@
-// Package templates holds every stack's template tree; each folder mirrors
-// the tree it renders. Files ending in .tmpl are executed with text/template,
+// Package templates holds every stack's template tree (each folder mirrors
+// the tree it renders) and, in bundle/, the scripts and README an offline
+// bundle carries. Files ending in .tmpl are executed with text/template,
 // others are copied; "all:" keeps dotfiles such as .env.example.
 package templates
 
@@ -11,6 +12,7 @@ import (
 //go:embed all:django-uwsgi
 //go:embed all:keras-webpy
 //go:embed all:onyx
+//go:embed bundle
 var files embed.FS
 
 // Stack returns the template tree of one stack.
@@ -20,4 +22,14 @@ func Stack(name string) fs.FS {
 		panic(err) // name is a constant of the stacks package; fs.Sub fails only on a malformed path
 	}
 	return sub
+}
+
+// Bundle returns the text of one of bundle/'s templates (the load scripts
+// and the README of an offline bundle, with {% %} delimiters).
+func Bundle(name string) string {
+	b, err := fs.ReadFile(files, "bundle/"+name)
+	if err != nil {
+		panic(err) // name is a constant of the bundle package
+	}
+	return string(b)
 }

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/stackgen/stackgen/internal/composefile"
+
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
 )
@@ -43,7 +45,7 @@ type composeModel struct {
 
 func (p *project) loadCompose() {
 	var base *yamlFile
-	for _, n := range composeBaseNames {
+	for _, n := range composefile.Names {
 		if f, ok := p.files[n]; ok {
 			base = parseYAMLFile(f.Path, f.Content)
 			break
@@ -164,6 +166,10 @@ func (p *project) loadModel(files []*yamlFile) *composeModel {
 			o.SkipResolveEnvironment = true
 			o.SkipResolveLabels = true
 			o.SkipConsistencyCheck = !strict
+			// The strict load only adds the consistency check: the same
+			// bytes passed the schema in the first load, so checking them
+			// again would only cost time.
+			o.SkipValidation = strict
 		})
 	}
 	m.proj, m.loadErr = load(false)

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/stackgen/stackgen/internal/composefile"
+
 	"github.com/stackgen/stackgen/fileset"
 )
 
@@ -64,7 +66,7 @@ func (p *project) close() {
 func (p *project) loadEnv() {
 	for _, name := range []string{".env", ".env.example"} {
 		if f, ok := p.files[name]; ok {
-			p.env = parseDotenv(f.Content).values
+			p.env = parseDotenv(f.Content).Values
 			p.envSource = name
 			return
 		}
@@ -108,37 +110,9 @@ func (p *project) dockerfileAt(rel string) *dockerfile {
 	return nil
 }
 
-// composeBaseNames are the file names Compose itself looks for, in its order
-// of preference.
-var composeBaseNames = [...]string{"compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"}
+func isComposeBase(p string) bool { return composefile.IsBase(p) }
 
-func isComposeBase(p string) bool {
-	for _, n := range composeBaseNames {
-		if p == n {
-			return true
-		}
-	}
-	return false
-}
-
-// isComposeOverlay accepts root files like compose.logging.yaml,
-// compose.override.yml or docker-compose.logging.yml.
-func isComposeOverlay(p string) bool {
-	if strings.Contains(p, "/") {
-		return false
-	}
-	ext := path.Ext(p)
-	if ext != ".yaml" && ext != ".yml" {
-		return false
-	}
-	stem := strings.TrimSuffix(p, ext)
-	for _, prefix := range []string{"compose.", "docker-compose."} {
-		if strings.HasPrefix(stem, prefix) && len(stem) > len(prefix) {
-			return true
-		}
-	}
-	return false
-}
+func isComposeOverlay(p string) bool { return composefile.IsOverlay(p) }
 
 // isDockerfile accepts Dockerfile, *.Dockerfile and Dockerfile.* at any
 // depth (but not .dockerignore and friends).

@@ -2,12 +2,12 @@ package validate
 
 import (
 	"fmt"
-	"github.com/stackgen/stackgen/internal/msg"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/stackgen/stackgen/internal/imagerole"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Roles. Rules that treat services by kind (a database must not publish

@@ -784,7 +784,7 @@ func (p *project) serviceEnv(s types.ServiceConfig) map[string]string {
 		for _, ef := range s.EnvFiles {
 			if rel, ok := m.rel(ef.Path); ok {
 				if f, ok := p.files[rel]; ok {
-					for k, v := range parseDotenv(f.Content).values {
+					for k, v := range parseDotenv(f.Content).Values {
 						env[k] = v
 					}
 				}

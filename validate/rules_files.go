@@ -44,8 +44,8 @@ func secretEnvFiles(p *project) []fileset.File {
 // holdsSecret reports whether an env file sets a secret key to a value.
 func holdsSecret(f fileset.File) bool {
 	env := parseDotenv(f.Content)
-	for _, k := range env.order {
-		if isSecretKey(k) && env.values[k] != "" && !strings.Contains(env.values[k], "$") {
+	for _, k := range env.Order {
+		if isSecretKey(k) && env.Values[k] != "" && !strings.Contains(env.Values[k], "$") {
 			return true
 		}
 	}
@@ -153,14 +153,14 @@ func checkEnvExampleKeys(p *project) []Finding {
 			continue
 		}
 		env, example := parseDotenv(f.Content), parseDotenv(ex.Content)
-		for _, k := range env.order {
-			if _, ok := example.lines[k]; !ok {
-				out = append(out, at(f.Path, env.lines[k], "%s is in %s but not in %s", k, f.Path, exPath))
+		for _, k := range env.Order {
+			if _, ok := example.Lines[k]; !ok {
+				out = append(out, at(f.Path, env.Lines[k], "%s is in %s but not in %s", k, f.Path, exPath))
 			}
 		}
-		for _, k := range example.order {
-			if _, ok := env.lines[k]; !ok {
-				out = append(out, at(exPath, example.lines[k], "%s is in %s but not in %s", k, exPath, f.Path))
+		for _, k := range example.Order {
+			if _, ok := env.Lines[k]; !ok {
+				out = append(out, at(exPath, example.Lines[k], "%s is in %s but not in %s", k, exPath, f.Path))
 			}
 		}
 	}
@@ -174,8 +174,8 @@ func checkEnvWeakSecret(p *project) []Finding {
 	var out []Finding
 	for _, f := range secretEnvFiles(p) {
 		env := parseDotenv(f.Content)
-		for _, k := range env.order {
-			v := env.values[k]
+		for _, k := range env.Order {
+			v := env.Values[k]
 			if !isSecretKey(k) || v == "" || strings.Contains(v, "$") {
 				continue
 			}
@@ -186,7 +186,7 @@ func checkEnvWeakSecret(p *project) []Finding {
 				}
 			}
 			if weak {
-				out = append(out, tr(f.Path, env.lines[k], "validate.env-weak-secret.msg", msg.Args{"Key": k, "Len": len(v)}).withFix("validate.env-weak-secret.fix-generate"))
+				out = append(out, tr(f.Path, env.Lines[k], "validate.env-weak-secret.msg", msg.Args{"Key": k, "Len": len(v)}).withFix("validate.env-weak-secret.fix-generate"))
 			}
 		}
 	}

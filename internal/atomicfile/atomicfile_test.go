@@ -1,6 +1,8 @@
 package atomicfile
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -36,5 +38,29 @@ func TestWriteReplacesWithModeAndLeavesNoTemp(t *testing.T) {
 	}
 	if err := Write(filepath.Join(dir, "missing", "x"), nil, 0o600); err == nil {
 		t.Error("wrote into a folder that does not exist")
+	}
+}
+
+func TestCommitNewRefusesAPathThatAppearedAndAbortLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "bundle.zip")
+	f, err := Create(p, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("new"))
+	os.WriteFile(p, []byte("theirs"), 0o644)
+	if err := f.CommitNew(); !errors.Is(err, fs.ErrExist) {
+		t.Fatalf("CommitNew over a file that appeared: %v", err)
+	}
+	if b, _ := os.ReadFile(p); string(b) != "theirs" {
+		t.Errorf("replaced: %q", b)
+	}
+	g, _ := Create(filepath.Join(dir, "other"), 0o600)
+	g.Write([]byte("x"))
+	g.Abort()
+	g.Abort()
+	if des, _ := os.ReadDir(dir); len(des) != 1 {
+		t.Errorf("%d entries, want only bundle.zip", len(des))
 	}
 }

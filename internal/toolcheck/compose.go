@@ -9,30 +9,16 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/stackgen/stackgen/internal/composefile"
+
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/stackgen/stackgen/fileset"
 )
 
-// composeBaseNames are the file names Compose looks for by default.
-var composeBaseNames = map[string]bool{
-	"compose.yaml": true, "compose.yml": true, "docker-compose.yaml": true, "docker-compose.yml": true,
-}
-
-// isComposeOverlay matches compose.<x>.yaml and docker-compose.<x>.yml
-// beside a base file.
-func isComposeOverlay(name string) bool {
-	for _, prefix := range []string{"compose.", "docker-compose."} {
-		if strings.HasPrefix(name, prefix) && ext(name, ".yaml", ".yml") && !composeBaseNames[name] {
-			return true
-		}
-	}
-	return false
-}
-
 func (p *Project) composeFiles() []string {
-	return p.files(func(f fileset.File) bool { return composeBaseNames[path.Base(f.Path)] })
+	return p.files(func(f fileset.File) bool { return composefile.IsBase(path.Base(f.Path)) })
 }
 
 // composeModel is one way a project's compose files are loaded together:
@@ -47,7 +33,7 @@ func (p *Project) composeModels() []composeModel {
 		out = append(out, composeModel{files: []string{base}})
 		dir := fileset.Dir(base)
 		for _, f := range p.Set {
-			if fileset.Dir(f.Path) == dir && isComposeOverlay(path.Base(f.Path)) {
+			if fileset.Dir(f.Path) == dir && composefile.IsOverlay(path.Base(f.Path)) {
 				out = append(out, composeModel{files: []string{base, f.Path}})
 			}
 		}

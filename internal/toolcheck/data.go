@@ -1,11 +1,11 @@
 package toolcheck
 
 import (
-	"bytes"
 	"fmt"
 
-	"github.com/compose-spec/compose-go/v2/dotenv"
 	"github.com/goccy/go-yaml"
+
+	"github.com/stackgen/stackgen/internal/dotenv"
 )
 
 // CheckEnvFiles parses every .env and .env.* file with compose-go's dotenv
@@ -14,7 +14,7 @@ func (p *Project) CheckEnvFiles() ([]Problem, error) {
 	var problems []Problem
 	for _, rel := range p.envFiles() {
 		f, _ := p.Set.Get(rel)
-		if _, err := dotenv.ParseWithLookup(bytes.NewReader(f.Content), func(string) (string, bool) { return "", false }); err != nil {
+		if err := dotenv.Check(f.Content); err != nil {
 			problems = append(problems, Problem{File: rel, Msg: fmt.Sprintf("compose cannot parse it: %v", err)})
 		}
 	}

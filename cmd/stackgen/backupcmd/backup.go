@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -20,9 +19,6 @@ import (
 	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/internal/units"
-	"github.com/stackgen/stackgen/project"
-	"github.com/stackgen/stackgen/stack"
-	"github.com/stackgen/stackgen/stacks"
 )
 
 // Options are the parsed flags and arguments of `stackgen backup`.
@@ -119,54 +115,9 @@ func NewCmdBackup(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	return cmd
 }
 
-// Project is a generated project with its declared state.
-type Project struct {
-	Dir    string
-	Stack  string
-	States []stack.State
-}
-
-// LoadProject reads dir's .stackgen.yml and asks its stack what data it
-// keeps. It needs no Docker.
-func LoadProject(dir string) (*Project, error) {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, err
-	}
-	m, err := project.LoadManifest(abs)
-	if err != nil {
-		return nil, err
-	}
-	def, err := stacks.Registry().Lookup(m.Stack)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(abs, project.ManifestName), err)
-	}
-	if def.State == nil {
-		return nil, fmt.Errorf("the %s stack declares no data to back up", def.Name)
-	}
-	states := def.State(m.AnswersOf())
-	if err := backup.CheckStates(states); err != nil {
-		return nil, fmt.Errorf("the %s stack: %w", def.Name, err)
-	}
-	return &Project{Dir: abs, Stack: def.Name, States: states}, nil
-}
-
-// Targets finds the running container of every state's service.
-func Targets(ctx context.Context, eng *engine.Client, composeProject string, states []stack.State) ([]backup.Target, error) {
-	var out []backup.Target
-	for _, st := range states {
-		ct, err := eng.ServiceContainer(ctx, composeProject, st.Service)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, backup.Target{State: st, ContainerID: ct.ID, Container: ct.Name, Image: ct.Image})
-	}
-	return out, nil
-}
-
 // Run makes the backup (or lists, or schedules).
 func Run(ctx context.Context, opts *Options) error {
-	proj, err := LoadProject(opts.Dir)
+	proj, err := backup.LoadSource(opts.Dir)
 	if err != nil {
 		return err
 	}
@@ -201,7 +152,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	targets, err := Targets(ctx, eng, p.Name, proj.States)
+	targets, err := backup.Targets(ctx, eng, p.Name, proj.States)
 	if err != nil {
 		return fmt.Errorf("%w (a backup reads from the running stack)", err)
 	}
@@ -215,7 +166,7 @@ func Run(ctx context.Context, opts *Options) error {
 	fmt.Fprintln(opts.IO.ErrOut, l.T("backup.start", msg.Args{"Project": p.Name, "Stack": proj.Stack}))
 	dir, m, err := backup.Create(ctx, eng, backup.Options{
 		OutDir: out, Stack: proj.Stack, Project: p.Name, StackgenVersion: opts.Version,
-		Now: now(), Targets: targets, Progress: NewProgress(opts.IO),
+		Now: now(), Targets: targets, Progress: backup.LineProgress(opts.IO.ErrOut, opts.IO.IsStderrTTY()),
 		ProjectDir: proj.Dir, Skip: skipPaths(proj.Dir, out), EncryptTo: rcpt, Live: opts.Live,
 	})
 	if err != nil {

@@ -115,7 +115,7 @@ func skipPaths(projectDir, out string) []string {
 }
 
 // list prints the project's backups, newest first.
-func list(o *Options, proj *Project) error {
+func list(o *Options, proj *backup.Source) error {
 	out := o.outDir(proj.Dir)
 	entries, err := backup.List(out)
 	if err != nil {
@@ -176,7 +176,7 @@ type Installer interface {
 }
 
 // schedule writes the schedule files into the project and installs them.
-func schedule(ctx context.Context, o *Options, proj *Project) error {
+func schedule(ctx context.Context, o *Options, proj *backup.Source) error {
 	s, err := backup.ParseSchedule(o.Schedule)
 	if err != nil {
 		return err

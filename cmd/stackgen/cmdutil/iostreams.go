@@ -11,6 +11,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/stackgen/stackgen/internal/msg"
+	"github.com/stackgen/stackgen/progress"
 )
 
 // IOStreams are the command's standard streams plus what is known about
@@ -58,4 +59,9 @@ func (s *IOStreams) IsStderrTTY() bool { return s.errTTY }
 // ColorEnabled follows the NO_COLOR convention and needs a terminal.
 func (s *IOStreams) ColorEnabled() bool {
 	return s.errTTY && os.Getenv("NO_COLOR") == ""
+}
+
+// Sink is the streams as a service takes them.
+func (s *IOStreams) Sink() progress.Sink {
+	return progress.Sink{Out: s.Out, ErrOut: s.ErrOut, TTY: s.errTTY, Color: s.ColorEnabled(), L: s.L}
 }

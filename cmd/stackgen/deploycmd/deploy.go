@@ -14,9 +14,9 @@ import (
 
 	"github.com/stackgen/stackgen/bundle"
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
-	"github.com/stackgen/stackgen/cmd/stackgen/upcmd"
 	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/internal/msg"
+	"github.com/stackgen/stackgen/lifecycle"
 	"github.com/stackgen/stackgen/prompt"
 )
 
@@ -62,11 +62,11 @@ type Options struct {
 
 // up runs `stackgen up` on the installed project.
 func up(ctx context.Context, dir string, o *Options) error {
-	uo := upcmd.Options{NoBuild: true, Timeout: o.Timeout, Progress: o.Progress}
+	uo := lifecycle.Options{Sink: o.IO.Sink(), Engine: o.Engine, Now: o.Now, Dir: dir, NoBuild: true, Timeout: o.Timeout, Progress: o.Progress}
 	if o.Swarm {
-		uo.Swarm = upcmd.SwarmOptions{On: true}
+		uo.Swarm = lifecycle.SwarmOptions{On: true}
 	}
-	return upcmd.Run(ctx, o.Factory, dir, uo)
+	return lifecycle.Up(ctx, uo)
 }
 
 // NewCmdDeploy builds the command; runF replaces the work in tests of
@@ -115,8 +115,8 @@ func NewCmdDeploy(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	fl.BoolVar(&opts.AllowPrivileged, "allow-privileged", false, f.IO.L.T("deploy.flag.allow-privileged"))
 	fl.BoolVar(&opts.NoUp, "no-up", false, f.IO.L.T("deploy.flag.no-up"))
 	fl.BoolVar(&opts.Swarm, "swarm", false, f.IO.L.T("deploy.flag.swarm"))
-	cmdutil.DurationVar(fl, &opts.Timeout, "timeout", 0, f.IO.L.T("deploy.flag.timeout", msg.Args{"Usage": f.IO.L.T(upcmd.TimeoutUsageID)}))
-	fl.StringVar(&opts.Progress, "progress", "auto", f.IO.L.T("deploy.flag.progress"))
+	cmdutil.DurationVar(fl, &opts.Timeout, "timeout", 0, f.IO.L.T("deploy.flag.timeout", msg.Args{"Usage": f.IO.L.T(cmdutil.TimeoutUsageID)}))
+	cmdutil.AddProgressFlag(fl, f.IO.L, &opts.Progress, cmdutil.TransferModes)
 	fl.BoolVar(&opts.Unpack, "unpack", false, f.IO.L.T("deploy.flag.unpack"))
 	_ = fl.MarkHidden("unpack")
 	return cmd
@@ -164,12 +164,7 @@ func checkFlags(cmd *cobra.Command, o *Options, args []string) error {
 	if o.Output == "-" {
 		return &cmdutil.FlagError{Err: o.IO.L.Errorf("deploy.err.stdout")}
 	}
-	switch o.Progress {
-	case "auto", "tty", "plain", "quiet":
-	default:
-		return &cmdutil.FlagError{Err: o.IO.L.Errorf("deploy.err.progress")}
-	}
-	return nil
+	return cmdutil.CheckProgress(o.Progress, cmdutil.TransferModes)
 }
 
 // Run does the work of `stackgen deploy`.
@@ -179,9 +174,18 @@ func Run(ctx context.Context, o *Options) error {
 	case o.Unpack:
 		err = unpackRun(o)
 	case o.Package:
-		err = packageRun(ctx, o)
+		err = bundle.Pack(ctx, bundle.PackOptions{
+			Sink: o.IO.Sink(), Progress: o.Progress, Engine: o.Engine, Now: o.Now, Version: o.version(),
+			Dir: o.Dir, Output: o.Output, Format: o.Format, Codec: o.Codec, Level: o.Level,
+			IncludeEnv: o.IncludeEnv, Unpacker: o.Unpacker, NoBuild: o.NoBuild,
+		})
 	default:
-		err = installRun(ctx, o)
+		err = bundle.Install(ctx, bundle.InstallOptions{
+			Sink: o.IO.Sink(), Progress: o.Progress, Engine: o.Engine,
+			Bundle: o.Bundle, TargetDir: o.TargetDir, NoUp: o.NoUp, Swarm: o.Swarm, AllowPrivileged: o.AllowPrivileged,
+			Secrets: o.secrets,
+			Start:   func(ctx context.Context, dir string) error { return o.Up(ctx, dir, o) },
+		})
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, prompt.ErrInterrupt) {
 		return cmdutil.ErrCancel
@@ -189,11 +193,11 @@ func Run(ctx context.Context, o *Options) error {
 	return err
 }
 
-func (o *Options) now() time.Time {
-	if o.Now != nil {
-		return o.Now()
+func (o *Options) version() string {
+	if o.Factory != nil {
+		return o.Factory.Version
 	}
-	return time.Now()
+	return ""
 }
 
 // unpackRun is the unpacker image's entrypoint: compressed bundle images

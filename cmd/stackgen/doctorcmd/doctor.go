@@ -20,6 +20,7 @@ import (
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/internal/msg"
+	"github.com/stackgen/stackgen/lifecycle"
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/stacks"
@@ -188,7 +189,7 @@ func Checks(ctx context.Context, opts *Options) []Check {
 	}
 	out = append(out, portChecks(ctx, eng, engineUp, p, listen)...)
 	out = append(out, fileChecks(opts.Dir, def, answers)...)
-	out = append(out, imageChecks(ctx, eng, engineUp, cmdutil.NeededImages(p, def, answers))...)
+	out = append(out, imageChecks(ctx, eng, engineUp, lifecycle.NeededImages(p, def, answers))...)
 	if c, ok := backupCheck(opts.Dir, time.Now()); ok {
 		out = append(out, c)
 	}

@@ -52,7 +52,7 @@ var _ Pusher = (*engine.Client)(nil)
 
 // NewCmdKubernetes builds the command; runF replaces the work in tests of
 // flag parsing.
-func NewCmdKubernetes(f *cmdutil.Factory, runF func(*KubernetesOptions) error) *cobra.Command {
+func NewCmdKubernetes(f *cmdutil.Factory, runF func(context.Context, *KubernetesOptions) error) *cobra.Command {
 	opts := &KubernetesOptions{IO: f.IO, Engine: f.Engine}
 	cmd := &cobra.Command{
 		Use:     "kubernetes [dir]",
@@ -81,7 +81,7 @@ func NewCmdKubernetes(f *cmdutil.Factory, runF func(*KubernetesOptions) error) *
 				return cmdutil.FlagErrorf("%v", err)
 			}
 			if runF != nil {
-				return runF(opts)
+				return runF(cmd.Context(), opts)
 			}
 			return RunKubernetes(opts)
 		},

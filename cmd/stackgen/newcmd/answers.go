@@ -115,26 +115,17 @@ func replayManifest(path string, raw map[string]any, d *stack.Definition, dir st
 	return nil
 }
 
-// ask walks d's questions in order and asks, on a terminal, each active
-// one the user has not answered; advanced questions keep their default.
+// ask walks d's questions in order (Definition.Walk) and asks, on a
+// terminal, each active one the user has not answered; advanced questions
+// keep their default.
 func ask(p prompt.Prompter, l *msg.Localizer, d *stack.Definition, folder string, given stack.Answers) (stack.Answers, error) {
 	out := stack.Answers{}
 	for k, v := range given {
 		out[k] = v
 	}
-	cur := stack.Answers{}
-	for _, q := range d.Questions {
-		if !q.Active(cur) {
-			continue
-		}
-		if v, ok := given[q.Key]; ok {
-			cur[q.Key] = v
-			continue
-		}
-		def := q.DefaultIn(folder, cur)
+	_, err := d.Walk(folder, given, func(q stack.Question, def string, cur stack.Answers) (string, error) {
 		if q.Advanced {
-			cur[q.Key] = def
-			continue
+			return def, nil
 		}
 		var v string
 		var err error
@@ -153,11 +144,13 @@ func ask(p prompt.Prompter, l *msg.Localizer, d *stack.Definition, folder string
 				return err
 			})
 		}
-		if err != nil {
-			return nil, err
+		if err == nil {
+			out[q.Key] = v
 		}
-		cur[q.Key] = v
-		out[q.Key] = v
+		return v, err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

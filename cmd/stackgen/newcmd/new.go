@@ -21,13 +21,6 @@ import (
 	"github.com/stackgen/stackgen/validate"
 )
 
-// The answers --source sets: a stack that can build from a checkout has a
-// "mode" question with a "source" choice and a "source_dir" question.
-const (
-	sourceModeAnswer = "mode"
-	sourceDirAnswer  = "source_dir"
-)
-
 // Options are the parsed flags and arguments of `stackgen new`.
 type Options struct {
 	IO       *cmdutil.IOStreams
@@ -116,8 +109,10 @@ func Run(ctx context.Context, opts *Options) error {
 	interactive := opts.IO.CanPrompt() && !opts.Yes
 	// A target that cannot be used fails before the first question, not
 	// after the last one.
+	existing := &project.Existing{Env: map[string]string{}}
 	if opts.Dir != "" {
-		if _, err := project.Plan(opts.Dir, nil, opts.Force); err != nil {
+		var err error
+		if existing, err = project.Open(opts.Dir, opts.Force); err != nil {
 			return err
 		}
 	}
@@ -132,28 +127,28 @@ func Run(ctx context.Context, opts *Options) error {
 
 	given := stack.Answers{}
 	var prev stack.Answers // the answers of the project being re-rendered
-	if opts.Dir != "" {
-		if m, err := project.LoadManifest(opts.Dir); err == nil {
-			if m.Stack != d.Name {
-				return l.Errorf("new.err.other-stack", msg.Args{"Dir": opts.Dir, "Have": m.Stack, "Want": d.Name})
-			}
-			// A re-run starts from the answers the project was made with.
-			prev = stack.Answers{}
-			for k, v := range m.Answers {
-				given[k], prev[k] = v, v
-			}
+	if m := existing.Manifest; m != nil {
+		if m.Stack != d.Name {
+			return l.Errorf("new.err.other-stack", msg.Args{"Dir": opts.Dir, "Have": m.Stack, "Want": d.Name})
+		}
+		// A re-run starts from the answers the project was made with.
+		prev = stack.Answers{}
+		for k, v := range m.Answers {
+			given[k], prev[k] = v, v
 		}
 	}
+	// A mistake in --answers, --set or --image is a usage error (exit 2),
+	// as every other flag's is.
 	if opts.Answers != "" {
 		if err := readAnswersFile(opts.Answers, d, opts.Dir, given); err != nil {
-			return err
+			return &cmdutil.FlagError{Err: err}
 		}
 	}
 	if err := parsePairs(l, "set", "", opts.Sets, given); err != nil {
-		return err
+		return &cmdutil.FlagError{Err: err}
 	}
 	if err := parsePairs(l, "image", stack.ImagePrefix, opts.Images, given); err != nil {
-		return err
+		return &cmdutil.FlagError{Err: err}
 	}
 	if opts.Mirror != "" {
 		given[stack.MirrorAnswer] = opts.Mirror
@@ -162,17 +157,17 @@ func Run(ctx context.Context, opts *Options) error {
 		given[stack.PipIndexAnswer] = opts.PipIndex
 	}
 	if opts.Source != "" {
-		if _, ok := d.Question(sourceDirAnswer); !ok {
+		if _, ok := d.Question(stack.SourceDirAnswer); !ok {
 			return &cmdutil.FlagError{Err: l.Errorf("new.err.source-stack", msg.Args{"Stack": d.Name})}
 		}
-		given[sourceModeAnswer], given[sourceDirAnswer] = "source", opts.Source
+		given[stack.SourceModeAnswer], given[stack.SourceDirAnswer] = stack.SourceMode, opts.Source
 	}
 	// Check what was given before asking anything, so a typo in --set
 	// fails at once instead of after a dozen questions. Interactively, a
 	// value may depend on a question not asked yet, so only names are
 	// checked then; Resolve checks every value after the questions.
 	if _, err := d.ResolveIn(folder, given); err != nil && (!interactive || hasUnknownKey(d, given)) {
-		return err
+		return &cmdutil.FlagError{Err: err}
 	}
 
 	switch {
@@ -186,12 +181,7 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 	}
 
-	keep := map[string]string{}
-	if opts.Dir != "" {
-		if keep, err = project.ReadEnv(opts.Dir); err != nil {
-			return err
-		}
-	}
+	keep := existing.Env
 	set, answers, err := render.Project(d, given, render.Options{Rand: opts.Factory.Rand, KeepSecrets: keep, Version: opts.Factory.Version, Folder: folder})
 	if err != nil {
 		return err
@@ -264,8 +254,8 @@ func folderName(dir string) string {
 // otherwise the mistake shows only at `up`, as a build error. A relative
 // path is relative to the project, as compose reads it.
 func checkSourceDir(l *msg.Localizer, dir string, a stack.Answers) error {
-	src := a[sourceDirAnswer]
-	if a[sourceModeAnswer] != "source" || src == "" {
+	src := a[stack.SourceDirAnswer]
+	if a[stack.SourceModeAnswer] != stack.SourceMode || src == "" {
 		return nil
 	}
 	p := src
@@ -318,9 +308,9 @@ func hasUnknownKey(d *stack.Definition, a stack.Answers) bool {
 func checkRendered(ios *cmdutil.IOStreams, set fileset.Set) error {
 	l := ios.L
 	findings := validate.Files(set)
+	// The same line, fix included, as `stackgen validate` prints.
 	for _, f := range findings {
-		m, _ := f.Localized(l)
-		fmt.Fprintln(ios.ErrOut, l.T("new.rendered-finding", msg.Args{"File": f.File, "Line": f.Line, "Severity": l.T("validate.severity." + f.Severity.String()), "Rule": f.Rule, "Message": m}))
+		fmt.Fprintln(ios.ErrOut, l.T("new.rendered-finding", msg.Args{"Finding": f.Format(l)}))
 	}
 	if validate.HasErrors(findings) {
 		return l.Errorf("new.err.render-invalid")

@@ -70,8 +70,11 @@ func TestNewWithYesWritesProject(t *testing.T) {
 		}
 	}
 	info, err := os.Stat(filepath.Join(dir, ".env"))
-	if err != nil || info.Mode().Perm() != 0o600 {
-		t.Fatalf(".env: %v, mode %v", err, info.Mode().Perm())
+	if err != nil {
+		t.Fatalf(".env: %v", err)
+	}
+	if info.Mode().Perm() != 0o600 {
+		t.Fatalf(".env mode %v, want 0600", info.Mode().Perm())
 	}
 	if !strings.Contains(r.out, "stackgen up") {
 		t.Errorf("summary does not say what to do next:\n%s", r.out)

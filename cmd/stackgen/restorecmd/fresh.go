@@ -13,14 +13,15 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/stackgen/stackgen/internal/composefile"
+
 	"filippo.io/age"
-	"github.com/compose-spec/compose-go/v2/dotenv"
 
 	"github.com/stackgen/stackgen/backup"
 	"github.com/stackgen/stackgen/bundle"
-	"github.com/stackgen/stackgen/cmd/stackgen/backupcmd"
 	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/internal/atomicfile"
+	"github.com/stackgen/stackgen/internal/dotenv"
 	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/render"
 	"github.com/stackgen/stackgen/stacks"
@@ -219,11 +220,11 @@ func verifyRun(ctx context.Context, opts *Options) error {
 	if err := Run(ctx, &o); err != nil {
 		return fmt.Errorf("the backup does not restore: %w", err)
 	}
-	proj, err := backupcmd.LoadProject(dir)
+	proj, err := backup.LoadSource(dir)
 	if err != nil {
 		return err
 	}
-	targets, err := backupcmd.Targets(ctx, eng, p.Name, proj.States)
+	targets, err := backup.Targets(ctx, eng, p.Name, proj.States)
 	if err != nil {
 		return err
 	}
@@ -253,7 +254,7 @@ func isolate(ctx context.Context, eng *engine.Client, dir, name string) error {
 		return err
 	}
 	envPath := filepath.Join(dir, ".env")
-	env, err := dotenv.Read(envPath)
+	env, err := dotenv.ReadFile(envPath)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("%s: %w", envPath, err)
 	}
@@ -264,7 +265,7 @@ func isolate(ctx context.Context, eng *engine.Client, dir, name string) error {
 			return fmt.Errorf("%s has no compose file", dir)
 		}
 		files = filepath.Base(main)
-		for _, o := range []string{"compose.override.yaml", "compose.override.yml", "docker-compose.override.yaml", "docker-compose.override.yml"} {
+		for _, o := range composefile.OverrideNames {
 			if _, err := os.Stat(filepath.Join(dir, o)); err == nil {
 				files += ":" + o
 				break

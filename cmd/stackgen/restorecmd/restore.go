@@ -5,7 +5,6 @@ package restorecmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -16,12 +15,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stackgen/stackgen/backup"
-	"github.com/stackgen/stackgen/cmd/stackgen/backupcmd"
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
-	"github.com/stackgen/stackgen/cmd/stackgen/upcmd"
 	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/internal/units"
+	"github.com/stackgen/stackgen/lifecycle"
 	"github.com/stackgen/stackgen/prompt"
 	"github.com/stackgen/stackgen/stack"
 )
@@ -64,9 +62,9 @@ func NewCmdRestore(f *cmdutil.Factory, runF func(context.Context, *Options) erro
 		// The same start and health wait as `stackgen up` (and its
 		// migrations, which bring an older backup's schema up to date);
 		// its URL goes to stderr with the rest of restore's report.
-		ios := *f.IO
-		ios.Out = f.IO.ErrOut
-		return upcmd.Run(ctx, f, p.Dir, upcmd.Options{IO: &ios, NoBuild: !opts.build, Timeout: opts.Timeout})
+		sink := f.IO.Sink()
+		sink.Out = sink.ErrOut
+		return lifecycle.Up(ctx, lifecycle.Options{Sink: sink, Engine: f.Engine, Now: f.Now, Dir: p.Dir, NoBuild: !opts.build, Timeout: opts.Timeout})
 	}
 	cmd := &cobra.Command{
 		Use:     "restore BACKUP [dir]",
@@ -95,7 +93,7 @@ func NewCmdRestore(f *cmdutil.Factory, runF func(context.Context, *Options) erro
 	cmd.Flags().StringVar(&opts.Identity, "identity", "", f.IO.L.T("restore.flag.identity"))
 	cmd.Flags().StringVar(&opts.PassphraseFile, "passphrase-file", "", f.IO.L.T("restore.flag.passphrase-file"))
 	cmd.Flags().BoolVar(&opts.Verify, "verify", false, f.IO.L.T("restore.flag.verify"))
-	cmdutil.DurationVar(cmd.Flags(), &opts.Timeout, "timeout", 0, f.IO.L.T(upcmd.TimeoutUsageID))
+	cmdutil.DurationVar(cmd.Flags(), &opts.Timeout, "timeout", 0, f.IO.L.T(cmdutil.TimeoutUsageID))
 	cmdutil.AddDirFlag(cmd, "")
 	return cmd
 }
@@ -118,7 +116,7 @@ func Run(ctx context.Context, opts *Options) error {
 			return err
 		}
 	}
-	proj, err := backupcmd.LoadProject(opts.Dir)
+	proj, err := backup.LoadSource(opts.Dir)
 	if err != nil {
 		return err
 	}
@@ -175,12 +173,12 @@ func Run(ctx context.Context, opts *Options) error {
 	startStack := opts.StartStack
 	if startStack == nil {
 		startStack = func(ctx context.Context, eng *engine.Client, p *engine.Project) error {
-			return upAndWait(ctx, eng, p, opts.Timeout, opts.IO)
+			return lifecycle.StartAndWait(ctx, eng, p, opts.Timeout, opts.IO.ErrOut)
 		}
 	}
 	// The databases are restored through their running servers, and the
 	// helpers need the services' containers: start the stack if it is down.
-	if _, err := backupcmd.Targets(ctx, eng, p.Name, proj.States); err != nil {
+	if _, err := backup.Targets(ctx, eng, p.Name, proj.States); err != nil {
 		if err := confirmStart(opts, p.Name, err); err != nil {
 			return err
 		}
@@ -189,7 +187,7 @@ func Run(ctx context.Context, opts *Options) error {
 			return fmt.Errorf("starting the stack to restore into: %w", err)
 		}
 	}
-	targets, err := backupcmd.Targets(ctx, eng, p.Name, proj.States)
+	targets, err := backup.Targets(ctx, eng, p.Name, proj.States)
 	if err != nil {
 		return err
 	}
@@ -211,7 +209,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	fmt.Fprintln(ew, l.T("restore.restoring"))
 	err = backup.Restore(ctx, eng, backup.RestoreOptions{
-		Dir: opts.Backup, Manifest: m, Targets: targets, Redis: redis, Progress: backupcmd.NewProgress(opts.IO),
+		Dir: opts.Backup, Manifest: m, Targets: targets, Redis: redis, Progress: backup.LineProgress(opts.IO.ErrOut, opts.IO.IsStderrTTY()),
 	})
 	if err != nil {
 		return fmt.Errorf("%w\n%s are still stopped; fix the cause and run the restore again (the backup is unchanged)", err, strings.Join(stop, ", "))
@@ -276,21 +274,4 @@ func stateList(states []stack.State) string {
 		}
 	}
 	return strings.Join(parts, ", ")
-}
-
-// upAndWait runs compose up and waits until every service is ready.
-func upAndWait(ctx context.Context, eng *engine.Client, p *engine.Project, timeout time.Duration, ios *cmdutil.IOStreams) error {
-	if timeout <= 0 {
-		timeout = upcmd.StartTimeoutOf(p.Dir)
-	}
-	wctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	upDone := make(chan error, 1)
-	since := time.Now().Add(-time.Second)
-	go func() { upDone <- eng.Up(wctx, p, "plain", nil, ios.ErrOut) }()
-	_, err := eng.WaitHealthy(wctx, engine.WaitOptions{Project: p.Name, Services: p.Services, UpDone: upDone, Since: since})
-	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("not healthy after %s: %w", timeout, err)
-	}
-	return err
 }

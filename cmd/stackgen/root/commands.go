@@ -27,7 +27,7 @@ var commands = []func(*cmdutil.Factory) *cobra.Command{
 	func(f *cmdutil.Factory) *cobra.Command { return backupcmd.NewCmdBackup(f, nil) },
 	func(f *cmdutil.Factory) *cobra.Command { return restorecmd.NewCmdRestore(f, nil) },
 	func(f *cmdutil.Factory) *cobra.Command { return keygencmd.NewCmdKeygen(f, nil) },
-	validatecmd.NewCmdValidate,
+	func(f *cmdutil.Factory) *cobra.Command { return validatecmd.NewCmdValidate(f, nil) },
 	func(f *cmdutil.Factory) *cobra.Command { return upcmd.NewCmdUp(f, nil) },
 	func(f *cmdutil.Factory) *cobra.Command { return statuscmd.NewCmdStatus(f, nil) },
 	func(f *cmdutil.Factory) *cobra.Command { return logscmd.NewCmdLogs(f, nil) },

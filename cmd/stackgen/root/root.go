@@ -13,6 +13,7 @@ import (
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/internal/msg"
+	"github.com/stackgen/stackgen/lifecycle"
 	"github.com/stackgen/stackgen/prompt"
 )
 
@@ -89,7 +90,9 @@ func exitCode(f *cmdutil.Factory, cmd *cobra.Command, err error) int {
 	case errors.Is(err, cmdutil.ErrCancel), errors.Is(err, prompt.ErrInterrupt), errors.Is(err, context.Canceled):
 		fmt.Fprintln(f.IO.ErrOut, l.T("root.cancelled"))
 		return 130
-	case errors.Is(err, cmdutil.ErrSilent):
+	// The failure is explained above it (a command's own report, or a
+	// service's: lifecycle's).
+	case errors.Is(err, cmdutil.ErrSilent), errors.Is(err, lifecycle.ErrReported):
 		return 1
 	case errors.As(err, &exitErr):
 		if exitErr.Err != nil && !errors.Is(exitErr.Err, cmdutil.ErrSilent) {

@@ -57,6 +57,12 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"new", "rails", "--yes"}, 2, "unknown stack \"rails\""},
 		{[]string{"new", "--no-such-flag"}, 2, "unknown flag"},
 		{[]string{"new", "django"}, 2, "pass --yes"},
+		// --set, --image and --answers mistakes are usage errors too.
+		{[]string{"new", "django", "--yes", "--set", "project"}, 2, "expected KEY=VALUE"},
+		{[]string{"new", "django", "--yes", "--image", "=x"}, 2, "expected KEY=VALUE"},
+		{[]string{"new", "django", "--yes", "--set", "no_such_answer=1"}, 2, `unknown answer "no_such_answer"`},
+		{[]string{"new", "django", "--yes", "--set", "http_port=eighty"}, 2, "http_port"},
+		{[]string{"new", "django", "--yes", "--answers", "/nonexistent/answers.yaml"}, 2, "--answers"},
 	}
 	for _, c := range cases {
 		_, errOut, code := execRoot(t, c.args...)

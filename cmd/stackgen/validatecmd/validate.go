@@ -3,6 +3,7 @@
 package validatecmd
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -18,20 +19,17 @@ import (
 	"github.com/stackgen/stackgen/validate"
 )
 
-// ValidateOptions is what the command line decided.
-type ValidateOptions struct {
+// Options is what the command line decided.
+type Options struct {
 	IO   *cmdutil.IOStreams
 	Dir  string
 	JSON bool
 }
 
-// NewCmdValidate builds the command; it only parses flags.
-func NewCmdValidate(f *cmdutil.Factory) *cobra.Command {
-	return newCmdValidate(f, validateRun)
-}
-
-func newCmdValidate(f *cmdutil.Factory, runF func(*ValidateOptions) error) *cobra.Command {
-	opts := &ValidateOptions{IO: f.IO}
+// NewCmdValidate builds the command; runF replaces the work in tests of
+// flag parsing.
+func NewCmdValidate(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IO}
 	l := f.IO.L
 	cmd := &cobra.Command{
 		Use:     "validate [dir]",
@@ -49,7 +47,10 @@ func newCmdValidate(f *cmdutil.Factory, runF func(*ValidateOptions) error) *cobr
 				return err
 			}
 			opts.Dir = dir
-			return runF(opts)
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return validateRun(opts)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, l.T("validatecmd.flag.json"))
@@ -57,7 +58,7 @@ func newCmdValidate(f *cmdutil.Factory, runF func(*ValidateOptions) error) *cobr
 	return cmd
 }
 
-func validateRun(opts *ValidateOptions) error {
+func validateRun(opts *Options) error {
 	l := opts.IO.L
 	info, err := os.Stat(opts.Dir)
 	if err != nil {
@@ -188,7 +189,7 @@ func hasManifests(dir string) bool {
 
 // printText prints one line per finding, with paths as the user can open
 // them from where they ran the command, then a summary.
-func printText(opts *ValidateOptions, findings []validate.Finding) {
+func printText(opts *Options, findings []validate.Finding) {
 	l := opts.IO.L
 	errs, warns := 0, 0
 	for _, f := range findings {

@@ -1,6 +1,7 @@
 package validatecmd
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -61,7 +62,7 @@ func run(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	ios, _, out, errOut := cmdutil.Test()
 	f := &cmdutil.Factory{IO: ios}
-	cmd := NewCmdValidate(f)
+	cmd := NewCmdValidate(f, nil)
 	cmd.SetArgs(args)
 	cmd.SetOut(out)
 	cmd.SetErr(errOut)
@@ -149,9 +150,9 @@ func TestValidateNoComposeFile(t *testing.T) {
 }
 
 func TestValidateDefaultsToCurrentDir(t *testing.T) {
-	var got *ValidateOptions
+	var got *Options
 	ios, _, _, _ := cmdutil.Test()
-	cmd := newCmdValidate(&cmdutil.Factory{IO: ios}, func(o *ValidateOptions) error { got = o; return nil })
+	cmd := NewCmdValidate(&cmdutil.Factory{IO: ios}, func(_ context.Context, o *Options) error { got = o; return nil })
 	cmd.SetArgs([]string{"--json"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
@@ -159,7 +160,7 @@ func TestValidateDefaultsToCurrentDir(t *testing.T) {
 	if got.Dir != "." || !got.JSON {
 		t.Errorf("opts = %+v, want Dir . and JSON", got)
 	}
-	cmd = newCmdValidate(&cmdutil.Factory{IO: ios}, func(o *ValidateOptions) error { return nil })
+	cmd = NewCmdValidate(&cmdutil.Factory{IO: ios}, func(context.Context, *Options) error { return nil })
 	cmd.SetArgs([]string{"a", "b"})
 	cmd.SilenceErrors, cmd.SilenceUsage = true, true
 	if err := cmd.Execute(); err == nil {

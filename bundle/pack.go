@@ -1,4 +1,4 @@
-package deploycmd
+package bundle
 
 import (
 	"context"
@@ -12,10 +12,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stackgen/stackgen/bundle"
+	"github.com/stackgen/stackgen/internal/composefile"
+
 	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/internal/units"
+	"github.com/stackgen/stackgen/progress"
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/stacks"
@@ -25,9 +27,44 @@ import (
 // files are configs and scripts; data belongs in volumes and backups.
 const maxProjectFile = 64 << 20
 
-func packageRun(ctx context.Context, o *Options) error {
-	ios := o.IO
+// PackOptions are Pack's inputs: deploy --package's flags.
+type PackOptions struct {
+	// Sink receives the progress, the warnings and, on Out, the bundle's name.
+	Sink progress.Sink
+	// Progress is auto, tty, plain or quiet.
+	Progress string
+	Engine   func() (*engine.Client, error)
+	Now      func() time.Time
+	// Version is this stackgen's, recorded in the manifest.
+	Version string
+
+	Dir        string
+	Output     string
+	Format     string
+	Codec      string
+	Level      int
+	IncludeEnv bool
+	Unpacker   string
+	NoBuild    bool
+}
+
+func (o *PackOptions) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}
+
+// Pack builds the project's images (unless NoBuild) and writes one bundle
+// of every image it uses, its files and its load scripts, as `stackgen
+// deploy --package` does.
+func Pack(ctx context.Context, o PackOptions) error {
+	ios := o.Sink
 	start := o.now()
+	mode, err := progress.Resolve(o.Progress, ios.TTY)
+	if err != nil {
+		return err
+	}
 	dir := o.Dir
 	if dir == "" {
 		dir = "."
@@ -36,7 +73,7 @@ func packageRun(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	format, err := bundle.ParseFormat(o.Format)
+	format, err := ParseFormat(o.Format)
 	if err != nil {
 		return err
 	}
@@ -82,25 +119,18 @@ func packageRun(ctx context.Context, o *Options) error {
 	if refsErr != nil {
 		return refsErr
 	}
-	if !o.NoBuild && needsBuild(p) {
+	if !o.NoBuild && p.NeedsBuild() {
 		fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.package.building"))
-		progress := "plain"
-		switch o.progressMode() {
-		case "tty":
-			progress = "auto"
-		case "quiet":
-			progress = "quiet"
-		}
 		out := ios.ErrOut
-		if o.progressMode() == "quiet" {
+		if mode == progress.ModeQuiet {
 			out = io.Discard
 		}
-		if err := eng.Build(ctx, p, progress, out, out); err != nil {
+		if err := eng.Build(ctx, p, progress.ComposeMode(mode), out, out); err != nil {
 			return fmt.Errorf("building the images failed (the output above says why): %w", err)
 		}
 	}
 
-	var images []bundle.Image
+	var images []Image
 	platform := ""
 	arch := ""
 	for _, ref := range refs {
@@ -116,7 +146,7 @@ func packageRun(ctx context.Context, o *Options) error {
 		} else if info.Platform() != platform {
 			return fmt.Errorf("image %s is %s but the others are %s: a bundle's images must all run on the same platform", ref, info.Platform(), platform)
 		}
-		images = append(images, bundle.Image{Name: ref, ID: info.ID, Size: info.Size})
+		images = append(images, Image{Name: ref, ID: info.ID, Size: info.Size})
 	}
 	output := o.Output
 	if output == "" {
@@ -138,7 +168,7 @@ func packageRun(ctx context.Context, o *Options) error {
 	}
 
 	created := o.now().UTC()
-	cc := chooseCodec(o, arch)
+	cc := chooseCodec(&o, arch)
 	if cc.err != nil {
 		return cc.err
 	}
@@ -148,25 +178,25 @@ func packageRun(ctx context.Context, o *Options) error {
 	codec := cc.codec
 	// The unpacker image is CPU work that needs no engine: it is made
 	// while the engine assembles its save, before the first byte comes.
-	var unpacker func() (*bundle.UnpackerImage, error)
+	var unpacker func() (*UnpackerImage, error)
 	if cc.binary != nil {
 		type built struct {
-			img *bundle.UnpackerImage
+			img *UnpackerImage
 			err error
 		}
 		done := make(chan built, 1)
 		go func() {
 			// A fixed date keeps the image, and so its tag, the same for
 			// every bundle this binary makes.
-			img, err := bundle.BuildUnpackerImage(cc.binary, arch, time.Unix(0, 0))
+			img, err := BuildUnpackerImage(cc.binary, arch, time.Unix(0, 0))
 			done <- built{img, err}
 		}()
-		unpacker = func() (*bundle.UnpackerImage, error) { b := <-done; return b.img, b.err }
+		unpacker = func() (*UnpackerImage, error) { b := <-done; return b.img, b.err }
 	}
 
-	man := bundle.Manifest{
+	man := Manifest{
 		Project:         p.Name,
-		StackgenVersion: o.Factory.Version,
+		StackgenVersion: o.Version,
 		Created:         created,
 		Platform:        platform,
 		Images:          images,
@@ -184,26 +214,26 @@ func packageRun(ctx context.Context, o *Options) error {
 		}
 		man.Lang = answers[stack.LangAnswer]
 		if def.Migrate != nil {
-			man.Migrate = &bundle.Migrate{Service: def.Migrate.Service, Command: def.Migrate.Command, What: def.Migrate.What}
+			man.Migrate = &Migrate{Service: def.Migrate.Service, Command: def.Migrate.Command, What: def.Migrate.What}
 		}
 	}
 
-	var read, written bundle.Counter
+	var read, written Counter
 	fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.package.packing", msg.Args{"Images": len(images), "Size": units.Bytes(totalSize(images)), "Files": len(files), "Project": p.Name, "Output": output, "Format": fmt.Sprint(format), "Codec": fmt.Sprint(codec)}))
-	m := o.startMeter("saving+compressing", 0, &read, "read from the engine", &written, "written")
+	m := progress.StartMeter(mode, ios.ErrOut, 0, progress.MeterSpec{Label: "saving+compressing", Main: &read, MainName: "read from the engine", Side: &written, SideName: "written", L: ios.L})
 	saveStart := o.now()
-	res, err := bundle.Create(ctx, eng, bundle.CreateOptions{
+	res, err := Create(ctx, eng, CreateOptions{
 		Output:       output,
 		Format:       format,
 		Codec:        codec,
-		CodecOptions: bundle.CodecOptions{Level: o.Level},
+		CodecOptions: CodecOptions{Level: o.Level},
 		Manifest:     man,
 		Files:        files,
 		Unpacker:     unpacker,
 		Private:      o.IncludeEnv,
-		Progress:     &bundle.Progress{Read: &read, Written: &written},
+		Progress:     &Progress{Read: &read, Written: &written},
 	})
-	m.stop(err == nil)
+	m.Stop(err == nil)
 	if err != nil {
 		return err
 	}
@@ -212,21 +242,12 @@ func packageRun(ctx context.Context, o *Options) error {
 	fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.package.wrote", msg.Args{"Output": output, "Size": units.Bytes(res.Size), "Saved": units.Bytes(bm.ImageTarSize), "Compressed": units.Bytes(imageArchiveSize(bm)),
 		"Percent": fmt.Sprintf("%.0f", 100*float64(imageArchiveSize(bm))/float64(max(bm.ImageTarSize, 1))), "Took": fmt.Sprintf("%.1f", took.Seconds()), "All": fmt.Sprintf("%.1f", o.now().Sub(start).Seconds())}))
 	fmt.Fprintf(ios.ErrOut, "SHA-256 %s\n", res.SHA256)
-	fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.package.next", msg.Args{"Bundle": filepath.Base(output), "Project": p.Name, "Sh": bundle.LoadScriptSh, "Ps1": bundle.LoadScriptPs1}))
+	fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.package.next", msg.Args{"Bundle": filepath.Base(output), "Project": p.Name, "Sh": LoadScriptSh, "Ps1": LoadScriptPs1}))
 	fmt.Fprintln(ios.Out, output)
 	return nil
 }
 
-func needsBuild(p *engine.Project) bool {
-	for _, s := range p.Services {
-		if s.Build {
-			return true
-		}
-	}
-	return false
-}
-
-func totalSize(images []bundle.Image) int64 {
+func totalSize(images []Image) int64 {
 	var n int64
 	for _, im := range images {
 		n += im.Size
@@ -234,7 +255,7 @@ func totalSize(images []bundle.Image) int64 {
 	return n
 }
 
-func imageArchiveSize(m *bundle.Manifest) int64 {
+func imageArchiveSize(m *Manifest) int64 {
 	f, _ := m.File(m.ImageArchive)
 	return f.Size
 }
@@ -243,7 +264,7 @@ func imageArchiveSize(m *bundle.Manifest) int64 {
 // unpacker image with zstd (nil without one), a note for the user, or an
 // error.
 type codecChoice struct {
-	codec  bundle.Codec
+	codec  Codec
 	binary []byte
 	note   string
 	err    error
@@ -254,21 +275,21 @@ type codecChoice struct {
 // through the unpacker image, which needs a static linux stackgen for the
 // images' architecture. Without one, the default falls back to gzip,
 // which every engine loads directly.
-func chooseCodec(o *Options, arch string) codecChoice {
-	want := bundle.Codec(o.Codec)
-	if want == bundle.Gzip {
-		return codecChoice{codec: bundle.Gzip}
+func chooseCodec(o *PackOptions, arch string) codecChoice {
+	want := Codec(o.Codec)
+	if want == Gzip {
+		return codecChoice{codec: Gzip}
 	}
-	bin, _, err := bundle.FindUnpackerBinary(o.Unpacker, arch)
+	bin, _, err := FindUnpackerBinary(o.Unpacker, arch)
 	switch {
 	case err == nil:
-		return codecChoice{codec: bundle.Zstd, binary: bin}
+		return codecChoice{codec: Zstd, binary: bin}
 	case o.Unpacker != "":
 		return codecChoice{err: fmt.Errorf("--unpacker: %w", err)}
-	case want == bundle.Zstd:
-		return codecChoice{codec: bundle.Zstd, note: fmt.Sprintf("warning: %v: the bundle's load scripts will need the zstd tool on the offline host ('stackgen deploy --bundle' needs nothing)", err)}
+	case want == Zstd:
+		return codecChoice{codec: Zstd, note: fmt.Sprintf("warning: %v: the bundle's load scripts will need the zstd tool on the offline host ('stackgen deploy --bundle' needs nothing)", err)}
 	}
-	return codecChoice{codec: bundle.Gzip, note: fmt.Sprintf("note: compressing the images with gzip, which every engine loads: %v. For smaller, faster zstd bundles pass --unpacker with a static linux stackgen (CGO_ENABLED=0 go build ./cmd/stackgen)", err)}
+	return codecChoice{codec: Gzip, note: fmt.Sprintf("note: compressing the images with gzip, which every engine loads: %v. For smaller, faster zstd bundles pass --unpacker with a static linux stackgen (CGO_ENABLED=0 go build ./cmd/stackgen)", err)}
 }
 
 // collectFiles gathers the project files a bundle carries: the compose
@@ -277,7 +298,7 @@ func chooseCodec(o *Options, arch string) codecChoice {
 // bind-mount read-only or read as env_file, when it is inside the project.
 // .env (secrets) only with includeEnv. Writable bind mounts (data, logs)
 // carry only the files stackgen generated in them.
-func collectFiles(dir string, pm *project.Manifest, hostFiles []engine.HostFile, includeEnv bool, output string) ([]bundle.SourceFile, []string, error) {
+func collectFiles(dir string, pm *project.Manifest, hostFiles []engine.HostFile, includeEnv bool, output string) ([]SourceFile, []string, error) {
 	want := map[string]bool{}
 	var warnings []string
 	addRel := func(rel string) { want[filepath.ToSlash(rel)] = true }
@@ -285,7 +306,7 @@ func collectFiles(dir string, pm *project.Manifest, hostFiles []engine.HostFile,
 		st, err := os.Stat(filepath.Join(dir, rel))
 		return err == nil && st.Mode().IsRegular()
 	}
-	for _, n := range append(append([]string{}, engine.ComposeFiles...), "compose.override.yaml", "compose.override.yml", "docker-compose.override.yaml", "docker-compose.override.yml") {
+	for _, n := range append(append([]string{}, composefile.Names...), composefile.OverrideNames...) {
 		if exists(n) {
 			addRel(n)
 		}
@@ -370,7 +391,7 @@ func collectFiles(dir string, pm *project.Manifest, hostFiles []engine.HostFile,
 		rels = append(rels, rel)
 	}
 	sort.Strings(rels)
-	var files []bundle.SourceFile
+	var files []SourceFile
 	for _, rel := range rels {
 		p := filepath.Join(dir, filepath.FromSlash(rel))
 		base := filepath.Base(rel)
@@ -399,7 +420,7 @@ func collectFiles(dir string, pm *project.Manifest, hostFiles []engine.HostFile,
 		if rel == ".env" {
 			mode = 0o600
 		}
-		files = append(files, bundle.SourceFile{Path: rel, Mode: mode, Content: b})
+		files = append(files, SourceFile{Path: rel, Mode: mode, Content: b})
 	}
 	return files, warnings, nil
 }

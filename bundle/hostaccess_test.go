@@ -1,4 +1,4 @@
-package deploycmd
+package bundle
 
 import (
 	"io"
@@ -6,9 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stackgen/stackgen/bundle"
 	"github.com/stackgen/stackgen/fileset"
-	"github.com/stackgen/stackgen/render"
+	stackrender "github.com/stackgen/stackgen/render"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/stacks"
 )
@@ -35,7 +34,7 @@ func TestStackBundlesPassTheInstallChecks(t *testing.T) {
 				t.Fatal(err)
 			}
 			rnd := rand.NewChaCha8([32]byte{9}) // secrets that meet every stack's rules (OpenSearch wants mixed ones)
-			set, _, err := render.Project(d, c.answers, render.Options{Rand: rnd, Version: "test"})
+			set, _, err := stackrender.Project(d, c.answers, stackrender.Options{Rand: rnd, Version: "test"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -50,16 +49,16 @@ func TestStackBundlesPassTheInstallChecks(t *testing.T) {
 				t.Fatal(err)
 			}
 			example, _ := shipped.Get(".env.example")
-			shipped = append(shipped, fileset.File{Path: ".env", Mode: 0o600, Content: bundle.EnvFromExample(example.Content, secrets)})
+			shipped = append(shipped, fileset.File{Path: ".env", Mode: 0o600, Content: EnvFromExample(example.Content, secrets)})
 			shipped.Sort()
-			err = checkBundleProject(io.Discard, "b.zip", shipped, false)
+			err = CheckProject(io.Discard, "b.zip", shipped, false)
 			switch {
 			case c.want == "" && err != nil:
 				t.Fatalf("refused: %v", err)
 			case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
 				t.Fatalf("err = %v, want %q", err, c.want)
 			case c.want != "":
-				if err := checkBundleProject(io.Discard, "b.zip", shipped, true); err != nil {
+				if err := CheckProject(io.Discard, "b.zip", shipped, true); err != nil {
 					t.Fatalf("refused with --allow-privileged: %v", err)
 				}
 			}

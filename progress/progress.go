@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Status is the state of one line of progress.
@@ -155,3 +157,26 @@ type quiet struct{}
 func (quiet) Event(Event)         {}
 func (quiet) Info(string, ...any) {}
 func (quiet) Stop()               {}
+
+// Sink is where a service reports: Out for results (a URL, JSON lines),
+// ErrOut for what a person reads while it works. TTY says ErrOut is a
+// terminal (auto resolves to tty), Color that it may be coloured
+// (NO_COLOR unset).
+type Sink struct {
+	Out, ErrOut io.Writer
+	TTY, Color  bool
+	// L says the reports in the reader's language (nil: English).
+	L *msg.Localizer
+}
+
+// ComposeMode is docker compose's --progress for a resolved mode: its own
+// live view when ours is one, nothing when quiet, plain lines otherwise.
+func ComposeMode(mode string) string {
+	switch mode {
+	case ModeTTY:
+		return "auto"
+	case ModeQuiet:
+		return "quiet"
+	}
+	return "plain"
+}

@@ -1,0 +1,68 @@
+package backup
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/progress"
+	"github.com/stackgen/stackgen/project"
+	"github.com/stackgen/stackgen/stack"
+	"github.com/stackgen/stackgen/stacks"
+)
+
+// Source is a generated project with the data its stack declares: what
+// a backup is made of and a restore goes into.
+type Source struct {
+	Dir    string
+	Stack  string
+	States []stack.State
+}
+
+// LoadSource reads dir's .stackgen.yml and asks its stack what data it
+// keeps. It needs no Docker.
+func LoadSource(dir string) (*Source, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	m, err := project.LoadManifest(abs)
+	if err != nil {
+		return nil, err
+	}
+	def, err := stacks.Registry().Lookup(m.Stack)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(abs, project.ManifestName), err)
+	}
+	if def.State == nil {
+		return nil, fmt.Errorf("the %s stack declares no data to back up", def.Name)
+	}
+	states := def.State(m.AnswersOf())
+	if err := CheckStates(states); err != nil {
+		return nil, fmt.Errorf("the %s stack: %w", def.Name, err)
+	}
+	return &Source{Dir: abs, Stack: def.Name, States: states}, nil
+}
+
+// Targets finds the running container of every state's service.
+func Targets(ctx context.Context, eng *engine.Client, composeProject string, states []stack.State) ([]Target, error) {
+	var out []Target
+	for _, st := range states {
+		ct, err := eng.ServiceContainer(ctx, composeProject, st.Service)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Target{State: st, ContainerID: ct.ID, Container: ct.Name, Image: ct.Image})
+	}
+	return out, nil
+}
+
+// LineProgress renders backup and restore events on w through the progress
+// package's Steps: in place on a terminal (tty), a line per finished file
+// otherwise.
+func LineProgress(w io.Writer, tty bool) Progress {
+	s := progress.NewSteps(w, tty)
+	return func(e Event) { s.Step(e.What, e.Step, e.Bytes, e.Elapsed, e.Done) }
+}
