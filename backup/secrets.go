@@ -6,10 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"sort"
 	"strings"
+
+	"github.com/stackgen/stackgen/internal/smallfile"
 
 	"filippo.io/age"
 )
@@ -56,7 +57,7 @@ func ParseRecipients(s string) (Recipients, error) {
 		}
 		return Recipients{List: []age.Recipient{r}, Kind: "x25519"}, nil
 	}
-	b, err := readSmallFile(s, 64<<10)
+	b, err := smallfile.ReadFile(s, 64<<10)
 	if err != nil {
 		return Recipients{}, fmt.Errorf("--encrypt-to takes an age public key (age1…, from 'stackgen keygen') or a file of them: %v", err)
 	}
@@ -82,7 +83,7 @@ func PassphraseRecipient(pass string) (Recipients, error) {
 // LoadIdentities reads an age identity file (AGE-SECRET-KEY-…, as
 // `stackgen keygen` and age-keygen write it).
 func LoadIdentities(file string) ([]age.Identity, error) {
-	b, err := readSmallFile(file, 1<<20)
+	b, err := smallfile.ReadFile(file, 1<<20)
 	if err != nil {
 		return nil, fmt.Errorf("reading the key: %v", err)
 	}
@@ -175,25 +176,4 @@ func safeRel(name string) (string, error) {
 		return "", fmt.Errorf("entry %q is outside the project", name)
 	}
 	return clean, nil
-}
-
-// readSmallFile reads a regular file of at most max bytes (never a FIFO or
-// a device, which could hang or never end).
-func readSmallFile(name string, max int64) ([]byte, error) {
-	st, err := os.Stat(name)
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", name)
-	}
-	if st.Size() > max {
-		return nil, fmt.Errorf("%s is larger than %d bytes", name, max)
-	}
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, max+1))
 }

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"path/filepath"
 
+	"github.com/stackgen/stackgen/internal/smallfile"
+
 	"github.com/goccy/go-yaml"
 )
 
@@ -35,7 +37,7 @@ type Settings struct {
 // LoadSettings reads dir's settings; a project without the file has none.
 func LoadSettings(dir string) (Settings, error) {
 	p := filepath.Join(dir, SettingsName)
-	b, err := readSmallFile(p, 64<<10)
+	b, err := smallfile.ReadFile(p, 64<<10)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Settings{}, nil
 	}

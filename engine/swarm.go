@@ -135,25 +135,19 @@ func (c *Client) EnsureSecrets(ctx context.Context, stack string, objs []SwarmOb
 	if err != nil {
 		return nil, err
 	}
-	have, err := api.SecretList(ctx, swarm.SecretListOptions{Filters: filters.NewArgs(filters.Arg("label", StackLabel+"="+stack))})
-	if err != nil {
-		return nil, err
-	}
-	exists := map[string]bool{}
-	for _, s := range have {
-		exists[s.Spec.Name] = true
-	}
-	for _, o := range objs {
-		if exists[o.Name] {
-			continue
-		}
-		_, err := api.SecretCreate(ctx, swarm.SecretSpec{Annotations: swarm.Annotations{Name: o.Name, Labels: objLabels(stack, o)}, Data: o.Data})
-		if err != nil && !errdefs.IsConflict(err) {
-			return created, fmt.Errorf("creating secret %s: %w", o.Name, err)
-		}
-		created = append(created, o.Name)
-	}
-	return created, nil
+	return ensureObjects(stack, objs, "secret",
+		func(f filters.Args) ([]string, error) {
+			have, err := api.SecretList(ctx, swarm.SecretListOptions{Filters: f})
+			names := make([]string, 0, len(have))
+			for _, s := range have {
+				names = append(names, s.Spec.Name)
+			}
+			return names, err
+		},
+		func(a swarm.Annotations, data []byte) error {
+			_, err := api.SecretCreate(ctx, swarm.SecretSpec{Annotations: a, Data: data})
+			return err
+		})
 }
 
 // EnsureConfigs is EnsureSecrets for configs.
@@ -162,21 +156,40 @@ func (c *Client) EnsureConfigs(ctx context.Context, stack string, objs []SwarmOb
 	if err != nil {
 		return nil, err
 	}
-	have, err := api.ConfigList(ctx, swarm.ConfigListOptions{Filters: filters.NewArgs(filters.Arg("label", StackLabel+"="+stack))})
+	return ensureObjects(stack, objs, "config",
+		func(f filters.Args) ([]string, error) {
+			have, err := api.ConfigList(ctx, swarm.ConfigListOptions{Filters: f})
+			names := make([]string, 0, len(have))
+			for _, s := range have {
+				names = append(names, s.Spec.Name)
+			}
+			return names, err
+		},
+		func(a swarm.Annotations, data []byte) error {
+			_, err := api.ConfigCreate(ctx, swarm.ConfigSpec{Annotations: a, Data: data})
+			return err
+		})
+}
+
+// ensureObjects is the one create-if-missing walk for secrets and
+// configs, whose API calls differ only in their types.
+func ensureObjects(stack string, objs []SwarmObject, kind string,
+	list func(filters.Args) ([]string, error), create func(swarm.Annotations, []byte) error) (created []string, err error) {
+	have, err := list(filters.NewArgs(filters.Arg("label", StackLabel+"="+stack)))
 	if err != nil {
 		return nil, err
 	}
 	exists := map[string]bool{}
-	for _, s := range have {
-		exists[s.Spec.Name] = true
+	for _, name := range have {
+		exists[name] = true
 	}
 	for _, o := range objs {
 		if exists[o.Name] {
 			continue
 		}
-		_, err := api.ConfigCreate(ctx, swarm.ConfigSpec{Annotations: swarm.Annotations{Name: o.Name, Labels: objLabels(stack, o)}, Data: o.Data})
+		err := create(swarm.Annotations{Name: o.Name, Labels: objLabels(stack, o)}, o.Data)
 		if err != nil && !errdefs.IsConflict(err) {
-			return created, fmt.Errorf("creating config %s: %w", o.Name, err)
+			return created, fmt.Errorf("creating %s %s: %w", kind, o.Name, err)
 		}
 		created = append(created, o.Name)
 	}

@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/swarm"
 	"github.com/docker/docker/api/types/system"
@@ -307,6 +309,49 @@ func TestEnsureNodeLabel(t *testing.T) {
 			}
 			if err != nil || host != c.host || strings.Join(f.updated, ",") != c.upd {
 				t.Errorf("host %q updates %v err %v; want %q %q", host, f.updated, err, c.host, c.upd)
+			}
+		})
+	}
+}
+
+func TestEnsureObjectsCreatesOnlyMissing(t *testing.T) {
+	conflict := cerrdefs.ErrConflict.WithMessage("name exists")
+	tests := []struct {
+		name      string
+		have      []string
+		createErr map[string]error
+		want      []string
+		wantErr   string
+	}{
+		{name: "all new", want: []string{"a", "b"}},
+		{name: "one exists", have: []string{"a"}, want: []string{"b"}},
+		{name: "created meanwhile is no failure", createErr: map[string]error{"a": conflict}, want: []string{"a", "b"}},
+		{name: "other errors stop", createErr: map[string]error{"b": errors.New("boom")}, want: []string{"a"}, wantErr: "creating secret b: boom"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var labels []map[string]string
+			got, err := ensureObjects("st", []SwarmObject{{Name: "a"}, {Name: "b", Labels: map[string]string{"k": "v"}}}, "secret",
+				func(f filters.Args) ([]string, error) {
+					if !f.ExactMatch("label", StackLabel+"=st") {
+						t.Errorf("list filter %v does not select the stack", f)
+					}
+					return tt.have, nil
+				},
+				func(a swarm.Annotations, _ []byte) error {
+					labels = append(labels, a.Labels)
+					return tt.createErr[a.Name]
+				})
+			if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("created %v, want %v", got, tt.want)
+			}
+			if (err == nil) != (tt.wantErr == "") || (err != nil && err.Error() != tt.wantErr) {
+				t.Errorf("error %v, want %q", err, tt.wantErr)
+			}
+			for _, l := range labels {
+				if l[StackLabel] != "st" {
+					t.Errorf("labels %v lack the stack label", l)
+				}
 			}
 		})
 	}

@@ -145,16 +145,11 @@ func Chart(p Project, o Options) (fileset.Set, error) {
 		fileset.File{Path: "values.yaml", Mode: 0o644, Content: vals},
 		fileset.File{Path: ".helmignore", Mode: 0o644, Content: []byte("# Never package the Secret's source.\n" + SecretEnvFile + "\n.gitignore\n")},
 	)
-	if real.generatesSecret() {
-		se, err := real.secretEnv()
-		if err != nil {
-			return nil, err
-		}
-		set = append(set,
-			fileset.File{Path: SecretEnvFile, Mode: 0o600, Content: se},
-			fileset.File{Path: ".gitignore", Mode: 0o644, Content: []byte("# The Secret's source: never commit it.\n" + SecretEnvFile + "\n")},
-		)
+	secret, err := real.secretFiles()
+	if err != nil {
+		return nil, err
 	}
+	set = append(set, secret...)
 	set.Sort()
 	return set, nil
 }

@@ -291,18 +291,29 @@ func (b *builder) manifests() (fileset.Set, error) {
 		return nil, err
 	}
 	set = append(set, fileset.File{Path: "kustomization.yaml", Mode: 0o644, Content: kust})
-	if b.generatesSecret() {
-		se, err := b.secretEnv()
-		if err != nil {
-			return nil, err
-		}
-		set = append(set,
-			fileset.File{Path: SecretEnvFile, Mode: 0o600, Content: se},
-			fileset.File{Path: ".gitignore", Mode: 0o644, Content: []byte("# The Secret's source: never commit it.\n" + SecretEnvFile + "\n")},
-		)
+	secret, err := b.secretFiles()
+	if err != nil {
+		return nil, err
 	}
+	set = append(set, secret...)
 	set.Sort()
 	return set, nil
+}
+
+// secretFiles are the Secret's source, 0600, and the .gitignore that keeps
+// it out of a repository, when the export makes the Secret itself.
+func (b *builder) secretFiles() ([]fileset.File, error) {
+	if !b.generatesSecret() {
+		return nil, nil
+	}
+	se, err := b.secretEnv()
+	if err != nil {
+		return nil, err
+	}
+	return []fileset.File{
+		{Path: SecretEnvFile, Mode: 0o600, Content: se},
+		{Path: ".gitignore", Mode: 0o644, Content: []byte("# The Secret's source: never commit it.\n" + SecretEnvFile + "\n")},
+	}, nil
 }
 
 // secretEnv is the secretGenerator's source: KEY=VALUE lines, which

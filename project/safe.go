@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/stackgen/stackgen/internal/smallfile"
+
 	"github.com/stackgen/stackgen/internal/atomicfile"
 )
 
@@ -39,27 +41,13 @@ func inspect(dir, rel string) (fs.FileInfo, error) {
 		case last && info.IsDir():
 			return nil, fmt.Errorf("%s is a folder where stackgen writes a file; move it away or choose another directory", cur)
 		case last && !info.Mode().IsRegular():
-			return nil, fmt.Errorf("%s is a %s, not a regular file; stackgen does not read or replace it: remove it or choose another directory", cur, kindOf(info.Mode()))
+			return nil, fmt.Errorf("%s is %s, not a regular file; stackgen does not read or replace it: remove it or choose another directory", cur, smallfile.Kind(info.Mode()))
 		}
 		if last {
 			return info, nil
 		}
 	}
 	return nil, nil
-}
-
-func kindOf(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeNamedPipe != 0:
-		return "named pipe (FIFO)"
-	case m&fs.ModeSocket != 0:
-		return "socket"
-	case m&fs.ModeCharDevice != 0:
-		return "character device"
-	case m&fs.ModeDevice != 0:
-		return "device"
-	}
-	return "special file"
 }
 
 // openRegular opens the regular file rel in dir for reading, refusing links

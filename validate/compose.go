@@ -166,15 +166,21 @@ func (p *project) loadModel(files []*yamlFile) *composeModel {
 			o.SkipResolveEnvironment = true
 			o.SkipResolveLabels = true
 			o.SkipConsistencyCheck = !strict
-			// The strict load only adds the consistency check: the same
-			// bytes passed the schema in the first load, so checking them
-			// again would only cost time.
-			o.SkipValidation = strict
 		})
+	}
+	// The consistency check only reads the loaded project, so a project
+	// that passes it is the same project the lenient load gives: one load
+	// is enough in the common case, and the lenient one runs only to tell
+	// a consistency error (the rules still see the project) from a file
+	// the loader cannot read at all. Loading is most of validate's time.
+	proj, err := load(true)
+	if err == nil {
+		m.proj = proj
+		return m
 	}
 	m.proj, m.loadErr = load(false)
 	if m.loadErr == nil {
-		_, m.strictErr = load(true)
+		m.strictErr = err
 	}
 	return m
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/stackgen/stackgen/internal/msg"
+	"github.com/stackgen/stackgen/internal/smallfile"
 	"github.com/stackgen/stackgen/internal/yamlin"
 	"github.com/stackgen/stackgen/prompt"
 	"github.com/stackgen/stackgen/stack"
@@ -40,7 +41,7 @@ func example(flag string) string {
 // yamlin.MaxSize bytes holding one document without anchors or aliases;
 // anything else is one line naming the file.
 func readAnswersFile(path string, d *stack.Definition, dir string, into stack.Answers) error {
-	b, err := yamlin.ReadFile(path, yamlin.MaxSize)
+	b, err := smallfile.ReadFile(path, yamlin.MaxSize)
 	if err != nil {
 		return fmt.Errorf("--answers: %w", err)
 	}
