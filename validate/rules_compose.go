@@ -116,7 +116,7 @@ func checkDependsMissing(p *project) []Finding {
 				if s.Links != nil && line == 0 {
 					file, line = m.locate("services", s.Name, "links")
 				}
-				out = append(out, at(file, line, "service %q depends on %q, which no compose file defines", s.Name, dep))
+				out = append(out, tr(file, line, "validate.compose-depends-missing.msg", msg.Args{"Service": q(s.Name), "Dep": q(dep)}))
 			}
 		}
 	}
@@ -155,8 +155,7 @@ func checkHealthcheckMissing(p *project) []Finding {
 				}
 				file, line := m.locate("services", s.Name, "depends_on", dep)
 				out = append(out, Finding{File: file, Line: line,
-					Message: fmt.Sprintf("service %q waits for %q to be healthy, but %q has no healthcheck, so it never becomes healthy", s.Name, dep, dep),
-					Fix:     fmt.Sprintf("add a healthcheck to service %q (or use condition: service_started)", dep)})
+					Text: &Text{Message: "validate.compose-healthcheck-missing.msg", Fix: "validate.compose-healthcheck-missing.fix-dep", Args: msg.Args{"Service": q(s.Name), "Dep": q(dep)}}}.english())
 			}
 		}
 	}
@@ -224,8 +223,7 @@ func checkUndeclaredVolume(p *project) []Finding {
 				}
 				file, line := m.locateItem(v.Source, "services", s.Name, "volumes")
 				out = append(out, Finding{File: file, Line: line,
-					Message: fmt.Sprintf("service %q mounts named volume %q, which is not declared under the top-level volumes:", s.Name, v.Source),
-					Fix:     fmt.Sprintf("declare %q under the top-level volumes: key (or use a ./path for a bind mount)", v.Source)})
+					Text: &Text{Message: "validate.compose-undeclared-volume.msg", Fix: "validate.compose-undeclared-volume.fix-declare", Args: msg.Args{"Service": q(s.Name), "Name": q(v.Source)}}}.english())
 			}
 		}
 	}
@@ -242,8 +240,7 @@ func checkUndeclaredNetwork(p *project) []Finding {
 				}
 				file, line := m.locateItem(n, "services", s.Name, "networks")
 				out = append(out, Finding{File: file, Line: line,
-					Message: fmt.Sprintf("service %q joins network %q, which is not declared under the top-level networks:", s.Name, n),
-					Fix:     fmt.Sprintf("declare %q under the top-level networks: key", n)})
+					Text: &Text{Message: "validate.compose-undeclared-network.msg", Fix: "validate.compose-undeclared-network.fix-declare", Args: msg.Args{"Service": q(s.Name), "Name": q(n)}}}.english())
 			}
 		}
 	}
@@ -258,16 +255,14 @@ func checkUndeclaredSecret(p *project) []Finding {
 				if _, ok := m.proj.Secrets[sec.Source]; !ok {
 					file, line := m.locateItem(sec.Source, "services", s.Name, "secrets")
 					out = append(out, Finding{File: file, Line: line,
-						Message: fmt.Sprintf("service %q uses secret %q, which is not declared under the top-level secrets:", s.Name, sec.Source),
-						Fix:     fmt.Sprintf("declare %q under the top-level secrets: key", sec.Source)})
+						Text: &Text{Message: "validate.compose-undeclared-secret.secret", Fix: "validate.compose-undeclared-secret.fix-secret", Args: msg.Args{"Service": q(s.Name), "Name": q(sec.Source)}}}.english())
 				}
 			}
 			for _, c := range s.Configs {
 				if _, ok := m.proj.Configs[c.Source]; !ok {
 					file, line := m.locateItem(c.Source, "services", s.Name, "configs")
 					out = append(out, Finding{File: file, Line: line,
-						Message: fmt.Sprintf("service %q uses config %q, which is not declared under the top-level configs:", s.Name, c.Source),
-						Fix:     fmt.Sprintf("declare %q under the top-level configs: key", c.Source)})
+						Text: &Text{Message: "validate.compose-undeclared-secret.config", Fix: "validate.compose-undeclared-secret.fix-config", Args: msg.Args{"Service": q(s.Name), "Name": q(c.Source)}}}.english())
 				}
 			}
 		}
@@ -446,7 +441,7 @@ func checkContainerName(p *project) []Finding {
 				continue
 			}
 			file, line := m.locate("services", s.Name, "container_name")
-			out = append(out, at(file, line, "service %q sets container_name %q, so a second copy of the stack (another project name) cannot start on this host", s.Name, s.ContainerName))
+			out = append(out, tr(file, line, "validate.compose-container-name.msg", msg.Args{"Service": q(s.Name), "Name": q(s.ContainerName)}))
 		}
 	}
 	return out
@@ -595,13 +590,13 @@ func checkPlainSecret(p *project) []Finding {
 				forEachEnv(envNode.Value, func(k, v string, line int) {
 					switch {
 					case isSecretKey(k) && isLiteralSecret(v):
-						out = append(out, at(f.path, line, "service %q sets %s to a literal value in %s, so the secret is committed with the file", name, k, f.path))
+						out = append(out, tr(f.path, line, "validate.compose-plain-secret.literal", msg.Args{"Service": q(name), "Key": k, "File": f.path}))
 					case isSecretKey(k) && literalDefault(v) != "":
 						out = append(out, Finding{File: f.path, Line: line,
 							Message: fmt.Sprintf("service %q gives %s the default %q, so every deployment that forgets to set it runs with a committed, well-known secret", name, k, literalDefault(v)),
 							Fix:     fmt.Sprintf("drop the default and guard it: ${%s:?set %s in .env}", varName(v), varName(v))})
 					case urlPassword.MatchString(v):
-						out = append(out, at(f.path, line, "service %q puts a password inside the URL in %s", name, k))
+						out = append(out, tr(f.path, line, "validate.compose-plain-secret.url", msg.Args{"Service": q(name), "Key": k}))
 					}
 				})
 			}
@@ -610,7 +605,7 @@ func checkPlainSecret(p *project) []Finding {
 					words := strings.Fields(v)
 					for i, w := range words {
 						if (w == "--requirepass" || w == "--masterauth") && i+1 < len(words) && isLiteralSecret(words[i+1]) {
-							out = append(out, at(f.path, line, "service %q passes %s a literal password on its command line", name, w))
+							out = append(out, tr(f.path, line, "validate.compose-plain-secret.command", msg.Args{"Service": q(name), "Arg": w}))
 						}
 					}
 				})
@@ -760,8 +755,7 @@ func checkEnvFileMissing(p *project) []Finding {
 				}
 				file, line := m.locateItem(path.Base(rel), "services", s.Name, "env_file")
 				out = append(out, Finding{File: file, Line: line,
-					Message: fmt.Sprintf("service %q reads env_file %s, which does not exist, so `docker compose up` fails", s.Name, rel),
-					Fix:     fmt.Sprintf("create %s (copy it from its .env.example) or mark the entry required: false", rel)})
+					Text: &Text{Message: "validate.compose-env-file-missing.msg", Fix: "validate.compose-env-file-missing.fix-create", Args: msg.Args{"Service": q(s.Name), "File": rel}}}.english())
 			}
 		}
 	}
@@ -775,7 +769,7 @@ func checkEnvMounted(p *project) []Finding {
 			for _, v := range s.Volumes {
 				if v.Type == types.VolumeTypeBind && path.Base(v.Source) == ".env" {
 					file, line := m.locateItem(".env", "services", s.Name, "volumes")
-					out = append(out, at(file, line, "service %q bind-mounts %s into the container at %s, a second copy of every secret readable by the app's files", s.Name, path.Base(v.Source), v.Target))
+					out = append(out, tr(file, line, "validate.compose-env-mounted.msg", msg.Args{"Service": q(s.Name), "File": path.Base(v.Source), "Target": v.Target}))
 				}
 			}
 		}
@@ -802,7 +796,7 @@ func checkSecretUnused(p *project) []Finding {
 				continue
 			}
 			file, line := m.locate("secrets", name)
-			out = append(out, at(file, line, "secret %q is declared but no service uses it, so it protects nothing", name))
+			out = append(out, tr(file, line, "validate.compose-secret-unused.msg", msg.Args{"Name": q(name)}))
 		}
 	}
 	return out

@@ -24,6 +24,17 @@ func tr(file string, line int, id string, args msg.Args) Finding {
 	return Finding{File: file, Line: line, Message: msg.English().T(id, args), Text: &Text{Message: id, Args: args}}
 }
 
+// english fills a finding built with its Text in place: Message and Fix
+// in English from the catalogue.
+func (f Finding) english() Finding {
+	en := msg.English()
+	f.Message = en.T(f.Text.Message, f.Text.Args)
+	if f.Text.Fix != "" {
+		f.Fix = en.T(f.Text.Fix, f.Text.Args)
+	}
+	return f
+}
+
 // withFix gives a catalogue finding its own fix instead of the rule's.
 func (f Finding) withFix(id string) Finding {
 	t := *f.Text
