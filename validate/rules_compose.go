@@ -91,13 +91,12 @@ func checkUndefinedVar(p *project) []Finding {
 					continue
 				}
 				seen[key] = true
-				where := "the project has no .env"
+				where := msg.Sub{ID: "validate.compose-undefined-var.no-env"}
 				if p.envSource != "" {
-					where = p.envSource + " does not define it"
+					where = msg.Sub{ID: "validate.compose-undefined-var.not-in", Args: msg.Args{"File": p.envSource}}
 				}
 				out = append(out, Finding{File: f.path, Line: line,
-					Message: fmt.Sprintf("${%s} is used but %s, so Compose substitutes an empty string", r.name, where),
-					Fix:     fmt.Sprintf("add %s to .env (and .env.example), or write ${%s:-default} or ${%s:?message}", r.name, r.name, r.name)})
+					Text: &Text{Message: "validate.compose-undefined-var.msg", Fix: "validate.compose-undefined-var.fix-add", Args: msg.Args{"Var": r.name, "Where": where}}}.english())
 			}
 		})
 	}
@@ -384,8 +383,7 @@ func checkPortBypassesProxy(p *project) []Finding {
 				}
 				file, line := m.portLine(s.Name, pc)
 				out = append(out, Finding{File: file, Line: line,
-					Message: fmt.Sprintf("service %q publishes %s on all interfaces beside the %q proxy, so clients can bypass it (TLS, limits, headers)%s", s.Name, portText(pc), proxy, roles[proxy].declareHint(proxy)),
-					Fix:     fmt.Sprintf("remove the ports entry and route it through %q, or bind it to 127.0.0.1", proxy)})
+					Text: &Text{Message: "validate.compose-port-bypasses-proxy.msg", Fix: "validate.compose-port-bypasses-proxy.fix-route", Args: msg.Args{"Service": q(s.Name), "Port": portText(pc), "Proxy": q(proxy), "Hint": roles[proxy].declareHintArg(proxy)}}}.english())
 			}
 		}
 	}
