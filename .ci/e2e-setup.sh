@@ -14,5 +14,7 @@ root=$(cd "$ci/.." && pwd)
 start=$SECONDS
 bash "$ci/install-tools.sh"
 bash "$ci/start-docker.sh"
+# The second engine of e2e/containerd_store_test.go (cached).
+bash "$ci/fetch-trixie-docker.sh"
 bash "$root/e2e/standins/build.sh"
 echo "e2e-setup: ready in $((SECONDS - start))s" >&2

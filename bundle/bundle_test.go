@@ -18,6 +18,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zip"
 
+	"github.com/stackgen/stackgen/internal/savetar"
 	"github.com/stackgen/stackgen/internal/toolcheck"
 )
 
@@ -65,25 +66,16 @@ func (f *fakeLoader) LoadImages(ctx context.Context, r io.Reader) ([]string, err
 	return []string{"Loaded image: example"}, err
 }
 
-// saveTar makes a tar like `docker save`'s, big enough to span several
-// compressor blocks and compressible like real layers.
+// saveTar makes a tar like the classic store's `docker save` of the two
+// images testOptions names, big enough to span several compressor blocks
+// and compressible like real layers.
 func saveTar(t *testing.T) []byte {
 	t.Helper()
-	var b bytes.Buffer
-	tw := tar.NewWriter(&b)
 	layer := bytes.Repeat([]byte("usr/lib/x86_64-linux-gnu/libc.so.6 some layer content\n"), 40000)
-	for i, name := range []string{"aaaa/layer.tar", "bbbb/layer.tar", "manifest.json"} {
-		content := layer
-		if i == 2 {
-			content = []byte(`[{"Config":"c.json","RepoTags":["web:1"],"Layers":["aaaa/layer.tar","bbbb/layer.tar"]}]`)
-		}
-		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(content))}); err != nil {
-			t.Fatal(err)
-		}
-		tw.Write(content)
-	}
-	tw.Close()
-	return b.Bytes()
+	return savetar.Classic(
+		savetar.Image{Tags: []string{"mysite-web:latest"}, Layers: [][]byte{layer, []byte("app code")}},
+		savetar.Image{Tags: []string{"nginx:1.26"}, Layers: [][]byte{layer}, Env: "nginx"},
+	)
 }
 
 func testOptions(dir string, format Format, codec Codec) CreateOptions {
@@ -615,12 +607,17 @@ func TestSystemToolsReadTheBundle(t *testing.T) {
 }
 
 func TestScriptsPassShellChecks(t *testing.T) {
-	for _, withUnpacker := range []bool{true, false} {
+	for _, c := range []struct{ withUnpacker, update bool }{{true, false}, {false, false}, {true, true}} {
 		m := testOptions("", Zip, Zstd).Manifest
 		m.ImageArchive = Zstd.ImageArchiveName()
 		m.Codec = Zstd
-		if withUnpacker {
+		if c.withUnpacker {
 			m.Unpacker = &Unpacker{Path: UnpackerArchive, Image: "stackgen-unpack:0123456789ab"}
+		}
+		if c.update {
+			m.Images[1].ConfigDigest = "sha256:" + strings.Repeat("c", 64)
+			m.Images[1].Layers = []string{"sha256:" + strings.Repeat("d", 64)}
+			m.Update = &Update{SinceProject: "mysite", SinceCreated: m.Created, Requires: []RequiredLayer{{Image: "nginx:1.26", DiffID: m.Images[1].Layers[0], ChainID: m.Images[1].Layers[0]}}}
 		}
 		sh, err := LoadScriptBash(&m)
 		if err != nil {
@@ -636,8 +633,18 @@ func TestScriptsPassShellChecks(t *testing.T) {
 		if !bytes.Contains(ps, []byte("$secretKeys = @('DJANGO_SECRET_KEY', 'DB_PASSWORD')")) {
 			t.Error("the PowerShell script's array of secret keys lacks its commas")
 		}
-		if !bytes.Contains(sh, []byte("check_image nginx:1.26 sha256:bbbb")) {
-			t.Error("the bash script does not check the loaded image IDs")
+		wantCheck := "check_image nginx:1.26 sha256:bbbb"
+		if c.update {
+			wantCheck = "check_image nginx:1.26 sha256:cccc"
+			if !bytes.Contains(sh, []byte("nginx:1.26 sha256:dddd")) || !bytes.Contains(ps, []byte("Layers = 'sha256:dddd")) || !bytes.Contains(ps, []byte("@{ Image = 'nginx:1.26'; Chain = 'sha256:dddd")) {
+				t.Error("the scripts do not check the update bundle's required layers and the images' layers")
+			}
+		}
+		if !bytes.Contains(sh, []byte(wantCheck)) {
+			t.Errorf("the bash script does not check the loaded images (%s)", wantCheck)
+		}
+		if !bytes.Contains(sh, []byte("((engine_major >= 23))")) || !bytes.Contains(ps, []byte("$engineMajor -ge 23")) {
+			t.Error("the scripts do not let engines from 23.0 load zstd themselves")
 		}
 		f := filepath.Join(t.TempDir(), "load.sh")
 		os.WriteFile(f, sh, 0o755)
@@ -843,7 +850,11 @@ func TestLoadReadsTheVerifiedFileNotThePath(t *testing.T) {
 			// over the verified one's path.
 			o := testOptions(t.TempDir(), format, Gzip)
 			o.Files[0].Content = []byte("services:\n  evil:\n    image: evil:1\n    privileged: true\n")
-			other := bytes.Repeat([]byte("EVIL"), 1<<16)
+			evil := bytes.Repeat([]byte("EVIL"), 1<<16)
+			other := savetar.Classic(
+				savetar.Image{Tags: []string{"mysite-web:latest"}, Layers: [][]byte{evil}},
+				savetar.Image{Tags: []string{"nginx:1.26"}, Layers: [][]byte{evil}, Env: "x"},
+			)
 			if _, err := Create(context.Background(), &fakeSaver{tar: other}, o); err != nil {
 				t.Fatal(err)
 			}

@@ -22,6 +22,13 @@ type ImageSaver interface {
 	SaveImages(ctx context.Context, refs []string) (io.ReadCloser, error)
 }
 
+// PlatformSaver is an ImageSaver that can save one platform of
+// multi-platform images (Engine API 1.48+); Create uses it when the saver
+// has it, and narrows the archive's index itself either way.
+type PlatformSaver interface {
+	SaveImagesPlatform(ctx context.Context, refs []string, platform string) (io.ReadCloser, error)
+}
+
 // SourceFile is a project file to carry, its path relative to the project
 // (and to the bundle root) in forward-slash form.
 type SourceFile struct {
@@ -54,6 +61,12 @@ type CreateOptions struct {
 	// Private makes the archive 0600 (it holds .env's secrets); else 0644.
 	Private  bool
 	Progress *Progress
+	// Since, for an update bundle, is the older bundle's manifest: the
+	// layers it carried are left out and listed as required.
+	Since *Manifest
+	// Spool is where an update bundle holds the save while it is sorted
+	// (default: the output's directory).
+	Spool string
 }
 
 // Result is a written bundle: its manifest, and the archive's own size and
@@ -174,8 +187,11 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 	if len(man.Images) > 0 {
 		o.Progress.phase("images")
 		man.ImageArchive = o.Codec.ImageArchiveName()
-		size, sum, raw, err := streamImages(ctx, saver, aw, man.ImageArchive, o)
+		size, sum, raw, info, err := streamImages(ctx, saver, aw, man.ImageArchive, o)
 		if err != nil {
+			return nil, err
+		}
+		if err := identify(&man, info, o.Since); err != nil {
 			return nil, err
 		}
 		man.ImageTarSize = raw
@@ -265,16 +281,34 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 // stream and writes it as the image archive entry, hashing the compressed
 // bytes on the way. It returns the entry's size and SHA-256 and the size
 // of the plain save stream.
-func streamImages(ctx context.Context, saver ImageSaver, aw archiveWriter, name string, o CreateOptions) (size int64, sum string, raw int64, err error) {
+func streamImages(ctx context.Context, saver ImageSaver, aw archiveWriter, name string, o CreateOptions) (size int64, sum string, raw int64, info *SaveInfo, err error) {
 	refs := make([]string, len(o.Manifest.Images))
 	for i, im := range o.Manifest.Images {
 		refs[i] = im.Name
 	}
-	rc, err := saver.SaveImages(ctx, refs)
+	var rc io.ReadCloser
+	if ps, ok := saver.(PlatformSaver); ok && o.Manifest.Platform != "" {
+		rc, err = ps.SaveImagesPlatform(ctx, refs, o.Manifest.Platform)
+	} else {
+		rc, err = saver.SaveImages(ctx, refs)
+	}
 	if err != nil {
-		return 0, "", 0, err
+		return 0, "", 0, nil, err
 	}
 	defer rc.Close()
+	fo := filterOptions{Platform: o.Manifest.Platform}
+	if o.Since != nil {
+		fo.HaveChains = map[string]bool{}
+		for _, im := range o.Since.Images {
+			for _, c := range im.Chains() {
+				fo.HaveChains[c] = true
+			}
+		}
+		fo.Spool = o.Spool
+		if fo.Spool == "" {
+			fo.Spool = filepath.Dir(o.Output)
+		}
+	}
 	h := sha256.New()
 	err = aw.StreamFile(name, 0o644, func(w io.Writer) error {
 		cw := &countingWriter{w: io.MultiWriter(w, h)}
@@ -284,7 +318,9 @@ func streamImages(ctx context.Context, saver ImageSaver, aw archiveWriter, name 
 		}
 		src := readAhead(countReader{r: rc, c: o.Progress.read()}, readAheadChunk, readAheadDepth)
 		defer src.Close()
-		raw, err = io.Copy(enc, src)
+		ew := &countingWriter{w: enc}
+		info, err = filterSave(src, ew, fo)
+		raw = ew.n
 		if err != nil {
 			enc.Close()
 			if ctx.Err() != nil {
@@ -299,12 +335,47 @@ func streamImages(ctx context.Context, saver ImageSaver, aw archiveWriter, name 
 		return nil
 	})
 	if err != nil {
-		return 0, "", 0, err
+		return 0, "", 0, nil, err
 	}
 	if raw == 0 {
-		return 0, "", 0, errors.New("the engine's save of the images was empty")
+		return 0, "", 0, nil, errors.New("the engine's save of the images was empty")
 	}
-	return size, hex.EncodeToString(h.Sum(nil)), raw, nil
+	return size, hex.EncodeToString(h.Sum(nil)), raw, info, nil
+}
+
+// identify records each image's config digest and layers from the save,
+// and, for an update bundle, the layers left out that the target must
+// have.
+func identify(man *Manifest, info *SaveInfo, since *Manifest) error {
+	for i, im := range man.Images {
+		s, ok := matchSaved(info, im.Name, im.Layers)
+		if !ok {
+			return fmt.Errorf("the engine's save has no image %s: save it with 'docker save %s' to see why", im.Name, im.Name)
+		}
+		man.Images[i].ConfigDigest = s.ConfigDigest
+		man.Images[i].Layers = s.DiffIDs
+	}
+	if since == nil {
+		return nil
+	}
+	dropped := map[string]bool{}
+	for _, p := range info.Dropped {
+		dropped[p] = true
+	}
+	up := &Update{SinceProject: since.Project, SinceCreated: since.Created, LeftOutSize: info.DroppedBytes}
+	seen := map[string]bool{}
+	for _, im := range man.Images {
+		s, _ := matchSaved(info, im.Name, im.Layers)
+		chains := ChainIDs(s.DiffIDs)
+		for j, p := range s.LayerPaths {
+			if dropped[p] && !seen[chains[j]] {
+				seen[chains[j]] = true
+				up.Requires = append(up.Requires, RequiredLayer{Image: im.Name, DiffID: s.DiffIDs[j], ChainID: chains[j]})
+			}
+		}
+	}
+	man.Update = up
+	return nil
 }
 
 // The read-ahead between the engine and the compressor: 64 MiB in 1 MiB

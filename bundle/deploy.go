@@ -91,8 +91,13 @@ func Install(ctx context.Context, o InstallOptions) error {
 	// .env: the bundle's (--include-env), else fresh secrets. Made now, so
 	// the project is judged as it will run (its compose files may require
 	// the secrets).
+	// A compose project that is not stackgen's may have neither secrets
+	// nor an example: then it gets no .env (an empty one would only be a
+	// file validate asks to keep out of git).
 	fresh := ""
-	if _, ok := set.Get(".env"); !ok {
+	_, hasEnv := set.Get(".env")
+	example, hasExample := set.Get(".env.example")
+	if !hasEnv && (hasExample || len(man.SecretKeys) > 0) {
 		if o.Secrets == nil {
 			return errors.New("internal error: no secrets function")
 		}
@@ -100,7 +105,6 @@ func Install(ctx context.Context, o InstallOptions) error {
 		if err != nil {
 			return err
 		}
-		example, _ := set.Get(".env.example")
 		set = append(set, fileset.File{Path: ".env", Mode: 0o600, Content: EnvFromExample(example.Content, secrets)})
 		set.Sort()
 		fresh = strings.Join(SortedKeys(secrets), ", ")
@@ -125,6 +129,17 @@ func Install(ctx context.Context, o InstallOptions) error {
 			return err
 		}
 	}
+	// An update bundle lacks layers the host must have: checked before
+	// anything is loaded or written.
+	if man.Update != nil {
+		have, err := eng.LayerChains(ctx)
+		if err != nil {
+			return err
+		}
+		if lines := MissingLayers(man, have); len(lines) > 0 {
+			return &MissingError{Bundle: o.Bundle, Lines: lines, Since: man.Update.SinceProject, Created: man.Update.SinceCreated.Format("2006-01-02 15:04 MST")}
+		}
+	}
 
 	// 2. The images: decompressed here, streamed to the engine as plain tar.
 	if len(man.Images) > 0 {
@@ -140,8 +155,12 @@ func Install(ctx context.Context, o InstallOptions) error {
 			if err != nil {
 				return fmt.Errorf("after loading: %w", err)
 			}
-			if info.ID != im.ID {
-				return fmt.Errorf("after loading, image %s is %s in the engine but the bundle recorded %s", im.Name, info.ID, im.ID)
+			if !im.Matches(info.ID, info.Layers) {
+				recorded := im.ConfigDigest
+				if recorded == "" {
+					recorded = im.ID
+				}
+				return fmt.Errorf("after loading, image %s is %s in the engine but the bundle recorded config %s (ID %s on the engine that made it)", im.Name, info.ID, recorded, im.ID)
 			}
 		}
 		fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.install.loaded", msg.Args{"Count": len(man.Images), "Names": imageNames(man.Images)}))

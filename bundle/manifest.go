@@ -85,14 +85,64 @@ type Manifest struct {
 	TotalImageSize int64 `json:"total_image_size"`
 	// TotalFileSize adds up the sizes of Files.
 	TotalFileSize int64 `json:"total_file_size"`
+	// Update is set on an update bundle (deploy --package --since): its
+	// image archive lacks the layers the older bundle carried.
+	Update *Update `json:"update,omitempty"`
+}
+
+// Update says what an update bundle leaves out and the target must have.
+type Update struct {
+	// SinceProject and SinceCreated name the older bundle.
+	SinceProject string    `json:"since_project"`
+	SinceCreated time.Time `json:"since_created"`
+	// Requires are the layers left out: the target's engine must already
+	// have each (by chain ID) before the archive loads.
+	Requires []RequiredLayer `json:"requires"`
+	// LeftOutSize is the size of the layers left out, uncompressed.
+	LeftOutSize int64 `json:"left_out_size"`
+}
+
+// RequiredLayer is one layer an update bundle expects on the target.
+type RequiredLayer struct {
+	// Image is the first image (by name) that uses it.
+	Image   string `json:"image"`
+	DiffID  string `json:"diff_id"`
+	ChainID string `json:"chain_id"`
 }
 
 // Image is one image the stack's compose files use, by the name compose
 // uses, with the ID the engine gave it.
 type Image struct {
 	Name string `json:"name"`
+	// ID is the image ID on the engine that made the bundle: store
+	// specific (the classic store's is the config digest, the containerd
+	// store's the manifest's or the index's digest).
 	ID   string `json:"id"`
 	Size int64  `json:"size"`
+	// ConfigDigest is the SHA-256 of the image's config, and Layers its
+	// layers' uncompressed digests (rootfs.diff_ids): the identity every
+	// engine agrees on, whatever its image store.
+	ConfigDigest string   `json:"config_digest,omitempty"`
+	Layers       []string `json:"layers,omitempty"`
+}
+
+// Chains returns the chain IDs of the image's layers: a layer's identity
+// in an engine's store.
+func (im Image) Chains() []string { return ChainIDs(im.Layers) }
+
+// Matches reports whether an image in an engine, by its ID and its layers
+// (docker image inspect's Id and RootFS.Layers), is this one. On the
+// classic store the ID is the config digest; on the containerd store it is
+// not, and the layers decide. Bundles from before config digests compare
+// IDs.
+func (im Image) Matches(id string, layers []string) bool {
+	if im.ConfigDigest == "" {
+		return id == im.ID
+	}
+	if id == im.ConfigDigest || id == im.ID {
+		return true
+	}
+	return len(layers) > 0 && strings.Join(layers, " ") == strings.Join(im.Layers, " ")
 }
 
 // Migrate is a command run in a service's container once the stack is

@@ -46,6 +46,13 @@ type PackOptions struct {
 	IncludeEnv bool
 	Unpacker   string
 	NoBuild    bool
+
+	// Issue 18: Platform (os/arch) is the target's, the one platform of
+	// multi-platform images packed (default: the images' own here); Since
+	// makes an update bundle with only the layers the older bundle (or
+	// its stackgen-bundle.json) lacks.
+	Platform string
+	Since    string
 }
 
 func (o *PackOptions) now() time.Time {
@@ -92,6 +99,14 @@ func Pack(ctx context.Context, o PackOptions) error {
 		}
 	}
 
+	// Bad --since input is refused before anything is built or written.
+	var since *Manifest
+	if o.Since != "" {
+		if since, err = ReadManifest(o.Since); err != nil {
+			return err
+		}
+	}
+
 	eng, err := o.Engine()
 	if err != nil {
 		return err
@@ -134,7 +149,7 @@ func Pack(ctx context.Context, o PackOptions) error {
 	platform := ""
 	arch := ""
 	for _, ref := range refs {
-		info, err := eng.ImageInfo(ctx, ref)
+		info, err := eng.ImageInfoFor(ctx, ref, o.Platform)
 		if errors.Is(err, engine.ErrImageMissing) {
 			return fmt.Errorf("image %s is not in the engine: build and pull the stack's images first ('stackgen up %s' does both), then package again", ref, dir)
 		}
@@ -146,7 +161,13 @@ func Pack(ctx context.Context, o PackOptions) error {
 		} else if info.Platform() != platform {
 			return fmt.Errorf("image %s is %s but the others are %s: a bundle's images must all run on the same platform", ref, info.Platform(), platform)
 		}
-		images = append(images, Image{Name: ref, ID: info.ID, Size: info.Size})
+		if o.Platform != "" && info.Platform() != o.Platform {
+			return fmt.Errorf("image %s is %s on this engine, not --platform %s: build or pull it for %s (docker pull --platform %s), or leave --platform out", ref, info.Platform(), o.Platform, o.Platform, o.Platform)
+		}
+		images = append(images, Image{Name: ref, ID: info.ID, Size: info.Size, Layers: info.Layers})
+	}
+	if since != nil && since.Platform != "" && since.Platform != platform {
+		return fmt.Errorf("--since %s: its images are %s, these are %s: an update bundle is for the same host; make a full bundle", o.Since, since.Platform, platform)
 	}
 	output := o.Output
 	if output == "" {
@@ -232,6 +253,7 @@ func Pack(ctx context.Context, o PackOptions) error {
 		Unpacker:     unpacker,
 		Private:      o.IncludeEnv,
 		Progress:     &Progress{Read: &read, Written: &written},
+		Since:        since,
 	})
 	m.Stop(err == nil)
 	if err != nil {
@@ -241,6 +263,9 @@ func Pack(ctx context.Context, o PackOptions) error {
 	bm := res.Manifest
 	fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.package.wrote", msg.Args{"Output": output, "Size": units.Bytes(res.Size), "Saved": units.Bytes(bm.ImageTarSize), "Compressed": units.Bytes(imageArchiveSize(bm)),
 		"Percent": fmt.Sprintf("%.0f", 100*float64(imageArchiveSize(bm))/float64(max(bm.ImageTarSize, 1))), "Took": fmt.Sprintf("%.1f", took.Seconds()), "All": fmt.Sprintf("%.1f", o.now().Sub(start).Seconds())}))
+	if up := bm.Update; up != nil {
+		fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.package.update", msg.Args{"Layers": len(up.Requires), "Size": units.Bytes(up.LeftOutSize), "Since": o.Since}))
+	}
 	fmt.Fprintf(ios.ErrOut, "SHA-256 %s\n", res.SHA256)
 	fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.package.next", msg.Args{"Bundle": filepath.Base(output), "Project": p.Name, "Sh": LoadScriptSh, "Ps1": LoadScriptPs1}))
 	fmt.Fprintln(ios.Out, output)
@@ -278,6 +303,12 @@ type codecChoice struct {
 func chooseCodec(o *PackOptions, arch string) codecChoice {
 	want := Codec(o.Codec)
 	if want == Gzip {
+		return codecChoice{codec: Gzip}
+	}
+	// An update carries a few layers: gzip, which every engine loads
+	// itself, costs little there, and spares the 7 MB unpacker image that
+	// would otherwise be most of the bundle.
+	if want == "" && o.Since != "" {
 		return codecChoice{codec: Gzip}
 	}
 	bin, _, err := FindUnpackerBinary(o.Unpacker, arch)

@@ -36,6 +36,7 @@ func funcs() template.FuncMap {
 	f["cmdword"] = renderpkg.CmdWord
 	f["size"] = units.Bytes
 	f["short"] = units.ShortID
+	f["layers"] = func(ls []string) string { return strings.Join(ls, " ") }
 	f["winpath"] = func(p string) string { return strings.ReplaceAll(p, "/", `\`) }
 	f["migration"] = migration
 	f["secretsFor"] = func(keys []string) string {

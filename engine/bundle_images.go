@@ -7,12 +7,18 @@ package engine
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/versions"
+	"github.com/docker/docker/client"
 )
 
 // ImageInfo is what a bundle records of one image.
@@ -22,6 +28,9 @@ type ImageInfo struct {
 	Size int64
 	// OS and Arch (plus Variant for arm) are the image's platform.
 	OS, Arch, Variant string
+	// Layers are the layers' uncompressed digests (RootFS.Layers, the
+	// config's diff_ids): the same on every image store.
+	Layers []string
 }
 
 // Platform is the image's os/arch.
@@ -32,14 +41,70 @@ var ErrImageMissing = errors.New("image not in the engine")
 
 // ImageInfo inspects one image.
 func (c *Client) ImageInfo(ctx context.Context, ref string) (ImageInfo, error) {
-	r, err := c.API.ImageInspect(ctx, ref)
+	return c.ImageInfoFor(ctx, ref, "")
+}
+
+// ImageInfoFor inspects one platform ("linux/arm64") of an image: engines
+// from API 1.49 (Docker 28.1, the containerd store) answer for the
+// platform asked; older ones, and "", for the image as it runs here.
+func (c *Client) ImageInfoFor(ctx context.Context, ref, platform string) (ImageInfo, error) {
+	var opts []client.ImageInspectOption
+	if platform != "" {
+		if v, err := c.API.ServerVersion(ctx); err == nil && !versions.LessThan(v.APIVersion, "1.49") {
+			p, err := parsePlatform(platform)
+			if err != nil {
+				return ImageInfo{}, err
+			}
+			opts = append(opts, client.ImageInspectWithPlatform(&p))
+		}
+	}
+	r, err := c.API.ImageInspect(ctx, ref, opts...)
 	if err != nil {
 		if isNotFound(err) {
 			return ImageInfo{}, fmt.Errorf("%w: %s", ErrImageMissing, ref)
 		}
 		return ImageInfo{}, c.apiErr(ctx, "inspecting image "+ref, err)
 	}
-	return ImageInfo{Ref: ref, ID: r.ID, Size: r.Size, OS: r.Os, Arch: r.Architecture, Variant: r.Variant}, nil
+	return ImageInfo{Ref: ref, ID: r.ID, Size: r.Size, OS: r.Os, Arch: r.Architecture, Variant: r.Variant, Layers: r.RootFS.Layers}, nil
+}
+
+// LayerChains returns the chain ID of every layer of every image in the
+// engine: what an update bundle's left-out layers are checked against.
+// (A layer's chain ID names it together with the layers below it, as the
+// store keeps it: the same content on another base is another layer.)
+func (c *Client) LayerChains(ctx context.Context) (map[string]bool, error) {
+	list, err := c.API.ImageList(ctx, image.ListOptions{All: true})
+	if err != nil {
+		return nil, c.apiErr(ctx, "listing images", err)
+	}
+	have := map[string]bool{}
+	for _, s := range list {
+		r, err := c.API.ImageInspect(ctx, s.ID)
+		if err != nil {
+			if isNotFound(err) {
+				continue // removed meanwhile
+			}
+			return nil, c.apiErr(ctx, "inspecting image "+s.ID, err)
+		}
+		for _, ch := range chainIDs(r.RootFS.Layers) {
+			have[ch] = true
+		}
+	}
+	return have, nil
+}
+
+// chainIDs is the OCI image spec's ChainID of each prefix of diffIDs.
+func chainIDs(diffIDs []string) []string {
+	out := make([]string, len(diffIDs))
+	for i, d := range diffIDs {
+		if i == 0 {
+			out[i] = d
+			continue
+		}
+		s := sha256.Sum256([]byte(out[i-1] + " " + d))
+		out[i] = "sha256:" + hex.EncodeToString(s[:])
+	}
+	return out
 }
 
 // LoadProjectFiles is LoadProject plus ComposeHostFiles from one run of

@@ -42,6 +42,7 @@ type API interface {
 	ImageSave(ctx context.Context, images []string, opts ...client.ImageSaveOption) (io.ReadCloser, error)
 	ImageLoad(ctx context.Context, input io.Reader, opts ...client.ImageLoadOption) (image.LoadResponse, error)
 	ImageInspect(ctx context.Context, image string, opts ...client.ImageInspectOption) (image.InspectResponse, error)
+	ImageList(ctx context.Context, options image.ListOptions) ([]image.Summary, error)
 	// DistributionInspect asks the image's registry, through the engine,
 	// for its manifest: whether the engine could pull it, without pulling.
 	DistributionInspect(ctx context.Context, image, encodedRegistryAuth string) (registry.DistributionInspect, error)
@@ -126,6 +127,23 @@ type Version struct {
 	Version    string
 	APIVersion string
 	OS, Arch   string
+}
+
+// Connect makes a client with newClient (New when nil: tests pass their
+// own) and checks that the engine answers, the first step of every verb
+// that talks to Docker.
+func Connect(ctx context.Context, newClient func() (*Client, error)) (*Client, error) {
+	if newClient == nil {
+		newClient = New
+	}
+	c, err := newClient()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.Check(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // Check pings the engine (negotiating the API version) and returns its

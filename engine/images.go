@@ -9,7 +9,9 @@ import (
 	"io"
 	"strings"
 
+	"github.com/docker/docker/api/types/versions"
 	"github.com/docker/docker/client"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // ImageExists reports whether the engine has the image.
@@ -31,6 +33,29 @@ func (c *Client) SaveImages(ctx context.Context, refs []string) (io.ReadCloser, 
 		return nil, errors.New("no images to save")
 	}
 	rc, err := c.API.ImageSave(ctx, refs)
+	if err != nil {
+		return nil, c.apiErr(ctx, "saving images "+strings.Join(refs, ", "), err)
+	}
+	return rc, nil
+}
+
+// SaveImagesPlatform is SaveImages for one platform ("linux/amd64") of
+// multi-platform images. Engines from API 1.48 (Docker 28) save just that
+// platform; older ones save everything they have, and the bundle narrows
+// the archive's index itself.
+func (c *Client) SaveImagesPlatform(ctx context.Context, refs []string, platform string) (io.ReadCloser, error) {
+	if len(refs) == 0 {
+		return nil, errors.New("no images to save")
+	}
+	var opts []client.ImageSaveOption
+	if v, err := c.API.ServerVersion(ctx); err == nil && !versions.LessThan(v.APIVersion, "1.48") {
+		p, err := parsePlatform(platform)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, client.ImageSaveWithPlatforms(p))
+	}
+	rc, err := c.API.ImageSave(ctx, refs, opts...)
 	if err != nil {
 		return nil, c.apiErr(ctx, "saving images "+strings.Join(refs, ", "), err)
 	}
@@ -81,4 +106,14 @@ func readJSONMessages(r io.Reader) ([]string, error) {
 			}
 		}
 	}
+}
+
+// parsePlatform reads "os/arch" or "os/arch/variant".
+func parsePlatform(platform string) (ocispec.Platform, error) {
+	os, arch, ok := strings.Cut(platform, "/")
+	if !ok || os == "" || arch == "" {
+		return ocispec.Platform{}, fmt.Errorf("platform %q: want os/arch, like linux/amd64", platform)
+	}
+	arch, variant, _ := strings.Cut(arch, "/")
+	return ocispec.Platform{OS: os, Architecture: arch, Variant: variant}, nil
 }

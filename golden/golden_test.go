@@ -56,6 +56,7 @@ var cases = []struct {
 	{"keras-defaults", "keras-webpy", nil},
 	{"keras-gpu", "keras-webpy", stack.Answers{"gpu": "true"}},
 	{"keras-baked-public", "keras-webpy", stack.Answers{"bake_model": "true", "bind_address": "0.0.0.0"}},
+	{"keras-model-shape", "keras-webpy", stack.Answers{"model_file": "digits.keras", "model_input_shape": "None,28,28,1"}},
 }
 
 // fixedRand makes secrets deterministic so golden files are stable.

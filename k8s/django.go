@@ -37,6 +37,11 @@ var (
 // projects apart.
 func djangoObjects(b *builder) ([]object, error) {
 	a := b.p.Answers
+	// "app_dir" is the from-app mode's answer (stacks.AppDirAnswer): the
+	// image, its uwsgi.ini and start script live in the user's project.
+	if dir := a["app_dir"]; dir != "" {
+		return nil, fmt.Errorf("this project deploys your own Django project (new --from %s), which export kubernetes does not convert yet; deploy it with stackgen up", dir)
+	}
 	if a.Bool("https") && b.o.IngressClass != "" {
 		return nil, fmt.Errorf("https is true, so nginx terminates TLS itself; use --service-type LoadBalancer or NodePort, or re-render with https=false and let the Ingress terminate TLS")
 	}

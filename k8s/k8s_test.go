@@ -404,6 +404,7 @@ func TestBadInputIsOneLineAndWritesNothing(t *testing.T) {
 	noHosts.Files.(fstest.MapFS)[".env"] = &fstest.MapFile{Data: []byte(strings.Join(kept, "\n")), Mode: 0o600}
 	noConf, _ := renderProject(t, "django-uwsgi", nil)
 	delete(noConf.Files.(fstest.MapFS), "compose/redis/redis.conf")
+	fromApp, _ := renderProject(t, "django-uwsgi", stack.Answers{"app_dir": ".", "app_settings": "config.settings", "app_wsgi": "config.wsgi:application"})
 	for _, c := range []struct {
 		name string
 		p    Project
@@ -421,6 +422,7 @@ func TestBadInputIsOneLineAndWritesNothing(t *testing.T) {
 		{"no .env", noEnv, Options{}, ".env"},
 		{"no config", noConf, Options{}, "compose/redis/redis.conf"},
 		{"a required setting missing from .env", noHosts, Options{}, ".env: DJANGO_ALLOWED_HOSTS is missing"},
+		{"your own Django project", fromApp, Options{}, "does not convert yet"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			set, err := Manifests(c.p, c.o)

@@ -34,14 +34,8 @@ func upSwarm(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	if opts.Engine == nil {
-		opts.Engine = engine.New
-	}
-	eng, err := opts.Engine()
+	eng, err := engine.Connect(ctx, opts.Engine)
 	if err != nil {
-		return err
-	}
-	if _, err := eng.Check(ctx); err != nil {
 		return err
 	}
 	timeout := opts.Timeout

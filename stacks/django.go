@@ -173,7 +173,7 @@ func djangoQuestions() []stack.Question {
 		stack.NoNewPrivilegesQuestion(),
 		stack.RegistryMirrorQuestion(),
 		stack.PipIndexQuestion(),
-	}, stack.RateLimitQuestions("10r/m", "20r/s")...)
+	}, append(stack.RateLimitQuestions("10r/m", "20r/s"), appQuestions()...)...)
 }
 
 // checkHSTSMaxAge accepts 0 (no header) up to two years, the longest
@@ -246,6 +246,9 @@ func djangoOutputPath(p string, a stack.Answers) string {
 	if path.Base(p) == "pip.conf" && a[stack.PipIndexAnswer] == "" {
 		return ""
 	}
+	if p = appOutputPath(p, a); p == "" {
+		return ""
+	}
 	return strings.ReplaceAll(p, djangoProjectDir, a[djangoProject])
 }
 
@@ -304,6 +307,9 @@ type DjangoData struct {
 	NoNewPrivileges bool
 	LoginRate       string // nginx limit_req rate, "" for none
 	APIRate         string
+	// App is the user's own Django project (stackgen new --from), nil for
+	// the generated skeleton.
+	App *DjangoApp
 }
 
 func djangoData(in stack.Input) (any, error) {
@@ -338,6 +344,7 @@ func djangoData(in stack.Input) (any, error) {
 		NoNewPrivileges: a.Bool(stack.NoNewPrivilegesAnswer),
 		LoginRate:       rateOrNone(a[stack.LoginRateAnswer]),
 		APIRate:         rateOrNone(a[stack.APIRateAnswer]),
+		App:             djangoApp(a),
 	}
 	if d.Version == "" {
 		d.Version = "dev"

@@ -96,6 +96,19 @@ func kerasCheckModelFile(v string) error {
 	return nil
 }
 
+// KerasInputShapeAnswer is the model's input shape as --model read it
+// ("None,4"), "" when unknown.
+const KerasInputShapeAnswer = "model_input_shape"
+
+var kerasShape = regexp.MustCompile(`^(None|[0-9]{1,9})(,(None|[0-9]{1,9})){0,7}$`)
+
+func kerasCheckShape(v string) error {
+	if v != "" && !kerasShape.MatchString(v) {
+		return fmt.Errorf("%q is not an input shape; give the dimensions separated by commas, None for a free one, e.g. None,4", v)
+	}
+	return nil
+}
+
 // kerasCheckTag accepts a Docker tag other than latest.
 func kerasCheckTag(v string) error {
 	if !kerasTagPattern.MatchString(v) {
@@ -201,6 +214,11 @@ func Keras() *stack.Definition {
 				Help: "Must define load(path) and predict(model, instances); the default is the generated model_loader.py (keras.models.load_model). Only this module is swapped, e.g. by tests that cannot install TensorFlow",
 				Kind: stack.String, Default: "model_loader", Check: kerasCheckModule, Advanced: true,
 			},
+			{
+				Key: KerasInputShapeAnswer, Prompt: "Input shape of the model (with the batch dimension)",
+				Help: "Set by --model FILE from the .keras file's config, e.g. None,4; documents /predict in the README (empty: not known)",
+				Kind: stack.String, Check: kerasCheckShape, Advanced: true,
+			},
 			stack.RegistryMirrorQuestion(),
 			stack.LangQuestion(),
 			stack.PipIndexQuestion(),
@@ -271,6 +289,10 @@ type kerasTemplateData struct {
 	StackgenVersion                       string
 	URL                                   string
 	Role                                  stack.ServiceRole // the model service's, for x-stackgen
+	// InputShape is the model's input shape as Python prints it ("(None, 4)")
+	// and InstanceShape one instance's, without the batch dimension
+	// ("[4]"); both "" when --model could not read them.
+	InputShape, InstanceShape string
 }
 
 func kerasData(in stack.Input) (any, error) {
@@ -283,6 +305,8 @@ func kerasData(in stack.Input) (any, error) {
 	}
 	d := kerasTemplateData{
 		Role:            in.Roles[kerasImageModel],
+		InputShape:      kerasTuple(a[KerasInputShapeAnswer]),
+		InstanceShape:   kerasInstance(a[KerasInputShapeAnswer]),
 		ModelName:       a[kerasModelName],
 		ModelFile:       a[kerasModelFile],
 		Backend:         a[kerasBackend],
@@ -339,4 +363,26 @@ func kerasRequirements(backend string, gpu bool) []string {
 func kerasImageFileName(ref string) string {
 	r := strings.NewReplacer("/", "_", ":", "_", "@", "_")
 	return r.Replace(ref) + ".tar.gz"
+}
+
+// kerasTuple writes "None,4" as Python prints the shape: (None, 4).
+func kerasTuple(v string) string {
+	if v == "" {
+		return ""
+	}
+	dims := strings.Split(v, ",")
+	if len(dims) == 1 {
+		return "(" + dims[0] + ",)"
+	}
+	return "(" + strings.Join(dims, ", ") + ")"
+}
+
+// kerasInstance is one instance's shape, the batch dimension dropped, as
+// a JSON-like list: "None,28,28,1" gives [28, 28, 1].
+func kerasInstance(v string) string {
+	dims := strings.Split(v, ",")
+	if v == "" || len(dims) < 2 {
+		return ""
+	}
+	return "[" + strings.Join(dims[1:], ", ") + "]"
 }

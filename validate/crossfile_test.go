@@ -139,6 +139,25 @@ func crossfileCases() []ruleCase {
 			file("init/init.sql", "CREATE EXTENSION IF NOT EXISTS vector;\nCREATE EXTENSION IF NOT EXISTS \"uuid-ossp\";\n")),
 
 		c("django-hardcoded-secret", "literal password", true, file("app/mysite/settings.py", "DATABASES = {'default': {\n    'PASSWORD': 'password',\n}}\n")),
+		c("django-hardcoded-secret", "replaced by stackgen_deploy", false,
+			file("mysite/settings.py", "SECRET_KEY = 'django-insecure-abc'\n"),
+			file("stackgen_deploy/settings.py", "SECRET_KEY = env(\"DJANGO_SECRET_KEY\")\nDATABASES = {\n}\nfrom mysite.settings import *\n")),
+		c("django-hardcoded-secret", "stackgen_deploy of another folder", true,
+			file("other/mysite/settings.py", "SECRET_KEY = 'django-insecure-abc'\n"),
+			file("app/stackgen_deploy/settings.py", "SECRET_KEY = env(\"DJANGO_SECRET_KEY\")\nDATABASES = {\n}\nfrom mysite.settings import *\n")),
+
+		c("django-app-files", "settings module gone", true,
+			file("manage.py", ""), file("stackgen_deploy/settings.py", "SECRET_KEY = env(\"DJANGO_SECRET_KEY\")\nDATABASES = {\n}\nfrom mysite.settings import *\n"), file("mysite/__init__.py", "")),
+		c("django-app-files", "requirements gone", true,
+			file("src/manage.py", ""), file("src/stackgen_deploy/settings.py", "SECRET_KEY = env(\"DJANGO_SECRET_KEY\")\nDATABASES = {\n}\nfrom mysite.settings import *\n"), file("src/mysite/settings.py", ""),
+			file("src/stackgen_deploy/Dockerfile", "WORKDIR /src\nCOPY requirements.txt /src/requirements.txt\nWORKDIR /app\nWORKDIR /app/src\n")),
+		c("django-app-files", "everything there", false,
+			file("src/manage.py", ""), file("src/stackgen_deploy/settings.py", "SECRET_KEY = env(\"DJANGO_SECRET_KEY\")\nDATABASES = {\n}\nfrom mysite.settings import *\n"), file("src/mysite/settings/__init__.py", ""),
+			file("requirements.txt", "django\n"),
+			file("src/stackgen_deploy/Dockerfile", "WORKDIR /src\nCOPY requirements.txt /src/requirements.txt\nWORKDIR /app\nWORKDIR /app/src\n")),
+		c("django-app-files", "a render without the project", false,
+			file("stackgen_deploy/settings.py", "SECRET_KEY = env(\"DJANGO_SECRET_KEY\")\nDATABASES = {\n}\nfrom mysite.settings import *\n"),
+			file("stackgen_deploy/Dockerfile", "COPY requirements.txt /src/requirements.txt\n")),
 		c("django-hardcoded-secret", "from the environment", false, file("app/mysite/settings.py", "import os\nSECRET_KEY = os.environ['DJANGO_SECRET_KEY']\nDATABASES = {'default': {'PASSWORD': os.environ['DB_PASSWORD']}}\n")),
 	}
 }

@@ -871,9 +871,13 @@ var djangoLiteral = regexp.MustCompile(`(?m)^\s*(?:SECRET_KEY\s*=|['"](?:PASSWOR
 
 func checkDjangoHardcodedSecret(p *project) []Finding {
 	var out []Finding
+	roots := deployRoots(p)
 	for _, f := range p.set {
 		if path.Base(f.Path) != "settings.py" && !strings.Contains(f.Path, "/settings/") {
 			continue
+		}
+		if overriddenByDeploy(roots, f.Path) {
+			continue // the deployed site runs stackgen_deploy.settings
 		}
 		c := string(f.Content)
 		for _, m := range djangoLiteral.FindAllStringSubmatchIndex(c, -1) {

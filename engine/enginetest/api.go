@@ -43,6 +43,7 @@ type API struct {
 	// ImageInspectFn and DistributionFn answer for images (nil: the engine
 	// has none, and no registry answers).
 	ImageInspectFn func(context.Context, string) (image.InspectResponse, error)
+	ImageListFn    func(context.Context, image.ListOptions) ([]image.Summary, error)
 	DistributionFn func(context.Context, string) (registry.DistributionInspect, error)
 }
 
@@ -122,6 +123,15 @@ func (f *API) ImageSave(context.Context, []string, ...client.ImageSaveOption) (i
 func (f *API) ImageLoad(context.Context, io.Reader, ...client.ImageLoadOption) (image.LoadResponse, error) {
 	return image.LoadResponse{}, ErrNotFaked
 }
+
+// ImageList answers no images unless ImageListFn is set.
+func (f *API) ImageList(ctx context.Context, o image.ListOptions) ([]image.Summary, error) {
+	if f.ImageListFn == nil {
+		return nil, nil
+	}
+	return f.ImageListFn(ctx, o)
+}
+
 func (f *API) ImageInspect(ctx context.Context, ref string, _ ...client.ImageInspectOption) (image.InspectResponse, error) {
 	if f.ImageInspectFn == nil {
 		return image.InspectResponse{}, ErrNotFaked

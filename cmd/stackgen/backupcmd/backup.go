@@ -69,11 +69,7 @@ func NewCmdBackup(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		Example: f.IO.L.T("backup.example"),
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pos := ""
-			if len(args) == 1 {
-				pos = args[0]
-			}
-			dir, err := cmdutil.ProjectDir(cmd, pos)
+			dir, err := cmdutil.DirArg(cmd, args)
 			if err != nil {
 				return err
 			}

@@ -15,6 +15,16 @@ func AddDirFlag(cmd *cobra.Command, usage string) {
 	cmd.Flags().String(DirFlag, "", usage)
 }
 
+// DirArg is ProjectDir for a verb whose only positional argument is the
+// optional [dir].
+func DirArg(cmd *cobra.Command, args []string) (string, error) {
+	pos := ""
+	if len(args) > 0 {
+		pos = args[0]
+	}
+	return ProjectDir(cmd, pos)
+}
+
 // ProjectDir is the project directory a verb acts on: --dir, else the
 // [dir] argument pos, else the current directory. Both, naming different
 // directories, is a usage error.

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -37,6 +38,13 @@ type Options struct {
 	IncludeEnv bool
 	Unpacker   string
 	NoBuild    bool
+	// Platform (--platform os/arch) is the target's platform, the one
+	// platform of multi-platform images the bundle carries (default: the
+	// images' own, as the build engine runs them).
+	Platform string
+	// Since (--since OLD) makes an update bundle: only the layers the
+	// older bundle (or its stackgen-bundle.json) lacks.
+	Since string
 
 	// --bundle FILE
 	Bundle    string
@@ -109,6 +117,9 @@ func NewCmdDeploy(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	fl.BoolVar(&opts.IncludeEnv, "include-env", false, f.IO.L.T("deploy.flag.include-env"))
 	fl.StringVar(&opts.Unpacker, "unpacker", "", f.IO.L.T("deploy.flag.unpacker"))
 	fl.BoolVar(&opts.NoBuild, "no-build", false, f.IO.L.T("deploy.flag.no-build"))
+	// Issue 18, today's Docker and the second delivery.
+	fl.StringVar(&opts.Platform, "platform", "", f.IO.L.T("deploy.flag.platform"))
+	fl.StringVar(&opts.Since, "since", "", f.IO.L.T("deploy.flag.since", msg.Args{"Manifest": bundle.ManifestName}))
 	fl.StringVar(&opts.Bundle, "bundle", "", f.IO.L.T("deploy.flag.bundle"))
 	fl.StringVar(&opts.TargetDir, cmdutil.DirFlag, "", f.IO.L.T("deploy.flag.dir"))
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, f.IO.L.T("deploy.flag.yes"))
@@ -141,7 +152,7 @@ func checkFlags(cmd *cobra.Command, o *Options, args []string) error {
 		return ""
 	}
 	if !o.Package {
-		if n := changed("output", "format", "codec", "level", "include-env", "unpacker", "no-build"); n != "" {
+		if n := changed("output", "format", "codec", "level", "include-env", "unpacker", "no-build", "platform", "since"); n != "" {
 			return &cmdutil.FlagError{Err: o.IO.L.Errorf("deploy.err.package-only", msg.Args{"Flag": n})}
 		}
 		if len(args) > 0 {
@@ -161,6 +172,11 @@ func checkFlags(cmd *cobra.Command, o *Options, args []string) error {
 			return &cmdutil.FlagError{Err: fmt.Errorf("--codec: %w", err)}
 		}
 	}
+	if o.Platform != "" {
+		if os, arch, ok := strings.Cut(o.Platform, "/"); !ok || os == "" || arch == "" {
+			return &cmdutil.FlagError{Err: o.IO.L.Errorf("deploy.err.platform", msg.Args{"Value": fmt.Sprintf("%q", o.Platform)})}
+		}
+	}
 	if o.Output == "-" {
 		return &cmdutil.FlagError{Err: o.IO.L.Errorf("deploy.err.stdout")}
 	}
@@ -178,6 +194,7 @@ func Run(ctx context.Context, o *Options) error {
 			Sink: o.IO.Sink(), Progress: o.Progress, Engine: o.Engine, Now: o.Now, Version: o.version(),
 			Dir: o.Dir, Output: o.Output, Format: o.Format, Codec: o.Codec, Level: o.Level,
 			IncludeEnv: o.IncludeEnv, Unpacker: o.Unpacker, NoBuild: o.NoBuild,
+			Platform: o.Platform, Since: o.Since,
 		})
 	default:
 		err = bundle.Install(ctx, bundle.InstallOptions{

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +24,7 @@ import (
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/engine/enginetest"
+	"github.com/stackgen/stackgen/internal/savetar"
 	"github.com/stackgen/stackgen/project"
 )
 
@@ -90,18 +92,54 @@ func contains(ss []string, s string) bool {
 }
 
 // fakeImages is an engine that saves and loads images: what it loads, it
-// then has.
+// then has. Its save is shaped like the engine's (internal/savetar): the
+// classic store's layout, or with containerd set the containerd store's
+// OCI layout, whose image IDs are not the config digests. Its load, like
+// the classic store's, needs a layer's file only when it lacks the layer.
 type fakeImages struct {
 	enginetest.API
-	mu     sync.Mutex
-	images map[string]image.InspectResponse
-	save   []byte
-	loads  [][]byte
-	arch   string
+	mu         sync.Mutex
+	images     map[string]image.InspectResponse
+	saved      []savetar.Image
+	save       []byte
+	loads      [][]byte
+	arch       string
+	containerd bool
+}
+
+func (f *fakeImages) setImages(imgs ...savetar.Image) {
+	f.saved = imgs
+	if f.containerd {
+		f.save = savetar.OCI(true, imgs...)
+	} else {
+		f.save = savetar.Classic(imgs...)
+	}
+	f.images = map[string]image.InspectResponse{}
+	for _, im := range imgs {
+		f.images[im.Tags[0]] = f.inspectOf(im.Config(), im.DiffIDs())
+	}
+}
+
+func (f *fakeImages) inspectOf(cfg []byte, layers []string) image.InspectResponse {
+	id := savetar.Digest(cfg)
+	if f.containerd {
+		id = savetar.Digest(append([]byte("manifest of "), cfg...))
+	}
+	return image.InspectResponse{ID: id, Os: "linux", Architecture: f.arch, Size: 100, RootFS: image.RootFS{Type: "layers", Layers: layers}}
 }
 
 func (f *fakeImages) ImageSave(ctx context.Context, refs []string, _ ...client.ImageSaveOption) (io.ReadCloser, error) {
 	return io.NopCloser(bytes.NewReader(f.save)), nil
+}
+
+func (f *fakeImages) ImageList(ctx context.Context, _ image.ListOptions) ([]image.Summary, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []image.Summary
+	for ref := range f.images {
+		out = append(out, image.Summary{ID: ref})
+	}
+	return out, nil
 }
 
 func (f *fakeImages) ImageLoad(ctx context.Context, r io.Reader, _ ...client.ImageLoadOption) (image.LoadResponse, error) {
@@ -112,15 +150,43 @@ func (f *fakeImages) ImageLoad(ctx context.Context, r io.Reader, _ ...client.Ima
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.loads = append(f.loads, b)
-	// The fake "docker save" tar names the images it holds.
+	files := map[string][]byte{}
 	tr := tar.NewReader(bytes.NewReader(b))
 	for {
 		h, err := tr.Next()
 		if err != nil {
 			break
 		}
-		if ref, id, ok := strings.Cut(h.Name, "="); ok {
-			f.images[strings.ReplaceAll(ref, "_", "/")] = image.InspectResponse{ID: id, Os: "linux", Architecture: f.arch}
+		files[h.Name], _ = io.ReadAll(tr)
+	}
+	have := map[string]bool{}
+	for _, im := range f.images {
+		for _, c := range bundle.ChainIDs(im.RootFS.Layers) {
+			have[c] = true
+		}
+	}
+	var man []struct {
+		Config   string
+		RepoTags []string
+		Layers   []string
+	}
+	if err := json.Unmarshal(files["manifest.json"], &man); err != nil {
+		return image.LoadResponse{}, fmt.Errorf("no manifest.json: %w", err)
+	}
+	for _, e := range man {
+		var cfg struct {
+			RootFS struct {
+				DiffIDs []string `json:"diff_ids"`
+			} `json:"rootfs"`
+		}
+		json.Unmarshal(files[e.Config], &cfg)
+		for i, c := range bundle.ChainIDs(cfg.RootFS.DiffIDs) {
+			if _, ok := files[e.Layers[i]]; !ok && !have[c] {
+				return image.LoadResponse{}, fmt.Errorf("open %s: no such file or directory", e.Layers[i])
+			}
+		}
+		for _, t := range e.RepoTags {
+			f.images[t] = f.inspectOf(files[e.Config], cfg.RootFS.DiffIDs)
 		}
 	}
 	return image.LoadResponse{Body: io.NopCloser(strings.NewReader(`{"stream":"Loaded image"}`))}, nil
@@ -134,6 +200,14 @@ func (f *fakeImages) ImageInspect(ctx context.Context, ref string, _ ...client.I
 	}
 	return image.InspectResponse{}, fmt.Errorf("no such image: %s: %w", ref, cerrdefs.ErrNotFound)
 }
+
+// The fake project's two images: a web image on a base layer and a
+// database image.
+var (
+	baseLayer = bytes.Repeat([]byte("python base layer\n"), 5000)
+	webImage  = savetar.Image{Tags: []string{"mysite-web:1.0"}, Layers: [][]byte{baseLayer, []byte("app code v1")}}
+	dbImage   = savetar.Image{Tags: []string{"example/db:11"}, Layers: [][]byte{bytes.Repeat([]byte("db layer\n"), 4000)}, Env: "db"}
+)
 
 const configJSON = `{"name":"mysite","services":{
  "web":{"image":"mysite-web:1.0","build":{"context":"."},"volumes":[{"type":"bind","source":"%[1]s/conf/app.ini","target":"/etc/app.ini","read_only":true}]},
@@ -156,21 +230,8 @@ func newFakeEnv(t *testing.T) (string, *fakeImages, *Options, *bytes.Buffer) {
 		os.MkdirAll(filepath.Dir(p), 0o755)
 		os.WriteFile(p, []byte(content), 0o644)
 	}
-	var save bytes.Buffer
-	tw := tar.NewWriter(&save)
-	for _, n := range []string{"mysite-web:1.0=sha256:aaa", "example_db:11=sha256:bbb"} {
-		tw.WriteHeader(&tar.Header{Name: n, Mode: 0o644, Size: 4})
-		tw.Write([]byte("data"))
-	}
-	tw.Close()
-	api := &fakeImages{
-		images: map[string]image.InspectResponse{
-			"mysite-web:1.0": {ID: "sha256:aaa", Os: "linux", Architecture: "amd64", Size: 100},
-			"example/db:11":  {ID: "sha256:bbb", Os: "linux", Architecture: "amd64", Size: 200},
-		},
-		save: save.Bytes(),
-		arch: "amd64",
-	}
+	api := &fakeImages{arch: "amd64"}
+	api.setImages(webImage, dbImage)
 	api.PingFn = func(context.Context) (types.Ping, error) { return types.Ping{}, nil }
 	api.ServerVersionFn = func(context.Context) (types.Version, error) {
 		return types.Version{Version: "20.10.24", APIVersion: "1.41", Os: "linux", Arch: api.arch}, nil
@@ -213,7 +274,7 @@ func TestPackageThenInstall(t *testing.T) {
 	for _, im := range m.Images {
 		names = append(names, im.Name+"@"+im.ID)
 	}
-	if strings.Join(names, " ") != "example/db:11@sha256:bbb mysite-web:1.0@sha256:aaa" {
+	if want := "example/db:11@" + savetar.Digest(dbImage.Config()) + " mysite-web:1.0@" + savetar.Digest(webImage.Config()); strings.Join(names, " ") != want {
 		t.Errorf("images %v", names)
 	}
 	if m.Stack != "django-uwsgi" || m.Project != "mysite" || m.Migrate == nil || len(m.SecretKeys) == 0 || m.URL == "" {
@@ -239,7 +300,7 @@ func TestPackageThenInstall(t *testing.T) {
 	if err := Run(context.Background(), &inst); err != nil {
 		t.Fatalf("install: %v\n%s", err, errOut)
 	}
-	if len(api.loads) != 1 || !bytes.Equal(api.loads[0], api.save) {
+	if len(api.loads) != 1 || len(api.loads[0]) != len(api.save) {
 		t.Fatalf("the engine was sent %d loads, not the saved tar", len(api.loads))
 	}
 	if upDir != target {
@@ -442,5 +503,155 @@ func TestPackageThenInstallOnASwarm(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), "loaded on this node only") {
 		t.Errorf("no word about the other nodes:\n%s", errOut)
+	}
+}
+
+// A bundle made on the containerd image store (its IDs are manifest
+// digests) installs on the classic store (IDs are config digests), and
+// the reverse: the images are identified by config digest and layers.
+func TestBundlesCrossImageStores(t *testing.T) {
+	for _, c := range []struct{ name, from, to string }{{"containerd to classic", "containerd", "classic"}, {"classic to containerd", "classic", "containerd"}} {
+		t.Run(c.name, func(t *testing.T) {
+			dir, api, o, errOut := newFakeEnv(t)
+			api.containerd = c.from == "containerd"
+			api.setImages(webImage, dbImage)
+			out := filepath.Join(t.TempDir(), "mysite.zip")
+			o.Package, o.Dir, o.Output, o.NoBuild = true, dir, out, true
+			if err := Run(context.Background(), o); err != nil {
+				t.Fatalf("package: %v\n%s", err, errOut)
+			}
+			api.containerd = c.to == "containerd"
+			api.images = map[string]image.InspectResponse{}
+			inst := *o
+			inst.Package, inst.Bundle, inst.TargetDir, inst.Yes, inst.NoUp = false, out, filepath.Join(t.TempDir(), "offline"), true, true
+			if err := Run(context.Background(), &inst); err != nil {
+				t.Fatalf("install: %v\n%s", err, errOut)
+			}
+			if id := api.images["mysite-web:1.0"].ID; (id == savetar.Digest(webImage.Config())) == api.containerd {
+				t.Fatalf("the fake target store gave ID %s: the test does not cross stores", id)
+			}
+		})
+	}
+}
+
+// The second delivery: after a code-only change, --since carries only the
+// new layer; the host that has the first installs it, a fresh host is
+// refused before anything is loaded or written, one line per missing
+// layer.
+func TestUpdateBundleInstallsOnlyWhereTheLayersAre(t *testing.T) {
+	dir, api, o, errOut := newFakeEnv(t)
+	full := filepath.Join(t.TempDir(), "mysite.zip")
+	o.Package, o.Dir, o.Output, o.NoBuild = true, dir, full, true
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatalf("package: %v\n%s", err, errOut)
+	}
+	web2 := webImage
+	web2.Layers = [][]byte{baseLayer, []byte("app code v2")}
+	api.setImages(web2, dbImage)
+	update := filepath.Join(t.TempDir(), "update.zip")
+	up := *o
+	up.Output, up.Since, up.Codec = update, full, "" // the default codec
+	if err := Run(context.Background(), &up); err != nil {
+		t.Fatalf("package --since: %v\n%s", err, errOut)
+	}
+	if !strings.Contains(errOut.String(), "Update bundle: left out 2 layers") {
+		t.Errorf("no word about the layers left out:\n%s", errOut)
+	}
+	if v, err := bundle.Verify(update, nil); err != nil || v.Manifest.Codec != bundle.Gzip || v.Manifest.Unpacker != nil {
+		t.Errorf("an update bundle should be gzip without the unpacker image: %v", err)
+	} else {
+		v.Close()
+	}
+
+	// A fresh host: refused, naming each missing layer, nothing done.
+	api.images = map[string]image.InspectResponse{}
+	api.loads = nil
+	inst := *o
+	target := filepath.Join(t.TempDir(), "fresh")
+	inst.Package, inst.Since, inst.Bundle, inst.TargetDir, inst.Yes, inst.NoUp = false, "", update, target, true, true
+	err := Run(context.Background(), &inst)
+	if err == nil || !strings.Contains(err.Error(), "image mysite-web:1.0: layer "+savetar.Digest(baseLayer)[:19]) || !strings.Contains(err.Error(), "image example/db:11: layer") || !strings.Contains(err.Error(), "nothing was loaded or written") {
+		t.Fatalf("install on a fresh host: %v", err)
+	}
+	if len(api.loads) != 0 {
+		t.Error("a refused update loaded images")
+	}
+	if _, err := os.Stat(target); err == nil {
+		t.Error("a refused update wrote files")
+	}
+
+	// The host that installed the full bundle takes the update.
+	inst.Bundle, inst.TargetDir = full, filepath.Join(t.TempDir(), "v1")
+	if err := Run(context.Background(), &inst); err != nil {
+		t.Fatalf("install full: %v\n%s", err, errOut)
+	}
+	inst.Bundle, inst.TargetDir = update, filepath.Join(t.TempDir(), "v2")
+	if err := Run(context.Background(), &inst); err != nil {
+		t.Fatalf("install update: %v\n%s", err, errOut)
+	}
+	if got := api.images["mysite-web:1.0"].RootFS.Layers; len(got) != 2 || got[1] != savetar.Digest([]byte("app code v2")) {
+		t.Errorf("after the update the web image has layers %v", got)
+	}
+	if n := len(api.loads); n != 2 || len(api.loads[1]) >= len(api.loads[0])/2 {
+		t.Errorf("the update's load (%d bytes) is not much smaller than the full one's", len(api.loads[len(api.loads)-1]))
+	}
+}
+
+func TestSinceAndPlatformRefuseBadInputFirst(t *testing.T) {
+	dir, _, o, _ := newFakeEnv(t)
+	o.Package, o.Dir, o.Output, o.NoBuild = true, dir, filepath.Join(t.TempDir(), "x.zip"), true
+	bad := filepath.Join(t.TempDir(), "old.json")
+	os.WriteFile(bad, []byte(`{"format_version":1,"project":"mysite","images":[{"name":"a:1","id":"sha256:1"}],"image_archive":"images/images.tar.gz","codec":"gzip",
+ "files":[{"path":"images/images.tar.gz","size":1,"sha256":"`+strings.Repeat("a", 64)+`","mode":"0644"}]}`), 0o644)
+	for _, c := range []struct {
+		since, platform, want string
+	}{
+		{since: bad, want: "has no layer list"},
+		{since: filepath.Join(t.TempDir(), "nope.zip"), want: "no such file"},
+		{platform: "linux/arm64", want: "not --platform linux/arm64"},
+	} {
+		oo := *o
+		oo.Since, oo.Platform = c.since, c.platform
+		if err := Run(context.Background(), &oo); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("--since %q --platform %q: %v, want %q", c.since, c.platform, err, c.want)
+		}
+		if _, err := os.Stat(oo.Output); err == nil {
+			t.Fatal("a bundle was written")
+		}
+	}
+}
+
+// Any compose project packs and installs, not only stackgen's: one with no
+// .stackgen.yml, no secrets and no .env.example installs without a .env
+// (an empty one used to fail the install's own validation: env-not-ignored).
+func TestPackageAndInstallAPlainComposeProject(t *testing.T) {
+	dir, api, o, errOut := newFakeEnv(t)
+	for _, f := range []string{".stackgen.yml", ".env", ".env.example", ".gitignore"} {
+		csRemove(t, filepath.Join(dir, f))
+	}
+	out := filepath.Join(t.TempDir(), "plain.zip")
+	o.Package, o.Dir, o.Output, o.NoBuild = true, dir, out, true
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatalf("package: %v\n%s", err, errOut)
+	}
+	api.images = map[string]image.InspectResponse{}
+	inst := *o
+	target := filepath.Join(t.TempDir(), "plain")
+	inst.Package, inst.Bundle, inst.TargetDir, inst.Yes, inst.NoUp = false, out, target, true, true
+	if err := Run(context.Background(), &inst); err != nil {
+		t.Fatalf("install: %v\n%s", err, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(target, ".env")); err == nil {
+		t.Error("an empty .env was written for a project without secrets")
+	}
+	if b, _ := os.ReadFile(filepath.Join(target, "conf/app.ini")); string(b) != "[app]\n" {
+		t.Errorf("conf/app.ini = %q", b)
+	}
+}
+
+func csRemove(t *testing.T, p string) {
+	t.Helper()
+	if err := os.Remove(p); err != nil {
+		t.Fatal(err)
 	}
 }

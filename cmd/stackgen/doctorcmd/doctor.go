@@ -74,11 +74,7 @@ func NewCmdDoctor(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		Long:  f.IO.L.T("doctor.long"),
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pos := ""
-			if len(args) == 1 {
-				pos = args[0]
-			}
-			dir, err := cmdutil.ProjectDir(cmd, pos)
+			dir, err := cmdutil.DirArg(cmd, args)
 			if err != nil {
 				return err
 			}

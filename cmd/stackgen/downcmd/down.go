@@ -40,11 +40,7 @@ func NewCmdDown(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 		Example: f.IO.L.T("down.example"),
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pos := ""
-			if len(args) == 1 {
-				pos = args[0]
-			}
-			dir, err := cmdutil.ProjectDir(cmd, pos)
+			dir, err := cmdutil.DirArg(cmd, args)
 			if err != nil {
 				return err
 			}
@@ -71,14 +67,8 @@ func NewCmdDown(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 
 func run(ctx context.Context, opts *Options) error {
 	l := opts.IO.L
-	if opts.Engine == nil {
-		opts.Engine = engine.New
-	}
-	eng, err := opts.Engine()
+	eng, err := engine.Connect(ctx, opts.Engine)
 	if err != nil {
-		return err
-	}
-	if _, err := eng.Check(ctx); err != nil {
 		return err
 	}
 	if _, err := eng.ComposeVersion(ctx); err != nil {

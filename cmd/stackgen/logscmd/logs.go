@@ -94,14 +94,8 @@ func isDir(p string) bool {
 }
 
 func run(ctx context.Context, opts *Options) error {
-	if opts.Engine == nil {
-		opts.Engine = engine.New
-	}
-	eng, err := opts.Engine()
+	eng, err := engine.Connect(ctx, opts.Engine)
 	if err != nil {
-		return err
-	}
-	if _, err := eng.Check(ctx); err != nil {
 		return err
 	}
 	p, err := eng.LoadProject(ctx, opts.Dir)

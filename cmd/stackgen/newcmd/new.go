@@ -34,8 +34,12 @@ type Options struct {
 	Mirror   string
 	PipIndex string
 	Source   string
-	DryRun   bool
-	Force    bool
+	// From is an existing Django project to deploy (--from APP).
+	From string
+	// Model is a trained Keras model to deploy (--model FILE).
+	Model  string
+	DryRun bool
+	Force  bool
 	// Up, when set, deploys the project after writing it.
 	Up func(ctx context.Context, dir string) error
 }
@@ -81,6 +85,8 @@ func NewCmdNew(f *cmdutil.Factory, up UpFunc, runF func(context.Context, *Option
 	fl.StringVar(&opts.Answers, "answers", "", l.T("new.flag.answers"))
 	fl.StringVar(&opts.Mirror, "registry-mirror", "", l.T("new.flag.mirror"))
 	fl.StringVar(&opts.PipIndex, "pip-index-url", "", l.T("new.flag.pip-index"))
+	fl.StringVar(&opts.From, "from", "", l.T("new.flag.from"))
+	fl.StringVar(&opts.Model, "model", "", l.T("new.flag.model"))
 	fl.StringVar(&opts.Source, "source", "", l.T("new.flag.source"))
 	fl.BoolVar(&opts.DryRun, "dry-run", false, l.T("new.flag.dry-run"))
 	fl.BoolVar(&opts.Force, "force", false, l.T("new.flag.force"))
@@ -107,6 +113,10 @@ func Run(ctx context.Context, opts *Options) error {
 	reg := stacks.Registry()
 	l := opts.IO.L
 	interactive := opts.IO.CanPrompt() && !opts.Yes
+	app, err := resolveFrom(opts, interactive)
+	if err != nil {
+		return err
+	}
 	// A target that cannot be used fails before the first question, not
 	// after the last one.
 	existing := &project.Existing{Env: map[string]string{}}
@@ -116,12 +126,19 @@ func Run(ctx context.Context, opts *Options) error {
 			return err
 		}
 	}
+	if opts.Model != "" && opts.Stack == "" {
+		opts.Stack = "keras-webpy"
+	}
 	d, err := chooseStack(reg, opts, interactive)
 	if err != nil {
 		return err
 	}
 	if opts.Factory.Host != nil {
 		d.ApplyHost(opts.Factory.Host())
+	}
+	model, err := resolveModel(opts, d)
+	if err != nil {
+		return err
 	}
 	folder := folderName(opts.Dir)
 
@@ -136,6 +153,14 @@ func Run(ctx context.Context, opts *Options) error {
 		for k, v := range m.Answers {
 			given[k], prev[k] = v, v
 		}
+	}
+	if app != nil {
+		app.apply(given, prev != nil)
+		app.report(opts.IO.Out, l)
+	}
+	if model != nil {
+		model.apply(given)
+		model.report(opts.IO.Out, l)
 	}
 	// A mistake in --answers, --set or --image is a usage error (exit 2),
 	// as every other flag's is.
@@ -191,7 +216,13 @@ func Run(ctx context.Context, opts *Options) error {
 			return err
 		}
 	}
-	if err := checkRendered(opts.IO, set); err != nil {
+	checked := set
+	if app != nil {
+		if checked, err = app.withProject(opts.Dir, set); err != nil {
+			return err
+		}
+	}
+	if err := checkRendered(opts.IO, checked); err != nil {
 		return err
 	}
 	if d.Warnings != nil {
@@ -224,7 +255,15 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	if model != nil {
+		if err := model.install(opts.IO.Out, l, dir); err != nil {
+			return err
+		}
+	}
 	printSummary(opts.IO, d, dir, steps, set, answers)
+	if app != nil {
+		app.warnKeptEnv(opts.IO.ErrOut, l, dir, steps)
+	}
 	if d.Notes != nil {
 		for _, n := range d.Notes(answers) {
 			fmt.Fprintln(opts.IO.Out, n)

@@ -74,11 +74,7 @@ func NewCmdRestore(f *cmdutil.Factory, runF func(context.Context, *Options) erro
 		Args:    cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Backup = args[0]
-			pos := ""
-			if len(args) > 1 {
-				pos = args[1]
-			}
-			dir, err := cmdutil.ProjectDir(cmd, pos)
+			dir, err := cmdutil.DirArg(cmd, args[1:])
 			if err != nil {
 				return err
 			}

@@ -39,11 +39,7 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		Args:    cobra.MaximumNArgs(1),
 		Example: f.IO.L.T("status.example"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pos := ""
-			if len(args) == 1 {
-				pos = args[0]
-			}
-			dir, err := cmdutil.ProjectDir(cmd, pos)
+			dir, err := cmdutil.DirArg(cmd, args)
 			if err != nil {
 				return err
 			}
@@ -86,14 +82,8 @@ type Output struct {
 }
 
 func run(ctx context.Context, opts *Options) error {
-	if opts.Engine == nil {
-		opts.Engine = engine.New
-	}
-	eng, err := opts.Engine()
+	eng, err := engine.Connect(ctx, opts.Engine)
 	if err != nil {
-		return err
-	}
-	if _, err := eng.Check(ctx); err != nil {
 		return err
 	}
 	out := Output{}

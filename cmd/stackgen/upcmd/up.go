@@ -33,11 +33,7 @@ func NewCmdUp(f *cmdutil.Factory, runF func(context.Context, *Options) error) *c
 		Example: f.IO.L.T("up.example"),
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pos := ""
-			if len(args) == 1 {
-				pos = args[0]
-			}
-			dir, err := cmdutil.ProjectDir(cmd, pos)
+			dir, err := cmdutil.DirArg(cmd, args)
 			if err != nil {
 				return err
 			}

@@ -38,11 +38,7 @@ func NewCmdValidate(f *cmdutil.Factory, runF func(context.Context, *Options) err
 		Example: l.T("validatecmd.example"),
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pos := ""
-			if len(args) == 1 {
-				pos = args[0]
-			}
-			dir, err := cmdutil.ProjectDir(cmd, pos)
+			dir, err := cmdutil.DirArg(cmd, args)
 			if err != nil {
 				return err
 			}

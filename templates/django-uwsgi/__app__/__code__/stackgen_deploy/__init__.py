@@ -1,0 +1,1 @@
+"""Deployment settings and entry points stackgen adds to your project."""
