@@ -37,6 +37,8 @@ declare -A WANT=(
   # The store of the kube-apiserver the Kubernetes e2e check runs (when its
   # cached build exists, see .ci/build-kube-apiserver.sh).
   [etcd-server]=/usr/bin/etcd
+  # minisign checks the bundle signatures stackgen writes (sign package).
+  [minisign]=/usr/bin/minisign
 )
 
 missing=()

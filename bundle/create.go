@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/stackgen/stackgen/internal/atomicfile"
+	"github.com/stackgen/stackgen/sign"
 )
 
 // ImageSaver streams one `docker save` archive of several images.
@@ -67,6 +68,11 @@ type CreateOptions struct {
 	// Spool is where an update bundle holds the save while it is sorted
 	// (default: the output's directory).
 	Spool string
+	// Signer, when set, signs the manifest and SHA256SUMS (sign.go).
+	Signer *sign.PrivateKey
+	// Split, when set, cuts the archive into parts of at most this many
+	// bytes (split.go) instead of writing Output itself.
+	Split int64
 }
 
 // Result is a written bundle: its manifest, and the archive's own size and
@@ -75,6 +81,10 @@ type Result struct {
 	Manifest *Manifest
 	Size     int64
 	SHA256   string
+	// Parts lists the parts written for Split (nil without it).
+	Parts *Parts
+	// SBOMError says why the bundle has no SBOM ("" when it has one).
+	SBOMError string
 }
 
 // hashFile hashes what is written to the file in order; a write back into
@@ -85,11 +95,16 @@ type hashFile struct {
 	h     hash.Hash
 	n     int64
 	dirty bool
+	// parts, for a split bundle, hashes each part as it is written.
+	parts *partHasher
 }
 
 func (h *hashFile) Write(p []byte) (int, error) {
 	n, err := h.f.Write(p)
 	h.h.Write(p[:n])
+	if h.parts != nil {
+		h.parts.Write(p[:n])
+	}
 	h.n += int64(n)
 	return n, err
 }
@@ -109,7 +124,12 @@ func (h *hashFile) sum() (string, int64, error) {
 		return "", 0, err
 	}
 	d := sha256.New()
-	n, err := io.Copy(d, h.f)
+	var w io.Writer = d
+	if h.parts != nil {
+		h.parts = newPartHasher(h.parts.size)
+		w = io.MultiWriter(d, h.parts)
+	}
+	n, err := io.Copy(w, h.f)
 	if err != nil {
 		return "", 0, err
 	}
@@ -127,6 +147,14 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 	if _, err := os.Lstat(o.Output); err == nil {
 		return nil, fmt.Errorf("%s already exists; remove it or choose another name with -o", o.Output)
 	}
+	if o.Split > 0 {
+		if o.Split < MinPartSize {
+			return nil, fmt.Errorf("parts of %d bytes are too small; split into parts of 1M or more", o.Split)
+		}
+		if err := checkSplitOutputs(o.Output); err != nil {
+			return nil, err
+		}
+	}
 	if o.Codec == "" {
 		o.Codec = Zstd
 	}
@@ -137,6 +165,8 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 	man.FormatVersion = FormatVersion
 	man.Codec = o.Codec
 	man.Files = nil
+	man.Signed = o.Signer != nil
+	man.SBOM = ""
 	// The scripts and the README quote the images' total size.
 	man.TotalImageSize = 0
 	for _, im := range man.Images {
@@ -163,8 +193,12 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 	if err != nil {
 		return nil, fmt.Errorf("cannot write in %s: %w", dir, err)
 	}
-	defer tmp.Abort() // after Commit, nothing
+	defer tmp.Abort() // after Commit (or a split's rename), nothing
+	sbomErr := ""
 	hf := &hashFile{f: tmp.Temp(), h: sha256.New()}
+	if o.Split > 0 {
+		hf.parts = newPartHasher(o.Split)
+	}
 	aw, err := newArchiveWriter(o.Format, hf, man.Project, man.Created)
 	if err != nil {
 		return nil, err
@@ -187,15 +221,26 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 	if len(man.Images) > 0 {
 		o.Progress.phase("images")
 		man.ImageArchive = o.Codec.ImageArchiveName()
-		size, sum, raw, info, err := streamImages(ctx, saver, aw, man.ImageArchive, o)
+		tap := startSBOMTap()
+		size, sum, raw, info, err := streamImages(ctx, saver, aw, man.ImageArchive, o, tap)
 		if err != nil {
+			tap.abort()
 			return nil, err
 		}
 		if err := identify(&man, info, o.Since); err != nil {
+			tap.abort()
 			return nil, err
 		}
 		man.ImageTarSize = raw
 		add(man.ImageArchive, 0o644, size, sum)
+		if sbom, err := buildSBOM(tap, &man); err != nil {
+			sbomErr = err.Error()
+		} else {
+			if err := writeSmall(SBOMPath, 0o644, sbom); err != nil {
+				return nil, err
+			}
+			man.SBOM = SBOMPath
+		}
 		var unpacker *UnpackerImage
 		if o.Codec == Zstd && o.Unpacker != nil {
 			if unpacker, err = o.Unpacker(); err != nil {
@@ -218,7 +263,7 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 	o.Progress.phase("files")
 	files := append([]SourceFile(nil), o.Files...)
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
-	reserved := map[string]bool{ManifestName: true, ChecksumsName: true, ReadmeName: true, LoadScriptSh: true, LoadScriptPs1: true}
+	reserved := map[string]bool{SBOMPath: true, ManifestName: true, ChecksumsName: true, ReadmeName: true, LoadScriptSh: true, LoadScriptPs1: true, ManifestSigName: true, ChecksumsSigName: true}
 	for _, f := range files {
 		if reserved[f.Path] || strings.HasPrefix(f.Path, ImagesDir+"/") {
 			return nil, fmt.Errorf("%s: the project has a file where the bundle keeps its own; rename it", f.Path)
@@ -244,7 +289,8 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 			return nil, err
 		}
 	}
-	if err := writeSmall(ChecksumsName, 0o644, man.Checksums()); err != nil {
+	checksums := man.Checksums()
+	if err := writeSmall(ChecksumsName, 0o644, checksums); err != nil {
 		return nil, err
 	}
 	sort.Slice(man.Files, func(i, j int) bool { return man.Files[i].Path < man.Files[j].Path })
@@ -259,6 +305,20 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 	if err := aw.WriteFile(ManifestName, 0o644, mb); err != nil {
 		return nil, err
 	}
+	if o.Signer != nil {
+		manSig, sumSig, err := signBundle(o.Signer, &man, mb, checksums)
+		if err != nil {
+			return nil, fmt.Errorf("signing the bundle: %w", err)
+		}
+		for _, s := range []struct {
+			name string
+			b    []byte
+		}{{ManifestSigName, manSig}, {ChecksumsSigName, sumSig}} {
+			if err := aw.WriteFile(s.name, 0o644, s.b); err != nil {
+				return nil, err
+			}
+		}
+	}
 	if err := aw.Close(); err != nil {
 		return nil, fmt.Errorf("finishing %s: %w", o.Output, err)
 	}
@@ -269,19 +329,31 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 	if err != nil {
 		return nil, fmt.Errorf("writing %s: %w", o.Output, err)
 	}
+	if o.Split > 0 {
+		// The temporary file becomes the first part (split.go); the
+		// deferred Abort then only closes it.
+		ps, err := splitInto(tmp.Temp(), o.Output, size, sum, hf.parts, mode)
+		if err != nil {
+			return nil, err
+		}
+		if err := atomicfile.SyncDir(dir); err != nil {
+			return nil, fmt.Errorf("writing %s: %w", o.Output, err)
+		}
+		return &Result{Manifest: &man, Size: size, SHA256: sum, Parts: ps, SBOMError: sbomErr}, nil
+	}
 	if err := tmp.CommitNew(); errors.Is(err, fs.ErrExist) {
 		return nil, fmt.Errorf("%s appeared while the bundle was written; the new bundle was discarded", o.Output)
 	} else if err != nil {
 		return nil, fmt.Errorf("writing %s: %w", o.Output, err)
 	}
-	return &Result{Manifest: &man, Size: size, SHA256: sum}, nil
+	return &Result{Manifest: &man, Size: size, SHA256: sum, SBOMError: sbomErr}, nil
 }
 
 // streamImages saves the images in one `docker save`, compresses the
 // stream and writes it as the image archive entry, hashing the compressed
 // bytes on the way. It returns the entry's size and SHA-256 and the size
 // of the plain save stream.
-func streamImages(ctx context.Context, saver ImageSaver, aw archiveWriter, name string, o CreateOptions) (size int64, sum string, raw int64, info *SaveInfo, err error) {
+func streamImages(ctx context.Context, saver ImageSaver, aw archiveWriter, name string, o CreateOptions, tap io.Writer) (size int64, sum string, raw int64, info *SaveInfo, err error) {
 	refs := make([]string, len(o.Manifest.Images))
 	for i, im := range o.Manifest.Images {
 		refs[i] = im.Name
@@ -318,8 +390,10 @@ func streamImages(ctx context.Context, saver ImageSaver, aw archiveWriter, name 
 		}
 		src := readAhead(countReader{r: rc, c: o.Progress.read()}, readAheadChunk, readAheadDepth)
 		defer src.Close()
+		// The SBOM reads the engine's own save, every layer of it: an
+		// update bundle leaves layers out, but its images still hold them.
 		ew := &countingWriter{w: enc}
-		info, err = filterSave(src, ew, fo)
+		info, err = filterSave(io.TeeReader(src, tap), ew, fo)
 		raw = ew.n
 		if err != nil {
 			enc.Close()
@@ -376,6 +450,15 @@ func identify(man *Manifest, info *SaveInfo, since *Manifest) error {
 	}
 	man.Update = up
 	return nil
+}
+
+// buildSBOM ends the tap and renders the images' SBOM.
+func buildSBOM(tap *sbomTap, man *Manifest) ([]byte, error) {
+	images, err := tap.finish()
+	if err != nil {
+		return nil, fmt.Errorf("reading the images' packages: %w", err)
+	}
+	return SBOM(man, images)
 }
 
 // The read-ahead between the engine and the compressor: 64 MiB in 1 MiB

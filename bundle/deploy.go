@@ -16,6 +16,7 @@ import (
 	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/progress"
 	"github.com/stackgen/stackgen/project"
+	"github.com/stackgen/stackgen/sign"
 	"github.com/stackgen/stackgen/stacks"
 	"github.com/stackgen/stackgen/validate"
 )
@@ -38,6 +39,11 @@ type InstallOptions struct {
 	// AllowPrivileged lets a bundle's services have the host (privileged,
 	// host network, the host's root or the Docker socket mounted).
 	AllowPrivileged bool
+	// VerifyKeys (--verify-key): one of them must have signed the bundle.
+	// TrustDir holds the .stackgen.yml whose bundle rules apply ("" is
+	// the current directory; LoadTrust).
+	VerifyKeys []*sign.PublicKey
+	TrustDir   string
 
 	// Secrets makes the values of the stack's secret keys when the bundle
 	// has no .env (GenerateSecrets, or typed in at a prompt).
@@ -57,6 +63,11 @@ func Install(ctx context.Context, o InstallOptions) error {
 	}
 	st, err := os.Stat(o.Bundle)
 	if err != nil {
+		if first := PartName(o.Bundle, 1); errors.Is(err, os.ErrNotExist) {
+			if _, e := os.Stat(first); e == nil {
+				return fmt.Errorf("%s does not exist, but its parts do: pass the first part, --bundle %s", o.Bundle, first)
+			}
+		}
 		return fmt.Errorf("cannot read the bundle: %w", err)
 	}
 	if st.IsDir() {
@@ -64,14 +75,27 @@ func Install(ctx context.Context, o InstallOptions) error {
 	}
 
 	// 1. Every file against the manifest, before anything is loaded.
+	trust, err := LoadTrust(o.VerifyKeys, o.TrustDir)
+	if err != nil {
+		return err
+	}
 	var checked Counter
-	m := progress.StartMeter(mode, ios.ErrOut, 0, progress.MeterSpec{Label: "verifying", Total: st.Size(), Main: &checked, MainName: "checked", L: ios.L})
+	m := progress.StartMeter(mode, ios.ErrOut, 0, progress.MeterSpec{Label: "verifying", Total: VerifySize(o.Bundle), Main: &checked, MainName: "checked", L: ios.L})
 	v, err := Verify(o.Bundle, &checked)
 	m.Stop(err == nil)
 	if err != nil {
 		return err
 	}
 	defer v.Close()
+	sc, err := CheckSignature(v, trust)
+	if err != nil {
+		return err
+	}
+	if sc.Warning != "" {
+		fmt.Fprintln(ios.ErrOut, ios.L.T("status.warning", msg.Args{"Text": sc.Warning}))
+	} else if sc.Verified {
+		fmt.Fprintln(ios.ErrOut, ios.L.T("bundle.signature.checked", msg.Args{"Key": sc.KeyID, "Source": fmt.Sprint(trust.Source)}))
+	}
 	man := v.Manifest
 	fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.install.verified", msg.Args{"Bundle": o.Bundle, "Project": man.Project, "Stack": orDash(man.Stack), "Images": len(man.Images), "Files": len(man.Files), "Version": man.StackgenVersion, "Created": man.Created.Format("2006-01-02 15:04 MST")}))
 

@@ -69,6 +69,12 @@ type Manifest struct {
 	// IncludesEnv is true when the project's real .env (its secrets) was
 	// packed (--include-env).
 	IncludesEnv bool `json:"includes_env"`
+	// SBOM is the path of the images' CycloneDX SBOM ("" when none
+	// could be made).
+	SBOM string `json:"sbom,omitempty"`
+	// Signed says the maker signed the bundle (the signatures themselves
+	// are beside the manifest, which they sign).
+	Signed bool `json:"signed,omitempty"`
 	// SecretKeys are the .env keys the stack generates as secrets; an
 	// installer makes fresh ones when the bundle carries no .env.
 	SecretKeys []string `json:"secret_keys,omitempty"`
@@ -245,6 +251,9 @@ func ParseManifest(b []byte) (*Manifest, error) {
 	}
 	if _, err := ParseCodec(string(m.Codec)); err != nil && len(m.Images) > 0 {
 		return nil, fmt.Errorf("%s: %w", ManifestName, err)
+	}
+	if m.SBOM != "" && !seen[m.SBOM] {
+		return nil, fmt.Errorf("%s: the SBOM %q is not among its files", ManifestName, m.SBOM)
 	}
 	if m.Unpacker != nil && !seen[m.Unpacker.Path] {
 		return nil, fmt.Errorf("%s: the unpacker %q is not among its files", ManifestName, m.Unpacker.Path)

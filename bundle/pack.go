@@ -19,6 +19,7 @@ import (
 	"github.com/stackgen/stackgen/internal/units"
 	"github.com/stackgen/stackgen/progress"
 	"github.com/stackgen/stackgen/project"
+	"github.com/stackgen/stackgen/sign"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/stacks"
 )
@@ -47,12 +48,16 @@ type PackOptions struct {
 	Unpacker   string
 	NoBuild    bool
 
-	// Issue 18: Platform (os/arch) is the target's, the one platform of
+	// Platform (os/arch) is the target's, the one platform of
 	// multi-platform images packed (default: the images' own here); Since
 	// makes an update bundle with only the layers the older bundle (or
 	// its stackgen-bundle.json) lacks.
 	Platform string
 	Since    string
+	// Crossing machines: Split cuts the bundle into parts of at most this
+	// many bytes (0: one file); SignKey signs it with that minisign key.
+	Split   int64
+	SignKey string
 }
 
 func (o *PackOptions) now() time.Time {
@@ -105,6 +110,10 @@ func Pack(ctx context.Context, o PackOptions) error {
 		if since, err = ReadManifest(o.Since); err != nil {
 			return err
 		}
+	}
+	signer, err := packageSigner(o, pm, abs)
+	if err != nil {
+		return err
 	}
 
 	eng, err := o.Engine()
@@ -254,6 +263,8 @@ func Pack(ctx context.Context, o PackOptions) error {
 		Private:      o.IncludeEnv,
 		Progress:     &Progress{Read: &read, Written: &written},
 		Since:        since,
+		Split:        o.Split,
+		Signer:       signer,
 	})
 	m.Stop(err == nil)
 	if err != nil {
@@ -267,8 +278,50 @@ func Pack(ctx context.Context, o PackOptions) error {
 		fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.package.update", msg.Args{"Layers": len(up.Requires), "Size": units.Bytes(up.LeftOutSize), "Since": o.Since}))
 	}
 	fmt.Fprintf(ios.ErrOut, "SHA-256 %s\n", res.SHA256)
+	if res.SBOMError != "" {
+		fmt.Fprintln(ios.ErrOut, ios.L.T("bundle.pack.no-sbom", msg.Args{"Err": res.SBOMError}))
+	}
+	if signer != nil {
+		fmt.Fprintln(ios.ErrOut, ios.L.T("bundle.pack.signed", msg.Args{"Key": sign.IDString(signer.ID), "Public": fmt.Sprint(signer.Public())}))
+	}
+	if res.Parts != nil {
+		return reportParts(o, output, res.Parts)
+	}
 	fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.package.next", msg.Args{"Bundle": filepath.Base(output), "Project": p.Name, "Sh": LoadScriptSh, "Ps1": LoadScriptPs1}))
 	fmt.Fprintln(ios.Out, output)
+	return nil
+}
+
+// packageSigner loads --sign's key, and refuses an unsigned bundle of a
+// project whose .stackgen.yml requires signatures, before anything is
+// built.
+func packageSigner(o PackOptions, pm *project.Manifest, dir string) (*sign.PrivateKey, error) {
+	if o.SignKey == "" {
+		if pm != nil && pm.Bundle != nil && pm.Bundle.RequireSignature {
+			return nil, fmt.Errorf("%s: bundle.require_signature is set: pass --sign KEY (make a key with 'stackgen keygen --sign')", filepath.Join(dir, project.ManifestName))
+		}
+		return nil, nil
+	}
+	k, err := LoadPrivateKey(o.SignKey)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := os.Stat(o.SignKey); err == nil && st.Mode().Perm()&0o077 != 0 {
+		// Whoever reads the key signs bundles every server trusts.
+		fmt.Fprintln(o.Sink.ErrOut, o.Sink.L.T("bundle.pack.key-readable", msg.Args{"Key": o.SignKey, "Mode": fmt.Sprintf("%04o", st.Mode().Perm())}))
+	}
+	return k, nil
+}
+
+// reportParts says what a split wrote and how each kind of host takes it.
+func reportParts(o PackOptions, output string, ps *Parts) error {
+	ios := o.Sink
+	dir := filepath.Dir(output)
+	fmt.Fprintln(ios.ErrOut, ios.L.T("bundle.pack.split", msg.Args{"Count": len(ps.Parts), "Size": units.Bytes(ps.PartSize), "First": ps.Parts[0].Name, "Last": ps.Parts[len(ps.Parts)-1].Name, "List": PartsListName(ps.Archive), "Sums": PartsChecksumsName(ps.Archive)}))
+	fmt.Fprintln(ios.ErrOut, ios.L.T("bundle.pack.split-how", msg.Args{"First": ps.Parts[0].Name, "Sums": PartsChecksumsName(ps.Archive), "Archive": ps.Archive}))
+	for _, pt := range ps.Parts {
+		fmt.Fprintln(ios.Out, filepath.Join(dir, pt.Name))
+	}
 	return nil
 }
 
@@ -344,7 +397,9 @@ func collectFiles(dir string, pm *project.Manifest, hostFiles []engine.HostFile,
 	}
 	// swarm/stack.yaml, when 'stackgen export swarm' wrote one: it holds no
 	// secret ('stackgen up --swarm' rewrites it from the files on arrival).
-	for _, n := range []string{".env.example", project.ManifestName, filepath.Join("swarm", "stack.yaml")} {
+	// .gitignore too: the install validates the project, and a project
+	// whose .env is not ignored fails (stackgen's own list it in Files).
+	for _, n := range []string{".env.example", ".gitignore", project.ManifestName, filepath.Join("swarm", "stack.yaml")} {
 		if exists(n) {
 			addRel(n)
 		}

@@ -35,6 +35,7 @@ func TestCollectFiles(t *testing.T) {
 	write("app/settings.py", "DEBUG = False\n", 0o644)
 	write("app/local_notes.txt", "not generated, not mounted\n", 0o644)
 	write("compose.yaml.stackgen-new", "new version\n", 0o644)
+	write(".gitignore", ".env\n", 0o644)
 	pm := &project.Manifest{Stack: "django-uwsgi", Files: map[string]string{
 		"compose.yaml": "x", ".env": "x", ".env.example": "x", "scripts/deploy.sh": "x",
 		"compose/nginx/log/.gitkeep": "x", "app/settings.py": "x", "compose/nginx/nginx.conf": "x",
@@ -58,7 +59,7 @@ func TestCollectFiles(t *testing.T) {
 		got = append(got, f.Path)
 		modes[f.Path] = f.Mode
 	}
-	want := []string{".env.example", "app/settings.py", "compose.yaml", "compose/mysql/init/extra.sql", "compose/mysql/init/init.sql",
+	want := []string{".env.example", ".gitignore", "app/settings.py", "compose.yaml", "compose/mysql/init/extra.sql", "compose/mysql/init/init.sql",
 		"compose/nginx/log/.gitkeep", "compose/nginx/nginx.conf", "scripts/deploy.sh", "scripts/mine.sh"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("packed %v\nwant   %v", got, want)

@@ -39,44 +39,52 @@ func (e *BundleError) Error() string {
 	return fmt.Sprintf("%s: %s; nothing was loaded: copy the bundle again (or make a new one with 'stackgen deploy --package')", e.Bundle, e.Reason)
 }
 
+// source is what a bundle is read from: one file, or the verified parts of
+// a split bundle read as one (split.go). It stays open for the whole
+// install, so every read is of the bytes that were verified.
+type source interface {
+	io.ReaderAt
+	io.Closer
+}
+
 // openArchive opens a bundle, telling zip from tar.gz by its first bytes.
 func openArchive(path string) (archiveReader, Format, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, "", err
 	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, "", err
+	}
+	return openSource(f, st.Size(), path)
+}
+
+// openSource reads a bundle from src (closed on failure).
+func openSource(src source, size int64, path string) (archiveReader, Format, error) {
 	head := make([]byte, 4)
-	n, _ := io.ReadFull(f, head)
+	n, _ := src.ReadAt(head, 0)
 	head = head[:n]
 	switch {
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")), bytes.HasPrefix(head, []byte("PK\x05\x06")):
-		st, err := f.Stat()
+		zr, err := zip.NewReader(src, size)
 		if err != nil {
-			f.Close()
-			return nil, "", err
-		}
-		zr, err := zip.NewReader(f, st.Size())
-		if err != nil {
-			f.Close()
+			src.Close()
 			return nil, Zip, &BundleError{Bundle: path, Reason: fmt.Sprintf("not a complete zip archive (%v): it is truncated or damaged", err)}
 		}
 		root, err := zipRoot(zr)
 		if err != nil {
-			f.Close()
+			src.Close()
 			return nil, Zip, &BundleError{Bundle: path, Reason: err.Error()}
 		}
-		return &zipReader{f: f, zr: zr, root: root}, Zip, nil
+		return &zipReader{f: src, zr: zr, root: root}, Zip, nil
 	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
-		st, err := f.Stat()
-		if err != nil {
-			f.Close()
-			return nil, "", err
-		}
 		// Kept open: every later read (verify, load, write) is of this
 		// file, not of whatever the path names by then.
-		return &tarGzReader{path: path, f: f, size: st.Size()}, TarGz, nil
+		return &tarGzReader{path: path, f: src, size: size}, TarGz, nil
 	}
-	f.Close()
+	src.Close()
 	if n == 0 {
 		return nil, "", &BundleError{Bundle: path, Reason: "the file is empty"}
 	}
@@ -123,7 +131,7 @@ func zipRoot(zr *zip.Reader) (string, error) {
 }
 
 type zipReader struct {
-	f    *os.File
+	f    source
 	zr   *zip.Reader
 	root string
 }
@@ -163,6 +171,12 @@ func (z *zipReader) checkDeclared(m *Manifest) error {
 	for _, f := range z.zr.File {
 		_, rest, _ := splitRoot(f.Name)
 		if rest == "" || strings.HasSuffix(f.Name, "/") || rest == ManifestName {
+			continue
+		}
+		if isSigName(rest) {
+			if f.UncompressedSize64 > maxSigSize {
+				return &BundleError{File: rest, Reason: "is larger than a signature can be"}
+			}
 			continue
 		}
 		size, ok := want[rest]
@@ -211,7 +225,7 @@ func (z *zipReader) Close() error { return z.f.Close() }
 // start up to the entry, through the file opened once.
 type tarGzReader struct {
 	path string
-	f    *os.File
+	f    source
 	size int64
 }
 

@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -19,6 +20,11 @@ type Verified struct {
 	Format   Format
 	Manifest *Manifest
 	ar       archiveReader
+	// manifestRaw and checksumsRaw are the manifest and SHA256SUMS as
+	// read, and sigs the signature files, for CheckSignature.
+	manifestRaw  []byte
+	checksumsRaw []byte
+	sigs         map[string][]byte
 }
 
 // Close releases the archive.
@@ -36,8 +42,23 @@ type observed struct {
 // size and SHA-256 its manifest records, and refuses the bundle, naming
 // the file, when one is missing, extra, truncated or different. Nothing is
 // loaded or written. progress, when set, counts the bytes read.
+//
+// A path to the first part of a split bundle (NAME.part001) has every
+// part checked against its parts list first, and the parts are then read
+// as the one archive they make.
 func Verify(path string, progress *Counter) (*Verified, error) {
-	ar, format, err := openArchive(path)
+	var ar archiveReader
+	var format Format
+	var err error
+	if IsPart(path) {
+		var src *partsSource
+		if src, err = openParts(path, progress); err != nil {
+			return nil, err
+		}
+		ar, format, err = openSource(src, src.size, path)
+	} else {
+		ar, format, err = openArchive(path)
+	}
 	if err != nil {
 		var be *BundleError
 		if errors.As(err, &be) {
@@ -62,10 +83,24 @@ func verify(ar archiveReader, path string, progress *Counter) (*Verified, error)
 		}
 	}
 	seen := map[string]observed{}
-	var manifestBytes []byte
+	sigs := map[string][]byte{}
+	var manifestBytes, checksums []byte
 	err := ar.Walk(func(name string, size int64, r io.Reader) error {
 		if _, dup := seen[name]; dup {
 			return &BundleError{Bundle: path, File: name, Reason: "is in the archive twice"}
+		}
+		if isSigName(name) {
+			// Signatures sign the manifest, so it cannot list them;
+			// CheckSignature judges them.
+			if _, dup := sigs[name]; dup {
+				return &BundleError{Bundle: path, File: name, Reason: "is in the archive twice"}
+			}
+			b, err := readAllLimit(r, maxSigSize)
+			if err != nil {
+				return &BundleError{Bundle: path, File: name, Reason: err.Error()}
+			}
+			sigs[name] = b
+			return nil
 		}
 		if name == ManifestName {
 			b, err := readAllLimit(r, maxManifestSize)
@@ -80,6 +115,14 @@ func verify(ar archiveReader, path string, progress *Counter) (*Verified, error)
 		var dst io.Writer = h
 		if progress != nil {
 			dst = io.MultiWriter(h, progress)
+		}
+		if name == ChecksumsName {
+			b, err := readAllLimit(r, maxManifestSize)
+			if err != nil {
+				return &BundleError{Bundle: path, File: name, Reason: describeReadError(err)}
+			}
+			checksums = b
+			r = bytes.NewReader(b)
 		}
 		n, err := io.Copy(dst, r)
 		if err != nil {
@@ -114,7 +157,7 @@ func verify(ar archiveReader, path string, progress *Counter) (*Verified, error)
 		err.Bundle = path
 		return nil, err
 	}
-	return &Verified{Path: path, Manifest: m, ar: ar}, nil
+	return &Verified{Path: path, Manifest: m, ar: ar, manifestRaw: manifestBytes, checksumsRaw: checksums, sigs: sigs}, nil
 }
 
 // precheckZip reads a zip's manifest first and checks every entry's

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/goccy/go-yaml"
 
@@ -28,6 +29,59 @@ type Manifest struct {
 	Version string            `yaml:"stackgen_version"`
 	Answers map[string]string `yaml:"answers"`
 	Files   map[string]string `yaml:"files"`
+	// Bundle holds the rules for offline bundles; the user writes it,
+	// stackgen keeps it when it rewrites the manifest.
+	Bundle *BundleSettings `yaml:"bundle,omitempty"`
+}
+
+// BundleSettings are a project's rules for `stackgen deploy`: with
+// RequireSignature, `--package` refuses to write an unsigned bundle and
+// `--bundle`, run in the project, refuses one that is not signed by one
+// of TrustedKeys (minisign public keys, the RW... line or a .pub file
+// relative to the project).
+type BundleSettings struct {
+	RequireSignature bool     `yaml:"require_signature,omitempty"`
+	TrustedKeys      []string `yaml:"trusted_keys,omitempty"`
+}
+
+// LoadBundleSettings reads the bundle section of dir's manifest, strictly
+// (a misspelt require_signature must not pass as "no rule"). A directory
+// without a manifest, or a manifest without the section, has none (nil).
+// The rest of the manifest is not judged: a folder may hold a
+// .stackgen.yml with only this section, as the host's rules.
+func LoadBundleSettings(dir string) (*BundleSettings, error) {
+	p := filepath.Join(dir, ManifestName)
+	b, err := readRegular(dir, ManifestName, maxManifestSize)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	if _, err := yamlin.Parse(b); err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	var top map[string]any
+	if err := yaml.Unmarshal(b, &top); err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	sec, ok := top["bundle"]
+	if !ok || sec == nil {
+		return nil, nil
+	}
+	sb, err := yaml.Marshal(sec)
+	if err != nil {
+		return nil, fmt.Errorf("%s: bundle: %w", p, err)
+	}
+	var bs BundleSettings
+	if err := yaml.UnmarshalWithOptions(sb, &bs, yaml.Strict()); err != nil {
+		return nil, fmt.Errorf("%s: bundle: %s (the section takes require_signature: true|false and trusted_keys: [minisign public keys or .pub files])", p, oneLineYAML(err))
+	}
+	return &bs, nil
+}
+
+func oneLineYAML(err error) string {
+	return strings.Join(strings.Fields(yaml.FormatError(err, false, false)), " ")
 }
 
 // maxManifestSize bounds the manifest read; stackgen writes a few

@@ -131,6 +131,12 @@ func otherStage(parent, base, own string) error {
 // Apply carries out steps and writes the manifest m (whose Files it fills)
 // as one transaction; on error nothing of it is visible in the project.
 func (tx *Tx) Apply(steps []Step, m *Manifest) error {
+	if m.Bundle == nil {
+		// The user's bundle rules outlive a regeneration (new --force).
+		if old, err := loadManifest(tx.dir); err == nil {
+			m.Bundle = old.Bundle
+		}
+	}
 	m.Files = map[string]string{}
 	for _, st := range steps {
 		m.Files[st.File.Path] = Hash(st.File.Content)

@@ -19,6 +19,7 @@ import (
 	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/lifecycle"
 	"github.com/stackgen/stackgen/prompt"
+	"github.com/stackgen/stackgen/sign"
 )
 
 // Options are deploy's parsed flags and arguments.
@@ -45,6 +46,11 @@ type Options struct {
 	// Since (--since OLD) makes an update bundle: only the layers the
 	// older bundle (or its stackgen-bundle.json) lacks.
 	Since string
+	// --split SIZE and --sign KEY (crossing machines: USB-sized parts,
+	// a minisign signature).
+	Split    string
+	SignKey  string
+	splitSet int64
 
 	// --bundle FILE
 	Bundle    string
@@ -57,6 +63,12 @@ type Options struct {
 	// AllowPrivileged lets a bundle's services have the host (privileged,
 	// host network, the host's root or the Docker socket mounted).
 	AllowPrivileged bool
+	// VerifyKeys are minisign public keys (RW... or .pub files) one of
+	// which must have signed the bundle.
+	VerifyKeys []string
+	// TrustDir holds the .stackgen.yml whose bundle rules the install
+	// obeys; "" is the current directory. Tests set it.
+	TrustDir string
 
 	// --unpack (hidden): the unpacker image's entrypoint.
 	Unpack bool
@@ -117,9 +129,13 @@ func NewCmdDeploy(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	fl.BoolVar(&opts.IncludeEnv, "include-env", false, f.IO.L.T("deploy.flag.include-env"))
 	fl.StringVar(&opts.Unpacker, "unpacker", "", f.IO.L.T("deploy.flag.unpacker"))
 	fl.BoolVar(&opts.NoBuild, "no-build", false, f.IO.L.T("deploy.flag.no-build"))
-	// Issue 18, today's Docker and the second delivery.
+	// Today's Docker and the second delivery.
 	fl.StringVar(&opts.Platform, "platform", "", f.IO.L.T("deploy.flag.platform"))
 	fl.StringVar(&opts.Since, "since", "", f.IO.L.T("deploy.flag.since", msg.Args{"Manifest": bundle.ManifestName}))
+	// Crossing machines: parts and signatures.
+	fl.StringVar(&opts.Split, "split", "", f.IO.L.T("deploy.flag.split"))
+	fl.StringVar(&opts.SignKey, "sign", "", f.IO.L.T("deploy.flag.sign"))
+	fl.StringArrayVar(&opts.VerifyKeys, "verify-key", nil, f.IO.L.T("deploy.flag.verify-key"))
 	fl.StringVar(&opts.Bundle, "bundle", "", f.IO.L.T("deploy.flag.bundle"))
 	fl.StringVar(&opts.TargetDir, cmdutil.DirFlag, "", f.IO.L.T("deploy.flag.dir"))
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, f.IO.L.T("deploy.flag.yes"))
@@ -152,7 +168,7 @@ func checkFlags(cmd *cobra.Command, o *Options, args []string) error {
 		return ""
 	}
 	if !o.Package {
-		if n := changed("output", "format", "codec", "level", "include-env", "unpacker", "no-build", "platform", "since"); n != "" {
+		if n := changed("output", "format", "codec", "level", "include-env", "unpacker", "no-build", "platform", "since", "split", "sign"); n != "" {
 			return &cmdutil.FlagError{Err: o.IO.L.Errorf("deploy.err.package-only", msg.Args{"Flag": n})}
 		}
 		if len(args) > 0 {
@@ -160,7 +176,7 @@ func checkFlags(cmd *cobra.Command, o *Options, args []string) error {
 		}
 	}
 	if o.Bundle == "" {
-		if n := changed("yes", "no-up", "timeout", "allow-privileged", "swarm"); n != "" {
+		if n := changed("yes", "no-up", "timeout", "allow-privileged", "swarm", "verify-key"); n != "" {
 			return &cmdutil.FlagError{Err: o.IO.L.Errorf("deploy.err.bundle-only", msg.Args{"Flag": n})}
 		}
 	}
@@ -176,6 +192,13 @@ func checkFlags(cmd *cobra.Command, o *Options, args []string) error {
 		if os, arch, ok := strings.Cut(o.Platform, "/"); !ok || os == "" || arch == "" {
 			return &cmdutil.FlagError{Err: o.IO.L.Errorf("deploy.err.platform", msg.Args{"Value": fmt.Sprintf("%q", o.Platform)})}
 		}
+	}
+	if o.Split != "" {
+		n, err := bundle.ParseSize(o.Split)
+		if err != nil {
+			return &cmdutil.FlagError{Err: fmt.Errorf("--split: %w", err)}
+		}
+		o.splitSet = n
 	}
 	if o.Output == "-" {
 		return &cmdutil.FlagError{Err: o.IO.L.Errorf("deploy.err.stdout")}
@@ -195,11 +218,17 @@ func Run(ctx context.Context, o *Options) error {
 			Dir: o.Dir, Output: o.Output, Format: o.Format, Codec: o.Codec, Level: o.Level,
 			IncludeEnv: o.IncludeEnv, Unpacker: o.Unpacker, NoBuild: o.NoBuild,
 			Platform: o.Platform, Since: o.Since,
+			Split: o.splitSet, SignKey: o.SignKey,
 		})
 	default:
+		keys, kerr := verifyKeys(o.VerifyKeys)
+		if kerr != nil {
+			return kerr
+		}
 		err = bundle.Install(ctx, bundle.InstallOptions{
 			Sink: o.IO.Sink(), Progress: o.Progress, Engine: o.Engine,
 			Bundle: o.Bundle, TargetDir: o.TargetDir, NoUp: o.NoUp, Swarm: o.Swarm, AllowPrivileged: o.AllowPrivileged,
+			VerifyKeys: keys, TrustDir: o.TrustDir,
 			Secrets: o.secrets,
 			Start:   func(ctx context.Context, dir string) error { return o.Up(ctx, dir, o) },
 		})
@@ -208,6 +237,19 @@ func Run(ctx context.Context, o *Options) error {
 		return cmdutil.ErrCancel
 	}
 	return err
+}
+
+// verifyKeys reads --verify-key's public keys (RW... lines or files).
+func verifyKeys(args []string) ([]*sign.PublicKey, error) {
+	var keys []*sign.PublicKey
+	for _, a := range args {
+		k, err := bundle.LoadPublicKey(a, ".")
+		if err != nil {
+			return nil, &cmdutil.FlagError{Err: fmt.Errorf("--verify-key %w", err)}
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
 }
 
 func (o *Options) version() string {

@@ -26,6 +26,9 @@ type Options struct {
 	IO  *cmdutil.IOStreams
 	Out string
 	Now func() time.Time
+	// Sign makes an ed25519 signing key for bundles (minisign format)
+	// instead of a backup key.
+	Sign bool
 }
 
 // NewCmdKeygen builds the command; runF replaces the work in tests.
@@ -38,18 +41,25 @@ func NewCmdKeygen(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		Example: f.IO.L.T("keygen.example"),
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.Sign && !cmd.Flags().Changed("output") {
+				opts.Out = DefaultSignKey
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
 			return Run(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.Out, "output", "o", "stackgen-backup.key", f.IO.L.T("keygen.flag.output"))
+	cmd.Flags().StringVarP(&opts.Out, "output", "o", "stackgen-backup.key", f.IO.L.T("keygen.flag.output", msg.Args{"SignDefault": DefaultSignKey}))
+	cmd.Flags().BoolVar(&opts.Sign, "sign", false, f.IO.L.T("keygen.flag.sign"))
 	return cmd
 }
 
 // Run makes the key pair.
 func Run(ctx context.Context, opts *Options) error {
+	if opts.Sign {
+		return runSign(opts)
+	}
 	if _, err := os.Lstat(opts.Out); err == nil {
 		return fmt.Errorf("%s exists already: a key is never overwritten (it may be the only way to open old backups); choose another -o", opts.Out)
 	} else if !errors.Is(err, fs.ErrNotExist) {
