@@ -32,9 +32,7 @@ const postgresCountScript = postgresPrelude + `psql -X -U "$user" -d "$db" -At -
   psql -X -U "$user" -d "$db" -At -F "$(printf '\t')"
 `
 
-const redisCountScript = `set -eu
-if [ -z "${REDISCLI_AUTH:-}" ] && [ -n "${REDIS_PASSWORD:-}" ]; then REDISCLI_AUTH=$REDIS_PASSWORD; export REDISCLI_AUTH; fi
-printf 'keys\t%s\n' "$(redis-cli DBSIZE | tr -d '\r')"
+const redisCountScript = redisCLIPrelude + `printf 'keys\t%s\n' "$("$cli" DBSIZE | tr -d '\r')"
 `
 
 const filesCountScript = `set -eu

@@ -98,6 +98,16 @@ createdb -U "$user" -O "$user" "$db"
 exec pg_restore --no-owner --exit-on-error --single-transaction -U "$user" -d "$db"
 `
 
+// redisCLIPrelude picks the client (Valkey's images name it valkey-cli and
+// may have no redis-cli) and its password: REDISCLI_AUTH, which valkey-cli
+// reads too, VALKEYCLI_AUTH, or REDIS_PASSWORD.
+const redisCLIPrelude = `set -eu
+cli=redis-cli
+if ! command -v redis-cli >/dev/null 2>&1 && command -v valkey-cli >/dev/null 2>&1; then cli=valkey-cli; fi
+if [ -z "${REDISCLI_AUTH:-}" ]; then REDISCLI_AUTH=${VALKEYCLI_AUTH:-${REDIS_PASSWORD:-}}; fi
+if [ -n "$REDISCLI_AUTH" ]; then export REDISCLI_AUTH; else unset REDISCLI_AUTH; fi
+`
+
 // RedisDumpScript asks for a BGSAVE and waits for it by LASTSAVE (BGSAVE
 // only starts a child: copying the file at once copies the previous
 // snapshot, or a half-written one on some file systems), then writes the
@@ -105,30 +115,28 @@ exec pg_restore --no-owner --exit-on-error --single-transaction -U "$user" -d "$
 // lets the clock pass the last save's second: a save that ends later has a
 // larger LASTSAVE. It reports where the file is on stderr
 // ("stackgen-rdb=<path>"). Every wait is bounded (10 minutes).
-const RedisDumpScript = `set -eu
-if [ -z "${REDISCLI_AUTH:-}" ] && [ -n "${REDIS_PASSWORD:-}" ]; then REDISCLI_AUTH=$REDIS_PASSWORD; export REDISCLI_AUTH; fi
-nap() { sleep 0.2 2>/dev/null || sleep 1; }
-dir=$(redis-cli CONFIG GET dir 2>/dev/null | sed -n 2p) || dir=
-file=$(redis-cli CONFIG GET dbfilename 2>/dev/null | sed -n 2p) || file=
+const RedisDumpScript = redisCLIPrelude + `nap() { sleep 0.2 2>/dev/null || sleep 1; }
+dir=$("$cli" CONFIG GET dir 2>/dev/null | sed -n 2p) || dir=
+file=$("$cli" CONFIG GET dbfilename 2>/dev/null | sed -n 2p) || file=
 dir=${dir:-/data}
 file=${file:-dump.rdb}
-before=$(redis-cli LASTSAVE 2>&1) || true
+before=$("$cli" LASTSAVE 2>&1) || true
 case $before in
-  ''|*[!0-9]*) echo "redis-cli LASTSAVE answered \"$before\": cannot talk to Redis (if it needs a password, set REDISCLI_AUTH or REDIS_PASSWORD in the service's environment)" >&2; exit 3 ;;
+  ''|*[!0-9]*) echo "$cli LASTSAVE answered \"$before\": cannot talk to Redis (if it needs a password, set REDISCLI_AUTH or REDIS_PASSWORD in the service's environment)" >&2; exit 3 ;;
 esac
 n=0
 while [ "$(date +%s)" -le "$before" ] && [ $n -lt 50 ]; do n=$((n + 1)); nap; done
 n=0
-until out=$(redis-cli BGSAVE 2>&1) && case $out in *started*|*scheduled*) true ;; *) false ;; esac; do
+until out=$("$cli" BGSAVE 2>&1) && case $out in *started*|*scheduled*) true ;; *) false ;; esac; do
   n=$((n + 1))
   if [ $n -ge 3000 ]; then echo "BGSAVE did not start in 10 minutes: $out" >&2; exit 3; fi
   nap
 done
 n=0
 while :; do
-  now=$(redis-cli LASTSAVE 2>&1) || true
+  now=$("$cli" LASTSAVE 2>&1) || true
   if [ "$now" -gt "$before" ] 2>/dev/null; then
-    info=$(redis-cli INFO persistence 2>&1) || true
+    info=$("$cli" INFO persistence 2>&1) || true
     case $info in *rdb_bgsave_in_progress:0*) break ;; esac
   fi
   n=$((n + 1))

@@ -236,7 +236,7 @@ func Pack(ctx context.Context, o PackOptions) error {
 		man.Stack = pm.Stack
 	}
 	if def != nil {
-		for _, s := range def.Secrets {
+		for _, s := range def.SecretsFor(answers) { // only the .env keys of these answers
 			man.SecretKeys = append(man.SecretKeys, s.Key)
 		}
 		if def.URL != nil {

@@ -44,6 +44,18 @@ var cases = []struct {
 	{"django-mariadb", "django-uwsgi", stack.Answers{"db": "mariadb"}},
 	{"django-https", "django-uwsgi", stack.Answers{"https": "true", "domain": "example.com"}},
 	{"django-mirrors", "django-uwsgi", stack.Answers{"pip_index_url": "https://pypi.mirror.example/simple", "registry_mirror": "hub.mirror.example"}},
+	// Every db x wsgi x cache combination (issue 15); defaults and mariadb
+	// above are mysql and mariadb with uwsgi and redis.
+	{"django-mysql-uwsgi-valkey", "django-uwsgi", stack.Answers{"db": "mysql", "wsgi": "uwsgi", "cache": "valkey"}},
+	{"django-mysql-gunicorn-redis", "django-uwsgi", stack.Answers{"db": "mysql", "wsgi": "gunicorn", "cache": "redis"}},
+	{"django-mysql-gunicorn-valkey", "django-uwsgi", stack.Answers{"db": "mysql", "wsgi": "gunicorn", "cache": "valkey"}},
+	{"django-mariadb-uwsgi-valkey", "django-uwsgi", stack.Answers{"db": "mariadb", "wsgi": "uwsgi", "cache": "valkey"}},
+	{"django-mariadb-gunicorn-redis", "django-uwsgi", stack.Answers{"db": "mariadb", "wsgi": "gunicorn", "cache": "redis"}},
+	{"django-mariadb-gunicorn-valkey", "django-uwsgi", stack.Answers{"db": "mariadb", "wsgi": "gunicorn", "cache": "valkey"}},
+	{"django-postgres-uwsgi-redis", "django-uwsgi", stack.Answers{"db": "postgres", "wsgi": "uwsgi", "cache": "redis"}},
+	{"django-postgres-uwsgi-valkey", "django-uwsgi", stack.Answers{"db": "postgres", "wsgi": "uwsgi", "cache": "valkey"}},
+	{"django-postgres-gunicorn-redis", "django-uwsgi", stack.Answers{"db": "postgres", "wsgi": "gunicorn", "cache": "redis"}},
+	{"django-postgres-gunicorn-valkey", "django-uwsgi", stack.Answers{"db": "postgres", "wsgi": "gunicorn", "cache": "valkey"}},
 	// a Chinese project: README and scripts in Chinese, Django in zh-hans on Shanghai time
 	{"django-zh", "django-uwsgi", stack.Answers{"lang": "zh", "time_zone": "Asia/Shanghai"}},
 	{"onyx-defaults", "onyx", nil},

@@ -50,7 +50,11 @@ func djangoObjects(b *builder) ([]object, error) {
 		// compose; an Ingress in front would loop on that redirect.
 		b.o.ServiceType = ServiceLoadBalancer
 	}
-	for _, s := range b.p.Stack.Secrets {
+	if a["db"] == "postgres" || a["wsgi"] == "gunicorn" || a["cache"] == "valkey" {
+		// The manifests below are written for MySQL/MariaDB, uWSGI and Redis.
+		return nil, fmt.Errorf("export kubernetes supports django-uwsgi with db mysql or mariadb, wsgi uwsgi and cache redis; this project has db=%s wsgi=%s cache=%s: use export swarm or compose for it", a["db"], a["wsgi"], a["cache"])
+	}
+	for _, s := range b.p.Stack.SecretsFor(a) {
 		b.secretKeys = append(b.secretKeys, s.Key)
 	}
 	project := a["project"]

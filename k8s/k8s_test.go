@@ -435,3 +435,16 @@ func TestBadInputIsOneLineAndWritesNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestDjangoChoicesRefused: the manifests are written for MySQL/MariaDB,
+// uWSGI and Redis; a project with another choice gets one line naming it,
+// and no files.
+func TestDjangoChoicesRefused(t *testing.T) {
+	for _, a := range []stack.Answers{{"db": "postgres"}, {"wsgi": "gunicorn"}, {"cache": "valkey"}} {
+		p, _ := renderProject(t, "django-uwsgi", a)
+		set, err := Export(p, Options{})
+		if err == nil || len(set) != 0 || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "export kubernetes supports") {
+			t.Errorf("%v: export gave %d files, error %v; want a one-line refusal", a, len(set), err)
+		}
+	}
+}

@@ -427,6 +427,10 @@ func QuotingHelpers(p string) (map[string]bool, bool) {
 		return set("nginx", "comment"), true
 	case strings.HasSuffix(base, ".ini") || strings.HasSuffix(base, ".cnf") || base == "pip.conf":
 		return set("ini", "comment"), true
+	case base == "postgresql.conf":
+		// No helper quotes a postgresql.conf value yet: only comments
+		// may print answers.
+		return set("comment"), true
 	case strings.HasSuffix(base, ".sql"):
 		return set("sqlIdent", "sqlStr", "comment"), true
 	case strings.HasSuffix(base, ".py"):

@@ -40,6 +40,17 @@ func (d *Definition) GenerateSecrets(r io.Reader, keep map[string]string) (map[s
 	return out, nil
 }
 
+// SecretsFor are the secrets .env holds for these answers.
+func (d *Definition) SecretsFor(a Answers) []Secret {
+	var out []Secret
+	for _, s := range d.Secrets {
+		if s.When == nil || s.When(a) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // mixed reports whether v holds an upper- and a lower-case ASCII letter, a
 // digit and a symbol (base64url's - or _). For 32 random bytes about one
 // draw in four lacks a symbol, so a second draw is rare and a tenth is

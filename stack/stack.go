@@ -93,6 +93,10 @@ type Secret struct {
 	// symbol in the value (OpenSearch refuses an admin password without
 	// them); values are drawn again until one has all four.
 	Mixed bool
+	// When limits the secret to some answers (nil: always in .env), e.g.
+	// a database password to the database chosen. Every secret is still
+	// generated, so adding one never changes the others' values.
+	When func(Answers) bool
 }
 
 // Exec is a command run in a service's container.

@@ -22,8 +22,12 @@ const (
 	djangoHTTPPort          = "http_port"
 	djangoHTTPS             = "https"
 	djangoHTTPSPort         = "https_port"
+	djangoWSGI              = "wsgi"
 	djangoUWSGIProcesses    = "uwsgi_processes"
 	djangoUWSGIThreads      = "uwsgi_threads"
+	djangoGunicornWorkers   = "gunicorn_workers"
+	djangoGunicornThreads   = "gunicorn_threads"
+	djangoCache             = "cache"
 	djangoClientMaxBodySize = "client_max_body_size"
 	djangoTimeZone          = "time_zone"
 	djangoLanguageCode      = "language_code"
@@ -48,7 +52,21 @@ const djangoProjectDir = "__project__"
 var djangoDBVersions = map[string][]string{
 	"mysql":   {"8.4", "8.0"},
 	"mariadb": {"11.8", "11.4", "10.11"},
+	// PostgreSQL: the majors upstream still supports that Django 5.2 does (14+), newest
+	// first; 18 moved the image's data directory (see djangoPGData).
+	"postgres": {"18", "17", "16"},
 }
+
+// The wsgi and cache choices (issue 15): uWSGI stays the default (the
+// seeds use it); gunicorn is what most Django deployments run. Valkey is
+// the BSD-licensed fork of Redis 7.2, a drop-in for django-redis.
+const (
+	djangoUWSGI    = "uwsgi"
+	djangoGunicorn = "gunicorn"
+	djangoRedis    = "redis"
+	djangoValkey   = "valkey"
+	djangoPostgres = "postgres"
+)
 
 var (
 	languageCode = regexp.MustCompile(`^[a-z]{2,3}(-[a-zA-Z0-9]{2,8})*$`)
@@ -66,9 +84,12 @@ func Django() *stack.Definition {
 		Images:      djangoImages(),
 		Secrets: []stack.Secret{
 			{Key: "DJANGO_SECRET_KEY", Bytes: 50},
-			{Key: "MYSQL_ROOT_PASSWORD", Bytes: 32},
-			{Key: "MYSQL_PASSWORD", Bytes: 32},
+			{Key: "MYSQL_ROOT_PASSWORD", Bytes: 32, When: isMySQLFamily},
+			{Key: "MYSQL_PASSWORD", Bytes: 32, When: isMySQLFamily},
 			{Key: "REDIS_PASSWORD", Bytes: 32},
+			// Last, so the other secrets of a fixed random stream stay
+			// what they were; only .env of db=postgres writes it.
+			{Key: "POSTGRES_PASSWORD", Bytes: 32, When: isPostgres},
 		},
 		Templates:  templates.Stack(DjangoName),
 		Data:       djangoData,
@@ -97,8 +118,8 @@ func djangoQuestions() []stack.Question {
 		},
 		stack.ComposeProjectQuestion(DjangoName, func(a stack.Answers) string { return a[djangoProject] }),
 		{
-			Key: djangoDB, Prompt: "Database", Kind: stack.Choice, Default: "mysql", Choices: []string{"mysql", "mariadb"},
-			Help: "MySQL or MariaDB (the official image of either)",
+			Key: djangoDB, Prompt: "Database", Kind: stack.Choice, Default: "mysql", Choices: []string{"mysql", "mariadb", djangoPostgres},
+			Help: "MySQL or MariaDB (the official image of either), or PostgreSQL (psycopg 3, pg_dump backups)",
 		},
 		{
 			Key: djangoDBVersion, Prompt: "Database version", Kind: stack.Choice,
@@ -124,13 +145,31 @@ func djangoQuestions() []stack.Question {
 			Check: stack.Port, When: func(a stack.Answers) bool { return a.Bool(djangoHTTPS) },
 		},
 		{
+			Key: djangoWSGI, Prompt: "WSGI server", Kind: stack.Choice, Default: djangoUWSGI, Choices: []string{djangoUWSGI, djangoGunicorn},
+			Help: "uWSGI (the seeds'; in maintenance mode, bug fixes only) behind nginx's uwsgi_pass, or gunicorn behind proxy_pass",
+		},
+		{
 			Key: djangoUWSGIProcesses, Prompt: "uWSGI worker processes", Kind: stack.Int, Default: "4",
 			Help:  "About the number of CPU cores the server gives this site",
-			Check: stack.PositiveInt(64),
+			Check: stack.PositiveInt(64), When: isUWSGI,
 		},
 		{
 			Key: djangoUWSGIThreads, Prompt: "uWSGI threads per process", Kind: stack.Int, Default: "2",
-			Check: stack.PositiveInt(64),
+			Check: stack.PositiveInt(64), When: isUWSGI,
+		},
+		{
+			Key: djangoGunicornWorkers, Prompt: "gunicorn worker processes", Kind: stack.Int, Default: "4",
+			Help:  "About the number of CPU cores the server gives this site (gunicorn's docs suggest 2-4 per core)",
+			Check: stack.PositiveInt(64), When: isGunicorn,
+		},
+		{
+			Key: djangoGunicornThreads, Prompt: "gunicorn threads per worker", Kind: stack.Int, Default: "2",
+			Help:  "More than 1 runs gunicorn's gthread workers",
+			Check: stack.PositiveInt(64), When: isGunicorn,
+		},
+		{
+			Key: djangoCache, Prompt: "Cache server", Kind: stack.Choice, Default: djangoRedis, Choices: []string{djangoRedis, djangoValkey},
+			Help: "Redis (7.4 is under RSALv2/SSPLv1 only, not an open-source licence; Redis 8 adds AGPLv3) or Valkey (BSD-3-Clause, the Linux Foundation's fork of Redis 7.2); django-redis talks to either, the service keeps the name redis",
 		},
 		{
 			Key: djangoClientMaxBodySize, Prompt: "Largest upload nginx accepts", Kind: stack.String, Default: "20m",
@@ -154,11 +193,17 @@ func djangoQuestions() []stack.Question {
 			Check: checkImageTag,
 		},
 		{
-			Key: djangoPublishDB, Prompt: "Publish MySQL and Redis on 127.0.0.1", Kind: stack.Bool, Default: "false", Advanced: true,
+			Key: djangoPublishDB, Prompt: "Publish the database and the cache on 127.0.0.1", Kind: stack.Bool, Default: "false", Advanced: true,
 			Help: "For local tools only: the ports are bound to 127.0.0.1, never to other interfaces",
 		},
 		{
-			Key: djangoDBHostPort, Prompt: "Database port on 127.0.0.1", Kind: stack.Int, Default: "3306", Advanced: true,
+			Key: djangoDBHostPort, Prompt: "Database port on 127.0.0.1", Kind: stack.Int, Advanced: true,
+			DefaultFrom: func(a stack.Answers) string {
+				if isPostgres(a) {
+					return "5432"
+				}
+				return "3306"
+			},
 			Check: stack.Port, When: func(a stack.Answers) bool { return a.Bool(djangoPublishDB) },
 		},
 		{
@@ -176,6 +221,11 @@ func djangoQuestions() []stack.Question {
 	}, append(stack.RateLimitQuestions("10r/m", "20r/s"), appQuestions()...)...)
 }
 
+func isPostgres(a stack.Answers) bool    { return a[djangoDB] == djangoPostgres }
+func isMySQLFamily(a stack.Answers) bool { return a[djangoDB] != djangoPostgres }
+func isUWSGI(a stack.Answers) bool       { return a[djangoWSGI] != djangoGunicorn }
+func isGunicorn(a stack.Answers) bool    { return a[djangoWSGI] == djangoGunicorn }
+
 // checkHSTSMaxAge accepts 0 (no header) up to two years, the longest
 // max-age the HSTS preload list asks for.
 func checkHSTSMaxAge(v string) error {
@@ -189,13 +239,22 @@ func djangoImages() []stack.Image {
 	return []stack.Image{
 		{Key: "python", Help: "Base image of the web image (Debian slim)", Default: func(stack.Answers) string { return "python:3.13-slim" }, Family: family("python")},
 		{
-			Key: "db", Help: "MySQL or MariaDB server", Default: func(a stack.Answers) string { return a[djangoDB] + ":" + a[djangoDBVersion] },
+			Key: "db", Help: "MySQL, MariaDB or PostgreSQL server", Default: func(a stack.Answers) string { return a[djangoDB] + ":" + a[djangoDBVersion] },
 			Role: imagerole.Database, Family: func(a stack.Answers) string { return a[djangoDB] },
 		},
-		{Key: "redis", Help: "Redis cache", Default: func(stack.Answers) string { return "redis:7.4" }, Role: imagerole.Cache, Family: family("redis")},
+		{
+			Key: "redis", Help: "Redis or Valkey cache (service redis)", Role: imagerole.Cache,
+			Default: func(a stack.Answers) string {
+				if a[djangoCache] == djangoValkey {
+					return "valkey/valkey:9.1"
+				}
+				return "redis:7.4"
+			},
+			Family: func(a stack.Answers) string { return a[djangoCache] },
+		},
 		{Key: "nginx", Help: "Base image of the nginx image", Default: func(stack.Answers) string { return "nginx:1.28" }, Family: family("nginx")},
 		{
-			Key: "web", Help: "The Django + uWSGI image this stack builds", Built: true, Role: imagerole.App, Base: "python",
+			Key: "web", Help: "The Django + uWSGI (or gunicorn) image this stack builds", Built: true, Role: imagerole.App, Base: "python",
 			// Named after the compose project, which is unique per folder:
 			// two projects on one engine never overwrite each other's images.
 			Default: func(a stack.Answers) string { return a[stack.ComposeProjectAnswer] + "-web:" + a[djangoAppVersion] },
@@ -246,10 +305,34 @@ func djangoOutputPath(p string, a stack.Answers) string {
 	if path.Base(p) == "pip.conf" && a[stack.PipIndexAnswer] == "" {
 		return ""
 	}
+	if !djangoFileInUse(p, a) {
+		return ""
+	}
 	if p = appOutputPath(p, a); p == "" {
 		return ""
 	}
 	return strings.ReplaceAll(p, djangoProjectDir, a[djangoProject])
+}
+
+// djangoFileInUse leaves out the files of the choices not taken: each
+// database, WSGI server and cache has its own configuration files.
+func djangoFileInUse(p string, a stack.Answers) bool {
+	pg, gunicorn, valkey := isPostgres(a), isGunicorn(a), a[djangoCache] == djangoValkey
+	switch {
+	case strings.HasPrefix(p, "compose/mysql/"):
+		return !pg
+	case strings.HasPrefix(p, "compose/postgres/"):
+		return pg
+	case strings.HasPrefix(p, "compose/redis/"):
+		return !valkey
+	case strings.HasPrefix(p, "compose/valkey/"):
+		return valkey
+	case strings.HasPrefix(p, "compose/uwsgi/"), path.Base(p) == "uwsgi.ini":
+		return !gunicorn
+	case path.Base(p) == "gunicorn.conf.py":
+		return gunicorn
+	}
+	return true
 }
 
 // djangoURL is where nginx answers: the domain and the published port,
@@ -274,9 +357,29 @@ func djangoURL(a stack.Answers) string {
 // stay declarative.
 type DjangoData struct {
 	stack.Input
-	Project     string
-	MariaDB     bool
-	DBLabel     string // "MySQL 8.4"
+	Project  string
+	MariaDB  bool
+	Postgres bool
+	DBLabel  string // "MySQL 8.4"
+	DBPort   int    // 3306 or 5432
+	// PGData is where the postgres image keeps its data: 18 moved it to
+	// /var/lib/postgresql/<major>/docker and declares the volume one level
+	// up, so db_vol is mounted at /var/lib/postgresql there.
+	PGData    string
+	PGMount   string
+	Gunicorn  bool
+	WSGILabel string // "uWSGI" or "gunicorn"
+	Valkey    bool
+	// CacheLabel, CacheServer and CacheCLI name the cache's product and
+	// its binaries in the image (Valkey's images have valkey-* names).
+	CacheLabel  string
+	CacheServer string
+	CacheCLI    string
+	CacheUser   string // the image's user that owns /data
+	// DBFile and DBKind are the database's file in a backup folder and its
+	// kind in manifest.json, as `stackgen backup` names them.
+	DBFile      string
+	DBKind      string
 	DBName      string
 	DBUser      string
 	TestDBGrant string // the database pattern Django's test runner needs, wildcards escaped
@@ -314,6 +417,11 @@ type DjangoData struct {
 
 func djangoData(in stack.Input) (any, error) {
 	a := in.Answers
+	// The from-app mode's generated settings and uwsgi.ini speak MySQL and
+	// uWSGI only so far: refuse the combinations it would render wrong.
+	if inApp(a) && (isPostgres(a) || isGunicorn(a)) {
+		return nil, fmt.Errorf("--from (your own Django project) deploys with db=mysql or mariadb and wsgi=uwsgi for now; drop --set db=%s / wsgi=%s", a[djangoDB], a[djangoWSGI])
+	}
 	var numErr error
 	num := func(key string) int {
 		n, err := strconv.Atoi(a[key])
@@ -328,12 +436,13 @@ func djangoData(in stack.Input) (any, error) {
 		Input:        in,
 		Project:      a[djangoProject],
 		MariaDB:      a[djangoDB] == "mariadb",
+		Postgres:     isPostgres(a),
+		Gunicorn:     isGunicorn(a),
+		Valkey:       a[djangoCache] == djangoValkey,
 		Domain:       a[djangoDomain],
 		HTTPPort:     num(djangoHTTPPort),
 		HTTPS:        a.Bool(djangoHTTPS),
 		URL:          djangoURL(a),
-		Processes:    num(djangoUWSGIProcesses),
-		Threads:      num(djangoUWSGIThreads),
 		MaxBodySize:  a[djangoClientMaxBodySize],
 		TimeZone:     a[djangoTimeZone],
 		LanguageCode: a[djangoLanguageCode],
@@ -351,10 +460,34 @@ func djangoData(in stack.Input) (any, error) {
 	}
 	d.DBLabel = "MySQL " + a[djangoDBVersion]
 	d.DumpCmd, d.ClientCmd = "mysqldump", "mysql"
-	if d.MariaDB {
+	d.DBPort = 3306
+	switch {
+	case d.MariaDB:
 		// MariaDB 11 images dropped the mysql* names of the client tools.
 		d.DBLabel = "MariaDB " + a[djangoDBVersion]
 		d.DumpCmd, d.ClientCmd = "mariadb-dump", "mariadb"
+	case d.Postgres:
+		d.DBLabel = "PostgreSQL " + a[djangoDBVersion]
+		d.DumpCmd, d.ClientCmd = "pg_dump", "psql"
+		d.DBPort = 5432
+		d.PGData, d.PGMount = djangoPGData(a[djangoDBVersion])
+	}
+	// Only the chosen server's worker answers exist (the others are not
+	// asked), so each is read by the choice.
+	if d.Gunicorn {
+		d.WSGILabel = "gunicorn"
+		d.Processes, d.Threads = num(djangoGunicornWorkers), num(djangoGunicornThreads)
+	} else {
+		d.WSGILabel = "uWSGI"
+		d.Processes, d.Threads = num(djangoUWSGIProcesses), num(djangoUWSGIThreads)
+	}
+	d.CacheLabel, d.CacheServer, d.CacheCLI, d.CacheUser = "Redis", "redis-server", "redis-cli", "redis"
+	if d.Valkey {
+		d.CacheLabel, d.CacheServer, d.CacheCLI, d.CacheUser = "Valkey", "valkey-server", "valkey-cli", "valkey"
+	}
+	d.DBFile, d.DBKind = "db.sql.gz", a[djangoDB]
+	if d.Postgres {
+		d.DBFile = "db.pgdump"
 	}
 	d.DBName = d.Project
 	d.DBUser = d.Project
@@ -396,6 +529,17 @@ func djangoData(in stack.Input) (any, error) {
 		}
 	}
 	return d, nil
+}
+
+// djangoPGData is PGDATA and the volume's mount point for a postgres
+// major: 18 and later keep the data in /var/lib/postgresql/<major>/docker
+// (so pg_upgrade --link can work across majors in one volume) and declare
+// /var/lib/postgresql as the volume; older images use .../data for both.
+func djangoPGData(version string) (pgdata, mount string) {
+	if major, err := strconv.Atoi(version); err == nil && major >= 18 {
+		return "/var/lib/postgresql/" + version + "/docker", "/var/lib/postgresql"
+	}
+	return "/var/lib/postgresql/data", "/var/lib/postgresql/data"
 }
 
 // rateOrNone maps the "off" of a rate-limit answer to no limit.

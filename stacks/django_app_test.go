@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"io/fs"
+	"strings"
 	"testing"
 
 	"github.com/stackgen/stackgen/stack"
@@ -9,13 +10,13 @@ import (
 )
 
 // The from-app tree carries its own copy of the web health check (the
-// template trees cannot share a file): the two must not drift apart.
+// template trees cannot share a file): it must stay the skeleton's uWSGI
+// check, the one server the from-app mode runs.
 func TestAppHealthcheckIsTheSkeletons(t *testing.T) {
-	tree := templates.Stack(DjangoName)
-	a, err1 := fs.ReadFile(tree, djangoProjectDir+"/healthcheck.py")
-	b, err2 := fs.ReadFile(tree, appTemplates+"/"+appCodeDir+"/stackgen_deploy/healthcheck.py")
-	if err1 != nil || err2 != nil || string(a) != string(b) {
-		t.Fatalf("healthcheck.py of the skeleton and of stackgen_deploy differ (%v, %v)", err1, err2)
+	skeleton := file(t, renderDjango(t, stack.Answers{"project": "mysite", djangoWSGI: djangoUWSGI}).set, "mysite/healthcheck.py")
+	app, err := fs.ReadFile(templates.Stack(DjangoName), appTemplates+"/"+appCodeDir+"/stackgen_deploy/healthcheck.py")
+	if err != nil || string(app) != skeleton {
+		t.Fatalf("healthcheck.py of the uWSGI skeleton and of stackgen_deploy differ (%v)", err)
 	}
 }
 
@@ -61,5 +62,28 @@ func TestAppAnswerChecks(t *testing.T) {
 	if _, err := d.Resolve(stack.Answers{AppDirAnswer: ".", appSettings: "config.settings.production", appWSGI: "config.wsgi:application",
 		appAdd: "uWSGI==2.0.28,django-redis==5.4.0", appBuildLibs: "libpq-dev pkg-config"}); err != nil {
 		t.Errorf("Resolve refused good from-app answers: %v", err)
+	}
+}
+
+// The from-app settings and uwsgi.ini are MySQL and uWSGI only: the new
+// db and wsgi choices are refused there in one line instead of rendering a
+// deployment that cannot start.
+func TestAppRefusesPostgresAndGunicorn(t *testing.T) {
+	base := stack.Answers{AppDirAnswer: ".", appSettings: "mysite.settings", appWSGI: "mysite.wsgi:application"}
+	for _, extra := range []stack.Answers{{djangoDB: djangoPostgres}, {djangoWSGI: djangoGunicorn}} {
+		given := stack.Answers{}
+		for k, v := range base {
+			given[k] = v
+		}
+		for k, v := range extra {
+			given[k] = v
+		}
+		a, err := Django().Resolve(given)
+		if err != nil {
+			t.Fatalf("Resolve(%v): %v", given, err)
+		}
+		if _, err := djangoData(stack.Input{Answers: a}); err == nil || !strings.Contains(err.Error(), "--from") {
+			t.Errorf("djangoData(%v) = %v, want the from-app refusal", extra, err)
+		}
 	}
 }

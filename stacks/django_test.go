@@ -33,6 +33,11 @@ var djangoCases = []struct {
 	{"https", stack.Answers{"https": "true", "domain": "example.com", "https_port": "8443", "http_port": "8080"}},
 	{"mirrors", stack.Answers{"pip_index_url": "http://pypi.mirror.example:3141/simple", "registry_mirror": "hub.mirror.example"}},
 	{"publish-db", stack.Answers{"publish_db": "true", "db_host_port": "13306", "project": "shop", "app_version": "2.1.0"}},
+	{"postgres", stack.Answers{"db": "postgres"}},
+	{"postgres-17-publish", stack.Answers{"db": "postgres", "db_version": "17", "publish_db": "true"}},
+	{"gunicorn", stack.Answers{"wsgi": "gunicorn", "gunicorn_threads": "1"}},
+	{"valkey", stack.Answers{"cache": "valkey"}},
+	{"postgres-gunicorn-valkey-https", stack.Answers{"db": "postgres", "wsgi": "gunicorn", "cache": "valkey", "https": "true", "domain": "example.com", "https_port": "8443"}},
 }
 
 // fixedRand is a deterministic secret source, so a failing case renders
@@ -57,7 +62,7 @@ func renderDjango(t *testing.T, given stack.Answers) djangoRender {
 	}
 	env := file(t, set, ".env")
 	secrets := map[string]string{}
-	for _, s := range Django().Secrets {
+	for _, s := range Django().SecretsFor(answers) {
 		m := regexp.MustCompile(`(?m)^` + s.Key + `='([^']*)'$`).FindStringSubmatch(env)
 		if m == nil {
 			t.Fatalf(".env has no %s", s.Key)
@@ -245,7 +250,7 @@ func TestDjangoEnvFiles(t *testing.T) {
 	if a, b := strings.Join(keys(string(env.Content)), " "), strings.Join(keys(example), " "); a != b {
 		t.Errorf(".env keys\n  %s\n.env.example keys\n  %s", a, b)
 	}
-	for _, s := range Django().Secrets {
+	for _, s := range Django().SecretsFor(r.answers) {
 		if !regexp.MustCompile(`(?m)^` + s.Key + `=$`).MatchString(example) {
 			t.Errorf(".env.example should leave %s empty", s.Key)
 		}
@@ -283,7 +288,7 @@ func TestDjangoSecretsDifferBetweenRenders(t *testing.T) {
 	if renders[0][".env"] == renders[1][".env"] {
 		t.Fatal("two renders with crypto/rand wrote the same .env")
 	}
-	for _, s := range Django().Secrets {
+	for _, s := range Django().SecretsFor(stack.Answers{"db": "mysql"}) {
 		re := regexp.MustCompile(`(?m)^` + s.Key + `='([^']*)'$`)
 		a, b := re.FindStringSubmatch(renders[0][".env"]), re.FindStringSubmatch(renders[1][".env"])
 		if a == nil || b == nil || a[1] == b[1] {
@@ -321,7 +326,11 @@ func TestDjangoBadAnswers(t *testing.T) {
 		{stack.Answers{"https": "true", "https_port": "0"}, []string{"https_port", "1 to 65535"}},
 		{stack.Answers{"domain": "exa mple.com"}, []string{"domain", "not a host name"}},
 		{stack.Answers{"domain": "-bad-.example"}, []string{"domain", "not a host name"}},
-		{stack.Answers{"db": "postgres"}, []string{"db", "choose one of: mysql, mariadb"}},
+		{stack.Answers{"db": "sqlite"}, []string{"db", "choose one of: mysql, mariadb, postgres"}},
+		{stack.Answers{"db": "postgres", "db_version": "13"}, []string{"db_version", "18, 17, 16"}},
+		{stack.Answers{"wsgi": "daphne"}, []string{"wsgi", "uwsgi, gunicorn"}},
+		{stack.Answers{"cache": "memcached"}, []string{"cache", "redis, valkey"}},
+		{stack.Answers{"wsgi": "gunicorn", "gunicorn_workers": "0"}, []string{"gunicorn_workers", "1 to 64"}},
 		{stack.Answers{"db_version": "5.7"}, []string{"db_version", "not supported", "8.4, 8.0"}},
 		{stack.Answers{"db": "mariadb", "db_version": "8.4"}, []string{"db_version", "11.8, 11.4, 10.11"}},
 		{stack.Answers{"uwsgi_processes": "0"}, []string{"uwsgi_processes", "1 to 64"}},
@@ -469,34 +478,66 @@ func TestDjangoFixesTheSeedsMistakes(t *testing.T) {
 			// compose.yaml
 			compose := f("compose.yaml")
 			mustNotMatch(t, "compose.yaml", compose, `(?m)^version:`, `restart: always`, `\btty:`, `stdin_open`, `\blinks:`, `container_name`, `"3306:3306"`, `"6379:6379"`, `:latest`)
-			mustContain(t, "compose.yaml", compose, "${MYSQL_ROOT_PASSWORD:?", "${REDIS_PASSWORD:?", "${DJANGO_SECRET_KEY:?", "REDISCLI_AUTH")
-			if a["db"] == "mariadb" {
-				mustContain(t, "compose.yaml", compose, `"healthcheck.sh", "--connect", "--innodb_initialized"`)
+			mustContain(t, "compose.yaml", compose, "${REDIS_PASSWORD:?", "${DJANGO_SECRET_KEY:?", "REDISCLI_AUTH")
+			pg := a["db"] == "postgres"
+			switch a["db"] {
+			case "mariadb":
+				mustContain(t, "compose.yaml", compose, "${MYSQL_ROOT_PASSWORD:?", `"healthcheck.sh", "--connect", "--innodb_initialized"`)
+			case "postgres":
+				mustContain(t, "compose.yaml", compose, "${POSTGRES_PASSWORD:?", `pg_isready -h 127.0.0.1`, `"postgres", "-c", "config_file=/etc/postgresql/postgresql.conf"`,
+					`DB_PORT: "5432"`, "./compose/postgres/postgresql.conf:/etc/postgresql/postgresql.conf:ro")
+				mustNotMatch(t, "compose.yaml", compose, `MYSQL_`, `mysql`)
+				conf := f("compose/postgres/postgresql.conf")
+				mustContain(t, "postgresql.conf", conf, "listen_addresses = '*'", "password_encryption = scram-sha-256")
+				mustNotMatch(t, "postgresql.conf", conf, `(?m)^\s*(data_directory|hba_file)`)
+			default:
+				mustContain(t, "compose.yaml", compose, "${MYSQL_ROOT_PASSWORD:?", "mysqladmin ping")
+			}
+			if a["cache"] == "valkey" {
+				mustContain(t, "compose.yaml", compose, `"valkey-server", "/usr/local/etc/valkey/valkey.conf"`, "valkey-cli ping", "VALKEYCLI_AUTH")
+				mustNotMatch(t, "compose.yaml", compose, `redis-server`, `redis-cli`)
+				mustNotMatch(t, "valkey.conf", f("compose/valkey/valkey.conf"), `(?m)^\s*bind 127\.0\.0\.1`, `(?m)^\s*requirepass`)
 			} else {
-				mustContain(t, "compose.yaml", compose, "mysqladmin ping")
+				redis := f("compose/redis/redis.conf")
+				mustNotMatch(t, "redis.conf", redis, `(?m)^\s*bind 127\.0\.0\.1`, `(?m)^\s*requirepass`)
+			}
+			gunicorn := a["wsgi"] == "gunicorn"
+
+			if !pg {
+				// my.cnf and init.sql
+				cnf := f("compose/mysql/conf/my.cnf")
+				mustNotMatch(t, "my.cnf", cnf, `(?m)^\s*default[-_]authentication[-_]plugin`, `(?m)^\s*secure[-_]file[-_]priv`, `(?m)=\s*utf8\s*$`, `(?m)^\s*bind-address`)
+				mustContain(t, "my.cnf", cnf, "character-set-server = utf8mb4")
+				if a["db"] == "mariadb" {
+					mustContain(t, "my.cnf", cnf, "[mariadbd]", "utf8mb4_unicode_ci")
+				} else {
+					mustContain(t, "my.cnf", cnf, "[mysqld]", "utf8mb4_0900_ai_ci")
+				}
+				initSQL := f("compose/mysql/init/init.sql")
+				mustNotMatch(t, "init.sql", initSQL, `(?i)identified`, `(?i)create user`, `(?i)alter user`, `(?i)password\s*=`)
+				mustContain(t, "init.sql", initSQL, "GRANT ALL PRIVILEGES ON `test\\_"+proj+"`.*")
 			}
 
-			// my.cnf and init.sql
-			cnf := f("compose/mysql/conf/my.cnf")
-			mustNotMatch(t, "my.cnf", cnf, `(?m)^\s*default[-_]authentication[-_]plugin`, `(?m)^\s*secure[-_]file[-_]priv`, `(?m)=\s*utf8\s*$`, `(?m)^\s*bind-address`)
-			mustContain(t, "my.cnf", cnf, "character-set-server = utf8mb4")
-			if a["db"] == "mariadb" {
-				mustContain(t, "my.cnf", cnf, "[mariadbd]", "utf8mb4_unicode_ci")
-			} else {
-				mustContain(t, "my.cnf", cnf, "[mysqld]", "utf8mb4_0900_ai_ci")
-			}
-			initSQL := f("compose/mysql/init/init.sql")
-			mustNotMatch(t, "init.sql", initSQL, `(?i)identified`, `(?i)create user`, `(?i)alter user`, `(?i)password\s*=`)
-			mustContain(t, "init.sql", initSQL, "GRANT ALL PRIVILEGES ON `test\\_"+proj+"`.*")
-
-			// start.sh and uwsgi.ini
+			// start.sh and uwsgi.ini or gunicorn.conf.py
 			start := f(proj + "/start.sh")
 			mustNotMatch(t, "start.sh", code(start), `makemigrations`, `daemonize`, `tail -f`, `\bnc\b`)
-			mustContain(t, "start.sh", start, "#!/usr/bin/env bash\n", "set -euo pipefail", "migrate --noinput", "collectstatic --noinput", "exec uwsgi --ini uwsgi.ini")
-			ini := f(proj + "/uwsgi.ini")
-			mustNotMatch(t, "uwsgi.ini", ini, `(?m)^\s*daemonize`, `(?m)^post buffering`, `(?m)^\s*http-socket`)
-			mustContain(t, "uwsgi.ini", ini, "socket = :8000", "post-buffering = ", "master = true", "die-on-term = true",
-				"need-app = true", "vacuum = true", "harakiri = ", "processes = "+a["uwsgi_processes"], "threads = "+a["uwsgi_threads"])
+			mustContain(t, "start.sh", start, "#!/usr/bin/env bash\n", "set -euo pipefail", "migrate --noinput", "collectstatic --noinput")
+			if gunicorn {
+				mustContain(t, "start.sh", start, "exec gunicorn --config gunicorn.conf.py")
+				conf := f(proj + "/gunicorn.conf.py")
+				mustContain(t, "gunicorn.conf.py", conf, `wsgi_app = "`+proj+`.wsgi:application"`, `bind = ["0.0.0.0:8000"]`,
+					"workers = "+a["gunicorn_workers"], "threads = "+a["gunicorn_threads"], "graceful_timeout = 8", `accesslog = "-"`, `control_socket = "/tmp/`)
+				mustNotMatch(t, "gunicorn.conf.py", conf, `(?m)^\s*(daemon|user|group)\s*=`)
+				if _, ok := r.set.Get(proj + "/uwsgi.ini"); ok {
+					t.Error("gunicorn renders uwsgi.ini too")
+				}
+			} else {
+				mustContain(t, "start.sh", start, "exec uwsgi --ini uwsgi.ini")
+				ini := f(proj + "/uwsgi.ini")
+				mustNotMatch(t, "uwsgi.ini", ini, `(?m)^\s*daemonize`, `(?m)^post buffering`, `(?m)^\s*http-socket`)
+				mustContain(t, "uwsgi.ini", ini, "socket = :8000", "post-buffering = ", "master = true", "die-on-term = true",
+					"need-app = true", "vacuum = true", "harakiri = ", "processes = "+a["uwsgi_processes"], "threads = "+a["uwsgi_threads"])
+			}
 
 			// Dockerfile
 			df := f(proj + "/Dockerfile")
@@ -508,12 +549,24 @@ func TestDjangoFixesTheSeedsMistakes(t *testing.T) {
 				t.Fatal("the Dockerfile has no runtime stage FROM ${PYTHON_IMAGE}")
 			}
 			mustNotMatch(t, "the runtime stage", code(runtime), `build-essential`, `-dev\b`, `pkg-config`)
-			mustContain(t, "the runtime stage", runtime, "libmariadb3", "chown app:app /app/staticfiles /app/media")
+			if pg {
+				mustContain(t, "the runtime stage", runtime, "libpq5", "chown app:app /app/staticfiles /app/media")
+			} else {
+				mustContain(t, "the runtime stage", runtime, "libmariadb3", "chown app:app /app/staticfiles /app/media")
+			}
 
 			// nginx.conf
 			nginx := f("compose/nginx/nginx.conf")
-			mustNotMatch(t, "nginx.conf", nginx, `ip_hash`, `proxy_set_header`, `\b600\b`, `server_name 127\.0\.0\.1`)
-			mustContain(t, "nginx.conf", nginx, "server_name "+a["domain"]+";", "uwsgi_pass django;", "include /etc/nginx/uwsgi_params;",
+			mustNotMatch(t, "nginx.conf", nginx, `ip_hash`, `\b600\b`, `server_name 127\.0\.0\.1`)
+			if gunicorn {
+				mustContain(t, "nginx.conf", nginx, "proxy_pass http://django;", "proxy_set_header Host $host;", "proxy_set_header X-Forwarded-Proto $scheme;",
+					"proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;", "proxy_read_timeout 65s;")
+				mustNotMatch(t, "nginx.conf", nginx, `uwsgi_`)
+			} else {
+				mustContain(t, "nginx.conf", nginx, "uwsgi_pass django;", "include /etc/nginx/uwsgi_params;")
+				mustNotMatch(t, "nginx.conf", nginx, `proxy_set_header`, `proxy_pass`)
+			}
+			mustContain(t, "nginx.conf", nginx, "server_name "+a["domain"]+";",
 				"gzip on;", "location /static/", "location /media/", "expires 30d;", "client_max_body_size "+a["client_max_body_size"]+";", "location = /healthz")
 			if strings.Count(nginx, "upstream ") != 1 {
 				t.Error("nginx.conf should have exactly one upstream")
@@ -523,10 +576,6 @@ func TestDjangoFixesTheSeedsMistakes(t *testing.T) {
 			} else if strings.Contains(nginx, "ssl") {
 				t.Error("nginx.conf mentions ssl with https off")
 			}
-
-			// redis.conf
-			redis := f("compose/redis/redis.conf")
-			mustNotMatch(t, "redis.conf", redis, `(?m)^\s*bind 127\.0\.0\.1`, `(?m)^\s*requirepass`)
 
 			// settings.py reads everything from the environment.
 			settings := f(proj + "/" + proj + "/settings.py")
@@ -543,14 +592,22 @@ func TestDjangoFixesTheSeedsMistakes(t *testing.T) {
 				mustContain(t, s+".ps1", ps, "$ErrorActionPreference = 'Stop'", "Set-Location -LiteralPath (Split-Path -Parent $PSScriptRoot)", "$LASTEXITCODE")
 			}
 			backup := f("scripts/backup.sh")
-			mustContain(t, "backup.sh", backup, "--single-transaction", "docker compose exec -T db", "BGSAVE", "LASTSAVE", "SHA256SUMS", "tar -C /app/media")
+			if pg {
+				mustContain(t, "backup.sh", backup, "pg_dump -Fc", `"$dest/db.pgdump"`, "entry db.pgdump db postgres db_vol")
+				mustContain(t, "restore.sh", f("scripts/restore.sh"), "pg_restore --no-owner --exit-on-error --single-transaction", "dropdb")
+				mustContain(t, "backup.ps1", f("scripts/backup.ps1"), "pg_dump -Fc")
+				mustContain(t, "restore.ps1", f("scripts/restore.ps1"), "pg_restore --no-owner")
+			} else {
+				mustContain(t, "backup.sh", backup, "--single-transaction")
+			}
+			mustContain(t, "backup.sh", backup, "docker compose exec -T db", "BGSAVE", "LASTSAVE", "SHA256SUMS", "tar -C /app/media")
 			mustContain(t, "restore.sh", f("scripts/restore.sh"), "sha256_check SHA256SUMS", "--yes")
 			mustContain(t, "export-images.sh", f("scripts/export-images.sh"), "docker compose config --images", `docker save "${images[@]}" | gzip`)
 			mustContain(t, "deploy.sh", f("scripts/deploy.sh"), "docker compose build", "docker compose up -d --wait", "migrate --noinput", Django().URL(a))
 
 			// README: secrets, and troubleshooting for this stack.
 			mustContain(t, "README.md", f("README.md"), "## Start", "## Stop", "## Logs", "## Back up and restore", "## Update", "## Troubleshooting", "## Secrets",
-				"502 Bad Gateway", "DJANGO_ALLOWED_HOSTS", "MYSQL_ROOT_PASSWORD")
+				"502 Bad Gateway", "DJANGO_ALLOWED_HOSTS")
 		})
 	}
 }
@@ -592,7 +649,7 @@ func TestDjangoDefinition(t *testing.T) {
 	for _, q := range d.Questions {
 		keys = append(keys, q.Key)
 	}
-	if want := "project compose_project db db_version domain http_port https https_port uwsgi_processes uwsgi_threads client_max_body_size lang time_zone language_code app_version publish_db db_host_port redis_host_port hsts_max_age no_new_privileges registry_mirror pip_index_url login_rate_limit api_rate_limit app_dir app_code app_settings app_wsgi app_install app_requirements app_dep_files app_add app_build_libs app_runtime_libs app_celery"; strings.Join(keys, " ") != want {
+	if want := "project compose_project db db_version domain http_port https https_port wsgi uwsgi_processes uwsgi_threads gunicorn_workers gunicorn_threads cache client_max_body_size lang time_zone language_code app_version publish_db db_host_port redis_host_port hsts_max_age no_new_privileges registry_mirror pip_index_url login_rate_limit api_rate_limit app_dir app_code app_settings app_wsgi app_install app_requirements app_dep_files app_add app_build_libs app_runtime_libs app_celery"; strings.Join(keys, " ") != want {
 		t.Errorf("questions %s\nwant      %s", strings.Join(keys, " "), want)
 	}
 }
@@ -669,7 +726,18 @@ func lastLine(s string) string {
 // when the Python stand-in's wheelhouse lists its versions, they are the
 // ones pinned.
 func TestDjangoRequirementsPinned(t *testing.T) {
-	r := renderDjango(t, nil)
+	for _, c := range []struct {
+		answers stack.Answers
+		must    []string
+	}{
+		{nil, []string{"django", "uwsgi", "mysqlclient", "django-redis", "redis"}},
+		{stack.Answers{"db": "postgres", "wsgi": "gunicorn", "cache": "valkey"}, []string{"django", "gunicorn", "psycopg", "django-redis", "redis"}},
+	} {
+		t.Run(fmt.Sprint(c.answers), func(t *testing.T) { checkRequirementsPinned(t, renderDjango(t, c.answers), c.must) })
+	}
+}
+
+func checkRequirementsPinned(t *testing.T, r djangoRender, must []string) {
 	req := file(t, r.set, "mysite/requirements.txt")
 	pins := map[string]string{}
 	for _, l := range strings.Split(req, "\n") {
@@ -684,7 +752,7 @@ func TestDjangoRequirementsPinned(t *testing.T) {
 		}
 		pins[normalizePackage(name)] = version
 	}
-	for _, must := range []string{"django", "uwsgi", "mysqlclient", "django-redis", "redis"} {
+	for _, must := range must {
 		if pins[must] == "" {
 			t.Errorf("requirements.txt does not pin %s", must)
 		}
@@ -719,9 +787,56 @@ func TestDjangoTemplatesAllUsed(t *testing.T) {
 			seen[path.Base(f.Path)] = true
 		}
 	}
-	for _, base := range []string{"pip.conf", "my.cnf", "init.sql", "redis.conf", "nginx.conf", "healthcheck.py", "site.css"} {
+	for _, base := range []string{"pip.conf", "my.cnf", "init.sql", "redis.conf", "nginx.conf", "healthcheck.py", "site.css",
+		"postgresql.conf", "valkey.conf", "gunicorn.conf.py", "uwsgi.ini"} {
 		if !seen[base] {
 			t.Errorf("no case renders %s", base)
+		}
+	}
+}
+
+// TestDjangoPostgresDataDirectory: postgres 18 moved PGDATA under a
+// per-major folder and declares /var/lib/postgresql as the volume; a
+// volume at .../data there would hide the data in an anonymous volume
+// (and before 18 a volume one level up would).
+func TestDjangoPostgresDataDirectory(t *testing.T) {
+	for _, c := range []struct{ version, pgdata, mount string }{
+		{"18", "/var/lib/postgresql/18/docker", "/var/lib/postgresql"},
+		{"17", "/var/lib/postgresql/data", "/var/lib/postgresql/data"},
+		{"16", "/var/lib/postgresql/data", "/var/lib/postgresql/data"},
+	} {
+		r := renderDjango(t, stack.Answers{"db": "postgres", "db_version": c.version})
+		compose := file(t, r.set, "compose.yaml")
+		mustContain(t, "compose.yaml "+c.version, compose, `PGDATA: "`+c.pgdata+`"`, `- "db_vol:`+c.mount+`"`)
+	}
+}
+
+// TestDjangoSecretsFollowTheDatabase: .env holds the passwords of the
+// database chosen and no other, and SecretsFor (what export kubernetes
+// and bundles list) says the same.
+func TestDjangoSecretsFollowTheDatabase(t *testing.T) {
+	for _, c := range []struct {
+		db         string
+		want, none []string
+	}{
+		{"mysql", []string{"MYSQL_ROOT_PASSWORD", "MYSQL_PASSWORD"}, []string{"POSTGRES_PASSWORD"}},
+		{"postgres", []string{"POSTGRES_PASSWORD"}, []string{"MYSQL_ROOT_PASSWORD", "MYSQL_PASSWORD"}},
+	} {
+		r := renderDjango(t, stack.Answers{"db": c.db})
+		env := file(t, r.set, ".env")
+		var keys []string
+		for _, s := range Django().SecretsFor(r.answers) {
+			keys = append(keys, s.Key)
+		}
+		for _, k := range c.want {
+			if !strings.Contains(env, "\n"+k+"='") || !strings.Contains(" "+strings.Join(keys, " ")+" ", " "+k+" ") {
+				t.Errorf("db=%s: %s missing from .env or SecretsFor %v", c.db, k, keys)
+			}
+		}
+		for _, k := range c.none {
+			if strings.Contains(env, "\n"+k+"=") || strings.Contains(" "+strings.Join(keys, " ")+" ", " "+k+" ") {
+				t.Errorf("db=%s: %s in .env or SecretsFor %v", c.db, k, keys)
+			}
 		}
 	}
 }

@@ -302,3 +302,31 @@ func TestShim(t *testing.T) {
 		}
 	}
 }
+
+// TestDjangoChoicesStack: PostgreSQL, gunicorn and Valkey convert too;
+// nginx's proxy_pass resolves web at request time like uwsgi_pass does.
+func TestDjangoChoicesStack(t *testing.T) {
+	in := renderStack(t, "django-uwsgi", stack.Answers{"db": "postgres", "wsgi": "gunicorn", "cache": "valkey"})
+	res, err := Convert(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := string(res.StackFile)
+	for _, want := range []string{
+		"DB_PASSWORD_FILE: /run/secrets/postgres_password",
+		"POSTGRES_PASSWORD_FILE: /run/secrets/postgres_password",
+		"valkey-server",
+	} {
+		if !strings.Contains(f, want) {
+			t.Errorf("stack file lacks %q", want)
+		}
+	}
+	for _, c := range res.Configs {
+		if c.Key == "compose_nginx_nginx_conf" {
+			conf := string(c.Data)
+			if !strings.Contains(conf, "proxy_pass http://$django_upstream;") || strings.Contains(conf, "proxy_pass http://django;") || strings.Contains(conf, "upstream django") {
+				t.Errorf("nginx.conf not made to resolve web at request time:\n%s", conf)
+			}
+		}
+	}
+}

@@ -115,11 +115,16 @@ const djangoUpstream = "upstream django {\n    server web:8000;\n}\n"
 // request.
 func resolvingUpstream(b []byte) ([]byte, error) {
 	s := string(b)
-	if !strings.Contains(s, djangoUpstream) || !strings.Contains(s, "uwsgi_pass django;") {
-		return nil, fmt.Errorf("compose/nginx/nginx.conf: no %q block with uwsgi_pass django; (changed by hand?): restore it, or edit the stack file's config yourself", "upstream django")
+	// uWSGI's uwsgi_pass or gunicorn's proxy_pass (the wsgi answer).
+	pass, resolved := "uwsgi_pass django;", "uwsgi_pass $django_upstream;"
+	if strings.Contains(s, "proxy_pass http://django;") {
+		pass, resolved = "proxy_pass http://django;", "proxy_pass http://$django_upstream;"
+	}
+	if !strings.Contains(s, djangoUpstream) || !strings.Contains(s, pass) {
+		return nil, fmt.Errorf("compose/nginx/nginx.conf: no %q block with uwsgi_pass django; or proxy_pass http://django; (changed by hand?): restore it, or edit the stack file's config yourself", "upstream django")
 	}
 	s = strings.Replace(s, djangoUpstream, "# Swarm: web is looked up at request time (stackgen export swarm).\n"+
 		"resolver 127.0.0.11 valid=5s ipv6=off;\n"+
 		"map \"\" $django_upstream {\n    default web:8000;\n}\n", 1)
-	return []byte(strings.ReplaceAll(s, "uwsgi_pass django;", "uwsgi_pass $django_upstream;")), nil
+	return []byte(strings.ReplaceAll(s, pass, resolved)), nil
 }

@@ -24,6 +24,7 @@ const (
 	Nginx      = "nginx"
 	MariaDB    = "mariadb"
 	Redis      = "redis"
+	Valkey     = "valkey"
 	Postgres   = "postgres"
 	HTTPStub   = "httpstub"
 	OpenSearch = "opensearch"
@@ -53,6 +54,7 @@ var standinTags = map[string]string{
 	Nginx:      "1.26",
 	MariaDB:    "11.8",
 	Redis:      "8.0",
+	Valkey:     "8.1",
 	Postgres:   "17",
 	HTTPStub:   "1",
 	OpenSearch: "3.6",
@@ -66,6 +68,7 @@ var official = map[string]string{
 	Nginx:      "nginx:1.28",
 	MariaDB:    "mariadb:11.8",
 	Redis:      "redis:7.4",
+	Valkey:     "valkey/valkey:8.1",
 	Postgres:   "postgres:17",
 	OpenSearch: "opensearchproject/opensearch:3.6.0",
 }
@@ -80,7 +83,7 @@ func Strict() bool {
 // images.
 func Official() bool { return os.Getenv(EnvOfficial) == "1" }
 
-// Standins maps each role (python, nginx, mariadb, redis, postgres,
+// Standins maps each role (python, nginx, mariadb, redis, valkey, postgres,
 // httpstub, opensearch) to the image reference the tests should use: the local
 // stand-in, or with STACKGEN_E2E_OFFICIAL=1 the official image.
 func Standins() map[string]string {

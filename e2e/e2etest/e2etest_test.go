@@ -77,7 +77,7 @@ func TestRequireEngineSkipsOrFails(t *testing.T) {
 func TestStandinsAndOfficial(t *testing.T) {
 	t.Setenv(EnvOfficial, "")
 	t.Setenv(EnvPrefix, "")
-	roles := []string{Python, Nginx, MariaDB, Redis, Postgres, HTTPStub, OpenSearch}
+	roles := []string{Python, Nginx, MariaDB, Redis, Valkey, Postgres, HTTPStub, OpenSearch}
 	s := Standins()
 	if len(s) != len(roles) {
 		t.Fatalf("Standins() = %v, want the roles %v", s, roles)
@@ -99,7 +99,7 @@ func TestStandinsAndOfficial(t *testing.T) {
 
 	t.Setenv(EnvOfficial, "1")
 	o := Standins()
-	want := map[string]string{Python: "python:3.13-slim", MariaDB: "mariadb:11.8", Postgres: "postgres:17", OpenSearch: "opensearchproject/opensearch:3.6.0"}
+	want := map[string]string{Python: "python:3.13-slim", MariaDB: "mariadb:11.8", Postgres: "postgres:17", Valkey: "valkey/valkey:8.1", OpenSearch: "opensearchproject/opensearch:3.6.0"}
 	for role, ref := range want {
 		if o[role] != ref {
 			t.Errorf("official %s = %q, want %q", role, o[role], ref)

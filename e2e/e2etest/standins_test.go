@@ -134,6 +134,26 @@ func TestStandinPostgres(t *testing.T) {
 	}
 }
 
+// TestStandinPostgresConfigFile: like the official image, the command's
+// options (the django stack's -c config_file=...) reach the temporary
+// server of the first start as well as the final one.
+func TestStandinPostgresConfigFile(t *testing.T) {
+	t.Parallel()
+	img := contractSetup(t, Postgres)
+	conf := shareDir(t, map[string]string{"postgresql.conf": "listen_addresses = '*'\nmax_connections = 42\n"})
+	initdb := shareDir(t, map[string]string{"01-conns.sh": "#!/bin/sh\npsql -U app -d appdb -Atc 'SHOW max_connections' > /tmp/init-max-connections\n"})
+	name := runContainer(t, "-e", "POSTGRES_USER=app", "-e", "POSTGRES_PASSWORD=pg-pw", "-e", "POSTGRES_DB=appdb",
+		"-v", filepath.Join(conf, "postgresql.conf")+":/etc/postgresql/postgresql.conf:ro", "-v", initdb+":/docker-entrypoint-initdb.d:ro",
+		img, "postgres", "-c", "config_file=/etc/postgresql/postgresql.conf")
+	waitFor(t, name, 3*time.Minute, "pg_isready", "-U", "app", "-d", "appdb", "-h", "127.0.0.1")
+	if out := dexec(t, name, "psql", "-U", "app", "-d", "appdb", "-Atc", "SHOW config_file; SHOW max_connections"); out != "/etc/postgresql/postgresql.conf\n42" {
+		t.Errorf("server settings: %q, want the mounted config_file's", out)
+	}
+	if out := dexec(t, name, "cat", "/tmp/init-max-connections"); out != "42" {
+		t.Errorf("the first start's temporary server ran with max_connections %q, want the config_file's 42", out)
+	}
+}
+
 func TestStandinRedis(t *testing.T) {
 	t.Parallel()
 	img := contractSetup(t, Redis)
@@ -144,6 +164,26 @@ func TestStandinRedis(t *testing.T) {
 	}
 	if out := dexec(t, name, "sh", "-c", "pwd; awk '/^Uid:/ {print $2}' /proc/1/status; id -u redis"); !strings.HasPrefix(out, "/data\n") || strings.Fields(out)[1] != strings.Fields(out)[2] {
 		t.Errorf("workdir/user: %q", out)
+	}
+}
+
+// TestStandinValkey: the real valkey-server (not redis-server renamed),
+// valkey-cli reading the password from REDISCLI_AUTH as the stacks pass it,
+// /data and the valkey user, and no redis-* names.
+func TestStandinValkey(t *testing.T) {
+	t.Parallel()
+	img := contractSetup(t, Valkey)
+	name := runContainer(t, "-e", "REDISCLI_AUTH=v-pw", img, "valkey-server", "--requirepass", "v-pw")
+	waitFor(t, name, time.Minute, "valkey-cli", "ping")
+	if out := dexec(t, name, "valkey-cli", "INFO", "server"); !strings.Contains(out, "valkey_version:8.1.") || !strings.Contains(out, "server_name:valkey") {
+		t.Errorf("INFO server is not Valkey 8.1's:\n%s", out)
+	}
+	if out, err := docker(time.Minute, "exec", "-e", "REDISCLI_AUTH=", name, "valkey-cli", "ping"); err == nil && !strings.Contains(out, "NOAUTH") {
+		t.Errorf("requirepass not applied: %q", out)
+	}
+	if out := dexec(t, name, "sh", "-c", "pwd; awk '/^Uid:/ {print $2}' /proc/1/status; id -u valkey; command -v redis-cli redis-server || true"); !strings.HasPrefix(out, "/data\n") ||
+		len(strings.Fields(out)) != 3 || strings.Fields(out)[1] != strings.Fields(out)[2] {
+		t.Errorf("workdir/user/no redis-* names: %q", out)
 	}
 }
 
@@ -196,6 +236,7 @@ python -m venv /tmp/venv
 /tmp/venv/bin/pip install -q -r /wheels/VERSIONS.txt
 /tmp/venv/bin/python -c 'import django, django_redis, redis, web, numpy, PIL; print(django.get_version())'
 /tmp/venv/bin/uwsgi --version >/dev/null
+/tmp/venv/bin/gunicorn --version >/dev/null
 `
 	out, err := docker(5*time.Minute, "run", "--rm", img, "bash", "-c", script)
 	if err != nil {

@@ -30,11 +30,12 @@ declare -A TAGS=(
   [nginx]=1.26
   [mariadb]=11.8
   [redis]=8.0
+  [valkey]=8.1
   [postgres]=17
   [httpstub]=1
   [opensearch]=3.6
 )
-ORDER=(python httpstub redis nginx postgres mariadb opensearch)
+ORDER=(python httpstub redis valkey nginx postgres mariadb opensearch)
 
 log() { printf 'standins: %s\n' "$*" >&2; }
 

@@ -53,8 +53,13 @@ MSG
   printf "\nlisten_addresses = '*'\n" >> "$PGDATA/postgresql.conf"
   printf '\nhost all all all %s\n' "$auth" >> "$PGDATA/pg_hba.conf"
 
-  # Temporary server on the socket only, for the init scripts.
-  pg_ctl -D "$PGDATA" -o "-c listen_addresses='' -p ${PGPORT:-5432}" -w start
+  # Temporary server on the socket only, for the init scripts; like the
+  # official entrypoint it gets the command's own options too (e.g.
+  # -c config_file=...), with listen_addresses overridden after them.
+  # (printf '%q' of no arguments would print '', an empty argument.)
+  opts=
+  if [[ $# -gt 1 ]]; then opts=$(printf '%q ' "${@:2}"); fi
+  pg_ctl -D "$PGDATA" -o "$opts -c listen_addresses='' -p ${PGPORT:-5432}" -w start
   export PGPASSWORD=$POSTGRES_PASSWORD
   psql=(psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --no-password --no-psqlrc)
   if [[ $POSTGRES_DB != postgres ]]; then
