@@ -13,6 +13,7 @@ import (
 
 	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/progress"
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/sign"
@@ -79,7 +80,7 @@ func Install(ctx context.Context, o InstallOptions) error {
 		return err
 	}
 	var checked Counter
-	m := progress.StartMeter(mode, ios.ErrOut, 0, progress.MeterSpec{Label: "verifying", Total: VerifySize(o.Bundle), Main: &checked, MainName: "checked"})
+	m := progress.StartMeter(mode, ios.ErrOut, 0, progress.MeterSpec{Label: "verifying", Total: VerifySize(o.Bundle), Main: &checked, MainName: "checked", L: ios.L})
 	v, err := Verify(o.Bundle, &checked)
 	m.Stop(err == nil)
 	if err != nil {
@@ -91,13 +92,12 @@ func Install(ctx context.Context, o InstallOptions) error {
 		return err
 	}
 	if sc.Warning != "" {
-		fmt.Fprintln(ios.ErrOut, "warning:", sc.Warning)
+		fmt.Fprintln(ios.ErrOut, ios.L.T("status.warning", msg.Args{"Text": sc.Warning}))
 	} else if sc.Verified {
-		fmt.Fprintf(ios.ErrOut, "Signature checked: signed by key %s (%s)\n", sc.KeyID, trust.Source)
+		fmt.Fprintln(ios.ErrOut, ios.L.T("bundle.signature.checked", msg.Args{"Key": sc.KeyID, "Source": fmt.Sprint(trust.Source)}))
 	}
 	man := v.Manifest
-	fmt.Fprintf(ios.ErrOut, "Bundle %s verified: %s (stack %s), %d images, %d files, made by stackgen %s on %s\n",
-		o.Bundle, man.Project, orDash(man.Stack), len(man.Images), len(man.Files), man.StackgenVersion, man.Created.Format("2006-01-02 15:04 MST"))
+	fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.install.verified", msg.Args{"Bundle": o.Bundle, "Project": man.Project, "Stack": orDash(man.Stack), "Images": len(man.Images), "Files": len(man.Files), "Version": man.StackgenVersion, "Created": man.Created.Format("2006-01-02 15:04 MST")}))
 
 	target := o.TargetDir
 	if target == "" {
@@ -168,7 +168,7 @@ func Install(ctx context.Context, o InstallOptions) error {
 	// 2. The images: decompressed here, streamed to the engine as plain tar.
 	if len(man.Images) > 0 {
 		var sent, read Counter
-		m := progress.StartMeter(mode, ios.ErrOut, 0, progress.MeterSpec{Label: "loading images", Total: man.ImageTarSize, Main: &sent, MainName: "sent to the engine", Side: &read, SideName: "read"})
+		m := progress.StartMeter(mode, ios.ErrOut, 0, progress.MeterSpec{Label: "loading images", Total: man.ImageTarSize, Main: &sent, MainName: "sent to the engine", Side: &read, SideName: "read", L: ios.L})
 		_, err := LoadImages(ctx, v, eng, &Progress{Read: &sent, Written: &read})
 		m.Stop(err == nil)
 		if err != nil {
@@ -187,21 +187,21 @@ func Install(ctx context.Context, o InstallOptions) error {
 				return fmt.Errorf("after loading, image %s is %s in the engine but the bundle recorded config %s (ID %s on the engine that made it)", im.Name, info.ID, recorded, im.ID)
 			}
 		}
-		fmt.Fprintf(ios.ErrOut, "Loaded %d images: %s\n", len(man.Images), imageNames(man.Images))
+		fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.install.loaded", msg.Args{"Count": len(man.Images), "Names": imageNames(man.Images)}))
 	}
 
 	// 3. The files and .env, written as one transaction: all or none.
 	if err := writeSet(target, set); err != nil {
 		return err
 	}
-	fmt.Fprintf(ios.ErrOut, "Wrote %d files into %s\n", len(set), target)
+	fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.install.wrote", msg.Args{"Count": len(set), "Dir": target}))
 	if fresh != "" {
-		fmt.Fprintf(ios.ErrOut, "Wrote %s (mode 0600) with fresh secrets for %s: keep it, the databases are initialised with them\n", filepath.Join(target, ".env"), fresh)
+		fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.install.env", msg.Args{"Path": filepath.Join(target, ".env"), "Keys": fresh}))
 	}
 
 	// 5. Start it as `stackgen up` does.
 	if o.NoUp {
-		fmt.Fprintf(ios.ErrOut, "Installed into %s; start it with 'stackgen up --no-build %s'\n", target, target)
+		fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.install.no-up", msg.Args{"Dir": target}))
 		return nil
 	}
 	if o.Start == nil {
@@ -209,7 +209,7 @@ func Install(ctx context.Context, o InstallOptions) error {
 	}
 	if o.Swarm {
 		// Without a registry every node needs the images itself.
-		fmt.Fprintf(ios.ErrOut, "The images are loaded on this node only: on every other node of the swarm run 'stackgen deploy --bundle %s --no-up' (or docker load the images), or push them to the cluster's registry, before Swarm places tasks there.\n", filepath.Base(o.Bundle))
+		fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.install.swarm-node", msg.Args{"Bundle": filepath.Base(o.Bundle)}))
 	}
 	return o.Start(ctx, target)
 }

@@ -82,7 +82,10 @@ type Manifest struct {
 	// healthy. The load scripts use both.
 	URL     string   `json:"url,omitempty"`
 	Migrate *Migrate `json:"migrate,omitempty"`
-	Files   []File   `json:"files"`
+	// Lang is the project's lang answer: the language the OFFLINE-README
+	// is written in ("" and "en": English).
+	Lang  string `json:"lang,omitempty"`
+	Files []File `json:"files"`
 	// TotalImageSize adds up the images' sizes in the engine (shared
 	// layers counted once per image, as `docker images` shows them).
 	TotalImageSize int64 `json:"total_image_size"`

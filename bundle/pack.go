@@ -15,6 +15,7 @@ import (
 	"github.com/stackgen/stackgen/internal/composefile"
 
 	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/internal/units"
 	"github.com/stackgen/stackgen/progress"
 	"github.com/stackgen/stackgen/project"
@@ -98,7 +99,7 @@ func Pack(ctx context.Context, o PackOptions) error {
 	if pm != nil {
 		answers = pm.AnswersOf()
 		if def, err = stacks.Registry().Lookup(pm.Stack); err != nil {
-			fmt.Fprintf(ios.ErrOut, "warning: %s names stack %q, which this stackgen does not know: the bundle has no migration step and no secret list\n", project.ManifestName, pm.Stack)
+			fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.package.unknown-stack", msg.Args{"Manifest": project.ManifestName, "Stack": fmt.Sprintf("%q", pm.Stack)}))
 			def = nil
 		}
 	}
@@ -143,7 +144,7 @@ func Pack(ctx context.Context, o PackOptions) error {
 		return refsErr
 	}
 	if !o.NoBuild && p.NeedsBuild() {
-		fmt.Fprintln(ios.ErrOut, "Building images (docker compose build)...")
+		fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.package.building"))
 		out := ios.ErrOut
 		if mode == progress.ModeQuiet {
 			out = io.Discard
@@ -190,10 +191,10 @@ func Pack(ctx context.Context, o PackOptions) error {
 		return err
 	}
 	for _, w := range warnings {
-		fmt.Fprintln(ios.ErrOut, "warning:", w)
+		fmt.Fprintln(ios.ErrOut, ios.L.T("status.warning", msg.Args{"Text": w}))
 	}
 	if o.IncludeEnv {
-		fmt.Fprintf(ios.ErrOut, "warning: --include-env packs .env, the project's real secrets: %s is written with mode 0600; carry and store it like a password\n", output)
+		fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.package.include-env", msg.Args{"Output": output}))
 	}
 
 	created := o.now().UTC()
@@ -241,15 +242,15 @@ func Pack(ctx context.Context, o PackOptions) error {
 		if def.URL != nil {
 			man.URL = def.URL(answers)
 		}
+		man.Lang = answers[stack.LangAnswer]
 		if def.Migrate != nil {
 			man.Migrate = &Migrate{Service: def.Migrate.Service, Command: def.Migrate.Command, What: def.Migrate.What}
 		}
 	}
 
 	var read, written Counter
-	fmt.Fprintf(ios.ErrOut, "Packing %d images (%s in the engine) and %d files of %s into %s (%s, images compressed with %s)\n",
-		len(images), units.Bytes(totalSize(images)), len(files), p.Name, output, format, codec)
-	m := progress.StartMeter(mode, ios.ErrOut, 0, progress.MeterSpec{Label: "saving+compressing", Main: &read, MainName: "read from the engine", Side: &written, SideName: "written"})
+	fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.package.packing", msg.Args{"Images": len(images), "Size": units.Bytes(totalSize(images)), "Files": len(files), "Project": p.Name, "Output": output, "Format": fmt.Sprint(format), "Codec": fmt.Sprint(codec)}))
+	m := progress.StartMeter(mode, ios.ErrOut, 0, progress.MeterSpec{Label: "saving+compressing", Main: &read, MainName: "read from the engine", Side: &written, SideName: "written", L: ios.L})
 	saveStart := o.now()
 	res, err := Create(ctx, eng, CreateOptions{
 		Output:       output,
@@ -271,25 +272,22 @@ func Pack(ctx context.Context, o PackOptions) error {
 	}
 	took := o.now().Sub(saveStart)
 	bm := res.Manifest
-	fmt.Fprintf(ios.ErrOut, "Wrote %s: %s (images: %s saved, %s compressed, %.0f%%) in %.1fs (%.1fs in all)\n",
-		output, units.Bytes(res.Size), units.Bytes(bm.ImageTarSize), units.Bytes(imageArchiveSize(bm)), 100*float64(imageArchiveSize(bm))/float64(max(bm.ImageTarSize, 1)),
-		took.Seconds(), o.now().Sub(start).Seconds())
+	fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.package.wrote", msg.Args{"Output": output, "Size": units.Bytes(res.Size), "Saved": units.Bytes(bm.ImageTarSize), "Compressed": units.Bytes(imageArchiveSize(bm)),
+		"Percent": fmt.Sprintf("%.0f", 100*float64(imageArchiveSize(bm))/float64(max(bm.ImageTarSize, 1))), "Took": fmt.Sprintf("%.1f", took.Seconds()), "All": fmt.Sprintf("%.1f", o.now().Sub(start).Seconds())}))
 	if up := bm.Update; up != nil {
-		fmt.Fprintf(ios.ErrOut, "Update bundle: left out %d layers (%s) that %s carried; the target must have installed it (deploy --bundle checks before changing anything)\n",
-			len(up.Requires), units.Bytes(up.LeftOutSize), o.Since)
+		fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.package.update", msg.Args{"Layers": len(up.Requires), "Size": units.Bytes(up.LeftOutSize), "Since": o.Since}))
 	}
 	fmt.Fprintf(ios.ErrOut, "SHA-256 %s\n", res.SHA256)
 	if res.SBOMError != "" {
-		fmt.Fprintf(ios.ErrOut, "warning: the bundle has no SBOM: %s\n", res.SBOMError)
+		fmt.Fprintln(ios.ErrOut, ios.L.T("bundle.pack.no-sbom", msg.Args{"Err": res.SBOMError}))
 	}
 	if signer != nil {
-		fmt.Fprintf(ios.ErrOut, "Signed with key %s: install with --verify-key %s\n", sign.IDString(signer.ID), signer.Public())
+		fmt.Fprintln(ios.ErrOut, ios.L.T("bundle.pack.signed", msg.Args{"Key": sign.IDString(signer.ID), "Public": fmt.Sprint(signer.Public())}))
 	}
 	if res.Parts != nil {
 		return reportParts(o, output, res.Parts)
 	}
-	fmt.Fprintf(ios.ErrOut, "On the offline host: 'stackgen deploy --bundle %s', or unpack it and run %s/%s (bash) or %s\\%s (PowerShell).\n",
-		filepath.Base(output), p.Name, LoadScriptSh, p.Name, LoadScriptPs1)
+	fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.package.next", msg.Args{"Bundle": filepath.Base(output), "Project": p.Name, "Sh": LoadScriptSh, "Ps1": LoadScriptPs1}))
 	fmt.Fprintln(ios.Out, output)
 	return nil
 }
@@ -310,7 +308,7 @@ func packageSigner(o PackOptions, pm *project.Manifest, dir string) (*sign.Priva
 	}
 	if st, err := os.Stat(o.SignKey); err == nil && st.Mode().Perm()&0o077 != 0 {
 		// Whoever reads the key signs bundles every server trusts.
-		fmt.Fprintf(o.Sink.ErrOut, "warning: %s is readable by others (mode %04o): 'chmod 600 %s'\n", o.SignKey, st.Mode().Perm(), o.SignKey)
+		fmt.Fprintln(o.Sink.ErrOut, o.Sink.L.T("bundle.pack.key-readable", msg.Args{"Key": o.SignKey, "Mode": fmt.Sprintf("%04o", st.Mode().Perm())}))
 	}
 	return k, nil
 }
@@ -319,10 +317,8 @@ func packageSigner(o PackOptions, pm *project.Manifest, dir string) (*sign.Priva
 func reportParts(o PackOptions, output string, ps *Parts) error {
 	ios := o.Sink
 	dir := filepath.Dir(output)
-	fmt.Fprintf(ios.ErrOut, "Split into %d parts of at most %s: %s ... %s, with %s and %s\n",
-		len(ps.Parts), units.Bytes(ps.PartSize), ps.Parts[0].Name, ps.Parts[len(ps.Parts)-1].Name, PartsListName(ps.Archive), PartsChecksumsName(ps.Archive))
-	fmt.Fprintf(ios.ErrOut, "Carry them all in one folder. On the offline host: 'stackgen deploy --bundle %s'; without stackgen: 'sha256sum -c %s && cat %s.part* > %s', then unpack it.\n",
-		ps.Parts[0].Name, PartsChecksumsName(ps.Archive), ps.Archive, ps.Archive)
+	fmt.Fprintln(ios.ErrOut, ios.L.T("bundle.pack.split", msg.Args{"Count": len(ps.Parts), "Size": units.Bytes(ps.PartSize), "First": ps.Parts[0].Name, "Last": ps.Parts[len(ps.Parts)-1].Name, "List": PartsListName(ps.Archive), "Sums": PartsChecksumsName(ps.Archive)}))
+	fmt.Fprintln(ios.ErrOut, ios.L.T("bundle.pack.split-how", msg.Args{"First": ps.Parts[0].Name, "Sums": PartsChecksumsName(ps.Archive), "Archive": ps.Archive}))
 	for _, pt := range ps.Parts {
 		fmt.Fprintln(ios.Out, filepath.Join(dir, pt.Name))
 	}

@@ -79,12 +79,16 @@ func LoadScriptPowerShell(m *Manifest) ([]byte, error) {
 		return nil, err
 	}
 	// Windows PowerShell 5.1 reads a script without a BOM as the ANSI
-	// code page; the script is ASCII, and CRLF keeps Notepad happy.
-	return bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n")), nil
+	// code page: a project name in Chinese needs one. CRLF keeps Notepad
+	// happy.
+	return renderpkg.PowerShellBOM(bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n"))), nil
 }
 
-// Readme renders the README for the offline host.
+// Readme renders the README for the offline host, in the project's language.
 func Readme(m *Manifest) ([]byte, error) {
+	if m.Lang == "zh" {
+		return render("readme", templates.Bundle(readmeTemplateZh), m)
+	}
 	return render("readme", templates.Bundle(readmeTemplate), m)
 }
 
@@ -93,4 +97,6 @@ const (
 	bashTemplate   = "load-and-start.sh.tmpl"
 	psTemplate     = "load-and-start.ps1.tmpl"
 	readmeTemplate = "README.md.tmpl"
+	// readmeTemplateZh says the same for a project whose lang is zh.
+	readmeTemplateZh = "README.md.zh.tmpl"
 )

@@ -18,6 +18,7 @@ func TestBundleTemplatesQuoteEveryValue(t *testing.T) {
 		{"load-and-start.sh", "load-and-start.sh", templates.Bundle(bashTemplate), []string{"shall"}},
 		{"load-and-start.ps1", "load-and-start.ps1", templates.Bundle(psTemplate), []string{"psall", "psarray"}},
 		{"README.md", "README.md", templates.Bundle(readmeTemplate), nil},
+		{"README.md (zh)", "README.md", templates.Bundle(readmeTemplateZh), nil},
 	} {
 		allowed, ok := renderpkg.QuotingHelpers(c.file)
 		if !ok {

@@ -12,6 +12,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // errStop ends a Walk early once the manifest is read.
@@ -115,11 +117,12 @@ type MissingError struct {
 
 func (e *MissingError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s is an update bundle, and this engine lacks %d of the layers it expects:\n", e.Bundle, len(e.Lines))
+	en := msg.English()
+	b.WriteString(en.T("bundle.update.missing", msg.Args{"Bundle": e.Bundle, "Count": len(e.Lines)}) + "\n")
 	for _, l := range e.Lines {
 		b.WriteString("  " + l + "\n")
 	}
-	fmt.Fprintf(&b, "nothing was loaded or written: install the full bundle of %s made %s first (or its images), or bring a full bundle ('stackgen deploy --package' without --since)", e.Since, e.Created)
+	b.WriteString(en.T("bundle.update.how", msg.Args{"Since": e.Since, "Created": e.Created}))
 	return b.String()
 }
 

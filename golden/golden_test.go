@@ -56,6 +56,8 @@ var cases = []struct {
 	{"django-postgres-uwsgi-valkey", "django-uwsgi", stack.Answers{"db": "postgres", "wsgi": "uwsgi", "cache": "valkey"}},
 	{"django-postgres-gunicorn-redis", "django-uwsgi", stack.Answers{"db": "postgres", "wsgi": "gunicorn", "cache": "redis"}},
 	{"django-postgres-gunicorn-valkey", "django-uwsgi", stack.Answers{"db": "postgres", "wsgi": "gunicorn", "cache": "valkey"}},
+	// a Chinese project: README and scripts in Chinese, Django in zh-hans on Shanghai time
+	{"django-zh", "django-uwsgi", stack.Answers{"lang": "zh", "time_zone": "Asia/Shanghai"}},
 	{"onyx-defaults", "onyx", nil},
 	{"onyx-lite", "onyx", stack.Answers{"profile": "lite"}},
 	{"onyx-legacy-v2", "onyx", stack.Answers{"onyx_version": "v2.9.8"}},

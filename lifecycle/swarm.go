@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/internal/tail"
 
 	"github.com/stackgen/stackgen/engine"
@@ -66,9 +67,9 @@ func upSwarm(ctx context.Context, opts *Options) error {
 		}
 		return err
 	}
-	fmt.Fprintf(ios.ErrOut, "Stack %s is up on the swarm: every service ready %.1fs after the deploy (%s)\n", p.Name, res.Ready.Seconds(), res.StackFile)
+	fmt.Fprintln(ios.ErrOut, ios.L.T("up.swarm.ready", msg.Args{"Stack": p.Name, "Seconds": fmt.Sprintf("%.1f", res.Ready.Seconds()), "File": res.StackFile}))
 	if len(res.Pruned) > 0 {
-		fmt.Fprintf(ios.ErrOut, "Removed the replaced secrets and configs: %s\n", strings.Join(res.Pruned, ", "))
+		fmt.Fprintln(ios.ErrOut, ios.L.T("up.swarm.pruned", msg.Args{"Names": strings.Join(res.Pruned, ", ")}))
 	}
 	if p.Def != nil && p.Def.URL != nil {
 		fmt.Fprintln(ios.Out, p.Def.URL(p.Answers))
@@ -105,11 +106,11 @@ func swarmEvent(s engine.SwarmService) progress.Event {
 // end of its logs.
 func swarmFailure(ctx context.Context, ios progress.Sink, eng *engine.Client, p *swarm.Project, we *engine.SwarmWaitError, timeout fmt.Stringer) error {
 	w := ios.ErrOut
+	var headline any = we
 	if we.Timeout && len(we.Failed) == 0 {
-		fmt.Fprintf(w, "stackgen up --swarm failed: not ready within --timeout %s: %s\n", timeout, we)
-	} else {
-		fmt.Fprintf(w, "stackgen up --swarm failed: %s\n", we)
+		headline = msg.Sub{ID: "up.failed.timeout", Args: msg.Args{"Timeout": timeout.String(), "Err": we}}
 	}
+	fmt.Fprintln(w, ios.L.T("up.swarm.failed", msg.Args{"Headline": headline}))
 	explain := append(append([]engine.SwarmService{}, we.Failed...), we.Pending...)
 	if len(explain) > 3 {
 		explain = explain[:3]
@@ -117,13 +118,13 @@ func swarmFailure(ctx context.Context, ios progress.Sink, eng *engine.Client, p 
 	for _, s := range explain {
 		fmt.Fprintf(w, "\n%s:\n", s.Name)
 		for _, e := range s.TaskErrors {
-			fmt.Fprintf(w, "  task %s\n", e)
+			fmt.Fprintln(w, ios.L.T("up.swarm.task", msg.Args{"Err": e}))
 		}
 		var logs strings.Builder
 		if err := eng.ServiceLogs(ctx, p.Name, s.Name, false, "20", &logs); err == nil && logs.Len() > 0 {
-			printLines(w, "last log lines", tail.Lines(logs.String(), 20))
+			printLines(w, ios.L.T("up.lines.last-any"), tail.Lines(logs.String(), 20))
 		}
 	}
-	fmt.Fprintf(w, "\nNothing was removed: 'stackgen status --swarm %s' and 'docker service ps %s_SERVICE' show the tasks; 'stackgen down --swarm %s' removes the stack.\n", p.Dir, p.Name, p.Dir)
+	fmt.Fprintln(w, "\n"+ios.L.T("up.swarm.kept", msg.Args{"Dir": p.Dir, "Stack": p.Name}))
 	return ErrReported
 }

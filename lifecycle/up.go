@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/internal/tail"
 
 	"github.com/stackgen/stackgen/engine"
@@ -174,7 +175,7 @@ func up(ctx context.Context, opts *Options) error {
 		var ce *engine.ConfigError
 		if errors.As(err, &ce) {
 			pw.Stop()
-			printHints(ios.ErrOut, engine.Hints(dir, err.Error()))
+			printHints(ios.ErrOut, ios.L, engine.Hints(dir, err.Error()))
 		}
 		return err
 	}
@@ -196,7 +197,7 @@ func up(ctx context.Context, opts *Options) error {
 				text = ce.Stderr
 			}
 			hints, unpullable := failureHints(ctx, eng, dir, NeededImages(p, def, answers), text)
-			printHints(ios.ErrOut, hints)
+			printHints(ios.ErrOut, ios.L, hints)
 			if len(unpullable) > 0 {
 				return fmt.Errorf("building the images failed: the engine cannot pull %s (the hints above say the ways out)", strings.Join(unpullable, ", "))
 			}
@@ -226,9 +227,9 @@ func up(ctx context.Context, opts *Options) error {
 		if err != nil {
 			pw.Event(progress.Event{ID: "migrations", Status: progress.Failed, Text: err.Error()})
 			pw.Stop()
-			fmt.Fprintf(ios.ErrOut, "%s failed in service %q: %v\n", m.What, m.Service, err)
-			printLines(ios.ErrOut, "output", tail.Lines(out, 30))
-			fmt.Fprintf(ios.ErrOut, "Nothing was removed: run the command again with 'docker compose exec %s %s' in %s to see it fail.\n", m.Service, strings.Join(m.Command, " "), dir)
+			fmt.Fprintln(ios.ErrOut, ios.L.T("up.migrate.failed", msg.Args{"What": m.What, "Service": fmt.Sprintf("%q", m.Service), "Err": err}))
+			printLines(ios.ErrOut, ios.L.T("up.lines.output"), tail.Lines(out, 30))
+			fmt.Fprintln(ios.ErrOut, ios.L.T("up.migrate.kept", msg.Args{"Service": m.Service, "Command": strings.Join(m.Command, " "), "Dir": dir}))
 			if mode == progress.ModeJSON {
 				writeJSON(ios.Out, map[string]any{"status": "failed", "error": err.Error(), "step": "migrations"})
 			}
@@ -258,14 +259,9 @@ func up(ctx context.Context, opts *Options) error {
 		return nil
 	}
 	if mode != progress.ModeQuiet {
-		fmt.Fprintf(ios.ErrOut, "Stack %s is up: every service ready %.1fs after start", p.Name, total.Seconds())
-		if migrated != "" {
-			fmt.Fprintf(ios.ErrOut, "; %s", migrated)
-		}
-		fmt.Fprintln(ios.ErrOut)
+		fmt.Fprintln(ios.ErrOut, ios.L.T("up.ready", msg.Args{"Stack": p.Name, "Seconds": fmt.Sprintf("%.1f", total.Seconds()), "Migrated": migrated}))
 		if opts.Verbose {
-			fmt.Fprintf(ios.ErrOut, "Timing: the engine reported the last service (%s) ready at %s; stackgen saw the stack ready %.1fms later.\n",
-				res.LastService, res.LastEngineReady.Format("15:04:05.000"), float64(delay.Microseconds())/1000)
+			fmt.Fprintln(ios.ErrOut, ios.L.T("up.timing", msg.Args{"Service": res.LastService, "At": res.LastEngineReady.Format("15:04:05.000"), "Delay": fmt.Sprintf("%.1f", float64(delay.Microseconds())/1000)}))
 		}
 	}
 	if url != "" {
@@ -351,16 +347,16 @@ func portsURL(p *engine.Project) string {
 
 // failure prints what failed and why, and returns the exit error.
 func failure(ctx context.Context, ios progress.Sink, mode string, eng *engine.Client, p *engine.Project, werr error, upOut string, timeout time.Duration, images []string) error {
-	w := ios.ErrOut
+	w, l := ios.ErrOut, ios.L
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	var we *engine.WaitError
 	errors.As(werr, &we)
-	headline := werr.Error()
+	var headline any = werr
 	if we != nil && we.Timeout && len(we.Failed) == 0 {
-		headline = fmt.Sprintf("not ready within --timeout %s: %s", timeout, werr)
+		headline = msg.Sub{ID: "up.failed.timeout", Args: msg.Args{"Timeout": timeout.String(), "Err": werr}}
 	}
-	fmt.Fprintf(w, "stackgen up failed: %s\n", headline)
+	fmt.Fprintln(w, l.T("up.failed", msg.Args{"Headline": headline}))
 
 	// The services to explain: the failed ones, else those not ready that
 	// have a container.
@@ -380,13 +376,13 @@ func failure(ctx context.Context, ios progress.Sink, mode string, eng *engine.Cl
 	}
 	texts := []string{upOut}
 	if we != nil && we.UpErr != nil {
-		fmt.Fprintln(w, "\ndocker compose up said:")
+		fmt.Fprintln(w, "\n"+l.T("up.compose-said"))
 		printLines(w, "", tail.Lines(upOut, 15))
 	}
 	for _, s := range explain {
 		fmt.Fprintf(w, "\n%s: %s", s.Service, s.Detail)
 		if s.Container != "" {
-			fmt.Fprintf(w, " (container %s)", s.Container)
+			fmt.Fprint(w, l.T("up.container", msg.Args{"Container": s.Container}))
 		}
 		fmt.Fprintln(w)
 		if s.ContainerID == "" {
@@ -394,11 +390,11 @@ func failure(ctx context.Context, ios progress.Sink, mode string, eng *engine.Cl
 		}
 		lines, err := eng.LastLogLines(rctx, s.ContainerID, 30)
 		if err != nil {
-			fmt.Fprintf(w, "  (cannot read its logs: %v)\n", err)
+			fmt.Fprintln(w, l.T("up.logs.unreadable", msg.Args{"Err": err}))
 		} else if len(lines) == 0 {
-			fmt.Fprintln(w, "  (no log lines)")
+			fmt.Fprintln(w, l.T("up.logs.none"))
 		} else {
-			printLines(w, fmt.Sprintf("last %d log lines", len(lines)), lines)
+			printLines(w, l.T("up.lines.last", msg.Args{"Count": len(lines)}), lines)
 			texts = append(texts, strings.Join(lines, "\n"))
 		}
 		if ct, err := eng.Inspect(rctx, s.ContainerID); err == nil && len(ct.HealthLog) > 0 {
@@ -411,17 +407,17 @@ func failure(ctx context.Context, ios progress.Sink, mode string, eng *engine.Cl
 				hl = append(hl, fmt.Sprintf("%s exit %d: %s", h.End.Local().Format("15:04:05"), h.ExitCode, out))
 				texts = append(texts, h.Output)
 			}
-			printLines(w, "health check log", hl)
+			printLines(w, l.T("up.lines.health"), hl)
 		}
 	}
 	if we != nil && we.UpErr != nil {
 		// compose up failed itself, often pulling an image: say which.
 		hints, _ := failureHints(rctx, eng, p.Dir, images, texts...)
-		printHints(w, hints)
+		printHints(w, l, hints)
 	} else {
-		printHints(w, engine.Hints(p.Dir, texts...))
+		printHints(w, l, engine.Hints(p.Dir, texts...))
 	}
-	fmt.Fprintf(w, "\nNothing was removed: the containers stay for inspection ('stackgen status %s', 'stackgen logs %s SERVICE'); volumes and .env are untouched.\n", p.Dir, p.Dir)
+	fmt.Fprintln(w, "\n"+l.T("up.kept", msg.Args{"Dir": p.Dir}))
 	if mode == progress.ModeJSON {
 		out := map[string]any{"status": "failed", "error": werr.Error(), "project": p.Name}
 		if we != nil {
@@ -466,9 +462,9 @@ func printLines(w io.Writer, title string, lines []string) {
 	}
 }
 
-func printHints(w io.Writer, hints []string) {
+func printHints(w io.Writer, l *msg.Localizer, hints []string) {
 	for _, h := range hints {
-		fmt.Fprintf(w, "hint: %s\n", h)
+		fmt.Fprintln(w, l.T("up.hint", msg.Args{"Hint": h}))
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/internal/units"
 )
 
@@ -25,6 +26,8 @@ type MeterSpec struct {
 	MainName string
 	Side     Count
 	SideName string
+	// L says the final line in the reader's language (nil: English).
+	L *msg.Localizer
 }
 
 // Meter shows a long transfer while it runs: a live bar on a terminal, a
@@ -134,7 +137,7 @@ func (m *Meter) Stop(ok bool) {
 			return
 		}
 		if ok && m.out != nil {
-			fmt.Fprintf(m.out, "  %s: done, %s\n", m.spec.Label, m.status())
+			fmt.Fprintln(m.out, m.spec.L.T("deploy.meter.done", msg.Args{"Label": m.spec.Label, "Status": m.status()}))
 		}
 	})
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Status is the state of one line of progress.
@@ -163,6 +165,8 @@ func (quiet) Stop()               {}
 type Sink struct {
 	Out, ErrOut io.Writer
 	TTY, Color  bool
+	// L says the reports in the reader's language (nil: English).
+	L *msg.Localizer
 }
 
 // ComposeMode is docker compose's --progress for a resolved mode: its own

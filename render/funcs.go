@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/stack"
 )
 
@@ -407,6 +408,10 @@ func QuotingHelpers(p string) (map[string]bool, bool) {
 		return m
 	}
 	base := path.Base(p)
+	// a language variant (README.md.zh) is the kind of file it replaces
+	for _, l := range msg.Langs()[1:] {
+		base = strings.TrimSuffix(base, "."+string(l))
+	}
 	switch {
 	case strings.HasSuffix(base, ".yaml") || strings.HasSuffix(base, ".yml"):
 		return set("yaml", "compose", "xstackgen", "comment"), true

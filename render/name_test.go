@@ -16,7 +16,7 @@ func TestSetComposeName(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			set := fileset.Set{{Path: "compose.yaml", Content: []byte(c.in)}}
-			if err := setComposeName(set, "my-site"); err != nil {
+			if err := setComposeName(set, "my-site", ""); err != nil {
 				t.Fatal(err)
 			}
 			if got := string(set[0].Content); got != c.want {
@@ -25,10 +25,10 @@ func TestSetComposeName(t *testing.T) {
 		})
 	}
 	set := fileset.Set{{Path: "compose.yaml", Content: []byte("name: x\nservices: {}\n")}}
-	if err := setComposeName(set, "y"); err == nil || !strings.Contains(err.Error(), "sets name:") {
+	if err := setComposeName(set, "y", ""); err == nil || !strings.Contains(err.Error(), "sets name:") {
 		t.Errorf("a template with its own name: was not refused: %v", err)
 	}
-	if err := setComposeName(fileset.Set{{Path: "other.yaml"}}, "y"); err == nil {
+	if err := setComposeName(fileset.Set{{Path: "other.yaml"}}, "y", ""); err == nil {
 		t.Error("a render without compose.yaml was accepted")
 	}
 }

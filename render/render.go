@@ -12,6 +12,7 @@ import (
 	"text/template"
 
 	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/stack"
 )
 
@@ -46,6 +47,10 @@ func Render(d *stack.Definition, in stack.Input) (fileset.Set, error) {
 			return err
 		}
 		out := strings.TrimSuffix(p, TemplateExt)
+		var keep bool
+		if out, keep = localized(d.Templates, p, out, in.Answers[stack.LangAnswer]); !keep {
+			return nil
+		}
 		if d.OutputPath != nil {
 			out = d.OutputPath(out, in.Answers)
 		}
@@ -62,6 +67,9 @@ func Render(d *stack.Definition, in stack.Input) (fileset.Set, error) {
 			return fmt.Errorf("templates %s and %s both write %s", prev, p, out)
 		}
 		seen[out] = p
+		if strings.HasSuffix(out, ".ps1") {
+			content = PowerShellBOM(content)
+		}
 		set = append(set, fileset.File{Path: out, Mode: ModeFor(out), Content: content})
 		return nil
 	})
@@ -69,12 +77,56 @@ func Render(d *stack.Definition, in stack.Input) (fileset.Set, error) {
 		return nil, fmt.Errorf("render %s: %w", d.Name, err)
 	}
 	if name := in.Answers[stack.ComposeProjectAnswer]; name != "" {
-		if err := setComposeName(set, name); err != nil {
+		if err := setComposeName(set, name, in.Answers[stack.LangAnswer]); err != nil {
 			return nil, fmt.Errorf("render %s: %w", d.Name, err)
 		}
 	}
 	set.Sort()
 	return set, nil
+}
+
+// utf8BOM marks a file as UTF-8 for readers that otherwise guess.
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// PowerShellBOM returns a PowerShell script that Windows PowerShell 5.1
+// reads as UTF-8: 5.1 reads a script without a BOM in the ANSI code page,
+// so Chinese messages (or a project named 我的网站) would come out as
+// mojibake or break a string. An all-ASCII script stays as it is, which
+// every PowerShell reads the same.
+func PowerShellBOM(b []byte) []byte {
+	if bytes.HasPrefix(b, utf8BOM) {
+		return b
+	}
+	for _, c := range b {
+		if c >= 0x80 {
+			return append(append([]byte(nil), utf8BOM...), b...)
+		}
+	}
+	return b
+}
+
+// localized picks a template's language variant: NAME.zh.tmpl (or
+// NAME.zh for a copied file) replaces NAME.tmpl when the project's lang
+// answer is zh, and is skipped otherwise. keep is false for a file that
+// another language's variant replaces.
+func localized(tree fs.FS, p, out, lang string) (string, bool) {
+	for _, l := range msg.Langs()[1:] {
+		suffix := "." + string(l)
+		if strings.HasSuffix(out, suffix) {
+			return strings.TrimSuffix(out, suffix), string(l) == lang
+		}
+	}
+	if lang == "" || lang == string(msg.En) {
+		return out, true
+	}
+	variant := out + "." + lang
+	if strings.HasSuffix(p, TemplateExt) {
+		variant += TemplateExt
+	}
+	if _, err := fs.Stat(tree, variant); err == nil {
+		return out, false
+	}
+	return out, true
 }
 
 // composeFile is the file every stack's compose project is defined in.
@@ -84,7 +136,7 @@ const composeFile = "compose.yaml"
 // place for every stack: without `name:` compose derives the name from the
 // folder, which is empty for a folder named 我的网站 and differs from what
 // stackgen's own commands (status, backup, deploy) would compute.
-func setComposeName(set fileset.Set, name string) error {
+func setComposeName(set fileset.Set, name, lang string) error {
 	for i := range set {
 		if set[i].Path != composeFile {
 			continue
@@ -92,9 +144,9 @@ func setComposeName(set fileset.Set, name string) error {
 		if topLevelName.Match(set[i].Content) {
 			return fmt.Errorf("%s: the template sets name: itself; the compose_project answer does", composeFile)
 		}
+		l, _ := msg.Parse(lang)
 		set[i].Content = insertAfterHeader(set[i].Content,
-			"# The compose project: prefixes every container, volume, network and built\n"+
-				"# image. Commands run from another folder (or a copy) still find the stack.\n"+
+			msg.New(l).T("file.compose.name-comment")+"\n"+
 				"name: "+ComposeString(name)+"\n\n")
 		return nil
 	}

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // ImagePrefix starts the answer key of an image reference ("image.db").
@@ -46,7 +48,7 @@ func (q Question) Normalize(v string, a Answers) (string, error) {
 	case Int:
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return "", fmt.Errorf("%s: %q is not a whole number", q.Key, v)
+			return "", msg.Err("answer.not-int", msg.Args{"Key": q.Key, "Value": quote(v)})
 		}
 		// One spelling per number: +80 and 0080 are stored (and written
 		// into every file) as 80.
@@ -58,7 +60,7 @@ func (q Question) Normalize(v string, a Answers) (string, error) {
 		case "false", "no", "n", "0", "off", "":
 			v = "false"
 		default:
-			return "", fmt.Errorf("%s: %q is not true or false", q.Key, v)
+			return "", msg.Err("answer.not-bool", msg.Args{"Key": q.Key, "Value": quote(v)})
 		}
 	case Choice:
 		choices := q.ChoicesFor(a)
@@ -69,12 +71,12 @@ func (q Question) Normalize(v string, a Answers) (string, error) {
 			}
 		}
 		if !found {
-			return "", fmt.Errorf("%s: %q is not supported; choose one of: %s", q.Key, v, strings.Join(choices, ", "))
+			return "", msg.Err("answer.not-choice", msg.Args{"Key": q.Key, "Value": quote(v), "Choices": strings.Join(choices, ", ")})
 		}
 	}
 	if q.Check != nil {
 		if err := q.Check(v); err != nil {
-			return "", fmt.Errorf("%s: %w", q.Key, err)
+			return "", msg.Err("answer.keyed", msg.Args{"Key": q.Key, "Err": err})
 		}
 	}
 	return v, nil

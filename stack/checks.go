@@ -1,12 +1,13 @@
 package stack
 
 import (
-	"fmt"
 	"net"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Checks shared by the stacks' questions. Each error says what is wrong and
@@ -35,13 +36,13 @@ var reservedDjango = map[string]bool{"django": true, "test": true, "site": true,
 // PythonPackage accepts a name usable as a Python package and Django project.
 func PythonPackage(v string) error {
 	if !identPattern.MatchString(v) {
-		return fmt.Errorf("%q is not a Python identifier; use letters, digits and _ and start with a letter, e.g. mysite", v)
+		return msg.Err("check.python-ident", msg.Args{"Value": quote(v)})
 	}
 	if pythonKeywords[v] || reservedDjango[v] {
-		return fmt.Errorf("%q would clash with a Python keyword or module; pick another name, e.g. mysite", v)
+		return msg.Err("check.python-reserved", msg.Args{"Value": quote(v)})
 	}
 	if len(v) > 40 {
-		return fmt.Errorf("%q is longer than 40 characters; pick a shorter name", v)
+		return msg.Err("check.python-long", msg.Args{"Value": quote(v)})
 	}
 	return nil
 }
@@ -50,7 +51,7 @@ func PythonPackage(v string) error {
 func Port(v string) error {
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > 65535 {
-		return fmt.Errorf("%q is not a port; use a number from 1 to 65535", v)
+		return msg.Err("check.port", msg.Args{"Value": quote(v)})
 	}
 	return nil
 }
@@ -60,7 +61,7 @@ func PositiveInt(max int) func(string) error {
 	return func(v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > max {
-			return fmt.Errorf("%q is out of range; use a number from 1 to %d", v, max)
+			return msg.Err("check.range", msg.Args{"Value": quote(v), "Max": max})
 		}
 		return nil
 	}
@@ -74,17 +75,17 @@ func HostName(v string) error {
 	}
 	name := strings.TrimSuffix(v, ".") // the root dot is not part of the length
 	if len(name) == 0 {
-		return fmt.Errorf("%q is not a host name; use a domain such as example.com", v)
+		return msg.Err("check.host", msg.Args{"Value": quote(v)})
 	}
 	if len(name) > 253 {
-		return fmt.Errorf("the host name is %d characters; DNS allows at most 253 (and 63 per label)", len(name))
+		return msg.Err("check.host-long", msg.Args{"Len": len(name)})
 	}
 	for _, l := range strings.Split(name, ".") {
 		if len(l) > 63 {
-			return fmt.Errorf("%q has a label of %d characters; DNS allows at most 63 per label", v, len(l))
+			return msg.Err("check.host-label", msg.Args{"Value": quote(v), "Len": len(l)})
 		}
 		if !hostLabel.MatchString(l) {
-			return fmt.Errorf("%q is not a host name; use lower-case letters, digits, - and dots, e.g. example.com", v)
+			return msg.Err("check.host-chars", msg.Args{"Value": quote(v)})
 		}
 	}
 	return nil
@@ -93,7 +94,7 @@ func HostName(v string) error {
 // BindAddress accepts the IPv4 address a published port binds to.
 func BindAddress(v string) error {
 	if ip := net.ParseIP(v); ip == nil || ip.To4() == nil {
-		return fmt.Errorf("%q is not an IPv4 address; use 127.0.0.1 (this host only) or 0.0.0.0 (every interface)", v)
+		return msg.Err("check.ipv4", msg.Args{"Value": quote(v)})
 	}
 	return nil
 }
@@ -101,7 +102,7 @@ func BindAddress(v string) error {
 // Size accepts an nginx size such as 20m.
 func Size(v string) error {
 	if !sizePattern.MatchString(v) {
-		return fmt.Errorf("%q is not a size; use a number with an optional k, m or g suffix, e.g. 20m", v)
+		return msg.Err("check.size", msg.Args{"Value": quote(v)})
 	}
 	return nil
 }
@@ -113,7 +114,7 @@ func OptionalURL(v string) error {
 	}
 	u, err := url.Parse(v)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.ContainsAny(v, " \"'\n$") {
-		return fmt.Errorf("%q is not an http(s) URL; use e.g. https://pypi.example.org/simple", v)
+		return msg.Err("check.url", msg.Args{"Value": quote(v)})
 	}
 	return nil
 }
@@ -124,7 +125,7 @@ func OptionalRegistryHost(v string) error {
 		return nil
 	}
 	if !hostPort.MatchString(v) || !strings.ContainsAny(v, ".:") && v != "localhost" {
-		return fmt.Errorf("%q is not a registry host; use HOST or HOST:PORT, e.g. mirror.example.com", v)
+		return msg.Err("check.registry", msg.Args{"Value": quote(v)})
 	}
 	return nil
 }
@@ -139,7 +140,7 @@ func TimeZone(v string) error {
 		if len(shown) > 40 {
 			shown = shown[:40] + "..."
 		}
-		return fmt.Errorf("%q is not a time zone of the IANA tz database; use a name such as UTC, Europe/Berlin or Asia/Shanghai", shown)
+		return msg.Err("check.time-zone", msg.Args{"Value": quote(shown)})
 	}
 	return nil
 }
@@ -199,7 +200,7 @@ func NoNewPrivilegesQuestion() Question {
 // RateLimit accepts an nginx limit_req rate (10r/m, 20r/s) or off.
 func RateLimit(v string) error {
 	if v != "off" && !ratePattern.MatchString(v) {
-		return fmt.Errorf("%q is not a request rate; use N requests per second or minute, e.g. 10r/m or 20r/s, or off", v)
+		return msg.Err("check.rate", msg.Args{"Value": quote(v)})
 	}
 	return nil
 }
@@ -220,3 +221,6 @@ func RateLimitQuestions(login, api string) []Question {
 		},
 	}
 }
+
+// quote shows a value the way %q does, for messages that show it quoted.
+func quote(s string) string { return strconv.Quote(s) }

@@ -186,6 +186,7 @@ func djangoQuestions() []stack.Question {
 			Key: djangoClientMaxBodySize, Prompt: "Largest upload nginx accepts", Kind: stack.String, Default: "20m",
 			Check: stack.Size,
 		},
+		stack.LangQuestion(), // before language_code, whose default follows it
 		{
 			Key: djangoTimeZone, Prompt: "Time zone", Kind: stack.String, Default: "UTC",
 			Help:  "Django's TIME_ZONE, e.g. Asia/Shanghai",
@@ -193,8 +194,9 @@ func djangoQuestions() []stack.Question {
 		},
 		{
 			Key: djangoLanguageCode, Prompt: "Language code", Kind: stack.String, Default: "en-us", Advanced: true,
-			Help:  "Django's LANGUAGE_CODE, e.g. zh-hans",
-			Check: checkLanguageCode,
+			Help:        "Django's LANGUAGE_CODE, e.g. zh-hans; zh-hans when lang is zh",
+			DefaultFrom: languageCodeFor,
+			Check:       checkLanguageCode,
 		},
 		{
 			Key: djangoAppVersion, Prompt: "Tag of the images this stack builds", Kind: stack.String, Default: "1.0", Advanced: true,
@@ -285,6 +287,16 @@ func TLSFiles(https bool, dir string) []stack.UserFile {
 		{Path: dir + "/fullchain.pem", What: "the TLS certificate chain nginx serves (e.g. from certbot)"},
 		{Path: dir + "/privkey.pem", What: "the TLS private key of that certificate"},
 	}
+}
+
+// languageCodeFor follows the project's language: a Chinese project
+// gets Django's Simplified Chinese (zh-hans, the code Django's own
+// translations use), anything else American English, Django's default.
+func languageCodeFor(a stack.Answers) string {
+	if a[stack.LangAnswer] == "zh" {
+		return "zh-hans"
+	}
+	return "en-us"
 }
 
 func checkLanguageCode(v string) error {

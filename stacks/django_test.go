@@ -650,7 +650,7 @@ func TestDjangoDefinition(t *testing.T) {
 	for _, q := range d.Questions {
 		keys = append(keys, q.Key)
 	}
-	if want := "project compose_project db db_version domain http_port https https_port wsgi uwsgi_processes uwsgi_threads gunicorn_workers gunicorn_threads cache client_max_body_size time_zone language_code app_version publish_db db_host_port redis_host_port hsts_max_age no_new_privileges registry_mirror pip_index_url python_pins login_rate_limit api_rate_limit app_dir app_code app_settings app_wsgi app_install app_requirements app_dep_files app_add app_build_libs app_runtime_libs app_celery"; strings.Join(keys, " ") != want {
+	if want := "project compose_project db db_version domain http_port https https_port wsgi uwsgi_processes uwsgi_threads gunicorn_workers gunicorn_threads cache client_max_body_size lang time_zone language_code app_version publish_db db_host_port redis_host_port hsts_max_age no_new_privileges registry_mirror pip_index_url python_pins login_rate_limit api_rate_limit app_dir app_code app_settings app_wsgi app_install app_requirements app_dep_files app_add app_build_libs app_runtime_libs app_celery"; strings.Join(keys, " ") != want {
 		t.Errorf("questions %s\nwant      %s", strings.Join(keys, " "), want)
 	}
 }

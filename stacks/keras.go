@@ -221,6 +221,7 @@ func Keras() *stack.Definition {
 				Kind: stack.String, Check: kerasCheckShape, Advanced: true,
 			},
 			stack.RegistryMirrorQuestion(),
+			stack.LangQuestion(),
 			stack.PipIndexQuestion(),
 			stack.PythonPinsQuestion(),
 		},

@@ -399,6 +399,7 @@ func Onyx() *stack.Definition {
 			limits[0],
 			limits[1],
 			stack.RegistryMirrorQuestion(),
+			stack.LangQuestion(),
 			{
 				Key: onyxBaseRegistry, Prompt: "Registry of the base images Onyx's Dockerfiles pull",
 				Help: "Passed as the BASE_IMAGE_REGISTRY build argument (Dockerfiles that declare it); defaults to the registry mirror when one is set",

@@ -26,6 +26,7 @@ import (
 
 	"github.com/stackgen/stackgen/fileset"
 	"github.com/stackgen/stackgen/internal/dotenv"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/stack"
 )
 
@@ -1091,17 +1092,15 @@ func external(objs []Object) omap {
 
 func (c *converter) header() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Docker Swarm stack %q, written by stackgen from %s and .env.\n", c.in.Name, strings.Join(c.files, ", "))
-	b.WriteString("# Deploy it with 'stackgen up --swarm': it creates the secrets and configs\n")
-	b.WriteString("# named below (external: content-hashed, so a changed value is a new object\n")
-	b.WriteString("# and rolls out), labels the data node, deploys, and waits for health.\n")
-	b.WriteString("# No value of .env is needed here and no secret is written here.\n")
+	// the file is for people: in the project's language
+	lang, _ := msg.Parse(c.in.Answers[stack.LangAnswer])
+	l := msg.New(lang)
+	b.WriteString(l.T("file.swarm.header", msg.Args{"Name": fmt.Sprintf("%q", c.in.Name), "Files": strings.Join(c.files, ", ")}) + "\n")
 	if c.h.resolving {
-		b.WriteString("# Services are reached by DNS round-robin (endpoint_mode dnsrr), and nginx\n")
-		b.WriteString("# looks them up at request time: no virtual IP, so no IPVS is needed.\n")
+		b.WriteString(l.T("file.swarm.dnsrr") + "\n")
 	}
 	if len(c.res.Notes) > 0 {
-		b.WriteString("#\n# Changed against compose:\n")
+		b.WriteString(l.T("file.swarm.changed") + "\n")
 		for _, n := range c.res.Notes {
 			fmt.Fprintf(&b, "#   %s\n", n)
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/stackgen/stackgen/internal/imagerole"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Roles. Rules that treat services by kind (a database must not publish
@@ -29,16 +30,26 @@ type serviceRole struct {
 	declared bool   // from x-stackgen, not guessed
 	// from says how a guess was made, for messages: `its image name
 	// "mysql:8.4"`, "the port it publishes (6379)".
-	from string
+	from msg.Sub // what the role was guessed from, a catalogue clause
 }
 
 // declareHint is the clause a finding based on a guessed role ends with,
 // so a wrong guess can be corrected where it is made.
 func (r serviceRole) declareHint(service string) string {
+	h, _ := r.declareHintArg(service).(msg.Sub)
+	if h.ID == "" {
+		return ""
+	}
+	return msg.English().T(h.ID, h.Args)
+}
+
+// declareHintArg is declareHint as a placeholder value, said in the
+// language of the message it ends.
+func (r serviceRole) declareHintArg(service string) any {
 	if r.declared {
 		return ""
 	}
-	return fmt.Sprintf(" (the role %s is guessed from %s; if it is wrong, declare it under services.%s: x-stackgen: {role: app} — roles: %s)", r.role, r.from, service, imagerole.RoleNames())
+	return msg.Sub{ID: "validate.role.hint", Args: msg.Args{"Role": string(r.role), "From": r.from, "Service": service, "Roles": imagerole.RoleNames()}}
 }
 
 // declaredRole reads a service's x-stackgen extension; ok is false when
@@ -58,7 +69,7 @@ func declaredRole(s types.ServiceConfig) (serviceRole, bool) {
 	if _, known := imagerole.Lookup(fam); !known {
 		fam = ""
 	}
-	return serviceRole{role: role, family: fam, declared: true, from: "x-stackgen"}, true
+	return serviceRole{role: role, family: fam, declared: true, from: msg.Sub{ID: "validate.role.from.declared"}}, true
 }
 
 // roleImage is the image a service's role is guessed from: the base of
@@ -102,19 +113,19 @@ func (p *project) roleOf(m *composeModel, s types.ServiceConfig) serviceRole {
 	}
 	if img, ok := p.roleImage(m, s); ok {
 		if f, _, ok := imagerole.FromRef(img); ok {
-			from := fmt.Sprintf("its image name %q", img)
+			from := msg.Sub{ID: "validate.role.from.image", Args: msg.Args{"Image": q(img)}}
 			if s.Build != nil {
-				from = fmt.Sprintf("the image %q its Dockerfile builds FROM", img)
+				from = msg.Sub{ID: "validate.role.from.built", Args: msg.Args{"Image": q(img)}}
 			}
 			return serviceRole{role: f.Role, family: f.Name, from: from}
 		}
 	}
 	for _, pc := range s.Ports {
 		if f, ok := dataPort(pc.Target); ok {
-			return serviceRole{role: f.Role, from: fmt.Sprintf("the port it serves (%d, %s's)", pc.Target, f.Name)}
+			return serviceRole{role: f.Role, from: msg.Sub{ID: "validate.role.from.port", Args: msg.Args{"Port": pc.Target, "Family": f.Name}}}
 		}
 	}
-	return serviceRole{role: imagerole.App, from: "its image name, which names no known server"}
+	return serviceRole{role: imagerole.App, from: msg.Sub{ID: "validate.role.from.unknown"}}
 }
 
 // roleOfService is roleOf for a service found without its model (a file

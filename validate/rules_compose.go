@@ -1,6 +1,8 @@
 package validate
 
 import (
+	"github.com/stackgen/stackgen/internal/msg"
+
 	"fmt"
 	"path"
 	"regexp"
@@ -89,13 +91,12 @@ func checkUndefinedVar(p *project) []Finding {
 					continue
 				}
 				seen[key] = true
-				where := "the project has no .env"
+				where := msg.Sub{ID: "validate.compose-undefined-var.no-env"}
 				if p.envSource != "" {
-					where = p.envSource + " does not define it"
+					where = msg.Sub{ID: "validate.compose-undefined-var.not-in", Args: msg.Args{"File": p.envSource}}
 				}
 				out = append(out, Finding{File: f.path, Line: line,
-					Message: fmt.Sprintf("${%s} is used but %s, so Compose substitutes an empty string", r.name, where),
-					Fix:     fmt.Sprintf("add %s to .env (and .env.example), or write ${%s:-default} or ${%s:?message}", r.name, r.name, r.name)})
+					Text: &Text{Message: "validate.compose-undefined-var.msg", Fix: "validate.compose-undefined-var.fix-add", Args: msg.Args{"Var": r.name, "Where": where}}}.english())
 			}
 		})
 	}
@@ -114,7 +115,7 @@ func checkDependsMissing(p *project) []Finding {
 				if s.Links != nil && line == 0 {
 					file, line = m.locate("services", s.Name, "links")
 				}
-				out = append(out, at(file, line, "service %q depends on %q, which no compose file defines", s.Name, dep))
+				out = append(out, tr(file, line, "validate.compose-depends-missing.msg", msg.Args{"Service": q(s.Name), "Dep": q(dep)}))
 			}
 		}
 	}
@@ -153,8 +154,7 @@ func checkHealthcheckMissing(p *project) []Finding {
 				}
 				file, line := m.locate("services", s.Name, "depends_on", dep)
 				out = append(out, Finding{File: file, Line: line,
-					Message: fmt.Sprintf("service %q waits for %q to be healthy, but %q has no healthcheck, so it never becomes healthy", s.Name, dep, dep),
-					Fix:     fmt.Sprintf("add a healthcheck to service %q (or use condition: service_started)", dep)})
+					Text: &Text{Message: "validate.compose-healthcheck-missing.msg", Fix: "validate.compose-healthcheck-missing.fix-dep", Args: msg.Args{"Service": q(s.Name), "Dep": q(dep)}}}.english())
 			}
 		}
 	}
@@ -184,7 +184,7 @@ func checkNoHealthcheck(p *project) []Finding {
 				continue
 			}
 			file, line := m.locate("services", s.Name)
-			out = append(out, at(file, line, "service %q has no healthcheck, so nothing can tell when it is ready or has hung", s.Name))
+			out = append(out, tr(file, line, "validate.compose-no-healthcheck.msg", msg.Args{"Service": q(s.Name)}))
 		}
 	}
 	return out
@@ -202,9 +202,7 @@ func checkDependsStarted(p *project) []Finding {
 					continue // compose-depends-missing
 				}
 				file, line := m.locate("services", s.Name, "depends_on", dep)
-				out = append(out, Finding{File: file, Line: line,
-					Message: fmt.Sprintf("service %q starts as soon as %q's container starts, before %q is ready", s.Name, dep, dep),
-					Fix:     fmt.Sprintf("give %q a healthcheck and write depends_on: {%s: {condition: service_healthy}}", dep, dep)})
+				out = append(out, tr(file, line, "validate.compose-depends-started.msg", msg.Args{"Service": q(s.Name), "Dep": q(dep), "DepName": dep}).withFix("validate.compose-depends-started.fix-dep"))
 			}
 		}
 	}
@@ -224,8 +222,7 @@ func checkUndeclaredVolume(p *project) []Finding {
 				}
 				file, line := m.locateItem(v.Source, "services", s.Name, "volumes")
 				out = append(out, Finding{File: file, Line: line,
-					Message: fmt.Sprintf("service %q mounts named volume %q, which is not declared under the top-level volumes:", s.Name, v.Source),
-					Fix:     fmt.Sprintf("declare %q under the top-level volumes: key (or use a ./path for a bind mount)", v.Source)})
+					Text: &Text{Message: "validate.compose-undeclared-volume.msg", Fix: "validate.compose-undeclared-volume.fix-declare", Args: msg.Args{"Service": q(s.Name), "Name": q(v.Source)}}}.english())
 			}
 		}
 	}
@@ -242,8 +239,7 @@ func checkUndeclaredNetwork(p *project) []Finding {
 				}
 				file, line := m.locateItem(n, "services", s.Name, "networks")
 				out = append(out, Finding{File: file, Line: line,
-					Message: fmt.Sprintf("service %q joins network %q, which is not declared under the top-level networks:", s.Name, n),
-					Fix:     fmt.Sprintf("declare %q under the top-level networks: key", n)})
+					Text: &Text{Message: "validate.compose-undeclared-network.msg", Fix: "validate.compose-undeclared-network.fix-declare", Args: msg.Args{"Service": q(s.Name), "Name": q(n)}}}.english())
 			}
 		}
 	}
@@ -258,16 +254,14 @@ func checkUndeclaredSecret(p *project) []Finding {
 				if _, ok := m.proj.Secrets[sec.Source]; !ok {
 					file, line := m.locateItem(sec.Source, "services", s.Name, "secrets")
 					out = append(out, Finding{File: file, Line: line,
-						Message: fmt.Sprintf("service %q uses secret %q, which is not declared under the top-level secrets:", s.Name, sec.Source),
-						Fix:     fmt.Sprintf("declare %q under the top-level secrets: key", sec.Source)})
+						Text: &Text{Message: "validate.compose-undeclared-secret.secret", Fix: "validate.compose-undeclared-secret.fix-secret", Args: msg.Args{"Service": q(s.Name), "Name": q(sec.Source)}}}.english())
 				}
 			}
 			for _, c := range s.Configs {
 				if _, ok := m.proj.Configs[c.Source]; !ok {
 					file, line := m.locateItem(c.Source, "services", s.Name, "configs")
 					out = append(out, Finding{File: file, Line: line,
-						Message: fmt.Sprintf("service %q uses config %q, which is not declared under the top-level configs:", s.Name, c.Source),
-						Fix:     fmt.Sprintf("declare %q under the top-level configs: key", c.Source)})
+						Text: &Text{Message: "validate.compose-undeclared-secret.config", Fix: "validate.compose-undeclared-secret.fix-config", Args: msg.Args{"Service": q(s.Name), "Name": q(c.Source)}}}.english())
 				}
 			}
 		}
@@ -348,9 +342,7 @@ func checkDBPortPublic(p *project) []Finding {
 					continue
 				}
 				file, line := m.portLine(s.Name, pc)
-				out = append(out, Finding{File: file, Line: line,
-					Message: fmt.Sprintf("service %q (%s, a %s) publishes %s on all interfaces, so anyone who can reach the host can reach it%s", s.Name, what, r.role, portText(pc), r.declareHint(s.Name)),
-					Fix:     "remove the ports entry (services reach it over the compose network) or bind it to 127.0.0.1"})
+				out = append(out, tr(file, line, "validate.compose-db-port-public.msg", msg.Args{"Service": q(s.Name), "What": what, "Role": string(r.role), "Port": portText(pc), "Hint": r.declareHintArg(s.Name)}).withFix("validate.compose-db-port-public.fix"))
 			}
 		}
 	}
@@ -391,8 +383,7 @@ func checkPortBypassesProxy(p *project) []Finding {
 				}
 				file, line := m.portLine(s.Name, pc)
 				out = append(out, Finding{File: file, Line: line,
-					Message: fmt.Sprintf("service %q publishes %s on all interfaces beside the %q proxy, so clients can bypass it (TLS, limits, headers)%s", s.Name, portText(pc), proxy, roles[proxy].declareHint(proxy)),
-					Fix:     fmt.Sprintf("remove the ports entry and route it through %q, or bind it to 127.0.0.1", proxy)})
+					Text: &Text{Message: "validate.compose-port-bypasses-proxy.msg", Fix: "validate.compose-port-bypasses-proxy.fix-route", Args: msg.Args{"Service": q(s.Name), "Port": portText(pc), "Proxy": q(proxy), "Hint": roles[proxy].declareHintArg(proxy)}}}.english())
 			}
 		}
 	}
@@ -426,15 +417,15 @@ func checkImageLatest(p *project) []Finding {
 				continue
 			}
 			file, line := m.locate("services", s.Name, "image")
-			tag := "has no version tag"
+			tag := "untagged"
 			if parseImageRef(s.Image).tag == "latest" {
-				tag = "is tagged latest"
+				tag = "latest"
 			}
-			msg := fmt.Sprintf("service %q uses image %q, which %s and so floats to whatever is newest when pulled", s.Name, s.Image, tag)
+			id := "validate.compose-image-latest.pulled"
 			if s.Build != nil {
-				msg = fmt.Sprintf("service %q builds image %q, which %s, so every build overwrites the last and a rollback or an offline bundle cannot name it", s.Name, s.Image, tag)
+				id = "validate.compose-image-latest.built"
 			}
-			out = append(out, at(file, line, "%s", msg))
+			out = append(out, tr(file, line, id, msg.Args{"Service": q(s.Name), "Image": q(s.Image), "Tag": tag}))
 		}
 	}
 	return out
@@ -448,7 +439,7 @@ func checkContainerName(p *project) []Finding {
 				continue
 			}
 			file, line := m.locate("services", s.Name, "container_name")
-			out = append(out, at(file, line, "service %q sets container_name %q, so a second copy of the stack (another project name) cannot start on this host", s.Name, s.ContainerName))
+			out = append(out, tr(file, line, "validate.compose-container-name.msg", msg.Args{"Service": q(s.Name), "Name": q(s.ContainerName)}))
 		}
 	}
 	return out
@@ -458,7 +449,7 @@ func checkVersionObsolete(p *project) []Finding {
 	var out []Finding
 	for _, f := range p.composeFiles {
 		if e := child(f.root, "version"); e != nil {
-			out = append(out, at(f.path, lineOf(e.Key), "the top-level version: key is obsolete; Compose v2 ignores it and warns on every command"))
+			out = append(out, tr(f.path, lineOf(e.Key), "validate.compose-version-obsolete.msg", nil))
 		}
 	}
 	return out
@@ -469,7 +460,7 @@ func checkLinks(p *project) []Finding {
 	for _, f := range p.composeFiles {
 		for _, s := range f.services() {
 			if e := child(s.Value, "links"); e != nil {
-				out = append(out, at(f.path, lineOf(e.Key), "service %q uses links, a legacy option: services on a shared network already reach each other by name", keyText(s.Key)))
+				out = append(out, tr(f.path, lineOf(e.Key), "validate.compose-links.msg", msg.Args{"Service": q(keyText(s.Key))}))
 			}
 		}
 	}
@@ -482,7 +473,7 @@ func checkRestartAlways(p *project) []Finding {
 		for _, s := range m.services() {
 			if s.Restart == types.RestartPolicyAlways {
 				file, line := m.locate("services", s.Name, "restart")
-				out = append(out, at(file, line, "service %q has restart: always, which also restarts it after you stopped it by hand once the daemon restarts", s.Name))
+				out = append(out, tr(file, line, "validate.compose-restart-always.msg", msg.Args{"Service": q(s.Name)}))
 			}
 		}
 	}
@@ -501,7 +492,7 @@ func checkTTY(p *project) []Finding {
 				key = "stdin_open"
 			}
 			file, line := m.locate("services", s.Name, key)
-			out = append(out, at(file, line, "service %q sets tty/stdin_open to keep its container running; that hides a main process that exits", s.Name))
+			out = append(out, tr(file, line, "validate.compose-tty.msg", msg.Args{"Service": q(s.Name)}))
 		}
 	}
 	return out
@@ -597,13 +588,13 @@ func checkPlainSecret(p *project) []Finding {
 				forEachEnv(envNode.Value, func(k, v string, line int) {
 					switch {
 					case isSecretKey(k) && isLiteralSecret(v):
-						out = append(out, at(f.path, line, "service %q sets %s to a literal value in %s, so the secret is committed with the file", name, k, f.path))
+						out = append(out, tr(f.path, line, "validate.compose-plain-secret.literal", msg.Args{"Service": q(name), "Key": k, "File": f.path}))
 					case isSecretKey(k) && literalDefault(v) != "":
 						out = append(out, Finding{File: f.path, Line: line,
 							Message: fmt.Sprintf("service %q gives %s the default %q, so every deployment that forgets to set it runs with a committed, well-known secret", name, k, literalDefault(v)),
 							Fix:     fmt.Sprintf("drop the default and guard it: ${%s:?set %s in .env}", varName(v), varName(v))})
 					case urlPassword.MatchString(v):
-						out = append(out, at(f.path, line, "service %q puts a password inside the URL in %s", name, k))
+						out = append(out, tr(f.path, line, "validate.compose-plain-secret.url", msg.Args{"Service": q(name), "Key": k}))
 					}
 				})
 			}
@@ -612,7 +603,7 @@ func checkPlainSecret(p *project) []Finding {
 					words := strings.Fields(v)
 					for i, w := range words {
 						if (w == "--requirepass" || w == "--masterauth") && i+1 < len(words) && isLiteralSecret(words[i+1]) {
-							out = append(out, at(f.path, line, "service %q passes %s a literal password on its command line", name, w))
+							out = append(out, tr(f.path, line, "validate.compose-plain-secret.command", msg.Args{"Service": q(name), "Arg": w}))
 						}
 					}
 				})
@@ -762,8 +753,7 @@ func checkEnvFileMissing(p *project) []Finding {
 				}
 				file, line := m.locateItem(path.Base(rel), "services", s.Name, "env_file")
 				out = append(out, Finding{File: file, Line: line,
-					Message: fmt.Sprintf("service %q reads env_file %s, which does not exist, so `docker compose up` fails", s.Name, rel),
-					Fix:     fmt.Sprintf("create %s (copy it from its .env.example) or mark the entry required: false", rel)})
+					Text: &Text{Message: "validate.compose-env-file-missing.msg", Fix: "validate.compose-env-file-missing.fix-create", Args: msg.Args{"Service": q(s.Name), "File": rel}}}.english())
 			}
 		}
 	}
@@ -777,7 +767,7 @@ func checkEnvMounted(p *project) []Finding {
 			for _, v := range s.Volumes {
 				if v.Type == types.VolumeTypeBind && path.Base(v.Source) == ".env" {
 					file, line := m.locateItem(".env", "services", s.Name, "volumes")
-					out = append(out, at(file, line, "service %q bind-mounts %s into the container at %s, a second copy of every secret readable by the app's files", s.Name, path.Base(v.Source), v.Target))
+					out = append(out, tr(file, line, "validate.compose-env-mounted.msg", msg.Args{"Service": q(s.Name), "File": path.Base(v.Source), "Target": v.Target}))
 				}
 			}
 		}
@@ -804,7 +794,7 @@ func checkSecretUnused(p *project) []Finding {
 				continue
 			}
 			file, line := m.locate("secrets", name)
-			out = append(out, at(file, line, "secret %q is declared but no service uses it, so it protects nothing", name))
+			out = append(out, tr(file, line, "validate.compose-secret-unused.msg", msg.Args{"Name": q(name)}))
 		}
 	}
 	return out

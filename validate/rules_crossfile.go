@@ -1,6 +1,8 @@
 package validate
 
 import (
+	"github.com/stackgen/stackgen/internal/msg"
+
 	"fmt"
 	"github.com/stackgen/stackgen/internal/imagerole"
 	"net"
@@ -294,9 +296,7 @@ func checkNginxProxyHeaderUwsgi(p *project) []Finding {
 				}
 			}
 			if uwsgi && !proxy && proxyLine > 0 {
-				out = append(out, Finding{File: c.path, Line: proxyLine,
-					Message: "proxy_* directives in a location that uses uwsgi_pass do nothing (they only apply to proxy_pass)",
-					Fix:     "remove them; pass headers with uwsgi_param (include uwsgi_params covers the usual ones)"})
+				out = append(out, tr(c.path, proxyLine, "validate.nginx-proxy-header-uwsgi.msg", nil).withFix("validate.nginx-proxy-header-uwsgi.fix-params"))
 			}
 		})
 	}
@@ -320,7 +320,7 @@ func checkNginxIPHashSingle(p *project) []Finding {
 				}
 			}
 			if hashLine > 0 && servers <= 1 {
-				out = append(out, at(c.path, hashLine, "ip_hash in upstream %s, which has %d server: there is nothing to balance", strings.Join(d.args, " "), servers))
+				out = append(out, tr(c.path, hashLine, "validate.nginx-ip-hash-single.msg", msg.Args{"Upstream": strings.Join(d.args, " "), "Servers": servers}))
 			}
 		})
 	}
@@ -339,7 +339,7 @@ func checkNginxServerNameIP(p *project) []Finding {
 					return
 				}
 			}
-			out = append(out, at(c.path, d.line, "server_name %s names an IP address, not the site's domain", strings.Join(d.args, " ")))
+			out = append(out, tr(c.path, d.line, "validate.nginx-server-name-ip.msg", msg.Args{"Name": strings.Join(d.args, " ")}))
 		})
 	}
 	return out
@@ -376,7 +376,7 @@ func checkNginxLongTimeout(p *project) []Finding {
 			connect := strings.HasSuffix(d.name, "_connect_timeout")
 			read := strings.HasSuffix(d.name, "_read_timeout") || strings.HasSuffix(d.name, "_send_timeout")
 			if (connect && n > 75) || (read && n > 300) {
-				out = append(out, at(c.path, d.line, "%s %s: a hung backend holds the client (and an nginx connection) this long", d.name, d.args[0]))
+				out = append(out, tr(c.path, d.line, "validate.nginx-long-timeout.msg", msg.Args{"Directive": d.name, "Value": d.args[0]}))
 			}
 		})
 	}
@@ -406,13 +406,11 @@ func checkUwsgiUnknownOption(p *project) []Finding {
 			if !strings.ContainsAny(name, " \t") && strings.Contains(all, "%("+e.key+")") {
 				continue // a placeholder the file uses, which uWSGI allows
 			}
-			fix := "use a real uWSGI option name (see uwsgi --help), or remove the line"
+			fix, args := "validate.uwsgi-unknown-option.fix-unknown", msg.Args{"Key": q(e.key)}
 			if guess := strings.Join(strings.Fields(name), "-"); guess != name && isUwsgiOption(guess) {
-				fix = fmt.Sprintf("write %s = %s", guess, e.value)
+				fix, args["Guess"], args["Value"] = "validate.uwsgi-unknown-option.fix-guess", guess, e.value
 			}
-			out = append(out, Finding{File: ini.path, Line: e.line,
-				Message: fmt.Sprintf("%q is not a uWSGI option; uWSGI takes it as a placeholder and the setting silently does nothing", e.key),
-				Fix:     fix})
+			out = append(out, tr(ini.path, e.line, "validate.uwsgi-unknown-option.msg", args).withFix(fix))
 		}
 	}
 	return out
@@ -423,7 +421,7 @@ func checkUwsgiDaemonize(p *project) []Finding {
 	for _, ini := range p.uwsgi {
 		for _, e := range ini.in("uwsgi") {
 			if n := normOption(e.key); n == "daemonize" || n == "daemonize2" {
-				out = append(out, at(ini.path, e.line, "%s sends uWSGI to the background: in a container the main process then exits (or a tail keeps it alive while uWSGI may be dead) and logs go to a file nobody reads", e.key))
+				out = append(out, tr(ini.path, e.line, "validate.uwsgi-daemonize.msg", msg.Args{"Key": e.key}))
 			}
 		}
 	}
@@ -487,19 +485,19 @@ var mycnfRemoved = [...]struct {
 	mysqlRemovedIn [2]int // {0,0}: still valid in MySQL
 	notMariaDB     bool
 	universal      bool
-	why            string
+	why            string // the catalogue entry validate.mycnf-invalid-option.why.<why>
 }{
-	{"default-authentication-plugin", [2]int{8, 4}, true, false, "removed in MySQL 8.4 (use authentication-policy; clients such as mysqlclient speak caching_sha2_password) and unknown to MariaDB"},
-	{"query-cache-type", [2]int{8, 0}, false, false, "the query cache was removed in MySQL 8.0"},
-	{"query-cache-size", [2]int{8, 0}, false, false, "the query cache was removed in MySQL 8.0"},
-	{"query-cache-limit", [2]int{8, 0}, false, false, "the query cache was removed in MySQL 8.0"},
-	{"expire-logs-days", [2]int{8, 2}, false, false, "removed in MySQL 8.2 (use binlog-expire-logs-seconds)"},
-	{"log-warnings", [2]int{8, 0}, false, false, "removed in MySQL 8.0 (use log-error-verbosity)"},
-	{"tx-isolation", [2]int{8, 0}, false, false, "removed in MySQL 8.0 (use transaction-isolation)"},
-	{"innodb-file-format", [2]int{8, 0}, false, false, "removed in MySQL 8.0"},
-	{"innodb-large-prefix", [2]int{8, 0}, false, false, "removed in MySQL 8.0"},
-	{"default-character-set", [2]int{0, 0}, true, true, "is a client option; servers refuse it (use character-set-server)"},
-	{"table-cache", [2]int{0, 0}, true, true, "was renamed table-open-cache long ago"},
+	{"default-authentication-plugin", [2]int{8, 4}, true, false, "auth-plugin"},
+	{"query-cache-type", [2]int{8, 0}, false, false, "query-cache"},
+	{"query-cache-size", [2]int{8, 0}, false, false, "query-cache"},
+	{"query-cache-limit", [2]int{8, 0}, false, false, "query-cache"},
+	{"expire-logs-days", [2]int{8, 2}, false, false, "expire-logs"},
+	{"log-warnings", [2]int{8, 0}, false, false, "log-warnings"},
+	{"tx-isolation", [2]int{8, 0}, false, false, "tx-isolation"},
+	{"innodb-file-format", [2]int{8, 0}, false, false, "removed-80"},
+	{"innodb-large-prefix", [2]int{8, 0}, false, false, "removed-80"},
+	{"default-character-set", [2]int{0, 0}, true, true, "client-option"},
+	{"table-cache", [2]int{0, 0}, true, true, "table-cache"},
 }
 
 // serverGroups are the option groups mysqld or mariadbd read.
@@ -534,13 +532,12 @@ func checkMycnfInvalidOption(p *project) []Finding {
 				if !invalid {
 					continue
 				}
-				server := "any current MySQL or MariaDB"
+				var server any = msg.Sub{ID: "validate.mycnf-invalid-option.any-server"}
 				if srv.kind != "" {
 					server = srv.image
 				}
-				out = append(out, Finding{File: f.Path, Line: e.line,
-					Message: fmt.Sprintf("%s: %s %s, so %s refuses to start", e.key, e.key, r.why, server),
-					Fix:     fmt.Sprintf("remove %s from [%s] (or write loose-%s to make it optional)", e.key, e.section, name)})
+				args := msg.Args{"Key": e.key, "Why": msg.Sub{ID: "validate.mycnf-invalid-option.why." + r.why}, "Server": server, "Section": e.section, "Name": name}
+				out = append(out, tr(f.Path, e.line, "validate.mycnf-invalid-option.msg", args).withFix("validate.mycnf-invalid-option.fix-loose"))
 			}
 		}
 	}
@@ -556,9 +553,7 @@ func checkMycnfUTF8(p *project) []Finding {
 			charset := name == "character-set-server" || name == "default-character-set"
 			collation := name == "collation-server"
 			if (charset && (v == "utf8" || v == "utf8mb3")) || (collation && (strings.HasPrefix(v, "utf8_") || strings.HasPrefix(v, "utf8mb3_"))) {
-				out = append(out, Finding{File: f.Path, Line: e.line,
-					Message: fmt.Sprintf("%s = %s is MySQL's 3-byte utf8 (utf8mb3, deprecated), which cannot store emoji or other 4-byte characters", e.key, e.value),
-					Fix:     "use utf8mb4 (and a utf8mb4_ collation)"})
+				out = append(out, tr(f.Path, e.line, "validate.mycnf-utf8.msg", msg.Args{"Key": e.key, "Value": e.value}).withFix("validate.mycnf-utf8.fix-collation"))
 			}
 		}
 	}
@@ -592,9 +587,7 @@ func checkRedisBindLoopback(p *project) []Finding {
 				}
 			}
 			if loopbackOnly {
-				out = append(out, Finding{File: c.path, Line: e.line,
-					Message: fmt.Sprintf("bind %s makes Redis listen only inside its own container, so other services cannot connect", e.value),
-					Fix:     "bind 0.0.0.0 (or remove bind): the container's network is the boundary; keep the port unpublished and set a password"})
+				out = append(out, tr(c.path, e.line, "validate.redis-bind-loopback.msg", msg.Args{"Value": e.value}).withFix("validate.redis-bind-loopback.fix-boundary"))
 			}
 		}
 	}
@@ -606,9 +599,7 @@ func checkRedisRequirepassFile(p *project) []Finding {
 	for _, c := range redisConfs(p) {
 		for _, e := range c.entries {
 			if (e.key == "requirepass" || e.key == "masterauth") && e.value != "" && e.value != `""` {
-				out = append(out, Finding{File: c.path, Line: e.line,
-					Message: fmt.Sprintf("%s holds the Redis password in a config file that gets committed and copied", e.key),
-					Fix:     "remove it here and pass --requirepass ${REDIS_PASSWORD} in the compose command, with the value in .env"})
+				out = append(out, tr(c.path, e.line, "validate.redis-requirepass-file.msg", msg.Args{"Key": e.key}).withFix("validate.redis-requirepass-file.fix-here"))
 			}
 		}
 	}
@@ -708,19 +699,19 @@ func checkStartDaemonize(p *project) []Finding {
 			if srv, _ := serverCommand(w); srv != "" {
 				for _, f := range daemonFlags {
 					if containsWord(w, f) || (strings.HasPrefix(f, "--") && hasFlagPrefix(w, f+"=")) {
-						out = append(out, at(s.path, c.line, "%s is started with %s, so it leaves the foreground and the container's main process is no longer the server", srv, f))
+						out = append(out, tr(s.path, c.line, "validate.start-daemonize.flag", msg.Args{"Server": srv, "Flag": f}))
 						break
 					}
 				}
 				if w[len(w)-1] == "&" {
-					out = append(out, at(s.path, c.line, "%s is started in the background (&), so the script, not the server, is what the container waits on", srv))
+					out = append(out, tr(s.path, c.line, "validate.start-daemonize.background", msg.Args{"Server": srv}))
 				}
 			}
 			if len(w) >= 3 && w[0] == "tail" && containsWord(w, "-f") && containsWord(w, "/dev/null") {
-				out = append(out, at(s.path, c.line, "tail -f /dev/null keeps the container \"up\" even when the server has died, so restarts and health checks never react"))
+				out = append(out, tr(s.path, c.line, "validate.start-daemonize.keepalive", msg.Args{"Cmd": "tail -f /dev/null"}))
 			}
 			if len(w) >= 2 && w[0] == "sleep" && w[1] == "infinity" {
-				out = append(out, at(s.path, c.line, "sleep infinity keeps the container \"up\" even when the server has died, so restarts and health checks never react"))
+				out = append(out, tr(s.path, c.line, "validate.start-daemonize.keepalive", msg.Args{"Cmd": "sleep infinity"}))
 			}
 		}
 	}
@@ -733,7 +724,7 @@ func checkStartMakemigrations(p *project) []Finding {
 		for _, c := range s.cmds {
 			for i, w := range c.words {
 				if path.Base(w) == "manage.py" && i+1 < len(c.words) && c.words[i+1] == "makemigrations" {
-					out = append(out, at(s.path, c.line, "manage.py makemigrations at container start writes migrations in production that are in no repository, so every deployment can get a different schema"))
+					out = append(out, tr(s.path, c.line, "validate.start-makemigrations.msg", nil))
 				}
 			}
 		}
@@ -749,9 +740,7 @@ func checkStartNoExec(p *project) []Finding {
 			if srv == "" || execd || c.words[len(c.words)-1] == "&" {
 				continue
 			}
-			out = append(out, Finding{File: s.path, Line: c.line,
-				Message: fmt.Sprintf("%s runs as a child of the shell, so docker stop's SIGTERM goes to the shell and the server is killed after the timeout", srv),
-				Fix:     fmt.Sprintf("start it last, as exec %s ... (in the foreground)", srv)})
+			out = append(out, tr(s.path, c.line, "validate.start-no-exec.msg", msg.Args{"Server": srv}).withFix("validate.start-no-exec.fix-server"))
 		}
 	}
 	return out
@@ -831,9 +820,7 @@ func checkInitSQLDuplicateUser(p *project) []Finding {
 			name := sq.content[m[6]:m[7]]
 			for _, k := range []string{"POSTGRES_USER", "POSTGRES_DB", "MYSQL_USER", "MYSQL_DATABASE", "MARIADB_USER", "MARIADB_DATABASE"} {
 				if v, ok := sq.env[k]; ok && v == name {
-					out = append(out, Finding{File: sq.path, Line: lineAt(sq.content, m[0]),
-						Message: fmt.Sprintf("CREATE %s %s: the %s image already created it from %s, so this statement fails and the init script aborts", strings.ToUpper(kind), name, sq.service.Image, k),
-						Fix:     "remove the statement (the image's variables create the user and database), or add IF NOT EXISTS"})
+					out = append(out, tr(sq.path, lineAt(sq.content, m[0]), "validate.initsql-duplicate-user.msg", msg.Args{"Kind": strings.ToUpper(kind), "Name": name, "Image": sq.service.Image, "Var": k}).withFix("validate.initsql-duplicate-user.fix-ifnot"))
 					break
 				}
 			}
@@ -850,7 +837,7 @@ func checkInitSQLPassword(p *project) []Finding {
 		}
 		c := string(f.Content)
 		for _, m := range sqlPassword.FindAllStringSubmatchIndex(c, -1) {
-			out = append(out, at(f.Path, lineAt(c, m[0]), "a password is written into the SQL file in clear text"))
+			out = append(out, tr(f.Path, lineAt(c, m[0]), "validate.initsql-hardcoded-password.msg", nil))
 		}
 	}
 	return out
@@ -894,7 +881,7 @@ func checkDjangoHardcodedSecret(p *project) []Finding {
 		}
 		c := string(f.Content)
 		for _, m := range djangoLiteral.FindAllStringSubmatchIndex(c, -1) {
-			out = append(out, at(f.Path, lineAt(c, m[0]), "a secret (SECRET_KEY or a PASSWORD) is written into the settings file"))
+			out = append(out, tr(f.Path, lineAt(c, m[0]), "validate.django-hardcoded-secret.msg", nil))
 		}
 	}
 	return out

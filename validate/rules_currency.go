@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/stackgen/stackgen/internal/currency"
+	"github.com/stackgen/stackgen/internal/msg"
 	manifest "github.com/stackgen/stackgen/project"
 )
 
@@ -14,11 +15,28 @@ import (
 // life, a known CVE, a licence that changed), and the per-project
 // silences of .stackgen.yml that accept one such finding each.
 
-// currencyFinding is the finding for one flagged image reference.
+// currencyFinding is the finding for one flagged image reference, said
+// through the catalogue; the table's own note stays in its English.
 func currencyFinding(file string, line int, who, ref string, r currency.Row) Finding {
-	f := at(file, line, "%s uses %s", who, r.Message(ref))
+	lineID, note := "validate.image-currency.line", ""
+	switch {
+	case r.Family == "minio":
+		lineID = "validate.image-currency.line-minio"
+	case r.Below != "":
+		lineID = "validate.image-currency.line-below"
+	}
+	if r.Note != "" {
+		note = " (" + r.Note + ")"
+	}
+	args := msg.Args{
+		"Who": who, "Ref": ref, "Date": r.Date, "Note": note, "Source": r.Source, "Written": currency.Written,
+		"Line":     msg.Sub{ID: lineID, Args: msg.Args{"Family": r.Family, "Line": r.Line, "Below": r.Below}},
+		"Status":   msg.Sub{ID: "validate.image-currency.status." + string(r.Status)},
+		"Instead":  r.Instead,
+		"Manifest": manifest.ManifestName,
+	}
+	f := tr(file, line, "validate.image-currency.msg", args).withFix("validate.image-currency.fix-pin")
 	f.Subject = ref
-	f.Fix = "pin " + r.Instead + ", or accept it in " + manifest.ManifestName + " under silence: with rule image-currency, subject " + ref + " and a reason"
 	return f
 }
 

@@ -1,6 +1,8 @@
 package validate
 
 import (
+	"github.com/stackgen/stackgen/internal/msg"
+
 	"fmt"
 	"path"
 	"strings"
@@ -46,7 +48,7 @@ func checkBaseUnpinned(p *project) []Finding {
 				continue
 			}
 			if unpinned(st.image) {
-				out = append(out, at(d.path, st.line, "FROM %s has no version tag, so each build can get a different base image", st.raw))
+				out = append(out, tr(d.path, st.line, "validate.dockerfile-base-unpinned.msg", msg.Args{"From": st.raw}))
 			}
 		}
 	}
@@ -127,9 +129,9 @@ func (p *project) rootUser(d *dockerfile, u stageUse) (Finding, bool) {
 	if line == 0 {
 		line = st.line
 	}
-	which := "its final stage"
+	id, args := "validate.dockerfile-root-user.final", msg.Args{}
 	if st.name != "" && st != d.final() {
-		which = fmt.Sprintf("stage %q, which compose builds", st.name)
+		id, args["Stage"] = "validate.dockerfile-root-user.stage", q(st.name)
 	}
 	hint := ""
 	if _, _, known := imagerole.FromRef(d.baseImage(st)); user == "" && u.model != nil && !known {
@@ -139,7 +141,8 @@ func (p *project) rootUser(d *dockerfile, u stageUse) (Finding, bool) {
 			hint = fmt.Sprintf(" (if its base %s drops root by itself, as nginx and the official database images do, declare its family under services.%s: x-stackgen: {role: %s, family: nginx})", d.baseImage(st), u.service.Name, r.role)
 		}
 	}
-	return at(d.path, line, "the image runs as root (no USER with an unprivileged user in %s), so a compromised app owns the whole container%s", which, hint), true
+	args["Hint"] = hint
+	return tr(d.path, line, id, args), true
 }
 
 func checkShellForm(p *project) []Finding {
@@ -148,9 +151,7 @@ func checkShellForm(p *project) []Finding {
 		for _, st := range d.stages {
 			for _, in := range st.instrs {
 				if (in.cmd == "cmd" || in.cmd == "entrypoint") && !in.json && len(in.args) > 0 {
-					out = append(out, Finding{File: d.path, Line: in.line,
-						Message: fmt.Sprintf("%s is in shell form, so /bin/sh -c is PID 1 and the app never receives SIGTERM (every stop waits 10 s, then kills)", strings.ToUpper(in.cmd)),
-						Fix:     fmt.Sprintf(`write it in exec form: %s ["program", "arg", ...] (or exec the program at the end of a script)`, strings.ToUpper(in.cmd))})
+					out = append(out, tr(d.path, in.line, "validate.dockerfile-shell-form.msg", msg.Args{"Cmd": strings.ToUpper(in.cmd)}).withFix("validate.dockerfile-shell-form.fix-cmd"))
 				}
 			}
 		}
@@ -174,7 +175,7 @@ func checkAddLocal(p *project) []Finding {
 					if strings.Contains(src, "://") || strings.HasPrefix(src, "git@") || hasAnySuffix(strings.ToLower(src), addExtracts[:]) {
 						continue
 					}
-					out = append(out, at(d.path, in.line, "ADD %s copies a local path; ADD also fetches URLs and unpacks archives, so a plain copy should say so", src))
+					out = append(out, tr(d.path, in.line, "validate.dockerfile-add-local.msg", msg.Args{"Src": src}))
 					break
 				}
 			}
@@ -198,7 +199,7 @@ func checkMaintainer(p *project) []Finding {
 		for _, st := range d.stages {
 			for _, in := range st.instrs {
 				if in.cmd == "maintainer" {
-					out = append(out, at(d.path, in.line, "MAINTAINER is deprecated"))
+					out = append(out, tr(d.path, in.line, "validate.dockerfile-maintainer.msg", nil))
 				}
 			}
 		}
@@ -252,7 +253,7 @@ func checkAptRecommends(p *project) []Finding {
 			for _, in := range st.instrs {
 				for _, c := range aptInstalls(in) {
 					if !containsWord(c, "--no-install-recommends") && !strings.Contains(strings.Join(c, " "), "Install-Recommends=false") {
-						out = append(out, at(d.path, in.line, "apt install without --no-install-recommends pulls in recommended packages the image does not need"))
+						out = append(out, tr(d.path, in.line, "validate.dockerfile-apt-recommends.msg", nil))
 						break
 					}
 				}
@@ -280,7 +281,7 @@ func checkAptLists(p *project) []Finding {
 					continue
 				}
 				if !strings.Contains(in.text(), "/var/lib/apt/lists") && !strings.Contains(in.text(), "apt-get clean") {
-					out = append(out, at(d.path, in.line, "this RUN installs with apt but does not remove /var/lib/apt/lists, leaving tens of MB of package lists in the layer"))
+					out = append(out, tr(d.path, in.line, "validate.dockerfile-apt-lists.msg", nil))
 				}
 			}
 		}
@@ -323,9 +324,7 @@ func checkAptTrap(p *project) []Finding {
 					pkgs, _ := aptPackages(c)
 					for _, pk := range pkgs {
 						if repl, ok := aptTraps[pk]; ok {
-							out = append(out, Finding{File: d.path, Line: in.line,
-								Message: fmt.Sprintf("apt package %q does not exist in current Debian, so the build fails", pk),
-								Fix:     "install " + repl})
+							out = append(out, tr(d.path, in.line, "validate.dockerfile-apt-trap.msg", msg.Args{"Package": q(pk), "Replacement": repl}).withFix("validate.dockerfile-apt-trap.fix-install"))
 						}
 					}
 				}
@@ -345,7 +344,7 @@ func checkSedCR(p *project) []Finding {
 				}
 				for _, c := range shellCommands(in.text()) {
 					if len(c) > 0 && c[0] == "sed" && (containsWord(c, "s/r//") || containsWord(c, "s/r//g")) {
-						out = append(out, at(d.path, in.line, "sed 's/r//' deletes the letter r, not the carriage return it was meant to strip (that is s/\\r$//)"))
+						out = append(out, tr(d.path, in.line, "validate.dockerfile-sed-cr.msg", nil))
 					}
 				}
 			}
@@ -436,7 +435,7 @@ func baseFull(d *dockerfile, st *dfStage) []Finding {
 	tag := strings.ToLower(r.tag)
 	for _, f := range fullImages {
 		if r.name == f && !strings.Contains(tag, "slim") && !strings.Contains(tag, "alpine") && !strings.Contains(st.image, "$") {
-			out = append(out, at(d.path, st.line, "the image runs on the full %s image (compilers and headers included, about 1 GB)", st.raw))
+			out = append(out, tr(d.path, st.line, "validate.dockerfile-base-full.msg", msg.Args{"Image": st.raw}))
 		}
 	}
 	return out
@@ -525,7 +524,7 @@ func (p *project) contextMissing(d *dockerfile, ctx string) []Finding {
 						continue
 					}
 					if !exists(src) {
-						out = append(out, at(d.path, in.line, "%s %s: %s is not in the build context %s", strings.ToUpper(in.cmd), src, src, ctxName(ctx)))
+						out = append(out, tr(d.path, in.line, "validate.dockerfile-context-missing.copy", msg.Args{"Cmd": strings.ToUpper(in.cmd), "Src": src, "Context": ctxName(ctx)}))
 					}
 				}
 			case "run":
@@ -537,7 +536,7 @@ func (p *project) contextMissing(d *dockerfile, ctx string) []Finding {
 						if (w == "-r" || w == "--requirement") && i+1 < len(c) && i > 0 && containsWord(c[:i], "install") {
 							req := c[i+1]
 							if !strings.HasPrefix(req, "/") && !strings.Contains(req, "$") && !exists(req) {
-								out = append(out, at(d.path, in.line, "pip install -r %s: %s is not in the build context %s", req, req, ctxName(ctx)))
+								out = append(out, tr(d.path, in.line, "validate.dockerfile-context-missing.pip", msg.Args{"Req": req, "Context": ctxName(ctx)}))
 							}
 						}
 					}

@@ -1,6 +1,8 @@
 package validate
 
 import (
+	"github.com/stackgen/stackgen/internal/msg"
+
 	"bytes"
 	"fmt"
 	"path"
@@ -54,9 +56,7 @@ func checkEnvMode(p *project) []Finding {
 	var out []Finding
 	for _, f := range envFiles(p) {
 		if f.Mode.Perm()&0o077 != 0 {
-			out = append(out, Finding{File: f.Path,
-				Message: fmt.Sprintf("%s has mode %04o, so other users on the host can read its secrets", f.Path, f.Mode.Perm()),
-				Fix:     fmt.Sprintf("chmod 600 %s", f.Path)})
+			out = append(out, tr(f.Path, 0, "validate.env-mode.msg", msg.Args{"File": f.Path, "Mode": fmt.Sprintf("%04o", f.Mode.Perm())}).withFix("validate.env-mode.fix-chmod"))
 		}
 	}
 	return out
@@ -137,9 +137,7 @@ func checkEnvNotIgnored(p *project) []Finding {
 			continue // an env_file of settings only
 		}
 		if !gitIgnored(p, f.Path) {
-			out = append(out, Finding{File: f.Path,
-				Message: fmt.Sprintf("%s is not listed in a .gitignore, so its secrets get committed with the project", f.Path),
-				Fix:     fmt.Sprintf("add %s to .gitignore (and commit an example with placeholder values instead)", f.Path)})
+			out = append(out, tr(f.Path, 0, "validate.env-not-ignored.msg", msg.Args{"File": f.Path}).withFix("validate.env-not-ignored.fix-add"))
 		}
 	}
 	return out
@@ -151,9 +149,7 @@ func checkEnvExampleKeys(p *project) []Finding {
 		exPath := path.Join(fileset.Dir(f.Path), ".env.example")
 		ex, ok := p.files[exPath]
 		if !ok {
-			out = append(out, Finding{File: f.Path,
-				Message: fmt.Sprintf("%s has no %s beside it, so whoever deploys a copy cannot know which keys to set", f.Path, exPath),
-				Fix:     fmt.Sprintf("write %s with the same keys and placeholder values", exPath)})
+			out = append(out, tr(f.Path, 0, "validate.env-example-keys.missing", msg.Args{"File": f.Path, "Example": exPath}).withFix("validate.env-example-keys.fix-write"))
 			continue
 		}
 		env, example := parseDotenv(f.Content), parseDotenv(ex.Content)
@@ -190,9 +186,7 @@ func checkEnvWeakSecret(p *project) []Finding {
 				}
 			}
 			if weak {
-				out = append(out, Finding{File: f.Path, Line: env.Lines[k],
-					Message: fmt.Sprintf("%s is a short or well-known value (%d characters), easy to guess", k, len(v)),
-					Fix:     "generate it: openssl rand -base64 32 | tr -d '/+=' (at least 32 random characters)"})
+				out = append(out, tr(f.Path, env.Lines[k], "validate.env-weak-secret.msg", msg.Args{"Key": k, "Len": len(v)}).withFix("validate.env-weak-secret.fix-generate"))
 			}
 		}
 	}
@@ -307,7 +301,7 @@ func checkScriptSetE(p *project) []Finding {
 	var out []Finding
 	for _, f := range runScripts(p) {
 		if !setsErrexit(f.Content) {
-			out = append(out, at(f.Path, 0, "the script does not set -e, so it carries on after a failed command and reports success"))
+			out = append(out, tr(f.Path, 0, "validate.script-set-e.msg", nil))
 		}
 	}
 	return out
@@ -317,7 +311,7 @@ func checkScriptCRLF(p *project) []Finding {
 	var out []Finding
 	for _, f := range scripts(p) {
 		if i := bytes.Index(f.Content, []byte("\r\n")); i >= 0 {
-			out = append(out, at(f.Path, bytes.Count(f.Content[:i], []byte("\n"))+1, "the script has Windows (CRLF) line endings, so Linux runs \"bash\\r\" and every command with a stray \\r"))
+			out = append(out, tr(f.Path, bytes.Count(f.Content[:i], []byte("\n"))+1, "validate.script-crlf.msg", nil))
 		}
 	}
 	return out
@@ -327,9 +321,7 @@ func checkScriptExecBit(p *project) []Finding {
 	var out []Finding
 	for _, f := range runScripts(p) {
 		if f.Mode.Perm()&0o100 == 0 {
-			out = append(out, Finding{File: f.Path,
-				Message: fmt.Sprintf("the script's mode is %04o, so ./%s fails with permission denied", f.Mode.Perm(), path.Base(f.Path)),
-				Fix:     fmt.Sprintf("chmod 755 %s (and git update-index --chmod=+x %s)", f.Path, f.Path)})
+			out = append(out, tr(f.Path, 0, "validate.script-exec-bit.msg", msg.Args{"Mode": fmt.Sprintf("%04o", f.Mode.Perm()), "Base": path.Base(f.Path), "File": f.Path}).withFix("validate.script-exec-bit.fix-chmod"))
 		}
 	}
 	return out

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Severity says whether a finding blocks: an Error is a deployment that
@@ -68,6 +69,8 @@ type Finding struct {
 	// finding (the image reference, for image-currency); "" when a finding
 	// cannot be silenced.
 	Subject string `json:"subject,omitempty"`
+	// Text is how to say Message and Fix in another language (text.go).
+	Text *Text `json:"-"`
 }
 
 // String formats a finding the way the command prints it:
@@ -123,6 +126,11 @@ func FilesSilenced(set fileset.Set) ([]Finding, []SilencedFinding) {
 			f.Severity = r.Severity
 			if f.Fix == "" {
 				f.Fix = fixClause(r.Fix)
+				if f.Text != nil {
+					t := *f.Text
+					t.Fix = ruleFixID(r.ID)
+					f.Text = &t
+				}
 			}
 			out = append(out, f)
 		}
@@ -178,12 +186,18 @@ func sortFindings(in []Finding) []Finding {
 	})
 	out := in[:0]
 	for i, f := range in {
-		if i > 0 && f == in[i-1] {
+		if i > 0 && sameFinding(f, in[i-1]) {
 			continue
 		}
 		out = append(out, f)
 	}
 	return out
+}
+
+// sameFinding compares what a reader sees (Text says the same thing in
+// another language, and holds a map).
+func sameFinding(a, b Finding) bool {
+	return a.File == b.File && a.Line == b.Line && a.Rule == b.Rule && a.Severity == b.Severity && a.Message == b.Message && a.Fix == b.Fix
 }
 
 // fixClause turns a table fix, written as a sentence for the README, into
@@ -202,7 +216,7 @@ type FindingsError struct{ Findings []Finding }
 
 func (e *FindingsError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d validation error(s):", len(e.Findings))
+	b.WriteString(msg.English().T("validate.gate.head", msg.Args{"Count": len(e.Findings)}))
 	for _, f := range e.Findings {
 		b.WriteString("\n  ")
 		b.WriteString(f.String())

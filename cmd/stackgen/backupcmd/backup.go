@@ -17,6 +17,7 @@ import (
 	"github.com/stackgen/stackgen/backup"
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/internal/units"
 )
 
@@ -62,22 +63,11 @@ type Options struct {
 func NewCmdBackup(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IO, Engine: f.Engine, Now: f.Now, Version: f.Version}
 	cmd := &cobra.Command{
-		Use:   "backup [dir]",
-		Short: "Back up the stack's databases, Redis and upload volumes while it runs",
-		Long: `Back up every piece of data the stack keeps, while it keeps serving:
-
-  MySQL/MariaDB  a consistent dump (--single-transaction) of its databases
-  Postgres       pg_dump in custom format
-  Redis          the RDB snapshot, after a fresh BGSAVE has finished
-  files          a tar of each upload volume
-
-Dumps run inside the service containers (no TTY, credentials from the
-containers' own environment) and go into <dir>/backups/<UTC time>/ (or -o DIR)
-with manifest.json and SHA256SUMS. The folder appears only once every file is
-complete. Restore with 'stackgen restore FOLDER'.`,
-		Example: `  stackgen backup
-  stackgen backup mysite -o /srv/backups --keep 7`,
-		Args: cobra.MaximumNArgs(1),
+		Use:     "backup [dir]",
+		Short:   f.IO.L.T("cmd.backup.short"),
+		Long:    f.IO.L.T("backup.long"),
+		Example: f.IO.L.T("backup.example"),
+		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir, err := cmdutil.DirArg(cmd, args)
 			if err != nil {
@@ -85,17 +75,17 @@ complete. Restore with 'stackgen restore FOLDER'.`,
 			}
 			opts.Dir = dir
 			if opts.Keep < 0 {
-				return cmdutil.FlagErrorf("--keep must be 1 or more (it counts the backups to keep)")
+				return &cmdutil.FlagError{Err: f.IO.L.Errorf("backup.err.keep")}
 			}
 			if opts.EncryptTo != "" && opts.PassphraseFile != "" {
-				return cmdutil.FlagErrorf("--encrypt-to and --passphrase-file exclude each other: age encrypts to keys or to a passphrase")
+				return &cmdutil.FlagError{Err: f.IO.L.Errorf("backup.err.exclusive")}
 			}
 			if opts.Schedule != "" {
 				if _, err := backup.ParseSchedule(opts.Schedule); err != nil {
 					return cmdutil.FlagErrorf("%v", err)
 				}
 				if opts.PassphraseFile != "" {
-					return cmdutil.FlagErrorf("a scheduled backup cannot type a passphrase: use --encrypt-to with a key from 'stackgen keygen'")
+					return &cmdutil.FlagError{Err: f.IO.L.Errorf("backup.err.schedule-passphrase")}
 				}
 			}
 			opts.flags = map[string]bool{}
@@ -107,16 +97,16 @@ complete. Restore with 'stackgen restore FOLDER'.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&opts.Out, "output", "o", "", "folder that receives the backup folder (default <dir>/backups)")
-	fl.IntVar(&opts.Keep, "keep", 0, "after the backup, delete this project's oldest backups in the output folder beyond the newest `N`")
-	fl.StringVar(&opts.EncryptTo, "encrypt-to", "", "include the secrets (.env, private keys), encrypted to this age public `KEY` (or a file of keys); see 'stackgen keygen'")
-	fl.StringVar(&opts.PassphraseFile, "passphrase-file", "", "include the secrets, encrypted to the passphrase in `FILE` (or $STACKGEN_BACKUP_PASSPHRASE)")
-	fl.BoolVar(&opts.Live, "live", false, "copy upload volumes without pausing the service that writes them (not one point in time)")
-	fl.StringVar(&opts.CopyTo, "copy-to", "", "copy each new backup into `DIR` (a mounted share or disk) and verify the copy")
-	fl.StringVar(&opts.Schedule, "schedule", "", "install a scheduled backup instead of backing up now: daily, hourly or a cron expression (systemd timer, cron, or the Windows Task Scheduler)")
-	fl.BoolVar(&opts.NoInstall, "no-install", false, "with --schedule: write the schedule files into scripts/schedule/ without installing them")
-	fl.BoolVar(&opts.Save, "save", false, "record the options given (--encrypt-to, -o, --keep, --copy-to, --live) as this project's defaults")
-	fl.BoolVar(&opts.List, "list", false, "list this project's backups with their age instead of making one")
+	fl.StringVarP(&opts.Out, "output", "o", "", f.IO.L.T("backup.flag.output"))
+	fl.IntVar(&opts.Keep, "keep", 0, f.IO.L.T("backup.flag.keep"))
+	fl.StringVar(&opts.EncryptTo, "encrypt-to", "", f.IO.L.T("backup.flag.encrypt-to"))
+	fl.StringVar(&opts.PassphraseFile, "passphrase-file", "", f.IO.L.T("backup.flag.passphrase-file"))
+	fl.BoolVar(&opts.Live, "live", false, f.IO.L.T("backup.flag.live"))
+	fl.StringVar(&opts.CopyTo, "copy-to", "", f.IO.L.T("backup.flag.copy-to"))
+	fl.StringVar(&opts.Schedule, "schedule", "", f.IO.L.T("backup.flag.schedule"))
+	fl.BoolVar(&opts.NoInstall, "no-install", false, f.IO.L.T("backup.flag.no-install"))
+	fl.BoolVar(&opts.Save, "save", false, f.IO.L.T("backup.flag.save"))
+	fl.BoolVar(&opts.List, "list", false, f.IO.L.T("backup.flag.list"))
 	cmdutil.AddDirFlag(cmd, "")
 	return cmd
 }
@@ -168,7 +158,8 @@ func Run(ctx context.Context, opts *Options) error {
 		now = opts.Now
 	}
 	start := time.Now()
-	fmt.Fprintf(opts.IO.ErrOut, "Backing up %s (%s) while it runs\n", p.Name, proj.Stack)
+	l := opts.IO.L
+	fmt.Fprintln(opts.IO.ErrOut, l.T("backup.start", msg.Args{"Project": p.Name, "Stack": proj.Stack}))
 	dir, m, err := backup.Create(ctx, eng, backup.Options{
 		OutDir: out, Stack: proj.Stack, Project: p.Name, StackgenVersion: opts.Version,
 		Now: now(), Targets: targets, Progress: backup.LineProgress(opts.IO.ErrOut, opts.IO.IsStderrTTY()),
@@ -184,10 +175,10 @@ func Run(ctx context.Context, opts *Options) error {
 	for _, f := range m.Files {
 		total += f.Size
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "Backup complete: %d files, %s in %s\n", len(m.Files), units.Bytes(total), time.Since(start).Round(10*time.Millisecond))
+	fmt.Fprintln(opts.IO.ErrOut, l.T("backup.done", msg.Args{"Files": len(m.Files), "Size": units.Bytes(total), "Took": time.Since(start).Round(10 * time.Millisecond).String()}))
 	if m.Secrets == nil {
 		if left, err := backup.SecretFilesOf(proj.Dir, skipPaths(proj.Dir, out)); err == nil && len(left) > 0 {
-			fmt.Fprintf(opts.IO.ErrOut, "Secrets not included (%s): keep a copy of them, or back them up encrypted with --encrypt-to KEY ('stackgen keygen' makes one)\n", strings.Join(left, ", "))
+			fmt.Fprintln(opts.IO.ErrOut, l.T("backup.no-secrets", msg.Args{"Files": strings.Join(left, ", ")}))
 		}
 	}
 	fmt.Fprintln(opts.IO.Out, dir)
@@ -196,7 +187,7 @@ func Run(ctx context.Context, opts *Options) error {
 		if err != nil {
 			return fmt.Errorf("the backup %s is complete, but copying it failed: %w", dir, err)
 		}
-		fmt.Fprintf(opts.IO.ErrOut, "Copied to %s and verified (size and SHA-256 of every file)\n", c)
+		fmt.Fprintln(opts.IO.ErrOut, l.T("backup.copied", msg.Args{"Dir": c}))
 	}
 	if opts.Keep > 0 {
 		entries, err := backup.List(out)
@@ -210,7 +201,7 @@ func Run(ctx context.Context, opts *Options) error {
 			if err := os.RemoveAll(e.Dir); err != nil {
 				return fmt.Errorf("removing an old backup (--keep %d): %w", opts.Keep, err)
 			}
-			fmt.Fprintf(opts.IO.ErrOut, "Removed old backup %s (--keep %d)\n", e.Dir, opts.Keep)
+			fmt.Fprintln(opts.IO.ErrOut, l.T("backup.pruned", msg.Args{"Dir": e.Dir, "Keep": opts.Keep}))
 		}
 	}
 	return nil

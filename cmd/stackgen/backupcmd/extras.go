@@ -13,6 +13,7 @@ import (
 
 	"github.com/stackgen/stackgen/backup"
 	"github.com/stackgen/stackgen/internal/atomicfile"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/internal/units"
 )
 
@@ -62,7 +63,7 @@ func (o *Options) save(dir string, s backup.Settings) error {
 	if err := backup.SaveSettings(dir, s); err != nil {
 		return err
 	}
-	fmt.Fprintf(o.IO.ErrOut, "Saved the backup settings in %s\n", filepath.Join(dir, backup.SettingsName))
+	fmt.Fprintln(o.IO.ErrOut, o.IO.L.T("backup.saved", msg.Args{"File": filepath.Join(dir, backup.SettingsName)}))
 	return nil
 }
 
@@ -119,7 +120,7 @@ func list(o *Options, proj *backup.Source) error {
 	entries, err := backup.List(out)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			fmt.Fprintf(o.IO.ErrOut, "No backups in %s yet: make one with 'stackgen backup %s'\n", out, proj.Dir)
+			fmt.Fprintln(o.IO.ErrOut, o.IO.L.T("backup.list.none", msg.Args{"Dir": out, "Project": proj.Dir}))
 			return nil
 		}
 		return err
@@ -129,7 +130,7 @@ func list(o *Options, proj *backup.Source) error {
 		now = o.Now()
 	}
 	tw := tabwriter.NewWriter(o.IO.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "BACKUP\tAGE\tSIZE\tFILES\tSECRETS")
+	fmt.Fprintln(tw, o.IO.L.T("backup.list.header"))
 	n := 0
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
@@ -152,7 +153,7 @@ func list(o *Options, proj *backup.Source) error {
 		return err
 	}
 	if n == 0 {
-		fmt.Fprintf(o.IO.ErrOut, "No backups of this project in %s yet\n", out)
+		fmt.Fprintln(o.IO.ErrOut, o.IO.L.T("backup.list.none-here", msg.Args{"Dir": out}))
 	}
 	return nil
 }
@@ -229,9 +230,9 @@ func schedule(ctx context.Context, o *Options, proj *backup.Source) error {
 		return err
 	}
 	paths["cron"] = cronPath
-	fmt.Fprintf(o.IO.ErrOut, "Wrote the schedule (%s) into %s\n", o.Schedule, dir)
+	fmt.Fprintln(o.IO.ErrOut, o.IO.L.T("backup.schedule.wrote", msg.Args{"Schedule": o.Schedule, "Dir": dir}))
 	if o.NoInstall {
-		fmt.Fprintf(o.IO.ErrOut, "Not installed (--no-install). On Linux: copy the .service and .timer to /etc/systemd/system and run 'systemctl enable --now %s.timer', or add %s to the crontab; on Windows run schedule-backup.ps1.\n", job.Unit(), cronPath)
+		fmt.Fprintln(o.IO.ErrOut, o.IO.L.T("backup.schedule.not-installed", msg.Args{"Unit": job.Unit(), "Cron": cronPath}))
 		return nil
 	}
 	inst := o.Installer

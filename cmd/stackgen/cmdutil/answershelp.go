@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/stack"
 )
 
@@ -14,8 +15,8 @@ import (
 // the prompts first (copier and cookiecutter users look for this). Answers
 // the prompts never ask (advanced ones) are listed too: --set is the only
 // way to reach them.
-func PrintAnswers(w io.Writer, d *stack.Definition) {
-	fmt.Fprintf(w, "Answers of %s (--set KEY=VALUE, or a YAML mapping of them with --answers FILE):\n", d.Name)
+func PrintAnswers(w io.Writer, l *msg.Localizer, d *stack.Definition) {
+	fmt.Fprintln(w, l.T("answers.head", msg.Args{"Stack": d.Name}))
 	cur := stack.Answers{}
 	for _, q := range d.Questions {
 		def := q.DefaultFor(cur)
@@ -40,14 +41,14 @@ func PrintAnswers(w io.Writer, d *stack.Definition) {
 			notes = append(notes, "asked only with some earlier answers")
 		}
 		fmt.Fprintf(w, "  %s  (%s)\n", q.Key, strings.Join(notes, "; "))
-		text := q.Prompt
-		if q.Help != "" {
-			text += ". " + q.Help
+		text, help := QuestionText(l, d.Name, q)
+		if help != "" {
+			text += ". " + help
 		}
 		fmt.Fprintf(w, "      %s\n", text)
 	}
 	if len(d.Images) > 0 {
-		fmt.Fprintf(w, "Images (--image KEY=REF, or an image: mapping in --answers; used as given):\n")
+		fmt.Fprintln(w, l.T("answers.images"))
 		seen := map[string]bool{}
 		for _, im := range d.Images {
 			if seen[im.Key] {
@@ -73,4 +74,20 @@ func kindOf(q stack.Question, cur stack.Answers) string {
 		return "one of: " + strings.Join(q.ChoicesFor(cur), ", ")
 	}
 	return "text"
+}
+
+// QuestionText is a question's prompt and help in l's language: the
+// catalogue's q.STACK.KEY.prompt and .help, whose English is the stack
+// definition's own text (a test keeps them equal); a question not in the
+// catalogue is asked in English.
+func QuestionText(l *msg.Localizer, stackName string, q stack.Question) (prompt, help string) {
+	prompt, help = q.Prompt, q.Help
+	id := "q." + stackName + "." + q.Key
+	if t := l.T(id + ".prompt"); t != id+".prompt" {
+		prompt = t
+	}
+	if t := l.T(id + ".help"); q.Help != "" && t != id+".help" {
+		help = t
+	}
+	return prompt, help
 }

@@ -3,11 +3,13 @@ package cmdutil
 import (
 	"crypto/rand"
 	"io"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/prompt"
+	"github.com/stackgen/stackgen/stack"
 )
 
 // Factory builds what commands need, lazily, so a command that never talks
@@ -22,6 +24,10 @@ type Factory struct {
 	// Engine returns the Docker client, built on first use (it does not
 	// dial until a command calls it).
 	Engine func() (*engine.Client, error)
+	// Host suggests defaults from the machine (language, time zone) for a
+	// new project; nil suggests nothing, so tests stay independent of the
+	// machine they run on.
+	Host func() stack.Host
 }
 
 // NewFactory returns the production factory.
@@ -34,5 +40,7 @@ func NewFactory(version string) *Factory {
 		Now:      time.Now,
 		Version:  version,
 		Engine:   sync.OnceValues(engine.New),
+		// read when a project is made, after Main chose the language
+		Host: func() stack.Host { return hostDefaults(ios, os.Getenv, os.Readlink) },
 	}
 }

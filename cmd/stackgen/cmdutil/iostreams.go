@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/progress"
 )
 
@@ -19,6 +20,9 @@ type IOStreams struct {
 	In     io.Reader
 	Out    io.Writer
 	ErrOut io.Writer
+	// L speaks the reader's language (--lang, else the locale); nil reads
+	// as English, so tests that do not care need not set it.
+	L *msg.Localizer
 
 	inTTY, outTTY, errTTY bool
 }
@@ -26,7 +30,7 @@ type IOStreams struct {
 // System returns the process's real streams.
 func System() *IOStreams {
 	return &IOStreams{
-		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, L: msg.English(),
 		inTTY:  term.IsTerminal(int(os.Stdin.Fd())),
 		outTTY: term.IsTerminal(int(os.Stdout.Fd())),
 		errTTY: term.IsTerminal(int(os.Stderr.Fd())),
@@ -59,5 +63,5 @@ func (s *IOStreams) ColorEnabled() bool {
 
 // Sink is the streams as a service takes them.
 func (s *IOStreams) Sink() progress.Sink {
-	return progress.Sink{Out: s.Out, ErrOut: s.ErrOut, TTY: s.errTTY, Color: s.ColorEnabled()}
+	return progress.Sink{Out: s.Out, ErrOut: s.ErrOut, TTY: s.errTTY, Color: s.ColorEnabled(), L: s.L}
 }

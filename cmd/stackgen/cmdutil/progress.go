@@ -1,11 +1,13 @@
 package cmdutil
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
 
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/progress"
 )
 
@@ -15,8 +17,8 @@ var TransferModes = []string{progress.ModeAuto, progress.ModeTTY, progress.ModeP
 
 // AddProgressFlag adds --progress, taking one of modes (progress.Modes for
 // a verb with JSON output), default auto.
-func AddProgressFlag(fl *pflag.FlagSet, p *string, modes []string) {
-	fl.StringVar(p, "progress", progress.ModeAuto, "progress output: "+strings.Join(modes, ", "))
+func AddProgressFlag(fl *pflag.FlagSet, l *msg.Localizer, p *string, modes []string) {
+	fl.StringVar(p, "progress", progress.ModeAuto, l.T("up.flag.progress", msg.Args{"Modes": strings.Join(modes, ", ")}))
 }
 
 // CheckProgress is the one check of a --progress value: a usage error
@@ -24,7 +26,7 @@ func AddProgressFlag(fl *pflag.FlagSet, p *string, modes []string) {
 // auto against the terminal (progress.Resolve).
 func CheckProgress(mode string, modes []string) error {
 	if !slices.Contains(modes, mode) {
-		return FlagErrorf("invalid --progress %q: use one of %s", mode, strings.Join(modes, ", "))
+		return &FlagError{Err: msg.Err("progress.err.invalid", msg.Args{"Value": fmt.Sprintf("%q", mode), "Modes": strings.Join(modes, ", ")})}
 	}
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/stackgen/stackgen/bundle"
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/lifecycle"
 	"github.com/stackgen/stackgen/prompt"
 	"github.com/stackgen/stackgen/sign"
@@ -93,40 +94,11 @@ func up(ctx context.Context, dir string, o *Options) error {
 func NewCmdDeploy(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IO, Factory: f, Engine: f.Engine, Now: f.Now, Up: up}
 	cmd := &cobra.Command{
-		Use:   "deploy (--package [dir] [-o FILE] | --bundle FILE [--dir DIR])",
-		Short: "Package a stack for an offline host, or install such a bundle",
-		Long: `With --package, build the project's images and write one archive that holds
-every image its compose files use (one layer-deduplicated save, compressed in
-a single streaming pass), the compose files, the configs they mount,
-.env.example (never .env unless --include-env), the scripts, load-and-start
-scripts for bash and PowerShell, a README for the offline host and a
-manifest with the SHA-256 of every file.
-
-With --bundle, on the offline host: check every file's SHA-256 and run
-'stackgen validate' on the project before loading anything (services that are
-privileged, use the host network, or mount the host's root or the Docker
-socket are refused without --allow-privileged), load the images, write the files into --dir, write .env
-with fresh secrets when the bundle has none, then start the stack as
-'stackgen up' does (wait until healthy, migrations).
-
-The host receiving the bundle needs only Docker: the load-and-start scripts
-inside do the same without stackgen.
-
-Crossing machines: --split 4G writes numbered parts (NAME.part001, ...) with a
-parts list and SHA256SUMS, for FAT32 sticks; --bundle NAME.part001 checks every
-part before anything is loaded and reads them as one. --sign KEY ('stackgen
-keygen --sign') signs the manifest and SHA256SUMS in minisign's format;
---verify-key PUB, or bundle.require_signature and bundle.trusted_keys in the
-.stackgen.yml of the directory --bundle runs in, refuses a bundle that is
-unsigned, signed by another key or changed after signing. Every bundle carries
-images/sbom.cdx.json, a CycloneDX SBOM of the images' packages.`,
-		Example: `  stackgen deploy --package mysite                 # writes mysite.zip
-  stackgen deploy --package mysite -o /media/usb/mysite.tar.gz --format tar.gz
-  stackgen deploy --bundle mysite.zip              # on the offline host
-  stackgen deploy --bundle mysite.zip --dir /srv/mysite
-  stackgen deploy --package mysite --split 4G --sign ~/keys/mysite.key   # FAT32 sticks
-  stackgen deploy --bundle /media/usb/mysite.zip.part001 --verify-key RWQ...`,
-		Args: cobra.MaximumNArgs(1),
+		Use:     "deploy (--package [dir] [-o FILE] | --bundle FILE [--dir DIR])",
+		Short:   f.IO.L.T("cmd.deploy.short"),
+		Long:    f.IO.L.T("deploy.long"),
+		Example: f.IO.L.T("deploy.example"),
+		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.Dir = args[0]
@@ -149,30 +121,30 @@ images/sbom.cdx.json, a CycloneDX SBOM of the images' packages.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.BoolVar(&opts.Package, "package", false, "write an offline bundle of the project in [dir] (default: the current directory)")
-	fl.StringVarP(&opts.Output, "output", "o", "", "with --package: the bundle's file name (default: PROJECT.zip or PROJECT.tar.gz)")
-	fl.StringVar(&opts.Format, "format", string(bundle.Zip), "with --package: zip or tar.gz")
-	fl.StringVar(&opts.Codec, "codec", "", "with --package: the images' compression, zstd or gzip (default: zstd when the unpacker can be built, else gzip)")
-	fl.IntVar(&opts.Level, "level", 0, "with --package: compression level (zstd 1-11, gzip 1-9; default: the measured choice)")
-	fl.BoolVar(&opts.IncludeEnv, "include-env", false, "with --package: also pack .env, the project's real secrets (the bundle is then as secret as they are)")
-	fl.StringVar(&opts.Unpacker, "unpacker", "", "with --package: a static linux stackgen binary for the images' architecture, for the unpacker image (default: this stackgen, when it is one)")
-	fl.BoolVar(&opts.NoBuild, "no-build", false, "with --package: pack the images as they are, without 'docker compose build' first")
+	fl.BoolVar(&opts.Package, "package", false, f.IO.L.T("deploy.flag.package"))
+	fl.StringVarP(&opts.Output, "output", "o", "", f.IO.L.T("deploy.flag.output"))
+	fl.StringVar(&opts.Format, "format", string(bundle.Zip), f.IO.L.T("deploy.flag.format"))
+	fl.StringVar(&opts.Codec, "codec", "", f.IO.L.T("deploy.flag.codec"))
+	fl.IntVar(&opts.Level, "level", 0, f.IO.L.T("deploy.flag.level"))
+	fl.BoolVar(&opts.IncludeEnv, "include-env", false, f.IO.L.T("deploy.flag.include-env"))
+	fl.StringVar(&opts.Unpacker, "unpacker", "", f.IO.L.T("deploy.flag.unpacker"))
+	fl.BoolVar(&opts.NoBuild, "no-build", false, f.IO.L.T("deploy.flag.no-build"))
 	// Today's Docker and the second delivery.
-	fl.StringVar(&opts.Platform, "platform", "", "with --package: the target's platform os/arch, the one platform of multi-platform images packed (default: the images' platform on this engine)")
-	fl.StringVar(&opts.Since, "since", "", "with --package: make an update bundle carrying only the layers the older bundle OLD (or its "+bundle.ManifestName+") lacks; the target must have installed OLD")
+	fl.StringVar(&opts.Platform, "platform", "", f.IO.L.T("deploy.flag.platform"))
+	fl.StringVar(&opts.Since, "since", "", f.IO.L.T("deploy.flag.since", msg.Args{"Manifest": bundle.ManifestName}))
 	// Crossing machines: parts and signatures.
-	fl.StringVar(&opts.Split, "split", "", "with --package: write the bundle in numbered parts of at most SIZE (4G fits FAT32; 2G, 700M), with their checksums; install with --bundle NAME.part001")
-	fl.StringVar(&opts.SignKey, "sign", "", "with --package: sign the bundle with the minisign key FILE ('stackgen keygen --sign')")
-	fl.StringArrayVar(&opts.VerifyKeys, "verify-key", nil, "with --bundle: refuse the bundle unless signed by this minisign public key (RW... or a .pub file; repeatable)")
-	fl.StringVar(&opts.Bundle, "bundle", "", "install the bundle FILE: verify, load the images, write the files, start")
-	fl.StringVar(&opts.TargetDir, cmdutil.DirFlag, "", "the project directory: with --package the project to pack (the same as [dir]); with --bundle the directory to install into (default: ./PROJECT), new or empty")
-	fl.BoolVarP(&opts.Yes, "yes", "y", false, "with --bundle: generate the .env secrets without asking")
-	fl.BoolVar(&opts.AllowPrivileged, "allow-privileged", false, "with --bundle: install even if a service is privileged, uses the host network, or mounts the host's root or the Docker socket")
-	fl.BoolVar(&opts.NoUp, "no-up", false, "with --bundle: load and write the files, but do not start the stack")
-	fl.BoolVar(&opts.Swarm, "swarm", false, "with --bundle: start it on this engine's swarm (stackgen up --swarm); the images are loaded on this node only")
-	cmdutil.DurationVar(fl, &opts.Timeout, "timeout", 0, "with --bundle: "+cmdutil.TimeoutUsage)
-	cmdutil.AddProgressFlag(fl, &opts.Progress, cmdutil.TransferModes)
-	fl.BoolVar(&opts.Unpack, "unpack", false, "decompress a zstd or gzip stream from stdin to stdout (the unpacker image runs this)")
+	fl.StringVar(&opts.Split, "split", "", f.IO.L.T("deploy.flag.split"))
+	fl.StringVar(&opts.SignKey, "sign", "", f.IO.L.T("deploy.flag.sign"))
+	fl.StringArrayVar(&opts.VerifyKeys, "verify-key", nil, f.IO.L.T("deploy.flag.verify-key"))
+	fl.StringVar(&opts.Bundle, "bundle", "", f.IO.L.T("deploy.flag.bundle"))
+	fl.StringVar(&opts.TargetDir, cmdutil.DirFlag, "", f.IO.L.T("deploy.flag.dir"))
+	fl.BoolVarP(&opts.Yes, "yes", "y", false, f.IO.L.T("deploy.flag.yes"))
+	fl.BoolVar(&opts.AllowPrivileged, "allow-privileged", false, f.IO.L.T("deploy.flag.allow-privileged"))
+	fl.BoolVar(&opts.NoUp, "no-up", false, f.IO.L.T("deploy.flag.no-up"))
+	fl.BoolVar(&opts.Swarm, "swarm", false, f.IO.L.T("deploy.flag.swarm"))
+	cmdutil.DurationVar(fl, &opts.Timeout, "timeout", 0, f.IO.L.T("deploy.flag.timeout", msg.Args{"Usage": f.IO.L.T(cmdutil.TimeoutUsageID)}))
+	cmdutil.AddProgressFlag(fl, f.IO.L, &opts.Progress, cmdutil.TransferModes)
+	fl.BoolVar(&opts.Unpack, "unpack", false, f.IO.L.T("deploy.flag.unpack"))
 	_ = fl.MarkHidden("unpack")
 	return cmd
 }
@@ -185,7 +157,7 @@ func checkFlags(cmd *cobra.Command, o *Options, args []string) error {
 		}
 	}
 	if modes != 1 {
-		return cmdutil.FlagErrorf("choose one of --package [dir] (on the build host) or --bundle FILE (on the offline host)")
+		return &cmdutil.FlagError{Err: o.IO.L.Errorf("deploy.err.mode")}
 	}
 	changed := func(names ...string) string {
 		for _, n := range names {
@@ -197,15 +169,15 @@ func checkFlags(cmd *cobra.Command, o *Options, args []string) error {
 	}
 	if !o.Package {
 		if n := changed("output", "format", "codec", "level", "include-env", "unpacker", "no-build", "platform", "since", "split", "sign"); n != "" {
-			return cmdutil.FlagErrorf("--%s goes with --package", n)
+			return &cmdutil.FlagError{Err: o.IO.L.Errorf("deploy.err.package-only", msg.Args{"Flag": n})}
 		}
 		if len(args) > 0 {
-			return cmdutil.FlagErrorf("the directory argument goes with --package; with --bundle choose the target with --dir")
+			return &cmdutil.FlagError{Err: o.IO.L.Errorf("deploy.err.dir-arg")}
 		}
 	}
 	if o.Bundle == "" {
 		if n := changed("yes", "no-up", "timeout", "allow-privileged", "swarm", "verify-key"); n != "" {
-			return cmdutil.FlagErrorf("--%s goes with --bundle", n)
+			return &cmdutil.FlagError{Err: o.IO.L.Errorf("deploy.err.bundle-only", msg.Args{"Flag": n})}
 		}
 	}
 	if _, err := bundle.ParseFormat(o.Format); err != nil {
@@ -218,7 +190,7 @@ func checkFlags(cmd *cobra.Command, o *Options, args []string) error {
 	}
 	if o.Platform != "" {
 		if os, arch, ok := strings.Cut(o.Platform, "/"); !ok || os == "" || arch == "" {
-			return cmdutil.FlagErrorf("--platform %q: give os/arch, like linux/amd64 or linux/arm64", o.Platform)
+			return &cmdutil.FlagError{Err: o.IO.L.Errorf("deploy.err.platform", msg.Args{"Value": fmt.Sprintf("%q", o.Platform)})}
 		}
 	}
 	if o.Split != "" {
@@ -229,7 +201,7 @@ func checkFlags(cmd *cobra.Command, o *Options, args []string) error {
 		o.splitSet = n
 	}
 	if o.Output == "-" {
-		return cmdutil.FlagErrorf("-o -: a bundle is written to a file (atomically), never to standard output; give a file name")
+		return &cmdutil.FlagError{Err: o.IO.L.Errorf("deploy.err.stdout")}
 	}
 	return cmdutil.CheckProgress(o.Progress, cmdutil.TransferModes)
 }
@@ -291,7 +263,7 @@ func (o *Options) version() string {
 // on stdin, the plain `docker save` tar on stdout for `docker load`.
 func unpackRun(o *Options) error {
 	if o.IO.IsStdoutTTY() {
-		return cmdutil.FlagErrorf("--unpack writes a binary tar: redirect standard output (... | docker load)")
+		return &cmdutil.FlagError{Err: o.IO.L.Errorf("deploy.err.unpack-tty")}
 	}
 	if _, err := bundle.Unpack(o.IO.Out, o.IO.In); err != nil {
 		return fmt.Errorf("unpacking the image archive: %w", err)

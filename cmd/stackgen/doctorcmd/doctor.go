@@ -20,6 +20,7 @@ import (
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/lifecycle"
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/stack"
@@ -64,6 +65,8 @@ type Check struct {
 	Status Status `json:"status"`
 	Detail string `json:"detail"`
 	Fix    string `json:"fix,omitempty"`
+	// text says Detail and Fix in another language (see say)
+	text *checkText
 }
 
 // NewCmdDoctor builds the command; runF replaces the work in tests.
@@ -71,13 +74,9 @@ func NewCmdDoctor(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	opts := &Options{IO: f.IO, Engine: f.Engine}
 	cmd := &cobra.Command{
 		Use:   "doctor [dir]",
-		Short: "Check that Docker, Compose, disk, memory and the stack's ports are ready",
-		Long: `Check what running a stack needs: the Docker engine is reachable and recent
-enough, the Compose v2 and buildx plugins are installed, there is free disk
-and memory, and the host ports of the stack in dir (default: the current
-directory) are free. Each failed check says how to fix it; the exit code is
-non-zero when any fails.`,
-		Args: cobra.MaximumNArgs(1),
+		Short: f.IO.L.T("cmd.doctor.short"),
+		Long:  f.IO.L.T("doctor.long"),
+		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir, err := cmdutil.DirArg(cmd, args)
 			if err != nil {
@@ -90,7 +89,7 @@ non-zero when any fails.`,
 			return run(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the checks as JSON")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, f.IO.L.T("doctor.flag.json"))
 	cmdutil.AddDirFlag(cmd, "")
 	return cmd
 }
@@ -106,22 +105,23 @@ func run(ctx context.Context, opts *Options) error {
 	if opts.JSON {
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(checks); err != nil {
+		if err := enc.Encode(jsonChecks(opts.IO.L, checks)); err != nil {
 			return err
 		}
 	} else {
 		tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
 		for _, c := range checks {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Status, c.Name, c.Detail)
-			if c.Fix != "" {
-				fmt.Fprintf(tw, "\t\tfix: %s\n", c.Fix)
+			detail, fix := c.localized(opts.IO.L)
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Status, c.Name, detail)
+			if fix != "" {
+				fmt.Fprintln(tw, opts.IO.L.T("doctor.fix-line", msg.Args{"Fix": fix}))
 			}
 		}
 		tw.Flush()
 	}
 	if failed > 0 {
 		if !opts.JSON {
-			fmt.Fprintf(opts.IO.ErrOut, "%d check%s failed\n", failed, map[bool]string{true: "s", false: ""}[failed > 1])
+			fmt.Fprintln(opts.IO.ErrOut, opts.IO.L.T("doctor.failed", msg.Args{"Count": failed}))
 		}
 		return &cmdutil.ExitError{Code: 1, Err: cmdutil.ErrSilent}
 	}
@@ -149,53 +149,48 @@ func Checks(ctx context.Context, opts *Options) []Check {
 	}
 	eng, err := opts.Engine()
 	if err != nil {
-		return append(out, Check{Name: "engine", Status: Fail, Detail: err.Error(), Fix: "check DOCKER_HOST and DOCKER_CERT_PATH"})
+		return append(out, say("engine", Fail, "doctor.raw", msg.Args{"Text": err.Error()}).fix("doctor.engine.fix-env"))
 	}
 	ver, err := eng.Check(ctx)
 	engineUp := err == nil
 	switch {
 	case err != nil:
-		out = append(out, Check{Name: "engine", Status: Fail, Detail: "cannot reach the Docker engine at " + eng.API.DaemonHost(),
-			Fix: fixOf(err)})
+		out = append(out, say("engine", Fail, "doctor.engine.unreachable", msg.Args{"Host": eng.API.DaemonHost()}).hint(fixOf(err)))
 	case apiOlder(ver.APIVersion, MinAPI):
-		out = append(out, Check{Name: "engine", Status: Fail,
-			Detail: fmt.Sprintf("Docker Engine %s (API %s) is too old", ver.Version, ver.APIVersion),
-			Fix:    "upgrade to Docker Engine 20.10 (API 1.41) or newer"})
+		out = append(out, say("engine", Fail, "doctor.engine.old", msg.Args{"Version": ver.Version, "API": ver.APIVersion}).fix("doctor.engine.fix-upgrade"))
 	default:
-		out = append(out, Check{Name: "engine", Status: Pass,
-			Detail: fmt.Sprintf("Docker Engine %s (API %s) at %s", ver.Version, ver.APIVersion, ver.Host)})
+		out = append(out, say("engine", Pass, "doctor.engine.ok", msg.Args{"Version": ver.Version, "API": ver.APIVersion, "Host": ver.Host}))
 	}
 
 	if v, err := eng.ComposeVersion(ctx); err != nil {
-		out = append(out, Check{Name: "compose", Status: Fail, Detail: "docker compose v2 is not available", Fix: fixOf(err)})
+		out = append(out, say("compose", Fail, "doctor.compose.missing", nil).hint(fixOf(err)))
 	} else {
-		out = append(out, Check{Name: "compose", Status: Pass, Detail: "Docker Compose " + v})
+		out = append(out, say("compose", Pass, "doctor.compose.ok", msg.Args{"Version": v}))
 	}
 	if v, err := eng.BuildxVersion(ctx); err != nil {
-		out = append(out, Check{Name: "buildx", Status: Fail, Detail: "the buildx plugin is missing: builds fall back to the legacy builder, which rejects RUN --mount",
-			Fix: "install docker-buildx-plugin (Debian 13+: docker-buildx); Docker Desktop includes it"})
+		out = append(out, say("buildx", Fail, "doctor.buildx.missing", nil).fix("doctor.buildx.fix-install"))
 	} else {
-		out = append(out, Check{Name: "buildx", Status: Pass, Detail: "BuildKit builds (buildx " + v + ")"})
+		out = append(out, say("buildx", Pass, "doctor.buildx.ok", msg.Args{"Version": v}))
 	}
 
 	def, answers := stackOf(opts.Dir)
 	need := needsOf(def)
 	if !engineUp {
 		out = append(out,
-			Check{Name: "disk", Status: Skip, Detail: "needs the engine"},
-			Check{Name: "memory", Status: Skip, Detail: "needs the engine"})
+			say("disk", Skip, "doctor.needs-engine", nil),
+			say("memory", Skip, "doctor.needs-engine", nil))
 	} else if res, err := eng.Resources(ctx); err != nil {
-		out = append(out, Check{Name: "resources", Status: Fail, Detail: "the engine did not describe itself: " + err.Error(), Fix: "check the daemon's log"})
+		out = append(out, say("resources", Fail, "doctor.resources.failed", msg.Args{"Err": err.Error()}).fix("doctor.resources.fix-log"))
 	} else {
 		out = append(out, diskCheck(eng, res, free, need), memoryCheck(res, need))
 	}
 
 	if _, ok := engine.FindComposeFile(opts.Dir); !ok {
-		return append(out, Check{Name: "ports", Status: Skip, Detail: "no compose.yaml in " + opts.Dir + ": pass the stack's directory to check its ports"})
+		return append(out, say("ports", Skip, "doctor.ports.no-compose", msg.Args{"Dir": opts.Dir}))
 	}
 	p, err := eng.LoadProject(ctx, opts.Dir)
 	if err != nil {
-		return append(out, Check{Name: "project", Status: Fail, Detail: err.Error(), Fix: strings.Join(append(engine.Hints(opts.Dir, err.Error()), "fix the compose file or .env"), "; ")})
+		return append(out, say("project", Fail, "doctor.raw", msg.Args{"Text": err.Error()}).fix("doctor.project.fix", msg.Args{"Hints": strings.Join(append(engine.Hints(opts.Dir, err.Error()), ""), "; ")}))
 	}
 	out = append(out, portChecks(ctx, eng, engineUp, p, listen)...)
 	out = append(out, fileChecks(opts.Dir, def, answers)...)
@@ -252,10 +247,10 @@ func fileChecks(dir string, d *stack.Definition, a stack.Answers) []Check {
 	}
 	var out []Check
 	for _, f := range d.UserFiles(a) {
-		c := Check{Name: "file " + f.Path, Status: Pass, Detail: "present"}
+		c := say("file "+f.Path, Pass, "doctor.file.present", nil)
 		for _, m := range project.MissingUserFiles(dir, d, a) {
 			if m.Path == f.Path {
-				c = Check{Name: "file " + f.Path, Status: Fail, Detail: "missing: " + f.What, Fix: "put the file at " + filepath.Join(dir, filepath.FromSlash(f.Path))}
+				c = say("file "+f.Path, Fail, "doctor.file.missing", msg.Args{"What": f.What, "Path": filepath.Join(dir, filepath.FromSlash(f.Path))}).fix("doctor.file.fix")
 			}
 		}
 		out = append(out, c)
@@ -268,18 +263,18 @@ func fileChecks(dir string, d *stack.Definition, a stack.Answers) []Check {
 // registry): doctor must not say ok on a host that cannot pull anything.
 func imageChecks(ctx context.Context, eng *engine.Client, engineUp bool, images []string) []Check {
 	if !engineUp {
-		return []Check{{Name: "images", Status: Skip, Detail: "needs the engine"}}
+		return []Check{say("images", Skip, "doctor.needs-engine", nil)}
 	}
 	var out []Check
 	for _, r := range eng.ImagesAvailable(ctx, images) {
 		name := "image " + r.Image
 		switch {
 		case r.Err != nil:
-			out = append(out, Check{Name: name, Status: Fail, Detail: r.Err.Error(), Fix: fixOf(r.Err)})
+			out = append(out, say(name, Fail, "doctor.raw", msg.Args{"Text": r.Err.Error()}).hint(fixOf(r.Err)))
 		case r.Present:
-			out = append(out, Check{Name: name, Status: Pass, Detail: "present on the engine"})
+			out = append(out, say(name, Pass, "doctor.image.present", nil))
 		default:
-			out = append(out, Check{Name: name, Status: Pass, Detail: "not present; its registry " + engine.RegistryHost(r.Image) + " answers, so it can be pulled"})
+			out = append(out, say(name, Pass, "doctor.image.pullable", msg.Args{"Registry": engine.RegistryHost(r.Image)}))
 		}
 	}
 	return out
@@ -311,33 +306,31 @@ func gib(b uint64) string { return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30)) }
 
 func diskCheck(eng *engine.Client, res engine.Resources, free func(string) (uint64, error), need stack.Needs) Check {
 	if !eng.IsLocal() || res.RootDir == "" {
-		return Check{Name: "disk", Status: Skip, Detail: "the engine is remote: check its free space there (docker system df)"}
+		return say("disk", Skip, "doctor.disk.remote", nil)
 	}
 	n, err := free(res.RootDir)
 	if err != nil {
 		// Docker Desktop: the data directory lives in its VM.
-		return Check{Name: "disk", Status: Skip, Detail: fmt.Sprintf("cannot measure %s from here (%v); on Docker Desktop see Settings > Resources", res.RootDir, errors.Unwrap(err))}
+		return say("disk", Skip, "doctor.disk.unmeasured", msg.Args{"Dir": res.RootDir, "Err": fmt.Sprint(errors.Unwrap(err))})
 	}
 	if n < uint64(need.DiskBytes) {
-		return Check{Name: "disk", Status: Fail, Detail: fmt.Sprintf("%s free under %s; this stack's images, build cache and volumes need about %s", gib(n), res.RootDir, gib(uint64(need.DiskBytes))),
-			Fix: "free space ('docker system prune' removes stopped containers, unused networks, dangling images and build cache) or move the engine's data-root"}
+		return say("disk", Fail, "doctor.disk.low", msg.Args{"Free": gib(n), "Dir": res.RootDir, "Need": gib(uint64(need.DiskBytes))}).fix("doctor.disk.fix")
 	}
-	return Check{Name: "disk", Status: Pass, Detail: fmt.Sprintf("%s free under %s", gib(n), res.RootDir)}
+	return say("disk", Pass, "doctor.disk.ok", msg.Args{"Free": gib(n), "Dir": res.RootDir})
 }
 
 func memoryCheck(res engine.Resources, need stack.Needs) Check {
 	if res.MemTotal < need.MemoryBytes {
-		return Check{Name: "memory", Status: Fail, Detail: fmt.Sprintf("%s available to the engine; this stack's services need about %s", gib(uint64(res.MemTotal)), gib(uint64(need.MemoryBytes))),
-			Fix: "give Docker more memory (Docker Desktop: Settings > Resources > Memory) or use a bigger machine"}
+		return say("memory", Fail, "doctor.memory.low", msg.Args{"Total": gib(uint64(res.MemTotal)), "Need": gib(uint64(need.MemoryBytes))}).fix("doctor.memory.fix")
 	}
-	return Check{Name: "memory", Status: Pass, Detail: fmt.Sprintf("%s available to the engine, %d CPUs", gib(uint64(res.MemTotal)), res.NCPU)}
+	return say("memory", Pass, "doctor.memory.ok", msg.Args{"Total": gib(uint64(res.MemTotal)), "CPUs": res.NCPU})
 }
 
 // portChecks checks that the host ports the stack publishes are free, or
 // already held by the stack itself.
 func portChecks(ctx context.Context, eng *engine.Client, engineUp bool, p *engine.Project, listen func(string, string) (io.Closer, error)) []Check {
 	if engineUp && !eng.IsLocal() {
-		return []Check{{Name: "ports", Status: Skip, Detail: "the engine is remote: its ports are on " + eng.API.DaemonHost()}}
+		return []Check{say("ports", Skip, "doctor.ports.remote", msg.Args{"Host": eng.API.DaemonHost()})}
 	}
 	// Ports the stack's own running containers hold are not a conflict.
 	own := map[string]string{}
@@ -362,7 +355,7 @@ func portChecks(ctx context.Context, eng *engine.Client, engineUp bool, p *engin
 			name := fmt.Sprintf("port %d", pt.Published)
 			port := strconv.Itoa(pt.Published)
 			if svc, ok := own[port]; ok {
-				out = append(out, Check{Name: name, Status: Pass, Detail: fmt.Sprintf("held by this stack's %s (%s)", svc, pt)})
+				out = append(out, say(name, Pass, "doctor.port.own", msg.Args{"Service": svc, "Port": fmt.Sprint(pt)}))
 				continue
 			}
 			network := "tcp"
@@ -372,17 +365,15 @@ func portChecks(ctx context.Context, eng *engine.Client, engineUp bool, p *engin
 			addr := net.JoinHostPort(pt.HostIP, port)
 			l, err := listen(network, addr)
 			if err != nil {
-				out = append(out, Check{Name: name, Status: Fail,
-					Detail: fmt.Sprintf("%s (%s %s) is in use by another program", addr, s.Name, pt),
-					Fix:    fmt.Sprintf("find it with \"sudo ss -ltnp 'sport = :%s'\" and stop it, or publish %s on another port (compose.yaml / stackgen new --force with another port)", port, s.Name)})
+				out = append(out, say(name, Fail, "doctor.port.busy", msg.Args{"Addr": addr, "Service": s.Name, "Port": fmt.Sprint(pt), "Number": port}).fix("doctor.port.fix"))
 				continue
 			}
 			l.Close()
-			out = append(out, Check{Name: name, Status: Pass, Detail: fmt.Sprintf("%s is free (%s)", addr, s.Name)})
+			out = append(out, say(name, Pass, "doctor.port.free", msg.Args{"Addr": addr, "Service": s.Name}))
 		}
 	}
 	if len(out) == 0 {
-		out = append(out, Check{Name: "ports", Status: Pass, Detail: "the stack publishes no host port"})
+		out = append(out, say("ports", Pass, "doctor.ports.none", nil))
 	}
 	return out
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Options are down's inputs.
@@ -33,17 +34,11 @@ const ConfirmFlag = "yes-delete-data"
 func NewCmdDown(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IO, Engine: f.Engine}
 	cmd := &cobra.Command{
-		Use:   "down [dir]",
-		Short: "Stop a stack and remove its containers and networks; volumes are kept",
-		Long: `Stop the stack in dir and remove its containers and networks
-(docker compose down). Its volumes — the database, uploads, the cache — are
-kept, so 'stackgen up' brings the same data back.
-
---volumes also deletes the volumes, and with them the database. It needs
---yes-delete-data as well, so it never happens by accident.`,
-		Example: `  stackgen down mysite
-  stackgen down mysite --volumes --yes-delete-data   # deletes the data`,
-		Args: cobra.MaximumNArgs(1),
+		Use:     "down [dir]",
+		Short:   f.IO.L.T("cmd.down.short"),
+		Long:    f.IO.L.T("down.long"),
+		Example: f.IO.L.T("down.example"),
+		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir, err := cmdutil.DirArg(cmd, args)
 			if err != nil {
@@ -51,7 +46,7 @@ kept, so 'stackgen up' brings the same data back.
 			}
 			opts.Dir = dir
 			if opts.YesDeleteData && !opts.Volumes {
-				return cmdutil.FlagErrorf("--%s confirms --volumes; without --volumes nothing is deleted", ConfirmFlag)
+				return &cmdutil.FlagError{Err: f.IO.L.Errorf("down.err.confirm-alone", msg.Args{"Flag": ConfirmFlag})}
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -63,14 +58,15 @@ kept, so 'stackgen up' brings the same data back.
 		},
 	}
 	fl := cmd.Flags()
-	fl.BoolVar(&opts.Swarm, "swarm", false, "the stack deployed with 'stackgen up --swarm'")
+	fl.BoolVar(&opts.Swarm, "swarm", false, f.IO.L.T("down.flag.swarm"))
 	fl.BoolVar(&opts.Volumes, "volumes", false, "also delete the stack's volumes: its database and files (needs --"+ConfirmFlag+")")
-	fl.BoolVar(&opts.YesDeleteData, ConfirmFlag, false, "confirm that --volumes deletes the data")
+	fl.BoolVar(&opts.YesDeleteData, ConfirmFlag, false, f.IO.L.T("down.flag.yes-delete-data"))
 	cmdutil.AddDirFlag(cmd, "")
 	return cmd
 }
 
 func run(ctx context.Context, opts *Options) error {
+	l := opts.IO.L
 	eng, err := engine.Connect(ctx, opts.Engine)
 	if err != nil {
 		return err
@@ -91,25 +87,25 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if opts.Volumes && !opts.YesDeleteData {
-		what := "the stack's volumes"
+		var what any = msg.Sub{ID: "down.volumes.all"}
 		if len(vols) > 0 {
-			what = "the volumes " + strings.Join(vols, ", ")
+			what = msg.Sub{ID: "down.volumes.named", Args: msg.Args{"Volumes": strings.Join(vols, ", ")}}
 		}
-		return cmdutil.FlagErrorf("--volumes deletes %s, and with them the database and uploaded files; add --%s to confirm, or back up first", what, ConfirmFlag)
+		return &cmdutil.FlagError{Err: l.Errorf("down.err.confirm", msg.Args{"What": what, "Flag": ConfirmFlag})}
 	}
 	if opts.Volumes {
-		fmt.Fprintf(opts.IO.ErrOut, "Deleting project %s with its data: %s\n", p.Name, strings.Join(vols, ", "))
+		fmt.Fprintln(opts.IO.ErrOut, l.T("down.deleting", msg.Args{"Project": p.Name, "Volumes": strings.Join(vols, ", ")}))
 	}
 	if err := eng.Down(ctx, p, opts.Volumes, opts.IO.ErrOut, opts.IO.ErrOut); err != nil {
-		return fmt.Errorf("docker compose down failed: %w", err)
+		return l.Errorf("down.err.failed", msg.Args{"Err": err})
 	}
 	switch {
 	case opts.Volumes:
-		fmt.Fprintf(opts.IO.ErrOut, "Stack %s is down; its volumes are deleted.\n", p.Name)
+		fmt.Fprintln(opts.IO.ErrOut, l.T("down.done.deleted", msg.Args{"Stack": p.Name}))
 	case len(vols) > 0:
-		fmt.Fprintf(opts.IO.ErrOut, "Stack %s is down. Volumes kept: %s. 'stackgen up %s' starts it again with the same data.\n", p.Name, strings.Join(vols, ", "), p.Dir)
+		fmt.Fprintln(opts.IO.ErrOut, l.T("down.done.kept", msg.Args{"Stack": p.Name, "Volumes": strings.Join(vols, ", "), "Dir": p.Dir}))
 	default:
-		fmt.Fprintf(opts.IO.ErrOut, "Stack %s is down.\n", p.Name)
+		fmt.Fprintln(opts.IO.ErrOut, l.T("down.done", msg.Args{"Stack": p.Name}))
 	}
 	return nil
 }

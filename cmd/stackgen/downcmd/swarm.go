@@ -6,6 +6,7 @@ import (
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/swarm"
 )
 
@@ -13,7 +14,7 @@ import (
 // and configs; with --volumes (confirmed), this node's volumes of it.
 func runSwarm(ctx context.Context, opts *Options) error {
 	if opts.Volumes && !opts.YesDeleteData {
-		return cmdutil.FlagErrorf("--volumes deletes the stack's data on this node: add --%s to confirm", ConfirmFlag)
+		return &cmdutil.FlagError{Err: opts.IO.L.Errorf("down.err.swarm-confirm", msg.Args{"Flag": ConfirmFlag})}
 	}
 	p, err := swarm.LoadProject(opts.Dir, nil)
 	if err != nil {
@@ -31,13 +32,13 @@ func runSwarm(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if len(removed) == 0 {
-		fmt.Fprintf(opts.IO.ErrOut, "Stack %s has nothing on this swarm.\n", p.Name)
+		fmt.Fprintln(opts.IO.ErrOut, opts.IO.L.T("down.swarm.nothing", msg.Args{"Stack": p.Name}))
 		return nil
 	}
-	kept := " Volumes kept: 'stackgen up --swarm' starts it again with the same data."
+	kept := msg.Sub{ID: "down.swarm.kept"}
 	if opts.Volumes {
-		kept = " Its volumes on this node are deleted (other nodes keep theirs)."
+		kept = msg.Sub{ID: "down.swarm.deleted"}
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "Stack %s is down: removed %d services, networks, secrets and configs.%s\n", p.Name, len(removed), kept)
+	fmt.Fprintln(opts.IO.ErrOut, opts.IO.L.T("down.swarm.done", msg.Args{"Stack": p.Name, "Count": len(removed), "Volumes": kept}))
 	return nil
 }

@@ -22,11 +22,9 @@ func register(newCmd func(*cmdutil.Factory) *cobra.Command) { targets = append(t
 func NewCmdExport(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "export TARGET [dir]",
-		Short: "Export a generated project for another orchestrator",
-		Long: `Write what another orchestrator needs to run a project stackgen generated
-(default: the current directory), from its .stackgen.yml answers, its .env
-and its configs as they are now.`,
-		Args: cobra.NoArgs,
+		Short: f.IO.L.T("cmd.export.short"),
+		Long:  f.IO.L.T("export.long"),
+		Args:  cobra.NoArgs,
 	}
 	for _, t := range targets {
 		cmd.AddCommand(t(f))

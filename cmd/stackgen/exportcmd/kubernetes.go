@@ -14,6 +14,7 @@ import (
 	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/fileset"
 	"github.com/stackgen/stackgen/internal/atomicfile"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/k8s"
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/stack"
@@ -56,22 +57,10 @@ func NewCmdKubernetes(f *cmdutil.Factory, runF func(context.Context, *Kubernetes
 	cmd := &cobra.Command{
 		Use:     "kubernetes [dir]",
 		Aliases: []string{"k8s"},
-		Short:   "Write Kubernetes manifests with a kustomization (or a Helm chart)",
-		Long: `Write Kubernetes manifests for a django-uwsgi or keras-webpy project (for
-onyx: a values file for Onyx's own Helm chart, see the README):
-StatefulSets with claims for the data the stack keeps, the shared media
-claim, hash-named ConfigMaps from the project's configs, a migrate Job,
-probes mapped from the health checks, NetworkPolicies, and an Ingress (or
-a Service of --service-type) in front. The Secret comes from secret.env
-(written from .env, mode 0600, git-ignored) through kustomize's
-secretGenerator, or is an existing one (--secret-name).
-
-Apply with: kubectl apply -k OUTDIR`,
-		Example: `  stackgen export kubernetes
-  stackgen export k8s mysite -o deploy/k8s --ingress-class nginx --storage-class fast
-  stackgen export k8s mysite --service-type LoadBalancer --image web=registry.example/mysite-web:1.0
-  stackgen export k8s mysite --registry registry.example:5000`,
-		Args: cobra.MaximumNArgs(1),
+		Short:   f.IO.L.T("cmd.export-kubernetes.short"),
+		Long:    f.IO.L.T("export-kubernetes.long"),
+		Example: f.IO.L.T("export-kubernetes.example"),
+		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Dir = "."
 			if len(args) > 0 {
@@ -83,10 +72,10 @@ Apply with: kubectl apply -k OUTDIR`,
 			}
 			opts.K8s.Images = images
 			if strings.ContainsAny(opts.Registry, "/ ") {
-				return cmdutil.FlagErrorf("--registry %q: give HOST[:PORT] only (the images keep their names)", opts.Registry)
+				return &cmdutil.FlagError{Err: msg.Err("export.err.registry-host", msg.Args{"Value": fmt.Sprintf("%q", opts.Registry)})}
 			}
 			if err := stack.OptionalRegistryHost(opts.Registry); err != nil {
-				return cmdutil.FlagErrorf("--registry: %v", err)
+				return &cmdutil.FlagError{Err: msg.Err("export.err.registry", msg.Args{"Err": err})}
 			}
 			if err := k8s.CheckOptions(opts.K8s); err != nil {
 				return cmdutil.FlagErrorf("%v", err)
@@ -98,16 +87,16 @@ Apply with: kubectl apply -k OUTDIR`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&opts.Out, "output", "o", "", "folder that receives the files (default <dir>/kubernetes, or <dir>/chart with --helm)")
-	fl.BoolVar(&opts.K8s.Helm, "helm", false, "write a Helm chart (values for replicas, images, resources, ingress, storage) instead of plain manifests")
-	fl.StringVarP(&opts.K8s.Namespace, "namespace", "n", "", "namespace of every object (default: the project's name)")
-	fl.StringVar(&opts.K8s.IngressClass, "ingress-class", "", "ingressClassName of the Ingress (default: the cluster's default class)")
-	fl.StringVar(&opts.K8s.ServiceType, "service-type", "", "expose the entry as a Service of this `type` (LoadBalancer or NodePort) instead of an Ingress")
-	fl.StringVar(&opts.K8s.StorageClass, "storage-class", "", "storage class of every claim (default: the cluster's default class)")
-	fl.StringVar(&opts.K8s.MediaAccessMode, "media-access-mode", "", "access mode of the shared media claim: ReadWriteMany (default) or ReadWriteOnce (single node)")
-	fl.StringVar(&opts.K8s.SecretName, "secret-name", "", "use this existing Secret instead of generating one from secret.env")
-	fl.StringVar(&opts.Registry, "registry", "", "tag and push the images the stack builds to this registry (`HOST[:PORT]`) and name them by digest in the output (--image wins for its key)")
-	fl.StringArrayVar(&opts.Images, "image", nil, "image reference for one of the stack's images, `KEY=REF` (e.g. web=registry.example/mysite-web@sha256:...); repeatable")
+	fl.StringVarP(&opts.Out, "output", "o", "", f.IO.L.T("export-kubernetes.flag.output"))
+	fl.BoolVar(&opts.K8s.Helm, "helm", false, f.IO.L.T("export-kubernetes.flag.helm"))
+	fl.StringVarP(&opts.K8s.Namespace, "namespace", "n", "", f.IO.L.T("export-kubernetes.flag.namespace"))
+	fl.StringVar(&opts.K8s.IngressClass, "ingress-class", "", f.IO.L.T("export-kubernetes.flag.ingress-class"))
+	fl.StringVar(&opts.K8s.ServiceType, "service-type", "", f.IO.L.T("export-kubernetes.flag.service-type"))
+	fl.StringVar(&opts.K8s.StorageClass, "storage-class", "", f.IO.L.T("export-kubernetes.flag.storage-class"))
+	fl.StringVar(&opts.K8s.MediaAccessMode, "media-access-mode", "", f.IO.L.T("export-kubernetes.flag.media-access-mode"))
+	fl.StringVar(&opts.K8s.SecretName, "secret-name", "", f.IO.L.T("export-kubernetes.flag.secret-name"))
+	fl.StringVar(&opts.Registry, "registry", "", f.IO.L.T("export-kubernetes.flag.registry"))
+	fl.StringArrayVar(&opts.Images, "image", nil, f.IO.L.T("export-kubernetes.flag.image"))
 	return cmd
 }
 
@@ -117,7 +106,7 @@ func parseImages(flags []string) (map[string]string, error) {
 	for _, f := range flags {
 		k, v, ok := strings.Cut(f, "=")
 		if !ok || k == "" || v == "" {
-			return nil, cmdutil.FlagErrorf("--image %q: use KEY=REF, e.g. --image web=registry.example/mysite-web:1.0", f)
+			return nil, &cmdutil.FlagError{Err: msg.Err("export.err.image", msg.Args{"Value": fmt.Sprintf("%q", f)})}
 		}
 		out[strings.TrimPrefix(k, "image.")] = v
 	}
@@ -138,7 +127,7 @@ func RunKubernetes(opts *KubernetesOptions) error {
 		if err != nil {
 			return err
 		}
-		pushed, err := PushBuilt(context.Background(), eng, p, opts.Registry, opts.K8s.Images, opts.IO.ErrOut)
+		pushed, err := PushBuilt(context.Background(), eng, opts.IO.L, p, opts.Registry, opts.K8s.Images, opts.IO.ErrOut)
 		if err != nil {
 			return err
 		}
@@ -166,14 +155,15 @@ func RunKubernetes(opts *KubernetesOptions) error {
 	if err := writeSet(out, set); err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.Out, "Wrote %d files to %s\n", len(set), out)
+	l := opts.IO.L
+	fmt.Fprintln(opts.IO.Out, l.T("export.k8s.wrote", msg.Args{"Count": len(set), "Dir": out}))
 	switch {
 	case p.Stack.Name == "onyx":
-		fmt.Fprintf(opts.IO.Out, "Install with Onyx's chart (version %s): see the commands at the top of %s\n", k8s.OnyxChartFor(p.Answers), filepath.Join(out, k8s.OnyxValuesFile))
+		fmt.Fprintln(opts.IO.Out, l.T("export.k8s.onyx", msg.Args{"Version": k8s.OnyxChartFor(p.Answers), "File": filepath.Join(out, k8s.OnyxValuesFile)}))
 	case opts.K8s.Helm:
-		fmt.Fprintf(opts.IO.Out, "Install with: helm install RELEASE %s (the commands are at the top of values.yaml)\n", out)
+		fmt.Fprintln(opts.IO.Out, l.T("export.k8s.helm", msg.Args{"Dir": out}))
 	default:
-		fmt.Fprintf(opts.IO.Out, "Apply with: kubectl apply -k %s\n", out)
+		fmt.Fprintln(opts.IO.Out, l.T("export.k8s.apply", msg.Args{"Dir": out}))
 	}
 	return nil
 }
@@ -182,7 +172,7 @@ func RunKubernetes(opts *KubernetesOptions) error {
 // given, which --image names already) to registry and returns them by
 // image key as REGISTRY/NAME:TAG@sha256:...: the tag for people, the digest
 // for the kubelet, so every node runs the image that was pushed.
-func PushBuilt(ctx context.Context, eng Pusher, p k8s.Project, registry string, given map[string]string, log io.Writer) (map[string]string, error) {
+func PushBuilt(ctx context.Context, eng Pusher, l *msg.Localizer, p k8s.Project, registry string, given map[string]string, log io.Writer) (map[string]string, error) {
 	if log == nil {
 		log = io.Discard
 	}
@@ -201,7 +191,7 @@ func PushBuilt(ctx context.Context, eng Pusher, p k8s.Project, registry string, 
 		if _, err := eng.ImageID(ctx, ref); err != nil {
 			return nil, fmt.Errorf("image %s (%s): %w; build it first (stackgen up, or docker compose build in the project)", im.Key, ref, err)
 		}
-		fmt.Fprintf(log, "Pushing %s to %s...\n", ref, registry)
+		fmt.Fprintln(log, l.T("export.push.pushing", msg.Args{"Image": ref, "Registry": registry}))
 		pushed, err := eng.PushImage(ctx, ref, registry, log)
 		if err != nil {
 			return nil, err
@@ -215,7 +205,7 @@ func PushBuilt(ctx context.Context, eng Pusher, p k8s.Project, registry string, 
 		out[im.Key] = byRef[ref]
 	}
 	if len(out) == 0 && len(byRef) == 0 {
-		fmt.Fprintf(log, "--registry: this project builds no image (or --image names them all); nothing pushed\n")
+		fmt.Fprintln(log, l.T("export.push.nothing"))
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/swarm"
 )
 
@@ -25,28 +26,18 @@ func init() { register(func(f *cmdutil.Factory) *cobra.Command { return NewCmdSw
 func NewCmdSwarm(f *cmdutil.Factory, runF func(context.Context, *SwarmOptions) error) *cobra.Command {
 	opts := &SwarmOptions{IO: f.IO}
 	cmd := &cobra.Command{
-		Use:   "swarm [dir]",
-		Short: "Write a Docker Swarm stack file for the project",
-		Long: `Write a stack file for 'docker stack deploy' that needs no .env: settings are
-written resolved, every secret becomes a Swarm secret (content-hashed name,
-mounted as a file, read through *_FILE), config files become Swarm configs,
-only the proxy is published, stateful services run one replica pinned to a
-node label, the web tier rolls out start-first and rolls back on failure,
-and migrations run as a Swarm job.
-
-'stackgen up --swarm' writes the same file, creates the secrets and configs
-and deploys it; this command only writes it, for review or for your own
-pipeline.`,
-		Example: `  stackgen export swarm mysite
-  stackgen export swarm mysite --replicas 3 --encrypt -o -`,
-		Args: cobra.MaximumNArgs(1),
+		Use:     "swarm [dir]",
+		Short:   f.IO.L.T("cmd.export-swarm.short"),
+		Long:    f.IO.L.T("export-swarm.long"),
+		Example: f.IO.L.T("export-swarm.example"),
+		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Dir = "."
 			if len(args) == 1 {
 				opts.Dir = args[0]
 			}
 			if opts.Replicas < 0 {
-				return cmdutil.FlagErrorf("--replicas must be at least 1")
+				return &cmdutil.FlagError{Err: f.IO.L.Errorf("export.err.replicas")}
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -55,17 +46,17 @@ pipeline.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&opts.Output, "output", "o", swarm.DefaultFile, "where to write the stack file, relative to the project (- for stdout)")
-	AddSwarmFlags(cmd, &opts.Options)
+	fl.StringVarP(&opts.Output, "output", "o", swarm.DefaultFile, f.IO.L.T("export-swarm.flag.output"))
+	AddSwarmFlags(cmd, f.IO.L, &opts.Options)
 	return cmd
 }
 
 // AddSwarmFlags adds the conversion's answers (up --swarm shares them).
-func AddSwarmFlags(cmd *cobra.Command, o *swarm.Options) {
+func AddSwarmFlags(cmd *cobra.Command, l *msg.Localizer, o *swarm.Options) {
 	fl := cmd.Flags()
-	fl.IntVar(&o.Replicas, "replicas", swarm.DefaultReplicas, "replicas of each web-tier service")
-	fl.StringVar(&o.PublishMode, "publish-mode", "ingress", "how the proxy's ports are published: ingress (every node answers; needs IPVS in the kernel) or host (the node running the proxy)")
-	fl.BoolVar(&o.Encrypt, "encrypt", false, "encrypt the internal data networks (IPsec; the nodes must pass ESP, IP protocol 50)")
+	fl.IntVar(&o.Replicas, "replicas", swarm.DefaultReplicas, l.T("export-swarm.flag.replicas"))
+	fl.StringVar(&o.PublishMode, "publish-mode", "ingress", l.T("export-swarm.flag.publish-mode"))
+	fl.BoolVar(&o.Encrypt, "encrypt", false, l.T("export-swarm.flag.encrypt"))
 }
 
 func runSwarm(opts *SwarmOptions) error {
@@ -85,8 +76,7 @@ func runSwarm(opts *SwarmOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "Wrote %s: stack %s, %d services, %d secrets and %d configs to create (stackgen up --swarm does).\n",
-		path, p.Name, len(res.Services), len(res.Secrets), len(res.Configs))
+	fmt.Fprintln(opts.IO.ErrOut, opts.IO.L.T("export.swarm.wrote", msg.Args{"Path": path, "Stack": p.Name, "Services": len(res.Services), "Secrets": len(res.Secrets), "Configs": len(res.Configs)}))
 	fmt.Fprintln(opts.IO.Out, path)
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/internal/atomicfile"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Options are keygen's inputs.
@@ -34,29 +35,11 @@ type Options struct {
 func NewCmdKeygen(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IO, Now: f.Now}
 	cmd := &cobra.Command{
-		Use:   "keygen",
-		Short: "Make a key pair: one that encrypts the secrets in backups, or (--sign) one that signs bundles",
-		Long: `Make an age key pair (X25519). The private key is written to -o FILE
-(default stackgen-backup.key, mode 0600; an existing file is never
-overwritten); the public key (age1...) is printed on stdout.
-
-Give the public key to 'stackgen backup --encrypt-to KEY' (add --save to make
-it the project's default); keep the private key away from the server, and give
-it to 'stackgen restore --identity FILE' when restoring. The files are age's
-own format: 'age -d -i FILE secrets.tar.age | tar -t' reads a backup's
-secrets without stackgen.
-
-With --sign, make an ed25519 key that signs offline bundles instead
-('stackgen deploy --package --sign FILE'): the secret key goes to -o FILE
-(default stackgen-sign.key, mode 0600, never overwritten), the public key
-(RW...) to FILE's name with .pub and to stdout, for 'deploy --bundle
---verify-key' or bundle.trusted_keys in .stackgen.yml. Both are minisign's
-formats: 'minisign -V -p FILE.pub -m stackgen-bundle.json' checks a bundle
-without stackgen.`,
-		Example: `  stackgen keygen -o ~/keys/mysite-backup.key
-  stackgen keygen --sign -o ~/keys/mysite.key   # bundle signing: mysite.key + mysite.pub
-  stackgen backup mysite --encrypt-to age1... --save`,
-		Args: cobra.NoArgs,
+		Use:     "keygen",
+		Short:   f.IO.L.T("cmd.keygen.short"),
+		Long:    f.IO.L.T("keygen.long"),
+		Example: f.IO.L.T("keygen.example"),
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Sign && !cmd.Flags().Changed("output") {
 				opts.Out = DefaultSignKey
@@ -67,8 +50,8 @@ without stackgen.`,
 			return Run(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.Out, "output", "o", "stackgen-backup.key", "file that receives the private key (with --sign: default "+DefaultSignKey+")")
-	cmd.Flags().BoolVar(&opts.Sign, "sign", false, "make a key that signs bundles ('deploy --package --sign'), in minisign's format; the public key goes to NAME.pub and stdout")
+	cmd.Flags().StringVarP(&opts.Out, "output", "o", "stackgen-backup.key", f.IO.L.T("keygen.flag.output", msg.Args{"SignDefault": DefaultSignKey}))
+	cmd.Flags().BoolVar(&opts.Sign, "sign", false, f.IO.L.T("keygen.flag.sign"))
 	return cmd
 }
 
@@ -98,7 +81,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err := atomicfile.Write(abs, []byte(body), 0o600); err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "Wrote the private key to %s (mode 0600): keep it off the server, it opens every backup made with its public key\n", abs)
+	fmt.Fprintln(opts.IO.ErrOut, opts.IO.L.T("keygen.wrote", msg.Args{"Path": abs}))
 	fmt.Fprintln(opts.IO.Out, id.Recipient().String())
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stackgen/stackgen/internal/atomicfile"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/sign"
 )
 
@@ -60,8 +61,7 @@ func runSign(opts *Options) error {
 		os.Remove(absPriv)
 		return err
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "Wrote the signing key %s to %s (mode 0600) and its public key to %s: sign with 'stackgen deploy --package --sign %s'; on the offline host install with --verify-key (or list the public key in .stackgen.yml bundle.trusted_keys); 'minisign -V -p %s -m FILE' checks the same\n",
-		id, absPriv, absPub, priv, pub)
+	fmt.Fprintln(opts.IO.ErrOut, opts.IO.L.T("keygen.sign.wrote", msg.Args{"ID": id, "Priv": absPriv, "Pub": absPub, "PrivArg": priv, "PubArg": pub}))
 	fmt.Fprintln(opts.IO.Out, k.Public().String())
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Options are logs's inputs.
@@ -35,21 +36,17 @@ type Options struct {
 func NewCmdLogs(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IO, Engine: f.Engine}
 	cmd := &cobra.Command{
-		Use:   "logs [dir] [service]",
-		Short: "Show the logs of a stack's services",
-		Long: `Show the logs of every service of the stack in dir (default: the current
-directory), or of one service. With one argument, an existing directory is
-taken as dir, anything else as a service of the current directory.`,
-		Example: `  stackgen logs mysite
-  stackgen logs mysite web -f
-  stackgen logs web --tail 50`,
-		Args: cobra.MaximumNArgs(2),
+		Use:     "logs [dir] [service]",
+		Short:   f.IO.L.T("cmd.logs.short"),
+		Long:    f.IO.L.T("logs.long"),
+		Example: f.IO.L.T("logs.example"),
+		Args:    cobra.MaximumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Dir = "."
 			if f := cmd.Flags().Lookup(cmdutil.DirFlag); f.Changed {
 				// --dir names the project: the arguments are services.
 				if len(args) > 1 {
-					return cmdutil.FlagErrorf("with --dir, give at most one service")
+					return &cmdutil.FlagError{Err: opts.IO.L.Errorf("logs.err.dir-services")}
 				}
 				opts.Dir = f.Value.String()
 				if len(args) == 1 {
@@ -70,7 +67,7 @@ taken as dir, anything else as a service of the current directory.`,
 			if opts.Tail != "all" {
 				var n int
 				if _, err := fmt.Sscan(opts.Tail, &n); err != nil || n < 0 {
-					return cmdutil.FlagErrorf("--tail takes a number of lines or \"all\", not %q", opts.Tail)
+					return &cmdutil.FlagError{Err: f.IO.L.Errorf("logs.err.tail", msg.Args{"Value": fmt.Sprintf("%q", opts.Tail)})}
 				}
 			}
 			if runF != nil {
@@ -83,10 +80,10 @@ taken as dir, anything else as a service of the current directory.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.BoolVar(&opts.Swarm, "swarm", false, "the stack deployed with 'stackgen up --swarm'")
-	fl.BoolVarP(&opts.Follow, "follow", "f", false, "keep printing new log lines")
-	fl.StringVarP(&opts.Tail, "tail", "n", "all", "lines to show from the end of each log")
-	fl.BoolVarP(&opts.Timestamps, "timestamps", "t", false, "show the time of each line")
+	fl.BoolVar(&opts.Swarm, "swarm", false, f.IO.L.T("logs.flag.swarm"))
+	fl.BoolVarP(&opts.Follow, "follow", "f", false, f.IO.L.T("logs.flag.follow"))
+	fl.StringVarP(&opts.Tail, "tail", "n", "all", f.IO.L.T("logs.flag.tail"))
+	fl.BoolVarP(&opts.Timestamps, "timestamps", "t", false, f.IO.L.T("logs.flag.timestamps"))
 	cmdutil.AddDirFlag(cmd, "")
 	return cmd
 }
@@ -108,7 +105,7 @@ func run(ctx context.Context, opts *Options) error {
 			return err
 		}
 		p = engine.GuessProject(opts.Dir)
-		fmt.Fprintf(opts.IO.ErrOut, "warning: %v (showing the logs of project %q)\n", err, p.Name)
+		fmt.Fprintln(opts.IO.ErrOut, opts.IO.L.T("logs.warning.guess", msg.Args{"Err": err, "Project": fmt.Sprintf("%q", p.Name)}))
 	}
 	cts, err := eng.ProjectContainers(ctx, p.Name)
 	if err != nil {

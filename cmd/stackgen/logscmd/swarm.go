@@ -13,7 +13,7 @@ import (
 // service's in turn.
 func runSwarm(ctx context.Context, opts *Options) error {
 	if opts.Follow && opts.Service == "" {
-		return cmdutil.FlagErrorf("--swarm --follow follows one service: name it (stackgen logs --swarm DIR SERVICE -f)")
+		return &cmdutil.FlagError{Err: opts.IO.L.Errorf("logs.err.swarm-follow")}
 	}
 	p, err := swarm.LoadProject(opts.Dir, nil)
 	if err != nil {

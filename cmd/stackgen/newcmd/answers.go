@@ -2,9 +2,11 @@ package newcmd
 
 import (
 	"fmt"
+	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"path/filepath"
 	"strings"
 
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/internal/smallfile"
 	"github.com/stackgen/stackgen/internal/yamlin"
 	"github.com/stackgen/stackgen/prompt"
@@ -13,12 +15,12 @@ import (
 
 // parsePairs turns repeated KEY=VALUE flags into answers; prefix is added
 // to every key (--image db=REF becomes image.db).
-func parsePairs(flag, prefix string, pairs []string, into stack.Answers) error {
+func parsePairs(l *msg.Localizer, flag, prefix string, pairs []string, into stack.Answers) error {
 	for _, p := range pairs {
 		k, v, ok := strings.Cut(p, "=")
 		k = strings.TrimSpace(k)
 		if !ok || k == "" {
-			return fmt.Errorf("--%s %q: expected KEY=VALUE, e.g. --%s %s", flag, p, flag, example(flag))
+			return l.Errorf("new.err.pair", msg.Args{"Flag": flag, "Value": fmt.Sprintf("%q", p), "Example": example(flag)})
 		}
 		into[prefix+k] = v
 	}
@@ -117,7 +119,7 @@ func replayManifest(path string, raw map[string]any, d *stack.Definition, dir st
 // ask walks d's questions in order (Definition.Walk) and asks, on a
 // terminal, each active one the user has not answered; advanced questions
 // keep their default.
-func ask(p prompt.Prompter, d *stack.Definition, folder string, given stack.Answers) (stack.Answers, error) {
+func ask(p prompt.Prompter, l *msg.Localizer, d *stack.Definition, folder string, given stack.Answers) (stack.Answers, error) {
 	out := stack.Answers{}
 	for k, v := range given {
 		out[k] = v
@@ -128,16 +130,17 @@ func ask(p prompt.Prompter, d *stack.Definition, folder string, given stack.Answ
 		}
 		var v string
 		var err error
+		text, help := cmdutil.QuestionText(l, d.Name, q)
 		switch q.Kind {
 		case stack.Bool:
 			var b bool
-			b, err = p.Confirm(q.Prompt, q.Help, def == "true")
+			b, err = p.Confirm(text, help, def == "true")
 			v = fmt.Sprint(b)
 		case stack.Choice:
-			v, err = p.Select(q.Prompt, q.Help, q.ChoicesFor(cur), def)
+			v, err = p.Select(text, help, q.ChoicesFor(cur), def)
 		default:
 			snapshot := cur
-			v, err = p.Input(q.Prompt, q.Help, def, func(s string) error {
+			v, err = p.Input(text, help, def, func(s string) error {
 				_, err := q.Normalize(s, snapshot)
 				return err
 			})

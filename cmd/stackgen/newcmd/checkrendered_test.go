@@ -1,10 +1,10 @@
 package newcmd
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 
+	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/fileset"
 	"github.com/stackgen/stackgen/validate"
 )
@@ -17,8 +17,8 @@ func TestCheckRenderedPrintsFindingsWithTheirFix(t *testing.T) {
 	if len(findings) == 0 {
 		t.Fatal("the fixture has no finding")
 	}
-	var out bytes.Buffer
-	err := checkRendered(&out, set)
+	ios, _, _, out := cmdutil.Test()
+	err := checkRendered(ios, set)
 	for _, f := range findings {
 		if !strings.Contains(out.String(), "stackgen: "+f.String()+"\n") || !strings.Contains(f.String(), "; fix: ") {
 			t.Errorf("output lacks %q:\n%s", f.String(), out.String())

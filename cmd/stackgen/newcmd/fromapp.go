@@ -13,6 +13,7 @@ import (
 	"github.com/stackgen/stackgen/appscan"
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/stacks"
@@ -72,7 +73,7 @@ func resolveFrom(opts *Options, interactive bool) (*fromApp, error) {
 				return nil, nil
 			}
 		} else {
-			fmt.Fprintf(opts.IO.ErrOut, "stackgen: %s holds a Django project (manage.py): deploying it (as --from %s); pass another DIR for a new project\n", displayDir(target), target)
+			fmt.Fprintln(opts.IO.ErrOut, opts.IO.L.T("new.from.detected", msg.Args{"Dir": displayDirArg(target), "Target": target}))
 		}
 		from = target
 		if opts.Dir == "" {
@@ -83,7 +84,7 @@ func resolveFrom(opts *Options, interactive bool) (*fromApp, error) {
 		opts.Stack = stacks.DjangoName
 	}
 	if d, err := stacks.Registry().Lookup(opts.Stack); err != nil || d.Name != stacks.DjangoName {
-		return nil, cmdutil.FlagErrorf("--from: only the %s stack deploys an existing project", stacks.DjangoName)
+		return nil, &cmdutil.FlagError{Err: msg.Err("new.from.err.stack", msg.Args{"Stack": stacks.DjangoName})}
 	}
 	if opts.Dir == "" {
 		opts.Dir = from
@@ -95,7 +96,7 @@ func resolveFrom(opts *Options, interactive bool) (*fromApp, error) {
 	app, err := appscan.Scan(os.DirFS(from))
 	if err != nil {
 		if errors.Is(err, appscan.ErrNoProject) {
-			return nil, cmdutil.FlagErrorf("--from %s: %v; name the folder of your Django project", from, err)
+			return nil, &cmdutil.FlagError{Err: msg.Err("new.from.err.none", msg.Args{"From": from, "Err": err})}
 		}
 		return nil, fmt.Errorf("--from %s: %w", from, err)
 	}
@@ -125,9 +126,18 @@ func relInside(dir, app string) (string, error) {
 	}
 	rel, err := filepath.Rel(ad, aa)
 	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return "", cmdutil.FlagErrorf("--from %s: the project must be DIR (%s) or a folder inside it, as compose.yaml in DIR builds it; e.g. stackgen new django-uwsgi %s --from %s", app, dir, app, app)
+		return "", &cmdutil.FlagError{Err: msg.Err("new.from.err.outside", msg.Args{"App": app, "Dir": dir})}
 	}
 	return filepath.ToSlash(rel), nil
+}
+
+// displayDirArg is displayDir as a placeholder value, said in the
+// reader's language.
+func displayDirArg(d string) any {
+	if d == "." {
+		return msg.Sub{ID: "new.from.this-folder"}
+	}
+	return d
 }
 
 func displayDir(d string) string {
@@ -160,39 +170,39 @@ func (f *fromApp) apply(given stack.Answers, fromManifest bool) {
 
 // report says what was found, what the image adds and what in the
 // settings the deployment overrides.
-func (f *fromApp) report(w io.Writer) {
+func (f *fromApp) report(w io.Writer, l *msg.Localizer) {
 	a := f.app
-	fmt.Fprintf(w, "Your Django project: settings %s, WSGI %s", a.Settings, a.WSGI)
+	fmt.Fprint(w, l.T("new.from.report.head", msg.Args{"Settings": a.Settings, "WSGI": a.WSGI}))
 	if a.Code != "." {
-		fmt.Fprintf(w, " (manage.py in %s)", a.Code)
+		fmt.Fprint(w, l.T("new.from.report.code", msg.Args{"Dir": a.Code}))
 	}
 	fmt.Fprintln(w)
 	how := string(a.Tool)
 	if a.Tool == appscan.Requirements {
 		how = "pip -r " + a.Requirements
 	}
-	fmt.Fprintf(w, "  dependencies: %s (%s)\n", strings.Join(a.DepFiles, ", "), how)
+	fmt.Fprintln(w, l.T("new.from.report.deps", msg.Args{"Files": strings.Join(a.DepFiles, ", "), "How": how}))
 	if a.Python != "" {
-		fmt.Fprintf(w, "  Python %s (from %s): image python:%s-slim\n", a.Python, a.PythonFrom, a.Python)
+		fmt.Fprintln(w, l.T("new.from.report.python", msg.Args{"Version": a.Python, "From": a.PythonFrom}))
 	}
 	if len(f.added) > 0 {
-		fmt.Fprintf(w, "  added for the stack (stackgen_deploy/requirements.txt): %s\n", strings.Join(f.added, ", "))
+		fmt.Fprintln(w, l.T("new.from.report.added", msg.Args{"Packages": strings.Join(f.added, ", ")}))
 	}
 	if build, run := appscan.SystemLibs(a.Packages); len(build)+len(run) > 0 {
-		fmt.Fprintf(w, "  system packages: build stage %s; runtime %s\n", orNone(build), orNone(run))
+		fmt.Fprintln(w, l.T("new.from.report.system", msg.Args{"Build": orNone(build), "Run": orNone(run)}))
 	}
 	if a.Celery != "" {
-		fmt.Fprintf(w, "  Celery: a worker service runs celery -A %s worker (same image, Redis broker)\n", a.Celery)
+		fmt.Fprintln(w, l.T("new.from.report.celery", msg.Args{"App": a.Celery}))
 	}
 	if a.Channels {
-		fmt.Fprintln(w, "  Channels/ASGI: served as WSGI by uWSGI; ordinary views work, WebSockets and async consumers do not")
+		fmt.Fprintln(w, l.T("new.from.report.channels"))
 	}
 	for _, c := range a.Conflicts {
 		loc := c.File
 		if c.Line > 0 {
 			loc = fmt.Sprintf("%s:%d", c.File, c.Line)
 		}
-		fmt.Fprintf(w, "  settings: %s (%s): %s\n", c.What, loc, c.Fix)
+		fmt.Fprintln(w, l.T("new.from.report.conflict", msg.Args{"What": c.What, "Loc": loc, "Fix": c.Fix}))
 	}
 }
 
@@ -228,11 +238,10 @@ func (f *fromApp) withProject(dir string, set fileset.Set) (fileset.Set, error) 
 // warnKeptEnv says what to do when the project folder already had a .env
 // of the user's (django-environ's, say): it is kept, but compose reads the
 // stack's secrets from .env, so `up` would fail until they are merged.
-func (f *fromApp) warnKeptEnv(w io.Writer, dir string, steps []project.Step) {
+func (f *fromApp) warnKeptEnv(w io.Writer, l *msg.Localizer, dir string, steps []project.Step) {
 	for _, st := range steps {
 		if st.Action == project.Keep && st.File.Path == ".env" {
-			fmt.Fprintf(w, "stackgen: warning: %s is yours and was kept; the stack's secrets are in %s: append its lines to your .env before stackgen up (compose reads .env; containers get only the keys compose.yaml names)\n",
-				filepath.Join(dir, ".env"), filepath.Join(dir, st.Dest))
+			fmt.Fprintln(w, l.T("new.from.kept-env", msg.Args{"Env": filepath.Join(dir, ".env"), "Dest": filepath.Join(dir, st.Dest)}))
 		}
 	}
 }

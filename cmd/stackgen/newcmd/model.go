@@ -13,6 +13,7 @@ import (
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/internal/atomicfile"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/modelscan"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/stacks"
@@ -34,14 +35,14 @@ func resolveModel(opts *Options, d *stack.Definition) (*userModel, error) {
 		return nil, nil
 	}
 	if _, ok := d.Question(modelFileAnswer); !ok {
-		return nil, cmdutil.FlagErrorf("--model: the %s stack serves no model file; it applies to keras-webpy", d.Name)
+		return nil, &cmdutil.FlagError{Err: msg.Err("new.model.err.stack", msg.Args{"Stack": d.Name})}
 	}
 	m, err := modelscan.Inspect(opts.Model)
 	if err != nil {
 		return nil, err
 	}
 	if m.Format == modelscan.SavedModel {
-		return nil, cmdutil.FlagErrorf("--model %s: a TensorFlow SavedModel folder, which Keras 3's load_model (this stack's loader) cannot read; save the model as .keras (model.save(\"model.keras\")) and pass that file", opts.Model)
+		return nil, &cmdutil.FlagError{Err: msg.Err("new.model.err.savedmodel", msg.Args{"Path": opts.Model})}
 	}
 	return &userModel{path: opts.Model, name: filepath.Base(opts.Model), model: m}, nil
 }
@@ -51,19 +52,19 @@ func (u *userModel) apply(given stack.Answers) {
 	given[stacks.KerasInputShapeAnswer] = strings.Join(u.model.Shape, ",")
 }
 
-func (u *userModel) report(w io.Writer) {
+func (u *userModel) report(w io.Writer, l *msg.Localizer) {
 	if u.model.Shape != nil {
-		fmt.Fprintf(w, "Your model: %s (%s), input shape %s (the README documents /predict for it)\n", u.path, u.model.Format, modelscan.Tuple(u.model.Shape))
+		fmt.Fprintln(w, l.T("new.model.report.shape", msg.Args{"Path": u.path, "Format": fmt.Sprint(u.model.Format), "Shape": modelscan.Tuple(u.model.Shape)}))
 		return
 	}
-	fmt.Fprintf(w, "Your model: %s (%s); input shape not read: %s\n", u.path, u.model.Format, u.model.Why)
+	fmt.Fprintln(w, l.T("new.model.report.no-shape", msg.Args{"Path": u.path, "Format": fmt.Sprint(u.model.Format), "Why": u.model.Why}))
 }
 
 // install copies the model into dir/models/ with the one atomic write
 // (a temporary file renamed into place), so an interrupted copy never
 // leaves half a model. A different file already there is the user's and
 // is kept.
-func (u *userModel) install(w io.Writer, dir string) error {
+func (u *userModel) install(w io.Writer, l *msg.Localizer, dir string) error {
 	dest := filepath.Join(dir, "models", u.name)
 	srcSum, err := fileSum(u.path)
 	if err != nil {
@@ -71,7 +72,7 @@ func (u *userModel) install(w io.Writer, dir string) error {
 	}
 	if sum, err := fileSum(dest); err == nil {
 		if !bytes.Equal(sum, srcSum) {
-			fmt.Fprintf(w, "Kept %s: it differs from %s; copy the new model over it yourself to deploy it.\n", dest, u.path)
+			fmt.Fprintln(w, l.T("new.model.kept", msg.Args{"Dest": dest, "Path": u.path}))
 		}
 		return nil
 	} else if !errors.Is(err, fs.ErrNotExist) {
@@ -97,7 +98,7 @@ func (u *userModel) install(w io.Writer, dir string) error {
 	if err := out.CommitNew(); err != nil {
 		return fmt.Errorf("--model: %s: %w", dest, err)
 	}
-	fmt.Fprintf(w, "Copied your model to %s.\n", dest)
+	fmt.Fprintln(w, l.T("new.model.copied", msg.Args{"Dest": dest}))
 	return nil
 }
 

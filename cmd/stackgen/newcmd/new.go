@@ -5,17 +5,18 @@ package newcmd
 import (
 	"context"
 	"fmt"
-	"github.com/stackgen/stackgen/internal/currency"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/stackgen/stackgen/internal/currency"
+
 	"github.com/spf13/cobra"
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/render"
 	"github.com/stackgen/stackgen/stack"
@@ -55,25 +56,13 @@ func NewCmdNew(f *cmdutil.Factory, up UpFunc, runF func(context.Context, *Option
 	opts := &Options{IO: f.IO, Factory: f}
 	var doUp bool
 	reg := stacks.Registry()
+	l := f.IO.L
 	cmd := &cobra.Command{
-		Use:   "new [stack] [dir]",
-		Short: "Write a new stack: compose file, configs, Dockerfiles, scripts and secrets",
-		Long: `Write every file of a stack into dir, secure by default.
-
-On a terminal, stackgen asks for what is missing; otherwise every answer
-must come from --yes (defaults), --set, --image or --answers.
-
-Stacks: ` + strings.Join(reg.Names(), ", ") + ` (aliases: django, keras, model).
-'stackgen new STACK --help' lists the answers of that stack (keys, defaults,
-choices), including those never asked on a terminal.
-
-Replay: --answers OLD/.stackgen.yml takes another project's answers (its
-compose project name is derived again from the new folder).`,
-		Example: `  stackgen new django
-  stackgen new django-uwsgi mysite --yes
-  stackgen new django mysite --set db=mariadb --set domain=example.com --yes
-  stackgen new django mysite --yes --image python=registry.example.com/python:3.13-slim`,
-		Args: cobra.MaximumNArgs(2),
+		Use:     "new [stack] [dir]",
+		Short:   l.T("cmd.new.short"),
+		Long:    l.T("new.long", msg.Args{"Stacks": strings.Join(reg.Names(), ", ")}),
+		Example: l.T("new.example"),
+		Args:    cobra.MaximumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				opts.Stack = args[0]
@@ -83,7 +72,7 @@ compose project name is derived again from the new folder).`,
 			}
 			if doUp {
 				if up == nil {
-					return cmdutil.FlagErrorf("--up is not available in this build")
+					return &cmdutil.FlagError{Err: l.Errorf("new.err.no-up")}
 				}
 				opts.Up = func(ctx context.Context, dir string) error { return up(ctx, f, dir) }
 			}
@@ -94,19 +83,19 @@ compose project name is derived again from the new folder).`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.BoolVarP(&opts.Yes, "yes", "y", false, "accept the default for every question not answered otherwise")
-	fl.StringArrayVar(&opts.Sets, "set", nil, "set an answer, KEY=VALUE (repeatable)")
-	fl.StringArrayVar(&opts.Images, "image", nil, "replace an image, KEY=REF, e.g. db=mariadb:11.8; KEY.family=FAMILY states what a renamed image is, e.g. db.family=mariadb (repeatable)")
-	fl.StringVar(&opts.Answers, "answers", "", "read answers from a YAML file")
-	fl.StringVar(&opts.Mirror, "registry-mirror", "", "pull Docker Hub images through this registry HOST")
-	fl.StringVar(&opts.PipIndex, "pip-index-url", "", "install Python packages from this index URL (writes pip.conf)")
-	fl.StringVar(&opts.From, "from", "", "deploy your existing Django project in APP (django-uwsgi); the stack is written into DIR, which is APP or holds it")
-	fl.StringVar(&opts.Model, "model", "", "deploy your trained Keras model FILE (.keras or .h5; keras-webpy): copied into models/, its input shape read for the README")
-	fl.StringVar(&opts.Source, "source", "", "build from a source checkout in DIR instead of published images (onyx)")
-	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the files that would be written (path, mode, size) and write nothing")
-	fl.BoolVar(&opts.Force, "force", false, "write into a non-empty directory (files you changed are kept; new versions go beside them)")
+	fl.BoolVarP(&opts.Yes, "yes", "y", false, l.T("new.flag.yes"))
+	fl.StringArrayVar(&opts.Sets, "set", nil, l.T("new.flag.set"))
+	fl.StringArrayVar(&opts.Images, "image", nil, l.T("new.flag.image"))
+	fl.StringVar(&opts.Answers, "answers", "", l.T("new.flag.answers"))
+	fl.StringVar(&opts.Mirror, "registry-mirror", "", l.T("new.flag.mirror"))
+	fl.StringVar(&opts.PipIndex, "pip-index-url", "", l.T("new.flag.pip-index"))
+	fl.StringVar(&opts.From, "from", "", l.T("new.flag.from"))
+	fl.StringVar(&opts.Model, "model", "", l.T("new.flag.model"))
+	fl.StringVar(&opts.Source, "source", "", l.T("new.flag.source"))
+	fl.BoolVar(&opts.DryRun, "dry-run", false, l.T("new.flag.dry-run"))
+	fl.BoolVar(&opts.Force, "force", false, l.T("new.flag.force"))
 	if up != nil {
-		fl.BoolVar(&doUp, "up", false, "build and start the stack after writing it (stackgen up)")
+		fl.BoolVar(&doUp, "up", false, l.T("new.flag.up"))
 	}
 	// `stackgen new STACK --help` also lists that stack's answers, so they
 	// can be given with --set without running the prompts first.
@@ -116,7 +105,7 @@ compose project name is derived again from the new folder).`,
 		if pos := c.Flags().Args(); len(pos) > 0 {
 			if d, err := reg.Lookup(pos[0]); err == nil {
 				fmt.Fprintln(c.OutOrStdout())
-				cmdutil.PrintAnswers(c.OutOrStdout(), d)
+				cmdutil.PrintAnswers(c.OutOrStdout(), l, d)
 			}
 		}
 	})
@@ -126,6 +115,7 @@ compose project name is derived again from the new folder).`,
 // Run does the work of `stackgen new`.
 func Run(ctx context.Context, opts *Options) error {
 	reg := stacks.Registry()
+	l := opts.IO.L
 	interactive := opts.IO.CanPrompt() && !opts.Yes
 	app, err := resolveFrom(opts, interactive)
 	if err != nil {
@@ -147,6 +137,9 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	if opts.Factory.Host != nil {
+		d.ApplyHost(opts.Factory.Host())
+	}
 	model, err := resolveModel(opts, d)
 	if err != nil {
 		return err
@@ -157,7 +150,7 @@ func Run(ctx context.Context, opts *Options) error {
 	var prev stack.Answers // the answers of the project being re-rendered
 	if m := existing.Manifest; m != nil {
 		if m.Stack != d.Name {
-			return fmt.Errorf("%s holds a %s project; refusing to write %s into it (choose another directory)", opts.Dir, m.Stack, d.Name)
+			return l.Errorf("new.err.other-stack", msg.Args{"Dir": opts.Dir, "Have": m.Stack, "Want": d.Name})
 		}
 		// A re-run starts from the answers the project was made with.
 		prev = stack.Answers{}
@@ -167,11 +160,11 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	if app != nil {
 		app.apply(given, prev != nil)
-		app.report(opts.IO.Out)
+		app.report(opts.IO.Out, l)
 	}
 	if model != nil {
 		model.apply(given)
-		model.report(opts.IO.Out)
+		model.report(opts.IO.Out, l)
 	}
 	// A mistake in --answers, --set or --image is a usage error (exit 2),
 	// as every other flag's is.
@@ -180,10 +173,10 @@ func Run(ctx context.Context, opts *Options) error {
 			return &cmdutil.FlagError{Err: err}
 		}
 	}
-	if err := parsePairs("set", "", opts.Sets, given); err != nil {
+	if err := parsePairs(l, "set", "", opts.Sets, given); err != nil {
 		return &cmdutil.FlagError{Err: err}
 	}
-	if err := parsePairs("image", stack.ImagePrefix, opts.Images, given); err != nil {
+	if err := parsePairs(l, "image", stack.ImagePrefix, opts.Images, given); err != nil {
 		return &cmdutil.FlagError{Err: err}
 	}
 	if opts.Mirror != "" {
@@ -194,7 +187,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	if opts.Source != "" {
 		if _, ok := d.Question(stack.SourceDirAnswer); !ok {
-			return cmdutil.FlagErrorf("--source: the %s stack has no source build; it applies to onyx", d.Name)
+			return &cmdutil.FlagError{Err: l.Errorf("new.err.source-stack", msg.Args{"Stack": d.Name})}
 		}
 		given[stack.SourceModeAnswer], given[stack.SourceDirAnswer] = stack.SourceMode, opts.Source
 	}
@@ -208,12 +201,12 @@ func Run(ctx context.Context, opts *Options) error {
 
 	switch {
 	case interactive:
-		if given, err = ask(opts.Factory.Prompter(), d, folder, given); err != nil {
+		if given, err = ask(opts.Factory.Prompter(), l, d, folder, given); err != nil {
 			return err
 		}
 	case !opts.Yes:
 		if missing := unansweredKeys(d, folder, given); len(missing) > 0 {
-			return cmdutil.FlagErrorf("no terminal to ask questions on: pass --yes to accept the defaults, or answer with --set KEY=VALUE (unanswered: %s)", strings.Join(missing, ", "))
+			return &cmdutil.FlagError{Err: l.Errorf("new.err.no-terminal", msg.Args{"Missing": strings.Join(missing, ", ")})}
 		}
 	}
 
@@ -233,23 +226,23 @@ func Run(ctx context.Context, opts *Options) error {
 			return err
 		}
 	}
-	if err := checkRendered(opts.IO.ErrOut, checked); err != nil {
+	if err := checkRendered(opts.IO, checked); err != nil {
 		return err
 	}
 	var stackWarnings []string
 	if d.Warnings != nil {
 		stackWarnings = d.Warnings(answers, d.ResolveImages(answers))
 	}
-	imageWarnings(opts.IO.ErrOut, d, given, answers, stackWarnings)
+	imageWarnings(opts.IO, d, given, answers, stackWarnings)
 	for _, w := range stackWarnings {
-		fmt.Fprintf(opts.IO.ErrOut, "stackgen: warning: %s\n", w)
+		fmt.Fprintln(opts.IO.ErrOut, l.T("new.warning", msg.Args{"Text": w}))
 	}
 
 	dir := opts.Dir
 	if dir == "" {
 		dir = defaultDir(d, answers)
 	}
-	if err := checkSourceDir(dir, answers); err != nil {
+	if err := checkSourceDir(l, dir, answers); err != nil {
 		return err
 	}
 	if opts.DryRun {
@@ -257,7 +250,7 @@ func Run(ctx context.Context, opts *Options) error {
 		if err != nil {
 			return err
 		}
-		printPlan(opts.IO.Out, dir, steps)
+		printPlan(opts.IO, dir, steps)
 		return nil
 	}
 	// Ctrl-C while rendering (root turns SIGINT into a cancelled context)
@@ -275,13 +268,13 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if model != nil {
-		if err := model.install(opts.IO.Out, dir); err != nil {
+		if err := model.install(opts.IO.Out, l, dir); err != nil {
 			return err
 		}
 	}
-	printSummary(opts.IO.Out, d, dir, steps, set, answers)
+	printSummary(opts.IO, d, dir, steps, set, answers)
 	if app != nil {
-		app.warnKeptEnv(opts.IO.ErrOut, dir, steps)
+		app.warnKeptEnv(opts.IO.ErrOut, l, dir, steps)
 	}
 	if d.Notes != nil {
 		for _, n := range d.Notes(answers) {
@@ -311,7 +304,7 @@ func folderName(dir string) string {
 // checkSourceDir refuses a source build from a checkout that is not there:
 // otherwise the mistake shows only at `up`, as a build error. A relative
 // path is relative to the project, as compose reads it.
-func checkSourceDir(dir string, a stack.Answers) error {
+func checkSourceDir(l *msg.Localizer, dir string, a stack.Answers) error {
 	src := a[stack.SourceDirAnswer]
 	if a[stack.SourceModeAnswer] != stack.SourceMode || src == "" {
 		return nil
@@ -322,7 +315,7 @@ func checkSourceDir(dir string, a stack.Answers) error {
 	}
 	st, err := os.Stat(p)
 	if err != nil || !st.IsDir() {
-		return cmdutil.FlagErrorf("--source %s: no such directory (%s); give the path of an Onyx checkout (git clone of onyx-dot-app/onyx), absolute or relative to the project", src, p)
+		return &cmdutil.FlagError{Err: l.Errorf("new.err.source-dir", msg.Args{"Src": src, "Path": p})}
 	}
 	return nil
 }
@@ -336,7 +329,7 @@ func chooseStack(reg *stack.Registry, opts *Options, interactive bool) (*stack.D
 		return d, nil
 	}
 	if !interactive {
-		return nil, cmdutil.FlagErrorf("name a stack: stackgen new STACK [DIR], with STACK one of %s", strings.Join(reg.Names(), ", "))
+		return nil, &cmdutil.FlagError{Err: opts.IO.L.Errorf("new.err.name-stack", msg.Args{"Stacks": strings.Join(reg.Names(), ", ")})}
 	}
 	var labels []string
 	byLabel := map[string]*stack.Definition{}
@@ -345,7 +338,7 @@ func chooseStack(reg *stack.Registry, opts *Options, interactive bool) (*stack.D
 		labels = append(labels, l)
 		byLabel[l] = d
 	}
-	choice, err := opts.Factory.Prompter().Select("Which stack do you want to deploy?", "", labels, labels[0])
+	choice, err := opts.Factory.Prompter().Select(opts.IO.L.T("new.ask.stack"), "", labels, labels[0])
 	if err != nil {
 		return nil, err
 	}
@@ -363,17 +356,18 @@ func hasUnknownKey(d *stack.Definition, a stack.Answers) bool {
 
 // checkRendered runs the validation rules on the rendered files: a
 // template bug must never reach the user's disk.
-func checkRendered(w io.Writer, set fileset.Set) error {
+func checkRendered(ios *cmdutil.IOStreams, set fileset.Set) error {
+	l := ios.L
 	findings := validate.Files(set)
 	// The same line, fix included, as `stackgen validate` prints.
 	for _, f := range findings {
 		if f.Rule == currencyRule {
 			continue // said once per answer by imageWarnings, with what to pick
 		}
-		fmt.Fprintf(w, "stackgen: %s\n", f)
+		fmt.Fprintln(ios.ErrOut, l.T("new.rendered-finding", msg.Args{"Finding": f.Format(l)}))
 	}
 	if validate.HasErrors(findings) {
-		return fmt.Errorf("the rendered stack failed validation (a stackgen bug: please report it with the lines above); nothing was written")
+		return l.Errorf("new.err.render-invalid")
 	}
 	return nil
 }
@@ -387,7 +381,7 @@ const currencyRule = "image-currency"
 // known CVE, a licence change, and what to pick instead. Defaults are
 // kept on supported lines by a test; an image the stack's own warnings
 // already name (Onyx's MinIO, with the stack's alternatives) is theirs.
-func imageWarnings(w io.Writer, d *stack.Definition, given, answers stack.Answers, stackWarnings []string) {
+func imageWarnings(ios *cmdutil.IOStreams, d *stack.Definition, given, answers stack.Answers, stackWarnings []string) {
 	images := d.ResolveImages(answers)
 	keys := make([]string, 0, len(images))
 	for k := range images {
@@ -399,7 +393,7 @@ func imageWarnings(w io.Writer, d *stack.Definition, given, answers stack.Answer
 			continue
 		}
 		if line, ok := currency.Warning(stack.ImagePrefix+k, images[k]); ok {
-			fmt.Fprintf(w, "stackgen: warning: %s\n", line)
+			fmt.Fprintln(ios.ErrOut, ios.L.T("new.warning", msg.Args{"Text": line}))
 		}
 	}
 }
@@ -422,22 +416,24 @@ func defaultDir(d *stack.Definition, a stack.Answers) string {
 	return d.Name
 }
 
-func printPlan(w io.Writer, dir string, steps []project.Step) {
-	fmt.Fprintf(w, "Would write into %s:\n", dir)
+func printPlan(ios *cmdutil.IOStreams, dir string, steps []project.Step) {
+	w := ios.Out
+	fmt.Fprintln(w, ios.L.T("new.plan.head", msg.Args{"Dir": dir}))
 	for _, st := range steps {
 		fmt.Fprintf(w, "  %-9s %04o %8d  %s\n", st.Action, st.File.Mode.Perm(), len(st.File.Content), st.Dest)
 	}
 	fmt.Fprintf(w, "  %-9s %04o %8s  %s\n", "manifest", 0o644, "-", project.ManifestName)
 }
 
-func printSummary(w io.Writer, d *stack.Definition, dir string, steps []project.Step, set fileset.Set, a stack.Answers) {
+func printSummary(ios *cmdutil.IOStreams, d *stack.Definition, dir string, steps []project.Step, set fileset.Set, a stack.Answers) {
+	w, l := ios.Out, ios.L
 	counts := map[project.Action]int{}
 	for _, st := range steps {
 		counts[st.Action]++
 	}
-	fmt.Fprintf(w, "Wrote %s stack into %s (%d created, %d updated, %d unchanged).\n", d.Name, dir, counts[project.Create], counts[project.Update], counts[project.Unchanged])
+	fmt.Fprintln(w, l.T("new.summary.wrote", msg.Args{"Stack": d.Name, "Dir": dir, "Created": counts[project.Create], "Updated": counts[project.Update], "Unchanged": counts[project.Unchanged]}))
 	if kept := project.Kept(steps); len(kept) > 0 {
-		fmt.Fprintf(w, "Kept %d file(s) you changed; the new version of each is beside it with %s:\n", len(kept), project.NewSuffix)
+		fmt.Fprintln(w, l.T("new.summary.kept", msg.Args{"Count": len(kept), "Suffix": project.NewSuffix}))
 		for _, k := range kept {
 			fmt.Fprintf(w, "  %s\n", filepath.Join(dir, k))
 		}
@@ -445,15 +441,15 @@ func printSummary(w io.Writer, d *stack.Definition, dir string, steps []project.
 	// Only what is true: a stack without secrets for these answers (keras
 	// without an API token) writes no .env.
 	if _, ok := set.Get(".env"); ok {
-		fmt.Fprintf(w, "Secrets are in %s (mode 0600, git-ignored).\n", filepath.Join(dir, ".env"))
+		fmt.Fprintln(w, l.T("new.summary.secrets", msg.Args{"Path": filepath.Join(dir, ".env")}))
 	}
 	if missing := project.MissingUserFiles(dir, d, a); len(missing) > 0 {
-		fmt.Fprintln(w, "Before the first start, put in place:")
+		fmt.Fprintln(w, l.T("new.summary.user-files"))
 		for _, f := range missing {
 			fmt.Fprintf(w, "  %s: %s\n", filepath.Join(dir, filepath.FromSlash(f.Path)), f.What)
 		}
 	}
-	fmt.Fprintf(w, "Next: %sstackgen up   (or: docker compose up -d --build)\n", cdPrefix(dir))
+	fmt.Fprintln(w, l.T("new.summary.next", msg.Args{"Cd": cdPrefix(dir)}))
 }
 
 // cdPrefix is "cd DIR && " quoted for a POSIX shell, or "" when DIR is the

@@ -22,6 +22,7 @@ import (
 	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/internal/atomicfile"
 	"github.com/stackgen/stackgen/internal/dotenv"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/render"
 	"github.com/stackgen/stackgen/stacks"
 )
@@ -85,7 +86,7 @@ func unpackProject(opts *Options) error {
 			return err
 		}
 	} else if ids != nil {
-		fmt.Fprintln(ew, "note: this backup holds no secrets (it was made without --encrypt-to); the key is not needed")
+		fmt.Fprintln(ew, opts.IO.L.T("restore.note.no-secrets"))
 	}
 	archive, err := os.Open(filepath.Join(opts.Backup, m.ProjectFiles.Name))
 	if err != nil {
@@ -95,14 +96,14 @@ func unpackProject(opts *Options) error {
 	if err := backup.UnpackProject(archive, secrets, opts.Dir); err != nil {
 		return err
 	}
-	fmt.Fprintf(ew, "Recreated the project %s from the backup", opts.Dir)
+	fmt.Fprint(ew, opts.IO.L.T("restore.recreated", msg.Args{"Dir": opts.Dir}))
 	if secrets != nil {
 		names := make([]string, 0, len(secrets))
 		for n := range secrets {
 			names = append(names, n)
 		}
 		sort.Strings(names)
-		fmt.Fprintf(ew, ", with its secrets (%s)\n", strings.Join(names, ", "))
+		fmt.Fprintln(ew, opts.IO.L.T("restore.recreated.secrets", msg.Args{"Names": strings.Join(names, ", ")}))
 		opts.build = true
 		return nil
 	}
@@ -145,11 +146,11 @@ func freshSecrets(opts *Options, m *backup.Manifest) error {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	why := "the backup's secrets are encrypted and no --identity was given"
+	why := msg.Sub{ID: "restore.supply.encrypted"}
 	if m.Secrets == nil {
-		why = "the backup holds no secrets"
+		why = msg.Sub{ID: "restore.supply.none"}
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "Secrets to supply: %s — %s, so new ones were written to .env; put the originals there before the restore if the data was encrypted with them (Onyx's ENCRYPTION_KEY_SECRET)\n", strings.Join(keys, ", "), why)
+	fmt.Fprintln(opts.IO.ErrOut, opts.IO.L.T("restore.supply", msg.Args{"Keys": strings.Join(keys, ", "), "Why": why}))
 	return nil
 }
 
@@ -206,12 +207,12 @@ func verifyRun(ctx context.Context, opts *Options) error {
 	if p.Name == live || p.Name != name {
 		return fmt.Errorf("internal error: the throwaway copy would be compose project %q (live: %q); nothing was started", p.Name, live)
 	}
-	fmt.Fprintf(ew, "Verifying %s in a throwaway project %s (its own volumes, no published ports)\n", opts.Backup, p.Name)
+	fmt.Fprintln(ew, opts.IO.L.T("restore.verify.start", msg.Args{"Backup": opts.Backup, "Project": p.Name}))
 	defer func() {
 		// Everything the check created goes, whatever happened.
 		dctx := context.WithoutCancel(ctx)
 		if err := eng.Down(dctx, p, true, io.Discard, io.Discard); err != nil {
-			fmt.Fprintf(ew, "warning: removing the throwaway project %s: %v (remove it with 'docker compose -p %s down --volumes')\n", p.Name, err, p.Name)
+			fmt.Fprintln(ew, opts.IO.L.T("restore.verify.cleanup-failed", msg.Args{"Project": p.Name, "Err": err}))
 		}
 	}()
 	o := *opts
@@ -232,14 +233,14 @@ func verifyRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERVICE\tDATA\tCOUNT")
+	fmt.Fprintln(tw, opts.IO.L.T("restore.verify.header"))
 	for _, c := range counts {
 		fmt.Fprintf(tw, "%s\t%s\t%d\n", c.Service, c.What, c.N)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(ew, "The backup restores: every service came up healthy with the data above; removing the throwaway project\n")
+	fmt.Fprintln(ew, opts.IO.L.T("restore.verify.ok"))
 	return nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/stackgen/stackgen/backup"
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/internal/units"
 	"github.com/stackgen/stackgen/lifecycle"
 	"github.com/stackgen/stackgen/prompt"
@@ -66,27 +67,11 @@ func NewCmdRestore(f *cmdutil.Factory, runF func(context.Context, *Options) erro
 		return lifecycle.Up(ctx, lifecycle.Options{Sink: sink, Engine: f.Engine, Now: f.Now, Dir: p.Dir, NoBuild: !opts.build, Timeout: opts.Timeout})
 	}
 	cmd := &cobra.Command{
-		Use:   "restore BACKUP [dir]",
-		Short: "Replace the stack's data with a backup made by 'stackgen backup' or scripts/backup.sh",
-		Long: `Restore a backup folder into the stack in dir (default: the current folder).
-
-Before anything is stopped, every file of the backup is checked against its
-manifest (size, SHA-256, complete dump) and the backup must come from the same
-stack. Then, after confirmation (--yes when there is no terminal), a stopped
-stack is started (after a second confirmation: starting may pull images), the
-services that write are stopped, each database, Redis and upload volume is replaced, and
-the stack is started again and waited for until healthy, as 'stackgen up' does.
-
-Into a folder that does not exist (or is empty), the project itself comes back
-from the backup first — its files, and with --identity (or --passphrase-file)
-its encrypted secrets; without the key, new secrets are generated and the ones
-the data may depend on are named. --verify restores into throwaway containers
-and volumes instead, counts rows, keys and files, and removes them.`,
-		Example: `  stackgen restore backups/20261123-014000
-  stackgen restore /srv/backups/20261123-014000 mysite --yes
-  stackgen restore /mnt/usb/20261123-014000 /srv/mysite --identity ~/keys/mysite.key --yes
-  stackgen restore backups/20261123-014000 --verify`,
-		Args: cobra.RangeArgs(1, 2),
+		Use:     "restore BACKUP [dir]",
+		Short:   f.IO.L.T("cmd.restore.short"),
+		Long:    f.IO.L.T("restore.long"),
+		Example: f.IO.L.T("restore.example"),
+		Args:    cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Backup = args[0]
 			dir, err := cmdutil.DirArg(cmd, args[1:])
@@ -100,11 +85,11 @@ and volumes instead, counts rows, keys and files, and removes them.`,
 			return Run(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "replace the data, and start the stack if it is stopped, without asking")
-	cmd.Flags().StringVar(&opts.Identity, "identity", "", "age identity `FILE` (from 'stackgen keygen') that opens the backup's encrypted secrets")
-	cmd.Flags().StringVar(&opts.PassphraseFile, "passphrase-file", "", "`FILE` holding the passphrase the secrets were encrypted with (or $STACKGEN_BACKUP_PASSPHRASE)")
-	cmd.Flags().BoolVar(&opts.Verify, "verify", false, "restore into throwaway containers and volumes, count what came back, and remove them: proof the backup restores, without touching the stack")
-	cmdutil.DurationVar(cmd.Flags(), &opts.Timeout, "timeout", 0, cmdutil.TimeoutUsage)
+	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, f.IO.L.T("restore.flag.yes"))
+	cmd.Flags().StringVar(&opts.Identity, "identity", "", f.IO.L.T("restore.flag.identity"))
+	cmd.Flags().StringVar(&opts.PassphraseFile, "passphrase-file", "", f.IO.L.T("restore.flag.passphrase-file"))
+	cmd.Flags().BoolVar(&opts.Verify, "verify", false, f.IO.L.T("restore.flag.verify"))
+	cmdutil.DurationVar(cmd.Flags(), &opts.Timeout, "timeout", 0, f.IO.L.T(cmdutil.TimeoutUsageID))
 	cmdutil.AddDirFlag(cmd, "")
 	return cmd
 }
@@ -132,7 +117,8 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	// Everything about the backup is checked before Docker is touched.
-	fmt.Fprintf(ew, "Checking %s\n", opts.Backup)
+	l := opts.IO.L
+	fmt.Fprintln(ew, l.T("restore.checking", msg.Args{"Backup": opts.Backup}))
 	m, err := backup.Verify(opts.Backup)
 	if err != nil {
 		return err
@@ -142,14 +128,13 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	for _, w := range warnings {
-		fmt.Fprintln(ew, "warning:", w)
+		fmt.Fprintln(ew, l.T("status.warning", msg.Args{"Text": w}))
 	}
 	var total int64
 	for _, f := range m.Files {
 		total += f.Size
 	}
-	fmt.Fprintf(ew, "Backup OK: %s of %s, made %s by stackgen %s, %d files, %s\n",
-		m.Project, m.Stack, m.Created.Local().Format("2006-01-02 15:04:05"), m.StackgenVersion, len(m.Files), units.Bytes(total))
+	fmt.Fprintln(ew, l.T("restore.backup-ok", msg.Args{"Project": m.Project, "Stack": m.Stack, "Created": m.Created.Local().Format("2006-01-02 15:04:05"), "Version": m.StackgenVersion, "Files": len(m.Files), "Size": units.Bytes(total)}))
 
 	// Asked before Docker is touched, too: a refusal changes nothing.
 	if !opts.Yes {
@@ -177,7 +162,7 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if m.Project != "" && m.Project != p.Name {
-		fmt.Fprintf(ew, "note: the backup comes from project %q, restoring into %q\n", m.Project, p.Name)
+		fmt.Fprintln(ew, l.T("restore.note.other-project", msg.Args{"From": fmt.Sprintf("%q", m.Project), "Into": fmt.Sprintf("%q", p.Name)}))
 	}
 
 	start := time.Now()
@@ -193,7 +178,7 @@ func Run(ctx context.Context, opts *Options) error {
 		if err := confirmStart(opts, p.Name, err); err != nil {
 			return err
 		}
-		fmt.Fprintln(ew, "Starting the stack to restore into it")
+		fmt.Fprintln(ew, l.T("restore.starting-first"))
 		if err := startStack(ctx, eng, p); err != nil {
 			return fmt.Errorf("starting the stack to restore into: %w", err)
 		}
@@ -214,22 +199,22 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 
 	stop := writers(p, proj.States)
-	fmt.Fprintf(ew, "Stopping %s\n", strings.Join(stop, ", "))
+	fmt.Fprintln(ew, l.T("restore.stopping", msg.Args{"Services": strings.Join(stop, ", ")}))
 	if err := eng.StopServices(ctx, p, stop, nil, ew); err != nil {
 		return fmt.Errorf("stopping the services that write: %w (nothing was restored)", err)
 	}
-	fmt.Fprintln(ew, "Restoring")
+	fmt.Fprintln(ew, l.T("restore.restoring"))
 	err = backup.Restore(ctx, eng, backup.RestoreOptions{
 		Dir: opts.Backup, Manifest: m, Targets: targets, Redis: redis, Progress: backup.LineProgress(opts.IO.ErrOut, opts.IO.IsStderrTTY()),
 	})
 	if err != nil {
 		return fmt.Errorf("%w\n%s are still stopped; fix the cause and run the restore again (the backup is unchanged)", err, strings.Join(stop, ", "))
 	}
-	fmt.Fprintln(ew, "Starting the stack")
+	fmt.Fprintln(ew, l.T("restore.starting"))
 	if err := startStack(ctx, eng, p); err != nil {
 		return fmt.Errorf("the data is restored, but the stack did not come up healthy: %w", err)
 	}
-	fmt.Fprintf(ew, "Restored %s from %s in %s\n", p.Name, opts.Backup, time.Since(start).Round(100*time.Millisecond))
+	fmt.Fprintln(ew, l.T("restore.done", msg.Args{"Project": p.Name, "Backup": opts.Backup, "Took": time.Since(start).Round(100 * time.Millisecond).String()}))
 	return nil
 }
 
@@ -238,7 +223,7 @@ func Run(ctx context.Context, opts *Options) error {
 // runs every service. --yes gives it; a terminal asks; otherwise refuse.
 func confirmStart(opts *Options, name string, why error) error {
 	ew := opts.IO.ErrOut
-	fmt.Fprintf(ew, "The stack %s is not running (%v); the restore has to start it first (docker compose up, which may pull images)\n", name, why)
+	fmt.Fprintln(ew, opts.IO.L.T("restore.not-running", msg.Args{"Stack": name, "Why": why}))
 	if opts.Yes {
 		return nil
 	}

@@ -43,7 +43,7 @@ var commands = []func(*cmdutil.Factory) *cobra.Command{
 func newCmdVersion(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print stackgen's version",
+		Short: f.IO.L.T("version.short"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			_, err := cmd.OutOrStdout().Write([]byte("stackgen " + f.Version + "\n"))

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/lifecycle"
 	"github.com/stackgen/stackgen/prompt"
 )
@@ -21,24 +22,26 @@ const oldVersionFlag = "old-version"
 
 // NewCmdRoot builds the command tree around a factory.
 func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
+	l := f.IO.L
 	cmd := &cobra.Command{
-		Use:   "stackgen",
-		Short: "Generate, deploy and package Docker stacks that are secure by default",
-		Long: `stackgen asks what you want to deploy, writes every file of a working,
-secure Docker Compose stack, and can then build, start, wait for health,
-migrate, back up and package it for offline hosts.`,
+		Use:           "stackgen",
+		Short:         l.T("root.short"),
+		Long:          l.T("root.long"),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       f.Version,
 	}
 	// -v means --verbose on every verb. --version has no shorthand; the
 	// old `stackgen -v` still prints the version through a hidden alias.
-	cmd.Flags().Bool("version", false, "print stackgen's version")
+	cmd.Flags().Bool("version", false, l.T("root.version-flag"))
+	// Main reads --lang before the tree is built (help texts are chosen
+	// then); declaring it here makes cobra accept it on every verb.
+	cmd.PersistentFlags().String(LangFlag, "", l.T("lang.flag"))
 	cmd.Flags().BoolP(oldVersionFlag, "v", false, "")
 	_ = cmd.Flags().MarkHidden(oldVersionFlag)
 	cmd.RunE = func(c *cobra.Command, args []string) error {
 		if old, _ := c.Flags().GetBool(oldVersionFlag); old {
-			_, err := fmt.Fprintf(c.OutOrStdout(), "stackgen version %s\n", f.Version)
+			_, err := fmt.Fprintln(c.OutOrStdout(), l.T("root.version-line", msg.Args{"Version": f.Version}))
 			return err
 		}
 		return c.Help()
@@ -52,17 +55,24 @@ migrate, back up and package it for offline hosts.`,
 	for _, add := range commands {
 		cmd.AddCommand(add(f))
 	}
+	localizeHelp(cmd, l)
 	return cmd
 }
 
 // Main runs the CLI and returns the process exit code.
 func Main(version string, args []string) int {
 	f := cmdutil.NewFactory(version)
+	lang, err := msg.Detect(langArg(args), os.Getenv)
+	if err != nil {
+		fmt.Fprintln(f.IO.ErrOut, f.IO.L.T("root.error", msg.Args{"Err": err}))
+		return 2
+	}
+	f.IO.L = msg.New(lang)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	cmd := NewCmdRoot(f)
 	cmd.SetArgs(args)
-	err := cmd.ExecuteContext(ctx)
+	err = cmd.ExecuteContext(ctx)
 	return exitCode(f, cmd, err)
 }
 
@@ -70,13 +80,15 @@ func exitCode(f *cmdutil.Factory, cmd *cobra.Command, err error) int {
 	if err == nil {
 		return 0
 	}
+	l := f.IO.L
+	say := func(err error) { fmt.Fprintln(f.IO.ErrOut, l.T("root.error", msg.Args{"Err": err})) }
 	var flagErr *cmdutil.FlagError
 	var exitErr *cmdutil.ExitError
 	switch {
 	// Ctrl-C: at a prompt, or (context.Canceled) while a command worked,
 	// which Main's signal.NotifyContext turns into a cancelled context.
 	case errors.Is(err, cmdutil.ErrCancel), errors.Is(err, prompt.ErrInterrupt), errors.Is(err, context.Canceled):
-		fmt.Fprintln(f.IO.ErrOut, "cancelled")
+		fmt.Fprintln(f.IO.ErrOut, l.T("root.cancelled"))
 		return 130
 	// The failure is explained above it (a command's own report, or a
 	// service's: lifecycle's).
@@ -84,14 +96,14 @@ func exitCode(f *cmdutil.Factory, cmd *cobra.Command, err error) int {
 		return 1
 	case errors.As(err, &exitErr):
 		if exitErr.Err != nil && !errors.Is(exitErr.Err, cmdutil.ErrSilent) {
-			fmt.Fprintln(f.IO.ErrOut, "stackgen:", exitErr.Err)
+			say(exitErr.Err)
 		}
 		return exitErr.Code
 	case errors.As(err, &flagErr):
-		fmt.Fprintln(f.IO.ErrOut, "stackgen:", err)
-		fmt.Fprintln(f.IO.ErrOut, "Run 'stackgen --help' for usage.")
+		say(err)
+		fmt.Fprintln(f.IO.ErrOut, l.T("root.usage-hint"))
 		return 2
 	}
-	fmt.Fprintln(f.IO.ErrOut, "stackgen:", err)
+	say(err)
 	return 1
 }

@@ -16,7 +16,7 @@ import (
 func NewCmdStacks(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "stacks [stack]",
-		Short: "List the stacks stackgen can generate, or the answers of one",
+		Short: f.IO.L.T("cmd.stacks.short"),
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -24,7 +24,7 @@ func NewCmdStacks(f *cmdutil.Factory) *cobra.Command {
 				if err != nil {
 					return cmdutil.FlagErrorf("%v", err)
 				}
-				cmdutil.PrintAnswers(f.IO.Out, d)
+				cmdutil.PrintAnswers(f.IO.Out, f.IO.L, d)
 				return nil
 			}
 			w := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Options are status's inputs.
@@ -33,11 +34,10 @@ type Options struct {
 func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IO, Engine: f.Engine, Now: f.Now}
 	cmd := &cobra.Command{
-		Use:   "status [dir]",
-		Short: "Show the state and health of each service of a stack",
-		Args:  cobra.MaximumNArgs(1),
-		Example: `  stackgen status mysite
-  stackgen status mysite --json`,
+		Use:     "status [dir]",
+		Short:   f.IO.L.T("cmd.status.short"),
+		Args:    cobra.MaximumNArgs(1),
+		Example: f.IO.L.T("status.example"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir, err := cmdutil.DirArg(cmd, args)
 			if err != nil {
@@ -53,8 +53,8 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			return run(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.Swarm, "swarm", false, "the stack deployed with 'stackgen up --swarm'")
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON instead of a table")
+	cmd.Flags().BoolVar(&opts.Swarm, "swarm", false, f.IO.L.T("status.flag.swarm"))
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, f.IO.L.T("status.flag.json"))
 	cmdutil.AddDirFlag(cmd, "")
 	return cmd
 }
@@ -128,23 +128,23 @@ func run(ctx context.Context, opts *Options) error {
 		return enc.Encode(out)
 	}
 	if out.Warning != "" {
-		fmt.Fprintln(opts.IO.ErrOut, "warning:", out.Warning)
+		fmt.Fprintln(opts.IO.ErrOut, opts.IO.L.T("status.warning", msg.Args{"Text": out.Warning}))
 	}
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
 	}
 	if len(out.Services) == 0 {
-		fmt.Fprintf(opts.IO.ErrOut, "Project %s has no containers: start it with 'stackgen up %s'.\n", out.Project, out.Dir)
+		fmt.Fprintln(opts.IO.ErrOut, opts.IO.L.T("status.empty", msg.Args{"Project": out.Project, "Dir": out.Dir}))
 		return nil
 	}
-	printTable(opts.IO.Out, out, now())
+	printTable(opts.IO.Out, opts.IO.L, out, now())
 	return nil
 }
 
-func printTable(w io.Writer, out Output, now time.Time) {
+func printTable(w io.Writer, l *msg.Localizer, out Output, now time.Time) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERVICE\tSTATE\tHEALTH\tPORTS\tCONTAINER")
+	fmt.Fprintln(tw, l.T("status.header"))
 	for _, r := range out.Services {
 		state := r.State
 		switch {

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/swarm"
 )
 
@@ -35,11 +36,11 @@ func runSwarm(ctx context.Context, opts *Options) error {
 		return enc.Encode(map[string]any{"stack": p.Name, "services": svcs})
 	}
 	if len(svcs) == 0 {
-		fmt.Fprintf(opts.IO.ErrOut, "Stack %s has no services on this swarm: deploy it with 'stackgen up --swarm %s'.\n", p.Name, p.Dir)
+		fmt.Fprintln(opts.IO.ErrOut, opts.IO.L.T("status.swarm.empty", msg.Args{"Stack": p.Name, "Dir": p.Dir}))
 		return nil
 	}
 	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERVICE\tREPLICAS\tUPDATE\tPORTS\tIMAGE\tLAST TASK ERROR")
+	fmt.Fprintln(tw, opts.IO.L.T("status.swarm.header"))
 	for _, s := range svcs {
 		rep := fmt.Sprintf("%d/%d", s.Running, s.Desired)
 		if s.Job {

@@ -8,13 +8,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/lifecycle"
 	"github.com/stackgen/stackgen/progress"
 )
-
-// TimeoutUsage is the --timeout help of every command that waits for a
-// stack to be ready.
-const TimeoutUsage = cmdutil.TimeoutUsage
 
 // Options are up's inputs: the service's, plus the streams and --json.
 type Options struct {
@@ -30,20 +27,11 @@ func NewCmdUp(f *cmdutil.Factory, runF func(context.Context, *Options) error) *c
 	opts := &Options{IO: f.IO}
 	opts.Engine, opts.Now = f.Engine, f.Now
 	cmd := &cobra.Command{
-		Use:   "up [dir]",
-		Short: "Build and start a generated stack, wait until it is healthy, apply migrations",
-		Long: `Build the stack's images and start it with docker compose, then wait until
-every service with a health check is healthy and every one-shot job has
-exited 0 (following the engine's events, never a fixed sleep), apply the
-stack's migrations and print its URL.
-
-On failure stackgen names the service, shows its last log lines and its
-health-check log, suggests a fix for the causes it recognises, and exits
-non-zero. It deletes nothing: containers stay for inspection, volumes and
-.env are untouched.`,
-		Example: `  stackgen up mysite
-  stackgen up mysite --timeout 10m --progress plain`,
-		Args: cobra.MaximumNArgs(1),
+		Use:     "up [dir]",
+		Short:   f.IO.L.T("cmd.up.short"),
+		Long:    f.IO.L.T("up.long"),
+		Example: f.IO.L.T("up.example"),
+		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir, err := cmdutil.DirArg(cmd, args)
 			if err != nil {
@@ -51,11 +39,11 @@ non-zero. It deletes nothing: containers stay for inspection, volumes and
 			}
 			opts.Dir = dir
 			if opts.Timeout < 0 {
-				return cmdutil.FlagErrorf("--timeout must be positive")
+				return &cmdutil.FlagError{Err: f.IO.L.Errorf("up.err.timeout")}
 			}
 			if opts.JSON {
 				if cmd.Flags().Changed("progress") && opts.Progress != progress.ModeJSON {
-					return cmdutil.FlagErrorf("--json is --progress json; give one of them")
+					return &cmdutil.FlagError{Err: f.IO.L.Errorf("up.err.json-progress")}
 				}
 				opts.Progress = progress.ModeJSON
 			}
@@ -71,20 +59,20 @@ non-zero. It deletes nothing: containers stay for inspection, volumes and
 			return run(cmd.Context(), opts)
 		},
 	}
-	AddFlags(cmd, opts)
-	cmd.Flags().BoolVar(&opts.NoBuild, "no-build", false, "start with the images already built")
+	AddFlags(cmd, f.IO.L, opts)
+	cmd.Flags().BoolVar(&opts.NoBuild, "no-build", false, f.IO.L.T("up.flag.no-build"))
 	cmdutil.AddDirFlag(cmd, "")
-	addSwarmFlags(cmd, &opts.Swarm)
+	addSwarmFlags(cmd, f.IO.L, &opts.Swarm)
 	return cmd
 }
 
 // AddFlags adds the flags up shares with commands that run it (new --up).
-func AddFlags(cmd *cobra.Command, opts *Options) {
+func AddFlags(cmd *cobra.Command, l *msg.Localizer, opts *Options) {
 	fl := cmd.Flags()
-	cmdutil.DurationVar(fl, &opts.Timeout, "timeout", 0, TimeoutUsage)
-	cmdutil.AddProgressFlag(fl, &opts.Progress, progress.Modes)
-	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "show compose's output and the timings")
-	fl.BoolVar(&opts.JSON, "json", false, "print the progress and the result as JSON lines on stdout (the same as --progress json)")
+	cmdutil.DurationVar(fl, &opts.Timeout, "timeout", 0, l.T(cmdutil.TimeoutUsageID))
+	cmdutil.AddProgressFlag(fl, l, &opts.Progress, progress.Modes)
+	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, l.T("up.flag.verbose"))
+	fl.BoolVar(&opts.JSON, "json", false, l.T("up.flag.json"))
 }
 
 // Up deploys the project in dir with the defaults, as `stackgen up dir`

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/stacks"
 	"github.com/stackgen/stackgen/validate"
@@ -29,19 +30,13 @@ type Options struct {
 // flag parsing.
 func NewCmdValidate(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IO}
+	l := f.IO.L
 	cmd := &cobra.Command{
-		Use:   "validate [dir]",
-		Short: "Check a Compose project for broken or unsafe settings",
-		Long: `Check the compose files, Dockerfiles, nginx/uWSGI/MySQL/Redis configs,
-.env files, scripts and Kubernetes manifests of a project, or a folder of
-manifests (default: the current directory), for mistakes that break a
-deployment or leave it open. Each finding names the file, the line when
-known, the rule id, its severity and the fix.
-
-Exits 1 when any finding is an error. Use --json for scripts.`,
-		Example: `  stackgen validate
-  stackgen validate ./mysite --json`,
-		Args: cobra.MaximumNArgs(1),
+		Use:     "validate [dir]",
+		Short:   l.T("cmd.validate.short"),
+		Long:    l.T("validatecmd.long"),
+		Example: l.T("validatecmd.example"),
+		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir, err := cmdutil.DirArg(cmd, args)
 			if err != nil {
@@ -54,40 +49,38 @@ Exits 1 when any finding is an error. Use --json for scripts.`,
 			return validateRun(opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print findings as a JSON array")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, l.T("validatecmd.flag.json"))
 	cmdutil.AddDirFlag(cmd, "")
 	return cmd
 }
 
 func validateRun(opts *Options) error {
+	l := opts.IO.L
 	info, err := os.Stat(opts.Dir)
 	if err != nil {
-		return fmt.Errorf("cannot read %s: %w", opts.Dir, err)
+		return l.Errorf("validatecmd.err.read", msg.Args{"Dir": opts.Dir, "Err": err})
 	}
 	if !info.IsDir() {
-		return fmt.Errorf("%s is not a directory; pass the project folder that holds compose.yaml", opts.Dir)
+		return l.Errorf("validatecmd.err.not-dir", msg.Args{"Dir": opts.Dir})
 	}
 	// look for a compose file before reading the whole tree, so pointing
 	// at the wrong folder (a home directory, /tmp) fails fast and clearly
 	if !hasComposeFile(opts.Dir) && !hasManifests(opts.Dir) {
-		return noComposeFile(opts.Dir)
+		return noComposeFile(l, opts.Dir)
 	}
 	set, err := fileset.ReadDir(opts.Dir)
 	if err != nil {
-		return fmt.Errorf("reading %s: %w", opts.Dir, err)
+		return l.Errorf("validatecmd.err.reading", msg.Args{"Dir": opts.Dir, "Err": err})
 	}
 	if !validate.HasComposeFile(set) && !validate.HasManifests(set) {
-		return noComposeFile(opts.Dir)
+		return noComposeFile(l, opts.Dir)
 	}
 	findings, silenced := validate.FilesSilenced(set)
 	findings = append(findings, userFileFindings(opts.Dir)...)
 	if opts.JSON {
-		if findings == nil {
-			findings = []validate.Finding{} // [] rather than null for scripts
-		}
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(findings); err != nil {
+		if err := enc.Encode(jsonFindings(l, findings)); err != nil {
 			return err
 		}
 	} else {
@@ -118,17 +111,42 @@ func userFileFindings(dir string) []validate.Finding {
 	}
 	var out []validate.Finding
 	for _, f := range project.MissingUserFiles(dir, d, m.AnswersOf()) {
+		args := msg.Args{"What": f.What, "Path": f.Path}
+		en := msg.English()
 		out = append(out, validate.Finding{
 			File: f.Path, Rule: UserFileRule, Severity: validate.Error,
-			Message: "missing: " + f.What,
-			Fix:     "put the file at " + f.Path + " before 'stackgen up'",
+			Message: en.T("validate.stack-file-missing.msg", args),
+			Fix:     en.T("validate.stack-file-missing.fix", args),
+			Text:    &validate.Text{Message: "validate.stack-file-missing.msg", Fix: "validate.stack-file-missing.fix", Args: args},
 		})
 	}
 	return out
 }
 
-func noComposeFile(dir string) error {
-	return fmt.Errorf("%s has no compose file (compose.yaml, compose.yml, docker-compose.yaml or docker-compose.yml) and no Kubernetes manifests; run stackgen validate in the project folder (or a folder of manifests) or pass it as an argument", dir)
+func noComposeFile(l *msg.Localizer, dir string) error {
+	return l.Errorf("validatecmd.err.no-compose", msg.Args{"Dir": dir})
+}
+
+// jsonFinding is a finding for scripts: the stable English fields, plus
+// lang and text, the same finding in the reader's language.
+type jsonFinding struct {
+	validate.Finding
+	Lang string      `json:"lang"`
+	Text jsonLocated `json:"text"`
+}
+
+type jsonLocated struct {
+	Message string `json:"message"`
+	Fix     string `json:"fix"`
+}
+
+func jsonFindings(l *msg.Localizer, fs []validate.Finding) []jsonFinding {
+	out := []jsonFinding{} // [] rather than null for scripts
+	for _, f := range fs {
+		m, fix := f.Localized(l)
+		out = append(out, jsonFinding{Finding: f, Lang: string(l.Lang()), Text: jsonLocated{Message: m, Fix: fix}})
+	}
+	return out
 }
 
 // hasComposeFile checks the folder's own entries by the names validate
@@ -178,6 +196,7 @@ func printSilenced(opts *Options, silenced []validate.SilencedFinding) {
 // printText prints one line per finding, with paths as the user can open
 // them from where they ran the command, then a summary.
 func printText(opts *Options, findings []validate.Finding) {
+	l := opts.IO.L
 	errs, warns := 0, 0
 	for _, f := range findings {
 		if f.Severity == validate.Error {
@@ -186,12 +205,12 @@ func printText(opts *Options, findings []validate.Finding) {
 			warns++
 		}
 		f.File = filepath.ToSlash(filepath.Join(opts.Dir, filepath.FromSlash(f.File)))
-		fmt.Fprintln(opts.IO.Out, f.String())
+		fmt.Fprintln(opts.IO.Out, f.Format(l))
 	}
 	switch {
 	case len(findings) == 0:
-		fmt.Fprintf(opts.IO.Out, "%s: no problems found (%d rules)\n", opts.Dir, len(validate.Rules()))
+		fmt.Fprintln(opts.IO.Out, l.T("validate.summary.clean", msg.Args{"Dir": opts.Dir, "Rules": len(validate.Rules())}))
 	default:
-		fmt.Fprintf(opts.IO.Out, "%s: %d error(s), %d warning(s)\n", opts.Dir, errs, warns)
+		fmt.Fprintln(opts.IO.Out, l.T("validate.summary.counts", msg.Args{"Dir": opts.Dir, "Errors": errs, "Warnings": warns}))
 	}
 }

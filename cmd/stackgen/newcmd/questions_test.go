@@ -1,0 +1,37 @@
+package newcmd
+
+import (
+	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
+	"strings"
+	"testing"
+	"unicode"
+
+	"github.com/stackgen/stackgen/internal/msg"
+	"github.com/stackgen/stackgen/stacks"
+)
+
+// Every question a terminal run asks is in the catalogue, its English the
+// stack definition's own text, and a Chinese reader is asked in Chinese.
+func TestAskedQuestionsAreInTheCatalogue(t *testing.T) {
+	en, zh := msg.English(), msg.New(msg.Zh)
+	for _, d := range stacks.Registry().All() {
+		for _, q := range d.Questions {
+			if q.Advanced {
+				continue
+			}
+			id := "q." + d.Name + "." + q.Key
+			if got := en.T(id + ".prompt"); got != q.Prompt {
+				t.Errorf("%s: catalogue %q, definition %q", id+".prompt", got, q.Prompt)
+			}
+			if q.Help != "" {
+				if got := en.T(id + ".help"); got != q.Help {
+					t.Errorf("%s: catalogue %q, definition %q", id+".help", got, q.Help)
+				}
+			}
+			p, h := cmdutil.QuestionText(zh, d.Name, q)
+			if !strings.ContainsFunc(p, func(r rune) bool { return unicode.Is(unicode.Han, r) }) || (q.Help != "" && h == q.Help) {
+				t.Errorf("%s: zh prompt %q help %q", id, p, h)
+			}
+		}
+	}
+}

@@ -1,0 +1,67 @@
+package root
+
+import (
+	"crypto/rand"
+	"strings"
+	"testing"
+
+	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
+	"github.com/stackgen/stackgen/internal/msg"
+)
+
+func TestLangArg(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{nil, ""},
+		{[]string{"new", "--lang", "zh"}, "zh"},
+		{[]string{"--lang=en", "validate"}, "en"},
+		{[]string{"new", "--", "--lang", "zh"}, ""},
+		{[]string{"new", "--lang"}, ""}, // cobra reports the missing value
+	}
+	for _, c := range cases {
+		if got := langArg(c.args); got != c.want {
+			t.Errorf("langArg(%q) = %q, want %q", c.args, got, c.want)
+		}
+	}
+}
+
+func execRootIn(t *testing.T, l msg.Lang, args ...string) (string, string, int) {
+	t.Helper()
+	ios, _, out, errOut := cmdutil.Test()
+	ios.L = msg.New(l)
+	f := &cmdutil.Factory{IO: ios, Rand: rand.Reader, Version: "1.2.3"}
+	cmd := NewCmdRoot(f)
+	cmd.SetArgs(args)
+	code := exitCode(f, cmd, cmd.Execute())
+	return out.String(), errOut.String(), code
+}
+
+func TestChineseHelpAndErrors(t *testing.T) {
+	out, _, code := execRootIn(t, msg.Zh, "--help")
+	for _, want := range []string{"用法：", "可用命令：", "先问清你要部署什么", "检查 Compose 项目中", "显示 stackgen 的帮助"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("zh --help lacks %q:\n%s", want, out)
+		}
+	}
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	_, errOut, code := execRootIn(t, msg.Zh, "new", "django")
+	if code != 2 || !strings.Contains(errOut, "没有可以提问的终端") || !strings.Contains(errOut, "运行 'stackgen --help' 查看用法。") {
+		t.Errorf("zh usage error: exit %d\n%s", code, errOut)
+	}
+	// the English default is unchanged
+	_, errOut, _ = execRootIn(t, msg.En, "new", "django")
+	if !strings.Contains(errOut, "no terminal to ask questions on") || !strings.Contains(errOut, "Run 'stackgen --help' for usage.") {
+		t.Errorf("en usage error:\n%s", errOut)
+	}
+}
+
+func TestLangFlagIsAccepted(t *testing.T) {
+	// Main reads the value; cobra must accept the flag on every verb
+	if _, errOut, code := execRootIn(t, msg.En, "stacks", "--lang", "zh"); code != 0 {
+		t.Fatalf("stacks --lang zh: exit %d: %s", code, errOut)
+	}
+}
