@@ -38,21 +38,59 @@ type Args map[string]any
 //go:embed locales/*.yaml
 var locales embed.FS
 
-// catalogue is parsed once: it is immutable embedded data, not state, so
-// sharing it does not make the chosen language global.
-var catalogue = sync.OnceValues(load)
+// Each language's file is parsed once, and only when a localizer for it
+// is made: it is immutable embedded data, not state, so sharing it does
+// not make the chosen language global. Parsing is most of a short run's
+// start-up (BenchmarkLoad), so an English run never parses zh.yaml.
+var (
+	parsed = map[Lang]func() (*i18n.MessageFile, error){
+		En: sync.OnceValues(func() (*i18n.MessageFile, error) { return parse(En) }),
+		Zh: sync.OnceValues(func() (*i18n.MessageFile, error) { return parse(Zh) }),
+	}
+	bundles = map[Lang]func() (*i18n.Bundle, error){
+		En: sync.OnceValues(func() (*i18n.Bundle, error) { return bundle(En) }),
+		Zh: sync.OnceValues(func() (*i18n.Bundle, error) { return bundle(En, Zh) }),
+	}
+)
 
-func load() (*i18n.Bundle, error) {
+func parse(l Lang) (*i18n.MessageFile, error) {
+	name := "locales/" + string(l) + ".yaml"
+	data, err := locales.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	mf, err := i18n.ParseMessageFileBytes(data, name, map[string]i18n.UnmarshalFunc{"yaml": yaml.Unmarshal})
+	if err != nil {
+		return nil, fmt.Errorf("message catalogue %s: %w", name, err)
+	}
+	return mf, nil
+}
+
+// bundle holds the files of langs, English (the fallback) first.
+func bundle(langs ...Lang) (*i18n.Bundle, error) {
 	b := i18n.NewBundle(language.English)
-	b.RegisterUnmarshalFunc("yaml", yaml.Unmarshal)
-	for _, l := range Langs() {
-		name := "locales/" + string(l) + ".yaml"
-		data, err := locales.ReadFile(name)
+	for _, l := range langs {
+		mf, err := parsed[l]()
 		if err != nil {
 			return nil, err
 		}
-		if _, err := b.ParseMessageFileBytes(data, name); err != nil {
-			return nil, fmt.Errorf("message catalogue %s: %w", name, err)
+		if err := b.AddMessages(mf.Tag, mf.Messages...); err != nil {
+			return nil, fmt.Errorf("message catalogue %s: %w", mf.Path, err)
+		}
+	}
+	return b, nil
+}
+
+// load parses every language afresh (tests and BenchmarkLoad).
+func load() (*i18n.Bundle, error) {
+	b := i18n.NewBundle(language.English)
+	for _, l := range Langs() {
+		mf, err := parse(l)
+		if err != nil {
+			return nil, err
+		}
+		if err := b.AddMessages(mf.Tag, mf.Messages...); err != nil {
+			return nil, err
 		}
 	}
 	return b, nil
@@ -67,7 +105,11 @@ type Localizer struct {
 // New returns a localizer for lang; English fills any gap (the catalogue
 // test makes sure there is none).
 func New(lang Lang) *Localizer {
-	b, err := catalogue()
+	get, ok := bundles[lang]
+	if !ok {
+		get = bundles[En]
+	}
+	b, err := get()
 	if err != nil {
 		// the embedded files are checked by the package's tests; a broken
 		// catalogue is a build defect, not a user error
