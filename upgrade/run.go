@@ -15,9 +15,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/internal/smallfile"
 	"github.com/stackgen/stackgen/internal/yamlin"
 	"github.com/stackgen/stackgen/progress"
@@ -99,7 +101,7 @@ func Run(ctx context.Context, opts Options) (*Plan, error) {
 	}
 	if findings := validate.Files(set); validate.HasErrors(findings) {
 		for _, f := range findings {
-			fmt.Fprintf(opts.Sink.ErrOut, "stackgen: %s:%d: %s %s: %s\n", f.File, f.Line, f.Severity, f.Rule, f.Message)
+			fmt.Fprintln(opts.Sink.ErrOut, findingLine(opts.Sink.L, "upgrade.finding", f))
 		}
 		return nil, errors.New("the new render failed validation (a stackgen bug: please report it with the lines above); nothing was written")
 	}
@@ -121,18 +123,18 @@ func Run(ctx context.Context, opts Options) (*Plan, error) {
 	in := Input{Old: m.Files, Bases: bases, Disk: disk, New: set, Renames: renames, Secrets: secretKeys(d)}
 	plan := Merge(in)
 
-	report(opts.Sink.Out, dir, d, m, log, answers, opts.Version)
+	report(opts.Sink.Out, opts.Sink.L, dir, d, m, log, answers, opts.Version)
 	if n := twoWay(plan, noBase); n > 0 {
-		fmt.Fprintf(opts.Sink.ErrOut, "stackgen: %d file(s) you changed have no base copy (the project was made before stackgen kept them, and this stackgen's templates are not the ones that wrote them): they are merged without a base, and every difference is marked as a conflict\n", n)
+		fmt.Fprintln(opts.Sink.ErrOut, opts.Sink.L.T("upgrade.two-way", msg.Args{"Count": n}))
 	}
 	changed := plan.Changed(disk)
 	if plan.Conflicts() == 0 {
-		warnMerged(opts.Sink.ErrOut, set, plan, disk)
+		warnMerged(opts.Sink.ErrOut, opts.Sink.L, set, plan, disk)
 	}
 	if opts.DryRun {
 		printDiff(opts.Sink.Out, plan, disk, in.Secrets)
 	}
-	printTable(opts.Sink.Out, &plan, changed)
+	printTable(opts.Sink.Out, opts.Sink.L, &plan, changed)
 	if opts.Check {
 		if changed || plan.Conflicts() > 0 {
 			return &plan, ErrWouldChange
@@ -143,7 +145,7 @@ func Run(ctx context.Context, opts Options) (*Plan, error) {
 		return &plan, nil
 	}
 	if dirty(ctx, dir) {
-		fmt.Fprintf(opts.Sink.ErrOut, "stackgen: warning: %s has uncommitted changes in git; commit them first so the upgrade is one diff to review, or look at 'stackgen upgrade --dry-run' before applying\n", dir)
+		fmt.Fprintln(opts.Sink.ErrOut, opts.Sink.L.T("upgrade.dirty", msg.Args{"Dir": dir}))
 	}
 	if !opts.Yes {
 		if opts.Confirm == nil {
@@ -168,10 +170,10 @@ func Run(ctx context.Context, opts Options) (*Plan, error) {
 		return &plan, err
 	}
 	if n := plan.Conflicts(); n > 0 {
-		fmt.Fprintf(opts.Sink.Out, "Upgraded %s with %d conflict(s): resolve the <<<<<<< yours / >>>>>>> stackgen blocks (and .env values listed above), then 'stackgen validate %s'.\n", dir, n, dir)
+		fmt.Fprintln(opts.Sink.Out, opts.Sink.L.T("upgrade.done-conflicts", msg.Args{"Dir": dir, "Count": n}))
 		return &plan, ErrConflicts
 	}
-	fmt.Fprintf(opts.Sink.Out, "Upgraded %s. Next: stackgen up %s\n", dir, dir)
+	fmt.Fprintln(opts.Sink.Out, opts.Sink.L.T("upgrade.done", msg.Args{"Dir": dir}))
 	return &plan, nil
 }
 
@@ -187,7 +189,7 @@ func checkData(ctx context.Context, opts Options, d *stack.Definition, prev, nex
 		if live, err := opts.Volumes(ctx, name); err == nil {
 			risks = Live(risks, name, live)
 		} else {
-			fmt.Fprintf(opts.Sink.ErrOut, "stackgen: cannot tell which volumes hold data (%v); taking every one to hold data\n", err)
+			fmt.Fprintln(opts.Sink.ErrOut, opts.Sink.L.T("upgrade.volumes-unknown", msg.Args{"Err": err.Error()}))
 		}
 	}
 	if len(risks) > 0 {
@@ -332,8 +334,8 @@ func folderName(dir string) string {
 
 // report prints what the upgrade crosses: versions, the changelog entries
 // and the answers that change.
-func report(w io.Writer, dir string, d *stack.Definition, m *project.Manifest, log Changelog, answers stack.Answers, version string) {
-	fmt.Fprintf(w, "Upgrading %s (%s): stackgen %s → %s, templates v%d → v%d\n", dir, d.Name, orUnknown(m.Version), version, m.TemplateVersion, log.Latest())
+func report(w io.Writer, l *msg.Localizer, dir string, d *stack.Definition, m *project.Manifest, log Changelog, answers stack.Answers, version string) {
+	fmt.Fprintln(w, l.T("upgrade.report", msg.Args{"Dir": dir, "Stack": d.Name, "From": orUnknown(m.Version), "To": version, "FromTemplates": m.TemplateVersion, "ToTemplates": log.Latest()}))
 	for _, e := range log.Since(m.TemplateVersion) {
 		fmt.Fprintf(w, "  v%d: %s\n", e.Version, e.Summary)
 	}
@@ -346,7 +348,7 @@ func report(w io.Writer, dir string, d *stack.Definition, m *project.Manifest, l
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		fmt.Fprintf(w, "  answer %s: %q → %q\n", k, old[k], answers[k])
+		fmt.Fprintln(w, l.T("upgrade.report.answer", msg.Args{"Key": k, "Old": strconv.Quote(old[k]), "New": strconv.Quote(answers[k])}))
 	}
 }
 
@@ -396,16 +398,16 @@ func maskSecrets(b []byte, secrets map[string]bool) []byte {
 	return out.Bytes()
 }
 
-func printTable(w io.Writer, p *Plan, changed bool) {
+func printTable(w io.Writer, l *msg.Localizer, p *Plan, changed bool) {
 	t := p.Table()
 	if t == "" {
-		fmt.Fprintln(w, "Nothing to upgrade: every file is what this stackgen writes.")
+		fmt.Fprintln(w, l.T("upgrade.nothing"))
 		return
 	}
 	if !changed {
-		fmt.Fprintln(w, "No file changes; notes:")
+		fmt.Fprintln(w, l.T("upgrade.notes"))
 	} else {
-		fmt.Fprintln(w, "Summary:")
+		fmt.Fprintln(w, l.T("upgrade.summary"))
 	}
 	fmt.Fprint(w, t)
 }
@@ -456,7 +458,7 @@ func ReadAnswers(path string) (stack.Answers, error) {
 // the findings the new render alone does not have: they come from the
 // user's edits meeting stackgen's, which the user may mean, so they warn
 // and never stop the upgrade.
-func warnMerged(w io.Writer, render fileset.Set, p Plan, disk map[string]Disk) {
+func warnMerged(w io.Writer, l *msg.Localizer, render fileset.Set, p Plan, disk map[string]Disk) {
 	var merged fileset.Set
 	for _, f := range p.Files {
 		switch {
@@ -474,7 +476,13 @@ func warnMerged(w io.Writer, render fileset.Set, p Plan, disk map[string]Disk) {
 	}
 	for _, f := range validate.Files(merged) {
 		if !had[key(f)] {
-			fmt.Fprintf(w, "stackgen: warning: after the merge, %s:%d: %s %s: %s (your edits with stackgen's; 'stackgen validate' after the upgrade)\n", f.File, f.Line, f.Severity, f.Rule, f.Message)
+			fmt.Fprintln(w, findingLine(l, "upgrade.warn-merged", f))
 		}
 	}
+}
+
+// findingLine says a validate finding in one of upgrade's lines.
+func findingLine(l *msg.Localizer, id string, f validate.Finding) string {
+	message, _ := f.Localized(l)
+	return l.T(id, msg.Args{"File": f.File, "Line": f.Line, "Severity": f.Severity.String(), "Rule": f.Rule, "Message": message})
 }

@@ -5,11 +5,13 @@ package upgradecmd
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/upgrade"
 )
@@ -29,37 +31,19 @@ type Options struct {
 func NewCmdUpgrade(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{}
 	cmd := &cobra.Command{
-		Use:   "upgrade [dir]",
-		Short: "Bring a project to this stackgen (or new answers), keeping your edits",
-		Long: `Render the project again with this stackgen and its recorded answers (plus
-any new ones) and merge, file by file, with what is on disk:
-
-  unchanged by you      replaced by the new version
-  changed by you only   kept
-  changed by both       merged; where both changed the same lines, the file
-                        gets <<<<<<< yours / ======= / >>>>>>> stackgen blocks
-
-.env is merged by key: secrets never change, new keys get new secrets,
-keys no longer used are reported and kept. Files stackgen no longer writes
-are removed if you never changed them. Changes that touch data (another
-database, a new major version, a dropped service, a renamed volume) are
-refused without --allow-data-change.`,
-		Example: `  stackgen upgrade --dry-run
-  stackgen upgrade mysite --set http_port=8080 --yes
-  stackgen upgrade --check   # in CI: exit 1 when the project is behind`,
-		Args: cobra.MaximumNArgs(1),
+		Use:     "upgrade [dir]",
+		Short:   f.IO.L.T("cmd.upgrade.short"),
+		Long:    f.IO.L.T("upgrade.long"),
+		Example: f.IO.L.T("upgrade.example"),
+		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pos := ""
-			if len(args) > 0 {
-				pos = args[0]
-			}
-			dir, err := cmdutil.ProjectDir(cmd, pos)
+			dir, err := cmdutil.DirArg(cmd, args)
 			if err != nil {
 				return err
 			}
 			opts.Dir = dir
 			if opts.DryRun && opts.Check {
-				return cmdutil.FlagErrorf("--dry-run and --check: give one (--check prints the summary and exits 1 when something would change)")
+				return &cmdutil.FlagError{Err: f.IO.L.Errorf("upgrade.err.dry-run-check")}
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -69,13 +53,14 @@ refused without --allow-data-change.`,
 	}
 	cmdutil.AddDirFlag(cmd, "")
 	fl := cmd.Flags()
-	fl.StringArrayVar(&opts.Sets, "set", nil, "change an answer, KEY=VALUE (repeatable)")
-	fl.StringArrayVar(&opts.Images, "image", nil, "replace an image, KEY=REF (repeatable)")
-	fl.StringVar(&opts.Answers, "answers", "", "read answers to change from a YAML file")
-	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the unified diff of what would change and write nothing")
-	fl.BoolVar(&opts.Check, "check", false, "write nothing; exit 1 when the upgrade would change a file or leave a conflict (for CI)")
-	fl.BoolVarP(&opts.Yes, "yes", "y", false, "apply without asking")
-	fl.BoolVar(&opts.AllowDataChange, "allow-data-change", false, "let through changes that touch data (back up first: stackgen backup)")
+	l := f.IO.L
+	fl.StringArrayVar(&opts.Sets, "set", nil, l.T("upgrade.flag.set"))
+	fl.StringArrayVar(&opts.Images, "image", nil, l.T("upgrade.flag.image"))
+	fl.StringVar(&opts.Answers, "answers", "", l.T("upgrade.flag.answers"))
+	fl.BoolVar(&opts.DryRun, "dry-run", false, l.T("upgrade.flag.dry-run"))
+	fl.BoolVar(&opts.Check, "check", false, l.T("upgrade.flag.check"))
+	fl.BoolVarP(&opts.Yes, "yes", "y", false, l.T("upgrade.flag.yes"))
+	fl.BoolVar(&opts.AllowDataChange, "allow-data-change", false, l.T("upgrade.flag.allow-data-change"))
 	return cmd
 }
 
@@ -90,10 +75,10 @@ func run(ctx context.Context, f *cmdutil.Factory, opts *Options) error {
 			given[k] = v
 		}
 	}
-	if err := pairs("set", "", opts.Sets, given); err != nil {
+	if err := pairs(f.IO.L, "set", "", opts.Sets, given); err != nil {
 		return err
 	}
-	if err := pairs("image", stack.ImagePrefix, opts.Images, given); err != nil {
+	if err := pairs(f.IO.L, "image", stack.ImagePrefix, opts.Images, given); err != nil {
 		return err
 	}
 	o := upgrade.Options{
@@ -126,12 +111,12 @@ func run(ctx context.Context, f *cmdutil.Factory, opts *Options) error {
 }
 
 // pairs turns repeated KEY=VALUE flags into answers under prefix.
-func pairs(flag, prefix string, in []string, into stack.Answers) error {
+func pairs(l *msg.Localizer, flag, prefix string, in []string, into stack.Answers) error {
 	for _, p := range in {
 		k, v, ok := strings.Cut(p, "=")
 		k = strings.TrimSpace(k)
 		if !ok || k == "" {
-			return cmdutil.FlagErrorf("--%s %q: expected KEY=VALUE", flag, p)
+			return &cmdutil.FlagError{Err: l.Errorf("upgrade.err.pair", msg.Args{"Flag": flag, "Value": strconv.Quote(p)})}
 		}
 		into[prefix+k] = v
 	}

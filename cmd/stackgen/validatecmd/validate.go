@@ -189,7 +189,7 @@ func hasManifests(dir string) bool {
 // why, so a silence is never invisible.
 func printSilenced(opts *Options, silenced []validate.SilencedFinding) {
 	for _, s := range silenced {
-		fmt.Fprintf(opts.IO.Out, "silenced by %s: %s %s (%s)\n", project.ManifestName, s.Rule, s.Subject, s.Reason)
+		fmt.Fprintln(opts.IO.Out, opts.IO.L.T("validate.silenced", msg.Args{"Manifest": project.ManifestName, "Rule": s.Rule, "Subject": s.Subject, "Reason": s.Reason}))
 	}
 }
 
