@@ -45,7 +45,7 @@ func baseFiles(rendered map[string][]byte) ([]fileset.File, error) {
 		}
 		seen[sum] = true
 		var z bytes.Buffer
-		w, err := gzip.NewWriterLevel(&z, gzip.BestCompression)
+		w, err := gzip.NewWriterLevel(&z, gzip.DefaultCompression)
 		if err != nil {
 			return nil, err
 		}
