@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/internal/atomicfile"
 	"github.com/stackgen/stackgen/sign"
 )
@@ -440,7 +441,7 @@ func identify(man *Manifest, info *SaveInfo, since *Manifest) error {
 	seen := map[string]bool{}
 	for _, im := range man.Images {
 		s, _ := matchSaved(info, im.Name, im.Layers)
-		chains := ChainIDs(s.DiffIDs)
+		chains := engine.ChainIDs(s.DiffIDs)
 		for j, p := range s.LayerPaths {
 			if dropped[p] && !seen[chains[j]] {
 				seen[chains[j]] = true

@@ -20,6 +20,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/stackgen/stackgen/engine"
 )
 
 // Names of the files every bundle holds, relative to its root folder.
@@ -134,7 +136,7 @@ type Image struct {
 
 // Chains returns the chain IDs of the image's layers: a layer's identity
 // in an engine's store.
-func (im Image) Chains() []string { return ChainIDs(im.Layers) }
+func (im Image) Chains() []string { return engine.ChainIDs(im.Layers) }
 
 // Matches reports whether an image in an engine, by its ID and its layers
 // (docker image inspect's Id and RootFS.Layers), is this one. On the

@@ -36,6 +36,7 @@ import (
 	"github.com/distribution/reference"
 	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/stackgen/stackgen/engine"
 )
 
 // smallEntry bounds what is kept in memory while the stream passes:
@@ -284,29 +285,13 @@ func readSaveManifest(small map[string][]byte) (*SaveInfo, error) {
 	return info, nil
 }
 
-// ChainIDs returns the chain ID of each prefix of diffIDs: the identity of
-// a layer in a store (the same content on a different base is another
-// layer), as the OCI image spec defines it.
-func ChainIDs(diffIDs []string) []string {
-	out := make([]string, len(diffIDs))
-	for i, d := range diffIDs {
-		if i == 0 {
-			out[i] = d
-			continue
-		}
-		s := sha256.Sum256([]byte(out[i-1] + " " + d))
-		out[i] = "sha256:" + hex.EncodeToString(s[:])
-	}
-	return out
-}
-
 // droppable lists the layer paths every use of which has its chain in
 // have.
 func droppable(info *SaveInfo, have map[string]bool) map[string]bool {
 	keep := map[string]bool{}
 	drop := map[string]bool{}
 	for _, im := range info.Images {
-		for i, c := range ChainIDs(im.DiffIDs) {
+		for i, c := range engine.ChainIDs(im.DiffIDs) {
 			p := im.LayerPaths[i]
 			if have[c] {
 				drop[p] = true

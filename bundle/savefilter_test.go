@@ -15,6 +15,7 @@ import (
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/internal/savetar"
 )
 
@@ -236,7 +237,7 @@ func TestUpdateFromTheClassicStoreIsAnOCILayout(t *testing.T) {
 	web2 := testWeb
 	web2.Layers = [][]byte{testBase, []byte("app code v2")}
 	have := map[string]bool{}
-	for _, c := range ChainIDs(testWeb.DiffIDs()) {
+	for _, c := range engine.ChainIDs(testWeb.DiffIDs()) {
 		have[c] = true
 	}
 	var out bytes.Buffer
@@ -366,7 +367,7 @@ func TestLoadScriptChecksAnUpdatesLayers(t *testing.T) {
 }
 
 // testBase2Chain is the chain ID of the shared base layer alone.
-func testBase2Chain() string { return ChainIDs(testWeb.DiffIDs())[0] }
+func testBase2Chain() string { return engine.ChainIDs(testWeb.DiffIDs())[0] }
 
 // Engines from 23.0 load the zstd archive themselves; older ones get the
 // unpacker image.

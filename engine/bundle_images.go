@@ -7,8 +7,6 @@ package engine
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +17,8 @@ import (
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/versions"
 	"github.com/docker/docker/client"
+	"github.com/opencontainers/go-digest"
+	"github.com/opencontainers/image-spec/identity"
 )
 
 // ImageInfo is what a bundle records of one image.
@@ -86,23 +86,24 @@ func (c *Client) LayerChains(ctx context.Context) (map[string]bool, error) {
 			}
 			return nil, c.apiErr(ctx, "inspecting image "+s.ID, err)
 		}
-		for _, ch := range chainIDs(r.RootFS.Layers) {
+		for _, ch := range ChainIDs(r.RootFS.Layers) {
 			have[ch] = true
 		}
 	}
 	return have, nil
 }
 
-// chainIDs is the OCI image spec's ChainID of each prefix of diffIDs.
-func chainIDs(diffIDs []string) []string {
-	out := make([]string, len(diffIDs))
+// ChainIDs returns the chain ID of each prefix of diffIDs: the identity of
+// a layer in a store (the same content on a different base is another
+// layer), as the OCI image spec defines it.
+func ChainIDs(diffIDs []string) []string {
+	ds := make([]digest.Digest, len(diffIDs))
 	for i, d := range diffIDs {
-		if i == 0 {
-			out[i] = d
-			continue
-		}
-		s := sha256.Sum256([]byte(out[i-1] + " " + d))
-		out[i] = "sha256:" + hex.EncodeToString(s[:])
+		ds[i] = digest.Digest(d)
+	}
+	out := make([]string, len(ds))
+	for i, c := range identity.ChainIDs(ds) { // in place, on our copy
+		out[i] = c.String()
 	}
 	return out
 }

@@ -169,7 +169,7 @@ func (f *fakeImages) ImageLoad(ctx context.Context, r io.Reader, _ ...client.Ima
 	}
 	have := map[string]bool{}
 	for _, im := range f.images {
-		for _, c := range bundle.ChainIDs(im.RootFS.Layers) {
+		for _, c := range engine.ChainIDs(im.RootFS.Layers) {
 			have[c] = true
 		}
 	}
@@ -188,7 +188,7 @@ func (f *fakeImages) ImageLoad(ctx context.Context, r io.Reader, _ ...client.Ima
 			} `json:"rootfs"`
 		}
 		json.Unmarshal(files[e.Config], &cfg)
-		for i, c := range bundle.ChainIDs(cfg.RootFS.DiffIDs) {
+		for i, c := range engine.ChainIDs(cfg.RootFS.DiffIDs) {
 			if _, ok := files[e.Layers[i]]; !ok && !have[c] {
 				return image.LoadResponse{}, fmt.Errorf("open %s: no such file or directory", e.Layers[i])
 			}
