@@ -24,7 +24,7 @@ import (
 // line here and nothing else.
 var commands = []func(*cmdutil.Factory) *cobra.Command{
 	func(f *cmdutil.Factory) *cobra.Command { return newcmd.NewCmdNew(f, upcmd.Up, nil) },
-	stackscmd.NewCmdStacks,
+	func(f *cmdutil.Factory) *cobra.Command { return stackscmd.NewCmdStacks(f, nil) },
 	func(f *cmdutil.Factory) *cobra.Command { return backupcmd.NewCmdBackup(f, nil) },
 	func(f *cmdutil.Factory) *cobra.Command { return restorecmd.NewCmdRestore(f, nil) },
 	func(f *cmdutil.Factory) *cobra.Command { return keygencmd.NewCmdKeygen(f, nil) },
