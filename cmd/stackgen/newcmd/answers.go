@@ -2,9 +2,9 @@ package newcmd
 
 import (
 	"fmt"
-	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"path/filepath"
-	"strings"
+
+	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 
 	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/internal/smallfile"
@@ -12,27 +12,6 @@ import (
 	"github.com/stackgen/stackgen/prompt"
 	"github.com/stackgen/stackgen/stack"
 )
-
-// parsePairs turns repeated KEY=VALUE flags into answers; prefix is added
-// to every key (--image db=REF becomes image.db).
-func parsePairs(l *msg.Localizer, flag, prefix string, pairs []string, into stack.Answers) error {
-	for _, p := range pairs {
-		k, v, ok := strings.Cut(p, "=")
-		k = strings.TrimSpace(k)
-		if !ok || k == "" {
-			return l.Errorf("new.err.pair", msg.Args{"Flag": flag, "Value": fmt.Sprintf("%q", p), "Example": example(flag)})
-		}
-		into[prefix+k] = v
-	}
-	return nil
-}
-
-func example(flag string) string {
-	if flag == "image" {
-		return "db=mariadb:11.8"
-	}
-	return "project=mysite"
-}
 
 // readAnswersFile reads a YAML mapping of answer keys to scalar values,
 // each kept as written (app_version: 1.10 stays "1.10"), or the

@@ -173,11 +173,11 @@ func Run(ctx context.Context, opts *Options) error {
 			return &cmdutil.FlagError{Err: err}
 		}
 	}
-	if err := parsePairs(l, "set", "", opts.Sets, given); err != nil {
-		return &cmdutil.FlagError{Err: err}
+	if err := cmdutil.ParsePairs(l, "set", "", opts.Sets, given); err != nil {
+		return err
 	}
-	if err := parsePairs(l, "image", stack.ImagePrefix, opts.Images, given); err != nil {
-		return &cmdutil.FlagError{Err: err}
+	if err := cmdutil.ParsePairs(l, "image", stack.ImagePrefix, opts.Images, given); err != nil {
+		return err
 	}
 	if opts.Mirror != "" {
 		given[stack.MirrorAnswer] = opts.Mirror

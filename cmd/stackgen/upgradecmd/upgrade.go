@@ -5,13 +5,10 @@ package upgradecmd
 import (
 	"context"
 	"errors"
-	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
-	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/upgrade"
 )
@@ -75,10 +72,10 @@ func run(ctx context.Context, f *cmdutil.Factory, opts *Options) error {
 			given[k] = v
 		}
 	}
-	if err := pairs(f.IO.L, "set", "", opts.Sets, given); err != nil {
+	if err := cmdutil.ParsePairs(f.IO.L, "set", "", opts.Sets, given); err != nil {
 		return err
 	}
-	if err := pairs(f.IO.L, "image", stack.ImagePrefix, opts.Images, given); err != nil {
+	if err := cmdutil.ParsePairs(f.IO.L, "image", stack.ImagePrefix, opts.Images, given); err != nil {
 		return err
 	}
 	o := upgrade.Options{
@@ -108,17 +105,4 @@ func run(ctx context.Context, f *cmdutil.Factory, opts *Options) error {
 		return &cmdutil.ExitError{Code: 1, Err: cmdutil.ErrSilent}
 	}
 	return err
-}
-
-// pairs turns repeated KEY=VALUE flags into answers under prefix.
-func pairs(l *msg.Localizer, flag, prefix string, in []string, into stack.Answers) error {
-	for _, p := range in {
-		k, v, ok := strings.Cut(p, "=")
-		k = strings.TrimSpace(k)
-		if !ok || k == "" {
-			return &cmdutil.FlagError{Err: l.Errorf("upgrade.err.pair", msg.Args{"Flag": flag, "Value": strconv.Quote(p)})}
-		}
-		into[prefix+k] = v
-	}
-	return nil
 }
