@@ -431,27 +431,7 @@ func ReadAnswers(path string) (stack.Answers, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--answers %s: %w; give a YAML mapping of answers, e.g. http_port: 8080", path, err)
 	}
-	out := stack.Answers{}
-	for k, v := range raw {
-		switch val := v.(type) {
-		case map[string]any:
-			if k != "image" && k != "images" {
-				return nil, fmt.Errorf("--answers %s: %q must be a single value, not a mapping", path, k)
-			}
-			for ik, iv := range val {
-				s, ok := iv.(string)
-				if !ok {
-					return nil, fmt.Errorf("--answers %s: image %q must be a reference string", path, ik)
-				}
-				out[stack.ImagePrefix+ik] = s
-			}
-		case []any:
-			return nil, fmt.Errorf("--answers %s: %q must be a single value, not a list", path, k)
-		default:
-			out[k] = strings.TrimSpace(fmt.Sprint(val))
-		}
-	}
-	return out, nil
+	return stack.AnswersFromYAML(path, raw)
 }
 
 // warnMerged validates the project as the upgrade leaves it and prints

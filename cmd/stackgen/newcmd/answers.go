@@ -31,27 +31,12 @@ func readAnswersFile(path string, d *stack.Definition, dir string, into stack.An
 	if isManifest(raw) {
 		return replayManifest(path, raw, d, dir, into)
 	}
-	for k, v := range raw {
-		switch val := v.(type) {
-		case map[string]any:
-			// An "image:" section maps image keys to references.
-			if k != "image" && k != "images" {
-				return fmt.Errorf("--answers %s: %q must be a single value, not a mapping", path, k)
-			}
-			for ik, iv := range val {
-				ref, ok := iv.(string)
-				if !ok {
-					return fmt.Errorf("--answers %s: image %q must be a single reference", path, ik)
-				}
-				into[stack.ImagePrefix+ik] = ref
-			}
-		case nil:
-			into[k] = ""
-		case []any:
-			return fmt.Errorf("--answers %s: %q must be a single value, not a list", path, k)
-		default:
-			into[k] = fmt.Sprint(val)
-		}
+	given, err := stack.AnswersFromYAML(path, raw)
+	if err != nil {
+		return err
+	}
+	for k, v := range given {
+		into[k] = v
 	}
 	return nil
 }
