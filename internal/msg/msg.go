@@ -1,8 +1,9 @@
 // Package msg is stackgen's one message catalogue: every sentence a person
 // reads (command help, prompts, errors and their fixes, validate findings,
 // progress and reports) is looked up here by a stable ID, in English or
-// Chinese. The catalogue files are embedded (locales/en.yaml, zh.yaml) and
-// read with go-i18n; the chosen language travels in a *Localizer that the
+// Chinese. The catalogue files are embedded (locales/<lang>/<area>.yaml, one
+// file per ID prefix so that work on one area touches one file) and read
+// with go-i18n; the chosen language travels in a *Localizer that the
 // command factory hands to whoever prints, never in a global.
 package msg
 
@@ -10,6 +11,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"sort"
 	"strings"
 	"sync"
@@ -35,17 +37,17 @@ func Langs() []Lang { return []Lang{En, Zh} }
 // Args are the named values a message's {{.Name}} placeholders take.
 type Args map[string]any
 
-//go:embed locales/*.yaml
+//go:embed locales/*/*.yaml
 var locales embed.FS
 
 // Each language's file is parsed once, and only when a localizer for it
 // is made: it is immutable embedded data, not state, so sharing it does
 // not make the chosen language global. Parsing is most of a short run's
-// start-up (BenchmarkLoad), so an English run never parses zh.yaml.
+// start-up (BenchmarkLoad), so an English run never parses locales/zh.
 var (
-	parsed = map[Lang]func() (*i18n.MessageFile, error){
-		En: sync.OnceValues(func() (*i18n.MessageFile, error) { return parse(En) }),
-		Zh: sync.OnceValues(func() (*i18n.MessageFile, error) { return parse(Zh) }),
+	parsed = map[Lang]func() ([]*i18n.MessageFile, error){
+		En: sync.OnceValues(func() ([]*i18n.MessageFile, error) { return parse(En) }),
+		Zh: sync.OnceValues(func() ([]*i18n.MessageFile, error) { return parse(Zh) }),
 	}
 	bundles = map[Lang]func() (*i18n.Bundle, error){
 		En: sync.OnceValues(func() (*i18n.Bundle, error) { return bundle(En) }),
@@ -53,43 +55,77 @@ var (
 	}
 )
 
-func parse(l Lang) (*i18n.MessageFile, error) {
-	name := "locales/" + string(l) + ".yaml"
-	data, err := locales.ReadFile(name)
+func parse(l Lang) ([]*i18n.MessageFile, error) { return parseFS(locales, l) }
+
+// parseFS reads every file of fsys's locales/<l>/; an ID in two of them is
+// a mistake that would otherwise let the later file win silently.
+func parseFS(fsys fs.FS, l Lang) ([]*i18n.MessageFile, error) {
+	dir := "locales/" + string(l)
+	names, err := fs.Glob(fsys, dir+"/*.yaml")
 	if err != nil {
 		return nil, err
 	}
-	mf, err := i18n.ParseMessageFileBytes(data, name, map[string]i18n.UnmarshalFunc{"yaml": yaml.Unmarshal})
-	if err != nil {
-		return nil, fmt.Errorf("message catalogue %s: %w", name, err)
+	seen := map[string]string{}
+	var files []*i18n.MessageFile
+	for _, name := range names {
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		// go-i18n takes the language from the file name; every file of
+		// dir is in l whatever its area is called
+		mf, err := i18n.ParseMessageFileBytes(data, string(l)+".yaml", map[string]i18n.UnmarshalFunc{"yaml": yaml.Unmarshal})
+		if err != nil {
+			return nil, fmt.Errorf("message catalogue %s: %w", name, err)
+		}
+		mf.Path = name
+		for _, m := range mf.Messages {
+			if prev, ok := seen[m.ID]; ok {
+				return nil, fmt.Errorf("message catalogue %s: %q is already in %s; keep one", name, m.ID, prev)
+			}
+			seen[m.ID] = name
+		}
+		files = append(files, mf)
 	}
-	return mf, nil
+	if len(files) == 0 {
+		return nil, fmt.Errorf("message catalogue %s: no files", dir)
+	}
+	return files, nil
 }
 
 // bundle holds the files of langs, English (the fallback) first.
 func bundle(langs ...Lang) (*i18n.Bundle, error) {
 	b := i18n.NewBundle(language.English)
 	for _, l := range langs {
-		mf, err := parsed[l]()
+		files, err := parsed[l]()
 		if err != nil {
 			return nil, err
 		}
-		if err := b.AddMessages(mf.Tag, mf.Messages...); err != nil {
-			return nil, fmt.Errorf("message catalogue %s: %w", mf.Path, err)
+		if err := add(b, files); err != nil {
+			return nil, err
 		}
 	}
 	return b, nil
+}
+
+func add(b *i18n.Bundle, files []*i18n.MessageFile) error {
+	for _, mf := range files {
+		if err := b.AddMessages(mf.Tag, mf.Messages...); err != nil {
+			return fmt.Errorf("message catalogue %s: %w", mf.Path, err)
+		}
+	}
+	return nil
 }
 
 // load parses every language afresh (tests and BenchmarkLoad).
 func load() (*i18n.Bundle, error) {
 	b := i18n.NewBundle(language.English)
 	for _, l := range Langs() {
-		mf, err := parse(l)
+		files, err := parse(l)
 		if err != nil {
 			return nil, err
 		}
-		if err := b.AddMessages(mf.Tag, mf.Messages...); err != nil {
+		if err := add(b, files); err != nil {
 			return nil, err
 		}
 	}

@@ -3,31 +3,28 @@ package msg
 import (
 	"errors"
 	"fmt"
+	"path"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/nicksnyder/go-i18n/v2/i18n"
-	"go.yaml.in/yaml/v4"
 )
 
-// entries reads one catalogue file the way the bundle does.
+// entries reads one language's catalogue files the way the bundle does.
 func entries(t *testing.T, l Lang) map[string]string {
 	t.Helper()
-	name := "locales/" + string(l) + ".yaml"
-	data, err := locales.ReadFile(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mf, err := i18n.ParseMessageFileBytes(data, name, map[string]i18n.UnmarshalFunc{"yaml": yaml.Unmarshal})
+	files, err := parse(l)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := map[string]string{}
-	for _, m := range mf.Messages {
-		out[m.ID] = m.Other
+	for _, mf := range files {
+		for _, m := range mf.Messages {
+			out[m.ID] = m.Other
+		}
 	}
 	return out
 }
@@ -58,12 +55,12 @@ func TestEveryMessageInEveryLanguage(t *testing.T) {
 		tr := entries(t, l)
 		for id := range src {
 			if _, ok := tr[id]; !ok {
-				t.Errorf("%s: %q is in en.yaml only; translate it", l, id)
+				t.Errorf("%s: %q is in locales/en only; translate it", l, id)
 			}
 		}
 		for id := range tr {
 			if _, ok := src[id]; !ok {
-				t.Errorf("%s: %q is in %s.yaml only; add the English source", l, id, l)
+				t.Errorf("%s: %q is in locales/%s only; add the English source", l, id, l)
 			}
 		}
 	}
@@ -199,5 +196,35 @@ func TestAWrapperWithoutWordsIsLookedThrough(t *testing.T) {
 	wrapped := fmt.Errorf("reading x: %w", Err("logs.err.dir-services"))
 	if got := New(Zh).T("root.error", Args{"Err": wrapped}); !strings.Contains(got, "reading x: with --dir") {
 		t.Errorf("a wrapper with words of its own stays as it is: %q", got)
+	}
+}
+
+func TestAnIDInTwoFilesIsRefused(t *testing.T) {
+	fsys := fstest.MapFS{
+		"locales/en/a.yaml": {Data: []byte(`"a.one": "one"` + "\n")},
+		"locales/en/b.yaml": {Data: []byte(`"a.one": "again"` + "\n")},
+	}
+	_, err := parseFS(fsys, En)
+	if err == nil || !strings.Contains(err.Error(), `"a.one" is already in locales/en/a.yaml`) {
+		t.Fatalf("parseFS = %v, want the duplicate named", err)
+	}
+}
+
+// Each area's file holds that area's IDs, so that a change to one area's
+// messages is a change to one file in each language.
+func TestEachFileHoldsItsArea(t *testing.T) {
+	for _, l := range Langs() {
+		files, err := parse(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range files {
+			area := strings.TrimSuffix(path.Base(mf.Path), ".yaml")
+			for _, m := range mf.Messages {
+				if a, _, _ := strings.Cut(strings.NewReplacer("-", ".", "_", ".").Replace(m.ID), "."); a != area {
+					t.Errorf("%s: %q belongs in locales/%s/%s.yaml", mf.Path, m.ID, l, a)
+				}
+			}
+		}
 	}
 }
