@@ -250,6 +250,24 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Text }
 
+// Unwrap returns the errors among Args (in key order), so that a catalogue
+// message wrapping a cause ({{.Err}}) keeps errors.Is and errors.As working
+// the way fmt.Errorf's %w does.
+func (e *Error) Unwrap() []error {
+	var keys []string
+	for k, v := range e.Args {
+		if _, ok := v.(error); ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var out []error
+	for _, k := range keys {
+		out = append(out, e.Args[k].(error))
+	}
+	return out
+}
+
 // Parse reads a --lang value or an answer: "zh", "zh-CN", "zh_TW.UTF-8",
 // "en", "en_US" ... Every Chinese variant maps to Zh, since the catalogue
 // has one Chinese (Simplified): a Taiwan or Hong Kong reader still reads it

@@ -3,6 +3,7 @@ package msg
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"path"
 	"regexp"
 	"sort"
@@ -226,5 +227,20 @@ func TestEachFileHoldsItsArea(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func TestCatalogueErrorsUnwrapTheirCause(t *testing.T) {
+	cause := fs.ErrNotExist
+	err := Err("root.error", Args{"Err": fmt.Errorf("reading x: %w", cause)})
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("errors.Is(%v, fs.ErrNotExist) = false; a catalogue wrap must keep its cause", err)
+	}
+	var pe *Error
+	if !errors.As(Err("root.error", Args{"Err": Err("lang.invalid", Args{"Value": "x", "Names": "en"})}), &pe) {
+		t.Fatal("errors.As found no *Error")
+	}
+	if errors.Is(Err("root.error", Args{"Err": "text"}), fs.ErrNotExist) {
+		t.Fatal("a string argument is not a cause")
 	}
 }
