@@ -67,7 +67,7 @@ func TestChineseProjectFiles(t *testing.T) {
 // ASCII one has none.
 func TestPowerShellScriptsWithNonASCIIHaveABOM(t *testing.T) {
 	n := map[string]int{}
-	for _, name := range []string{"django-uwsgi", "keras-webpy"} {
+	for _, name := range []string{"django-uwsgi", "keras-webpy", "onyx"} {
 		for _, a := range []stack.Answers{nil, {"lang": "zh"}} {
 			for _, f := range renderStack(t, name, a) {
 				if !strings.HasSuffix(f.Path, ".ps1") {
