@@ -18,23 +18,28 @@ import (
 // later change to the file would have to repeat.
 //
 // A message's placeholders are filled with the names of the script's own
-// variables, never with values: {{tsh "gen.x" "File" "out"}} prints the
-// text with ${out} where {{.File}} stands, quoted for the shell, so the
-// value is read when the script runs. An answer that belongs in a message
-// is put into a variable first, through the file's quoting helper.
+// variables: {{tsh "gen.x" "File" "out"}} prints the text with $out where
+// {{.File}} stands, quoted for the shell, so the value is read when the
+// script runs. A value the template knows (an answer, a stack constant)
+// is passed as (lit .X) instead: it becomes part of the text and is
+// escaped with it, so it cannot change the script either.
 func sayFuncs(l *msg.Localizer) template.FuncMap {
 	return template.FuncMap{
-		"tsh": func(id string, vars ...string) (string, error) {
+		"tsh": func(id string, vars ...any) (string, error) {
 			return ShellMessage(l, id, vars...)
 		},
-		"tps": func(id string, vars ...string) (string, error) {
+		"tps": func(id string, vars ...any) (string, error) {
 			return PowerShellMessage(l, id, vars...)
 		},
+		"lit": func(v any) Lit { return Lit(fmt.Sprint(v)) },
 		"tcomment": func(id string) (string, error) {
 			return CommentMessage(l, id)
 		},
 	}
 }
+
+// Lit is a placeholder value written as text, not a variable reference.
+type Lit string
 
 // shellVar and psVar are the variable names a placeholder may be filled
 // with: a name only, so no expression (and no value) can ride along.
@@ -46,7 +51,7 @@ var (
 // ShellMessage is message id as one double-quoted bash word: the text's
 // \ $ ` and " are escaped, and each placeholder becomes ${NAME} of the
 // variable named for it (vars: placeholder, variable, ...).
-func ShellMessage(l *msg.Localizer, id string, vars ...string) (string, error) {
+func ShellMessage(l *msg.Localizer, id string, vars ...any) (string, error) {
 	parts, err := messageParts(l, id, vars, shellVar)
 	if err != nil {
 		return "", err
@@ -77,7 +82,7 @@ func shellJoin(parts []string) string {
 // escaped by a backtick and each placeholder as ${NAME}. Non-ASCII text
 // is written as it is: Render gives such a .ps1 a BOM, so Windows
 // PowerShell 5.1 reads it as UTF-8.
-func PowerShellMessage(l *msg.Localizer, id string, vars ...string) (string, error) {
+func PowerShellMessage(l *msg.Localizer, id string, vars ...any) (string, error) {
 	parts, err := messageParts(l, id, vars, psVar)
 	if err != nil {
 		return "", err
@@ -154,18 +159,29 @@ func marker(i int) string { return "\x00" + strconv.Itoa(i) + "\x00" }
 
 // messageParts renders id with markers for its placeholders and splits
 // it: text, variable, text, ... (always an odd count).
-func messageParts(l *msg.Localizer, id string, vars []string, name *regexp.Regexp) ([]string, error) {
+func messageParts(l *msg.Localizer, id string, vars []any, name *regexp.Regexp) ([]string, error) {
 	if len(vars)%2 != 0 {
 		return nil, msg.Err("gen.err.pairs", msg.Args{"ID": id, "Got": fmt.Sprintf("%q", vars)})
 	}
 	args := msg.Args{}
 	var names []string
 	for i := 0; i < len(vars); i += 2 {
-		if !name.MatchString(vars[i+1]) {
-			return nil, msg.Err("gen.err.var", msg.Args{"ID": id, "Key": vars[i], "Var": vars[i+1]})
+		key := fmt.Sprint(vars[i])
+		switch v := vars[i+1].(type) {
+		case Lit:
+			if err := stack.CheckText("message", string(v)); err != nil {
+				return nil, msg.Err("gen.err.text", msg.Args{"ID": id, "Err": err})
+			}
+			args[key] = string(v)
+		case string:
+			if !name.MatchString(v) {
+				return nil, msg.Err("gen.err.var", msg.Args{"ID": id, "Key": key, "Var": v})
+			}
+			args[key] = marker(len(names))
+			names = append(names, v)
+		default:
+			return nil, msg.Err("gen.err.var", msg.Args{"ID": id, "Key": key, "Var": fmt.Sprint(v)})
 		}
-		args[vars[i]] = marker(len(names))
-		names = append(names, vars[i+1])
 	}
 	text, err := lookup(l, id, args)
 	if err != nil {

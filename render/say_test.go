@@ -140,6 +140,12 @@ func TestMessageHelpersRefuse(t *testing.T) {
 	if _, err := ShellMessage(l, "gen.keras.load.loaded", "Image"); err == nil {
 		t.Error("a placeholder without its variable accepted")
 	}
+	if _, err := ShellMessage(l, "gen.keras.load.loaded", "Image", Lit("a\nb")); err == nil {
+		t.Error("a literal with a line break accepted")
+	}
+	if _, err := ShellMessage(l, "gen.keras.load.loaded", "Image", Lit("a\x00b")); err == nil {
+		t.Error("a literal with NUL accepted")
+	}
 }
 
 func TestMessageHelpersSayTheProjectsLanguage(t *testing.T) {
@@ -157,6 +163,13 @@ func TestMessageHelpersSayTheProjectsLanguage(t *testing.T) {
 		}
 		if got, err := PowerShellMessage(l, "gen.keras.load.loaded", "Image", "Image"); err != nil || got != c.ps {
 			t.Errorf("%s tps = %s (%v), want %s", c.lang, got, err, c.ps)
+		}
+		// a literal is text: escaped with the message, not expanded
+		if got, err := ShellMessage(l, "gen.keras.load.loaded", "Image", Lit("$(x)`y`")); err != nil || !strings.Contains(got, `\$(x)\`+"`y\\`") {
+			t.Errorf("%s tsh with a literal = %s (%v)", c.lang, got, err)
+		}
+		if got, err := PowerShellMessage(l, "gen.keras.load.loaded", "Image", Lit("it's $x")); err != nil || !strings.Contains(got, `it''s $x`) {
+			t.Errorf("%s tps with a literal = %s (%v)", c.lang, got, err)
 		}
 	}
 }
