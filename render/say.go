@@ -32,8 +32,22 @@ func sayFuncs(l *msg.Localizer) template.FuncMap {
 			return PowerShellMessage(l, id, vars...)
 		},
 		"lit": func(v any) Lit { return Lit(fmt.Sprint(v)) },
-		"tcomment": func(id string) (string, error) {
-			return CommentMessage(l, id)
+		// {{tcomment [indent] "id" [placeholder value]...}}
+		"tcomment": func(args ...any) (string, error) {
+			indent := 0
+			if len(args) > 0 {
+				if n, ok := args[0].(int); ok {
+					indent, args = n, args[1:]
+				}
+			}
+			id, ok := "", len(args) > 0
+			if ok {
+				id, ok = args[0].(string)
+			}
+			if !ok || len(args)%2 != 1 {
+				return "", msg.Err("gen.err.pairs", msg.Args{"ID": id, "Got": fmt.Sprintf("%q", args)})
+			}
+			return CommentMessage(l, id, indent, args[1:]...)
 		},
 	}
 }
@@ -124,20 +138,35 @@ func psJoin(parts []string) string {
 // CommentMessage is message id as a block of # comment lines (one per
 // line of the text, "#" alone for an empty one), for any file whose
 // comments start with # (YAML, shell, PowerShell, Dockerfile, nginx, ini,
-// my.cnf, postgresql.conf, redis.conf, Python). Each line goes through
-// Comment, so the text cannot end the comment early.
-func CommentMessage(l *msg.Localizer, id string) (string, error) {
-	text, err := lookup(l, id, nil)
+// my.cnf, postgresql.conf, redis.conf, Python). Each line and each value
+// goes through Comment, so neither can end the comment early.
+//
+// indent is that of every line but the first (which the template
+// indents), for a comment inside a block; args are placeholder, value
+// pairs: {{tcomment 8 "gen.x" "Project" .Project}}.
+func CommentMessage(l *msg.Localizer, id string, indent int, args ...any) (string, error) {
+	if len(args)%2 != 0 {
+		return "", msg.Err("gen.err.pairs", msg.Args{"ID": id, "Got": fmt.Sprintf("%q", args)})
+	}
+	data := msg.Args{}
+	for i := 0; i < len(args); i += 2 {
+		data[fmt.Sprint(args[i])] = Comment(args[i+1])
+	}
+	text, err := lookup(l, id, data)
 	if err != nil {
 		return "", err
 	}
 	lines := strings.Split(text, "\n")
 	for i, line := range lines {
+		pad := ""
+		if i > 0 {
+			pad = strings.Repeat(" ", indent)
+		}
 		if line == "" {
-			lines[i] = "#"
+			lines[i] = pad + "#"
 			continue
 		}
-		lines[i] = "# " + Comment(line)
+		lines[i] = pad + "# " + Comment(line)
 	}
 	return strings.Join(lines, "\n"), nil
 }

@@ -173,3 +173,29 @@ func TestMessageHelpersSayTheProjectsLanguage(t *testing.T) {
 		}
 	}
 }
+
+// tcomment writes every line as a comment, indents the lines after the
+// first, and a value's line break cannot start a line of code.
+func TestCommentMessage(t *testing.T) {
+	got, err := CommentMessage(msg.English(), "gen.conf.mycnf.header", 4, "DB", "MySQL", "Project", "x\nDROP TABLE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(got, "\n")
+	if len(lines) < 3 || !strings.HasPrefix(lines[0], "# MySQL settings for x\\u000ADROP TABLE") {
+		t.Fatalf("CommentMessage = %q", got)
+	}
+	for _, l := range lines[1:] {
+		if !strings.HasPrefix(l, "    #") {
+			t.Errorf("line %q is not an indented comment", l)
+		}
+	}
+	funcs := FuncsFor(msg.New(msg.Zh))
+	tc := funcs["tcomment"].(func(...any) (string, error))
+	if got, err := tc(8, "gen.conf.nginx.api-paths-api-rate"); err != nil || got != "# API 路径：api_rate_limit。" {
+		t.Errorf("tcomment zh = %q (%v)", got, err)
+	}
+	if _, err := tc("gen.conf.mycnf.header", "DB"); err == nil {
+		t.Error("tcomment accepted a placeholder without its value")
+	}
+}
