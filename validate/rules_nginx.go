@@ -1,0 +1,202 @@
+package validate
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+
+	"github.com/stackgen/stackgen/internal/msg"
+)
+
+// Rules on nginx configs and the services they proxy to.
+
+func checkNginxParse(p *project) []Finding {
+	var out []Finding
+	for _, c := range p.nginx {
+		if c.err != nil {
+			out = append(out, at(c.path, c.errLine, "nginx cannot parse this file: %s", c.err))
+		}
+	}
+	return out
+}
+
+// passCheck visits every (pass, address, service) where nginx points at a
+// host the compose project could define.
+func (p *project) eachPass(fn func(t passTarget, hp hostPort, r serviceRef, found bool)) {
+	if len(p.loadedModels()) == 0 {
+		return
+	}
+	ups := p.nginxUpstreams()
+	for _, t := range p.nginxPasses() {
+		for _, hp := range t.addresses(ups) {
+			if externalHost(hp.host) {
+				continue
+			}
+			r, ok := p.findService(hp.host)
+			fn(t, hp, r, ok)
+		}
+	}
+}
+
+// passWhere says where to report a pass: at the upstream's server line
+// when it goes through an upstream (one finding however many locations
+// use it), else at the pass itself.
+func passWhere(t passTarget, hp hostPort) (string, int, string) {
+	if t.upstream != "" && hp.file != "" {
+		return hp.file, hp.line, fmt.Sprintf("upstream %s server %s:%d (used by %s)", t.upstream, hp.host, hp.port, t.directive)
+	}
+	return t.file, t.line, fmt.Sprintf("%s %s:%d", t.directive, hp.host, hp.port)
+}
+
+func checkNginxUpstreamUnknown(p *project) []Finding {
+	var out []Finding
+	p.eachPass(func(t passTarget, hp hostPort, r serviceRef, found bool) {
+		file, line, desc := passWhere(t, hp)
+		if !found {
+			out = append(out, Finding{File: file, Line: line,
+				Message: fmt.Sprintf("%s: no compose service is named %q, so nginx cannot resolve it (502 or refusal to start)", desc, hp.host),
+				Fix:     "point it at a compose service name (or a network alias) and the port that service listens on"})
+			return
+		}
+		ports := p.listenPorts(r)
+		if _, ok := ports[hp.port]; len(ports) > 0 && !ok {
+			out = append(out, Finding{File: file, Line: line,
+				Message: fmt.Sprintf("%s: service %q listens on %s, not %d", desc, r.s.Name, portList(ports), hp.port),
+				Fix:     fmt.Sprintf("use one of the ports service %q listens on, or make it listen on %d", r.s.Name, hp.port)})
+		}
+	})
+	return out
+}
+
+func checkNginxUwsgiProtocol(p *project) []Finding {
+	var out []Finding
+	p.eachPass(func(t passTarget, hp hostPort, r serviceRef, found bool) {
+		if !found {
+			return
+		}
+		lp, ok := p.listenPorts(r)[hp.port]
+		if !ok || lp.proto == "" {
+			return
+		}
+		file, line, desc := passWhere(t, hp)
+		switch {
+		case t.directive == "uwsgi_pass" && lp.proto != "uwsgi":
+			out = append(out, Finding{File: file, Line: line,
+				Message: fmt.Sprintf("%s speaks the uwsgi protocol, but %s serves HTTP on %d", desc, lp.source, hp.port),
+				Fix:     "use socket = :PORT in uwsgi.ini for uwsgi_pass, or switch nginx to proxy_pass http://..."})
+		case t.directive == "proxy_pass" && lp.proto != "http":
+			out = append(out, Finding{File: file, Line: line,
+				Message: fmt.Sprintf("%s speaks HTTP, but %s serves the uwsgi protocol on %d", desc, lp.source, hp.port),
+				Fix:     "use uwsgi_pass with include uwsgi_params, or http-socket = :PORT in uwsgi.ini"})
+		}
+	})
+	return out
+}
+
+func checkNginxProxyHeaderUwsgi(p *project) []Finding {
+	var out []Finding
+	for _, c := range p.nginx {
+		walkNginx(c.directives, nil, func(d *nginxDirective, _ []*nginxDirective) {
+			if !d.hasBlock || d.name != "location" {
+				return
+			}
+			uwsgi, proxy := false, false
+			var proxyLine int
+			for _, x := range d.block {
+				switch {
+				case x.name == "uwsgi_pass":
+					uwsgi = true
+				case x.name == "proxy_pass":
+					proxy = true
+				case strings.HasPrefix(x.name, "proxy_") && proxyLine == 0:
+					proxyLine = x.line
+				}
+			}
+			if uwsgi && !proxy && proxyLine > 0 {
+				out = append(out, tr(c.path, proxyLine, "validate.nginx-proxy-header-uwsgi.msg", nil).withFix("validate.nginx-proxy-header-uwsgi.fix-params"))
+			}
+		})
+	}
+	return out
+}
+
+func checkNginxIPHashSingle(p *project) []Finding {
+	var out []Finding
+	for _, c := range p.nginx {
+		walkNginx(c.directives, nil, func(d *nginxDirective, _ []*nginxDirective) {
+			if d.name != "upstream" || !d.hasBlock {
+				return
+			}
+			servers, hashLine := 0, 0
+			for _, x := range d.block {
+				switch x.name {
+				case "server":
+					servers++
+				case "ip_hash":
+					hashLine = x.line
+				}
+			}
+			if hashLine > 0 && servers <= 1 {
+				out = append(out, tr(c.path, hashLine, "validate.nginx-ip-hash-single.msg", msg.Args{"Upstream": strings.Join(d.args, " "), "Servers": servers}))
+			}
+		})
+	}
+	return out
+}
+
+func checkNginxServerNameIP(p *project) []Finding {
+	var out []Finding
+	for _, c := range p.nginx {
+		walkNginx(c.directives, nil, func(d *nginxDirective, _ []*nginxDirective) {
+			if d.name != "server_name" || len(d.args) == 0 {
+				return
+			}
+			for _, a := range d.args {
+				if net.ParseIP(a) == nil {
+					return
+				}
+			}
+			out = append(out, tr(c.path, d.line, "validate.nginx-server-name-ip.msg", msg.Args{"Name": strings.Join(d.args, " ")}))
+		})
+	}
+	return out
+}
+
+// nginxSeconds reads an nginx time value ("600", "600s", "10m", "1h").
+func nginxSeconds(v string) (int, bool) {
+	mult := 1
+	switch {
+	case strings.HasSuffix(v, "ms"):
+		return 0, true
+	case strings.HasSuffix(v, "s"):
+		v = strings.TrimSuffix(v, "s")
+	case strings.HasSuffix(v, "m"):
+		v, mult = strings.TrimSuffix(v, "m"), 60
+	case strings.HasSuffix(v, "h"):
+		v, mult = strings.TrimSuffix(v, "h"), 3600
+	}
+	n, err := strconv.Atoi(v)
+	return n * mult, err == nil
+}
+
+func checkNginxLongTimeout(p *project) []Finding {
+	var out []Finding
+	for _, c := range p.nginx {
+		walkNginx(c.directives, nil, func(d *nginxDirective, _ []*nginxDirective) {
+			if len(d.args) != 1 || !strings.HasSuffix(d.name, "_timeout") {
+				return
+			}
+			n, ok := nginxSeconds(d.args[0])
+			if !ok {
+				return
+			}
+			connect := strings.HasSuffix(d.name, "_connect_timeout")
+			read := strings.HasSuffix(d.name, "_read_timeout") || strings.HasSuffix(d.name, "_send_timeout")
+			if (connect && n > 75) || (read && n > 300) {
+				out = append(out, tr(c.path, d.line, "validate.nginx-long-timeout.msg", msg.Args{"Directive": d.name, "Value": d.args[0]}))
+			}
+		})
+	}
+	return out
+}
