@@ -1,7 +1,6 @@
 package validate
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -193,7 +192,7 @@ func checkRoleDeclared(p *project) []Finding {
 			name := keyText(s.Key)
 			entries := mapEntries(e.Value)
 			if len(entries) == 0 {
-				out = append(out, at(f.path, lineOf(e.Key), "service %q: %s must be a mapping such as {role: database, family: postgres}", name, extensionKey))
+				out = append(out, tr(f.path, lineOf(e.Key), "validate.compose-role.not-mapping", msg.Args{"Service": q(name), "Key": extensionKey}))
 				continue
 			}
 			for _, kv := range entries {
@@ -202,20 +201,14 @@ func checkRoleDeclared(p *project) []Finding {
 				switch k {
 				case "role":
 					if _, ok := imagerole.ParseRole(v); !ok {
-						out = append(out, Finding{File: f.path, Line: lineOf(kv.Key),
-							Message: fmt.Sprintf("service %q declares role %q, which stackgen does not know, so its role is guessed from the image instead", name, v),
-							Fix:     "use one of: " + imagerole.RoleNames()})
+						out = append(out, tr(f.path, lineOf(kv.Key), "validate.compose-role.unknown-role", msg.Args{"Service": q(name), "Role": q(v), "Roles": imagerole.RoleNames()}).withFix("validate.compose-role.fix-role"))
 					}
 				case "family":
 					if _, ok := imagerole.Lookup(v); !ok {
-						out = append(out, Finding{File: f.path, Line: lineOf(kv.Key),
-							Message: fmt.Sprintf("service %q declares image family %q, which stackgen does not know, so it is ignored", name, v),
-							Fix:     "use one of: " + strings.Join(imagerole.Names(), ", ") + " (or leave family out)"})
+						out = append(out, tr(f.path, lineOf(kv.Key), "validate.compose-role.unknown-family", msg.Args{"Service": q(name), "Family": q(v), "Families": strings.Join(imagerole.Names(), ", ")}).withFix("validate.compose-role.fix-family"))
 					}
 				default:
-					out = append(out, Finding{File: f.path, Line: lineOf(kv.Key),
-						Message: fmt.Sprintf("service %q: %s has no key %q, so it is ignored", name, extensionKey, k),
-						Fix:     "use role: and family: only"})
+					out = append(out, tr(f.path, lineOf(kv.Key), "validate.compose-role.unknown-key", msg.Args{"Service": q(name), "Ext": extensionKey, "Key": q(k)}).withFix("validate.compose-role.fix-keys"))
 				}
 			}
 		}

@@ -20,10 +20,6 @@ import (
 // undefined variable, an obsolete key) read the raw YAML of each file,
 // where values are not yet interpolated.
 
-func at(file string, line int, format string, args ...any) Finding {
-	return Finding{File: file, Line: line, Message: fmt.Sprintf(format, args...)}
-}
-
 func checkComposeLoad(p *project) []Finding {
 	var out []Finding
 	for _, m := range p.models {
@@ -40,9 +36,9 @@ func checkComposeLoad(p *project) []Finding {
 			if len(m.files) > 1 && m.files[0].err == nil && baseLoads(p) {
 				file = last.path // the base alone loads: the overlay breaks it
 			}
-			out = append(out, at(file, line, "Compose cannot load %s: %s", filesOf(m), firstLine(m.loadErr.Error())))
+			out = append(out, tr(file, line, "validate.compose-load.msg", msg.Args{"Files": filesOf(m), "Err": firstLine(m.loadErr.Error())}))
 		case m.strictErr != nil && !consistencyExplained(p, m):
-			out = append(out, at(last.path, 0, "Compose rejects %s: %s", filesOf(m), firstLine(m.strictErr.Error())))
+			out = append(out, tr(last.path, 0, "validate.compose-load.strict", msg.Args{"Files": filesOf(m), "Err": firstLine(m.strictErr.Error())}))
 		}
 	}
 	return out
@@ -318,9 +314,11 @@ func (m *composeModel) portLine(service string, pc types.ServicePortConfig) (str
 	return file, line
 }
 
-func portText(pc types.ServicePortConfig) string {
+// portText is a published port as a placeholder value, said in the
+// language of the message around it.
+func portText(pc types.ServicePortConfig) any {
 	if pc.Published == "" {
-		return fmt.Sprintf("%d (on a random host port)", pc.Target)
+		return msg.Sub{ID: "validate.port.random", Args: msg.Args{"Port": pc.Target}}
 	}
 	return pc.Published
 }
@@ -342,7 +340,7 @@ func checkDBPortPublic(p *project) []Finding {
 					continue
 				}
 				file, line := m.portLine(s.Name, pc)
-				out = append(out, tr(file, line, "validate.compose-db-port-public.msg", msg.Args{"Service": q(s.Name), "What": what, "Role": string(r.role), "Port": portText(pc), "Hint": r.declareHintArg(s.Name)}).withFix("validate.compose-db-port-public.fix"))
+				out = append(out, tr(file, line, "validate.compose-db-port-public.msg", msg.Args{"Service": q(s.Name), "What": what, "Role": string(r.role), "Port": portText(pc), "Hint": r.declareHintArg(s.Name)}))
 			}
 		}
 	}
@@ -590,9 +588,7 @@ func checkPlainSecret(p *project) []Finding {
 					case isSecretKey(k) && isLiteralSecret(v):
 						out = append(out, tr(f.path, line, "validate.compose-plain-secret.literal", msg.Args{"Service": q(name), "Key": k, "File": f.path}))
 					case isSecretKey(k) && literalDefault(v) != "":
-						out = append(out, Finding{File: f.path, Line: line,
-							Message: fmt.Sprintf("service %q gives %s the default %q, so every deployment that forgets to set it runs with a committed, well-known secret", name, k, literalDefault(v)),
-							Fix:     fmt.Sprintf("drop the default and guard it: ${%s:?set %s in .env}", varName(v), varName(v))})
+						out = append(out, tr(f.path, line, "validate.compose-plain-secret.default", msg.Args{"Service": q(name), "Key": k, "Default": q(literalDefault(v)), "Var": varName(v)}).withFix("validate.compose-plain-secret.fix-guard"))
 					case urlPassword.MatchString(v):
 						out = append(out, tr(f.path, line, "validate.compose-plain-secret.url", msg.Args{"Service": q(name), "Key": k}))
 					}
@@ -657,12 +653,11 @@ func (p *project) healthcheckTools(sure bool) []Finding {
 				continue
 			}
 			file, line := m.locate("services", s.Name, "healthcheck", "test")
-			msg := fmt.Sprintf("service %q's healthcheck runs %s, which %s does not have, so the check always fails", s.Name, prog, image)
+			id := "validate.compose-healthcheck-binary.msg"
 			if !sure {
-				msg = fmt.Sprintf("service %q's healthcheck runs %s, which may be missing from %s (such variants often ship without it); if it is, the check always fails", s.Name, prog, image)
+				id = "validate.compose-healthcheck-binary-unsure.msg"
 			}
-			out = append(out, Finding{File: file, Line: line, Message: msg,
-				Fix: fmt.Sprintf("check with a program the image has (for Python: python -c \"import urllib.request; urllib.request.urlopen('http://localhost:PORT/health')\"), or install %s in the Dockerfile", prog)})
+			out = append(out, tr(file, line, id, msg.Args{"Service": q(s.Name), "Prog": prog, "Image": image}).withFix("validate.compose-healthcheck-binary.fix-program"))
 		}
 	}
 	return out
@@ -810,7 +805,7 @@ func checkNextPublicRuntime(p *project) []Finding {
 			}
 			forEachEnv(envNode.Value, func(k, _ string, line int) {
 				if strings.HasPrefix(k, "NEXT_PUBLIC_") {
-					out = append(out, at(f.path, line, "service %q sets %s at run time, but Next.js inlines NEXT_PUBLIC_ variables when the app is built, so this value does nothing", keyText(s.Key), k))
+					out = append(out, tr(f.path, line, "validate.compose-next-public-runtime.msg", msg.Args{"Service": q(keyText(s.Key)), "Key": k}))
 				}
 			})
 		}

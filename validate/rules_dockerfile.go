@@ -3,7 +3,6 @@ package validate
 import (
 	"github.com/stackgen/stackgen/internal/msg"
 
-	"fmt"
 	"path"
 	"strings"
 
@@ -30,9 +29,9 @@ func checkDockerfileParse(p *project) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
 		if d.err != nil {
-			out = append(out, at(d.path, d.errLine, "BuildKit cannot parse this Dockerfile: %s", firstLine(d.err.Error())))
+			out = append(out, tr(d.path, d.errLine, "validate.dockerfile-parse.msg", msg.Args{"Err": firstLine(d.err.Error())}))
 		} else if len(d.stages) == 0 {
-			out = append(out, at(d.path, 0, "the Dockerfile has no FROM instruction"))
+			out = append(out, tr(d.path, 0, "validate.dockerfile-parse.no-from", nil))
 		}
 	}
 	return out
@@ -133,12 +132,12 @@ func (p *project) rootUser(d *dockerfile, u stageUse) (Finding, bool) {
 	if st.name != "" && st != d.final() {
 		id, args["Stage"] = "validate.dockerfile-root-user.stage", q(st.name)
 	}
-	hint := ""
+	var hint any = ""
 	if _, _, known := imagerole.FromRef(d.baseImage(st)); user == "" && u.model != nil && !known {
 		if r := p.roleOf(u.model, u.service); r.family == "" {
 			// the base is of no known family: it may be a renamed image
 			// that does drop root
-			hint = fmt.Sprintf(" (if its base %s drops root by itself, as nginx and the official database images do, declare its family under services.%s: x-stackgen: {role: %s, family: nginx})", d.baseImage(st), u.service.Name, r.role)
+			hint = msg.Sub{ID: "validate.dockerfile-root-user.hint", Args: msg.Args{"Base": d.baseImage(st), "Service": u.service.Name, "Role": string(r.role)}}
 		}
 	}
 	args["Hint"] = hint
@@ -302,14 +301,15 @@ func cachesAptLists(in *dfInstr) bool {
 
 // aptTraps are package names that current Debian (bookworm, trixie) no
 // longer installs: the build fails with "has no installation candidate".
-var aptTraps = map[string]string{
-	"netcat":              "netcat-openbsd (netcat is a virtual package with no installation candidate)",
-	"python":              "python3 (Python 2 is gone)",
+// A replacement that needs a word of explanation is a catalogue message.
+var aptTraps = map[string]any{
+	"netcat":              msg.Sub{ID: "validate.dockerfile-apt-trap.netcat"},
+	"python":              msg.Sub{ID: "validate.dockerfile-apt-trap.python"},
 	"python-pip":          "python3-pip",
 	"python-dev":          "python3-dev",
 	"python-setuptools":   "python3-setuptools",
 	"libmysqlclient-dev":  "default-libmysqlclient-dev",
-	"mysql-client":        "default-mysql-client (or mariadb-client)",
+	"mysql-client":        msg.Sub{ID: "validate.dockerfile-apt-trap.mysql-client"},
 	"libgl1-mesa-glx":     "libgl1",
 	"libssl1.1":           "libssl3",
 	"software-properties": "software-properties-common",
@@ -387,7 +387,7 @@ func noCmd(d *dockerfile, st *dfStage) []Finding {
 	}
 	for _, b := range shellBaseImages {
 		if base == b {
-			out = append(out, at(d.path, st.line, "the stage has no CMD or ENTRYPOINT, so `docker run` of this image starts %s's default shell instead of the app", base))
+			out = append(out, tr(d.path, st.line, "validate.dockerfile-no-cmd.msg", msg.Args{"Base": base}))
 			break
 		}
 	}
@@ -445,9 +445,7 @@ func checkSyntaxDirective(p *project) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
 		if d.syntaxLine > 0 && d.needsNewFrontend() == "" {
-			out = append(out, Finding{File: d.path, Line: d.syntaxLine,
-				Message: "a # syntax= directive makes BuildKit pull a frontend image at build time, which fails offline or behind a blocked registry; the built-in frontend of Docker Engine 20.10 and later already has RUN --mount and COPY --chown/--chmod",
-				Fix:     "delete the # syntax= line (keep it only if the file uses heredocs or COPY --link, which Docker Engine before 23.0 can build only with it)"})
+			out = append(out, tr(d.path, d.syntaxLine, "validate.dockerfile-syntax-directive.msg", nil).withFix("validate.dockerfile-syntax-directive.fix-delete"))
 		}
 	}
 	return out
@@ -489,7 +487,7 @@ func checkContextMissing(p *project) []Finding {
 			d := p.dockerfileAt(dfPath)
 			if d == nil {
 				file, line := m.locate("services", s.Name, "build")
-				out = append(out, at(file, line, "service %q builds from %s, which does not exist", s.Name, dfPath))
+				out = append(out, tr(file, line, "validate.dockerfile-context-missing.dockerfile", msg.Args{"Service": q(s.Name), "File": dfPath}))
 				continue
 			}
 			out = append(out, p.contextMissing(d, ctx)...)

@@ -155,12 +155,12 @@ func checkEnvExampleKeys(p *project) []Finding {
 		env, example := parseDotenv(f.Content), parseDotenv(ex.Content)
 		for _, k := range env.Order {
 			if _, ok := example.Lines[k]; !ok {
-				out = append(out, at(f.Path, env.Lines[k], "%s is in %s but not in %s", k, f.Path, exPath))
+				out = append(out, tr(f.Path, env.Lines[k], "validate.env-example-keys.only-in", msg.Args{"Key": k, "File": f.Path, "Other": exPath}))
 			}
 		}
 		for _, k := range example.Order {
 			if _, ok := env.Lines[k]; !ok {
-				out = append(out, at(exPath, example.Lines[k], "%s is in %s but not in %s", k, exPath, f.Path))
+				out = append(out, tr(exPath, example.Lines[k], "validate.env-example-keys.only-in", msg.Args{"Key": k, "File": exPath, "Other": f.Path}))
 			}
 		}
 	}
@@ -265,7 +265,7 @@ func checkScriptShebang(p *project) []Finding {
 	var out []Finding
 	for _, f := range runScripts(p) {
 		if !bytes.HasPrefix(f.Content, []byte("#!")) {
-			out = append(out, at(f.Path, 1, "the script has no #! line, so running it directly depends on the caller's shell"))
+			out = append(out, tr(f.Path, 1, "validate.script-shebang.msg", nil))
 		}
 	}
 	return out
@@ -341,7 +341,7 @@ func checkScriptBgsaveNoWait(p *project) []Finding {
 		}
 		for i, line := range strings.Split(upper, "\n") {
 			if strings.Contains(line, "BGSAVE") && !strings.HasPrefix(strings.TrimSpace(line), "#") {
-				out = append(out, at(f.Path, i+1, "BGSAVE only starts a snapshot in the background; copying dump.rdb right after copies the previous snapshot (or a partial one)"))
+				out = append(out, tr(f.Path, i+1, "validate.script-bgsave-nowait.msg", nil))
 				break
 			}
 		}
@@ -365,7 +365,7 @@ func checkScriptExecTTY(p *project) []Finding {
 				compose := (words[j] == "docker-compose" && words[j+1] == "exec") ||
 					(j+2 < len(words) && words[j] == "docker" && words[j+1] == "compose" && words[j+2] == "exec")
 				if compose && !containsWord(words, "-T") && !containsWord(words, "--no-TTY") && !containsWord(words, "--no-tty") {
-					out = append(out, at(f.Path, i+1, "docker compose exec allocates a TTY by default, which corrupts output that is redirected or piped (a dump gets \\r\\n line endings)"))
+					out = append(out, tr(f.Path, i+1, "validate.script-exec-tty.msg", nil))
 					break
 				}
 			}
@@ -424,7 +424,7 @@ func checkScriptSaveUnknownImage(p *project) []Finding {
 					if known[w] || localKnown[w] || builtByCompose(w, builtServices) {
 						continue
 					}
-					out = append(out, at(f.Path, lineAt(string(f.Content), strings.Index(string(f.Content), line)), "docker save %s: neither a docker build -t in this script nor a compose service produces an image named %s", w, w))
+					out = append(out, tr(f.Path, lineAt(string(f.Content), strings.Index(string(f.Content), line)), "validate.script-save-unknown-image.msg", msg.Args{"Image": w}))
 				}
 			}
 		}

@@ -1,7 +1,6 @@
 package validate
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 
@@ -121,9 +120,7 @@ func checkInitSQLExtension(p *project) []Finding {
 			if !ok || strings.Contains(img, need) {
 				continue
 			}
-			out = append(out, Finding{File: sq.path, Line: lineAt(sq.content, m[0]),
-				Message: fmt.Sprintf("CREATE EXTENSION %s: image %s does not ship the %s extension, so the init script fails", ext, sq.service.Image, ext),
-				Fix:     fmt.Sprintf("use an image that includes it (for example a %s/%s image), or drop the extension if nothing uses it", need, need)})
+			out = append(out, tr(sq.path, lineAt(sq.content, m[0]), "validate.initsql-missing-extension.msg", msg.Args{"Ext": ext, "Image": sq.service.Image, "Need": need}).withFix("validate.initsql-missing-extension.fix-image"))
 		}
 	}
 	return out

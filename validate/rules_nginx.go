@@ -1,7 +1,6 @@
 package validate
 
 import (
-	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -15,7 +14,7 @@ func checkNginxParse(p *project) []Finding {
 	var out []Finding
 	for _, c := range p.nginx {
 		if c.err != nil {
-			out = append(out, at(c.path, c.errLine, "nginx cannot parse this file: %s", c.err))
+			out = append(out, tr(c.path, c.errLine, "validate.nginx-parse.msg", msg.Args{"Err": c.err}))
 		}
 	}
 	return out
@@ -41,12 +40,13 @@ func (p *project) eachPass(fn func(t passTarget, hp hostPort, r serviceRef, foun
 
 // passWhere says where to report a pass: at the upstream's server line
 // when it goes through an upstream (one finding however many locations
-// use it), else at the pass itself.
-func passWhere(t passTarget, hp hostPort) (string, int, string) {
+// use it), else at the pass itself. The description is said in the
+// language of the message it starts.
+func passWhere(t passTarget, hp hostPort) (string, int, msg.Sub) {
 	if t.upstream != "" && hp.file != "" {
-		return hp.file, hp.line, fmt.Sprintf("upstream %s server %s:%d (used by %s)", t.upstream, hp.host, hp.port, t.directive)
+		return hp.file, hp.line, msg.Sub{ID: "validate.nginx.pass-upstream", Args: msg.Args{"Upstream": t.upstream, "Host": hp.host, "Port": hp.port, "Directive": t.directive}}
 	}
-	return t.file, t.line, fmt.Sprintf("%s %s:%d", t.directive, hp.host, hp.port)
+	return t.file, t.line, msg.Sub{ID: "validate.nginx.pass", Args: msg.Args{"Directive": t.directive, "Host": hp.host, "Port": hp.port}}
 }
 
 func checkNginxUpstreamUnknown(p *project) []Finding {
@@ -54,16 +54,12 @@ func checkNginxUpstreamUnknown(p *project) []Finding {
 	p.eachPass(func(t passTarget, hp hostPort, r serviceRef, found bool) {
 		file, line, desc := passWhere(t, hp)
 		if !found {
-			out = append(out, Finding{File: file, Line: line,
-				Message: fmt.Sprintf("%s: no compose service is named %q, so nginx cannot resolve it (502 or refusal to start)", desc, hp.host),
-				Fix:     "point it at a compose service name (or a network alias) and the port that service listens on"})
+			out = append(out, tr(file, line, "validate.nginx-upstream-unknown.no-service", msg.Args{"Where": desc, "Host": q(hp.host)}).withFix("validate.nginx-upstream-unknown.fix-service"))
 			return
 		}
 		ports := p.listenPorts(r)
 		if _, ok := ports[hp.port]; len(ports) > 0 && !ok {
-			out = append(out, Finding{File: file, Line: line,
-				Message: fmt.Sprintf("%s: service %q listens on %s, not %d", desc, r.s.Name, portList(ports), hp.port),
-				Fix:     fmt.Sprintf("use one of the ports service %q listens on, or make it listen on %d", r.s.Name, hp.port)})
+			out = append(out, tr(file, line, "validate.nginx-upstream-unknown.port", msg.Args{"Where": desc, "Service": q(r.s.Name), "Ports": portList(ports), "Port": hp.port}).withFix("validate.nginx-upstream-unknown.fix-port"))
 		}
 	})
 	return out
@@ -82,13 +78,9 @@ func checkNginxUwsgiProtocol(p *project) []Finding {
 		file, line, desc := passWhere(t, hp)
 		switch {
 		case t.directive == "uwsgi_pass" && lp.proto != "uwsgi":
-			out = append(out, Finding{File: file, Line: line,
-				Message: fmt.Sprintf("%s speaks the uwsgi protocol, but %s serves HTTP on %d", desc, lp.source, hp.port),
-				Fix:     "use socket = :PORT in uwsgi.ini for uwsgi_pass, or switch nginx to proxy_pass http://..."})
+			out = append(out, tr(file, line, "validate.nginx-uwsgi-protocol.want-uwsgi", msg.Args{"Where": desc, "Source": lp.source, "Port": hp.port}).withFix("validate.nginx-uwsgi-protocol.fix-socket"))
 		case t.directive == "proxy_pass" && lp.proto != "http":
-			out = append(out, Finding{File: file, Line: line,
-				Message: fmt.Sprintf("%s speaks HTTP, but %s serves the uwsgi protocol on %d", desc, lp.source, hp.port),
-				Fix:     "use uwsgi_pass with include uwsgi_params, or http-socket = :PORT in uwsgi.ini"})
+			out = append(out, tr(file, line, "validate.nginx-uwsgi-protocol.want-http", msg.Args{"Where": desc, "Source": lp.source, "Port": hp.port}).withFix("validate.nginx-uwsgi-protocol.fix-http"))
 		}
 	})
 	return out

@@ -134,7 +134,7 @@ func (p *project) listenPorts(r serviceRef) map[int]listenPort {
 			if in.cmd == "expose" {
 				for _, a := range in.args {
 					n, _ := strconv.Atoi(strings.SplitN(a, "/", 2)[0])
-					add(n, "", "EXPOSE in "+d.path)
+					add(n, "", d.path+" EXPOSE")
 				}
 			}
 		}
