@@ -194,24 +194,31 @@ func Run(ctx context.Context, opts *Options) error {
 	// Check what was given before asking anything, so a typo in --set
 	// fails at once instead of after a dozen questions. Interactively, a
 	// value may depend on a question not asked yet, so only names are
-	// checked then; Resolve checks every value after the questions.
-	if _, err := d.ResolveIn(folder, given); err != nil && (!interactive || hasUnknownKey(d, given)) {
-		return &cmdutil.FlagError{Err: err}
-	}
-
-	switch {
-	case interactive:
+	// checked then, and the one Resolve of the run follows the questions.
+	var answers stack.Answers
+	if interactive {
+		if hasUnknownKey(d, given) {
+			return &cmdutil.FlagError{Err: d.CheckKeys(given)}
+		}
 		if given, err = ask(opts.Factory.Prompter(), l, d, folder, given); err != nil {
 			return err
 		}
-	case !opts.Yes:
-		if missing := unansweredKeys(d, folder, given); len(missing) > 0 {
-			return &cmdutil.FlagError{Err: l.Errorf("new.err.no-terminal", msg.Args{"Missing": strings.Join(missing, ", ")})}
+		if answers, err = d.ResolveIn(folder, given); err != nil {
+			return err
+		}
+	} else {
+		if answers, err = d.ResolveIn(folder, given); err != nil {
+			return &cmdutil.FlagError{Err: err}
+		}
+		if !opts.Yes {
+			if missing := unansweredKeys(d, folder, given); len(missing) > 0 {
+				return &cmdutil.FlagError{Err: l.Errorf("new.err.no-terminal", msg.Args{"Missing": strings.Join(missing, ", ")})}
+			}
 		}
 	}
 
 	keep := existing.Env
-	set, answers, err := render.Project(d, given, render.Options{Rand: opts.Factory.Rand, KeepSecrets: keep, Version: opts.Factory.Version, Folder: folder})
+	set, err := render.Resolved(d, answers, render.Options{Rand: opts.Factory.Rand, KeepSecrets: keep, Version: opts.Factory.Version, Folder: folder})
 	if err != nil {
 		return err
 	}
