@@ -117,7 +117,8 @@ func Run(ctx context.Context, opts *Options) error {
 	reg := stacks.Registry()
 	l := opts.IO.L
 	interactive := opts.IO.CanPrompt() && !opts.Yes
-	app, err := resolveFrom(opts, interactive)
+	var folders openFolders
+	app, err := resolveFrom(opts, interactive, folders.open)
 	if err != nil {
 		return err
 	}
@@ -126,7 +127,10 @@ func Run(ctx context.Context, opts *Options) error {
 	existing := &project.Existing{Env: map[string]string{}}
 	if opts.Dir != "" {
 		var err error
-		if existing, err = project.Open(opts.Dir, opts.Force); err != nil {
+		if existing, err = folders.open(opts.Dir); err != nil {
+			return err
+		}
+		if err := existing.Check(opts.Force); err != nil {
 			return err
 		}
 	}
@@ -253,7 +257,11 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if opts.DryRun {
-		steps, err := project.Plan(dir, set, opts.Force)
+		plan := func() ([]project.Step, error) { return project.Plan(dir, set, opts.Force) }
+		if existing.Dir == dir {
+			plan = func() ([]project.Step, error) { return existing.Plan(set, opts.Force) }
+		}
+		steps, err := plan()
 		if err != nil {
 			return err
 		}
@@ -292,6 +300,27 @@ func Run(ctx context.Context, opts *Options) error {
 		return opts.Up(ctx, dir)
 	}
 	return nil
+}
+
+// openFolders reads each folder `new` looks at once (project.Open): the
+// from-app detection's read of the target is the re-render's.
+type openFolders map[string]openedFolder
+
+type openedFolder struct {
+	e   *project.Existing
+	err error
+}
+
+func (o *openFolders) open(dir string) (*project.Existing, error) {
+	if *o == nil {
+		*o = openFolders{}
+	}
+	if r, ok := (*o)[dir]; ok {
+		return r.e, r.err
+	}
+	e, err := project.Open(dir)
+	(*o)[dir] = openedFolder{e, err}
+	return e, err
 }
 
 // folderName is the base name of the folder a project is written to, from
