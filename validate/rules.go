@@ -5,7 +5,7 @@ package validate
 // only when a specific one beats the table's); Files fills in the rest.
 type rule struct {
 	RuleInfo
-	check func(*project) []Finding
+	check func(*parsedSet) []Finding
 }
 
 // rules is the rule set, in the order the README documents it. To add a

@@ -24,7 +24,7 @@ func at(file string, line int, format string, args ...any) Finding {
 	return Finding{File: file, Line: line, Message: fmt.Sprintf(format, args...)}
 }
 
-func checkComposeLoad(p *project) []Finding {
+func checkComposeLoad(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.models {
 		last := m.files[len(m.files)-1]
@@ -48,7 +48,7 @@ func checkComposeLoad(p *project) []Finding {
 	return out
 }
 
-func baseLoads(p *project) bool {
+func baseLoads(p *parsedSet) bool {
 	return len(p.models) > 0 && p.models[0].loadErr == nil && len(p.models[0].files) == 1
 }
 
@@ -68,13 +68,13 @@ func firstLine(s string) string {
 // consistencyExplained reports whether a rule with its own id already
 // explains why the consistency check failed, so the user sees that id
 // instead of a second, vaguer compose-load finding.
-func consistencyExplained(p *project, m *composeModel) bool {
-	sub := &project{set: p.set, files: p.files, env: p.env, models: []*composeModel{m}}
+func consistencyExplained(p *parsedSet, m *composeModel) bool {
+	sub := &parsedSet{set: p.set, files: p.files, env: p.env, models: []*composeModel{m}}
 	return len(checkDependsMissing(sub))+len(checkUndeclaredVolume(sub))+
 		len(checkUndeclaredNetwork(sub))+len(checkUndeclaredSecret(sub)) > 0
 }
 
-func checkUndefinedVar(p *project) []Finding {
+func checkUndefinedVar(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range p.composeFiles {
 		seen := map[string]bool{}
@@ -103,7 +103,7 @@ func checkUndefinedVar(p *project) []Finding {
 	return out
 }
 
-func checkDependsMissing(p *project) []Finding {
+func checkDependsMissing(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -124,7 +124,7 @@ func checkDependsMissing(p *project) []Finding {
 
 // hasHealthcheck reports whether a service ends up with a health check:
 // its own in compose, or a HEALTHCHECK in the Dockerfile it builds.
-func (p *project) hasHealthcheck(m *composeModel, s types.ServiceConfig) bool {
+func (p *parsedSet) hasHealthcheck(m *composeModel, s types.ServiceConfig) bool {
 	if hc := s.HealthCheck; hc != nil {
 		if hc.Disable || (len(hc.Test) > 0 && hc.Test[0] == "NONE") {
 			return false
@@ -143,7 +143,7 @@ func (p *project) hasHealthcheck(m *composeModel, s types.ServiceConfig) bool {
 	return false
 }
 
-func checkHealthcheckMissing(p *project) []Finding {
+func checkHealthcheckMissing(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -176,7 +176,7 @@ func oneShot(m *composeModel, name string) bool {
 	return false
 }
 
-func checkNoHealthcheck(p *project) []Finding {
+func checkNoHealthcheck(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -190,7 +190,7 @@ func checkNoHealthcheck(p *project) []Finding {
 	return out
 }
 
-func checkDependsStarted(p *project) []Finding {
+func checkDependsStarted(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -209,7 +209,7 @@ func checkDependsStarted(p *project) []Finding {
 	return out
 }
 
-func checkUndeclaredVolume(p *project) []Finding {
+func checkUndeclaredVolume(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -229,7 +229,7 @@ func checkUndeclaredVolume(p *project) []Finding {
 	return out
 }
 
-func checkUndeclaredNetwork(p *project) []Finding {
+func checkUndeclaredNetwork(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -246,7 +246,7 @@ func checkUndeclaredNetwork(p *project) []Finding {
 	return out
 }
 
-func checkUndeclaredSecret(p *project) []Finding {
+func checkUndeclaredSecret(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -325,7 +325,7 @@ func portText(pc types.ServicePortConfig) string {
 	return pc.Published
 }
 
-func checkDBPortPublic(p *project) []Finding {
+func checkDBPortPublic(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -349,7 +349,7 @@ func checkDBPortPublic(p *project) []Finding {
 	return out
 }
 
-func checkPortBypassesProxy(p *project) []Finding {
+func checkPortBypassesProxy(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		var proxies []types.ServiceConfig
@@ -407,7 +407,7 @@ func runTogether(a, b types.ServiceConfig) bool {
 	return false
 }
 
-func checkImageLatest(p *project) []Finding {
+func checkImageLatest(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -431,7 +431,7 @@ func checkImageLatest(p *project) []Finding {
 	return out
 }
 
-func checkContainerName(p *project) []Finding {
+func checkContainerName(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -445,7 +445,7 @@ func checkContainerName(p *project) []Finding {
 	return out
 }
 
-func checkVersionObsolete(p *project) []Finding {
+func checkVersionObsolete(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range p.composeFiles {
 		if e := child(f.root, "version"); e != nil {
@@ -455,7 +455,7 @@ func checkVersionObsolete(p *project) []Finding {
 	return out
 }
 
-func checkLinks(p *project) []Finding {
+func checkLinks(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range p.composeFiles {
 		for _, s := range f.services() {
@@ -467,7 +467,7 @@ func checkLinks(p *project) []Finding {
 	return out
 }
 
-func checkRestartAlways(p *project) []Finding {
+func checkRestartAlways(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -480,7 +480,7 @@ func checkRestartAlways(p *project) []Finding {
 	return out
 }
 
-func checkTTY(p *project) []Finding {
+func checkTTY(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -578,7 +578,7 @@ func varName(v string) string {
 // urlPassword matches scheme://user:password@ with a literal password.
 var urlPassword = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:([^@\s/$]+)@`)
 
-func checkPlainSecret(p *project) []Finding {
+func checkPlainSecret(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range p.composeFiles {
 		for _, s := range f.services() {
@@ -630,15 +630,15 @@ func forEachEnv(n ast.Node, fn func(k, v string, line int)) {
 	}
 }
 
-func checkHealthcheckBinary(p *project) []Finding { return p.healthcheckTools(true) }
+func checkHealthcheckBinary(p *parsedSet) []Finding { return p.healthcheckTools(true) }
 
-func checkHealthcheckBinaryUnsure(p *project) []Finding { return p.healthcheckTools(false) }
+func checkHealthcheckBinaryUnsure(p *parsedSet) []Finding { return p.healthcheckTools(false) }
 
 // healthcheckTools finds health checks that run curl or wget in an image
 // that lacks it: for sure (an image whose contents are known), or when
 // sure is false, maybe (a -slim or -alpine variant of an image stackgen
 // does not know).
-func (p *project) healthcheckTools(sure bool) []Finding {
+func (p *parsedSet) healthcheckTools(sure bool) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -739,7 +739,7 @@ func installsProgram(run, prog string) bool {
 	return false
 }
 
-func checkEnvFileMissing(p *project) []Finding {
+func checkEnvFileMissing(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -760,7 +760,7 @@ func checkEnvFileMissing(p *project) []Finding {
 	return out
 }
 
-func checkEnvMounted(p *project) []Finding {
+func checkEnvMounted(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -775,7 +775,7 @@ func checkEnvMounted(p *project) []Finding {
 	return out
 }
 
-func checkSecretUnused(p *project) []Finding {
+func checkSecretUnused(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		used := map[string]bool{}
@@ -800,7 +800,7 @@ func checkSecretUnused(p *project) []Finding {
 	return out
 }
 
-func checkNextPublicRuntime(p *project) []Finding {
+func checkNextPublicRuntime(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range p.composeFiles {
 		for _, s := range f.services() {

@@ -31,7 +31,7 @@ type serviceRef struct {
 
 // findService resolves a host name the way Docker's DNS would on the
 // stack's networks: service name, network alias, container_name, hostname.
-func (p *project) findService(host string) (serviceRef, bool) {
+func (p *parsedSet) findService(host string) (serviceRef, bool) {
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
 			if s.Name == host || s.ContainerName == host || s.Hostname == host {
@@ -61,7 +61,7 @@ type listenPort struct {
 
 // uwsgiInisFor returns the uwsgi.ini files a service runs: those inside its
 // build context, or mounted into it.
-func (p *project) uwsgiInisFor(r serviceRef) []*iniFile {
+func (p *parsedSet) uwsgiInisFor(r serviceRef) []*iniFile {
 	ctx, _, hasCtx := r.m.buildContext(r.s)
 	var out []*iniFile
 	for _, ini := range p.uwsgi {
@@ -117,7 +117,7 @@ func expandPlaceholders(v string, ini *iniFile) string {
 // listenPorts gathers what is known about the ports a service listens on:
 // expose, ports targets, the Dockerfile's EXPOSE, uwsgi.ini sockets and
 // common server flags in its command. Empty means unknown.
-func (p *project) listenPorts(r serviceRef) map[int]listenPort {
+func (p *parsedSet) listenPorts(r serviceRef) map[int]listenPort {
 	ports := map[int]listenPort{}
 	add := func(port int, proto, source string) {
 		if port <= 0 {
@@ -193,7 +193,7 @@ func portList(ports map[int]listenPort) string {
 
 // ---- nginx ----
 
-func checkNginxParse(p *project) []Finding {
+func checkNginxParse(p *parsedSet) []Finding {
 	var out []Finding
 	for _, c := range p.nginx {
 		if c.err != nil {
@@ -205,7 +205,7 @@ func checkNginxParse(p *project) []Finding {
 
 // passCheck visits every (pass, address, service) where nginx points at a
 // host the compose project could define.
-func (p *project) eachPass(fn func(t passTarget, hp hostPort, r serviceRef, found bool)) {
+func (p *parsedSet) eachPass(fn func(t passTarget, hp hostPort, r serviceRef, found bool)) {
 	if len(p.loadedModels()) == 0 {
 		return
 	}
@@ -231,7 +231,7 @@ func passWhere(t passTarget, hp hostPort) (string, int, string) {
 	return t.file, t.line, fmt.Sprintf("%s %s:%d", t.directive, hp.host, hp.port)
 }
 
-func checkNginxUpstreamUnknown(p *project) []Finding {
+func checkNginxUpstreamUnknown(p *parsedSet) []Finding {
 	var out []Finding
 	p.eachPass(func(t passTarget, hp hostPort, r serviceRef, found bool) {
 		file, line, desc := passWhere(t, hp)
@@ -251,7 +251,7 @@ func checkNginxUpstreamUnknown(p *project) []Finding {
 	return out
 }
 
-func checkNginxUwsgiProtocol(p *project) []Finding {
+func checkNginxUwsgiProtocol(p *parsedSet) []Finding {
 	var out []Finding
 	p.eachPass(func(t passTarget, hp hostPort, r serviceRef, found bool) {
 		if !found {
@@ -276,7 +276,7 @@ func checkNginxUwsgiProtocol(p *project) []Finding {
 	return out
 }
 
-func checkNginxProxyHeaderUwsgi(p *project) []Finding {
+func checkNginxProxyHeaderUwsgi(p *parsedSet) []Finding {
 	var out []Finding
 	for _, c := range p.nginx {
 		walkNginx(c.directives, nil, func(d *nginxDirective, _ []*nginxDirective) {
@@ -303,7 +303,7 @@ func checkNginxProxyHeaderUwsgi(p *project) []Finding {
 	return out
 }
 
-func checkNginxIPHashSingle(p *project) []Finding {
+func checkNginxIPHashSingle(p *parsedSet) []Finding {
 	var out []Finding
 	for _, c := range p.nginx {
 		walkNginx(c.directives, nil, func(d *nginxDirective, _ []*nginxDirective) {
@@ -327,7 +327,7 @@ func checkNginxIPHashSingle(p *project) []Finding {
 	return out
 }
 
-func checkNginxServerNameIP(p *project) []Finding {
+func checkNginxServerNameIP(p *parsedSet) []Finding {
 	var out []Finding
 	for _, c := range p.nginx {
 		walkNginx(c.directives, nil, func(d *nginxDirective, _ []*nginxDirective) {
@@ -362,7 +362,7 @@ func nginxSeconds(v string) (int, bool) {
 	return n * mult, err == nil
 }
 
-func checkNginxLongTimeout(p *project) []Finding {
+func checkNginxLongTimeout(p *parsedSet) []Finding {
 	var out []Finding
 	for _, c := range p.nginx {
 		walkNginx(c.directives, nil, func(d *nginxDirective, _ []*nginxDirective) {
@@ -391,7 +391,7 @@ func normOption(k string) string {
 	return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(k)), "_", "-")
 }
 
-func checkUwsgiUnknownOption(p *project) []Finding {
+func checkUwsgiUnknownOption(p *parsedSet) []Finding {
 	var out []Finding
 	for _, ini := range p.uwsgi {
 		all := ""
@@ -416,7 +416,7 @@ func checkUwsgiUnknownOption(p *project) []Finding {
 	return out
 }
 
-func checkUwsgiDaemonize(p *project) []Finding {
+func checkUwsgiDaemonize(p *parsedSet) []Finding {
 	var out []Finding
 	for _, ini := range p.uwsgi {
 		for _, e := range ini.in("uwsgi") {
@@ -438,7 +438,7 @@ type dbServer struct {
 }
 
 // serverFor finds the image of the service mounting a cnf file.
-func (p *project) serverFor(rel string) dbServer {
+func (p *parsedSet) serverFor(rel string) dbServer {
 	for _, s := range p.servicesMounting(rel) {
 		r := parseImageRef(s.Image)
 		// the declared family when there is one: a private mirror's name
@@ -506,7 +506,7 @@ func serverGroup(section string) bool {
 		strings.HasPrefix(section, "mysqld-") || strings.HasPrefix(section, "mariadb-")
 }
 
-func checkMycnfInvalidOption(p *project) []Finding {
+func checkMycnfInvalidOption(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range p.filesMatching(isMyCnf) {
 		srv := p.serverFor(f.Path)
@@ -544,7 +544,7 @@ func checkMycnfInvalidOption(p *project) []Finding {
 	return out
 }
 
-func checkMycnfUTF8(p *project) []Finding {
+func checkMycnfUTF8(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range p.filesMatching(isMyCnf) {
 		for _, e := range parseINI(f).entries {
@@ -562,7 +562,7 @@ func checkMycnfUTF8(p *project) []Finding {
 
 // ---- redis.conf ----
 
-func redisConfs(p *project) []*iniFile {
+func redisConfs(p *parsedSet) []*iniFile {
 	var out []*iniFile
 	for _, f := range p.set {
 		if path.Base(f.Path) == "redis.conf" || (strings.HasSuffix(f.Path, ".conf") && strings.Contains(strings.ToLower(fileset.Dir(f.Path)), "redis")) {
@@ -572,7 +572,7 @@ func redisConfs(p *project) []*iniFile {
 	return out
 }
 
-func checkRedisBindLoopback(p *project) []Finding {
+func checkRedisBindLoopback(p *parsedSet) []Finding {
 	var out []Finding
 	for _, c := range redisConfs(p) {
 		for _, e := range c.entries {
@@ -594,7 +594,7 @@ func checkRedisBindLoopback(p *project) []Finding {
 	return out
 }
 
-func checkRedisRequirepassFile(p *project) []Finding {
+func checkRedisRequirepassFile(p *parsedSet) []Finding {
 	var out []Finding
 	for _, c := range redisConfs(p) {
 		for _, e := range c.entries {
@@ -669,7 +669,7 @@ type scriptCmd struct {
 	line  int
 }
 
-func startScripts(p *project) []startScript {
+func startScripts(p *parsedSet) []startScript {
 	var out []startScript
 	for _, f := range p.filesMatching(isShellScript) {
 		s := startScript{path: f.Path}
@@ -691,7 +691,7 @@ func startScripts(p *project) []startScript {
 
 var daemonFlags = [...]string{"--daemonize", "--daemonize2", "-D", "--daemon"}
 
-func checkStartDaemonize(p *project) []Finding {
+func checkStartDaemonize(p *parsedSet) []Finding {
 	var out []Finding
 	for _, s := range startScripts(p) {
 		for _, c := range s.cmds {
@@ -718,7 +718,7 @@ func checkStartDaemonize(p *project) []Finding {
 	return out
 }
 
-func checkStartMakemigrations(p *project) []Finding {
+func checkStartMakemigrations(p *parsedSet) []Finding {
 	var out []Finding
 	for _, s := range startScripts(p) {
 		for _, c := range s.cmds {
@@ -732,7 +732,7 @@ func checkStartMakemigrations(p *project) []Finding {
 	return out
 }
 
-func checkStartNoExec(p *project) []Finding {
+func checkStartNoExec(p *parsedSet) []Finding {
 	var out []Finding
 	for _, s := range startScripts(p) {
 		for _, c := range s.cmds {
@@ -756,7 +756,7 @@ type initSQL struct {
 	env     map[string]string
 }
 
-func (p *project) initScripts() []initSQL {
+func (p *parsedSet) initScripts() []initSQL {
 	var out []initSQL
 	for _, f := range p.set {
 		if !strings.HasSuffix(f.Path, ".sql") {
@@ -775,7 +775,7 @@ func (p *project) initScripts() []initSQL {
 
 // serviceEnv is a service's environment as far as the set tells: its
 // environment: values and its env_file entries read from the set.
-func (p *project) serviceEnv(s types.ServiceConfig) map[string]string {
+func (p *parsedSet) serviceEnv(s types.ServiceConfig) map[string]string {
 	env := map[string]string{}
 	for _, m := range p.loadedModels() {
 		if _, ok := m.proj.Services[s.Name]; !ok {
@@ -809,7 +809,7 @@ var (
 // lineAt is the 1-based line of byte offset i in s.
 func lineAt(s string, i int) int { return strings.Count(s[:i], "\n") + 1 }
 
-func checkInitSQLDuplicateUser(p *project) []Finding {
+func checkInitSQLDuplicateUser(p *parsedSet) []Finding {
 	var out []Finding
 	for _, sq := range p.initScripts() {
 		for _, m := range sqlCreateUser.FindAllStringSubmatchIndex(sq.content, -1) {
@@ -829,7 +829,7 @@ func checkInitSQLDuplicateUser(p *project) []Finding {
 	return out
 }
 
-func checkInitSQLPassword(p *project) []Finding {
+func checkInitSQLPassword(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range p.set {
 		if !strings.HasSuffix(f.Path, ".sql") {
@@ -847,7 +847,7 @@ func checkInitSQLPassword(p *project) []Finding {
 // official postgres one.
 var extensionImages = map[string]string{"vector": "pgvector", "postgis": "postgis", "timescaledb": "timescaledb"}
 
-func checkInitSQLExtension(p *project) []Finding {
+func checkInitSQLExtension(p *parsedSet) []Finding {
 	var out []Finding
 	for _, sq := range p.initScripts() {
 		img := strings.ToLower(sq.service.Image)
@@ -869,7 +869,7 @@ func checkInitSQLExtension(p *project) []Finding {
 
 var djangoLiteral = regexp.MustCompile(`(?m)^\s*(?:SECRET_KEY\s*=|['"](?:PASSWORD|SECRET_KEY)['"]\s*:)\s*(?:r|b)?(['"])([^'"]+)['"]`)
 
-func checkDjangoHardcodedSecret(p *project) []Finding {
+func checkDjangoHardcodedSecret(p *parsedSet) []Finding {
 	var out []Finding
 	roots := deployRoots(p)
 	for _, f := range p.set {
