@@ -61,7 +61,7 @@ func HasManifests(set fileset.Set) bool {
 	return false
 }
 
-func (p *project) loadManifests() {
+func (p *parsedSet) loadManifests() {
 	// A Helm chart's templates are Go templates, not manifests, until
 	// rendered: everything under a folder with a Chart.yaml is left alone.
 	var charts []string
@@ -92,7 +92,7 @@ func (p *project) loadManifests() {
 }
 
 // workloads are the pod templates of the decoded manifests.
-func (p *project) workloads() []workload {
+func (p *parsedSet) workloads() []workload {
 	var out []workload
 	for _, d := range p.manifests {
 		w := workload{doc: d, claims: map[string]bool{}}
@@ -122,7 +122,7 @@ func (p *project) workloads() []workload {
 
 func (w workload) where() string { return w.doc.Kind + " " + w.doc.Name }
 
-func checkK8sSchema(p *project) []Finding {
+func checkK8sSchema(p *parsedSet) []Finding {
 	var out []Finding
 	for _, d := range p.manifests {
 		switch {
@@ -160,7 +160,7 @@ func ephemeral(c corev1.Container) bool {
 	return false
 }
 
-func checkK8sDBWithoutClaim(p *project) []Finding {
+func checkK8sDBWithoutClaim(p *parsedSet) []Finding {
 	var out []Finding
 	for _, w := range p.workloads() {
 		pvc := map[string]bool{}
@@ -195,7 +195,7 @@ func checkK8sDBWithoutClaim(p *project) []Finding {
 	return out
 }
 
-func checkK8sSecretInConfigMap(p *project) []Finding {
+func checkK8sSecretInConfigMap(p *parsedSet) []Finding {
 	var out []Finding
 	for _, d := range p.manifests {
 		cm, ok := d.Object.(*corev1.ConfigMap)
@@ -233,7 +233,7 @@ func livenessBudget(pr *corev1.Probe) int32 {
 // app's migrations take longer than the API's default 30 s.
 const slowStartBudget = 60
 
-func checkK8sLivenessKillsStart(p *project) []Finding {
+func checkK8sLivenessKillsStart(p *parsedSet) []Finding {
 	var out []Finding
 	for _, w := range p.workloads() {
 		for _, c := range w.spec.Containers {
@@ -248,7 +248,7 @@ func checkK8sLivenessKillsStart(p *project) []Finding {
 	return out
 }
 
-func checkK8sImageLatest(p *project) []Finding {
+func checkK8sImageLatest(p *parsedSet) []Finding {
 	var out []Finding
 	for _, w := range p.workloads() {
 		for _, c := range append(append([]corev1.Container{}, w.spec.InitContainers...), w.spec.Containers...) {

@@ -194,7 +194,7 @@ func walkNginx(ds []*nginxDirective, parents []*nginxDirective, fn func(d *nginx
 
 // nginxUpstreams collects upstream blocks from every nginx file, since the
 // seeds (and Onyx) define them in nginx.conf and use them in conf.d.
-func (p *project) nginxUpstreams() map[string][]hostPort {
+func (p *parsedSet) nginxUpstreams() map[string][]hostPort {
 	ups := map[string][]hostPort{}
 	for _, c := range p.nginx {
 		walkNginx(c.directives, nil, func(d *nginxDirective, _ []*nginxDirective) {
@@ -251,7 +251,7 @@ type passTarget struct {
 	addr      hostPort
 }
 
-func (p *project) nginxPasses() []passTarget {
+func (p *parsedSet) nginxPasses() []passTarget {
 	ups := p.nginxUpstreams()
 	var out []passTarget
 	for _, c := range p.nginx {

@@ -73,7 +73,7 @@ func declaredRole(s types.ServiceConfig) (serviceRole, bool) {
 
 // roleImage is the image a service's role is guessed from: the base of
 // the stage compose builds, or the image it runs.
-func (p *project) roleImage(m *composeModel, s types.ServiceConfig) (string, bool) {
+func (p *parsedSet) roleImage(m *composeModel, s types.ServiceConfig) (string, bool) {
 	if s.Build == nil {
 		return s.Image, s.Image != ""
 	}
@@ -99,7 +99,7 @@ func dataPort(port uint32) (imagerole.Family, bool) {
 }
 
 // roleOf decides a service's role.
-func (p *project) roleOf(m *composeModel, s types.ServiceConfig) serviceRole {
+func (p *parsedSet) roleOf(m *composeModel, s types.ServiceConfig) serviceRole {
 	if r, ok := declaredRole(s); ok {
 		if r.family == "" {
 			if img, ok := p.roleImage(m, s); ok {
@@ -129,7 +129,7 @@ func (p *project) roleOf(m *composeModel, s types.ServiceConfig) serviceRole {
 
 // roleOfService is roleOf for a service found without its model (a file
 // mount lookup): the first loaded model that has it.
-func (p *project) roleOfService(s types.ServiceConfig) serviceRole {
+func (p *parsedSet) roleOfService(s types.ServiceConfig) serviceRole {
 	for _, m := range p.loadedModels() {
 		if _, ok := m.proj.Services[s.Name]; ok {
 			return p.roleOf(m, s)
@@ -140,7 +140,7 @@ func (p *project) roleOfService(s types.ServiceConfig) serviceRole {
 
 // builtStage is the Dockerfile a service builds and the stage compose
 // builds from it: build.target, else the last stage.
-func (p *project) builtStage(m *composeModel, s types.ServiceConfig) (*dockerfile, *dfStage) {
+func (p *parsedSet) builtStage(m *composeModel, s types.ServiceConfig) (*dockerfile, *dfStage) {
 	d := p.dockerfileFor(m, s)
 	if d == nil {
 		return nil, nil
@@ -161,7 +161,7 @@ type stageUse struct {
 // judgedStages are the stages of d that Dockerfile rules about the
 // running image judge: those compose builds (each build.target, or the
 // last stage), or the last stage when no compose service builds d.
-func (p *project) judgedStages(d *dockerfile) []stageUse {
+func (p *parsedSet) judgedStages(d *dockerfile) []stageUse {
 	var out []stageUse
 	seen := map[*dfStage]bool{}
 	for _, m := range p.loadedModels() {
@@ -181,7 +181,7 @@ func (p *project) judgedStages(d *dockerfile) []stageUse {
 }
 
 // checkRoleDeclared reports x-stackgen values the rules cannot use.
-func checkRoleDeclared(p *project) []Finding {
+func checkRoleDeclared(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range p.composeFiles {
 		for _, s := range f.services() {

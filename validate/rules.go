@@ -9,7 +9,7 @@ package validate
 type rule struct {
 	ID       string
 	Severity Severity
-	check    func(*project) []Finding
+	check    func(*parsedSet) []Finding
 }
 
 // rules is the rule set, in the order the README documents it. To add a

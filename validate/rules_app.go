@@ -26,7 +26,7 @@ var (
 // deployRoots are the folders (manage.py's, "" for the top) whose
 // stackgen_deploy/settings.py replaces the secrets and databases of the
 // settings there.
-func deployRoots(p *project) []string {
+func deployRoots(p *parsedSet) []string {
 	var roots []string
 	for _, f := range p.set {
 		if path.Base(f.Path) != "settings.py" || path.Base(path.Dir(f.Path)) != deployPkg {
@@ -67,7 +67,7 @@ func unquoteWord(s string) string {
 // module its settings import and the dependency files its Dockerfile
 // copies exist. A render alone (no manage.py beside stackgen_deploy) has
 // none of the user's files and is not judged.
-func checkDjangoAppFiles(p *project) []Finding {
+func checkDjangoAppFiles(p *parsedSet) []Finding {
 	var out []Finding
 	for _, root := range deployRoots(p) {
 		join := func(rel string) string {

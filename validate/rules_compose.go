@@ -20,7 +20,7 @@ import (
 // undefined variable, an obsolete key) read the raw YAML of each file,
 // where values are not yet interpolated.
 
-func checkComposeLoad(p *project) []Finding {
+func checkComposeLoad(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.models {
 		last := m.files[len(m.files)-1]
@@ -44,7 +44,7 @@ func checkComposeLoad(p *project) []Finding {
 	return out
 }
 
-func baseLoads(p *project) bool {
+func baseLoads(p *parsedSet) bool {
 	return len(p.models) > 0 && p.models[0].loadErr == nil && len(p.models[0].files) == 1
 }
 
@@ -64,13 +64,13 @@ func firstLine(s string) string {
 // consistencyExplained reports whether a rule with its own id already
 // explains why the consistency check failed, so the user sees that id
 // instead of a second, vaguer compose-load finding.
-func consistencyExplained(p *project, m *composeModel) bool {
-	sub := &project{set: p.set, files: p.files, env: p.env, models: []*composeModel{m}}
+func consistencyExplained(p *parsedSet, m *composeModel) bool {
+	sub := &parsedSet{set: p.set, files: p.files, env: p.env, models: []*composeModel{m}}
 	return len(checkDependsMissing(sub))+len(checkUndeclaredVolume(sub))+
 		len(checkUndeclaredNetwork(sub))+len(checkUndeclaredSecret(sub)) > 0
 }
 
-func checkUndefinedVar(p *project) []Finding {
+func checkUndefinedVar(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range p.composeFiles {
 		seen := map[string]bool{}
@@ -99,7 +99,7 @@ func checkUndefinedVar(p *project) []Finding {
 	return out
 }
 
-func checkDependsMissing(p *project) []Finding {
+func checkDependsMissing(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -120,7 +120,7 @@ func checkDependsMissing(p *project) []Finding {
 
 // hasHealthcheck reports whether a service ends up with a health check:
 // its own in compose, or a HEALTHCHECK in the Dockerfile it builds.
-func (p *project) hasHealthcheck(m *composeModel, s types.ServiceConfig) bool {
+func (p *parsedSet) hasHealthcheck(m *composeModel, s types.ServiceConfig) bool {
 	if hc := s.HealthCheck; hc != nil {
 		if hc.Disable || (len(hc.Test) > 0 && hc.Test[0] == "NONE") {
 			return false
@@ -139,7 +139,7 @@ func (p *project) hasHealthcheck(m *composeModel, s types.ServiceConfig) bool {
 	return false
 }
 
-func checkHealthcheckMissing(p *project) []Finding {
+func checkHealthcheckMissing(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -172,7 +172,7 @@ func oneShot(m *composeModel, name string) bool {
 	return false
 }
 
-func checkNoHealthcheck(p *project) []Finding {
+func checkNoHealthcheck(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -186,7 +186,7 @@ func checkNoHealthcheck(p *project) []Finding {
 	return out
 }
 
-func checkDependsStarted(p *project) []Finding {
+func checkDependsStarted(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -205,7 +205,7 @@ func checkDependsStarted(p *project) []Finding {
 	return out
 }
 
-func checkUndeclaredVolume(p *project) []Finding {
+func checkUndeclaredVolume(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -225,7 +225,7 @@ func checkUndeclaredVolume(p *project) []Finding {
 	return out
 }
 
-func checkUndeclaredNetwork(p *project) []Finding {
+func checkUndeclaredNetwork(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -242,7 +242,7 @@ func checkUndeclaredNetwork(p *project) []Finding {
 	return out
 }
 
-func checkUndeclaredSecret(p *project) []Finding {
+func checkUndeclaredSecret(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -323,7 +323,7 @@ func portText(pc types.ServicePortConfig) any {
 	return pc.Published
 }
 
-func checkDBPortPublic(p *project) []Finding {
+func checkDBPortPublic(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -347,7 +347,7 @@ func checkDBPortPublic(p *project) []Finding {
 	return out
 }
 
-func checkPortBypassesProxy(p *project) []Finding {
+func checkPortBypassesProxy(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		var proxies []types.ServiceConfig
@@ -405,7 +405,7 @@ func runTogether(a, b types.ServiceConfig) bool {
 	return false
 }
 
-func checkImageLatest(p *project) []Finding {
+func checkImageLatest(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -429,7 +429,7 @@ func checkImageLatest(p *project) []Finding {
 	return out
 }
 
-func checkContainerName(p *project) []Finding {
+func checkContainerName(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -443,7 +443,7 @@ func checkContainerName(p *project) []Finding {
 	return out
 }
 
-func checkVersionObsolete(p *project) []Finding {
+func checkVersionObsolete(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range p.composeFiles {
 		if e := child(f.root, "version"); e != nil {
@@ -453,7 +453,7 @@ func checkVersionObsolete(p *project) []Finding {
 	return out
 }
 
-func checkLinks(p *project) []Finding {
+func checkLinks(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range p.composeFiles {
 		for _, s := range f.services() {
@@ -465,7 +465,7 @@ func checkLinks(p *project) []Finding {
 	return out
 }
 
-func checkRestartAlways(p *project) []Finding {
+func checkRestartAlways(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -478,7 +478,7 @@ func checkRestartAlways(p *project) []Finding {
 	return out
 }
 
-func checkTTY(p *project) []Finding {
+func checkTTY(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -576,7 +576,7 @@ func varName(v string) string {
 // urlPassword matches scheme://user:password@ with a literal password.
 var urlPassword = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:([^@\s/$]+)@`)
 
-func checkPlainSecret(p *project) []Finding {
+func checkPlainSecret(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range p.composeFiles {
 		for _, s := range f.services() {
@@ -626,15 +626,15 @@ func forEachEnv(n ast.Node, fn func(k, v string, line int)) {
 	}
 }
 
-func checkHealthcheckBinary(p *project) []Finding { return p.healthcheckTools(true) }
+func checkHealthcheckBinary(p *parsedSet) []Finding { return p.healthcheckTools(true) }
 
-func checkHealthcheckBinaryUnsure(p *project) []Finding { return p.healthcheckTools(false) }
+func checkHealthcheckBinaryUnsure(p *parsedSet) []Finding { return p.healthcheckTools(false) }
 
 // healthcheckTools finds health checks that run curl or wget in an image
 // that lacks it: for sure (an image whose contents are known), or when
 // sure is false, maybe (a -slim or -alpine variant of an image stackgen
 // does not know).
-func (p *project) healthcheckTools(sure bool) []Finding {
+func (p *parsedSet) healthcheckTools(sure bool) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -734,7 +734,7 @@ func installsProgram(run, prog string) bool {
 	return false
 }
 
-func checkEnvFileMissing(p *project) []Finding {
+func checkEnvFileMissing(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -755,7 +755,7 @@ func checkEnvFileMissing(p *project) []Finding {
 	return out
 }
 
-func checkEnvMounted(p *project) []Finding {
+func checkEnvMounted(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -770,7 +770,7 @@ func checkEnvMounted(p *project) []Finding {
 	return out
 }
 
-func checkSecretUnused(p *project) []Finding {
+func checkSecretUnused(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		used := map[string]bool{}
@@ -795,7 +795,7 @@ func checkSecretUnused(p *project) []Finding {
 	return out
 }
 
-func checkNextPublicRuntime(p *project) []Finding {
+func checkNextPublicRuntime(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range p.composeFiles {
 		for _, s := range f.services() {

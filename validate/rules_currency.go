@@ -39,7 +39,7 @@ func currencyFinding(file string, line int, who any, ref string, r currency.Row)
 	return f
 }
 
-func checkImageCurrency(p *project) []Finding {
+func checkImageCurrency(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -75,7 +75,7 @@ func checkImageCurrency(p *project) []Finding {
 }
 
 // silences reads the silence: entries of the set's manifest, if any.
-func (p *project) silences() []manifest.Silence {
+func (p *parsedSet) silences() []manifest.Silence {
 	f, ok := p.files[manifest.ManifestName]
 	if !ok {
 		return nil
@@ -87,7 +87,7 @@ func (p *project) silences() []manifest.Silence {
 	return m.Silence
 }
 
-func checkSilenceInvalid(p *project) []Finding {
+func checkSilenceInvalid(p *parsedSet) []Finding {
 	var out []Finding
 	for i, s := range p.silences() {
 		var missing []string
@@ -107,7 +107,7 @@ func checkSilenceInvalid(p *project) []Finding {
 
 // checkSilenceUnused is evaluated by applySilences, which alone sees the
 // other rules' findings.
-func checkSilenceUnused(*project) []Finding { return nil }
+func checkSilenceUnused(*parsedSet) []Finding { return nil }
 
 const silenceUnusedRule = "silence-unused"
 
@@ -120,7 +120,7 @@ type SilencedFinding struct {
 // applySilences removes the findings the manifest accepts (one entry, one
 // finding: the first of that rule and subject) and reports entries that
 // matched nothing, so a silence does not outlive its finding unseen.
-func applySilences(p *project, in []Finding) (kept []Finding, silenced []SilencedFinding) {
+func applySilences(p *parsedSet, in []Finding) (kept []Finding, silenced []SilencedFinding) {
 	entries := p.silences()
 	used := make([]bool, len(entries))
 	for _, f := range in {

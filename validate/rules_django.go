@@ -10,7 +10,7 @@ import (
 
 var djangoLiteral = regexp.MustCompile(`(?m)^\s*(?:SECRET_KEY\s*=|['"](?:PASSWORD|SECRET_KEY)['"]\s*:)\s*(?:r|b)?(['"])([^'"]+)['"]`)
 
-func checkDjangoHardcodedSecret(p *project) []Finding {
+func checkDjangoHardcodedSecret(p *parsedSet) []Finding {
 	var out []Finding
 	roots := deployRoots(p)
 	for _, f := range p.set {

@@ -25,7 +25,7 @@ func (st *dfStage) runText() string {
 	return b.String()
 }
 
-func checkDockerfileParse(p *project) []Finding {
+func checkDockerfileParse(p *parsedSet) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
 		if d.err != nil {
@@ -37,7 +37,7 @@ func checkDockerfileParse(p *project) []Finding {
 	return out
 }
 
-func checkBaseUnpinned(p *project) []Finding {
+func checkBaseUnpinned(p *parsedSet) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
 		for _, st := range d.stages {
@@ -77,7 +77,7 @@ func isRootUser(u string) bool {
 // dropsRoot reports whether the image a stage runs on keeps the work off
 // root by itself: the family the building service declares (a private
 // mirror's name says nothing), else the family its base image names.
-func (p *project) dropsRoot(d *dockerfile, u stageUse) bool {
+func (p *parsedSet) dropsRoot(d *dockerfile, u stageUse) bool {
 	fam := ""
 	if u.model != nil {
 		fam = p.roleOf(u.model, u.service).family
@@ -91,7 +91,7 @@ func (p *project) dropsRoot(d *dockerfile, u stageUse) bool {
 	return ok && f.DropsRoot
 }
 
-func checkRootUser(p *project) []Finding {
+func checkRootUser(p *parsedSet) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
 		for _, u := range p.judgedStages(d) {
@@ -103,7 +103,7 @@ func checkRootUser(p *project) []Finding {
 	return out
 }
 
-func (p *project) rootUser(d *dockerfile, u stageUse) (Finding, bool) {
+func (p *parsedSet) rootUser(d *dockerfile, u stageUse) (Finding, bool) {
 	st := u.stage
 	limit := 0
 	for _, in := range st.instrs {
@@ -144,7 +144,7 @@ func (p *project) rootUser(d *dockerfile, u stageUse) (Finding, bool) {
 	return tr(d.path, line, id, args), true
 }
 
-func checkShellForm(p *project) []Finding {
+func checkShellForm(p *parsedSet) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
 		for _, st := range d.stages {
@@ -162,7 +162,7 @@ func checkShellForm(p *project) []Finding {
 // that COPY cannot replace.
 var addExtracts = [...]string{".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst"}
 
-func checkAddLocal(p *project) []Finding {
+func checkAddLocal(p *parsedSet) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
 		for _, st := range d.stages {
@@ -192,7 +192,7 @@ func hasAnySuffix(s string, suffixes []string) bool {
 	return false
 }
 
-func checkMaintainer(p *project) []Finding {
+func checkMaintainer(p *parsedSet) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
 		for _, st := range d.stages {
@@ -245,7 +245,7 @@ func aptInstalls(in *dfInstr) [][]string {
 	return out
 }
 
-func checkAptRecommends(p *project) []Finding {
+func checkAptRecommends(p *parsedSet) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
 		for _, st := range d.stages {
@@ -271,7 +271,7 @@ func containsWord(words []string, w string) bool {
 	return false
 }
 
-func checkAptLists(p *project) []Finding {
+func checkAptLists(p *parsedSet) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
 		for _, st := range d.stages {
@@ -315,7 +315,7 @@ var aptTraps = map[string]any{
 	"software-properties": "software-properties-common",
 }
 
-func checkAptTrap(p *project) []Finding {
+func checkAptTrap(p *parsedSet) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
 		for _, st := range d.stages {
@@ -334,7 +334,7 @@ func checkAptTrap(p *project) []Finding {
 	return out
 }
 
-func checkSedCR(p *project) []Finding {
+func checkSedCR(p *parsedSet) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
 		for _, st := range d.stages {
@@ -357,7 +357,7 @@ func checkSedCR(p *project) []Finding {
 // image built on them with no CMD does nothing useful by itself.
 var shellBaseImages = [...]string{"ubuntu", "debian", "alpine", "busybox", "centos", "fedora", "rockylinux", "almalinux", "python", "node", "golang", "buildpack-deps", "anaconda3", "miniconda3", "continuumio"}
 
-func checkNoCmd(p *project) []Finding {
+func checkNoCmd(p *parsedSet) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
 		for _, u := range p.judgedStages(d) {
@@ -416,7 +416,7 @@ func (st *dfStage) hasCmd() bool {
 // build toolchain (about 1 GB); their -slim variant is meant for running.
 var fullImages = [...]string{"python", "node", "ruby", "golang", "openjdk", "php"}
 
-func checkBaseFull(p *project) []Finding {
+func checkBaseFull(p *parsedSet) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
 		for _, u := range p.judgedStages(d) {
@@ -441,7 +441,7 @@ func baseFull(d *dockerfile, st *dfStage) []Finding {
 	return out
 }
 
-func checkSyntaxDirective(p *project) []Finding {
+func checkSyntaxDirective(p *parsedSet) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
 		if d.syntaxLine > 0 && d.needsNewFrontend() == "" {
@@ -474,7 +474,7 @@ func (d *dockerfile) needsNewFrontend() string {
 // context (COPY/ADD sources, pip install -r files) and reports paths the
 // project does not have. It only runs when compose names the context and
 // the context is inside the project, so --source checkouts are left alone.
-func checkContextMissing(p *project) []Finding {
+func checkContextMissing(p *parsedSet) []Finding {
 	var out []Finding
 	done := map[string]bool{}
 	for _, m := range p.loadedModels() {
@@ -496,7 +496,7 @@ func checkContextMissing(p *project) []Finding {
 	return out
 }
 
-func (p *project) contextMissing(d *dockerfile, ctx string) []Finding {
+func (p *parsedSet) contextMissing(d *dockerfile, ctx string) []Finding {
 	var out []Finding
 	exists := func(rel string) bool {
 		full := path.Clean(path.Join(ctx, rel))

@@ -19,7 +19,7 @@ type initSQL struct {
 	env     map[string]string
 }
 
-func (p *project) initScripts() []initSQL {
+func (p *parsedSet) initScripts() []initSQL {
 	var out []initSQL
 	for _, f := range p.set {
 		if !strings.HasSuffix(f.Path, ".sql") {
@@ -38,7 +38,7 @@ func (p *project) initScripts() []initSQL {
 
 // serviceEnv is a service's environment as far as the set tells: its
 // environment: values and its env_file entries read from the set.
-func (p *project) serviceEnv(s types.ServiceConfig) map[string]string {
+func (p *parsedSet) serviceEnv(s types.ServiceConfig) map[string]string {
 	env := map[string]string{}
 	for _, m := range p.loadedModels() {
 		if _, ok := m.proj.Services[s.Name]; !ok {
@@ -72,7 +72,7 @@ var (
 // lineAt is the 1-based line of byte offset i in s.
 func lineAt(s string, i int) int { return strings.Count(s[:i], "\n") + 1 }
 
-func checkInitSQLDuplicateUser(p *project) []Finding {
+func checkInitSQLDuplicateUser(p *parsedSet) []Finding {
 	var out []Finding
 	for _, sq := range p.initScripts() {
 		for _, m := range sqlCreateUser.FindAllStringSubmatchIndex(sq.content, -1) {
@@ -92,7 +92,7 @@ func checkInitSQLDuplicateUser(p *project) []Finding {
 	return out
 }
 
-func checkInitSQLPassword(p *project) []Finding {
+func checkInitSQLPassword(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range p.set {
 		if !strings.HasSuffix(f.Path, ".sql") {
@@ -110,7 +110,7 @@ func checkInitSQLPassword(p *project) []Finding {
 // official postgres one.
 var extensionImages = map[string]string{"vector": "pgvector", "postgis": "postgis", "timescaledb": "timescaledb"}
 
-func checkInitSQLExtension(p *project) []Finding {
+func checkInitSQLExtension(p *parsedSet) []Finding {
 	var out []Finding
 	for _, sq := range p.initScripts() {
 		img := strings.ToLower(sq.service.Image)

@@ -18,7 +18,7 @@ type dbServer struct {
 }
 
 // serverFor finds the image of the service mounting a cnf file.
-func (p *project) serverFor(rel string) dbServer {
+func (p *parsedSet) serverFor(rel string) dbServer {
 	for _, s := range p.servicesMounting(rel) {
 		r := parseImageRef(s.Image)
 		// the declared family when there is one: a private mirror's name
@@ -86,7 +86,7 @@ func serverGroup(section string) bool {
 		strings.HasPrefix(section, "mysqld-") || strings.HasPrefix(section, "mariadb-")
 }
 
-func checkMycnfInvalidOption(p *project) []Finding {
+func checkMycnfInvalidOption(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range p.filesMatching(isMyCnf) {
 		srv := p.serverFor(f.Path)
@@ -124,7 +124,7 @@ func checkMycnfInvalidOption(p *project) []Finding {
 	return out
 }
 
-func checkMycnfUTF8(p *project) []Finding {
+func checkMycnfUTF8(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range p.filesMatching(isMyCnf) {
 		for _, e := range parseINI(f).entries {

@@ -10,7 +10,7 @@ import (
 
 // Rules on nginx configs and the services they proxy to.
 
-func checkNginxParse(p *project) []Finding {
+func checkNginxParse(p *parsedSet) []Finding {
 	var out []Finding
 	for _, c := range p.nginx {
 		if c.err != nil {
@@ -22,7 +22,7 @@ func checkNginxParse(p *project) []Finding {
 
 // passCheck visits every (pass, address, service) where nginx points at a
 // host the compose project could define.
-func (p *project) eachPass(fn func(t passTarget, hp hostPort, r serviceRef, found bool)) {
+func (p *parsedSet) eachPass(fn func(t passTarget, hp hostPort, r serviceRef, found bool)) {
 	if len(p.loadedModels()) == 0 {
 		return
 	}
@@ -49,7 +49,7 @@ func passWhere(t passTarget, hp hostPort) (string, int, msg.Sub) {
 	return t.file, t.line, msg.Sub{ID: "validate.nginx.pass", Args: msg.Args{"Directive": t.directive, "Host": hp.host, "Port": hp.port}}
 }
 
-func checkNginxUpstreamUnknown(p *project) []Finding {
+func checkNginxUpstreamUnknown(p *parsedSet) []Finding {
 	var out []Finding
 	p.eachPass(func(t passTarget, hp hostPort, r serviceRef, found bool) {
 		file, line, desc := passWhere(t, hp)
@@ -65,7 +65,7 @@ func checkNginxUpstreamUnknown(p *project) []Finding {
 	return out
 }
 
-func checkNginxUwsgiProtocol(p *project) []Finding {
+func checkNginxUwsgiProtocol(p *parsedSet) []Finding {
 	var out []Finding
 	p.eachPass(func(t passTarget, hp hostPort, r serviceRef, found bool) {
 		if !found {
@@ -86,7 +86,7 @@ func checkNginxUwsgiProtocol(p *project) []Finding {
 	return out
 }
 
-func checkNginxProxyHeaderUwsgi(p *project) []Finding {
+func checkNginxProxyHeaderUwsgi(p *parsedSet) []Finding {
 	var out []Finding
 	for _, c := range p.nginx {
 		walkNginx(c.directives, nil, func(d *nginxDirective, _ []*nginxDirective) {
@@ -113,7 +113,7 @@ func checkNginxProxyHeaderUwsgi(p *project) []Finding {
 	return out
 }
 
-func checkNginxIPHashSingle(p *project) []Finding {
+func checkNginxIPHashSingle(p *parsedSet) []Finding {
 	var out []Finding
 	for _, c := range p.nginx {
 		walkNginx(c.directives, nil, func(d *nginxDirective, _ []*nginxDirective) {
@@ -137,7 +137,7 @@ func checkNginxIPHashSingle(p *project) []Finding {
 	return out
 }
 
-func checkNginxServerNameIP(p *project) []Finding {
+func checkNginxServerNameIP(p *parsedSet) []Finding {
 	var out []Finding
 	for _, c := range p.nginx {
 		walkNginx(c.directives, nil, func(d *nginxDirective, _ []*nginxDirective) {
@@ -172,7 +172,7 @@ func nginxSeconds(v string) (int, bool) {
 	return n * mult, err == nil
 }
 
-func checkNginxLongTimeout(p *project) []Finding {
+func checkNginxLongTimeout(p *parsedSet) []Finding {
 	var out []Finding
 	for _, c := range p.nginx {
 		walkNginx(c.directives, nil, func(d *nginxDirective, _ []*nginxDirective) {

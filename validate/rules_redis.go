@@ -11,7 +11,7 @@ import (
 
 // Rules on redis.conf.
 
-func redisConfs(p *project) []*iniFile {
+func redisConfs(p *parsedSet) []*iniFile {
 	var out []*iniFile
 	for _, f := range p.set {
 		if path.Base(f.Path) == "redis.conf" || (strings.HasSuffix(f.Path, ".conf") && strings.Contains(strings.ToLower(fileset.Dir(f.Path)), "redis")) {
@@ -21,7 +21,7 @@ func redisConfs(p *project) []*iniFile {
 	return out
 }
 
-func checkRedisBindLoopback(p *project) []Finding {
+func checkRedisBindLoopback(p *parsedSet) []Finding {
 	var out []Finding
 	for _, c := range redisConfs(p) {
 		for _, e := range c.entries {
@@ -43,7 +43,7 @@ func checkRedisBindLoopback(p *project) []Finding {
 	return out
 }
 
-func checkRedisRequirepassFile(p *project) []Finding {
+func checkRedisRequirepassFile(p *parsedSet) []Finding {
 	var out []Finding
 	for _, c := range redisConfs(p) {
 		for _, e := range c.entries {

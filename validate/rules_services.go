@@ -25,7 +25,7 @@ type serviceRef struct {
 
 // findService resolves a host name the way Docker's DNS would on the
 // stack's networks: service name, network alias, container_name, hostname.
-func (p *project) findService(host string) (serviceRef, bool) {
+func (p *parsedSet) findService(host string) (serviceRef, bool) {
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
 			if s.Name == host || s.ContainerName == host || s.Hostname == host {
@@ -55,7 +55,7 @@ type listenPort struct {
 
 // uwsgiInisFor returns the uwsgi.ini files a service runs: those inside its
 // build context, or mounted into it.
-func (p *project) uwsgiInisFor(r serviceRef) []*iniFile {
+func (p *parsedSet) uwsgiInisFor(r serviceRef) []*iniFile {
 	ctx, _, hasCtx := r.m.buildContext(r.s)
 	var out []*iniFile
 	for _, ini := range p.uwsgi {
@@ -111,7 +111,7 @@ func expandPlaceholders(v string, ini *iniFile) string {
 // listenPorts gathers what is known about the ports a service listens on:
 // expose, ports targets, the Dockerfile's EXPOSE, uwsgi.ini sockets and
 // common server flags in its command. Empty means unknown.
-func (p *project) listenPorts(r serviceRef) map[int]listenPort {
+func (p *parsedSet) listenPorts(r serviceRef) map[int]listenPort {
 	ports := map[int]listenPort{}
 	add := func(port int, proto, source string) {
 		if port <= 0 {

@@ -55,7 +55,7 @@ type scriptCmd struct {
 	line  int
 }
 
-func startScripts(p *project) []startScript {
+func startScripts(p *parsedSet) []startScript {
 	var out []startScript
 	for _, f := range p.filesMatching(isShellScript) {
 		s := startScript{path: f.Path}
@@ -77,7 +77,7 @@ func startScripts(p *project) []startScript {
 
 var daemonFlags = [...]string{"--daemonize", "--daemonize2", "-D", "--daemon"}
 
-func checkStartDaemonize(p *project) []Finding {
+func checkStartDaemonize(p *parsedSet) []Finding {
 	var out []Finding
 	for _, s := range startScripts(p) {
 		for _, c := range s.cmds {
@@ -104,7 +104,7 @@ func checkStartDaemonize(p *project) []Finding {
 	return out
 }
 
-func checkStartMakemigrations(p *project) []Finding {
+func checkStartMakemigrations(p *parsedSet) []Finding {
 	var out []Finding
 	for _, s := range startScripts(p) {
 		for _, c := range s.cmds {
@@ -118,7 +118,7 @@ func checkStartMakemigrations(p *project) []Finding {
 	return out
 }
 
-func checkStartNoExec(p *project) []Finding {
+func checkStartNoExec(p *parsedSet) []Finding {
 	var out []Finding
 	for _, s := range startScripts(p) {
 		for _, c := range s.cmds {

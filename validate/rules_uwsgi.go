@@ -14,7 +14,7 @@ func normOption(k string) string {
 	return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(k)), "_", "-")
 }
 
-func checkUwsgiUnknownOption(p *project) []Finding {
+func checkUwsgiUnknownOption(p *parsedSet) []Finding {
 	var out []Finding
 	for _, ini := range p.uwsgi {
 		all := ""
@@ -39,7 +39,7 @@ func checkUwsgiUnknownOption(p *project) []Finding {
 	return out
 }
 
-func checkUwsgiDaemonize(p *project) []Finding {
+func checkUwsgiDaemonize(p *parsedSet) []Finding {
 	var out []Finding
 	for _, ini := range p.uwsgi {
 		for _, e := range ini.in("uwsgi") {
