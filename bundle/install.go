@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // ImageLoader loads a plain `docker save` stream into the engine.
@@ -49,13 +50,13 @@ func LoadImages(ctx context.Context, v *Verified, loader ImageLoader, p *Progres
 		if ctx.Err() != nil {
 			return msgs, ctx.Err()
 		}
-		return msgs, fmt.Errorf("loading the images of %s: %w", v.Path, err)
+		return msgs, msg.Err("bundle.err.load", msg.Args{"Bundle": v.Path, "Err": err})
 	}
 	if _, err := io.Copy(io.Discard, src); err != nil {
 		return msgs, fmt.Errorf("%s: %s: %w", v.Path, m.ImageArchive, err)
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != want.SHA256 {
-		return msgs, fmt.Errorf("%s: %s changed on disk while it was loaded (SHA-256 %s…, manifest %s…); load it again", v.Path, m.ImageArchive, got[:12], want.SHA256[:12])
+		return msgs, msg.Err("bundle.err.changed-loading", msg.Args{"Bundle": v.Path, "File": m.ImageArchive, "Got": got[:12], "Want": want.SHA256[:12]})
 	}
 	return msgs, nil
 }
@@ -93,14 +94,14 @@ func CheckTargetDir(dir string) error {
 		return err
 	}
 	if !st.IsDir() {
-		return fmt.Errorf("%s is a file; choose another directory with --dir", dir)
+		return msg.Err("bundle.err.dir-file", msg.Args{"Dir": dir})
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return err
 	}
 	if len(entries) > 0 {
-		return fmt.Errorf("%s is not empty; choose a new directory with --dir (installing never overwrites a project)", dir)
+		return msg.Err("bundle.err.dir-not-empty", msg.Args{"Dir": dir})
 	}
 	return nil
 }
@@ -122,7 +123,7 @@ func ProjectSet(v *Verified) (fileset.Set, error) {
 			return nil, fmt.Errorf("%s: %s: %w", v.Path, f.Path, err)
 		}
 		if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != f.SHA256 {
-			return nil, fmt.Errorf("%s: %s changed since it was verified; install again", v.Path, f.Path)
+			return nil, msg.Err("bundle.err.changed-verified", msg.Args{"Bundle": v.Path, "File": f.Path})
 		}
 		mode := f.FileMode()
 		if f.Path == ".env" {

@@ -150,7 +150,7 @@ func Pack(ctx context.Context, o PackOptions) error {
 			out = io.Discard
 		}
 		if err := eng.Build(ctx, p, progress.ComposeMode(mode), out, out); err != nil {
-			return fmt.Errorf("building the images failed (the output above says why): %w", err)
+			return msg.Err("bundle.err.build", msg.Args{"Err": err})
 		}
 	}
 
@@ -160,7 +160,7 @@ func Pack(ctx context.Context, o PackOptions) error {
 	for _, ref := range refs {
 		info, err := eng.ImageInfoFor(ctx, ref, o.Platform)
 		if errors.Is(err, engine.ErrImageMissing) {
-			return fmt.Errorf("image %s is not in the engine: build and pull the stack's images first ('stackgen up %s' does both), then package again", ref, dir)
+			return msg.Err("bundle.err.image-missing", msg.Args{"Image": ref, "Dir": dir})
 		}
 		if err != nil {
 			return err
@@ -168,15 +168,15 @@ func Pack(ctx context.Context, o PackOptions) error {
 		if platform == "" {
 			platform, arch = info.Platform(), info.Arch
 		} else if info.Platform() != platform {
-			return fmt.Errorf("image %s is %s but the others are %s: a bundle's images must all run on the same platform", ref, info.Platform(), platform)
+			return msg.Err("bundle.err.mixed-platforms", msg.Args{"Image": ref, "Platform": info.Platform(), "Others": platform})
 		}
 		if o.Platform != "" && info.Platform() != o.Platform {
-			return fmt.Errorf("image %s is %s on this engine, not --platform %s: build or pull it for %s (docker pull --platform %s), or leave --platform out", ref, info.Platform(), o.Platform, o.Platform, o.Platform)
+			return msg.Err("bundle.err.wrong-platform", msg.Args{"Image": ref, "Platform": info.Platform(), "Want": o.Platform})
 		}
 		images = append(images, Image{Name: ref, ID: info.ID, Size: info.Size, Layers: info.Layers})
 	}
 	if since != nil && since.Platform != "" && since.Platform != platform {
-		return fmt.Errorf("--since %s: its images are %s, these are %s: an update bundle is for the same host; make a full bundle", o.Since, since.Platform, platform)
+		return msg.Err("bundle.err.since-platform", msg.Args{"Since": o.Since, "Was": since.Platform, "Now": platform})
 	}
 	output := o.Output
 	if output == "" {
@@ -298,7 +298,7 @@ func Pack(ctx context.Context, o PackOptions) error {
 func packageSigner(o PackOptions, pm *project.Manifest, dir string) (*sign.PrivateKey, error) {
 	if o.SignKey == "" {
 		if pm != nil && pm.Bundle != nil && pm.Bundle.RequireSignature {
-			return nil, fmt.Errorf("%s: bundle.require_signature is set: pass --sign KEY (make a key with 'stackgen keygen --sign')", filepath.Join(dir, project.ManifestName))
+			return nil, msg.Err("bundle.err.sign-required", msg.Args{"File": filepath.Join(dir, project.ManifestName)})
 		}
 		return nil, nil
 	}
@@ -369,7 +369,7 @@ func chooseCodec(o *PackOptions, arch string) codecChoice {
 	case err == nil:
 		return codecChoice{codec: Zstd, binary: bin}
 	case o.Unpacker != "":
-		return codecChoice{err: fmt.Errorf("--unpacker: %w", err)}
+		return codecChoice{err: msg.Err("bundle.err.unpacker-flag", msg.Args{"Err": err})}
 	case want == Zstd:
 		return codecChoice{codec: Zstd, note: fmt.Sprintf("warning: %v: the bundle's load scripts will need the zstd tool on the offline host ('stackgen deploy --bundle' needs nothing)", err)}
 	}
