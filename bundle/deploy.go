@@ -91,7 +91,7 @@ func Install(ctx context.Context, o InstallOptions) error {
 	if err != nil {
 		return err
 	}
-	if sc.Warning != "" {
+	if sc.Warning != nil {
 		fmt.Fprintln(ios.ErrOut, ios.L.T("status.warning", msg.Args{"Text": sc.Warning}))
 	} else if sc.Verified {
 		fmt.Fprintln(ios.ErrOut, ios.L.T("bundle.signature.checked", msg.Args{"Key": sc.KeyID, "Source": fmt.Sprint(trust.Source)}))

@@ -89,7 +89,6 @@ var pending = map[string]int{
 	"bundle/reader.go":                     8,
 	"bundle/savefilter.go":                 16,
 	"bundle/sbom.go":                       4,
-	"bundle/sign.go":                       5,
 	"bundle/split.go":                      19,
 	"bundle/unpacker.go":                   7,
 	"bundle/update.go":                     6,
