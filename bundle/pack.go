@@ -150,7 +150,7 @@ func Pack(ctx context.Context, o PackOptions) error {
 			out = io.Discard
 		}
 		if err := eng.Build(ctx, p, progress.ComposeMode(mode), out, out); err != nil {
-			return msg.Err("bundle.err.build", msg.Args{"Err": err})
+			return msg.Err("lifecycle.err.build", msg.Args{"Err": err})
 		}
 	}
 

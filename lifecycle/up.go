@@ -199,9 +199,9 @@ func up(ctx context.Context, opts *Options) error {
 			hints, unpullable := failureHints(ctx, eng, dir, NeededImages(p, def, answers), text)
 			printHints(ios.ErrOut, ios.L, hints)
 			if len(unpullable) > 0 {
-				return fmt.Errorf("building the images failed: the engine cannot pull %s (the hints above say the ways out)", strings.Join(unpullable, ", "))
+				return msg.Err("lifecycle.err.build-unpullable", msg.Args{"Images": strings.Join(unpullable, ", ")})
 			}
-			return fmt.Errorf("building the images failed (the output above says why): %w", err)
+			return msg.Err("lifecycle.err.build", msg.Args{"Err": err})
 		}
 	}
 
@@ -301,7 +301,7 @@ func migrate(ctx context.Context, eng *engine.Client, p *engine.Project, m *stac
 		return "", out.String(), err
 	}
 	if code != 0 {
-		return "", out.String(), fmt.Errorf("%s exited with code %d", strings.Join(m.Command, " "), code)
+		return "", out.String(), msg.Err("lifecycle.err.exit-code", msg.Args{"Command": strings.Join(m.Command, " "), "Code": code})
 	}
 	return migrationSummary(out.String()), out.String(), nil
 }

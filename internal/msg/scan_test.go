@@ -132,8 +132,6 @@ var pending = map[string]int{
 	"k8s/k8s.go":                           17,
 	"k8s/onyx.go":                          5,
 	"k8s/onyx4.go":                         1,
-	"lifecycle/start.go":                   1,
-	"lifecycle/up.go":                      3,
 	"modelscan/modelscan.go":               11,
 	"progress/progress.go":                 1,
 	"project/base.go":                      5,
