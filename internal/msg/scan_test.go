@@ -88,7 +88,6 @@ var pending = map[string]int{
 	"bundle/reader.go":                     8,
 	"bundle/savefilter.go":                 16,
 	"bundle/sbom.go":                       4,
-	"bundle/split.go":                      19,
 	"bundle/unpacker.go":                   7,
 	"bundle/update.go":                     6,
 	"cmd/stackgen/backupcmd/backup.go":     3,
