@@ -8,10 +8,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/klauspost/compress/zip"
 	"github.com/klauspost/pgzip"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // archiveReader reads a bundle's entries, relative to its root folder.
@@ -106,7 +108,7 @@ func (e *entryError) Unwrap() error { return e.err }
 func splitRoot(name string) (root, rest string, err error) {
 	root, rest, ok := strings.Cut(name, "/")
 	if !ok || root == "" {
-		return "", "", fmt.Errorf("%s is not inside the bundle's folder", name)
+		return "", "", msg.Err("bundle.err.outside-root", msg.Args{"File": name})
 	}
 	return root, rest, nil
 }
@@ -121,11 +123,11 @@ func zipRoot(zr *zip.Reader) (string, error) {
 		if root == "" {
 			root = r
 		} else if r != root {
-			return "", fmt.Errorf("holds two top folders, %s and %s: not a stackgen bundle", root, r)
+			return "", msg.Err("bundle.err.two-roots", msg.Args{"Root": root, "Other": r})
 		}
 	}
 	if root == "" {
-		return "", errors.New("the archive is empty")
+		return "", msg.Err("bundle.err.empty")
 	}
 	return root, nil
 }
@@ -143,7 +145,7 @@ func (z *zipReader) Walk(fn func(string, int64, io.Reader) error) error {
 			continue // the folder itself
 		}
 		if !f.Mode().IsRegular() {
-			return &entryError{name: rest, err: fmt.Errorf("not a regular file (%s)", f.Mode().Type())}
+			return &entryError{name: rest, err: msg.Err("bundle.err.not-regular", msg.Args{"Type": f.Mode().Type().String()})}
 		}
 		rc, err := f.Open()
 		if err != nil {
@@ -198,7 +200,7 @@ func (z *zipReader) manifest() ([]byte, bool, error) {
 			continue
 		}
 		if f.UncompressedSize64 > maxManifestSize {
-			return nil, true, fmt.Errorf("declares %d bytes, more than a manifest can be (%d)", f.UncompressedSize64, maxManifestSize)
+			return nil, true, msg.Err("bundle.err.manifest-large", msg.Args{"Size": f.UncompressedSize64, "Max": maxManifestSize})
 		}
 		rc, err := f.Open()
 		if err != nil {
@@ -255,7 +257,7 @@ func (t *tarGzReader) Walk(fn func(string, int64, io.Reader) error) error {
 		h, err := s.tr.Next()
 		if errors.Is(err, io.EOF) {
 			if root == "" {
-				return errors.New("the archive is empty")
+				return msg.Err("bundle.err.empty")
 			}
 			// The tar ends before the gzip trailer: read up to it, so a
 			// missing or wrong trailer (a cut-off copy) is caught.
@@ -277,14 +279,14 @@ func (t *tarGzReader) Walk(fn func(string, int64, io.Reader) error) error {
 		if root == "" {
 			root = r
 		} else if r != root {
-			return fmt.Errorf("holds two top folders, %s and %s: not a stackgen bundle", root, r)
+			return msg.Err("bundle.err.two-roots", msg.Args{"Root": root, "Other": r})
 		}
 		rest = strings.TrimSuffix(rest, "/")
 		if h.Typeflag == tar.TypeDir {
 			continue
 		}
 		if h.Typeflag != tar.TypeReg {
-			return &entryError{name: rest, err: fmt.Errorf("not a regular file (tar type %q)", h.Typeflag)}
+			return &entryError{name: rest, err: msg.Err("bundle.err.not-regular-tar", msg.Args{"Type": strconv.QuoteRune(rune(h.Typeflag))})}
 		}
 		last = rest
 		if err := fn(rest, h.Size, s.tr); err != nil {
