@@ -143,11 +143,11 @@ func LoadPublicKey(arg, base string) (*sign.PublicKey, error) {
 		return nil, msg.Err("bundle.err.key-arg", msg.Args{"Key": arg})
 	}
 	if err != nil {
-		return nil, msg.Err("bundle.err.key-file", msg.Args{"File": arg, "Err": err})
+		return nil, msg.Err("bundle.err.at", msg.Args{"File": arg, "Err": err})
 	}
 	k, err := sign.ParsePublicKey(string(b))
 	if err != nil {
-		return nil, msg.Err("bundle.err.key-file", msg.Args{"File": arg, "Err": err})
+		return nil, msg.Err("bundle.err.at", msg.Args{"File": arg, "Err": err})
 	}
 	return k, nil
 }

@@ -83,8 +83,6 @@ var pending = map[string]int{
 	"backup/source.go":                     2,
 	"backup/strategy.go":                   11,
 	"backup/verify.go":                     16,
-	"bundle/sbom.go":                       4,
-	"bundle/unpacker.go":                   7,
 	"cmd/stackgen/backupcmd/backup.go":     3,
 	"cmd/stackgen/backupcmd/extras.go":     7,
 	"cmd/stackgen/cmdutil/duration.go":     2,
