@@ -31,15 +31,23 @@ type archiveReader interface {
 type BundleError struct {
 	Bundle string
 	File   string
-	Reason string
+	Reason error
 }
 
-func (e *BundleError) Error() string {
+// said is the refusal as a catalogue message. Bundle is often set after
+// the error is made (by Verify), so it is built when asked for.
+func (e *BundleError) said() error {
 	if e.File != "" {
-		return fmt.Sprintf("%s: %s: %s; nothing was loaded: copy the bundle again (or make a new one with 'stackgen deploy --package')", e.Bundle, e.File, e.Reason)
+		return msg.Err("bundle.err.damaged-file", msg.Args{"Bundle": e.Bundle, "File": e.File, "Err": e.Reason})
 	}
-	return fmt.Sprintf("%s: %s; nothing was loaded: copy the bundle again (or make a new one with 'stackgen deploy --package')", e.Bundle, e.Reason)
+	return msg.Err("bundle.err.damaged", msg.Args{"Bundle": e.Bundle, "Err": e.Reason})
 }
+
+func (e *BundleError) Error() string { return e.said().Error() }
+
+// Unwrap yields the catalogue message (of the same text), so the error is
+// said again in the reader's language, and through it the reason.
+func (e *BundleError) Unwrap() error { return e.said() }
 
 // source is what a bundle is read from: one file, or the verified parts of
 // a split bundle read as one (split.go). It stays open for the whole
@@ -73,12 +81,12 @@ func openSource(src source, size int64, path string) (archiveReader, Format, err
 		zr, err := zip.NewReader(src, size)
 		if err != nil {
 			src.Close()
-			return nil, Zip, &BundleError{Bundle: path, Reason: fmt.Sprintf("not a complete zip archive (%v): it is truncated or damaged", err)}
+			return nil, Zip, &BundleError{Bundle: path, Reason: msg.Err("bundle.err.reason.zip", msg.Args{"Err": err})}
 		}
 		root, err := zipRoot(zr)
 		if err != nil {
 			src.Close()
-			return nil, Zip, &BundleError{Bundle: path, Reason: err.Error()}
+			return nil, Zip, &BundleError{Bundle: path, Reason: err}
 		}
 		return &zipReader{f: src, zr: zr, root: root}, Zip, nil
 	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
@@ -88,9 +96,9 @@ func openSource(src source, size int64, path string) (archiveReader, Format, err
 	}
 	src.Close()
 	if n == 0 {
-		return nil, "", &BundleError{Bundle: path, Reason: "the file is empty"}
+		return nil, "", &BundleError{Bundle: path, Reason: msg.Err("bundle.err.reason.empty-file")}
 	}
-	return nil, "", &BundleError{Bundle: path, Reason: "not a zip or tar.gz archive"}
+	return nil, "", &BundleError{Bundle: path, Reason: msg.Err("bundle.err.reason.not-archive")}
 }
 
 // entryError is a failure to read one entry (or, with after, to find the
@@ -177,16 +185,16 @@ func (z *zipReader) checkDeclared(m *Manifest) error {
 		}
 		if isSigName(rest) {
 			if f.UncompressedSize64 > maxSigSize {
-				return &BundleError{File: rest, Reason: "is larger than a signature can be"}
+				return &BundleError{File: rest, Reason: msg.Err("bundle.err.reason.sig-large")}
 			}
 			continue
 		}
 		size, ok := want[rest]
 		switch {
 		case !ok:
-			return &BundleError{File: rest, Reason: "is not listed in the manifest: the bundle was changed after it was made"}
+			return &BundleError{File: rest, Reason: msg.Err("bundle.err.reason.unlisted")}
 		case f.UncompressedSize64 != uint64(size):
-			return &BundleError{File: rest, Reason: fmt.Sprintf("declares %d bytes, the manifest says %d: refused before unpacking it", f.UncompressedSize64, size)}
+			return &BundleError{File: rest, Reason: msg.Err("bundle.err.reason.declares", msg.Args{"Size": f.UncompressedSize64, "Listed": size})}
 		}
 	}
 	return nil
