@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -34,14 +33,14 @@ func LoadImages(ctx context.Context, v *Verified, loader ImageLoader, p *Progres
 	want, _ := m.File(m.ImageArchive)
 	rc, err := v.Open(m.ImageArchive)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %s: %w", v.Path, m.ImageArchive, err)
+		return nil, msg.Err("bundle.err.in-bundle", msg.Args{"Bundle": v.Path, "File": m.ImageArchive, "Err": err})
 	}
 	defer rc.Close()
 	h := sha256.New()
 	src := io.TeeReader(rc, teeCounter(h, p.written()))
 	dec, err := NewDecoder(m.Codec, src)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %s: %w", v.Path, m.ImageArchive, err)
+		return nil, msg.Err("bundle.err.in-bundle", msg.Args{"Bundle": v.Path, "File": m.ImageArchive, "Err": err})
 	}
 	defer dec.Close()
 	p.phase("load")
@@ -53,7 +52,7 @@ func LoadImages(ctx context.Context, v *Verified, loader ImageLoader, p *Progres
 		return msgs, msg.Err("bundle.err.load", msg.Args{"Bundle": v.Path, "Err": err})
 	}
 	if _, err := io.Copy(io.Discard, src); err != nil {
-		return msgs, fmt.Errorf("%s: %s: %w", v.Path, m.ImageArchive, err)
+		return msgs, msg.Err("bundle.err.in-bundle", msg.Args{"Bundle": v.Path, "File": m.ImageArchive, "Err": err})
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != want.SHA256 {
 		return msgs, msg.Err("bundle.err.changed-loading", msg.Args{"Bundle": v.Path, "File": m.ImageArchive, "Got": got[:12], "Want": want.SHA256[:12]})
@@ -115,12 +114,12 @@ func ProjectSet(v *Verified) (fileset.Set, error) {
 	for _, f := range ProjectFiles(v.Manifest) {
 		rc, err := v.Open(f.Path)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %s: %w", v.Path, f.Path, err)
+			return nil, msg.Err("bundle.err.in-bundle", msg.Args{"Bundle": v.Path, "File": f.Path, "Err": err})
 		}
 		b, err := readAllLimit(rc, f.Size)
 		rc.Close()
 		if err != nil {
-			return nil, fmt.Errorf("%s: %s: %w", v.Path, f.Path, err)
+			return nil, msg.Err("bundle.err.in-bundle", msg.Args{"Bundle": v.Path, "File": f.Path, "Err": err})
 		}
 		if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != f.SHA256 {
 			return nil, msg.Err("bundle.err.changed-verified", msg.Args{"Bundle": v.Path, "File": f.Path})

@@ -178,7 +178,7 @@ func scanSave(r io.Reader) (*sbomScanner, error) {
 		case h.Typeflag == tar.TypeReg && (strings.HasSuffix(name, "/layer.tar") || strings.HasPrefix(name, "blobs/")):
 			lf, err := scanLayer(tr)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", name, err)
+				return nil, msg.Err("bundle.err.at", msg.Args{"File": name, "Err": err})
 			}
 			if lf != nil {
 				s.layers[name] = lf
