@@ -49,6 +49,17 @@ var allowed = map[string][]string{
 	"internal/toolcheck/nginx.go": {"127.0.0.1 "},
 	// the bundle's checksum, the same in every language
 	"bundle/pack.go": {"SHA-256 "},
+	// Install's and GenerateSecrets' missing hooks (a caller's wiring
+	// defect no user can reach: every command sets them)
+	"bundle/deploy.go": {"internal error: "},
+	// WriteTar's header rewrite changed size: a defect in the writer, not
+	// input a user can give
+	"bundle/archive.go": {"internal error: "},
+	// errStop ends a Walk early and never leaves the package
+	"bundle/update.go": {"stop"},
+	// ErrReported is never printed: root exits quietly on it, the failure
+	// having been explained above
+	"lifecycle/up.go": {"failure reported above"},
 }
 
 // pending counts, per file, the messages not yet in the catalogue when
@@ -76,20 +87,6 @@ var pending = map[string]int{
 	"backup/source.go":                     2,
 	"backup/strategy.go":                   11,
 	"backup/verify.go":                     16,
-	"bundle/archive.go":                    4,
-	"bundle/codec.go":                      5,
-	"bundle/create.go":                     21,
-	"bundle/deploy.go":                     12,
-	"bundle/install.go":                    5,
-	"bundle/manifest.go":                   17,
-	"bundle/pack.go":                       7,
-	"bundle/reader.go":                     8,
-	"bundle/savefilter.go":                 16,
-	"bundle/sbom.go":                       4,
-	"bundle/sign.go":                       5,
-	"bundle/split.go":                      19,
-	"bundle/unpacker.go":                   7,
-	"bundle/update.go":                     7,
 	"cmd/stackgen/backupcmd/backup.go":     3,
 	"cmd/stackgen/backupcmd/extras.go":     7,
 	"cmd/stackgen/cmdutil/duration.go":     2,
@@ -130,8 +127,6 @@ var pending = map[string]int{
 	"k8s/k8s.go":                           17,
 	"k8s/onyx.go":                          5,
 	"k8s/onyx4.go":                         1,
-	"lifecycle/start.go":                   1,
-	"lifecycle/up.go":                      4,
 	"modelscan/modelscan.go":               11,
 	"progress/progress.go":                 1,
 	"project/base.go":                      5,
@@ -150,7 +145,6 @@ var pending = map[string]int{
 	"render/render.go":                     8,
 	"render/systemd.go":                    1,
 	"render/words.go":                      1,
-	"sign/minisign.go":                     10,
 	"stack/answers.go":                     2,
 	"stack/answersfile.go":                 3,
 	"stack/images.go":                      2,
