@@ -133,7 +133,7 @@ func Install(ctx context.Context, o InstallOptions) error {
 		set.Sort()
 		fresh = strings.Join(SortedKeys(secrets), ", ")
 	}
-	if err := CheckProject(ios.ErrOut, o.Bundle, set, o.AllowPrivileged); err != nil {
+	if err := CheckProject(ios.ErrOut, ios.L, o.Bundle, set, o.AllowPrivileged); err != nil {
 		return err
 	}
 
@@ -232,17 +232,23 @@ func writeSet(dir string, set fileset.Set) error {
 // project, and refuses what hands a container the host (privileged,
 // network_mode: host, the host's root or the Docker socket mounted) unless
 // allowed. Warnings are printed; nothing has been loaded or written yet.
-func CheckProject(w io.Writer, bundlePath string, set fileset.Set, allowPrivileged bool) error {
+func CheckProject(w io.Writer, l *msg.Localizer, bundlePath string, set fileset.Set, allowPrivileged bool) error {
 	findings := validate.Files(set)
 	host := validate.HostAccess(set)
 	for _, f := range append(findings, host...) {
-		fmt.Fprintf(w, "%s: %s\n", bundlePath, f)
+		fmt.Fprintf(w, "%s: %s\n", bundlePath, f.Format(l))
 	}
 	if validate.HasErrors(findings) {
 		return msg.Err("bundle.err.invalid-project", msg.Args{"Bundle": bundlePath})
 	}
 	if len(host) > 0 && !allowPrivileged {
-		return msg.Err("bundle.err.host-access", msg.Args{"Bundle": bundlePath, "File": host[0].File, "Finding": host[0].Message})
+		// the finding as a catalogue message, so root says it in the
+		// reader's language with the rest of the refusal
+		var finding any = host[0].Message
+		if t := host[0].Text; t != nil {
+			finding = msg.Sub{ID: t.Message, Args: t.Args}
+		}
+		return msg.Err("bundle.err.host-access", msg.Args{"Bundle": bundlePath, "File": host[0].File, "Finding": finding})
 	}
 	return nil
 }
