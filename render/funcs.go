@@ -439,6 +439,9 @@ func QuotingHelpers(p string) (map[string]bool, bool) {
 		return set("nginx", "comment"), true
 	case strings.HasSuffix(base, ".ini") || strings.HasSuffix(base, ".cnf") || base == "pip.conf":
 		return set("ini", "comment"), true
+	case base == "redis.conf" || base == "valkey.conf":
+		// Constant settings: only comments print anything.
+		return set("comment"), true
 	case base == "postgresql.conf":
 		// No helper quotes a postgresql.conf value yet: only comments
 		// may print answers.
