@@ -60,6 +60,7 @@ var cases = []struct {
 	{"django-zh", "django-uwsgi", stack.Answers{"lang": "zh", "time_zone": "Asia/Shanghai"}},
 	{"onyx-defaults", "onyx", nil},
 	{"onyx-zh", "onyx", stack.Answers{"lang": "zh"}},
+	{"onyx-zh-https", "onyx", stack.Answers{"lang": "zh", "https": "true", "domain": "onyx.example.com"}},
 	{"onyx-lite", "onyx", stack.Answers{"profile": "lite"}},
 	{"onyx-legacy-v2", "onyx", stack.Answers{"onyx_version": "v2.9.8"}},
 	{"onyx-s3-minio", "onyx", stack.Answers{"file_store": "s3-minio"}},
