@@ -11,8 +11,20 @@ import (
 	"github.com/stackgen/stackgen/internal/composefile"
 
 	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/schema"
 	"github.com/compose-spec/compose-go/v2/types"
 )
+
+// Warm starts, on another goroutine, the one-time work every compose load
+// of the process waits for: compose-go compiles the Compose JSON schema on
+// first use, which takes about as long as loading a project does. A
+// command that is going to validate calls it as soon as it knows, so the
+// compile runs on the second core while the files are read or rendered.
+// It never changes a result: the compile happens once, and a load that
+// comes first simply waits for it.
+func Warm() {
+	go func() { _ = schema.Validate(map[string]any{}) }()
+}
 
 // virtualRoot is the working directory compose-go resolves relative paths
 // against when the files are loaded from memory; paths under it are mapped

@@ -114,6 +114,8 @@ func NewCmdNew(f *cmdutil.Factory, up UpFunc, runF func(context.Context, *Option
 
 // Run does the work of `stackgen new`.
 func Run(ctx context.Context, opts *Options) error {
+	// what is rendered is validated before it is written
+	validate.Warm()
 	reg := stacks.Registry()
 	l := opts.IO.L
 	interactive := opts.IO.CanPrompt() && !opts.Yes
