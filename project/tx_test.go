@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,13 +19,18 @@ import (
 var errDiskFull = syscall.ENOSPC
 
 // failAfter makes the n+1-th file write of tx fail as a full disk would,
-// after writing part of the file.
+// after writing part of the file. Files are written several at a time, so
+// the count is shared under a lock.
 func failAfter(tx *Tx, n int) {
+	var mu sync.Mutex
 	count := 0
 	next := tx.write
 	tx.write = func(root *os.Root, name string, b []byte, mode fs.FileMode) error {
+		mu.Lock()
 		count++
-		if count > n {
+		full := count > n
+		mu.Unlock()
+		if full {
 			root.WriteFile(name, b[:len(b)/2], 0o600) // a half-written file
 			return errDiskFull
 		}
