@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/stackgen/stackgen/internal/composefile"
 
@@ -53,6 +54,9 @@ type composeModel struct {
 	// compose-load only when no specific rule explains it.
 	strictErr error
 	root      string
+	// tempDir is where the set was written for a load that reads files
+	// by name (needsDisk); the project removes it on close.
+	tempDir string
 }
 
 func (p *project) loadCompose() {
@@ -67,16 +71,30 @@ func (p *project) loadCompose() {
 	for _, f := range p.filesMatching(isComposeOverlay) {
 		overlays = append(overlays, parseYAMLFile(f.Path, f.Content))
 	}
+	var sets [][]*yamlFile
 	if base != nil {
 		p.composeFiles = append(p.composeFiles, base)
-		p.models = append(p.models, p.loadModel([]*yamlFile{base}))
+		sets = append(sets, []*yamlFile{base})
 	}
 	for _, o := range overlays {
 		p.composeFiles = append(p.composeFiles, o)
 		if base != nil && !standalone(o, base) {
-			p.models = append(p.models, p.loadModel([]*yamlFile{base, o}))
+			sets = append(sets, []*yamlFile{base, o})
 		} else {
-			p.models = append(p.models, p.loadModel([]*yamlFile{o}))
+			sets = append(sets, []*yamlFile{o})
+		}
+	}
+	// Each model is its own compose-go load, most of validate's time; a
+	// project with overlays loads them side by side, in the same order.
+	p.models = make([]*composeModel, len(sets))
+	var wg sync.WaitGroup
+	for i, files := range sets {
+		wg.Go(func() { p.models[i] = p.loadModel(files) })
+	}
+	wg.Wait()
+	for _, m := range p.models {
+		if m.tempDir != "" {
+			p.tempDirs = append(p.tempDirs, m.tempDir)
 		}
 	}
 }
@@ -150,7 +168,7 @@ func (p *project) loadModel(files []*yamlFile) *composeModel {
 			m.loadErr = err
 			return m
 		}
-		p.tempDirs = append(p.tempDirs, dir)
+		m.tempDir = dir
 		if err := writeSet(dir, p); err != nil {
 			m.loadErr = err
 			return m
