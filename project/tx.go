@@ -51,6 +51,10 @@ type Tx struct {
 	// write puts one file under root; tests swap it to inject faults such
 	// as a full disk.
 	write func(root *os.Root, name string, b []byte, mode fs.FileMode) error
+	// gate, when set, decides at the commit point, after every file is
+	// staged and synced and before anything is visible in the project:
+	// an error from it aborts the write (see WriteGated).
+	gate func() error
 }
 
 // Begin locks dir for writing and finishes or rolls back what an
@@ -232,6 +236,9 @@ func (tx *Tx) applyNew(steps []Step, man []byte, bases []fileset.File) error {
 	if err := syncDirs(tx.stage, sorted, tx.writeErr); err != nil {
 		return err
 	}
+	if err := tx.pass(); err != nil {
+		return err
+	}
 	// MkdirTemp made the stage private; the project folder is not.
 	if err := os.Chmod(tx.stage, 0o755); err != nil {
 		return err
@@ -300,6 +307,14 @@ func syncDirs(base string, dirs []string, wrap func(dir string, err error) error
 	return g.Wait()
 }
 
+// pass asks the gate, if any, whether the staged write may commit.
+func (tx *Tx) pass() error {
+	if tx.gate == nil {
+		return nil
+	}
+	return tx.gate()
+}
+
 func (tx *Tx) writeErr(name string, err error) error {
 	return fmt.Errorf("cannot write %s: %w; nothing was written", filepath.Join(tx.dir, filepath.FromSlash(name)), err)
 }
@@ -361,6 +376,9 @@ func (tx *Tx) applyJournal(steps []Step, man []byte, bases []fileset.File, remov
 		stageFile(ManifestName, man, 0o644)
 	}
 	if err := tx.writeAll(root, staged); err != nil {
+		return err
+	}
+	if err := tx.pass(); err != nil {
 		return err
 	}
 	b, err := json.Marshal(j)
@@ -604,11 +622,21 @@ func (tx *Tx) Plan(set fileset.Set, force bool) ([]Step, error) {
 // Write plans and writes set into dir as one transaction under the
 // project's lock, so the plan is made against what the write replaces.
 func Write(dir string, set fileset.Set, force bool, m *Manifest) ([]Step, error) {
+	return WriteGated(dir, set, force, m, nil)
+}
+
+// WriteGated is Write that calls gate once every file is staged and
+// synced, just before the commit, and commits only if it returns nil; its
+// error is returned as it is, with nothing written. A caller that is
+// still checking set (new validates what it rendered) lets the disk work
+// run meanwhile. gate is not called when the write fails before it.
+func WriteGated(dir string, set fileset.Set, force bool, m *Manifest, gate func() error) ([]Step, error) {
 	tx, err := Begin(dir)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Close()
+	tx.gate = gate
 	steps, err := tx.Plan(set, force)
 	if err != nil {
 		return nil, err

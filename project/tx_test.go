@@ -406,3 +406,61 @@ func TestRecoverRemovesALockAKilledRunLeft(t *testing.T) {
 		t.Errorf("the stale lock file stays: %v", err)
 	}
 }
+
+// TestWriteGated: the gate is asked once, after every file is staged
+// (none is visible in the project yet), and its refusal leaves the
+// project as it was, first write or --force alike.
+func TestWriteGated(t *testing.T) {
+	next := sampleSet()
+	next[1].Content = []byte("services: {web: {}}\n")
+	refused := errors.New("the render has errors")
+	for _, tc := range []struct {
+		name     string
+		existing bool
+		verdict  error
+	}{
+		{"first write, gate passes", false, nil},
+		{"first write, gate refuses", false, refused},
+		{"--force write, gate passes", true, nil},
+		{"--force write, gate refuses", true, refused},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base := t.TempDir()
+			dir := filepath.Join(base, "proj")
+			if tc.existing {
+				writeAll(t, dir, sampleSet(), false)
+			}
+			before := snapshot(t, base)
+			calls := 0
+			gate := func() error {
+				calls++
+				now := snapshot(t, base)
+				if len(diffSnap(before, now)) == 0 {
+					t.Error("gate called before anything was staged")
+				}
+				for _, f := range []string{"proj/compose.yaml", "proj/" + ManifestName} {
+					if now[f] != before[f] {
+						t.Errorf("%s changed before the gate passed", f)
+					}
+				}
+				return tc.verdict
+			}
+			_, err := WriteGated(dir, next, tc.existing, &Manifest{Stack: "test"}, gate)
+			if calls != 1 {
+				t.Errorf("gate called %d times, want once", calls)
+			}
+			if !errors.Is(err, tc.verdict) || (tc.verdict == nil) != (err == nil) {
+				t.Fatalf("WriteGated = %v, want %v", err, tc.verdict)
+			}
+			if tc.verdict != nil {
+				if d := diffSnap(before, snapshot(t, base)); len(d) > 0 {
+					t.Errorf("a refused write changed %v", d)
+				}
+				return
+			}
+			if b, err := os.ReadFile(filepath.Join(dir, "compose.yaml")); err != nil || string(b) != string(next[1].Content) {
+				t.Errorf("compose.yaml = %q, %v after the gate passed", b, err)
+			}
+		})
+	}
+}
