@@ -150,7 +150,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	targets, err := backup.Targets(ctx, eng, p.Name, proj.States)
 	if err != nil {
-		return fmt.Errorf("%w (a backup reads from the running stack)", err)
+		return msg.Err("backup.err.targets", msg.Args{"Err": err})
 	}
 	out := opts.outDir(proj.Dir)
 	now := time.Now
@@ -185,7 +185,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.CopyTo != "" {
 		c, err := backup.CopyTo(dir, opts.CopyTo)
 		if err != nil {
-			return fmt.Errorf("the backup %s is complete, but copying it failed: %w", dir, err)
+			return msg.Err("backup.err.copy", msg.Args{"Dir": dir, "Err": err})
 		}
 		fmt.Fprintln(opts.IO.ErrOut, l.T("backup.copied", msg.Args{"Dir": c}))
 	}
@@ -199,7 +199,7 @@ func Run(ctx context.Context, opts *Options) error {
 				continue
 			}
 			if err := os.RemoveAll(e.Dir); err != nil {
-				return fmt.Errorf("removing an old backup (--keep %d): %w", opts.Keep, err)
+				return msg.Err("backup.err.prune", msg.Args{"Keep": opts.Keep, "Err": err})
 			}
 			fmt.Fprintln(opts.IO.ErrOut, l.T("backup.pruned", msg.Args{"Dir": e.Dir, "Keep": opts.Keep}))
 		}

@@ -76,7 +76,7 @@ func (o *Options) recipients() (*backup.Recipients, error) {
 	case o.PassphraseFile != "":
 		b, err := os.ReadFile(o.PassphraseFile)
 		if err != nil {
-			return nil, fmt.Errorf("--passphrase-file: %w", err)
+			return nil, msg.Err("cmd.err.flag", msg.Args{"Flag": "passphrase-file", "Err": err})
 		}
 		r, err := backup.PassphraseRecipient(strings.TrimRight(string(b), "\r\n"))
 		return &r, err
@@ -184,7 +184,7 @@ func schedule(ctx context.Context, o *Options, proj *backup.Source) error {
 	bin := o.Stackgen
 	if bin == "" {
 		if bin, err = os.Executable(); err != nil {
-			return fmt.Errorf("finding the stackgen binary the schedule should run: %w", err)
+			return msg.Err("backup.err.executable", msg.Args{"Err": err})
 		}
 	}
 	out := o.outDir(proj.Dir)
@@ -199,7 +199,7 @@ func schedule(ctx context.Context, o *Options, proj *backup.Source) error {
 	}
 	svc, timer, err := job.SystemdUnits()
 	if err != nil {
-		return fmt.Errorf("the project path cannot go into a systemd unit: %w", err)
+		return msg.Err("backup.err.unit-path", msg.Args{"Err": err})
 	}
 	files := map[string]string{
 		job.Unit() + ".service": svc,
@@ -239,11 +239,11 @@ func schedule(ctx context.Context, o *Options, proj *backup.Source) error {
 	if inst == nil {
 		inst = hostInstaller{}
 	}
-	msg, err := inst.Install(ctx, job, paths)
+	said, err := inst.Install(ctx, job, paths)
 	if err != nil {
-		return fmt.Errorf("the schedule files are in %s, but installing them failed: %w", dir, err)
+		return msg.Err("backup.err.install", msg.Args{"Dir": dir, "Err": err})
 	}
-	fmt.Fprintln(o.IO.ErrOut, msg)
+	fmt.Fprintln(o.IO.ErrOut, said)
 	return nil
 }
 
@@ -281,7 +281,7 @@ func (hostInstaller) Install(ctx context.Context, job backup.ScheduleJob, files 
 		}
 		for _, a := range [][]string{args, enable} {
 			if out, err := exec.CommandContext(ctx, "systemctl", a...).CombinedOutput(); err != nil {
-				return "", fmt.Errorf("systemctl %s: %v: %s", strings.Join(a, " "), err, strings.TrimSpace(string(out)))
+				return "", msg.Err("backup.err.systemctl", msg.Args{"Args": strings.Join(a, " "), "Err": err, "Output": strings.TrimSpace(string(out))})
 			}
 		}
 		return fmt.Sprintf("Installed the systemd timer %s.timer in %s (see 'systemctl list-timers', logs: 'journalctl -u %s')", job.Unit(), unitDir, job.Unit()), nil
@@ -302,9 +302,9 @@ func (hostInstaller) Install(ctx context.Context, job backup.ScheduleJob, files 
 		cmd := exec.CommandContext(ctx, "crontab", "-")
 		cmd.Stdin = strings.NewReader(strings.Join(keep, "\n") + "\n")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			return "", fmt.Errorf("crontab: %v: %s", err, strings.TrimSpace(string(out)))
+			return "", msg.Err("backup.err.crontab", msg.Args{"Err": err, "Output": strings.TrimSpace(string(out))})
 		}
 		return fmt.Sprintf("Installed the cron entry (crontab -l shows it; the log is %s)", job.Log), nil
 	}
-	return "", errors.New("this host runs neither systemd nor cron: install one, or use --no-install and schedule scripts/schedule/run-backup.sh yourself (on Windows: schedule-backup.ps1)")
+	return "", msg.Err("backup.err.no-scheduler")
 }

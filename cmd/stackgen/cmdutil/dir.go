@@ -1,6 +1,9 @@
 package cmdutil
 
-import "github.com/spf13/cobra"
+import (
+	"github.com/spf13/cobra"
+	"github.com/stackgen/stackgen/internal/msg"
+)
 
 // DirFlag is the flag every verb that acts on a project takes, besides
 // its [dir] argument: one spelling for "the project directory" on every
@@ -35,7 +38,7 @@ func ProjectDir(cmd *cobra.Command, pos string) (string, error) {
 	}
 	switch {
 	case flag != "" && pos != "" && flag != pos:
-		return "", FlagErrorf("the directory is given twice (%s and --dir %s); give one", pos, flag)
+		return "", &FlagError{Err: msg.Err("cmd.err.dir-twice", msg.Args{"Pos": pos, "Flag": flag})}
 	case flag != "":
 		return flag, nil
 	case pos != "":

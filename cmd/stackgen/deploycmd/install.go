@@ -1,12 +1,12 @@
 package deploycmd
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/stackgen/stackgen/bundle"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // secrets makes the values of the stack's secret keys: generated with the
@@ -37,10 +37,10 @@ func (o *Options) secrets(man *bundle.Manifest) (map[string]string, error) {
 	for _, k := range keys {
 		v, err := pr.Input(k, "Leave empty to generate one.", "", func(s string) error {
 			if s != "" && len(s) < 16 {
-				return errors.New("use at least 16 characters, or leave it empty to generate one")
+				return msg.Err("deploy.err.secret-short")
 			}
 			if strings.ContainsAny(s, "\n\r'\"$ ") {
-				return errors.New("quotes, '$', spaces and line breaks are not allowed in .env values")
+				return msg.Err("deploy.err.secret-chars")
 			}
 			return nil
 		})

@@ -78,7 +78,7 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		var ce *engine.ConfigError
 		if errors.As(err, &ce) {
-			return fmt.Errorf("%w; docker compose needs the project to load to take it down: fix .env first", err)
+			return msg.Err("down.err.config", msg.Args{"Err": err})
 		}
 		return err
 	}
