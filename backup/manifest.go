@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/stack"
 )
 
@@ -137,7 +138,7 @@ func ParseManifest(b []byte) (*Manifest, error) {
 	var m Manifest
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&m); err != nil {
-		return nil, fmt.Errorf("%s is not valid JSON: %w", ManifestName, err)
+		return nil, msg.Err("backup.err.manifest-json", msg.Args{"File": ManifestName, "Err": err})
 	}
 	var problems []string
 	if m.Format != Format {
@@ -199,9 +200,9 @@ func LoadManifest(dir string) (*Manifest, error) {
 	b, err := readSmall(dir, ManifestName)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s has no %s: it is not a stackgen backup folder (or the backup did not finish)", dir, ManifestName)
+			return nil, msg.Err("backup.err.no-manifest", msg.Args{"Dir": dir, "File": ManifestName})
 		}
-		return nil, fmt.Errorf("%s: %w", ManifestName, err)
+		return nil, msg.Err("backup.err.file", msg.Args{"File": ManifestName, "Err": err})
 	}
 	return ParseManifest(b)
 }
@@ -219,7 +220,7 @@ func parseSums(b []byte) (map[string]string, error) {
 			continue
 		}
 		if len(line) < 67 || (line[64:66] != "  " && line[64:66] != " *") || !hexSHA256.MatchString(strings.ToLower(line[:64])) {
-			return nil, fmt.Errorf("%s line %d is not \"<sha256>  <name>\"", SumsName, n)
+			return nil, msg.Err("backup.err.sums-line", msg.Args{"File": SumsName, "Line": n})
 		}
 		out[line[66:]] = strings.ToLower(line[:64])
 	}

@@ -4,16 +4,17 @@ import (
 	"archive/tar"
 	"compress/gzip"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/internal/tail"
 
 	"github.com/stackgen/stackgen/engine"
@@ -198,7 +199,7 @@ func dumpOne(ctx context.Context, eng Engine, dir string, t Target, opts Options
 	f := File{Name: name, Service: st.Service, Kind: st.Kind, Volume: st.Volume, Path: st.Path}
 	if err := dumpInto(ctx, eng, df, t, s, &f, opts.Live); err != nil {
 		df.abort()
-		return File{}, fmt.Errorf("backing up %s from container %s: %w", what, t.Container, err)
+		return File{}, msg.Err("backup.err.dump", msg.Args{"What": what, "Container": t.Container, "Err": err})
 	}
 	sum, err := df.commit()
 	if err != nil {
@@ -215,10 +216,10 @@ func dumpOne(ctx context.Context, eng Engine, dir string, t Target, opts Options
 		return File{}, err
 	}
 	if check.sha256 != sum.sha256 || check.size != sum.size {
-		return File{}, fmt.Errorf("backing up %s: %s changed on disk while it was written", what, name)
+		return File{}, msg.Err("backup.err.dump-changed", msg.Args{"What": what, "File": name})
 	}
 	if check.contentErr != nil {
-		return File{}, fmt.Errorf("backing up %s: the dump %s", what, check.contentErr)
+		return File{}, msg.Err("backup.err.dump-content", msg.Args{"What": what, "Err": check.contentErr})
 	}
 	f.Size, f.SHA256 = sum.size, sum.sha256
 	progress.send(Event{Step: name, What: what, Bytes: sum.size, Done: true, Elapsed: time.Since(start)})
@@ -261,7 +262,7 @@ func dumpInto(ctx context.Context, eng Engine, w io.Writer, t Target, s *Strateg
 		return err
 	}
 	if code != 0 {
-		return fmt.Errorf("the dump command exited with code %d: %s", code, lastLines(stderr.String(), 3))
+		return msg.Err("backup.err.dump-exit", msg.Args{"Code": code, "Stderr": lastLines(stderr.String(), 3)})
 	}
 	if zw != nil {
 		if err := zw.Close(); err != nil {
@@ -292,12 +293,12 @@ func rebaseTar(r io.Reader, w io.Writer) error {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("reading the engine's archive: %w", err)
+			return msg.Err("backup.err.archive-read", msg.Args{"Err": err})
 		}
 		if root == "" {
 			root = strings.TrimSuffix(hdr.Name, "/")
 			if hdr.Typeflag != tar.TypeDir {
-				return fmt.Errorf("%s is not a directory in the container", root)
+				return msg.Err("backup.err.archive-not-dir", msg.Args{"Dir": root})
 			}
 		}
 		name, err := rebaseName(root, hdr.Name)
@@ -318,7 +319,7 @@ func rebaseTar(r io.Reader, w io.Writer) error {
 		}
 	}
 	if root == "" {
-		return errors.New("the engine's archive was empty")
+		return msg.Err("backup.err.archive-empty")
 	}
 	return tw.Close()
 }
@@ -330,7 +331,7 @@ func rebaseName(root, name string) (string, error) {
 	}
 	rel, ok := strings.CutPrefix(clean, root+"/")
 	if !ok || rel == "" || path.IsAbs(rel) || strings.HasPrefix(path.Clean(rel), "..") {
-		return "", fmt.Errorf("unexpected entry %q in the engine's archive of %s", name, root)
+		return "", msg.Err("backup.err.archive-entry", msg.Args{"Entry": strconv.Quote(name), "Dir": root})
 	}
 	if strings.HasSuffix(name, "/") {
 		rel += "/"
@@ -381,7 +382,7 @@ func archiveProject(work string, opts Options, m *Manifest) error {
 	}
 	if err := sealSecrets(sf, pp.secrets, *opts.EncryptTo); err != nil {
 		sf.abort()
-		return fmt.Errorf("encrypting the secrets: %w", err)
+		return msg.Err("backup.err.encrypt", msg.Args{"Err": err})
 	}
 	ssum, err := sf.commit()
 	if err != nil {

@@ -2,11 +2,11 @@ package backup
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"path/filepath"
 
 	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/progress"
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/stack"
@@ -34,14 +34,14 @@ func LoadSource(dir string) (*Source, error) {
 	}
 	def, err := stacks.Registry().Lookup(m.Stack)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(abs, project.ManifestName), err)
+		return nil, msg.Err("backup.err.file", msg.Args{"File": filepath.Join(abs, project.ManifestName), "Err": err})
 	}
 	if def.State == nil {
-		return nil, fmt.Errorf("the %s stack declares no data to back up", def.Name)
+		return nil, msg.Err("backup.err.no-state", msg.Args{"Stack": def.Name})
 	}
 	states := def.State(m.AnswersOf())
 	if err := CheckStates(states); err != nil {
-		return nil, fmt.Errorf("the %s stack: %w", def.Name, err)
+		return nil, msg.Err("backup.err.stack", msg.Args{"Stack": def.Name, "Err": err})
 	}
 	return &Source{Dir: abs, Stack: def.Name, States: states}, nil
 }

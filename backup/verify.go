@@ -12,8 +12,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/stack"
 )
 
@@ -97,7 +99,7 @@ func verifyArchive(dir string, a Archive) error {
 	}
 	fh.Close()
 	if st.Size() != a.Size {
-		return fmt.Errorf("size is %d bytes, the manifest says %d", st.Size(), a.Size)
+		return msg.Err("backup.err.size", msg.Args{"Size": st.Size(), "Want": a.Size})
 	}
 	return verifyHash(filepath.Join(dir, a.Name), a.SHA256)
 }
@@ -118,7 +120,7 @@ func readSmall(dir, name string) ([]byte, error) {
 	defer fh.Close()
 	const limit = 16 << 20
 	if st.Size() > limit {
-		return nil, fmt.Errorf("%s is %d bytes, more than a backup's %s can be", filepath.Join(dir, name), st.Size(), name)
+		return nil, msg.Err("backup.err.small-large", msg.Args{"File": filepath.Join(dir, name), "Size": st.Size(), "Name": name})
 	}
 	return io.ReadAll(io.LimitReader(fh, limit))
 }
@@ -137,10 +139,10 @@ func OpenData(dir, name string) (*os.File, os.FileInfo, error) {
 	}
 	if info.Mode()&os.ModeSymlink != 0 {
 		to, _ := os.Readlink(p)
-		return nil, nil, fmt.Errorf("is a symbolic link (to %s); a backup's files must be in its folder: copy the file in instead of linking it", to)
+		return nil, nil, msg.Err("backup.err.symlink", msg.Args{"Target": to})
 	}
 	if !info.Mode().IsRegular() {
-		return nil, nil, errors.New("not a regular file")
+		return nil, nil, msg.Err("backup.err.irregular")
 	}
 	fh, err := os.Open(p)
 	if err != nil {
@@ -149,7 +151,7 @@ func OpenData(dir, name string) (*os.File, os.FileInfo, error) {
 	st, err := fh.Stat()
 	if err != nil || !os.SameFile(info, st) {
 		fh.Close()
-		return nil, nil, errors.New("changed while it was checked; run again")
+		return nil, nil, msg.Err("backup.err.changed-checking")
 	}
 	return fh, st, nil
 }
@@ -161,14 +163,14 @@ func verifyFile(dir string, f File) error {
 	}
 	defer fh.Close()
 	if st.Size() != f.Size {
-		return fmt.Errorf("size is %d bytes, the manifest says %d", st.Size(), f.Size)
+		return msg.Err("backup.err.size", msg.Args{"Size": st.Size(), "Want": f.Size})
 	}
 	sum, err := inspectContent(fh, f.Kind, f.Name)
 	if err != nil {
 		return err
 	}
 	if sum.sha256 != f.SHA256 {
-		return fmt.Errorf("SHA-256 is %s, the manifest says %s: the file changed after the backup", sum.sha256[:12]+"…", f.SHA256[:12]+"…")
+		return msg.Err("backup.err.sha-manifest", msg.Args{"Got": sum.sha256[:12], "Want": f.SHA256[:12]})
 	}
 	if sum.contentErr != nil {
 		return sum.contentErr
@@ -187,7 +189,7 @@ func verifyHash(p, want string) error {
 		return err
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != want {
-		return fmt.Errorf("SHA-256 is %s…, %s says %s…: the file changed after the backup", got[:12], SumsName, want[:12])
+		return msg.Err("backup.err.sha-sums", msg.Args{"Got": got[:12], "File": SumsName, "Want": want[:12]})
 	}
 	return nil
 }
@@ -216,7 +218,7 @@ func inspectContent(r io.Reader, kind stack.StateKind, name string) (contentSum,
 		if gz {
 			zr, err := gzip.NewReader(src)
 			if err != nil {
-				contentErr = fmt.Errorf("not a gzip file: %v", err)
+				contentErr = msg.Err("backup.err.not-gzip", msg.Args{"Err": err})
 			} else {
 				zr.Multistream(false)
 				content = zr
@@ -249,7 +251,7 @@ func checkContent(r io.Reader, s *Strategy, gz bool) error {
 	edges := &edgeWriter{}
 	if _, err := io.Copy(edges, r); err != nil {
 		if gz {
-			return fmt.Errorf("the gzip stream is damaged or cut short: %v", err)
+			return msg.Err("backup.err.gzip-damaged", msg.Args{"Err": err})
 		}
 		return err
 	}
@@ -285,12 +287,12 @@ func checkTar(r io.Reader) error {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("not a complete tar archive: %v", err)
+			return msg.Err("backup.err.tar-incomplete", msg.Args{"Err": err})
 		}
 		name := hdr.Name
 		clean := path.Clean(strings.TrimPrefix(name, "./"))
 		if path.IsAbs(name) || clean == ".." || strings.HasPrefix(clean, "../") {
-			return fmt.Errorf("tar entry %q points outside the directory", name)
+			return msg.Err("backup.err.tar-outside", msg.Args{"Entry": strconv.Quote(name)})
 		}
 		// Only files, folders and hard links within: a symbolic link
 		// restored into a volume could point the service (a web server
@@ -299,18 +301,18 @@ func checkTar(r io.Reader) error {
 		switch hdr.Typeflag {
 		case tar.TypeReg, tar.TypeDir:
 		case tar.TypeSymlink:
-			return fmt.Errorf("tar entry %q is a symbolic link (to %q); a backup holds only files and folders", name, hdr.Linkname)
+			return msg.Err("backup.err.tar-symlink", msg.Args{"Entry": strconv.Quote(name), "Target": strconv.Quote(hdr.Linkname)})
 		case tar.TypeLink:
 			// A hard link shares a file of the archive itself (the backup
 			// keeps them, rebased); it must name one inside.
 			if l := path.Clean(strings.TrimPrefix(hdr.Linkname, "./")); path.IsAbs(hdr.Linkname) || l == ".." || strings.HasPrefix(l, "../") {
-				return fmt.Errorf("tar entry %q is a hard link to %q, outside the directory", name, hdr.Linkname)
+				return msg.Err("backup.err.tar-hardlink", msg.Args{"Entry": strconv.Quote(name), "Target": strconv.Quote(hdr.Linkname)})
 			}
 		default:
-			return fmt.Errorf("tar entry %q is of type %q, not a file or folder; a backup holds only files and folders", name, string(hdr.Typeflag))
+			return msg.Err("backup.err.tar-type", msg.Args{"Entry": strconv.Quote(name), "Type": strconv.Quote(string(hdr.Typeflag))})
 		}
 		if _, err := io.Copy(io.Discard, tr); err != nil {
-			return fmt.Errorf("not a complete tar archive: entry %s: %v", name, err)
+			return msg.Err("backup.err.tar-entry", msg.Args{"Entry": name, "Err": err})
 		}
 	}
 }

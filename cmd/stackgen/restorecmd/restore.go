@@ -192,7 +192,7 @@ func Run(ctx context.Context, opts *Options) error {
 		if t.State.Kind == stack.StateRedis {
 			cfg, err := backup.ProbeRedis(ctx, eng, t.ContainerID)
 			if err != nil {
-				return msg.Err("restore.err.service", msg.Args{"Service": t.State.Service, "Err": err})
+				return msg.Err("backup.err.service", msg.Args{"Service": t.State.Service, "Err": err})
 			}
 			redis[t.State.Service] = cfg
 		}
