@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -19,14 +18,18 @@ import (
 	"github.com/stackgen/stackgen/stack"
 )
 
-// VerifyError lists everything wrong with a backup folder.
+// VerifyError lists everything wrong with a backup folder. It reads as
+// (and unwraps to) a catalogue message, so the command says it again in
+// the reader's language, each problem included.
 type VerifyError struct {
 	Dir      string
-	Problems []string
+	Problems []error
 }
 
-func (e *VerifyError) Error() string {
-	return fmt.Sprintf("backup %s is damaged or incomplete, nothing was changed:\n  %s", e.Dir, strings.Join(e.Problems, "\n  "))
+func (e *VerifyError) Error() string { return e.Unwrap().Error() }
+
+func (e *VerifyError) Unwrap() error {
+	return msg.Err("backup.err.damaged", msg.Args{"Dir": e.Dir, "Problems": joinProblems(e.Problems)})
 }
 
 // Verify checks a backup folder without Docker: the manifest's structure,
@@ -37,21 +40,21 @@ func (e *VerifyError) Error() string {
 func Verify(dir string) (*Manifest, error) {
 	m, err := LoadManifest(dir)
 	if err != nil {
-		return nil, &VerifyError{Dir: dir, Problems: []string{err.Error()}}
+		return nil, &VerifyError{Dir: dir, Problems: []error{err}}
 	}
-	var problems []string
+	var problems []error
 	if b, err := readSmall(dir, SumsName); err == nil {
 		sums, err := parseSums(b)
 		if err != nil {
-			problems = append(problems, err.Error())
+			problems = append(problems, err)
 		} else {
 			listed := map[string]bool{}
 			check := func(name, sha string) {
 				listed[name] = true
 				if h, ok := sums[name]; !ok {
-					problems = append(problems, fmt.Sprintf("%s: not in %s", name, SumsName))
+					problems = append(problems, msg.Err("backup.err.not-in-sums", msg.Args{"File": name, "Sums": SumsName}))
 				} else if h != sha {
-					problems = append(problems, fmt.Sprintf("%s: %s and %s disagree on its SHA-256", name, SumsName, ManifestName))
+					problems = append(problems, msg.Err("backup.err.sums-disagree", msg.Args{"File": name, "Sums": SumsName, "Manifest": ManifestName}))
 				}
 			}
 			for _, f := range m.Files {
@@ -67,23 +70,23 @@ func Verify(dir string) (*Manifest, error) {
 					continue
 				}
 				if !safeName.MatchString(n) {
-					problems = append(problems, fmt.Sprintf("%s lists %q, not a plain file name", SumsName, n))
+					problems = append(problems, msg.Err("backup.err.sums-name", msg.Args{"File": SumsName, "Name": strconv.Quote(n)}))
 				} else if err := verifyHash(filepath.Join(dir, n), sums[n]); err != nil {
-					problems = append(problems, n+": "+err.Error())
+					problems = append(problems, msg.Err("backup.err.file", msg.Args{"File": n, "Err": err}))
 				}
 			}
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		problems = append(problems, SumsName+": "+err.Error())
+		problems = append(problems, msg.Err("backup.err.file", msg.Args{"File": SumsName, "Err": err}))
 	}
 	for _, f := range m.Files {
 		if err := verifyFile(dir, f); err != nil {
-			problems = append(problems, f.Name+": "+err.Error())
+			problems = append(problems, msg.Err("backup.err.file", msg.Args{"File": f.Name, "Err": err}))
 		}
 	}
 	for _, a := range m.archives() {
 		if err := verifyArchive(dir, a); err != nil {
-			problems = append(problems, a.Name+": "+err.Error())
+			problems = append(problems, msg.Err("backup.err.file", msg.Args{"File": a.Name, "Err": err}))
 		}
 	}
 	if len(problems) > 0 {
@@ -343,3 +346,16 @@ func (e *edgeWriter) Write(p []byte) (int, error) {
 type countWriter struct{ n int64 }
 
 func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+// joinProblems makes one error of several, a line each, as a chain of
+// catalogue messages: said again in another language, every problem is
+// too, which a list of strings made here could not be.
+func joinProblems(errs []error) error {
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return msg.Err("backup.err.problems", msg.Args{"Err": errs[0], "More": joinProblems(errs[1:])})
+}

@@ -82,7 +82,7 @@ func NewCmdBackup(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			}
 			if opts.Schedule != "" {
 				if _, err := backup.ParseSchedule(opts.Schedule); err != nil {
-					return cmdutil.FlagErrorf("%v", err)
+					return &cmdutil.FlagError{Err: err}
 				}
 				if opts.PassphraseFile != "" {
 					return &cmdutil.FlagError{Err: f.IO.L.Errorf("backup.err.schedule-passphrase")}

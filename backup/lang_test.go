@@ -1,0 +1,44 @@
+package backup
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stackgen/stackgen/internal/msg"
+)
+
+// A damaged backup is reported as a list of problems; said in Chinese, the
+// heading and every problem must be Chinese, not only the heading.
+func TestAVerifyErrorIsSaidInTheReadersLanguage(t *testing.T) {
+	dir, _ := createBackup(t, newFake(t))
+	// Two problems: the manifest's checksum of one file no longer holds,
+	// and SHA256SUMS lists a name that is not a plain file name.
+	b := mustRead(t, filepath.Join(dir, "redis.rdb"))
+	b[len(b)/2] ^= 1
+	os.WriteFile(filepath.Join(dir, "redis.rdb"), b, 0o600)
+	sums := mustRead(t, filepath.Join(dir, SumsName))
+	sums = append(sums, []byte(strings.Repeat("0", 64)+"  ../escape\n")...)
+	os.WriteFile(filepath.Join(dir, SumsName), sums, 0o600)
+
+	_, err := Verify(dir)
+	if err == nil {
+		t.Fatal("Verify of a damaged backup succeeded")
+	}
+	en := msg.English().T("root.error", msg.Args{"Err": err})
+	if en != "stackgen: "+err.Error() {
+		t.Errorf("said in English:\n%s\nwant the error's own text:\n%s", en, err)
+	}
+	zh := msg.New(msg.Zh).T("root.error", msg.Args{"Err": err})
+	for _, want := range []string{"已损坏或不完整", "不是普通文件名", "文件在备份之后被改动过", "redis.rdb：", `"../escape"`} {
+		if !strings.Contains(zh, want) {
+			t.Errorf("said in Chinese:\n%s\nmissing %q", zh, want)
+		}
+	}
+	for _, english := range []string{"damaged", "plain file name", "changed after"} {
+		if strings.Contains(zh, english) {
+			t.Errorf("said in Chinese:\n%s\nstill holds %q", zh, english)
+		}
+	}
+}
