@@ -107,10 +107,12 @@ func verifyArchive(dir string, a Archive) error {
 	return verifyHash(filepath.Join(dir, a.Name), a.SHA256)
 }
 
-// errMissing is a backup file that is not there; it is fs.ErrNotExist.
+// errMissing is a backup file that is not there; it is fs.ErrNotExist, and
+// reads as (and unwraps to) a catalogue message.
 type errMissing struct{}
 
-func (errMissing) Error() string        { return "missing" }
+func (errMissing) Error() string        { return errMissing{}.Unwrap().Error() }
+func (errMissing) Unwrap() error        { return msg.Err("backup.err.missing") }
 func (errMissing) Is(target error) bool { return target == fs.ErrNotExist }
 
 // readSmall reads a backup's own small file (manifest, sums) as OpenData

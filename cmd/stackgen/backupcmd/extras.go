@@ -237,7 +237,7 @@ func schedule(ctx context.Context, o *Options, proj *backup.Source) error {
 	}
 	inst := o.Installer
 	if inst == nil {
-		inst = hostInstaller{}
+		inst = hostInstaller{l: o.IO.L}
 	}
 	said, err := inst.Install(ctx, job, paths)
 	if err != nil {
@@ -247,10 +247,11 @@ func schedule(ctx context.Context, o *Options, proj *backup.Source) error {
 	return nil
 }
 
-// hostInstaller installs with systemd when it runs the host, else cron.
-type hostInstaller struct{}
+// hostInstaller installs with systemd when it runs the host, else cron;
+// l says what it did.
+type hostInstaller struct{ l *msg.Localizer }
 
-func (hostInstaller) Install(ctx context.Context, job backup.ScheduleJob, files map[string]string) (string, error) {
+func (h hostInstaller) Install(ctx context.Context, job backup.ScheduleJob, files map[string]string) (string, error) {
 	if st, err := os.Stat("/run/systemd/system"); err == nil && st.IsDir() {
 		unitDir := "/etc/systemd/system"
 		user := os.Geteuid() != 0
@@ -284,7 +285,7 @@ func (hostInstaller) Install(ctx context.Context, job backup.ScheduleJob, files 
 				return "", msg.Err("backup.err.systemctl", msg.Args{"Args": strings.Join(a, " "), "Err": err, "Output": strings.TrimSpace(string(out))})
 			}
 		}
-		return fmt.Sprintf("Installed the systemd timer %s.timer in %s (see 'systemctl list-timers', logs: 'journalctl -u %s')", job.Unit(), unitDir, job.Unit()), nil
+		return h.l.T("backup.schedule.installed-systemd", msg.Args{"Unit": job.Unit(), "Dir": unitDir}), nil
 	}
 	if _, err := exec.LookPath("crontab"); err == nil {
 		cur, _ := exec.CommandContext(ctx, "crontab", "-l").Output()
@@ -304,7 +305,7 @@ func (hostInstaller) Install(ctx context.Context, job backup.ScheduleJob, files 
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return "", msg.Err("backup.err.crontab", msg.Args{"Err": err, "Output": strings.TrimSpace(string(out))})
 		}
-		return fmt.Sprintf("Installed the cron entry (crontab -l shows it; the log is %s)", job.Log), nil
+		return h.l.T("backup.schedule.installed-cron", msg.Args{"Log": job.Log}), nil
 	}
 	return "", msg.Err("backup.err.no-scheduler")
 }

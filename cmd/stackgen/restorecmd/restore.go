@@ -141,7 +141,7 @@ func Run(ctx context.Context, opts *Options) error {
 		if !opts.IO.CanPrompt() {
 			return &cmdutil.ExitError{Code: 2, Err: msg.Err("restore.err.confirm", msg.Args{"Project": filepath.Base(proj.Dir)})}
 		}
-		ok, err := opts.Prompter().Confirm(fmt.Sprintf("Replace all data of %s (%s) with this backup?", filepath.Base(proj.Dir), stateList(proj.States)), "The current data is deleted. Make a backup first if you may need it.", false)
+		ok, err := opts.Prompter().Confirm(l.T("restore.confirm.replace", msg.Args{"Project": filepath.Base(proj.Dir), "States": stateList(proj.States)}), l.T("restore.confirm.replace-help"), false)
 		if err != nil {
 			return err
 		}
@@ -230,7 +230,7 @@ func confirmStart(opts *Options, name string, why error) error {
 	if !opts.IO.CanPrompt() {
 		return &cmdutil.ExitError{Code: 2, Err: msg.Err("restore.err.confirm-start", msg.Args{"Stack": name})}
 	}
-	ok, err := opts.Prompter().Confirm(fmt.Sprintf("Start the stack %s now (this may pull images)?", name), "Its databases must run for their data to be restored.", false)
+	ok, err := opts.Prompter().Confirm(opts.IO.L.T("restore.confirm.start", msg.Args{"Stack": name}), opts.IO.L.T("restore.confirm.start-help"), false)
 	if err != nil {
 		return err
 	}
