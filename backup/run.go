@@ -51,7 +51,10 @@ type Event struct {
 	// Step is the data file ("db.sql.gz").
 	Step string
 	// What says it in words ("db (mariadb)").
-	What    string
+	What string
+	// Say is What as a catalogue message when it holds words of its own
+	// (not only names), for a reader of another language.
+	Say     msg.Sub
 	Bytes   int64
 	Done    bool
 	Elapsed time.Duration
@@ -372,7 +375,7 @@ func archiveProject(work string, opts Options, m *Manifest) error {
 		return err
 	}
 	m.ProjectFiles = &Archive{Name: ProjectName, Size: sum.size, SHA256: sum.sha256}
-	opts.Progress.send(Event{Step: ProjectName, What: fmt.Sprintf("project files (%d)", pp.files), Bytes: sum.size, Done: true})
+	opts.Progress.send(Event{Step: ProjectName, What: msg.English().T("backup.progress.project-files", msg.Args{"N": pp.files}), Say: msg.Sub{ID: "backup.progress.project-files", Args: msg.Args{"N": pp.files}}, Bytes: sum.size, Done: true})
 	if len(pp.secrets) == 0 || opts.EncryptTo == nil {
 		return nil
 	}
@@ -397,7 +400,7 @@ func archiveProject(work string, opts Options, m *Manifest) error {
 		sealed.EnvKeys = envKeys(env)
 	}
 	m.Secrets = sealed
-	opts.Progress.send(Event{Step: SecretsName, What: fmt.Sprintf("secrets, encrypted (%d files)", len(sealed.Files)), Bytes: ssum.size, Done: true})
+	opts.Progress.send(Event{Step: SecretsName, What: msg.English().T("backup.progress.secrets", msg.Args{"N": len(sealed.Files)}), Say: msg.Sub{ID: "backup.progress.secrets", Args: msg.Args{"N": len(sealed.Files)}}, Bytes: ssum.size, Done: true})
 	return nil
 }
 

@@ -61,8 +61,14 @@ func Targets(ctx context.Context, eng *engine.Client, composeProject string, sta
 
 // LineProgress renders backup and restore events on w through the progress
 // package's Steps: in place on a terminal (tty), a line per finished file
-// otherwise.
-func LineProgress(w io.Writer, tty bool) Progress {
+// otherwise. l says the events that carry words of their own (Say).
+func LineProgress(w io.Writer, tty bool, l *msg.Localizer) Progress {
 	s := progress.NewSteps(w, tty)
-	return func(e Event) { s.Step(e.What, e.Step, e.Bytes, e.Elapsed, e.Done) }
+	return func(e Event) {
+		what := e.What
+		if e.Say.ID != "" {
+			what = l.T(e.Say.ID, e.Say.Args)
+		}
+		s.Step(what, e.Step, e.Bytes, e.Elapsed, e.Done)
+	}
 }

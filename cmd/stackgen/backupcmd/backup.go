@@ -162,7 +162,7 @@ func Run(ctx context.Context, opts *Options) error {
 	fmt.Fprintln(opts.IO.ErrOut, l.T("backup.start", msg.Args{"Project": p.Name, "Stack": proj.Stack}))
 	dir, m, err := backup.Create(ctx, eng, backup.Options{
 		OutDir: out, Stack: proj.Stack, Project: p.Name, StackgenVersion: opts.Version,
-		Now: now(), Targets: targets, Progress: backup.LineProgress(opts.IO.ErrOut, opts.IO.IsStderrTTY()),
+		Now: now(), Targets: targets, Progress: backup.LineProgress(opts.IO.ErrOut, opts.IO.IsStderrTTY(), opts.IO.L),
 		ProjectDir: proj.Dir, Skip: skipPaths(proj.Dir, out), EncryptTo: rcpt, Live: opts.Live,
 	})
 	if err != nil {

@@ -205,7 +205,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	fmt.Fprintln(ew, l.T("restore.restoring"))
 	err = backup.Restore(ctx, eng, backup.RestoreOptions{
-		Dir: opts.Backup, Manifest: m, Targets: targets, Redis: redis, Progress: backup.LineProgress(opts.IO.ErrOut, opts.IO.IsStderrTTY()),
+		Dir: opts.Backup, Manifest: m, Targets: targets, Redis: redis, Progress: backup.LineProgress(opts.IO.ErrOut, opts.IO.IsStderrTTY(), l),
 	})
 	if err != nil {
 		return msg.Err("restore.err.restore", msg.Args{"Err": err, "Services": strings.Join(stop, ", ")})
