@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/stackgen/stackgen/internal/currency"
 	"io"
 	"net"
 	"path/filepath"
@@ -15,6 +14,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/stackgen/stackgen/internal/currency"
 
 	"github.com/spf13/cobra"
 
@@ -206,12 +207,11 @@ func Checks(ctx context.Context, opts *Options) []Check {
 // calls supported may have reached their end of life since.
 func currencyCheck(now time.Time) Check {
 	days := int(currency.Age(now).Hours() / 24)
-	detail := fmt.Sprintf("image-currency table of %s (%d days old)", currency.Written, days)
+	args := msg.Args{"Written": currency.Written, "Days": days}
 	if currency.Stale(now) {
-		return Check{Name: "currency", Status: Warn, Detail: detail + ": older than six months, so a line it calls supported may have reached its end of life since",
-			Fix: "upgrade stackgen for a newer table, and check your pins against the projects' release pages"}
+		return say("currency", Warn, "doctor.currency.stale", args).fix("doctor.currency.fix")
 	}
-	return Check{Name: "currency", Status: Pass, Detail: detail}
+	return say("currency", Pass, "doctor.currency.ok", args)
 }
 
 // stackOf finds the stack of a stackgen project in dir (nil for a plain
