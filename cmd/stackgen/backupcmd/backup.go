@@ -107,7 +107,7 @@ func NewCmdBackup(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	fl.BoolVar(&opts.NoInstall, "no-install", false, f.IO.L.T("backup.flag.no-install"))
 	fl.BoolVar(&opts.Save, "save", false, f.IO.L.T("backup.flag.save"))
 	fl.BoolVar(&opts.List, "list", false, f.IO.L.T("backup.flag.list"))
-	cmdutil.AddDirFlag(cmd, "")
+	cmdutil.AddDirFlag(cmd, f.IO.L)
 	return cmd
 }
 

@@ -10,12 +10,9 @@ import (
 // verb (deploy --bundle installs into it).
 const DirFlag = "dir"
 
-// AddDirFlag gives cmd --dir DIR.
-func AddDirFlag(cmd *cobra.Command, usage string) {
-	if usage == "" {
-		usage = "the project directory (the same as the [dir] argument; default: the current directory)"
-	}
-	cmd.Flags().String(DirFlag, "", usage)
+// AddDirFlag gives cmd --dir DIR, its usage in l's language.
+func AddDirFlag(cmd *cobra.Command, l *msg.Localizer) {
+	cmd.Flags().String(DirFlag, "", l.T("cmd.flag.dir"))
 }
 
 // DirArg is ProjectDir for a verb whose only positional argument is the

@@ -91,7 +91,7 @@ func NewCmdDoctor(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, f.IO.L.T("doctor.flag.json"))
-	cmdutil.AddDirFlag(cmd, "")
+	cmdutil.AddDirFlag(cmd, f.IO.L)
 	return cmd
 }
 

@@ -85,7 +85,7 @@ func NewCmdLogs(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 	fl.BoolVarP(&opts.Follow, "follow", "f", false, f.IO.L.T("logs.flag.follow"))
 	fl.StringVarP(&opts.Tail, "tail", "n", "all", f.IO.L.T("logs.flag.tail"))
 	fl.BoolVarP(&opts.Timestamps, "timestamps", "t", false, f.IO.L.T("logs.flag.timestamps"))
-	cmdutil.AddDirFlag(cmd, "")
+	cmdutil.AddDirFlag(cmd, f.IO.L)
 	return cmd
 }
 

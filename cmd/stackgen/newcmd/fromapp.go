@@ -63,8 +63,8 @@ func resolveFrom(opts *Options, interactive bool) (*fromApp, error) {
 		}
 		if interactive {
 			ok, err := opts.Factory.Prompter().Confirm(
-				fmt.Sprintf("%s holds a Django project (manage.py). Deploy it, instead of writing a new project beside it?", displayDir(target)),
-				"Yes writes compose.yaml, .env and a stackgen_deploy/ package into it and never changes your files; no writes the generated skeleton",
+				opts.IO.L.T("new.from.confirm", msg.Args{"Dir": displayDir(target)}),
+				opts.IO.L.T("new.from.confirm-help"),
 				true)
 			if err != nil {
 				return nil, err

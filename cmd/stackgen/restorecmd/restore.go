@@ -90,7 +90,7 @@ func NewCmdRestore(f *cmdutil.Factory, runF func(context.Context, *Options) erro
 	cmd.Flags().StringVar(&opts.PassphraseFile, "passphrase-file", "", f.IO.L.T("restore.flag.passphrase-file"))
 	cmd.Flags().BoolVar(&opts.Verify, "verify", false, f.IO.L.T("restore.flag.verify"))
 	cmdutil.DurationVar(cmd.Flags(), &opts.Timeout, "timeout", 0, f.IO.L.T(cmdutil.TimeoutUsageID))
-	cmdutil.AddDirFlag(cmd, "")
+	cmdutil.AddDirFlag(cmd, f.IO.L)
 	return cmd
 }
 

@@ -56,7 +56,7 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	}
 	cmd.Flags().BoolVar(&opts.Swarm, "swarm", false, f.IO.L.T("status.flag.swarm"))
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, f.IO.L.T("status.flag.json"))
-	cmdutil.AddDirFlag(cmd, "")
+	cmdutil.AddDirFlag(cmd, f.IO.L)
 	return cmd
 }
 
