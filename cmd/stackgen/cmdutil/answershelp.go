@@ -41,10 +41,10 @@ func PrintAnswers(w io.Writer, l *msg.Localizer, d *stack.Definition) {
 		if q.When != nil {
 			notes = append(notes, l.T("answers.conditional"))
 		}
-		fmt.Fprintf(w, "  %s  (%s)\n", q.Key, strings.Join(notes, "; "))
+		fmt.Fprintf(w, "  %s  (%s)\n", q.Key, strings.Join(notes, l.T("answers.note-sep")))
 		text, help := QuestionText(l, d.Name, q)
 		if help != "" {
-			text += ". " + help
+			text += l.T("answers.help-sep") + help
 		}
 		fmt.Fprintf(w, "      %s\n", text)
 	}
