@@ -42,3 +42,29 @@ func TestAVerifyErrorIsSaidInTheReadersLanguage(t *testing.T) {
 		}
 	}
 }
+
+// The same holds for a backup that does not fit the project, and for a
+// file Verify finds missing (an error type of its own, not a catalogue
+// message, until it unwraps to one).
+func TestMatchAndMissingAreSaidInTheReadersLanguage(t *testing.T) {
+	dir, m := createBackup(t, newFake(t))
+	zh := msg.New(msg.Zh)
+	_, err := Match(m, "onyx", djangoStates)
+	if err == nil {
+		t.Fatal("Match of another stack's backup succeeded")
+	}
+	if got := zh.T("root.error", msg.Args{"Err": err}); !strings.Contains(got, "与本项目不符") || !strings.Contains(got, "它是 django-uwsgi 栈的备份") {
+		t.Errorf("Match error said in Chinese:\n%s", got)
+	}
+	os.Remove(filepath.Join(dir, "redis.rdb"))
+	_, err = Verify(dir)
+	if err == nil {
+		t.Fatal("Verify with a file removed succeeded")
+	}
+	if got := zh.T("root.error", msg.Args{"Err": err}); !strings.Contains(got, "redis.rdb：文件不存在") {
+		t.Errorf("a missing file said in Chinese:\n%s", got)
+	}
+	if !strings.Contains(err.Error(), "redis.rdb: missing") {
+		t.Errorf("a missing file in English: %v", err)
+	}
+}
