@@ -41,12 +41,13 @@ func ParseSchedule(spec string) (Schedule, error) {
 		return Schedule{}, msg.Err("backup.err.schedule-fields", msg.Args{"Spec": strconv.Quote(spec)})
 	}
 	limits := [5][2]int{{0, 59}, {0, 23}, {1, 31}, {1, 12}, {0, 7}}
-	names := [5]string{"minute", "hour", "day of month", "month", "day of week"}
+	// the fields' names, said in the language of the message around them
+	names := [5]string{"minute", "hour", "day-of-month", "month", "day-of-week"}
 	var conv [5]string
 	for i, field := range f {
 		c, err := cronField(field, limits[i][0], limits[i][1], i == 4)
 		if err != nil {
-			return Schedule{}, msg.Err("backup.err.schedule-field", msg.Args{"Spec": strconv.Quote(spec), "Field": names[i], "Value": strconv.Quote(field), "Err": err})
+			return Schedule{}, msg.Err("backup.err.schedule-field", msg.Args{"Spec": strconv.Quote(spec), "Field": msg.Sub{ID: "backup.cron." + names[i]}, "Value": strconv.Quote(field), "Err": err})
 		}
 		conv[i] = c
 	}
