@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -12,6 +11,8 @@ import (
 
 	"github.com/stackgen/stackgen/fileset"
 	"github.com/stackgen/stackgen/internal/dotenv"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Action is what writing does to one file.
@@ -58,19 +59,19 @@ func Plan(dir string, set fileset.Set, force bool) ([]Step, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		return planAll(set, Create), nil
 	case err != nil:
-		return nil, fmt.Errorf("cannot use %s: %w", dir, err)
+		return nil, msg.Err("project.err.use", msg.Args{"File": dir, "Err": err})
 	case !info.IsDir():
-		return nil, fmt.Errorf("%s is a file, not a directory; choose another target directory", dir)
+		return nil, msg.Err("project.err.target-file", msg.Args{"Dir": dir})
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w; choose a directory you can read and write", dir, err)
+		return nil, msg.Err("project.err.read-dir", msg.Args{"Dir": dir, "Err": err})
 	}
 	if isEmpty(entries) {
 		return planAll(set, Create), nil
 	}
 	if !force {
-		return nil, fmt.Errorf("%s is not empty; pass --force to write into it (files you changed are kept and the new versions written beside them)", dir)
+		return nil, msg.Err("project.err.not-empty", msg.Args{"Dir": dir})
 	}
 	if _, err := inspect(dir, ManifestName); err != nil {
 		return nil, err
@@ -143,7 +144,7 @@ func hashFile(dir, rel string) (string, error) {
 	defer f.Close()
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("cannot read %s: %w", f.Name(), err)
+		return "", msg.Err("project.err.read", msg.Args{"File": f.Name(), "Err": err})
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
