@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/stackgen/stackgen/internal/composefile"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Runner runs the docker CLI. The production runner execs the user's
@@ -129,7 +131,7 @@ func (d *DockerCompose) Run(ctx context.Context, dir string, args []string, stdo
 		}
 		return &CommandError{Args: args, ExitCode: exitErr.ExitCode(), Stderr: tail.String()}
 	}
-	return fmt.Errorf("running docker %s: %w", strings.Join(args, " "), err)
+	return msg.Err("engine.err.run-docker", msg.Args{"Args": strings.Join(args, " "), "Err": err})
 }
 
 // tailBuffer keeps the last max bytes written to it.
@@ -173,7 +175,7 @@ func (c *Client) ComposeVersion(ctx context.Context) (string, error) {
 func (c *Client) BuildxVersion(ctx context.Context) (string, error) {
 	var out, errOut bytes.Buffer
 	if err := c.Compose.Run(ctx, "", []string{"buildx", "version"}, &out, &errOut); err != nil {
-		return "", fmt.Errorf("the buildx plugin is missing (%s): install docker-buildx-plugin (Debian 13+: docker-buildx); Docker Desktop includes it", lastLine(errOut.String()))
+		return "", msg.Err("engine.err.no-buildx", msg.Args{"Detail": lastLine(errOut.String())})
 	}
 	f := strings.Fields(out.String())
 	if len(f) >= 2 {
@@ -291,7 +293,7 @@ func (c *Client) LoadProject(ctx context.Context, dir string) (*Project, error) 
 		return nil, err
 	}
 	if _, ok := FindComposeFile(abs); !ok {
-		return nil, fmt.Errorf("%s has no compose.yaml: pass the directory 'stackgen new' wrote, or run 'stackgen new' first", abs)
+		return nil, msg.Err("engine.err.no-compose", msg.Args{"Dir": abs})
 	}
 	var out, errOut bytes.Buffer
 	if err := c.Compose.Run(ctx, abs, []string{"compose", "--project-directory", abs, "config", "--format", "json"}, &out, &errOut); err != nil {
@@ -347,10 +349,10 @@ type configJSON struct {
 func parseConfig(b []byte) (*Project, error) {
 	var cfg configJSON
 	if err := json.Unmarshal(b, &cfg); err != nil {
-		return nil, fmt.Errorf("reading `docker compose config` output: %w", err)
+		return nil, msg.Err("engine.err.config-output", msg.Args{"Err": err})
 	}
 	if cfg.Name == "" {
-		return nil, errors.New("`docker compose config` gave no project name")
+		return nil, msg.Err("engine.err.config-no-name")
 	}
 	completed := map[string]bool{}
 	for _, s := range cfg.Services {

@@ -12,6 +12,8 @@ import (
 	"github.com/docker/docker/api/types/volume"
 
 	"github.com/stackgen/stackgen/internal/units"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // The labels compose puts on what it creates.
@@ -195,9 +197,9 @@ func (c *Client) ServiceContainer(ctx context.Context, project, service string) 
 		found = &cts[i]
 	}
 	if found != nil {
-		return Container{}, fmt.Errorf("service %q is not running (container %s is %s); start the stack with 'stackgen up'", service, found.Name, found.State)
+		return Container{}, msg.Err("engine.err.not-running", msg.Args{"Service": service, "Container": found.Name, "State": found.State})
 	}
-	return Container{}, fmt.Errorf("service %q has no container in project %q; start the stack with 'stackgen up'", service, project)
+	return Container{}, msg.Err("engine.err.no-container", msg.Args{"Service": service, "Project": project})
 }
 
 // ProjectVolumes returns the names of the volumes compose created for the

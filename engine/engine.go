@@ -22,6 +22,8 @@ import (
 	"github.com/docker/docker/api/types/system"
 	"github.com/docker/docker/api/types/volume"
 	"github.com/docker/docker/client"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // API is the part of the Engine API client that stackgen uses. The real
@@ -71,7 +73,7 @@ type Client struct {
 func New() (*Client, error) {
 	api, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
 	if err != nil {
-		return nil, fmt.Errorf("configuring the Docker client: %w; check DOCKER_HOST and DOCKER_CERT_PATH", err)
+		return nil, msg.Err("engine.err.client-config", msg.Args{"Err": err})
 	}
 	return &Client{API: api, Swarm: api, Compose: &DockerCompose{}, Now: time.Now}, nil
 }

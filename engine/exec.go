@@ -15,6 +15,8 @@ import (
 	"github.com/docker/docker/pkg/stdcopy"
 
 	"github.com/stackgen/stackgen/internal/units"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Exec runs cmd in a container through the API, without a TTY (so the
@@ -59,7 +61,7 @@ func (c *Client) Logs(ctx context.Context, containerID string, opts LogOptions, 
 		_, err = stdcopy.StdCopy(stdout, stderr, rc)
 	}
 	if err != nil && ctx.Err() == nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("reading logs of %s: %w", units.ShortID(containerID), err)
+		return msg.Err("engine.err.read-logs", msg.Args{"Container": units.ShortID(containerID), "Err": err})
 	}
 	return nil
 }

@@ -8,7 +8,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"time"
 
@@ -18,6 +17,8 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/stackgen/stackgen/internal/units"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // StreamAPI is the part of the Engine API client that these functions use
@@ -85,7 +86,7 @@ func (c *Client) ExecStdin(ctx context.Context, containerID string, cmd []string
 	select {
 	case err := <-copied:
 		if err != nil && !errors.Is(err, io.EOF) {
-			return -1, fmt.Errorf("reading exec output: %w", err)
+			return -1, msg.Err("engine.err.exec-output", msg.Args{"Err": err})
 		}
 	case <-ctx.Done():
 		return -1, ctx.Err()
@@ -96,14 +97,14 @@ func (c *Client) ExecStdin(ctx context.Context, containerID string, cmd []string
 	case sendErr = <-sent:
 	case <-time.After(2 * time.Second):
 		resp.Close()
-		sendErr = errors.New("the command exited before reading all of its input")
+		sendErr = msg.Err("engine.err.exec-input-left")
 	}
 	code, err := c.execExitCode(ctx, created.ID)
 	if err != nil {
 		return -1, err
 	}
 	if code == 0 && sendErr != nil {
-		return -1, fmt.Errorf("sending input to the command: %w", sendErr)
+		return -1, msg.Err("engine.err.exec-input", msg.Args{"Err": sendErr})
 	}
 	return code, nil
 }
@@ -118,7 +119,7 @@ func (c *Client) execExitCode(ctx context.Context, execID string) (int, error) {
 			return ins.ExitCode, nil
 		}
 		if i >= 100 {
-			return -1, errors.New("the exec's output ended but the engine still reports it running")
+			return -1, msg.Err("engine.err.exec-still-running")
 		}
 		select {
 		case <-ctx.Done():
@@ -222,7 +223,7 @@ func (c *Client) RunHelper(ctx context.Context, opts HelperOptions) (*Helper, er
 		h.ExitCode = int(w.StatusCode)
 		if w.Error != nil && w.Error.Message != "" {
 			c.RemoveHelper(context.WithoutCancel(ctx), created.ID)
-			return nil, fmt.Errorf("helper container: %s", w.Error.Message)
+			return nil, msg.Err("engine.err.helper", msg.Args{"Detail": w.Error.Message})
 		}
 	case err := <-errC:
 		c.RemoveHelper(context.WithoutCancel(ctx), created.ID)

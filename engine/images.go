@@ -5,13 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 
 	"github.com/docker/docker/api/types/versions"
 	"github.com/docker/docker/client"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // ImageExists reports whether the engine has the image.
@@ -30,7 +31,7 @@ func (c *Client) ImageExists(ctx context.Context, ref string) (bool, error) {
 // several images are stored once. The caller closes the stream.
 func (c *Client) SaveImages(ctx context.Context, refs []string) (io.ReadCloser, error) {
 	if len(refs) == 0 {
-		return nil, errors.New("no images to save")
+		return nil, msg.Err("engine.err.save-none")
 	}
 	rc, err := c.API.ImageSave(ctx, refs)
 	if err != nil {
@@ -45,7 +46,7 @@ func (c *Client) SaveImages(ctx context.Context, refs []string) (io.ReadCloser, 
 // the archive's index itself.
 func (c *Client) SaveImagesPlatform(ctx context.Context, refs []string, platform string) (io.ReadCloser, error) {
 	if len(refs) == 0 {
-		return nil, errors.New("no images to save")
+		return nil, msg.Err("engine.err.save-none")
 	}
 	var opts []client.ImageSaveOption
 	if v, err := c.API.ServerVersion(ctx); err == nil && !versions.LessThan(v.APIVersion, "1.48") {
@@ -92,7 +93,7 @@ func readJSONMessages(r io.Reader) ([]string, error) {
 			if errors.Is(err, io.EOF) {
 				return out, nil
 			}
-			return out, fmt.Errorf("reading the engine's answer: %w", err)
+			return out, msg.Err("engine.err.answer", msg.Args{"Err": err})
 		}
 		if m.Error != "" {
 			return out, errors.New(m.Error)
@@ -112,7 +113,7 @@ func readJSONMessages(r io.Reader) ([]string, error) {
 func parsePlatform(platform string) (ocispec.Platform, error) {
 	os, arch, ok := strings.Cut(platform, "/")
 	if !ok || os == "" || arch == "" {
-		return ocispec.Platform{}, fmt.Errorf("platform %q: want os/arch, like linux/amd64", platform)
+		return ocispec.Platform{}, msg.Err("engine.err.platform", msg.Args{"Platform": platform})
 	}
 	arch, variant, _ := strings.Cut(arch, "/")
 	return ocispec.Platform{OS: os, Architecture: arch, Variant: variant}, nil

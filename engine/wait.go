@@ -13,6 +13,8 @@ import (
 	"github.com/docker/docker/api/types/filters"
 
 	"github.com/stackgen/stackgen/internal/units"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Phase is where a service is on its way to ready.
@@ -344,13 +346,13 @@ func (w *waiter) reconnect(ctx context.Context, cause error) error {
 			if attempt == 0 {
 				return nil
 			}
-			return fmt.Errorf("%w (it came back: it probably restarted, stopping the containers; run the command again)", ErrEngineLost)
+			return msg.Err("engine.err.engine-back", msg.Args{"Kind": ErrEngineLost})
 		} else if ctx.Err() != nil {
-			return fmt.Errorf("%w: %v", ErrEngineLost, cause)
+			return msg.Err("engine.err.engine-lost", msg.Args{"Cause": cause.Error(), "Kind": ErrEngineLost})
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%w: %v", ErrEngineLost, cause)
+			return msg.Err("engine.err.engine-lost", msg.Args{"Cause": cause.Error(), "Kind": ErrEngineLost})
 		case <-time.After(pause):
 		}
 		if pause < 2*time.Second {
