@@ -14,6 +14,8 @@ import (
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/stacks"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Engine is what the orchestration needs from the engine package
@@ -98,7 +100,7 @@ func builtImages(ctx context.Context, eng Engine, cp *engine.Project) (map[strin
 		}
 		id, err := eng.ImageID(ctx, s.Image)
 		if err != nil {
-			return nil, fmt.Errorf("service %s: %w (build it first: drop --no-build)", s.Name, err)
+			return nil, msg.Err("swarm.err.not-built", msg.Args{"Service": s.Name, "Err": err})
 		}
 		ids[s.Name] = id
 	}
@@ -170,7 +172,7 @@ func Up(ctx context.Context, eng Engine, p *Project, o UpOptions) (*UpResult, er
 	if errors.Is(err, engine.ErrNoSwarm) && o.Init {
 		logf("Creating a single-node swarm on this engine (listening on 127.0.0.1 only)...")
 		if err := eng.SwarmInit(ctx); err != nil {
-			return nil, fmt.Errorf("docker swarm init: %w", err)
+			return nil, msg.Err("swarm.err.init", msg.Args{"Err": err})
 		}
 		node, err = eng.SwarmState(ctx)
 	}
@@ -191,7 +193,7 @@ func Up(ctx context.Context, eng Engine, p *Project, o UpOptions) (*UpResult, er
 			out = io.Discard
 		}
 		if err := eng.Build(ctx, cp, "plain", out, out); err != nil {
-			return nil, fmt.Errorf("building the images failed (the output above says why): %w", err)
+			return nil, msg.Err("swarm.err.build", msg.Args{"Err": err})
 		}
 	}
 	ids, err := builtImages(ctx, eng, cp)
@@ -253,7 +255,7 @@ func Up(ctx context.Context, eng Engine, p *Project, o UpOptions) (*UpResult, er
 		out = io.Discard
 	}
 	if err := eng.StackDeploy(ctx, file, p.Name, out, out); err != nil {
-		return nil, fmt.Errorf("docker stack deploy: %w", err)
+		return nil, msg.Err("swarm.err.stack-deploy", msg.Args{"Err": err})
 	}
 	timeout := o.Timeout
 	if timeout == 0 {
