@@ -10,6 +10,8 @@ import (
 
 	"github.com/stackgen/stackgen/fileset"
 	"github.com/stackgen/stackgen/stack"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Onyx ships its own Helm chart (deployment/helm/charts/onyx in Onyx's
@@ -128,14 +130,14 @@ func onyxImages(p Project, o Options) (map[string]string, error) {
 	if a["mode"] == "source" {
 		for _, k := range []string{"backend", "web_server", "model_server"} {
 			if o.Images[k] == "" {
-				return nil, fmt.Errorf("mode is source: image %s is built from a checkout and exists on this machine only; push it with --registry HOST[:PORT] or pass --image %s=REGISTRY/NAME:TAG", k, k)
+				return nil, msg.Err("k8s.err.source-image", msg.Args{"Key": k})
 			}
 		}
 	}
 	images := p.Stack.ResolveImages(a)
 	for k, v := range o.Images {
 		if _, ok := images[k]; !ok {
-			return nil, fmt.Errorf("image %s: the onyx stack has no such image; use one of: %s", k, strings.Join(sortedKeys(images), ", "))
+			return nil, msg.Err("k8s.err.unknown-image", msg.Args{"Key": k, "Stack": "onyx", "Images": strings.Join(sortedKeys(images), ", ")})
 		}
 		images[k] = v
 	}
@@ -151,7 +153,7 @@ func repoTag(key, ref string) (string, string, error) {
 		return name, tag, nil
 	}
 	if tag == "" {
-		return "", "", fmt.Errorf("image %s: Onyx's chart joins repository and tag, so a digest needs a tag before it; give NAME:TAG@%s", key, digest)
+		return "", "", msg.Err("k8s.err.digest-tag", msg.Args{"Key": key, "Digest": digest})
 	}
 	return name, tag + "@" + digest, nil
 }
@@ -167,10 +169,10 @@ func onyxSecretEnv(env map[string]string, pairs [][2]string) (string, error) {
 			val, ok = fixed, true
 		}
 		if !ok || val == "" {
-			return "", fmt.Errorf(".env: %s is missing or empty; add it (see .env.example) or re-run 'stackgen new --force'", k[1])
+			return "", msg.Err("k8s.err.env-empty", msg.Args{"Key": k[1]})
 		}
 		if strings.ContainsAny(val, "\r\n") || strings.TrimSpace(val) != val {
-			return "", fmt.Errorf(".env: %s has a line break or surrounding spaces, which an env file cannot carry; change the value", k[1])
+			return "", msg.Err("k8s.err.env-value", msg.Args{"Key": k[1]})
 		}
 		fmt.Fprintf(&se, "%s=%s\n", k[0], val)
 	}

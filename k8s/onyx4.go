@@ -6,6 +6,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/stackgen/stackgen/fileset"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // OnyxV4ChartVersion is the release of Onyx's chart ("onyx", the 0.8 line:
@@ -319,7 +321,7 @@ func onyxV4Values(p Project, o Options) (fileset.Set, error) {
 		v.ConfigMap["FILE_STORE_BACKEND"] = "s3"
 		b := env["S3_FILE_STORE_BUCKET_NAME"]
 		if b == "" {
-			return nil, fmt.Errorf(".env: S3_FILE_STORE_BUCKET_NAME is missing or empty; file_store is s3-external, so name your bucket there")
+			return nil, msg.Err("k8s.err.s3-bucket")
 		}
 		v.ConfigMap["S3_FILE_STORE_BUCKET_NAME"] = b
 		if u := env["S3_ENDPOINT_URL"]; u != "" {

@@ -63,6 +63,9 @@ var allowed = map[string][]string{
 	// a second commit of one transaction is a defect in stackgen's code,
 	// not something a user can do
 	"project/tx.go": {"project: a transaction"},
+	// the chart and the manifests are built from one object list; a
+	// difference is a defect in stackgen, not something a user can do
+	"k8s/helm.go": {"internal: the chart's objects"},
 }
 
 // pending counts, per file, the messages not yet in the catalogue when
@@ -127,12 +130,6 @@ var pending = map[string]int{
 	"internal/toolcheck/compose.go":        1,
 	"internal/toolcheck/toolcheck.go":      1,
 	"internal/yamlin/yamlin.go":            9,
-	"k8s/decode.go":                        2,
-	"k8s/django.go":                        3,
-	"k8s/helm.go":                          1,
-	"k8s/k8s.go":                           17,
-	"k8s/onyx.go":                          5,
-	"k8s/onyx4.go":                         1,
 	"lifecycle/start.go":                   1,
 	"lifecycle/up.go":                      4,
 	"modelscan/modelscan.go":               11,
