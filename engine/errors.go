@@ -2,13 +2,24 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/client"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 func isNotFound(err error) bool { return cerrdefs.IsNotFound(err) }
+
+// asMsg is the As of an engine error type whose text is the catalogue
+// message m: a wrapper ({{.Err}}) or root finds m in it and says it again
+// in the reader's language, while errors.As for the type itself still
+// works.
+func asMsg(m error, target any) bool {
+	t, ok := target.(**msg.Error)
+	return ok && errors.As(m, t)
+}
 
 // apiErr turns a failed API call into an error that says what failed, and
 // a lost connection into an UnreachableError.
