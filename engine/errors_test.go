@@ -29,6 +29,15 @@ func TestErrorTypesAreSaidInTheReadersLanguage(t *testing.T) {
 			func(err error) bool { var e *PullError; return errors.As(err, &e) }},
 		{"command", &CommandError{Args: []string{"compose", "up"}, ExitCode: 1, Stderr: "boom"}, "退出码 1",
 			func(err error) bool { var e *CommandError; return errors.As(err, &e) }},
+		{"wait", &WaitError{Failed: []ServiceState{{Service: "web", Failure: FailExited, ExitCode: 3}, {Service: "db", Failure: FailUnhealthy}}},
+			`服务 "web" 已退出，退出码 3；服务 "db" 健康检查未通过`,
+			func(err error) bool {
+				var e *WaitError
+				return errors.As(err, &e) && errors.Is(err, ErrExited) && errors.Is(err, ErrUnhealthy)
+			}},
+		{"wait timeout", &WaitError{Timeout: true, Pending: []ServiceState{{Service: "web", Detail: "health: starting"}, {Service: "db", Detail: "starting"}}},
+			`等待超时：服务 "web"（health: starting）、服务 "db"（starting）`,
+			func(err error) bool { return errors.Is(err, ErrTimeout) }},
 		{"config", &ConfigError{Dir: "/srv/site", Err: errors.New("yaml: line 3")}, "无法加载该项目",
 			func(err error) bool { var e *ConfigError; return errors.As(err, &e) }},
 	}
