@@ -314,7 +314,7 @@ func (b *builder) secretFiles() ([]fileset.File, error) {
 	}
 	return []fileset.File{
 		{Path: SecretEnvFile, Mode: 0o600, Content: se},
-		{Path: ".gitignore", Mode: 0o644, Content: []byte("# The Secret's source: never commit it.\n" + SecretEnvFile + "\n")},
+		{Path: ".gitignore", Mode: 0o644, Content: []byte(comment(fileLang(b.p.Answers).T("k8s.file.gitignore")) + SecretEnvFile + "\n")},
 	}, nil
 }
 
@@ -323,7 +323,7 @@ func (b *builder) secretFiles() ([]fileset.File, error) {
 // kustomize would change is refused.
 func (b *builder) secretEnv() ([]byte, error) {
 	var s strings.Builder
-	s.WriteString("# Written by stackgen export from .env: the Secret's values. Keep it private (mode 0600, git-ignored).\n")
+	s.WriteString(comment(fileLang(b.p.Answers).T("k8s.file.secret-env")))
 	for _, k := range b.secretKeys {
 		v, ok := b.env[k]
 		if !ok || v == "" {
@@ -362,9 +362,10 @@ func (b *builder) kustomization(files []string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	header := "# Apply with: kubectl apply -k . (or kustomize build . | kubectl apply -f -)\n"
+	l := fileLang(b.p.Answers)
+	header := comment(l.T("k8s.file.kustomize-apply"))
 	if b.o.SecretName != "" && !b.noSecret {
-		header += "# The Secret " + b.o.SecretName + " must exist in namespace " + b.o.Namespace + " with keys: " + strings.Join(b.secretKeys, ", ") + "\n"
+		header += comment(l.T("k8s.file.kustomize-secret", msg.Args{"Secret": b.o.SecretName, "Namespace": b.o.Namespace, "Keys": strings.Join(b.secretKeys, ", ")}))
 	}
 	return append([]byte(header), out...), nil
 }

@@ -160,9 +160,9 @@ func repoTag(key, ref string) (string, string, error) {
 
 // onyxSecretEnv writes secret.env: pairs of the chart's secret key and
 // the .env key holding its value ("=VALUE" gives a fixed value).
-func onyxSecretEnv(env map[string]string, pairs [][2]string) (string, error) {
+func onyxSecretEnv(l *msg.Localizer, env map[string]string, pairs [][2]string) (string, error) {
 	var se strings.Builder
-	se.WriteString("# Written by stackgen export from .env: the keys Onyx's chart reads from the Secret " + OnyxSecretName + ". Keep it private.\n")
+	se.WriteString(comment(l.T("k8s.file.onyx-secret-env", msg.Args{"Secret": OnyxSecretName})))
 	for _, k := range pairs {
 		val, ok := env[k[1]]
 		if fixed, isFixed := strings.CutPrefix(k[1], "="); isFixed {
@@ -249,21 +249,10 @@ func onyxV2Values(p Project, o Options) (fileset.Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	header := fmt.Sprintf(`# Values for Onyx's own Helm chart (deployment/helm/charts/onyx in Onyx's
-# repository), chart version %s, written by stackgen export from the answers.
-#
-#   kubectl create namespace onyx
-#   kubectl -n onyx create secret generic %s --from-env-file=secret.env
-#   helm dependency update PATH/TO/deployment/helm/charts/onyx
-#   helm install onyx PATH/TO/deployment/helm/charts/onyx -n onyx -f %s
-#   kubectl -n onyx apply -f networkpolicy.yaml
-#
-# Not carried: ENCRYPTION_KEY_SECRET and USER_AUTH_SECRET from .env (chart
-# %s has no setting for them), the logging overlay and compose's resource
-# overlay (the chart sets its own requests and limits).
-`, OnyxChartVersion, OnyxSecretName, OnyxValuesFile, OnyxChartVersion)
+	l := fileLang(p.Answers)
+	header := comment(l.T("k8s.file.onyx-v2-values", msg.Args{"Chart": OnyxChartVersion, "Secret": OnyxSecretName, "File": OnyxValuesFile}))
 
-	se, err := onyxSecretEnv(env, onyxSecretKeys)
+	se, err := onyxSecretEnv(l, env, onyxSecretKeys)
 	if err != nil {
 		return nil, err
 	}
@@ -275,7 +264,7 @@ func onyxV2Values(p Project, o Options) (fileset.Set, error) {
 	set := fileset.Set{
 		{Path: OnyxValuesFile, Mode: 0o644, Content: append([]byte(header), body...)},
 		{Path: SecretEnvFile, Mode: 0o600, Content: []byte(se)},
-		{Path: ".gitignore", Mode: 0o644, Content: []byte("# The Secret's source: never commit it.\n" + SecretEnvFile + "\n")},
+		{Path: ".gitignore", Mode: 0o644, Content: []byte(comment(l.T("k8s.file.gitignore")) + SecretEnvFile + "\n")},
 		{Path: "networkpolicy.yaml", Mode: 0o644, Content: np},
 	}
 	set.Sort()
