@@ -64,7 +64,7 @@ func (c *Client) ImageInfoFor(ctx context.Context, ref, platform string) (ImageI
 		if isNotFound(err) {
 			return ImageInfo{}, msg.Err("engine.err.image-missing", msg.Args{"Image": ref, "Kind": ErrImageMissing})
 		}
-		return ImageInfo{}, c.apiErr(ctx, "inspecting image "+ref, err)
+		return ImageInfo{}, c.apiErr(ctx, msg.Sub{ID: "engine.api.inspect-image", Args: msg.Args{"Image": ref}}, err)
 	}
 	return ImageInfo{Ref: ref, ID: r.ID, Size: r.Size, OS: r.Os, Arch: r.Architecture, Variant: r.Variant, Layers: r.RootFS.Layers}, nil
 }
@@ -76,7 +76,7 @@ func (c *Client) ImageInfoFor(ctx context.Context, ref, platform string) (ImageI
 func (c *Client) LayerChains(ctx context.Context) (map[string]bool, error) {
 	list, err := c.API.ImageList(ctx, image.ListOptions{All: true})
 	if err != nil {
-		return nil, c.apiErr(ctx, "listing images", err)
+		return nil, c.apiErr(ctx, msg.Sub{ID: "engine.api.list-images"}, err)
 	}
 	have := map[string]bool{}
 	for _, s := range list {
@@ -85,7 +85,7 @@ func (c *Client) LayerChains(ctx context.Context) (map[string]bool, error) {
 			if isNotFound(err) {
 				continue // removed meanwhile
 			}
-			return nil, c.apiErr(ctx, "inspecting image "+s.ID, err)
+			return nil, c.apiErr(ctx, msg.Sub{ID: "engine.api.inspect-image", Args: msg.Args{"Image": s.ID}}, err)
 		}
 		for _, ch := range ChainIDs(r.RootFS.Layers) {
 			have[ch] = true

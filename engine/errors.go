@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/client"
@@ -21,9 +20,10 @@ func asMsg(m error, target any) bool {
 	return ok && errors.As(m, t)
 }
 
-// apiErr turns a failed API call into an error that says what failed, and
-// a lost connection into an UnreachableError.
-func (c *Client) apiErr(ctx context.Context, what string, err error) error {
+// apiErr turns a failed API call into an error that says what failed (a
+// catalogue clause: "inspecting image x"), and a lost connection into an
+// UnreachableError.
+func (c *Client) apiErr(ctx context.Context, what msg.Sub, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -33,5 +33,5 @@ func (c *Client) apiErr(ctx context.Context, what string, err error) error {
 	if client.IsErrConnectionFailed(err) {
 		return &UnreachableError{Host: c.API.DaemonHost(), Err: err}
 	}
-	return fmt.Errorf("%s: %w", what, err)
+	return msg.Err("engine.err.api", msg.Args{"What": what, "Err": err})
 }

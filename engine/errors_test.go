@@ -1,9 +1,12 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
+
+	cerrdefs "github.com/containerd/errdefs"
 
 	"github.com/stackgen/stackgen/internal/msg"
 )
@@ -38,6 +41,10 @@ func TestErrorTypesAreSaidInTheReadersLanguage(t *testing.T) {
 		{"wait timeout", &WaitError{Timeout: true, Pending: []ServiceState{{Service: "web", Detail: "health: starting"}, {Service: "db", Detail: "starting"}}},
 			`等待超时：服务 "web"（health: starting）、服务 "db"（starting）`,
 			func(err error) bool { return errors.Is(err, ErrTimeout) }},
+		{"api", (&Client{}).apiErr(context.Background(), msg.Sub{ID: "engine.api.inspect-image", Args: msg.Args{"Image": "mysql:8.4"}}, cerrdefs.ErrNotFound), "检查镜像 mysql:8.4",
+			func(err error) bool { return cerrdefs.IsNotFound(err) }},
+		{"swarm wait", &SwarmWaitError{Failed: []SwarmService{{Name: "st_web", Desired: 1}}}, "服务 st_web 失败",
+			func(err error) bool { var e *SwarmWaitError; return errors.As(err, &e) }},
 		{"config", &ConfigError{Dir: "/srv/site", Err: errors.New("yaml: line 3")}, "无法加载该项目",
 			func(err error) bool { var e *ConfigError; return errors.As(err, &e) }},
 	}

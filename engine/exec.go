@@ -41,7 +41,7 @@ type LogOptions struct {
 func (c *Client) Logs(ctx context.Context, containerID string, opts LogOptions, stdout, stderr io.Writer) error {
 	ins, err := c.API.ContainerInspect(ctx, containerID)
 	if err != nil {
-		return c.apiErr(ctx, "inspecting container "+units.ShortID(containerID), err)
+		return c.apiErr(ctx, msg.Sub{ID: "engine.api.inspect-container", Args: msg.Args{"Container": units.ShortID(containerID)}}, err)
 	}
 	tail := opts.Tail
 	if tail == "" {
@@ -52,7 +52,7 @@ func (c *Client) Logs(ctx context.Context, containerID string, opts LogOptions, 
 		Since: since(opts.Since),
 	})
 	if err != nil {
-		return c.apiErr(ctx, "reading logs of "+units.ShortID(containerID), err)
+		return c.apiErr(ctx, msg.Sub{ID: "engine.api.logs", Args: msg.Args{"Container": units.ShortID(containerID)}}, err)
 	}
 	defer rc.Close()
 	if ins.Config != nil && ins.Config.Tty {

@@ -52,11 +52,11 @@ func (c *Client) ExecStdin(ctx context.Context, containerID string, cmd []string
 		Cmd: cmd, AttachStdin: stdin != nil, AttachStdout: true, AttachStderr: true,
 	})
 	if err != nil {
-		return -1, c.apiErr(ctx, "creating exec in "+units.ShortID(containerID), err)
+		return -1, c.apiErr(ctx, msg.Sub{ID: "engine.api.exec-create", Args: msg.Args{"Container": units.ShortID(containerID)}}, err)
 	}
 	resp, err := c.API.ContainerExecAttach(ctx, created.ID, container.ExecAttachOptions{})
 	if err != nil {
-		return -1, c.apiErr(ctx, "starting exec in "+units.ShortID(containerID), err)
+		return -1, c.apiErr(ctx, msg.Sub{ID: "engine.api.exec-start", Args: msg.Args{"Container": units.ShortID(containerID)}}, err)
 	}
 	defer resp.Close()
 	if stdout == nil {
@@ -113,7 +113,7 @@ func (c *Client) execExitCode(ctx context.Context, execID string) (int, error) {
 	for i := 0; ; i++ {
 		ins, err := c.API.ContainerExecInspect(ctx, execID)
 		if err != nil {
-			return -1, c.apiErr(ctx, "inspecting exec", err)
+			return -1, c.apiErr(ctx, msg.Sub{ID: "engine.api.exec-inspect"}, err)
 		}
 		if !ins.Running {
 			return ins.ExitCode, nil
@@ -139,7 +139,7 @@ func (c *Client) CopyOut(ctx context.Context, containerID, path string) (io.Read
 	}
 	rc, _, err := api.CopyFromContainer(ctx, containerID, path)
 	if err != nil {
-		return nil, c.apiErr(ctx, "copying "+path+" out of container "+units.ShortID(containerID), err)
+		return nil, c.apiErr(ctx, msg.Sub{ID: "engine.api.copy-out", Args: msg.Args{"Path": path, "Container": units.ShortID(containerID)}}, err)
 	}
 	return rc, nil
 }
@@ -153,7 +153,7 @@ func (c *Client) CopyIn(ctx context.Context, containerID, dir string, tarStream 
 		return err
 	}
 	if err := api.CopyToContainer(ctx, containerID, dir, tarStream, container.CopyToContainerOptions{}); err != nil {
-		return c.apiErr(ctx, "copying into "+dir+" of container "+units.ShortID(containerID), err)
+		return c.apiErr(ctx, msg.Sub{ID: "engine.api.copy-in", Args: msg.Args{"Dir": dir, "Container": units.ShortID(containerID)}}, err)
 	}
 	return nil
 }
@@ -210,13 +210,13 @@ func (c *Client) RunHelper(ctx context.Context, opts HelperOptions) (*Helper, er
 	}
 	created, err := api.ContainerCreate(ctx, cfg, host, nil, nil, "")
 	if err != nil {
-		return nil, c.apiErr(ctx, "creating a helper container from "+opts.Image, err)
+		return nil, c.apiErr(ctx, msg.Sub{ID: "engine.api.helper-create", Args: msg.Args{"Image": opts.Image}}, err)
 	}
 	h := &Helper{ID: created.ID}
 	waitC, errC := api.ContainerWait(ctx, created.ID, container.WaitConditionNextExit)
 	if err := api.ContainerStart(ctx, created.ID, container.StartOptions{}); err != nil {
 		c.RemoveHelper(context.WithoutCancel(ctx), created.ID)
-		return nil, c.apiErr(ctx, "starting a helper container from "+opts.Image, err)
+		return nil, c.apiErr(ctx, msg.Sub{ID: "engine.api.helper-start", Args: msg.Args{"Image": opts.Image}}, err)
 	}
 	select {
 	case w := <-waitC:
@@ -227,7 +227,7 @@ func (c *Client) RunHelper(ctx context.Context, opts HelperOptions) (*Helper, er
 		}
 	case err := <-errC:
 		c.RemoveHelper(context.WithoutCancel(ctx), created.ID)
-		return nil, c.apiErr(ctx, "waiting for a helper container", err)
+		return nil, c.apiErr(ctx, msg.Sub{ID: "engine.api.helper-wait"}, err)
 	}
 	var out, errOut tailBuffer
 	out.max, errOut.max = 64<<10, 64<<10
@@ -247,7 +247,7 @@ func (c *Client) RemoveHelper(ctx context.Context, id string) error {
 		return err
 	}
 	if err := api.ContainerRemove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !isNotFound(err) {
-		return c.apiErr(ctx, "removing helper container "+units.ShortID(id), err)
+		return c.apiErr(ctx, msg.Sub{ID: "engine.api.helper-remove", Args: msg.Args{"Container": units.ShortID(id)}}, err)
 	}
 	return nil
 }

@@ -24,7 +24,7 @@ func (c *Client) ImageExists(ctx context.Context, ref string) (bool, error) {
 	if isNotFound(err) {
 		return false, nil
 	}
-	return false, c.apiErr(ctx, "inspecting image "+ref, err)
+	return false, c.apiErr(ctx, msg.Sub{ID: "engine.api.inspect-image", Args: msg.Args{"Image": ref}}, err)
 }
 
 // SaveImages streams one `docker save` archive of refs: layers shared by
@@ -35,7 +35,7 @@ func (c *Client) SaveImages(ctx context.Context, refs []string) (io.ReadCloser, 
 	}
 	rc, err := c.API.ImageSave(ctx, refs)
 	if err != nil {
-		return nil, c.apiErr(ctx, "saving images "+strings.Join(refs, ", "), err)
+		return nil, c.apiErr(ctx, msg.Sub{ID: "engine.api.save", Args: msg.Args{"Images": strings.Join(refs, ", ")}}, err)
 	}
 	return rc, nil
 }
@@ -58,7 +58,7 @@ func (c *Client) SaveImagesPlatform(ctx context.Context, refs []string, platform
 	}
 	rc, err := c.API.ImageSave(ctx, refs, opts...)
 	if err != nil {
-		return nil, c.apiErr(ctx, "saving images "+strings.Join(refs, ", "), err)
+		return nil, c.apiErr(ctx, msg.Sub{ID: "engine.api.save", Args: msg.Args{"Images": strings.Join(refs, ", ")}}, err)
 	}
 	return rc, nil
 }
@@ -69,7 +69,7 @@ func (c *Client) SaveImagesPlatform(ctx context.Context, refs []string, platform
 func (c *Client) LoadImages(ctx context.Context, archive io.Reader) ([]string, error) {
 	resp, err := c.API.ImageLoad(ctx, archive, client.ImageLoadWithQuiet(true))
 	if err != nil {
-		return nil, c.apiErr(ctx, "loading images", err)
+		return nil, c.apiErr(ctx, msg.Sub{ID: "engine.api.load"}, err)
 	}
 	defer resp.Body.Close()
 	return readJSONMessages(resp.Body)

@@ -99,7 +99,7 @@ func (c *Client) ImageAvailable(ctx context.Context, ref string) (present bool, 
 		return false, ctx.Err()
 	}
 	var unreach *UnreachableError
-	if e := c.apiErr(ctx, "", err); errors.As(e, &unreach) {
+	if e := c.apiErr(ctx, msg.Sub{ID: "engine.api.distribution", Args: msg.Args{"Image": ref}}, err); errors.As(e, &unreach) {
 		return false, e
 	}
 	return false, &PullError{Image: ref, Unreachable: pctx.Err() != nil || isNetworkFailure(err.Error()), Err: err}

@@ -464,18 +464,28 @@ type SwarmWaitError struct {
 	Timeout bool
 }
 
-func (e *SwarmWaitError) Error() string {
-	var parts []string
+func (e *SwarmWaitError) Error() string { return e.message().Error() }
+
+// As hands the catalogue message to a wrapper or root (see asMsg).
+func (e *SwarmWaitError) As(target any) bool { return asMsg(e.message(), target) }
+
+// message is the failed wait in words; a service's detail stays as the
+// progress lines show it.
+func (e *SwarmWaitError) message() error {
+	var parts []msg.Sub
 	for _, s := range e.Failed {
-		parts = append(parts, fmt.Sprintf("service %s failed: %s", s.Name, swarmDetail(s)))
+		parts = append(parts, msg.Sub{ID: "engine.swarm.failed", Args: msg.Args{"Service": s.Name, "Detail": swarmDetail(s)}})
+	}
+	if len(parts) > 0 {
+		return msg.Err("engine.err.wait-failed", msg.Args{"Services": list("engine.list.semicolon", parts)})
+	}
+	for _, s := range e.Pending {
+		parts = append(parts, msg.Sub{ID: "engine.swarm.pending", Args: msg.Args{"Service": s.Name, "Detail": swarmDetail(s)}})
 	}
 	if len(parts) == 0 {
-		for _, s := range e.Pending {
-			parts = append(parts, fmt.Sprintf("%s: %s", s.Name, swarmDetail(s)))
-		}
-		return "not ready in time: " + strings.Join(parts, "; ")
+		return msg.Err("engine.err.swarm-not-ready", msg.Args{"Services": msg.Sub{ID: "engine.wait.the-services"}})
 	}
-	return strings.Join(parts, "; ")
+	return msg.Err("engine.err.swarm-not-ready", msg.Args{"Services": list("engine.list.semicolon", parts)})
 }
 
 func swarmDetail(s SwarmService) string {
@@ -738,7 +748,7 @@ func removeRetry(ctx context.Context, f func() error) error {
 func (c *Client) ImageID(ctx context.Context, ref string) (string, error) {
 	img, err := c.API.ImageInspect(ctx, ref)
 	if err != nil {
-		return "", c.apiErr(ctx, "inspecting image "+ref, err)
+		return "", c.apiErr(ctx, msg.Sub{ID: "engine.api.inspect-image", Args: msg.Args{"Image": ref}}, err)
 	}
 	return img.ID, nil
 }
@@ -775,7 +785,7 @@ func (c *Client) PushImage(ctx context.Context, ref, registry string, out io.Wri
 	}
 	img, err := c.API.ImageInspect(ctx, target)
 	if err != nil {
-		return "", c.apiErr(ctx, "inspecting image "+target, err)
+		return "", c.apiErr(ctx, msg.Sub{ID: "engine.api.inspect-image", Args: msg.Args{"Image": target}}, err)
 	}
 	for _, d := range img.RepoDigests {
 		if strings.HasPrefix(d, registry+"/"+repo+"@") {

@@ -472,7 +472,7 @@ func (w *waiter) reread(ctx context.Context) error {
 func (w *waiter) list(ctx context.Context) ([]string, error) {
 	list, err := w.c.API.ContainerList(ctx, container.ListOptions{All: true, Filters: projectFilter(w.opts.Project)})
 	if err != nil {
-		return nil, w.c.apiErr(ctx, "listing containers", err)
+		return nil, w.c.apiErr(ctx, msg.Sub{ID: "engine.api.list-containers"}, err)
 	}
 	var ids []string
 	for _, s := range list {
@@ -497,7 +497,7 @@ func (w *waiter) track(ctx context.Context, id string, initial bool) (*tracked, 
 			delete(w.ctrs, id)
 			return nil, nil
 		}
-		return nil, w.c.apiErr(ctx, "inspecting container "+units.ShortID(id), err)
+		return nil, w.c.apiErr(ctx, msg.Sub{ID: "engine.api.inspect-container", Args: msg.Args{"Container": units.ShortID(id)}}, err)
 	}
 	ct := fromInspect(r)
 	t := w.ctrs[id]
