@@ -126,7 +126,7 @@ func Pack(ctx context.Context, o PackOptions) error {
 
 	// Compose resolves the project (name, services, mounted files) and
 	// the image names in two runs side by side.
-	var p *engine.Project
+	var p *engine.ComposeProject
 	var hostFiles []engine.HostFile
 	var refs []string
 	var refsErr error

@@ -290,7 +290,7 @@ var (
 
 // migrate runs the stack's migration command in its service and sums up
 // what it did.
-func migrate(ctx context.Context, eng *engine.Client, p *engine.Project, m *stack.Exec) (string, string, error) {
+func migrate(ctx context.Context, eng *engine.Client, p *engine.ComposeProject, m *stack.Exec) (string, string, error) {
 	ct, err := eng.ServiceContainer(ctx, p.Name, m.Service)
 	if err != nil {
 		return "", "", err
@@ -329,7 +329,7 @@ func plural(n int) string {
 
 // portsURL guesses a URL for a project without a manifest: its first port
 // published for HTTP.
-func portsURL(p *engine.Project) string {
+func portsURL(p *engine.ComposeProject) string {
 	for _, s := range p.Services {
 		for _, pt := range s.Ports {
 			if pt.Protocol != "tcp" {
@@ -346,7 +346,7 @@ func portsURL(p *engine.Project) string {
 }
 
 // failure prints what failed and why, and returns the exit error.
-func failure(ctx context.Context, ios progress.Sink, mode string, eng *engine.Client, p *engine.Project, werr error, upOut string, timeout time.Duration, images []string) error {
+func failure(ctx context.Context, ios progress.Sink, mode string, eng *engine.Client, p *engine.ComposeProject, werr error, upOut string, timeout time.Duration, images []string) error {
 	w, l := ios.ErrOut, ios.L
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()

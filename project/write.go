@@ -54,24 +54,15 @@ type Step struct {
 // longer matches the hash recorded in the previous manifest, never goes
 // through a symbolic link, and never opens a FIFO or device.
 func Plan(dir string, set fileset.Set, force bool) ([]Step, error) {
-	info, err := os.Stat(dir)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return planAll(set, Create), nil
-	case err != nil:
-		return nil, msg.Err("project.err.use", msg.Args{"File": dir, "Err": err})
-	case !info.IsDir():
-		return nil, msg.Err("project.err.target-file", msg.Args{"Dir": dir})
-	}
-	entries, err := os.ReadDir(dir)
+	empty, err := look(dir)
 	if err != nil {
-		return nil, msg.Err("project.err.read-dir", msg.Args{"Dir": dir, "Err": err})
+		return nil, err
 	}
-	if isEmpty(entries) {
+	if empty {
 		return planAll(set, Create), nil
 	}
 	if !force {
-		return nil, msg.Err("project.err.not-empty", msg.Args{"Dir": dir})
+		return nil, errNotEmpty(dir)
 	}
 	if _, err := inspect(dir, ManifestName); err != nil {
 		return nil, err
@@ -91,6 +82,29 @@ func Plan(dir string, set fileset.Set, force bool) ([]Step, error) {
 		steps = append(steps, st)
 	}
 	return steps, nil
+}
+
+// look checks that dir can hold a project: it is missing (empty is true)
+// or a directory that can be read, which may hold nothing of a project yet.
+func look(dir string) (empty bool, err error) {
+	info, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return true, nil
+	case err != nil:
+		return false, msg.Err("project.err.use", msg.Args{"File": dir, "Err": err})
+	case !info.IsDir():
+		return false, msg.Err("project.err.target-file", msg.Args{"Dir": dir})
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false, msg.Err("project.err.read-dir", msg.Args{"Dir": dir, "Err": err})
+	}
+	return isEmpty(entries), nil
+}
+
+func errNotEmpty(dir string) error {
+	return msg.Err("project.err.not-empty", msg.Args{"Dir": dir})
 }
 
 // isEmpty tells whether a folder holds nothing but what a write of its

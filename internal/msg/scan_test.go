@@ -26,6 +26,10 @@ import (
 //   - a string literal as the format of fmt.Errorf or the text of
 //     errors.New: an error is printed to the person who ran the command
 //     (root says it with root.error), so its words are a message too;
+//   - a string literal as the Message or Fix of a validate Finding (a
+//     composite literal), directly, as fmt.Sprintf's format or as part of
+//     a + concatenation: findings are printed to people, and a finding's
+//     words belong in its Text (validate/text.go);
 //
 // where the literal holds a word: two letters in a row once format verbs
 // (%s, %-9s, %04o) and escapes are taken out. "  %-9s %04o\n" is layout,
@@ -158,8 +162,6 @@ var pending = map[string]int{
 	"upgrade/changelog.go":                 2,
 	"upgrade/env.go":                       1,
 	"upgrade/run.go":                       8,
-	"validate/nginx.go":                    8,
-	"validate/validate.go":                 2,
 }
 
 var (
@@ -223,6 +225,17 @@ func scan(fset *token.FileSet, rel string, f *ast.File) []site {
 				add("flag usage", n.Args[len(n.Args)-1])
 			}
 		case *ast.CompositeLit:
+			if typeName(n.Type) == "Finding" {
+				for _, el := range n.Elts {
+					if kv, ok := el.(*ast.KeyValueExpr); ok {
+						if k, ok := kv.Key.(*ast.Ident); ok && (k.Name == "Message" || k.Name == "Fix") {
+							for _, e := range textParts(kv.Value) {
+								add("Finding."+k.Name, e)
+							}
+						}
+					}
+				}
+			}
 			if sel, ok := n.Type.(*ast.SelectorExpr); ok && sel.Sel.Name == "Command" {
 				for _, el := range n.Elts {
 					if kv, ok := el.(*ast.KeyValueExpr); ok {
@@ -236,6 +249,38 @@ func scan(fset *token.FileSet, rel string, f *ast.File) []site {
 		return true
 	})
 	return out
+}
+
+// typeName is the name of a composite literal's type, Finding for both
+// Finding{...} and validate.Finding{...}.
+func typeName(e ast.Expr) string {
+	switch t := e.(type) {
+	case *ast.Ident:
+		return t.Name
+	case *ast.SelectorExpr:
+		return t.Sel.Name
+	}
+	return ""
+}
+
+// textParts are the expressions whose literals make up a text: the text
+// itself, the format of a fmt.Sprintf, each side of a + concatenation.
+func textParts(e ast.Expr) []ast.Expr {
+	switch e := e.(type) {
+	case *ast.BinaryExpr:
+		if e.Op == token.ADD {
+			return append(textParts(e.X), textParts(e.Y)...)
+		}
+	case *ast.CallExpr:
+		if sel, ok := e.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "Sprintf" && len(e.Args) > 0 {
+			if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "fmt" {
+				return []ast.Expr{e.Args[0]}
+			}
+		}
+	case *ast.ParenExpr:
+		return textParts(e.X)
+	}
+	return []ast.Expr{e}
 }
 
 func isAllowed(s site) bool {
@@ -335,6 +380,9 @@ func f() {
 	_ = fmt.Errorf("%s: %w", name, err)
 	_ = errors.New("no stack")
 	_ = &cobra.Command{Use: "new", Short: "Write a stack", Long: l.T("new.long")}
+	_ = Finding{File: f, Message: "service has no healthcheck", Fix: l.T("validate.x.fix")}
+	_ = validate.Finding{Message: fmt.Sprintf("service %q is privileged", s), Fix: "use one of: " + names}
+	_ = Finding{Message: en.T("validate.x.msg"), Text: &Text{Message: "validate.x.msg"}}
 }`
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "x.go", src, 0)
@@ -345,7 +393,7 @@ func f() {
 	for _, s := range scan(fset, "x.go", f) {
 		got = append(got, s.what)
 	}
-	want := "fmt.Fprintf flag usage cmdutil.FlagErrorf fmt.Errorf errors.New cobra Short"
+	want := "fmt.Fprintf flag usage cmdutil.FlagErrorf fmt.Errorf errors.New cobra Short Finding.Message Finding.Message Finding.Fix"
 	if strings.Join(got, " ") != want {
 		t.Errorf("found %q, want %q", strings.Join(got, " "), want)
 	}
