@@ -141,7 +141,10 @@ func Convert(in Input) (*Result, error) {
 }
 
 type converter struct {
-	in      Input
+	in Input
+	// notes are Result.Notes as catalogue messages, for the stack file's
+	// header in the project's language.
+	notes   []msg.Sub
 	h       hints
 	env     map[string]string
 	proj    *types.Project
@@ -398,7 +401,7 @@ type svc struct {
 	fileSecrets []any
 	shell       []string     // shell lines that load secret variables
 	health      []healthLoad // secret variables a CMD-SHELL health check may read
-	notes       []string
+	notes       []msg.Sub
 }
 
 func (c *converter) service(s types.ServiceConfig) (omap, Service, error) {
@@ -451,7 +454,7 @@ func (c *converter) service(s types.ServiceConfig) (omap, Service, error) {
 		entry, cmd := v.shimmed()
 		v.out.add("entrypoint", entry)
 		v.out.add("command", cmd)
-		v.notes = append(v.notes, "an entrypoint shell loads its secrets from /run/secrets into the variables, then runs the image's own entrypoint")
+		v.notes = append(v.notes, msg.Sub{ID: "swarm.note.shim"})
 	default:
 		if len(v.s.Entrypoint) > 0 {
 			v.out.add("entrypoint", strs(v.s.Entrypoint))
@@ -525,13 +528,13 @@ func (c *converter) service(s types.ServiceConfig) (omap, Service, error) {
 	info.Replicas = replicas
 	v.out.add("deploy", deploy)
 	if len(s.SecurityOpt) > 0 {
-		v.notes = append(v.notes, "security_opt ("+strings.Join(s.SecurityOpt, ", ")+") dropped: Swarm services have no such option")
+		v.notes = append(v.notes, msg.Sub{ID: "swarm.note.security-opt", Args: msg.Args{"Options": strings.Join(s.SecurityOpt, ", ")}})
 	}
 	if len(s.DependsOn) > 0 {
-		v.notes = append(v.notes, "depends_on dropped: Swarm starts every service at once; the app waits for its dependencies and 'stackgen up --swarm' waits for health in order")
+		v.notes = append(v.notes, msg.Sub{ID: "swarm.note.depends-on"})
 	}
 	for _, n := range v.notes {
-		c.res.Notes = append(c.res.Notes, s.Name+": "+n)
+		c.note(msg.Sub{ID: "swarm.note.service", Args: msg.Args{"Service": s.Name, "Note": n}})
 	}
 	return v.out, info, nil
 }
@@ -789,7 +792,7 @@ var keyFile = regexp.MustCompile(`(?i)(\.key$|privkey|private)`)
 
 func (v *svc) bind(m types.ServiceVolumeConfig) ([]any, error) {
 	if why, ok := v.c.h.dropMounts[v.name+":"+m.Target]; ok {
-		v.notes = append(v.notes, "bind mount of "+m.Target+" dropped: "+why)
+		v.notes = append(v.notes, msg.Sub{ID: "swarm.note.bind-dropped", Args: msg.Args{"Target": m.Target, "Why": msg.Sub{ID: why}}})
 		return nil, nil
 	}
 	if why, ok := v.c.h.refuseMounts[v.name+":"+m.Target]; ok {
@@ -837,7 +840,7 @@ func (v *svc) bind(m types.ServiceVolumeConfig) ([]any, error) {
 		}
 	}
 	if len(found) == 0 {
-		v.notes = append(v.notes, "bind mount of ./"+rel+" dropped: it holds no files (add them and export again)")
+		v.notes = append(v.notes, msg.Sub{ID: "swarm.note.bind-empty", Args: msg.Args{"Dir": rel}})
 		v.c.empty = append(v.c.empty, emptyMount{v.name, rel, m.Target})
 		return nil, nil
 	}
@@ -1036,7 +1039,7 @@ func (c *converter) migrateJob(web types.ServiceConfig, webOut omap) (omap, Serv
 		// a bounded number of times.
 		{"restart_policy", omap{{"condition", "on-failure"}, {"delay", "5s"}, {"max_attempts", 12}}},
 	})
-	c.res.Notes = append(c.res.Notes, name+": "+m.What+" as a Swarm job; "+m.Service+" waits until they are applied ("+strings.Join(sortedKeys(c.h.waitEnv), ", ")+")")
+	c.note(msg.Sub{ID: "swarm.note.migrate-job", Args: msg.Args{"Job": name, "What": m.What, "Service": m.Service, "Keys": strings.Join(sortedKeys(c.h.waitEnv), ", ")}})
 	after := []string{}
 	for d := range web.DependsOn {
 		after = append(after, d)
@@ -1092,6 +1095,13 @@ func external(objs []Object) omap {
 	return out
 }
 
+// note records what changed against compose: in English in the Result
+// (for programs), and for the file's header in the project's language.
+func (c *converter) note(n msg.Sub) {
+	c.notes = append(c.notes, n)
+	c.res.Notes = append(c.res.Notes, msg.English().T(n.ID, n.Args))
+}
+
 func (c *converter) header() string {
 	var b strings.Builder
 	// the file is for people: in the project's language
@@ -1101,10 +1111,10 @@ func (c *converter) header() string {
 	if c.h.resolving {
 		b.WriteString(l.T("file.swarm.dnsrr") + "\n")
 	}
-	if len(c.res.Notes) > 0 {
+	if len(c.notes) > 0 {
 		b.WriteString(l.T("file.swarm.changed") + "\n")
-		for _, n := range c.res.Notes {
-			fmt.Fprintf(&b, "#   %s\n", n)
+		for _, n := range c.notes {
+			fmt.Fprintf(&b, "#   %s\n", l.T(n.ID, n.Args))
 		}
 	}
 	b.WriteString("\n")

@@ -33,7 +33,8 @@ type hints struct {
 	// default command (cmd) when compose gives none.
 	shim map[string]shim
 	// dropMounts lists service:target bind mounts left out on a cluster,
-	// with the reason written next to the service.
+	// with the catalogue id of the reason written next to the service
+	// (swarm.why.*).
 	dropMounts map[string]string
 	// refuseMounts lists service:target bind mounts that cannot become
 	// configs (large or user-supplied data), with the catalogue id of the
@@ -64,7 +65,7 @@ func hintsFor(stackName string) hints {
 			fileEnv:   []string{"db", "web"},
 			healthEnv: []string{"redis"},
 			dropMounts: map[string]string{
-				"nginx:/var/log/nginx": "the host's log folder is node-local; nginx logs to its output: docker service logs",
+				"nginx:/var/log/nginx": "swarm.why.nginx-logs",
 			},
 			migrateJob: true,
 			waitEnv:    map[string]string{"STACKGEN_MIGRATE": "wait"},
