@@ -3,11 +3,11 @@ package lifecycle
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"time"
 
 	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // StartAndWait runs compose up on an already built project and waits until
@@ -20,7 +20,7 @@ func StartAndWait(ctx context.Context, eng *engine.Client, p *engine.ComposeProj
 	}
 	_, err := startAndWait(ctx, eng, p, timeout, time.Now(), nil, out, nil)
 	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("not healthy after %s: %w", timeout, err)
+		return msg.Err("lifecycle.err.not-healthy", msg.Args{"Timeout": timeout, "Err": err})
 	}
 	return err
 }

@@ -15,9 +15,9 @@ import (
 // silences of .stackgen.yml that accept one such finding each.
 
 // currencyFinding is the finding for one flagged image reference, said
-// through the catalogue; the table's own note stays in its English.
+// through the catalogue, the table's note and advice included.
 func currencyFinding(file string, line int, who any, ref string, r currency.Row) Finding {
-	lineID, note := "validate.image-currency.line", ""
+	lineID, note := "validate.image-currency.line", any("")
 	switch {
 	case r.Family == "minio":
 		lineID = "validate.image-currency.line-minio"
@@ -25,13 +25,13 @@ func currencyFinding(file string, line int, who any, ref string, r currency.Row)
 		lineID = "validate.image-currency.line-below"
 	}
 	if r.Note != "" {
-		note = " (" + r.Note + ")"
+		note = msg.Sub{ID: "currency.note", Args: msg.Args{"Note": msg.Sub{ID: r.Note}}}
 	}
 	args := msg.Args{
 		"Who": who, "Ref": ref, "Date": r.Date, "Note": note, "Source": r.Source, "Written": currency.Written,
 		"Line":     msg.Sub{ID: lineID, Args: msg.Args{"Family": r.Family, "Line": r.Line, "Below": r.Below}},
-		"Status":   msg.Sub{ID: "validate.image-currency.status." + string(r.Status)},
-		"Instead":  r.Instead,
+		"Status":   msg.Sub{ID: "currency.status." + string(r.Status)},
+		"Instead":  msg.Sub{ID: r.Instead},
 		"Manifest": manifest.ManifestName,
 	}
 	f := tr(file, line, "validate.image-currency.msg", args).withFix("validate.image-currency.fix-pin")

@@ -215,33 +215,3 @@ func fixClause(s string) string {
 	}
 	return s
 }
-
-// FindingsError is returned by Gate: the error findings that block writing.
-type FindingsError struct{ Findings []Finding }
-
-func (e *FindingsError) Error() string {
-	var b strings.Builder
-	b.WriteString(msg.English().T("validate.gate.head", msg.Args{"Count": len(e.Findings)}))
-	for _, f := range e.Findings {
-		b.WriteString("\n  ")
-		b.WriteString(f.String())
-	}
-	return b.String()
-}
-
-// Gate validates a render before it is written: it returns every finding
-// and, when any is an Error, a *FindingsError listing the errors, so a
-// template bug never reaches a user's disk.
-func Gate(set fileset.Set) ([]Finding, error) {
-	fs := Files(set)
-	var errs []Finding
-	for _, f := range fs {
-		if f.Severity == Error {
-			errs = append(errs, f)
-		}
-	}
-	if len(errs) > 0 {
-		return fs, &FindingsError{Findings: errs}
-	}
-	return fs, nil
-}

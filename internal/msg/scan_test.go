@@ -70,6 +70,17 @@ var allowed = map[string][]string{
 	// the chart and the manifests are built from one object list; a
 	// difference is a defect in stackgen, not something a user can do
 	"k8s/helm.go": {"internal: the chart's objects"},
+	// Install's and GenerateSecrets' missing hooks (a caller's wiring
+	// defect no user can reach: every command sets them)
+	"bundle/deploy.go": {"internal error: "},
+	// WriteTar's header rewrite changed size: a defect in the writer, not
+	// input a user can give
+	"bundle/archive.go": {"internal error: "},
+	// errStop ends a Walk early and never leaves the package
+	"bundle/update.go": {"stop"},
+	// ErrReported is never printed: root exits quietly on it, the failure
+	// having been explained above
+	"lifecycle/up.go": {"failure reported above"},
 }
 
 // pending counts, per file, the messages not yet in the catalogue when
@@ -97,20 +108,6 @@ var pending = map[string]int{
 	"backup/source.go":                     2,
 	"backup/strategy.go":                   11,
 	"backup/verify.go":                     16,
-	"bundle/archive.go":                    4,
-	"bundle/codec.go":                      5,
-	"bundle/create.go":                     21,
-	"bundle/deploy.go":                     12,
-	"bundle/install.go":                    5,
-	"bundle/manifest.go":                   17,
-	"bundle/pack.go":                       7,
-	"bundle/reader.go":                     8,
-	"bundle/savefilter.go":                 16,
-	"bundle/sbom.go":                       4,
-	"bundle/sign.go":                       5,
-	"bundle/split.go":                      19,
-	"bundle/unpacker.go":                   7,
-	"bundle/update.go":                     7,
 	"cmd/stackgen/backupcmd/backup.go":     3,
 	"cmd/stackgen/backupcmd/extras.go":     7,
 	"cmd/stackgen/cmdutil/duration.go":     2,
@@ -134,8 +131,6 @@ var pending = map[string]int{
 	"internal/toolcheck/compose.go":        1,
 	"internal/toolcheck/toolcheck.go":      1,
 	"internal/yamlin/yamlin.go":            9,
-	"lifecycle/start.go":                   1,
-	"lifecycle/up.go":                      4,
 	"modelscan/modelscan.go":               11,
 	"progress/progress.go":                 1,
 	"prompt/prompttest/scripted.go":        1,
@@ -145,7 +140,6 @@ var pending = map[string]int{
 	"render/render.go":                     8,
 	"render/systemd.go":                    1,
 	"render/words.go":                      1,
-	"sign/minisign.go":                     10,
 	"stack/answers.go":                     2,
 	"stack/answersfile.go":                 3,
 	"stack/images.go":                      2,

@@ -428,8 +428,8 @@ func imageWarnings(ios *cmdutil.IOStreams, d *stack.Definition, given, answers s
 		if given[stack.ImagePrefix+k] == "" || mentioned(stackWarnings, images[k]) {
 			continue
 		}
-		if line, ok := currency.Warning(stack.ImagePrefix+k, images[k]); ok {
-			fmt.Fprintln(ios.ErrOut, ios.L.T("new.warning", msg.Args{"Text": line}))
+		if w, ok := currency.Warning(stack.ImagePrefix+k, images[k]); ok {
+			fmt.Fprintln(ios.ErrOut, ios.L.T("new.warning", msg.Args{"Text": w}))
 		}
 	}
 }
