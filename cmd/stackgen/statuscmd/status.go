@@ -102,7 +102,7 @@ func run(ctx context.Context, opts *Options) error {
 		if p.Name == "" {
 			// No name to look containers up by (a folder named 我的网站 and
 			// no name: in compose.yaml): say so rather than list nothing.
-			return msg.Err("status.err.hints", msg.Args{"Err": err, "Hints": strings.Join(engine.Hints(opts.Dir, err.Error()), "; ")})
+			return engine.WithHints(opts.Dir, err)
 		}
 		out.warning = msg.Err("status.warn.guessed", msg.Args{"Err": err, "Project": strconv.Quote(p.Name)})
 		out.Warning = out.warning.Error()
