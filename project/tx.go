@@ -11,7 +11,11 @@ import (
 	"sort"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/stackgen/stackgen/fileset"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // The names a write uses besides the project's own files. The generated
@@ -49,6 +53,10 @@ type Tx struct {
 	// write puts one file under root; tests swap it to inject faults such
 	// as a full disk.
 	write func(root *os.Root, name string, b []byte, mode fs.FileMode) error
+	// gate, when set, decides at the commit point, after every file is
+	// staged and synced and before anything is visible in the project:
+	// an error from it aborts the write (see WriteGated).
+	gate func() error
 }
 
 // Begin locks dir for writing and finishes or rolls back what an
@@ -61,9 +69,9 @@ func Begin(dir string) (*Tx, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		return beginNew(dir)
 	case err != nil:
-		return nil, fmt.Errorf("cannot use %s: %w", dir, err)
+		return nil, msg.Err("project.err.use", msg.Args{"File": dir, "Err": err})
 	case !info.IsDir():
-		return nil, fmt.Errorf("%s is a file, not a directory; choose another target directory", dir)
+		return nil, msg.Err("project.err.target-file", msg.Args{"Dir": dir})
 	}
 	lk, err := acquire(dir, filepath.Join(dir, LockName))
 	if err != nil {
@@ -90,7 +98,7 @@ func beginNew(dir string) (*Tx, error) {
 	stage, err := os.MkdirTemp(parent, "."+base+stageInfix+"*")
 	if err != nil {
 		tx.Close()
-		return nil, fmt.Errorf("cannot write to %s: %w; choose a directory you can write to", parent, errors.Unwrap(err))
+		return nil, msg.Err("project.err.write-dir", msg.Args{"Dir": parent, "Err": errors.Unwrap(err)})
 	}
 	tx.stage = stage
 	if tx.lock, err = acquire(dir, filepath.Join(stage, LockName)); err != nil {
@@ -122,7 +130,7 @@ func otherStage(parent, base, own string) error {
 		}
 		lock := filepath.Join(stage, LockName)
 		if pid, held := heldLock(lock); held {
-			return &lockedError{dir: filepath.Join(parent, base), path: lock, pid: pid}
+			return lockedErr(filepath.Join(parent, base), lock, pid)
 		}
 	}
 	return nil
@@ -196,38 +204,42 @@ func (tx *Tx) applyNew(steps []Step, man []byte, bases []fileset.File) error {
 		return err
 	}
 	defer root.Close()
-	dirs := map[string]bool{".": true}
-	put := func(name string, b []byte, mode fs.FileMode) error {
-		for d := path.Dir(name); d != "."; d = path.Dir(d) {
-			dirs[d] = true
-		}
-		if err := root.MkdirAll(path.Dir(name), 0o755); err != nil {
-			return tx.writeErr(name, err)
-		}
-		if err := tx.write(root, name, b, mode); err != nil {
-			return tx.writeErr(name, err)
-		}
-		return nil
-	}
+	var files []pending
 	for _, st := range steps {
-		if err := put(st.Dest, st.File.Content, st.File.Mode); err != nil {
-			return err
-		}
+		files = append(files, pending{name: st.Dest, b: st.File.Content, mode: st.File.Mode})
 	}
 	for _, f := range bases {
-		if err := put(f.Path, f.Content, f.Mode); err != nil {
-			return err
-		}
+		files = append(files, pending{name: f.Path, b: f.Content, mode: f.Mode})
 	}
 	if man != nil {
-		if err := put(ManifestName, man, 0o644); err != nil {
-			return err
+		files = append(files, pending{name: ManifestName, b: man, mode: 0o644})
+	}
+	// Each folder is made once, parents first (a parent sorts before
+	// what it holds), instead of a MkdirAll walk per file.
+	dirs := map[string]bool{".": true}
+	for _, f := range files {
+		for d := path.Dir(f.name); d != "."; d = path.Dir(d) {
+			dirs[d] = true
 		}
 	}
+	sorted := make([]string, 0, len(dirs))
 	for d := range dirs {
-		if err := syncDir(filepath.Join(tx.stage, filepath.FromSlash(d))); err != nil {
+		sorted = append(sorted, d)
+	}
+	sort.Strings(sorted)
+	for _, d := range sorted[1:] { // "." is the stage itself
+		if err := root.Mkdir(d, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 			return tx.writeErr(d, err)
 		}
+	}
+	if err := tx.writeAll(root, files); err != nil {
+		return err
+	}
+	if err := syncDirs(tx.stage, sorted, tx.writeErr); err != nil {
+		return err
+	}
+	if err := tx.pass(); err != nil {
+		return err
 	}
 	// MkdirTemp made the stage private; the project folder is not.
 	if err := os.Chmod(tx.stage, 0o755); err != nil {
@@ -235,9 +247,9 @@ func (tx *Tx) applyNew(steps []Step, man []byte, bases []fileset.File) error {
 	}
 	if err := renameNoReplace(tx.stage, tx.dir); err != nil {
 		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("%s was created by someone else while stackgen wrote it; nothing was written: run again", tx.dir)
+			return msg.Err("project.err.raced", msg.Args{"Dir": tx.dir})
 		}
-		return fmt.Errorf("cannot create %s: %w; nothing was written", tx.dir, err)
+		return msg.Err("project.err.create-none", msg.Args{"File": tx.dir, "Err": err})
 	}
 	tx.committed = true
 	tx.stage = ""
@@ -245,8 +257,68 @@ func (tx *Tx) applyNew(steps []Step, man []byte, bases []fileset.File) error {
 	return syncDir(filepath.Dir(tx.dir))
 }
 
+// pending is one file a commit writes: name under the root it writes to,
+// dest the project path an error names ("" when it is name).
+type pending struct {
+	name, dest string
+	b          []byte
+	mode       fs.FileMode
+}
+
+// syncWorkers is how many files are written and synced at once. An fsync
+// mostly waits for the disk, and the file system commits concurrent syncs
+// together: a first write of ~75 files (half of them base copies) took
+// 45-130 ms synced one after the other here, 10-30 ms eight at a time.
+const syncWorkers = 8
+
+// writeAll writes files under root through tx.write, syncWorkers at a
+// time, and returns the first failure (named by the file's project path).
+// Every file has been written and synced when it returns nil.
+func (tx *Tx) writeAll(root *os.Root, files []pending) error {
+	var g errgroup.Group
+	g.SetLimit(syncWorkers)
+	for _, f := range files {
+		g.Go(func() error {
+			if err := tx.write(root, f.name, f.b, f.mode); err != nil {
+				dest := f.dest
+				if dest == "" {
+					dest = f.name
+				}
+				return tx.writeErr(dest, err)
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// syncDirs syncs each folder of dirs (slash paths under base), several at
+// a time, so the entries of the files just written are on disk too; a
+// failure is named by wrap.
+func syncDirs(base string, dirs []string, wrap func(dir string, err error) error) error {
+	var g errgroup.Group
+	g.SetLimit(syncWorkers)
+	for _, d := range dirs {
+		g.Go(func() error {
+			if err := syncDir(filepath.Join(base, filepath.FromSlash(d))); err != nil {
+				return wrap(d, err)
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// pass asks the gate, if any, whether the staged write may commit.
+func (tx *Tx) pass() error {
+	if tx.gate == nil {
+		return nil
+	}
+	return tx.gate()
+}
+
 func (tx *Tx) writeErr(name string, err error) error {
-	return fmt.Errorf("cannot write %s: %w; nothing was written", filepath.Join(tx.dir, filepath.FromSlash(name)), err)
+	return msg.Err("project.err.write-none", msg.Args{"File": filepath.Join(tx.dir, filepath.FromSlash(name)), "Err": err})
 }
 
 // journal lists the staged files and where each goes, in order; the
@@ -274,13 +346,11 @@ func (tx *Tx) applyJournal(steps []Step, man []byte, bases []fileset.File, remov
 		return tx.writeErr(JournalDir, err)
 	}
 	var j journal
-	stageFile := func(dest string, b []byte, mode fs.FileMode) error {
+	var staged []pending
+	stageFile := func(dest string, b []byte, mode fs.FileMode) {
 		name := fmt.Sprintf("%04d", len(j.Entries))
-		if err := tx.write(root, JournalDir+"/"+name, b, mode); err != nil {
-			return tx.writeErr(dest, err)
-		}
+		staged = append(staged, pending{name: JournalDir + "/" + name, dest: dest, b: b, mode: mode})
 		j.Entries = append(j.Entries, journalEntry{Staged: name, Dest: dest})
-		return nil
 	}
 	for _, st := range steps {
 		// An unchanged file with the right mode needs nothing; one whose
@@ -289,9 +359,7 @@ func (tx *Tx) applyJournal(steps []Step, man []byte, bases []fileset.File, remov
 		if st.Action == Unchanged && st.diskMode == st.File.Mode.Perm() {
 			continue
 		}
-		if err := stageFile(st.Dest, st.File.Content, st.File.Mode); err != nil {
-			return err
-		}
+		stageFile(st.Dest, st.File.Content, st.File.Mode)
 	}
 	for _, f := range bases {
 		info, err := inspect(tx.dir, f.Path)
@@ -301,17 +369,19 @@ func (tx *Tx) applyJournal(steps []Step, man []byte, bases []fileset.File, remov
 		if info != nil {
 			continue // named by its content: already right
 		}
-		if err := stageFile(f.Path, f.Content, f.Mode); err != nil {
-			return err
-		}
+		stageFile(f.Path, f.Content, f.Mode)
 	}
 	for _, p := range remove {
 		j.Entries = append(j.Entries, journalEntry{Dest: p, Remove: true})
 	}
 	if man != nil {
-		if err := stageFile(ManifestName, man, 0o644); err != nil {
-			return err
-		}
+		stageFile(ManifestName, man, 0o644)
+	}
+	if err := tx.writeAll(root, staged); err != nil {
+		return err
+	}
+	if err := tx.pass(); err != nil {
+		return err
 	}
 	b, err := json.Marshal(j)
 	if err != nil {
@@ -346,14 +416,14 @@ func rollForward(dir string, j journal) error {
 	dirs := map[string]bool{".": true}
 	for _, e := range j.Entries {
 		if !fs.ValidPath(e.Dest) || strings.HasPrefix(e.Dest, JournalDir) || (!e.Remove && (!fs.ValidPath(e.Staged) || strings.Contains(e.Staged, "/"))) {
-			return fmt.Errorf("%s: entry %q is not a project path; remove %s and run again", filepath.Join(dir, JournalDir, journalFile), e.Dest, filepath.Join(dir, JournalDir))
+			return msg.Err("project.err.journal-entry", msg.Args{"File": filepath.Join(dir, JournalDir, journalFile), "Entry": e.Dest, "Dir": filepath.Join(dir, JournalDir)})
 		}
 		if e.Remove {
 			if _, err := inspect(dir, e.Dest); err != nil {
 				return err
 			}
 			if err := root.Remove(e.Dest); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return fmt.Errorf("cannot remove %s: %w", filepath.Join(dir, e.Dest), err)
+				return msg.Err("project.err.remove", msg.Args{"File": filepath.Join(dir, e.Dest), "Err": err})
 			}
 			dirs[path.Dir(e.Dest)] = true
 			continue
@@ -366,10 +436,10 @@ func rollForward(dir string, j journal) error {
 			return err
 		}
 		if err := root.MkdirAll(path.Dir(e.Dest), 0o755); err != nil {
-			return fmt.Errorf("cannot create %s: %w", filepath.Join(dir, path.Dir(e.Dest)), err)
+			return msg.Err("project.err.create", msg.Args{"File": filepath.Join(dir, path.Dir(e.Dest)), "Err": err})
 		}
 		if err := root.Rename(staged, e.Dest); err != nil {
-			return fmt.Errorf("cannot write %s: %w", filepath.Join(dir, e.Dest), err)
+			return msg.Err("project.err.write", msg.Args{"File": filepath.Join(dir, e.Dest), "Err": err})
 		}
 		dirs[path.Dir(e.Dest)] = true
 	}
@@ -378,10 +448,8 @@ func rollForward(dir string, j journal) error {
 		keys = append(keys, d)
 	}
 	sort.Strings(keys)
-	for _, d := range keys {
-		if err := syncDir(filepath.Join(dir, filepath.FromSlash(d))); err != nil {
-			return err
-		}
+	if err := syncDirs(dir, keys, func(_ string, err error) error { return err }); err != nil {
+		return err
 	}
 	if err := root.RemoveAll(JournalDir); err != nil {
 		return err
@@ -450,7 +518,7 @@ func recoverLocked(dir string) error {
 		return err
 	}
 	if !info.IsDir() {
-		return fmt.Errorf("%s is not stackgen's journal folder; move it away and run again", jd)
+		return msg.Err("project.err.journal-not-dir", msg.Args{"Dir": jd})
 	}
 	b, err := readRegular(dir, JournalDir+"/"+journalFile, 16<<20)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -465,7 +533,7 @@ func recoverLocked(dir string) error {
 	}
 	var j journal
 	if err := json.Unmarshal(b, &j); err != nil {
-		return fmt.Errorf("%s: %w; remove %s and run 'stackgen new --force' again", filepath.Join(jd, journalFile), err, jd)
+		return msg.Err("project.err.journal-damaged", msg.Args{"File": filepath.Join(jd, journalFile), "Err": err, "Dir": jd})
 	}
 	return rollForward(dir, j)
 }
@@ -495,7 +563,7 @@ func cleanStages(parent, base string) error {
 			lk.f.Close() // the folder goes, lock file and all
 		}
 		if err := os.RemoveAll(stage); err != nil {
-			return fmt.Errorf("cannot remove %s, left by an interrupted run: %w", stage, err)
+			return msg.Err("project.err.remove-stage", msg.Args{"Dir": stage, "Err": err})
 		}
 	}
 	return nil
@@ -517,7 +585,7 @@ func mkdirParents(dir string) ([]string, error) {
 			for j := len(created) - 1; j >= 0; j-- {
 				os.Remove(created[j])
 			}
-			return nil, fmt.Errorf("cannot create %s: %w; choose a directory you can write to", missing[i], errors.Unwrap(err))
+			return nil, msg.Err("project.err.create-dir", msg.Args{"File": missing[i], "Err": errors.Unwrap(err)})
 		}
 		created = append(created, missing[i])
 	}
@@ -556,11 +624,21 @@ func (tx *Tx) Plan(set fileset.Set, force bool) ([]Step, error) {
 // Write plans and writes set into dir as one transaction under the
 // project's lock, so the plan is made against what the write replaces.
 func Write(dir string, set fileset.Set, force bool, m *Manifest) ([]Step, error) {
+	return WriteGated(dir, set, force, m, nil)
+}
+
+// WriteGated is Write that calls gate once every file is staged and
+// synced, just before the commit, and commits only if it returns nil; its
+// error is returned as it is, with nothing written. A caller that is
+// still checking set (new validates what it rendered) lets the disk work
+// run meanwhile. gate is not called when the write fails before it.
+func WriteGated(dir string, set fileset.Set, force bool, m *Manifest, gate func() error) ([]Step, error) {
 	tx, err := Begin(dir)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Close()
+	tx.gate = gate
 	steps, err := tx.Plan(set, force)
 	if err != nil {
 		return nil, err

@@ -50,11 +50,12 @@ func NewCmdValidate(f *cmdutil.Factory, runF func(context.Context, *Options) err
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, l.T("validatecmd.flag.json"))
-	cmdutil.AddDirFlag(cmd, "")
+	cmdutil.AddDirFlag(cmd, f.IO.L)
 	return cmd
 }
 
 func validateRun(opts *Options) error {
+	validate.Warm()
 	l := opts.IO.L
 	info, err := os.Stat(opts.Dir)
 	if err != nil {
