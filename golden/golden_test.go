@@ -67,6 +67,7 @@ var cases = []struct {
 	{"onyx-https", "onyx", stack.Answers{"https": "true", "domain": "onyx.example.com", "mcp_server": "true", "code_interpreter": "true"}},
 	{"onyx-source", "onyx", stack.Answers{"mode": "source", "source_dir": "../onyx"}},
 	{"onyx-logging-resources-https", "onyx", stack.Answers{"logging": "true", "resources": "true", "https": "true", "domain": "onyx.example.com"}},
+	{"onyx-zh-overlays", "onyx", stack.Answers{"lang": "zh", "logging": "true", "resources": "true", "mode": "source", "source_dir": "../onyx"}},
 	{"keras-defaults", "keras-webpy", nil},
 	// a Chinese project: README and the scripts' messages in Chinese
 	{"keras-zh", "keras-webpy", stack.Answers{"lang": "zh"}},
