@@ -54,6 +54,12 @@ func sayFuncs(l *msg.Localizer) template.FuncMap {
 		"tinicomment": func(id string, args ...any) (string, error) {
 			return commentMessage(l, ";", id, 0, args...)
 		},
+		// {{tpshelp "id" [placeholder value]...}}: the text of a
+		// PowerShell <# #> help block, whose lines carry no comment mark
+		// (Get-Help would show one); Comment keeps "#>" from ending it.
+		"tpshelp": func(id string, args ...any) (string, error) {
+			return commentMessage(l, "", id, 0, args...)
+		},
 	}
 }
 
@@ -171,11 +177,16 @@ func commentMessage(l *msg.Localizer, mark, id string, indent int, args ...any) 
 		if i > 0 {
 			pad = strings.Repeat(" ", indent)
 		}
-		if line == "" {
+		switch {
+		case line == "" && mark == "":
+			lines[i] = ""
+		case line == "":
 			lines[i] = pad + mark
-			continue
+		case mark == "":
+			lines[i] = pad + Comment(line)
+		default:
+			lines[i] = pad + mark + " " + Comment(line)
 		}
-		lines[i] = pad + mark + " " + Comment(line)
 	}
 	return strings.Join(lines, "\n"), nil
 }
