@@ -58,6 +58,7 @@ var cases = []struct {
 	{"django-postgres-gunicorn-valkey", "django-uwsgi", stack.Answers{"db": "postgres", "wsgi": "gunicorn", "cache": "valkey"}},
 	// a Chinese project: README and scripts in Chinese, Django in zh-hans on Shanghai time
 	{"django-zh", "django-uwsgi", stack.Answers{"lang": "zh", "time_zone": "Asia/Shanghai"}},
+	{"django-zh-postgres-gunicorn", "django-uwsgi", stack.Answers{"lang": "zh", "time_zone": "Asia/Shanghai", "db": "postgres", "wsgi": "gunicorn", "cache": "redis"}},
 	{"onyx-defaults", "onyx", nil},
 	{"onyx-zh", "onyx", stack.Answers{"lang": "zh"}},
 	{"onyx-zh-https", "onyx", stack.Answers{"lang": "zh", "https": "true", "domain": "onyx.example.com"}},

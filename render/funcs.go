@@ -452,7 +452,7 @@ func QuotingHelpers(p string) (map[string]bool, bool) {
 	case strings.HasSuffix(base, ".sql"):
 		return set("sqlIdent", "sqlStr", "comment"), true
 	case strings.HasSuffix(base, ".py"):
-		return set("py", "comment"), true
+		return set("py", "comment", "tpydoc"), true
 	case strings.HasSuffix(base, ".md"):
 		return set("md", "mdcode"), true
 	case base == ".gitignore" || base == ".dockerignore":

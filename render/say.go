@@ -60,6 +60,13 @@ func sayFuncs(l *msg.Localizer) template.FuncMap {
 		"tpshelp": func(id string, args ...any) (string, error) {
 			return commentMessage(l, "", id, 0, args...)
 		},
+		// {{tpydoc "id" [placeholder value]...}}: the text of a Python
+		// docstring the template opens and closes with """; \ and " are
+		// escaped so neither the text nor a value can end it early.
+		"tpydoc": func(id string, args ...any) (string, error) {
+			text, err := commentMessage(l, "", id, 0, args...)
+			return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(text), err
+		},
 	}
 }
 
