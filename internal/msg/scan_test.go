@@ -38,6 +38,9 @@ import (
 // allowed are the exceptions by file and the literal's first words:
 // machine output and names, never prose.
 var allowed = map[string][]string{
+	// the catalogue's own defects (a broken embedded file): it cannot say
+	// them through itself, and its tests catch them before a release
+	"internal/msg/msg.go": {"message catalogue "},
 	// `stackgen version` prints the program name and version, a format
 	// scripts parse
 	"cmd/stackgen/root/commands.go": {"stackgen "},
@@ -98,7 +101,6 @@ var pending = map[string]int{
 	"appscan/appscan.go":                5,
 	"appscan/deps.go":                   6,
 	"internal/atomicfile/atomicfile.go": 4,
-	"internal/msg/msg.go":               4,
 	"internal/smallfile/smallfile.go":   3,
 	"internal/toolcheck/compose.go":     1,
 	"internal/toolcheck/toolcheck.go":   1,
