@@ -58,6 +58,7 @@ var cases = []struct {
 	{"django-postgres-gunicorn-valkey", "django-uwsgi", stack.Answers{"db": "postgres", "wsgi": "gunicorn", "cache": "valkey"}},
 	// a Chinese project: README and scripts in Chinese, Django in zh-hans on Shanghai time
 	{"django-zh", "django-uwsgi", stack.Answers{"lang": "zh", "time_zone": "Asia/Shanghai"}},
+	{"django-zh-postgres-gunicorn", "django-uwsgi", stack.Answers{"lang": "zh", "time_zone": "Asia/Shanghai", "db": "postgres", "wsgi": "gunicorn", "cache": "redis"}},
 	{"onyx-defaults", "onyx", nil},
 	{"onyx-zh", "onyx", stack.Answers{"lang": "zh"}},
 	{"onyx-zh-https", "onyx", stack.Answers{"lang": "zh", "https": "true", "domain": "onyx.example.com"}},
@@ -67,6 +68,7 @@ var cases = []struct {
 	{"onyx-https", "onyx", stack.Answers{"https": "true", "domain": "onyx.example.com", "mcp_server": "true", "code_interpreter": "true"}},
 	{"onyx-source", "onyx", stack.Answers{"mode": "source", "source_dir": "../onyx"}},
 	{"onyx-logging-resources-https", "onyx", stack.Answers{"logging": "true", "resources": "true", "https": "true", "domain": "onyx.example.com"}},
+	{"onyx-zh-overlays", "onyx", stack.Answers{"lang": "zh", "logging": "true", "resources": "true", "mode": "source", "source_dir": "../onyx"}},
 	{"keras-defaults", "keras-webpy", nil},
 	// a Chinese project: README and the scripts' messages in Chinese
 	{"keras-zh", "keras-webpy", stack.Answers{"lang": "zh"}},

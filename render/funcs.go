@@ -432,7 +432,7 @@ func QuotingHelpers(p string) (map[string]bool, bool) {
 	case strings.HasSuffix(base, ".sh"):
 		return set("sh", "tsh", "comment"), true
 	case strings.HasSuffix(base, ".ps1"):
-		return set("ps", "tps", "pscomment"), true
+		return set("ps", "tps", "pscomment", "tpshelp"), true
 	case base == "Dockerfile" || strings.HasPrefix(base, "Dockerfile."):
 		return set("docker", "comment"), true
 	case strings.HasSuffix(base, ".conf") && strings.Contains(p, "nginx"):
@@ -452,7 +452,7 @@ func QuotingHelpers(p string) (map[string]bool, bool) {
 	case strings.HasSuffix(base, ".sql"):
 		return set("sqlIdent", "sqlStr", "comment"), true
 	case strings.HasSuffix(base, ".py"):
-		return set("py", "comment"), true
+		return set("py", "comment", "tpydoc"), true
 	case strings.HasSuffix(base, ".md"):
 		return set("md", "mdcode"), true
 	case base == ".gitignore" || base == ".dockerignore":

@@ -54,6 +54,19 @@ func sayFuncs(l *msg.Localizer) template.FuncMap {
 		"tinicomment": func(id string, args ...any) (string, error) {
 			return commentMessage(l, ";", id, 0, args...)
 		},
+		// {{tpshelp "id" [placeholder value]...}}: the text of a
+		// PowerShell <# #> help block, whose lines carry no comment mark
+		// (Get-Help would show one); Comment keeps "#>" from ending it.
+		"tpshelp": func(id string, args ...any) (string, error) {
+			return commentMessage(l, "", id, 0, args...)
+		},
+		// {{tpydoc "id" [placeholder value]...}}: the text of a Python
+		// docstring the template opens and closes with """; \ and " are
+		// escaped so neither the text nor a value can end it early.
+		"tpydoc": func(id string, args ...any) (string, error) {
+			text, err := commentMessage(l, "", id, 0, args...)
+			return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(text), err
+		},
 	}
 }
 
@@ -171,11 +184,16 @@ func commentMessage(l *msg.Localizer, mark, id string, indent int, args ...any) 
 		if i > 0 {
 			pad = strings.Repeat(" ", indent)
 		}
-		if line == "" {
+		switch {
+		case line == "" && mark == "":
+			lines[i] = ""
+		case line == "":
 			lines[i] = pad + mark
-			continue
+		case mark == "":
+			lines[i] = pad + Comment(line)
+		default:
+			lines[i] = pad + mark + " " + Comment(line)
 		}
-		lines[i] = pad + mark + " " + Comment(line)
 	}
 	return strings.Join(lines, "\n"), nil
 }

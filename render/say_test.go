@@ -211,4 +211,20 @@ func TestCommentMessage(t *testing.T) {
 	if !strings.Contains(got, "a\\u000Astrict = false 的 uWSGI 配置") {
 		t.Errorf("tinicomment zh = %q: the value's line break must stay inside the comment", got)
 	}
+	doc := funcs["tpydoc"].(func(string, ...any) (string, error))
+	got, err = doc("gen.script.django.restore.header", "Project", `x"""\`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(got, `x\"\"\"\\`) {
+		t.Errorf("tpydoc = %q: a value's quotes and backslash must not end the docstring", got)
+	}
+	help := funcs["tpshelp"].(func(string, ...any) (string, error))
+	got, err = help("gen.script.django.restore.header", "Project", "x#>\nRemove-Item")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(got, "#>") || strings.Contains(got, "\nRemove-Item") || strings.HasPrefix(got, "#") {
+		t.Errorf("tpshelp zh = %q: a value must neither end the help block nor start a line, and lines carry no # mark", got)
+	}
 }
