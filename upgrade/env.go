@@ -2,11 +2,11 @@ package upgrade
 
 import (
 	"bytes"
-	"fmt"
 	"sort"
 	"strings"
 
 	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/project"
 )
 
@@ -124,7 +124,9 @@ func mergeEnv(in Input, t fileset.File) ([]byte, EnvReport) {
 		if out.Len() > 0 && !bytes.HasSuffix(out.Bytes(), []byte("\n")) {
 			out.WriteByte('\n')
 		}
-		fmt.Fprintf(&out, "\n# --- Added by stackgen upgrade -------------------------------------------\n")
+		lang, _ := msg.Parse(in.Lang)
+		out.WriteString("\n" + msg.New(lang).T("upgrade.env.added") + "\n")
+
 		out.Write(added.Bytes())
 	}
 	sort.Strings(r.Unused)

@@ -46,6 +46,9 @@ type Input struct {
 	Renames map[string]string
 	// Secrets are the .env keys that hold secrets: never changed.
 	Secrets map[string]bool
+	// Lang is the project's lang answer: the comment the merge writes into
+	// .env is read by the same people as the rest of its comments.
+	Lang string
 }
 
 // File is the outcome for one path.

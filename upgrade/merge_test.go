@@ -127,7 +127,28 @@ func TestMergeEnvByKey(t *testing.T) {
 	}
 }
 
+// The comment above the keys an upgrade adds is in the project's lang,
+// like the rest of .env's comments.
+func TestMergeEnvCommentFollowsLang(t *testing.T) {
+	disk := "A=1\n"
+	next := "A=1\nB=2\n"
+	for _, tc := range []struct{ lang, want string }{
+		{"", "Added by stackgen upgrade"},
+		{"en", "Added by stackgen upgrade"},
+		{"zh", "以下由 stackgen upgrade 添加"},
+	} {
+		i := in(nil, map[string]string{".env": disk}, map[string]string{".env": next})
+		i.Old[".env"] = project.Hash([]byte(disk))
+		i.Lang = tc.lang
+		f := byPath(Merge(i))[".env"]
+		if !strings.Contains(string(f.Content), tc.want) || !strings.HasSuffix(string(f.Content), "\nB=2\n") {
+			t.Errorf("lang %q: .env lacks %q above B:\n%s", tc.lang, tc.want, f.Content)
+		}
+	}
+}
+
 func TestDataRisks(t *testing.T) {
+
 	d, err := stacks.Registry().Lookup("django-uwsgi")
 	if err != nil {
 		t.Fatal(err)

@@ -45,6 +45,9 @@ var allowed = map[string][]string{
 	"internal/toolcheck/nginx.go": {"127.0.0.1 "},
 	// the bundle's checksum, the same in every language
 	"bundle/pack.go": {"SHA-256 "},
+	// the changelogs are embedded and checked by upgrade's tests: a bad
+	// one is a build defect no user can cause or fix
+	"upgrade/changelog.go": {"changelog of "},
 }
 
 // pending counts, per file, the messages not yet in the catalogue when
@@ -163,11 +166,9 @@ var pending = map[string]int{
 	"swarm/convert.go":                     14,
 	"swarm/deploy.go":                      4,
 	"swarm/hints.go":                       1,
-	"upgrade/changelog.go":                 2,
-	"upgrade/env.go":                       1,
-	"upgrade/run.go":                       8,
-	"validate/nginx.go":                    8,
-	"validate/validate.go":                 2,
+
+	"validate/nginx.go":    8,
+	"validate/validate.go": 2,
 }
 
 var (
