@@ -5,13 +5,13 @@
 package stack
 
 import (
-	"fmt"
 	"io/fs"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/stackgen/stackgen/internal/imagerole"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Kind is the type of an answer, which decides how it is asked and checked.
@@ -253,5 +253,6 @@ func (r *Registry) Lookup(name string) (*Definition, error) {
 			}
 		}
 	}
-	return nil, fmt.Errorf("unknown stack %q; choose one of: %s (run 'stackgen stacks' for details)", name, strings.Join(r.Names(), ", "))
+	return nil, msg.Err("stack.err.unknown", msg.Args{"Value": quote(name), "Stacks": strings.Join(r.Names(), ", ")})
+
 }
