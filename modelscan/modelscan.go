@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Format is how a model is saved.
@@ -45,17 +47,17 @@ var hdf5Magic = []byte("\x89HDF\r\n\x1a\n")
 func Inspect(path string) (*Model, error) {
 	st, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("--model %s: %w", path, err)
+		return nil, msg.Err("modelscan.err.model", msg.Args{"File": path, "Err": err})
 	}
 	if st.IsDir() {
 		if _, err := os.Stat(filepath.Join(path, "saved_model.pb")); err != nil {
-			return nil, fmt.Errorf("--model %s: a folder without saved_model.pb; give a .keras or .h5 file (model.save(\"model.keras\"))", path)
+			return nil, msg.Err("modelscan.err.no-saved-model", msg.Args{"File": path})
 		}
 		return &Model{Format: SavedModel, Why: "a SavedModel's signature is a protocol buffer stackgen does not read"}, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("--model %s: %w", path, err)
+		return nil, msg.Err("modelscan.err.model", msg.Args{"File": path, "Err": err})
 	}
 	defer f.Close()
 	head := make([]byte, 8)
@@ -67,13 +69,13 @@ func Inspect(path string) (*Model, error) {
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		return inspectKeras(f, st.Size(), path)
 	}
-	return nil, fmt.Errorf("--model %s: neither a .keras zip nor an HDF5 file; save the model with model.save(\"model.keras\")", path)
+	return nil, msg.Err("modelscan.err.format", msg.Args{"File": path})
 }
 
 func inspectKeras(r io.ReaderAt, size int64, path string) (*Model, error) {
 	z, err := zip.NewReader(r, size)
 	if err != nil {
-		return nil, fmt.Errorf("--model %s: not a readable .keras zip: %v", path, err)
+		return nil, msg.Err("modelscan.err.zip", msg.Args{"File": path, "Err": err})
 	}
 	for _, f := range z.File {
 		if f.Name != "config.json" {
@@ -81,25 +83,25 @@ func inspectKeras(r io.ReaderAt, size int64, path string) (*Model, error) {
 		}
 		rc, err := f.Open()
 		if err != nil {
-			return nil, fmt.Errorf("--model %s: config.json: %v", path, err)
+			return nil, msg.Err("modelscan.err.config", msg.Args{"File": path, "Err": err})
 		}
 		defer rc.Close()
 		b, err := io.ReadAll(io.LimitReader(rc, maxConfig+1))
 		if err != nil {
-			return nil, fmt.Errorf("--model %s: config.json: %v", path, err)
+			return nil, msg.Err("modelscan.err.config", msg.Args{"File": path, "Err": err})
 		}
 		if len(b) > maxConfig {
-			return nil, fmt.Errorf("--model %s: config.json is over %d MiB; is this a Keras model?", path, maxConfig>>20)
+			return nil, msg.Err("modelscan.err.config-large", msg.Args{"File": path, "MiB": maxConfig >> 20})
 		}
 		m := &Model{Format: Keras}
 		shape, why, err := ShapeFromConfig(b)
 		if err != nil {
-			return nil, fmt.Errorf("--model %s: config.json: %v", path, err)
+			return nil, msg.Err("modelscan.err.config", msg.Args{"File": path, "Err": err})
 		}
 		m.Shape, m.Why = shape, why
 		return m, nil
 	}
-	return nil, fmt.Errorf("--model %s: a zip without config.json, so not a .keras model; save it with model.save(\"model.keras\")", path)
+	return nil, msg.Err("modelscan.err.no-config", msg.Args{"File": path})
 }
 
 type layer struct {
@@ -128,7 +130,8 @@ type modelConfig struct {
 func ShapeFromConfig(b []byte) (shape []string, why string, err error) {
 	var c modelConfig
 	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, "", fmt.Errorf("not JSON: %v", err)
+		return nil, "", msg.Err("modelscan.err.not-json", msg.Args{"Err": err})
+
 	}
 	var inputs [][]string
 	for _, l := range c.Config.Layers {

@@ -63,8 +63,6 @@ var pending = map[string]int{
 	// held the rest; these are the counts then, per file. upgrade/env.go
 	// also holds the comment upgrade writes above the keys it adds to .env:
 	// a generated file's text, which should follow the project's lang.
-	"appscan/appscan.go":                   5,
-	"appscan/deps.go":                      6,
 	"backup/copy.go":                       6,
 	"backup/files.go":                      1,
 	"backup/manifest.go":                   3,
@@ -135,7 +133,6 @@ var pending = map[string]int{
 	"k8s/onyx4.go":                         1,
 	"lifecycle/start.go":                   1,
 	"lifecycle/up.go":                      4,
-	"modelscan/modelscan.go":               11,
 	"progress/progress.go":                 1,
 	"project/base.go":                      5,
 	"project/lock.go":                      1,
