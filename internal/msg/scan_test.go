@@ -52,6 +52,12 @@ var allowed = map[string][]string{
 	// an empty one is a stackgen defect, not an answer a user can fix
 	"stacks/keras.go": {"keras-webpy: no model image"},
 	"stacks/onyx.go":  {"onyx: no image resolved"},
+	// a stack definition or template that breaks render's rules (no
+	// templates, two writing one file, its own name:, an unparsable
+	// template, a number or word helper given something else) is a
+	// stackgen defect the golden and render tests catch, not user input
+	"render/render.go": {"stack ", "templates ", "%s: the template sets name:", "no %s rendered", "template %s: "},
+	"render/funcs.go":  {"value %v (%T) is not a whole number", "word: "},
 }
 
 // pending counts, per file, the messages not yet in the catalogue when
@@ -145,11 +151,6 @@ var pending = map[string]int{
 	"project/write.go":                     5,
 	"prompt/prompttest/scripted.go":        1,
 	"prompt/survey.go":                     1,
-	"render/funcs.go":                      10,
-	"render/pins.go":                       1,
-	"render/render.go":                     8,
-	"render/systemd.go":                    1,
-	"render/words.go":                      1,
 	"sign/minisign.go":                     10,
 	"swarm/convert.go":                     14,
 	"swarm/deploy.go":                      4,
