@@ -58,6 +58,15 @@ var allowed = map[string][]string{
 	// stackgen defect the golden and render tests catch, not user input
 	"render/render.go": {"stack ", "templates ", "%s: the template sets name:", "no %s rendered", "template %s: "},
 	"render/funcs.go":  {"value %v (%T) is not a whole number", "word: "},
+	// the catalogue's own errors: its files are embedded and checked by
+	// this package's tests, and New panics on them (a build defect)
+	"internal/msg/msg.go": {"message catalogue "},
+	// Commit after Commit, and LoadCompose without a file, are callers'
+	// defects, not anything a user does
+	"internal/atomicfile/atomicfile.go": {"atomicfile: committed twice"},
+	"internal/toolcheck/compose.go":     {"no compose file given"},
+	// the scripted prompter is a test double: its error goes to the test
+	"prompt/prompttest/scripted.go": {"unexpected question "},
 }
 
 // pending counts, per file, the messages not yet in the catalogue when
@@ -125,12 +134,6 @@ var pending = map[string]int{
 	"engine/images.go":                     4,
 	"engine/swarm.go":                      21,
 	"engine/wait.go":                       9,
-	"internal/atomicfile/atomicfile.go":    4,
-	"internal/msg/msg.go":                  4,
-	"internal/smallfile/smallfile.go":      3,
-	"internal/toolcheck/compose.go":        1,
-	"internal/toolcheck/toolcheck.go":      1,
-	"internal/yamlin/yamlin.go":            9,
 	"k8s/decode.go":                        2,
 	"k8s/django.go":                        3,
 	"k8s/helm.go":                          1,
@@ -139,7 +142,6 @@ var pending = map[string]int{
 	"k8s/onyx4.go":                         1,
 	"lifecycle/start.go":                   1,
 	"lifecycle/up.go":                      4,
-	"progress/progress.go":                 1,
 	"project/base.go":                      5,
 	"project/lock.go":                      1,
 	"project/lock_other.go":                2,
@@ -149,8 +151,6 @@ var pending = map[string]int{
 	"project/tx.go":                        15,
 	"project/upgrade.go":                   1,
 	"project/write.go":                     5,
-	"prompt/prompttest/scripted.go":        1,
-	"prompt/survey.go":                     1,
 	"sign/minisign.go":                     10,
 	"swarm/convert.go":                     14,
 	"swarm/deploy.go":                      4,
