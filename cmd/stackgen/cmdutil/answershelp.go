@@ -77,12 +77,12 @@ func kindOf(q stack.Question, cur stack.Answers) string {
 }
 
 // QuestionText is a question's prompt and help in l's language: the
-// catalogue's q.STACK.KEY.prompt and .help, whose English is the stack
+// catalogue's QuestionID(...).prompt and .help, whose English is the stack
 // definition's own text (a test keeps them equal); a question not in the
 // catalogue is asked in English.
 func QuestionText(l *msg.Localizer, stackName string, q stack.Question) (prompt, help string) {
 	prompt, help = q.Prompt, q.Help
-	id := "q." + stackName + "." + q.Key
+	id := QuestionID(stackName, q.Key)
 	if t := l.T(id + ".prompt"); t != id+".prompt" {
 		prompt = t
 	}
@@ -91,3 +91,17 @@ func QuestionText(l *msg.Localizer, stackName string, q stack.Question) (prompt,
 	}
 	return prompt, help
 }
+
+// QuestionID is where the catalogue keeps a question's text: q.STACK.KEY
+// for a stack's own question, q.common.KEY for one every stack shares
+// (stack.RegistryMirrorQuestion, LangQuestion, ...), written once for all.
+func QuestionID(stackName, key string) string {
+	id := "q." + stackName + "." + key
+	if msg.English().T(id+".prompt") == id+".prompt" {
+		if common := "q.common." + key; msg.English().T(common+".prompt") != common+".prompt" {
+			return common
+		}
+	}
+	return id
+}
+

@@ -10,16 +10,15 @@ import (
 	"github.com/stackgen/stackgen/stacks"
 )
 
-// Every question a terminal run asks is in the catalogue, its English the
-// stack definition's own text, and a Chinese reader is asked in Chinese.
+// Every question (those a terminal run asks and the advanced ones --set
+// and --answers-help show) is in the catalogue, its English the stack
+// definition's own text, and a Chinese reader is asked in Chinese.
 func TestAskedQuestionsAreInTheCatalogue(t *testing.T) {
 	en, zh := msg.English(), msg.New(msg.Zh)
 	for _, d := range stacks.Registry().All() {
 		for _, q := range d.Questions {
-			if q.Advanced {
-				continue
-			}
-			id := "q." + d.Name + "." + q.Key
+			id := cmdutil.QuestionID(d.Name, q.Key)
+
 			if got := en.T(id + ".prompt"); got != q.Prompt {
 				t.Errorf("%s: catalogue %q, definition %q", id+".prompt", got, q.Prompt)
 			}
