@@ -142,11 +142,14 @@ type Definition struct {
 	// swap a Vespa index for an empty OpenSearch one unasked).
 	Rerender func(prev, next Answers) error
 	// Notes, when set, are lines printed after the project is written (e.g.
-	// the memory the chosen mode needs).
-	Notes func(a Answers) []string
+	// the memory the chosen mode needs): catalogue messages, said in the
+	// reader's language.
+	Notes func(a Answers) []msg.Sub
 	// Warnings, when set, are printed on stderr at render time (e.g. an
 	// image reference with a known vulnerability); they do not stop it.
-	Warnings func(a Answers, images map[string]string) []string
+	// Catalogue messages, like Notes.
+	Warnings func(a Answers, images map[string]string) []msg.Sub
+
 	// UserFiles are files only the user can supply (a trained model, a TLS
 	// certificate): `new` names the missing ones in its next steps, and
 	// validate and doctor report them.

@@ -517,35 +517,34 @@ func onyxRerender(prev, next stack.Answers) error {
 
 // onyxMemory is the memory the answers' service set needs, as told after
 // `stackgen new` (Onyx's docs: 16 GB and 4 CPUs for the standard set).
-func onyxMemory(a stack.Answers) string {
+func onyxMemory(a stack.Answers) msg.Sub {
 	if onyxLite(a) {
-		gb := 4
 		if a.Bool(onyxCodeInterp) {
-			gb = 6
+			return msg.Sub{ID: "stacks.onyx.memory-lite-code", Args: msg.Args{"GB": 6}}
 		}
-		return fmt.Sprintf("Onyx Lite needs about %d GB of memory for Docker (API server, web server, PostgreSQL, nginx%s): an 8 GB Docker Desktop laptop runs it.", gb, map[bool]string{true: ", code interpreter", false: ""}[a.Bool(onyxCodeInterp)])
+		return msg.Sub{ID: "stacks.onyx.memory-lite", Args: msg.Args{"GB": 4}}
 	}
-	index := "OpenSearch with a " + a[onyxOSHeap] + " heap"
 	if onyxLegacy(a) {
-		index = "Vespa"
+		return msg.Sub{ID: "stacks.onyx.memory-vespa"}
 	}
-	return "Onyx (standard) needs about 16 GB of memory and 4 CPUs for Docker (" + index + ", two model servers, workers); on Docker Desktop give its VM at least 12 GB, or choose profile=lite."
+	return msg.Sub{ID: "stacks.onyx.memory-opensearch", Args: msg.Args{"Heap": a[onyxOSHeap]}}
 }
 
-func onyxNotes(a stack.Answers) []string {
-	return []string{"Memory: " + onyxMemory(a)}
+func onyxNotes(a stack.Answers) []msg.Sub {
+	return []msg.Sub{{ID: "stacks.onyx.note-memory", Args: msg.Args{"Memory": onyxMemory(a)}}}
 }
 
 // onyxWarnings flags, at render time, what the README explains at length.
-func onyxWarnings(a stack.Answers, images map[string]string) []string {
-	var w []string
+func onyxWarnings(a stack.Answers, images map[string]string) []msg.Sub {
+	var w []msg.Sub
 	if ref, ok := images[onyxImageMinio]; ok {
 		if m := onyxMinioRelease.FindStringSubmatch(ref); m != nil && m[1] < onyxMinioFixed {
-			w = append(w, fmt.Sprintf("image.%s %s predates RELEASE.%s, the fix for CVE-2025-62506, and MinIO publishes no fixed community image; use %s=%s or %s, or --image %s= with MinIO built from RELEASE.%s or later", onyxImageMinio, ref, onyxMinioFixed, onyxFileStore, onyxStorePostgres, onyxStoreS3External, onyxImageMinio, onyxMinioFixed))
+			w = append(w, msg.Sub{ID: "stacks.onyx.warn-minio-cve", Args: msg.Args{
+				"Key": onyxImageMinio, "Ref": ref, "Fixed": onyxMinioFixed, "StoreKey": onyxFileStore, "Postgres": onyxStorePostgres, "S3": onyxStoreS3External}})
 		}
 	}
 	if a.Bool(onyxCodeInterp) {
-		w = append(w, "code_interpreter: the code-interpreter service runs as root with the host's Docker socket mounted: whoever controls it controls this host's Docker")
+		w = append(w, msg.Sub{ID: "stacks.onyx.warn-code-interpreter", Args: msg.Args{"Key": onyxCodeInterp}})
 	}
 	return w
 }
@@ -681,7 +680,9 @@ func onyxData(in stack.Input) (any, error) {
 		CodeInterp:     a.Bool(onyxCodeInterp),
 		MCP:            a.Bool(onyxMCP),
 		ComposeProject: a[stack.ComposeProjectAnswer],
-		Memory:         onyxMemory(a),
+		// the README is English (onyx has no other language's templates)
+		Memory: msg.English().T(onyxMemory(a).ID, onyxMemory(a).Args),
+
 		URL:            onyxURL(a),
 		Images:         in.Images,
 		Roles:          in.Roles,

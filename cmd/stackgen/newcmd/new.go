@@ -229,7 +229,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err := checkRendered(opts.IO, checked); err != nil {
 		return err
 	}
-	var stackWarnings []string
+	var stackWarnings []msg.Sub
 	if d.Warnings != nil {
 		stackWarnings = d.Warnings(answers, d.ResolveImages(answers))
 	}
@@ -278,7 +278,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	if d.Notes != nil {
 		for _, n := range d.Notes(answers) {
-			fmt.Fprintln(opts.IO.Out, n)
+			fmt.Fprintln(opts.IO.Out, l.T(n.ID, n.Args))
 		}
 	}
 	if opts.Up != nil {
@@ -381,7 +381,7 @@ const currencyRule = "image-currency"
 // known CVE, a licence change, and what to pick instead. Defaults are
 // kept on supported lines by a test; an image the stack's own warnings
 // already name (Onyx's MinIO, with the stack's alternatives) is theirs.
-func imageWarnings(ios *cmdutil.IOStreams, d *stack.Definition, given, answers stack.Answers, stackWarnings []string) {
+func imageWarnings(ios *cmdutil.IOStreams, d *stack.Definition, given, answers stack.Answers, stackWarnings []msg.Sub) {
 	images := d.ResolveImages(answers)
 	keys := make([]string, 0, len(images))
 	for k := range images {
@@ -398,14 +398,17 @@ func imageWarnings(ios *cmdutil.IOStreams, d *stack.Definition, given, answers s
 	}
 }
 
-func mentioned(lines []string, ref string) bool {
+// mentioned reports whether a stack's warning already names ref (in any
+// language the reference reads the same).
+func mentioned(lines []msg.Sub, ref string) bool {
 	for _, l := range lines {
-		if strings.Contains(l, ref) {
+		if strings.Contains(msg.English().T(l.ID, l.Args), ref) {
 			return true
 		}
 	}
 	return false
 }
+
 
 func defaultDir(d *stack.Definition, a stack.Answers) string {
 	if d.DefaultDir != nil {
