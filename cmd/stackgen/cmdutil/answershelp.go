@@ -104,4 +104,3 @@ func QuestionID(stackName, key string) string {
 	}
 	return id
 }
-

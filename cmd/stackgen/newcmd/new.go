@@ -409,7 +409,6 @@ func mentioned(lines []msg.Sub, ref string) bool {
 	return false
 }
 
-
 func defaultDir(d *stack.Definition, a stack.Answers) string {
 	if d.DefaultDir != nil {
 		if dir := d.DefaultDir(a); dir != "" {
