@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/stacks"
@@ -272,4 +273,21 @@ func FuzzMergeEnvKeepsSecretsAndLines(f *testing.F) {
 			pos += j + len(strings.TrimSuffix(l, "\n"))
 		}
 	})
+}
+
+// The summary table's notes read in the reader's language, joined with
+// its punctuation.
+func TestTableSaysNotesInTheReadersLanguage(t *testing.T) {
+	p := Plan{Files: []File{{Path: "app/settings.py", Outcome: Conflict, Conflicts: 2, Notes: []msg.Sub{{ID: "upgrade.note.no-base"}}}}}
+	for _, tc := range []struct {
+		l    *msg.Localizer
+		want string
+	}{
+		{msg.English(), "no base copy: every difference is marked; 2 conflict(s): edit the"},
+		{msg.New(msg.Zh), "没有基准副本：每处差异都已标出；2 处冲突"},
+	} {
+		if got := p.Table(tc.l); !strings.Contains(got, tc.want) {
+			t.Errorf("%s: table %q lacks %q", tc.l.Lang(), got, tc.want)
+		}
+	}
 }

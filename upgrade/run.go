@@ -400,7 +400,7 @@ func maskSecrets(b []byte, secrets map[string]bool) []byte {
 }
 
 func printTable(w io.Writer, l *msg.Localizer, p *Plan, changed bool) {
-	t := p.Table()
+	t := p.Table(l)
 	if t == "" {
 		fmt.Fprintln(w, l.T("upgrade.nothing"))
 		return
