@@ -8,7 +8,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -33,8 +32,9 @@ type Model struct {
 	// Shape is the input shape with the batch dimension first, "None" for
 	// a free dimension; nil when the format does not say or it was not read.
 	Shape []string
-	// Why says why Shape is nil ("" when it is known).
-	Why string
+	// Why says why Shape is nil (no ID when it is known): a catalogue
+	// message, said in the reader's language.
+	Why msg.Sub
 }
 
 // maxConfig bounds config.json: a model's description is kilobytes, and a
@@ -53,7 +53,7 @@ func Inspect(path string) (*Model, error) {
 		if _, err := os.Stat(filepath.Join(path, "saved_model.pb")); err != nil {
 			return nil, msg.Err("modelscan.err.no-saved-model", msg.Args{"File": path})
 		}
-		return &Model{Format: SavedModel, Why: "a SavedModel's signature is a protocol buffer stackgen does not read"}, nil
+		return &Model{Format: SavedModel, Why: msg.Sub{ID: "modelscan.why.saved-model"}}, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -65,7 +65,7 @@ func Inspect(path string) (*Model, error) {
 	head = head[:n]
 	switch {
 	case bytes.Equal(head, hdf5Magic):
-		return &Model{Format: HDF5, Why: "reading the model_config attribute of an HDF5 file needs an HDF5 library; the / page of the running API shows the shape"}, nil
+		return &Model{Format: HDF5, Why: msg.Sub{ID: "modelscan.why.hdf5"}}, nil
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		return inspectKeras(f, st.Size(), path)
 	}
@@ -127,11 +127,10 @@ type modelConfig struct {
 // 3, or tf.keras 2.13+): the build input shape, else the one InputLayer's
 // batch shape, else the first layer's batch_input_shape. why says why no
 // shape was found (several inputs, an unbuilt subclassed model).
-func ShapeFromConfig(b []byte) (shape []string, why string, err error) {
+func ShapeFromConfig(b []byte) (shape []string, why msg.Sub, err error) {
 	var c modelConfig
 	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, "", msg.Err("modelscan.err.not-json", msg.Args{"Err": err})
-
+		return nil, msg.Sub{}, msg.Err("modelscan.err.not-json", msg.Args{"Err": err})
 	}
 	var inputs [][]string
 	for _, l := range c.Config.Layers {
@@ -145,22 +144,22 @@ func ShapeFromConfig(b []byte) (shape []string, why string, err error) {
 		}
 	}
 	if len(inputs) > 1 {
-		return nil, fmt.Sprintf("the model has %d inputs; model_loader.py feeds one (write a loader for several, see the README)", len(inputs)), nil
+		return nil, msg.Sub{ID: "modelscan.why.inputs", Args: msg.Args{"Count": len(inputs)}}, nil
 	}
 	for _, raw := range []json.RawMessage{c.BuildConfig.InputShape, c.Config.BuildInputShape} {
 		if s, ok := dims(raw); ok {
-			return s, "", nil
+			return s, msg.Sub{}, nil
 		}
 	}
 	if len(inputs) == 1 {
-		return inputs[0], "", nil
+		return inputs[0], msg.Sub{}, nil
 	}
 	if len(c.Config.Layers) > 0 {
 		if s, ok := dims(c.Config.Layers[0].Config.BatchInputShape); ok {
-			return s, "", nil
+			return s, msg.Sub{}, nil
 		}
 	}
-	return nil, "the config names no input shape (a model never built or called)", nil
+	return nil, msg.Sub{ID: "modelscan.why.no-shape"}, nil
 }
 
 // dims reads a shape such as [null, 28, 28, 1]; ok is false for anything
