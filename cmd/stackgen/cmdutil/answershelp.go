@@ -104,3 +104,14 @@ func QuestionID(stackName, key string) string {
 	}
 	return id
 }
+
+// StackDescription is a stack's one-line description in l's language:
+// the catalogue's stacks.description.NAME, whose English is the
+// definition's Description (a test keeps them equal).
+func StackDescription(l *msg.Localizer, d *stack.Definition) string {
+	id := "stacks.description." + d.Name
+	if t := l.T(id); t != id {
+		return t
+	}
+	return d.Description
+}

@@ -334,7 +334,8 @@ func chooseStack(reg *stack.Registry, opts *Options, interactive bool) (*stack.D
 	var labels []string
 	byLabel := map[string]*stack.Definition{}
 	for _, d := range reg.All() {
-		l := d.Name + " — " + d.Description
+		l := d.Name + " — " + cmdutil.StackDescription(opts.IO.L, d)
+
 		labels = append(labels, l)
 		byLabel[l] = d
 	}

@@ -34,3 +34,16 @@ func TestAskedQuestionsAreInTheCatalogue(t *testing.T) {
 		}
 	}
 }
+
+// Every stack's description is in the catalogue, its English the
+// definition's own, and Chinese for a Chinese reader.
+func TestStackDescriptionsAreInTheCatalogue(t *testing.T) {
+	for _, d := range stacks.Registry().All() {
+		if got := cmdutil.StackDescription(msg.English(), d); got != d.Description || msg.English().T("stacks.description."+d.Name) != d.Description {
+			t.Errorf("%s: catalogue %q, definition %q", d.Name, got, d.Description)
+		}
+		if zh := cmdutil.StackDescription(msg.New(msg.Zh), d); !strings.ContainsFunc(zh, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+			t.Errorf("%s: zh description %q", d.Name, zh)
+		}
+	}
+}
