@@ -5,13 +5,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
+	"strconv"
 	"time"
 
 	kgzip "github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zip"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Format is the outer archive's format.
@@ -32,7 +33,7 @@ func ParseFormat(s string) (Format, error) {
 	case "tgz":
 		return TarGz, nil
 	}
-	return "", fmt.Errorf("unknown format %q; choose zip or tar.gz", s)
+	return "", msg.Err("bundle.err.format", msg.Args{"Format": strconv.Quote(s)})
 }
 
 // Ext is the archive's file name extension.
@@ -65,7 +66,7 @@ func newArchiveWriter(f Format, file archiveFile, root string, mtime time.Time) 
 	case TarGz:
 		return &tarGzWriter{f: file, root: root, mtime: mtime}, nil
 	}
-	return nil, fmt.Errorf("unknown format %q", f)
+	return nil, msg.Err("bundle.err.format", msg.Args{"Format": strconv.Quote(string(f))})
 }
 
 type zipWriter struct {
@@ -194,7 +195,7 @@ func headerBlock(h *tar.Header) ([]byte, error) {
 		return nil, err
 	}
 	if buf.Len() != 512 {
-		return nil, fmt.Errorf("tar header for %s takes %d bytes; the name is too long", h.Name, buf.Len())
+		return nil, msg.Err("bundle.err.tar-name", msg.Args{"File": h.Name, "Size": buf.Len()})
 	}
 	return buf.Bytes(), nil
 }

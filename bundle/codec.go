@@ -3,12 +3,13 @@ package bundle
 import (
 	"bufio"
 	"bytes"
-	"fmt"
 	"io"
 	"runtime"
+	"strconv"
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/klauspost/pgzip"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Codec is how the image archive is compressed.
@@ -30,7 +31,7 @@ func ParseCodec(s string) (Codec, error) {
 	case Zstd, Gzip:
 		return Codec(s), nil
 	}
-	return "", fmt.Errorf("unknown codec %q; choose zstd or gzip", s)
+	return "", msg.Err("bundle.err.codec", msg.Args{"Codec": strconv.Quote(s)})
 }
 
 // Ext is the image archive's file name extension for c.
@@ -112,7 +113,7 @@ func NewEncoder(c Codec, w io.Writer, o CodecOptions) (io.WriteCloser, error) {
 		}
 		return g, nil
 	}
-	return nil, fmt.Errorf("unknown codec %q", c)
+	return nil, msg.Err("bundle.err.codec", msg.Args{"Codec": strconv.Quote(string(c))})
 }
 
 // NewDecoder decompresses r, which was compressed with c.
@@ -127,7 +128,7 @@ func NewDecoder(c Codec, r io.Reader) (io.ReadCloser, error) {
 	case Gzip:
 		return pgzip.NewReader(r)
 	}
-	return nil, fmt.Errorf("unknown codec %q", c)
+	return nil, msg.Err("bundle.err.codec", msg.Args{"Codec": strconv.Quote(string(c))})
 }
 
 // Sniff tells the codec of a compressed stream from its first bytes, and
@@ -136,7 +137,7 @@ func Sniff(r io.Reader) (Codec, io.Reader, error) {
 	br := bufio.NewReader(r)
 	head, err := br.Peek(4)
 	if err != nil && len(head) < 2 {
-		return "", br, fmt.Errorf("reading the compressed stream: %w", err)
+		return "", br, msg.Err("bundle.err.read-stream", msg.Args{"Err": err})
 	}
 	switch {
 	case bytes.HasPrefix(head, []byte{0x28, 0xb5, 0x2f, 0xfd}):
@@ -144,7 +145,7 @@ func Sniff(r io.Reader) (Codec, io.Reader, error) {
 	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
 		return Gzip, br, nil
 	}
-	return "", br, fmt.Errorf("not a zstd or gzip stream")
+	return "", br, msg.Err("bundle.err.not-stream")
 }
 
 // Unpack decompresses a zstd or gzip stream (the codec is recognised from

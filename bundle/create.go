@@ -5,17 +5,18 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"hash"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/internal/atomicfile"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/sign"
 )
 
@@ -146,11 +147,11 @@ func (h *hashFile) sum() (string, int64, error) {
 // nothing under Output.
 func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result, err error) {
 	if _, err := os.Lstat(o.Output); err == nil {
-		return nil, fmt.Errorf("%s already exists; remove it or choose another name with -o", o.Output)
+		return nil, msg.Err("bundle.err.exists", msg.Args{"File": o.Output})
 	}
 	if o.Split > 0 {
 		if o.Split < MinPartSize {
-			return nil, fmt.Errorf("parts of %d bytes are too small; split into parts of 1M or more", o.Split)
+			return nil, msg.Err("bundle.err.parts-small", msg.Args{"Size": o.Split})
 		}
 		if err := checkSplitOutputs(o.Output); err != nil {
 			return nil, err
@@ -174,14 +175,14 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 		man.TotalImageSize += im.Size
 	}
 	if !validProjectName(man.Project) {
-		return nil, fmt.Errorf("project name %q is not a valid compose project name", man.Project)
+		return nil, msg.Err("bundle.err.project-name", msg.Args{"Project": strconv.Quote(man.Project)})
 	}
 	for _, f := range o.Files {
 		if err := checkPath(f.Path); err != nil {
 			return nil, err
 		}
 		if f.Path == ".env" && !man.IncludesEnv {
-			return nil, errors.New("refusing to pack .env (its secrets) without --include-env")
+			return nil, msg.Err("bundle.err.env-refused")
 		}
 	}
 
@@ -192,7 +193,7 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 	}
 	tmp, err := atomicfile.Create(o.Output, mode)
 	if err != nil {
-		return nil, fmt.Errorf("cannot write in %s: %w", dir, err)
+		return nil, msg.Err("bundle.err.write-dir", msg.Args{"Dir": dir, "Err": err})
 	}
 	defer tmp.Abort() // after Commit (or a split's rename), nothing
 	sbomErr := ""
@@ -212,7 +213,7 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 			return err
 		}
 		if err := aw.WriteFile(path, fm, b); err != nil {
-			return fmt.Errorf("writing %s into the bundle: %w", path, err)
+			return msg.Err("bundle.err.write-into", msg.Args{"File": path, "Err": err})
 		}
 		sum := sha256.Sum256(b)
 		add(path, fm, int64(len(b)), hex.EncodeToString(sum[:]))
@@ -245,7 +246,7 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 		var unpacker *UnpackerImage
 		if o.Codec == Zstd && o.Unpacker != nil {
 			if unpacker, err = o.Unpacker(); err != nil {
-				return nil, fmt.Errorf("building the unpacker image: %w", err)
+				return nil, msg.Err("bundle.err.unpacker-build", msg.Args{"Err": err})
 			}
 		}
 		if unpacker != nil {
@@ -253,7 +254,7 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 				_, err := w.Write(unpacker.Archive)
 				return err
 			}); err != nil {
-				return nil, fmt.Errorf("writing the unpacker image into the bundle: %w", err)
+				return nil, msg.Err("bundle.err.unpacker-write", msg.Args{"Err": err})
 			}
 			s := sha256.Sum256(unpacker.Archive)
 			add(UnpackerArchive, 0o644, int64(len(unpacker.Archive)), hex.EncodeToString(s[:]))
@@ -267,7 +268,7 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 	reserved := map[string]bool{SBOMPath: true, ManifestName: true, ChecksumsName: true, ReadmeName: true, LoadScriptSh: true, LoadScriptPs1: true, ManifestSigName: true, ChecksumsSigName: true}
 	for _, f := range files {
 		if reserved[f.Path] || strings.HasPrefix(f.Path, ImagesDir+"/") {
-			return nil, fmt.Errorf("%s: the project has a file where the bundle keeps its own; rename it", f.Path)
+			return nil, msg.Err("bundle.err.reserved", msg.Args{"File": f.Path})
 		}
 		if err := writeSmall(f.Path, f.Mode, f.Content); err != nil {
 			return nil, err
@@ -284,7 +285,7 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 	} {
 		b, err := t.gen(&man)
 		if err != nil {
-			return nil, fmt.Errorf("generating %s: %w", t.name, err)
+			return nil, msg.Err("bundle.err.generate", msg.Args{"Name": t.name, "Err": err})
 		}
 		if err := writeSmall(t.name, t.mode, b); err != nil {
 			return nil, err
@@ -309,7 +310,7 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 	if o.Signer != nil {
 		manSig, sumSig, err := signBundle(o.Signer, &man, mb, checksums)
 		if err != nil {
-			return nil, fmt.Errorf("signing the bundle: %w", err)
+			return nil, msg.Err("bundle.err.sign", msg.Args{"Err": err})
 		}
 		for _, s := range []struct {
 			name string
@@ -321,14 +322,14 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 		}
 	}
 	if err := aw.Close(); err != nil {
-		return nil, fmt.Errorf("finishing %s: %w", o.Output, err)
+		return nil, msg.Err("bundle.err.write", msg.Args{"File": o.Output, "Err": err})
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	sum, size, err := hf.sum()
 	if err != nil {
-		return nil, fmt.Errorf("writing %s: %w", o.Output, err)
+		return nil, msg.Err("bundle.err.write", msg.Args{"File": o.Output, "Err": err})
 	}
 	if o.Split > 0 {
 		// The temporary file becomes the first part (split.go); the
@@ -338,14 +339,14 @@ func Create(ctx context.Context, saver ImageSaver, o CreateOptions) (res *Result
 			return nil, err
 		}
 		if err := atomicfile.SyncDir(dir); err != nil {
-			return nil, fmt.Errorf("writing %s: %w", o.Output, err)
+			return nil, msg.Err("bundle.err.write", msg.Args{"File": o.Output, "Err": err})
 		}
 		return &Result{Manifest: &man, Size: size, SHA256: sum, Parts: ps, SBOMError: sbomErr}, nil
 	}
 	if err := tmp.CommitNew(); errors.Is(err, fs.ErrExist) {
-		return nil, fmt.Errorf("%s appeared while the bundle was written; the new bundle was discarded", o.Output)
+		return nil, msg.Err("bundle.err.appeared", msg.Args{"File": o.Output})
 	} else if err != nil {
-		return nil, fmt.Errorf("writing %s: %w", o.Output, err)
+		return nil, msg.Err("bundle.err.write", msg.Args{"File": o.Output, "Err": err})
 	}
 	return &Result{Manifest: &man, Size: size, SHA256: sum, SBOMError: sbomErr}, nil
 }
@@ -401,10 +402,10 @@ func streamImages(ctx context.Context, saver ImageSaver, aw archiveWriter, name 
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return fmt.Errorf("saving images from the engine: %w", err)
+			return msg.Err("bundle.err.save", msg.Args{"Err": err})
 		}
 		if err := enc.Close(); err != nil {
-			return fmt.Errorf("compressing the images: %w", err)
+			return msg.Err("bundle.err.compress", msg.Args{"Err": err})
 		}
 		size = cw.n
 		return nil
@@ -413,7 +414,7 @@ func streamImages(ctx context.Context, saver ImageSaver, aw archiveWriter, name 
 		return 0, "", 0, nil, err
 	}
 	if raw == 0 {
-		return 0, "", 0, nil, errors.New("the engine's save of the images was empty")
+		return 0, "", 0, nil, msg.Err("bundle.err.save-empty")
 	}
 	return size, hex.EncodeToString(h.Sum(nil)), raw, info, nil
 }
@@ -425,7 +426,7 @@ func identify(man *Manifest, info *SaveInfo, since *Manifest) error {
 	for i, im := range man.Images {
 		s, ok := matchSaved(info, im.Name, im.Layers)
 		if !ok {
-			return fmt.Errorf("the engine's save has no image %s: save it with 'docker save %s' to see why", im.Name, im.Name)
+			return msg.Err("bundle.err.save-lacks-image", msg.Args{"Image": im.Name})
 		}
 		man.Images[i].ConfigDigest = s.ConfigDigest
 		man.Images[i].Layers = s.DiffIDs
@@ -457,7 +458,7 @@ func identify(man *Manifest, info *SaveInfo, since *Manifest) error {
 func buildSBOM(tap *sbomTap, man *Manifest) ([]byte, error) {
 	images, err := tap.finish()
 	if err != nil {
-		return nil, fmt.Errorf("reading the images' packages: %w", err)
+		return nil, msg.Err("bundle.err.sbom-read", msg.Args{"Err": err})
 	}
 	return SBOM(man, images)
 }

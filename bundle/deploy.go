@@ -65,13 +65,13 @@ func Install(ctx context.Context, o InstallOptions) error {
 	if err != nil {
 		if first := PartName(o.Bundle, 1); errors.Is(err, os.ErrNotExist) {
 			if _, e := os.Stat(first); e == nil {
-				return fmt.Errorf("%s does not exist, but its parts do: pass the first part, --bundle %s", o.Bundle, first)
+				return msg.Err("bundle.err.parts-only", msg.Args{"Bundle": o.Bundle, "First": first})
 			}
 		}
-		return fmt.Errorf("cannot read the bundle: %w", err)
+		return msg.Err("bundle.err.read-bundle", msg.Args{"Err": err})
 	}
 	if st.IsDir() {
-		return fmt.Errorf("%s is a directory: pass the bundle file (.zip or .tar.gz); an unpacked bundle starts with its load-and-start script", o.Bundle)
+		return msg.Err("bundle.err.bundle-dir", msg.Args{"Bundle": o.Bundle})
 	}
 
 	// 1. Every file against the manifest, before anything is loaded.
@@ -91,7 +91,7 @@ func Install(ctx context.Context, o InstallOptions) error {
 	if err != nil {
 		return err
 	}
-	if sc.Warning != "" {
+	if sc.Warning != nil {
 		fmt.Fprintln(ios.ErrOut, ios.L.T("status.warning", msg.Args{"Text": sc.Warning}))
 	} else if sc.Verified {
 		fmt.Fprintln(ios.ErrOut, ios.L.T("bundle.signature.checked", msg.Args{"Key": sc.KeyID, "Source": fmt.Sprint(trust.Source)}))
@@ -133,7 +133,7 @@ func Install(ctx context.Context, o InstallOptions) error {
 		set.Sort()
 		fresh = strings.Join(SortedKeys(secrets), ", ")
 	}
-	if err := CheckProject(ios.ErrOut, o.Bundle, set, o.AllowPrivileged); err != nil {
+	if err := CheckProject(ios.ErrOut, ios.L, o.Bundle, set, o.AllowPrivileged); err != nil {
 		return err
 	}
 
@@ -146,7 +146,7 @@ func Install(ctx context.Context, o InstallOptions) error {
 		return err
 	}
 	if man.Platform != "" && ver.OS+"/"+ver.Arch != man.Platform {
-		return fmt.Errorf("this engine runs %s/%s but the bundle's images are %s: install it on a host of the same kind (Docker Desktop: switch to Linux containers)", ver.OS, ver.Arch, man.Platform)
+		return msg.Err("bundle.err.platform", msg.Args{"OS": ver.OS, "Arch": ver.Arch, "Platform": man.Platform})
 	}
 	if !o.NoUp {
 		if _, err := eng.ComposeVersion(ctx); err != nil {
@@ -177,14 +177,14 @@ func Install(ctx context.Context, o InstallOptions) error {
 		for _, im := range man.Images {
 			info, err := eng.ImageInfo(ctx, im.Name)
 			if err != nil {
-				return fmt.Errorf("after loading: %w", err)
+				return msg.Err("bundle.err.after-load", msg.Args{"Err": err})
 			}
 			if !im.Matches(info.ID, info.Layers) {
 				recorded := im.ConfigDigest
 				if recorded == "" {
 					recorded = im.ID
 				}
-				return fmt.Errorf("after loading, image %s is %s in the engine but the bundle recorded config %s (ID %s on the engine that made it)", im.Name, info.ID, recorded, im.ID)
+				return msg.Err("bundle.err.loaded-differs", msg.Args{"Image": im.Name, "Have": info.ID, "Config": recorded, "ID": im.ID})
 			}
 		}
 		fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.install.loaded", msg.Args{"Count": len(man.Images), "Names": imageNames(man.Images)}))
@@ -232,17 +232,23 @@ func writeSet(dir string, set fileset.Set) error {
 // project, and refuses what hands a container the host (privileged,
 // network_mode: host, the host's root or the Docker socket mounted) unless
 // allowed. Warnings are printed; nothing has been loaded or written yet.
-func CheckProject(w io.Writer, bundlePath string, set fileset.Set, allowPrivileged bool) error {
+func CheckProject(w io.Writer, l *msg.Localizer, bundlePath string, set fileset.Set, allowPrivileged bool) error {
 	findings := validate.Files(set)
 	host := validate.HostAccess(set)
 	for _, f := range append(findings, host...) {
-		fmt.Fprintf(w, "%s: %s\n", bundlePath, f)
+		fmt.Fprintf(w, "%s: %s\n", bundlePath, f.Format(l))
 	}
 	if validate.HasErrors(findings) {
-		return fmt.Errorf("%s: the bundle's project fails validation (the errors above); nothing was loaded or written: fix the project on the build host and package it again", bundlePath)
+		return msg.Err("bundle.err.invalid-project", msg.Args{"Bundle": bundlePath})
 	}
 	if len(host) > 0 && !allowPrivileged {
-		return fmt.Errorf("%s: %s: %s; nothing was loaded or written: pass --allow-privileged if you trust the bundle with the host", bundlePath, host[0].File, host[0].Message)
+		// the finding as a catalogue message, so root says it in the
+		// reader's language with the rest of the refusal
+		var finding any = host[0].Message
+		if t := host[0].Text; t != nil {
+			finding = msg.Sub{ID: t.Message, Args: t.Args}
+		}
+		return msg.Err("bundle.err.host-access", msg.Args{"Bundle": bundlePath, "File": host[0].File, "Finding": finding})
 	}
 	return nil
 }
@@ -286,7 +292,7 @@ func GenerateSecrets(man *Manifest, rnd io.Reader) (map[string]string, error) {
 	for _, k := range man.SecretKeys {
 		b := make([]byte, 32)
 		if _, err := io.ReadFull(rnd, b); err != nil {
-			return nil, fmt.Errorf("generating %s: %w", k, err)
+			return nil, msg.Err("bundle.err.generate", msg.Args{"Name": k, "Err": err})
 		}
 		generated[k] = base64.RawURLEncoding.EncodeToString(b)
 	}

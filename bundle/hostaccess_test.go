@@ -1,8 +1,10 @@
 package bundle
 
 import (
+	"github.com/stackgen/stackgen/internal/msg"
 	"io"
 	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -51,14 +53,19 @@ func TestStackBundlesPassTheInstallChecks(t *testing.T) {
 			example, _ := shipped.Get(".env.example")
 			shipped = append(shipped, fileset.File{Path: ".env", Mode: 0o600, Content: EnvFromExample(example.Content, secrets)})
 			shipped.Sort()
-			err = CheckProject(io.Discard, "b.zip", shipped, false)
+			err = CheckProject(io.Discard, msg.English(), "b.zip", shipped, false)
 			switch {
 			case c.want == "" && err != nil:
 				t.Fatalf("refused: %v", err)
 			case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
 				t.Fatalf("err = %v, want %q", err, c.want)
 			case c.want != "":
-				if err := CheckProject(io.Discard, "b.zip", shipped, true); err != nil {
+				// the refusal and the finding in it are said again in the
+				// reader's language
+				if zh := msg.New(msg.Zh).T("root.error", msg.Args{"Err": err}); !strings.Contains(zh, "--allow-privileged") || regexp.MustCompile(`[a-z]{3,} [a-z]{3,} [a-z]{3,}`).MatchString(zh) {
+					t.Errorf("in Chinese the refusal reads %q: English words are left", zh)
+				}
+				if err := CheckProject(io.Discard, msg.English(), "b.zip", shipped, true); err != nil {
 					t.Fatalf("refused with --allow-privileged: %v", err)
 				}
 			}

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // ImageLoader loads a plain `docker save` stream into the engine.
@@ -33,14 +33,14 @@ func LoadImages(ctx context.Context, v *Verified, loader ImageLoader, p *Progres
 	want, _ := m.File(m.ImageArchive)
 	rc, err := v.Open(m.ImageArchive)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %s: %w", v.Path, m.ImageArchive, err)
+		return nil, msg.Err("bundle.err.in-bundle", msg.Args{"Bundle": v.Path, "File": m.ImageArchive, "Err": err})
 	}
 	defer rc.Close()
 	h := sha256.New()
 	src := io.TeeReader(rc, teeCounter(h, p.written()))
 	dec, err := NewDecoder(m.Codec, src)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %s: %w", v.Path, m.ImageArchive, err)
+		return nil, msg.Err("bundle.err.in-bundle", msg.Args{"Bundle": v.Path, "File": m.ImageArchive, "Err": err})
 	}
 	defer dec.Close()
 	p.phase("load")
@@ -49,13 +49,13 @@ func LoadImages(ctx context.Context, v *Verified, loader ImageLoader, p *Progres
 		if ctx.Err() != nil {
 			return msgs, ctx.Err()
 		}
-		return msgs, fmt.Errorf("loading the images of %s: %w", v.Path, err)
+		return msgs, msg.Err("bundle.err.load", msg.Args{"Bundle": v.Path, "Err": err})
 	}
 	if _, err := io.Copy(io.Discard, src); err != nil {
-		return msgs, fmt.Errorf("%s: %s: %w", v.Path, m.ImageArchive, err)
+		return msgs, msg.Err("bundle.err.in-bundle", msg.Args{"Bundle": v.Path, "File": m.ImageArchive, "Err": err})
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != want.SHA256 {
-		return msgs, fmt.Errorf("%s: %s changed on disk while it was loaded (SHA-256 %s…, manifest %s…); load it again", v.Path, m.ImageArchive, got[:12], want.SHA256[:12])
+		return msgs, msg.Err("bundle.err.changed-loading", msg.Args{"Bundle": v.Path, "File": m.ImageArchive, "Got": got[:12], "Want": want.SHA256[:12]})
 	}
 	return msgs, nil
 }
@@ -93,14 +93,14 @@ func CheckTargetDir(dir string) error {
 		return err
 	}
 	if !st.IsDir() {
-		return fmt.Errorf("%s is a file; choose another directory with --dir", dir)
+		return msg.Err("bundle.err.dir-file", msg.Args{"Dir": dir})
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return err
 	}
 	if len(entries) > 0 {
-		return fmt.Errorf("%s is not empty; choose a new directory with --dir (installing never overwrites a project)", dir)
+		return msg.Err("bundle.err.dir-not-empty", msg.Args{"Dir": dir})
 	}
 	return nil
 }
@@ -114,15 +114,15 @@ func ProjectSet(v *Verified) (fileset.Set, error) {
 	for _, f := range ProjectFiles(v.Manifest) {
 		rc, err := v.Open(f.Path)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %s: %w", v.Path, f.Path, err)
+			return nil, msg.Err("bundle.err.in-bundle", msg.Args{"Bundle": v.Path, "File": f.Path, "Err": err})
 		}
 		b, err := readAllLimit(rc, f.Size)
 		rc.Close()
 		if err != nil {
-			return nil, fmt.Errorf("%s: %s: %w", v.Path, f.Path, err)
+			return nil, msg.Err("bundle.err.in-bundle", msg.Args{"Bundle": v.Path, "File": f.Path, "Err": err})
 		}
 		if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != f.SHA256 {
-			return nil, fmt.Errorf("%s: %s changed since it was verified; install again", v.Path, f.Path)
+			return nil, msg.Err("bundle.err.changed-verified", msg.Args{"Bundle": v.Path, "File": f.Path})
 		}
 		mode := f.FileMode()
 		if f.Path == ".env" {

@@ -12,7 +12,6 @@ package bundle
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -22,6 +21,7 @@ import (
 	"time"
 
 	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Names of the files every bundle holds, relative to its root folder.
@@ -213,52 +213,57 @@ func (m *Manifest) Marshal() ([]byte, error) {
 // ParseManifest reads and checks a manifest: every path must be a safe
 // relative path, listed once, and the image archive must be one of them.
 func ParseManifest(b []byte) (*Manifest, error) {
+	// every refusal names the manifest, the reason said in the reader's
+	// language
+	bad := func(reason error) error {
+		return msg.Err("bundle.err.manifest", msg.Args{"Manifest": ManifestName, "Err": reason})
+	}
 	var m Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w", ManifestName, err)
+		return nil, bad(err)
 	}
 	if m.FormatVersion != FormatVersion {
-		return nil, fmt.Errorf("%s: bundle format %d, this stackgen reads format %d; install it with the stackgen version that made it (%s)", ManifestName, m.FormatVersion, FormatVersion, m.StackgenVersion)
+		return nil, bad(msg.Err("bundle.err.manifest.format", msg.Args{"Format": m.FormatVersion, "Reads": FormatVersion, "Version": m.StackgenVersion}))
 	}
 	if m.Project == "" || !validProjectName(m.Project) {
-		return nil, fmt.Errorf("%s: project name %q is not a valid compose project name", ManifestName, m.Project)
+		return nil, bad(msg.Err("bundle.err.project-name", msg.Args{"Project": strconv.Quote(m.Project)}))
 	}
 	seen := map[string]bool{}
 	for _, f := range m.Files {
 		if err := checkPath(f.Path); err != nil {
-			return nil, fmt.Errorf("%s: %w", ManifestName, err)
+			return nil, bad(err)
 		}
 		if f.Path == ManifestName {
-			return nil, fmt.Errorf("%s: lists itself", ManifestName)
+			return nil, bad(msg.Err("bundle.err.manifest.self"))
 		}
 		if seen[f.Path] {
-			return nil, fmt.Errorf("%s: %s is listed twice", ManifestName, f.Path)
+			return nil, bad(msg.Err("bundle.err.manifest.twice", msg.Args{"File": f.Path}))
 		}
 		seen[f.Path] = true
 		if len(f.SHA256) != 64 || strings.Trim(f.SHA256, "0123456789abcdef") != "" {
-			return nil, fmt.Errorf("%s: %s has no valid SHA-256", ManifestName, f.Path)
+			return nil, bad(msg.Err("bundle.err.manifest.sha", msg.Args{"File": f.Path}))
 		}
 		if f.Size < 0 {
-			return nil, fmt.Errorf("%s: %s has a negative size", ManifestName, f.Path)
+			return nil, bad(msg.Err("bundle.err.manifest.size", msg.Args{"File": f.Path}))
 		}
 		if f.Path == ".env" && !m.IncludesEnv {
-			return nil, fmt.Errorf("%s: lists .env but does not say it includes secrets", ManifestName)
+			return nil, bad(msg.Err("bundle.err.manifest.env"))
 		}
 	}
 	if err := checkConflicts(m.Files); err != nil {
-		return nil, fmt.Errorf("%s: %w", ManifestName, err)
+		return nil, bad(err)
 	}
 	if len(m.Images) > 0 && !seen[m.ImageArchive] {
-		return nil, fmt.Errorf("%s: the image archive %q is not among its files", ManifestName, m.ImageArchive)
+		return nil, bad(msg.Err("bundle.err.manifest.unlisted", msg.Args{"What": msg.Sub{ID: "bundle.manifest.image-archive"}, "File": strconv.Quote(m.ImageArchive)}))
 	}
 	if _, err := ParseCodec(string(m.Codec)); err != nil && len(m.Images) > 0 {
-		return nil, fmt.Errorf("%s: %w", ManifestName, err)
+		return nil, bad(err)
 	}
 	if m.SBOM != "" && !seen[m.SBOM] {
-		return nil, fmt.Errorf("%s: the SBOM %q is not among its files", ManifestName, m.SBOM)
+		return nil, bad(msg.Err("bundle.err.manifest.unlisted", msg.Args{"What": msg.Sub{ID: "bundle.manifest.sbom"}, "File": strconv.Quote(m.SBOM)}))
 	}
 	if m.Unpacker != nil && !seen[m.Unpacker.Path] {
-		return nil, fmt.Errorf("%s: the unpacker %q is not among its files", ManifestName, m.Unpacker.Path)
+		return nil, bad(msg.Err("bundle.err.manifest.unlisted", msg.Args{"What": msg.Sub{ID: "bundle.manifest.unpacker"}, "File": strconv.Quote(m.Unpacker.Path)}))
 	}
 	return &m, nil
 }
@@ -268,17 +273,17 @@ func ParseManifest(b []byte) (*Manifest, error) {
 func checkPath(p string) error {
 	switch {
 	case p == "":
-		return errors.New("empty file name")
+		return msg.Err("bundle.err.path.empty")
 	case strings.ContainsAny(p, "\\:\x00"):
-		return fmt.Errorf("%q: file names may not contain '\\', ':' or NUL", p)
+		return msg.Err("bundle.err.path.chars", msg.Args{"File": strconv.Quote(p)})
 	case strings.HasPrefix(p, "/"):
-		return fmt.Errorf("%q: absolute path", p)
+		return msg.Err("bundle.err.path.absolute", msg.Args{"File": strconv.Quote(p)})
 	case path.Clean(p) != p:
-		return fmt.Errorf("%q: not a clean relative path", p)
+		return msg.Err("bundle.err.path.unclean", msg.Args{"File": strconv.Quote(p)})
 	}
 	for _, part := range strings.Split(p, "/") {
 		if part == ".." || part == "." {
-			return fmt.Errorf("%q: leaves the bundle directory", p)
+			return msg.Err("bundle.err.path.leaves", msg.Args{"File": strconv.Quote(p)})
 		}
 	}
 	return nil
@@ -296,14 +301,14 @@ func checkConflicts(files []File) error {
 		isFile[f.Path] = true
 		k := strings.ToLower(f.Path)
 		if other, ok := folded[k]; ok {
-			return fmt.Errorf("%s and %s are the same file on a case-insensitive file system", other, f.Path)
+			return msg.Err("bundle.err.path.case", msg.Args{"File": other, "Other": f.Path})
 		}
 		folded[k] = f.Path
 	}
 	for _, f := range files {
 		for d := path.Dir(f.Path); d != "."; d = path.Dir(d) {
 			if isFile[d] {
-				return fmt.Errorf("%s is listed as a file and as the folder of %s", d, f.Path)
+				return msg.Err("bundle.err.path.folder", msg.Args{"Dir": d, "File": f.Path})
 			}
 		}
 	}

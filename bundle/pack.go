@@ -126,7 +126,7 @@ func Pack(ctx context.Context, o PackOptions) error {
 
 	// Compose resolves the project (name, services, mounted files) and
 	// the image names in two runs side by side.
-	var p *engine.Project
+	var p *engine.ComposeProject
 	var hostFiles []engine.HostFile
 	var refs []string
 	var refsErr error
@@ -150,7 +150,7 @@ func Pack(ctx context.Context, o PackOptions) error {
 			out = io.Discard
 		}
 		if err := eng.Build(ctx, p, progress.ComposeMode(mode), out, out); err != nil {
-			return fmt.Errorf("building the images failed (the output above says why): %w", err)
+			return msg.Err("lifecycle.err.build", msg.Args{"Err": err})
 		}
 	}
 
@@ -160,7 +160,7 @@ func Pack(ctx context.Context, o PackOptions) error {
 	for _, ref := range refs {
 		info, err := eng.ImageInfoFor(ctx, ref, o.Platform)
 		if errors.Is(err, engine.ErrImageMissing) {
-			return fmt.Errorf("image %s is not in the engine: build and pull the stack's images first ('stackgen up %s' does both), then package again", ref, dir)
+			return msg.Err("bundle.err.image-missing", msg.Args{"Image": ref, "Dir": dir})
 		}
 		if err != nil {
 			return err
@@ -168,15 +168,15 @@ func Pack(ctx context.Context, o PackOptions) error {
 		if platform == "" {
 			platform, arch = info.Platform(), info.Arch
 		} else if info.Platform() != platform {
-			return fmt.Errorf("image %s is %s but the others are %s: a bundle's images must all run on the same platform", ref, info.Platform(), platform)
+			return msg.Err("bundle.err.mixed-platforms", msg.Args{"Image": ref, "Platform": info.Platform(), "Others": platform})
 		}
 		if o.Platform != "" && info.Platform() != o.Platform {
-			return fmt.Errorf("image %s is %s on this engine, not --platform %s: build or pull it for %s (docker pull --platform %s), or leave --platform out", ref, info.Platform(), o.Platform, o.Platform, o.Platform)
+			return msg.Err("bundle.err.wrong-platform", msg.Args{"Image": ref, "Platform": info.Platform(), "Want": o.Platform})
 		}
 		images = append(images, Image{Name: ref, ID: info.ID, Size: info.Size, Layers: info.Layers})
 	}
 	if since != nil && since.Platform != "" && since.Platform != platform {
-		return fmt.Errorf("--since %s: its images are %s, these are %s: an update bundle is for the same host; make a full bundle", o.Since, since.Platform, platform)
+		return msg.Err("bundle.err.since-platform", msg.Args{"Since": o.Since, "Was": since.Platform, "Now": platform})
 	}
 	output := o.Output
 	if output == "" {
@@ -202,8 +202,8 @@ func Pack(ctx context.Context, o PackOptions) error {
 	if cc.err != nil {
 		return cc.err
 	}
-	if cc.note != "" {
-		fmt.Fprintln(ios.ErrOut, cc.note)
+	if cc.note != nil {
+		fmt.Fprintln(ios.ErrOut, ios.L.T(cc.note.ID, cc.note.Args))
 	}
 	codec := cc.codec
 	// The unpacker image is CPU work that needs no engine: it is made
@@ -298,7 +298,7 @@ func Pack(ctx context.Context, o PackOptions) error {
 func packageSigner(o PackOptions, pm *project.Manifest, dir string) (*sign.PrivateKey, error) {
 	if o.SignKey == "" {
 		if pm != nil && pm.Bundle != nil && pm.Bundle.RequireSignature {
-			return nil, fmt.Errorf("%s: bundle.require_signature is set: pass --sign KEY (make a key with 'stackgen keygen --sign')", filepath.Join(dir, project.ManifestName))
+			return nil, msg.Err("bundle.err.sign-required", msg.Args{"File": filepath.Join(dir, project.ManifestName)})
 		}
 		return nil, nil
 	}
@@ -344,7 +344,7 @@ func imageArchiveSize(m *Manifest) int64 {
 type codecChoice struct {
 	codec  Codec
 	binary []byte
-	note   string
+	note   *msg.Sub
 	err    error
 }
 
@@ -369,11 +369,11 @@ func chooseCodec(o *PackOptions, arch string) codecChoice {
 	case err == nil:
 		return codecChoice{codec: Zstd, binary: bin}
 	case o.Unpacker != "":
-		return codecChoice{err: fmt.Errorf("--unpacker: %w", err)}
+		return codecChoice{err: msg.Err("bundle.err.unpacker-flag", msg.Args{"Err": err})}
 	case want == Zstd:
-		return codecChoice{codec: Zstd, note: fmt.Sprintf("warning: %v: the bundle's load scripts will need the zstd tool on the offline host ('stackgen deploy --bundle' needs nothing)", err)}
+		return codecChoice{codec: Zstd, note: &msg.Sub{ID: "bundle.pack.zstd-tool", Args: msg.Args{"Err": err}}}
 	}
-	return codecChoice{codec: Gzip, note: fmt.Sprintf("note: compressing the images with gzip, which every engine loads: %v. For smaller, faster zstd bundles pass --unpacker with a static linux stackgen (CGO_ENABLED=0 go build ./cmd/stackgen)", err)}
+	return codecChoice{codec: Gzip, note: &msg.Sub{ID: "bundle.pack.gzip", Args: msg.Args{"Err": err}}}
 }
 
 // collectFiles gathers the project files a bundle carries: the compose
@@ -382,9 +382,9 @@ func chooseCodec(o *PackOptions, arch string) codecChoice {
 // bind-mount read-only or read as env_file, when it is inside the project.
 // .env (secrets) only with includeEnv. Writable bind mounts (data, logs)
 // carry only the files stackgen generated in them.
-func collectFiles(dir string, pm *project.Manifest, hostFiles []engine.HostFile, includeEnv bool, output string) ([]SourceFile, []string, error) {
+func collectFiles(dir string, pm *project.Manifest, hostFiles []engine.HostFile, includeEnv bool, output string) ([]SourceFile, []error, error) {
 	want := map[string]bool{}
-	var warnings []string
+	var warnings []error
 	addRel := func(rel string) { want[filepath.ToSlash(rel)] = true }
 	exists := func(rel string) bool {
 		st, err := os.Stat(filepath.Join(dir, rel))
@@ -427,7 +427,7 @@ func collectFiles(dir string, pm *project.Manifest, hostFiles []engine.HostFile,
 				return err
 			}
 			if !d.Type().IsRegular() {
-				warnings = append(warnings, fmt.Sprintf("%s is not a regular file (a link?): not packed", filepath.ToSlash(rel)))
+				warnings = append(warnings, msg.Err("bundle.pack.warn.not-regular", msg.Args{"File": filepath.ToSlash(rel)}))
 				return nil
 			}
 			addRel(rel)
@@ -443,16 +443,16 @@ func collectFiles(dir string, pm *project.Manifest, hostFiles []engine.HostFile,
 		rel, err := filepath.Rel(dir, h.Source)
 		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
 			if h.Source != "/var/run/docker.sock" {
-				warnings = append(warnings, fmt.Sprintf("%s uses %s, outside the project: not packed; create it on the offline host", serviceName(h), h.Source))
+				warnings = append(warnings, msg.Err("bundle.pack.warn.outside", msg.Args{"Who": serviceName(h), "File": h.Source}))
 			}
 			continue
 		}
 		if rel == "." {
-			warnings = append(warnings, fmt.Sprintf("%s mounts the whole project directory: only the project's own files are packed", serviceName(h)))
+			warnings = append(warnings, msg.Err("bundle.pack.warn.whole-dir", msg.Args{"Who": serviceName(h)}))
 			continue
 		}
 		if h.Kind == "secret" && !includeEnv {
-			warnings = append(warnings, fmt.Sprintf("%s is a compose secret's file: not packed (pass --include-env to pack secrets); create it on the offline host", filepath.ToSlash(rel)))
+			warnings = append(warnings, msg.Err("bundle.pack.warn.secret", msg.Args{"File": filepath.ToSlash(rel)}))
 			continue
 		}
 		st, err := os.Stat(h.Source)
@@ -492,7 +492,7 @@ func collectFiles(dir string, pm *project.Manifest, hostFiles []engine.HostFile,
 			return nil, nil, err
 		}
 		if st.Size() > maxProjectFile {
-			warnings = append(warnings, fmt.Sprintf("%s is %s: too large for a project file, not packed (data belongs in volumes and backups)", rel, units.Bytes(st.Size())))
+			warnings = append(warnings, msg.Err("bundle.pack.warn.large", msg.Args{"File": rel, "Size": units.Bytes(st.Size())}))
 			continue
 		}
 		b, err := os.ReadFile(p)
@@ -511,9 +511,9 @@ func collectFiles(dir string, pm *project.Manifest, hostFiles []engine.HostFile,
 	return files, warnings, nil
 }
 
-func serviceName(h engine.HostFile) string {
+func serviceName(h engine.HostFile) msg.Sub {
 	if h.Service != "" {
-		return "service " + h.Service
+		return msg.Sub{ID: "bundle.pack.service", Args: msg.Args{"Service": h.Service}}
 	}
-	return "the project"
+	return msg.Sub{ID: "bundle.pack.the-project"}
 }

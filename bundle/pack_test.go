@@ -67,7 +67,11 @@ func TestCollectFiles(t *testing.T) {
 	if modes["scripts/mine.sh"] != 0o755 || modes["compose.yaml"] != 0o644 {
 		t.Errorf("modes %v", modes)
 	}
-	joined := strings.Join(warnings, "\n")
+	var said []string
+	for _, w := range warnings {
+		said = append(said, w.Error())
+	}
+	joined := strings.Join(said, "\n")
 	if !strings.Contains(joined, "/srv/dumps, outside the project") || !strings.Contains(joined, "secrets/db.txt is a compose secret") {
 		t.Errorf("warnings:\n%s", joined)
 	}

@@ -8,10 +8,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/klauspost/compress/zip"
 	"github.com/klauspost/pgzip"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // archiveReader reads a bundle's entries, relative to its root folder.
@@ -29,15 +31,23 @@ type archiveReader interface {
 type BundleError struct {
 	Bundle string
 	File   string
-	Reason string
+	Reason error
 }
 
-func (e *BundleError) Error() string {
+// said is the refusal as a catalogue message. Bundle is often set after
+// the error is made (by Verify), so it is built when asked for.
+func (e *BundleError) said() error {
 	if e.File != "" {
-		return fmt.Sprintf("%s: %s: %s; nothing was loaded: copy the bundle again (or make a new one with 'stackgen deploy --package')", e.Bundle, e.File, e.Reason)
+		return msg.Err("bundle.err.damaged-file", msg.Args{"Bundle": e.Bundle, "File": e.File, "Err": e.Reason})
 	}
-	return fmt.Sprintf("%s: %s; nothing was loaded: copy the bundle again (or make a new one with 'stackgen deploy --package')", e.Bundle, e.Reason)
+	return msg.Err("bundle.err.damaged", msg.Args{"Bundle": e.Bundle, "Err": e.Reason})
 }
+
+func (e *BundleError) Error() string { return e.said().Error() }
+
+// Unwrap yields the catalogue message (of the same text), so the error is
+// said again in the reader's language, and through it the reason.
+func (e *BundleError) Unwrap() error { return e.said() }
 
 // source is what a bundle is read from: one file, or the verified parts of
 // a split bundle read as one (split.go). It stays open for the whole
@@ -71,12 +81,12 @@ func openSource(src source, size int64, path string) (archiveReader, Format, err
 		zr, err := zip.NewReader(src, size)
 		if err != nil {
 			src.Close()
-			return nil, Zip, &BundleError{Bundle: path, Reason: fmt.Sprintf("not a complete zip archive (%v): it is truncated or damaged", err)}
+			return nil, Zip, &BundleError{Bundle: path, Reason: msg.Err("bundle.err.reason.zip", msg.Args{"Err": err})}
 		}
 		root, err := zipRoot(zr)
 		if err != nil {
 			src.Close()
-			return nil, Zip, &BundleError{Bundle: path, Reason: err.Error()}
+			return nil, Zip, &BundleError{Bundle: path, Reason: err}
 		}
 		return &zipReader{f: src, zr: zr, root: root}, Zip, nil
 	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
@@ -86,9 +96,9 @@ func openSource(src source, size int64, path string) (archiveReader, Format, err
 	}
 	src.Close()
 	if n == 0 {
-		return nil, "", &BundleError{Bundle: path, Reason: "the file is empty"}
+		return nil, "", &BundleError{Bundle: path, Reason: msg.Err("bundle.err.reason.empty-file")}
 	}
-	return nil, "", &BundleError{Bundle: path, Reason: "not a zip or tar.gz archive"}
+	return nil, "", &BundleError{Bundle: path, Reason: msg.Err("bundle.err.reason.not-archive")}
 }
 
 // entryError is a failure to read one entry (or, with after, to find the
@@ -106,7 +116,7 @@ func (e *entryError) Unwrap() error { return e.err }
 func splitRoot(name string) (root, rest string, err error) {
 	root, rest, ok := strings.Cut(name, "/")
 	if !ok || root == "" {
-		return "", "", fmt.Errorf("%s is not inside the bundle's folder", name)
+		return "", "", msg.Err("bundle.err.outside-root", msg.Args{"File": name})
 	}
 	return root, rest, nil
 }
@@ -121,11 +131,11 @@ func zipRoot(zr *zip.Reader) (string, error) {
 		if root == "" {
 			root = r
 		} else if r != root {
-			return "", fmt.Errorf("holds two top folders, %s and %s: not a stackgen bundle", root, r)
+			return "", msg.Err("bundle.err.two-roots", msg.Args{"Root": root, "Other": r})
 		}
 	}
 	if root == "" {
-		return "", errors.New("the archive is empty")
+		return "", msg.Err("bundle.err.empty")
 	}
 	return root, nil
 }
@@ -143,7 +153,7 @@ func (z *zipReader) Walk(fn func(string, int64, io.Reader) error) error {
 			continue // the folder itself
 		}
 		if !f.Mode().IsRegular() {
-			return &entryError{name: rest, err: fmt.Errorf("not a regular file (%s)", f.Mode().Type())}
+			return &entryError{name: rest, err: msg.Err("bundle.err.not-regular", msg.Args{"Type": f.Mode().Type().String()})}
 		}
 		rc, err := f.Open()
 		if err != nil {
@@ -175,16 +185,16 @@ func (z *zipReader) checkDeclared(m *Manifest) error {
 		}
 		if isSigName(rest) {
 			if f.UncompressedSize64 > maxSigSize {
-				return &BundleError{File: rest, Reason: "is larger than a signature can be"}
+				return &BundleError{File: rest, Reason: msg.Err("bundle.err.reason.sig-large")}
 			}
 			continue
 		}
 		size, ok := want[rest]
 		switch {
 		case !ok:
-			return &BundleError{File: rest, Reason: "is not listed in the manifest: the bundle was changed after it was made"}
+			return &BundleError{File: rest, Reason: msg.Err("bundle.err.reason.unlisted")}
 		case f.UncompressedSize64 != uint64(size):
-			return &BundleError{File: rest, Reason: fmt.Sprintf("declares %d bytes, the manifest says %d: refused before unpacking it", f.UncompressedSize64, size)}
+			return &BundleError{File: rest, Reason: msg.Err("bundle.err.reason.declares", msg.Args{"Size": f.UncompressedSize64, "Listed": size})}
 		}
 	}
 	return nil
@@ -198,7 +208,7 @@ func (z *zipReader) manifest() ([]byte, bool, error) {
 			continue
 		}
 		if f.UncompressedSize64 > maxManifestSize {
-			return nil, true, fmt.Errorf("declares %d bytes, more than a manifest can be (%d)", f.UncompressedSize64, maxManifestSize)
+			return nil, true, msg.Err("bundle.err.manifest-large", msg.Args{"Size": f.UncompressedSize64, "Max": maxManifestSize})
 		}
 		rc, err := f.Open()
 		if err != nil {
@@ -255,7 +265,7 @@ func (t *tarGzReader) Walk(fn func(string, int64, io.Reader) error) error {
 		h, err := s.tr.Next()
 		if errors.Is(err, io.EOF) {
 			if root == "" {
-				return errors.New("the archive is empty")
+				return msg.Err("bundle.err.empty")
 			}
 			// The tar ends before the gzip trailer: read up to it, so a
 			// missing or wrong trailer (a cut-off copy) is caught.
@@ -277,14 +287,14 @@ func (t *tarGzReader) Walk(fn func(string, int64, io.Reader) error) error {
 		if root == "" {
 			root = r
 		} else if r != root {
-			return fmt.Errorf("holds two top folders, %s and %s: not a stackgen bundle", root, r)
+			return msg.Err("bundle.err.two-roots", msg.Args{"Root": root, "Other": r})
 		}
 		rest = strings.TrimSuffix(rest, "/")
 		if h.Typeflag == tar.TypeDir {
 			continue
 		}
 		if h.Typeflag != tar.TypeReg {
-			return &entryError{name: rest, err: fmt.Errorf("not a regular file (tar type %q)", h.Typeflag)}
+			return &entryError{name: rest, err: msg.Err("bundle.err.not-regular-tar", msg.Args{"Type": strconv.QuoteRune(rune(h.Typeflag))})}
 		}
 		last = rest
 		if err := fn(rest, h.Size, s.tr); err != nil {

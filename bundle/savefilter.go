@@ -27,7 +27,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path"
@@ -37,6 +36,7 @@ import (
 	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // smallEntry bounds what is kept in memory while the stream passes:
@@ -119,7 +119,7 @@ func filterSave(r io.Reader, w io.Writer, o filterOptions) (*SaveInfo, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("reading the engine's save: %w", err)
+			return nil, msg.Err("bundle.err.save-read", msg.Args{"Err": err})
 		}
 		name := path.Clean(strings.TrimPrefix(hdr.Name, "./"))
 		e := entry{hdr: hdr}
@@ -129,7 +129,7 @@ func filterSave(r io.Reader, w io.Writer, o filterOptions) (*SaveInfo, error) {
 		case hdr.Size <= smallEntry:
 			b, err := io.ReadAll(tr)
 			if err != nil {
-				return nil, fmt.Errorf("reading the engine's save: %s: %w", name, err)
+				return nil, msg.Err("bundle.err.save-read-file", msg.Args{"File": name, "Err": err})
 			}
 			s := sha256.Sum256(b)
 			e.data, e.sum = b, hex.EncodeToString(s[:])
@@ -150,7 +150,7 @@ func filterSave(r io.Reader, w io.Writer, o filterOptions) (*SaveInfo, error) {
 			e.file = f.Name()
 			held = append(held, e)
 			if err != nil {
-				return nil, fmt.Errorf("reading the engine's save: %s: %w", name, err)
+				return nil, msg.Err("bundle.err.save-read-file", msg.Args{"File": name, "Err": err})
 			}
 			e.sum = hex.EncodeToString(h.Sum(nil))
 			held[len(held)-1] = e
@@ -219,7 +219,7 @@ func filterSave(r io.Reader, w io.Writer, o filterOptions) (*SaveInfo, error) {
 func writeEntry(tw *tar.Writer, e entry, from io.Reader) error {
 	hdr := *e.hdr
 	if err := tw.WriteHeader(&hdr); err != nil {
-		return fmt.Errorf("writing the image archive: %w", err)
+		return msg.Err("bundle.err.write-images", msg.Args{"Err": err})
 	}
 	switch {
 	case e.data != nil:
@@ -245,18 +245,18 @@ func writeEntry(tw *tar.Writer, e entry, from io.Reader) error {
 func readSaveManifest(small map[string][]byte) (*SaveInfo, error) {
 	b, ok := small["manifest.json"]
 	if !ok {
-		return nil, errors.New("the engine's save has no manifest.json: this engine's save format is not supported")
+		return nil, msg.Err("bundle.err.save-format")
 	}
 	var entries []saveManifestEntry
 	if err := json.Unmarshal(b, &entries); err != nil {
-		return nil, fmt.Errorf("the engine's save: manifest.json: %w", err)
+		return nil, msg.Err("bundle.err.save-bad", msg.Args{"File": "manifest.json", "Err": err})
 	}
 	info := &SaveInfo{}
 	for _, me := range entries {
 		cfgName := path.Clean(me.Config)
 		cfg, ok := small[cfgName]
 		if !ok {
-			return nil, fmt.Errorf("the engine's save: manifest.json names config %s, which the archive lacks", me.Config)
+			return nil, msg.Err("bundle.err.save-lacks-named", msg.Args{"File": "manifest.json", "Name": me.Config})
 		}
 		var c struct {
 			RootFS struct {
@@ -264,10 +264,10 @@ func readSaveManifest(small map[string][]byte) (*SaveInfo, error) {
 			} `json:"rootfs"`
 		}
 		if err := json.Unmarshal(cfg, &c); err != nil {
-			return nil, fmt.Errorf("the engine's save: config %s: %w", me.Config, err)
+			return nil, msg.Err("bundle.err.save-config", msg.Args{"File": me.Config, "Err": err})
 		}
 		if len(c.RootFS.DiffIDs) != len(me.Layers) {
-			return nil, fmt.Errorf("the engine's save: image %s lists %d layers but its config %d", strings.Join(me.RepoTags, ", "), len(me.Layers), len(c.RootFS.DiffIDs))
+			return nil, msg.Err("bundle.err.save-layer-count", msg.Args{"Image": strings.Join(me.RepoTags, ", "), "Layers": len(me.Layers), "Config": len(c.RootFS.DiffIDs)})
 		}
 		s := sha256.Sum256(cfg)
 		paths := make([]string, len(me.Layers))
@@ -313,7 +313,7 @@ func droppable(info *SaveInfo, have map[string]bool) map[string]bool {
 func narrowIndex(b []byte, small map[string][]byte, present map[string]string, platform string) ([]byte, bool, error) {
 	var idx ocispec.Index
 	if err := json.Unmarshal(b, &idx); err != nil {
-		return nil, false, fmt.Errorf("the engine's save: index.json: %w", err)
+		return nil, false, msg.Err("bundle.err.save-bad", msg.Args{"File": "index.json", "Err": err})
 	}
 	changed := false
 	for i, d := range idx.Manifests {
@@ -341,11 +341,11 @@ func pickPlatform(d ocispec.Descriptor, small map[string][]byte, present map[str
 	blob := blobPath(d.Digest.String())
 	b, ok := small[blob]
 	if !ok {
-		return d, fmt.Errorf("the engine's save: index.json names %s, which the archive lacks", d.Digest)
+		return d, msg.Err("bundle.err.save-lacks-named", msg.Args{"File": "index.json", "Name": d.Digest.String()})
 	}
 	var sub ocispec.Index
 	if err := json.Unmarshal(b, &sub); err != nil {
-		return d, fmt.Errorf("the engine's save: %s: %w", blob, err)
+		return d, msg.Err("bundle.err.save-bad", msg.Args{"File": blob, "Err": err})
 	}
 	var seen []string
 	for _, m := range sub.Manifests {
@@ -362,9 +362,9 @@ func pickPlatform(d ocispec.Descriptor, small map[string][]byte, present map[str
 		seen = append(seen, m.Digest.String())
 	}
 	if len(seen) > 0 {
-		return d, fmt.Errorf("the engine's save has no %s content for %s: pull that platform first (docker pull --platform %s)", platform, imageName(d), platform)
+		return d, msg.Err("bundle.err.save-no-platform", msg.Args{"Platform": platform, "Image": imageName(d)})
 	}
-	return d, fmt.Errorf("image %s has no %s variant: choose the target's platform with --platform", imageName(d), platform)
+	return d, msg.Err("bundle.err.no-variant", msg.Args{"Platform": platform, "Image": imageName(d)})
 }
 
 func imageName(d ocispec.Descriptor) string {
@@ -452,7 +452,7 @@ func legacyToOCI(entries []entry, info *SaveInfo, drop map[string]bool) ([]entry
 	for _, im := range info.Images {
 		cfgEntry, ok := byName[im.ConfigPath]
 		if !ok {
-			return nil, fmt.Errorf("the engine's save lacks the config of %s", strings.Join(im.RepoTags, ", "))
+			return nil, msg.Err("bundle.err.save-lacks-config", msg.Args{"Image": strings.Join(im.RepoTags, ", ")})
 		}
 		blob(cfgEntry, im.ConfigDigest)
 		me := saveManifestEntry{Config: blobPath(im.ConfigDigest), RepoTags: im.RepoTags}
@@ -461,7 +461,7 @@ func legacyToOCI(entries []entry, info *SaveInfo, drop map[string]bool) ([]entry
 		for i, p := range im.LayerPaths {
 			le, ok := byName[p]
 			if !ok {
-				return nil, fmt.Errorf("the engine's save lacks layer %s of %s", p, strings.Join(im.RepoTags, ", "))
+				return nil, msg.Err("bundle.err.save-lacks-layer", msg.Args{"Layer": p, "Image": strings.Join(im.RepoTags, ", ")})
 			}
 			d := im.DiffIDs[i]
 			if drop[p] {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/klauspost/pgzip"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // The bundle's SBOM lists what is inside each image, read from the image
@@ -169,7 +170,7 @@ func scanSave(r io.Reader) (*sbomScanner, error) {
 				return nil, err
 			}
 			if err := json.Unmarshal(b, &s.manifest); err != nil {
-				return nil, fmt.Errorf("manifest.json: %w", err)
+				return nil, msg.Err("bundle.err.at", msg.Args{"File": "manifest.json", "Err": err})
 			}
 		case h.Typeflag == tar.TypeSymlink && strings.HasSuffix(name, "/layer.tar"):
 			// Engine 20.10 writes a layer shared by two image IDs once.
@@ -177,7 +178,7 @@ func scanSave(r io.Reader) (*sbomScanner, error) {
 		case h.Typeflag == tar.TypeReg && (strings.HasSuffix(name, "/layer.tar") || strings.HasPrefix(name, "blobs/")):
 			lf, err := scanLayer(tr)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", name, err)
+				return nil, msg.Err("bundle.err.at", msg.Args{"File": name, "Err": err})
 			}
 			if lf != nil {
 				s.layers[name] = lf
@@ -271,7 +272,7 @@ func (s *sbomScanner) apply(layers []string) (map[string][]byte, error) {
 		}
 		lf, ok := s.layers[name]
 		if !ok {
-			return nil, fmt.Errorf("the save stream has no layer %s", l)
+			return nil, msg.Err("bundle.err.stream-no-layer", msg.Args{"Layer": l})
 		}
 		for _, d := range lf.opaque {
 			remove(d, true)
@@ -289,7 +290,7 @@ func (s *sbomScanner) apply(layers []string) (map[string][]byte, error) {
 // Images lists each image's packages, by its first tag.
 func (s *sbomScanner) Images() ([]ImagePackages, error) {
 	if s.manifest == nil {
-		return nil, errors.New("the save stream has no manifest.json")
+		return nil, msg.Err("bundle.err.stream-no-manifest")
 	}
 	var out []ImagePackages
 	for _, e := range s.manifest {
@@ -563,6 +564,6 @@ func (t *sbomTap) finish() ([]ImagePackages, error) {
 
 // abort ends the tap after a failed save.
 func (t *sbomTap) abort() {
-	t.pw.CloseWithError(errors.New("the save failed"))
+	t.pw.CloseWithError(msg.Err("bundle.err.save-failed"))
 	<-t.done
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/internal/smallfile"
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/sign"
@@ -57,8 +58,9 @@ type SignatureCheck struct {
 	// Verified is true when a trusted key checked both signatures.
 	Verified bool
 	// Warning, when set, is to be printed: the bundle installs, but its
-	// origin is unchecked.
-	Warning string
+	// origin is unchecked. A catalogue error, so it is said in the
+	// reader's language where it is printed.
+	Warning error
 }
 
 // CheckSignature judges the verified bundle's signatures against t. With
@@ -68,11 +70,11 @@ type SignatureCheck struct {
 // warning.
 func CheckSignature(v *Verified, t Trust) (*SignatureCheck, error) {
 	manSig, sumSig := v.sigs[ManifestSigName], v.sigs[ChecksumsSigName]
-	refuse := func(file, reason string) error {
-		if file != "" {
-			file += ": "
+	refuse := func(file string, reason error) error {
+		if file == "" {
+			return msg.Err("bundle.err.refused", msg.Args{"Bundle": v.Path, "Err": reason})
 		}
-		return fmt.Errorf("%s: %s%s; nothing was loaded or written", v.Path, file, reason)
+		return msg.Err("bundle.err.refused-file", msg.Args{"Bundle": v.Path, "File": file, "Err": reason})
 	}
 	c := &SignatureCheck{Signed: manSig != nil || sumSig != nil}
 	if c.Signed && (manSig == nil || sumSig == nil) {
@@ -80,26 +82,26 @@ func CheckSignature(v *Verified, t Trust) (*SignatureCheck, error) {
 		if manSig != nil {
 			missing = ChecksumsSigName
 		}
-		return nil, refuse(missing, "is missing while the other signature is there: the bundle was changed after it was signed")
+		return nil, refuse(missing, msg.Err("bundle.err.sig-half"))
 	}
 	demand := len(t.Keys) > 0 || t.Required
 	if !c.Signed {
 		if demand {
-			return nil, refuse("", fmt.Sprintf("the bundle is not signed, and %s requires a signature: ask its maker for a bundle made with 'stackgen deploy --package --sign KEY'", t.Source))
+			return nil, refuse("", msg.Err("bundle.err.sig-unsigned", msg.Args{"Source": t.Source}))
 		}
-		c.Warning = fmt.Sprintf("%s is not signed: nothing shows who made it or that it was not changed on the way (sign with 'deploy --package --sign', check with --verify-key)", v.Path)
+		c.Warning = msg.Err("bundle.warn.unsigned", msg.Args{"Bundle": v.Path})
 		return c, nil
 	}
 	parsed, err := sign.ParseSignature(manSig)
 	if err != nil {
-		return nil, refuse(ManifestSigName, err.Error())
+		return nil, refuse(ManifestSigName, err)
 	}
 	c.KeyID = sign.IDString(parsed.KeyID)
 	if len(t.Keys) == 0 {
 		if t.Required {
-			return nil, refuse("", fmt.Sprintf("%s requires a signature but names no trusted key: add the maker's public key to bundle.trusted_keys in .stackgen.yml or pass --verify-key", t.Source))
+			return nil, refuse("", msg.Err("bundle.err.sig-no-key", msg.Args{"Source": t.Source}))
 		}
-		c.Warning = fmt.Sprintf("%s is signed by key %s, but no key was given to check it: pass --verify-key PUB", v.Path, c.KeyID)
+		c.Warning = msg.Err("bundle.warn.unchecked", msg.Args{"Bundle": v.Path, "Key": c.KeyID})
 		return c, nil
 	}
 	var key *sign.PublicKey
@@ -111,7 +113,7 @@ func CheckSignature(v *Verified, t Trust) (*SignatureCheck, error) {
 		}
 	}
 	if key == nil {
-		return nil, refuse(ManifestSigName, fmt.Sprintf("signed with key %s, which %s does not trust (trusted: %s)", c.KeyID, t.Source, strings.Join(ids, ", ")))
+		return nil, refuse(ManifestSigName, msg.Err("bundle.err.sig-untrusted", msg.Args{"Key": c.KeyID, "Source": t.Source, "Trusted": strings.Join(ids, ", ")}))
 	}
 	for _, s := range []struct {
 		name string
@@ -119,7 +121,7 @@ func CheckSignature(v *Verified, t Trust) (*SignatureCheck, error) {
 		sig  []byte
 	}{{ManifestSigName, v.manifestRaw, manSig}, {ChecksumsSigName, v.checksumsRaw, sumSig}} {
 		if _, err := key.Verify(s.msg, s.sig); err != nil {
-			return nil, refuse(s.name, err.Error())
+			return nil, refuse(s.name, err)
 		}
 	}
 	c.Verified = true
@@ -138,14 +140,14 @@ func LoadPublicKey(arg, base string) (*sign.PublicKey, error) {
 	}
 	b, err := smallfile.ReadFile(p, 4<<10)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("%s: neither a minisign public key (RW...) nor a file", arg)
+		return nil, msg.Err("bundle.err.key-arg", msg.Args{"Key": arg})
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", arg, err)
+		return nil, msg.Err("bundle.err.at", msg.Args{"File": arg, "Err": err})
 	}
 	k, err := sign.ParsePublicKey(string(b))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", arg, err)
+		return nil, msg.Err("bundle.err.at", msg.Args{"File": arg, "Err": err})
 	}
 	return k, nil
 }
@@ -154,11 +156,11 @@ func LoadPublicKey(arg, base string) (*sign.PublicKey, error) {
 func LoadPrivateKey(path string) (*sign.PrivateKey, error) {
 	b, err := smallfile.ReadFile(path, 4<<10)
 	if err != nil {
-		return nil, fmt.Errorf("--sign %s: %w", path, err)
+		return nil, msg.Err("bundle.err.sign-key", msg.Args{"File": path, "Err": err})
 	}
 	k, err := sign.ParsePrivateKey(b)
 	if err != nil {
-		return nil, fmt.Errorf("--sign %s: %w", path, err)
+		return nil, msg.Err("bundle.err.sign-key", msg.Args{"File": path, "Err": err})
 	}
 	return k, nil
 }
@@ -185,7 +187,7 @@ func LoadTrust(keys []*sign.PublicKey, dir string) (Trust, error) {
 		for _, k := range bs.TrustedKeys {
 			pk, err := LoadPublicKey(k, dir)
 			if err != nil {
-				return t, fmt.Errorf("%s: bundle.trusted_keys: %w", filepath.Join(dir, project.ManifestName), err)
+				return t, msg.Err("bundle.err.trusted-keys", msg.Args{"File": filepath.Join(dir, project.ManifestName), "Err": err})
 			}
 			t.Keys = append(t.Keys, pk)
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/stackgen/stackgen/bundle"
 	"github.com/stackgen/stackgen/bundle/bundletest"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/internal/savetar"
 	"github.com/stackgen/stackgen/internal/toolcheck"
 	"github.com/stackgen/stackgen/sign"
@@ -59,6 +60,25 @@ func check(t *testing.T, path string, tr bundle.Trust) (*bundle.SignatureCheck, 
 	}
 	defer v.Close()
 	return bundle.CheckSignature(v, tr)
+}
+
+// A refusal reads in one language: the reason (sign's own error inside
+// bundle's) is said again in the reader's, not left in English.
+func TestSignatureRefusalIsSaidInChinese(t *testing.T) {
+	k, other := newKey(t), newKey(t)
+	_, err := check(t, signedBundle(t, k), bundle.Trust{Keys: []*sign.PublicKey{other.Public()}, Source: "--verify-key"})
+	if err == nil {
+		t.Fatal("a bundle signed with another key was accepted")
+	}
+	got := msg.New(msg.Zh).T("root.error", msg.Args{"Err": err})
+	for _, want := range []string{"不信任", "没有加载或写入任何东西", sign.IDString(k.ID)} {
+		if !strings.Contains(got, want) {
+			t.Errorf("said in Chinese as %q, want %q in it", got, want)
+		}
+	}
+	if strings.Contains(got, "nothing was loaded") || strings.Contains(got, "does not trust") {
+		t.Errorf("English left in the Chinese text: %q", got)
+	}
 }
 
 func newKey(t *testing.T) *sign.PrivateKey {
@@ -121,7 +141,11 @@ func TestSignatureRefusals(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Verified != c.verified || !strings.Contains(got.Warning, c.wantWarn) || (c.wantWarn == "") != (got.Warning == "") {
+			warning := ""
+			if got.Warning != nil {
+				warning = got.Warning.Error()
+			}
+			if got.Verified != c.verified || !strings.Contains(warning, c.wantWarn) || (c.wantWarn == "") != (warning == "") {
 				t.Errorf("got %+v; want verified %v, warning with %q", got, c.verified, c.wantWarn)
 			}
 		})

@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/stackgen/stackgen/internal/atomicfile"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/internal/smallfile"
 )
 
@@ -72,16 +73,16 @@ var sizeRE = regexp.MustCompile(`^([0-9]+)([KMGT])(I?B)?$`)
 func ParseSize(s string) (int64, error) {
 	m := sizeRE.FindStringSubmatch(strings.ToUpper(strings.TrimSpace(s)))
 	if m == nil {
-		return 0, fmt.Errorf("%q is not a size: write a whole number and K, M, G or T, like 4G, 2G or 700M", s)
+		return 0, msg.Err("bundle.err.size.syntax", msg.Args{"Value": strconv.Quote(s)})
 	}
 	n, err := strconv.ParseInt(m[1], 10, 64)
 	shift := map[string]uint{"K": 10, "M": 20, "G": 30, "T": 40}[m[2]]
 	if err != nil || n > (1<<62)>>shift {
-		return 0, fmt.Errorf("%q is too large a size", s)
+		return 0, msg.Err("bundle.err.size.large", msg.Args{"Value": strconv.Quote(s)})
 	}
 	size := n << shift
 	if size < MinPartSize {
-		return 0, fmt.Errorf("%q is smaller than a part can be (1M)", s)
+		return 0, msg.Err("bundle.err.size.small", msg.Args{"Value": strconv.Quote(s)})
 	}
 	if size == fat32Max+1 {
 		size = fat32Max
@@ -139,7 +140,7 @@ func (p *partHasher) done() ([]string, []int64) {
 func checkSplitOutputs(output string) error {
 	for _, p := range []string{PartName(output, 1), PartsListName(output), PartsChecksumsName(output)} {
 		if _, err := os.Lstat(p); err == nil {
-			return fmt.Errorf("%s already exists; remove the old parts or choose another name with -o", p)
+			return msg.Err("bundle.err.parts-exist", msg.Args{"File": p})
 		}
 	}
 	return nil
@@ -155,7 +156,7 @@ func checkSplitOutputs(output string) error {
 func splitInto(tmp *os.File, output string, size int64, sum string, ph *partHasher, mode fs.FileMode) (ps *Parts, err error) {
 	sums, lens := ph.done()
 	if len(sums) > maxParts {
-		return nil, fmt.Errorf("the bundle is %d bytes: %d parts of %d bytes, more than %d; choose a larger --split", size, len(sums), ph.size, maxParts)
+		return nil, msg.Err("bundle.err.parts-many", msg.Args{"Size": size, "Count": len(sums), "PartSize": ph.size, "Max": maxParts})
 	}
 	base := filepath.Base(output)
 	ps = &Parts{FormatVersion: PartsFormatVersion, Archive: base, Size: size, SHA256: sum, PartSize: ph.size}
@@ -179,7 +180,7 @@ func splitInto(tmp *os.File, output string, size int64, sum string, ph *partHash
 		}
 		written = append(written, p)
 		if err := tmp.Truncate(off); err != nil {
-			return nil, fmt.Errorf("splitting %s: %w", output, err)
+			return nil, msg.Err("bundle.err.split", msg.Args{"File": output, "Err": err})
 		}
 	}
 	// The temporary file is 0600 while it is written (atomicfile).
@@ -191,10 +192,10 @@ func splitInto(tmp *os.File, output string, size int64, sum string, ph *partHash
 	}
 	first := filepath.Join(dir, ps.Parts[0].Name)
 	if _, err := os.Lstat(first); err == nil {
-		return nil, fmt.Errorf("%s appeared while the bundle was written; the new bundle was discarded", first)
+		return nil, msg.Err("bundle.err.appeared", msg.Args{"File": first})
 	}
 	if err := os.Rename(tmp.Name(), first); err != nil {
-		return nil, fmt.Errorf("writing %s: %w", first, err)
+		return nil, msg.Err("bundle.err.write", msg.Args{"File": first, "Err": err})
 	}
 	written = append(written, first)
 	list, err := ps.Marshal()
@@ -217,17 +218,17 @@ func splitInto(tmp *os.File, output string, size int64, sum string, ph *partHash
 func copyPart(src *os.File, off, n int64, dst string, mode fs.FileMode) error {
 	f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", dst, err)
+		return msg.Err("bundle.err.write", msg.Args{"File": dst, "Err": err})
 	}
 	if _, err := io.Copy(f, io.NewSectionReader(src, off, n)); err != nil {
 		f.Close()
 		os.Remove(dst)
-		return fmt.Errorf("writing %s: %w", dst, err)
+		return msg.Err("bundle.err.write", msg.Args{"File": dst, "Err": err})
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
 		os.Remove(dst)
-		return fmt.Errorf("writing %s: %w", dst, err)
+		return msg.Err("bundle.err.write", msg.Args{"File": dst, "Err": err})
 	}
 	return f.Close()
 }
@@ -274,13 +275,13 @@ func VerifySize(path string) int64 {
 	return 0
 }
 
-// partsError is a split bundle refused before anything was loaded.
-func partsError(first, part, reason string) error {
-	msg := first + ": "
-	if part != "" {
-		msg += part + ": "
+// partsError is a split bundle refused before anything was loaded: the
+// first part, the part or list at fault ("" for none), and why.
+func partsError(first, part string, reason error) error {
+	if part == "" {
+		return msg.Err("bundle.err.parts", msg.Args{"Bundle": first, "Err": reason})
 	}
-	return errors.New(msg + reason + "; nothing was loaded or changed")
+	return msg.Err("bundle.err.parts-file", msg.Args{"Bundle": first, "File": part, "Err": reason})
 }
 
 // openParts checks every part of the split bundle whose first part is
@@ -290,24 +291,24 @@ func partsError(first, part, reason string) error {
 func openParts(first string, progress *Counter) (*partsSource, error) {
 	m := partRE.FindStringSubmatch(filepath.Base(first))
 	if m == nil {
-		return nil, partsError(first, "", "not a part of a split bundle")
+		return nil, partsError(first, "", msg.Err("bundle.err.parts.not-part"))
 	}
 	archive := m[1]
 	if m[2] != "001" {
-		return nil, partsError(first, "", fmt.Sprintf("part %s of a split bundle: pass the first part, %s", strings.TrimLeft(m[2], "0"), PartName(archive, 1)))
+		return nil, partsError(first, "", msg.Err("bundle.err.parts.not-first", msg.Args{"Part": strings.TrimLeft(m[2], "0"), "First": PartName(archive, 1)}))
 	}
 	dir := filepath.Dir(first)
 	listPath := filepath.Join(dir, PartsListName(archive))
 	b, err := smallfile.ReadFile(listPath, 1<<20)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, partsError(first, PartsListName(archive), "is missing: copy it with the parts (it holds their checksums)")
+		return nil, partsError(first, PartsListName(archive), msg.Err("bundle.err.parts.no-list"))
 	}
 	if err != nil {
-		return nil, partsError(first, PartsListName(archive), err.Error())
+		return nil, partsError(first, PartsListName(archive), err)
 	}
 	ps, err := parseParts(b, archive)
 	if err != nil {
-		return nil, partsError(first, PartsListName(archive), err.Error()+": copy it again from the build host")
+		return nil, partsError(first, PartsListName(archive), msg.Err("bundle.err.parts.list-bad", msg.Args{"Err": err}))
 	}
 	src := &partsSource{size: ps.Size}
 	ok := false
@@ -321,21 +322,21 @@ func openParts(first string, progress *Counter) (*partsSource, error) {
 	for i, pt := range ps.Parts {
 		f, err := os.Open(filepath.Join(dir, pt.Name))
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, partsError(first, pt.Name, fmt.Sprintf("is missing (part %d of %d): copy it into %s beside the first part", i+1, n, displayName(dir)))
+			return nil, partsError(first, pt.Name, msg.Err("bundle.err.parts.missing", msg.Args{"Part": i + 1, "Count": n, "Dir": displayName(dir)}))
 		}
 		if err != nil {
-			return nil, partsError(first, pt.Name, err.Error())
+			return nil, partsError(first, pt.Name, err)
 		}
 		src.files = append(src.files, f)
 		st, err := f.Stat()
 		if err != nil {
-			return nil, partsError(first, pt.Name, err.Error())
+			return nil, partsError(first, pt.Name, err)
 		}
 		if !st.Mode().IsRegular() {
-			return nil, partsError(first, pt.Name, "is not a regular file")
+			return nil, partsError(first, pt.Name, msg.Err("bundle.err.parts.not-regular"))
 		}
 		if st.Size() != pt.Size {
-			return nil, partsError(first, pt.Name, fmt.Sprintf("has %d bytes, the parts list says %d (part %d of %d): it is truncated or damaged; copy it again", st.Size(), pt.Size, i+1, n))
+			return nil, partsError(first, pt.Name, msg.Err("bundle.err.parts.size", msg.Args{"Size": st.Size(), "Listed": pt.Size, "Part": i + 1, "Count": n}))
 		}
 	}
 	whole := sha256.New()
@@ -348,15 +349,15 @@ func openParts(first string, progress *Counter) (*partsSource, error) {
 			dst = io.MultiWriter(h, whole, progress)
 		}
 		if _, err := io.Copy(dst, io.NewSectionReader(src.files[i], 0, pt.Size)); err != nil {
-			return nil, partsError(first, pt.Name, err.Error())
+			return nil, partsError(first, pt.Name, err)
 		}
 		if got := hex.EncodeToString(h.Sum(nil)); got != pt.SHA256 {
-			return nil, partsError(first, pt.Name, fmt.Sprintf("SHA-256 mismatch (parts list %s…, file %s…; part %d of %d): it is damaged; copy it again", pt.SHA256[:12], got[:12], i+1, n))
+			return nil, partsError(first, pt.Name, msg.Err("bundle.err.parts.sha", msg.Args{"Listed": pt.SHA256[:12], "Got": got[:12], "Part": i + 1, "Count": n}))
 		}
 		off += pt.Size
 	}
 	if got := hex.EncodeToString(whole.Sum(nil)); got != ps.SHA256 {
-		return nil, partsError(first, PartsListName(archive), "the parts are sound but do not join into the archive it names: copy the parts list again")
+		return nil, partsError(first, PartsListName(archive), msg.Err("bundle.err.parts.join"))
 	}
 	ok = true
 	return src, nil
@@ -367,30 +368,30 @@ func openParts(first string, progress *Counter) (*partsSource, error) {
 func parseParts(b []byte, archive string) (*Parts, error) {
 	var ps Parts
 	if err := json.Unmarshal(b, &ps); err != nil {
-		return nil, fmt.Errorf("not a parts list (%v)", err)
+		return nil, msg.Err("bundle.err.parts.json", msg.Args{"Err": err})
 	}
 	switch {
 	case ps.FormatVersion != PartsFormatVersion:
-		return nil, fmt.Errorf("parts list format %d, this stackgen reads %d", ps.FormatVersion, PartsFormatVersion)
+		return nil, msg.Err("bundle.err.parts.format", msg.Args{"Format": ps.FormatVersion, "Reads": PartsFormatVersion})
 	case ps.Archive != archive:
-		return nil, fmt.Errorf("lists the parts of %s, not of %s", ps.Archive, archive)
+		return nil, msg.Err("bundle.err.parts.other", msg.Args{"Listed": ps.Archive, "Archive": archive})
 	case len(ps.Parts) == 0 || len(ps.Parts) > maxParts:
-		return nil, fmt.Errorf("lists %d parts", len(ps.Parts))
+		return nil, msg.Err("bundle.err.parts.count", msg.Args{"Count": len(ps.Parts), "Max": maxParts})
 	case !isSHA256(ps.SHA256):
-		return nil, errors.New("has no valid SHA-256 of the archive")
+		return nil, msg.Err("bundle.err.parts.no-sha")
 	}
 	var total int64
 	for i, pt := range ps.Parts {
 		if pt.Name != PartName(archive, i+1) {
-			return nil, fmt.Errorf("part %d is named %q, not %s", i+1, pt.Name, PartName(archive, i+1))
+			return nil, msg.Err("bundle.err.parts.name", msg.Args{"Part": i + 1, "Name": strconv.Quote(pt.Name), "Want": PartName(archive, i+1)})
 		}
 		if !isSHA256(pt.SHA256) || pt.Size <= 0 || (i < len(ps.Parts)-1 && pt.Size != ps.PartSize) || pt.Size > ps.PartSize {
-			return nil, fmt.Errorf("%s has an invalid size or SHA-256", pt.Name)
+			return nil, msg.Err("bundle.err.parts.entry", msg.Args{"Name": pt.Name})
 		}
 		total += pt.Size
 	}
 	if total != ps.Size {
-		return nil, fmt.Errorf("the parts add up to %d bytes, the archive is %d", total, ps.Size)
+		return nil, msg.Err("bundle.err.parts.total", msg.Args{"Total": total, "Size": ps.Size})
 	}
 	return &ps, nil
 }

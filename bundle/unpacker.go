@@ -8,13 +8,13 @@ import (
 	"debug/elf"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"os"
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // UnpackerRepo is the repository of the unpacker image; its tag is the
@@ -132,7 +132,7 @@ func BuildUnpackerImage(binary []byte, arch string, created time.Time) (*Unpacke
 }
 
 // ErrNoUnpacker says no binary fit to run in the unpacker image was found.
-var ErrNoUnpacker = errors.New("no static linux stackgen binary for the unpacker image")
+var ErrNoUnpacker = msg.Err("bundle.err.no-unpacker")
 
 // FindUnpackerBinary returns a stackgen executable that can run alone in
 // an image for the images' platform: the one at path when given, else the
@@ -142,24 +142,24 @@ var ErrNoUnpacker = errors.New("no static linux stackgen binary for the unpacker
 func FindUnpackerBinary(path, arch string) ([]byte, string, error) {
 	if path == "" {
 		if runtime.GOOS != "linux" || runtime.GOARCH != arch {
-			return nil, "", fmt.Errorf("%w: this stackgen is built for %s/%s and the images are linux/%s", ErrNoUnpacker, runtime.GOOS, runtime.GOARCH, arch)
+			return nil, "", msg.Err("bundle.err.no-unpacker-platform", msg.Args{"Err": ErrNoUnpacker, "OS": runtime.GOOS, "Arch": runtime.GOARCH, "Target": arch})
 		}
 		exe, err := os.Executable()
 		if err != nil {
-			return nil, "", fmt.Errorf("%w: %v", ErrNoUnpacker, err)
+			return nil, "", msg.Err("bundle.err.no-unpacker-why", msg.Args{"Err": ErrNoUnpacker, "Why": err})
 		}
 		path = exe
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, "", fmt.Errorf("%w: %v", ErrNoUnpacker, err)
+		return nil, "", msg.Err("bundle.err.no-unpacker-why", msg.Args{"Err": ErrNoUnpacker, "Why": err})
 	}
 	if err := checkStaticELF(b, arch); err != nil {
-		return nil, "", fmt.Errorf("%w: %s %v", ErrNoUnpacker, path, err)
+		return nil, "", msg.Err("bundle.err.no-unpacker-file", msg.Args{"Err": ErrNoUnpacker, "File": path, "Why": err})
 	}
 	b, err = blankDebugSections(b)
 	if err != nil {
-		return nil, "", fmt.Errorf("%w: %s: %v", ErrNoUnpacker, path, err)
+		return nil, "", msg.Err("bundle.err.no-unpacker-why", msg.Args{"Err": ErrNoUnpacker, "Why": msg.Err("bundle.err.at", msg.Args{"File": path, "Err": err})})
 	}
 	return b, path, nil
 }
@@ -187,7 +187,7 @@ func blankDebugSections(b []byte) ([]byte, error) {
 		}
 		end := s.Offset + s.FileSize
 		if end > uint64(len(out)) || end < s.Offset {
-			return nil, fmt.Errorf("section %s lies outside the file", s.Name)
+			return nil, msg.Err("bundle.err.elf-section", msg.Args{"Section": s.Name})
 		}
 		clear(out[s.Offset:end])
 	}
@@ -199,16 +199,16 @@ func blankDebugSections(b []byte) ([]byte, error) {
 func checkStaticELF(b []byte, arch string) error {
 	f, err := elf.NewFile(bytes.NewReader(b))
 	if err != nil {
-		return fmt.Errorf("is not a linux executable (%v)", err)
+		return msg.Err("bundle.err.elf-not", msg.Args{"Err": err})
 	}
 	defer f.Close()
 	want := map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64, "386": elf.EM_386, "arm": elf.EM_ARM, "ppc64le": elf.EM_PPC64, "s390x": elf.EM_S390, "riscv64": elf.EM_RISCV}[arch]
 	if want == 0 || f.Machine != want {
-		return fmt.Errorf("is built for %s, the images are linux/%s", f.Machine, arch)
+		return msg.Err("bundle.err.elf-arch", msg.Args{"Machine": f.Machine.String(), "Target": arch})
 	}
 	for _, p := range f.Progs {
 		if p.Type == elf.PT_INTERP {
-			return errors.New("is dynamically linked (build it with CGO_ENABLED=0)")
+			return msg.Err("bundle.err.elf-dynamic")
 		}
 	}
 	return nil
@@ -221,7 +221,7 @@ func readAllLimit(r io.Reader, max int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(b)) > max {
-		return nil, fmt.Errorf("larger than %d bytes", max)
+		return nil, msg.Err("bundle.err.too-large", msg.Args{"Max": max})
 	}
 	return b, nil
 }

@@ -26,18 +26,18 @@ var errStop = errors.New("stop")
 func ReadManifest(path string) (*Manifest, error) {
 	b, err := readManifestBytes(path)
 	if err != nil {
-		return nil, fmt.Errorf("--since %s: %w", path, err)
+		return nil, msg.Err("bundle.err.since", msg.Args{"File": path, "Err": err})
 	}
 	m, err := ParseManifest(b)
 	if err != nil {
-		return nil, fmt.Errorf("--since %s: %w", path, err)
+		return nil, msg.Err("bundle.err.since", msg.Args{"File": path, "Err": err})
 	}
 	if m.Update != nil {
-		return nil, fmt.Errorf("--since %s: is itself an update bundle: give the full bundle the host was installed from, or make a full one", path)
+		return nil, msg.Err("bundle.err.since-update", msg.Args{"File": path})
 	}
 	for _, im := range m.Images {
 		if len(im.Layers) == 0 {
-			return nil, fmt.Errorf("--since %s: image %s has no layer list (a bundle from an older stackgen): make a full bundle this time", path, im.Name)
+			return nil, msg.Err("bundle.err.since-layers", msg.Args{"File": path, "Image": im.Name})
 		}
 	}
 	return m, nil
@@ -66,7 +66,7 @@ func readManifestBytes(path string) ([]byte, error) {
 	if z, ok := ar.(*zipReader); ok {
 		b, found, err := z.manifest()
 		if !found {
-			return nil, fmt.Errorf("has no %s: not a stackgen bundle", ManifestName)
+			return nil, msg.Err("bundle.err.no-manifest", msg.Args{"Manifest": ManifestName})
 		}
 		return b, err
 	}
@@ -86,7 +86,7 @@ func readManifestBytes(path string) ([]byte, error) {
 		return nil, err
 	}
 	if b == nil {
-		return nil, fmt.Errorf("has no %s: not a stackgen bundle", ManifestName)
+		return nil, msg.Err("bundle.err.no-manifest", msg.Args{"Manifest": ManifestName})
 	}
 	return b, nil
 }

@@ -5,10 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // maxManifestSize bounds how much of a manifest is read.
@@ -64,7 +65,7 @@ func Verify(path string, progress *Counter) (*Verified, error) {
 		if errors.As(err, &be) {
 			return nil, err
 		}
-		return nil, &BundleError{Bundle: path, Reason: err.Error()}
+		return nil, &BundleError{Bundle: path, Reason: err}
 	}
 	v, err := verify(ar, path, progress)
 	if err != nil {
@@ -87,17 +88,17 @@ func verify(ar archiveReader, path string, progress *Counter) (*Verified, error)
 	var manifestBytes, checksums []byte
 	err := ar.Walk(func(name string, size int64, r io.Reader) error {
 		if _, dup := seen[name]; dup {
-			return &BundleError{Bundle: path, File: name, Reason: "is in the archive twice"}
+			return &BundleError{Bundle: path, File: name, Reason: msg.Err("bundle.err.reason.twice")}
 		}
 		if isSigName(name) {
 			// Signatures sign the manifest, so it cannot list them;
 			// CheckSignature judges them.
 			if _, dup := sigs[name]; dup {
-				return &BundleError{Bundle: path, File: name, Reason: "is in the archive twice"}
+				return &BundleError{Bundle: path, File: name, Reason: msg.Err("bundle.err.reason.twice")}
 			}
 			b, err := readAllLimit(r, maxSigSize)
 			if err != nil {
-				return &BundleError{Bundle: path, File: name, Reason: err.Error()}
+				return &BundleError{Bundle: path, File: name, Reason: err}
 			}
 			sigs[name] = b
 			return nil
@@ -105,7 +106,7 @@ func verify(ar archiveReader, path string, progress *Counter) (*Verified, error)
 		if name == ManifestName {
 			b, err := readAllLimit(r, maxManifestSize)
 			if err != nil {
-				return &BundleError{Bundle: path, File: name, Reason: err.Error()}
+				return &BundleError{Bundle: path, File: name, Reason: err}
 			}
 			manifestBytes = b
 			seen[name] = observed{size: int64(len(b))}
@@ -140,18 +141,18 @@ func verify(ar archiveReader, path string, progress *Counter) (*Verified, error)
 		if errors.As(err, &ee) {
 			reason := describeReadError(ee.err)
 			if ee.after && (errors.Is(ee.err, io.ErrUnexpectedEOF) || errors.Is(ee.err, io.EOF)) {
-				reason = "the archive breaks off after this file: it is truncated"
+				reason = msg.Err("bundle.err.reason.breaks-off")
 			}
 			return nil, &BundleError{Bundle: path, File: ee.name, Reason: reason}
 		}
 		return nil, &BundleError{Bundle: path, Reason: describeReadError(err)}
 	}
 	if manifestBytes == nil {
-		return nil, &BundleError{Bundle: path, File: ManifestName, Reason: "is missing: not a stackgen bundle, or a truncated one"}
+		return nil, &BundleError{Bundle: path, File: ManifestName, Reason: msg.Err("bundle.err.reason.no-manifest")}
 	}
 	m, err := ParseManifest(manifestBytes)
 	if err != nil {
-		return nil, &BundleError{Bundle: path, Reason: err.Error()}
+		return nil, &BundleError{Bundle: path, Reason: err}
 	}
 	if err := compare(m, seen); err != nil {
 		err.Bundle = path
@@ -165,14 +166,14 @@ func verify(ar archiveReader, path string, progress *Counter) (*Verified, error)
 func precheckZip(z *zipReader) *BundleError {
 	b, found, err := z.manifest()
 	if !found {
-		return &BundleError{File: ManifestName, Reason: "is missing: not a stackgen bundle, or a truncated one"}
+		return &BundleError{File: ManifestName, Reason: msg.Err("bundle.err.reason.no-manifest")}
 	}
 	if err != nil {
 		return &BundleError{File: ManifestName, Reason: describeReadError(err)}
 	}
 	m, err := ParseManifest(b)
 	if err != nil {
-		return &BundleError{Reason: err.Error()}
+		return &BundleError{Reason: err}
 	}
 	var be *BundleError
 	if err := z.checkDeclared(m); errors.As(err, &be) {
@@ -190,11 +191,11 @@ func compare(m *Manifest, seen map[string]observed) *BundleError {
 		got, ok := seen[f.Path]
 		switch {
 		case !ok:
-			return &BundleError{File: f.Path, Reason: "is missing from the archive"}
+			return &BundleError{File: f.Path, Reason: msg.Err("bundle.err.reason.missing")}
 		case got.size != f.Size:
-			return &BundleError{File: f.Path, Reason: fmt.Sprintf("has %d bytes, the manifest says %d: it is truncated or damaged", got.size, f.Size)}
+			return &BundleError{File: f.Path, Reason: msg.Err("bundle.err.reason.size", msg.Args{"Size": got.size, "Listed": f.Size})}
 		case got.sum != f.SHA256:
-			return &BundleError{File: f.Path, Reason: fmt.Sprintf("SHA-256 mismatch (manifest %s…, file %s…): it is damaged", f.SHA256[:12], got.sum[:12])}
+			return &BundleError{File: f.Path, Reason: msg.Err("bundle.err.reason.sha", msg.Args{"Listed": f.SHA256[:12], "Got": got.sum[:12]})}
 		}
 	}
 	var extra []string
@@ -205,20 +206,20 @@ func compare(m *Manifest, seen map[string]observed) *BundleError {
 	}
 	if len(extra) > 0 {
 		sort.Strings(extra)
-		return &BundleError{File: extra[0], Reason: "is not listed in the manifest: the bundle was changed after it was made"}
+		return &BundleError{File: extra[0], Reason: msg.Err("bundle.err.reason.unlisted")}
 	}
 	return nil
 }
 
-func describeReadError(err error) string {
+func describeReadError(err error) error {
 	if err == nil {
-		return "unreadable"
+		return msg.Err("bundle.err.reason.unreadable")
 	}
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return "truncated (the archive ends inside it)"
+		return msg.Err("bundle.err.reason.truncated")
 	case strings.Contains(err.Error(), "checksum"):
-		return "damaged (its checksum in the archive does not match: " + err.Error() + ")"
+		return msg.Err("bundle.err.reason.checksum", msg.Args{"Err": err})
 	}
-	return err.Error()
+	return err
 }

@@ -500,7 +500,7 @@ func findFile(set fileset.Set, p string) (fileset.File, bool) {
 }
 
 // writeProject renders a stack and writes it as `stackgen new` does.
-func writeProject(t *testing.T, name string, given stack.Answers) (k8s.Project, string) {
+func writeProject(t *testing.T, name string, given stack.Answers) (k8s.Source, string) {
 	t.Helper()
 	d, err := stacks.Registry().Lookup(name)
 	if err != nil {
@@ -514,7 +514,7 @@ func writeProject(t *testing.T, name string, given stack.Answers) (k8s.Project, 
 	if _, err := project.Write(dir, set, false, &project.Manifest{Stack: d.Name, Version: "e2e", Answers: answers}); err != nil {
 		t.Fatal(err)
 	}
-	return k8s.Project{Stack: d, Answers: answers, Files: os.DirFS(dir)}, dir
+	return k8s.Source{Stack: d, Answers: answers, Files: os.DirFS(dir)}, dir
 }
 
 // writeFiles writes an export's files under dir.

@@ -46,7 +46,7 @@ services:
 type wtProject struct {
 	t   *testing.T
 	eng *engine.Client
-	p   *engine.Project
+	p   *engine.ComposeProject
 }
 
 func newWtProject(t *testing.T, prefix, script, restart string) *wtProject {

@@ -111,7 +111,7 @@ func ChainIDs(diffIDs []string) []string {
 // LoadProjectFiles is LoadProject plus ComposeHostFiles from one run of
 // `docker compose config --format json`: packaging needs both, and each
 // compose run costs about a second on a busy machine.
-func (c *Client) LoadProjectFiles(ctx context.Context, dir string) (*Project, []HostFile, error) {
+func (c *Client) LoadProjectFiles(ctx context.Context, dir string) (*ComposeProject, []HostFile, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, nil, err
@@ -156,7 +156,7 @@ func (c *Client) ComposeImagesIn(ctx context.Context, dir string) ([]string, err
 // ComposeImages returns the image names compose uses for p's services
 // (`docker compose config --images`): pulled ones as written, built ones
 // under the name compose gives them. Sorted, each once.
-func (c *Client) ComposeImages(ctx context.Context, p *Project) ([]string, error) {
+func (c *Client) ComposeImages(ctx context.Context, p *ComposeProject) ([]string, error) {
 	return c.composeImages(ctx, p.Dir, composeArgs(p, "", "config", "--images"))
 }
 
@@ -203,7 +203,7 @@ type HostFile struct {
 // as env_file, from the resolved configuration (`docker compose config
 // --format json`). The configuration holds secrets from .env: it is
 // parsed here and never printed.
-func (c *Client) ComposeHostFiles(ctx context.Context, p *Project) ([]HostFile, error) {
+func (c *Client) ComposeHostFiles(ctx context.Context, p *ComposeProject) ([]HostFile, error) {
 	var out, errOut bytes.Buffer
 	if err := c.Compose.Run(ctx, p.Dir, composeArgs(p, "", "config", "--format", "json"), &out, &errOut); err != nil {
 		if ctx.Err() != nil {

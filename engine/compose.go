@@ -182,8 +182,8 @@ func (c *Client) BuildxVersion(ctx context.Context) (string, error) {
 	return strings.TrimSpace(out.String()), nil
 }
 
-// Project is a compose project as `docker compose config` resolves it.
-type Project struct {
+// ComposeProject is a compose project as `docker compose config` resolves it.
+type ComposeProject struct {
 	Dir      string
 	Name     string
 	Services []Service
@@ -192,7 +192,7 @@ type Project struct {
 }
 
 // NeedsBuild reports whether compose builds any of the project's images.
-func (p *Project) NeedsBuild() bool {
+func (p *ComposeProject) NeedsBuild() bool {
 	for _, s := range p.Services {
 		if s.Build {
 			return true
@@ -235,7 +235,7 @@ func (p Port) String() string {
 }
 
 // Service returns the named service.
-func (p *Project) Service(name string) (Service, bool) {
+func (p *ComposeProject) Service(name string) (Service, bool) {
 	for _, s := range p.Services {
 		if s.Name == name {
 			return s, true
@@ -245,7 +245,7 @@ func (p *Project) Service(name string) (Service, bool) {
 }
 
 // ServiceNames returns the services' names in order.
-func (p *Project) ServiceNames() []string {
+func (p *ComposeProject) ServiceNames() []string {
 	var out []string
 	for _, s := range p.Services {
 		out = append(out, s.Name)
@@ -285,7 +285,7 @@ func FindComposeFile(dir string) (string, bool) {
 // COMPOSE_PROJECT_NAME from the environment or .env), the services and
 // their health checks, dependencies and ports. The resolved configuration
 // holds secrets from .env; it is parsed here and never printed.
-func (c *Client) LoadProject(ctx context.Context, dir string) (*Project, error) {
+func (c *Client) LoadProject(ctx context.Context, dir string) (*ComposeProject, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -344,7 +344,7 @@ type configJSON struct {
 }
 
 // parseConfig reads the JSON of `docker compose config --format json`.
-func parseConfig(b []byte) (*Project, error) {
+func parseConfig(b []byte) (*ComposeProject, error) {
 	var cfg configJSON
 	if err := json.Unmarshal(b, &cfg); err != nil {
 		return nil, fmt.Errorf("reading `docker compose config` output: %w", err)
@@ -360,7 +360,7 @@ func parseConfig(b []byte) (*Project, error) {
 			}
 		}
 	}
-	p := &Project{Name: cfg.Name}
+	p := &ComposeProject{Name: cfg.Name}
 	for name, s := range cfg.Services {
 		svc := Service{Name: name, Image: s.Image, Build: len(s.Build) > 0 && string(s.Build) != "null", Replicas: 1}
 		svc.Healthcheck = s.Healthcheck != nil && !s.Healthcheck.Disable &&
@@ -413,7 +413,7 @@ func parseConfig(b []byte) (*Project, error) {
 }
 
 // composeArgs starts a compose command line for p.
-func composeArgs(p *Project, progress string, args ...string) []string {
+func composeArgs(p *ComposeProject, progress string, args ...string) []string {
 	out := []string{"compose", "--project-directory", p.Dir, "--project-name", p.Name}
 	if progress != "" {
 		out = append(out, "--progress", progress)
@@ -423,19 +423,19 @@ func composeArgs(p *Project, progress string, args ...string) []string {
 
 // Build runs `docker compose build` for p, streaming its output. progress
 // is compose's own --progress value ("" leaves compose to choose).
-func (c *Client) Build(ctx context.Context, p *Project, progress string, stdout, stderr io.Writer) error {
+func (c *Client) Build(ctx context.Context, p *ComposeProject, progress string, stdout, stderr io.Writer) error {
 	return c.Compose.Run(ctx, p.Dir, composeArgs(p, progress, "build"), stdout, stderr)
 }
 
 // Up runs `docker compose up --detach` for p: it creates and starts the
 // containers and returns; WaitHealthy follows them to readiness.
-func (c *Client) Up(ctx context.Context, p *Project, progress string, stdout, stderr io.Writer) error {
+func (c *Client) Up(ctx context.Context, p *ComposeProject, progress string, stdout, stderr io.Writer) error {
 	return c.Compose.Run(ctx, p.Dir, composeArgs(p, progress, "up", "--detach", "--no-build"), stdout, stderr)
 }
 
 // Down runs `docker compose down` for p. Volumes are removed only when
 // removeVolumes is set (the caller has the user's explicit consent).
-func (c *Client) Down(ctx context.Context, p *Project, removeVolumes bool, stdout, stderr io.Writer) error {
+func (c *Client) Down(ctx context.Context, p *ComposeProject, removeVolumes bool, stdout, stderr io.Writer) error {
 	args := []string{"down"}
 	if removeVolumes {
 		args = append(args, "--volumes")

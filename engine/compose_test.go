@@ -97,7 +97,7 @@ func TestComposeCommandsNameTheProject(t *testing.T) {
 		return nil
 	}}
 	c := &Client{Compose: r}
-	p := &Project{Dir: "/srv/site", Name: "site"}
+	p := &ComposeProject{Dir: "/srv/site", Name: "site"}
 	var buf bytes.Buffer
 	_ = c.Build(context.Background(), p, "plain", &buf, &buf)
 	_ = c.Up(context.Background(), p, "", &buf, &buf)

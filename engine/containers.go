@@ -154,7 +154,7 @@ type ServiceStatus struct {
 
 // Status returns every service of p with its containers (none when it was
 // never created), plus containers of services p no longer defines.
-func (c *Client) Status(ctx context.Context, p *Project) ([]ServiceStatus, error) {
+func (c *Client) Status(ctx context.Context, p *ComposeProject) ([]ServiceStatus, error) {
 	cts, err := c.ProjectContainers(ctx, p.Name)
 	if err != nil {
 		return nil, err

@@ -253,12 +253,12 @@ func (c *Client) RemoveHelper(ctx context.Context, id string) error {
 
 // StopServices runs `docker compose stop` for some services of p (all of
 // them when services is empty). Containers and volumes stay.
-func (c *Client) StopServices(ctx context.Context, p *Project, services []string, stdout, stderr io.Writer) error {
+func (c *Client) StopServices(ctx context.Context, p *ComposeProject, services []string, stdout, stderr io.Writer) error {
 	return c.Compose.Run(ctx, p.Dir, composeArgs(p, "", append([]string{"stop"}, services...)...), stdout, stderr)
 }
 
 // StartServices runs `docker compose start` for some services of p: their
 // existing containers start again, without being recreated.
-func (c *Client) StartServices(ctx context.Context, p *Project, services []string, stdout, stderr io.Writer) error {
+func (c *Client) StartServices(ctx context.Context, p *ComposeProject, services []string, stdout, stderr io.Writer) error {
 	return c.Compose.Run(ctx, p.Dir, composeArgs(p, "", append([]string{"start"}, services...)...), stdout, stderr)
 }

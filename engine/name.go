@@ -28,7 +28,7 @@ var topLevelName = regexp.MustCompile(`(?m)^name:[ \t]*["']?([^"'\s#]+)`)
 // project (a key missing from .env), such as status, logs and down.
 // Precedence: COMPOSE_PROJECT_NAME in the environment, then in .env, then
 // the compose file's top-level name, then the directory's name.
-func GuessProject(dir string) *Project {
+func GuessProject(dir string) *ComposeProject {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		abs = dir
@@ -49,5 +49,5 @@ func GuessProject(dir string) *Project {
 	if name == "" {
 		name = filepath.Base(abs)
 	}
-	return &Project{Dir: abs, Name: NormalizeProjectName(name)}
+	return &ComposeProject{Dir: abs, Name: NormalizeProjectName(name)}
 }

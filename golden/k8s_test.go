@@ -55,7 +55,7 @@ func TestGoldenKubernetes(t *testing.T) {
 			for _, f := range files {
 				mfs[f.Path] = &fstest.MapFile{Data: f.Content, Mode: f.Mode}
 			}
-			set, err := k8s.Export(k8s.Project{Stack: d, Answers: answers, Files: mfs}, c.opts)
+			set, err := k8s.Export(k8s.Source{Stack: d, Answers: answers, Files: mfs}, c.opts)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -20,7 +20,7 @@ import (
 // pre-upgrade hook. Secrets stay out of the chart: it reads an existing
 // Secret (made from secret.env, written beside the chart and listed in
 // .helmignore so `helm package` leaves it out).
-func Chart(p Project, o Options) (fileset.Set, error) {
+func Chart(p Source, o Options) (fileset.Set, error) {
 	if err := CheckOptions(o); err != nil {
 		return nil, err
 	}

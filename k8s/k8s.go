@@ -75,8 +75,8 @@ type Options struct {
 	Helm bool
 }
 
-// Project is a generated project as export reads it.
-type Project struct {
+// Source is a generated project as export reads it.
+type Source struct {
 	Stack   *stack.Definition
 	Answers stack.Answers
 	// Files holds the project's files (.env and the configs), read as the
@@ -136,7 +136,7 @@ func dnsSubdomain(s string) bool {
 // Export writes what the project's stack deploys with on Kubernetes: for
 // onyx the values file of Onyx's own chart, for the other stacks plain
 // manifests with a kustomization, or a chart with o.Helm.
-func Export(p Project, o Options) (fileset.Set, error) {
+func Export(p Source, o Options) (fileset.Set, error) {
 	if p.Stack != nil && p.Stack.Name == "onyx" {
 		return OnyxValues(p, o)
 	}
@@ -147,7 +147,7 @@ func Export(p Project, o Options) (fileset.Set, error) {
 }
 
 // Manifests writes the plain manifests and kustomization of p.
-func Manifests(p Project, o Options) (fileset.Set, error) {
+func Manifests(p Source, o Options) (fileset.Set, error) {
 	if err := CheckOptions(o); err != nil {
 		return nil, err
 	}
@@ -159,7 +159,7 @@ func Manifests(p Project, o Options) (fileset.Set, error) {
 }
 
 // builderFor returns the stack's object builder.
-func builderFor(p Project, o Options) (*builder, error) {
+func builderFor(p Source, o Options) (*builder, error) {
 	if p.Stack == nil {
 		return nil, fmt.Errorf("no stack given")
 	}
@@ -199,7 +199,7 @@ func builderFor(p Project, o Options) (*builder, error) {
 // readEnv reads the project's .env: the secrets for secret.env and the
 // settings the containers get. A stack without one (keras-webpy without a
 // token) has none.
-func readEnv(p Project) (map[string]string, error) {
+func readEnv(p Source) (map[string]string, error) {
 	raw, err := fs.ReadFile(p.Files, ".env")
 	if err != nil {
 		if len(p.Stack.Secrets) > 0 && needsEnv(p) {
@@ -210,7 +210,7 @@ func readEnv(p Project) (map[string]string, error) {
 	return project.ParseEnv(string(raw)), nil
 }
 
-func needsEnv(p Project) bool {
+func needsEnv(p Source) bool {
 	if p.Stack.Name == "keras-webpy" {
 		return p.Answers.Bool("api_token")
 	}
@@ -219,7 +219,7 @@ func needsEnv(p Project) bool {
 
 // builder holds one export's inputs and derived names.
 type builder struct {
-	p       Project
+	p       Source
 	o       Options
 	env     map[string]string
 	images  map[string]string

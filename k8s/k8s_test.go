@@ -21,7 +21,7 @@ import (
 
 // renderProject renders a stack as `stackgen new` would and returns it as
 // export reads it, with its secrets.
-func renderProject(t *testing.T, name string, given stack.Answers) (Project, map[string]string) {
+func renderProject(t *testing.T, name string, given stack.Answers) (Source, map[string]string) {
 	t.Helper()
 	d, err := stacks.Registry().Lookup(name)
 	if err != nil {
@@ -47,7 +47,7 @@ func renderProject(t *testing.T, name string, given stack.Answers) (Project, map
 			}
 		}
 	}
-	return Project{Stack: d, Answers: answers, Files: mfs}, secrets
+	return Source{Stack: d, Answers: answers, Files: mfs}, secrets
 }
 
 // manifestCases are the main answer and option combinations.
@@ -407,7 +407,7 @@ func TestBadInputIsOneLineAndWritesNothing(t *testing.T) {
 	fromApp, _ := renderProject(t, "django-uwsgi", stack.Answers{"app_dir": ".", "app_settings": "config.settings", "app_wsgi": "config.wsgi:application"})
 	for _, c := range []struct {
 		name string
-		p    Project
+		p    Source
 		o    Options
 		want string
 	}{

@@ -100,7 +100,7 @@ var onyxSecretKeys = [][2]string{
 // chart's Secret is made from, and (for the v2 chart) NetworkPolicies for
 // the data tier. The chart follows the Onyx line: v2 projects get chart
 // 0.2.1's values, v4 projects chart OnyxV4ChartVersion's.
-func OnyxValues(p Project, o Options) (fileset.Set, error) {
+func OnyxValues(p Source, o Options) (fileset.Set, error) {
 	if err := CheckOptions(o); err != nil {
 		return nil, err
 	}
@@ -123,7 +123,7 @@ func onyxLegacy(a stack.Answers) bool { return strings.HasPrefix(a["onyx_version
 
 // onyxImages are the project's image references with o.Images applied;
 // source mode needs the built images pushed first.
-func onyxImages(p Project, o Options) (map[string]string, error) {
+func onyxImages(p Source, o Options) (map[string]string, error) {
 	a := p.Answers
 	if a["mode"] == "source" {
 		for _, k := range []string{"backend", "web_server", "model_server"} {
@@ -178,7 +178,7 @@ func onyxSecretEnv(env map[string]string, pairs [][2]string) (string, error) {
 }
 
 // onyxV2Values writes the values of chart 0.2.1 (Vespa).
-func onyxV2Values(p Project, o Options) (fileset.Set, error) {
+func onyxV2Values(p Source, o Options) (fileset.Set, error) {
 	a := p.Answers
 	env, err := readEnv(p)
 	if err != nil {

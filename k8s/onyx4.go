@@ -169,7 +169,7 @@ type onyxV4Auth struct {
 
 // onyxV4Values writes the values of chart 0.8 (OpenSearch) for an Onyx v4
 // project.
-func onyxV4Values(p Project, o Options) (fileset.Set, error) {
+func onyxV4Values(p Source, o Options) (fileset.Set, error) {
 	a := p.Answers
 	env, err := readEnv(p)
 	if err != nil {

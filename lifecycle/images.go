@@ -11,7 +11,7 @@ import (
 // that compose does not build, and, for a stackgen project (d non-nil),
 // every image of the stack that is not built, which includes the base
 // images its Dockerfiles name in FROM. Sorted, without duplicates.
-func NeededImages(p *engine.Project, d *stack.Definition, a stack.Answers) []string {
+func NeededImages(p *engine.ComposeProject, d *stack.Definition, a stack.Answers) []string {
 	seen := map[string]bool{}
 	if p != nil {
 		for _, s := range p.Services {

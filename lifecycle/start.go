@@ -3,24 +3,24 @@ package lifecycle
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"time"
 
 	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // StartAndWait runs compose up on an already built project and waits until
 // every service is ready, within timeout (0: the stack's StartTimeout).
 // compose's errors go to out. It is the bare start restore's own steps
 // use; Up adds the build, migrations, progress and failure report.
-func StartAndWait(ctx context.Context, eng *engine.Client, p *engine.Project, timeout time.Duration, out io.Writer) error {
+func StartAndWait(ctx context.Context, eng *engine.Client, p *engine.ComposeProject, timeout time.Duration, out io.Writer) error {
 	if timeout <= 0 {
 		timeout = StartTimeoutOf(p.Dir)
 	}
 	_, err := startAndWait(ctx, eng, p, timeout, time.Now(), nil, out, nil)
 	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("not healthy after %s: %w", timeout, err)
+		return msg.Err("lifecycle.err.not-healthy", msg.Args{"Timeout": timeout, "Err": err})
 	}
 	return err
 }
@@ -31,7 +31,7 @@ func StartAndWait(ctx context.Context, eng *engine.Client, p *engine.Project, ti
 // compose may still be waiting on a dependency that just failed: it gets
 // composeGrace to say so, then is interrupted; an interrupted
 // `up --detach` stops waiting and leaves every container as it is.
-func startAndWait(ctx context.Context, eng *engine.Client, p *engine.Project, timeout time.Duration, start time.Time, stdout, stderr io.Writer, onChange func(engine.ServiceState)) (*engine.Result, error) {
+func startAndWait(ctx context.Context, eng *engine.Client, p *engine.ComposeProject, timeout time.Duration, start time.Time, stdout, stderr io.Writer, onChange func(engine.ServiceState)) (*engine.Result, error) {
 	upDone := make(chan error, 1)
 	upFinished := make(chan struct{})
 	upCtx, stopUp := context.WithCancel(ctx)

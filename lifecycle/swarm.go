@@ -104,7 +104,7 @@ func swarmEvent(s engine.SwarmService) progress.Event {
 
 // swarmFailure names each failed service with its task errors and the
 // end of its logs.
-func swarmFailure(ctx context.Context, ios progress.Sink, eng *engine.Client, p *swarm.Project, we *engine.SwarmWaitError, timeout fmt.Stringer) error {
+func swarmFailure(ctx context.Context, ios progress.Sink, eng *engine.Client, p *swarm.ProjectDir, we *engine.SwarmWaitError, timeout fmt.Stringer) error {
 	w := ios.ErrOut
 	var headline any = we
 	if we.Timeout && len(we.Failed) == 0 {

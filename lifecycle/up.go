@@ -13,6 +13,7 @@ import (
 	"io"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -90,22 +91,22 @@ func (o *Options) now() time.Time {
 // stackOf reads dir's manifest, if any, and finds its stack definition.
 // A directory without a manifest is a plain compose project: no
 // migrations, and the URL comes from the published ports.
-func stackOf(dir string, reg *stack.Registry) (*stack.Definition, stack.Answers, string, error) {
+func stackOf(dir string, reg *stack.Registry) (*stack.Definition, stack.Answers, error, error) {
 	m, err := project.LoadManifest(dir)
 	if errors.Is(err, project.ErrNoManifest) {
-		return nil, nil, "", nil
+		return nil, nil, nil, nil
 	}
 	if err != nil {
-		return nil, nil, "", err
+		return nil, nil, nil, err
 	}
 	if reg == nil {
 		reg = stacks.Registry()
 	}
 	def, err := reg.Lookup(m.Stack)
 	if err != nil {
-		return nil, nil, fmt.Sprintf("%s names stack %q, which this stackgen does not know: skipping migrations", project.ManifestName, m.Stack), nil
+		return nil, nil, msg.Err("lifecycle.warn.unknown-stack", msg.Args{"Manifest": project.ManifestName, "Stack": strconv.Quote(m.Stack)}), nil
 	}
-	return def, m.AnswersOf(), "", nil
+	return def, m.AnswersOf(), nil, nil
 }
 
 // Up builds, starts and waits for the project in opts.Dir, applies its
@@ -164,8 +165,8 @@ func up(ctx context.Context, opts *Options) error {
 	}
 	pw := progress.New(mode, progOut, ios.Color, start)
 	defer pw.Stop()
-	if warning != "" {
-		pw.Info("warning: %s", warning)
+	if warning != nil {
+		pw.Info("%s", ios.L.T("status.warning", msg.Args{"Text": warning}))
 	}
 	if opts.Verbose || mode == progress.ModePlain {
 		pw.Info("Docker Engine %s (API %s) at %s; Docker Compose %s", ver.Version, ver.APIVersion, ver.Host, composeVer)
@@ -199,9 +200,9 @@ func up(ctx context.Context, opts *Options) error {
 			hints, unpullable := failureHints(ctx, eng, dir, NeededImages(p, def, answers), text)
 			printHints(ios.ErrOut, ios.L, hints)
 			if len(unpullable) > 0 {
-				return fmt.Errorf("building the images failed: the engine cannot pull %s (the hints above say the ways out)", strings.Join(unpullable, ", "))
+				return msg.Err("lifecycle.err.build-unpullable", msg.Args{"Images": strings.Join(unpullable, ", ")})
 			}
-			return fmt.Errorf("building the images failed (the output above says why): %w", err)
+			return msg.Err("lifecycle.err.build", msg.Args{"Err": err})
 		}
 	}
 
@@ -219,7 +220,9 @@ func up(ctx context.Context, opts *Options) error {
 		return failure(ctx, ios, mode, eng, p, werr, upLog.String(), timeout, NeededImages(p, def, answers))
 	}
 
-	migrated := ""
+	// migrated is said to the reader; migratedJSON keeps English for
+	// programs
+	migrated, migratedJSON := "", ""
 	if def != nil && def.Migrate != nil {
 		m := def.Migrate
 		pw.Event(progress.Event{ID: "migrations", Status: progress.Working, Text: m.What + ": " + strings.Join(m.Command, " ")})
@@ -235,8 +238,10 @@ func up(ctx context.Context, opts *Options) error {
 			}
 			return ErrReported
 		}
-		migrated = m.What + ": " + summary
-		pw.Event(progress.Event{ID: "migrations", Status: progress.Done, Text: summary})
+		said := ios.L.T(summary.ID, summary.Args)
+		migrated = m.What + ": " + said
+		migratedJSON = m.What + ": " + msg.English().T(summary.ID, summary.Args)
+		pw.Event(progress.Event{ID: "migrations", Status: progress.Done, Text: said})
 	}
 
 	url := ""
@@ -253,7 +258,7 @@ func up(ctx context.Context, opts *Options) error {
 			"status": "ready", "url": url, "project": p.Name,
 			"ready_after_s": seconds(total), "wait_s": seconds(res.ReadyAt.Sub(waitStart)),
 			"last_service": res.LastService, "engine_last_ready": res.LastEngineReady,
-			"ready_delay_ms": float64(delay.Microseconds()) / 1000, "migrations": migrated,
+			"ready_delay_ms": float64(delay.Microseconds()) / 1000, "migrations": migratedJSON,
 			"services": res.Services,
 		})
 		return nil
@@ -290,46 +295,40 @@ var (
 
 // migrate runs the stack's migration command in its service and sums up
 // what it did.
-func migrate(ctx context.Context, eng *engine.Client, p *engine.Project, m *stack.Exec) (string, string, error) {
+func migrate(ctx context.Context, eng *engine.Client, p *engine.ComposeProject, m *stack.Exec) (msg.Sub, string, error) {
 	ct, err := eng.ServiceContainer(ctx, p.Name, m.Service)
 	if err != nil {
-		return "", "", err
+		return msg.Sub{}, "", err
 	}
 	var out bytes.Buffer
 	code, err := eng.Exec(ctx, ct.ID, m.Command, &out, &out)
 	if err != nil {
-		return "", out.String(), err
+		return msg.Sub{}, out.String(), err
 	}
 	if code != 0 {
-		return "", out.String(), fmt.Errorf("%s exited with code %d", strings.Join(m.Command, " "), code)
+		return msg.Sub{}, out.String(), msg.Err("lifecycle.err.exit-code", msg.Args{"Command": strings.Join(m.Command, " "), "Code": code})
 	}
 	return migrationSummary(out.String()), out.String(), nil
 }
 
-// migrationSummary says in a few words what a migration run did.
-func migrationSummary(out string) string {
+// migrationSummary says in a few words what a migration run did, as a
+// message to say in the reader's language.
+func migrationSummary(out string) msg.Sub {
 	if n := len(djangoApplied.FindAllString(out, -1)); n > 0 {
-		return fmt.Sprintf("applied %d migration%s", n, plural(n))
+		return msg.Sub{ID: "lifecycle.migrated.django", Args: msg.Args{"Count": n}}
 	}
 	if n := len(alembicApplied.FindAllString(out, -1)); n > 0 {
-		return fmt.Sprintf("applied %d revision%s", n, plural(n))
+		return msg.Sub{ID: "lifecycle.migrated.alembic", Args: msg.Args{"Count": n}}
 	}
 	if strings.Contains(out, "No migrations to apply") {
-		return "already up to date"
+		return msg.Sub{ID: "lifecycle.migrated.none"}
 	}
-	return "applied (up to date)"
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
+	return msg.Sub{ID: "lifecycle.migrated.done"}
 }
 
 // portsURL guesses a URL for a project without a manifest: its first port
 // published for HTTP.
-func portsURL(p *engine.Project) string {
+func portsURL(p *engine.ComposeProject) string {
 	for _, s := range p.Services {
 		for _, pt := range s.Ports {
 			if pt.Protocol != "tcp" {
@@ -346,7 +345,7 @@ func portsURL(p *engine.Project) string {
 }
 
 // failure prints what failed and why, and returns the exit error.
-func failure(ctx context.Context, ios progress.Sink, mode string, eng *engine.Client, p *engine.Project, werr error, upOut string, timeout time.Duration, images []string) error {
+func failure(ctx context.Context, ios progress.Sink, mode string, eng *engine.Client, p *engine.ComposeProject, werr error, upOut string, timeout time.Duration, images []string) error {
 	w, l := ios.ErrOut, ios.L
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()

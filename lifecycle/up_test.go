@@ -22,6 +22,7 @@ import (
 
 	"github.com/stackgen/stackgen/engine"
 	"github.com/stackgen/stackgen/engine/enginetest"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/progress"
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/stack"
@@ -182,7 +183,8 @@ func TestMigrationSummary(t *testing.T) {
 		"  Applying admin.0001_initial... OK\n": "applied 1 migration",
 		"INFO  [alembic.runtime.migration] Running upgrade  -> 1a2b, init\nINFO  [alembic.runtime.migration] Running upgrade 1a2b -> 3c4d, users\n": "applied 2 revisions",
 	} {
-		if got := migrationSummary(out); got != want {
+		s := migrationSummary(out)
+		if got := msg.English().T(s.ID, s.Args); got != want {
 			t.Errorf("summary of %q = %q, want %q", out, got, want)
 		}
 	}

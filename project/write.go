@@ -53,24 +53,15 @@ type Step struct {
 // longer matches the hash recorded in the previous manifest, never goes
 // through a symbolic link, and never opens a FIFO or device.
 func Plan(dir string, set fileset.Set, force bool) ([]Step, error) {
-	info, err := os.Stat(dir)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return planAll(set, Create), nil
-	case err != nil:
-		return nil, fmt.Errorf("cannot use %s: %w", dir, err)
-	case !info.IsDir():
-		return nil, fmt.Errorf("%s is a file, not a directory; choose another target directory", dir)
-	}
-	entries, err := os.ReadDir(dir)
+	empty, err := look(dir)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w; choose a directory you can read and write", dir, err)
+		return nil, err
 	}
-	if isEmpty(entries) {
+	if empty {
 		return planAll(set, Create), nil
 	}
 	if !force {
-		return nil, fmt.Errorf("%s is not empty; pass --force to write into it (files you changed are kept and the new versions written beside them)", dir)
+		return nil, errNotEmpty(dir)
 	}
 	if _, err := inspect(dir, ManifestName); err != nil {
 		return nil, err
@@ -90,6 +81,29 @@ func Plan(dir string, set fileset.Set, force bool) ([]Step, error) {
 		steps = append(steps, st)
 	}
 	return steps, nil
+}
+
+// look checks that dir can hold a project: it is missing (empty is true)
+// or a directory that can be read, which may hold nothing of a project yet.
+func look(dir string) (empty bool, err error) {
+	info, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return true, nil
+	case err != nil:
+		return false, fmt.Errorf("cannot use %s: %w", dir, err)
+	case !info.IsDir():
+		return false, fmt.Errorf("%s is a file, not a directory; choose another target directory", dir)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false, fmt.Errorf("cannot read %s: %w; choose a directory you can read and write", dir, err)
+	}
+	return isEmpty(entries), nil
+}
+
+func errNotEmpty(dir string) error {
+	return fmt.Errorf("%s is not empty; pass --force to write into it (files you changed are kept and the new versions written beside them)", dir)
 }
 
 // isEmpty tells whether a folder holds nothing but what a write of its

@@ -28,14 +28,21 @@ func Project(d *stack.Definition, given stack.Answers, opts Options) (fileset.Se
 	if err != nil {
 		return nil, nil, err
 	}
+	set, err := Resolved(d, answers, opts)
+	return set, answers, err
+}
+
+// Resolved is Project for answers already resolved (Definition.ResolveIn),
+// so a caller that checked them first does not resolve them twice.
+func Resolved(d *stack.Definition, answers stack.Answers, opts Options) (fileset.Set, error) {
 	secrets, err := d.GenerateSecrets(opts.Rand, opts.KeepSecrets)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	in := stack.Input{Answers: answers, Secrets: secrets, Images: d.ResolveImages(answers), Roles: d.ResolveRoles(answers), Version: opts.Version}
 	set, err := Render(d, in)
 	if err == nil && answers[stack.PythonPinsAnswer] != "" {
 		set, err = applyPythonPins(set, answers[stack.PythonPinsAnswer])
 	}
-	return set, answers, err
+	return set, err
 }

@@ -27,16 +27,19 @@ func Render(d *stack.Definition, in stack.Input) (fileset.Set, error) {
 	if d.Templates == nil {
 		return nil, fmt.Errorf("stack %s has no templates", d.Name)
 	}
-	var data any = in
-	if d.Data != nil {
-		var err error
-		if data, err = d.Data(in); err != nil {
-			return nil, err
-		}
+	// Templates see only the struct the stack builds from the answers,
+	// never the raw Input: a template reading an answer string directly
+	// would skip the stack's parsing and checks of it.
+	if d.Data == nil {
+		return nil, msg.Err("render.err.no-data", msg.Args{"Stack": d.Name})
+	}
+	data, err := d.Data(in)
+	if err != nil {
+		return nil, err
 	}
 	var set fileset.Set
 	seen := map[string]string{}
-	err := fs.WalkDir(d.Templates, ".", func(p string, e fs.DirEntry, err error) error {
+	err = fs.WalkDir(d.Templates, ".", func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}

@@ -16,11 +16,11 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/stackgen/stackgen/internal/msg"
 	"golang.org/x/crypto/blake2b"
 )
 
@@ -39,7 +39,7 @@ var (
 )
 
 // ErrBadSignature is a signature that does not verify with the key.
-var ErrBadSignature = errors.New("the signature does not match: the file was changed after it was signed, or it was signed with another key")
+var ErrBadSignature = msg.Err("sign.err.bad-signature")
 
 // PublicKey is a minisign public key.
 type PublicKey struct {
@@ -101,7 +101,7 @@ func ParsePublicKey(s string) (*PublicKey, error) {
 	}
 	b, err := base64.StdEncoding.DecodeString(line)
 	if err != nil || len(b) != 2+8+ed25519.PublicKeySize || !bytes.Equal(b[:2], algEd) {
-		return nil, errors.New("not a minisign public key (one base64 line starting with RW, as 'stackgen keygen --sign' prints it)")
+		return nil, msg.Err("sign.err.not-public-key")
 	}
 	p := &PublicKey{Key: ed25519.PublicKey(b[10:])}
 	copy(p.ID[:], b[2:10])
@@ -136,15 +136,15 @@ func (k *PrivateKey) Marshal(comment string) []byte {
 func ParsePrivateKey(data []byte) (*PrivateKey, error) {
 	lines := strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
 	if len(lines) < 2 || !strings.HasPrefix(lines[0], untrustedPrefix) {
-		return nil, errors.New("not a minisign secret key (make one with 'stackgen keygen --sign')")
+		return nil, msg.Err("sign.err.not-secret-key")
 	}
 	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(lines[1]))
 	const size = 2 + 2 + 2 + 32 + 8 + 8 + 8 + 64 + 32
 	if err != nil || len(b) != size || !bytes.Equal(b[:2], algEd) || !bytes.Equal(b[4:6], chkB2) {
-		return nil, errors.New("not a minisign secret key (make one with 'stackgen keygen --sign')")
+		return nil, msg.Err("sign.err.not-secret-key")
 	}
 	if !bytes.Equal(b[2:4], kdfNone) {
-		return nil, errors.New("the minisign secret key is passphrase-protected, which stackgen does not read; make one with 'stackgen keygen --sign' (or 'minisign -G -W')")
+		return nil, msg.Err("sign.err.passphrase")
 	}
 	k := &PrivateKey{}
 	// Layout: alg 2, kdf 2, chk 2, salt 32, opslimit 8, memlimit 8, then
@@ -152,18 +152,18 @@ func ParsePrivateKey(data []byte) (*PrivateKey, error) {
 	copy(k.ID[:], b[54:62])
 	k.Key = ed25519.NewKeyFromSeed(b[62:94])
 	if !bytes.Equal(k.Key, b[62:126]) || subtle.ConstantTimeCompare(checksum(k.ID, k.Key), b[126:158]) != 1 {
-		return nil, errors.New("the minisign secret key is damaged (its checksum does not match)")
+		return nil, msg.Err("sign.err.damaged-key")
 	}
 	return k, nil
 }
 
-// Sign makes a detached .minisig of msg with a trusted comment (one line,
+// Sign makes a detached .minisig of data with a trusted comment (one line,
 // signed too).
-func (k *PrivateKey) Sign(msg []byte, trustedComment string) ([]byte, error) {
+func (k *PrivateKey) Sign(data []byte, trustedComment string) ([]byte, error) {
 	if strings.ContainsAny(trustedComment, "\r\n") || len(trustedComment) > maxComment {
-		return nil, errors.New("a trusted comment is one line of at most 8192 bytes")
+		return nil, msg.Err("sign.err.comment", msg.Args{"Max": maxComment})
 	}
-	digest := blake2b.Sum512(msg)
+	digest := blake2b.Sum512(data)
 	sig := ed25519.Sign(k.Key, digest[:])
 	global := ed25519.Sign(k.Key, append(append([]byte{}, sig...), trustedComment...))
 	blob := append(append(append([]byte{}, algHashed...), k.ID[:]...), sig...)
@@ -187,7 +187,7 @@ type Signature struct {
 // ParseSignature reads a .minisig file.
 func ParseSignature(data []byte) (*Signature, error) {
 	lines := strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
-	bad := errors.New("not a minisign signature file")
+	bad := msg.Err("sign.err.not-signature")
 	if len(lines) < 4 || !strings.HasPrefix(lines[0], untrustedPrefix) || !strings.HasPrefix(lines[2], trustedPrefix) {
 		return nil, bad
 	}
@@ -210,26 +210,26 @@ func ParseSignature(data []byte) (*Signature, error) {
 	return s, nil
 }
 
-// Verify checks sig (a .minisig file) over msg with p: the key id, the
+// Verify checks sig (a .minisig file) over data with p: the key id, the
 // signature and the global signature over the trusted comment.
-func (p *PublicKey) Verify(msg, sigFile []byte) (*Signature, error) {
+func (p *PublicKey) Verify(data, sigFile []byte) (*Signature, error) {
 	s, err := ParseSignature(sigFile)
 	if err != nil {
 		return nil, err
 	}
 	if s.KeyID != p.ID {
-		return nil, fmt.Errorf("signed with key %s, not with the trusted key %s", IDString(s.KeyID), IDString(p.ID))
+		return nil, msg.Err("sign.err.other-key", msg.Args{"Key": IDString(s.KeyID), "Trusted": IDString(p.ID)})
 	}
-	signed := msg
+	signed := data
 	if s.hashed {
-		d := blake2b.Sum512(msg)
+		d := blake2b.Sum512(data)
 		signed = d[:]
 	}
 	if !ed25519.Verify(p.Key, signed, s.sig) {
 		return nil, ErrBadSignature
 	}
 	if !ed25519.Verify(p.Key, append(append([]byte{}, s.sig...), s.TrustedComment...), s.global) {
-		return nil, errors.New("the signature's trusted comment was changed after signing")
+		return nil, msg.Err("sign.err.comment-changed")
 	}
 	return s, nil
 }

@@ -116,35 +116,16 @@ func (d *Definition) Resolve(given Answers) (Answers, error) { return d.ResolveI
 // and drops answers to questions that do not apply. It is the single place
 // answers are validated, whatever their source.
 func (d *Definition) ResolveIn(folder string, given Answers) (Answers, error) {
-	for _, k := range SortedKeys(given) {
-		// No answer is free text: each names a thing (a path, a host, a
-		// tag) and lands in quoted or commented form in many syntaxes, so
-		// characters that end lines or reorder text are refused up front.
-		if err := CheckText(k, given[k]); err != nil {
-			return nil, err
-		}
-		if _, ok := d.Question(k); !ok && !d.IsImageKey(k) && !d.IsImageFamilyKey(k) {
-			return nil, msg.Err("stack.err.unknown-answer", msg.Args{"Key": quote(k), "Stack": d.Name, "Known": strings.Join(d.KnownKeys(), ", "), "Suffix": FamilySuffix})
-		}
-		if name, ok := strings.CutSuffix(k, FamilySuffix); ok && d.IsImageFamilyKey(k) && d.isBuilt(strings.TrimPrefix(name, ImagePrefix)) {
-			return nil, msg.Err("stack.err.family-of-built", msg.Args{"Key": k, "Name": name})
-
-		}
+	if err := d.CheckKeys(given); err != nil {
+		return nil, err
 	}
-	out := Answers{}
-	for _, q := range d.Questions {
-		if !q.Active(out) {
-			continue
-		}
-		v, ok := given[q.Key]
-		if !ok {
-			v = q.DefaultIn(folder, out)
-		}
-		nv, err := q.Normalize(v, out)
-		if err != nil {
-			return nil, err
-		}
-		out[q.Key] = nv
+	// Every value, given or default, is normalized before the next
+	// question's When and default see it.
+	out, err := d.walk(folder, given,
+		func(_ Question, def string, _ Answers) (string, error) { return def, nil },
+		func(q Question, v string, cur Answers) (string, error) { return q.Normalize(v, cur) })
+	if err != nil {
+		return nil, err
 	}
 	for _, im := range d.Images {
 		key := ImagePrefix + im.Key
@@ -161,6 +142,28 @@ func (d *Definition) ResolveIn(folder string, given Answers) (Answers, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// CheckKeys checks what can be checked of given without the questions'
+// order: every key is one d knows and no value holds text that would break
+// the files it lands in. It is ResolveIn's first step, and `new` runs it
+// alone before asking, when values may still depend on questions to come.
+func (d *Definition) CheckKeys(given Answers) error {
+	for _, k := range SortedKeys(given) {
+		// No answer is free text: each names a thing (a path, a host, a
+		// tag) and lands in quoted or commented form in many syntaxes, so
+		// characters that end lines or reorder text are refused up front.
+		if err := CheckText(k, given[k]); err != nil {
+			return err
+		}
+		if _, ok := d.Question(k); !ok && !d.IsImageKey(k) && !d.IsImageFamilyKey(k) {
+			return msg.Err("stack.err.unknown-answer", msg.Args{"Key": quote(k), "Stack": d.Name, "Known": strings.Join(d.KnownKeys(), ", "), "Suffix": FamilySuffix})
+		}
+		if name, ok := strings.CutSuffix(k, FamilySuffix); ok && d.IsImageFamilyKey(k) && d.isBuilt(strings.TrimPrefix(name, ImagePrefix)) {
+			return msg.Err("stack.err.family-of-built", msg.Args{"Key": k, "Name": name})
+		}
+	}
+	return nil
 }
 
 // isBuilt reports whether every image with key is one the stack builds.
@@ -197,18 +200,29 @@ func (d *Definition) UnansweredIn(folder string, given Answers) []Question {
 // with its default for a project in folder and the answers so far). It
 // returns the answers so far at the end: given's, merged with answer's.
 func (d *Definition) Walk(folder string, given Answers, answer func(q Question, def string, cur Answers) (string, error)) (Answers, error) {
+	return d.walk(folder, given, answer, nil)
+}
+
+// walk is Walk with each value, given or answered, passed through take
+// (nil: kept as it is) before it joins the answers so far.
+func (d *Definition) walk(folder string, given Answers, answer, take func(q Question, v string, cur Answers) (string, error)) (Answers, error) {
 	cur := Answers{}
 	for _, q := range d.Questions {
 		if !q.Active(cur) {
 			continue
 		}
-		if v, ok := given[q.Key]; ok {
-			cur[q.Key] = v
-			continue
+		v, ok := given[q.Key]
+		if !ok {
+			var err error
+			if v, err = answer(q, q.DefaultIn(folder, cur), cur); err != nil {
+				return nil, err
+			}
 		}
-		v, err := answer(q, q.DefaultIn(folder, cur), cur)
-		if err != nil {
-			return nil, err
+		if take != nil {
+			var err error
+			if v, err = take(q, v, cur); err != nil {
+				return nil, err
+			}
 		}
 		cur[q.Key] = v
 	}

@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"github.com/stackgen/stackgen/internal/msg"
 	"testing"
 
 	"github.com/stackgen/stackgen/internal/currency"
@@ -50,7 +51,8 @@ func TestDefaultsOnSupportedLines(t *testing.T) {
 			case !ok:
 				t.Errorf("%s %v: image.%s %s is on a line internal/currency does not list; add its row (with date and source)", c.def.Name, c.given, key, ref)
 			case row.Warns():
-				t.Errorf("%s %v: image.%s %s is flagged: %s", c.def.Name, c.given, key, ref, row.Message(ref))
+				w, _ := currency.Warning("image."+key, ref)
+				t.Errorf("%s %v: image.%s %s is flagged: %s", c.def.Name, c.given, key, ref, msg.English().T(w.ID, w.Args))
 			case f.Role != imagerole.App && row.Status != currency.Supported:
 				t.Errorf("%s %v: image.%s %s is %s; servers default to a supported line", c.def.Name, c.given, key, ref, row.Status)
 			}

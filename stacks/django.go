@@ -364,16 +364,25 @@ func djangoURL(a stack.Answers) string {
 	return scheme + "://" + host + ":" + port + "/"
 }
 
-// DjangoData is what the django-uwsgi templates see: the render input plus
-// the values derived from the answers, computed once here so templates
-// stay declarative.
+// DjangoData is what the django-uwsgi templates see: the values derived
+// from the answers, computed once here so templates stay declarative. It
+// holds no raw answers: a template that needs one more value gets a field
+// here, so every answer is read (and checked) in one place.
 type DjangoData struct {
-	stack.Input
-	Project  string
-	MariaDB  bool
-	Postgres bool
-	DBLabel  string // "MySQL 8.4"
-	DBPort   int    // 3306 or 5432
+	// Images is the resolved reference of every image in use, by key.
+	Images map[string]string
+	// Roles is the role of every image services run, by key, for the
+	// x-stackgen extension of each service.
+	Roles map[string]stack.ServiceRole
+	// Secrets are the generated values written to .env, by key.
+	Secrets map[string]string
+	// AppVersion tags the images the stack builds (the app_version answer).
+	AppVersion string
+	Project    string
+	MariaDB    bool
+	Postgres   bool
+	DBLabel    string // "MySQL 8.4"
+	DBPort     int    // 3306 or 5432
 	// PGData is where the postgres image keeps its data: 18 moved it to
 	// /var/lib/postgresql/<major>/docker and declares the volume one level
 	// up, so db_vol is mounted at /var/lib/postgresql there.
@@ -445,7 +454,10 @@ func djangoData(in stack.Input) (any, error) {
 		return n
 	}
 	d := DjangoData{
-		Input:        in,
+		Images:       in.Images,
+		Roles:        in.Roles,
+		Secrets:      in.Secrets,
+		AppVersion:   a[djangoAppVersion],
 		Project:      a[djangoProject],
 		MariaDB:      a[djangoDB] == "mariadb",
 		Postgres:     isPostgres(a),

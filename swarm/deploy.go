@@ -21,8 +21,8 @@ import (
 type Engine interface {
 	SwarmState(ctx context.Context) (engine.SwarmNode, error)
 	SwarmInit(ctx context.Context) error
-	LoadProject(ctx context.Context, dir string) (*engine.Project, error)
-	Build(ctx context.Context, p *engine.Project, progress string, stdout, stderr io.Writer) error
+	LoadProject(ctx context.Context, dir string) (*engine.ComposeProject, error)
+	Build(ctx context.Context, p *engine.ComposeProject, progress string, stdout, stderr io.Writer) error
 	ImageID(ctx context.Context, ref string) (string, error)
 	PushImage(ctx context.Context, ref, registry string, out io.Writer) (string, error)
 	EnsureSecrets(ctx context.Context, stack string, objs []engine.SwarmObject) ([]string, error)
@@ -38,8 +38,8 @@ type Engine interface {
 
 var _ Engine = (*engine.Client)(nil)
 
-// Project is a project directory read for conversion.
-type Project struct {
+// ProjectDir is a project directory read for conversion.
+type ProjectDir struct {
 	Dir     string
 	Name    string
 	Def     *stack.Definition
@@ -49,7 +49,7 @@ type Project struct {
 
 // LoadProject reads dir: its files, its manifest's stack (if any) and the
 // stack name on the swarm (the compose project's name).
-func LoadProject(dir string, reg *stack.Registry) (*Project, error) {
+func LoadProject(dir string, reg *stack.Registry) (*ProjectDir, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -58,7 +58,7 @@ func LoadProject(dir string, reg *stack.Registry) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Project{Dir: abs, Name: engine.GuessProject(abs).Name, Files: files}
+	p := &ProjectDir{Dir: abs, Name: engine.GuessProject(abs).Name, Files: files}
 	m, err := project.LoadManifest(abs)
 	switch {
 	case errors.Is(err, project.ErrNoManifest):
@@ -85,12 +85,12 @@ type Options struct {
 }
 
 // Export converts the project; the caller writes the stack file.
-func Export(p *Project, o Options) (*Result, error) {
+func Export(p *ProjectDir, o Options) (*Result, error) {
 	return Convert(Input{Def: p.Def, Answers: p.Answers, Files: p.Files, Name: p.Name, Replicas: o.Replicas, Encrypt: o.Encrypt, PublishMode: o.PublishMode})
 }
 
 // builtImages returns the local image IDs of the services compose builds.
-func builtImages(ctx context.Context, eng Engine, cp *engine.Project) (map[string]string, error) {
+func builtImages(ctx context.Context, eng Engine, cp *engine.ComposeProject) (map[string]string, error) {
 	ids := map[string]string{}
 	for _, s := range cp.Services {
 		if !s.Build || s.Image == "" {
@@ -153,7 +153,7 @@ type UpResult struct {
 
 // Up converts, creates the secrets and configs, labels the data node,
 // deploys and waits; old secrets and configs go once the update is done.
-func Up(ctx context.Context, eng Engine, p *Project, o UpOptions) (*UpResult, error) {
+func Up(ctx context.Context, eng Engine, p *ProjectDir, o UpOptions) (*UpResult, error) {
 	now := o.Now
 	if now == nil {
 		now = time.Now
@@ -277,16 +277,16 @@ func Up(ctx context.Context, eng Engine, p *Project, o UpOptions) (*UpResult, er
 }
 
 // Status lists the stack's services.
-func Status(ctx context.Context, eng Engine, p *Project) ([]engine.SwarmService, error) {
+func Status(ctx context.Context, eng Engine, p *ProjectDir) ([]engine.SwarmService, error) {
 	return eng.StackServices(ctx, p.Name)
 }
 
 // Logs streams one service's logs.
-func Logs(ctx context.Context, eng Engine, p *Project, service string, follow bool, tail string, w io.Writer) error {
+func Logs(ctx context.Context, eng Engine, p *ProjectDir, service string, follow bool, tail string, w io.Writer) error {
 	return eng.ServiceLogs(ctx, p.Name, service, follow, tail, w)
 }
 
 // Down removes the stack (its volumes on this node too, with volumes).
-func Down(ctx context.Context, eng Engine, p *Project, volumes bool) ([]string, error) {
+func Down(ctx context.Context, eng Engine, p *ProjectDir, volumes bool) ([]string, error) {
 	return eng.RemoveStack(ctx, p.Name, volumes)
 }

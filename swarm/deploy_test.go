@@ -31,10 +31,10 @@ func (f *fakeEngine) SwarmState(context.Context) (engine.SwarmNode, error) {
 	return engine.SwarmNode{NodeID: "n1", Manager: true, Nodes: 1}, nil
 }
 func (f *fakeEngine) SwarmInit(context.Context) error { f.call("init"); f.inSwarm = true; return nil }
-func (f *fakeEngine) LoadProject(_ context.Context, dir string) (*engine.Project, error) {
-	return &engine.Project{Dir: dir, Services: []engine.Service{{Name: "web", Image: "site-web:1.0", Build: true}, {Name: "db", Image: "mysql:8.4"}}}, nil
+func (f *fakeEngine) LoadProject(_ context.Context, dir string) (*engine.ComposeProject, error) {
+	return &engine.ComposeProject{Dir: dir, Services: []engine.Service{{Name: "web", Image: "site-web:1.0", Build: true}, {Name: "db", Image: "mysql:8.4"}}}, nil
 }
-func (f *fakeEngine) Build(context.Context, *engine.Project, string, io.Writer, io.Writer) error {
+func (f *fakeEngine) Build(context.Context, *engine.ComposeProject, string, io.Writer, io.Writer) error {
 	f.call("build")
 	return nil
 }
@@ -84,9 +84,9 @@ func (f *fakeEngine) ServiceLogs(context.Context, string, string, bool, string, 
 }
 func (f *fakeEngine) RemoveStack(context.Context, string, bool) ([]string, error) { return nil, nil }
 
-func testProject(t *testing.T) *Project {
+func testProject(t *testing.T) *ProjectDir {
 	in := renderStack(t, "django-uwsgi", nil)
-	return &Project{Dir: t.TempDir(), Name: in.Name, Def: in.Def, Answers: in.Answers, Files: in.Files}
+	return &ProjectDir{Dir: t.TempDir(), Name: in.Name, Def: in.Def, Answers: in.Answers, Files: in.Files}
 }
 
 func TestUp(t *testing.T) {

@@ -43,7 +43,7 @@ type composeModel struct {
 	root      string
 }
 
-func (p *project) loadCompose() {
+func (p *parsedSet) loadCompose() {
 	var base *yamlFile
 	for _, n := range composefile.Names {
 		if f, ok := p.files[n]; ok {
@@ -98,7 +98,7 @@ func standalone(f, base *yamlFile) bool {
 // .env as the environment. Files are passed as bytes; only when a file
 // pulls in other files by name (include, extends.file) is the set written
 // to a temporary directory, because the loader then reads from disk.
-func (p *project) loadModel(files []*yamlFile) *composeModel {
+func (p *parsedSet) loadModel(files []*yamlFile) *composeModel {
 	m := &composeModel{files: files, root: virtualRoot}
 	for _, f := range files {
 		if f.err != nil {
@@ -256,7 +256,7 @@ func needsDisk(files []*yamlFile) bool {
 	return false
 }
 
-func writeSet(dir string, p *project) error {
+func writeSet(dir string, p *parsedSet) error {
 	for _, f := range p.set {
 		dst := filepath.Join(dir, filepath.FromSlash(f.Path))
 		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
@@ -352,7 +352,7 @@ func (m *composeModel) services() []types.ServiceConfig {
 }
 
 // loadedModels returns the models that loaded.
-func (p *project) loadedModels() []*composeModel {
+func (p *parsedSet) loadedModels() []*composeModel {
 	var out []*composeModel
 	for _, m := range p.models {
 		if m.proj != nil {
@@ -365,7 +365,7 @@ func (p *project) loadedModels() []*composeModel {
 // serviceFor finds the service that bind-mounts a set path (the file itself
 // or a folder holding it), so a config file can be judged against the image
 // that reads it. Every loaded model is searched; the first match wins.
-func (p *project) servicesMounting(rel string) []types.ServiceConfig {
+func (p *parsedSet) servicesMounting(rel string) []types.ServiceConfig {
 	seen := map[string]bool{}
 	var out []types.ServiceConfig
 	for _, m := range p.loadedModels() {
@@ -413,7 +413,7 @@ func (m *composeModel) buildContext(s types.ServiceConfig) (ctx, dockerfilePath 
 
 // dockerfileFor returns the parsed Dockerfile a service builds from, if it
 // is in the set.
-func (p *project) dockerfileFor(m *composeModel, s types.ServiceConfig) *dockerfile {
+func (p *parsedSet) dockerfileFor(m *composeModel, s types.ServiceConfig) *dockerfile {
 	_, df, ok := m.buildContext(s)
 	if !ok {
 		return nil

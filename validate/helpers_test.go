@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // ruleCase is one row of a rule's table: a small in-memory project and
@@ -62,8 +63,11 @@ func dedent(s string) string {
 }
 
 // runCases checks each case and, on failure, shows everything Files found.
+// Every finding a case makes must also read in Chinese: a rule whose
+// finding bypasses the catalogue fails here, not in front of a user.
 func runCases(t *testing.T, cases []ruleCase) {
 	t.Helper()
+	zh := msg.New(msg.Zh)
 	known := map[string]bool{}
 	for _, r := range Rules() {
 		known[r.ID] = true
@@ -80,6 +84,9 @@ func runCases(t *testing.T, cases []ruleCase) {
 					fired = true
 					if f.Message == "" || f.Fix == "" || f.File == "" {
 						t.Errorf("finding lacks message, fix or file: %+v", f)
+					}
+					if m, fix := f.Localized(zh); f.Text == nil || !hasHan(m) || !hasHan(fix) && fix != f.Fix {
+						t.Errorf("finding does not read in Chinese (catalogue: validate.yaml): %q; fix %q", m, fix)
 					}
 				}
 			}

@@ -7,6 +7,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // HostAccessRule names the findings of HostAccess.
@@ -23,22 +24,23 @@ func HostAccess(set fileset.Set) []Finding {
 	p := newProject(set)
 	defer p.close()
 	var out []Finding
-	add := func(m *composeModel, msg string, keys ...string) {
+	add := func(m *composeModel, id string, args msg.Args, keys ...string) {
 		file, line := m.locate(keys...)
-		out = append(out, Finding{File: file, Line: line, Rule: HostAccessRule, Severity: Error, Message: msg,
-			Fix: "remove it, or pass --allow-privileged if the service really needs it"})
+		f := tr(file, line, id, args).withFix("validate.compose-host-access.fix")
+		f.Rule, f.Severity = HostAccessRule, Error
+		out = append(out, f)
 	}
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
 			if s.Privileged {
-				add(m, "service "+s.Name+" is privileged: it can do anything on the host", "services", s.Name, "privileged")
+				add(m, "validate.compose-host-access.privileged", msg.Args{"Service": s.Name}, "services", s.Name, "privileged")
 			}
 			if s.NetworkMode == "host" {
-				add(m, "service "+s.Name+" uses network_mode: host: it shares the host's network stack and reaches every local port", "services", s.Name, "network_mode")
+				add(m, "validate.compose-host-access.network-host", msg.Args{"Service": s.Name}, "services", s.Name, "network_mode")
 			}
 			for _, v := range s.Volumes {
 				if what := hostMount(v); what != "" {
-					add(m, "service "+s.Name+" mounts "+what+" ("+v.Source+")", "services", s.Name, "volumes")
+					add(m, "validate.compose-host-access.mount", msg.Args{"Service": s.Name, "What": msg.Sub{ID: what}, "Source": v.Source}, "services", s.Name, "volumes")
 				}
 			}
 		}
@@ -46,8 +48,8 @@ func HostAccess(set fileset.Set) []Finding {
 	return sortFindings(out)
 }
 
-// hostMount says what a bind mount exposes of the host, "" when nothing
-// this check is about.
+// hostMount says what a bind mount exposes of the host (the catalogue ID
+// of its description), "" when nothing this check is about.
 func hostMount(v types.ServiceVolumeConfig) string {
 	if v.Type != types.VolumeTypeBind || !path.IsAbs(v.Source) {
 		return ""
@@ -55,11 +57,11 @@ func hostMount(v types.ServiceVolumeConfig) string {
 	src := path.Clean(v.Source)
 	switch {
 	case src == "/":
-		return "the host's root file system"
+		return "validate.compose-host-access.what-root"
 	case path.Base(src) == "docker.sock" || strings.HasSuffix(src, "/docker.sock"):
-		return "the Docker socket, which controls the host as root"
+		return "validate.compose-host-access.what-socket"
 	case src == "/var/run" || src == "/run" || src == "/var/run/docker" || src == "/run/docker":
-		return "the folder of the Docker socket, which controls the host as root"
+		return "validate.compose-host-access.what-socket-dir"
 	}
 	return ""
 }

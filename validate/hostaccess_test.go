@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 func TestHostAccess(t *testing.T) {
@@ -29,6 +30,10 @@ func TestHostAccess(t *testing.T) {
 			}
 			if len(got) != 1 || !strings.Contains(got[0].Message, c.want) || got[0].File != "compose.yaml" || got[0].Line == 0 || got[0].Rule != HostAccessRule {
 				t.Fatalf("findings %v, want one at a compose.yaml line saying %q", got, c.want)
+			}
+			// bundle install prints these to whoever installs: in their language
+			if m, fix := got[0].Localized(msg.New(msg.Zh)); !hasHan(m) || !hasHan(fix) {
+				t.Errorf("not Chinese: %q; fix %q", m, fix)
 			}
 		})
 	}

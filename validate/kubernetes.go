@@ -2,7 +2,6 @@ package validate
 
 import (
 	"bytes"
-	"github.com/stackgen/stackgen/internal/imagerole"
 	"path"
 	"sort"
 	"strings"
@@ -12,6 +11,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/internal/imagerole"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/k8s"
 )
 
@@ -60,7 +61,7 @@ func HasManifests(set fileset.Set) bool {
 	return false
 }
 
-func (p *project) loadManifests() {
+func (p *parsedSet) loadManifests() {
 	// A Helm chart's templates are Go templates, not manifests, until
 	// rendered: everything under a folder with a Chart.yaml is left alone.
 	var charts []string
@@ -91,7 +92,7 @@ func (p *project) loadManifests() {
 }
 
 // workloads are the pod templates of the decoded manifests.
-func (p *project) workloads() []workload {
+func (p *parsedSet) workloads() []workload {
 	var out []workload
 	for _, d := range p.manifests {
 		w := workload{doc: d, claims: map[string]bool{}}
@@ -121,14 +122,14 @@ func (p *project) workloads() []workload {
 
 func (w workload) where() string { return w.doc.Kind + " " + w.doc.Name }
 
-func checkK8sSchema(p *project) []Finding {
+func checkK8sSchema(p *parsedSet) []Finding {
 	var out []Finding
 	for _, d := range p.manifests {
 		switch {
 		case d.Err != nil && d.Kind == "":
-			out = append(out, at(d.file, d.Line, "the document is not valid YAML: %s", firstLine(d.Err.Error())))
+			out = append(out, tr(d.file, d.Line, "validate.k8s-schema.yaml", msg.Args{"Err": firstLine(d.Err.Error())}))
 		case d.Err != nil:
-			out = append(out, at(d.file, d.Line, "%s %s does not decode against the Kubernetes API types: %s", d.Kind, d.Name, firstLine(d.Err.Error())))
+			out = append(out, tr(d.file, d.Line, "validate.k8s-schema.decode", msg.Args{"Kind": d.Kind, "Name": d.Name, "Err": firstLine(d.Err.Error())}))
 		}
 	}
 	return out
@@ -159,7 +160,7 @@ func ephemeral(c corev1.Container) bool {
 	return false
 }
 
-func checkK8sDBWithoutClaim(p *project) []Finding {
+func checkK8sDBWithoutClaim(p *parsedSet) []Finding {
 	var out []Finding
 	for _, w := range p.workloads() {
 		pvc := map[string]bool{}
@@ -183,18 +184,18 @@ func checkK8sDBWithoutClaim(p *project) []Finding {
 				}
 			}
 			if !covered {
-				where := "its data directory"
+				var where any = msg.Sub{ID: "validate.k8s-db-without-claim.data-dir"}
 				if dir != "" {
 					where = dir
 				}
-				out = append(out, at(w.doc.file, w.doc.Line, "%s runs %s with no PersistentVolumeClaim at %s: the data is lost when the pod is rescheduled", w.where(), c.Image, where))
+				out = append(out, tr(w.doc.file, w.doc.Line, "validate.k8s-db-without-claim.msg", msg.Args{"Workload": w.where(), "Image": c.Image, "Dir": where}))
 			}
 		}
 	}
 	return out
 }
 
-func checkK8sSecretInConfigMap(p *project) []Finding {
+func checkK8sSecretInConfigMap(p *parsedSet) []Finding {
 	var out []Finding
 	for _, d := range p.manifests {
 		cm, ok := d.Object.(*corev1.ConfigMap)
@@ -205,9 +206,9 @@ func checkK8sSecretInConfigMap(p *project) []Finding {
 			v := cm.Data[k]
 			switch {
 			case isSecretKey(k) && isLiteralSecret(v) && !strings.Contains(v, "\n"):
-				out = append(out, at(d.file, d.Line, "ConfigMap %s holds %s, a secret, in plain text", cm.Name, k))
+				out = append(out, tr(d.file, d.Line, "validate.k8s-secret-in-configmap.literal", msg.Args{"Name": cm.Name, "Key": k}))
 			case urlPassword.MatchString(v):
-				out = append(out, at(d.file, d.Line, "ConfigMap %s key %s holds a URL with a password", cm.Name, k))
+				out = append(out, tr(d.file, d.Line, "validate.k8s-secret-in-configmap.url", msg.Args{"Name": cm.Name, "Key": k}))
 			}
 		}
 	}
@@ -232,7 +233,7 @@ func livenessBudget(pr *corev1.Probe) int32 {
 // app's migrations take longer than the API's default 30 s.
 const slowStartBudget = 60
 
-func checkK8sLivenessKillsStart(p *project) []Finding {
+func checkK8sLivenessKillsStart(p *parsedSet) []Finding {
 	var out []Finding
 	for _, w := range p.workloads() {
 		for _, c := range w.spec.Containers {
@@ -240,19 +241,19 @@ func checkK8sLivenessKillsStart(p *project) []Finding {
 				continue
 			}
 			if b := livenessBudget(c.LivenessProbe); b < slowStartBudget {
-				out = append(out, at(w.doc.file, w.doc.Line, "%s container %s: with no startupProbe, its livenessProbe restarts it if it is not up within %d s", w.where(), c.Name, b))
+				out = append(out, tr(w.doc.file, w.doc.Line, "validate.k8s-liveness-kills-start.msg", msg.Args{"Workload": w.where(), "Container": c.Name, "Seconds": b}))
 			}
 		}
 	}
 	return out
 }
 
-func checkK8sImageLatest(p *project) []Finding {
+func checkK8sImageLatest(p *parsedSet) []Finding {
 	var out []Finding
 	for _, w := range p.workloads() {
 		for _, c := range append(append([]corev1.Container{}, w.spec.InitContainers...), w.spec.Containers...) {
 			if unpinned(c.Image) {
-				out = append(out, at(w.doc.file, w.doc.Line, "%s container %s: image %q is not pinned to a version", w.where(), c.Name, c.Image))
+				out = append(out, tr(w.doc.file, w.doc.Line, "validate.k8s-image-latest.msg", msg.Args{"Workload": w.where(), "Container": c.Name, "Image": q(c.Image)}))
 			}
 		}
 	}

@@ -1,12 +1,12 @@
 package validate
 
 import (
-	"fmt"
 	"net"
 	"strconv"
 	"strings"
 
 	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // nginx's configuration syntax is small: directives are words ended by ;
@@ -62,7 +62,7 @@ func tokenizeNginx(src string) ([]nginxToken, error) {
 			i++
 			for {
 				if i >= len(src) {
-					return toks, fmt.Errorf("line %d: unterminated %c string", start, c)
+					return toks, msg.Err("validate.err.nginx-unterminated-string", msg.Args{"Line": start, "Quote": string(c)})
 				}
 				if src[i] == '\\' && i+1 < len(src) {
 					b.WriteByte(src[i+1])
@@ -87,7 +87,7 @@ func tokenizeNginx(src string) ([]nginxToken, error) {
 				if c == '$' && i+1 < len(src) && src[i+1] == '{' {
 					end := strings.IndexByte(src[i:], '}')
 					if end < 0 {
-						return toks, fmt.Errorf("line %d: unterminated ${", line)
+						return toks, msg.Err("validate.err.nginx-unterminated-var", msg.Args{"Line": line})
 					}
 					b.WriteString(src[i : i+end+1])
 					i += end + 1
@@ -138,14 +138,14 @@ func parseNginxBlock(toks []nginxToken, pos *int, nested bool) ([]*nginxDirectiv
 		switch {
 		case t.text == ";" && !t.quoted:
 			if cur == nil {
-				return out, fmt.Errorf("line %d: unexpected \";\"", t.line)
+				return out, msg.Err("validate.err.nginx-unexpected", msg.Args{"Line": t.line, "Token": ";"})
 			}
 			out = append(out, cur)
 			cur = nil
 			*pos++
 		case t.text == "{" && !t.quoted:
 			if cur == nil {
-				return out, fmt.Errorf("line %d: unexpected \"{\"", t.line)
+				return out, msg.Err("validate.err.nginx-unexpected", msg.Args{"Line": t.line, "Token": "{"})
 			}
 			*pos++
 			block, err := parseNginxBlock(toks, pos, true)
@@ -157,10 +157,10 @@ func parseNginxBlock(toks []nginxToken, pos *int, nested bool) ([]*nginxDirectiv
 			cur = nil
 		case t.text == "}" && !t.quoted:
 			if cur != nil {
-				return out, fmt.Errorf("line %d: directive %q has no terminating \";\"", cur.line, cur.name)
+				return out, msg.Err("validate.err.nginx-no-semicolon", msg.Args{"Line": cur.line, "Directive": q(cur.name)})
 			}
 			if !nested {
-				return out, fmt.Errorf("line %d: unexpected \"}\"", t.line)
+				return out, msg.Err("validate.err.nginx-unexpected", msg.Args{"Line": t.line, "Token": "}"})
 			}
 			*pos++
 			return out, nil
@@ -174,10 +174,10 @@ func parseNginxBlock(toks []nginxToken, pos *int, nested bool) ([]*nginxDirectiv
 		}
 	}
 	if cur != nil {
-		return out, fmt.Errorf("line %d: directive %q has no terminating \";\"", cur.line, cur.name)
+		return out, msg.Err("validate.err.nginx-no-semicolon", msg.Args{"Line": cur.line, "Directive": q(cur.name)})
 	}
 	if nested {
-		return out, fmt.Errorf("unexpected end of file, expecting \"}\"")
+		return out, msg.Err("validate.err.nginx-eof")
 	}
 	return out, nil
 }
@@ -194,7 +194,7 @@ func walkNginx(ds []*nginxDirective, parents []*nginxDirective, fn func(d *nginx
 
 // nginxUpstreams collects upstream blocks from every nginx file, since the
 // seeds (and Onyx) define them in nginx.conf and use them in conf.d.
-func (p *project) nginxUpstreams() map[string][]hostPort {
+func (p *parsedSet) nginxUpstreams() map[string][]hostPort {
 	ups := map[string][]hostPort{}
 	for _, c := range p.nginx {
 		walkNginx(c.directives, nil, func(d *nginxDirective, _ []*nginxDirective) {
@@ -251,7 +251,7 @@ type passTarget struct {
 	addr      hostPort
 }
 
-func (p *project) nginxPasses() []passTarget {
+func (p *parsedSet) nginxPasses() []passTarget {
 	ups := p.nginxUpstreams()
 	var out []passTarget
 	for _, c := range p.nginx {

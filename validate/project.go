@@ -11,10 +11,10 @@ import (
 	"github.com/stackgen/stackgen/fileset"
 )
 
-// project is everything the rules look at, parsed once: the files by kind,
+// parsedSet is everything the rules look at, parsed once: the files by kind,
 // the compose models (base alone and base plus each overlay), the .env.
 // Rules only read it.
-type project struct {
+type parsedSet struct {
 	set   fileset.Set
 	files map[string]fileset.File
 
@@ -34,8 +34,8 @@ type project struct {
 	tempDirs []string // removed by close
 }
 
-func newProject(set fileset.Set) *project {
-	p := &project{set: set, files: map[string]fileset.File{}}
+func newProject(set fileset.Set) *parsedSet {
+	p := &parsedSet{set: set, files: map[string]fileset.File{}}
 	for _, f := range set {
 		p.files[f.Path] = f
 	}
@@ -57,13 +57,13 @@ func newProject(set fileset.Set) *project {
 
 // close removes what loading had to write to disk (only when a compose file
 // uses include or extends from another file).
-func (p *project) close() {
+func (p *parsedSet) close() {
 	for _, d := range p.tempDirs {
 		os.RemoveAll(d)
 	}
 }
 
-func (p *project) loadEnv() {
+func (p *parsedSet) loadEnv() {
 	for _, name := range []string{".env", ".env.example"} {
 		if f, ok := p.files[name]; ok {
 			p.env = parseDotenv(f.Content).Values
@@ -75,7 +75,7 @@ func (p *project) loadEnv() {
 }
 
 // filesMatching returns the set's files accepted by keep, in path order.
-func (p *project) filesMatching(keep func(string) bool) []fileset.File {
+func (p *parsedSet) filesMatching(keep func(string) bool) []fileset.File {
 	var out []fileset.File
 	for _, f := range p.set {
 		if keep(f.Path) {
@@ -88,7 +88,7 @@ func (p *project) filesMatching(keep func(string) bool) []fileset.File {
 // hasDir reports whether any file of the set lies under dir (a slash path,
 // "" for the root): a build context outside the set (onyx --source) has no
 // files here, and rules that would read it must skip.
-func (p *project) hasDir(dir string) bool {
+func (p *parsedSet) hasDir(dir string) bool {
 	if dir == "" {
 		return len(p.set) > 0
 	}
@@ -101,7 +101,7 @@ func (p *project) hasDir(dir string) bool {
 }
 
 // dockerfileAt returns the parsed Dockerfile at a set path.
-func (p *project) dockerfileAt(rel string) *dockerfile {
+func (p *parsedSet) dockerfileAt(rel string) *dockerfile {
 	for _, d := range p.dockerfiles {
 		if d.path == rel {
 			return d

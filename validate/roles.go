@@ -1,7 +1,6 @@
 package validate
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -74,7 +73,7 @@ func declaredRole(s types.ServiceConfig) (serviceRole, bool) {
 
 // roleImage is the image a service's role is guessed from: the base of
 // the stage compose builds, or the image it runs.
-func (p *project) roleImage(m *composeModel, s types.ServiceConfig) (string, bool) {
+func (p *parsedSet) roleImage(m *composeModel, s types.ServiceConfig) (string, bool) {
 	if s.Build == nil {
 		return s.Image, s.Image != ""
 	}
@@ -100,7 +99,7 @@ func dataPort(port uint32) (imagerole.Family, bool) {
 }
 
 // roleOf decides a service's role.
-func (p *project) roleOf(m *composeModel, s types.ServiceConfig) serviceRole {
+func (p *parsedSet) roleOf(m *composeModel, s types.ServiceConfig) serviceRole {
 	if r, ok := declaredRole(s); ok {
 		if r.family == "" {
 			if img, ok := p.roleImage(m, s); ok {
@@ -130,7 +129,7 @@ func (p *project) roleOf(m *composeModel, s types.ServiceConfig) serviceRole {
 
 // roleOfService is roleOf for a service found without its model (a file
 // mount lookup): the first loaded model that has it.
-func (p *project) roleOfService(s types.ServiceConfig) serviceRole {
+func (p *parsedSet) roleOfService(s types.ServiceConfig) serviceRole {
 	for _, m := range p.loadedModels() {
 		if _, ok := m.proj.Services[s.Name]; ok {
 			return p.roleOf(m, s)
@@ -141,7 +140,7 @@ func (p *project) roleOfService(s types.ServiceConfig) serviceRole {
 
 // builtStage is the Dockerfile a service builds and the stage compose
 // builds from it: build.target, else the last stage.
-func (p *project) builtStage(m *composeModel, s types.ServiceConfig) (*dockerfile, *dfStage) {
+func (p *parsedSet) builtStage(m *composeModel, s types.ServiceConfig) (*dockerfile, *dfStage) {
 	d := p.dockerfileFor(m, s)
 	if d == nil {
 		return nil, nil
@@ -162,7 +161,7 @@ type stageUse struct {
 // judgedStages are the stages of d that Dockerfile rules about the
 // running image judge: those compose builds (each build.target, or the
 // last stage), or the last stage when no compose service builds d.
-func (p *project) judgedStages(d *dockerfile) []stageUse {
+func (p *parsedSet) judgedStages(d *dockerfile) []stageUse {
 	var out []stageUse
 	seen := map[*dfStage]bool{}
 	for _, m := range p.loadedModels() {
@@ -182,7 +181,7 @@ func (p *project) judgedStages(d *dockerfile) []stageUse {
 }
 
 // checkRoleDeclared reports x-stackgen values the rules cannot use.
-func checkRoleDeclared(p *project) []Finding {
+func checkRoleDeclared(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range p.composeFiles {
 		for _, s := range f.services() {
@@ -193,7 +192,7 @@ func checkRoleDeclared(p *project) []Finding {
 			name := keyText(s.Key)
 			entries := mapEntries(e.Value)
 			if len(entries) == 0 {
-				out = append(out, at(f.path, lineOf(e.Key), "service %q: %s must be a mapping such as {role: database, family: postgres}", name, extensionKey))
+				out = append(out, tr(f.path, lineOf(e.Key), "validate.compose-role.not-mapping", msg.Args{"Service": q(name), "Key": extensionKey}))
 				continue
 			}
 			for _, kv := range entries {
@@ -202,20 +201,14 @@ func checkRoleDeclared(p *project) []Finding {
 				switch k {
 				case "role":
 					if _, ok := imagerole.ParseRole(v); !ok {
-						out = append(out, Finding{File: f.path, Line: lineOf(kv.Key),
-							Message: fmt.Sprintf("service %q declares role %q, which stackgen does not know, so its role is guessed from the image instead", name, v),
-							Fix:     "use one of: " + imagerole.RoleNames()})
+						out = append(out, tr(f.path, lineOf(kv.Key), "validate.compose-role.unknown-role", msg.Args{"Service": q(name), "Role": q(v), "Roles": imagerole.RoleNames()}).withFix("validate.compose-role.fix-role"))
 					}
 				case "family":
 					if _, ok := imagerole.Lookup(v); !ok {
-						out = append(out, Finding{File: f.path, Line: lineOf(kv.Key),
-							Message: fmt.Sprintf("service %q declares image family %q, which stackgen does not know, so it is ignored", name, v),
-							Fix:     "use one of: " + strings.Join(imagerole.Names(), ", ") + " (or leave family out)"})
+						out = append(out, tr(f.path, lineOf(kv.Key), "validate.compose-role.unknown-family", msg.Args{"Service": q(name), "Family": q(v), "Families": strings.Join(imagerole.Names(), ", ")}).withFix("validate.compose-role.fix-family"))
 					}
 				default:
-					out = append(out, Finding{File: f.path, Line: lineOf(kv.Key),
-						Message: fmt.Sprintf("service %q: %s has no key %q, so it is ignored", name, extensionKey, k),
-						Fix:     "use role: and family: only"})
+					out = append(out, tr(f.path, lineOf(kv.Key), "validate.compose-role.unknown-key", msg.Args{"Service": q(name), "Ext": extensionKey, "Key": q(k)}).withFix("validate.compose-role.fix-keys"))
 				}
 			}
 		}

@@ -4,6 +4,8 @@ import (
 	"path"
 	"regexp"
 	"strings"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // A from-app deployment (stackgen new --from) adds a stackgen_deploy
@@ -24,7 +26,7 @@ var (
 // deployRoots are the folders (manage.py's, "" for the top) whose
 // stackgen_deploy/settings.py replaces the secrets and databases of the
 // settings there.
-func deployRoots(p *project) []string {
+func deployRoots(p *parsedSet) []string {
 	var roots []string
 	for _, f := range p.set {
 		if path.Base(f.Path) != "settings.py" || path.Base(path.Dir(f.Path)) != deployPkg {
@@ -65,7 +67,7 @@ func unquoteWord(s string) string {
 // module its settings import and the dependency files its Dockerfile
 // copies exist. A render alone (no manage.py beside stackgen_deploy) has
 // none of the user's files and is not judged.
-func checkDjangoAppFiles(p *project) []Finding {
+func checkDjangoAppFiles(p *parsedSet) []Finding {
 	var out []Finding
 	for _, root := range deployRoots(p) {
 		join := func(rel string) string {
@@ -85,7 +87,7 @@ func checkDjangoAppFiles(p *project) []Finding {
 			_, file := p.files[base+".py"]
 			_, pkg := p.files[base+"/__init__.py"]
 			if !file && !pkg {
-				out = append(out, at(settingsPath, lineAt(s, m[0]), "imports the settings module %s, but neither %s.py nor %s/__init__.py exists; set app_settings to your settings module (stackgen new --from again, or --set app_settings=...)", mod, base, base))
+				out = append(out, tr(settingsPath, lineAt(s, m[0]), "validate.django-app-files.settings", msg.Args{"Module": mod, "Base": base}).withFix("validate.django-app-files.fix-settings"))
 			}
 		}
 		dockerfile := join(deployPkg + "/Dockerfile")
@@ -111,7 +113,7 @@ func checkDjangoAppFiles(p *project) []Finding {
 				full = context + "/" + src
 			}
 			if _, ok := p.files[full]; !ok {
-				out = append(out, at(dockerfile, lineAt(d, m[0]), "copies %s, which does not exist: the image cannot install your dependencies; restore the file, or run stackgen new --from again so the Dockerfile names the ones you use now", full))
+				out = append(out, tr(dockerfile, lineAt(d, m[0]), "validate.django-app-files.dependency", msg.Args{"File": full}).withFix("validate.django-app-files.fix-dependency"))
 			}
 		}
 	}

@@ -20,11 +20,7 @@ import (
 // undefined variable, an obsolete key) read the raw YAML of each file,
 // where values are not yet interpolated.
 
-func at(file string, line int, format string, args ...any) Finding {
-	return Finding{File: file, Line: line, Message: fmt.Sprintf(format, args...)}
-}
-
-func checkComposeLoad(p *project) []Finding {
+func checkComposeLoad(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.models {
 		last := m.files[len(m.files)-1]
@@ -40,15 +36,15 @@ func checkComposeLoad(p *project) []Finding {
 			if len(m.files) > 1 && m.files[0].err == nil && baseLoads(p) {
 				file = last.path // the base alone loads: the overlay breaks it
 			}
-			out = append(out, at(file, line, "Compose cannot load %s: %s", filesOf(m), firstLine(m.loadErr.Error())))
+			out = append(out, tr(file, line, "validate.compose-load.msg", msg.Args{"Files": filesOf(m), "Err": firstLine(m.loadErr.Error())}))
 		case m.strictErr != nil && !consistencyExplained(p, m):
-			out = append(out, at(last.path, 0, "Compose rejects %s: %s", filesOf(m), firstLine(m.strictErr.Error())))
+			out = append(out, tr(last.path, 0, "validate.compose-load.strict", msg.Args{"Files": filesOf(m), "Err": firstLine(m.strictErr.Error())}))
 		}
 	}
 	return out
 }
 
-func baseLoads(p *project) bool {
+func baseLoads(p *parsedSet) bool {
 	return len(p.models) > 0 && p.models[0].loadErr == nil && len(p.models[0].files) == 1
 }
 
@@ -68,13 +64,13 @@ func firstLine(s string) string {
 // consistencyExplained reports whether a rule with its own id already
 // explains why the consistency check failed, so the user sees that id
 // instead of a second, vaguer compose-load finding.
-func consistencyExplained(p *project, m *composeModel) bool {
-	sub := &project{set: p.set, files: p.files, env: p.env, models: []*composeModel{m}}
+func consistencyExplained(p *parsedSet, m *composeModel) bool {
+	sub := &parsedSet{set: p.set, files: p.files, env: p.env, models: []*composeModel{m}}
 	return len(checkDependsMissing(sub))+len(checkUndeclaredVolume(sub))+
 		len(checkUndeclaredNetwork(sub))+len(checkUndeclaredSecret(sub)) > 0
 }
 
-func checkUndefinedVar(p *project) []Finding {
+func checkUndefinedVar(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range p.composeFiles {
 		seen := map[string]bool{}
@@ -103,7 +99,7 @@ func checkUndefinedVar(p *project) []Finding {
 	return out
 }
 
-func checkDependsMissing(p *project) []Finding {
+func checkDependsMissing(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -124,7 +120,7 @@ func checkDependsMissing(p *project) []Finding {
 
 // hasHealthcheck reports whether a service ends up with a health check:
 // its own in compose, or a HEALTHCHECK in the Dockerfile it builds.
-func (p *project) hasHealthcheck(m *composeModel, s types.ServiceConfig) bool {
+func (p *parsedSet) hasHealthcheck(m *composeModel, s types.ServiceConfig) bool {
 	if hc := s.HealthCheck; hc != nil {
 		if hc.Disable || (len(hc.Test) > 0 && hc.Test[0] == "NONE") {
 			return false
@@ -143,7 +139,7 @@ func (p *project) hasHealthcheck(m *composeModel, s types.ServiceConfig) bool {
 	return false
 }
 
-func checkHealthcheckMissing(p *project) []Finding {
+func checkHealthcheckMissing(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -176,7 +172,7 @@ func oneShot(m *composeModel, name string) bool {
 	return false
 }
 
-func checkNoHealthcheck(p *project) []Finding {
+func checkNoHealthcheck(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -190,7 +186,7 @@ func checkNoHealthcheck(p *project) []Finding {
 	return out
 }
 
-func checkDependsStarted(p *project) []Finding {
+func checkDependsStarted(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -209,7 +205,7 @@ func checkDependsStarted(p *project) []Finding {
 	return out
 }
 
-func checkUndeclaredVolume(p *project) []Finding {
+func checkUndeclaredVolume(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -229,7 +225,7 @@ func checkUndeclaredVolume(p *project) []Finding {
 	return out
 }
 
-func checkUndeclaredNetwork(p *project) []Finding {
+func checkUndeclaredNetwork(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -246,7 +242,7 @@ func checkUndeclaredNetwork(p *project) []Finding {
 	return out
 }
 
-func checkUndeclaredSecret(p *project) []Finding {
+func checkUndeclaredSecret(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -318,14 +314,16 @@ func (m *composeModel) portLine(service string, pc types.ServicePortConfig) (str
 	return file, line
 }
 
-func portText(pc types.ServicePortConfig) string {
+// portText is a published port as a placeholder value, said in the
+// language of the message around it.
+func portText(pc types.ServicePortConfig) any {
 	if pc.Published == "" {
-		return fmt.Sprintf("%d (on a random host port)", pc.Target)
+		return msg.Sub{ID: "validate.port.random", Args: msg.Args{"Port": pc.Target}}
 	}
 	return pc.Published
 }
 
-func checkDBPortPublic(p *project) []Finding {
+func checkDBPortPublic(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -342,14 +340,14 @@ func checkDBPortPublic(p *project) []Finding {
 					continue
 				}
 				file, line := m.portLine(s.Name, pc)
-				out = append(out, tr(file, line, "validate.compose-db-port-public.msg", msg.Args{"Service": q(s.Name), "What": what, "Role": string(r.role), "Port": portText(pc), "Hint": r.declareHintArg(s.Name)}).withFix("validate.compose-db-port-public.fix"))
+				out = append(out, tr(file, line, "validate.compose-db-port-public.msg", msg.Args{"Service": q(s.Name), "What": what, "Role": string(r.role), "Port": portText(pc), "Hint": r.declareHintArg(s.Name)}))
 			}
 		}
 	}
 	return out
 }
 
-func checkPortBypassesProxy(p *project) []Finding {
+func checkPortBypassesProxy(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		var proxies []types.ServiceConfig
@@ -407,7 +405,7 @@ func runTogether(a, b types.ServiceConfig) bool {
 	return false
 }
 
-func checkImageLatest(p *project) []Finding {
+func checkImageLatest(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -431,7 +429,7 @@ func checkImageLatest(p *project) []Finding {
 	return out
 }
 
-func checkContainerName(p *project) []Finding {
+func checkContainerName(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -445,7 +443,7 @@ func checkContainerName(p *project) []Finding {
 	return out
 }
 
-func checkVersionObsolete(p *project) []Finding {
+func checkVersionObsolete(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range p.composeFiles {
 		if e := child(f.root, "version"); e != nil {
@@ -455,7 +453,7 @@ func checkVersionObsolete(p *project) []Finding {
 	return out
 }
 
-func checkLinks(p *project) []Finding {
+func checkLinks(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range p.composeFiles {
 		for _, s := range f.services() {
@@ -467,7 +465,7 @@ func checkLinks(p *project) []Finding {
 	return out
 }
 
-func checkRestartAlways(p *project) []Finding {
+func checkRestartAlways(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -480,7 +478,7 @@ func checkRestartAlways(p *project) []Finding {
 	return out
 }
 
-func checkTTY(p *project) []Finding {
+func checkTTY(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -578,7 +576,7 @@ func varName(v string) string {
 // urlPassword matches scheme://user:password@ with a literal password.
 var urlPassword = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:([^@\s/$]+)@`)
 
-func checkPlainSecret(p *project) []Finding {
+func checkPlainSecret(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range p.composeFiles {
 		for _, s := range f.services() {
@@ -590,9 +588,7 @@ func checkPlainSecret(p *project) []Finding {
 					case isSecretKey(k) && isLiteralSecret(v):
 						out = append(out, tr(f.path, line, "validate.compose-plain-secret.literal", msg.Args{"Service": q(name), "Key": k, "File": f.path}))
 					case isSecretKey(k) && literalDefault(v) != "":
-						out = append(out, Finding{File: f.path, Line: line,
-							Message: fmt.Sprintf("service %q gives %s the default %q, so every deployment that forgets to set it runs with a committed, well-known secret", name, k, literalDefault(v)),
-							Fix:     fmt.Sprintf("drop the default and guard it: ${%s:?set %s in .env}", varName(v), varName(v))})
+						out = append(out, tr(f.path, line, "validate.compose-plain-secret.default", msg.Args{"Service": q(name), "Key": k, "Default": q(literalDefault(v)), "Var": varName(v)}).withFix("validate.compose-plain-secret.fix-guard"))
 					case urlPassword.MatchString(v):
 						out = append(out, tr(f.path, line, "validate.compose-plain-secret.url", msg.Args{"Service": q(name), "Key": k}))
 					}
@@ -630,15 +626,15 @@ func forEachEnv(n ast.Node, fn func(k, v string, line int)) {
 	}
 }
 
-func checkHealthcheckBinary(p *project) []Finding { return p.healthcheckTools(true) }
+func checkHealthcheckBinary(p *parsedSet) []Finding { return p.healthcheckTools(true) }
 
-func checkHealthcheckBinaryUnsure(p *project) []Finding { return p.healthcheckTools(false) }
+func checkHealthcheckBinaryUnsure(p *parsedSet) []Finding { return p.healthcheckTools(false) }
 
 // healthcheckTools finds health checks that run curl or wget in an image
 // that lacks it: for sure (an image whose contents are known), or when
 // sure is false, maybe (a -slim or -alpine variant of an image stackgen
 // does not know).
-func (p *project) healthcheckTools(sure bool) []Finding {
+func (p *parsedSet) healthcheckTools(sure bool) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -657,12 +653,11 @@ func (p *project) healthcheckTools(sure bool) []Finding {
 				continue
 			}
 			file, line := m.locate("services", s.Name, "healthcheck", "test")
-			msg := fmt.Sprintf("service %q's healthcheck runs %s, which %s does not have, so the check always fails", s.Name, prog, image)
+			id := "validate.compose-healthcheck-binary.msg"
 			if !sure {
-				msg = fmt.Sprintf("service %q's healthcheck runs %s, which may be missing from %s (such variants often ship without it); if it is, the check always fails", s.Name, prog, image)
+				id = "validate.compose-healthcheck-binary-unsure.msg"
 			}
-			out = append(out, Finding{File: file, Line: line, Message: msg,
-				Fix: fmt.Sprintf("check with a program the image has (for Python: python -c \"import urllib.request; urllib.request.urlopen('http://localhost:PORT/health')\"), or install %s in the Dockerfile", prog)})
+			out = append(out, tr(file, line, id, msg.Args{"Service": q(s.Name), "Prog": prog, "Image": image}).withFix("validate.compose-healthcheck-binary.fix-program"))
 		}
 	}
 	return out
@@ -739,7 +734,7 @@ func installsProgram(run, prog string) bool {
 	return false
 }
 
-func checkEnvFileMissing(p *project) []Finding {
+func checkEnvFileMissing(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -760,7 +755,7 @@ func checkEnvFileMissing(p *project) []Finding {
 	return out
 }
 
-func checkEnvMounted(p *project) []Finding {
+func checkEnvMounted(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -775,7 +770,7 @@ func checkEnvMounted(p *project) []Finding {
 	return out
 }
 
-func checkSecretUnused(p *project) []Finding {
+func checkSecretUnused(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		used := map[string]bool{}
@@ -800,7 +795,7 @@ func checkSecretUnused(p *project) []Finding {
 	return out
 }
 
-func checkNextPublicRuntime(p *project) []Finding {
+func checkNextPublicRuntime(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range p.composeFiles {
 		for _, s := range f.services() {
@@ -810,7 +805,7 @@ func checkNextPublicRuntime(p *project) []Finding {
 			}
 			forEachEnv(envNode.Value, func(k, _ string, line int) {
 				if strings.HasPrefix(k, "NEXT_PUBLIC_") {
-					out = append(out, at(f.path, line, "service %q sets %s at run time, but Next.js inlines NEXT_PUBLIC_ variables when the app is built, so this value does nothing", keyText(s.Key), k))
+					out = append(out, tr(f.path, line, "validate.compose-next-public-runtime.msg", msg.Args{"Service": q(keyText(s.Key)), "Key": k}))
 				}
 			})
 		}

@@ -1,7 +1,6 @@
 package validate
 
 import (
-	"fmt"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -16,9 +15,9 @@ import (
 // silences of .stackgen.yml that accept one such finding each.
 
 // currencyFinding is the finding for one flagged image reference, said
-// through the catalogue; the table's own note stays in its English.
-func currencyFinding(file string, line int, who, ref string, r currency.Row) Finding {
-	lineID, note := "validate.image-currency.line", ""
+// through the catalogue, the table's note and advice included.
+func currencyFinding(file string, line int, who any, ref string, r currency.Row) Finding {
+	lineID, note := "validate.image-currency.line", any("")
 	switch {
 	case r.Family == "minio":
 		lineID = "validate.image-currency.line-minio"
@@ -26,13 +25,13 @@ func currencyFinding(file string, line int, who, ref string, r currency.Row) Fin
 		lineID = "validate.image-currency.line-below"
 	}
 	if r.Note != "" {
-		note = " (" + r.Note + ")"
+		note = msg.Sub{ID: "currency.note", Args: msg.Args{"Note": msg.Sub{ID: r.Note}}}
 	}
 	args := msg.Args{
 		"Who": who, "Ref": ref, "Date": r.Date, "Note": note, "Source": r.Source, "Written": currency.Written,
 		"Line":     msg.Sub{ID: lineID, Args: msg.Args{"Family": r.Family, "Line": r.Line, "Below": r.Below}},
-		"Status":   msg.Sub{ID: "validate.image-currency.status." + string(r.Status)},
-		"Instead":  r.Instead,
+		"Status":   msg.Sub{ID: "currency.status." + string(r.Status)},
+		"Instead":  msg.Sub{ID: r.Instead},
 		"Manifest": manifest.ManifestName,
 	}
 	f := tr(file, line, "validate.image-currency.msg", args).withFix("validate.image-currency.fix-pin")
@@ -40,7 +39,7 @@ func currencyFinding(file string, line int, who, ref string, r currency.Row) Fin
 	return f
 }
 
-func checkImageCurrency(p *project) []Finding {
+func checkImageCurrency(p *parsedSet) []Finding {
 	var out []Finding
 	for _, m := range p.loadedModels() {
 		for _, s := range m.services() {
@@ -49,14 +48,14 @@ func checkImageCurrency(p *project) []Finding {
 			}
 			if r, ok := currency.Check(s.Image); ok {
 				file, line := m.locate("services", s.Name, "image")
-				out = append(out, currencyFinding(file, line, fmt.Sprintf("service %q", s.Name), s.Image, r))
+				out = append(out, currencyFinding(file, line, msg.Sub{ID: "validate.image-currency.who-service", Args: msg.Args{"Service": q(s.Name)}}, s.Image, r))
 			}
 		}
 	}
 	for _, w := range p.workloads() {
 		for _, c := range append(append([]corev1.Container{}, w.spec.InitContainers...), w.spec.Containers...) {
 			if r, ok := currency.Check(c.Image); ok {
-				out = append(out, currencyFinding(w.doc.file, w.doc.Line, fmt.Sprintf("%s container %s", w.where(), c.Name), c.Image, r))
+				out = append(out, currencyFinding(w.doc.file, w.doc.Line, msg.Sub{ID: "validate.image-currency.who-container", Args: msg.Args{"Workload": w.where(), "Container": c.Name}}, c.Image, r))
 			}
 		}
 	}
@@ -76,7 +75,7 @@ func checkImageCurrency(p *project) []Finding {
 }
 
 // silences reads the silence: entries of the set's manifest, if any.
-func (p *project) silences() []manifest.Silence {
+func (p *parsedSet) silences() []manifest.Silence {
 	f, ok := p.files[manifest.ManifestName]
 	if !ok {
 		return nil
@@ -88,7 +87,7 @@ func (p *project) silences() []manifest.Silence {
 	return m.Silence
 }
 
-func checkSilenceInvalid(p *project) []Finding {
+func checkSilenceInvalid(p *parsedSet) []Finding {
 	var out []Finding
 	for i, s := range p.silences() {
 		var missing []string
@@ -98,7 +97,7 @@ func checkSilenceInvalid(p *project) []Finding {
 			}
 		}
 		if len(missing) > 0 {
-			out = append(out, at(manifest.ManifestName, 0, "silence[%d] has no %s, so it silences nothing", i, strings.Join(missing, " or ")))
+			out = append(out, tr(manifest.ManifestName, 0, "validate.silence-invalid.missing", msg.Args{"Index": i, "Keys": strings.Join(missing, ", ")}))
 		}
 		// an unknown rule is reported by applySilences, which may look
 		// at the rule table without an initialization cycle
@@ -108,7 +107,7 @@ func checkSilenceInvalid(p *project) []Finding {
 
 // checkSilenceUnused is evaluated by applySilences, which alone sees the
 // other rules' findings.
-func checkSilenceUnused(*project) []Finding { return nil }
+func checkSilenceUnused(*parsedSet) []Finding { return nil }
 
 const silenceUnusedRule = "silence-unused"
 
@@ -121,7 +120,7 @@ type SilencedFinding struct {
 // applySilences removes the findings the manifest accepts (one entry, one
 // finding: the first of that rule and subject) and reports entries that
 // matched nothing, so a silence does not outlive its finding unseen.
-func applySilences(p *project, in []Finding) (kept []Finding, silenced []SilencedFinding) {
+func applySilences(p *parsedSet, in []Finding) (kept []Finding, silenced []SilencedFinding) {
 	entries := p.silences()
 	used := make([]bool, len(entries))
 	for _, f := range in {
@@ -145,29 +144,25 @@ func applySilences(p *project, in []Finding) (kept []Finding, silenced []Silence
 			continue // reported by checkSilenceInvalid
 		}
 		if !knownRule(s.Rule) {
-			kept = append(kept, Finding{
-				File: manifest.ManifestName, Rule: invalid.ID, Severity: invalid.Severity,
-				Message: fmt.Sprintf("silence[%d] names rule %q, which does not exist, so it silences nothing", i, s.Rule),
-				Fix:     fixClause(invalid.Fix),
-			})
+			f := tr(manifest.ManifestName, 0, "validate.silence-invalid.unknown-rule", msg.Args{"Index": i, "Rule": q(s.Rule)}).withRuleFix(invalid.ID)
+			f.Rule, f.Severity = invalid.ID, invalid.Severity
+			kept = append(kept, f)
 			continue
 		}
-		kept = append(kept, Finding{
-			File: manifest.ManifestName, Rule: info.ID, Severity: info.Severity,
-			Message: fmt.Sprintf("silence[%d] (rule %s, subject %s) matches no finding any more", i, s.Rule, s.Subject),
-			Fix:     fixClause(info.Fix),
-		})
+		f := tr(manifest.ManifestName, 0, "validate.silence-unused.msg", msg.Args{"Index": i, "Rule": s.Rule, "Subject": s.Subject}).withRuleFix(info.ID)
+		f.Rule, f.Severity = info.ID, info.Severity
+		kept = append(kept, f)
 	}
 	return kept, silenced
 }
 
 func knownRule(id string) bool { return ruleInfo(id).ID != "" }
 
-func ruleInfo(id string) RuleInfo {
+func ruleInfo(id string) rule {
 	for _, r := range rules {
 		if r.ID == id {
-			return r.RuleInfo
+			return r
 		}
 	}
-	return RuleInfo{}
+	return rule{}
 }

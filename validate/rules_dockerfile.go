@@ -3,7 +3,6 @@ package validate
 import (
 	"github.com/stackgen/stackgen/internal/msg"
 
-	"fmt"
 	"path"
 	"strings"
 
@@ -26,19 +25,19 @@ func (st *dfStage) runText() string {
 	return b.String()
 }
 
-func checkDockerfileParse(p *project) []Finding {
+func checkDockerfileParse(p *parsedSet) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
 		if d.err != nil {
-			out = append(out, at(d.path, d.errLine, "BuildKit cannot parse this Dockerfile: %s", firstLine(d.err.Error())))
+			out = append(out, tr(d.path, d.errLine, "validate.dockerfile-parse.msg", msg.Args{"Err": firstLine(d.err.Error())}))
 		} else if len(d.stages) == 0 {
-			out = append(out, at(d.path, 0, "the Dockerfile has no FROM instruction"))
+			out = append(out, tr(d.path, 0, "validate.dockerfile-parse.no-from", nil))
 		}
 	}
 	return out
 }
 
-func checkBaseUnpinned(p *project) []Finding {
+func checkBaseUnpinned(p *parsedSet) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
 		for _, st := range d.stages {
@@ -78,7 +77,7 @@ func isRootUser(u string) bool {
 // dropsRoot reports whether the image a stage runs on keeps the work off
 // root by itself: the family the building service declares (a private
 // mirror's name says nothing), else the family its base image names.
-func (p *project) dropsRoot(d *dockerfile, u stageUse) bool {
+func (p *parsedSet) dropsRoot(d *dockerfile, u stageUse) bool {
 	fam := ""
 	if u.model != nil {
 		fam = p.roleOf(u.model, u.service).family
@@ -92,7 +91,7 @@ func (p *project) dropsRoot(d *dockerfile, u stageUse) bool {
 	return ok && f.DropsRoot
 }
 
-func checkRootUser(p *project) []Finding {
+func checkRootUser(p *parsedSet) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
 		for _, u := range p.judgedStages(d) {
@@ -104,7 +103,7 @@ func checkRootUser(p *project) []Finding {
 	return out
 }
 
-func (p *project) rootUser(d *dockerfile, u stageUse) (Finding, bool) {
+func (p *parsedSet) rootUser(d *dockerfile, u stageUse) (Finding, bool) {
 	st := u.stage
 	limit := 0
 	for _, in := range st.instrs {
@@ -133,19 +132,19 @@ func (p *project) rootUser(d *dockerfile, u stageUse) (Finding, bool) {
 	if st.name != "" && st != d.final() {
 		id, args["Stage"] = "validate.dockerfile-root-user.stage", q(st.name)
 	}
-	hint := ""
+	var hint any = ""
 	if _, _, known := imagerole.FromRef(d.baseImage(st)); user == "" && u.model != nil && !known {
 		if r := p.roleOf(u.model, u.service); r.family == "" {
 			// the base is of no known family: it may be a renamed image
 			// that does drop root
-			hint = fmt.Sprintf(" (if its base %s drops root by itself, as nginx and the official database images do, declare its family under services.%s: x-stackgen: {role: %s, family: nginx})", d.baseImage(st), u.service.Name, r.role)
+			hint = msg.Sub{ID: "validate.dockerfile-root-user.hint", Args: msg.Args{"Base": d.baseImage(st), "Service": u.service.Name, "Role": string(r.role)}}
 		}
 	}
 	args["Hint"] = hint
 	return tr(d.path, line, id, args), true
 }
 
-func checkShellForm(p *project) []Finding {
+func checkShellForm(p *parsedSet) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
 		for _, st := range d.stages {
@@ -163,7 +162,7 @@ func checkShellForm(p *project) []Finding {
 // that COPY cannot replace.
 var addExtracts = [...]string{".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst"}
 
-func checkAddLocal(p *project) []Finding {
+func checkAddLocal(p *parsedSet) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
 		for _, st := range d.stages {
@@ -193,7 +192,7 @@ func hasAnySuffix(s string, suffixes []string) bool {
 	return false
 }
 
-func checkMaintainer(p *project) []Finding {
+func checkMaintainer(p *parsedSet) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
 		for _, st := range d.stages {
@@ -246,7 +245,7 @@ func aptInstalls(in *dfInstr) [][]string {
 	return out
 }
 
-func checkAptRecommends(p *project) []Finding {
+func checkAptRecommends(p *parsedSet) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
 		for _, st := range d.stages {
@@ -272,7 +271,7 @@ func containsWord(words []string, w string) bool {
 	return false
 }
 
-func checkAptLists(p *project) []Finding {
+func checkAptLists(p *parsedSet) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
 		for _, st := range d.stages {
@@ -302,20 +301,21 @@ func cachesAptLists(in *dfInstr) bool {
 
 // aptTraps are package names that current Debian (bookworm, trixie) no
 // longer installs: the build fails with "has no installation candidate".
-var aptTraps = map[string]string{
-	"netcat":              "netcat-openbsd (netcat is a virtual package with no installation candidate)",
-	"python":              "python3 (Python 2 is gone)",
+// A replacement that needs a word of explanation is a catalogue message.
+var aptTraps = map[string]any{
+	"netcat":              msg.Sub{ID: "validate.dockerfile-apt-trap.netcat"},
+	"python":              msg.Sub{ID: "validate.dockerfile-apt-trap.python"},
 	"python-pip":          "python3-pip",
 	"python-dev":          "python3-dev",
 	"python-setuptools":   "python3-setuptools",
 	"libmysqlclient-dev":  "default-libmysqlclient-dev",
-	"mysql-client":        "default-mysql-client (or mariadb-client)",
+	"mysql-client":        msg.Sub{ID: "validate.dockerfile-apt-trap.mysql-client"},
 	"libgl1-mesa-glx":     "libgl1",
 	"libssl1.1":           "libssl3",
 	"software-properties": "software-properties-common",
 }
 
-func checkAptTrap(p *project) []Finding {
+func checkAptTrap(p *parsedSet) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
 		for _, st := range d.stages {
@@ -334,7 +334,7 @@ func checkAptTrap(p *project) []Finding {
 	return out
 }
 
-func checkSedCR(p *project) []Finding {
+func checkSedCR(p *parsedSet) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
 		for _, st := range d.stages {
@@ -357,7 +357,7 @@ func checkSedCR(p *project) []Finding {
 // image built on them with no CMD does nothing useful by itself.
 var shellBaseImages = [...]string{"ubuntu", "debian", "alpine", "busybox", "centos", "fedora", "rockylinux", "almalinux", "python", "node", "golang", "buildpack-deps", "anaconda3", "miniconda3", "continuumio"}
 
-func checkNoCmd(p *project) []Finding {
+func checkNoCmd(p *parsedSet) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
 		for _, u := range p.judgedStages(d) {
@@ -387,7 +387,7 @@ func noCmd(d *dockerfile, st *dfStage) []Finding {
 	}
 	for _, b := range shellBaseImages {
 		if base == b {
-			out = append(out, at(d.path, st.line, "the stage has no CMD or ENTRYPOINT, so `docker run` of this image starts %s's default shell instead of the app", base))
+			out = append(out, tr(d.path, st.line, "validate.dockerfile-no-cmd.msg", msg.Args{"Base": base}))
 			break
 		}
 	}
@@ -416,7 +416,7 @@ func (st *dfStage) hasCmd() bool {
 // build toolchain (about 1 GB); their -slim variant is meant for running.
 var fullImages = [...]string{"python", "node", "ruby", "golang", "openjdk", "php"}
 
-func checkBaseFull(p *project) []Finding {
+func checkBaseFull(p *parsedSet) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
 		for _, u := range p.judgedStages(d) {
@@ -441,13 +441,11 @@ func baseFull(d *dockerfile, st *dfStage) []Finding {
 	return out
 }
 
-func checkSyntaxDirective(p *project) []Finding {
+func checkSyntaxDirective(p *parsedSet) []Finding {
 	var out []Finding
 	for _, d := range p.dockerfiles {
 		if d.syntaxLine > 0 && d.needsNewFrontend() == "" {
-			out = append(out, Finding{File: d.path, Line: d.syntaxLine,
-				Message: "a # syntax= directive makes BuildKit pull a frontend image at build time, which fails offline or behind a blocked registry; the built-in frontend of Docker Engine 20.10 and later already has RUN --mount and COPY --chown/--chmod",
-				Fix:     "delete the # syntax= line (keep it only if the file uses heredocs or COPY --link, which Docker Engine before 23.0 can build only with it)"})
+			out = append(out, tr(d.path, d.syntaxLine, "validate.dockerfile-syntax-directive.msg", nil).withFix("validate.dockerfile-syntax-directive.fix-delete"))
 		}
 	}
 	return out
@@ -476,7 +474,7 @@ func (d *dockerfile) needsNewFrontend() string {
 // context (COPY/ADD sources, pip install -r files) and reports paths the
 // project does not have. It only runs when compose names the context and
 // the context is inside the project, so --source checkouts are left alone.
-func checkContextMissing(p *project) []Finding {
+func checkContextMissing(p *parsedSet) []Finding {
 	var out []Finding
 	done := map[string]bool{}
 	for _, m := range p.loadedModels() {
@@ -489,7 +487,7 @@ func checkContextMissing(p *project) []Finding {
 			d := p.dockerfileAt(dfPath)
 			if d == nil {
 				file, line := m.locate("services", s.Name, "build")
-				out = append(out, at(file, line, "service %q builds from %s, which does not exist", s.Name, dfPath))
+				out = append(out, tr(file, line, "validate.dockerfile-context-missing.dockerfile", msg.Args{"Service": q(s.Name), "File": dfPath}))
 				continue
 			}
 			out = append(out, p.contextMissing(d, ctx)...)
@@ -498,7 +496,7 @@ func checkContextMissing(p *project) []Finding {
 	return out
 }
 
-func (p *project) contextMissing(d *dockerfile, ctx string) []Finding {
+func (p *parsedSet) contextMissing(d *dockerfile, ctx string) []Finding {
 	var out []Finding
 	exists := func(rel string) bool {
 		full := path.Clean(path.Join(ctx, rel))

@@ -14,14 +14,14 @@ import (
 // Rules about files as files: the .env's mode, ignore status and keys, and
 // how shell scripts are written.
 
-func envFiles(p *project) []fileset.File {
+func envFiles(p *parsedSet) []fileset.File {
 	return p.filesMatching(func(s string) bool { return path.Base(s) == ".env" })
 }
 
 // secretEnvFiles are the files secrets live in: every .env, and every
 // env_file: a service reads, whatever its name (cookiecutter-django keeps
 // them in .envs/.production/.django).
-func secretEnvFiles(p *project) []fileset.File {
+func secretEnvFiles(p *parsedSet) []fileset.File {
 	seen := map[string]bool{}
 	out := envFiles(p)
 	for _, f := range out {
@@ -52,7 +52,7 @@ func holdsSecret(f fileset.File) bool {
 	return false
 }
 
-func checkEnvMode(p *project) []Finding {
+func checkEnvMode(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range envFiles(p) {
 		if f.Mode.Perm()&0o077 != 0 {
@@ -65,7 +65,7 @@ func checkEnvMode(p *project) []Finding {
 // gitIgnored decides whether git would ignore rel, reading every
 // .gitignore in the set from the root down to rel's folder; the last
 // matching pattern wins, and "!" patterns re-include.
-func gitIgnored(p *project, rel string) bool {
+func gitIgnored(p *parsedSet, rel string) bool {
 	dirs := []string{""}
 	for d := fileset.Dir(rel); d != ""; d = fileset.Dir(d) {
 		dirs = append(dirs, d)
@@ -130,7 +130,7 @@ func gitPatternMatches(pat, rel string) bool {
 	return false
 }
 
-func checkEnvNotIgnored(p *project) []Finding {
+func checkEnvNotIgnored(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range secretEnvFiles(p) {
 		if path.Base(f.Path) != ".env" && !holdsSecret(f) {
@@ -143,7 +143,7 @@ func checkEnvNotIgnored(p *project) []Finding {
 	return out
 }
 
-func checkEnvExampleKeys(p *project) []Finding {
+func checkEnvExampleKeys(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range envFiles(p) {
 		exPath := path.Join(fileset.Dir(f.Path), ".env.example")
@@ -155,12 +155,12 @@ func checkEnvExampleKeys(p *project) []Finding {
 		env, example := parseDotenv(f.Content), parseDotenv(ex.Content)
 		for _, k := range env.Order {
 			if _, ok := example.Lines[k]; !ok {
-				out = append(out, at(f.Path, env.Lines[k], "%s is in %s but not in %s", k, f.Path, exPath))
+				out = append(out, tr(f.Path, env.Lines[k], "validate.env-example-keys.only-in", msg.Args{"Key": k, "File": f.Path, "Other": exPath}))
 			}
 		}
 		for _, k := range example.Order {
 			if _, ok := env.Lines[k]; !ok {
-				out = append(out, at(exPath, example.Lines[k], "%s is in %s but not in %s", k, exPath, f.Path))
+				out = append(out, tr(exPath, example.Lines[k], "validate.env-example-keys.only-in", msg.Args{"Key": k, "File": exPath, "Other": f.Path}))
 			}
 		}
 	}
@@ -170,7 +170,7 @@ func checkEnvExampleKeys(p *project) []Finding {
 // weakSecrets are values people paste from tutorials.
 var weakSecrets = [...]string{"123456", "password", "changeme", "changeit", "secret", "yourpassword", "admin", "root", "example", "passw0rd", "12345678", "minioadmin", "postgres"}
 
-func checkEnvWeakSecret(p *project) []Finding {
+func checkEnvWeakSecret(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range secretEnvFiles(p) {
 		env := parseDotenv(f.Content)
@@ -193,14 +193,14 @@ func checkEnvWeakSecret(p *project) []Finding {
 	return out
 }
 
-func scripts(p *project) []fileset.File { return p.filesMatching(isShellScript) }
+func scripts(p *parsedSet) []fileset.File { return p.filesMatching(isShellScript) }
 
 // runScripts are the scripts that are run, not only sourced: a library
 // read with `source` or `.` (cookiecutter's _sourced/ folder) or a bashrc
 // snippet runs inside the caller's shell, so a #! line, set -e (which
 // would make the caller's shell exit on any failure) and the run bit are
 // not expected of it.
-func runScripts(p *project) []fileset.File {
+func runScripts(p *parsedSet) []fileset.File {
 	sourced := p.sourcedScripts()
 	var out []fileset.File
 	for _, f := range scripts(p) {
@@ -215,7 +215,7 @@ func runScripts(p *project) []fileset.File {
 // named _sourced, named as shell start-up files (bashrc, profile),
 // copied by a Dockerfile to such a file, or read by another file's source
 // or . command and run by none.
-func (p *project) sourcedScripts() map[string]bool {
+func (p *parsedSet) sourcedScripts() map[string]bool {
 	out := map[string]bool{}
 	sourcedNames, runNames := map[string]bool{}, map[string]bool{}
 	for _, f := range p.set {
@@ -261,11 +261,11 @@ func (p *project) sourcedScripts() map[string]bool {
 	return out
 }
 
-func checkScriptShebang(p *project) []Finding {
+func checkScriptShebang(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range runScripts(p) {
 		if !bytes.HasPrefix(f.Content, []byte("#!")) {
-			out = append(out, at(f.Path, 1, "the script has no #! line, so running it directly depends on the caller's shell"))
+			out = append(out, tr(f.Path, 1, "validate.script-shebang.msg", nil))
 		}
 	}
 	return out
@@ -297,7 +297,7 @@ func setsErrexit(content []byte) bool {
 	return false
 }
 
-func checkScriptSetE(p *project) []Finding {
+func checkScriptSetE(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range runScripts(p) {
 		if !setsErrexit(f.Content) {
@@ -307,7 +307,7 @@ func checkScriptSetE(p *project) []Finding {
 	return out
 }
 
-func checkScriptCRLF(p *project) []Finding {
+func checkScriptCRLF(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range scripts(p) {
 		if i := bytes.Index(f.Content, []byte("\r\n")); i >= 0 {
@@ -317,7 +317,7 @@ func checkScriptCRLF(p *project) []Finding {
 	return out
 }
 
-func checkScriptExecBit(p *project) []Finding {
+func checkScriptExecBit(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range runScripts(p) {
 		if f.Mode.Perm()&0o100 == 0 {
@@ -328,11 +328,11 @@ func checkScriptExecBit(p *project) []Finding {
 }
 
 // opsScripts are the deploy/backup scripts, bash or PowerShell.
-func opsScripts(p *project) []fileset.File {
+func opsScripts(p *parsedSet) []fileset.File {
 	return p.filesMatching(func(s string) bool { return isShellScript(s) || strings.HasSuffix(s, ".ps1") })
 }
 
-func checkScriptBgsaveNoWait(p *project) []Finding {
+func checkScriptBgsaveNoWait(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range opsScripts(p) {
 		upper := strings.ToUpper(string(f.Content))
@@ -341,7 +341,7 @@ func checkScriptBgsaveNoWait(p *project) []Finding {
 		}
 		for i, line := range strings.Split(upper, "\n") {
 			if strings.Contains(line, "BGSAVE") && !strings.HasPrefix(strings.TrimSpace(line), "#") {
-				out = append(out, at(f.Path, i+1, "BGSAVE only starts a snapshot in the background; copying dump.rdb right after copies the previous snapshot (or a partial one)"))
+				out = append(out, tr(f.Path, i+1, "validate.script-bgsave-nowait.msg", nil))
 				break
 			}
 		}
@@ -352,7 +352,7 @@ func checkScriptBgsaveNoWait(p *project) []Finding {
 // checkScriptExecTTY finds `docker compose exec` (or docker exec -t)
 // whose output is redirected or piped without -T: the pseudo-TTY turns
 // "\n" into "\r\n" and mixes in stderr, corrupting dumps.
-func checkScriptExecTTY(p *project) []Finding {
+func checkScriptExecTTY(p *parsedSet) []Finding {
 	var out []Finding
 	for _, f := range opsScripts(p) {
 		for i, line := range strings.Split(string(f.Content), "\n") {
@@ -365,7 +365,7 @@ func checkScriptExecTTY(p *project) []Finding {
 				compose := (words[j] == "docker-compose" && words[j+1] == "exec") ||
 					(j+2 < len(words) && words[j] == "docker" && words[j+1] == "compose" && words[j+2] == "exec")
 				if compose && !containsWord(words, "-T") && !containsWord(words, "--no-TTY") && !containsWord(words, "--no-tty") {
-					out = append(out, at(f.Path, i+1, "docker compose exec allocates a TTY by default, which corrupts output that is redirected or piped (a dump gets \\r\\n line endings)"))
+					out = append(out, tr(f.Path, i+1, "validate.script-exec-tty.msg", nil))
 					break
 				}
 			}
@@ -377,7 +377,7 @@ func checkScriptExecTTY(p *project) []Finding {
 // checkScriptSaveUnknownImage compares the images a script saves with the
 // images it builds and the images compose uses: a name from neither was
 // never built here, so docker save fails (or saves a stale image).
-func checkScriptSaveUnknownImage(p *project) []Finding {
+func checkScriptSaveUnknownImage(p *parsedSet) []Finding {
 	var out []Finding
 	known := map[string]bool{}
 	var builtServices []string
@@ -424,7 +424,7 @@ func checkScriptSaveUnknownImage(p *project) []Finding {
 					if known[w] || localKnown[w] || builtByCompose(w, builtServices) {
 						continue
 					}
-					out = append(out, at(f.Path, lineAt(string(f.Content), strings.Index(string(f.Content), line)), "docker save %s: neither a docker build -t in this script nor a compose service produces an image named %s", w, w))
+					out = append(out, tr(f.Path, lineAt(string(f.Content), strings.Index(string(f.Content), line)), "validate.script-save-unknown-image.msg", msg.Args{"Image": w}))
 				}
 			}
 		}

@@ -30,8 +30,33 @@ func (f Finding) english() Finding {
 	en := msg.English()
 	f.Message = en.T(f.Text.Message, f.Text.Args)
 	if f.Text.Fix != "" {
-		f.Fix = en.T(f.Text.Fix, f.Text.Args)
+		f.Fix = f.Text.fix(en)
 	}
+	return f
+}
+
+// fix says the fix in l's language. A rule's table fix is a sentence (the
+// README's); after "fix:" it reads as a clause, as fixClause makes it.
+func (t *Text) fix(l *msg.Localizer) string {
+	s := l.T(t.Fix, t.Args)
+	if !strings.HasPrefix(t.Fix, ruleDocPrefix) {
+		return s
+	}
+	if l.Lang() == msg.En {
+		return fixClause(s)
+	}
+	return strings.TrimSuffix(s, "。")
+}
+
+// withRuleFix gives a finding the fix of its rule's table entry.
+func (f Finding) withRuleFix(rule string) Finding {
+	t := Text{}
+	if f.Text != nil {
+		t = *f.Text
+	}
+	t.Fix = ruleFixID(rule)
+	f.Text = &t
+	f.Fix = t.fix(msg.English())
 	return f
 }
 
@@ -40,13 +65,16 @@ func (f Finding) withFix(id string) Finding {
 	t := *f.Text
 	t.Fix = id
 	f.Text = &t
-	f.Fix = msg.English().T(id, t.Args)
+	f.Fix = t.fix(msg.English())
 	return f
 }
 
-// ruleFixID is the catalogue entry of a rule's table fix, in the form
-// printed after "fix:" (see fixClause).
-func ruleFixID(rule string) string { return "validate." + rule + ".fix" }
+// ruleDocPrefix starts the catalogue IDs of the rules table: a rule's
+// what, why and fix are validate.rule.<id>.what, .why and .fix.
+const ruleDocPrefix = "validate.rule."
+
+// ruleFixID is the catalogue entry of a rule's table fix.
+func ruleFixID(rule string) string { return ruleDocPrefix + rule + ".fix" }
 
 // Localized is the finding's message and fix in l's language; a finding
 // the catalogue does not hold keeps its English text.
@@ -56,7 +84,7 @@ func (f Finding) Localized(l *msg.Localizer) (message, fix string) {
 	}
 	message, fix = l.T(f.Text.Message, f.Text.Args), f.Fix
 	if f.Text.Fix != "" {
-		fix = l.T(f.Text.Fix, f.Text.Args)
+		fix = f.Text.fix(l)
 	}
 	// as Files does for the English text: the stand-in for a required
 	// variable is internal

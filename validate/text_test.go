@@ -8,24 +8,31 @@ import (
 	"github.com/stackgen/stackgen/internal/msg"
 )
 
-// The catalogue's English for a rule's table fix must be the table's own
-// sentence as Files prints it, or the README and the output drift apart.
-func TestRuleFixCatalogueMatchesTable(t *testing.T) {
-	en := msg.English()
-	n := 0
-	for _, r := range Rules() {
-		id := ruleFixID(r.ID)
-		got := en.T(id)
-		if got == id {
-			continue // not in the catalogue yet: printed in English
-		}
-		n++
-		if want := fixClause(r.Fix); got != want {
-			t.Errorf("%s: catalogue says %q, the rules table %q", id, got, want)
+// Every rule is documented in the catalogue: a rule without an entry
+// would print its ID where its what, why or fix belongs.
+func TestEveryRuleIsInTheCatalogue(t *testing.T) {
+	for _, l := range []*msg.Localizer{msg.English(), msg.New(msg.Zh)} {
+		for _, r := range RulesIn(l) {
+			for field, text := range map[string]string{"what": r.What, "why": r.Why, "fix": r.Fix} {
+				if id := ruleDocPrefix + r.ID + "." + field; text == id || text == "" {
+					t.Errorf("%s: %s is not in the %s catalogue", r.ID, id, l.Lang())
+				}
+			}
 		}
 	}
-	if n == 0 {
-		t.Fatal("no rule fix is in the catalogue")
+}
+
+// A finding without a fix of its own prints its rule's table fix as a
+// clause after "fix:": the README's sentence without its full stop, in
+// either language.
+func TestRuleFixReadsAsAClause(t *testing.T) {
+	f := tr("compose.yaml", 3, "validate.compose-links.msg", msg.Args{"Service": q("web")}).withRuleFix("compose-links")
+	if want := "remove links and put the services on a common named network"; f.Fix != want {
+		t.Errorf("English fix %q, want %q", f.Fix, want)
+	}
+	_, fix := f.Localized(msg.New(msg.Zh))
+	if !hasHan(fix) || strings.HasSuffix(fix, "。") {
+		t.Errorf("Chinese fix %q: want Chinese without the final 。", fix)
 	}
 }
 

@@ -50,7 +50,7 @@ func (s *Severity) UnmarshalText(b []byte) error {
 	case "warning":
 		*s = Warning
 	default:
-		return fmt.Errorf("unknown severity %q (want error or warning)", b)
+		return msg.Err("validate.err.severity", msg.Args{"Value": q(string(b))})
 	}
 	return nil
 }
@@ -84,7 +84,9 @@ func (f Finding) String() string {
 }
 
 // RuleInfo documents a rule: its stable id, severity, what it checks, why
-// it matters and the fix in one sentence.
+// it matters and the fix in one sentence. What, Why and Fix are in the
+// language of the localizer that made it (Rules: English, for the README
+// and --json; RulesIn for a person).
 type RuleInfo struct {
 	ID       string   `json:"id"`
 	Severity Severity `json:"severity"`
@@ -93,13 +95,21 @@ type RuleInfo struct {
 	Fix      string   `json:"fix"`
 }
 
-// Rules returns every rule's documentation in table order.
-func Rules() []RuleInfo {
+// Rules returns every rule's documentation in table order, in English.
+func Rules() []RuleInfo { return RulesIn(msg.English()) }
+
+// RulesIn is Rules in l's language.
+func RulesIn(l *msg.Localizer) []RuleInfo {
 	out := make([]RuleInfo, len(rules))
 	for i, r := range rules {
-		out[i] = r.RuleInfo
+		out[i] = r.info(l)
 	}
 	return out
+}
+
+func (r rule) info(l *msg.Localizer) RuleInfo {
+	id := "validate.rule." + r.ID
+	return RuleInfo{ID: r.ID, Severity: r.Severity, What: l.T(id + ".what"), Why: l.T(id + ".why"), Fix: l.T(id + ".fix")}
 }
 
 // Files runs every rule over a file set and returns the findings sorted by
@@ -125,12 +135,7 @@ func FilesSilenced(set fileset.Set) ([]Finding, []SilencedFinding) {
 			f.Rule = r.ID
 			f.Severity = r.Severity
 			if f.Fix == "" {
-				f.Fix = fixClause(r.Fix)
-				if f.Text != nil {
-					t := *f.Text
-					t.Fix = ruleFixID(r.ID)
-					f.Text = &t
-				}
+				f = f.withRuleFix(r.ID)
 			}
 			out = append(out, f)
 		}
@@ -144,7 +149,7 @@ func FilesSilenced(set fileset.Set) ([]Finding, []SilencedFinding) {
 func Dir(root string) ([]Finding, error) {
 	set, err := fileset.ReadDir(root)
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", root, err)
+		return nil, msg.Err("validate.err.read-dir", msg.Args{"Dir": root, "Err": err})
 	}
 	return Files(set), nil
 }
@@ -209,34 +214,4 @@ func fixClause(s string) string {
 		s = string(s[0]+'a'-'A') + s[1:]
 	}
 	return s
-}
-
-// FindingsError is returned by Gate: the error findings that block writing.
-type FindingsError struct{ Findings []Finding }
-
-func (e *FindingsError) Error() string {
-	var b strings.Builder
-	b.WriteString(msg.English().T("validate.gate.head", msg.Args{"Count": len(e.Findings)}))
-	for _, f := range e.Findings {
-		b.WriteString("\n  ")
-		b.WriteString(f.String())
-	}
-	return b.String()
-}
-
-// Gate validates a render before it is written: it returns every finding
-// and, when any is an Error, a *FindingsError listing the errors, so a
-// template bug never reaches a user's disk.
-func Gate(set fileset.Set) ([]Finding, error) {
-	fs := Files(set)
-	var errs []Finding
-	for _, f := range fs {
-		if f.Severity == Error {
-			errs = append(errs, f)
-		}
-	}
-	if len(errs) > 0 {
-		return fs, &FindingsError{Findings: errs}
-	}
-	return fs, nil
 }

@@ -9,12 +9,12 @@
 package currency
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/stackgen/stackgen/internal/imagerole"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Status is what a release line's maintainers say about it.
@@ -42,8 +42,8 @@ type Row struct {
 	Status  Status
 	Date    string // YYYY-MM-DD: when the status began
 	Source  string // the project's own page
-	Note    string
-	Instead string // what to pin instead, for warnings
+	Note    string // message ID of a remark on the line, or ""
+	Instead string // message ID of what to pin instead, for warnings
 }
 
 // Warns reports whether a pin on this row deserves a warning: supported
@@ -52,43 +52,23 @@ func (r Row) Warns() bool {
 	return r.Status == EOL || r.Status == KnownCVE || r.Status == LicenceChanged
 }
 
-// Message is the one-line description of a flagged pin, with the date
-// and source of the fact: "redis:7.4-alpine is on redis 7.4: licence
-// changed on 2024-03-20 (...); source: ... (table of ...)".
-func (r Row) Message(ref string) string {
-	what := map[Status]string{
-		EOL:            "end of life",
-		KnownCVE:       "known vulnerability",
-		LicenceChanged: "licence changed",
-		SecurityOnly:   "security fixes only",
-		Supported:      "supported",
-	}[r.Status]
-	line := r.Family + " " + r.Line
-	if r.Below != "" {
-		line = r.Family + " " + r.Line + " before " + r.Below
-	}
-	if r.Family == "minio" {
-		line = "a MinIO release before RELEASE." + r.Below
-	}
-	msg := fmt.Sprintf("%s, which is on %s: %s since %s", ref, line, what, r.Date)
-	if r.Note != "" {
-		msg += " (" + r.Note + ")"
-	}
-	return msg + "; source: " + r.Source + " (stackgen's currency table of " + Written + ")"
-}
-
-// Warning is the one line `new` prints when an answer pins a flagged
-// image: what the pin is, since when, what to pick instead, the source.
-func Warning(answer, ref string) (string, bool) {
+// Warning is the line `new` prints when an answer pins a flagged image:
+// what the pin is, since when, what to pick instead, the source, as a
+// catalogue message to say in the reader's language.
+func Warning(answer, ref string) (msg.Sub, bool) {
 	r, ok := Check(ref)
 	if !ok {
-		return "", false
+		return msg.Sub{}, false
 	}
-	what := map[Status]string{EOL: "end of life", KnownCVE: "known vulnerability", LicenceChanged: "licence changed"}[r.Status]
+	var note any = ""
 	if r.Note != "" {
-		what += ": " + r.Note
+		note = msg.Sub{ID: "currency.warning-note", Args: msg.Args{"Note": msg.Sub{ID: r.Note}}}
 	}
-	return fmt.Sprintf("%s=%s: %s %s since %s (%s); pick %s instead (source: %s)", answer, ref, r.Family, r.Line, r.Date, what, r.Instead, r.Source), true
+	return msg.Sub{ID: "currency.warning", Args: msg.Args{
+		"Answer": answer, "Ref": ref, "Family": r.Family, "Line": r.Line, "Date": r.Date,
+		"Status": msg.Sub{ID: "currency.status." + string(r.Status)}, "Note": note,
+		"Instead": msg.Sub{ID: r.Instead}, "Source": r.Source,
+	}}, true
 }
 
 // Rows returns the table, for documentation and tests.

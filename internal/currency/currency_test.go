@@ -1,6 +1,7 @@
 package currency
 
 import (
+	"github.com/stackgen/stackgen/internal/msg"
 	"strings"
 	"testing"
 	"time"
@@ -65,15 +66,24 @@ func TestLookup(t *testing.T) {
 	}
 }
 
-func TestMessageHasDateAndSource(t *testing.T) {
-	r, ok := Check("mysql:8.0")
+func TestWarningHasDateSourceAndAdvice(t *testing.T) {
+	w, ok := Warning("image.db", "mysql:8.0")
 	if !ok {
 		t.Fatal("mysql:8.0 not flagged")
 	}
-	m := r.Message("mysql:8.0")
-	for _, want := range []string{"mysql:8.0", "on mysql 8.0", "end of life", r.Date, r.Source, Written} {
-		if !strings.Contains(m, want) {
-			t.Errorf("message %q lacks %q", m, want)
+	r, _ := Check("mysql:8.0")
+	for _, c := range []struct {
+		lang msg.Lang
+		want []string
+	}{
+		{msg.En, []string{"image.db=mysql:8.0", "mysql 8.0", "end of life", "8.0.46 was the last release", "pick mysql:9.7 (or mysql:8.4) instead", r.Date, r.Source}},
+		{msg.Zh, []string{"image.db=mysql:8.0", "已停止维护", "8.0.46 是最后一个版本", "请改用 mysql:9.7（或 mysql:8.4）", r.Date, r.Source}},
+	} {
+		got := msg.New(c.lang).T(w.ID, w.Args)
+		for _, want := range c.want {
+			if !strings.Contains(got, want) {
+				t.Errorf("%s: warning %q lacks %q", c.lang, got, want)
+			}
 		}
 	}
 }
@@ -96,6 +106,13 @@ func TestTableIsWellFormed(t *testing.T) {
 		}
 		if r.Warns() && r.Instead == "" {
 			t.Errorf("%s %s: a flagged row must say what to pick instead", r.Family, r.Line)
+		}
+		for _, id := range []string{r.Note, r.Instead} {
+			for _, l := range msg.Langs() {
+				if id != "" && msg.New(l).T(id) == id {
+					t.Errorf("%s %s: %q is not in locales/%s/currency.yaml", r.Family, r.Line, id, l)
+				}
+			}
 		}
 	}
 }
@@ -120,7 +137,8 @@ func TestStale(t *testing.T) {
 }
 
 func TestWarning(t *testing.T) {
-	w, ok := Warning("image.db", "corp.example/mirror/mysql:8.0")
+	sub, ok := Warning("image.db", "corp.example/mirror/mysql:8.0")
+	w := msg.English().T(sub.ID, sub.Args)
 	if !ok || strings.Contains(w, "\n") {
 		t.Fatalf("Warning = %q, %v; want one line", w, ok)
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/stackgen/stackgen/fileset"
 )
 
-func (p *Project) composeFiles() []string {
+func (p *Written) composeFiles() []string {
 	return p.files(func(f fileset.File) bool { return composefile.IsBase(path.Base(f.Path)) })
 }
 
@@ -27,7 +27,7 @@ type composeModel struct {
 	files []string // slash paths relative to the project root
 }
 
-func (p *Project) composeModels() []composeModel {
+func (p *Written) composeModels() []composeModel {
 	var out []composeModel
 	for _, base := range p.composeFiles() {
 		out = append(out, composeModel{files: []string{base}})
@@ -45,7 +45,7 @@ func (p *Project) composeModels() []composeModel {
 // root, base first) the way `docker compose` does in their folder: with
 // the env file of Options (default .env) when the set has it, and no
 // variable from this process's environment, so a missing one is caught.
-func (p *Project) LoadCompose(files ...string) (*types.Project, error) {
+func (p *Written) LoadCompose(files ...string) (*types.Project, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("no compose file given")
 	}
@@ -78,7 +78,7 @@ func (p *Project) LoadCompose(files ...string) (*types.Project, error) {
 // CheckCompose loads every compose file (and base + overlay pair) with
 // compose-go, then checks that what it names on disk exists in the set:
 // bind-mount sources, build contexts and their Dockerfiles, env_files.
-func (p *Project) CheckCompose() ([]Problem, error) {
+func (p *Written) CheckCompose() ([]Problem, error) {
 	var problems []Problem
 	for _, m := range p.composeModels() {
 		label := strings.Join(m.files, " + ")
@@ -92,7 +92,7 @@ func (p *Project) CheckCompose() ([]Problem, error) {
 	return problems, nil
 }
 
-func (p *Project) composeReferences(label string, proj *types.Project) []Problem {
+func (p *Written) composeReferences(label string, proj *types.Project) []Problem {
 	var problems []Problem
 	names := make([]string, 0, len(proj.Services))
 	for name := range proj.Services {

@@ -10,7 +10,7 @@ import (
 
 // CheckEnvFiles parses every .env and .env.* file with compose-go's dotenv
 // parser, the one `docker compose` reads them with.
-func (p *Project) CheckEnvFiles() ([]Problem, error) {
+func (p *Written) CheckEnvFiles() ([]Problem, error) {
 	var problems []Problem
 	for _, rel := range p.envFiles() {
 		f, _ := p.Set.Get(rel)
@@ -22,7 +22,7 @@ func (p *Project) CheckEnvFiles() ([]Problem, error) {
 }
 
 // CheckYAML parses every YAML file.
-func (p *Project) CheckYAML() ([]Problem, error) {
+func (p *Written) CheckYAML() ([]Problem, error) {
 	var problems []Problem
 	for _, rel := range p.yamlFiles() {
 		f, _ := p.Set.Get(rel)

@@ -12,7 +12,7 @@ import (
 	"github.com/stackgen/stackgen/fileset"
 )
 
-func (p *Project) dockerfiles() []string {
+func (p *Written) dockerfiles() []string {
 	return p.files(func(f fileset.File) bool {
 		b := path.Base(f.Path)
 		return b == "Dockerfile" || strings.HasPrefix(b, "Dockerfile.") || strings.HasSuffix(b, ".Dockerfile")
@@ -24,7 +24,7 @@ func (p *Project) dockerfiles() []string {
 // BuildKit does not know, and FROM lines naming no image. A `# syntax=`
 // directive is refused too: it makes BuildKit pull a frontend image at
 // build time, which fails offline and behind blocked registries.
-func (p *Project) CheckDockerfiles() ([]Problem, error) {
+func (p *Written) CheckDockerfiles() ([]Problem, error) {
 	var problems []Problem
 	for _, rel := range p.dockerfiles() {
 		f, _ := p.Set.Get(rel)

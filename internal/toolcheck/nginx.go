@@ -58,7 +58,7 @@ var nginxBlock = regexp.MustCompile(`(?m)^\s*(server|upstream|http|events|locati
 // nginxMain marks a main config rather than a conf.d snippet.
 var nginxMain = regexp.MustCompile(`(?m)^\s*(events|http)\s*\{`)
 
-func (p *Project) nginxConfigs() []string {
+func (p *Written) nginxConfigs() []string {
 	return p.files(func(f fileset.File) bool {
 		return ext(f.Path, ".conf") && nginxBlock.Match(f.Content)
 	})
@@ -136,13 +136,13 @@ func hostsNamespace() ([]string, string) {
 	return nsPrefix, nsDesc
 }
 
-func nginxNote(p *Project) string {
+func nginxNote(p *Written) string {
 	_, desc := hostsNamespace()
 	return desc
 }
 
 // CheckNginx runs `nginx -t` on every nginx config of the set.
-func (p *Project) CheckNginx() ([]Problem, error) {
+func (p *Written) CheckNginx() ([]Problem, error) {
 	nginx, err := Require("nginx", "apt-get install -y nginx-light (only the binary is used; no service is started by the check)")
 	if err != nil {
 		return nil, err
@@ -160,7 +160,7 @@ func (p *Project) CheckNginx() ([]Problem, error) {
 
 // composeServices returns the services of every compose model that loads,
 // for mounts and host names.
-func (p *Project) composeServices() []types.ServiceConfig {
+func (p *Written) composeServices() []types.ServiceConfig {
 	var out []types.ServiceConfig
 	for _, m := range p.composeModels() {
 		proj, err := p.LoadCompose(m.files...)
@@ -179,7 +179,7 @@ func (p *Project) composeServices() []types.ServiceConfig {
 	return out
 }
 
-func (p *Project) nginxTest(nginx, rel string) ([]Problem, error) {
+func (p *Written) nginxTest(nginx, rel string) ([]Problem, error) {
 	work, err := os.MkdirTemp("", "toolcheck-nginx-")
 	if err != nil {
 		return nil, err

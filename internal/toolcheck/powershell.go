@@ -23,7 +23,7 @@ foreach ($f in $args) {
 }
 if ($failed) { exit 1 }`
 
-func powershellNote(*Project) string {
+func powershellNote(*Written) string {
 	if _, err := exec.LookPath("pwsh"); err == nil {
 		return "PowerShell scripts were parsed by pwsh, and checked for what Windows PowerShell 5.1 cannot run"
 	}
@@ -37,7 +37,7 @@ func powershellNote(*Project) string {
 // PowerShell 7-only operators such as && and ??, a param block that is not
 // the first statement, and non-ASCII text without a BOM (5.1 reads such a
 // file in the ANSI code page).
-func (p *Project) CheckPowerShell() ([]Problem, error) {
+func (p *Written) CheckPowerShell() ([]Problem, error) {
 	var problems []Problem
 	scripts := p.powershellScripts()
 	if pwsh, err := exec.LookPath("pwsh"); err == nil {

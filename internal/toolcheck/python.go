@@ -6,7 +6,7 @@ import (
 
 // CheckPython compiles every Python file with one `python3 -m py_compile`
 // (bytecode goes into the temporary copy, so the set is untouched).
-func (p *Project) CheckPython() ([]Problem, error) {
+func (p *Written) CheckPython() ([]Problem, error) {
 	py, err := Require("python3", "apt-get install -y python3")
 	if err != nil {
 		return nil, err

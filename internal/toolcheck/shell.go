@@ -5,7 +5,7 @@ import (
 )
 
 // CheckBashSyntax runs `bash -n` on every shell script.
-func (p *Project) CheckBashSyntax() ([]Problem, error) {
+func (p *Written) CheckBashSyntax() ([]Problem, error) {
 	bash, err := Require("bash", "apt-get install -y bash")
 	if err != nil {
 		return nil, err
@@ -25,7 +25,7 @@ func (p *Project) CheckBashSyntax() ([]Problem, error) {
 
 // CheckShellcheck runs shellcheck -x on every shell script, following the
 // files they source from their own folder.
-func (p *Project) CheckShellcheck() ([]Problem, error) {
+func (p *Written) CheckShellcheck() ([]Problem, error) {
 	sc, err := Require("shellcheck", "apt-get install -y shellcheck")
 	if err != nil {
 		return nil, err

@@ -75,9 +75,9 @@ func WithShellcheckSeverity(s string) Option { return func(o *Options) { o.Shell
 // WithEnvFile loads compose files with another env file (e.g. ".env.example").
 func WithEnvFile(name string) Option { return func(o *Options) { o.EnvFile = name } }
 
-// Project is a file set written to a temporary directory, which is what
+// Written is a file set written to a temporary directory, which is what
 // the tools read.
-type Project struct {
+type Written struct {
 	Set  fileset.Set
 	Dir  string
 	opts Options
@@ -85,7 +85,7 @@ type Project struct {
 
 // Write writes set to a fresh temporary directory (removed when tb ends),
 // keeping each file's mode.
-func Write(tb testing.TB, set fileset.Set, opts ...Option) *Project {
+func Write(tb testing.TB, set fileset.Set, opts ...Option) *Written {
 	tb.Helper()
 	p, err := WriteDir(tb.TempDir(), set, opts...)
 	if err != nil {
@@ -95,7 +95,7 @@ func Write(tb testing.TB, set fileset.Set, opts ...Option) *Project {
 }
 
 // WriteDir writes set under dir, which must exist.
-func WriteDir(dir string, set fileset.Set, opts ...Option) (*Project, error) {
+func WriteDir(dir string, set fileset.Set, opts ...Option) (*Written, error) {
 	o := Options{ShellcheckSeverity: "warning", EnvFile: ".env"}
 	for _, fn := range opts {
 		fn(&o)
@@ -116,14 +116,14 @@ func WriteDir(dir string, set fileset.Set, opts ...Option) (*Project, error) {
 			return nil, err
 		}
 	}
-	return &Project{Set: set, Dir: dir, opts: o}, nil
+	return &Written{Set: set, Dir: dir, opts: o}, nil
 }
 
 // Abs is the path of a set file on disk.
-func (p *Project) Abs(rel string) string { return filepath.Join(p.Dir, filepath.FromSlash(rel)) }
+func (p *Written) Abs(rel string) string { return filepath.Join(p.Dir, filepath.FromSlash(rel)) }
 
 // files returns the set's paths that match keep, sorted.
-func (p *Project) files(keep func(fileset.File) bool) []string {
+func (p *Written) files(keep func(fileset.File) bool) []string {
 	var out []string
 	for _, f := range p.Set {
 		if keep(f) {
@@ -138,22 +138,22 @@ func (p *Project) files(keep func(fileset.File) bool) []string {
 type check struct {
 	name string
 	// applies reports whether the set has files for it.
-	applies func(p *Project) bool
-	run     func(p *Project) ([]Problem, error)
+	applies func(p *Written) bool
+	run     func(p *Written) ([]Problem, error)
 	// note, when set, is logged: what ran (e.g. pwsh or the structural check).
-	note func(p *Project) string
+	note func(p *Written) string
 }
 
 var checks = []check{
-	{name: "compose", applies: func(p *Project) bool { return len(p.composeFiles()) > 0 }, run: (*Project).CheckCompose},
-	{name: "dockerfile", applies: func(p *Project) bool { return len(p.dockerfiles()) > 0 }, run: (*Project).CheckDockerfiles},
-	{name: "env", applies: func(p *Project) bool { return len(p.envFiles()) > 0 }, run: (*Project).CheckEnvFiles},
-	{name: "yaml", applies: func(p *Project) bool { return len(p.yamlFiles()) > 0 }, run: (*Project).CheckYAML},
-	{name: "bash", applies: func(p *Project) bool { return len(p.shellScripts()) > 0 }, run: (*Project).CheckBashSyntax},
-	{name: "shellcheck", applies: func(p *Project) bool { return len(p.shellScripts()) > 0 }, run: (*Project).CheckShellcheck},
-	{name: "nginx", applies: func(p *Project) bool { return len(p.nginxConfigs()) > 0 }, run: (*Project).CheckNginx, note: nginxNote},
-	{name: "python", applies: func(p *Project) bool { return len(p.pythonFiles()) > 0 }, run: (*Project).CheckPython},
-	{name: "powershell", applies: func(p *Project) bool { return len(p.powershellScripts()) > 0 }, run: (*Project).CheckPowerShell, note: powershellNote},
+	{name: "compose", applies: func(p *Written) bool { return len(p.composeFiles()) > 0 }, run: (*Written).CheckCompose},
+	{name: "dockerfile", applies: func(p *Written) bool { return len(p.dockerfiles()) > 0 }, run: (*Written).CheckDockerfiles},
+	{name: "env", applies: func(p *Written) bool { return len(p.envFiles()) > 0 }, run: (*Written).CheckEnvFiles},
+	{name: "yaml", applies: func(p *Written) bool { return len(p.yamlFiles()) > 0 }, run: (*Written).CheckYAML},
+	{name: "bash", applies: func(p *Written) bool { return len(p.shellScripts()) > 0 }, run: (*Written).CheckBashSyntax},
+	{name: "shellcheck", applies: func(p *Written) bool { return len(p.shellScripts()) > 0 }, run: (*Written).CheckShellcheck},
+	{name: "nginx", applies: func(p *Written) bool { return len(p.nginxConfigs()) > 0 }, run: (*Written).CheckNginx, note: nginxNote},
+	{name: "python", applies: func(p *Written) bool { return len(p.pythonFiles()) > 0 }, run: (*Written).CheckPython},
+	{name: "powershell", applies: func(p *Written) bool { return len(p.powershellScripts()) > 0 }, run: (*Written).CheckPowerShell, note: powershellNote},
 }
 
 // Check writes set to a temporary directory and runs every check that
@@ -165,7 +165,7 @@ func Check(t *testing.T, set fileset.Set, opts ...Option) {
 }
 
 // Run runs every check that applies to p as a subtest of t.
-func (p *Project) Run(t *testing.T) {
+func (p *Written) Run(t *testing.T) {
 	t.Helper()
 	for _, c := range checks {
 		if !c.applies(p) {
@@ -246,7 +246,7 @@ func shebang(content []byte) string {
 	return strings.TrimSpace(line)
 }
 
-func (p *Project) shellScripts() []string {
+func (p *Written) shellScripts() []string {
 	return p.files(func(f fileset.File) bool {
 		if ext(f.Path, ".sh", ".bash") {
 			return true
@@ -259,22 +259,22 @@ func (p *Project) shellScripts() []string {
 	})
 }
 
-func (p *Project) pythonFiles() []string {
+func (p *Written) pythonFiles() []string {
 	return p.files(func(f fileset.File) bool { return ext(f.Path, ".py") })
 }
 
-func (p *Project) powershellScripts() []string {
+func (p *Written) powershellScripts() []string {
 	return p.files(func(f fileset.File) bool { return ext(f.Path, ".ps1", ".psm1") })
 }
 
-func (p *Project) envFiles() []string {
+func (p *Written) envFiles() []string {
 	return p.files(func(f fileset.File) bool {
 		b := path.Base(f.Path)
 		return b == ".env" || strings.HasPrefix(b, ".env.")
 	})
 }
 
-func (p *Project) yamlFiles() []string {
+func (p *Written) yamlFiles() []string {
 	return p.files(func(f fileset.File) bool { return ext(f.Path, ".yaml", ".yml") })
 }
 
@@ -296,6 +296,6 @@ func runTool(dir string, name string, args ...string) (string, bool, error) {
 }
 
 // relTo turns absolute temp paths in tool output back into project paths.
-func (p *Project) relTo(s string) string {
+func (p *Written) relTo(s string) string {
 	return strings.ReplaceAll(s, p.Dir+string(filepath.Separator), "")
 }

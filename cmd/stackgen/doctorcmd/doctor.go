@@ -328,7 +328,7 @@ func memoryCheck(res engine.Resources, need stack.Needs) Check {
 
 // portChecks checks that the host ports the stack publishes are free, or
 // already held by the stack itself.
-func portChecks(ctx context.Context, eng *engine.Client, engineUp bool, p *engine.Project, listen func(string, string) (io.Closer, error)) []Check {
+func portChecks(ctx context.Context, eng *engine.Client, engineUp bool, p *engine.ComposeProject, listen func(string, string) (io.Closer, error)) []Check {
 	if engineUp && !eng.IsLocal() {
 		return []Check{say("ports", Skip, "doctor.ports.remote", msg.Args{"Host": eng.API.DaemonHost()})}
 	}

@@ -172,7 +172,7 @@ func RunKubernetes(opts *KubernetesOptions) error {
 // given, which --image names already) to registry and returns them by
 // image key as REGISTRY/NAME:TAG@sha256:...: the tag for people, the digest
 // for the kubelet, so every node runs the image that was pushed.
-func PushBuilt(ctx context.Context, eng Pusher, l *msg.Localizer, p k8s.Project, registry string, given map[string]string, log io.Writer) (map[string]string, error) {
+func PushBuilt(ctx context.Context, eng Pusher, l *msg.Localizer, p k8s.Source, registry string, given map[string]string, log io.Writer) (map[string]string, error) {
 	if log == nil {
 		log = io.Discard
 	}
@@ -212,20 +212,20 @@ func PushBuilt(ctx context.Context, eng Pusher, l *msg.Localizer, p k8s.Project,
 
 // loadProject reads dir's manifest and stack; the files are read from the
 // directory itself, as the user keeps them.
-func loadProject(dir string) (k8s.Project, string, error) {
+func loadProject(dir string) (k8s.Source, string, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return k8s.Project{}, "", err
+		return k8s.Source{}, "", err
 	}
 	m, err := project.LoadManifest(abs)
 	if err != nil {
-		return k8s.Project{}, "", err
+		return k8s.Source{}, "", err
 	}
 	def, err := stacks.Registry().Lookup(m.Stack)
 	if err != nil {
-		return k8s.Project{}, "", fmt.Errorf("%s: %w", filepath.Join(abs, project.ManifestName), err)
+		return k8s.Source{}, "", fmt.Errorf("%s: %w", filepath.Join(abs, project.ManifestName), err)
 	}
-	return k8s.Project{Stack: def, Answers: m.AnswersOf(), Files: os.DirFS(abs)}, abs, nil
+	return k8s.Source{Stack: def, Answers: m.AnswersOf(), Files: os.DirFS(abs)}, abs, nil
 }
 
 // writeSet writes every file atomically into dir (made if missing).

@@ -32,8 +32,9 @@ type fromApp struct {
 // or, without it, a Django project found in the target folder (the
 // current one when none is named) that is not already a stackgen
 // project. It sets opts.Dir when --from alone names the folder; nil means
-// the generated skeleton.
-func resolveFrom(opts *Options, interactive bool) (*fromApp, error) {
+// the generated skeleton. open reads a folder (project.Open), so the
+// manifest read here is the one the re-render uses.
+func resolveFrom(opts *Options, interactive bool, open func(dir string) (*project.Existing, error)) (*fromApp, error) {
 	from := opts.From
 	if from == "" {
 		if opts.Stack != "" {
@@ -45,7 +46,8 @@ func resolveFrom(opts *Options, interactive bool) (*fromApp, error) {
 		if target == "" {
 			target = "."
 		}
-		if m, err := project.LoadManifest(target); err == nil {
+		if e, err := open(target); err == nil && e.Manifest != nil {
+			m := e.Manifest
 			// A stackgen project is re-rendered from its manifest; one that
 			// deploys the user's project reads that project again.
 			dir := m.Answers[stacks.AppDirAnswer]
@@ -56,7 +58,7 @@ func resolveFrom(opts *Options, interactive bool) (*fromApp, error) {
 			if opts.Dir == "" {
 				opts.Dir = target
 			}
-			return resolveFrom(opts, interactive)
+			return resolveFrom(opts, interactive, open)
 		}
 		if !hasManage(target) {
 			return nil, nil

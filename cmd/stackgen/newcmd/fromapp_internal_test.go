@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
+	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/prompt"
 	"github.com/stackgen/stackgen/prompt/prompttest"
 )
@@ -34,7 +35,7 @@ func TestResolveFromAsksOnATerminal(t *testing.T) {
 			p := prompttest.NewScripted(t, prompttest.Step{Match: dir + " holds a Django project", Answer: answer})
 			opts := &Options{IO: ios, Stack: "django", Dir: dir,
 				Factory: &cmdutil.Factory{IO: ios, Rand: rand.Reader, Prompter: func() prompt.Prompter { return p }}}
-			app, err := resolveFrom(opts, true)
+			app, err := resolveFrom(opts, true, project.Open)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -48,5 +49,29 @@ func TestResolveFromAsksOnATerminal(t *testing.T) {
 				t.Errorf("a terminal run asks instead of announcing: %q", errOut.String())
 			}
 		})
+	}
+}
+
+// The from-app detection and the re-render share one read of the target:
+// a second open of the same folder is the first one's result, even after
+// the folder changed on disk.
+func TestOpenFoldersReadsEachFolderOnce(t *testing.T) {
+	dir := t.TempDir()
+	var folders openFolders
+	first, err := folders.open(dir)
+	if err != nil || first.Manifest != nil {
+		t.Fatalf("an empty folder: %+v, %v", first, err)
+	}
+	b, _ := (&project.Manifest{Stack: "django-uwsgi", Answers: map[string]string{}}).Marshal()
+	if err := os.WriteFile(filepath.Join(dir, project.ManifestName), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	again, err := folders.open(dir)
+	if err != nil || again != first {
+		t.Errorf("the second open read the folder again: %+v, %v", again, err)
+	}
+	other, err := folders.open(filepath.Join(dir, "sub"))
+	if err != nil || other == first {
+		t.Errorf("another folder shared the first one's read: %+v, %v", other, err)
 	}
 }

@@ -117,7 +117,8 @@ func Run(ctx context.Context, opts *Options) error {
 	reg := stacks.Registry()
 	l := opts.IO.L
 	interactive := opts.IO.CanPrompt() && !opts.Yes
-	app, err := resolveFrom(opts, interactive)
+	var folders openFolders
+	app, err := resolveFrom(opts, interactive, folders.open)
 	if err != nil {
 		return err
 	}
@@ -126,7 +127,10 @@ func Run(ctx context.Context, opts *Options) error {
 	existing := &project.Existing{Env: map[string]string{}}
 	if opts.Dir != "" {
 		var err error
-		if existing, err = project.Open(opts.Dir, opts.Force); err != nil {
+		if existing, err = folders.open(opts.Dir); err != nil {
+			return err
+		}
+		if err := existing.Check(opts.Force); err != nil {
 			return err
 		}
 	}
@@ -194,24 +198,31 @@ func Run(ctx context.Context, opts *Options) error {
 	// Check what was given before asking anything, so a typo in --set
 	// fails at once instead of after a dozen questions. Interactively, a
 	// value may depend on a question not asked yet, so only names are
-	// checked then; Resolve checks every value after the questions.
-	if _, err := d.ResolveIn(folder, given); err != nil && (!interactive || hasUnknownKey(d, given)) {
-		return &cmdutil.FlagError{Err: err}
-	}
-
-	switch {
-	case interactive:
+	// checked then, and the one Resolve of the run follows the questions.
+	var answers stack.Answers
+	if interactive {
+		if hasUnknownKey(d, given) {
+			return &cmdutil.FlagError{Err: d.CheckKeys(given)}
+		}
 		if given, err = ask(opts.Factory.Prompter(), l, d, folder, given); err != nil {
 			return err
 		}
-	case !opts.Yes:
-		if missing := unansweredKeys(d, folder, given); len(missing) > 0 {
-			return &cmdutil.FlagError{Err: l.Errorf("new.err.no-terminal", msg.Args{"Missing": strings.Join(missing, ", ")})}
+		if answers, err = d.ResolveIn(folder, given); err != nil {
+			return err
+		}
+	} else {
+		if answers, err = d.ResolveIn(folder, given); err != nil {
+			return &cmdutil.FlagError{Err: err}
+		}
+		if !opts.Yes {
+			if missing := unansweredKeys(d, folder, given); len(missing) > 0 {
+				return &cmdutil.FlagError{Err: l.Errorf("new.err.no-terminal", msg.Args{"Missing": strings.Join(missing, ", ")})}
+			}
 		}
 	}
 
 	keep := existing.Env
-	set, answers, err := render.Project(d, given, render.Options{Rand: opts.Factory.Rand, KeepSecrets: keep, Version: opts.Factory.Version, Folder: folder})
+	set, err := render.Resolved(d, answers, render.Options{Rand: opts.Factory.Rand, KeepSecrets: keep, Version: opts.Factory.Version, Folder: folder})
 	if err != nil {
 		return err
 	}
@@ -246,7 +257,11 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if opts.DryRun {
-		steps, err := project.Plan(dir, set, opts.Force)
+		plan := func() ([]project.Step, error) { return project.Plan(dir, set, opts.Force) }
+		if existing.Dir == dir {
+			plan = func() ([]project.Step, error) { return existing.Plan(set, opts.Force) }
+		}
+		steps, err := plan()
 		if err != nil {
 			return err
 		}
@@ -285,6 +300,27 @@ func Run(ctx context.Context, opts *Options) error {
 		return opts.Up(ctx, dir)
 	}
 	return nil
+}
+
+// openFolders reads each folder `new` looks at once (project.Open): the
+// from-app detection's read of the target is the re-render's.
+type openFolders map[string]openedFolder
+
+type openedFolder struct {
+	e   *project.Existing
+	err error
+}
+
+func (o *openFolders) open(dir string) (*project.Existing, error) {
+	if *o == nil {
+		*o = openFolders{}
+	}
+	if r, ok := (*o)[dir]; ok {
+		return r.e, r.err
+	}
+	e, err := project.Open(dir)
+	(*o)[dir] = openedFolder{e, err}
+	return e, err
 }
 
 // folderName is the base name of the folder a project is written to, from
@@ -393,8 +429,8 @@ func imageWarnings(ios *cmdutil.IOStreams, d *stack.Definition, given, answers s
 		if given[stack.ImagePrefix+k] == "" || mentioned(stackWarnings, images[k]) {
 			continue
 		}
-		if line, ok := currency.Warning(stack.ImagePrefix+k, images[k]); ok {
-			fmt.Fprintln(ios.ErrOut, ios.L.T("new.warning", msg.Args{"Text": line}))
+		if w, ok := currency.Warning(stack.ImagePrefix+k, images[k]); ok {
+			fmt.Fprintln(ios.ErrOut, ios.L.T("new.warning", msg.Args{"Text": w}))
 		}
 	}
 }

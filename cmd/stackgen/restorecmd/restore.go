@@ -38,7 +38,7 @@ type Options struct {
 
 	// StartStack starts the whole stack and waits until it is healthy:
 	// `stackgen up --no-build` (nil: compose up + engine.WaitHealthy).
-	StartStack func(ctx context.Context, eng *engine.Client, p *engine.Project) error
+	StartStack func(ctx context.Context, eng *engine.Client, p *engine.ComposeProject) error
 
 	// Identity is an age identity file that opens the backup's secrets;
 	// PassphraseFile a file holding the passphrase they were sealed with.
@@ -58,7 +58,7 @@ type Options struct {
 // flag parsing.
 func NewCmdRestore(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IO, Engine: f.Engine, Prompter: f.Prompter, Rand: f.Rand}
-	opts.StartStack = func(ctx context.Context, eng *engine.Client, p *engine.Project) error {
+	opts.StartStack = func(ctx context.Context, eng *engine.Client, p *engine.ComposeProject) error {
 		// The same start and health wait as `stackgen up` (and its
 		// migrations, which bring an older backup's schema up to date);
 		// its URL goes to stderr with the rest of restore's report.
@@ -168,7 +168,7 @@ func Run(ctx context.Context, opts *Options) error {
 	start := time.Now()
 	startStack := opts.StartStack
 	if startStack == nil {
-		startStack = func(ctx context.Context, eng *engine.Client, p *engine.Project) error {
+		startStack = func(ctx context.Context, eng *engine.Client, p *engine.ComposeProject) error {
 			return lifecycle.StartAndWait(ctx, eng, p, opts.Timeout, opts.IO.ErrOut)
 		}
 	}
@@ -243,7 +243,7 @@ func confirmStart(opts *Options, name string, why error) error {
 // writers are the services stopped during a restore: every service except
 // the database servers the dumps are fed to. Redis is stopped too (its
 // file is replaced), and so is every service that mounts a files state.
-func writers(p *engine.Project, states []stack.State) []string {
+func writers(p *engine.ComposeProject, states []stack.State) []string {
 	keep := map[string]bool{}
 	for _, st := range states {
 		if isDatabase(st.Kind) {

@@ -151,7 +151,7 @@ func TestNewCmdRestoreArgs(t *testing.T) {
 }
 
 func TestWritersAreEveryServiceButTheDatabases(t *testing.T) {
-	p := &engine.Project{Services: []engine.Service{{Name: "db"}, {Name: "nginx"}, {Name: "redis"}, {Name: "web"}}}
+	p := &engine.ComposeProject{Services: []engine.Service{{Name: "db"}, {Name: "nginx"}, {Name: "redis"}, {Name: "web"}}}
 	states := []stack.State{
 		{Service: "db", Kind: stack.StateMariaDB},
 		{Service: "redis", Kind: stack.StateRedis},
@@ -200,7 +200,7 @@ func TestRestoreAsksBeforeStartingAStoppedStack(t *testing.T) {
 				IO: ios, Backup: backupDir(t, "django-uwsgi"), Dir: dir, Yes: c.yes,
 				Engine:   stoppedStack(t),
 				Prompter: func() prompt.Prompter { return p },
-				StartStack: func(context.Context, *engine.Client, *engine.Project) error {
+				StartStack: func(context.Context, *engine.Client, *engine.ComposeProject) error {
 					started = true
 					return errStarted
 				},
