@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -19,6 +18,8 @@ import (
 	"github.com/docker/docker/client"
 	"github.com/opencontainers/go-digest"
 	"github.com/opencontainers/image-spec/identity"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // ImageInfo is what a bundle records of one image.
@@ -61,9 +62,9 @@ func (c *Client) ImageInfoFor(ctx context.Context, ref, platform string) (ImageI
 	r, err := c.API.ImageInspect(ctx, ref, opts...)
 	if err != nil {
 		if isNotFound(err) {
-			return ImageInfo{}, fmt.Errorf("%w: %s", ErrImageMissing, ref)
+			return ImageInfo{}, msg.Err("engine.err.image-missing", msg.Args{"Image": ref, "Kind": ErrImageMissing})
 		}
-		return ImageInfo{}, c.apiErr(ctx, "inspecting image "+ref, err)
+		return ImageInfo{}, c.apiErr(ctx, msg.Sub{ID: "engine.api.inspect-image", Args: msg.Args{"Image": ref}}, err)
 	}
 	return ImageInfo{Ref: ref, ID: r.ID, Size: r.Size, OS: r.Os, Arch: r.Architecture, Variant: r.Variant, Layers: r.RootFS.Layers}, nil
 }
@@ -75,7 +76,7 @@ func (c *Client) ImageInfoFor(ctx context.Context, ref, platform string) (ImageI
 func (c *Client) LayerChains(ctx context.Context) (map[string]bool, error) {
 	list, err := c.API.ImageList(ctx, image.ListOptions{All: true})
 	if err != nil {
-		return nil, c.apiErr(ctx, "listing images", err)
+		return nil, c.apiErr(ctx, msg.Sub{ID: "engine.api.list-images"}, err)
 	}
 	have := map[string]bool{}
 	for _, s := range list {
@@ -84,7 +85,7 @@ func (c *Client) LayerChains(ctx context.Context) (map[string]bool, error) {
 			if isNotFound(err) {
 				continue // removed meanwhile
 			}
-			return nil, c.apiErr(ctx, "inspecting image "+s.ID, err)
+			return nil, c.apiErr(ctx, msg.Sub{ID: "engine.api.inspect-image", Args: msg.Args{"Image": s.ID}}, err)
 		}
 		for _, ch := range ChainIDs(r.RootFS.Layers) {
 			have[ch] = true
@@ -117,7 +118,7 @@ func (c *Client) LoadProjectFiles(ctx context.Context, dir string) (*ComposeProj
 		return nil, nil, err
 	}
 	if _, ok := FindComposeFile(abs); !ok {
-		return nil, nil, fmt.Errorf("%s has no compose.yaml: pass the directory 'stackgen new' wrote, or run 'stackgen new' first", abs)
+		return nil, nil, msg.Err("engine.err.no-compose", msg.Args{"Dir": abs})
 	}
 	var out, errOut bytes.Buffer
 	if err := c.Compose.Run(ctx, abs, []string{"compose", "--project-directory", abs, "config", "--format", "json"}, &out, &errOut); err != nil {
@@ -180,7 +181,7 @@ func (c *Client) composeImages(ctx context.Context, dir string, args []string) (
 	}
 	sort.Strings(refs)
 	if len(refs) == 0 {
-		return nil, fmt.Errorf("%s: docker compose lists no images for the project", dir)
+		return nil, msg.Err("engine.err.no-images", msg.Args{"Dir": dir})
 	}
 	return refs, nil
 }
@@ -233,7 +234,7 @@ func parseHostFiles(b []byte, dir string) ([]HostFile, error) {
 		} `json:"secrets"`
 	}
 	if err := json.Unmarshal(b, &cfg); err != nil {
-		return nil, fmt.Errorf("reading `docker compose config` output: %w", err)
+		return nil, msg.Err("engine.err.config-output", msg.Args{"Err": err})
 	}
 	abs := func(p string) string {
 		if p == "" || filepath.IsAbs(p) {

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/stackgen/stackgen/internal/composefile"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Runner runs the docker CLI. The production runner execs the user's
@@ -37,34 +39,36 @@ type DockerCompose struct {
 // is not installed.
 var ErrComposeMissing = errors.New("docker compose v2 is not installed")
 
-// composeInstallHelp says how to get the Compose v2 plugin.
-const composeInstallHelp = "install the Compose v2 plugin: on Debian/Ubuntu with Docker's apt repository `sudo apt-get install docker-compose-plugin` (Debian 13+: `sudo apt-get install docker-compose`; Ubuntu: docker-compose-v2), on Fedora/RHEL `sudo dnf install docker-compose-plugin`; Docker Desktop includes it. Check with `docker compose version`"
-
 // ComposeMissingError says the docker CLI or its compose plugin is missing.
 type ComposeMissingError struct {
 	NoDocker bool
 	Detail   string
 }
 
-func (e *ComposeMissingError) Error() string {
-	if e.NoDocker {
-		return "the docker command is not installed (stackgen runs `docker compose` for build, up and down): install the Docker CLI and " + composeInstallHelp
+func (e *ComposeMissingError) message() error {
+	help := msg.Sub{ID: "engine.fix.compose"}
+	switch {
+	case e.NoDocker:
+		return msg.Err("engine.err.no-docker", msg.Args{"Fix": help})
+	case e.Detail != "":
+		return msg.Err("engine.err.no-compose-plugin-detail", msg.Args{"Detail": e.Detail, "Fix": help})
 	}
-	msg := "docker compose v2 is not installed"
-	if e.Detail != "" {
-		msg += " (" + e.Detail + ")"
-	}
-	return msg + ": " + composeInstallHelp
+	return msg.Err("engine.err.no-compose-plugin", msg.Args{"Fix": help})
 }
+
+func (e *ComposeMissingError) Error() string { return e.message().Error() }
+
+// As hands the catalogue message to a wrapper or root (see asMsg).
+func (e *ComposeMissingError) As(target any) bool { return asMsg(e.message(), target) }
 
 func (e *ComposeMissingError) Is(target error) bool { return target == ErrComposeMissing }
 
-// Fix says what to do.
-func (e *ComposeMissingError) Fix() string {
+// Fix says what to do, as a catalogue message the reader's language says.
+func (e *ComposeMissingError) Fix() msg.Sub {
 	if e.NoDocker {
-		return "install the Docker CLI, then " + composeInstallHelp
+		return msg.Sub{ID: "engine.fix.docker-cli", Args: msg.Args{"Fix": msg.Sub{ID: "engine.fix.compose"}}}
 	}
-	return composeInstallHelp
+	return msg.Sub{ID: "engine.fix.compose"}
 }
 
 // CommandError is a docker CLI run that exited non-zero.
@@ -75,13 +79,19 @@ type CommandError struct {
 	Stderr string
 }
 
-func (e *CommandError) Error() string {
-	msg := fmt.Sprintf("`docker %s` exited with code %d", strings.Join(e.Args, " "), e.ExitCode)
+func (e *CommandError) message() error {
+	a := msg.Args{"Args": strings.Join(e.Args, " "), "Code": e.ExitCode}
 	if line := lastLine(e.Stderr); line != "" {
-		msg += ": " + line
+		a["Line"] = line
+		return msg.Err("engine.err.exit-line", a)
 	}
-	return msg
+	return msg.Err("engine.err.exit", a)
 }
+
+func (e *CommandError) Error() string { return e.message().Error() }
+
+// As hands the catalogue message to a wrapper or root (see asMsg).
+func (e *CommandError) As(target any) bool { return asMsg(e.message(), target) }
 
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
@@ -129,7 +139,7 @@ func (d *DockerCompose) Run(ctx context.Context, dir string, args []string, stdo
 		}
 		return &CommandError{Args: args, ExitCode: exitErr.ExitCode(), Stderr: tail.String()}
 	}
-	return fmt.Errorf("running docker %s: %w", strings.Join(args, " "), err)
+	return msg.Err("engine.err.run-docker", msg.Args{"Args": strings.Join(args, " "), "Err": err})
 }
 
 // tailBuffer keeps the last max bytes written to it.
@@ -173,7 +183,7 @@ func (c *Client) ComposeVersion(ctx context.Context) (string, error) {
 func (c *Client) BuildxVersion(ctx context.Context) (string, error) {
 	var out, errOut bytes.Buffer
 	if err := c.Compose.Run(ctx, "", []string{"buildx", "version"}, &out, &errOut); err != nil {
-		return "", fmt.Errorf("the buildx plugin is missing (%s): install docker-buildx-plugin (Debian 13+: docker-buildx); Docker Desktop includes it", lastLine(errOut.String()))
+		return "", msg.Err("engine.err.no-buildx", msg.Args{"Detail": lastLine(errOut.String())})
 	}
 	f := strings.Fields(out.String())
 	if len(f) >= 2 {
@@ -259,14 +269,19 @@ type ConfigError struct {
 	Err error
 }
 
-func (e *ConfigError) Error() string {
-	msg := e.Err.Error()
+func (e *ConfigError) message() error {
+	why := e.Err.Error()
 	var ce *CommandError
 	if errors.As(e.Err, &ce) {
-		msg = lastLine(ce.Stderr)
+		why = lastLine(ce.Stderr)
 	}
-	return fmt.Sprintf("%s: docker compose cannot load the project: %s", e.Dir, msg)
+	return msg.Err("engine.err.config", msg.Args{"Dir": e.Dir, "Why": why})
 }
+
+func (e *ConfigError) Error() string { return e.message().Error() }
+
+// As hands the catalogue message to a wrapper or root (see asMsg).
+func (e *ConfigError) As(target any) bool { return asMsg(e.message(), target) }
 
 func (e *ConfigError) Unwrap() error { return e.Err }
 
@@ -291,7 +306,7 @@ func (c *Client) LoadProject(ctx context.Context, dir string) (*ComposeProject, 
 		return nil, err
 	}
 	if _, ok := FindComposeFile(abs); !ok {
-		return nil, fmt.Errorf("%s has no compose.yaml: pass the directory 'stackgen new' wrote, or run 'stackgen new' first", abs)
+		return nil, msg.Err("engine.err.no-compose", msg.Args{"Dir": abs})
 	}
 	var out, errOut bytes.Buffer
 	if err := c.Compose.Run(ctx, abs, []string{"compose", "--project-directory", abs, "config", "--format", "json"}, &out, &errOut); err != nil {
@@ -347,10 +362,10 @@ type configJSON struct {
 func parseConfig(b []byte) (*ComposeProject, error) {
 	var cfg configJSON
 	if err := json.Unmarshal(b, &cfg); err != nil {
-		return nil, fmt.Errorf("reading `docker compose config` output: %w", err)
+		return nil, msg.Err("engine.err.config-output", msg.Args{"Err": err})
 	}
 	if cfg.Name == "" {
-		return nil, errors.New("`docker compose config` gave no project name")
+		return nil, msg.Err("engine.err.config-no-name")
 	}
 	completed := map[string]bool{}
 	for _, s := range cfg.Services {

@@ -12,6 +12,8 @@ import (
 	"github.com/docker/docker/api/types/volume"
 
 	"github.com/stackgen/stackgen/internal/units"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // The labels compose puts on what it creates.
@@ -62,7 +64,7 @@ type HealthResult struct {
 func (c *Client) ProjectContainers(ctx context.Context, project string) ([]Container, error) {
 	list, err := c.API.ContainerList(ctx, container.ListOptions{All: true, Filters: projectFilter(project)})
 	if err != nil {
-		return nil, c.apiErr(ctx, "listing containers", err)
+		return nil, c.apiErr(ctx, msg.Sub{ID: "engine.api.list-containers"}, err)
 	}
 	var out []Container
 	for _, s := range list {
@@ -91,7 +93,7 @@ func (c *Client) ProjectContainers(ctx context.Context, project string) ([]Conta
 func (c *Client) Inspect(ctx context.Context, id string) (Container, error) {
 	r, err := c.API.ContainerInspect(ctx, id)
 	if err != nil {
-		return Container{}, c.apiErr(ctx, "inspecting container "+units.ShortID(id), err)
+		return Container{}, c.apiErr(ctx, msg.Sub{ID: "engine.api.inspect-container", Args: msg.Args{"Container": units.ShortID(id)}}, err)
 	}
 	return fromInspect(r), nil
 }
@@ -195,9 +197,9 @@ func (c *Client) ServiceContainer(ctx context.Context, project, service string) 
 		found = &cts[i]
 	}
 	if found != nil {
-		return Container{}, fmt.Errorf("service %q is not running (container %s is %s); start the stack with 'stackgen up'", service, found.Name, found.State)
+		return Container{}, msg.Err("engine.err.not-running", msg.Args{"Service": service, "Container": found.Name, "State": found.State})
 	}
-	return Container{}, fmt.Errorf("service %q has no container in project %q; start the stack with 'stackgen up'", service, project)
+	return Container{}, msg.Err("engine.err.no-container", msg.Args{"Service": service, "Project": project})
 }
 
 // ProjectVolumes returns the names of the volumes compose created for the
@@ -205,7 +207,7 @@ func (c *Client) ServiceContainer(ctx context.Context, project, service string) 
 func (c *Client) ProjectVolumes(ctx context.Context, project string) ([]string, error) {
 	r, err := c.API.VolumeList(ctx, volume.ListOptions{Filters: projectFilter(project)})
 	if err != nil {
-		return nil, c.apiErr(ctx, "listing volumes", err)
+		return nil, c.apiErr(ctx, msg.Sub{ID: "engine.api.list-volumes"}, err)
 	}
 	var out []string
 	for _, v := range r.Volumes {
@@ -220,10 +222,10 @@ func (c *Client) ProjectVolumes(ctx context.Context, project string) ([]string, 
 // Pause freezes a container's processes (its writes stop; connections
 // stay open), for a copy of its files that is one point in time.
 func (c *Client) Pause(ctx context.Context, id string) error {
-	return c.apiErr(ctx, "pausing container "+units.ShortID(id), c.API.ContainerPause(ctx, id))
+	return c.apiErr(ctx, msg.Sub{ID: "engine.api.pause", Args: msg.Args{"Container": units.ShortID(id)}}, c.API.ContainerPause(ctx, id))
 }
 
 // Unpause lets a paused container go on.
 func (c *Client) Unpause(ctx context.Context, id string) error {
-	return c.apiErr(ctx, "unpausing container "+units.ShortID(id), c.API.ContainerUnpause(ctx, id))
+	return c.apiErr(ctx, msg.Sub{ID: "engine.api.unpause", Args: msg.Args{"Container": units.ShortID(id)}}, c.API.ContainerUnpause(ctx, id))
 }

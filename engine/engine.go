@@ -9,7 +9,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -22,6 +21,8 @@ import (
 	"github.com/docker/docker/api/types/system"
 	"github.com/docker/docker/api/types/volume"
 	"github.com/docker/docker/client"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // API is the part of the Engine API client that stackgen uses. The real
@@ -71,7 +72,7 @@ type Client struct {
 func New() (*Client, error) {
 	api, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
 	if err != nil {
-		return nil, fmt.Errorf("configuring the Docker client: %w; check DOCKER_HOST and DOCKER_CERT_PATH", err)
+		return nil, msg.Err("engine.err.client-config", msg.Args{"Err": err})
 	}
 	return &Client{API: api, Swarm: api, Compose: &DockerCompose{}, Now: time.Now}, nil
 }
@@ -100,19 +101,24 @@ type UnreachableError struct {
 	Err  error
 }
 
-func (e *UnreachableError) Error() string {
+func (e *UnreachableError) message() error {
 	if isPermission(e.Err) {
-		return fmt.Sprintf("cannot reach the Docker engine at %s: permission denied; %s", e.Host, e.Fix())
+		return msg.Err("engine.err.unreachable-permission", msg.Args{"Host": e.Host, "Fix": e.Fix()})
 	}
-	return fmt.Sprintf("cannot reach the Docker engine at %s: is the daemon running (sudo systemctl start docker), are you in the docker group, or set DOCKER_HOST", e.Host)
+	return msg.Err("engine.err.unreachable", msg.Args{"Host": e.Host})
 }
 
-// Fix says what to do.
-func (e *UnreachableError) Fix() string {
+func (e *UnreachableError) Error() string { return e.message().Error() }
+
+// As hands the catalogue message to a wrapper or root (see asMsg).
+func (e *UnreachableError) As(target any) bool { return asMsg(e.message(), target) }
+
+// Fix says what to do, as a catalogue message the reader's language says.
+func (e *UnreachableError) Fix() msg.Sub {
 	if isPermission(e.Err) {
-		return "add yourself to the docker group (sudo usermod -aG docker $USER, then log in again) or run as root"
+		return msg.Sub{ID: "engine.fix.docker-group"}
 	}
-	return "start the daemon (sudo systemctl start docker), join the docker group, or point DOCKER_HOST at your engine"
+	return msg.Sub{ID: "engine.fix.start-daemon"}
 }
 
 func (e *UnreachableError) Unwrap() []error { return []error{ErrUnreachable, e.Err} }

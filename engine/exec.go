@@ -15,6 +15,8 @@ import (
 	"github.com/docker/docker/pkg/stdcopy"
 
 	"github.com/stackgen/stackgen/internal/units"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Exec runs cmd in a container through the API, without a TTY (so the
@@ -39,7 +41,7 @@ type LogOptions struct {
 func (c *Client) Logs(ctx context.Context, containerID string, opts LogOptions, stdout, stderr io.Writer) error {
 	ins, err := c.API.ContainerInspect(ctx, containerID)
 	if err != nil {
-		return c.apiErr(ctx, "inspecting container "+units.ShortID(containerID), err)
+		return c.apiErr(ctx, msg.Sub{ID: "engine.api.inspect-container", Args: msg.Args{"Container": units.ShortID(containerID)}}, err)
 	}
 	tail := opts.Tail
 	if tail == "" {
@@ -50,7 +52,7 @@ func (c *Client) Logs(ctx context.Context, containerID string, opts LogOptions, 
 		Since: since(opts.Since),
 	})
 	if err != nil {
-		return c.apiErr(ctx, "reading logs of "+units.ShortID(containerID), err)
+		return c.apiErr(ctx, msg.Sub{ID: "engine.api.logs", Args: msg.Args{"Container": units.ShortID(containerID)}}, err)
 	}
 	defer rc.Close()
 	if ins.Config != nil && ins.Config.Tty {
@@ -59,7 +61,7 @@ func (c *Client) Logs(ctx context.Context, containerID string, opts LogOptions, 
 		_, err = stdcopy.StdCopy(stdout, stderr, rc)
 	}
 	if err != nil && ctx.Err() == nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("reading logs of %s: %w", units.ShortID(containerID), err)
+		return msg.Err("engine.err.read-logs", msg.Args{"Container": units.ShortID(containerID), "Err": err})
 	}
 	return nil
 }

@@ -8,7 +8,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"time"
 
@@ -18,6 +17,8 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/stackgen/stackgen/internal/units"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // StreamAPI is the part of the Engine API client that these functions use
@@ -51,11 +52,11 @@ func (c *Client) ExecStdin(ctx context.Context, containerID string, cmd []string
 		Cmd: cmd, AttachStdin: stdin != nil, AttachStdout: true, AttachStderr: true,
 	})
 	if err != nil {
-		return -1, c.apiErr(ctx, "creating exec in "+units.ShortID(containerID), err)
+		return -1, c.apiErr(ctx, msg.Sub{ID: "engine.api.exec-create", Args: msg.Args{"Container": units.ShortID(containerID)}}, err)
 	}
 	resp, err := c.API.ContainerExecAttach(ctx, created.ID, container.ExecAttachOptions{})
 	if err != nil {
-		return -1, c.apiErr(ctx, "starting exec in "+units.ShortID(containerID), err)
+		return -1, c.apiErr(ctx, msg.Sub{ID: "engine.api.exec-start", Args: msg.Args{"Container": units.ShortID(containerID)}}, err)
 	}
 	defer resp.Close()
 	if stdout == nil {
@@ -85,7 +86,7 @@ func (c *Client) ExecStdin(ctx context.Context, containerID string, cmd []string
 	select {
 	case err := <-copied:
 		if err != nil && !errors.Is(err, io.EOF) {
-			return -1, fmt.Errorf("reading exec output: %w", err)
+			return -1, msg.Err("engine.err.exec-output", msg.Args{"Err": err})
 		}
 	case <-ctx.Done():
 		return -1, ctx.Err()
@@ -96,14 +97,14 @@ func (c *Client) ExecStdin(ctx context.Context, containerID string, cmd []string
 	case sendErr = <-sent:
 	case <-time.After(2 * time.Second):
 		resp.Close()
-		sendErr = errors.New("the command exited before reading all of its input")
+		sendErr = msg.Err("engine.err.exec-input-left")
 	}
 	code, err := c.execExitCode(ctx, created.ID)
 	if err != nil {
 		return -1, err
 	}
 	if code == 0 && sendErr != nil {
-		return -1, fmt.Errorf("sending input to the command: %w", sendErr)
+		return -1, msg.Err("engine.err.exec-input", msg.Args{"Err": sendErr})
 	}
 	return code, nil
 }
@@ -112,13 +113,13 @@ func (c *Client) execExitCode(ctx context.Context, execID string) (int, error) {
 	for i := 0; ; i++ {
 		ins, err := c.API.ContainerExecInspect(ctx, execID)
 		if err != nil {
-			return -1, c.apiErr(ctx, "inspecting exec", err)
+			return -1, c.apiErr(ctx, msg.Sub{ID: "engine.api.exec-inspect"}, err)
 		}
 		if !ins.Running {
 			return ins.ExitCode, nil
 		}
 		if i >= 100 {
-			return -1, errors.New("the exec's output ended but the engine still reports it running")
+			return -1, msg.Err("engine.err.exec-still-running")
 		}
 		select {
 		case <-ctx.Done():
@@ -138,7 +139,7 @@ func (c *Client) CopyOut(ctx context.Context, containerID, path string) (io.Read
 	}
 	rc, _, err := api.CopyFromContainer(ctx, containerID, path)
 	if err != nil {
-		return nil, c.apiErr(ctx, "copying "+path+" out of container "+units.ShortID(containerID), err)
+		return nil, c.apiErr(ctx, msg.Sub{ID: "engine.api.copy-out", Args: msg.Args{"Path": path, "Container": units.ShortID(containerID)}}, err)
 	}
 	return rc, nil
 }
@@ -152,7 +153,7 @@ func (c *Client) CopyIn(ctx context.Context, containerID, dir string, tarStream 
 		return err
 	}
 	if err := api.CopyToContainer(ctx, containerID, dir, tarStream, container.CopyToContainerOptions{}); err != nil {
-		return c.apiErr(ctx, "copying into "+dir+" of container "+units.ShortID(containerID), err)
+		return c.apiErr(ctx, msg.Sub{ID: "engine.api.copy-in", Args: msg.Args{"Dir": dir, "Container": units.ShortID(containerID)}}, err)
 	}
 	return nil
 }
@@ -209,24 +210,24 @@ func (c *Client) RunHelper(ctx context.Context, opts HelperOptions) (*Helper, er
 	}
 	created, err := api.ContainerCreate(ctx, cfg, host, nil, nil, "")
 	if err != nil {
-		return nil, c.apiErr(ctx, "creating a helper container from "+opts.Image, err)
+		return nil, c.apiErr(ctx, msg.Sub{ID: "engine.api.helper-create", Args: msg.Args{"Image": opts.Image}}, err)
 	}
 	h := &Helper{ID: created.ID}
 	waitC, errC := api.ContainerWait(ctx, created.ID, container.WaitConditionNextExit)
 	if err := api.ContainerStart(ctx, created.ID, container.StartOptions{}); err != nil {
 		c.RemoveHelper(context.WithoutCancel(ctx), created.ID)
-		return nil, c.apiErr(ctx, "starting a helper container from "+opts.Image, err)
+		return nil, c.apiErr(ctx, msg.Sub{ID: "engine.api.helper-start", Args: msg.Args{"Image": opts.Image}}, err)
 	}
 	select {
 	case w := <-waitC:
 		h.ExitCode = int(w.StatusCode)
 		if w.Error != nil && w.Error.Message != "" {
 			c.RemoveHelper(context.WithoutCancel(ctx), created.ID)
-			return nil, fmt.Errorf("helper container: %s", w.Error.Message)
+			return nil, msg.Err("engine.err.helper", msg.Args{"Detail": w.Error.Message})
 		}
 	case err := <-errC:
 		c.RemoveHelper(context.WithoutCancel(ctx), created.ID)
-		return nil, c.apiErr(ctx, "waiting for a helper container", err)
+		return nil, c.apiErr(ctx, msg.Sub{ID: "engine.api.helper-wait"}, err)
 	}
 	var out, errOut tailBuffer
 	out.max, errOut.max = 64<<10, 64<<10
@@ -246,7 +247,7 @@ func (c *Client) RemoveHelper(ctx context.Context, id string) error {
 		return err
 	}
 	if err := api.ContainerRemove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !isNotFound(err) {
-		return c.apiErr(ctx, "removing helper container "+units.ShortID(id), err)
+		return c.apiErr(ctx, msg.Sub{ID: "engine.api.helper-remove", Args: msg.Args{"Container": units.ShortID(id)}}, err)
 	}
 	return nil
 }

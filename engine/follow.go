@@ -10,6 +10,8 @@ import (
 
 	"github.com/docker/docker/api/types/events"
 	"github.com/docker/docker/api/types/filters"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // LogSink gives the writers for one container's lines; it is called once
@@ -71,7 +73,7 @@ func (c *Client) FollowLogs(ctx context.Context, project string, services []stri
 			}
 			lost++
 			if lost > 3 {
-				return fmt.Errorf("following logs: lost the engine's event stream: %w", err)
+				return msg.Err("engine.err.events-lost", msg.Args{"Err": err})
 			}
 			msgs, errs = sub.start(ctx)
 		}

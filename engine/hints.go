@@ -1,11 +1,12 @@
 package engine
 
 import (
-	"fmt"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 var (
@@ -34,15 +35,17 @@ var (
 // Hints reads error text (compose's stderr, a service's logs, its health
 // check output) and returns one line of advice for each cause it
 // recognises: a host port already in use, a key missing from .env, an image
-// that cannot be pulled.
-func Hints(dir string, texts ...string) []string {
+// that cannot be pulled. Each is a catalogue message, said in the reader's
+// language where it is printed (msg.Localizer.T, or as a {{.Hint}}).
+func Hints(dir string, texts ...string) []msg.Sub {
 	all := strings.Join(texts, "\n")
 	seen := map[string]bool{}
-	var out []string
-	add := func(s string) {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
+	var out []msg.Sub
+	add := func(id string, args msg.Args) {
+		h := msg.Sub{ID: id, Args: args}
+		if key := msg.English().T(id, args); !seen[key] {
+			seen[key] = true
+			out = append(out, h)
 		}
 	}
 	doctor := "stackgen doctor"
@@ -55,7 +58,7 @@ func Hints(dir string, texts ...string) []string {
 			if ip == "" {
 				ip = "0.0.0.0"
 			}
-			add(fmt.Sprintf("host port %s on %s is already in use by another program: run '%s' to see which of the stack's ports are taken, then stop that program or publish the service on another port", m[2], ip, doctor))
+			add("engine.hint.port", msg.Args{"Port": m[2], "IP": ip, "Doctor": doctor})
 		}
 	}
 	var keys []string
@@ -70,20 +73,20 @@ func Hints(dir string, texts ...string) []string {
 		envFile = filepath.Join(dir, ".env")
 	}
 	for _, k := range keys {
-		add(fmt.Sprintf("%s has no value for %s: add a line %s=... to it (.env.example lists every key), or regenerate it with 'stackgen new --force'", envFile, k, k))
+		add("engine.hint.env-key", msg.Args{"File": envFile, "Key": k})
 	}
 	if emptyName.MatchString(all) {
-		folder := "the folder"
 		if dir != "" {
-			folder = filepath.Base(dir)
+			add("engine.hint.project-name", msg.Args{"Folder": filepath.Base(dir)})
+		} else {
+			add("engine.hint.project-name-here", nil)
 		}
-		add(fmt.Sprintf("compose derives no project name from %s (it keeps only a-z, 0-9, - and _): add a top-level name: to compose.yaml, or re-run 'stackgen new STACK DIR --force', which writes one", folder))
 	}
 	named := map[string]bool{}
 	for _, m := range pullFailed.FindAllStringSubmatch(all, -1) {
 		ref := strings.Trim(m[1], `"`)
 		named[RegistryHost(ref)] = true
-		add(fmt.Sprintf("the engine cannot pull image %s: %s", ref, PullFix))
+		add(HintPull, msg.Args{"Image": ref, "Fix": PullFix})
 	}
 	for _, m := range manifestDown.FindAllStringSubmatch(all, -1) {
 		if !isNetworkFailure(m[4]) {
@@ -92,13 +95,49 @@ func Hints(dir string, texts ...string) []string {
 		ref := m[1] + "/" + m[2] + ":" + m[3]
 		if !named[RegistryHost(ref)] {
 			named[RegistryHost(ref)] = true
-			add(fmt.Sprintf("the engine cannot pull image %s: %s", ref, PullFix))
+			add(HintPull, msg.Args{"Image": ref, "Fix": PullFix})
 		}
 	}
 	for _, m := range registryDown.FindAllStringSubmatch(all, -1) {
 		if !named[m[1]] && isNetworkFailure(m[2]) {
-			add(fmt.Sprintf("the engine cannot reach the registry %s, so it cannot pull the images from there: %s", m[1], PullFix))
+			add(HintRegistry, msg.Args{"Registry": m[1], "Fix": PullFix})
 		}
+	}
+	return out
+}
+
+// The hints about images the engine cannot pull: a caller that probed the
+// images itself (and named them with their fix) leaves these out.
+const (
+	HintPull     = "engine.hint.pull"
+	HintRegistry = "engine.hint.registry"
+)
+
+// HintList joins hints into one placeholder value ("a; b; " then tail),
+// said in the language of the message it is put in: a catalogue argument
+// holds no list, so the hints nest, one engine.hint.then each.
+func HintList(hints []msg.Sub, tail any) any {
+	if len(hints) == 0 {
+		return tail
+	}
+	return msg.Sub{ID: "engine.hint.then", Args: msg.Args{"Hint": hints[0], "Then": HintList(hints[1:], tail)}}
+}
+
+// WithHints is err followed by the hints for its text, in one line.
+func WithHints(dir string, err error) error {
+	h := Hints(dir, err.Error())
+	if len(h) == 0 {
+		return err
+	}
+	return msg.Err("engine.err.with-hints", msg.Args{"Err": err, "Hints": HintList(h[:len(h)-1], h[len(h)-1])})
+}
+
+// HintTexts says hints in l's language, for a caller that joins them into
+// one line.
+func HintTexts(l *msg.Localizer, hints []msg.Sub) []string {
+	out := make([]string, len(hints))
+	for i, h := range hints {
+		out[i] = l.T(h.ID, h.Args)
 	}
 	return out
 }

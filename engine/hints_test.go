@@ -3,6 +3,8 @@ package engine
 import (
 	"strings"
 	"testing"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 func TestHints(t *testing.T) {
@@ -35,7 +37,7 @@ func TestHints(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got := Hints("/srv/site", "unrelated line", tc.text)
+			got := HintTexts(msg.English(), Hints("/srv/site", "unrelated line", tc.text))
 			if len(got) != len(tc.want) {
 				t.Fatalf("hints %q, want %d", got, len(tc.want))
 			}
@@ -50,9 +52,19 @@ func TestHints(t *testing.T) {
 	}
 }
 
+// A hint is said in the reader's language, the pull fix inside it too.
+func TestHintsInChinese(t *testing.T) {
+	text := `Error response from daemon: pull access denied for mariadb, repository does not exist`
+	en := HintTexts(msg.English(), Hints("/srv/site", text))
+	zh := HintTexts(msg.New(msg.Zh), Hints("/srv/site", text))
+	if len(zh) != 1 || zh[0] == en[0] || !strings.Contains(zh[0], "mariadb") || !strings.Contains(zh[0], "镜像") || !strings.Contains(zh[0], "--registry-mirror") {
+		t.Errorf("zh hints %q (en %q): want the pull hint and its fix in Chinese", zh, en)
+	}
+}
+
 func TestHintsDeduplicate(t *testing.T) {
-	msg := "Bind for 127.0.0.1:8080 failed: port is already allocated"
-	if got := Hints("", msg, msg); len(got) != 1 {
+	line := "Bind for 127.0.0.1:8080 failed: port is already allocated"
+	if got := Hints("", line, line); len(got) != 1 {
 		t.Errorf("got %d hints for one cause: %q", len(got), got)
 	}
 }

@@ -5,13 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 
 	"github.com/docker/docker/api/types/versions"
 	"github.com/docker/docker/client"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // ImageExists reports whether the engine has the image.
@@ -23,18 +24,18 @@ func (c *Client) ImageExists(ctx context.Context, ref string) (bool, error) {
 	if isNotFound(err) {
 		return false, nil
 	}
-	return false, c.apiErr(ctx, "inspecting image "+ref, err)
+	return false, c.apiErr(ctx, msg.Sub{ID: "engine.api.inspect-image", Args: msg.Args{"Image": ref}}, err)
 }
 
 // SaveImages streams one `docker save` archive of refs: layers shared by
 // several images are stored once. The caller closes the stream.
 func (c *Client) SaveImages(ctx context.Context, refs []string) (io.ReadCloser, error) {
 	if len(refs) == 0 {
-		return nil, errors.New("no images to save")
+		return nil, msg.Err("engine.err.save-none")
 	}
 	rc, err := c.API.ImageSave(ctx, refs)
 	if err != nil {
-		return nil, c.apiErr(ctx, "saving images "+strings.Join(refs, ", "), err)
+		return nil, c.apiErr(ctx, msg.Sub{ID: "engine.api.save", Args: msg.Args{"Images": strings.Join(refs, ", ")}}, err)
 	}
 	return rc, nil
 }
@@ -45,7 +46,7 @@ func (c *Client) SaveImages(ctx context.Context, refs []string) (io.ReadCloser, 
 // the archive's index itself.
 func (c *Client) SaveImagesPlatform(ctx context.Context, refs []string, platform string) (io.ReadCloser, error) {
 	if len(refs) == 0 {
-		return nil, errors.New("no images to save")
+		return nil, msg.Err("engine.err.save-none")
 	}
 	var opts []client.ImageSaveOption
 	if v, err := c.API.ServerVersion(ctx); err == nil && !versions.LessThan(v.APIVersion, "1.48") {
@@ -57,7 +58,7 @@ func (c *Client) SaveImagesPlatform(ctx context.Context, refs []string, platform
 	}
 	rc, err := c.API.ImageSave(ctx, refs, opts...)
 	if err != nil {
-		return nil, c.apiErr(ctx, "saving images "+strings.Join(refs, ", "), err)
+		return nil, c.apiErr(ctx, msg.Sub{ID: "engine.api.save", Args: msg.Args{"Images": strings.Join(refs, ", ")}}, err)
 	}
 	return rc, nil
 }
@@ -68,7 +69,7 @@ func (c *Client) SaveImagesPlatform(ctx context.Context, refs []string, platform
 func (c *Client) LoadImages(ctx context.Context, archive io.Reader) ([]string, error) {
 	resp, err := c.API.ImageLoad(ctx, archive, client.ImageLoadWithQuiet(true))
 	if err != nil {
-		return nil, c.apiErr(ctx, "loading images", err)
+		return nil, c.apiErr(ctx, msg.Sub{ID: "engine.api.load"}, err)
 	}
 	defer resp.Body.Close()
 	return readJSONMessages(resp.Body)
@@ -92,7 +93,7 @@ func readJSONMessages(r io.Reader) ([]string, error) {
 			if errors.Is(err, io.EOF) {
 				return out, nil
 			}
-			return out, fmt.Errorf("reading the engine's answer: %w", err)
+			return out, msg.Err("engine.err.answer", msg.Args{"Err": err})
 		}
 		if m.Error != "" {
 			return out, errors.New(m.Error)
@@ -112,7 +113,7 @@ func readJSONMessages(r io.Reader) ([]string, error) {
 func parsePlatform(platform string) (ocispec.Platform, error) {
 	os, arch, ok := strings.Cut(platform, "/")
 	if !ok || os == "" || arch == "" {
-		return ocispec.Platform{}, fmt.Errorf("platform %q: want os/arch, like linux/amd64", platform)
+		return ocispec.Platform{}, msg.Err("engine.err.platform", msg.Args{"Platform": platform})
 	}
 	arch, variant, _ := strings.Cut(arch, "/")
 	return ocispec.Platform{OS: os, Architecture: arch, Variant: variant}, nil

@@ -3,19 +3,17 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/distribution/reference"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // PullFix is the three ways out when the engine cannot pull an image: the
 // same words wherever the failure shows (doctor, up before the build,
 // BuildKit's FROM, compose's pull, the engine's own pull).
-const PullFix = "pull through a registry mirror ('stackgen new DIR --force --registry-mirror HOST'), " +
-	"or replace the image with one you can reach ('--image KEY=REF'; '--pip-index-url URL' for Python packages), " +
-	"or bring every image in an offline bundle ('stackgen deploy --package' on a host that can pull, then 'stackgen deploy --bundle FILE' here)"
+var PullFix = msg.Sub{ID: "engine.fix.pull"}
 
 // ProbeTimeout bounds one registry probe: an offline host must not make
 // doctor or up hang on DNS or a firewall that drops packets.
@@ -31,20 +29,25 @@ type PullError struct {
 	Err         error
 }
 
-func (e *PullError) Error() string {
-	why := "its registry has no such image or needs 'docker login'"
+func (e *PullError) message() error {
+	id := "engine.err.pull-refused"
 	if e.Unreachable {
-		why = "its registry " + RegistryHost(e.Image) + " cannot be reached"
+		id = "engine.err.pull-unreachable"
 	}
-	return fmt.Sprintf("the engine does not have image %s and cannot pull it: %s (%s)", e.Image, why, oneLine(e.Err))
+	return msg.Err(id, msg.Args{"Image": e.Image, "Registry": RegistryHost(e.Image), "Detail": oneLine(e.Err)})
 }
 
-// Fix says what to do.
-func (e *PullError) Fix() string {
+func (e *PullError) Error() string { return e.message().Error() }
+
+// As hands the catalogue message to a wrapper or root (see asMsg).
+func (e *PullError) As(target any) bool { return asMsg(e.message(), target) }
+
+// Fix says what to do, as a catalogue message the reader's language says.
+func (e *PullError) Fix() msg.Sub {
 	if e.Unreachable {
 		return PullFix
 	}
-	return "check the image name and tag, run 'docker login " + RegistryHost(e.Image) + "' if it is private, or " + PullFix
+	return msg.Sub{ID: "engine.fix.pull-refused", Args: msg.Args{"Registry": RegistryHost(e.Image), "Fix": PullFix}}
 }
 
 func (e *PullError) Unwrap() error { return e.Err }
@@ -96,7 +99,7 @@ func (c *Client) ImageAvailable(ctx context.Context, ref string) (present bool, 
 		return false, ctx.Err()
 	}
 	var unreach *UnreachableError
-	if e := c.apiErr(ctx, "", err); errors.As(e, &unreach) {
+	if e := c.apiErr(ctx, msg.Sub{ID: "engine.api.distribution", Args: msg.Args{"Image": ref}}, err); errors.As(e, &unreach) {
 		return false, e
 	}
 	return false, &PullError{Image: ref, Unreachable: pctx.Err() != nil || isNetworkFailure(err.Error()), Err: err}

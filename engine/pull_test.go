@@ -12,6 +12,7 @@ import (
 	"github.com/docker/docker/api/types/registry"
 
 	"github.com/stackgen/stackgen/engine/enginetest"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 func TestImagesAvailable(t *testing.T) {
@@ -57,7 +58,7 @@ func TestImagesAvailable(t *testing.T) {
 			t.Errorf("%s: present %v err %v; want present %v, err containing %q", r.Image, r.Present, r.Err, w.present, w.err)
 		}
 		var pe *PullError
-		if r.Err != nil && (!errors.As(r.Err, &pe) || !strings.Contains(pe.Fix(), "--registry-mirror")) {
+		if r.Err != nil && (!errors.As(r.Err, &pe) || !strings.Contains(msg.English().T(pe.Fix().ID, pe.Fix().Args), "--registry-mirror")) {
 			t.Errorf("%s: %v is not a PullError with the ways out", r.Image, r.Err)
 		}
 	}

@@ -21,6 +21,8 @@ import (
 	"github.com/docker/docker/api/types/volume"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/pkg/stdcopy"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // SwarmAPI is the part of the Engine API client that Swarm deploys use.
@@ -74,7 +76,7 @@ type SwarmNode struct {
 
 func (c *Client) swarmAPI() (SwarmAPI, error) {
 	if c.Swarm == nil {
-		return nil, fmt.Errorf("this engine client has no Swarm API")
+		return nil, msg.Err("engine.err.no-swarm-api")
 	}
 	return c.Swarm, nil
 }
@@ -90,11 +92,11 @@ func (c *Client) SwarmState(ctx context.Context) (SwarmNode, error) {
 		return SwarmNode{}, err
 	}
 	if info.Swarm.LocalNodeState != swarm.LocalNodeStateActive {
-		return SwarmNode{}, fmt.Errorf("%w (state %q): run 'stackgen up --swarm --init' for a single-node swarm, or join one with the command 'docker swarm join-token worker' prints on a manager", ErrNoSwarm, info.Swarm.LocalNodeState)
+		return SwarmNode{}, msg.Err("engine.err.no-swarm", msg.Args{"State": string(info.Swarm.LocalNodeState), "Kind": ErrNoSwarm})
 	}
 	n := SwarmNode{NodeID: info.Swarm.NodeID, Manager: info.Swarm.ControlAvailable, Nodes: info.Swarm.Nodes}
 	if !n.Manager {
-		return n, fmt.Errorf("this engine is a swarm worker: deploy from a manager node (docker node ls there lists them)")
+		return n, msg.Err("engine.err.swarm-worker")
 	}
 	return n, nil
 }
@@ -189,7 +191,11 @@ func ensureObjects(stack string, objs []SwarmObject, kind string,
 		}
 		err := create(swarm.Annotations{Name: o.Name, Labels: objLabels(stack, o)}, o.Data)
 		if err != nil && !errdefs.IsConflict(err) {
-			return created, fmt.Errorf("creating %s %s: %w", kind, o.Name, err)
+			id := "engine.err.create-config"
+			if kind == "secret" {
+				id = "engine.err.create-secret"
+			}
+			return created, msg.Err(id, msg.Args{"Name": o.Name, "Err": err})
 		}
 		created = append(created, o.Name)
 	}
@@ -259,11 +265,11 @@ func (c *Client) EnsureNodeLabel(ctx context.Context, label, node, self string) 
 		}
 	}
 	if !found {
-		return "", fmt.Errorf("--data-node %q: no such node in this swarm (docker node ls lists them)", node)
+		return "", msg.Err("engine.err.data-node-unknown", msg.Args{"Node": node})
 	}
 	if labelled != nil {
 		if node != "" && labelled.ID != target {
-			return "", fmt.Errorf("--data-node %s: the stack's data is on node %s (label %s); moving it means moving its volumes: back up, 'docker node update --label-rm %s %s', restore on the new node", node, labelled.Description.Hostname, label, label, labelled.Description.Hostname)
+			return "", msg.Err("engine.err.data-node-moved", msg.Args{"Node": node, "Has": labelled.Description.Hostname, "Label": label})
 		}
 		return labelled.Description.Hostname, nil
 	}
@@ -277,7 +283,7 @@ func (c *Client) EnsureNodeLabel(ctx context.Context, label, node, self string) 
 	}
 	spec.Labels[label] = "true"
 	if err := api.NodeUpdate(ctx, n.ID, n.Version, spec); err != nil {
-		return "", fmt.Errorf("labelling node %s: %w", n.Description.Hostname, err)
+		return "", msg.Err("engine.err.label-node", msg.Args{"Node": n.Description.Hostname, "Err": err})
 	}
 	return n.Description.Hostname, nil
 }
@@ -291,7 +297,7 @@ func (c *Client) StackDeploy(ctx context.Context, file, stack string, stdout, st
 		return err
 	}
 	if major < 23 {
-		return fmt.Errorf("docker CLI %d.x: its `docker stack deploy` refuses the migrate job (deploy.mode replicated-job); use a Docker CLI 23 or newer (the engine can stay at 20.10)", major)
+		return msg.Err("engine.err.old-cli", msg.Args{"Major": major})
 	}
 	args := []string{"stack", "deploy", "--compose-file", file, "--prune", "--resolve-image", "never", "--with-registry-auth"}
 	if major >= 26 {
@@ -312,7 +318,7 @@ func (c *Client) cliMajor(ctx context.Context) (int, error) {
 	v := strings.TrimSpace(out.String())
 	major, err := strconv.Atoi(strings.SplitN(v, ".", 2)[0])
 	if err != nil {
-		return 0, fmt.Errorf("cannot read the docker CLI's version from %q", v)
+		return 0, msg.Err("engine.err.cli-version", msg.Args{"Version": v})
 	}
 	return major, nil
 }
@@ -458,18 +464,28 @@ type SwarmWaitError struct {
 	Timeout bool
 }
 
-func (e *SwarmWaitError) Error() string {
-	var parts []string
+func (e *SwarmWaitError) Error() string { return e.message().Error() }
+
+// As hands the catalogue message to a wrapper or root (see asMsg).
+func (e *SwarmWaitError) As(target any) bool { return asMsg(e.message(), target) }
+
+// message is the failed wait in words; a service's detail stays as the
+// progress lines show it.
+func (e *SwarmWaitError) message() error {
+	var parts []msg.Sub
 	for _, s := range e.Failed {
-		parts = append(parts, fmt.Sprintf("service %s failed: %s", s.Name, swarmDetail(s)))
+		parts = append(parts, msg.Sub{ID: "engine.swarm.failed", Args: msg.Args{"Service": s.Name, "Detail": swarmDetail(s)}})
+	}
+	if len(parts) > 0 {
+		return msg.Err("engine.err.wait-failed", msg.Args{"Services": list("engine.list.semicolon", parts)})
+	}
+	for _, s := range e.Pending {
+		parts = append(parts, msg.Sub{ID: "engine.swarm.pending", Args: msg.Args{"Service": s.Name, "Detail": swarmDetail(s)}})
 	}
 	if len(parts) == 0 {
-		for _, s := range e.Pending {
-			parts = append(parts, fmt.Sprintf("%s: %s", s.Name, swarmDetail(s)))
-		}
-		return "not ready in time: " + strings.Join(parts, "; ")
+		return msg.Err("engine.err.swarm-not-ready", msg.Args{"Services": msg.Sub{ID: "engine.wait.the-services"}})
 	}
-	return strings.Join(parts, "; ")
+	return msg.Err("engine.err.swarm-not-ready", msg.Args{"Services": list("engine.list.semicolon", parts)})
 }
 
 func swarmDetail(s SwarmService) string {
@@ -591,7 +607,7 @@ func (c *Client) ServiceLogs(ctx context.Context, stack, service string, follow 
 	rc, err := api.ServiceLogs(ctx, stack+"_"+service, container.LogsOptions{ShowStdout: true, ShowStderr: true, Follow: follow, Tail: tail, Timestamps: false})
 	if err != nil {
 		if errdefs.IsNotFound(err) {
-			return fmt.Errorf("stack %s has no service %q ('stackgen status --swarm' lists them)", stack, service)
+			return msg.Err("engine.err.no-service", msg.Args{"Stack": stack, "Service": service})
 		}
 		return err
 	}
@@ -615,7 +631,7 @@ func (c *Client) RemoveStack(ctx context.Context, stack string, volumes bool) (r
 	}
 	for _, s := range svcs {
 		if err := api.ServiceRemove(ctx, s.ID); err != nil && !errdefs.IsNotFound(err) {
-			return removed, fmt.Errorf("removing service %s: %w", s.Spec.Name, err)
+			return removed, msg.Err("engine.err.remove-service", msg.Args{"Name": s.Spec.Name, "Err": err})
 		}
 		removed = append(removed, "service "+s.Spec.Name)
 	}
@@ -634,7 +650,7 @@ func (c *Client) RemoveStack(ctx context.Context, stack string, volumes bool) (r
 		}
 		select {
 		case <-wctx.Done():
-			return removed, fmt.Errorf("%d containers of the stack still run 2 minutes after their services were removed (docker ps --filter label=%s=%s)", len(cts), StackLabel, stack)
+			return removed, msg.Err("engine.err.containers-linger", msg.Args{"Count": len(cts), "Label": StackLabel, "Stack": stack})
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
@@ -644,7 +660,7 @@ func (c *Client) RemoveStack(ctx context.Context, stack string, volumes bool) (r
 	}
 	for _, ct := range left {
 		if err := api.ContainerRemove(ctx, ct.ID, container.RemoveOptions{Force: true}); err != nil && !errdefs.IsNotFound(err) {
-			return removed, fmt.Errorf("removing container %s: %w", strings.TrimPrefix(firstName(ct.Names), "/"), err)
+			return removed, msg.Err("engine.err.remove-container", msg.Args{"Name": strings.TrimPrefix(firstName(ct.Names), "/"), "Err": err})
 		}
 	}
 	nets, err := api.NetworkList(ctx, network.ListOptions{Filters: f})
@@ -653,7 +669,7 @@ func (c *Client) RemoveStack(ctx context.Context, stack string, volumes bool) (r
 	}
 	for _, n := range nets {
 		if err := removeRetry(ctx, func() error { return api.NetworkRemove(ctx, n.ID) }); err != nil {
-			return removed, fmt.Errorf("removing network %s: %w", n.Name, err)
+			return removed, msg.Err("engine.err.remove-network", msg.Args{"Name": n.Name, "Err": err})
 		}
 		removed = append(removed, "network "+n.Name)
 	}
@@ -665,7 +681,7 @@ func (c *Client) RemoveStack(ctx context.Context, stack string, volumes bool) (r
 			left, err := api.NetworkList(ctx, network.ListOptions{Filters: f})
 			return len(left), err
 		}); err != nil {
-			return removed, fmt.Errorf("the stack's networks: %w (docker network ls --filter label=%s=%s)", err, StackLabel, stack)
+			return removed, msg.Err("engine.err.networks-linger", msg.Args{"Err": err, "Label": StackLabel, "Stack": stack})
 		}
 	}
 	pruned, err := c.PruneObjects(ctx, stack, nil)
@@ -681,7 +697,7 @@ func (c *Client) RemoveStack(ctx context.Context, stack string, volumes bool) (r
 	}
 	for _, v := range vols.Volumes {
 		if err := removeRetry(ctx, func() error { return api.VolumeRemove(ctx, v.Name, false) }); err != nil {
-			return removed, fmt.Errorf("removing volume %s: %w", v.Name, err)
+			return removed, msg.Err("engine.err.remove-volume", msg.Args{"Name": v.Name, "Err": err})
 		}
 		removed = append(removed, "volume "+v.Name)
 	}
@@ -700,7 +716,7 @@ func waitGone(ctx context.Context, limit time.Duration, count func() (int, error
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%d still listed %s after their removal", n, limit)
+			return msg.Err("engine.err.still-listed", msg.Args{"Count": n, "Took": limit.String()})
 		}
 		select {
 		case <-ctx.Done():
@@ -732,7 +748,7 @@ func removeRetry(ctx context.Context, f func() error) error {
 func (c *Client) ImageID(ctx context.Context, ref string) (string, error) {
 	img, err := c.API.ImageInspect(ctx, ref)
 	if err != nil {
-		return "", c.apiErr(ctx, "inspecting image "+ref, err)
+		return "", c.apiErr(ctx, msg.Sub{ID: "engine.api.inspect-image", Args: msg.Args{"Image": ref}}, err)
 	}
 	return img.ID, nil
 }
@@ -762,19 +778,19 @@ func (c *Client) PushImage(ctx context.Context, ref, registry string, out io.Wri
 		out = io.Discard
 	}
 	if err := c.Compose.Run(ctx, "", []string{"tag", ref, target}, out, out); err != nil {
-		return "", fmt.Errorf("docker tag %s %s: %w", ref, target, err)
+		return "", msg.Err("engine.err.tag", msg.Args{"Image": ref, "Target": target, "Err": err})
 	}
 	if err := c.Compose.Run(ctx, "", []string{"push", target}, out, out); err != nil {
-		return "", fmt.Errorf("docker push %s: %w (is the registry reachable, and listed in insecure-registries if it serves plain HTTP?)", target, err)
+		return "", msg.Err("engine.err.push", msg.Args{"Target": target, "Err": err})
 	}
 	img, err := c.API.ImageInspect(ctx, target)
 	if err != nil {
-		return "", c.apiErr(ctx, "inspecting image "+target, err)
+		return "", c.apiErr(ctx, msg.Sub{ID: "engine.api.inspect-image", Args: msg.Args{"Image": target}}, err)
 	}
 	for _, d := range img.RepoDigests {
 		if strings.HasPrefix(d, registry+"/"+repo+"@") {
 			return d, nil
 		}
 	}
-	return "", fmt.Errorf("docker push %s: the engine recorded no digest for it", target)
+	return "", msg.Err("engine.err.push-no-digest", msg.Args{"Target": target})
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/docker/docker/api/types/filters"
 
 	"github.com/stackgen/stackgen/internal/units"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Phase is where a service is on its way to ready.
@@ -108,55 +110,69 @@ type WaitError struct {
 	Cause error
 }
 
-func (e *WaitError) Error() string {
+func (e *WaitError) Error() string { return e.message().Error() }
+
+// As hands the catalogue message to a wrapper or root (see asMsg).
+func (e *WaitError) As(target any) bool { return asMsg(e.message(), target) }
+
+// message is the failed wait in words. A service's Detail stays as the
+// wait wrote it (it is also the --json progress field).
+func (e *WaitError) message() error {
 	switch {
 	case len(e.Failed) > 0:
-		var parts []string
+		var parts []msg.Sub
 		for _, s := range e.Failed {
-			parts = append(parts, fmt.Sprintf("service %q %s", s.Service, failureText(s)))
+			parts = append(parts, failureText(s))
 		}
-		return strings.Join(parts, "; ")
+		return msg.Err("engine.err.wait-failed", msg.Args{"Services": list("engine.list.semicolon", parts)})
 	case e.Timeout:
-		return "timed out waiting for " + pendingText(e.Pending)
+		return msg.Err("engine.err.wait-timeout", msg.Args{"Pending": pendingText(e.Pending)})
 	case e.UpErr != nil:
-		return "docker compose up failed: " + e.UpErr.Error()
+		return msg.Err("engine.err.up-failed", msg.Args{"Err": e.UpErr})
 	case e.Cause != nil:
-		msg := "stopped waiting: " + e.Cause.Error()
 		if len(e.Pending) > 0 {
-			msg += "; not ready: " + pendingText(e.Pending)
+			return msg.Err("engine.err.wait-stopped-pending", msg.Args{"Err": e.Cause, "Pending": pendingText(e.Pending)})
 		}
-		return msg
+		return msg.Err("engine.err.wait-stopped", msg.Args{"Err": e.Cause})
 	}
-	return "the wait failed"
+	return msg.Err("engine.err.wait")
 }
 
-func failureText(s ServiceState) string {
+func failureText(s ServiceState) msg.Sub {
+	a := msg.Args{"Service": s.Service, "Detail": s.Detail, "Code": s.ExitCode}
 	switch s.Failure {
 	case FailUnhealthy:
-		return "is unhealthy"
+		return msg.Sub{ID: "engine.fail.unhealthy", Args: a}
 	case FailExited:
-		return fmt.Sprintf("exited with code %d", s.ExitCode)
+		return msg.Sub{ID: "engine.fail.exited", Args: a}
 	case FailOOM:
-		return "was killed: out of memory"
+		return msg.Sub{ID: "engine.fail.oom", Args: a}
 	case FailNotStarted:
-		return "was created but not started"
+		return msg.Sub{ID: "engine.fail.not-started", Args: a}
 	case FailNoContainer:
-		return "has no container"
-	case FailCrashLoop:
-		return s.Detail
+		return msg.Sub{ID: "engine.fail.no-container", Args: a}
 	}
-	return s.Detail
+	return msg.Sub{ID: "engine.fail.detail", Args: a}
 }
 
-func pendingText(states []ServiceState) string {
-	var parts []string
+func pendingText(states []ServiceState) any {
+	var parts []msg.Sub
 	for _, s := range states {
-		parts = append(parts, fmt.Sprintf("service %q (%s)", s.Service, s.Detail))
+		parts = append(parts, msg.Sub{ID: "engine.wait.pending", Args: msg.Args{"Service": s.Service, "Detail": s.Detail}})
 	}
 	if len(parts) == 0 {
-		return "the services"
+		return msg.Sub{ID: "engine.wait.the-services"}
 	}
-	return strings.Join(parts, ", ")
+	return list("engine.list.comma", parts)
+}
+
+// list joins parts with the separator message id ("{{.First}}, {{.Then}}"),
+// in the language of the message it is put in.
+func list(id string, parts []msg.Sub) any {
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return msg.Sub{ID: id, Args: msg.Args{"First": parts[0], "Then": list(id, parts[1:])}}
 }
 
 // Unwrap lets errors.Is match the failure kinds.
@@ -344,13 +360,13 @@ func (w *waiter) reconnect(ctx context.Context, cause error) error {
 			if attempt == 0 {
 				return nil
 			}
-			return fmt.Errorf("%w (it came back: it probably restarted, stopping the containers; run the command again)", ErrEngineLost)
+			return msg.Err("engine.err.engine-back", msg.Args{"Kind": ErrEngineLost})
 		} else if ctx.Err() != nil {
-			return fmt.Errorf("%w: %v", ErrEngineLost, cause)
+			return msg.Err("engine.err.engine-lost", msg.Args{"Cause": cause.Error(), "Kind": ErrEngineLost})
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%w: %v", ErrEngineLost, cause)
+			return msg.Err("engine.err.engine-lost", msg.Args{"Cause": cause.Error(), "Kind": ErrEngineLost})
 		case <-time.After(pause):
 		}
 		if pause < 2*time.Second {
@@ -456,7 +472,7 @@ func (w *waiter) reread(ctx context.Context) error {
 func (w *waiter) list(ctx context.Context) ([]string, error) {
 	list, err := w.c.API.ContainerList(ctx, container.ListOptions{All: true, Filters: projectFilter(w.opts.Project)})
 	if err != nil {
-		return nil, w.c.apiErr(ctx, "listing containers", err)
+		return nil, w.c.apiErr(ctx, msg.Sub{ID: "engine.api.list-containers"}, err)
 	}
 	var ids []string
 	for _, s := range list {
@@ -481,7 +497,7 @@ func (w *waiter) track(ctx context.Context, id string, initial bool) (*tracked, 
 			delete(w.ctrs, id)
 			return nil, nil
 		}
-		return nil, w.c.apiErr(ctx, "inspecting container "+units.ShortID(id), err)
+		return nil, w.c.apiErr(ctx, msg.Sub{ID: "engine.api.inspect-container", Args: msg.Args{"Container": units.ShortID(id)}}, err)
 	}
 	ct := fromInspect(r)
 	t := w.ctrs[id]

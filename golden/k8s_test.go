@@ -36,6 +36,10 @@ var k8sCases = []struct {
 	{"onyx-v4-lite-nodeport-class", "onyx", stack.Answers{"profile": "lite", "domain": "onyx.example.com"}, k8s.Options{ServiceType: k8s.ServiceNodePort, StorageClass: "fast"}},
 	{"onyx-v4-minio-https", "onyx", stack.Answers{"file_store": "s3-minio", "https": "true", "domain": "onyx.example.com"}, k8s.Options{IngressClass: "nginx"}},
 	{"onyx-legacy-v2", "onyx", stack.Answers{"onyx_version": "v2.9.8"}, k8s.Options{}},
+	// the comments of the files follow the project's lang answer
+	{"django-zh-secret", "django-uwsgi", stack.Answers{"lang": "zh"}, k8s.Options{SecretName: "mysite-prod"}},
+	{"django-zh-helm", "django-uwsgi", stack.Answers{"lang": "zh"}, k8s.Options{Helm: true}},
+	{"onyx-v4-zh", "onyx", stack.Answers{"lang": "zh"}, k8s.Options{}},
 	{"onyx-oidc-loadbalancer", "onyx", stack.Answers{"onyx_version": "v2.9.8", "auth": "oidc", "oauth_client_id": "onyx", "openid_config_url": "https://id.example.com/.well-known/openid-configuration", "domain": "onyx.example.com"}, k8s.Options{ServiceType: k8s.ServiceLoadBalancer, StorageClass: "fast"}},
 }
 

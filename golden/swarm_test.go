@@ -31,6 +31,8 @@ var swarmCases = []struct {
 	{"django-defaults", "django-uwsgi", nil},
 	{"django-mariadb", "django-uwsgi", stack.Answers{"db": "mariadb"}},
 	{"onyx-defaults", "onyx", nil},
+	// the stack file's header and notes follow the project's lang answer
+	{"django-zh", "django-uwsgi", stack.Answers{"lang": "zh"}},
 	{"keras-baked-public", "keras-webpy", stack.Answers{"bake_model": "true", "bind_address": "0.0.0.0"}},
 }
 

@@ -12,6 +12,8 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Doc is one decoded manifest document.
@@ -55,10 +57,10 @@ func DecodeStrict(file []byte) ([]Doc, error) {
 	var docs []Doc
 	for _, d := range Decode(file) {
 		if d.Err != nil {
-			return nil, fmt.Errorf("line %d: %v", d.Line, d.Err)
+			return nil, msg.Err("k8s.err.line", msg.Args{"Line": d.Line, "Cause": d.Err.Error()})
 		}
 		if d.Object == nil {
-			return nil, fmt.Errorf("line %d: unknown kind %q of apiVersion %q", d.Line, d.Kind, d.APIVersion)
+			return nil, msg.Err("k8s.err.unknown-kind", msg.Args{"Line": d.Line, "Kind": d.Kind, "APIVersion": d.APIVersion})
 		}
 		docs = append(docs, d)
 	}

@@ -3,13 +3,14 @@ package k8s
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"strconv"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Sizes of the django-uwsgi claims; change them in the manifests (or the
@@ -40,10 +41,10 @@ func djangoObjects(b *builder) ([]object, error) {
 	// "app_dir" is the from-app mode's answer (stacks.AppDirAnswer): the
 	// image, its uwsgi.ini and start script live in the user's project.
 	if dir := a["app_dir"]; dir != "" {
-		return nil, fmt.Errorf("this project deploys your own Django project (new --from %s), which export kubernetes does not convert yet; deploy it with stackgen up", dir)
+		return nil, msg.Err("k8s.err.from-app", msg.Args{"Dir": dir})
 	}
 	if a.Bool("https") && b.o.IngressClass != "" {
-		return nil, fmt.Errorf("https is true, so nginx terminates TLS itself; use --service-type LoadBalancer or NodePort, or re-render with https=false and let the Ingress terminate TLS")
+		return nil, msg.Err("k8s.err.https-ingress")
 	}
 	if a.Bool("https") && b.o.ServiceType == "" {
 		// nginx owns the certificate and the HTTP->HTTPS redirect, as in
@@ -52,7 +53,7 @@ func djangoObjects(b *builder) ([]object, error) {
 	}
 	if a["db"] == "postgres" || a["wsgi"] == "gunicorn" || a["cache"] == "valkey" {
 		// The manifests below are written for MySQL/MariaDB, uWSGI and Redis.
-		return nil, fmt.Errorf("export kubernetes supports django-uwsgi with db mysql or mariadb, wsgi uwsgi and cache redis; this project has db=%s wsgi=%s cache=%s: use export swarm or compose for it", a["db"], a["wsgi"], a["cache"])
+		return nil, msg.Err("k8s.err.django-variant", msg.Args{"DB": a["db"], "WSGI": a["wsgi"], "Cache": a["cache"]})
 	}
 	for _, s := range b.p.Stack.SecretsFor(a) {
 		b.secretKeys = append(b.secretKeys, s.Key)

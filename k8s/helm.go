@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Chart writes a Helm chart for django-uwsgi or keras-webpy: the same
@@ -143,7 +144,7 @@ func Chart(p Source, o Options) (fileset.Set, error) {
 	set = append(set,
 		fileset.File{Path: "Chart.yaml", Mode: 0o644, Content: chartYAML},
 		fileset.File{Path: "values.yaml", Mode: 0o644, Content: vals},
-		fileset.File{Path: ".helmignore", Mode: 0o644, Content: []byte("# Never package the Secret's source.\n" + SecretEnvFile + "\n.gitignore\n")},
+		fileset.File{Path: ".helmignore", Mode: 0o644, Content: []byte(comment(fileLang(real.p.Answers).T("k8s.file.helmignore")) + SecretEnvFile + "\n.gitignore\n")},
 	)
 	secret, err := real.secretFiles()
 	if err != nil {
@@ -180,31 +181,32 @@ func (v chartValues) marshal(hasIngress bool, b *builder) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	l := fileLang(b.p.Answers)
 	var h strings.Builder
-	h.WriteString("# Values of the " + b.app + " chart, written by stackgen export from the project's answers.\n")
+	h.WriteString(comment(l.T("k8s.file.helm-values", msg.Args{"App": b.app})))
 	h.WriteString("#\n#   kubectl create namespace " + b.o.Namespace + "\n")
 	if b.generatesSecret() {
 		h.WriteString("#   kubectl -n " + b.o.Namespace + " create secret generic " + v.SecretName + " --from-env-file=secret.env\n")
 	} else if !b.noSecret {
-		h.WriteString("#   (the Secret " + v.SecretName + " must exist, with keys " + strings.Join(b.secretKeys, ", ") + ")\n")
+		h.WriteString(comment("  " + l.T("k8s.file.helm-secret-exists", msg.Args{"Secret": v.SecretName, "Keys": strings.Join(b.secretKeys, ", ")})))
 	}
 	h.WriteString("#   helm install " + b.app + " . -n " + b.o.Namespace + "\n#\n")
-	h.WriteString("# replicas: the stateless workloads (databases stay single StatefulSets).\n")
-	h.WriteString("# storage.sizes: claims do not shrink; set them before the first install.\n")
+	h.WriteString(comment(l.T("k8s.file.helm-replicas")))
+	h.WriteString(comment(l.T("k8s.file.helm-storage")))
 	if hasIngress {
-		h.WriteString("# ingress.enabled false: expose the entry with service.type LoadBalancer or NodePort instead.\n")
+		h.WriteString(comment(l.T("k8s.file.helm-ingress")))
 	} else {
-		h.WriteString("# No Ingress: " + entryNote(b) + "\n")
+		h.WriteString(comment(l.T("k8s.file.helm-no-ingress", msg.Args{"Note": entryNote(b)})))
 	}
-	h.WriteString("# secretName: the Secret's content is not in the chart; pods do not roll when it changes (kubectl rollout restart).\n")
+	h.WriteString(comment(l.T("k8s.file.helm-secret")))
 	return append([]byte(h.String()), body...), nil
 }
 
-func entryNote(b *builder) string {
+func entryNote(b *builder) msg.Sub {
 	if b.p.Stack.Name == "django-uwsgi" && b.p.Answers.Bool("https") {
-		return "https is true, so nginx terminates TLS with the kubernetes.io/tls Secret nginx-tls behind service.type."
+		return msg.Sub{ID: "k8s.file.entry-https"}
 	}
-	return "the answers keep the API inside the cluster (bind_address is loopback); use service.type to expose it."
+	return msg.Sub{ID: "k8s.file.entry-internal"}
 }
 
 // chartName is a chart name Helm accepts: lower-case letters, digits, '-'.

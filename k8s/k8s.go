@@ -27,6 +27,8 @@ import (
 	"github.com/stackgen/stackgen/fileset"
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/stack"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Service types the entry may use instead of an Ingress.
@@ -89,33 +91,33 @@ var dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 // CheckOptions reports the first option that cannot work, in one line.
 func CheckOptions(o Options) error {
 	if o.Namespace != "" && (len(o.Namespace) > 63 || !dnsLabel.MatchString(o.Namespace)) {
-		return fmt.Errorf("--namespace %q is not a namespace name; use lower-case letters, digits and '-', at most 63", o.Namespace)
+		return msg.Err("k8s.err.namespace", msg.Args{"Namespace": o.Namespace})
 	}
 	switch o.ServiceType {
 	case "", ServiceLoadBalancer, ServiceNodePort:
 	default:
-		return fmt.Errorf("--service-type %q is not supported; use LoadBalancer or NodePort (or leave it out for an Ingress)", o.ServiceType)
+		return msg.Err("k8s.err.service-type", msg.Args{"Type": o.ServiceType})
 	}
 	if o.ServiceType != "" && o.IngressClass != "" {
-		return fmt.Errorf("--ingress-class and --service-type both choose the entry; give one of them")
+		return msg.Err("k8s.err.entry-twice")
 	}
 	if o.IngressClass != "" && !dnsSubdomain(o.IngressClass) {
-		return fmt.Errorf("--ingress-class %q is not a class name; use lower-case letters, digits, '-' and '.'", o.IngressClass)
+		return msg.Err("k8s.err.class-name", msg.Args{"Flag": "--ingress-class", "Value": o.IngressClass})
 	}
 	if o.StorageClass != "" && !dnsSubdomain(o.StorageClass) {
-		return fmt.Errorf("--storage-class %q is not a class name; use lower-case letters, digits, '-' and '.'", o.StorageClass)
+		return msg.Err("k8s.err.class-name", msg.Args{"Flag": "--storage-class", "Value": o.StorageClass})
 	}
 	switch o.MediaAccessMode {
 	case "", ReadWriteMany, ReadWriteOnce:
 	default:
-		return fmt.Errorf("--media-access-mode %q is not supported; use ReadWriteMany or ReadWriteOnce", o.MediaAccessMode)
+		return msg.Err("k8s.err.access-mode", msg.Args{"Mode": o.MediaAccessMode})
 	}
 	if o.SecretName != "" && !dnsSubdomain(o.SecretName) {
-		return fmt.Errorf("--secret-name %q is not a Secret name; use lower-case letters, digits, '-' and '.'", o.SecretName)
+		return msg.Err("k8s.err.secret-name", msg.Args{"Name": o.SecretName})
 	}
 	for k, ref := range o.Images {
 		if err := stack.CheckImageRef(ref); err != nil {
-			return fmt.Errorf("image %s: %w", k, err)
+			return msg.Err("k8s.err.image", msg.Args{"Key": k, "Err": err})
 		}
 	}
 	return nil
@@ -161,7 +163,7 @@ func Manifests(p Source, o Options) (fileset.Set, error) {
 // builderFor returns the stack's object builder.
 func builderFor(p Source, o Options) (*builder, error) {
 	if p.Stack == nil {
-		return nil, fmt.Errorf("no stack given")
+		return nil, msg.Err("k8s.err.no-stack")
 	}
 	env, err := readEnv(p)
 	if err != nil {
@@ -170,7 +172,7 @@ func builderFor(p Source, o Options) (*builder, error) {
 	b := &builder{p: p, o: o, env: env, images: p.Stack.ResolveImages(p.Answers)}
 	for k, v := range o.Images {
 		if _, ok := b.images[k]; !ok {
-			return nil, fmt.Errorf("image %s: the %s stack has no such image; use one of: %s", k, p.Stack.Name, strings.Join(sortedKeys(b.images), ", "))
+			return nil, msg.Err("k8s.err.unknown-image", msg.Args{"Key": k, "Stack": p.Stack.Name, "Images": strings.Join(sortedKeys(b.images), ", ")})
 		}
 		b.images[k] = v
 	}
@@ -182,13 +184,13 @@ func builderFor(p Source, o Options) (*builder, error) {
 		b.app = p.Answers["model_name"]
 		b.objects = kerasObjects
 	default:
-		return nil, fmt.Errorf("export kubernetes: the %s stack has no manifests of its own; onyx ships its own Helm chart, for which export writes a values file", p.Stack.Name)
+		return nil, msg.Err("k8s.err.no-manifests", msg.Args{"Stack": p.Stack.Name})
 	}
 	if b.o.Namespace == "" {
 		b.o.Namespace = strings.ReplaceAll(strings.ToLower(b.app), "_", "-")
 	}
 	if !dnsLabel.MatchString(b.o.Namespace) || len(b.o.Namespace) > 63 {
-		return nil, fmt.Errorf("the project name %q is not a namespace name; give --namespace", b.app)
+		return nil, msg.Err("k8s.err.project-namespace", msg.Args{"Name": b.app})
 	}
 	if b.o.MediaAccessMode == "" {
 		b.o.MediaAccessMode = ReadWriteMany
@@ -203,7 +205,7 @@ func readEnv(p Source) (map[string]string, error) {
 	raw, err := fs.ReadFile(p.Files, ".env")
 	if err != nil {
 		if len(p.Stack.Secrets) > 0 && needsEnv(p) {
-			return nil, fmt.Errorf(".env: %v; run export in the project directory 'stackgen new' wrote (it keeps the secrets there)", err)
+			return nil, msg.Err("k8s.err.no-dotenv", msg.Args{"Cause": err.Error()})
 		}
 		return map[string]string{}, nil
 	}
@@ -253,7 +255,7 @@ func (b *builder) generatesSecret() bool { return b.o.SecretName == "" && !b.noS
 func (b *builder) envValue(key string) (string, error) {
 	v, ok := b.env[key]
 	if !ok {
-		return "", fmt.Errorf(".env: %s is missing; add it (see .env.example) or re-run 'stackgen new --force'", key)
+		return "", msg.Err("k8s.err.env-missing", msg.Args{"Key": key})
 	}
 	return v, nil
 }
@@ -312,7 +314,7 @@ func (b *builder) secretFiles() ([]fileset.File, error) {
 	}
 	return []fileset.File{
 		{Path: SecretEnvFile, Mode: 0o600, Content: se},
-		{Path: ".gitignore", Mode: 0o644, Content: []byte("# The Secret's source: never commit it.\n" + SecretEnvFile + "\n")},
+		{Path: ".gitignore", Mode: 0o644, Content: []byte(comment(fileLang(b.p.Answers).T("k8s.file.gitignore")) + SecretEnvFile + "\n")},
 	}, nil
 }
 
@@ -321,14 +323,14 @@ func (b *builder) secretFiles() ([]fileset.File, error) {
 // kustomize would change is refused.
 func (b *builder) secretEnv() ([]byte, error) {
 	var s strings.Builder
-	s.WriteString("# Written by stackgen export from .env: the Secret's values. Keep it private (mode 0600, git-ignored).\n")
+	s.WriteString(comment(fileLang(b.p.Answers).T("k8s.file.secret-env")))
 	for _, k := range b.secretKeys {
 		v, ok := b.env[k]
 		if !ok || v == "" {
-			return nil, fmt.Errorf(".env: %s is missing or empty; add it (see .env.example) or re-run 'stackgen new --force'", k)
+			return nil, msg.Err("k8s.err.env-empty", msg.Args{"Key": k})
 		}
 		if strings.ContainsAny(v, "\r\n") || strings.TrimSpace(v) != v {
-			return nil, fmt.Errorf(".env: %s has a line break or surrounding spaces, which kustomize's env files cannot carry; change the value", k)
+			return nil, msg.Err("k8s.err.env-value", msg.Args{"Key": k})
 		}
 		fmt.Fprintf(&s, "%s=%s\n", k, v)
 	}
@@ -360,9 +362,10 @@ func (b *builder) kustomization(files []string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	header := "# Apply with: kubectl apply -k . (or kustomize build . | kubectl apply -f -)\n"
+	l := fileLang(b.p.Answers)
+	header := comment(l.T("k8s.file.kustomize-apply"))
 	if b.o.SecretName != "" && !b.noSecret {
-		header += "# The Secret " + b.o.SecretName + " must exist in namespace " + b.o.Namespace + " with keys: " + strings.Join(b.secretKeys, ", ") + "\n"
+		header += comment(l.T("k8s.file.kustomize-secret", msg.Args{"Secret": b.o.SecretName, "Namespace": b.o.Namespace, "Keys": strings.Join(b.secretKeys, ", ")}))
 	}
 	return append([]byte(header), out...), nil
 }
@@ -456,7 +459,7 @@ func (b *builder) fileData(paths map[string]string) (map[string]string, error) {
 	for key, p := range paths {
 		raw, err := fs.ReadFile(b.p.Files, p)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v; export reads the project's configs from its directory (re-run 'stackgen new --force' to restore it)", p, err)
+			return nil, msg.Err("k8s.err.config-read", msg.Args{"File": p, "Cause": err.Error()})
 		}
 		out[key] = string(raw)
 	}

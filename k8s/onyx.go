@@ -10,6 +10,8 @@ import (
 
 	"github.com/stackgen/stackgen/fileset"
 	"github.com/stackgen/stackgen/stack"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Onyx ships its own Helm chart (deployment/helm/charts/onyx in Onyx's
@@ -128,14 +130,14 @@ func onyxImages(p Source, o Options) (map[string]string, error) {
 	if a["mode"] == "source" {
 		for _, k := range []string{"backend", "web_server", "model_server"} {
 			if o.Images[k] == "" {
-				return nil, fmt.Errorf("mode is source: image %s is built from a checkout and exists on this machine only; push it with --registry HOST[:PORT] or pass --image %s=REGISTRY/NAME:TAG", k, k)
+				return nil, msg.Err("k8s.err.source-image", msg.Args{"Key": k})
 			}
 		}
 	}
 	images := p.Stack.ResolveImages(a)
 	for k, v := range o.Images {
 		if _, ok := images[k]; !ok {
-			return nil, fmt.Errorf("image %s: the onyx stack has no such image; use one of: %s", k, strings.Join(sortedKeys(images), ", "))
+			return nil, msg.Err("k8s.err.unknown-image", msg.Args{"Key": k, "Stack": "onyx", "Images": strings.Join(sortedKeys(images), ", ")})
 		}
 		images[k] = v
 	}
@@ -151,26 +153,26 @@ func repoTag(key, ref string) (string, string, error) {
 		return name, tag, nil
 	}
 	if tag == "" {
-		return "", "", fmt.Errorf("image %s: Onyx's chart joins repository and tag, so a digest needs a tag before it; give NAME:TAG@%s", key, digest)
+		return "", "", msg.Err("k8s.err.digest-tag", msg.Args{"Key": key, "Digest": digest})
 	}
 	return name, tag + "@" + digest, nil
 }
 
 // onyxSecretEnv writes secret.env: pairs of the chart's secret key and
 // the .env key holding its value ("=VALUE" gives a fixed value).
-func onyxSecretEnv(env map[string]string, pairs [][2]string) (string, error) {
+func onyxSecretEnv(l *msg.Localizer, env map[string]string, pairs [][2]string) (string, error) {
 	var se strings.Builder
-	se.WriteString("# Written by stackgen export from .env: the keys Onyx's chart reads from the Secret " + OnyxSecretName + ". Keep it private.\n")
+	se.WriteString(comment(l.T("k8s.file.onyx-secret-env", msg.Args{"Secret": OnyxSecretName})))
 	for _, k := range pairs {
 		val, ok := env[k[1]]
 		if fixed, isFixed := strings.CutPrefix(k[1], "="); isFixed {
 			val, ok = fixed, true
 		}
 		if !ok || val == "" {
-			return "", fmt.Errorf(".env: %s is missing or empty; add it (see .env.example) or re-run 'stackgen new --force'", k[1])
+			return "", msg.Err("k8s.err.env-empty", msg.Args{"Key": k[1]})
 		}
 		if strings.ContainsAny(val, "\r\n") || strings.TrimSpace(val) != val {
-			return "", fmt.Errorf(".env: %s has a line break or surrounding spaces, which an env file cannot carry; change the value", k[1])
+			return "", msg.Err("k8s.err.env-value", msg.Args{"Key": k[1]})
 		}
 		fmt.Fprintf(&se, "%s=%s\n", k[0], val)
 	}
@@ -247,21 +249,10 @@ func onyxV2Values(p Source, o Options) (fileset.Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	header := fmt.Sprintf(`# Values for Onyx's own Helm chart (deployment/helm/charts/onyx in Onyx's
-# repository), chart version %s, written by stackgen export from the answers.
-#
-#   kubectl create namespace onyx
-#   kubectl -n onyx create secret generic %s --from-env-file=secret.env
-#   helm dependency update PATH/TO/deployment/helm/charts/onyx
-#   helm install onyx PATH/TO/deployment/helm/charts/onyx -n onyx -f %s
-#   kubectl -n onyx apply -f networkpolicy.yaml
-#
-# Not carried: ENCRYPTION_KEY_SECRET and USER_AUTH_SECRET from .env (chart
-# %s has no setting for them), the logging overlay and compose's resource
-# overlay (the chart sets its own requests and limits).
-`, OnyxChartVersion, OnyxSecretName, OnyxValuesFile, OnyxChartVersion)
+	l := fileLang(p.Answers)
+	header := comment(l.T("k8s.file.onyx-v2-values", msg.Args{"Chart": OnyxChartVersion, "Secret": OnyxSecretName, "File": OnyxValuesFile}))
 
-	se, err := onyxSecretEnv(env, onyxSecretKeys)
+	se, err := onyxSecretEnv(l, env, onyxSecretKeys)
 	if err != nil {
 		return nil, err
 	}
@@ -273,7 +264,7 @@ func onyxV2Values(p Source, o Options) (fileset.Set, error) {
 	set := fileset.Set{
 		{Path: OnyxValuesFile, Mode: 0o644, Content: append([]byte(header), body...)},
 		{Path: SecretEnvFile, Mode: 0o600, Content: []byte(se)},
-		{Path: ".gitignore", Mode: 0o644, Content: []byte("# The Secret's source: never commit it.\n" + SecretEnvFile + "\n")},
+		{Path: ".gitignore", Mode: 0o644, Content: []byte(comment(l.T("k8s.file.gitignore")) + SecretEnvFile + "\n")},
 		{Path: "networkpolicy.yaml", Mode: 0o644, Content: np},
 	}
 	set.Sort()

@@ -6,6 +6,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/stackgen/stackgen/fileset"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // OnyxV4ChartVersion is the release of Onyx's chart ("onyx", the 0.8 line:
@@ -319,7 +321,7 @@ func onyxV4Values(p Source, o Options) (fileset.Set, error) {
 		v.ConfigMap["FILE_STORE_BACKEND"] = "s3"
 		b := env["S3_FILE_STORE_BUCKET_NAME"]
 		if b == "" {
-			return nil, fmt.Errorf(".env: S3_FILE_STORE_BUCKET_NAME is missing or empty; file_store is s3-external, so name your bucket there")
+			return nil, msg.Err("k8s.err.s3-bucket")
 		}
 		v.ConfigMap["S3_FILE_STORE_BUCKET_NAME"] = b
 		if u := env["S3_ENDPOINT_URL"]; u != "" {
@@ -363,7 +365,8 @@ func onyxV4Values(p Source, o Options) (fileset.Set, error) {
 		v.Ingress = onyxV4Ingress{Enabled: true, ClassName: o.IngressClass, API: &onyxHost{domain}, Webserver: &onyxHost{domain}}
 	}
 
-	se, err := onyxSecretEnv(env, secretPairs)
+	l := fileLang(p.Answers)
+	se, err := onyxSecretEnv(l, env, secretPairs)
 	if err != nil {
 		return nil, err
 	}
@@ -371,24 +374,11 @@ func onyxV4Values(p Source, o Options) (fileset.Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	header := fmt.Sprintf(`# Values for Onyx's own Helm chart (deployment/helm/charts/onyx in Onyx's
-# repository), chart version %s (the OpenSearch line, for Onyx v4),
-# written by stackgen export from the answers.
-#
-#   kubectl create namespace onyx
-#   kubectl -n onyx create secret generic %s --from-env-file=secret.env
-#   helm dependency update PATH/TO/deployment/helm/charts/onyx
-#   helm install onyx PATH/TO/deployment/helm/charts/onyx -n onyx -f %s
-#
-# Not carried: ENCRYPTION_KEY_SECRET from .env (the chart has no setting
-# for it), the Postgres and Redis images (the chart's operators run their
-# own), the logging overlay, compose's resource overlay (the chart sets its
-# own requests and limits) and NetworkPolicies for the data tier.
-`, OnyxV4ChartVersion, OnyxSecretName, OnyxValuesFile)
+	header := comment(l.T("k8s.file.onyx-v4-values", msg.Args{"Chart": OnyxV4ChartVersion, "Secret": OnyxSecretName, "File": OnyxValuesFile}))
 	set := fileset.Set{
 		{Path: OnyxValuesFile, Mode: 0o644, Content: append([]byte(header), body...)},
 		{Path: SecretEnvFile, Mode: 0o600, Content: []byte(se)},
-		{Path: ".gitignore", Mode: 0o644, Content: []byte("# The Secret's source: never commit it.\n" + SecretEnvFile + "\n")},
+		{Path: ".gitignore", Mode: 0o644, Content: []byte(comment(l.T("k8s.file.gitignore")) + SecretEnvFile + "\n")},
 	}
 	set.Sort()
 	return set, nil

@@ -50,7 +50,7 @@ func upSwarm(ctx context.Context, opts *Options) error {
 	uo := swarm.UpOptions{
 		Options: opts.Swarm.Options, Init: opts.Swarm.Init, DataNode: opts.Swarm.DataNode, Registry: opts.Swarm.Registry,
 		NoBuild: opts.NoBuild, Timeout: timeout, Now: opts.Now,
-		Log: infoWriter{pw},
+		Log: infoWriter{pw}, L: ios.L,
 		OnChange: func(s engine.SwarmService) {
 			pw.Event(swarmEvent(s))
 		},

@@ -434,17 +434,17 @@ func failure(ctx context.Context, ios progress.Sink, mode string, eng *engine.Cl
 // then what the failure's text shows. On a terminal that text is not kept
 // (compose writes its live view straight to it), so the probe is what
 // recognises a pull failure there.
-func failureHints(ctx context.Context, eng *engine.Client, dir string, images []string, texts ...string) (out, unpullable []string) {
+func failureHints(ctx context.Context, eng *engine.Client, dir string, images []string, texts ...string) (out []msg.Sub, unpullable []string) {
 	for _, r := range eng.ImagesAvailable(ctx, images) {
 		var pe *engine.PullError
 		if errors.As(r.Err, &pe) {
-			out = append(out, pe.Error()+"; "+pe.Fix())
+			out = append(out, msg.Sub{ID: "engine.hint.unpullable", Args: msg.Args{"Err": pe, "Fix": pe.Fix()}})
 			unpullable = append(unpullable, pe.Image)
 		}
 	}
 	for _, h := range engine.Hints(dir, texts...) {
 		// The probe already named the images with the ways out.
-		if len(out) > 0 && (strings.Contains(h, "cannot pull image") || strings.Contains(h, "cannot reach the registry")) {
+		if len(out) > 0 && (h.ID == engine.HintPull || h.ID == engine.HintRegistry) {
 			continue
 		}
 		out = append(out, h)
@@ -461,7 +461,7 @@ func printLines(w io.Writer, title string, lines []string) {
 	}
 }
 
-func printHints(w io.Writer, l *msg.Localizer, hints []string) {
+func printHints(w io.Writer, l *msg.Localizer, hints []msg.Sub) {
 	for _, h := range hints {
 		fmt.Fprintln(w, l.T("up.hint", msg.Args{"Hint": h}))
 	}

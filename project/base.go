@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -13,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/stackgen/stackgen/fileset"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // BaseDir holds what stackgen rendered last time, one gzip file per
@@ -70,22 +71,22 @@ var ErrNoBase = errors.New("no base copy")
 // name is refused: a merge against a wrong base would lose edits.
 func ReadBase(dir, sum string) ([]byte, error) {
 	if len(sum) != 64 {
-		return nil, fmt.Errorf("%w: %q is not a SHA-256", ErrNoBase, sum)
+		return nil, msg.Err("project.err.base-not-hash", msg.Args{"Sum": sum, "Kind": ErrNoBase})
 	}
 	z, err := readRegular(dir, BasePath(sum), maxBaseSize)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w of %s", ErrNoBase, sum)
+		return nil, msg.Err("project.err.no-base", msg.Args{"Sum": sum, "Kind": ErrNoBase})
 	}
 	if err != nil {
 		return nil, err
 	}
 	r, err := gzip.NewReader(bytes.NewReader(z))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w; remove it (upgrade then merges that file without a base)", BasePath(sum), err)
+		return nil, msg.Err("project.err.base-unreadable", msg.Args{"File": BasePath(sum), "Err": err})
 	}
 	b, err := io.ReadAll(io.LimitReader(r, maxBaseSize+1))
 	if err != nil || len(b) > maxBaseSize || Hash(b) != sum {
-		return nil, fmt.Errorf("%s is damaged; remove it (upgrade then merges that file without a base)", BasePath(sum))
+		return nil, msg.Err("project.err.base-damaged", msg.Args{"File": BasePath(sum)})
 	}
 	return b, nil
 }

@@ -2,25 +2,23 @@ package project
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"strings"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // errLocked marks the refusal because another run holds a project's lock.
 var errLocked = errors.New("locked")
 
-type lockedError struct{ dir, path, pid string }
-
-func (e *lockedError) Error() string {
-	who := "another stackgen run"
-	if e.pid != "" {
-		who += " (pid " + e.pid + ")"
+// lockedErr is the refusal because another run (pid, when known) holds
+// the lock file path of the project dir; errors.Is finds errLocked in it.
+func lockedErr(dir, path, pid string) error {
+	if pid != "" {
+		return msg.Err("project.err.locked-pid", msg.Args{"Pid": pid, "Dir": dir, "File": path, "Kind": errLocked})
 	}
-	return fmt.Sprintf("%s is writing %s and holds %s; wait for it to finish, then run again", who, e.dir, e.path)
+	return msg.Err("project.err.locked", msg.Args{"Dir": dir, "File": path, "Kind": errLocked})
 }
-
-func (e *lockedError) Is(target error) bool { return target == errLocked }
 
 // lockFile is a held project lock. Releasing removes the file, so a
 // project at rest has none; acquire checks it locked the file that is

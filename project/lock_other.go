@@ -4,9 +4,11 @@ package project
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"strconv"
+	"strings"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // acquire creates the lock file exclusively; without flock a lock left by
@@ -14,14 +16,14 @@ import (
 func acquire(dir, path string) (*lockFile, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
-		e := &lockedError{dir: dir, path: path}
+		pid := ""
 		if b, err := os.ReadFile(path); err == nil {
-			e.pid = string(b)
+			pid = strings.TrimSpace(string(b))
 		}
-		return nil, fmt.Errorf("%w (if no stackgen is running, remove it)", e)
+		return nil, msg.Err("project.err.locked-stale", msg.Args{"Err": lockedErr(dir, path, pid)})
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cannot lock %s: %w; choose a directory you can write to", path, errors.Unwrap(err))
+		return nil, msg.Err("project.err.lock-dir", msg.Args{"File": path, "Err": errors.Unwrap(err)})
 	}
 	f.WriteString(strconv.Itoa(os.Getpid()) + "\n")
 	return &lockFile{f: f, path: path}, nil

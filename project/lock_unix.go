@@ -4,12 +4,13 @@ package project
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"strconv"
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // acquire takes the lock file at path for the project dir without
@@ -18,18 +19,18 @@ func acquire(dir, path string) (*lockFile, error) {
 	for {
 		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
 		if errors.Is(err, syscall.ELOOP) {
-			return nil, fmt.Errorf("%s is a symbolic link; stackgen never writes through a link: remove it", path)
+			return nil, msg.Err("project.err.lock-symlink", msg.Args{"File": path})
 		}
 		if err != nil {
-			return nil, fmt.Errorf("cannot lock %s: %w; choose a directory you can write to", path, errors.Unwrap(err))
+			return nil, msg.Err("project.err.lock-dir", msg.Args{"File": path, "Err": errors.Unwrap(err)})
 		}
 		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
 			pid := lockHolder(f)
 			f.Close()
 			if errors.Is(err, unix.EWOULDBLOCK) {
-				return nil, &lockedError{dir: dir, path: path, pid: pid}
+				return nil, lockedErr(dir, path, pid)
 			}
-			return nil, fmt.Errorf("cannot lock %s: %w", path, err)
+			return nil, msg.Err("project.err.lock", msg.Args{"File": path, "Err": err})
 		}
 		held, err1 := f.Stat()
 		now, err2 := os.Lstat(path)
@@ -41,7 +42,7 @@ func acquire(dir, path string) (*lockFile, error) {
 		// The previous holder removed the file after we opened it.
 		f.Close()
 		if err2 != nil && !errors.Is(err2, os.ErrNotExist) {
-			return nil, fmt.Errorf("cannot lock %s: %w", path, err2)
+			return nil, msg.Err("project.err.lock", msg.Args{"File": path, "Err": err2})
 		}
 	}
 }

@@ -16,6 +16,8 @@ import (
 
 	"github.com/stackgen/stackgen/internal/yamlin"
 	"github.com/stackgen/stackgen/stack"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // ManifestName is the file that records what stackgen generated.
@@ -57,14 +59,14 @@ type Silence struct {
 // ParseManifest reads a manifest's bytes (path is for messages).
 func ParseManifest(path string, b []byte) (*Manifest, error) {
 	if _, err := yamlin.Parse(b); err != nil {
-		return nil, fmt.Errorf("%s: %w; fix it or re-run 'stackgen new --force'", path, err)
+		return nil, msg.Err("project.err.manifest-yaml", msg.Args{"File": path, "Err": err})
 	}
 	var m Manifest
 	if err := yaml.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w; fix the YAML or re-run 'stackgen new --force'", path, err)
+		return nil, msg.Err("project.err.manifest-yaml", msg.Args{"File": path, "Err": err})
 	}
 	if m.Stack == "" {
-		return nil, fmt.Errorf("%s: the stack field is empty; re-run 'stackgen new --force'", path)
+		return nil, msg.Err("project.err.manifest-no-stack", msg.Args{"File": path})
 	}
 	return &m, nil
 }
@@ -106,11 +108,11 @@ func LoadBundleSettings(dir string) (*BundleSettings, error) {
 	}
 	sb, err := yaml.Marshal(sec)
 	if err != nil {
-		return nil, fmt.Errorf("%s: bundle: %w", p, err)
+		return nil, msg.Err("project.err.manifest-bundle", msg.Args{"File": p, "Err": err})
 	}
 	var bs BundleSettings
 	if err := yaml.UnmarshalWithOptions(sb, &bs, yaml.Strict()); err != nil {
-		return nil, fmt.Errorf("%s: bundle: %s (the section takes require_signature: true|false and trusted_keys: [minisign public keys or .pub files])", p, oneLineYAML(err))
+		return nil, msg.Err("project.err.manifest-bundle-keys", msg.Args{"File": p, "Detail": oneLineYAML(err)})
 	}
 	return &bs, nil
 }
@@ -145,10 +147,10 @@ func loadManifest(dir string) (*Manifest, error) {
 	// cloned project must not exhaust memory).
 	b, err := readRegular(dir, ManifestName, maxManifestSize)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s: %w: this directory was not created by 'stackgen new' (or its manifest was removed)", dir, ErrNoManifest)
+		return nil, msg.Err("project.err.no-manifest", msg.Args{"Dir": dir, "File": ManifestName, "Kind": ErrNoManifest})
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w; re-run 'stackgen new --force'", p, err)
+		return nil, msg.Err("project.err.manifest-read", msg.Args{"File": p, "Err": err})
 	}
 	return ParseManifest(p, b)
 }

@@ -2,7 +2,6 @@ package project
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"github.com/stackgen/stackgen/internal/smallfile"
 
 	"github.com/stackgen/stackgen/internal/atomicfile"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // inspect looks at the project path rel (slash-separated) in dir without
@@ -29,19 +30,22 @@ func inspect(dir, rel string) (fs.FileInfo, error) {
 			return nil, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("cannot inspect %s: %w", cur, err)
+			return nil, msg.Err("project.err.inspect", msg.Args{"File": cur, "Err": err})
 		}
 		last := i == len(parts)-1
 		switch {
 		case info.Mode()&fs.ModeSymlink != 0:
 			to, _ := os.Readlink(cur)
-			return nil, fmt.Errorf("%s is a symbolic link (to %s); stackgen never writes through a link: replace it with a real %s or choose another directory", cur, to, map[bool]string{true: "file", false: "folder"}[last])
+			if !last {
+				return nil, msg.Err("project.err.symlink-folder", msg.Args{"File": cur, "Target": to})
+			}
+			return nil, msg.Err("project.err.symlink-file", msg.Args{"File": cur, "Target": to})
 		case !last && !info.IsDir():
-			return nil, fmt.Errorf("%s is a file where stackgen needs a folder; move it away or choose another directory", cur)
+			return nil, msg.Err("project.err.file-not-folder", msg.Args{"File": cur})
 		case last && info.IsDir():
-			return nil, fmt.Errorf("%s is a folder where stackgen writes a file; move it away or choose another directory", cur)
+			return nil, msg.Err("project.err.folder-not-file", msg.Args{"File": cur})
 		case last && !info.Mode().IsRegular():
-			return nil, fmt.Errorf("%s is %s, not a regular file; stackgen does not read or replace it: remove it or choose another directory", cur, smallfile.Kind(info.Mode()))
+			return nil, msg.Err("project.err.not-regular", msg.Args{"File": cur, "Kind": smallfile.Kind(info.Mode())})
 		}
 		if last {
 			return info, nil
@@ -64,12 +68,12 @@ func openRegular(dir, rel string) (*os.File, fs.FileInfo, error) {
 	}
 	f, err := openNoFollow(p)
 	if err != nil {
-		return nil, nil, fmt.Errorf("cannot read %s: %w", p, err)
+		return nil, nil, msg.Err("project.err.read", msg.Args{"File": p, "Err": err})
 	}
 	got, err := f.Stat()
 	if err != nil || !got.Mode().IsRegular() || !os.SameFile(info, got) {
 		f.Close()
-		return nil, nil, fmt.Errorf("%s changed while stackgen read it; run again", p)
+		return nil, nil, msg.Err("project.err.changed", msg.Args{"File": p})
 	}
 	return f, got, nil
 }
@@ -82,11 +86,11 @@ func readRegular(dir, rel string, limit int64) ([]byte, error) {
 	}
 	defer f.Close()
 	if info.Size() > limit {
-		return nil, fmt.Errorf("%s is %d bytes, more than the %d stackgen reads; it is not a file stackgen wrote", f.Name(), info.Size(), limit)
+		return nil, msg.Err("project.err.too-big", msg.Args{"File": f.Name(), "Size": info.Size(), "Limit": limit})
 	}
 	b, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err == nil && int64(len(b)) > limit {
-		err = fmt.Errorf("%s grew past %d bytes while stackgen read it", f.Name(), limit)
+		err = msg.Err("project.err.grew", msg.Args{"File": f.Name(), "Limit": limit})
 	}
 	return b, err
 }

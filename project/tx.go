@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/stackgen/stackgen/fileset"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // The names a write uses besides the project's own files. The generated
@@ -61,9 +63,9 @@ func Begin(dir string) (*Tx, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		return beginNew(dir)
 	case err != nil:
-		return nil, fmt.Errorf("cannot use %s: %w", dir, err)
+		return nil, msg.Err("project.err.use", msg.Args{"File": dir, "Err": err})
 	case !info.IsDir():
-		return nil, fmt.Errorf("%s is a file, not a directory; choose another target directory", dir)
+		return nil, msg.Err("project.err.target-file", msg.Args{"Dir": dir})
 	}
 	lk, err := acquire(dir, filepath.Join(dir, LockName))
 	if err != nil {
@@ -90,7 +92,7 @@ func beginNew(dir string) (*Tx, error) {
 	stage, err := os.MkdirTemp(parent, "."+base+stageInfix+"*")
 	if err != nil {
 		tx.Close()
-		return nil, fmt.Errorf("cannot write to %s: %w; choose a directory you can write to", parent, errors.Unwrap(err))
+		return nil, msg.Err("project.err.write-dir", msg.Args{"Dir": parent, "Err": errors.Unwrap(err)})
 	}
 	tx.stage = stage
 	if tx.lock, err = acquire(dir, filepath.Join(stage, LockName)); err != nil {
@@ -122,7 +124,7 @@ func otherStage(parent, base, own string) error {
 		}
 		lock := filepath.Join(stage, LockName)
 		if pid, held := heldLock(lock); held {
-			return &lockedError{dir: filepath.Join(parent, base), path: lock, pid: pid}
+			return lockedErr(filepath.Join(parent, base), lock, pid)
 		}
 	}
 	return nil
@@ -235,9 +237,9 @@ func (tx *Tx) applyNew(steps []Step, man []byte, bases []fileset.File) error {
 	}
 	if err := renameNoReplace(tx.stage, tx.dir); err != nil {
 		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("%s was created by someone else while stackgen wrote it; nothing was written: run again", tx.dir)
+			return msg.Err("project.err.raced", msg.Args{"Dir": tx.dir})
 		}
-		return fmt.Errorf("cannot create %s: %w; nothing was written", tx.dir, err)
+		return msg.Err("project.err.create-none", msg.Args{"File": tx.dir, "Err": err})
 	}
 	tx.committed = true
 	tx.stage = ""
@@ -246,7 +248,7 @@ func (tx *Tx) applyNew(steps []Step, man []byte, bases []fileset.File) error {
 }
 
 func (tx *Tx) writeErr(name string, err error) error {
-	return fmt.Errorf("cannot write %s: %w; nothing was written", filepath.Join(tx.dir, filepath.FromSlash(name)), err)
+	return msg.Err("project.err.write-none", msg.Args{"File": filepath.Join(tx.dir, filepath.FromSlash(name)), "Err": err})
 }
 
 // journal lists the staged files and where each goes, in order; the
@@ -346,14 +348,14 @@ func rollForward(dir string, j journal) error {
 	dirs := map[string]bool{".": true}
 	for _, e := range j.Entries {
 		if !fs.ValidPath(e.Dest) || strings.HasPrefix(e.Dest, JournalDir) || (!e.Remove && (!fs.ValidPath(e.Staged) || strings.Contains(e.Staged, "/"))) {
-			return fmt.Errorf("%s: entry %q is not a project path; remove %s and run again", filepath.Join(dir, JournalDir, journalFile), e.Dest, filepath.Join(dir, JournalDir))
+			return msg.Err("project.err.journal-entry", msg.Args{"File": filepath.Join(dir, JournalDir, journalFile), "Entry": e.Dest, "Dir": filepath.Join(dir, JournalDir)})
 		}
 		if e.Remove {
 			if _, err := inspect(dir, e.Dest); err != nil {
 				return err
 			}
 			if err := root.Remove(e.Dest); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return fmt.Errorf("cannot remove %s: %w", filepath.Join(dir, e.Dest), err)
+				return msg.Err("project.err.remove", msg.Args{"File": filepath.Join(dir, e.Dest), "Err": err})
 			}
 			dirs[path.Dir(e.Dest)] = true
 			continue
@@ -366,10 +368,10 @@ func rollForward(dir string, j journal) error {
 			return err
 		}
 		if err := root.MkdirAll(path.Dir(e.Dest), 0o755); err != nil {
-			return fmt.Errorf("cannot create %s: %w", filepath.Join(dir, path.Dir(e.Dest)), err)
+			return msg.Err("project.err.create", msg.Args{"File": filepath.Join(dir, path.Dir(e.Dest)), "Err": err})
 		}
 		if err := root.Rename(staged, e.Dest); err != nil {
-			return fmt.Errorf("cannot write %s: %w", filepath.Join(dir, e.Dest), err)
+			return msg.Err("project.err.write", msg.Args{"File": filepath.Join(dir, e.Dest), "Err": err})
 		}
 		dirs[path.Dir(e.Dest)] = true
 	}
@@ -450,7 +452,7 @@ func recoverLocked(dir string) error {
 		return err
 	}
 	if !info.IsDir() {
-		return fmt.Errorf("%s is not stackgen's journal folder; move it away and run again", jd)
+		return msg.Err("project.err.journal-not-dir", msg.Args{"Dir": jd})
 	}
 	b, err := readRegular(dir, JournalDir+"/"+journalFile, 16<<20)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -465,7 +467,7 @@ func recoverLocked(dir string) error {
 	}
 	var j journal
 	if err := json.Unmarshal(b, &j); err != nil {
-		return fmt.Errorf("%s: %w; remove %s and run 'stackgen new --force' again", filepath.Join(jd, journalFile), err, jd)
+		return msg.Err("project.err.journal-damaged", msg.Args{"File": filepath.Join(jd, journalFile), "Err": err, "Dir": jd})
 	}
 	return rollForward(dir, j)
 }
@@ -495,7 +497,7 @@ func cleanStages(parent, base string) error {
 			lk.f.Close() // the folder goes, lock file and all
 		}
 		if err := os.RemoveAll(stage); err != nil {
-			return fmt.Errorf("cannot remove %s, left by an interrupted run: %w", stage, err)
+			return msg.Err("project.err.remove-stage", msg.Args{"Dir": stage, "Err": err})
 		}
 	}
 	return nil
@@ -517,7 +519,7 @@ func mkdirParents(dir string) ([]string, error) {
 			for j := len(created) - 1; j >= 0; j-- {
 				os.Remove(created[j])
 			}
-			return nil, fmt.Errorf("cannot create %s: %w; choose a directory you can write to", missing[i], errors.Unwrap(err))
+			return nil, msg.Err("project.err.create-dir", msg.Args{"File": missing[i], "Err": errors.Unwrap(err)})
 		}
 		created = append(created, missing[i])
 	}

@@ -2,10 +2,11 @@ package project
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 
 	"github.com/stackgen/stackgen/fileset"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Change is one file of an upgrade: what the project holds afterwards and
@@ -25,7 +26,7 @@ type Change struct {
 // hashes, as one transaction on an existing project.
 func (tx *Tx) ApplyUpgrade(changes []Change, remove []string, m *Manifest) error {
 	if tx.stage != "" {
-		return fmt.Errorf("%s does not exist; an upgrade needs a project 'stackgen new' wrote", tx.dir)
+		return msg.Err("project.err.upgrade-missing", msg.Args{"Dir": tx.dir})
 	}
 	m.Files = map[string]string{}
 	rendered := map[string][]byte{}

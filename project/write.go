@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -12,6 +11,8 @@ import (
 
 	"github.com/stackgen/stackgen/fileset"
 	"github.com/stackgen/stackgen/internal/dotenv"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Action is what writing does to one file.
@@ -91,19 +92,19 @@ func look(dir string) (empty bool, err error) {
 	case errors.Is(err, fs.ErrNotExist):
 		return true, nil
 	case err != nil:
-		return false, fmt.Errorf("cannot use %s: %w", dir, err)
+		return false, msg.Err("project.err.use", msg.Args{"File": dir, "Err": err})
 	case !info.IsDir():
-		return false, fmt.Errorf("%s is a file, not a directory; choose another target directory", dir)
+		return false, msg.Err("project.err.target-file", msg.Args{"Dir": dir})
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return false, fmt.Errorf("cannot read %s: %w; choose a directory you can read and write", dir, err)
+		return false, msg.Err("project.err.read-dir", msg.Args{"Dir": dir, "Err": err})
 	}
 	return isEmpty(entries), nil
 }
 
 func errNotEmpty(dir string) error {
-	return fmt.Errorf("%s is not empty; pass --force to write into it (files you changed are kept and the new versions written beside them)", dir)
+	return msg.Err("project.err.not-empty", msg.Args{"Dir": dir})
 }
 
 // isEmpty tells whether a folder holds nothing but what a write of its
@@ -157,7 +158,7 @@ func hashFile(dir, rel string) (string, error) {
 	defer f.Close()
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("cannot read %s: %w", f.Name(), err)
+		return "", msg.Err("project.err.read", msg.Args{"File": f.Name(), "Err": err})
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }

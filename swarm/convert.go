@@ -141,7 +141,10 @@ func Convert(in Input) (*Result, error) {
 }
 
 type converter struct {
-	in      Input
+	in Input
+	// notes are Result.Notes as catalogue messages, for the stack file's
+	// header in the project's language.
+	notes   []msg.Sub
 	h       hints
 	env     map[string]string
 	proj    *types.Project
@@ -159,10 +162,10 @@ type emptyMount struct{ service, rel, target string }
 
 func newConverter(in Input) (*converter, error) {
 	if in.Name == "" {
-		return nil, fmt.Errorf("swarm: the stack needs a name")
+		return nil, msg.Err("swarm.err.no-name")
 	}
 	if !stackName.MatchString(in.Name) {
-		return nil, fmt.Errorf("stack name %q: use lower-case letters, digits, - and _ (it prefixes every service and object name)", in.Name)
+		return nil, msg.Err("swarm.err.bad-name", msg.Args{"Name": in.Name})
 	}
 	if in.Replicas == 0 {
 		in.Replicas = DefaultReplicas
@@ -170,22 +173,22 @@ func newConverter(in Input) (*converter, error) {
 	switch in.PublishMode {
 	case "", "ingress", "host":
 	default:
-		return nil, fmt.Errorf("--publish-mode %q: use ingress or host", in.PublishMode)
+		return nil, msg.Err("swarm.err.publish-mode", msg.Args{"Mode": in.PublishMode})
 	}
 	if in.Replicas < 1 || in.Replicas > 100 {
-		return nil, fmt.Errorf("--replicas %d: use 1 to 100", in.Replicas)
+		return nil, msg.Err("swarm.err.replicas", msg.Args{"Replicas": in.Replicas})
 	}
 	c := &converter{in: in, env: map[string]string{}, secrets: map[string]string{}, objects: map[string]bool{}, stateful: map[string]bool{}}
 	if in.Def != nil {
 		c.h = hintsFor(in.Def.Name)
 		if in.Answers.Bool("publish_db") {
-			return nil, fmt.Errorf("answer publish_db=true: Swarm publishes a port on every interface of every node through its ingress mesh (it ignores 127.0.0.1), so the database would be public; re-render with --set publish_db=false and reach the database with 'docker exec' on its node")
+			return nil, msg.Err("swarm.err.publish-db")
 		}
 	}
 	if f, ok := in.Files.Get(".env"); ok {
 		env, err := dotenv.Strict(f.Content)
 		if err != nil {
-			return nil, fmt.Errorf(".env: %w; fix the line it names", err)
+			return nil, msg.Err("swarm.err.dotenv", msg.Args{"Err": err})
 		}
 		c.env = env
 	}
@@ -239,13 +242,13 @@ func (c *converter) composeFiles() []string {
 func (c *converter) load() error {
 	names := c.composeFiles()
 	if len(names) == 0 {
-		return fmt.Errorf("no compose.yaml in the project; run 'stackgen new' first")
+		return msg.Err("swarm.err.no-compose")
 	}
 	details := types.ConfigDetails{WorkingDir: virtualRoot, Environment: c.env}
 	for _, n := range names {
 		f, ok := c.in.Files.Get(n)
 		if !ok {
-			return fmt.Errorf("%s: listed in COMPOSE_FILE (.env) but missing", n)
+			return msg.Err("swarm.err.compose-file-missing", msg.Args{"File": n})
 		}
 		details.ConfigFiles = append(details.ConfigFiles, types.ConfigFile{Filename: path.Join(virtualRoot, n), Content: f.Content})
 		c.files = append(c.files, n)
@@ -254,7 +257,7 @@ func (c *converter) load() error {
 		o.SetProjectName(c.in.Name, true)
 	})
 	if err != nil {
-		return fmt.Errorf("%s: %w (fix it, or check .env)", strings.Join(names, ", "), err)
+		return msg.Err("swarm.err.compose-load", msg.Args{"Files": strings.Join(names, ", "), "Err": err})
 	}
 	c.proj = p
 	return nil
@@ -301,7 +304,7 @@ func (c *converter) run() (*Result, error) {
 	for _, e := range c.empty {
 		for _, o := range c.res.Configs {
 			if bytes.Contains(o.Data, []byte(e.target+"/")) {
-				return nil, fmt.Errorf("%s uses files under %s, but ./%s (mounted there for service %q) holds none: put them there (e.g. the TLS certificates) and export again", o.From, e.target, e.rel, e.service)
+				return nil, msg.Err("swarm.err.empty-mount", msg.Args{"From": o.From, "Target": e.target, "Dir": e.rel, "Service": e.service})
 			}
 		}
 	}
@@ -327,7 +330,7 @@ func (c *converter) run() (*Result, error) {
 	// become, no secret value is ever written into the stack file.
 	for v, k := range c.secrets {
 		if bytes.Contains(c.res.StackFile, []byte(v)) || bytes.Contains(c.res.StackFile, []byte(escape(v))) {
-			return nil, fmt.Errorf("internal error: the value of .env %s would be written into the stack file; please report this", k)
+			return nil, msg.Err("swarm.err.secret-leak", msg.Args{"Key": k})
 		}
 	}
 	return c.res, nil
@@ -361,7 +364,7 @@ func (c *converter) order() ([]string, error) {
 			}
 		}
 		if !progress {
-			return nil, fmt.Errorf("%s: depends_on forms a cycle; break it", c.files[0])
+			return nil, msg.Err("swarm.err.depends-cycle", msg.Args{"File": c.files[0]})
 		}
 	}
 	return out, nil
@@ -398,7 +401,7 @@ type svc struct {
 	fileSecrets []any
 	shell       []string     // shell lines that load secret variables
 	health      []healthLoad // secret variables a CMD-SHELL health check may read
-	notes       []string
+	notes       []msg.Sub
 }
 
 func (c *converter) service(s types.ServiceConfig) (omap, Service, error) {
@@ -410,7 +413,7 @@ func (c *converter) service(s types.ServiceConfig) (omap, Service, error) {
 	}
 	sort.Strings(info.After)
 	if len(s.Ports) > 0 && role != RoleProxy && role != RoleWeb {
-		return nil, info, v.errf("publishes a port, and Swarm would publish it on every interface of every node; remove the ports")
+		return nil, info, v.refuse("swarm.svc.ports")
 	}
 	if err := c.refusePrivatePorts(s); err != nil {
 		return nil, info, err
@@ -418,7 +421,7 @@ func (c *converter) service(s types.ServiceConfig) (omap, Service, error) {
 	if s.Deploy != nil {
 		for _, r := range []*types.Resource{s.Deploy.Resources.Reservations, s.Deploy.Resources.Limits} {
 			if r != nil && len(r.Devices) > 0 {
-				return nil, info, v.errf("reserves devices (a GPU), which Swarm services cannot request; run this stack with compose ('stackgen up') on the GPU host")
+				return nil, info, v.refuse("swarm.svc.devices")
 			}
 		}
 	}
@@ -427,7 +430,7 @@ func (c *converter) service(s types.ServiceConfig) (omap, Service, error) {
 		image = ref
 	}
 	if image == "" {
-		return nil, info, v.errf("has no image: name; a cluster cannot build, add image: and build it first")
+		return nil, info, v.refuse("swarm.svc.no-image")
 	}
 	if err := v.environment(); err != nil {
 		return nil, info, err
@@ -451,7 +454,7 @@ func (c *converter) service(s types.ServiceConfig) (omap, Service, error) {
 		entry, cmd := v.shimmed()
 		v.out.add("entrypoint", entry)
 		v.out.add("command", cmd)
-		v.notes = append(v.notes, "an entrypoint shell loads its secrets from /run/secrets into the variables, then runs the image's own entrypoint")
+		v.notes = append(v.notes, msg.Sub{ID: "swarm.note.shim"})
 	default:
 		if len(v.s.Entrypoint) > 0 {
 			v.out.add("entrypoint", strs(v.s.Entrypoint))
@@ -525,19 +528,21 @@ func (c *converter) service(s types.ServiceConfig) (omap, Service, error) {
 	info.Replicas = replicas
 	v.out.add("deploy", deploy)
 	if len(s.SecurityOpt) > 0 {
-		v.notes = append(v.notes, "security_opt ("+strings.Join(s.SecurityOpt, ", ")+") dropped: Swarm services have no such option")
+		v.notes = append(v.notes, msg.Sub{ID: "swarm.note.security-opt", Args: msg.Args{"Options": strings.Join(s.SecurityOpt, ", ")}})
 	}
 	if len(s.DependsOn) > 0 {
-		v.notes = append(v.notes, "depends_on dropped: Swarm starts every service at once; the app waits for its dependencies and 'stackgen up --swarm' waits for health in order")
+		v.notes = append(v.notes, msg.Sub{ID: "swarm.note.depends-on"})
 	}
 	for _, n := range v.notes {
-		c.res.Notes = append(c.res.Notes, s.Name+": "+n)
+		c.note(msg.Sub{ID: "swarm.note.service", Args: msg.Args{"Service": s.Name, "Note": n}})
 	}
 	return v.out, info, nil
 }
 
-func (v *svc) errf(format string, args ...any) error {
-	return fmt.Errorf("%s: service %q %s", strings.Join(v.c.files, "+"), v.name, fmt.Sprintf(format, args...))
+// refuse is the service's refusal id (a swarm.svc.* clause that follows
+// the service's name), placed after the files and the service.
+func (v *svc) refuse(id string, args ...msg.Args) error {
+	return msg.Err("swarm.err.service", msg.Args{"Files": strings.Join(v.c.files, "+"), "Service": v.name, "Why": msg.Err(id, args...)})
 }
 
 // secretKey is a secret's name inside the stack file and its file name
@@ -578,13 +583,13 @@ func (v *svc) environment() error {
 	for _, k := range keys {
 		p := v.s.Environment[k]
 		if p == nil {
-			return v.errf("environment %s has no value; give it one", k)
+			return v.refuse("swarm.svc.env-empty", msg.Args{"Key": k})
 		}
 		val := *p
 		envKey, isSecret := v.c.secrets[val]
 		if !isSecret {
 			if sk := v.c.embeds(val); sk != "" {
-				return v.errf("environment %s embeds the secret %s from .env; pass the secret on its own variable", k, sk)
+				return v.refuse("swarm.svc.env-embeds", msg.Args{"Key": k, "Secret": sk})
 			}
 			v.env[k] = val
 			continue
@@ -602,7 +607,7 @@ func (v *svc) environment() error {
 		case v.hasShim():
 			v.shell = append(v.shell, shellLoad(k, key))
 		default:
-			return v.errf("gets the secret %s in environment %s, and its image is not known to read %s_FILE; stackgen will not write the value into the stack file (run it with compose, or start it through a shell command)", envKey, k, k)
+			return v.refuse("swarm.svc.env-secret", msg.Args{"Secret": envKey, "Key": k})
 		}
 	}
 	for _, w := range sortedKeys(v.c.h.waitEnv) {
@@ -663,7 +668,7 @@ func (v *svc) command() ([]any, error) {
 	if isShell(v.s.Command) {
 		script := strings.Join(v.shell, "") + cmd[2]
 		if sk := v.c.embeds(script); sk != "" {
-			return nil, v.errf("command embeds the secret %s from .env; read it from the environment", sk)
+			return nil, v.refuse("swarm.svc.command-embeds", msg.Args{"Secret": sk})
 		}
 		return strs([]string{cmd[0], "-c", script}), nil
 	}
@@ -680,7 +685,7 @@ func (v *svc) command() ([]any, error) {
 			}
 		}
 		if sk := v.c.embeds(a); sk != "" {
-			return nil, v.errf("command embeds the secret %s from .env; stackgen will not write it into the stack file", sk)
+			return nil, v.refuse("swarm.svc.command-secret", msg.Args{"Secret": sk})
 		}
 		out = append(out, a)
 	}
@@ -716,7 +721,7 @@ func (v *svc) healthcheck() (omap, error) {
 	}
 	for _, a := range test {
 		if sk := v.c.embeds(a); sk != "" {
-			return nil, v.errf("healthcheck embeds the secret %s from .env; read it from the environment", sk)
+			return nil, v.refuse("swarm.svc.healthcheck-embeds", msg.Args{"Secret": sk})
 		}
 	}
 	out := omap{{"test", strs(test)}}
@@ -770,7 +775,7 @@ func (v *svc) volumes() (vols []any, configs []any, err error) {
 			}
 			configs = append(configs, cs...)
 		default:
-			return nil, nil, v.errf("mounts a %s volume at %s, which stackgen cannot carry to Swarm", m.Type, m.Target)
+			return nil, nil, v.refuse("swarm.svc.mount-type", msg.Args{"Type": m.Type, "Target": m.Target})
 		}
 	}
 	for _, t := range v.s.Tmpfs {
@@ -787,18 +792,18 @@ var keyFile = regexp.MustCompile(`(?i)(\.key$|privkey|private)`)
 
 func (v *svc) bind(m types.ServiceVolumeConfig) ([]any, error) {
 	if why, ok := v.c.h.dropMounts[v.name+":"+m.Target]; ok {
-		v.notes = append(v.notes, "bind mount of "+m.Target+" dropped: "+why)
+		v.notes = append(v.notes, msg.Sub{ID: "swarm.note.bind-dropped", Args: msg.Args{"Target": m.Target, "Why": msg.Sub{ID: why}}})
 		return nil, nil
 	}
 	if why, ok := v.c.h.refuseMounts[v.name+":"+m.Target]; ok {
-		return nil, v.errf("bind-mounts %s: %s", m.Target, why)
+		return nil, v.refuse("swarm.svc.bind-refused", msg.Args{"Target": m.Target, "Why": msg.Err(why)})
 	}
 	rel := strings.TrimPrefix(strings.TrimPrefix(m.Source, virtualRoot), "/")
 	if rel == m.Source || rel == "" || strings.HasPrefix(rel, "..") {
-		return nil, v.errf("bind-mounts %s, outside the project; a cluster node has no such path (use a volume or a config)", m.Source)
+		return nil, v.refuse("swarm.svc.bind-outside", msg.Args{"Source": m.Source})
 	}
 	if !m.ReadOnly {
-		return nil, v.errf("bind-mounts ./%s writable; a node-local folder does not follow a task to another node (use a named volume)", rel)
+		return nil, v.refuse("swarm.svc.bind-writable", msg.Args{"Dir": rel})
 	}
 	var out []any
 	var rerr error
@@ -835,16 +840,16 @@ func (v *svc) bind(m types.ServiceVolumeConfig) ([]any, error) {
 		}
 	}
 	if len(found) == 0 {
-		v.notes = append(v.notes, "bind mount of ./"+rel+" dropped: it holds no files (add them and export again)")
+		v.notes = append(v.notes, msg.Sub{ID: "swarm.note.bind-empty", Args: msg.Args{"Dir": rel}})
 		v.c.empty = append(v.c.empty, emptyMount{v.name, rel, m.Target})
 		return nil, nil
 	}
 	if len(found) > 50 {
-		return nil, v.errf("bind-mounts ./%s with %d files; Swarm configs are for a few small files (bake them into the image)", rel, len(found))
+		return nil, v.refuse("swarm.svc.bind-many", msg.Args{"Dir": rel, "Count": len(found)})
 	}
 	for _, f := range found {
 		if len(f.Content) > 500<<10 {
-			return nil, v.errf("bind-mounts ./%s, over Swarm's 500 KB limit for a config; bake it into the image", f.Path)
+			return nil, v.refuse("swarm.svc.bind-large", msg.Args{"File": f.Path})
 		}
 		add(f, path.Join(m.Target, strings.TrimPrefix(f.Path, rel+"/")))
 	}
@@ -913,7 +918,7 @@ func (c *converter) refusePrivatePorts(s types.ServiceConfig) error {
 		switch p.HostIP {
 		case "", "0.0.0.0", "::":
 		default:
-			return fmt.Errorf("%s: service %q publishes port %d on %s only, and Swarm publishes every port on all interfaces of every node (it ignores the address); re-render it public (e.g. --set bind_address=0.0.0.0) behind a firewall, or stay on compose", strings.Join(c.files, "+"), s.Name, p.Target, p.HostIP)
+			return msg.Err("swarm.err.service", msg.Args{"Files": strings.Join(c.files, "+"), "Service": s.Name, "Why": msg.Err("swarm.svc.private-port", msg.Args{"Port": p.Target, "Address": p.HostIP})})
 		}
 	}
 	return nil
@@ -1034,7 +1039,7 @@ func (c *converter) migrateJob(web types.ServiceConfig, webOut omap) (omap, Serv
 		// a bounded number of times.
 		{"restart_policy", omap{{"condition", "on-failure"}, {"delay", "5s"}, {"max_attempts", 12}}},
 	})
-	c.res.Notes = append(c.res.Notes, name+": "+m.What+" as a Swarm job; "+m.Service+" waits until they are applied ("+strings.Join(sortedKeys(c.h.waitEnv), ", ")+")")
+	c.note(msg.Sub{ID: "swarm.note.migrate-job", Args: msg.Args{"Job": name, "What": m.What, "Service": m.Service, "Keys": strings.Join(sortedKeys(c.h.waitEnv), ", ")}})
 	after := []string{}
 	for d := range web.DependsOn {
 		after = append(after, d)
@@ -1090,6 +1095,13 @@ func external(objs []Object) omap {
 	return out
 }
 
+// note records what changed against compose: in English in the Result
+// (for programs), and for the file's header in the project's language.
+func (c *converter) note(n msg.Sub) {
+	c.notes = append(c.notes, n)
+	c.res.Notes = append(c.res.Notes, msg.English().T(n.ID, n.Args))
+}
+
 func (c *converter) header() string {
 	var b strings.Builder
 	// the file is for people: in the project's language
@@ -1099,10 +1111,10 @@ func (c *converter) header() string {
 	if c.h.resolving {
 		b.WriteString(l.T("file.swarm.dnsrr") + "\n")
 	}
-	if len(c.res.Notes) > 0 {
+	if len(c.notes) > 0 {
 		b.WriteString(l.T("file.swarm.changed") + "\n")
-		for _, n := range c.res.Notes {
-			fmt.Fprintf(&b, "#   %s\n", n)
+		for _, n := range c.notes {
+			fmt.Fprintf(&b, "#   %s\n", l.T(n.ID, n.Args))
 		}
 	}
 	b.WriteString("\n")

@@ -14,6 +14,8 @@ import (
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/stacks"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Engine is what the orchestration needs from the engine package
@@ -98,7 +100,7 @@ func builtImages(ctx context.Context, eng Engine, cp *engine.ComposeProject) (ma
 		}
 		id, err := eng.ImageID(ctx, s.Image)
 		if err != nil {
-			return nil, fmt.Errorf("service %s: %w (build it first: drop --no-build)", s.Name, err)
+			return nil, msg.Err("swarm.err.not-built", msg.Args{"Service": s.Name, "Err": err})
 		}
 		ids[s.Name] = id
 	}
@@ -134,8 +136,10 @@ type UpOptions struct {
 	// then names them by digest, so every node pulls the same image.
 	Registry string
 	Timeout  time.Duration
-	// Log receives the steps, one line each.
+	// Log receives the steps, one line each, in L's language (English
+	// when L is nil).
 	Log io.Writer
+	L   *msg.Localizer
 	// Output receives docker's own output (build, stack deploy).
 	Output   io.Writer
 	OnChange func(engine.SwarmService)
@@ -158,9 +162,9 @@ func Up(ctx context.Context, eng Engine, p *ProjectDir, o UpOptions) (*UpResult,
 	if now == nil {
 		now = time.Now
 	}
-	logf := func(format string, args ...any) {
+	logf := func(id string, args ...msg.Args) {
 		if o.Log != nil {
-			fmt.Fprintf(o.Log, format+"\n", args...)
+			fmt.Fprintln(o.Log, o.L.T(id, args...))
 		}
 	}
 	if _, err := Export(p, o.Options); err != nil {
@@ -168,9 +172,9 @@ func Up(ctx context.Context, eng Engine, p *ProjectDir, o UpOptions) (*UpResult,
 	}
 	node, err := eng.SwarmState(ctx)
 	if errors.Is(err, engine.ErrNoSwarm) && o.Init {
-		logf("Creating a single-node swarm on this engine (listening on 127.0.0.1 only)...")
+		logf("swarm.log.init")
 		if err := eng.SwarmInit(ctx); err != nil {
-			return nil, fmt.Errorf("docker swarm init: %w", err)
+			return nil, msg.Err("swarm.err.init", msg.Args{"Err": err})
 		}
 		node, err = eng.SwarmState(ctx)
 	}
@@ -178,20 +182,20 @@ func Up(ctx context.Context, eng Engine, p *ProjectDir, o UpOptions) (*UpResult,
 		return nil, err
 	}
 	if node.Nodes > 1 && o.Registry == "" {
-		logf("warning: this swarm has %d nodes and the images are only on this one: tasks placed elsewhere cannot start until every node has them (docker save | docker load on each node)", node.Nodes)
+		logf("swarm.log.images-here", msg.Args{"Nodes": node.Nodes})
 	}
 	cp, err := eng.LoadProject(ctx, p.Dir)
 	if err != nil {
 		return nil, err
 	}
 	if !o.NoBuild {
-		logf("Building images (docker compose build)...")
+		logf("swarm.log.build")
 		out := o.Output
 		if out == nil {
 			out = io.Discard
 		}
 		if err := eng.Build(ctx, cp, "plain", out, out); err != nil {
-			return nil, fmt.Errorf("building the images failed (the output above says why): %w", err)
+			return nil, msg.Err("swarm.err.build", msg.Args{"Err": err})
 		}
 	}
 	ids, err := builtImages(ctx, eng, cp)
@@ -204,7 +208,7 @@ func Up(ctx context.Context, eng Engine, p *ProjectDir, o UpOptions) (*UpResult,
 			if _, built := ids[s.Name]; !built {
 				continue
 			}
-			logf("Pushing %s to %s...", s.Image, o.Registry)
+			logf("swarm.log.push", msg.Args{"Image": s.Image, "Registry": o.Registry})
 			ref, err := eng.PushImage(ctx, s.Image, o.Registry, o.Output)
 			if err != nil {
 				return nil, err
@@ -242,18 +246,18 @@ func Up(ctx context.Context, eng Engine, p *ProjectDir, o UpOptions) (*UpResult,
 			if err != nil {
 				return nil, err
 			}
-			logf("Stateful services pinned to node %s (label %s=true)", host, res.DataLabel)
+			logf("swarm.log.pinned", msg.Args{"Node": host, "Label": res.DataLabel})
 			break
 		}
 	}
 	start := now()
-	logf("Deploying stack %s (docker stack deploy)...", p.Name)
+	logf("swarm.log.deploy", msg.Args{"Stack": p.Name})
 	out := o.Output
 	if out == nil {
 		out = io.Discard
 	}
 	if err := eng.StackDeploy(ctx, file, p.Name, out, out); err != nil {
-		return nil, fmt.Errorf("docker stack deploy: %w", err)
+		return nil, msg.Err("swarm.err.stack-deploy", msg.Args{"Err": err})
 	}
 	timeout := o.Timeout
 	if timeout == 0 {
@@ -271,7 +275,7 @@ func Up(ctx context.Context, eng Engine, p *ProjectDir, o UpOptions) (*UpResult,
 	}
 	pruned, err := eng.PruneObjects(ctx, p.Name, keep)
 	if err != nil {
-		logf("warning: removing the replaced secrets and configs: %v", err)
+		logf("swarm.log.prune-failed", msg.Args{"Err": err})
 	}
 	return &UpResult{StackFile: file, Services: states, Pruned: pruned, Ready: now().Sub(start)}, nil
 }

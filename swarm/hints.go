@@ -1,8 +1,9 @@
 package swarm
 
 import (
-	"fmt"
 	"strings"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // hints is what the conversion must know about a stack beyond its compose
@@ -32,10 +33,12 @@ type hints struct {
 	// default command (cmd) when compose gives none.
 	shim map[string]shim
 	// dropMounts lists service:target bind mounts left out on a cluster,
-	// with the reason written next to the service.
+	// with the catalogue id of the reason written next to the service
+	// (swarm.why.*).
 	dropMounts map[string]string
 	// refuseMounts lists service:target bind mounts that cannot become
-	// configs (large or user-supplied data), with the fix.
+	// configs (large or user-supplied data), with the catalogue id of the
+	// fix (swarm.why.*).
 	refuseMounts map[string]string
 	// migrateJob runs the stack's Migrate command as a replicated-job;
 	// waitEnv is set on the Migrate service so its start script waits for
@@ -62,7 +65,7 @@ func hintsFor(stackName string) hints {
 			fileEnv:   []string{"db", "web"},
 			healthEnv: []string{"redis"},
 			dropMounts: map[string]string{
-				"nginx:/var/log/nginx": "the host's log folder is node-local; nginx logs to its output: docker service logs",
+				"nginx:/var/log/nginx": "swarm.why.nginx-logs",
 			},
 			migrateJob: true,
 			waitEnv:    map[string]string{"STACKGEN_MIGRATE": "wait"},
@@ -88,7 +91,8 @@ func hintsFor(stackName string) hints {
 			web:     []string{"model"},
 			fileEnv: []string{"model"},
 			refuseMounts: map[string]string{
-				"model:/app/models": "the model files exist on this host only and are too large for Swarm configs; re-render with --set bake_model=true so the image carries the model",
+				// a catalogue id: the refusal's reason
+				"model:/app/models": "swarm.why.model-not-baked",
 			},
 		}
 	}
@@ -121,7 +125,7 @@ func resolvingUpstream(b []byte) ([]byte, error) {
 		pass, resolved = "proxy_pass http://django;", "proxy_pass http://$django_upstream;"
 	}
 	if !strings.Contains(s, djangoUpstream) || !strings.Contains(s, pass) {
-		return nil, fmt.Errorf("compose/nginx/nginx.conf: no %q block with uwsgi_pass django; or proxy_pass http://django; (changed by hand?): restore it, or edit the stack file's config yourself", "upstream django")
+		return nil, msg.Err("swarm.err.nginx-upstream", msg.Args{"Block": "upstream django"})
 	}
 	s = strings.Replace(s, djangoUpstream, "# Swarm: web is looked up at request time (stackgen export swarm).\n"+
 		"resolver 127.0.0.11 valid=5s ipv6=off;\n"+

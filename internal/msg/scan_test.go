@@ -54,6 +54,27 @@ var allowed = map[string][]string{
 	"internal/toolcheck/nginx.go": {"127.0.0.1 "},
 	// the bundle's checksum, the same in every language
 	"bundle/pack.go": {"SHA-256 "},
+	// sentinels for errors.Is, never printed alone: a person reads the
+	// catalogue message that carries them as its Kind argument
+	"project/base.go":         {"no base copy"},
+	"project/lock.go":         {"locked"},
+	"engine/bundle_images.go": {"image not in the engine"},
+	"engine/compose.go":       {"docker compose v2 is not"},
+	"engine/engine.go":        {"cannot reach the Docker engine"},
+	"engine/swarm.go":         {"this Docker engine is not part"},
+	"engine/wait.go": {"a service exited", "a service is unhealthy", "a service was not started",
+		"a service has no container", "a service keeps restarting", "timed out waiting for the services",
+		"the Docker engine stopped answering", "docker compose up failed"},
+	// only a fake API lacks the stream methods (the real client has them)
+	"engine/exec_stream.go": {"this Docker client cannot copy"},
+	// the test fake's answer for a call a test did not set up
+	"engine/enginetest/api.go": {"not faked"},
+	// a second commit of one transaction is a defect in stackgen's code,
+	// not something a user can do
+	"project/tx.go": {"project: a transaction"},
+	// the chart and the manifests are built from one object list; a
+	// difference is a defect in stackgen, not something a user can do
+	"k8s/helm.go": {"internal: the chart's objects"},
 	// Install's and GenerateSecrets' missing hooks (a caller's wiring
 	// defect no user can reach: every command sets them)
 	"bundle/deploy.go": {"internal error: "},
@@ -129,35 +150,6 @@ var pending = map[string]int{
 	"cmd/stackgen/newcmd/model.go":         7,
 	"cmd/stackgen/restorecmd/fresh.go":     5,
 	"cmd/stackgen/restorecmd/restore.go":   7,
-	"engine/bundle_images.go":              4,
-	"engine/compose.go":                    6,
-	"engine/containers.go":                 2,
-	"engine/engine.go":                     2,
-	"engine/enginetest/api.go":             1,
-	"engine/exec.go":                       1,
-	"engine/exec_stream.go":                6,
-	"engine/follow.go":                     1,
-	"engine/images.go":                     4,
-	"engine/swarm.go":                      21,
-	"engine/wait.go":                       9,
-	"k8s/decode.go":                        2,
-	"k8s/django.go":                        3,
-	"k8s/helm.go":                          1,
-	"k8s/k8s.go":                           17,
-	"k8s/onyx.go":                          5,
-	"k8s/onyx4.go":                         1,
-	"project/base.go":                      5,
-	"project/lock.go":                      1,
-	"project/lock_other.go":                2,
-	"project/lock_unix.go":                 4,
-	"project/manifest.go":                  7,
-	"project/safe.go":                      9,
-	"project/tx.go":                        15,
-	"project/upgrade.go":                   1,
-	"project/write.go":                     5,
-	"swarm/convert.go":                     14,
-	"swarm/deploy.go":                      4,
-	"swarm/hints.go":                       1,
 }
 
 var (

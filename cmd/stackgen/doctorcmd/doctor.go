@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/stackgen/stackgen/internal/currency"
 	"io"
 	"net"
 	"path/filepath"
@@ -15,6 +14,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/stackgen/stackgen/internal/currency"
 
 	"github.com/spf13/cobra"
 
@@ -155,7 +156,7 @@ func Checks(ctx context.Context, opts *Options) []Check {
 	engineUp := err == nil
 	switch {
 	case err != nil:
-		out = append(out, say("engine", Fail, "doctor.engine.unreachable", msg.Args{"Host": eng.API.DaemonHost()}).hint(fixOf(err)))
+		out = append(out, withFix(say("engine", Fail, "doctor.engine.unreachable", msg.Args{"Host": eng.API.DaemonHost()}), err))
 	case apiOlder(ver.APIVersion, MinAPI):
 		out = append(out, say("engine", Fail, "doctor.engine.old", msg.Args{"Version": ver.Version, "API": ver.APIVersion}).fix("doctor.engine.fix-upgrade"))
 	default:
@@ -163,7 +164,7 @@ func Checks(ctx context.Context, opts *Options) []Check {
 	}
 
 	if v, err := eng.ComposeVersion(ctx); err != nil {
-		out = append(out, say("compose", Fail, "doctor.compose.missing", nil).hint(fixOf(err)))
+		out = append(out, withFix(say("compose", Fail, "doctor.compose.missing", nil), err))
 	} else {
 		out = append(out, say("compose", Pass, "doctor.compose.ok", msg.Args{"Version": v}))
 	}
@@ -190,7 +191,7 @@ func Checks(ctx context.Context, opts *Options) []Check {
 	}
 	p, err := eng.LoadProject(ctx, opts.Dir)
 	if err != nil {
-		return append(out, say("project", Fail, "doctor.raw", msg.Args{"Text": err.Error()}).fix("doctor.project.fix", msg.Args{"Hints": strings.Join(append(engine.Hints(opts.Dir, err.Error()), ""), "; ")}))
+		return append(out, say("project", Fail, "doctor.raw", msg.Args{"Text": err.Error()}).fix("doctor.project.fix", msg.Args{"Hints": engine.HintList(engine.Hints(opts.Dir, err.Error()), "")}))
 	}
 	out = append(out, portChecks(ctx, eng, engineUp, p, listen)...)
 	out = append(out, fileChecks(opts.Dir, def, answers)...)
@@ -270,7 +271,7 @@ func imageChecks(ctx context.Context, eng *engine.Client, engineUp bool, images 
 		name := "image " + r.Image
 		switch {
 		case r.Err != nil:
-			out = append(out, say(name, Fail, "doctor.raw", msg.Args{"Text": r.Err.Error()}).hint(fixOf(r.Err)))
+			out = append(out, withFix(say(name, Fail, "doctor.raw", msg.Args{"Text": r.Err}), r.Err))
 		case r.Present:
 			out = append(out, say(name, Pass, "doctor.image.present", nil))
 		default:
@@ -280,13 +281,15 @@ func imageChecks(ctx context.Context, eng *engine.Client, engineUp bool, images 
 	return out
 }
 
-// fixOf returns the advice an error carries, or its message.
-func fixOf(err error) string {
-	var f interface{ Fix() string }
+// withFix gives c the advice err carries (a catalogue message, said in
+// the reader's language), or err's own words.
+func withFix(c Check, err error) Check {
+	var f interface{ Fix() msg.Sub }
 	if errors.As(err, &f) {
-		return f.Fix()
+		fix := f.Fix()
+		return c.fix(fix.ID, fix.Args)
 	}
-	return err.Error()
+	return c.hint(err.Error())
 }
 
 // apiOlder compares "1.41"-style versions.

@@ -78,7 +78,7 @@ func NewCmdKubernetes(f *cmdutil.Factory, runF func(context.Context, *Kubernetes
 				return &cmdutil.FlagError{Err: msg.Err("export.err.registry", msg.Args{"Err": err})}
 			}
 			if err := k8s.CheckOptions(opts.K8s); err != nil {
-				return cmdutil.FlagErrorf("%v", err)
+				return &cmdutil.FlagError{Err: err}
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)

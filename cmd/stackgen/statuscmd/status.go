@@ -98,7 +98,7 @@ func run(ctx context.Context, opts *Options) error {
 		if p.Name == "" {
 			// No name to look containers up by (a folder named 我的网站 and
 			// no name: in compose.yaml): say so rather than list nothing.
-			return fmt.Errorf("%w; %s", err, strings.Join(engine.Hints(opts.Dir, err.Error()), "; "))
+			return engine.WithHints(opts.Dir, err)
 		}
 		out.Warning = err.Error() + fmt.Sprintf(" (showing the containers of project %q)", p.Name)
 	}
