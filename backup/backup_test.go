@@ -442,7 +442,7 @@ func TestMatch(t *testing.T) {
 	if _, err := Match(m, "django-uwsgi", more); err == nil || !strings.Contains(err.Error(), "no web.private_vol.tar") {
 		t.Errorf("missing state: %v", err)
 	}
-	if w, err := Match(m, "django-uwsgi", djangoStates[:2]); err != nil || len(w) != 1 || !strings.Contains(w[0], "web.media_vol.tar") {
+	if w, err := Match(m, "django-uwsgi", djangoStates[:2]); err != nil || len(w) != 1 || !strings.Contains(w[0].Error(), "web.media_vol.tar") {
 		t.Errorf("extra file: %v, %v", w, err)
 	}
 }

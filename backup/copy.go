@@ -1,10 +1,11 @@
 package backup
 
 import (
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // CopyTo copies a verified backup folder into destDir (a mounted share, a
@@ -18,15 +19,15 @@ func CopyTo(backupDir, destDir string) (string, error) {
 		return "", err
 	}
 	if err := os.MkdirAll(destDir, 0o700); err != nil {
-		return "", fmt.Errorf("--copy-to %s: %w", destDir, err)
+		return "", msg.Err("backup.err.copy-to", msg.Args{"Dir": destDir, "Err": err})
 	}
 	final := filepath.Join(destDir, filepath.Base(backupDir))
 	if exists(final) {
-		return "", fmt.Errorf("--copy-to: %s exists already; nothing was copied", final)
+		return "", msg.Err("backup.err.copy-exists", msg.Args{"Dir": final})
 	}
 	work, err := os.MkdirTemp(destDir, "."+filepath.Base(backupDir)+".copying-")
 	if err != nil {
-		return "", fmt.Errorf("--copy-to %s: %w", destDir, err)
+		return "", msg.Err("backup.err.copy-to", msg.Args{"Dir": destDir, "Err": err})
 	}
 	ok := false
 	defer func() {
@@ -46,7 +47,7 @@ func CopyTo(backupDir, destDir string) (string, error) {
 			if os.IsNotExist(err) && n == SumsName {
 				continue
 			}
-			return "", fmt.Errorf("copying %s to %s: %w", n, destDir, err)
+			return "", msg.Err("backup.err.copy-file", msg.Args{"File": n, "Dir": destDir, "Err": err})
 		}
 	}
 	if err := syncDir(work); err != nil {
@@ -54,7 +55,7 @@ func CopyTo(backupDir, destDir string) (string, error) {
 	}
 	// Read back what landed on the other side, not what was sent.
 	if _, err := Verify(work); err != nil {
-		return "", fmt.Errorf("the copy in %s does not verify, so it was removed: %w", destDir, err)
+		return "", msg.Err("backup.err.copy-verify", msg.Args{"Dir": destDir, "Err": err})
 	}
 	if err := os.Rename(work, final); err != nil {
 		return "", err
@@ -74,7 +75,7 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	if !st.Mode().IsRegular() {
-		return fmt.Errorf("%s is not a regular file", src)
+		return msg.Err("backup.err.not-regular", msg.Args{"File": src})
 	}
 	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {

@@ -3,12 +3,12 @@ package backup
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"hash"
 	"io"
 	"path/filepath"
 
 	"github.com/stackgen/stackgen/internal/atomicfile"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // dataFile is a file being written into a backup folder: it goes to a
@@ -45,7 +45,7 @@ func (d *dataFile) Write(p []byte) (int, error) {
 // commit makes the file durable under its final name.
 func (d *dataFile) commit() (contentSum, error) {
 	if err := d.f.Commit(); err != nil {
-		return contentSum{}, fmt.Errorf("writing %s: %w", d.final, err)
+		return contentSum{}, msg.Err("backup.err.write", msg.Args{"File": d.final, "Err": err})
 	}
 	return contentSum{size: d.n, sha256: hex.EncodeToString(d.h.Sum(nil))}, nil
 }

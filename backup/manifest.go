@@ -10,9 +10,11 @@ import (
 	"path"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/stack"
 )
 
@@ -137,58 +139,58 @@ func ParseManifest(b []byte) (*Manifest, error) {
 	var m Manifest
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&m); err != nil {
-		return nil, fmt.Errorf("%s is not valid JSON: %w", ManifestName, err)
+		return nil, msg.Err("backup.err.manifest-json", msg.Args{"File": ManifestName, "Err": err})
 	}
-	var problems []string
+	var problems []error
 	if m.Format != Format {
-		problems = append(problems, fmt.Sprintf("format is %q, this stackgen reads %q", m.Format, Format))
+		problems = append(problems, msg.Err("backup.err.m-format", msg.Args{"Format": strconv.Quote(m.Format), "Want": strconv.Quote(Format)}))
 	}
 	if m.Stack == "" {
-		problems = append(problems, "the stack field is empty")
+		problems = append(problems, msg.Err("backup.err.m-stack"))
 	}
 	if len(m.Files) == 0 {
-		problems = append(problems, "it lists no files")
+		problems = append(problems, msg.Err("backup.err.m-no-files"))
 	}
 	seen := map[string]bool{}
 	for i, f := range m.Files {
 		switch {
 		case !safeName.MatchString(f.Name) || f.Name == ManifestName || f.Name == SumsName:
-			problems = append(problems, fmt.Sprintf("files[%d]: %q is not a plain data file name", i, f.Name))
+			problems = append(problems, msg.Err("backup.err.m-name", msg.Args{"Index": i, "Name": strconv.Quote(f.Name)}))
 		case seen[f.Name]:
-			problems = append(problems, fmt.Sprintf("files[%d]: %s is listed twice", i, f.Name))
+			problems = append(problems, msg.Err("backup.err.m-twice", msg.Args{"Index": i, "Name": f.Name}))
 		}
 		seen[f.Name] = true
 		if _, ok := strategies[f.Kind]; !ok {
-			problems = append(problems, fmt.Sprintf("%s: unknown kind %q", f.Name, f.Kind))
+			problems = append(problems, msg.Err("backup.err.m-kind", msg.Args{"File": f.Name, "Kind": strconv.Quote(string(f.Kind))}))
 		}
 		if f.Service == "" {
-			problems = append(problems, fmt.Sprintf("%s: the service field is empty", f.Name))
+			problems = append(problems, msg.Err("backup.err.m-service", msg.Args{"File": f.Name}))
 		}
 		if !hexSHA256.MatchString(f.SHA256) {
-			problems = append(problems, fmt.Sprintf("%s: sha256 %q is not 64 lowercase hex digits", f.Name, f.SHA256))
+			problems = append(problems, msg.Err("backup.err.m-sha", msg.Args{"File": f.Name, "SHA": strconv.Quote(f.SHA256)}))
 		}
 		if f.Size < 0 {
-			problems = append(problems, fmt.Sprintf("%s: negative size", f.Name))
+			problems = append(problems, msg.Err("backup.err.m-size", msg.Args{"File": f.Name}))
 		}
 	}
 	if m.ProjectFiles != nil && m.ProjectFiles.Name != ProjectName {
-		problems = append(problems, fmt.Sprintf("project_files is %q, not %s", m.ProjectFiles.Name, ProjectName))
+		problems = append(problems, msg.Err("backup.err.m-project", msg.Args{"Name": strconv.Quote(m.ProjectFiles.Name), "Want": ProjectName}))
 	}
 	if m.Secrets != nil {
 		if m.Secrets.Name != SecretsName {
-			problems = append(problems, fmt.Sprintf("secrets is %q, not %s", m.Secrets.Name, SecretsName))
+			problems = append(problems, msg.Err("backup.err.m-secrets", msg.Args{"Name": strconv.Quote(m.Secrets.Name), "Want": SecretsName}))
 		}
 		if m.Secrets.To != "x25519" && m.Secrets.To != "passphrase" {
-			problems = append(problems, fmt.Sprintf("secrets: unknown recipient kind %q", m.Secrets.To))
+			problems = append(problems, msg.Err("backup.err.m-recipient", msg.Args{"Kind": strconv.Quote(m.Secrets.To)}))
 		}
 	}
 	for _, a := range m.archives() {
 		if !hexSHA256.MatchString(a.SHA256) || a.Size < 0 {
-			problems = append(problems, fmt.Sprintf("%s: size or sha256 is not valid", a.Name))
+			problems = append(problems, msg.Err("backup.err.m-archive", msg.Args{"File": a.Name}))
 		}
 	}
 	if len(problems) > 0 {
-		return &m, fmt.Errorf("%s: %s", ManifestName, strings.Join(problems, "; "))
+		return &m, msg.Err("backup.err.file", msg.Args{"File": ManifestName, "Err": joinProblems(problems)})
 	}
 	return &m, nil
 }
@@ -199,9 +201,9 @@ func LoadManifest(dir string) (*Manifest, error) {
 	b, err := readSmall(dir, ManifestName)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s has no %s: it is not a stackgen backup folder (or the backup did not finish)", dir, ManifestName)
+			return nil, msg.Err("backup.err.no-manifest", msg.Args{"Dir": dir, "File": ManifestName})
 		}
-		return nil, fmt.Errorf("%s: %w", ManifestName, err)
+		return nil, msg.Err("backup.err.file", msg.Args{"File": ManifestName, "Err": err})
 	}
 	return ParseManifest(b)
 }
@@ -219,7 +221,7 @@ func parseSums(b []byte) (map[string]string, error) {
 			continue
 		}
 		if len(line) < 67 || (line[64:66] != "  " && line[64:66] != " *") || !hexSHA256.MatchString(strings.ToLower(line[:64])) {
-			return nil, fmt.Errorf("%s line %d is not \"<sha256>  <name>\"", SumsName, n)
+			return nil, msg.Err("backup.err.sums-line", msg.Args{"File": SumsName, "Line": n})
 		}
 		out[line[66:]] = strings.ToLower(line[:64])
 	}

@@ -3,11 +3,11 @@ package backup
 import (
 	"bufio"
 	"context"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/internal/tail"
 
 	"github.com/stackgen/stackgen/stack"
@@ -60,14 +60,14 @@ func Probe(ctx context.Context, eng Engine, targets []Target) ([]Count, error) {
 		stdout, stderr := tail.Bytes{Max: 1 << 20}, tail.Bytes{Max: 8 << 10}
 		code, err := eng.Exec(ctx, t.ContainerID, cmd, &stdout, &stderr)
 		if err != nil {
-			return nil, fmt.Errorf("counting the data of %s: %w", describe(t.State), err)
+			return nil, msg.Err("backup.err.count", msg.Args{"What": describe(t.State), "Err": err})
 		}
 		if code != 0 {
-			return nil, fmt.Errorf("counting the data of %s exited with code %d: %s", describe(t.State), code, lastLines(stderr.String(), 2))
+			return nil, msg.Err("backup.err.count-exit", msg.Args{"What": describe(t.State), "Code": code, "Stderr": lastLines(stderr.String(), 2)})
 		}
 		counts, err := parseCounts(t.State, stdout.String())
 		if err != nil {
-			return nil, fmt.Errorf("counting the data of %s: %w", describe(t.State), err)
+			return nil, msg.Err("backup.err.count", msg.Args{"What": describe(t.State), "Err": err})
 		}
 		out = append(out, counts...)
 	}
@@ -85,7 +85,7 @@ func parseCounts(st stack.State, s string) ([]Count, error) {
 		name, num, ok := strings.Cut(line, "\t")
 		n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
 		if !ok || err != nil {
-			return nil, fmt.Errorf("unexpected output line %q", line)
+			return nil, msg.Err("backup.err.count-line", msg.Args{"Line": strconv.Quote(line)})
 		}
 		what := name
 		switch st.Kind {

@@ -5,14 +5,16 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // packedProject is what PackProject found.
@@ -71,7 +73,7 @@ func packProject(dir string, skip []string, w io.Writer) (*packedProject, error)
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("reading the project %s: %w", dir, err)
+		return nil, msg.Err("backup.err.read-project", msg.Args{"Dir": dir, "Err": err})
 	}
 	sort.Strings(paths)
 	for _, rel := range paths {
@@ -113,7 +115,7 @@ func packFile(tw *tar.Writer, pp *packedProject, full, rel string, st fs.FileInf
 	head = head[:n]
 	if isSecretFile(rel, head) {
 		if st.Size() > maxSecretFile {
-			return fmt.Errorf("%s looks like a secret but is larger than 1 MiB", rel)
+			return msg.Err("backup.err.secret-large", msg.Args{"File": rel})
 		}
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			return err
@@ -132,7 +134,7 @@ func packFile(tw *tar.Writer, pp *packedProject, full, rel string, st fs.FileInf
 		return err
 	}
 	if _, err := io.CopyN(tw, f, st.Size()); err != nil {
-		return fmt.Errorf("%s changed while it was archived: %w", rel, err)
+		return msg.Err("backup.err.changed-archiving", msg.Args{"File": rel, "Err": err})
 	}
 	pp.files++
 	return nil
@@ -154,7 +156,7 @@ func UnpackProject(archive io.Reader, secrets map[string][]byte, dir string) err
 		return err
 	}
 	if des, err := os.ReadDir(abs); err == nil && len(des) > 0 {
-		return fmt.Errorf("%s is not empty: restore a backup into a new folder, or into the project itself without unpacking it", abs)
+		return msg.Err("backup.err.not-empty", msg.Args{"Dir": abs})
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
@@ -177,7 +179,7 @@ func UnpackProject(archive io.Reader, secrets map[string][]byte, dir string) err
 	}
 	zr, err := gzip.NewReader(archive)
 	if err != nil {
-		return fmt.Errorf("%s: %v", ProjectName, err)
+		return msg.Err("backup.err.file", msg.Args{"File": ProjectName, "Err": err})
 	}
 	tr := tar.NewReader(zr)
 	var total int64
@@ -187,11 +189,11 @@ func UnpackProject(archive io.Reader, secrets map[string][]byte, dir string) err
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("%s: %v", ProjectName, err)
+			return msg.Err("backup.err.file", msg.Args{"File": ProjectName, "Err": err})
 		}
 		rel, err := safeRel(h.Name)
 		if err != nil {
-			return fmt.Errorf("%s: %v", ProjectName, err)
+			return msg.Err("backup.err.file", msg.Args{"File": ProjectName, "Err": err})
 		}
 		target := filepath.Join(work, filepath.FromSlash(rel))
 		mode := fs.FileMode(h.Mode).Perm()
@@ -206,13 +208,13 @@ func UnpackProject(archive io.Reader, secrets map[string][]byte, dir string) err
 		case tar.TypeReg:
 			total += h.Size
 			if total > maxProjectBytes {
-				return fmt.Errorf("%s unpacks to more than 2 GiB: not a project", ProjectName)
+				return msg.Err("backup.err.project-large", msg.Args{"File": ProjectName})
 			}
 			if err := writeNew(target, mode, io.LimitReader(tr, h.Size)); err != nil {
 				return err
 			}
 		default:
-			return fmt.Errorf("%s: entry %q is not a plain file or folder (links are never restored)", ProjectName, h.Name)
+			return msg.Err("backup.err.project-entry", msg.Args{"File": ProjectName, "Entry": strconv.Quote(h.Name)})
 		}
 	}
 	for rel, b := range secrets {

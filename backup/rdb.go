@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/stackgen/stackgen/internal/imagerole"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/stack"
 )
 
@@ -37,11 +38,11 @@ func ParseRDBHeader(b []byte) (RDBHeader, error) {
 	case strings.HasPrefix(s, "VALKEY") && len(s) >= 9:
 		digits, h.Valkey = s[6:9], true
 	default:
-		return RDBHeader{}, errors.New("not an RDB file (no REDIS or VALKEY header)")
+		return RDBHeader{}, msg.Err("backup.err.rdb-header")
 	}
 	v, err := strconv.Atoi(digits)
 	if err != nil || v <= 0 {
-		return RDBHeader{}, fmt.Errorf("not an RDB file (format version %q)", digits)
+		return RDBHeader{}, msg.Err("backup.err.rdb-version", msg.Args{"Digits": strconv.Quote(digits)})
 	}
 	h.Version = v
 	return h, nil
@@ -94,16 +95,16 @@ func CheckRDB(h RDBHeader, server RedisServer) error {
 	if h.Valkey || h.Version >= 80 {
 		switch {
 		case server.Valkey == 0:
-			return fmt.Errorf("the backup's RDB is Valkey's format %d, which %s cannot load; set the service's image to valkey/valkey:9 or newer and restore again", h.Version, name)
+			return msg.Err("backup.err.rdb-valkey", msg.Args{"Version": h.Version, "Server": name})
 		case server.Valkey < 9:
-			return fmt.Errorf("the backup's RDB is format %d, written by Valkey 9 or newer, which %s cannot load; set the service's image to valkey/valkey:9 or newer and restore again", h.Version, name)
+			return msg.Err("backup.err.rdb-valkey9", msg.Args{"Version": h.Version, "Server": name})
 		}
 		return nil
 	}
 	if server.Valkey > 0 {
 		if h.Version > valkeyMaxRedisFormat {
 			need := minRedisFor(h.Version)
-			return fmt.Errorf("the backup's RDB is format %d, written by Redis %d.%d or newer, which %s cannot load (Valkey reads Redis formats up to 11, Redis 7.2's, unless rdb-version-check is relaxed, and then only on a best-effort basis); set the service's image to redis:%d.%d or newer and restore again", h.Version, need[0], need[1], name, need[0], need[1])
+			return msg.Err("backup.err.rdb-valkey-redis", msg.Args{"Version": h.Version, "Need": fmt.Sprintf("%d.%d", need[0], need[1]), "Server": name})
 		}
 		return nil
 	}
@@ -112,12 +113,12 @@ func CheckRDB(h RDBHeader, server RedisServer) error {
 		// a format newer than this table knows: newer than any Redis it names
 		last := rdbMinRedis[len(rdbMinRedis)-1]
 		if h.Version > last.version {
-			return fmt.Errorf("the backup's RDB is format %d, newer than any Redis stackgen knows (format %d is Redis %d.%d's), which %s cannot load; restore it into the Redis that wrote it", h.Version, last.version, last.redis[0], last.redis[1], name)
+			return msg.Err("backup.err.rdb-unknown", msg.Args{"Version": h.Version, "Last": last.version, "LastRedis": fmt.Sprintf("%d.%d", last.redis[0], last.redis[1]), "Server": name})
 		}
 		return nil
 	}
 	if older(server.Redis, need) {
-		return fmt.Errorf("the backup's RDB is format %d, written by Redis %d.%d or newer, which %s cannot load (it would exit with \"Can't handle RDB format version %d\"); set the service's image to redis:%d.%d or newer (its image answer, then stackgen new --force) and restore again", h.Version, need[0], need[1], name, h.Version, need[0], need[1])
+		return msg.Err("backup.err.rdb-redis", msg.Args{"Version": h.Version, "Need": fmt.Sprintf("%d.%d", need[0], need[1]), "Server": name})
 	}
 	return nil
 }
@@ -208,14 +209,14 @@ func checkRedisTargets(opts RestoreOptions) error {
 		h, err := ReadRDBHeader(fh)
 		fh.Close()
 		if err != nil {
-			return fmt.Errorf("%s: %w; restore a backup made by stackgen backup", f.Name, err)
+			return msg.Err("backup.err.rdb-read", msg.Args{"File": f.Name, "Err": err})
 		}
 		server := opts.Redis[t.State.Service].Server
 		if server == (RedisServer{}) {
 			server = serverFromImage(t.Image)
 		}
 		if err := CheckRDB(h, server); err != nil {
-			return fmt.Errorf("refusing to restore %s into service %s: %w", f.Name, t.State.Service, err)
+			return msg.Err("backup.err.rdb-refused", msg.Args{"File": f.Name, "Service": t.State.Service, "Err": err})
 		}
 	}
 	return nil

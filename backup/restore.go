@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/internal/tail"
 
 	"github.com/stackgen/stackgen/engine"
@@ -51,7 +52,7 @@ func ProbeRedis(ctx context.Context, eng Engine, containerID string) (RedisConfi
 		return RedisConfig{}, err
 	}
 	if code != 0 {
-		return RedisConfig{}, fmt.Errorf("asking Redis for its settings exited with code %d: %s", code, lastLines(errOut.String(), 2))
+		return RedisConfig{}, msg.Err("backup.err.redis-config", msg.Args{"Code": code, "Stderr": lastLines(errOut.String(), 2)})
 	}
 	return parseRedisProbe(out.String()), nil
 }
@@ -108,10 +109,10 @@ func Restore(ctx context.Context, eng Engine, opts RestoreOptions) error {
 			}
 			f, ok := opts.Manifest.FileFor(t.State)
 			if !ok {
-				return fmt.Errorf("the backup has no %s", FileName(t.State))
+				return msg.Err("backup.err.no-file", msg.Args{"File": FileName(t.State)})
 			}
 			if err := restoreOne(ctx, eng, opts, t, f); err != nil {
-				return fmt.Errorf("restoring %s into container %s: %w", describe(t.State), t.Container, err)
+				return msg.Err("backup.err.restore-one", msg.Args{"What": describe(t.State), "Container": t.Container, "Err": err})
 			}
 		}
 	}
@@ -125,7 +126,7 @@ func restoreOne(ctx context.Context, eng Engine, opts RestoreOptions, t Target, 
 	}
 	fh, _, err := OpenData(opts.Dir, f.Name)
 	if err != nil {
-		return fmt.Errorf("%s: %w", f.Name, err)
+		return msg.Err("backup.err.file", msg.Args{"File": f.Name, "Err": err})
 	}
 	defer fh.Close()
 	what := describe(t.State)
@@ -162,7 +163,7 @@ func restoreOne(ctx context.Context, eng Engine, opts RestoreOptions, t Target, 
 			return xerr
 		}
 		if code != 0 {
-			return fmt.Errorf("the restore command exited with code %d: %s", code, lastLines(stderr.String(), 3))
+			return msg.Err("backup.err.restore-exit", msg.Args{"Code": code, "Stderr": lastLines(stderr.String(), 3)})
 		}
 	}
 	if err != nil {
@@ -186,7 +187,7 @@ func runHelper(ctx context.Context, eng Engine, t Target, purpose, script string
 	}
 	if h.ExitCode != 0 {
 		eng.RemoveHelper(context.WithoutCancel(ctx), h.ID)
-		return nil, fmt.Errorf("the helper container (%s) exited with code %d: %s", purpose, h.ExitCode, lastLines(h.Stderr, 3))
+		return nil, msg.Err("backup.err.helper-exit", msg.Args{"Purpose": purpose, "Code": h.ExitCode, "Stderr": lastLines(h.Stderr, 3)})
 	}
 	return h, nil
 }
@@ -203,7 +204,7 @@ func parseOwner(s string) (uid, gid int, err error) {
 		}
 	}
 	if !ok || err != nil {
-		return 0, 0, fmt.Errorf("the helper printed %q, not the directory's uid:gid", line)
+		return 0, 0, msg.Err("backup.err.helper-owner", msg.Args{"Line": strconv.Quote(line)})
 	}
 	return uid, gid, nil
 }
@@ -309,7 +310,7 @@ func tarOf(entries []tarEntry, uid, gid int) io.Reader {
 			if e.body != nil {
 				if n, err := io.Copy(tw, e.body); err != nil || n != e.size {
 					if err == nil {
-						err = fmt.Errorf("%s: read %d bytes, expected %d", e.name, n, e.size)
+						err = msg.Err("backup.err.short-read", msg.Args{"File": e.name, "N": n, "Size": e.size})
 					}
 					pw.CloseWithError(err)
 					return

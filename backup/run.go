@@ -4,16 +4,17 @@ import (
 	"archive/tar"
 	"compress/gzip"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/internal/tail"
 
 	"github.com/stackgen/stackgen/engine"
@@ -50,7 +51,10 @@ type Event struct {
 	// Step is the data file ("db.sql.gz").
 	Step string
 	// What says it in words ("db (mariadb)").
-	What    string
+	What string
+	// Say is What as a catalogue message when it holds words of its own
+	// (not only names), for a reader of another language.
+	Say     msg.Sub
 	Bytes   int64
 	Done    bool
 	Elapsed time.Duration
@@ -198,7 +202,7 @@ func dumpOne(ctx context.Context, eng Engine, dir string, t Target, opts Options
 	f := File{Name: name, Service: st.Service, Kind: st.Kind, Volume: st.Volume, Path: st.Path}
 	if err := dumpInto(ctx, eng, df, t, s, &f, opts.Live); err != nil {
 		df.abort()
-		return File{}, fmt.Errorf("backing up %s from container %s: %w", what, t.Container, err)
+		return File{}, msg.Err("backup.err.dump", msg.Args{"What": what, "Container": t.Container, "Err": err})
 	}
 	sum, err := df.commit()
 	if err != nil {
@@ -215,10 +219,10 @@ func dumpOne(ctx context.Context, eng Engine, dir string, t Target, opts Options
 		return File{}, err
 	}
 	if check.sha256 != sum.sha256 || check.size != sum.size {
-		return File{}, fmt.Errorf("backing up %s: %s changed on disk while it was written", what, name)
+		return File{}, msg.Err("backup.err.dump-changed", msg.Args{"What": what, "File": name})
 	}
 	if check.contentErr != nil {
-		return File{}, fmt.Errorf("backing up %s: the dump %s", what, check.contentErr)
+		return File{}, msg.Err("backup.err.dump-content", msg.Args{"What": what, "Err": check.contentErr})
 	}
 	f.Size, f.SHA256 = sum.size, sum.sha256
 	progress.send(Event{Step: name, What: what, Bytes: sum.size, Done: true, Elapsed: time.Since(start)})
@@ -261,7 +265,7 @@ func dumpInto(ctx context.Context, eng Engine, w io.Writer, t Target, s *Strateg
 		return err
 	}
 	if code != 0 {
-		return fmt.Errorf("the dump command exited with code %d: %s", code, lastLines(stderr.String(), 3))
+		return msg.Err("backup.err.dump-exit", msg.Args{"Code": code, "Stderr": lastLines(stderr.String(), 3)})
 	}
 	if zw != nil {
 		if err := zw.Close(); err != nil {
@@ -292,12 +296,12 @@ func rebaseTar(r io.Reader, w io.Writer) error {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("reading the engine's archive: %w", err)
+			return msg.Err("backup.err.archive-read", msg.Args{"Err": err})
 		}
 		if root == "" {
 			root = strings.TrimSuffix(hdr.Name, "/")
 			if hdr.Typeflag != tar.TypeDir {
-				return fmt.Errorf("%s is not a directory in the container", root)
+				return msg.Err("backup.err.archive-not-dir", msg.Args{"Dir": root})
 			}
 		}
 		name, err := rebaseName(root, hdr.Name)
@@ -318,7 +322,7 @@ func rebaseTar(r io.Reader, w io.Writer) error {
 		}
 	}
 	if root == "" {
-		return errors.New("the engine's archive was empty")
+		return msg.Err("backup.err.archive-empty")
 	}
 	return tw.Close()
 }
@@ -330,7 +334,7 @@ func rebaseName(root, name string) (string, error) {
 	}
 	rel, ok := strings.CutPrefix(clean, root+"/")
 	if !ok || rel == "" || path.IsAbs(rel) || strings.HasPrefix(path.Clean(rel), "..") {
-		return "", fmt.Errorf("unexpected entry %q in the engine's archive of %s", name, root)
+		return "", msg.Err("backup.err.archive-entry", msg.Args{"Entry": strconv.Quote(name), "Dir": root})
 	}
 	if strings.HasSuffix(name, "/") {
 		rel += "/"
@@ -371,7 +375,7 @@ func archiveProject(work string, opts Options, m *Manifest) error {
 		return err
 	}
 	m.ProjectFiles = &Archive{Name: ProjectName, Size: sum.size, SHA256: sum.sha256}
-	opts.Progress.send(Event{Step: ProjectName, What: fmt.Sprintf("project files (%d)", pp.files), Bytes: sum.size, Done: true})
+	opts.Progress.send(Event{Step: ProjectName, What: msg.English().T("backup.progress.project-files", msg.Args{"N": pp.files}), Say: msg.Sub{ID: "backup.progress.project-files", Args: msg.Args{"N": pp.files}}, Bytes: sum.size, Done: true})
 	if len(pp.secrets) == 0 || opts.EncryptTo == nil {
 		return nil
 	}
@@ -381,7 +385,7 @@ func archiveProject(work string, opts Options, m *Manifest) error {
 	}
 	if err := sealSecrets(sf, pp.secrets, *opts.EncryptTo); err != nil {
 		sf.abort()
-		return fmt.Errorf("encrypting the secrets: %w", err)
+		return msg.Err("backup.err.encrypt", msg.Args{"Err": err})
 	}
 	ssum, err := sf.commit()
 	if err != nil {
@@ -396,7 +400,7 @@ func archiveProject(work string, opts Options, m *Manifest) error {
 		sealed.EnvKeys = envKeys(env)
 	}
 	m.Secrets = sealed
-	opts.Progress.send(Event{Step: SecretsName, What: fmt.Sprintf("secrets, encrypted (%d files)", len(sealed.Files)), Bytes: ssum.size, Done: true})
+	opts.Progress.send(Event{Step: SecretsName, What: msg.English().T("backup.progress.secrets", msg.Args{"N": len(sealed.Files)}), Say: msg.Sub{ID: "backup.progress.secrets", Args: msg.Args{"N": len(sealed.Files)}}, Bytes: ssum.size, Done: true})
 	return nil
 }
 

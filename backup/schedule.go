@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/render"
 )
 
@@ -37,21 +38,22 @@ func ParseSchedule(spec string) (Schedule, error) {
 	}
 	f := strings.Fields(spec)
 	if len(f) != 5 {
-		return Schedule{}, fmt.Errorf("--schedule %q: use daily, hourly or a cron expression of 5 fields (minute hour day month weekday), e.g. \"30 2 * * *\"", spec)
+		return Schedule{}, msg.Err("backup.err.schedule-fields", msg.Args{"Spec": strconv.Quote(spec)})
 	}
 	limits := [5][2]int{{0, 59}, {0, 23}, {1, 31}, {1, 12}, {0, 7}}
-	names := [5]string{"minute", "hour", "day of month", "month", "day of week"}
+	// the fields' names, said in the language of the message around them
+	names := [5]string{"minute", "hour", "day-of-month", "month", "day-of-week"}
 	var conv [5]string
 	for i, field := range f {
 		c, err := cronField(field, limits[i][0], limits[i][1], i == 4)
 		if err != nil {
-			return Schedule{}, fmt.Errorf("--schedule %q: the %s field %q: %v", spec, names[i], field, err)
+			return Schedule{}, msg.Err("backup.err.schedule-field", msg.Args{"Spec": strconv.Quote(spec), "Field": msg.Sub{ID: "backup.cron." + names[i]}, "Value": strconv.Quote(field), "Err": err})
 		}
 		conv[i] = c
 	}
 	if f[2] != "*" && f[4] != "*" {
 		// cron runs when either matches, systemd when both do.
-		return Schedule{}, fmt.Errorf("--schedule %q: restrict the day of month or the day of week, not both (cron and systemd read that differently)", spec)
+		return Schedule{}, msg.Err("backup.err.schedule-days", msg.Args{"Spec": strconv.Quote(spec)})
 	}
 	cal := fmt.Sprintf("*-%s-%s %s:%s:00", conv[3], conv[2], conv[1], conv[0])
 	if f[4] != "*" {
@@ -86,16 +88,16 @@ func cronField(s string, lo, hi int, weekday bool) (string, error) {
 		if hasStep {
 			n, err := strconv.Atoi(step)
 			if err != nil || n < 1 {
-				return "", fmt.Errorf("step %q is not a positive number", step)
+				return "", msg.Err("backup.err.cron-step", msg.Args{"Step": strconv.Quote(step)})
 			}
 			if weekday {
-				return "", fmt.Errorf("steps are not supported for weekdays")
+				return "", msg.Err("backup.err.cron-weekday-step")
 			}
 		}
 		num := func(x string) (int, error) {
 			n, err := strconv.Atoi(x)
 			if err != nil || n < lo || n > hi {
-				return 0, fmt.Errorf("%q is not a number from %d to %d", x, lo, hi)
+				return 0, msg.Err("backup.err.cron-number", msg.Args{"Value": strconv.Quote(x), "Lo": lo, "Hi": hi})
 			}
 			return n, nil
 		}
@@ -109,7 +111,7 @@ func cronField(s string, lo, hi int, weekday bool) (string, error) {
 		switch {
 		case rng == "*":
 			if !hasStep {
-				return "", fmt.Errorf("%q mixes * into a list", s)
+				return "", msg.Err("backup.err.cron-star-list", msg.Args{"Value": strconv.Quote(s)})
 			}
 			out = fmt.Sprintf("%02d/%s", lo, step)
 		case strings.Contains(rng, "-"):
@@ -123,13 +125,13 @@ func cronField(s string, lo, hi int, weekday bool) (string, error) {
 				return "", err
 			}
 			if y < x {
-				return "", fmt.Errorf("range %q runs backwards", rng)
+				return "", msg.Err("backup.err.cron-backwards", msg.Args{"Value": strconv.Quote(rng)})
 			}
 			out = name(x) + ".." + name(y)
 			if hasStep {
 				out = fmt.Sprintf("%s/%s", name(x), step)
 				if y != hi {
-					return "", fmt.Errorf("a stepped range must run to the field's end (%d)", hi)
+					return "", msg.Err("backup.err.cron-step-end", msg.Args{"Hi": hi})
 				}
 			}
 		default:
@@ -269,7 +271,7 @@ func (j ScheduleJob) TaskScript() (string, error) {
 	case "hourly":
 		trigger = "New-ScheduledTaskTrigger -Once -At (Get-Date).Date.AddMinutes(17) -RepetitionInterval (New-TimeSpan -Hours 1)"
 	default:
-		return "", fmt.Errorf("the Windows Task Scheduler takes --schedule daily or hourly, not %q", j.Schedule.Spec)
+		return "", msg.Err("backup.err.task-schedule", msg.Args{"Spec": strconv.Quote(j.Schedule.Spec)})
 	}
 	args := append([]string{"backup", j.Dir}, j.Args...)
 	var quoted []string
@@ -277,7 +279,7 @@ func (j ScheduleJob) TaskScript() (string, error) {
 		// One argument string for the task: each word in double quotes,
 		// as Windows' command-line parsing reads it.
 		if strings.ContainsAny(a, "\"\r\n") {
-			return "", fmt.Errorf("%q cannot be passed to a scheduled task", a)
+			return "", msg.Err("backup.err.task-arg", msg.Args{"Arg": strconv.Quote(a)})
 		}
 		quoted = append(quoted, `"`+a+`"`)
 	}

@@ -4,12 +4,13 @@ import (
 	"archive/tar"
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/internal/smallfile"
 
 	"filippo.io/age"
@@ -53,17 +54,17 @@ func ParseRecipients(s string) (Recipients, error) {
 	if strings.HasPrefix(s, "age1") {
 		r, err := age.ParseX25519Recipient(s)
 		if err != nil {
-			return Recipients{}, fmt.Errorf("--encrypt-to %q is not an age public key (age1…): %v", s, err)
+			return Recipients{}, msg.Err("backup.err.recipient", msg.Args{"Value": strconv.Quote(s), "Err": err})
 		}
 		return Recipients{List: []age.Recipient{r}, Kind: "x25519"}, nil
 	}
 	b, err := smallfile.ReadFile(s, 64<<10)
 	if err != nil {
-		return Recipients{}, fmt.Errorf("--encrypt-to takes an age public key (age1…, from 'stackgen keygen') or a file of them: %v", err)
+		return Recipients{}, msg.Err("backup.err.recipient-file", msg.Args{"Err": err})
 	}
 	list, err := age.ParseRecipients(bytes.NewReader(b))
 	if err != nil {
-		return Recipients{}, fmt.Errorf("%s: %v (one age public key a line)", s, err)
+		return Recipients{}, msg.Err("backup.err.recipients", msg.Args{"File": s, "Err": err})
 	}
 	return Recipients{List: list, Kind: "x25519"}, nil
 }
@@ -71,7 +72,7 @@ func ParseRecipients(s string) (Recipients, error) {
 // PassphraseRecipient encrypts to a passphrase (scrypt).
 func PassphraseRecipient(pass string) (Recipients, error) {
 	if len(pass) < 12 {
-		return Recipients{}, errors.New("the backup passphrase must have 12 characters or more")
+		return Recipients{}, msg.Err("backup.err.passphrase-short")
 	}
 	r, err := age.NewScryptRecipient(pass)
 	if err != nil {
@@ -85,11 +86,11 @@ func PassphraseRecipient(pass string) (Recipients, error) {
 func LoadIdentities(file string) ([]age.Identity, error) {
 	b, err := smallfile.ReadFile(file, 1<<20)
 	if err != nil {
-		return nil, fmt.Errorf("reading the key: %v", err)
+		return nil, msg.Err("backup.err.identity-read", msg.Args{"Err": err})
 	}
 	ids, err := age.ParseIdentities(bytes.NewReader(b))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v (an age identity file from 'stackgen keygen' or age-keygen)", file, err)
+		return nil, msg.Err("backup.err.identity", msg.Args{"File": file, "Err": err})
 	}
 	return ids, nil
 }
@@ -138,9 +139,9 @@ func OpenSecrets(r io.Reader, ids []age.Identity) (map[string][]byte, error) {
 	if err != nil {
 		var nm *age.NoIdentityMatchError
 		if errors.As(err, &nm) {
-			return nil, errors.New("the key does not open this backup's secrets (it was encrypted to another key or passphrase)")
+			return nil, msg.Err("backup.err.wrong-key")
 		}
-		return nil, fmt.Errorf("decrypting the secrets: %v", err)
+		return nil, msg.Err("backup.err.decrypt", msg.Args{"Err": err})
 	}
 	out := map[string][]byte{}
 	tr := tar.NewReader(dec)
@@ -151,15 +152,15 @@ func OpenSecrets(r io.Reader, ids []age.Identity) (map[string][]byte, error) {
 			return out, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("reading the secrets: %v", err)
+			return nil, msg.Err("backup.err.secrets-read", msg.Args{"Err": err})
 		}
 		name, err := safeRel(h.Name)
 		if err != nil || h.Typeflag != tar.TypeReg {
-			return nil, fmt.Errorf("the secrets hold an entry %q that is not a plain file in the project", h.Name)
+			return nil, msg.Err("backup.err.secrets-entry", msg.Args{"Entry": strconv.Quote(h.Name)})
 		}
 		total += h.Size
 		if total > 16<<20 {
-			return nil, errors.New("the secrets are larger than 16 MiB: not a stackgen backup")
+			return nil, msg.Err("backup.err.secrets-large")
 		}
 		b, err := io.ReadAll(io.LimitReader(tr, h.Size))
 		if err != nil {
@@ -173,7 +174,7 @@ func OpenSecrets(r io.Reader, ids []age.Identity) (map[string][]byte, error) {
 func safeRel(name string) (string, error) {
 	clean := path.Clean(strings.TrimPrefix(name, "./"))
 	if clean == "." || path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") || strings.ContainsRune(clean, '\\') || strings.ContainsRune(clean, 0) {
-		return "", fmt.Errorf("entry %q is outside the project", name)
+		return "", msg.Err("backup.err.outside", msg.Args{"Entry": strconv.Quote(name)})
 	}
 	return clean, nil
 }

@@ -3,10 +3,10 @@ package backup
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io/fs"
 	"path/filepath"
 
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/internal/smallfile"
 
 	"github.com/goccy/go-yaml"
@@ -42,18 +42,18 @@ func LoadSettings(dir string) (Settings, error) {
 		return Settings{}, nil
 	}
 	if err != nil {
-		return Settings{}, fmt.Errorf("%s: %v", p, err)
+		return Settings{}, msg.Err("backup.err.file", msg.Args{"File": p, "Err": err})
 	}
 	var s Settings
 	if err := yaml.UnmarshalWithOptions(b, &s, yaml.Strict()); err != nil {
-		return Settings{}, fmt.Errorf("%s: %s (fix the file or delete it: it only holds defaults for 'stackgen backup')", p, yaml.FormatError(err, false, false))
+		return Settings{}, msg.Err("backup.err.settings-yaml", msg.Args{"File": p, "Err": yaml.FormatError(err, false, false)})
 	}
 	if s.Keep < 0 {
-		return Settings{}, fmt.Errorf("%s: keep is %d; it counts the backups to keep (1 or more)", p, s.Keep)
+		return Settings{}, msg.Err("backup.err.settings-keep", msg.Args{"File": p, "Keep": s.Keep})
 	}
 	if s.Schedule != "" {
 		if _, err := ParseSchedule(s.Schedule); err != nil {
-			return Settings{}, fmt.Errorf("%s: %v", p, err)
+			return Settings{}, msg.Err("backup.err.file", msg.Args{"File": p, "Err": err})
 		}
 	}
 	return s, nil

@@ -2,11 +2,11 @@ package backup
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"path/filepath"
 
 	"github.com/stackgen/stackgen/engine"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/progress"
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/stack"
@@ -34,14 +34,14 @@ func LoadSource(dir string) (*Source, error) {
 	}
 	def, err := stacks.Registry().Lookup(m.Stack)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(abs, project.ManifestName), err)
+		return nil, msg.Err("backup.err.file", msg.Args{"File": filepath.Join(abs, project.ManifestName), "Err": err})
 	}
 	if def.State == nil {
-		return nil, fmt.Errorf("the %s stack declares no data to back up", def.Name)
+		return nil, msg.Err("backup.err.no-state", msg.Args{"Stack": def.Name})
 	}
 	states := def.State(m.AnswersOf())
 	if err := CheckStates(states); err != nil {
-		return nil, fmt.Errorf("the %s stack: %w", def.Name, err)
+		return nil, msg.Err("backup.err.stack", msg.Args{"Stack": def.Name, "Err": err})
 	}
 	return &Source{Dir: abs, Stack: def.Name, States: states}, nil
 }
@@ -61,8 +61,14 @@ func Targets(ctx context.Context, eng *engine.Client, composeProject string, sta
 
 // LineProgress renders backup and restore events on w through the progress
 // package's Steps: in place on a terminal (tty), a line per finished file
-// otherwise.
-func LineProgress(w io.Writer, tty bool) Progress {
+// otherwise. l says the events that carry words of their own (Say).
+func LineProgress(w io.Writer, tty bool, l *msg.Localizer) Progress {
 	s := progress.NewSteps(w, tty)
-	return func(e Event) { s.Step(e.What, e.Step, e.Bytes, e.Elapsed, e.Done) }
+	return func(e Event) {
+		what := e.What
+		if e.Say.ID != "" {
+			what = l.T(e.Say.ID, e.Say.Args)
+		}
+		s.Step(what, e.Step, e.Bytes, e.Elapsed, e.Done)
+	}
 }

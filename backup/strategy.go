@@ -2,11 +2,11 @@ package backup
 
 import (
 	"bytes"
-	"errors"
-	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/stack"
 )
 
@@ -204,7 +204,7 @@ var strategies = map[stack.StateKind]*Strategy{
 func StrategyFor(k stack.StateKind) (*Strategy, error) {
 	s, ok := strategies[k]
 	if !ok {
-		return nil, fmt.Errorf("no backup strategy for state kind %q", k)
+		return nil, msg.Err("backup.err.no-strategy", msg.Args{"Kind": strconv.Quote(string(k))})
 	}
 	return s, nil
 }
@@ -237,22 +237,22 @@ func FileName(st stack.State) string {
 // a files state without a path, or two states with one file name.
 func CheckStates(states []stack.State) error {
 	if len(states) == 0 {
-		return errors.New("the stack declares no state to back up")
+		return msg.Err("backup.err.no-states")
 	}
 	seen := map[string]bool{}
 	for _, st := range states {
 		if st.Service == "" {
-			return fmt.Errorf("a %s state has no service", st.Kind)
+			return msg.Err("backup.err.state-service", msg.Args{"Kind": st.Kind})
 		}
 		if _, err := StrategyFor(st.Kind); err != nil {
-			return fmt.Errorf("service %s: %w", st.Service, err)
+			return msg.Err("backup.err.service", msg.Args{"Service": st.Service, "Err": err})
 		}
 		if st.Kind == stack.StateFiles && !strings.HasPrefix(st.Path, "/") {
-			return fmt.Errorf("service %s: a files state needs the absolute directory in the container (Path), got %q", st.Service, st.Path)
+			return msg.Err("backup.err.state-path", msg.Args{"Service": st.Service, "Path": strconv.Quote(st.Path)})
 		}
 		n := FileName(st)
 		if seen[n] {
-			return fmt.Errorf("two states of service %s map to the same backup file %s", st.Service, n)
+			return msg.Err("backup.err.state-twice", msg.Args{"Service": st.Service, "File": n})
 		}
 		seen[n] = true
 	}
@@ -261,17 +261,17 @@ func CheckStates(states []stack.State) error {
 
 func checkSQLDump(head, tail []byte) error {
 	if !bytes.Contains(head, []byte("-- MariaDB dump")) && !bytes.Contains(head, []byte("-- MySQL dump")) {
-		return errors.New("does not start like a mysqldump/mariadb-dump file")
+		return msg.Err("backup.err.sql-head")
 	}
 	if !bytes.Contains(tail, []byte("-- Dump completed")) {
-		return errors.New("has no \"-- Dump completed\" line at its end: the dump was cut short")
+		return msg.Err("backup.err.sql-tail")
 	}
 	return nil
 }
 
 func checkPgDump(head, tail []byte) error {
 	if !bytes.HasPrefix(head, []byte("PGDMP")) {
-		return errors.New("is not a pg_dump custom-format archive (no PGDMP header)")
+		return msg.Err("backup.err.pg-head")
 	}
 	return nil
 }
@@ -280,10 +280,10 @@ func checkPgDump(head, tail []byte) error {
 // opcode (0xFF) followed by the 8-byte checksum at the very end.
 func checkRDB(head, tail []byte) error {
 	if !bytes.HasPrefix(head, []byte("REDIS")) || len(head) < 9 {
-		return errors.New("is not a Redis RDB file (no REDIS header)")
+		return msg.Err("backup.err.rdb-head")
 	}
 	if len(tail) < 9 || tail[len(tail)-9] != 0xFF {
-		return errors.New("has no RDB end marker: the snapshot was cut short")
+		return msg.Err("backup.err.rdb-tail")
 	}
 	return nil
 }

@@ -6,25 +6,30 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/stack"
 )
 
-// VerifyError lists everything wrong with a backup folder.
+// VerifyError lists everything wrong with a backup folder. It reads as
+// (and unwraps to) a catalogue message, so the command says it again in
+// the reader's language, each problem included.
 type VerifyError struct {
 	Dir      string
-	Problems []string
+	Problems []error
 }
 
-func (e *VerifyError) Error() string {
-	return fmt.Sprintf("backup %s is damaged or incomplete, nothing was changed:\n  %s", e.Dir, strings.Join(e.Problems, "\n  "))
+func (e *VerifyError) Error() string { return e.Unwrap().Error() }
+
+func (e *VerifyError) Unwrap() error {
+	return msg.Err("backup.err.damaged", msg.Args{"Dir": e.Dir, "Problems": joinProblems(e.Problems)})
 }
 
 // Verify checks a backup folder without Docker: the manifest's structure,
@@ -35,21 +40,21 @@ func (e *VerifyError) Error() string {
 func Verify(dir string) (*Manifest, error) {
 	m, err := LoadManifest(dir)
 	if err != nil {
-		return nil, &VerifyError{Dir: dir, Problems: []string{err.Error()}}
+		return nil, &VerifyError{Dir: dir, Problems: []error{err}}
 	}
-	var problems []string
+	var problems []error
 	if b, err := readSmall(dir, SumsName); err == nil {
 		sums, err := parseSums(b)
 		if err != nil {
-			problems = append(problems, err.Error())
+			problems = append(problems, err)
 		} else {
 			listed := map[string]bool{}
 			check := func(name, sha string) {
 				listed[name] = true
 				if h, ok := sums[name]; !ok {
-					problems = append(problems, fmt.Sprintf("%s: not in %s", name, SumsName))
+					problems = append(problems, msg.Err("backup.err.not-in-sums", msg.Args{"File": name, "Sums": SumsName}))
 				} else if h != sha {
-					problems = append(problems, fmt.Sprintf("%s: %s and %s disagree on its SHA-256", name, SumsName, ManifestName))
+					problems = append(problems, msg.Err("backup.err.sums-disagree", msg.Args{"File": name, "Sums": SumsName, "Manifest": ManifestName}))
 				}
 			}
 			for _, f := range m.Files {
@@ -65,23 +70,23 @@ func Verify(dir string) (*Manifest, error) {
 					continue
 				}
 				if !safeName.MatchString(n) {
-					problems = append(problems, fmt.Sprintf("%s lists %q, not a plain file name", SumsName, n))
+					problems = append(problems, msg.Err("backup.err.sums-name", msg.Args{"File": SumsName, "Name": strconv.Quote(n)}))
 				} else if err := verifyHash(filepath.Join(dir, n), sums[n]); err != nil {
-					problems = append(problems, n+": "+err.Error())
+					problems = append(problems, msg.Err("backup.err.file", msg.Args{"File": n, "Err": err}))
 				}
 			}
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		problems = append(problems, SumsName+": "+err.Error())
+		problems = append(problems, msg.Err("backup.err.file", msg.Args{"File": SumsName, "Err": err}))
 	}
 	for _, f := range m.Files {
 		if err := verifyFile(dir, f); err != nil {
-			problems = append(problems, f.Name+": "+err.Error())
+			problems = append(problems, msg.Err("backup.err.file", msg.Args{"File": f.Name, "Err": err}))
 		}
 	}
 	for _, a := range m.archives() {
 		if err := verifyArchive(dir, a); err != nil {
-			problems = append(problems, a.Name+": "+err.Error())
+			problems = append(problems, msg.Err("backup.err.file", msg.Args{"File": a.Name, "Err": err}))
 		}
 	}
 	if len(problems) > 0 {
@@ -97,15 +102,17 @@ func verifyArchive(dir string, a Archive) error {
 	}
 	fh.Close()
 	if st.Size() != a.Size {
-		return fmt.Errorf("size is %d bytes, the manifest says %d", st.Size(), a.Size)
+		return msg.Err("backup.err.size", msg.Args{"Size": st.Size(), "Want": a.Size})
 	}
 	return verifyHash(filepath.Join(dir, a.Name), a.SHA256)
 }
 
-// errMissing is a backup file that is not there; it is fs.ErrNotExist.
+// errMissing is a backup file that is not there; it is fs.ErrNotExist, and
+// reads as (and unwraps to) a catalogue message.
 type errMissing struct{}
 
-func (errMissing) Error() string        { return "missing" }
+func (errMissing) Error() string        { return errMissing{}.Unwrap().Error() }
+func (errMissing) Unwrap() error        { return msg.Err("backup.err.missing") }
 func (errMissing) Is(target error) bool { return target == fs.ErrNotExist }
 
 // readSmall reads a backup's own small file (manifest, sums) as OpenData
@@ -118,7 +125,7 @@ func readSmall(dir, name string) ([]byte, error) {
 	defer fh.Close()
 	const limit = 16 << 20
 	if st.Size() > limit {
-		return nil, fmt.Errorf("%s is %d bytes, more than a backup's %s can be", filepath.Join(dir, name), st.Size(), name)
+		return nil, msg.Err("backup.err.small-large", msg.Args{"File": filepath.Join(dir, name), "Size": st.Size(), "Name": name})
 	}
 	return io.ReadAll(io.LimitReader(fh, limit))
 }
@@ -137,10 +144,10 @@ func OpenData(dir, name string) (*os.File, os.FileInfo, error) {
 	}
 	if info.Mode()&os.ModeSymlink != 0 {
 		to, _ := os.Readlink(p)
-		return nil, nil, fmt.Errorf("is a symbolic link (to %s); a backup's files must be in its folder: copy the file in instead of linking it", to)
+		return nil, nil, msg.Err("backup.err.symlink", msg.Args{"Target": to})
 	}
 	if !info.Mode().IsRegular() {
-		return nil, nil, errors.New("not a regular file")
+		return nil, nil, msg.Err("backup.err.irregular")
 	}
 	fh, err := os.Open(p)
 	if err != nil {
@@ -149,7 +156,7 @@ func OpenData(dir, name string) (*os.File, os.FileInfo, error) {
 	st, err := fh.Stat()
 	if err != nil || !os.SameFile(info, st) {
 		fh.Close()
-		return nil, nil, errors.New("changed while it was checked; run again")
+		return nil, nil, msg.Err("backup.err.changed-checking")
 	}
 	return fh, st, nil
 }
@@ -161,14 +168,14 @@ func verifyFile(dir string, f File) error {
 	}
 	defer fh.Close()
 	if st.Size() != f.Size {
-		return fmt.Errorf("size is %d bytes, the manifest says %d", st.Size(), f.Size)
+		return msg.Err("backup.err.size", msg.Args{"Size": st.Size(), "Want": f.Size})
 	}
 	sum, err := inspectContent(fh, f.Kind, f.Name)
 	if err != nil {
 		return err
 	}
 	if sum.sha256 != f.SHA256 {
-		return fmt.Errorf("SHA-256 is %s, the manifest says %s: the file changed after the backup", sum.sha256[:12]+"…", f.SHA256[:12]+"…")
+		return msg.Err("backup.err.sha-manifest", msg.Args{"Got": sum.sha256[:12], "Want": f.SHA256[:12]})
 	}
 	if sum.contentErr != nil {
 		return sum.contentErr
@@ -187,7 +194,7 @@ func verifyHash(p, want string) error {
 		return err
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != want {
-		return fmt.Errorf("SHA-256 is %s…, %s says %s…: the file changed after the backup", got[:12], SumsName, want[:12])
+		return msg.Err("backup.err.sha-sums", msg.Args{"Got": got[:12], "File": SumsName, "Want": want[:12]})
 	}
 	return nil
 }
@@ -216,7 +223,7 @@ func inspectContent(r io.Reader, kind stack.StateKind, name string) (contentSum,
 		if gz {
 			zr, err := gzip.NewReader(src)
 			if err != nil {
-				contentErr = fmt.Errorf("not a gzip file: %v", err)
+				contentErr = msg.Err("backup.err.not-gzip", msg.Args{"Err": err})
 			} else {
 				zr.Multistream(false)
 				content = zr
@@ -249,7 +256,7 @@ func checkContent(r io.Reader, s *Strategy, gz bool) error {
 	edges := &edgeWriter{}
 	if _, err := io.Copy(edges, r); err != nil {
 		if gz {
-			return fmt.Errorf("the gzip stream is damaged or cut short: %v", err)
+			return msg.Err("backup.err.gzip-damaged", msg.Args{"Err": err})
 		}
 		return err
 	}
@@ -285,12 +292,12 @@ func checkTar(r io.Reader) error {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("not a complete tar archive: %v", err)
+			return msg.Err("backup.err.tar-incomplete", msg.Args{"Err": err})
 		}
 		name := hdr.Name
 		clean := path.Clean(strings.TrimPrefix(name, "./"))
 		if path.IsAbs(name) || clean == ".." || strings.HasPrefix(clean, "../") {
-			return fmt.Errorf("tar entry %q points outside the directory", name)
+			return msg.Err("backup.err.tar-outside", msg.Args{"Entry": strconv.Quote(name)})
 		}
 		// Only files, folders and hard links within: a symbolic link
 		// restored into a volume could point the service (a web server
@@ -299,18 +306,18 @@ func checkTar(r io.Reader) error {
 		switch hdr.Typeflag {
 		case tar.TypeReg, tar.TypeDir:
 		case tar.TypeSymlink:
-			return fmt.Errorf("tar entry %q is a symbolic link (to %q); a backup holds only files and folders", name, hdr.Linkname)
+			return msg.Err("backup.err.tar-symlink", msg.Args{"Entry": strconv.Quote(name), "Target": strconv.Quote(hdr.Linkname)})
 		case tar.TypeLink:
 			// A hard link shares a file of the archive itself (the backup
 			// keeps them, rebased); it must name one inside.
 			if l := path.Clean(strings.TrimPrefix(hdr.Linkname, "./")); path.IsAbs(hdr.Linkname) || l == ".." || strings.HasPrefix(l, "../") {
-				return fmt.Errorf("tar entry %q is a hard link to %q, outside the directory", name, hdr.Linkname)
+				return msg.Err("backup.err.tar-hardlink", msg.Args{"Entry": strconv.Quote(name), "Target": strconv.Quote(hdr.Linkname)})
 			}
 		default:
-			return fmt.Errorf("tar entry %q is of type %q, not a file or folder; a backup holds only files and folders", name, string(hdr.Typeflag))
+			return msg.Err("backup.err.tar-type", msg.Args{"Entry": strconv.Quote(name), "Type": strconv.Quote(string(hdr.Typeflag))})
 		}
 		if _, err := io.Copy(io.Discard, tr); err != nil {
-			return fmt.Errorf("not a complete tar archive: entry %s: %v", name, err)
+			return msg.Err("backup.err.tar-entry", msg.Args{"Entry": name, "Err": err})
 		}
 	}
 }
@@ -341,3 +348,16 @@ func (e *edgeWriter) Write(p []byte) (int, error) {
 type countWriter struct{ n int64 }
 
 func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+// joinProblems makes one error of several, a line each, as a chain of
+// catalogue messages: said again in another language, every problem is
+// too, which a list of strings made here could not be.
+func joinProblems(errs []error) error {
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return msg.Err("backup.err.problems", msg.Args{"Err": errs[0], "More": joinProblems(errs[1:])})
+}

@@ -82,7 +82,7 @@ func NewCmdBackup(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			}
 			if opts.Schedule != "" {
 				if _, err := backup.ParseSchedule(opts.Schedule); err != nil {
-					return cmdutil.FlagErrorf("%v", err)
+					return &cmdutil.FlagError{Err: err}
 				}
 				if opts.PassphraseFile != "" {
 					return &cmdutil.FlagError{Err: f.IO.L.Errorf("backup.err.schedule-passphrase")}
@@ -107,7 +107,7 @@ func NewCmdBackup(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	fl.BoolVar(&opts.NoInstall, "no-install", false, f.IO.L.T("backup.flag.no-install"))
 	fl.BoolVar(&opts.Save, "save", false, f.IO.L.T("backup.flag.save"))
 	fl.BoolVar(&opts.List, "list", false, f.IO.L.T("backup.flag.list"))
-	cmdutil.AddDirFlag(cmd, "")
+	cmdutil.AddDirFlag(cmd, f.IO.L)
 	return cmd
 }
 
@@ -150,7 +150,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	targets, err := backup.Targets(ctx, eng, p.Name, proj.States)
 	if err != nil {
-		return fmt.Errorf("%w (a backup reads from the running stack)", err)
+		return msg.Err("backup.err.targets", msg.Args{"Err": err})
 	}
 	out := opts.outDir(proj.Dir)
 	now := time.Now
@@ -162,7 +162,7 @@ func Run(ctx context.Context, opts *Options) error {
 	fmt.Fprintln(opts.IO.ErrOut, l.T("backup.start", msg.Args{"Project": p.Name, "Stack": proj.Stack}))
 	dir, m, err := backup.Create(ctx, eng, backup.Options{
 		OutDir: out, Stack: proj.Stack, Project: p.Name, StackgenVersion: opts.Version,
-		Now: now(), Targets: targets, Progress: backup.LineProgress(opts.IO.ErrOut, opts.IO.IsStderrTTY()),
+		Now: now(), Targets: targets, Progress: backup.LineProgress(opts.IO.ErrOut, opts.IO.IsStderrTTY(), opts.IO.L),
 		ProjectDir: proj.Dir, Skip: skipPaths(proj.Dir, out), EncryptTo: rcpt, Live: opts.Live,
 	})
 	if err != nil {
@@ -185,7 +185,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.CopyTo != "" {
 		c, err := backup.CopyTo(dir, opts.CopyTo)
 		if err != nil {
-			return fmt.Errorf("the backup %s is complete, but copying it failed: %w", dir, err)
+			return msg.Err("backup.err.copy", msg.Args{"Dir": dir, "Err": err})
 		}
 		fmt.Fprintln(opts.IO.ErrOut, l.T("backup.copied", msg.Args{"Dir": c}))
 	}
@@ -199,7 +199,7 @@ func Run(ctx context.Context, opts *Options) error {
 				continue
 			}
 			if err := os.RemoveAll(e.Dir); err != nil {
-				return fmt.Errorf("removing an old backup (--keep %d): %w", opts.Keep, err)
+				return msg.Err("backup.err.prune", msg.Args{"Keep": opts.Keep, "Err": err})
 			}
 			fmt.Fprintln(opts.IO.ErrOut, l.T("backup.pruned", msg.Args{"Dir": e.Dir, "Keep": opts.Keep}))
 		}

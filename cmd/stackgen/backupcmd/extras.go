@@ -76,7 +76,7 @@ func (o *Options) recipients() (*backup.Recipients, error) {
 	case o.PassphraseFile != "":
 		b, err := os.ReadFile(o.PassphraseFile)
 		if err != nil {
-			return nil, fmt.Errorf("--passphrase-file: %w", err)
+			return nil, msg.Err("cmd.err.flag", msg.Args{"Flag": "passphrase-file", "Err": err})
 		}
 		r, err := backup.PassphraseRecipient(strings.TrimRight(string(b), "\r\n"))
 		return &r, err
@@ -184,7 +184,7 @@ func schedule(ctx context.Context, o *Options, proj *backup.Source) error {
 	bin := o.Stackgen
 	if bin == "" {
 		if bin, err = os.Executable(); err != nil {
-			return fmt.Errorf("finding the stackgen binary the schedule should run: %w", err)
+			return msg.Err("backup.err.executable", msg.Args{"Err": err})
 		}
 	}
 	out := o.outDir(proj.Dir)
@@ -199,7 +199,7 @@ func schedule(ctx context.Context, o *Options, proj *backup.Source) error {
 	}
 	svc, timer, err := job.SystemdUnits()
 	if err != nil {
-		return fmt.Errorf("the project path cannot go into a systemd unit: %w", err)
+		return msg.Err("backup.err.unit-path", msg.Args{"Err": err})
 	}
 	files := map[string]string{
 		job.Unit() + ".service": svc,
@@ -237,20 +237,21 @@ func schedule(ctx context.Context, o *Options, proj *backup.Source) error {
 	}
 	inst := o.Installer
 	if inst == nil {
-		inst = hostInstaller{}
+		inst = hostInstaller{l: o.IO.L}
 	}
-	msg, err := inst.Install(ctx, job, paths)
+	said, err := inst.Install(ctx, job, paths)
 	if err != nil {
-		return fmt.Errorf("the schedule files are in %s, but installing them failed: %w", dir, err)
+		return msg.Err("backup.err.install", msg.Args{"Dir": dir, "Err": err})
 	}
-	fmt.Fprintln(o.IO.ErrOut, msg)
+	fmt.Fprintln(o.IO.ErrOut, said)
 	return nil
 }
 
-// hostInstaller installs with systemd when it runs the host, else cron.
-type hostInstaller struct{}
+// hostInstaller installs with systemd when it runs the host, else cron;
+// l says what it did.
+type hostInstaller struct{ l *msg.Localizer }
 
-func (hostInstaller) Install(ctx context.Context, job backup.ScheduleJob, files map[string]string) (string, error) {
+func (h hostInstaller) Install(ctx context.Context, job backup.ScheduleJob, files map[string]string) (string, error) {
 	if st, err := os.Stat("/run/systemd/system"); err == nil && st.IsDir() {
 		unitDir := "/etc/systemd/system"
 		user := os.Geteuid() != 0
@@ -281,10 +282,10 @@ func (hostInstaller) Install(ctx context.Context, job backup.ScheduleJob, files 
 		}
 		for _, a := range [][]string{args, enable} {
 			if out, err := exec.CommandContext(ctx, "systemctl", a...).CombinedOutput(); err != nil {
-				return "", fmt.Errorf("systemctl %s: %v: %s", strings.Join(a, " "), err, strings.TrimSpace(string(out)))
+				return "", msg.Err("backup.err.systemctl", msg.Args{"Args": strings.Join(a, " "), "Err": err, "Output": strings.TrimSpace(string(out))})
 			}
 		}
-		return fmt.Sprintf("Installed the systemd timer %s.timer in %s (see 'systemctl list-timers', logs: 'journalctl -u %s')", job.Unit(), unitDir, job.Unit()), nil
+		return h.l.T("backup.schedule.installed-systemd", msg.Args{"Unit": job.Unit(), "Dir": unitDir}), nil
 	}
 	if _, err := exec.LookPath("crontab"); err == nil {
 		cur, _ := exec.CommandContext(ctx, "crontab", "-l").Output()
@@ -302,9 +303,9 @@ func (hostInstaller) Install(ctx context.Context, job backup.ScheduleJob, files 
 		cmd := exec.CommandContext(ctx, "crontab", "-")
 		cmd.Stdin = strings.NewReader(strings.Join(keep, "\n") + "\n")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			return "", fmt.Errorf("crontab: %v: %s", err, strings.TrimSpace(string(out)))
+			return "", msg.Err("backup.err.crontab", msg.Args{"Err": err, "Output": strings.TrimSpace(string(out))})
 		}
-		return fmt.Sprintf("Installed the cron entry (crontab -l shows it; the log is %s)", job.Log), nil
+		return h.l.T("backup.schedule.installed-cron", msg.Args{"Log": job.Log}), nil
 	}
-	return "", errors.New("this host runs neither systemd nor cron: install one, or use --no-install and schedule scripts/schedule/run-backup.sh yourself (on Windows: schedule-backup.ps1)")
+	return "", msg.Err("backup.err.no-scheduler")
 }

@@ -3,6 +3,7 @@ package cmdutil
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/stackgen/stackgen/internal/msg"
@@ -22,28 +23,28 @@ func PrintAnswers(w io.Writer, l *msg.Localizer, d *stack.Definition) {
 		def := q.DefaultFor(cur)
 		cur[q.Key] = def
 		var notes []string
-		notes = append(notes, kindOf(q, cur))
+		notes = append(notes, kindOf(l, q, cur))
 		switch {
 		case q.FolderDefault != nil && def != "":
-			notes = append(notes, fmt.Sprintf("default: from the folder name, else %q", def))
+			notes = append(notes, l.T("answers.default.folder-else", msg.Args{"Default": strconv.Quote(def)}))
 		case q.FolderDefault != nil:
-			notes = append(notes, "default: from the folder name")
+			notes = append(notes, l.T("answers.default.folder"))
 		default:
-			notes = append(notes, fmt.Sprintf("default: %q", def))
+			notes = append(notes, l.T("answers.default", msg.Args{"Default": strconv.Quote(def)}))
 		}
 		if q.DefaultFrom != nil && q.FolderDefault == nil {
-			notes[len(notes)-1] += " (follows earlier answers)"
+			notes[len(notes)-1] += l.T("answers.default.follows")
 		}
 		if q.Advanced {
-			notes = append(notes, "not asked: set it with --set")
+			notes = append(notes, l.T("answers.not-asked"))
 		}
 		if q.When != nil {
-			notes = append(notes, "asked only with some earlier answers")
+			notes = append(notes, l.T("answers.conditional"))
 		}
-		fmt.Fprintf(w, "  %s  (%s)\n", q.Key, strings.Join(notes, "; "))
+		fmt.Fprintf(w, "  %s  (%s)\n", q.Key, strings.Join(notes, l.T("answers.note-sep")))
 		text, help := QuestionText(l, d.Name, q)
 		if help != "" {
-			text += ". " + help
+			text += l.T("answers.help-sep") + help
 		}
 		fmt.Fprintf(w, "      %s\n", text)
 	}
@@ -57,23 +58,23 @@ func PrintAnswers(w io.Writer, l *msg.Localizer, d *stack.Definition) {
 			seen[im.Key] = true
 			ref := ""
 			if im.When == nil || im.When(cur) {
-				ref = fmt.Sprintf("  (default: %q)", im.Default(cur))
+				ref = "  (" + l.T("answers.default", msg.Args{"Default": strconv.Quote(im.Default(cur))}) + ")"
 			}
 			fmt.Fprintf(w, "  %s%s%s\n      %s\n", stack.ImagePrefix, im.Key, ref, im.Help)
 		}
 	}
 }
 
-func kindOf(q stack.Question, cur stack.Answers) string {
+func kindOf(l *msg.Localizer, q stack.Question, cur stack.Answers) string {
 	switch q.Kind {
 	case stack.Int:
-		return "whole number"
+		return l.T("answers.kind.int")
 	case stack.Bool:
-		return "true or false"
+		return l.T("answers.kind.bool")
 	case stack.Choice:
-		return "one of: " + strings.Join(q.ChoicesFor(cur), ", ")
+		return l.T("answers.kind.choice", msg.Args{"Choices": strings.Join(q.ChoicesFor(cur), ", ")})
 	}
-	return "text"
+	return l.T("answers.kind.text")
 }
 
 // QuestionText is a question's prompt and help in l's language: the

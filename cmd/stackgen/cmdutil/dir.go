@@ -1,18 +1,18 @@
 package cmdutil
 
-import "github.com/spf13/cobra"
+import (
+	"github.com/spf13/cobra"
+	"github.com/stackgen/stackgen/internal/msg"
+)
 
 // DirFlag is the flag every verb that acts on a project takes, besides
 // its [dir] argument: one spelling for "the project directory" on every
 // verb (deploy --bundle installs into it).
 const DirFlag = "dir"
 
-// AddDirFlag gives cmd --dir DIR.
-func AddDirFlag(cmd *cobra.Command, usage string) {
-	if usage == "" {
-		usage = "the project directory (the same as the [dir] argument; default: the current directory)"
-	}
-	cmd.Flags().String(DirFlag, "", usage)
+// AddDirFlag gives cmd --dir DIR, its usage in l's language.
+func AddDirFlag(cmd *cobra.Command, l *msg.Localizer) {
+	cmd.Flags().String(DirFlag, "", l.T("cmd.flag.dir"))
 }
 
 // DirArg is ProjectDir for a verb whose only positional argument is the
@@ -35,7 +35,7 @@ func ProjectDir(cmd *cobra.Command, pos string) (string, error) {
 	}
 	switch {
 	case flag != "" && pos != "" && flag != pos:
-		return "", FlagErrorf("the directory is given twice (%s and --dir %s); give one", pos, flag)
+		return "", &FlagError{Err: msg.Err("cmd.err.dir-twice", msg.Args{"Pos": pos, "Flag": flag})}
 	case flag != "":
 		return flag, nil
 	case pos != "":

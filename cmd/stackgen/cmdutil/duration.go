@@ -1,12 +1,12 @@
 package cmdutil
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // durationValue is a --timeout: a Go duration (90s, 15m, 1h30m) or, as
@@ -21,10 +21,10 @@ func (d *durationValue) Set(s string) error {
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return fmt.Errorf("%q is not a duration: give seconds (900) or a duration such as 90s, 15m or 1h30m", s)
+		return msg.Err("cmd.err.duration", msg.Args{"Value": strconv.Quote(s)})
 	}
 	if v < 0 {
-		return fmt.Errorf("%q is negative: give how long to wait, e.g. 15m", s)
+		return msg.Err("cmd.err.duration-negative", msg.Args{"Value": strconv.Quote(s)})
 	}
 	*d = durationValue(v)
 	return nil

@@ -181,11 +181,11 @@ func checkFlags(cmd *cobra.Command, o *Options, args []string) error {
 		}
 	}
 	if _, err := bundle.ParseFormat(o.Format); err != nil {
-		return &cmdutil.FlagError{Err: fmt.Errorf("--format: %w", err)}
+		return &cmdutil.FlagError{Err: msg.Err("cmd.err.flag", msg.Args{"Flag": "format", "Err": err})}
 	}
 	if o.Codec != "" {
 		if _, err := bundle.ParseCodec(o.Codec); err != nil {
-			return &cmdutil.FlagError{Err: fmt.Errorf("--codec: %w", err)}
+			return &cmdutil.FlagError{Err: msg.Err("cmd.err.flag", msg.Args{"Flag": "codec", "Err": err})}
 		}
 	}
 	if o.Platform != "" {
@@ -196,7 +196,7 @@ func checkFlags(cmd *cobra.Command, o *Options, args []string) error {
 	if o.Split != "" {
 		n, err := bundle.ParseSize(o.Split)
 		if err != nil {
-			return &cmdutil.FlagError{Err: fmt.Errorf("--split: %w", err)}
+			return &cmdutil.FlagError{Err: msg.Err("cmd.err.flag", msg.Args{"Flag": "split", "Err": err})}
 		}
 		o.splitSet = n
 	}
@@ -245,7 +245,7 @@ func verifyKeys(args []string) ([]*sign.PublicKey, error) {
 	for _, a := range args {
 		k, err := bundle.LoadPublicKey(a, ".")
 		if err != nil {
-			return nil, &cmdutil.FlagError{Err: fmt.Errorf("--verify-key %w", err)}
+			return nil, &cmdutil.FlagError{Err: msg.Err("deploy.err.verify-key", msg.Args{"Err": err})}
 		}
 		keys = append(keys, k)
 	}
@@ -266,7 +266,7 @@ func unpackRun(o *Options) error {
 		return &cmdutil.FlagError{Err: o.IO.L.Errorf("deploy.err.unpack-tty")}
 	}
 	if _, err := bundle.Unpack(o.IO.Out, o.IO.In); err != nil {
-		return fmt.Errorf("unpacking the image archive: %w", err)
+		return msg.Err("deploy.err.unpack", msg.Args{"Err": err})
 	}
 	return nil
 }

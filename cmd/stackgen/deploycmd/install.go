@@ -1,12 +1,11 @@
 package deploycmd
 
 import (
-	"errors"
-	"fmt"
 	"io"
 	"strings"
 
 	"github.com/stackgen/stackgen/bundle"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // secrets makes the values of the stack's secret keys: generated with the
@@ -25,8 +24,8 @@ func (o *Options) secrets(man *bundle.Manifest) (map[string]string, error) {
 	}
 	keys := bundle.SortedKeys(generated)
 	pr := o.Factory.Prompter()
-	gen, err := pr.Confirm(fmt.Sprintf("The bundle has no .env. Generate new secrets for %s?", strings.Join(keys, ", ")),
-		"Yes for a fresh install. No to type the values in, e.g. to reuse the passwords of existing database volumes.", true)
+	gen, err := pr.Confirm(o.IO.L.T("deploy.confirm.generate", msg.Args{"Keys": strings.Join(keys, ", ")}),
+		o.IO.L.T("deploy.confirm.generate-help"), true)
 	if err != nil {
 		return nil, err
 	}
@@ -35,12 +34,12 @@ func (o *Options) secrets(man *bundle.Manifest) (map[string]string, error) {
 	}
 	out := map[string]string{}
 	for _, k := range keys {
-		v, err := pr.Input(k, "Leave empty to generate one.", "", func(s string) error {
+		v, err := pr.Input(k, o.IO.L.T("deploy.input.secret-help"), "", func(s string) error {
 			if s != "" && len(s) < 16 {
-				return errors.New("use at least 16 characters, or leave it empty to generate one")
+				return msg.Err("deploy.err.secret-short")
 			}
 			if strings.ContainsAny(s, "\n\r'\"$ ") {
-				return errors.New("quotes, '$', spaces and line breaks are not allowed in .env values")
+				return msg.Err("deploy.err.secret-chars")
 			}
 			return nil
 		})

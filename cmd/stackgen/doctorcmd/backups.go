@@ -1,11 +1,11 @@
 package doctorcmd
 
 import (
-	"fmt"
 	"path/filepath"
 	"time"
 
 	"github.com/stackgen/stackgen/backup"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Warn is a check that does not fail doctor but says what needs doing.
@@ -21,14 +21,14 @@ func backupCheck(dir string, now time.Time) (Check, bool) {
 	}
 	set, err := backup.LoadSettings(abs)
 	if err != nil {
-		return Check{Name: "backups", Status: Warn, Detail: err.Error()}, true
+		return say("backups", Warn, "doctor.raw", msg.Args{"Text": err}), true
 	}
 	if set.Schedule == "" {
 		return Check{}, false
 	}
 	s, err := backup.ParseSchedule(set.Schedule)
 	if err != nil {
-		return Check{Name: "backups", Status: Warn, Detail: err.Error()}, true
+		return say("backups", Warn, "doctor.raw", msg.Args{"Text": err}), true
 	}
 	out := set.Output
 	switch {
@@ -45,13 +45,13 @@ func backupCheck(dir string, now time.Time) (Check, bool) {
 			}
 		}
 	}
-	fix := fmt.Sprintf("see the scheduler's log (journalctl -u %s, or %s), then run 'stackgen backup %s' by hand", backup.ScheduleJob{Project: filepath.Base(abs)}.Unit(), filepath.Join(out, "backup.log"), dir)
+	fix := msg.Args{"Unit": backup.ScheduleJob{Project: filepath.Base(abs)}.Unit(), "Log": filepath.Join(out, "backup.log"), "Dir": dir}
 	if newest.IsZero() {
-		return Check{Name: "backups", Status: Warn, Detail: fmt.Sprintf("scheduled %s, but there is no backup in %s", set.Schedule, out), Fix: fix}, true
+		return say("backups", Warn, "doctor.backups.none", msg.Args{"Schedule": set.Schedule, "Out": out}).fix("doctor.backups.fix", fix), true
 	}
 	age := now.Sub(newest)
 	if age > 2*s.Every+time.Hour {
-		return Check{Name: "backups", Status: Warn, Detail: fmt.Sprintf("scheduled %s, but the newest backup is %s old (%s)", set.Schedule, age.Round(time.Minute), newest.Local().Format("2006-01-02 15:04")), Fix: fix}, true
+		return say("backups", Warn, "doctor.backups.stale", msg.Args{"Schedule": set.Schedule, "Age": age.Round(time.Minute).String(), "Newest": newest.Local().Format("2006-01-02 15:04")}).fix("doctor.backups.fix", fix), true
 	}
-	return Check{Name: "backups", Status: Pass, Detail: fmt.Sprintf("scheduled %s; newest backup %s ago", set.Schedule, age.Round(time.Minute))}, true
+	return say("backups", Pass, "doctor.backups.ok", msg.Args{"Schedule": set.Schedule, "Age": age.Round(time.Minute).String()}), true
 }

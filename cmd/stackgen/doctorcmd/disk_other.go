@@ -2,8 +2,8 @@
 
 package doctorcmd
 
-import "errors"
+import "github.com/stackgen/stackgen/internal/msg"
 
 func freeBytes(path string) (uint64, error) {
-	return 0, errors.New("not measurable on this system")
+	return 0, msg.Err("doctor.err.disk-unmeasurable")
 }

@@ -91,7 +91,7 @@ func NewCmdDoctor(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, f.IO.L.T("doctor.flag.json"))
-	cmdutil.AddDirFlag(cmd, "")
+	cmdutil.AddDirFlag(cmd, f.IO.L)
 	return cmd
 }
 
@@ -207,12 +207,11 @@ func Checks(ctx context.Context, opts *Options) []Check {
 // calls supported may have reached their end of life since.
 func currencyCheck(now time.Time) Check {
 	days := int(currency.Age(now).Hours() / 24)
-	detail := fmt.Sprintf("image-currency table of %s (%d days old)", currency.Written, days)
+	args := msg.Args{"Written": currency.Written, "Days": days}
 	if currency.Stale(now) {
-		return Check{Name: "currency", Status: Warn, Detail: detail + ": older than six months, so a line it calls supported may have reached its end of life since",
-			Fix: "upgrade stackgen for a newer table, and check your pins against the projects' release pages"}
+		return say("currency", Warn, "doctor.currency.stale", args).fix("doctor.currency.fix")
 	}
-	return Check{Name: "currency", Status: Pass, Detail: detail}
+	return say("currency", Pass, "doctor.currency.ok", args)
 }
 
 // stackOf finds the stack of a stackgen project in dir (nil for a plain

@@ -59,9 +59,9 @@ func NewCmdDown(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 	}
 	fl := cmd.Flags()
 	fl.BoolVar(&opts.Swarm, "swarm", false, f.IO.L.T("down.flag.swarm"))
-	fl.BoolVar(&opts.Volumes, "volumes", false, "also delete the stack's volumes: its database and files (needs --"+ConfirmFlag+")")
+	fl.BoolVar(&opts.Volumes, "volumes", false, f.IO.L.T("down.flag.volumes", msg.Args{"Flag": ConfirmFlag}))
 	fl.BoolVar(&opts.YesDeleteData, ConfirmFlag, false, f.IO.L.T("down.flag.yes-delete-data"))
-	cmdutil.AddDirFlag(cmd, "")
+	cmdutil.AddDirFlag(cmd, f.IO.L)
 	return cmd
 }
 
@@ -78,7 +78,7 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		var ce *engine.ConfigError
 		if errors.As(err, &ce) {
-			return fmt.Errorf("%w; docker compose needs the project to load to take it down: fix .env first", err)
+			return msg.Err("down.err.config", msg.Args{"Err": err})
 		}
 		return err
 	}

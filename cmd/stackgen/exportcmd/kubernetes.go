@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -121,7 +122,7 @@ func RunKubernetes(opts *KubernetesOptions) error {
 	}
 	if opts.Registry != "" {
 		if opts.Engine == nil {
-			return fmt.Errorf("--registry needs the Docker engine, and this command has none")
+			return msg.Err("export.err.no-engine")
 		}
 		eng, err := opts.Engine()
 		if err != nil {
@@ -189,7 +190,7 @@ func PushBuilt(ctx context.Context, eng Pusher, l *msg.Localizer, p k8s.Source, 
 			continue
 		}
 		if _, err := eng.ImageID(ctx, ref); err != nil {
-			return nil, fmt.Errorf("image %s (%s): %w; build it first (stackgen up, or docker compose build in the project)", im.Key, ref, err)
+			return nil, msg.Err("export.err.image-missing", msg.Args{"Key": im.Key, "Ref": ref, "Err": err})
 		}
 		fmt.Fprintln(log, l.T("export.push.pushing", msg.Args{"Image": ref, "Registry": registry}))
 		pushed, err := eng.PushImage(ctx, ref, registry, log)
@@ -199,7 +200,7 @@ func PushBuilt(ctx context.Context, eng Pusher, l *msg.Localizer, p k8s.Source, 
 		name, _, digest := stack.SplitRef(pushed)
 		_, tag, _ := stack.SplitRef(ref)
 		if digest == "" || tag == "" {
-			return nil, fmt.Errorf("image %s: the push returned %q, not a reference by digest", im.Key, pushed)
+			return nil, msg.Err("export.err.push-digest", msg.Args{"Key": im.Key, "Pushed": strconv.Quote(pushed)})
 		}
 		byRef[ref] = name + ":" + tag + "@" + digest
 		out[im.Key] = byRef[ref]
@@ -223,7 +224,7 @@ func loadProject(dir string) (k8s.Source, string, error) {
 	}
 	def, err := stacks.Registry().Lookup(m.Stack)
 	if err != nil {
-		return k8s.Source{}, "", fmt.Errorf("%s: %w", filepath.Join(abs, project.ManifestName), err)
+		return k8s.Source{}, "", msg.Err("cmd.err.file", msg.Args{"File": filepath.Join(abs, project.ManifestName), "Err": err})
 	}
 	return k8s.Source{Stack: def, Answers: m.AnswersOf(), Files: os.DirFS(abs)}, abs, nil
 }
@@ -231,7 +232,7 @@ func loadProject(dir string) (k8s.Source, string, error) {
 // writeSet writes every file atomically into dir (made if missing).
 func writeSet(dir string, set fileset.Set) error {
 	if info, err := os.Stat(dir); err == nil && !info.IsDir() {
-		return fmt.Errorf("%s is a file; give -o a folder", dir)
+		return msg.Err("export.err.out-file", msg.Args{"Dir": dir})
 	}
 	for _, f := range set {
 		p := filepath.Join(dir, filepath.FromSlash(f.Path))

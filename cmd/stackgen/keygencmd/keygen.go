@@ -61,7 +61,7 @@ func Run(ctx context.Context, opts *Options) error {
 		return runSign(opts)
 	}
 	if _, err := os.Lstat(opts.Out); err == nil {
-		return fmt.Errorf("%s exists already: a key is never overwritten (it may be the only way to open old backups); choose another -o", opts.Out)
+		return msg.Err("keygen.err.exists", msg.Args{"File": opts.Out})
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}

@@ -32,7 +32,7 @@ func runSign(opts *Options) error {
 	pub := PublicKeyPath(priv)
 	for _, p := range []string{priv, pub} {
 		if _, err := os.Lstat(p); err == nil {
-			return fmt.Errorf("%s exists already: a key is never overwritten (servers may trust it); choose another -o", p)
+			return msg.Err("keygen.err.sign-exists", msg.Args{"File": p})
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -84,7 +85,7 @@ func NewCmdLogs(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 	fl.BoolVarP(&opts.Follow, "follow", "f", false, f.IO.L.T("logs.flag.follow"))
 	fl.StringVarP(&opts.Tail, "tail", "n", "all", f.IO.L.T("logs.flag.tail"))
 	fl.BoolVarP(&opts.Timestamps, "timestamps", "t", false, f.IO.L.T("logs.flag.timestamps"))
-	cmdutil.AddDirFlag(cmd, "")
+	cmdutil.AddDirFlag(cmd, f.IO.L)
 	return cmd
 }
 
@@ -120,11 +121,11 @@ func run(ctx context.Context, opts *Options) error {
 	if len(chosen) == 0 {
 		if opts.Service != "" {
 			if _, ok := p.Service(opts.Service); !ok && len(p.Services) > 0 {
-				return fmt.Errorf("no service %q in %s; its services: %s", opts.Service, p.Dir, strings.Join(p.ServiceNames(), ", "))
+				return msg.Err("logs.err.no-service", msg.Args{"Service": strconv.Quote(opts.Service), "Dir": p.Dir, "Services": strings.Join(p.ServiceNames(), ", ")})
 			}
-			return fmt.Errorf("service %q has no container: start the stack with 'stackgen up %s'", opts.Service, p.Dir)
+			return msg.Err("logs.err.no-container", msg.Args{"Service": strconv.Quote(opts.Service), "Dir": p.Dir})
 		}
-		return fmt.Errorf("project %q has no containers: start the stack with 'stackgen up %s'", p.Name, p.Dir)
+		return msg.Err("logs.err.no-containers", msg.Args{"Project": strconv.Quote(p.Name), "Dir": p.Dir})
 	}
 	lo := engine.LogOptions{Tail: opts.Tail, Follow: opts.Follow, Timestamps: opts.Timestamps}
 	// One container: its lines as they are. Several: each line prefixed

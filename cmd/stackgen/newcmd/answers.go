@@ -22,11 +22,11 @@ import (
 func readAnswersFile(path string, d *stack.Definition, dir string, into stack.Answers) error {
 	b, err := smallfile.ReadFile(path, yamlin.MaxSize)
 	if err != nil {
-		return fmt.Errorf("--answers: %w", err)
+		return msg.Err("cmd.err.flag", msg.Args{"Flag": "answers", "Err": err})
 	}
 	raw, err := yamlin.Decode(b)
 	if err != nil {
-		return fmt.Errorf("--answers %s: %w; give a YAML mapping of answers, e.g. db: mariadb", path, err)
+		return msg.Err("new.err.answers-yaml", msg.Args{"File": path, "Err": err})
 	}
 	if isManifest(raw) {
 		return replayManifest(path, raw, d, dir, into)
@@ -56,7 +56,7 @@ func isManifest(raw map[string]any) bool {
 func replayManifest(path string, raw map[string]any, d *stack.Definition, dir string, into stack.Answers) error {
 	name := raw["stack"].(string)
 	if name != d.Name {
-		return fmt.Errorf("--answers %s: the answers are of a %s project, not %s; name that stack or another answers file", path, name, d.Name)
+		return msg.Err("new.err.answers-stack", msg.Args{"File": path, "Have": name, "Want": d.Name})
 	}
 	own := false
 	if dir != "" {
@@ -70,7 +70,7 @@ func replayManifest(path string, raw map[string]any, d *stack.Definition, dir st
 		}
 		switch v.(type) {
 		case map[string]any, []any:
-			return fmt.Errorf("--answers %s: answers.%s must be a single value", path, k)
+			return msg.Err("new.err.answers-scalar", msg.Args{"File": path, "Key": k})
 		case nil:
 			into[k] = ""
 		default:

@@ -65,8 +65,8 @@ func resolveFrom(opts *Options, interactive bool, open func(dir string) (*projec
 		}
 		if interactive {
 			ok, err := opts.Factory.Prompter().Confirm(
-				fmt.Sprintf("%s holds a Django project (manage.py). Deploy it, instead of writing a new project beside it?", displayDir(target)),
-				"Yes writes compose.yaml, .env and a stackgen_deploy/ package into it and never changes your files; no writes the generated skeleton",
+				opts.IO.L.T("new.from.confirm", msg.Args{"Dir": displayDir(target)}),
+				opts.IO.L.T("new.from.confirm-help"),
 				true)
 			if err != nil {
 				return nil, err
@@ -100,7 +100,7 @@ func resolveFrom(opts *Options, interactive bool, open func(dir string) (*projec
 		if errors.Is(err, appscan.ErrNoProject) {
 			return nil, &cmdutil.FlagError{Err: msg.Err("new.from.err.none", msg.Args{"From": from, "Err": err})}
 		}
-		return nil, fmt.Errorf("--from %s: %w", from, err)
+		return nil, msg.Err("cmd.err.flag-value", msg.Args{"Flag": "from", "Value": from, "Err": err})
 	}
 	// The folder holds the user's files: writing into it is the point, and
 	// Plan still never overwrites a file stackgen did not write.
@@ -229,7 +229,7 @@ func (f *fromApp) withProject(dir string, set fileset.Set) (fileset.Set, error) 
 		}
 		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p)))
 		if err != nil {
-			return nil, fmt.Errorf("--from: %w", err)
+			return nil, msg.Err("cmd.err.flag", msg.Args{"Flag": "from", "Err": err})
 		}
 		out = append(out, fileset.File{Path: p, Mode: 0o644, Content: b})
 	}

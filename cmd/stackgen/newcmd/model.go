@@ -68,7 +68,7 @@ func (u *userModel) install(w io.Writer, l *msg.Localizer, dir string) error {
 	dest := filepath.Join(dir, "models", u.name)
 	srcSum, err := fileSum(u.path)
 	if err != nil {
-		return fmt.Errorf("--model %s: %w", u.path, err)
+		return msg.Err("cmd.err.flag-value", msg.Args{"Flag": "model", "Value": u.path, "Err": err})
 	}
 	if sum, err := fileSum(dest); err == nil {
 		if !bytes.Equal(sum, srcSum) {
@@ -76,27 +76,27 @@ func (u *userModel) install(w io.Writer, l *msg.Localizer, dir string) error {
 		}
 		return nil
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("--model: %w", err)
+		return msg.Err("cmd.err.flag", msg.Args{"Flag": "model", "Err": err})
 	}
 	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
-		return fmt.Errorf("--model: %w", err)
+		return msg.Err("cmd.err.flag", msg.Args{"Flag": "model", "Err": err})
 	}
 	src, err := os.Open(u.path)
 	if err != nil {
-		return fmt.Errorf("--model %s: %w", u.path, err)
+		return msg.Err("cmd.err.flag-value", msg.Args{"Flag": "model", "Value": u.path, "Err": err})
 	}
 	defer src.Close()
 	out, err := atomicfile.Create(dest, 0o644)
 	if err != nil {
-		return fmt.Errorf("--model: %w", err)
+		return msg.Err("cmd.err.flag", msg.Args{"Flag": "model", "Err": err})
 	}
 	if _, err := io.Copy(out, src); err != nil {
 		out.Abort()
-		return fmt.Errorf("--model: copying %s: %w", u.path, err)
+		return msg.Err("new.model.err.copy", msg.Args{"File": u.path, "Err": err})
 	}
 	// CommitNew: a model that appeared there meanwhile is the user's.
 	if err := out.CommitNew(); err != nil {
-		return fmt.Errorf("--model: %s: %w", dest, err)
+		return msg.Err("cmd.err.flag-value", msg.Args{"Flag": "model", "Value": dest, "Err": err})
 	}
 	fmt.Fprintln(w, l.T("new.model.copied", msg.Args{"Dest": dest}))
 	return nil

@@ -360,7 +360,7 @@ func chooseStack(reg *stack.Registry, opts *Options, interactive bool) (*stack.D
 	if opts.Stack != "" {
 		d, err := reg.Lookup(opts.Stack)
 		if err != nil {
-			return nil, cmdutil.FlagErrorf("%v", err)
+			return nil, &cmdutil.FlagError{Err: err}
 		}
 		return d, nil
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -49,7 +50,7 @@ func (o *Options) identities() ([]age.Identity, error) {
 	case o.PassphraseFile != "":
 		b, err := os.ReadFile(o.PassphraseFile)
 		if err != nil {
-			return nil, fmt.Errorf("--passphrase-file: %w", err)
+			return nil, msg.Err("cmd.err.flag", msg.Args{"Flag": "passphrase-file", "Err": err})
 		}
 		return backup.PassphraseIdentity(strings.TrimRight(string(b), "\r\n"))
 	case os.Getenv("STACKGEN_BACKUP_PASSPHRASE") != "":
@@ -68,7 +69,7 @@ func unpackProject(opts *Options) error {
 		return err
 	}
 	if m.ProjectFiles == nil {
-		return fmt.Errorf("%s is empty and the backup holds no project files (made by the scripts or an older stackgen): run 'stackgen new %s %s' first, then restore into it", opts.Dir, m.Stack, opts.Dir)
+		return msg.Err("restore.err.no-project-files", msg.Args{"Dir": opts.Dir, "Stack": m.Stack})
 	}
 	ids, err := opts.identities()
 	if err != nil {
@@ -205,7 +206,7 @@ func verifyRun(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if p.Name == live || p.Name != name {
-		return fmt.Errorf("internal error: the throwaway copy would be compose project %q (live: %q); nothing was started", p.Name, live)
+		return msg.Err("restore.err.verify-name", msg.Args{"Project": strconv.Quote(p.Name), "Live": strconv.Quote(live)})
 	}
 	fmt.Fprintln(ew, opts.IO.L.T("restore.verify.start", msg.Args{"Backup": opts.Backup, "Project": p.Name}))
 	defer func() {
@@ -218,7 +219,7 @@ func verifyRun(ctx context.Context, opts *Options) error {
 	o := *opts
 	o.Dir, o.Yes, o.Verify, o.build = dir, true, false, false
 	if err := Run(ctx, &o); err != nil {
-		return fmt.Errorf("the backup does not restore: %w", err)
+		return msg.Err("restore.err.verify-failed", msg.Args{"Err": err})
 	}
 	proj, err := backup.LoadSource(dir)
 	if err != nil {
@@ -256,13 +257,13 @@ func isolate(ctx context.Context, eng *engine.Client, dir, name string) error {
 	envPath := filepath.Join(dir, ".env")
 	env, err := dotenv.ReadFile(envPath)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("%s: %w", envPath, err)
+		return msg.Err("cmd.err.file", msg.Args{"File": envPath, "Err": err})
 	}
 	files := env["COMPOSE_FILE"]
 	if files == "" {
 		main, ok := engine.FindComposeFile(dir)
 		if !ok {
-			return fmt.Errorf("%s has no compose file", dir)
+			return msg.Err("restore.err.no-compose", msg.Args{"Dir": dir})
 		}
 		files = filepath.Base(main)
 		for _, o := range composefile.OverrideNames {

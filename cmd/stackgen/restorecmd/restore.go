@@ -90,7 +90,7 @@ func NewCmdRestore(f *cmdutil.Factory, runF func(context.Context, *Options) erro
 	cmd.Flags().StringVar(&opts.PassphraseFile, "passphrase-file", "", f.IO.L.T("restore.flag.passphrase-file"))
 	cmd.Flags().BoolVar(&opts.Verify, "verify", false, f.IO.L.T("restore.flag.verify"))
 	cmdutil.DurationVar(cmd.Flags(), &opts.Timeout, "timeout", 0, f.IO.L.T(cmdutil.TimeoutUsageID))
-	cmdutil.AddDirFlag(cmd, "")
+	cmdutil.AddDirFlag(cmd, f.IO.L)
 	return cmd
 }
 
@@ -139,9 +139,9 @@ func Run(ctx context.Context, opts *Options) error {
 	// Asked before Docker is touched, too: a refusal changes nothing.
 	if !opts.Yes {
 		if !opts.IO.CanPrompt() {
-			return &cmdutil.ExitError{Code: 2, Err: fmt.Errorf("restore replaces the data of %s and needs confirmation: pass --yes when not running interactively", filepath.Base(proj.Dir))}
+			return &cmdutil.ExitError{Code: 2, Err: msg.Err("restore.err.confirm", msg.Args{"Project": filepath.Base(proj.Dir)})}
 		}
-		ok, err := opts.Prompter().Confirm(fmt.Sprintf("Replace all data of %s (%s) with this backup?", filepath.Base(proj.Dir), stateList(proj.States)), "The current data is deleted. Make a backup first if you may need it.", false)
+		ok, err := opts.Prompter().Confirm(l.T("restore.confirm.replace", msg.Args{"Project": filepath.Base(proj.Dir), "States": stateList(proj.States)}), l.T("restore.confirm.replace-help"), false)
 		if err != nil {
 			return err
 		}
@@ -180,7 +180,7 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 		fmt.Fprintln(ew, l.T("restore.starting-first"))
 		if err := startStack(ctx, eng, p); err != nil {
-			return fmt.Errorf("starting the stack to restore into: %w", err)
+			return msg.Err("restore.err.start-first", msg.Args{"Err": err})
 		}
 	}
 	targets, err := backup.Targets(ctx, eng, p.Name, proj.States)
@@ -192,7 +192,7 @@ func Run(ctx context.Context, opts *Options) error {
 		if t.State.Kind == stack.StateRedis {
 			cfg, err := backup.ProbeRedis(ctx, eng, t.ContainerID)
 			if err != nil {
-				return fmt.Errorf("service %s: %w", t.State.Service, err)
+				return msg.Err("backup.err.service", msg.Args{"Service": t.State.Service, "Err": err})
 			}
 			redis[t.State.Service] = cfg
 		}
@@ -201,18 +201,18 @@ func Run(ctx context.Context, opts *Options) error {
 	stop := writers(p, proj.States)
 	fmt.Fprintln(ew, l.T("restore.stopping", msg.Args{"Services": strings.Join(stop, ", ")}))
 	if err := eng.StopServices(ctx, p, stop, nil, ew); err != nil {
-		return fmt.Errorf("stopping the services that write: %w (nothing was restored)", err)
+		return msg.Err("restore.err.stop", msg.Args{"Err": err})
 	}
 	fmt.Fprintln(ew, l.T("restore.restoring"))
 	err = backup.Restore(ctx, eng, backup.RestoreOptions{
-		Dir: opts.Backup, Manifest: m, Targets: targets, Redis: redis, Progress: backup.LineProgress(opts.IO.ErrOut, opts.IO.IsStderrTTY()),
+		Dir: opts.Backup, Manifest: m, Targets: targets, Redis: redis, Progress: backup.LineProgress(opts.IO.ErrOut, opts.IO.IsStderrTTY(), l),
 	})
 	if err != nil {
-		return fmt.Errorf("%w\n%s are still stopped; fix the cause and run the restore again (the backup is unchanged)", err, strings.Join(stop, ", "))
+		return msg.Err("restore.err.restore", msg.Args{"Err": err, "Services": strings.Join(stop, ", ")})
 	}
 	fmt.Fprintln(ew, l.T("restore.starting"))
 	if err := startStack(ctx, eng, p); err != nil {
-		return fmt.Errorf("the data is restored, but the stack did not come up healthy: %w", err)
+		return msg.Err("restore.err.unhealthy", msg.Args{"Err": err})
 	}
 	fmt.Fprintln(ew, l.T("restore.done", msg.Args{"Project": p.Name, "Backup": opts.Backup, "Took": time.Since(start).Round(100 * time.Millisecond).String()}))
 	return nil
@@ -228,9 +228,9 @@ func confirmStart(opts *Options, name string, why error) error {
 		return nil
 	}
 	if !opts.IO.CanPrompt() {
-		return &cmdutil.ExitError{Code: 2, Err: fmt.Errorf("restore must start the stopped stack %s and needs confirmation: pass --yes, or start it with 'stackgen up' first", name)}
+		return &cmdutil.ExitError{Code: 2, Err: msg.Err("restore.err.confirm-start", msg.Args{"Stack": name})}
 	}
-	ok, err := opts.Prompter().Confirm(fmt.Sprintf("Start the stack %s now (this may pull images)?", name), "Its databases must run for their data to be restored.", false)
+	ok, err := opts.Prompter().Confirm(opts.IO.L.T("restore.confirm.start", msg.Args{"Stack": name}), opts.IO.L.T("restore.confirm.start-help"), false)
 	if err != nil {
 		return err
 	}

@@ -59,6 +59,19 @@ func TestChineseHelpAndErrors(t *testing.T) {
 	}
 }
 
+// A flag value refused by the value's own check reads wholly in the
+// reader's language, pflag's frame included, and stays a usage error.
+func TestABadFlagValueIsSaidInTheReadersLanguage(t *testing.T) {
+	_, errOut, code := execRootIn(t, msg.Zh, "up", "--timeout", "-5m")
+	if code != 2 || !strings.Contains(errOut, `--timeout 的值 "-5m" 无效："-5m" 是负数`) || strings.Contains(errOut, "invalid argument") {
+		t.Errorf("zh bad flag value: exit %d\n%s", code, errOut)
+	}
+	_, errOut, _ = execRootIn(t, msg.En, "up", "--timeout", "-5m")
+	if !strings.Contains(errOut, `invalid argument "-5m" for --timeout: "-5m" is negative`) {
+		t.Errorf("en bad flag value:\n%s", errOut)
+	}
+}
+
 func TestLangFlagIsAccepted(t *testing.T) {
 	// Main reads the value; cobra must accept the flag on every verb
 	if _, errOut, code := execRootIn(t, msg.En, "stacks", "--lang", "zh"); code != 0 {

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/stackgen/stackgen/cmd/stackgen/cmdutil"
 	"github.com/stackgen/stackgen/internal/msg"
@@ -50,6 +52,12 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	cmd.SetErr(f.IO.ErrOut)
 	cmd.SetIn(f.IO.In)
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		// A bad value's cause may be a catalogue message (a duration's
+		// check): pflag's English around it is said through the catalogue.
+		var bad *pflag.InvalidValueError
+		if errors.As(err, &bad) {
+			err = msg.Err("cmd.err.flag-invalid", msg.Args{"Value": strconv.Quote(bad.GetValue()), "Flag": bad.GetFlag().Name, "Err": errors.Unwrap(bad)})
+		}
 		return &cmdutil.FlagError{Err: err}
 	})
 	for _, add := range commands {

@@ -44,7 +44,7 @@ func run(opts *Options) error {
 	if opts.Stack != "" {
 		d, err := stacks.Registry().Lookup(opts.Stack)
 		if err != nil {
-			return cmdutil.FlagErrorf("%v", err)
+			return &cmdutil.FlagError{Err: err}
 		}
 		cmdutil.PrintAnswers(opts.IO.Out, opts.IO.L, d)
 		return nil

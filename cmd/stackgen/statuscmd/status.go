@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -55,7 +56,7 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	}
 	cmd.Flags().BoolVar(&opts.Swarm, "swarm", false, f.IO.L.T("status.flag.swarm"))
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, f.IO.L.T("status.flag.json"))
-	cmdutil.AddDirFlag(cmd, "")
+	cmdutil.AddDirFlag(cmd, f.IO.L)
 	return cmd
 }
 
@@ -79,6 +80,9 @@ type Output struct {
 	// Warning is set when compose could not load the project and the
 	// project name was guessed.
 	Warning string `json:"warning,omitempty"`
+	// warning is Warning as a catalogue message, to print in the reader's
+	// language (the JSON keeps the English)
+	warning error
 }
 
 func run(ctx context.Context, opts *Options) error {
@@ -100,7 +104,8 @@ func run(ctx context.Context, opts *Options) error {
 			// no name: in compose.yaml): say so rather than list nothing.
 			return engine.WithHints(opts.Dir, err)
 		}
-		out.Warning = err.Error() + fmt.Sprintf(" (showing the containers of project %q)", p.Name)
+		out.warning = msg.Err("status.warn.guessed", msg.Args{"Err": err, "Project": strconv.Quote(p.Name)})
+		out.Warning = out.warning.Error()
 	}
 	out.Project, out.Dir = p.Name, p.Dir
 	services, err := eng.Status(ctx, p)
@@ -127,8 +132,8 @@ func run(ctx context.Context, opts *Options) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	}
-	if out.Warning != "" {
-		fmt.Fprintln(opts.IO.ErrOut, opts.IO.L.T("status.warning", msg.Args{"Text": out.Warning}))
+	if out.warning != nil {
+		fmt.Fprintln(opts.IO.ErrOut, opts.IO.L.T("status.warning", msg.Args{"Text": out.warning}))
 	}
 	now := time.Now
 	if opts.Now != nil {

@@ -61,7 +61,7 @@ func NewCmdUp(f *cmdutil.Factory, runF func(context.Context, *Options) error) *c
 	}
 	AddFlags(cmd, f.IO.L, opts)
 	cmd.Flags().BoolVar(&opts.NoBuild, "no-build", false, f.IO.L.T("up.flag.no-build"))
-	cmdutil.AddDirFlag(cmd, "")
+	cmdutil.AddDirFlag(cmd, f.IO.L)
 	addSwarmFlags(cmd, f.IO.L, &opts.Swarm)
 	return cmd
 }

@@ -48,7 +48,7 @@ func NewCmdUpgrade(f *cmdutil.Factory, runF func(context.Context, *Options) erro
 			return run(cmd.Context(), f, opts)
 		},
 	}
-	cmdutil.AddDirFlag(cmd, "")
+	cmdutil.AddDirFlag(cmd, f.IO.L)
 	fl := cmd.Flags()
 	l := f.IO.L
 	fl.StringArrayVar(&opts.Sets, "set", nil, l.T("upgrade.flag.set"))

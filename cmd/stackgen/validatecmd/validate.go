@@ -50,7 +50,7 @@ func NewCmdValidate(f *cmdutil.Factory, runF func(context.Context, *Options) err
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, l.T("validatecmd.flag.json"))
-	cmdutil.AddDirFlag(cmd, "")
+	cmdutil.AddDirFlag(cmd, f.IO.L)
 	return cmd
 }
 
