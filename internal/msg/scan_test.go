@@ -123,7 +123,6 @@ var pending = map[string]int{
 	// the catalogue, not here.
 }
 
-
 var (
 	verb    = regexp.MustCompile(`%[-+# 0-9.*\[\]]*[a-zA-Z%]`)
 	escape  = regexp.MustCompile(`\\[nrt"\\]`)
