@@ -607,8 +607,12 @@ func TestSystemToolsReadTheBundle(t *testing.T) {
 }
 
 func TestScriptsPassShellChecks(t *testing.T) {
-	for _, c := range []struct{ withUnpacker, update bool }{{true, false}, {false, false}, {true, true}} {
+	for _, c := range []struct {
+		withUnpacker, update bool
+		lang                 string
+	}{{true, false, ""}, {false, false, ""}, {true, true, ""}, {true, true, "zh"}, {false, false, "zh"}} {
 		m := testOptions("", Zip, Zstd).Manifest
+		m.Lang = c.lang
 		m.ImageArchive = Zstd.ImageArchiveName()
 		m.Codec = Zstd
 		if c.withUnpacker {
@@ -639,6 +643,14 @@ func TestScriptsPassShellChecks(t *testing.T) {
 			if !bytes.Contains(sh, []byte("nginx:1.26 sha256:dddd")) || !bytes.Contains(ps, []byte("Layers = 'sha256:dddd")) || !bytes.Contains(ps, []byte("@{ Image = 'nginx:1.26'; Chain = 'sha256:dddd")) {
 				t.Error("the scripts do not check the update bundle's required layers and the images' layers")
 			}
+		}
+		// zh: the messages are Chinese; bash stays plain UTF-8 and the
+		// .ps1 gets the BOM Windows PowerShell 5.1 needs to read them
+		if zh := bytes.Contains(sh, []byte("正在校验离线部署包")) && bytes.Contains(ps, []byte("正在校验离线部署包")); zh != (c.lang == "zh") {
+			t.Errorf("lang %q: Chinese messages = %v", c.lang, zh)
+		}
+		if bom := bytes.HasPrefix(ps, []byte("\xEF\xBB\xBF")); bom != (c.lang == "zh") || bytes.HasPrefix(sh, []byte("\xEF\xBB\xBF")) {
+			t.Errorf("lang %q: .ps1 BOM = %v (bash must have none)", c.lang, bom)
 		}
 		if !bytes.Contains(sh, []byte(wantCheck)) {
 			t.Errorf("the bash script does not check the loaded images (%s)", wantCheck)

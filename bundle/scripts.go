@@ -5,6 +5,7 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/internal/units"
 	renderpkg "github.com/stackgen/stackgen/render"
 	"github.com/stackgen/stackgen/templates"
@@ -13,7 +14,8 @@ import (
 // The scripts and the README are templates with {% %} delimiters, so the
 // shells' own braces and docker's --format templates need no escaping.
 func render(name, text string, m *Manifest) ([]byte, error) {
-	t, err := template.New(name).Delims("{%", "%}").Funcs(funcs()).Parse(text)
+	lang, _ := msg.Parse(m.Lang)
+	t, err := template.New(name).Delims("{%", "%}").Funcs(funcs(msg.New(lang))).Parse(text)
 	if err != nil {
 		return nil, err
 	}
@@ -25,10 +27,10 @@ func render(name, text string, m *Manifest) ([]byte, error) {
 }
 
 // funcs are stackgen's quoting helpers (every value the scripts and the
-// README write goes through one: scripts_test.go holds them to it) plus a
-// few formatters.
-func funcs() template.FuncMap {
-	f := renderpkg.Funcs()
+// README write goes through one: scripts_test.go holds them to it), the
+// message helpers in the project's language (l), and a few formatters.
+func funcs(l *msg.Localizer) template.FuncMap {
+	f := renderpkg.FuncsFor(l)
 	f["shall"] = renderpkg.ShellWords
 	f["psall"] = renderpkg.PowerShellWords
 	// psarray is the inside of @(...): elements need commas there.
@@ -39,18 +41,6 @@ func funcs() template.FuncMap {
 	f["layers"] = func(ls []string) string { return strings.Join(ls, " ") }
 	f["winpath"] = func(p string) string { return strings.ReplaceAll(p, "/", `\`) }
 	f["migration"] = migration
-	f["secretsFor"] = func(keys []string) string {
-		if len(keys) == 0 {
-			return ""
-		}
-		return " for " + strings.Join(keys, ", ")
-	}
-	f["urlSuffix"] = func(url string) string {
-		if url == "" {
-			return ""
-		}
-		return ": " + url
-	}
 	return f
 }
 

@@ -1,9 +1,11 @@
 package bundle
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
+	"github.com/stackgen/stackgen/internal/msg"
 	renderpkg "github.com/stackgen/stackgen/render"
 	"github.com/stackgen/stackgen/templates"
 )
@@ -27,7 +29,7 @@ func TestBundleTemplatesQuoteEveryValue(t *testing.T) {
 		for _, e := range c.extra {
 			allowed[e] = true
 		}
-		bad, err := renderpkg.UnquotedActions(c.name, c.text, "{%", "%}", funcs(), allowed)
+		bad, err := renderpkg.UnquotedActions(c.name, c.text, "{%", "%}", funcs(msg.English()), allowed)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,15 +47,18 @@ func TestLoadScriptsQuoteHostileValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(sh), `log 'starting it'"'"'s ‘x’ $(calc) and waiting`) {
-		t.Errorf("bash script does not single-quote the project name:\n%s", sh)
+	// the name is part of the message text, escaped with it
+	if !strings.Contains(string(sh), `log "starting it's ‘x’ \$(calc) and waiting`) {
+		t.Errorf("bash script does not escape the project name in its message:\n%s", sh)
 	}
 	ps, err := LoadScriptPowerShell(m)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.IndexFunc(string(ps), func(r rune) bool { return r > 0x7e && r != '\r' }) >= 0 {
-		t.Errorf("PowerShell script is not ASCII: a typographic quote reached it")
+	// Typographic quotes stay data: doubled in a single-quoted string like
+	// ', and the BOM makes Windows PowerShell 5.1 read them as UTF-8.
+	if !bytes.HasPrefix(ps, []byte("\xEF\xBB\xBF")) || !strings.Contains(string(ps), "'starting it''s ‘‘x’’ $(calc) and waiting") {
+		t.Errorf("PowerShell script does not escape the project name in its message (or lacks its BOM):\n%s", ps)
 	}
 	if _, err := renderpkg.CmdWord("a&calc"); err == nil {
 		t.Error("cmdWord accepted &")

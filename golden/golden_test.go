@@ -59,6 +59,8 @@ var cases = []struct {
 	// a Chinese project: README and scripts in Chinese, Django in zh-hans on Shanghai time
 	{"django-zh", "django-uwsgi", stack.Answers{"lang": "zh", "time_zone": "Asia/Shanghai"}},
 	{"onyx-defaults", "onyx", nil},
+	{"onyx-zh", "onyx", stack.Answers{"lang": "zh"}},
+	{"onyx-zh-https", "onyx", stack.Answers{"lang": "zh", "https": "true", "domain": "onyx.example.com"}},
 	{"onyx-lite", "onyx", stack.Answers{"profile": "lite"}},
 	{"onyx-legacy-v2", "onyx", stack.Answers{"onyx_version": "v2.9.8"}},
 	{"onyx-s3-minio", "onyx", stack.Answers{"file_store": "s3-minio"}},
@@ -66,6 +68,8 @@ var cases = []struct {
 	{"onyx-source", "onyx", stack.Answers{"mode": "source", "source_dir": "../onyx"}},
 	{"onyx-logging-resources-https", "onyx", stack.Answers{"logging": "true", "resources": "true", "https": "true", "domain": "onyx.example.com"}},
 	{"keras-defaults", "keras-webpy", nil},
+	// a Chinese project: README and the scripts' messages in Chinese
+	{"keras-zh", "keras-webpy", stack.Answers{"lang": "zh"}},
 	{"keras-gpu", "keras-webpy", stack.Answers{"gpu": "true"}},
 	{"keras-baked-public", "keras-webpy", stack.Answers{"bake_model": "true", "bind_address": "0.0.0.0"}},
 	{"keras-model-shape", "keras-webpy", stack.Answers{"model_file": "digits.keras", "model_input_shape": "None,28,28,1"}},

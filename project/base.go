@@ -9,7 +9,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"strings"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/stackgen/stackgen/fileset"
 
@@ -35,9 +38,16 @@ const maxBaseSize = 16 << 20
 func BasePath(sum string) string { return BaseDir + "/" + sum + ".gz" }
 
 // baseFiles are the base copies of rendered contents (path, content),
-// .env left out.
+// .env left out. A gzip writer allocates about a megabyte of tables, more
+// than the files it compresses, so each worker makes one and resets it
+// between files (the output is the same bytes as a fresh writer's); the
+// workers split the files, since deflate is most of a write's CPU.
 func baseFiles(rendered map[string][]byte) ([]fileset.File, error) {
-	var out []fileset.File
+	type content struct {
+		sum string
+		b   []byte
+	}
+	var todo []content
 	seen := map[string]bool{}
 	for p, b := range rendered {
 		sum := Hash(b)
@@ -45,18 +55,34 @@ func baseFiles(rendered map[string][]byte) ([]fileset.File, error) {
 			continue
 		}
 		seen[sum] = true
-		var z bytes.Buffer
-		w, err := gzip.NewWriterLevel(&z, gzip.DefaultCompression)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := w.Write(b); err != nil {
-			return nil, err
-		}
-		if err := w.Close(); err != nil {
-			return nil, err
-		}
-		out = append(out, fileset.File{Path: BasePath(sum), Mode: 0o644, Content: z.Bytes()})
+		todo = append(todo, content{sum, b})
+	}
+	out := make([]fileset.File, len(todo))
+	var g errgroup.Group
+	workers := min(runtime.GOMAXPROCS(0), len(todo))
+	for w := range workers {
+		g.Go(func() error {
+			var z bytes.Buffer
+			zw, err := gzip.NewWriterLevel(&z, gzip.DefaultCompression)
+			if err != nil {
+				return err
+			}
+			for i := w; i < len(todo); i += workers {
+				z.Reset()
+				zw.Reset(&z)
+				if _, err := zw.Write(todo[i].b); err != nil {
+					return err
+				}
+				if err := zw.Close(); err != nil {
+					return err
+				}
+				out[i] = fileset.File{Path: BasePath(todo[i].sum), Mode: 0o644, Content: bytes.Clone(z.Bytes())}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	fileset.Set(out).Sort()
 	return out, nil

@@ -1,7 +1,10 @@
 package project
 
 import (
+	"bytes"
+	"compress/gzip"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -158,5 +161,43 @@ func TestRecoverFinishesARemoval(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(outside, "keep")); err != nil {
 		t.Errorf("the file behind the link went: %v", err)
+	}
+}
+
+// TestBaseCopiesAreTheSameBytesAsBefore: reusing gzip writers across
+// files (and splitting the files between workers) must write what one
+// fresh writer per file wrote, so a project's base store does not change
+// with how it was compressed.
+func TestBaseCopiesAreTheSameBytesAsBefore(t *testing.T) {
+	rendered := map[string][]byte{".env": []byte("SECRET=x\n")}
+	for i := range 9 {
+		rendered[fmt.Sprintf("f%d.txt", i)] = bytes.Repeat([]byte(fmt.Sprintf("line %d of a rendered file\n", i)), 50*i+1)
+	}
+	rendered["copy.txt"] = rendered["f3.txt"] // one content, one copy
+	got, err := baseFiles(rendered)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]byte{}
+	for p, b := range rendered {
+		if p == ".env" {
+			continue
+		}
+		var z bytes.Buffer
+		w, _ := gzip.NewWriterLevel(&z, gzip.DefaultCompression)
+		w.Write(b)
+		w.Close()
+		want[BasePath(Hash(b))] = z.Bytes()
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d base copies, want %d (one per content, .env left out)", len(got), len(want))
+	}
+	for i, f := range got {
+		if i > 0 && got[i-1].Path >= f.Path {
+			t.Errorf("base copies out of order: %s before %s", got[i-1].Path, f.Path)
+		}
+		if !bytes.Equal(f.Content, want[f.Path]) {
+			t.Errorf("%s differs from a fresh gzip writer's output", f.Path)
+		}
 	}
 }

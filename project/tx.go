@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/stackgen/stackgen/fileset"
 
 	"github.com/stackgen/stackgen/internal/msg"
@@ -51,6 +53,10 @@ type Tx struct {
 	// write puts one file under root; tests swap it to inject faults such
 	// as a full disk.
 	write func(root *os.Root, name string, b []byte, mode fs.FileMode) error
+	// gate, when set, decides at the commit point, after every file is
+	// staged and synced and before anything is visible in the project:
+	// an error from it aborts the write (see WriteGated).
+	gate func() error
 }
 
 // Begin locks dir for writing and finishes or rolls back what an
@@ -198,38 +204,42 @@ func (tx *Tx) applyNew(steps []Step, man []byte, bases []fileset.File) error {
 		return err
 	}
 	defer root.Close()
-	dirs := map[string]bool{".": true}
-	put := func(name string, b []byte, mode fs.FileMode) error {
-		for d := path.Dir(name); d != "."; d = path.Dir(d) {
-			dirs[d] = true
-		}
-		if err := root.MkdirAll(path.Dir(name), 0o755); err != nil {
-			return tx.writeErr(name, err)
-		}
-		if err := tx.write(root, name, b, mode); err != nil {
-			return tx.writeErr(name, err)
-		}
-		return nil
-	}
+	var files []pending
 	for _, st := range steps {
-		if err := put(st.Dest, st.File.Content, st.File.Mode); err != nil {
-			return err
-		}
+		files = append(files, pending{name: st.Dest, b: st.File.Content, mode: st.File.Mode})
 	}
 	for _, f := range bases {
-		if err := put(f.Path, f.Content, f.Mode); err != nil {
-			return err
-		}
+		files = append(files, pending{name: f.Path, b: f.Content, mode: f.Mode})
 	}
 	if man != nil {
-		if err := put(ManifestName, man, 0o644); err != nil {
-			return err
+		files = append(files, pending{name: ManifestName, b: man, mode: 0o644})
+	}
+	// Each folder is made once, parents first (a parent sorts before
+	// what it holds), instead of a MkdirAll walk per file.
+	dirs := map[string]bool{".": true}
+	for _, f := range files {
+		for d := path.Dir(f.name); d != "."; d = path.Dir(d) {
+			dirs[d] = true
 		}
 	}
+	sorted := make([]string, 0, len(dirs))
 	for d := range dirs {
-		if err := syncDir(filepath.Join(tx.stage, filepath.FromSlash(d))); err != nil {
+		sorted = append(sorted, d)
+	}
+	sort.Strings(sorted)
+	for _, d := range sorted[1:] { // "." is the stage itself
+		if err := root.Mkdir(d, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 			return tx.writeErr(d, err)
 		}
+	}
+	if err := tx.writeAll(root, files); err != nil {
+		return err
+	}
+	if err := syncDirs(tx.stage, sorted, tx.writeErr); err != nil {
+		return err
+	}
+	if err := tx.pass(); err != nil {
+		return err
 	}
 	// MkdirTemp made the stage private; the project folder is not.
 	if err := os.Chmod(tx.stage, 0o755); err != nil {
@@ -245,6 +255,66 @@ func (tx *Tx) applyNew(steps []Step, man []byte, bases []fileset.File) error {
 	tx.stage = ""
 	tx.lock.path = filepath.Join(tx.dir, LockName)
 	return syncDir(filepath.Dir(tx.dir))
+}
+
+// pending is one file a commit writes: name under the root it writes to,
+// dest the project path an error names ("" when it is name).
+type pending struct {
+	name, dest string
+	b          []byte
+	mode       fs.FileMode
+}
+
+// syncWorkers is how many files are written and synced at once. An fsync
+// mostly waits for the disk, and the file system commits concurrent syncs
+// together: a first write of ~75 files (half of them base copies) took
+// 45-130 ms synced one after the other here, 10-30 ms eight at a time.
+const syncWorkers = 8
+
+// writeAll writes files under root through tx.write, syncWorkers at a
+// time, and returns the first failure (named by the file's project path).
+// Every file has been written and synced when it returns nil.
+func (tx *Tx) writeAll(root *os.Root, files []pending) error {
+	var g errgroup.Group
+	g.SetLimit(syncWorkers)
+	for _, f := range files {
+		g.Go(func() error {
+			if err := tx.write(root, f.name, f.b, f.mode); err != nil {
+				dest := f.dest
+				if dest == "" {
+					dest = f.name
+				}
+				return tx.writeErr(dest, err)
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// syncDirs syncs each folder of dirs (slash paths under base), several at
+// a time, so the entries of the files just written are on disk too; a
+// failure is named by wrap.
+func syncDirs(base string, dirs []string, wrap func(dir string, err error) error) error {
+	var g errgroup.Group
+	g.SetLimit(syncWorkers)
+	for _, d := range dirs {
+		g.Go(func() error {
+			if err := syncDir(filepath.Join(base, filepath.FromSlash(d))); err != nil {
+				return wrap(d, err)
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// pass asks the gate, if any, whether the staged write may commit.
+func (tx *Tx) pass() error {
+	if tx.gate == nil {
+		return nil
+	}
+	return tx.gate()
 }
 
 func (tx *Tx) writeErr(name string, err error) error {
@@ -276,13 +346,11 @@ func (tx *Tx) applyJournal(steps []Step, man []byte, bases []fileset.File, remov
 		return tx.writeErr(JournalDir, err)
 	}
 	var j journal
-	stageFile := func(dest string, b []byte, mode fs.FileMode) error {
+	var staged []pending
+	stageFile := func(dest string, b []byte, mode fs.FileMode) {
 		name := fmt.Sprintf("%04d", len(j.Entries))
-		if err := tx.write(root, JournalDir+"/"+name, b, mode); err != nil {
-			return tx.writeErr(dest, err)
-		}
+		staged = append(staged, pending{name: JournalDir + "/" + name, dest: dest, b: b, mode: mode})
 		j.Entries = append(j.Entries, journalEntry{Staged: name, Dest: dest})
-		return nil
 	}
 	for _, st := range steps {
 		// An unchanged file with the right mode needs nothing; one whose
@@ -291,9 +359,7 @@ func (tx *Tx) applyJournal(steps []Step, man []byte, bases []fileset.File, remov
 		if st.Action == Unchanged && st.diskMode == st.File.Mode.Perm() {
 			continue
 		}
-		if err := stageFile(st.Dest, st.File.Content, st.File.Mode); err != nil {
-			return err
-		}
+		stageFile(st.Dest, st.File.Content, st.File.Mode)
 	}
 	for _, f := range bases {
 		info, err := inspect(tx.dir, f.Path)
@@ -303,17 +369,19 @@ func (tx *Tx) applyJournal(steps []Step, man []byte, bases []fileset.File, remov
 		if info != nil {
 			continue // named by its content: already right
 		}
-		if err := stageFile(f.Path, f.Content, f.Mode); err != nil {
-			return err
-		}
+		stageFile(f.Path, f.Content, f.Mode)
 	}
 	for _, p := range remove {
 		j.Entries = append(j.Entries, journalEntry{Dest: p, Remove: true})
 	}
 	if man != nil {
-		if err := stageFile(ManifestName, man, 0o644); err != nil {
-			return err
-		}
+		stageFile(ManifestName, man, 0o644)
+	}
+	if err := tx.writeAll(root, staged); err != nil {
+		return err
+	}
+	if err := tx.pass(); err != nil {
+		return err
 	}
 	b, err := json.Marshal(j)
 	if err != nil {
@@ -380,10 +448,8 @@ func rollForward(dir string, j journal) error {
 		keys = append(keys, d)
 	}
 	sort.Strings(keys)
-	for _, d := range keys {
-		if err := syncDir(filepath.Join(dir, filepath.FromSlash(d))); err != nil {
-			return err
-		}
+	if err := syncDirs(dir, keys, func(_ string, err error) error { return err }); err != nil {
+		return err
 	}
 	if err := root.RemoveAll(JournalDir); err != nil {
 		return err
@@ -558,11 +624,21 @@ func (tx *Tx) Plan(set fileset.Set, force bool) ([]Step, error) {
 // Write plans and writes set into dir as one transaction under the
 // project's lock, so the plan is made against what the write replaces.
 func Write(dir string, set fileset.Set, force bool, m *Manifest) ([]Step, error) {
+	return WriteGated(dir, set, force, m, nil)
+}
+
+// WriteGated is Write that calls gate once every file is staged and
+// synced, just before the commit, and commits only if it returns nil; its
+// error is returned as it is, with nothing written. A caller that is
+// still checking set (new validates what it rendered) lets the disk work
+// run meanwhile. gate is not called when the write fails before it.
+func WriteGated(dir string, set fileset.Set, force bool, m *Manifest, gate func() error) ([]Step, error) {
 	tx, err := Begin(dir)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Close()
+	tx.gate = gate
 	steps, err := tx.Plan(set, force)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,13 +19,18 @@ import (
 var errDiskFull = syscall.ENOSPC
 
 // failAfter makes the n+1-th file write of tx fail as a full disk would,
-// after writing part of the file.
+// after writing part of the file. Files are written several at a time, so
+// the count is shared under a lock.
 func failAfter(tx *Tx, n int) {
+	var mu sync.Mutex
 	count := 0
 	next := tx.write
 	tx.write = func(root *os.Root, name string, b []byte, mode fs.FileMode) error {
+		mu.Lock()
 		count++
-		if count > n {
+		full := count > n
+		mu.Unlock()
+		if full {
 			root.WriteFile(name, b[:len(b)/2], 0o600) // a half-written file
 			return errDiskFull
 		}
@@ -398,5 +404,63 @@ func TestRecoverRemovesALockAKilledRunLeft(t *testing.T) {
 	}
 	if _, err := os.Lstat(filepath.Join(dir, LockName)); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the stale lock file stays: %v", err)
+	}
+}
+
+// TestWriteGated: the gate is asked once, after every file is staged
+// (none is visible in the project yet), and its refusal leaves the
+// project as it was, first write or --force alike.
+func TestWriteGated(t *testing.T) {
+	next := sampleSet()
+	next[1].Content = []byte("services: {web: {}}\n")
+	refused := errors.New("the render has errors")
+	for _, tc := range []struct {
+		name     string
+		existing bool
+		verdict  error
+	}{
+		{"first write, gate passes", false, nil},
+		{"first write, gate refuses", false, refused},
+		{"--force write, gate passes", true, nil},
+		{"--force write, gate refuses", true, refused},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base := t.TempDir()
+			dir := filepath.Join(base, "proj")
+			if tc.existing {
+				writeAll(t, dir, sampleSet(), false)
+			}
+			before := snapshot(t, base)
+			calls := 0
+			gate := func() error {
+				calls++
+				now := snapshot(t, base)
+				if len(diffSnap(before, now)) == 0 {
+					t.Error("gate called before anything was staged")
+				}
+				for _, f := range []string{"proj/compose.yaml", "proj/" + ManifestName} {
+					if now[f] != before[f] {
+						t.Errorf("%s changed before the gate passed", f)
+					}
+				}
+				return tc.verdict
+			}
+			_, err := WriteGated(dir, next, tc.existing, &Manifest{Stack: "test"}, gate)
+			if calls != 1 {
+				t.Errorf("gate called %d times, want once", calls)
+			}
+			if !errors.Is(err, tc.verdict) || (tc.verdict == nil) != (err == nil) {
+				t.Fatalf("WriteGated = %v, want %v", err, tc.verdict)
+			}
+			if tc.verdict != nil {
+				if d := diffSnap(before, snapshot(t, base)); len(d) > 0 {
+					t.Errorf("a refused write changed %v", d)
+				}
+				return
+			}
+			if b, err := os.ReadFile(filepath.Join(dir, "compose.yaml")); err != nil || string(b) != string(next[1].Content) {
+				t.Errorf("compose.yaml = %q, %v after the gate passed", b, err)
+			}
+		})
 	}
 }

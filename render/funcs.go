@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"text/template"
@@ -20,9 +21,13 @@ import (
 // every template to that list), so a quote, a dollar sign, a line break or
 // a look-alike quote in a value can never change the meaning of the file it
 // lands in: each helper either quotes the value for its syntax or refuses
-// it with an error naming the value.
-func Funcs() template.FuncMap {
-	return template.FuncMap{
+// it with an error naming the value. The message helpers (tsh, tps,
+// tcomment) speak English here; FuncsFor speaks the project's language.
+func Funcs() template.FuncMap { return FuncsFor(msg.English()) }
+
+// FuncsFor is Funcs with the message helpers in l's language.
+func FuncsFor(l *msg.Localizer) template.FuncMap {
+	f := template.FuncMap{
 		"yaml":      YAMLString,
 		"compose":   ComposeString,
 		"xstackgen": XStackgen,
@@ -50,6 +55,10 @@ func Funcs() template.FuncMap {
 		"indent":    Indent,
 		"list":      func(v ...string) []string { return v },
 	}
+	for k, v := range sayFuncs(l) {
+		f[k] = v
+	}
+	return f
 }
 
 // YAMLString quotes s as a YAML double-quoted scalar. Every character a
@@ -403,6 +412,9 @@ func Word(v any) (string, error) {
 func QuotingHelpers(p string) (map[string]bool, bool) {
 	set := func(names ...string) map[string]bool {
 		m := map[string]bool{"num": true, "word": true}
+		if slices.Contains(names, "comment") || slices.Contains(names, "pscomment") {
+			m["tcomment"] = true
+		}
 		for _, n := range names {
 			m[n] = true
 		}
@@ -419,15 +431,18 @@ func QuotingHelpers(p string) (map[string]bool, bool) {
 	case base == ".env" || strings.HasPrefix(base, ".env."):
 		return set("env", "comment"), true
 	case strings.HasSuffix(base, ".sh"):
-		return set("sh", "comment"), true
+		return set("sh", "tsh", "comment"), true
 	case strings.HasSuffix(base, ".ps1"):
-		return set("ps", "pscomment"), true
+		return set("ps", "tps", "pscomment"), true
 	case base == "Dockerfile" || strings.HasPrefix(base, "Dockerfile."):
 		return set("docker", "comment"), true
 	case strings.HasSuffix(base, ".conf") && strings.Contains(p, "nginx"):
 		return set("nginx", "comment"), true
 	case strings.HasSuffix(base, ".ini") || strings.HasSuffix(base, ".cnf") || base == "pip.conf":
 		return set("ini", "comment"), true
+	case base == "redis.conf" || base == "valkey.conf":
+		// Constant settings: only comments print anything.
+		return set("comment"), true
 	case base == "postgresql.conf":
 		// No helper quotes a postgresql.conf value yet: only comments
 		// may print answers.

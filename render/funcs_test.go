@@ -162,7 +162,7 @@ func parseEnvLine(t *testing.T, line string) string {
 // error inside the template's: said in the reader's language, without the
 // template machinery's call chain around it.
 func TestRefusedValueIsSaidFromTheCatalogue(t *testing.T) {
-	_, err := execute("nginx.conf.tmpl", []byte("server_name {{nginx .}};"), "a$b")
+	_, err := execute("nginx.conf.tmpl", []byte("server_name {{nginx .}};"), "a$b", Funcs())
 	var e *msg.Error
 	if !errors.As(err, &e) || e.ID != "render.err.template" {
 		t.Fatalf("err = %v, want render.err.template", err)

@@ -37,6 +37,8 @@ func Render(d *stack.Definition, in stack.Input) (fileset.Set, error) {
 	if err != nil {
 		return nil, err
 	}
+	lang, _ := msg.Parse(in.Answers[stack.LangAnswer])
+	funcs := FuncsFor(msg.New(lang))
 	var set fileset.Set
 	seen := map[string]string{}
 	err = fs.WalkDir(d.Templates, ".", func(p string, e fs.DirEntry, err error) error {
@@ -63,7 +65,7 @@ func Render(d *stack.Definition, in stack.Input) (fileset.Set, error) {
 		}
 		content := raw
 		if strings.HasSuffix(p, TemplateExt) {
-			if content, err = execute(p, raw, data); err != nil {
+			if content, err = execute(p, raw, data, funcs); err != nil {
 				return err
 			}
 		}
@@ -186,8 +188,8 @@ func insertAfterHeader(b []byte, text string) []byte {
 	return append(out, b[pos:]...)
 }
 
-func execute(name string, raw []byte, data any) ([]byte, error) {
-	t, err := template.New(name).Funcs(Funcs()).Option("missingkey=error").Parse(string(raw))
+func execute(name string, raw []byte, data any, funcs template.FuncMap) ([]byte, error) {
+	t, err := template.New(name).Funcs(funcs).Option("missingkey=error").Parse(string(raw))
 	if err != nil {
 		return nil, fmt.Errorf("template %s: %w", name, err)
 	}

@@ -140,7 +140,7 @@ func TestUpgradeMergesEditsAndAnswerChange(t *testing.T) {
 		appendTo(t, m, "scripts/backup.sh.tmpl", "# upstream change\n")
 		appendTo(t, m, ".env.tmpl", "# A token the new version needs.\nNEW_TOKEN={{env .Secrets.NEW_TOKEN}}\n")
 		appendTo(t, m, ".env.example.tmpl", "NEW_TOKEN=\n")
-		delete(m, "compose/redis/redis.conf")
+		delete(m, "compose/redis/redis.conf.tmpl")
 		delete(m, "__project__/static/css/site.css")
 		m["compose/extra.conf"] = &fstest.MapFile{Data: []byte("extra = 1\n")}
 	})

@@ -7,12 +7,25 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/stackgen/stackgen/internal/composefile"
 
 	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/schema"
 	"github.com/compose-spec/compose-go/v2/types"
 )
+
+// Warm starts, on another goroutine, the one-time work every compose load
+// of the process waits for: compose-go compiles the Compose JSON schema on
+// first use, which takes about as long as loading a project does. A
+// command that is going to validate calls it as soon as it knows, so the
+// compile runs on the second core while the files are read or rendered.
+// It never changes a result: the compile happens once, and a load that
+// comes first simply waits for it.
+func Warm() {
+	go func() { _ = schema.Validate(map[string]any{}) }()
+}
 
 // virtualRoot is the working directory compose-go resolves relative paths
 // against when the files are loaded from memory; paths under it are mapped
@@ -41,6 +54,9 @@ type composeModel struct {
 	// compose-load only when no specific rule explains it.
 	strictErr error
 	root      string
+	// tempDir is where the set was written for a load that reads files
+	// by name (needsDisk); the project removes it on close.
+	tempDir string
 }
 
 func (p *parsedSet) loadCompose() {
@@ -55,16 +71,30 @@ func (p *parsedSet) loadCompose() {
 	for _, f := range p.filesMatching(isComposeOverlay) {
 		overlays = append(overlays, parseYAMLFile(f.Path, f.Content))
 	}
+	var sets [][]*yamlFile
 	if base != nil {
 		p.composeFiles = append(p.composeFiles, base)
-		p.models = append(p.models, p.loadModel([]*yamlFile{base}))
+		sets = append(sets, []*yamlFile{base})
 	}
 	for _, o := range overlays {
 		p.composeFiles = append(p.composeFiles, o)
 		if base != nil && !standalone(o, base) {
-			p.models = append(p.models, p.loadModel([]*yamlFile{base, o}))
+			sets = append(sets, []*yamlFile{base, o})
 		} else {
-			p.models = append(p.models, p.loadModel([]*yamlFile{o}))
+			sets = append(sets, []*yamlFile{o})
+		}
+	}
+	// Each model is its own compose-go load, most of validate's time; a
+	// project with overlays loads them side by side, in the same order.
+	p.models = make([]*composeModel, len(sets))
+	var wg sync.WaitGroup
+	for i, files := range sets {
+		wg.Go(func() { p.models[i] = p.loadModel(files) })
+	}
+	wg.Wait()
+	for _, m := range p.models {
+		if m.tempDir != "" {
+			p.tempDirs = append(p.tempDirs, m.tempDir)
 		}
 	}
 }
@@ -138,7 +168,7 @@ func (p *parsedSet) loadModel(files []*yamlFile) *composeModel {
 			m.loadErr = err
 			return m
 		}
-		p.tempDirs = append(p.tempDirs, dir)
+		m.tempDir = dir
 		if err := writeSet(dir, p); err != nil {
 			m.loadErr = err
 			return m

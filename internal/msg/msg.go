@@ -237,7 +237,17 @@ func (l *Localizer) Errorf(id string, args ...Args) error {
 // prints it through T (as {{.Err}}) says it in the reader's language.
 // An Args value that is itself such an error is said the same way, so
 // "KEY: <check's error>" reads in one language.
-func Err(id string, args ...Args) error { return English().Errorf(id, args...) }
+//
+// Its English text is made when it is first read, not when the error is:
+// a package-level sentinel (sign.ErrBadSignature) would otherwise parse
+// the whole catalogue during package initialisation, before main runs.
+func Err(id string, args ...Args) error {
+	e := &Error{ID: id}
+	if len(args) > 0 {
+		e.Args = args[0]
+	}
+	return e
+}
 
 // Error is a user-facing error from the catalogue: ID and Args are stable
 // (for --json and tests, and to say it again in another language), Text is
@@ -245,10 +255,16 @@ func Err(id string, args ...Args) error { return English().Errorf(id, args...) }
 type Error struct {
 	ID   string
 	Args Args
+	// Text is "" for an error made by Err until Error says it in English.
 	Text string
 }
 
-func (e *Error) Error() string { return e.Text }
+func (e *Error) Error() string {
+	if e.Text == "" {
+		return English().T(e.ID, e.Args)
+	}
+	return e.Text
+}
 
 // Unwrap returns the errors among Args (in key order), so that a catalogue
 // message wrapping a cause ({{.Err}}) keeps errors.Is and errors.As working

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/stackgen/stackgen/internal/currency"
 
@@ -114,6 +115,8 @@ func NewCmdNew(f *cmdutil.Factory, up UpFunc, runF func(context.Context, *Option
 
 // Run does the work of `stackgen new`.
 func Run(ctx context.Context, opts *Options) error {
+	// what is rendered is validated before it is written
+	validate.Warm()
 	reg := stacks.Registry()
 	l := opts.IO.L
 	interactive := opts.IO.CanPrompt() && !opts.Yes
@@ -237,16 +240,33 @@ func Run(ctx context.Context, opts *Options) error {
 			return err
 		}
 	}
-	if err := checkRendered(opts.IO, checked); err != nil {
+	// The render is validated while its files are staged on disk (the
+	// write waits for the verdict before it commits). Everything printed
+	// and every error come in the order they would without the overlap:
+	// first the findings, which win over any later error, then the
+	// warnings, then what the write says.
+	found := make(chan []validate.Finding, 1)
+	go func() { found <- validate.Files(checked) }()
+	verdict := sync.OnceValue(func() error {
+		if err := reportRendered(opts.IO, <-found); err != nil {
+			return err
+		}
+		var stackWarnings []msg.Sub
+		if d.Warnings != nil {
+			stackWarnings = d.Warnings(answers, d.ResolveImages(answers))
+		}
+		imageWarnings(opts.IO, d, given, answers, stackWarnings)
+		for _, w := range stackWarnings {
+			fmt.Fprintln(opts.IO.ErrOut, l.T("new.warning", msg.Args{"Text": w}))
+		}
+		return nil
+	})
+	// after reports err, unless the render itself was refused
+	after := func(err error) error {
+		if v := verdict(); v != nil {
+			return v
+		}
 		return err
-	}
-	var stackWarnings []msg.Sub
-	if d.Warnings != nil {
-		stackWarnings = d.Warnings(answers, d.ResolveImages(answers))
-	}
-	imageWarnings(opts.IO, d, given, answers, stackWarnings)
-	for _, w := range stackWarnings {
-		fmt.Fprintln(opts.IO.ErrOut, l.T("new.warning", msg.Args{"Text": w}))
 	}
 
 	dir := opts.Dir
@@ -254,9 +274,12 @@ func Run(ctx context.Context, opts *Options) error {
 		dir = defaultDir(d, answers)
 	}
 	if err := checkSourceDir(l, dir, answers); err != nil {
-		return err
+		return after(err)
 	}
 	if opts.DryRun {
+		if err := verdict(); err != nil {
+			return err
+		}
 		plan := func() ([]project.Step, error) { return project.Plan(dir, set, opts.Force) }
 		if existing.Dir == dir {
 			plan = func() ([]project.Step, error) { return existing.Plan(set, opts.Force) }
@@ -271,16 +294,16 @@ func Run(ctx context.Context, opts *Options) error {
 	// Ctrl-C while rendering (root turns SIGINT into a cancelled context)
 	// stops here, before the first file is written.
 	if err := ctx.Err(); err != nil {
-		return err
+		return after(err)
 	}
 	m := &project.Manifest{Stack: d.Name, Version: opts.Factory.Version, Answers: answers}
 	// Which template version wrote each file, for a later upgrade.
 	if err := upgrade.Stamp(m, set); err != nil {
-		return err
+		return after(err)
 	}
-	steps, err := project.Write(dir, set, opts.Force, m)
+	steps, err := project.WriteGated(dir, set, opts.Force, m, verdict)
 	if err != nil {
-		return err
+		return after(err)
 	}
 	if model != nil {
 		if err := model.install(opts.IO.Out, l, dir); err != nil {
@@ -391,11 +414,11 @@ func hasUnknownKey(d *stack.Definition, a stack.Answers) bool {
 	return false
 }
 
-// checkRendered runs the validation rules on the rendered files: a
-// template bug must never reach the user's disk.
-func checkRendered(ios *cmdutil.IOStreams, set fileset.Set) error {
+// reportRendered prints the findings of the validation rules on the
+// rendered files and refuses the render if one is an error: a template
+// bug must never reach the user's disk.
+func reportRendered(ios *cmdutil.IOStreams, findings []validate.Finding) error {
 	l := ios.L
-	findings := validate.Files(set)
 	// The same line, fix included, as `stackgen validate` prints.
 	for _, f := range findings {
 		if f.Rule == currencyRule {

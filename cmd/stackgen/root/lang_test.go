@@ -78,3 +78,21 @@ func TestLangFlagIsAccepted(t *testing.T) {
 		t.Fatalf("stacks --lang zh: exit %d: %s", code, errOut)
 	}
 }
+
+func TestVerbArg(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"validate", "site"}, "validate"},
+		{[]string{"--lang", "zh", "new", "django"}, "new"},
+		{[]string{"--lang=zh", "validate"}, "validate"},
+		{[]string{"-v"}, ""},
+		{[]string{"--", "new"}, ""},
+		{nil, ""},
+	} {
+		if got := verbArg(tc.args); got != tc.want {
+			t.Errorf("verbArg(%q) = %q, want %q", tc.args, got, tc.want)
+		}
+	}
+}

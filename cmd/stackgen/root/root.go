@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -17,6 +18,7 @@ import (
 	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/lifecycle"
 	"github.com/stackgen/stackgen/prompt"
+	"github.com/stackgen/stackgen/validate"
 )
 
 // oldVersionFlag keeps `stackgen -v` working after -v became --verbose.
@@ -69,6 +71,11 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 
 // Main runs the CLI and returns the process exit code.
 func Main(version string, args []string) int {
+	if validates(verbArg(args)) {
+		// the verb starts it too; from here the compile also overlaps
+		// reading the catalogue and building the tree
+		validate.Warm()
+	}
 	f := cmdutil.NewFactory(version)
 	lang, err := msg.Detect(langArg(args), os.Getenv)
 	if err != nil {
@@ -82,6 +89,28 @@ func Main(version string, args []string) int {
 	cmd.SetArgs(args)
 	err = cmd.ExecuteContext(ctx)
 	return exitCode(f, cmd, err)
+}
+
+// validates reports whether a verb loads compose files through validate
+// on every run (new checks what it rendered).
+func validates(verb string) bool { return verb == "new" || verb == "validate" }
+
+// verbArg is the verb of args (the first word that is not a flag or the
+// value of --lang), read before the tree is built as langArg is; "" when
+// there is none.
+func verbArg(args []string) string {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return ""
+		case a == "--"+LangFlag:
+			i++
+		case !strings.HasPrefix(a, "-"):
+			return a
+		}
+	}
+	return ""
 }
 
 func exitCode(f *cmdutil.Factory, cmd *cobra.Command, err error) int {

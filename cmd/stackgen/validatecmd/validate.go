@@ -55,6 +55,7 @@ func NewCmdValidate(f *cmdutil.Factory, runF func(context.Context, *Options) err
 }
 
 func validateRun(opts *Options) error {
+	validate.Warm()
 	l := opts.IO.L
 	info, err := os.Stat(opts.Dir)
 	if err != nil {
