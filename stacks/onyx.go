@@ -680,8 +680,8 @@ func onyxData(in stack.Input) (any, error) {
 		CodeInterp:     a.Bool(onyxCodeInterp),
 		MCP:            a.Bool(onyxMCP),
 		ComposeProject: a[stack.ComposeProjectAnswer],
-		// the README is English (onyx has no other language's templates)
-		Memory: msg.English().T(onyxMemory(a).ID, onyxMemory(a).Args),
+		// the README's memory line, in the README's language
+		Memory: readmeLang(a).T(onyxMemory(a).ID, onyxMemory(a).Args),
 
 		URL:            onyxURL(a),
 		Images:         in.Images,
@@ -759,4 +759,10 @@ func onyxData(in stack.Input) (any, error) {
 	}
 	sort.Strings(d.ImageList)
 	return d, nil
+}
+
+// readmeLang says the README's words in the project's lang answer.
+func readmeLang(a stack.Answers) *msg.Localizer {
+	l, _ := msg.Parse(a[stack.LangAnswer])
+	return msg.New(l)
 }
