@@ -161,6 +161,9 @@ type ScheduleJob struct {
 	Args     []string
 	// Log is where the cron wrapper appends its output.
 	Log string
+	// L says the files' comments and messages: the project's language
+	// (its lang answer); nil is English.
+	L *msg.Localizer
 }
 
 // Unit is the base name of the systemd units and the Windows task.
@@ -195,13 +198,15 @@ func (j ScheduleJob) SystemdUnits() (service, timer string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	desc, err := render.SystemdPath("stackgen backup of " + j.Project)
+	desc, err := render.SystemdPath(j.L.T("gen.schedule.description", msg.Args{"Project": j.Project}))
 	if err != nil {
 		return "", "", err
 	}
-	service = fmt.Sprintf(`# Written by stackgen backup --schedule. Runs one backup; the timer of the
-# same name starts it. Its output goes to the journal:
-#   journalctl -u %[1]s.service
+	head, err := render.CommentMessage(j.L, "gen.schedule.service-header", 0, "Unit", j.Unit())
+	if err != nil {
+		return "", "", err
+	}
+	service = fmt.Sprintf(`%[1]s
 [Unit]
 Description=%[2]s
 After=docker.service network-online.target
@@ -211,10 +216,18 @@ Wants=network-online.target
 Type=oneshot
 WorkingDirectory=%[3]s
 ExecStart=%[4]s
-`, j.Unit(), desc, wd, strings.Join(exec, " "))
-	timer = fmt.Sprintf(`# Written by stackgen backup --schedule (%[1]s).
+`, head, desc, wd, strings.Join(exec, " "))
+	head, err = render.CommentMessage(j.L, "gen.schedule.timer-header", 0, "Spec", strings.ReplaceAll(j.Schedule.Spec, "%", "%%"))
+	if err != nil {
+		return "", "", err
+	}
+	tdesc, err := render.SystemdPath(j.L.T("gen.schedule.timer-description", msg.Args{"Description": j.L.T("gen.schedule.description", msg.Args{"Project": j.Project})}))
+	if err != nil {
+		return "", "", err
+	}
+	timer = fmt.Sprintf(`%[1]s
 [Unit]
-Description=%[2]s (schedule)
+Description=%[2]s
 
 [Timer]
 OnCalendar=%[3]s
@@ -223,32 +236,40 @@ RandomizedDelaySec=120
 
 [Install]
 WantedBy=timers.target
-`, strings.ReplaceAll(j.Schedule.Spec, "%", "%%"), desc, j.Schedule.Calendar)
+`, head, tdesc, j.Schedule.Calendar)
 	return service, timer, nil
 }
 
 // CronScript is the wrapper the cron line runs: one backup, its output
 // appended to the log with the time, a lock so runs never overlap.
-func (j ScheduleJob) CronScript() string {
+func (j ScheduleJob) CronScript() (string, error) {
 	words := append([]string{j.Stackgen, "backup", j.Dir}, j.Args...)
 	var cmd []string
 	for _, w := range words {
 		cmd = append(cmd, render.ShellQuote(w))
 	}
+	head, err := render.CommentMessage(j.L, "gen.schedule.cron-header", 0)
+	if err != nil {
+		return "", err
+	}
+	busy, err := render.ShellMessage(j.L, "gen.schedule.cron-busy")
+	if err != nil {
+		return "", err
+	}
 	return fmt.Sprintf(`#!/bin/sh
-# Written by stackgen backup --schedule: the cron entry runs this script.
+%[3]s
 set -u
 log=%[1]s
 mkdir -p "$(dirname "$log")"
 {
   printf '== %%s stackgen backup\n' "$(date -u +%%Y-%%m-%%dT%%H:%%M:%%SZ)"
   if command -v flock >/dev/null 2>&1; then
-    flock -n 9 || { echo "another backup of this project is still running; skipped"; exit 0; }
+    flock -n 9 || { echo %[4]s; exit 0; }
   fi
   %[2]s
   echo "== exit $?"
 } 9>>"$log.lock" >>"$log" 2>&1
-`, render.ShellQuote(j.Log), strings.Join(cmd, " "))
+`, render.ShellQuote(j.Log), strings.Join(cmd, " "), head, busy), nil
 }
 
 // CronLine is the crontab entry that runs the wrapper script at path.
@@ -283,15 +304,23 @@ func (j ScheduleJob) TaskScript() (string, error) {
 		}
 		quoted = append(quoted, `"`+a+`"`)
 	}
-	script := fmt.Sprintf(`# Written by stackgen backup --schedule: registers a Task Scheduler task that
-# runs one backup %[1]s. Run it once in PowerShell:  .\scripts\schedule\schedule-backup.ps1
+	head, err := render.CommentMessage(j.L, "gen.schedule.task-header", 0, "Spec", j.Schedule.Spec)
+	if err != nil {
+		return "", err
+	}
+	done, err := render.PowerShellMessage(j.L, "gen.schedule.task-done", "Task", "task", "Spec", render.Lit(j.Schedule.Spec))
+	if err != nil {
+		return "", err
+	}
+	script := fmt.Sprintf(`%[1]s
 $ErrorActionPreference = 'Stop'
 $action = New-ScheduledTaskAction -Execute %[2]s -Argument %[3]s -WorkingDirectory %[4]s
 $trigger = %[5]s
 $settings = New-ScheduledTaskSettingsSet -StartWhenAvailable -MultipleInstances IgnoreNew
-Register-ScheduledTask -TaskName %[6]s -Action $action -Trigger $trigger -Settings $settings -Force | Out-Null
-Write-Host ('Scheduled: ' + %[6]s + ' (%[1]s)')
-`, j.Schedule.Spec, render.PowerShellQuote(j.Stackgen), render.PowerShellQuote(strings.Join(quoted, " ")), render.PowerShellQuote(j.Dir), trigger, render.PowerShellQuote(j.Unit()))
+$task = %[6]s
+Register-ScheduledTask -TaskName $task -Action $action -Trigger $trigger -Settings $settings -Force | Out-Null
+Write-Host %[7]s
+`, head, render.PowerShellQuote(j.Stackgen), render.PowerShellQuote(strings.Join(quoted, " ")), render.PowerShellQuote(j.Dir), trigger, render.PowerShellQuote(j.Unit()), done)
 	// Windows PowerShell 5.1 reads a script without a BOM in the ANSI code
 	// page: a Chinese path would arrive mangled.
 	for _, r := range script {

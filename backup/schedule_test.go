@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"github.com/stackgen/stackgen/internal/msg"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -62,9 +63,14 @@ func job(t *testing.T, spec string) ScheduleJob {
 }
 
 func TestScheduleFilesPassTheirTools(t *testing.T) {
-	for _, spec := range []string{"daily", "hourly", "*/30 1-5 * * 1-5"} {
-		t.Run(spec, func(t *testing.T) {
+	for _, c := range []struct {
+		spec string
+		lang msg.Lang
+	}{{"daily", msg.En}, {"hourly", msg.En}, {"*/30 1-5 * * 1-5", msg.En}, {"daily", msg.Zh}, {"*/30 1-5 * * 1-5", msg.Zh}} {
+		spec := c.spec
+		t.Run(spec+"/"+string(c.lang), func(t *testing.T) {
 			j := job(t, spec)
+			j.L = msg.New(c.lang)
 			if j.Unit() != "stackgen-backup-my-site_1" {
 				t.Errorf("unit name %q", j.Unit())
 			}
@@ -91,7 +97,21 @@ func TestScheduleFilesPassTheirTools(t *testing.T) {
 				t.Errorf("systemd-analyze calendar %q: %v\n%s", j.Schedule.Calendar, err, cal)
 			}
 
-			sh := j.CronScript()
+			sh, err := j.CronScript()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.lang == msg.Zh {
+				// the project's language, in the files a person reads
+				for name, body := range map[string]string{"service": svc, "timer": timer, "run-backup.sh": sh} {
+					if !strings.Contains(body, "由 stackgen backup --schedule 生成") {
+						t.Errorf("%s is not in Chinese:\n%s", name, body)
+					}
+				}
+				if !strings.Contains(svc, "Description=My-Site_1 的 stackgen 备份") || !strings.Contains(sh, "本次跳过") {
+					t.Errorf("Description or the busy message is not in Chinese:\n%s\n%s", svc, sh)
+				}
+			}
 			shellcheck := toolcheck.RequireTB(t, "shellcheck", "apt-get install shellcheck")
 			p := filepath.Join(dir, "run-backup.sh")
 			os.WriteFile(p, []byte(sh), 0o755)
@@ -116,7 +136,11 @@ func TestCronScriptRunsTheBackupWithTheExactPath(t *testing.T) {
 	os.WriteFile(fake, []byte("#!/bin/sh\nprintf '%s\\n' \"$@\" > "+ShellQuoteForTest(args)+"\necho ran\n"), 0o755)
 	j.Stackgen = fake
 	script := filepath.Join(t.TempDir(), "run.sh")
-	os.WriteFile(script, []byte(j.CronScript()), 0o755)
+	sh, err := j.CronScript()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(script, []byte(sh), 0o755)
 	if out, err := exec.Command("sh", script).CombinedOutput(); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -145,6 +169,14 @@ func TestTaskScriptIsValidPowerShell(t *testing.T) {
 	}
 	if !strings.Contains(ps, "Register-ScheduledTask") || !strings.Contains(ps, "-RepetitionInterval") {
 		t.Errorf("no hourly task registration:\n%s", ps)
+	}
+	j.L = msg.New(msg.Zh)
+	ps, err = j.TaskScript()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if problems := toolcheck.StructuralPowerShell([]byte(ps)); len(problems) > 0 || !strings.HasPrefix(ps, "\ufeff") || !strings.Contains(ps, "已注册定时任务") {
+		t.Errorf("schedule-backup.ps1 in Chinese (BOM, message): %v\n%s", problems, ps)
 	}
 	j = job(t, "30 2 * * *")
 	if _, err := j.TaskScript(); err == nil || !strings.Contains(err.Error(), "daily or hourly") {

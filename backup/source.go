@@ -19,6 +19,9 @@ type Source struct {
 	Dir    string
 	Stack  string
 	States []stack.State
+	// Lang is the project's lang answer: the language of the files
+	// written into it (the schedule's units and scripts).
+	Lang msg.Lang
 }
 
 // LoadSource reads dir's .stackgen.yml and asks its stack what data it
@@ -43,7 +46,11 @@ func LoadSource(dir string) (*Source, error) {
 	if err := CheckStates(states); err != nil {
 		return nil, msg.Err("backup.err.stack", msg.Args{"Stack": def.Name, "Err": err})
 	}
-	return &Source{Dir: abs, Stack: def.Name, States: states}, nil
+	lang, ok := msg.Parse(m.AnswersOf()[stack.LangAnswer])
+	if !ok {
+		lang = msg.En // projects written before the lang answer
+	}
+	return &Source{Dir: abs, Stack: def.Name, States: states, Lang: lang}, nil
 }
 
 // Targets finds the running container of every state's service.

@@ -70,7 +70,10 @@ type ServiceState struct {
 	Phase   Phase  `json:"phase"`
 	// Detail says it in words: "health: starting", "healthy",
 	// "running (no health check)", "completed", "exited with code 1".
-	Detail      string  `json:"detail"`
+	Detail string `json:"detail"`
+	// Say is Detail as a catalogue message, to print in the reader's
+	// language (Detail stays English: the phase logic and --json read it).
+	Say         msg.Sub `json:"-"`
 	Failure     Failure `json:"failure,omitempty"`
 	OneShot     bool    `json:"one_shot,omitempty"`
 	Container   string  `json:"container,omitempty"`
@@ -394,6 +397,7 @@ type tracked struct {
 	firstRestart time.Time
 	phase        Phase
 	detail       string
+	say          msg.Sub
 	failure      Failure
 	exitCode     int
 	engineAt     time.Time
@@ -529,59 +533,77 @@ func (w *waiter) apply(t *tracked, ct Container) {
 	}
 	switch container.ContainerState(ct.State) {
 	case container.StateCreated:
-		t.phase, t.detail = PhaseCreated, "created"
+		t.phase = PhaseCreated
+		t.state("engine.state.created", nil)
 	case container.StateRunning:
 		t.stopping = false
 		switch {
 		case oneShot:
-			t.phase, t.detail = PhaseStarting, "running"
+			t.phase = PhaseStarting
+			t.state("engine.state.running", nil)
 		case ct.Health == "":
-			t.phase, t.detail, t.engineAt = PhaseReady, "running (no health check)", ct.StartedAt
+			t.phase, t.engineAt = PhaseReady, ct.StartedAt
+			t.state("engine.state.running-no-check", nil)
 		case ct.Health == string(container.Healthy):
-			t.phase, t.detail, t.engineAt = PhaseReady, "healthy", lastPassed(ct)
+			t.phase, t.engineAt = PhaseReady, lastPassed(ct)
+			t.state("engine.state.healthy", nil)
 		case ct.Health == string(container.Unhealthy):
-			t.phase, t.detail, t.failure = PhaseFailed, "unhealthy", FailUnhealthy
+			t.phase, t.failure = PhaseFailed, FailUnhealthy
+			t.state("engine.state.unhealthy", nil)
 		default:
-			t.phase, t.detail = PhaseStarting, "health: starting"
+			t.phase = PhaseStarting
+			t.state("engine.state.health-starting", nil)
 		}
 	case container.StateRestarting:
 		// The engine's restart policy is bringing it back: not a failure,
 		// unless it keeps doing so.
-		t.phase, t.detail = PhaseStarting, fmt.Sprintf("restarting (exited with code %d)", ct.ExitCode)
+		t.phase = PhaseStarting
+		t.state("engine.state.restarting", msg.Args{"Code": ct.ExitCode})
 	case container.StateExited, container.StateDead:
 		switch {
 		case t.stopping:
-			t.phase, t.detail = PhaseWaiting, "stopped"
+			t.phase = PhaseWaiting
+			t.state("engine.state.stopped", nil)
 		case ct.OOMKilled:
-			t.phase, t.detail, t.failure, t.engineAt = PhaseFailed, "killed: out of memory", FailOOM, ct.FinishedAt
+			t.phase, t.failure, t.engineAt = PhaseFailed, FailOOM, ct.FinishedAt
+			t.state("engine.state.oom", nil)
 		case oneShot && ct.ExitCode == 0:
-			t.phase, t.detail, t.engineAt = PhaseReady, "completed", ct.FinishedAt
+			t.phase, t.engineAt = PhaseReady, ct.FinishedAt
+			t.state("engine.state.completed", nil)
 		default:
-			t.phase, t.detail, t.failure, t.engineAt = PhaseFailed, fmt.Sprintf("exited with code %d", ct.ExitCode), FailExited, ct.FinishedAt
+			t.phase, t.failure, t.engineAt = PhaseFailed, FailExited, ct.FinishedAt
+			t.state("engine.state.exited", msg.Args{"Code": ct.ExitCode})
 		}
 	case container.StateRemoving:
 		t.stopping = true
-		t.phase, t.detail = PhaseWaiting, "being removed"
+		t.phase = PhaseWaiting
+		t.state("engine.state.removing", nil)
 	default: // paused
-		t.phase, t.detail = PhaseStarting, ct.State
+		t.phase = PhaseStarting
+		t.state("engine.state.other", msg.Args{"State": ct.State})
 	}
 	if t.restarts > 0 && t.phase != PhaseFailed {
 		if t.restarts >= w.opts.MaxRestarts && !(t.phase == PhaseReady && !oneShot && ct.Health != "") {
 			// A healthy service that restarted this often still counts
 			// as ready only when its health check says so.
 			t.phase, t.failure = PhaseFailed, FailCrashLoop
-			t.detail = fmt.Sprintf("keeps restarting: %d times in %s (last exit code %d)", t.restarts, w.c.now().Sub(t.firstRestart).Round(100*time.Millisecond), ct.ExitCode)
+			t.state("engine.state.crash-loop", msg.Args{"Times": t.restarts, "Took": w.c.now().Sub(t.firstRestart).Round(100 * time.Millisecond).String(), "Code": ct.ExitCode})
 			return
 		}
-		t.detail += fmt.Sprintf(", restarted %s", times(t.restarts))
+		t.state("engine.state.restarted", msg.Args{"State": t.say, "Times": t.restarts})
 	}
 }
 
-func times(n int) string {
-	if n == 1 {
-		return "once"
-	}
-	return fmt.Sprintf("%d times", n)
+// state sets the container's state in words: Say for people, Detail its
+// English (which the phase logic and --json read).
+func (t *tracked) state(id string, args msg.Args) {
+	t.say = msg.Sub{ID: id, Args: args}
+	t.detail = msg.English().T(id, args)
+}
+
+func (s *ServiceState) state(id string, args msg.Args) {
+	s.Say = msg.Sub{ID: id, Args: args}
+	s.Detail = msg.English().T(id, args)
 }
 
 // lastPassed is when the last passing health check ended.
@@ -629,7 +651,8 @@ func (w *waiter) handle(ctx context.Context, m events.Message) error {
 	if stops {
 		t.stopping = true
 		if !t.running && t.phase == PhaseFailed && t.failure == FailExited {
-			t.phase, t.detail, t.failure = PhaseWaiting, "stopped", ""
+			t.phase, t.failure = PhaseWaiting, ""
+			t.state("engine.state.stopped", nil)
 		}
 	}
 	if strings.HasPrefix(action, string(events.ActionHealthStatus)) && t.phase == PhaseReady && strings.HasPrefix(t.detail, "healthy") {
@@ -651,7 +674,8 @@ func reloadSignal(sig string) bool {
 // service sums up one service from its containers.
 func (w *waiter) service(name string) ServiceState {
 	spec := w.specs[name]
-	s := ServiceState{Service: name, OneShot: spec.OneShot, Phase: PhaseWaiting, Detail: "not created yet"}
+	s := ServiceState{Service: name, OneShot: spec.OneShot, Phase: PhaseWaiting}
+	s.state("engine.state.not-created", nil)
 	var live, stale []*tracked
 	stopping := 0
 	for _, t := range w.ctrs {
@@ -671,7 +695,7 @@ func (w *waiter) service(name string) ServiceState {
 	sort.Slice(live, func(i, j int) bool { return live[i].name < live[j].name })
 	sort.Slice(stale, func(i, j int) bool { return stale[i].name < stale[j].name })
 	fill := func(t *tracked) {
-		s.Phase, s.Detail, s.Failure = t.phase, t.detail, t.failure
+		s.Phase, s.Detail, s.Say, s.Failure = t.phase, t.detail, t.say, t.failure
 		s.Container, s.ContainerID, s.ExitCode, s.EngineAt = t.name, t.id, t.exitCode, t.engineAt
 		s.Restarts = t.restarts
 	}
@@ -708,15 +732,17 @@ func (w *waiter) service(name string) ServiceState {
 	case best != nil && best.phase != PhaseWaiting:
 		fill(best)
 		if best.phase == PhaseReady { // some replicas ready, not all
-			s.Phase, s.Detail = PhaseStarting, fmt.Sprintf("%d of %d ready", len(ready), spec.Replicas)
+			s.Phase = PhaseStarting
+			s.state("engine.state.some-ready", msg.Args{"Ready": len(ready), "Replicas": spec.Replicas})
 		}
 	case len(stale) > 0:
-		s.Detail = "waiting for compose (" + stale[0].detail + " from an earlier run)"
+		s.state("engine.state.stale", msg.Args{"State": stale[0].say})
 		s.Container, s.ContainerID = stale[0].name, stale[0].id
 	case best != nil || stopping > 0:
-		s.Detail = "being recreated"
+		s.state("engine.state.recreated", nil)
 	case w.upDone && w.upErr == nil:
-		s.Phase, s.Detail, s.Failure = PhaseFailed, "no container was created", FailNoContainer
+		s.Phase, s.Failure = PhaseFailed, FailNoContainer
+		s.state("engine.state.no-container", nil)
 	}
 	return s
 }

@@ -214,7 +214,13 @@ func up(ctx context.Context, opts *Options) error {
 		upOut = io.MultiWriter(upLog, ios.ErrOut)
 	}
 	waitStart := opts.now()
-	res, werr := startAndWait(ctx, eng, p, timeout, waitStart, upOut, upOut, func(s engine.ServiceState) { pw.Event(serviceEvent(s)) })
+	// a service's state in the reader's language; --json keeps Detail's
+	// English, which programs read
+	said := ios.L
+	if mode == progress.ModeJSON {
+		said = msg.English()
+	}
+	res, werr := startAndWait(ctx, eng, p, timeout, waitStart, upOut, upOut, func(s engine.ServiceState) { pw.Event(serviceEvent(said, s)) })
 	if werr != nil {
 		pw.Stop()
 		return failure(ctx, ios, mode, eng, p, werr, upLog.String(), timeout, NeededImages(p, def, answers))
@@ -275,7 +281,7 @@ func up(ctx context.Context, opts *Options) error {
 	return nil
 }
 
-func serviceEvent(s engine.ServiceState) progress.Event {
+func serviceEvent(l *msg.Localizer, s engine.ServiceState) progress.Event {
 	st := progress.Waiting
 	switch s.Phase {
 	case engine.PhaseReady:
@@ -285,7 +291,15 @@ func serviceEvent(s engine.ServiceState) progress.Event {
 	case engine.PhaseStarting, engine.PhaseCreated:
 		st = progress.Working
 	}
-	return progress.Event{ID: s.Service, Status: st, Text: s.Detail}
+	return progress.Event{ID: s.Service, Status: st, Text: detail(l, s)}
+}
+
+// detail is a service's state said in l's language.
+func detail(l *msg.Localizer, s engine.ServiceState) string {
+	if s.Say.ID == "" {
+		return s.Detail
+	}
+	return l.T(s.Say.ID, s.Say.Args)
 }
 
 var (
@@ -379,7 +393,7 @@ func failure(ctx context.Context, ios progress.Sink, mode string, eng *engine.Cl
 		printLines(w, "", tail.Lines(upOut, 15))
 	}
 	for _, s := range explain {
-		fmt.Fprintf(w, "\n%s: %s", s.Service, s.Detail)
+		fmt.Fprintf(w, "\n%s: %s", s.Service, detail(l, s))
 		if s.Container != "" {
 			fmt.Fprint(w, l.T("up.container", msg.Args{"Container": s.Container}))
 		}

@@ -438,7 +438,10 @@ func QuotingHelpers(p string) (map[string]bool, bool) {
 		return set("docker", "comment"), true
 	case strings.HasSuffix(base, ".conf") && strings.Contains(p, "nginx"):
 		return set("nginx", "comment"), true
-	case strings.HasSuffix(base, ".ini") || strings.HasSuffix(base, ".cnf") || base == "pip.conf":
+	case strings.HasSuffix(base, ".ini"):
+		// uWSGI reads ; comments (and # ones); its files keep ;
+		return set("ini", "comment", "tinicomment"), true
+	case strings.HasSuffix(base, ".cnf") || base == "pip.conf":
 		return set("ini", "comment"), true
 	case base == "redis.conf" || base == "valkey.conf":
 		// Constant settings: only comments print anything.

@@ -49,6 +49,11 @@ func sayFuncs(l *msg.Localizer) template.FuncMap {
 			}
 			return CommentMessage(l, id, indent, args[1:]...)
 		},
+		// {{tinicomment "id" [placeholder value]...}}: the same for
+		// uWSGI's ini files, whose comments start with ;
+		"tinicomment": func(id string, args ...any) (string, error) {
+			return commentMessage(l, ";", id, 0, args...)
+		},
 	}
 }
 
@@ -145,6 +150,10 @@ func psJoin(parts []string) string {
 // indents), for a comment inside a block; args are placeholder, value
 // pairs: {{tcomment 8 "gen.x" "Project" .Project}}.
 func CommentMessage(l *msg.Localizer, id string, indent int, args ...any) (string, error) {
+	return commentMessage(l, "#", id, indent, args...)
+}
+
+func commentMessage(l *msg.Localizer, mark, id string, indent int, args ...any) (string, error) {
 	if len(args)%2 != 0 {
 		return "", msg.Err("gen.err.pairs", msg.Args{"ID": id, "Got": fmt.Sprintf("%q", args)})
 	}
@@ -163,10 +172,10 @@ func CommentMessage(l *msg.Localizer, id string, indent int, args ...any) (strin
 			pad = strings.Repeat(" ", indent)
 		}
 		if line == "" {
-			lines[i] = pad + "#"
+			lines[i] = pad + mark
 			continue
 		}
-		lines[i] = pad + "# " + Comment(line)
+		lines[i] = pad + mark + " " + Comment(line)
 	}
 	return strings.Join(lines, "\n"), nil
 }

@@ -198,4 +198,17 @@ func TestCommentMessage(t *testing.T) {
 	if _, err := tc("gen.conf.mycnf.header", "DB"); err == nil {
 		t.Error("tcomment accepted a placeholder without its value")
 	}
+	ini := funcs["tinicomment"].(func(string, ...any) (string, error))
+	got, err = ini("gen.conf.uwsgi.header", "Project", "a\nstrict = false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(got, "\n") {
+		if !strings.HasPrefix(l, "; ") {
+			t.Errorf("tinicomment line %q is not a ; comment", l)
+		}
+	}
+	if !strings.Contains(got, "a\\u000Astrict = false 的 uWSGI 配置") {
+		t.Errorf("tinicomment zh = %q: the value's line break must stay inside the comment", got)
+	}
 }

@@ -40,20 +40,65 @@ type Args map[string]any
 //go:embed locales/*/*.yaml
 var locales embed.FS
 
-// Each language's file is parsed once, and only when a localizer for it
-// is made: it is immutable embedded data, not state, so sharing it does
-// not make the chosen language global. Parsing is most of a short run's
-// start-up (BenchmarkLoad), so an English run never parses locales/zh.
-var (
-	parsed = map[Lang]func() ([]*i18n.MessageFile, error){
-		En: sync.OnceValues(func() ([]*i18n.MessageFile, error) { return parse(En) }),
-		Zh: sync.OnceValues(func() ([]*i18n.MessageFile, error) { return parse(Zh) }),
+// The catalogue is parsed area by area, the first time a message of the
+// area is said: a run says messages of a few areas only, and parsing all
+// of them was most of a short run's start-up (BenchmarkLoad). It is
+// immutable embedded data, not state, so sharing it does not make the
+// chosen language global.
+var catalogues = map[Lang]func() *catalogue{
+	En: sync.OnceValue(func() *catalogue { return newCatalogue(En) }),
+	Zh: sync.OnceValue(func() *catalogue { return newCatalogue(Zh, En) }),
+}
+
+// catalogue is one language with its fallbacks, filled area by area.
+type catalogue struct {
+	langs  []Lang
+	mu     sync.Mutex // go-i18n's bundle is not safe to add to while read
+	b      *i18n.Bundle
+	loc    *i18n.Localizer
+	loaded map[string]bool
+}
+
+func newCatalogue(langs ...Lang) *catalogue {
+	b := i18n.NewBundle(language.English)
+	tags := make([]string, len(langs))
+	for i, l := range langs {
+		tags[i] = string(l)
 	}
-	bundles = map[Lang]func() (*i18n.Bundle, error){
-		En: sync.OnceValues(func() (*i18n.Bundle, error) { return bundle(En) }),
-		Zh: sync.OnceValues(func() (*i18n.Bundle, error) { return bundle(En, Zh) }),
+	return &catalogue{langs: langs, b: b, loc: i18n.NewLocalizer(b, tags...), loaded: map[string]bool{}}
+}
+
+// localize says cfg's message, reading its area's files first if need be.
+func (c *catalogue) localize(cfg *i18n.LocalizeConfig) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if a := area(cfg.MessageID); !c.loaded[a] {
+		c.loaded[a] = true
+		for _, l := range c.langs {
+			name := "locales/" + string(l) + "/" + a + ".yaml"
+			data, err := locales.ReadFile(name)
+			if err != nil {
+				continue // no such area: its IDs are unknown and say themselves
+			}
+			mf, err := i18n.ParseMessageFileBytes(data, string(l)+".yaml", map[string]i18n.UnmarshalFunc{"yaml": yaml.Unmarshal})
+			if err == nil {
+				err = c.b.AddMessages(mf.Tag, mf.Messages...)
+			}
+			if err != nil {
+				// the embedded files are checked by the package's tests; a
+				// broken catalogue is a build defect, not a user error
+				panic(fmt.Errorf("message catalogue %s: %w", name, err))
+			}
+		}
 	}
-)
+	return c.loc.Localize(cfg)
+}
+
+// area is the file an ID lives in: its first segment (TestEachFileHoldsItsArea).
+func area(id string) string {
+	a, _, _ := strings.Cut(strings.NewReplacer("-", ".", "_", ".").Replace(id), ".")
+	return a
+}
 
 func parse(l Lang) ([]*i18n.MessageFile, error) { return parseFS(locales, l) }
 
@@ -93,21 +138,6 @@ func parseFS(fsys fs.FS, l Lang) ([]*i18n.MessageFile, error) {
 	return files, nil
 }
 
-// bundle holds the files of langs, English (the fallback) first.
-func bundle(langs ...Lang) (*i18n.Bundle, error) {
-	b := i18n.NewBundle(language.English)
-	for _, l := range langs {
-		files, err := parsed[l]()
-		if err != nil {
-			return nil, err
-		}
-		if err := add(b, files); err != nil {
-			return nil, err
-		}
-	}
-	return b, nil
-}
-
 func add(b *i18n.Bundle, files []*i18n.MessageFile) error {
 	for _, mf := range files {
 		if err := b.AddMessages(mf.Tag, mf.Messages...); err != nil {
@@ -135,23 +165,17 @@ func load() (*i18n.Bundle, error) {
 // Localizer renders catalogue messages in one language.
 type Localizer struct {
 	lang Lang
-	loc  *i18n.Localizer
+	cat  *catalogue
 }
 
 // New returns a localizer for lang; English fills any gap (the catalogue
 // test makes sure there is none).
 func New(lang Lang) *Localizer {
-	get, ok := bundles[lang]
+	get, ok := catalogues[lang]
 	if !ok {
-		get = bundles[En]
+		get = catalogues[En]
 	}
-	b, err := get()
-	if err != nil {
-		// the embedded files are checked by the package's tests; a broken
-		// catalogue is a build defect, not a user error
-		panic(err)
-	}
-	return &Localizer{lang: lang, loc: i18n.NewLocalizer(b, string(lang), string(En))}
+	return &Localizer{lang: lang, cat: get()}
 }
 
 // English is the localizer of the source language: machine output (JSON,
@@ -200,7 +224,7 @@ func (l *Localizer) T(id string, args ...Args) string {
 			data[k] = said
 		}
 	}
-	s, err := l.loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	s, err := l.cat.localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
 	if err != nil || s == "" {
 		return id
 	}

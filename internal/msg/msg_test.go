@@ -220,9 +220,9 @@ func TestEachFileHoldsItsArea(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, mf := range files {
-			area := strings.TrimSuffix(path.Base(mf.Path), ".yaml")
+			want := strings.TrimSuffix(path.Base(mf.Path), ".yaml")
 			for _, m := range mf.Messages {
-				if a, _, _ := strings.Cut(strings.NewReplacer("-", ".", "_", ".").Replace(m.ID), "."); a != area {
+				if a := area(m.ID); a != want {
 					t.Errorf("%s: %q belongs in locales/%s/%s.yaml", mf.Path, m.ID, l, a)
 				}
 			}

@@ -189,7 +189,7 @@ func schedule(ctx context.Context, o *Options, proj *backup.Source) error {
 	}
 	out := o.outDir(proj.Dir)
 	job := backup.ScheduleJob{Schedule: s, Project: filepath.Base(proj.Dir), Stackgen: bin, Dir: proj.Dir,
-		Args: []string{"-o", out}, Log: filepath.Join(out, "backup.log")}
+		Args: []string{"-o", out}, Log: filepath.Join(out, "backup.log"), L: msg.New(proj.Lang)}
 	if o.Keep > 0 {
 		job.Args = append(job.Args, "--keep", fmt.Sprint(o.Keep))
 	}
@@ -201,10 +201,14 @@ func schedule(ctx context.Context, o *Options, proj *backup.Source) error {
 	if err != nil {
 		return msg.Err("backup.err.unit-path", msg.Args{"Err": err})
 	}
+	cron, err := job.CronScript()
+	if err != nil {
+		return err
+	}
 	files := map[string]string{
 		job.Unit() + ".service": svc,
 		job.Unit() + ".timer":   timer,
-		"run-backup.sh":         job.CronScript(),
+		"run-backup.sh":         cron,
 	}
 	if ps, err := job.TaskScript(); err == nil {
 		files["schedule-backup.ps1"] = ps
