@@ -7,13 +7,13 @@
 package appscan
 
 import (
-	"errors"
-	"fmt"
 	"io/fs"
 	"path"
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Tool is how a project declares and locks its dependencies, which decides
@@ -72,7 +72,7 @@ type Conflict struct {
 }
 
 // ErrNoProject is returned when no manage.py is found.
-var ErrNoProject = errors.New("no Django project: no manage.py at the top or one or two folders down")
+var ErrNoProject = msg.Err("appscan.err.no-project")
 
 // skipDirs are never searched for manage.py or Celery apps.
 var skipDirs = map[string]bool{
@@ -146,7 +146,7 @@ func findManage(fsys fs.FS) (string, error) {
 		}
 		if len(found) > 1 {
 			sort.Strings(found)
-			return "", fmt.Errorf("more than one Django project: %s; pass the folder of the one to deploy with --from", strings.Join(found, ", "))
+			return "", msg.Err("appscan.err.several-projects", msg.Args{"Found": strings.Join(found, ", ")})
 		}
 		if len(found) == 1 {
 			return found[0], nil
@@ -179,11 +179,11 @@ func (d *Django) findSettings(fsys fs.FS, manage string) error {
 		}
 	}
 	if d.Settings == "" {
-		return fmt.Errorf("%s: no DJANGO_SETTINGS_MODULE default found in manage.py, wsgi.py or asgi.py; add os.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"yourproject.settings\") to manage.py", manage)
+		return msg.Err("appscan.err.no-settings", msg.Args{"File": manage})
 	}
 	file, ok := ModuleFile(fsys, d.Code, d.Settings)
 	if !ok {
-		return fmt.Errorf("%s: the settings module %s is neither %s.py nor a package; fix DJANGO_SETTINGS_MODULE", manage, d.Settings, path.Join(d.Code, strings.ReplaceAll(d.Settings, ".", "/")))
+		return msg.Err("appscan.err.settings-missing", msg.Args{"File": manage, "Module": d.Settings, "Path": path.Join(d.Code, strings.ReplaceAll(d.Settings, ".", "/"))})
 	}
 	d.SettingsFile = file
 	return nil
@@ -228,7 +228,8 @@ func (d *Django) findWSGI(fsys fs.FS) error {
 		}
 		pkg = pkg[:i]
 	}
-	return fmt.Errorf("%s: no WSGI application found (no WSGI_APPLICATION in the settings and no wsgi.py beside them); add the wsgi.py that django-admin startproject writes", d.SettingsFile)
+	return msg.Err("appscan.err.no-wsgi", msg.Args{"File": d.SettingsFile})
+
 }
 
 // settingsText is the settings module's text after the modules it

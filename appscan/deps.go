@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Normalize is a distribution name as PEP 503 compares names: lower case,
@@ -132,7 +133,7 @@ func readTOML(fsys fs.FS, name string, v any) (bool, error) {
 		return false, nil
 	}
 	if err := toml.Unmarshal(b, v); err != nil {
-		return true, fmt.Errorf("%s: %v; fix the file (it is not valid TOML)", name, err)
+		return true, msg.Err("appscan.err.toml", msg.Args{"File": name, "Err": err})
 	}
 	return true, nil
 }
@@ -181,11 +182,11 @@ func (d *Django) findDeps(fsys fs.FS) error {
 			d.Tool, d.DepFiles = PyProject, []string{"pyproject.toml"}
 			reqs = pep508All(pp.Project.Dependencies)
 		case hasPP && len(pp.Tool.Poetry.Dependencies) > 0:
-			return fmt.Errorf("pyproject.toml: Poetry dependencies without poetry.lock; run `poetry lock` and commit poetry.lock so the image installs what you tested")
+			return msg.Err("appscan.err.poetry-unlocked")
 		case hasPF:
-			return fmt.Errorf("Pipfile without Pipfile.lock; run `pipenv lock` and commit Pipfile.lock so the image installs what you tested")
+			return msg.Err("appscan.err.pipenv-unlocked")
 		default:
-			return fmt.Errorf("no dependencies found: add requirements.txt (pip freeze > requirements.txt), or a pyproject.toml with uv.lock or poetry.lock")
+			return msg.Err("appscan.err.no-deps")
 		}
 	}
 	names := map[string]bool{}
@@ -200,7 +201,7 @@ func (d *Django) findDeps(fsys fs.FS) error {
 	}
 	sort.Strings(d.Packages)
 	if !d.Has("django") {
-		return fmt.Errorf("%s: Django is not among the dependencies; add it (e.g. Django>=4.2) so the image installs it", d.DepFiles[0])
+		return msg.Err("appscan.err.no-django", msg.Args{"File": d.DepFiles[0]})
 	}
 	d.pyVersion = pp.Project.RequiresPython
 	if d.pyVersion == "" {
@@ -283,7 +284,8 @@ func readRequirements(fsys fs.FS, file string, seen map[string]bool) ([]Requirem
 	for _, inc := range includes {
 		p := path.Clean(path.Join(path.Dir(file), inc))
 		if strings.HasPrefix(p, "../") || !fs.ValidPath(p) {
-			return nil, nil, fmt.Errorf("%s: includes %s outside the project; the image can only install files inside it", file, inc)
+			return nil, nil, msg.Err("appscan.err.include-outside", msg.Args{"File": file, "Include": inc})
+
 		}
 		r, f, err := readRequirements(fsys, p, seen)
 		if err != nil {

@@ -80,7 +80,7 @@ func Install(ctx context.Context, o InstallOptions) error {
 		return err
 	}
 	var checked Counter
-	m := progress.StartMeter(mode, ios.ErrOut, 0, progress.MeterSpec{Label: "verifying", Total: VerifySize(o.Bundle), Main: &checked, MainName: "checked", L: ios.L})
+	m := progress.StartMeter(mode, ios.ErrOut, 0, progress.MeterSpec{Label: ios.L.T("progress.label.verifying"), Total: VerifySize(o.Bundle), Main: &checked, MainName: ios.L.T("progress.name.checked"), L: ios.L})
 	v, err := Verify(o.Bundle, &checked)
 	m.Stop(err == nil)
 	if err != nil {
@@ -168,7 +168,7 @@ func Install(ctx context.Context, o InstallOptions) error {
 	// 2. The images: decompressed here, streamed to the engine as plain tar.
 	if len(man.Images) > 0 {
 		var sent, read Counter
-		m := progress.StartMeter(mode, ios.ErrOut, 0, progress.MeterSpec{Label: "loading images", Total: man.ImageTarSize, Main: &sent, MainName: "sent to the engine", Side: &read, SideName: "read", L: ios.L})
+		m := progress.StartMeter(mode, ios.ErrOut, 0, progress.MeterSpec{Label: ios.L.T("progress.label.loading"), Total: man.ImageTarSize, Main: &sent, MainName: ios.L.T("progress.name.sent"), Side: &read, SideName: ios.L.T("progress.name.read"), L: ios.L})
 		_, err := LoadImages(ctx, v, eng, &Progress{Read: &sent, Written: &read})
 		m.Stop(err == nil)
 		if err != nil {

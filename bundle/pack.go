@@ -250,7 +250,7 @@ func Pack(ctx context.Context, o PackOptions) error {
 
 	var read, written Counter
 	fmt.Fprintln(ios.ErrOut, ios.L.T("deploy.package.packing", msg.Args{"Images": len(images), "Size": units.Bytes(totalSize(images)), "Files": len(files), "Project": p.Name, "Output": output, "Format": fmt.Sprint(format), "Codec": fmt.Sprint(codec)}))
-	m := progress.StartMeter(mode, ios.ErrOut, 0, progress.MeterSpec{Label: "saving+compressing", Main: &read, MainName: "read from the engine", Side: &written, SideName: "written", L: ios.L})
+	m := progress.StartMeter(mode, ios.ErrOut, 0, progress.MeterSpec{Label: ios.L.T("progress.label.saving"), Main: &read, MainName: ios.L.T("progress.name.read-engine"), Side: &written, SideName: ios.L.T("progress.name.written"), L: ios.L})
 	saveStart := o.now()
 	res, err := Create(ctx, eng, CreateOptions{
 		Output:       output,

@@ -8,12 +8,13 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Format is how a model is saved.
@@ -31,8 +32,9 @@ type Model struct {
 	// Shape is the input shape with the batch dimension first, "None" for
 	// a free dimension; nil when the format does not say or it was not read.
 	Shape []string
-	// Why says why Shape is nil ("" when it is known).
-	Why string
+	// Why says why Shape is nil (no ID when it is known): a catalogue
+	// message, said in the reader's language.
+	Why msg.Sub
 }
 
 // maxConfig bounds config.json: a model's description is kilobytes, and a
@@ -45,17 +47,17 @@ var hdf5Magic = []byte("\x89HDF\r\n\x1a\n")
 func Inspect(path string) (*Model, error) {
 	st, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("--model %s: %w", path, err)
+		return nil, msg.Err("modelscan.err.model", msg.Args{"File": path, "Err": err})
 	}
 	if st.IsDir() {
 		if _, err := os.Stat(filepath.Join(path, "saved_model.pb")); err != nil {
-			return nil, fmt.Errorf("--model %s: a folder without saved_model.pb; give a .keras or .h5 file (model.save(\"model.keras\"))", path)
+			return nil, msg.Err("modelscan.err.no-saved-model", msg.Args{"File": path})
 		}
-		return &Model{Format: SavedModel, Why: "a SavedModel's signature is a protocol buffer stackgen does not read"}, nil
+		return &Model{Format: SavedModel, Why: msg.Sub{ID: "modelscan.why.saved-model"}}, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("--model %s: %w", path, err)
+		return nil, msg.Err("modelscan.err.model", msg.Args{"File": path, "Err": err})
 	}
 	defer f.Close()
 	head := make([]byte, 8)
@@ -63,17 +65,17 @@ func Inspect(path string) (*Model, error) {
 	head = head[:n]
 	switch {
 	case bytes.Equal(head, hdf5Magic):
-		return &Model{Format: HDF5, Why: "reading the model_config attribute of an HDF5 file needs an HDF5 library; the / page of the running API shows the shape"}, nil
+		return &Model{Format: HDF5, Why: msg.Sub{ID: "modelscan.why.hdf5"}}, nil
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		return inspectKeras(f, st.Size(), path)
 	}
-	return nil, fmt.Errorf("--model %s: neither a .keras zip nor an HDF5 file; save the model with model.save(\"model.keras\")", path)
+	return nil, msg.Err("modelscan.err.format", msg.Args{"File": path})
 }
 
 func inspectKeras(r io.ReaderAt, size int64, path string) (*Model, error) {
 	z, err := zip.NewReader(r, size)
 	if err != nil {
-		return nil, fmt.Errorf("--model %s: not a readable .keras zip: %v", path, err)
+		return nil, msg.Err("modelscan.err.zip", msg.Args{"File": path, "Err": err})
 	}
 	for _, f := range z.File {
 		if f.Name != "config.json" {
@@ -81,25 +83,25 @@ func inspectKeras(r io.ReaderAt, size int64, path string) (*Model, error) {
 		}
 		rc, err := f.Open()
 		if err != nil {
-			return nil, fmt.Errorf("--model %s: config.json: %v", path, err)
+			return nil, msg.Err("modelscan.err.config", msg.Args{"File": path, "Err": err})
 		}
 		defer rc.Close()
 		b, err := io.ReadAll(io.LimitReader(rc, maxConfig+1))
 		if err != nil {
-			return nil, fmt.Errorf("--model %s: config.json: %v", path, err)
+			return nil, msg.Err("modelscan.err.config", msg.Args{"File": path, "Err": err})
 		}
 		if len(b) > maxConfig {
-			return nil, fmt.Errorf("--model %s: config.json is over %d MiB; is this a Keras model?", path, maxConfig>>20)
+			return nil, msg.Err("modelscan.err.config-large", msg.Args{"File": path, "MiB": maxConfig >> 20})
 		}
 		m := &Model{Format: Keras}
 		shape, why, err := ShapeFromConfig(b)
 		if err != nil {
-			return nil, fmt.Errorf("--model %s: config.json: %v", path, err)
+			return nil, msg.Err("modelscan.err.config", msg.Args{"File": path, "Err": err})
 		}
 		m.Shape, m.Why = shape, why
 		return m, nil
 	}
-	return nil, fmt.Errorf("--model %s: a zip without config.json, so not a .keras model; save it with model.save(\"model.keras\")", path)
+	return nil, msg.Err("modelscan.err.no-config", msg.Args{"File": path})
 }
 
 type layer struct {
@@ -125,10 +127,10 @@ type modelConfig struct {
 // 3, or tf.keras 2.13+): the build input shape, else the one InputLayer's
 // batch shape, else the first layer's batch_input_shape. why says why no
 // shape was found (several inputs, an unbuilt subclassed model).
-func ShapeFromConfig(b []byte) (shape []string, why string, err error) {
+func ShapeFromConfig(b []byte) (shape []string, why msg.Sub, err error) {
 	var c modelConfig
 	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, "", fmt.Errorf("not JSON: %v", err)
+		return nil, msg.Sub{}, msg.Err("modelscan.err.not-json", msg.Args{"Err": err})
 	}
 	var inputs [][]string
 	for _, l := range c.Config.Layers {
@@ -142,22 +144,22 @@ func ShapeFromConfig(b []byte) (shape []string, why string, err error) {
 		}
 	}
 	if len(inputs) > 1 {
-		return nil, fmt.Sprintf("the model has %d inputs; model_loader.py feeds one (write a loader for several, see the README)", len(inputs)), nil
+		return nil, msg.Sub{ID: "modelscan.why.inputs", Args: msg.Args{"Count": len(inputs)}}, nil
 	}
 	for _, raw := range []json.RawMessage{c.BuildConfig.InputShape, c.Config.BuildInputShape} {
 		if s, ok := dims(raw); ok {
-			return s, "", nil
+			return s, msg.Sub{}, nil
 		}
 	}
 	if len(inputs) == 1 {
-		return inputs[0], "", nil
+		return inputs[0], msg.Sub{}, nil
 	}
 	if len(c.Config.Layers) > 0 {
 		if s, ok := dims(c.Config.Layers[0].Config.BatchInputShape); ok {
-			return s, "", nil
+			return s, msg.Sub{}, nil
 		}
 	}
-	return nil, "the config names no input shape (a model never built or called)", nil
+	return nil, msg.Sub{ID: "modelscan.why.no-shape"}, nil
 }
 
 // dims reads a shape such as [null, 28, 28, 1]; ok is false for anything

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // The configs follow what Keras 3's model.save("x.keras") writes into
@@ -44,7 +45,8 @@ func TestShapeFromConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, why, err := ShapeFromConfig([]byte(tt.config))
+			got, whySub, err := ShapeFromConfig([]byte(tt.config))
+			why := msg.English().T(whySub.ID, whySub.Args)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -96,7 +98,7 @@ func TestInspect(t *testing.T) {
 	if err := os.WriteFile(h5, []byte("\x89HDF\r\n\x1a\n\x00\x00rest of the superblock"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if m, err := Inspect(h5); err != nil || m.Format != HDF5 || m.Shape != nil || m.Why == "" {
+	if m, err := Inspect(h5); err != nil || m.Format != HDF5 || m.Shape != nil || m.Why.ID == "" {
 		t.Errorf("Inspect(.h5) = %+v, %v: want HDF5, no shape, a reason", m, err)
 	}
 

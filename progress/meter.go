@@ -3,6 +3,7 @@ package progress
 import (
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -104,21 +105,24 @@ func (m *Meter) tick(d time.Duration, f func()) {
 	}
 }
 
-// status is the meter's text: counts, rate, elapsed time.
+// status is the meter's text: counts, rate, elapsed time, in the words
+// and punctuation of the reader's language.
 func (m *Meter) status() string {
+	l := m.spec.L
 	el := time.Since(m.start)
 	n := m.spec.Main.Load()
-	s := units.Bytes(n) + " " + m.spec.MainName
+	parts := []string{l.T("progress.meter.count", msg.Args{"Count": units.Bytes(n), "Name": m.spec.MainName})}
 	if m.spec.Total > 0 {
-		s = fmt.Sprintf("%s of %s %s", units.Bytes(n), units.Bytes(m.spec.Total), m.spec.MainName)
+		parts[0] = l.T("progress.meter.count-of", msg.Args{"Count": units.Bytes(n), "Total": units.Bytes(m.spec.Total), "Name": m.spec.MainName})
 	}
 	if m.spec.Side != nil {
-		s += fmt.Sprintf(", %s %s", units.Bytes(m.spec.Side.Load()), m.spec.SideName)
+		parts = append(parts, l.T("progress.meter.count", msg.Args{"Count": units.Bytes(m.spec.Side.Load()), "Name": m.spec.SideName}))
 	}
 	if secs := el.Seconds(); secs > 0.2 {
-		s += fmt.Sprintf(", %s/s", units.Bytes(int64(float64(n)/secs)))
+		parts = append(parts, l.T("progress.meter.rate", msg.Args{"Rate": units.Bytes(int64(float64(n) / secs))}))
 	}
-	return s + fmt.Sprintf(", %s", el.Round(100*time.Millisecond))
+	parts = append(parts, el.Round(100*time.Millisecond).String())
+	return strings.Join(parts, l.T("progress.meter.sep"))
 }
 
 // Stop ends the display, with a final line when ok.

@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 type count struct{ n atomic.Int64 }
@@ -45,5 +47,18 @@ func TestStepsPlainPrintsFinishedItemsOnly(t *testing.T) {
 	}
 	if strings.Count(tty.String(), "\r\033[K") != 2 || !strings.Contains(tty.String(), "...") {
 		t.Errorf("tty: %q", tty.String())
+	}
+}
+
+// A Chinese reader's meter line has Chinese framing words and punctuation.
+func TestMeterSaysItsStatusInTheReadersLanguage(t *testing.T) {
+	var out bytes.Buffer
+	c := &count{}
+	c.n.Store(2048)
+	zh := msg.New(msg.Zh)
+	m := StartMeter(ModePlain, &out, time.Hour, MeterSpec{Label: zh.T("progress.label.saving"), Total: 4096, Main: c, MainName: zh.T("progress.name.read"), L: zh})
+	m.Stop(true)
+	if want := "  导出并压缩：完成，已读取 2.0 KiB / 4.0 KiB，"; !strings.HasPrefix(out.String(), want) {
+		t.Errorf("got %q, want prefix %q", out.String(), want)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -67,7 +68,8 @@ func Resolve(mode string, isTTY bool) (string, error) {
 	case ModeTTY, ModePlain, ModeJSON, ModeQuiet:
 		return mode, nil
 	}
-	return "", fmt.Errorf("invalid --progress %q: use one of %s", mode, strings.Join(Modes, ", "))
+	return "", msg.Err("progress.err.invalid", msg.Args{"Value": strconv.Quote(mode), "Modes": strings.Join(Modes, ", ")})
+
 }
 
 // New returns the writer for a resolved mode. start is when the operation

@@ -7,10 +7,11 @@ import (
 
 	"github.com/AlecAivazis/survey/v2"
 	"github.com/AlecAivazis/survey/v2/terminal"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // ErrInterrupt is returned when the user presses Ctrl-C at a prompt.
-var ErrInterrupt = errors.New("interrupted")
+var ErrInterrupt = msg.Err("prompt.err.interrupted")
 
 // Survey asks on a terminal with survey/v2.
 type Survey struct {

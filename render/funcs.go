@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"text/template"
 	"unicode"
@@ -151,7 +152,7 @@ func PowerShellComment(v any) string {
 // no shell word (and no program argument) can hold.
 func ShellWord(s string) (string, error) {
 	if strings.ContainsRune(s, 0) {
-		return "", fmt.Errorf("value %q cannot be written to a shell script: it contains a NUL byte", s)
+		return "", msg.Err("render.err.value-shell", msg.Args{"Value": strconv.Quote(s)})
 	}
 	return ShellQuote(s), nil
 }
@@ -237,7 +238,7 @@ const dockerBare = "@%+=:,./-_"
 // refused: a Dockerfile instruction is one line.
 func DockerfileWord(s string) (string, error) {
 	if err := stack.CheckText("value", s); err != nil {
-		return "", fmt.Errorf("value %q cannot be written to a Dockerfile: it contains a control or line-break character", s)
+		return "", msg.Err("render.err.value-dockerfile", msg.Args{"Value": strconv.Quote(s)})
 	}
 	if s != "" && strings.IndexFunc(s, func(r rune) bool {
 		return !(r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune(dockerBare, r)))
@@ -251,7 +252,7 @@ func DockerfileWord(s string) (string, error) {
 // invalid UTF-8, which compose-go's parser cannot read back.
 func EnvEntry(s string) (string, error) {
 	if strings.ContainsRune(s, 0) || !utf8.ValidString(s) {
-		return "", fmt.Errorf("value %q cannot be written to .env: it contains a NUL byte or invalid UTF-8", s)
+		return "", msg.Err("render.err.value-env", msg.Args{"Value": strconv.Quote(s)})
 	}
 	return EnvValue(s), nil
 }
@@ -275,7 +276,7 @@ func EnvValue(s string) string {
 // silently changed, as are line breaks and controls.
 func NginxValue(s string) (string, error) {
 	if strings.ContainsRune(s, '$') || stack.CheckText("value", s) != nil {
-		return "", fmt.Errorf("value %q cannot be written to nginx.conf: it contains $, a line break or a control character", s)
+		return "", msg.Err("render.err.value-nginx", msg.Args{"Value": strconv.Quote(s)})
 	}
 	if s != "" && !strings.ContainsAny(s, " \t\"'\\;{}#") {
 		return s, nil
@@ -288,7 +289,7 @@ func NginxValue(s string) (string, error) {
 // (uwsgi.ini, pip.conf, my.cnf).
 func INIValue(s string) (string, error) {
 	if strings.ContainsAny(s, ";#") || stack.CheckText("value", s) != nil || strings.TrimSpace(s) != s {
-		return "", fmt.Errorf("value %q cannot be written to an ini file: it contains a line break, a control character, ; or #, or starts or ends with a space", s)
+		return "", msg.Err("render.err.value-ini", msg.Args{"Value": strconv.Quote(s)})
 	}
 	return s, nil
 }
@@ -298,7 +299,7 @@ func INIValue(s string) (string, error) {
 func Line(v any) (string, error) {
 	s := fmt.Sprint(v)
 	if strings.ContainsRune(s, '#') || stack.CheckText("value", s) != nil {
-		return "", fmt.Errorf("value %q cannot be written as a line: it contains a line break, a control character or #", s)
+		return "", msg.Err("render.err.value-line", msg.Args{"Value": strconv.Quote(s)})
 	}
 	return s, nil
 }
@@ -324,7 +325,7 @@ func Markdown(v any) string {
 func MarkdownCode(v any) (string, error) {
 	s := fmt.Sprint(v)
 	if strings.ContainsRune(s, '`') || stack.CheckText("value", s) != nil {
-		return "", fmt.Errorf("value %q cannot be written into Markdown code: it contains a backtick, a line break or a control character", s)
+		return "", msg.Err("render.err.value-markdown", msg.Args{"Value": strconv.Quote(s)})
 	}
 	return s, nil
 }
@@ -333,7 +334,7 @@ func MarkdownCode(v any) (string, error) {
 // path: glob characters and a leading ! or # are backslash-escaped.
 func GitignorePattern(s string) (string, error) {
 	if stack.CheckText("value", s) != nil || strings.HasSuffix(s, " ") {
-		return "", fmt.Errorf("value %q cannot be written to an ignore file: it contains a line break, a control character or a trailing space", s)
+		return "", msg.Err("render.err.value-ignore", msg.Args{"Value": strconv.Quote(s)})
 	}
 	var b strings.Builder
 	for i, r := range s {

@@ -1,11 +1,13 @@
 package render
 
 import (
+	"errors"
 	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/goccy/go-yaml"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // hostile values are what a careless or malicious answer could hold.
@@ -154,4 +156,22 @@ func parseEnvLine(t *testing.T, line string) string {
 		t.Fatalf("dotenv rejected %q: %v", line, err)
 	}
 	return env["K"]
+}
+
+// A value a helper refuses reaches the reader as that helper's catalogue
+// error inside the template's: said in the reader's language, without the
+// template machinery's call chain around it.
+func TestRefusedValueIsSaidFromTheCatalogue(t *testing.T) {
+	_, err := execute("nginx.conf.tmpl", []byte("server_name {{nginx .}};"), "a$b", Funcs())
+	var e *msg.Error
+	if !errors.As(err, &e) || e.ID != "render.err.template" {
+		t.Fatalf("err = %v, want render.err.template", err)
+	}
+	if strings.Contains(err.Error(), "error calling") || !strings.Contains(err.Error(), "cannot be written to nginx.conf") {
+		t.Errorf("English: %v", err)
+	}
+	zh := msg.New(msg.Zh).T(e.ID, e.Args)
+	if !strings.Contains(zh, "不能写进 nginx.conf") || !strings.Contains(zh, "nginx.conf.tmpl") {
+		t.Errorf("Chinese: %s", zh)
+	}
 }

@@ -1,11 +1,11 @@
 package render
 
 import (
-	"fmt"
 	"path"
 	"strings"
 
 	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/stack"
 )
 
@@ -17,7 +17,7 @@ func applyPythonPins(set fileset.Set, answer string) (fileset.Set, error) {
 	pins, err := stack.ParsePythonPins(answer)
 	if err != nil || len(pins) == 0 {
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", stack.PythonPinsAnswer, err)
+			return nil, msg.Err("answer.keyed", msg.Args{"Key": stack.PythonPinsAnswer, "Err": err})
 		}
 		return set, nil
 	}
@@ -35,7 +35,8 @@ func applyPythonPins(set fileset.Set, answer string) (fileset.Set, error) {
 	}
 	for _, p := range pins {
 		if !used[stack.NormalizePackage(p.Name)] {
-			return nil, fmt.Errorf("%s: %s is not pinned in the stack's requirements.txt, so there is nothing to replace; name one of the packages it pins", stack.PythonPinsAnswer, p.Name)
+			return nil, msg.Err("render.err.pin-unused", msg.Args{"Key": stack.PythonPinsAnswer, "Name": p.Name})
+
 		}
 	}
 	return out, nil

@@ -4,6 +4,7 @@ package render
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -79,11 +80,11 @@ func Render(d *stack.Definition, in stack.Input) (fileset.Set, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("render %s: %w", d.Name, err)
+		return nil, msg.Err("render.err.render", msg.Args{"Stack": d.Name, "Err": err})
 	}
 	if name := in.Answers[stack.ComposeProjectAnswer]; name != "" {
 		if err := setComposeName(set, name, in.Answers[stack.LangAnswer]); err != nil {
-			return nil, fmt.Errorf("render %s: %w", d.Name, err)
+			return nil, msg.Err("render.err.render", msg.Args{"Stack": d.Name, "Err": err})
 		}
 	}
 	set.Sort()
@@ -194,8 +195,16 @@ func execute(name string, raw []byte, data any, funcs template.FuncMap) ([]byte,
 	}
 	var b bytes.Buffer
 	if err := t.Execute(&b, data); err != nil {
-		return nil, fmt.Errorf("template %s: %w", name, err)
+		// A value an answer put where it cannot go is the user's to fix:
+		// say that error (in the reader's language), not the template
+		// machinery's position and call chain around it.
+		var said *msg.Error
+		if errors.As(err, &said) {
+			err = said
+		}
+		return nil, msg.Err("render.err.template", msg.Args{"File": name, "Err": err})
 	}
+
 	return b.Bytes(), nil
 }
 

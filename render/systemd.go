@@ -1,8 +1,10 @@
 package render
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // SystemdArg quotes one word of a systemd unit's Exec line: in double
@@ -40,7 +42,8 @@ func CronCommand(s string) (string, error) {
 func noControl(s string) error {
 	for _, r := range s {
 		if r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 {
-			return fmt.Errorf("%q holds a control character or line break, which cannot be written here", s)
+			return msg.Err("render.err.value-control", msg.Args{"Value": strconv.Quote(s)})
+
 		}
 	}
 	return nil

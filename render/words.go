@@ -1,8 +1,10 @@
 package render
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // ShellWords quotes each of ss as one POSIX shell word (ShellWord), joined
@@ -31,7 +33,8 @@ func CmdWord(s string) (string, error) {
 	if s == "" || strings.IndexFunc(s, func(r rune) bool {
 		return !(r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(`._:/\@+=,-`, r)))
 	}) >= 0 {
-		return "", fmt.Errorf("%q cannot be written into a cmd.exe command line: use letters, digits and . _ : / \\ @ + = , -", s)
+		return "", msg.Err("render.err.value-cmd", msg.Args{"Value": strconv.Quote(s)})
+
 	}
 	return s, nil
 }

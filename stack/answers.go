@@ -157,10 +157,10 @@ func (d *Definition) CheckKeys(given Answers) error {
 			return err
 		}
 		if _, ok := d.Question(k); !ok && !d.IsImageKey(k) && !d.IsImageFamilyKey(k) {
-			return fmt.Errorf("unknown answer %q for stack %s; known answers: %s (and image.KEY%s for each image)", k, d.Name, strings.Join(d.KnownKeys(), ", "), FamilySuffix)
+			return msg.Err("stack.err.unknown-answer", msg.Args{"Key": quote(k), "Stack": d.Name, "Known": strings.Join(d.KnownKeys(), ", "), "Suffix": FamilySuffix})
 		}
 		if name, ok := strings.CutSuffix(k, FamilySuffix); ok && d.IsImageFamilyKey(k) && d.isBuilt(strings.TrimPrefix(name, ImagePrefix)) {
-			return fmt.Errorf("%s: %s is built by the stack; state the family of the image it is built from instead", k, name)
+			return msg.Err("stack.err.family-of-built", msg.Args{"Key": k, "Name": name})
 		}
 	}
 	return nil

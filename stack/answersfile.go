@@ -1,6 +1,10 @@
 package stack
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/stackgen/stackgen/internal/msg"
+)
 
 // AnswersFromYAML turns a decoded --answers mapping into answers: scalars
 // kept as written (app_version: 1.10 stays "1.10"), an empty value as "",
@@ -12,19 +16,20 @@ func AnswersFromYAML(path string, raw map[string]any) (Answers, error) {
 		switch val := v.(type) {
 		case map[string]any:
 			if k != "image" && k != "images" {
-				return nil, fmt.Errorf("--answers %s: %q must be a single value, not a mapping", path, k)
+				return nil, msg.Err("stack.err.answers-mapping", msg.Args{"File": path, "Key": quote(k)})
 			}
 			for ik, iv := range val {
 				ref, ok := iv.(string)
 				if !ok {
-					return nil, fmt.Errorf("--answers %s: image %q must be a single reference", path, ik)
+					return nil, msg.Err("stack.err.answers-image", msg.Args{"File": path, "Key": quote(ik)})
 				}
 				out[ImagePrefix+ik] = ref
 			}
 		case nil:
 			out[k] = ""
 		case []any:
-			return nil, fmt.Errorf("--answers %s: %q must be a single value, not a list", path, k)
+			return nil, msg.Err("stack.err.answers-list", msg.Args{"File": path, "Key": quote(k)})
+
 		default:
 			out[k] = fmt.Sprint(val)
 		}

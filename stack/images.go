@@ -1,9 +1,10 @@
 package stack
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // refPattern is the shape of an image reference: [host[:port]/]path[:tag][@digest].
@@ -13,11 +14,12 @@ var refPattern = regexp.MustCompile(`^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(
 // or a digest.
 func CheckImageRef(ref string) error {
 	if !refPattern.MatchString(ref) {
-		return fmt.Errorf("%q is not an image reference; use NAME:TAG, e.g. mysql:8.4", ref)
+		return msg.Err("stack.err.image-ref", msg.Args{"Value": quote(ref)})
 	}
 	_, tag, digest := SplitRef(ref)
 	if digest == "" && (tag == "" || tag == "latest") {
-		return fmt.Errorf("%q is not pinned; add a version tag such as :8.4 (never latest)", ref)
+		return msg.Err("stack.err.image-unpinned", msg.Args{"Value": quote(ref)})
+
 	}
 	return nil
 }

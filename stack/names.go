@@ -3,9 +3,10 @@ package stack
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // ComposeProjectAnswer is the answer key of the compose project name that
@@ -24,10 +25,11 @@ const composeNameMax = 63
 // ComposeProject accepts a valid compose project name.
 func ComposeProject(v string) error {
 	if !composeNamePattern.MatchString(v) {
-		return fmt.Errorf("%q is not a compose project name; use lower-case letters, digits, - and _, starting with a letter or digit, e.g. mysite", v)
+		return msg.Err("stack.err.compose-name", msg.Args{"Value": quote(v)})
 	}
 	if len(v) > composeNameMax {
-		return fmt.Errorf("%q is longer than %d characters; pick a shorter name", v, composeNameMax)
+		return msg.Err("stack.err.name-long", msg.Args{"Value": quote(v), "Max": composeNameMax})
+
 	}
 	return nil
 }

@@ -1,9 +1,10 @@
 package stack
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // PythonPinsAnswer is the answer key of the requirement overrides.
@@ -40,11 +41,12 @@ func ParsePythonPins(s string) ([]PythonPin, error) {
 	for _, item := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
 		m := pinPattern.FindStringSubmatch(item)
 		if m == nil {
-			return nil, fmt.Errorf("%q is not NAME==VERSION; write e.g. mysqlclient==1.4.6 (several separated by spaces)", item)
+			return nil, msg.Err("stack.err.pin", msg.Args{"Value": quote(item)})
 		}
 		key := NormalizePackage(m[1])
 		if seen[key] {
-			return nil, fmt.Errorf("%s is pinned twice; keep one", m[1])
+			return nil, msg.Err("stack.err.pin-twice", msg.Args{"Name": m[1]})
+
 		}
 		seen[key] = true
 		out = append(out, PythonPin{Name: m[1], Version: m[3]})

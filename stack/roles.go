@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/stackgen/stackgen/internal/imagerole"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // FamilySuffix ends the answer key that states an image's family
@@ -104,7 +105,7 @@ func (d *Definition) checkFamilies(given, out Answers) error {
 		stated, hasStated := given[fk]
 		if hasStated {
 			if _, ok := imagerole.Lookup(stated); !ok {
-				return fmt.Errorf("%s: %q is not an image family stackgen knows; use one of: %s", fk, stated, strings.Join(imagerole.Names(), ", "))
+				return msg.Err("stack.err.family-unknown", msg.Args{"Key": fk, "Value": quote(stated), "Families": strings.Join(imagerole.Names(), ", ")})
 			}
 			out[fk] = stated
 		}
@@ -112,7 +113,7 @@ func (d *Definition) checkFamilies(given, out Answers) error {
 			continue
 		}
 		ref, overridden := given[ImagePrefix+im.Key]
-		got, why := stated, fk+"="+stated
+		got, why := stated, msg.Sub{ID: "stack.family.stated", Args: msg.Args{"Key": fk, "Value": stated}}
 		if !hasStated {
 			if !overridden {
 				continue
@@ -121,29 +122,29 @@ func (d *Definition) checkFamilies(given, out Answers) error {
 			if !ok {
 				continue // the name says nothing: it is what the stack needs
 			}
-			got, why = f.Name, fmt.Sprintf("image.%s=%s, whose %s says %s", im.Key, ref, where, f.Name)
+			got, why = f.Name, msg.Sub{ID: "stack.family.from-ref", Args: msg.Args{"Key": im.Key, "Ref": ref, "Where": where, "Family": f.Name}}
 		}
 		if imagerole.Compatible(got, want) {
 			continue
 		}
-		return fmt.Errorf("%s, but the answers set the stack up for %s (its health check, backups and config are written for %s); %s",
-			why, want, want, d.familyFix(im.Key, got, want, out))
+		return msg.Err("stack.err.family-mismatch", msg.Args{"Why": why, "Want": want, "Fix": d.familyFix(im.Key, got, want, out)})
 	}
 	return nil
 }
 
 // familyFix says how to resolve a contradiction: choose the answer that
 // makes the stack use the image's family, when a question offers it.
-func (d *Definition) familyFix(key, got, want string, a Answers) string {
+func (d *Definition) familyFix(key, got, want string, a Answers) msg.Sub {
 	for _, q := range d.Questions {
 		if q.Kind != Choice || !q.Active(a) || a[q.Key] != want {
 			continue
 		}
 		for _, c := range q.ChoicesFor(a) {
 			if c == got {
-				return fmt.Sprintf("add --set %s=%s, or if the image really is %s, add --image %s%s=%s", q.Key, got, want, key, FamilySuffix, want)
+				return msg.Sub{ID: "stack.family.fix-answer", Args: msg.Args{"Key": q.Key, "Got": got, "Want": want, "Image": key + FamilySuffix}}
 			}
 		}
 	}
-	return fmt.Sprintf("use a %s image, or if the image really is %s, add --image %s%s=%s", want, want, key, FamilySuffix, want)
+	return msg.Sub{ID: "stack.family.fix-image", Args: msg.Args{"Want": want, "Image": key + FamilySuffix}}
+
 }

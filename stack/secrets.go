@@ -2,8 +2,9 @@ package stack
 
 import (
 	"encoding/base64"
-	"fmt"
 	"io"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // GenerateSecrets makes every secret of d from r (crypto/rand in use, a
@@ -23,7 +24,7 @@ func (d *Definition) GenerateSecrets(r io.Reader, keep map[string]string) (map[s
 		b := make([]byte, n)
 		for draw := 1; ; draw++ {
 			if _, err := io.ReadFull(r, b); err != nil {
-				return nil, fmt.Errorf("generating %s: %w", s.Key, err)
+				return nil, msg.Err("stack.err.secret-read", msg.Args{"Key": s.Key, "Err": err})
 			}
 			out[s.Key] = base64.RawURLEncoding.EncodeToString(b)
 			if !s.Mixed || mixed(out[s.Key]) {
@@ -33,7 +34,8 @@ func (d *Definition) GenerateSecrets(r io.Reader, keep map[string]string) (map[s
 			// one that never does is not random (a stuck device, a
 			// constant stream): say so instead of looping forever.
 			if draw == 64 {
-				return nil, fmt.Errorf("generating %s: 64 draws from the random source gave no value with upper- and lower-case letters, a digit and a symbol; the source is not random", s.Key)
+				return nil, msg.Err("stack.err.secret-not-random", msg.Args{"Key": s.Key})
+
 			}
 		}
 	}

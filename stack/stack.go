@@ -5,13 +5,13 @@
 package stack
 
 import (
-	"fmt"
 	"io/fs"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/stackgen/stackgen/internal/imagerole"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Kind is the type of an answer, which decides how it is asked and checked.
@@ -142,11 +142,14 @@ type Definition struct {
 	// swap a Vespa index for an empty OpenSearch one unasked).
 	Rerender func(prev, next Answers) error
 	// Notes, when set, are lines printed after the project is written (e.g.
-	// the memory the chosen mode needs).
-	Notes func(a Answers) []string
+	// the memory the chosen mode needs): catalogue messages, said in the
+	// reader's language.
+	Notes func(a Answers) []msg.Sub
 	// Warnings, when set, are printed on stderr at render time (e.g. an
 	// image reference with a known vulnerability); they do not stop it.
-	Warnings func(a Answers, images map[string]string) []string
+	// Catalogue messages, like Notes.
+	Warnings func(a Answers, images map[string]string) []msg.Sub
+
 	// UserFiles are files only the user can supply (a trained model, a TLS
 	// certificate): `new` names the missing ones in its next steps, and
 	// validate and doctor report them.
@@ -253,5 +256,6 @@ func (r *Registry) Lookup(name string) (*Definition, error) {
 			}
 		}
 	}
-	return nil, fmt.Errorf("unknown stack %q; choose one of: %s (run 'stackgen stacks' for details)", name, strings.Join(r.Names(), ", "))
+	return nil, msg.Err("stack.err.unknown", msg.Args{"Value": quote(name), "Stacks": strings.Join(r.Names(), ", ")})
+
 }

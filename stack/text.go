@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // lineBreak reports the characters some parser of a file stackgen writes
@@ -34,11 +36,12 @@ func Unsafe(r rune) bool {
 // refuses, or invalid UTF-8; what says where the value is going.
 func CheckText(what, s string) error {
 	if !utf8.ValidString(s) {
-		return fmt.Errorf("%s: %q is not valid UTF-8", what, s)
+		return msg.Err("stack.err.utf8", msg.Args{"What": what, "Value": quote(s)})
 	}
 	for _, r := range s {
 		if Unsafe(r) {
-			return fmt.Errorf("%s: %q contains %U (a control, line-break or bidi character); remove it", what, s, r)
+			return msg.Err("stack.err.unsafe-char", msg.Args{"What": what, "Value": quote(s), "Char": fmt.Sprintf("%U", r)})
+
 		}
 	}
 	return nil

@@ -1,7 +1,6 @@
 package stacks
 
 import (
-	"fmt"
 	"net/url"
 	"path"
 	"regexp"
@@ -9,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/stackgen/stackgen/internal/imagerole"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/templates"
 )
@@ -242,7 +242,7 @@ func isGunicorn(a stack.Answers) bool    { return a[djangoWSGI] == djangoGunicor
 // max-age the HSTS preload list asks for.
 func checkHSTSMaxAge(v string) error {
 	if n, err := strconv.Atoi(v); err != nil || n < 0 || n > 63072000 {
-		return fmt.Errorf("%q is not an HSTS max-age; use seconds from 0 (no header) to 63072000 (two years), e.g. 31536000", v)
+		return msg.Err("stacks.err.hsts", msg.Args{"Value": strconv.Quote(v)})
 	}
 	return nil
 }
@@ -301,14 +301,14 @@ func languageCodeFor(a stack.Answers) string {
 
 func checkLanguageCode(v string) error {
 	if !languageCode.MatchString(v) {
-		return fmt.Errorf("%q is not a language code; use a lower-case code such as en-us or zh-hans", v)
+		return msg.Err("stacks.err.language-code", msg.Args{"Value": strconv.Quote(v)})
 	}
 	return nil
 }
 
 func checkImageTag(v string) error {
 	if !imageTag.MatchString(v) || v == "latest" {
-		return fmt.Errorf("%q is not a usable image tag; use letters, digits, . _ and - (not latest), e.g. 1.0", v)
+		return msg.Err("stacks.err.django-tag", msg.Args{"Value": strconv.Quote(v)})
 	}
 	return nil
 }
@@ -441,7 +441,7 @@ func djangoData(in stack.Input) (any, error) {
 	// The from-app mode's generated settings and uwsgi.ini speak MySQL and
 	// uWSGI only so far: refuse the combinations it would render wrong.
 	if inApp(a) && (isPostgres(a) || isGunicorn(a)) {
-		return nil, fmt.Errorf("--from (your own Django project) deploys with db=mysql or mariadb and wsgi=uwsgi for now; drop --set db=%s / wsgi=%s", a[djangoDB], a[djangoWSGI])
+		return nil, msg.Err("stacks.err.from-app-combination", msg.Args{"DB": a[djangoDB], "WSGI": a[djangoWSGI]})
 	}
 	var numErr error
 	num := func(key string) int {
@@ -449,7 +449,7 @@ func djangoData(in stack.Input) (any, error) {
 		if err != nil && numErr == nil {
 			// Resolve checks every Int answer; answers that skipped it
 			// are refused here rather than rendered as 0.
-			numErr = fmt.Errorf("answer %s=%q is not a whole number; pass --set %s=NUMBER", key, a[key], key)
+			numErr = msg.Err("stacks.err.not-int", msg.Args{"Key": key, "Value": strconv.Quote(a[key])})
 		}
 		return n
 	}
@@ -546,7 +546,8 @@ func djangoData(in stack.Input) (any, error) {
 	if d.PipIndex != "" {
 		u, err := url.Parse(d.PipIndex)
 		if err != nil {
-			return nil, fmt.Errorf("pip_index_url: %w", err)
+			return nil, msg.Err("answer.keyed", msg.Args{"Key": stack.PipIndexAnswer, "Err": err})
+
 		}
 		if u.Scheme == "http" {
 			d.PipTrustedHost = u.Hostname()

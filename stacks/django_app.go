@@ -1,12 +1,13 @@
 package stacks
 
 import (
-	"fmt"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/stackgen/stackgen/appscan"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/stack"
 )
 
@@ -60,11 +61,12 @@ func checkRel(v string) error {
 	}
 	c := path.Clean(v)
 	if !relPath.MatchString(v) || c != v || c == ".." || strings.HasPrefix(c, "../") {
-		return fmt.Errorf("%q is not a folder inside the stack's folder; use a relative path such as . or app", v)
+		return msg.Err("stacks.err.app-rel", msg.Args{"Value": strconv.Quote(v)})
 	}
 	return nil
 }
 
+// what is the catalogue ID of the phrase saying what an item must be.
 func checkList(re *regexp.Regexp, sep, what string) func(string) error {
 	return func(v string) error {
 		if v == "" {
@@ -72,17 +74,18 @@ func checkList(re *regexp.Regexp, sep, what string) func(string) error {
 		}
 		for _, item := range strings.Split(v, sep) {
 			if !re.MatchString(item) {
-				return fmt.Errorf("%q is not %s", item, what)
+				return msg.Err("stacks.err.app-not", msg.Args{"Value": strconv.Quote(item), "What": msg.Sub{ID: what}})
 			}
 		}
 		return nil
 	}
 }
 
+// what is the catalogue ID of the phrase saying what v must be.
 func checkMatch(re *regexp.Regexp, what string) func(string) error {
 	return func(v string) error {
 		if v != "" && !re.MatchString(v) {
-			return fmt.Errorf("%q is not %s", v, what)
+			return msg.Err("stacks.err.app-not", msg.Args{"Value": strconv.Quote(v), "What": msg.Sub{ID: what}})
 		}
 		return nil
 	}
@@ -104,16 +107,16 @@ func appQuestions() []stack.Question {
 			Check: checkRel,
 		},
 		q(appCode, "Folder of manage.py inside the project", checkRel),
-		q(appSettings, "Your settings module", checkMatch(dottedMod, "a dotted module name, e.g. mysite.settings")),
-		q(appWSGI, "Your WSGI application", checkMatch(wsgiRef, "module:callable, e.g. mysite.wsgi:application")),
+		q(appSettings, "Your settings module", checkMatch(dottedMod, "stacks.what.settings-module")),
+		q(appWSGI, "Your WSGI application", checkMatch(wsgiRef, "stacks.what.wsgi-ref")),
 		{Key: appInstall, Prompt: "How dependencies are installed", Kind: stack.Choice, Advanced: true, When: inApp,
 			Default: string(appscan.Requirements), Choices: tools, Help: "requirements, uv, poetry, pipenv or pyproject (PEP 621 without a lock)"},
 		q(appReqs, "The requirements file installed", checkRel),
-		q(appDepFiles, "The files that declare the dependencies (comma-separated)", checkList(relPath, ",", "a relative path")),
-		q(appAdd, "Packages the image adds (comma-separated pins)", checkList(reqLine, ",", "a pinned requirement such as uWSGI==2.0.28")),
-		q(appBuildLibs, "Debian packages of the build stage (space-separated)", checkList(debPkg, " ", "a Debian package name")),
-		q(appRunLibs, "Debian packages of the runtime stage (space-separated)", checkList(debPkg, " ", "a Debian package name")),
-		q(appCelery, "Module of your Celery app", checkMatch(dottedMod, "a dotted module name, e.g. proj")),
+		q(appDepFiles, "The files that declare the dependencies (comma-separated)", checkList(relPath, ",", "stacks.what.rel-path")),
+		q(appAdd, "Packages the image adds (comma-separated pins)", checkList(reqLine, ",", "stacks.what.pin")),
+		q(appBuildLibs, "Debian packages of the build stage (space-separated)", checkList(debPkg, " ", "stacks.what.deb-package")),
+		q(appRunLibs, "Debian packages of the runtime stage (space-separated)", checkList(debPkg, " ", "stacks.what.deb-package")),
+		q(appCelery, "Module of your Celery app", checkMatch(dottedMod, "stacks.what.celery-module")),
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stackgen/stackgen/internal/imagerole"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/templates"
 )
@@ -76,10 +77,10 @@ var (
 // service-facing name: letters, digits and single dashes.
 func kerasCheckSlug(v string) error {
 	if !kerasSlugPattern.MatchString(v) {
-		return fmt.Errorf("%q is not a lower-case slug; use lower-case letters, digits and single dashes, starting with a letter, e.g. keras-docker", v)
+		return msg.Err("stacks.err.keras-slug", msg.Args{"Value": strconv.Quote(v)})
 	}
 	if len(v) > 40 {
-		return fmt.Errorf("%q is longer than 40 characters; pick a shorter name", v)
+		return msg.Err("stack.err.name-long", msg.Args{"Value": strconv.Quote(v), "Max": 40})
 	}
 	return nil
 }
@@ -88,11 +89,11 @@ func kerasCheckSlug(v string) error {
 // load_model reads: the .keras format or legacy HDF5.
 func kerasCheckModelFile(v string) error {
 	if !kerasModelFilePattern.MatchString(v) || strings.Contains(v, "..") {
-		return fmt.Errorf("%q is not a plain file name; give only the name of the file inside models/, e.g. model.keras", v)
+		return msg.Err("stacks.err.keras-model-name", msg.Args{"Value": strconv.Quote(v)})
 	}
 	lower := strings.ToLower(v)
 	if !strings.HasSuffix(lower, ".keras") && !strings.HasSuffix(lower, ".h5") {
-		return fmt.Errorf("%q is not a file keras.models.load_model can read; save the model with model.save(\"model.keras\") (or legacy .h5)", v)
+		return msg.Err("stacks.err.keras-model-ext", msg.Args{"Value": strconv.Quote(v)})
 	}
 	return nil
 }
@@ -105,7 +106,7 @@ var kerasShape = regexp.MustCompile(`^(None|[0-9]{1,9})(,(None|[0-9]{1,9})){0,7}
 
 func kerasCheckShape(v string) error {
 	if v != "" && !kerasShape.MatchString(v) {
-		return fmt.Errorf("%q is not an input shape; give the dimensions separated by commas, None for a free one, e.g. None,4", v)
+		return msg.Err("stacks.err.keras-shape", msg.Args{"Value": strconv.Quote(v)})
 	}
 	return nil
 }
@@ -113,10 +114,10 @@ func kerasCheckShape(v string) error {
 // kerasCheckTag accepts a Docker tag other than latest.
 func kerasCheckTag(v string) error {
 	if !kerasTagPattern.MatchString(v) {
-		return fmt.Errorf("%q is not an image tag; use letters, digits, '.', '_' and '-', e.g. 1.0", v)
+		return msg.Err("stacks.err.image-tag", msg.Args{"Value": strconv.Quote(v)})
 	}
 	if v == "latest" {
-		return fmt.Errorf("latest is not a version; use a tag such as 1.0 so the saved image is the one you built")
+		return msg.Err("stacks.err.tag-latest")
 	}
 	return nil
 }
@@ -127,7 +128,7 @@ func kerasCheckGPUCount(v string) error {
 		return nil
 	}
 	if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 64 {
-		return fmt.Errorf("%q is not a GPU count; use all or a number from 1 to 64", v)
+		return msg.Err("stacks.err.keras-gpus", msg.Args{"Value": strconv.Quote(v)})
 	}
 	return nil
 }
@@ -135,7 +136,8 @@ func kerasCheckGPUCount(v string) error {
 // kerasCheckModule accepts a dotted Python module path.
 func kerasCheckModule(v string) error {
 	if !kerasDottedPattern.MatchString(v) {
-		return fmt.Errorf("%q is not a Python module path; use e.g. model_loader or mypkg.loader", v)
+		return msg.Err("stacks.err.keras-module", msg.Args{"Value": strconv.Quote(v)})
+
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stackgen/stackgen/internal/imagerole"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/templates"
 )
@@ -154,18 +155,18 @@ func onyxMajor(v string) int {
 // service set matches: v4 (OpenSearch) or v2 (Vespa, legacy).
 func onyxVersionCheck(v string) error {
 	if !onyxVersionPattern.MatchString(v) {
-		return fmt.Errorf("%q is not an Onyx release tag; use a tag such as %s (latest, edge and main move under you and are refused)", v, onyxDefaultVersion)
+		return msg.Err("stacks.err.onyx-tag", msg.Args{"Value": strconv.Quote(v), "Default": onyxDefaultVersion})
 	}
 	switch major := onyxMajor(v); {
 	case major < 2:
-		return fmt.Errorf("%q is older than Onyx v2, whose background worker and file store this stack expects; use %s (or %s for the legacy Vespa line)", v, onyxDefaultVersion, onyxLegacyVersion)
+		return msg.Err("stacks.err.onyx-too-old", msg.Args{"Value": strconv.Quote(v), "Default": onyxDefaultVersion, "Legacy": onyxLegacyVersion})
 	case major == 3:
 		// v3 indexes into Vespa and OpenSearch side by side while its
 		// migration task copies one into the other: neither the v2 nor the
 		// v4 service set runs it correctly, so it is refused, not guessed.
-		return fmt.Errorf("%q is the Onyx v3 line, which needs Vespa and OpenSearch side by side during upstream's index migration; use a v4 release such as %s, or %s (legacy Vespa) for an existing v2 install", v, onyxDefaultVersion, onyxLegacyVersion)
+		return msg.Err("stacks.err.onyx-v3", msg.Args{"Value": strconv.Quote(v), "Default": onyxDefaultVersion, "Legacy": onyxLegacyVersion})
 	case major > 4:
-		return fmt.Errorf("%q is newer than the Onyx v4 line this stack's service set was checked against; use a v4 release such as %s", v, onyxDefaultVersion)
+		return msg.Err("stacks.err.onyx-too-new", msg.Args{"Value": strconv.Quote(v), "Default": onyxDefaultVersion})
 	}
 	return nil
 }
@@ -173,7 +174,7 @@ func onyxVersionCheck(v string) error {
 // onyxHeap accepts a JVM heap size for OpenSearch (-Xms/-Xmx).
 func onyxHeap(v string) error {
 	if !onyxHeapPattern.MatchString(v) {
-		return fmt.Errorf("%q is not a JVM heap size; use a number with m or g, e.g. 2g (about half the memory OpenSearch may use)", v)
+		return msg.Err("stacks.err.onyx-heap", msg.Args{"Value": strconv.Quote(v)})
 	}
 	return nil
 }
@@ -182,13 +183,13 @@ func onyxHeap(v string) error {
 // build context: absolute, or relative to the generated project.
 func onyxSourcePath(v string) error {
 	if strings.TrimSpace(v) == "" {
-		return fmt.Errorf("the path to an Onyx checkout is required in source mode, e.g. ../onyx (it must hold backend/Dockerfile, backend/Dockerfile.model_server and web/Dockerfile)")
+		return msg.Err("stacks.err.onyx-source-missing")
 	}
 	if strings.ContainsAny(v, "\n\r\x00") {
-		return fmt.Errorf("%q contains a line break; give a plain directory path, e.g. ../onyx", v)
+		return msg.Err("stacks.err.onyx-source-line", msg.Args{"Value": strconv.Quote(v)})
 	}
 	if strings.Contains(v, "://") {
-		return fmt.Errorf("%q is a URL; clone it first (git clone https://github.com/onyx-dot-app/onyx) and give the directory", v)
+		return msg.Err("stacks.err.onyx-source-url", msg.Args{"Value": strconv.Quote(v)})
 	}
 	return nil
 }
@@ -196,10 +197,10 @@ func onyxSourcePath(v string) error {
 // onyxClientID accepts an OAuth client id as identity providers issue them.
 func onyxClientID(v string) error {
 	if v == "" {
-		return fmt.Errorf("an OAuth client id is required for Google or OIDC login; copy it from your identity provider's app registration")
+		return msg.Err("stacks.err.onyx-client-id-missing")
 	}
 	if !onyxClientIDChars.MatchString(v) || len(v) > 256 {
-		return fmt.Errorf("%q does not look like an OAuth client id (letters, digits and . _ @ : / + = -)", v)
+		return msg.Err("stacks.err.onyx-client-id", msg.Args{"Value": strconv.Quote(v)})
 	}
 	return nil
 }
@@ -207,10 +208,10 @@ func onyxClientID(v string) error {
 // onyxOIDCURL accepts the discovery document URL of an OIDC provider.
 func onyxOIDCURL(v string) error {
 	if v == "" {
-		return fmt.Errorf("the OpenID configuration URL is required for oidc, e.g. https://login.example.com/.well-known/openid-configuration")
+		return msg.Err("stacks.err.onyx-oidc-missing")
 	}
 	if err := stack.OptionalURL(v); err != nil {
-		return fmt.Errorf("%q is not an http(s) URL; use e.g. https://login.example.com/.well-known/openid-configuration", v)
+		return msg.Err("stacks.err.onyx-oidc-url", msg.Args{"Value": strconv.Quote(v)})
 	}
 	return nil
 }
@@ -223,7 +224,7 @@ func onyxRegistry(v string) error {
 	}
 	host, _, _ := strings.Cut(v, "/")
 	if err := stack.OptionalRegistryHost(host); err != nil || v == "" || strings.ContainsAny(v, " \"'$\n") {
-		return fmt.Errorf("%q is not a registry; use docker.io or a mirror host such as mirror.example.com", v)
+		return msg.Err("stacks.err.onyx-registry", msg.Args{"Value": strconv.Quote(v)})
 	}
 	return nil
 }
@@ -503,48 +504,47 @@ func onyxRerender(prev, next stack.Answers) error {
 		prevStore = onyxStoreMinio
 	}
 	if onyxMajor(prev[onyxVersion]) == 2 && !onyxLegacy(next) && !next.Bool(onyxReindex) {
-		return fmt.Errorf("%s: this project runs Onyx %s, whose search index is Vespa; %s indexes into OpenSearch, which starts empty and is filled by re-indexing every connector (the README's \"Upgrading from v2\" says how); keep %s=%s, or add --set %s=true to upgrade", onyxVersion, prev[onyxVersion], next[onyxVersion], onyxVersion, prev[onyxVersion], onyxReindex)
+		return msg.Err("stacks.err.onyx-reindex", msg.Args{"Key": onyxVersion, "Old": prev[onyxVersion], "New": next[onyxVersion], "Reindex": onyxReindex})
 	}
 	if old := prev[stack.ComposeProjectAnswer]; old != "" && next[stack.ComposeProjectAnswer] != old {
-		return fmt.Errorf("%s: this project's volumes (database, files, index) are named after %q; renaming it to %q would start Onyx empty beside them; keep --set %s=%s", stack.ComposeProjectAnswer, old, next[stack.ComposeProjectAnswer], stack.ComposeProjectAnswer, old)
+		return msg.Err("stacks.err.onyx-rename", msg.Args{"Key": stack.ComposeProjectAnswer, "Old": old, "OldQuoted": strconv.Quote(old), "NewQuoted": strconv.Quote(next[stack.ComposeProjectAnswer])})
 	}
 	if next[onyxFileStore] != prevStore && !onyxLite(next) {
-		return fmt.Errorf("%s: this project keeps its files in %s; switching to %s does not move them (Onyx would lose every uploaded and connector file); keep --set %s=%s", onyxFileStore, prevStore, next[onyxFileStore], onyxFileStore, prevStore)
+		return msg.Err("stacks.err.onyx-file-store", msg.Args{"Key": onyxFileStore, "Old": prevStore, "New": next[onyxFileStore]})
 	}
 	return nil
 }
 
 // onyxMemory is the memory the answers' service set needs, as told after
 // `stackgen new` (Onyx's docs: 16 GB and 4 CPUs for the standard set).
-func onyxMemory(a stack.Answers) string {
+func onyxMemory(a stack.Answers) msg.Sub {
 	if onyxLite(a) {
-		gb := 4
 		if a.Bool(onyxCodeInterp) {
-			gb = 6
+			return msg.Sub{ID: "stacks.onyx.memory-lite-code", Args: msg.Args{"GB": 6}}
 		}
-		return fmt.Sprintf("Onyx Lite needs about %d GB of memory for Docker (API server, web server, PostgreSQL, nginx%s): an 8 GB Docker Desktop laptop runs it.", gb, map[bool]string{true: ", code interpreter", false: ""}[a.Bool(onyxCodeInterp)])
+		return msg.Sub{ID: "stacks.onyx.memory-lite", Args: msg.Args{"GB": 4}}
 	}
-	index := "OpenSearch with a " + a[onyxOSHeap] + " heap"
 	if onyxLegacy(a) {
-		index = "Vespa"
+		return msg.Sub{ID: "stacks.onyx.memory-vespa"}
 	}
-	return "Onyx (standard) needs about 16 GB of memory and 4 CPUs for Docker (" + index + ", two model servers, workers); on Docker Desktop give its VM at least 12 GB, or choose profile=lite."
+	return msg.Sub{ID: "stacks.onyx.memory-opensearch", Args: msg.Args{"Heap": a[onyxOSHeap]}}
 }
 
-func onyxNotes(a stack.Answers) []string {
-	return []string{"Memory: " + onyxMemory(a)}
+func onyxNotes(a stack.Answers) []msg.Sub {
+	return []msg.Sub{{ID: "stacks.onyx.note-memory", Args: msg.Args{"Memory": onyxMemory(a)}}}
 }
 
 // onyxWarnings flags, at render time, what the README explains at length.
-func onyxWarnings(a stack.Answers, images map[string]string) []string {
-	var w []string
+func onyxWarnings(a stack.Answers, images map[string]string) []msg.Sub {
+	var w []msg.Sub
 	if ref, ok := images[onyxImageMinio]; ok {
 		if m := onyxMinioRelease.FindStringSubmatch(ref); m != nil && m[1] < onyxMinioFixed {
-			w = append(w, fmt.Sprintf("image.%s %s predates RELEASE.%s, the fix for CVE-2025-62506, and MinIO publishes no fixed community image; use %s=%s or %s, or --image %s= with MinIO built from RELEASE.%s or later", onyxImageMinio, ref, onyxMinioFixed, onyxFileStore, onyxStorePostgres, onyxStoreS3External, onyxImageMinio, onyxMinioFixed))
+			w = append(w, msg.Sub{ID: "stacks.onyx.warn-minio-cve", Args: msg.Args{
+				"Key": onyxImageMinio, "Ref": ref, "Fixed": onyxMinioFixed, "StoreKey": onyxFileStore, "Postgres": onyxStorePostgres, "S3": onyxStoreS3External}})
 		}
 	}
 	if a.Bool(onyxCodeInterp) {
-		w = append(w, "code_interpreter: the code-interpreter service runs as root with the host's Docker socket mounted: whoever controls it controls this host's Docker")
+		w = append(w, msg.Sub{ID: "stacks.onyx.warn-code-interpreter", Args: msg.Args{"Key": onyxCodeInterp}})
 	}
 	return w
 }
@@ -642,13 +642,13 @@ type onyxTemplateData struct {
 func onyxCombination(d onyxTemplateData) error {
 	switch {
 	case d.Lite && d.Legacy:
-		return fmt.Errorf("%s: Onyx Lite needs Onyx v4 (its DISABLE_VECTOR_DB mode); use %s=%s, or %s=%s with the v2 line", onyxProfile, onyxVersion, onyxDefaultVersion, onyxProfile, onyxProfileStandard)
+		return msg.Err("stacks.err.onyx-lite-v2", msg.Args{"Profile": onyxProfile, "Version": onyxVersion, "Default": onyxDefaultVersion, "Standard": onyxProfileStandard})
 	case d.Lite && d.FileStore != onyxStorePostgres:
-		return fmt.Errorf("%s: Onyx Lite keeps its files in PostgreSQL; use %s=%s, or %s=%s for %s", onyxFileStore, onyxFileStore, onyxStorePostgres, onyxProfile, onyxProfileStandard, d.FileStore)
+		return msg.Err("stacks.err.onyx-lite-store", msg.Args{"Key": onyxFileStore, "Postgres": onyxStorePostgres, "Profile": onyxProfile, "Standard": onyxProfileStandard, "Store": d.FileStore})
 	case d.Legacy && d.FileStore == onyxStorePostgres:
-		return fmt.Errorf("%s: the v2 line (%s) keeps its files in S3; use %s=%s or %s, or a v4 %s for %s", onyxFileStore, d.Version, onyxFileStore, onyxStoreMinio, onyxStoreS3External, onyxVersion, onyxStorePostgres)
+		return msg.Err("stacks.err.onyx-v2-store", msg.Args{"Key": onyxFileStore, "Version": d.Version, "Minio": onyxStoreMinio, "S3": onyxStoreS3External, "VersionKey": onyxVersion, "Postgres": onyxStorePostgres})
 	case d.Legacy && (d.CodeInterp || d.MCP):
-		return fmt.Errorf("%s/%s: this stack adds the code interpreter and the MCP server for the v4 line only; set them to false with %s=%s, or use a v4 %s", onyxCodeInterp, onyxMCP, onyxVersion, d.Version, onyxVersion)
+		return msg.Err("stacks.err.onyx-v2-extras", msg.Args{"CodeKey": onyxCodeInterp, "MCPKey": onyxMCP, "VersionKey": onyxVersion, "Version": d.Version})
 	}
 	return nil
 }
@@ -680,7 +680,9 @@ func onyxData(in stack.Input) (any, error) {
 		CodeInterp:     a.Bool(onyxCodeInterp),
 		MCP:            a.Bool(onyxMCP),
 		ComposeProject: a[stack.ComposeProjectAnswer],
-		Memory:         onyxMemory(a),
+		// the README's memory line, in the README's language
+		Memory: readmeLang(a).T(onyxMemory(a).ID, onyxMemory(a).Args),
+
 		URL:            onyxURL(a),
 		Images:         in.Images,
 		Roles:          in.Roles,
@@ -699,11 +701,12 @@ func onyxData(in stack.Input) (any, error) {
 	if d.HTTPS {
 		d.HTTPSPort, _ = strconv.Atoi(a[onyxHTTPSPort])
 		if d.HTTPSPort == d.HTTPPort {
-			return nil, fmt.Errorf("%s: %d is also the HTTP port; nginx needs two different host ports, e.g. 80 and 443", onyxHTTPSPort, d.HTTPSPort)
+			return nil, msg.Err("stacks.err.same-ports", msg.Args{"Key": onyxHTTPSPort, "Port": d.HTTPSPort})
 		}
 	}
 	if d.Port3000 && (d.HTTPPort == 3000 || d.HTTPS && d.HTTPSPort == 3000) {
-		return nil, fmt.Errorf("%s: nginx already publishes 3000 as its HTTP(S) port; set %s=false or choose another port", onyxPort3000, onyxPort3000)
+		return nil, msg.Err("stacks.err.onyx-port3000", msg.Args{"Key": onyxPort3000})
+
 	}
 	switch d.Index {
 	case "opensearch":
@@ -756,4 +759,10 @@ func onyxData(in stack.Input) (any, error) {
 	}
 	sort.Strings(d.ImageList)
 	return d, nil
+}
+
+// readmeLang says the README's words in the project's lang answer.
+func readmeLang(a stack.Answers) *msg.Localizer {
+	l, _ := msg.Parse(a[stack.LangAnswer])
+	return msg.New(l)
 }

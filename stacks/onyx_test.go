@@ -21,6 +21,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/internal/toolcheck"
 	"github.com/stackgen/stackgen/render"
 	"github.com/stackgen/stackgen/stack"
@@ -1154,7 +1155,7 @@ func TestOnyxWarningsAndNotes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return strings.Join(d.Warnings(a, d.ResolveImages(a)), "\n")
+		return strings.Join(say(d.Warnings(a, d.ResolveImages(a))), "\n")
 	}
 	if w := warn(nil); w != "" {
 		t.Errorf("the default render warns: %s", w)
@@ -1177,7 +1178,7 @@ func TestOnyxWarningsAndNotes(t *testing.T) {
 	}
 	notes := func(given stack.Answers) string {
 		a, _ := d.Resolve(given)
-		return strings.Join(d.Notes(a), "\n")
+		return strings.Join(say(d.Notes(a)), "\n")
 	}
 	if n := notes(nil); !strings.Contains(n, "16 GB") || !strings.Contains(n, "OpenSearch with a 2g heap") {
 		t.Errorf("standard notes = %q", n)
@@ -1187,7 +1188,17 @@ func TestOnyxWarningsAndNotes(t *testing.T) {
 	}
 }
 
+// say renders catalogue lines in English.
+func say(subs []msg.Sub) []string {
+	var out []string
+	for _, s := range subs {
+		out = append(out, msg.English().T(s.ID, s.Args))
+	}
+	return out
+}
+
 func TestOnyxRegisteredAndDeterministic(t *testing.T) {
+
 	for _, name := range []string{"onyx", "danswer", "ONYX"} {
 		d, err := Registry().Lookup(name)
 		if err != nil || d.Name != "onyx" {

@@ -2,11 +2,11 @@ package upgrade
 
 import (
 	"bytes"
-	"fmt"
 	"sort"
 	"strings"
 
 	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/project"
 )
 
@@ -22,19 +22,19 @@ type EnvReport struct {
 	Conflicts []string
 }
 
-// Note is the one line the summary table shows for .env.
-func (r EnvReport) Note() string {
-	var parts []string
-	add := func(what string, keys []string) {
+// Notes are what the summary table shows for .env.
+func (r EnvReport) Notes() []msg.Sub {
+	var out []msg.Sub
+	add := func(id string, keys []string) {
 		if len(keys) > 0 {
-			parts = append(parts, what+" "+strings.Join(keys, ", "))
+			out = append(out, msg.Sub{ID: id, Args: msg.Args{"Keys": strings.Join(keys, ", ")}})
 		}
 	}
-	add("added", r.Added)
-	add("updated", r.Updated)
-	add("no longer used (kept):", r.Unused)
-	add("changed by you and by stackgen, yours kept:", r.Conflicts)
-	return strings.Join(parts, "; ")
+	add("upgrade.note.env-added", r.Added)
+	add("upgrade.note.env-updated", r.Updated)
+	add("upgrade.note.env-unused", r.Unused)
+	add("upgrade.note.env-conflicts", r.Conflicts)
+	return out
 }
 
 // envLine is one line of a .env file and the key it sets ("" for comments
@@ -124,7 +124,9 @@ func mergeEnv(in Input, t fileset.File) ([]byte, EnvReport) {
 		if out.Len() > 0 && !bytes.HasSuffix(out.Bytes(), []byte("\n")) {
 			out.WriteByte('\n')
 		}
-		fmt.Fprintf(&out, "\n# --- Added by stackgen upgrade -------------------------------------------\n")
+		lang, _ := msg.Parse(in.Lang)
+		out.WriteString("\n" + msg.New(lang).T("upgrade.env.added") + "\n")
+
 		out.Write(added.Bytes())
 	}
 	sort.Strings(r.Unused)

@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
-	"path"
 	"sort"
+	"strings"
 
 	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/project"
 )
 
@@ -46,6 +47,9 @@ type Input struct {
 	Renames map[string]string
 	// Secrets are the .env keys that hold secrets: never changed.
 	Secrets map[string]bool
+	// Lang is the project's lang answer: the comment the merge writes into
+	// .env is read by the same people as the rest of its comments.
+	Lang string
 }
 
 // File is the outcome for one path.
@@ -62,7 +66,9 @@ type File struct {
 	Conflicts int
 	// From is the old path of a file whose template moved.
 	From string
-	Note string
+	// Notes say why, for the summary table: catalogue messages, said in
+	// the reader's language.
+	Notes []msg.Sub
 }
 
 // Plan is the whole upgrade, decided in memory.
@@ -121,7 +127,7 @@ func Merge(in Input) Plan {
 		if t.Path == envPath {
 			var content []byte
 			content, p.Env = mergeEnv(in, t)
-			p.Files = append(p.Files, File{Path: t.Path, Content: content, Mode: t.Mode, Render: t.Content, Outcome: envOutcome(in, content, p.Env), Conflicts: len(p.Env.Conflicts), Note: p.Env.Note()})
+			p.Files = append(p.Files, File{Path: t.Path, Content: content, Mode: t.Mode, Render: t.Content, Outcome: envOutcome(in, content, p.Env), Conflicts: len(p.Env.Conflicts), Notes: p.Env.Notes()})
 			continue
 		}
 		f := mergeFile(in, src, t)
@@ -130,11 +136,7 @@ func Merge(in Input) Plan {
 			if _, onDisk := in.Disk[src]; onDisk {
 				p.Remove = append(p.Remove, src)
 			}
-			if f.Note == "" {
-				f.Note = "moved from " + src
-			} else {
-				f.Note = "moved from " + src + "; " + f.Note
-			}
+			f.Notes = append([]msg.Sub{{ID: "upgrade.note.moved", Args: msg.Args{"From": src}}}, f.Notes...)
 		}
 		p.Files = append(p.Files, f)
 	}
@@ -151,10 +153,10 @@ func Merge(in Input) Plan {
 		case !ok:
 			continue
 		case project.Hash(d.Content) == in.Old[o]:
-			p.Files = append(p.Files, File{Path: o, Outcome: Removed, Note: "stackgen no longer writes it"})
+			p.Files = append(p.Files, File{Path: o, Outcome: Removed, Notes: []msg.Sub{{ID: "upgrade.note.removed"}}})
 			p.Remove = append(p.Remove, o)
 		default:
-			p.Files = append(p.Files, File{Path: o, Outcome: Orphaned, Note: "stackgen no longer writes it; you changed it, so it stays (remove it if unused)"})
+			p.Files = append(p.Files, File{Path: o, Outcome: Orphaned, Notes: []msg.Sub{{ID: "upgrade.note.orphaned"}}})
 		}
 	}
 	sort.Strings(p.Remove)
@@ -168,7 +170,7 @@ func mergeFile(in Input, src string, t fileset.File) File {
 	oldHash, had := in.Old[src]
 	d, exists := in.Disk[src]
 	if exists && d.Mode != t.Mode {
-		f.Note = fmt.Sprintf("mode %04o restored to %04o", d.Mode, t.Mode)
+		f.Notes = append(f.Notes, msg.Sub{ID: "upgrade.note.mode", Args: msg.Args{"Old": fmt.Sprintf("%04o", d.Mode), "New": fmt.Sprintf("%04o", t.Mode)}})
 	}
 	switch {
 	case !exists && !had:
@@ -178,11 +180,11 @@ func mergeFile(in Input, src string, t fileset.File) File {
 			// Removed by the user and unchanged upstream: stays removed,
 			// and the manifest still knows it, so the next upgrade does too.
 			f.Outcome = Deleted
-			f.Note = "you removed it; stackgen's version did not change"
+			f.Notes = append(f.Notes, msg.Sub{ID: "upgrade.note.left-deleted"})
 			return f
 		}
 		f.Outcome, f.Content = Added, t.Content
-		f.Note = "you had removed it; stackgen changed it, so it is back"
+		f.Notes = append(f.Notes, msg.Sub{ID: "upgrade.note.back"})
 	case bytes.Equal(d.Content, t.Content):
 		f.Outcome, f.Content = Same, t.Content
 	case had && project.Hash(d.Content) == oldHash:
@@ -197,11 +199,11 @@ func mergeFile(in Input, src string, t fileset.File) File {
 			f.Outcome, f.Content = KeptYours, d.Content
 			if n := countMarkers(d.Content); n > 0 {
 				f.Outcome, f.Conflicts = Conflict, n
-				f.Note = "conflict markers from an earlier upgrade are still in it"
+				f.Notes = append(f.Notes, msg.Sub{ID: "upgrade.note.old-markers"})
 			}
 		case isBinary(d.Content) || isBinary(t.Content) || (hasBase && isBinary(base)):
 			f.Outcome, f.Content, f.Conflicts = Conflict, d.Content, 1
-			f.Note = "binary, changed by you and by stackgen: yours is kept"
+			f.Notes = append(f.Notes, msg.Sub{ID: "upgrade.note.binary"})
 		default:
 			var merged []byte
 			var n int
@@ -209,7 +211,7 @@ func mergeFile(in Input, src string, t fileset.File) File {
 				merged, n = Merge3(base, d.Content, t.Content)
 			} else {
 				merged, n = Merge2(d.Content, t.Content)
-				f.Note = "no base copy: every difference is marked"
+				f.Notes = append(f.Notes, msg.Sub{ID: "upgrade.note.no-base"})
 			}
 			f.Content, f.Conflicts = merged, n
 			f.Outcome = Merged
@@ -242,29 +244,39 @@ func envOutcome(in Input, content []byte, r EnvReport) Outcome {
 }
 
 // Table is the summary printed at the end: every file that is not
-// unchanged, with what happened and what to do.
-func (p *Plan) Table() string {
+// unchanged, with what happened and what to do, in l's language.
+func (p *Plan) Table(l *msg.Localizer) string {
 	var b bytes.Buffer
 	w := 0
 	for _, f := range p.Files {
-		if f.Outcome != Same || f.Note != "" {
+		if f.Outcome != Same || len(f.Notes) > 0 {
 			w = max(w, len(f.Path))
 		}
 	}
 	for _, f := range p.Files {
-		if f.Outcome == Same && f.Note == "" {
+		if f.Outcome == Same && len(f.Notes) == 0 {
 			continue
 		}
-		note := f.Note
-		if f.Outcome == Conflict && f.Conflicts > 0 && f.Path != envPath && path.Base(f.Path) != "" && !bytes.Contains([]byte(note), []byte("binary")) {
-			note = fmt.Sprintf("%d conflict(s): edit the <<<<<<< yours / >>>>>>> stackgen blocks", f.Conflicts)
-			if f.Note != "" {
-				note = f.Note + "; " + note
-			}
+		notes := f.Notes
+		if f.Outcome == Conflict && f.Conflicts > 0 && f.Path != envPath && !hasNote(notes, "upgrade.note.binary") {
+			notes = append(append([]msg.Sub(nil), notes...), msg.Sub{ID: "upgrade.note.conflicts", Args: msg.Args{"Count": f.Conflicts}})
 		}
-		fmt.Fprintf(&b, "  %-*s  %-12s %s\n", w, f.Path, f.Outcome, note)
+		var said []string
+		for _, n := range notes {
+			said = append(said, l.T(n.ID, n.Args))
+		}
+		fmt.Fprintf(&b, "  %-*s  %-12s %s\n", w, f.Path, f.Outcome, strings.Join(said, l.T("upgrade.note.sep")))
 	}
 	return b.String()
+}
+
+func hasNote(notes []msg.Sub, id string) bool {
+	for _, n := range notes {
+		if n.ID == id {
+			return true
+		}
+	}
+	return false
 }
 
 // countMarkers counts the conflict blocks an earlier upgrade left.

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/internal/msg"
 	"github.com/stackgen/stackgen/project"
 	"github.com/stackgen/stackgen/stack"
 	"github.com/stackgen/stackgen/stacks"
@@ -127,7 +128,28 @@ func TestMergeEnvByKey(t *testing.T) {
 	}
 }
 
+// The comment above the keys an upgrade adds is in the project's lang,
+// like the rest of .env's comments.
+func TestMergeEnvCommentFollowsLang(t *testing.T) {
+	disk := "A=1\n"
+	next := "A=1\nB=2\n"
+	for _, tc := range []struct{ lang, want string }{
+		{"", "Added by stackgen upgrade"},
+		{"en", "Added by stackgen upgrade"},
+		{"zh", "以下由 stackgen upgrade 添加"},
+	} {
+		i := in(nil, map[string]string{".env": disk}, map[string]string{".env": next})
+		i.Old[".env"] = project.Hash([]byte(disk))
+		i.Lang = tc.lang
+		f := byPath(Merge(i))[".env"]
+		if !strings.Contains(string(f.Content), tc.want) || !strings.HasSuffix(string(f.Content), "\nB=2\n") {
+			t.Errorf("lang %q: .env lacks %q above B:\n%s", tc.lang, tc.want, f.Content)
+		}
+	}
+}
+
 func TestDataRisks(t *testing.T) {
+
 	d, err := stacks.Registry().Lookup("django-uwsgi")
 	if err != nil {
 		t.Fatal(err)
@@ -251,4 +273,21 @@ func FuzzMergeEnvKeepsSecretsAndLines(f *testing.F) {
 			pos += j + len(strings.TrimSuffix(l, "\n"))
 		}
 	})
+}
+
+// The summary table's notes read in the reader's language, joined with
+// its punctuation.
+func TestTableSaysNotesInTheReadersLanguage(t *testing.T) {
+	p := Plan{Files: []File{{Path: "app/settings.py", Outcome: Conflict, Conflicts: 2, Notes: []msg.Sub{{ID: "upgrade.note.no-base"}}}}}
+	for _, tc := range []struct {
+		l    *msg.Localizer
+		want string
+	}{
+		{msg.English(), "no base copy: every difference is marked; 2 conflict(s): edit the"},
+		{msg.New(msg.Zh), "没有基准副本：每处差异都已标出；2 处冲突"},
+	} {
+		if got := p.Table(tc.l); !strings.Contains(got, tc.want) {
+			t.Errorf("%s: table %q lacks %q", tc.l.Lang(), got, tc.want)
+		}
+	}
 }

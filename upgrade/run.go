@@ -59,10 +59,10 @@ type Options struct {
 
 // ErrWouldChange is --check's failure: the upgrade would change files or
 // leave conflicts.
-var ErrWouldChange = errors.New("the project is not up to date with this stackgen: run 'stackgen upgrade --dry-run' to see the changes")
+var ErrWouldChange = msg.Err("upgrade.err.would-change")
 
 // ErrConflicts means the upgrade was written and left conflict markers.
-var ErrConflicts = errors.New("conflicts left")
+var ErrConflicts = msg.Err("upgrade.err.conflicts")
 
 // Run upgrades opts.Dir and returns the plan it applied (or would apply).
 func Run(ctx context.Context, opts Options) (*Plan, error) {
@@ -103,7 +103,7 @@ func Run(ctx context.Context, opts Options) (*Plan, error) {
 		for _, f := range findings {
 			fmt.Fprintln(opts.Sink.ErrOut, findingLine(opts.Sink.L, "upgrade.finding", f))
 		}
-		return nil, errors.New("the new render failed validation (a stackgen bug: please report it with the lines above); nothing was written")
+		return nil, msg.Err("upgrade.err.render-invalid")
 	}
 	renames := log.Renames(m.TemplateVersion)
 	disk, err := readDisk(dir, m, set, renames)
@@ -120,7 +120,8 @@ func Run(ctx context.Context, opts Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := Input{Old: m.Files, Bases: bases, Disk: disk, New: set, Renames: renames, Secrets: secretKeys(d)}
+	in := Input{Old: m.Files, Bases: bases, Disk: disk, New: set, Renames: renames, Secrets: secretKeys(d), Lang: answers[stack.LangAnswer]}
+
 	plan := Merge(in)
 
 	report(opts.Sink.Out, opts.Sink.L, dir, d, m, log, answers, opts.Version)
@@ -149,14 +150,14 @@ func Run(ctx context.Context, opts Options) (*Plan, error) {
 	}
 	if !opts.Yes {
 		if opts.Confirm == nil {
-			return &plan, errors.New("no terminal to confirm on: pass --yes to apply the changes above (or --dry-run to see the diff); nothing was written")
+			return &plan, msg.Err("upgrade.err.no-terminal")
 		}
-		ok, err := opts.Confirm("Apply this upgrade?")
+		ok, err := opts.Confirm(opts.Sink.L.T("upgrade.confirm"))
 		if err != nil {
 			return &plan, err
 		}
 		if !ok {
-			return &plan, errors.New("not applied; nothing was written")
+			return &plan, msg.Err("upgrade.err.declined")
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -222,7 +223,7 @@ func apply(dir string, m *project.Manifest, set fileset.Set, renames map[string]
 	}
 	for p, d := range disk {
 		if n, ok := now[p]; !ok || !bytes.Equal(n.Content, d.Content) {
-			return fmt.Errorf("%s changed while stackgen upgraded the project; nothing was written: run again", filepath.Join(dir, p))
+			return msg.Err("upgrade.err.raced", msg.Args{"File": filepath.Join(dir, p)})
 		}
 	}
 	var changes []project.Change
@@ -399,7 +400,7 @@ func maskSecrets(b []byte, secrets map[string]bool) []byte {
 }
 
 func printTable(w io.Writer, l *msg.Localizer, p *Plan, changed bool) {
-	t := p.Table()
+	t := p.Table(l)
 	if t == "" {
 		fmt.Fprintln(w, l.T("upgrade.nothing"))
 		return
@@ -425,11 +426,12 @@ func dirty(ctx context.Context, dir string) bool {
 func ReadAnswers(path string) (stack.Answers, error) {
 	b, err := smallfile.ReadFile(path, yamlin.MaxSize)
 	if err != nil {
-		return nil, fmt.Errorf("--answers: %w", err)
+		return nil, msg.Err("upgrade.err.answers-read", msg.Args{"Err": err})
 	}
 	raw, err := yamlin.Decode(b)
 	if err != nil {
-		return nil, fmt.Errorf("--answers %s: %w; give a YAML mapping of answers, e.g. http_port: 8080", path, err)
+		return nil, msg.Err("upgrade.err.answers-yaml", msg.Args{"File": path, "Err": err})
+
 	}
 	return stack.AnswersFromYAML(path, raw)
 }

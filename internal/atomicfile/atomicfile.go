@@ -7,10 +7,11 @@ package atomicfile
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // File is a file being written to a temporary name beside its final path;
@@ -91,16 +92,17 @@ func (f *File) Abort() {
 func Write(path string, b []byte, mode fs.FileMode) error {
 	f, err := Create(path, mode)
 	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
+		return msg.Err("atomicfile.err.write", msg.Args{"File": path, "Err": err})
 	}
 	if _, err := f.Write(b); err != nil {
 		f.Abort()
-		return fmt.Errorf("cannot write %s: %w", path, err)
+		return msg.Err("atomicfile.err.write", msg.Args{"File": path, "Err": err})
 	}
 	if err := f.Commit(); err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
+		return msg.Err("atomicfile.err.write", msg.Args{"File": path, "Err": err})
 	}
 	return nil
+
 }
 
 // SyncDir makes the renames and creations in dir durable. A file system

@@ -4,11 +4,12 @@
 package smallfile
 
 import (
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"syscall"
+
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // ReadFile returns the content of path if it is a regular file of at most
@@ -27,10 +28,10 @@ func ReadFile(path string, max int64) ([]byte, error) {
 		return nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is %s, not a regular file", path, Kind(st.Mode()))
+		return nil, msg.Err("smallfile.err.not-regular", msg.Args{"File": path, "Kind": msg.Sub{ID: KindID(st.Mode())}})
 	}
 	if st.Size() > max {
-		return nil, fmt.Errorf("%s is %d bytes; the limit is %d", path, st.Size(), max)
+		return nil, msg.Err("smallfile.err.too-large", msg.Args{"File": path, "Size": st.Size(), "Max": max})
 	}
 	// The file can grow after Stat: read one byte more than allowed to see it.
 	b, err := io.ReadAll(io.LimitReader(f, max+1))
@@ -38,25 +39,29 @@ func ReadFile(path string, max int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(b)) > max {
-		return nil, fmt.Errorf("%s is larger than the limit of %d bytes", path, max)
+		return nil, msg.Err("smallfile.err.grew", msg.Args{"File": path, "Max": max})
 	}
 	return b, nil
 }
 
 // Kind names a file mode that is not a regular file for a message:
 // "a named pipe (FIFO)", "a directory", ...
-func Kind(m fs.FileMode) string {
+func Kind(m fs.FileMode) string { return msg.English().T(KindID(m)) }
+
+// KindID is the catalogue ID of Kind's words, for an error that says them
+// in the reader's language (as msg.Sub{ID: KindID(m)}).
+func KindID(m fs.FileMode) string {
 	switch {
 	case m.IsDir():
-		return "a directory"
+		return "smallfile.kind.dir"
 	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe (FIFO)"
+		return "smallfile.kind.fifo"
 	case m&fs.ModeCharDevice != 0:
-		return "a character device"
+		return "smallfile.kind.char-device"
 	case m&fs.ModeDevice != 0:
-		return "a block device"
+		return "smallfile.kind.block-device"
 	case m&fs.ModeSocket != 0:
-		return "a socket"
+		return "smallfile.kind.socket"
 	}
-	return "not a regular file"
+	return "smallfile.kind.other"
 }

@@ -29,6 +29,7 @@ import (
 	"testing"
 
 	"github.com/stackgen/stackgen/fileset"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // Problem is one finding of a tool: the file (slash path relative to the
@@ -288,7 +289,8 @@ func runTool(dir string, name string, args ...string) (string, bool, error) {
 		if errors.As(err, &exit) {
 			return string(out), false, nil
 		}
-		return string(out), false, fmt.Errorf("running %s: %w", name, err)
+		return string(out), false, msg.Err("toolcheck.err.run", msg.Args{"Tool": name, "Err": err})
+
 	}
 	return string(out), true, nil
 }

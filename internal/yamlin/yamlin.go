@@ -6,11 +6,11 @@
 package yamlin
 
 import (
-	"errors"
-	"fmt"
+	"strconv"
 
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+	"github.com/stackgen/stackgen/internal/msg"
 )
 
 // MaxSize is the largest input file read (with smallfile.ReadFile): answers and manifests are a few
@@ -18,7 +18,7 @@ import (
 const MaxSize = 1 << 20
 
 // ErrAlias says a document uses YAML anchors or aliases.
-var ErrAlias = errors.New("YAML anchors and aliases (& and *) are not accepted here; write each value out")
+var ErrAlias = msg.Err("yamlin.err.alias")
 
 // Parse parses b as exactly one YAML document without anchors or aliases
 // and returns its body (nil for an empty document). Nothing is expanded:
@@ -26,7 +26,7 @@ var ErrAlias = errors.New("YAML anchors and aliases (& and *) are not accepted h
 func Parse(b []byte) (ast.Node, error) {
 	file, err := parser.ParseBytes(b, 0)
 	if err != nil {
-		return nil, fmt.Errorf("not valid YAML: %s", oneLine(err))
+		return nil, msg.Err("yamlin.err.invalid", msg.Args{"Detail": oneLine(err)})
 	}
 	var docs []*ast.DocumentNode
 	for _, d := range file.Docs {
@@ -39,7 +39,7 @@ func Parse(b []byte) (ast.Node, error) {
 		return nil, nil
 	case 1:
 	default:
-		return nil, fmt.Errorf("holds %d YAML documents (--- separators); keep one", len(docs))
+		return nil, msg.Err("yamlin.err.documents", msg.Args{"Count": len(docs)})
 	}
 	var found ast.Node
 	ast.Walk(visitor(func(n ast.Node) bool {
@@ -51,7 +51,7 @@ func Parse(b []byte) (ast.Node, error) {
 		return found == nil
 	}), docs[0].Body)
 	if found != nil {
-		return nil, fmt.Errorf("line %d: %w", found.GetToken().Position.Line, ErrAlias)
+		return nil, msg.Err("yamlin.err.line", msg.Args{"Line": found.GetToken().Position.Line, "Err": ErrAlias})
 	}
 	return docs[0].Body, nil
 }
@@ -95,17 +95,17 @@ func Mapping(n ast.Node) ([]Pair, error) {
 	case *ast.MappingValueNode:
 		values = []*ast.MappingValueNode{m}
 	default:
-		return nil, fmt.Errorf("line %d: expected a mapping of KEY: VALUE", line(n))
+		return nil, msg.Err("yamlin.err.not-mapping", msg.Args{"Line": line(n)})
 	}
 	seen := map[string]bool{}
 	var out []Pair
 	for _, v := range values {
 		k, ok := Scalar(v.Key)
 		if !ok {
-			return nil, fmt.Errorf("line %d: a key must be a plain name", line(v))
+			return nil, msg.Err("yamlin.err.key", msg.Args{"Line": line(v)})
 		}
 		if seen[k] {
-			return nil, fmt.Errorf("line %d: %q is given twice", line(v), k)
+			return nil, msg.Err("yamlin.err.twice", msg.Args{"Line": line(v), "Key": strconv.Quote(k)})
 		}
 		seen[k] = true
 		out = append(out, Pair{Key: k, Value: v.Value, Line: line(v)})
@@ -152,7 +152,7 @@ func Decode(b []byte) (map[string]any, error) {
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("line %d: expected a mapping of KEY: VALUE", line(body))
+		return nil, msg.Err("yamlin.err.not-mapping", msg.Args{"Line": line(body)})
 	}
 	return m, nil
 }
@@ -187,5 +187,6 @@ func value(n ast.Node) (any, error) {
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("line %d: unsupported YAML (%s); write plain values", line(n), n.Type())
+	return nil, msg.Err("yamlin.err.unsupported", msg.Args{"Line": line(n), "Type": n.Type().String()})
+
 }

@@ -78,12 +78,12 @@ func kindOf(l *msg.Localizer, q stack.Question, cur stack.Answers) string {
 }
 
 // QuestionText is a question's prompt and help in l's language: the
-// catalogue's q.STACK.KEY.prompt and .help, whose English is the stack
+// catalogue's QuestionID(...).prompt and .help, whose English is the stack
 // definition's own text (a test keeps them equal); a question not in the
 // catalogue is asked in English.
 func QuestionText(l *msg.Localizer, stackName string, q stack.Question) (prompt, help string) {
 	prompt, help = q.Prompt, q.Help
-	id := "q." + stackName + "." + q.Key
+	id := QuestionID(stackName, q.Key)
 	if t := l.T(id + ".prompt"); t != id+".prompt" {
 		prompt = t
 	}
@@ -91,4 +91,28 @@ func QuestionText(l *msg.Localizer, stackName string, q stack.Question) (prompt,
 		help = t
 	}
 	return prompt, help
+}
+
+// QuestionID is where the catalogue keeps a question's text: q.STACK.KEY
+// for a stack's own question, q.common.KEY for one every stack shares
+// (stack.RegistryMirrorQuestion, LangQuestion, ...), written once for all.
+func QuestionID(stackName, key string) string {
+	id := "q." + stackName + "." + key
+	if msg.English().T(id+".prompt") == id+".prompt" {
+		if common := "q.common." + key; msg.English().T(common+".prompt") != common+".prompt" {
+			return common
+		}
+	}
+	return id
+}
+
+// StackDescription is a stack's one-line description in l's language:
+// the catalogue's stacks.description.NAME, whose English is the
+// definition's Description (a test keeps them equal).
+func StackDescription(l *msg.Localizer, d *stack.Definition) string {
+	id := "stacks.description." + d.Name
+	if t := l.T(id); t != id {
+		return t
+	}
+	return d.Description
 }

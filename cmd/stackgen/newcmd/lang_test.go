@@ -85,3 +85,18 @@ func TestAnOddHostTimeZoneIsNoDefault(t *testing.T) {
 		t.Errorf("time_zone %q lang %q", m.Answers["time_zone"], m.Answers["lang"])
 	}
 }
+
+// A stack's notes and render-time warnings are said in the reader's
+// language like the rest of new's output.
+func TestStackNotesAndWarningsForAChineseReader(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "onyx")
+	out, err := newIn(t, msg.Zh, "", "onyx", dir, "--yes", "--set", "file_store=s3-minio")
+	if err != nil {
+		t.Fatalf("new: %v\n%s", err, out)
+	}
+	for _, want := range []string{"内存：Onyx（标准版）需要给 Docker 约 16 GB 内存", "早于修复 CVE-2025-62506"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -251,7 +251,7 @@ func Run(ctx context.Context, opts *Options) error {
 		if err := reportRendered(opts.IO, <-found); err != nil {
 			return err
 		}
-		var stackWarnings []string
+		var stackWarnings []msg.Sub
 		if d.Warnings != nil {
 			stackWarnings = d.Warnings(answers, d.ResolveImages(answers))
 		}
@@ -316,7 +316,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	if d.Notes != nil {
 		for _, n := range d.Notes(answers) {
-			fmt.Fprintln(opts.IO.Out, n)
+			fmt.Fprintln(opts.IO.Out, l.T(n.ID, n.Args))
 		}
 	}
 	if opts.Up != nil {
@@ -393,7 +393,8 @@ func chooseStack(reg *stack.Registry, opts *Options, interactive bool) (*stack.D
 	var labels []string
 	byLabel := map[string]*stack.Definition{}
 	for _, d := range reg.All() {
-		l := d.Name + " — " + d.Description
+		l := d.Name + " — " + cmdutil.StackDescription(opts.IO.L, d)
+
 		labels = append(labels, l)
 		byLabel[l] = d
 	}
@@ -440,7 +441,7 @@ const currencyRule = "image-currency"
 // known CVE, a licence change, and what to pick instead. Defaults are
 // kept on supported lines by a test; an image the stack's own warnings
 // already name (Onyx's MinIO, with the stack's alternatives) is theirs.
-func imageWarnings(ios *cmdutil.IOStreams, d *stack.Definition, given, answers stack.Answers, stackWarnings []string) {
+func imageWarnings(ios *cmdutil.IOStreams, d *stack.Definition, given, answers stack.Answers, stackWarnings []msg.Sub) {
 	images := d.ResolveImages(answers)
 	keys := make([]string, 0, len(images))
 	for k := range images {
@@ -457,9 +458,11 @@ func imageWarnings(ios *cmdutil.IOStreams, d *stack.Definition, given, answers s
 	}
 }
 
-func mentioned(lines []string, ref string) bool {
+// mentioned reports whether a stack's warning already names ref (in any
+// language the reference reads the same).
+func mentioned(lines []msg.Sub, ref string) bool {
 	for _, l := range lines {
-		if strings.Contains(l, ref) {
+		if strings.Contains(msg.English().T(l.ID, l.Args), ref) {
 			return true
 		}
 	}

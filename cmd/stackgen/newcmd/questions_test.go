@@ -10,16 +10,15 @@ import (
 	"github.com/stackgen/stackgen/stacks"
 )
 
-// Every question a terminal run asks is in the catalogue, its English the
-// stack definition's own text, and a Chinese reader is asked in Chinese.
+// Every question (those a terminal run asks and the advanced ones --set
+// and --answers-help show) is in the catalogue, its English the stack
+// definition's own text, and a Chinese reader is asked in Chinese.
 func TestAskedQuestionsAreInTheCatalogue(t *testing.T) {
 	en, zh := msg.English(), msg.New(msg.Zh)
 	for _, d := range stacks.Registry().All() {
 		for _, q := range d.Questions {
-			if q.Advanced {
-				continue
-			}
-			id := "q." + d.Name + "." + q.Key
+			id := cmdutil.QuestionID(d.Name, q.Key)
+
 			if got := en.T(id + ".prompt"); got != q.Prompt {
 				t.Errorf("%s: catalogue %q, definition %q", id+".prompt", got, q.Prompt)
 			}
@@ -32,6 +31,19 @@ func TestAskedQuestionsAreInTheCatalogue(t *testing.T) {
 			if !strings.ContainsFunc(p, func(r rune) bool { return unicode.Is(unicode.Han, r) }) || (q.Help != "" && h == q.Help) {
 				t.Errorf("%s: zh prompt %q help %q", id, p, h)
 			}
+		}
+	}
+}
+
+// Every stack's description is in the catalogue, its English the
+// definition's own, and Chinese for a Chinese reader.
+func TestStackDescriptionsAreInTheCatalogue(t *testing.T) {
+	for _, d := range stacks.Registry().All() {
+		if got := cmdutil.StackDescription(msg.English(), d); got != d.Description || msg.English().T("stacks.description."+d.Name) != d.Description {
+			t.Errorf("%s: catalogue %q, definition %q", d.Name, got, d.Description)
+		}
+		if zh := cmdutil.StackDescription(msg.New(msg.Zh), d); !strings.ContainsFunc(zh, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+			t.Errorf("%s: zh description %q", d.Name, zh)
 		}
 	}
 }

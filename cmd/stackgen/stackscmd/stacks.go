@@ -55,7 +55,8 @@ func run(opts *Options) error {
 		if len(d.Aliases) > 0 {
 			aliases = "(" + strings.Join(d.Aliases, ", ") + ")"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\n", d.Name, aliases, d.Description)
+		fmt.Fprintf(w, "%s\t%s\t%s\n", d.Name, aliases, cmdutil.StackDescription(opts.IO.L, d))
+
 	}
 	return w.Flush()
 }
