@@ -60,7 +60,7 @@ func PrintAnswers(w io.Writer, l *msg.Localizer, d *stack.Definition) {
 			if im.When == nil || im.When(cur) {
 				ref = "  (" + l.T("answers.default", msg.Args{"Default": strconv.Quote(im.Default(cur))}) + ")"
 			}
-			fmt.Fprintf(w, "  %s%s%s\n      %s\n", stack.ImagePrefix, im.Key, ref, im.Help)
+			fmt.Fprintf(w, "  %s%s%s\n      %s\n", stack.ImagePrefix, im.Key, ref, ImageHelp(l, d.Name, im))
 		}
 	}
 }
@@ -104,6 +104,26 @@ func QuestionID(stackName, key string) string {
 		}
 	}
 	return id
+}
+
+// ImageHelp is an image answer's help in l's language: the catalogue's
+// q.STACK.image.KEY.help (built-help for the image the stack builds under
+// a key another mode pulls), whose English is the definition's Help.
+func ImageHelp(l *msg.Localizer, stackName string, im stack.Image) string {
+	id := ImageHelpID(stackName, im)
+	if t := l.T(id); t != id {
+		return t
+	}
+	return im.Help
+}
+
+// ImageHelpID is where the catalogue keeps an image answer's help.
+func ImageHelpID(stackName string, im stack.Image) string {
+	id := "q." + stackName + ".image." + im.Key
+	if im.Built {
+		return id + ".built-help"
+	}
+	return id + ".help"
 }
 
 // StackDescription is a stack's one-line description in l's language:

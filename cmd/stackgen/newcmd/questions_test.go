@@ -47,3 +47,19 @@ func TestStackDescriptionsAreInTheCatalogue(t *testing.T) {
 		}
 	}
 }
+
+// Every image answer's help is in the catalogue, its English the
+// definition's own, and Chinese for a Chinese reader.
+func TestImageHelpIsInTheCatalogue(t *testing.T) {
+	for _, d := range stacks.Registry().All() {
+		for _, im := range d.Images {
+			id := cmdutil.ImageHelpID(d.Name, im)
+			if en := msg.English().T(id); en != im.Help {
+				t.Errorf("%s image.%s: catalogue %s is %q, definition %q", d.Name, im.Key, id, en, im.Help)
+			}
+			if zh := cmdutil.ImageHelp(msg.New(msg.Zh), d.Name, im); !strings.ContainsFunc(zh, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+				t.Errorf("%s image.%s: zh help %q", d.Name, im.Key, zh)
+			}
+		}
+	}
+}
