@@ -28,3 +28,17 @@ func TestStateIsSaidInEitherLanguage(t *testing.T) {
 		t.Errorf("stale = %q / %q", s.Detail, msg.New(msg.Zh).T(s.Say.ID, s.Say.Args))
 	}
 }
+
+func TestSwarmStateIsSaidInEitherLanguage(t *testing.T) {
+	s := SwarmService{Name: "web", Running: 1, Desired: 2, Update: "updating", UpdateMessage: "update in progress", TaskErrors: []string{"task: non-zero exit (1)"}}
+	if got := swarmDetail(s); got != "1/2 running, update updating (update in progress); last task error: task: non-zero exit (1)" {
+		t.Errorf("English = %q", got)
+	}
+	say := s.Say()
+	if zh := msg.New(msg.Zh).T(say.ID, say.Args); zh != "1/2 运行中，更新状态 updating（update in progress）；最近一次任务错误：task: non-zero exit (1)" {
+		t.Errorf("zh = %q", zh)
+	}
+	if got := swarmDetail(SwarmService{Name: "db", Desired: 1, Job: true, Update: swarmNotCreated}); got != "0/1 completed, update not created yet" {
+		t.Errorf("not created = %q", got)
+	}
+}

@@ -489,21 +489,29 @@ func (e *SwarmWaitError) message() error {
 }
 
 func swarmDetail(s SwarmService) string {
-	d := fmt.Sprintf("%d/%d running", s.Running, s.Desired)
-	if s.Job {
-		d = fmt.Sprintf("%d/%d completed", s.Running, s.Desired)
-	}
-	if s.Update != "" {
-		d += ", update " + s.Update
-		if s.UpdateMessage != "" {
-			d += " (" + s.UpdateMessage + ")"
-		}
+	say := s.Say()
+	return msg.English().T(say.ID, say.Args)
+}
+
+// Say is the service's state in words, to say in the reader's language:
+// "1/2 running, update updating (...); last task error: ...".
+func (s SwarmService) Say() msg.Sub {
+	var update, taskErr any = "", ""
+	switch {
+	case s.Update == swarmNotCreated:
+		update = msg.Sub{ID: "engine.swarm.update-not-created"}
+	case s.Update != "":
+		update = msg.Sub{ID: "engine.swarm.update", Args: msg.Args{"State": s.Update, "Message": s.UpdateMessage}}
 	}
 	if len(s.TaskErrors) > 0 {
-		d += "; last task error: " + s.TaskErrors[0]
+		taskErr = msg.Sub{ID: "engine.swarm.task-error", Args: msg.Args{"Err": s.TaskErrors[0]}}
 	}
-	return d
+	return msg.Sub{ID: "engine.swarm.state", Args: msg.Args{"Running": s.Running, "Desired": s.Desired, "Job": s.Job, "Update": update, "TaskError": taskErr}}
 }
+
+// swarmNotCreated is the update state of a service the engine does not
+// have yet.
+const swarmNotCreated = "not created yet"
 
 // WaitSwarm waits until every service runs its replicas (a task of a
 // service with a health check counts as running only once healthy: the
@@ -538,7 +546,7 @@ func (c *Client) WaitSwarm(ctx context.Context, opts SwarmWaitOptions) ([]SwarmS
 		for _, n := range opts.Services {
 			s, ok := byName[n]
 			if !ok {
-				s = SwarmService{Name: n, Update: "not created yet"}
+				s = SwarmService{Name: n, Update: swarmNotCreated}
 			}
 			states = append(states, s)
 			if line := swarmDetail(s); last[n] != line {

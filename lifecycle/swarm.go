@@ -47,12 +47,16 @@ func upSwarm(ctx context.Context, opts *Options) error {
 	}
 	pw := progress.New(mode, ios.ErrOut, ios.Color, opts.now())
 	defer pw.Stop()
+	said := ios.L // --json keeps English, as up's service states do
+	if mode == progress.ModeJSON {
+		said = msg.English()
+	}
 	uo := swarm.UpOptions{
 		Options: opts.Swarm.Options, Init: opts.Swarm.Init, DataNode: opts.Swarm.DataNode, Registry: opts.Swarm.Registry,
 		NoBuild: opts.NoBuild, Timeout: timeout, Now: opts.Now,
 		Log: infoWriter{pw}, L: ios.L,
 		OnChange: func(s engine.SwarmService) {
-			pw.Event(swarmEvent(s))
+			pw.Event(swarmEvent(said, s))
 		},
 	}
 	if opts.Verbose {
@@ -84,22 +88,13 @@ func (w infoWriter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-func swarmEvent(s engine.SwarmService) progress.Event {
+func swarmEvent(l *msg.Localizer, s engine.SwarmService) progress.Event {
 	st := progress.Working
-	text := fmt.Sprintf("%d/%d running", s.Running, s.Desired)
-	if s.Job {
-		text = fmt.Sprintf("%d/%d completed", s.Running, s.Desired)
-	}
 	if s.Running >= s.Desired && s.Desired > 0 {
 		st = progress.Done
 	}
-	if s.Update != "" {
-		text += ", update " + s.Update
-	}
-	if len(s.TaskErrors) > 0 {
-		text += "; " + s.TaskErrors[0]
-	}
-	return progress.Event{ID: s.Name, Status: st, Text: text}
+	say := s.Say()
+	return progress.Event{ID: s.Name, Status: st, Text: l.T(say.ID, say.Args)}
 }
 
 // swarmFailure names each failed service with its task errors and the
